@@ -1,0 +1,30 @@
+# Thin wrapper over CMake: `make demo`, `make test`, `make bench`.
+BUILD ?= build/release
+JOBS ?= $(shell nproc)
+DB ?= var/tuanjiehu
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	./cmake/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+demo: build
+	rm -rf $(DB)
+	$(BUILD)/poleloc import --db $(DB) --poles data/tuanjiehu/poles.csv --grids data/tuanjiehu/grids.geojson --aliases data/tuanjiehu/aliases.csv
+	$(BUILD)/poleloc serve --db $(DB) --listen $(LISTEN)
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build var

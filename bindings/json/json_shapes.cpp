@@ -1,0 +1,116 @@
+#include "json_shapes.hpp"
+
+#include <poleloc/error_catalogue.hpp>
+
+#include <cmath>
+
+namespace poleloc::json {
+namespace {
+
+// Coordinates with 7 decimals (about 1 cm), as they are painted on maps and read out.
+double round7(double v) { return std::round(v * 1e7) / 1e7; }
+
+Json lonlat(LonLat p) { return Json{{"lon", round7(p.lon)}, {"lat", round7(p.lat)}}; }
+
+}  // namespace
+
+Json attributes(const Attributes& attributes) {
+  Json out = Json::object();
+  for (const auto& [k, v] : attributes) out[k] = v;
+  return out;
+}
+
+Json geometry(const MultiPolygon& mp) {
+  auto polygon = [](const Polygon& p) {
+    Json rings = Json::array();
+    for (const Ring& r : p.rings) {
+      Json ring = Json::array();
+      for (const LonLat& q : r) ring.push_back(Json::array({q.lon, q.lat}));
+      rings.push_back(std::move(ring));
+    }
+    return rings;
+  };
+  if (mp.size() == 1) return Json{{"type", "Polygon"}, {"coordinates", polygon(mp[0])}};
+  Json parts = Json::array();
+  for (const Polygon& p : mp) parts.push_back(polygon(p));
+  return Json{{"type", "MultiPolygon"}, {"coordinates", std::move(parts)}};
+}
+
+Json grid(const GridView& g, bool with_geometry) {
+  Json out{{"id", g.id()}, {"name", g.name()}, {"attributes", attributes(g.attributes())}};
+  if (with_geometry) out["geometry"] = geometry(g.geometry());
+  return out;
+}
+
+Json pole(const PoleView& p) {
+  const LonLat pos = p.position();
+  Json out{{"number", p.number()}, {"lon", round7(pos.lon)}, {"lat", round7(pos.lat)}, {"gcj02", lonlat(p.gcj02())}};
+  if (auto g = p.grid()) {
+    out["grid"] = grid(*g);
+  } else {
+    out["grid"] = nullptr;
+  }
+  out["attributes"] = attributes(p.attributes());
+  return out;
+}
+
+Json nearby(const std::vector<NearbyPole>& poles) {
+  Json list = Json::array();
+  for (const NearbyPole& n : poles) {
+    Json j = pole(n.pole);
+    j["distance_m"] = std::round(n.distance_m * 100) / 100;
+    list.push_back(std::move(j));
+  }
+  return Json{{"poles", std::move(list)}};
+}
+
+std::string_view match_name(MatchKind kind) { return kind == MatchKind::exact ? "exact" : "fuzzy"; }
+
+Json candidate(const Candidate& c) {
+  Json j = pole(c.pole);
+  j["score"] = std::round(c.score * 1000) / 1000;
+  j["match"] = match_name(c.match);
+  j["reason"] = c.reason;
+  j["read_back"] = c.read_back;
+  if (c.distance_m) {
+    j["distance_m"] = std::round(*c.distance_m * 10) / 10;
+    j["far_from_caller"] = c.far_from_caller;
+  }
+  return j;
+}
+
+Json candidates(std::string_view query, const std::vector<Candidate>& list) {
+  Json arr = Json::array();
+  for (const Candidate& c : list) arr.push_back(candidate(c));
+  return Json{{"query", query}, {"candidates", std::move(arr)}};
+}
+
+Json page(const PolePage& pg) {
+  Json arr = Json::array();
+  for (const PoleView& p : pg.poles) arr.push_back(pole(p));
+  Json out{{"poles", std::move(arr)}};
+  if (pg.next_cursor) {
+    out["next_cursor"] = std::to_string(*pg.next_cursor);
+  } else {
+    out["next_cursor"] = nullptr;
+  }
+  return out;
+}
+
+Json validation(const ValidationReport& report) {
+  Json issues = Json::array();
+  for (const ValidationIssue& i : report.issues) {
+    Json j{{"kind", i.kind}, {"subject", i.subject}, {"message", i.message}};
+    if (i.location) j["location"] = lonlat(*i.location);
+    issues.push_back(std::move(j));
+  }
+  return Json{{"ok", report.ok()}, {"poles", report.poles}, {"grids", report.grids}, {"issues", std::move(issues)}};
+}
+
+Json error(ErrorCode code, std::string_view message) {
+  return Json{{"error", {{"code", describe(code).json_code}, {"message", message}}}};
+}
+
+Json error(const Status& status) { return error(status.code(), status.message()); }
+
+}  // namespace poleloc::json

@@ -1,0 +1,37 @@
+// json_shapes.hpp: the JSON shapes of DESIGN.md ("HTTP API"), one function each,
+// shared by the HTTP server and `poleloc ... --json` so both print the same.
+//
+//   nlohmann::ordered_json j = poleloc::json::pole(*snap->locate("TJH0372"));
+//   // {"number":"TJH0372","lon":116.4712345,"lat":39.9251234,"gcj02":{...},"grid":{...}|null,"attributes":{...}}
+//   poleloc::json::error(status);   // {"error":{"code":"not_found","message":"..."}}
+#pragma once
+
+#include <poleloc/snapshot.hpp>
+#include <poleloc/status.hpp>
+#include <poleloc/validate.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace poleloc::json {
+
+using Json = nlohmann::ordered_json;
+
+Json attributes(const Attributes& attributes);
+Json geometry(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
+Json grid(const GridView& grid, bool with_geometry = false);
+Json pole(const PoleView& pole);
+Json nearby(const std::vector<NearbyPole>& poles);  // {"poles":[... with distance_m]}
+Json candidate(const Candidate& candidate);
+Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
+Json page(const PolePage& page);  // {"poles":[...], "next_cursor": "..."|null}
+Json validation(const ValidationReport& report);
+Json error(const Status& status);
+Json error(ErrorCode code, std::string_view message);
+
+// "match" strings.
+std::string_view match_name(MatchKind kind);
+
+}  // namespace poleloc::json

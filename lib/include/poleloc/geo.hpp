@@ -1,0 +1,28 @@
+// poleloc/geo.hpp: coordinate conversions and distances.
+//
+//   poleloc::LonLat wgs{116.4712345, 39.9251234};
+//   poleloc::LonLat mars = poleloc::wgs84_to_gcj02(wgs);   // what Chinese web maps show
+//   poleloc::LonLat back = poleloc::gcj02_to_wgs84(mars);  // within 0.5 m of wgs (iterated inverse)
+//   double m = poleloc::geodesic_distance_m(a, b);          // WGS84 ellipsoid, metres
+//
+// GCJ-02 is applied only inside mainland China (a coarse outline box); outside
+// it the conversion returns its input, as the web maps do.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <poleloc/types.hpp>
+
+namespace poleloc {
+
+LonLat wgs84_to_gcj02(LonLat wgs);
+LonLat gcj02_to_wgs84(LonLat gcj);  // iterated to < 1e-7 degrees
+bool in_gcj02_region(LonLat p);
+
+// Geodesic distance on the WGS84 ellipsoid in metres (Karney's algorithm, as in PROJ).
+double geodesic_distance_m(LonLat a, LonLat b);
+
+// True when lon in [-180, 180], lat in [-90, 90], both finite.
+bool is_valid_lonlat(LonLat p);
+
+}  // namespace poleloc

@@ -1,0 +1,86 @@
+// poleloc/import.hpp: reading the input files (poles.csv, grids.geojson,
+// aliases.csv) with validation that names file, line or feature, field and reason.
+//
+//   poleloc::ImportSources src{.poles = "poles.csv", .grids = "grids.geojson",
+//                              .aliases = "aliases.csv"};
+//   poleloc::ImportOptions opt{.crs = "EPSG:4490"};
+//   auto report = service->import(src, opt);
+//   if (!report) {                       // invalid_input: nothing was stored
+//     for (auto& e : report.status() ...) // message lists the first 50 errors
+//   }
+//
+// Input CRS: any CRS PROJ knows ("EPSG:32650", a PROJ string, WKT) or "gcj02".
+// Coordinates are converted to WGS84 before validation and storage.
+#pragma once
+
+#include <poleloc/status.hpp>
+#include <poleloc/types.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace poleloc {
+
+struct ImportSources {
+  std::string poles;    // path to poles.csv
+  std::string grids;    // path to grids.geojson
+  std::string aliases;  // path to aliases.csv; empty keeps the stored aliases
+};
+
+// One rejected row or feature.
+struct InputError {
+  std::string file;
+  std::size_t line = 0;           // 1-based CSV line; 0 when not line-based
+  std::optional<std::size_t> feature;  // 0-based GeoJSON feature index
+  std::string field;              // column or property; may be empty
+  std::string reason;
+  std::string to_string() const;  // "grids.geojson: feature 3: geometry: Self-intersection at 116.47 39.92"
+};
+
+struct ImportProgress {
+  std::string stage;     // "poles", "grids", "aliases", "store", "index"
+  std::size_t done = 0;  // rows or features so far
+};
+
+struct ImportOptions {
+  std::string crs = "EPSG:4326";  // CRS of the input coordinates, or "gcj02"
+  bool skip_invalid = false;      // store valid rows, report the rest
+  std::size_t max_listed_errors = 50;
+  std::function<void(const ImportProgress&)> progress;  // called now and then; may be empty
+};
+
+struct ImportReport {
+  std::size_t poles = 0;      // stored
+  std::size_t grids = 0;
+  std::size_t aliases = 0;
+  std::size_t removed_poles = 0;  // present before, absent from the new files
+  std::size_t removed_grids = 0;
+  std::vector<InputError> rejects;  // with skip_invalid: every rejected row
+};
+
+// The parsed content of the input files, already in WGS84.
+struct Dataset {
+  std::vector<PoleRecord> poles;
+  std::vector<GridRecord> grids;
+  std::vector<AliasRecord> aliases;
+  bool has_aliases = false;
+};
+
+// Reads and validates the files. Errors are collected (all of them, not only
+// the first); the caller decides whether any error aborts.
+struct ParsedInput {
+  Dataset dataset;
+  std::vector<InputError> errors;
+  std::size_t error_count = 0;  // may exceed errors.size() when capped
+};
+Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options);
+
+// Writers (export): the same formats, WGS84; reading them back gives the same records.
+Status write_poles_csv(const std::string& path, const std::vector<PoleRecord>& poles);
+Status write_grids_geojson(const std::string& path, const std::vector<GridRecord>& grids);
+Status write_aliases_csv(const std::string& path, const std::vector<AliasRecord>& aliases);
+
+}  // namespace poleloc

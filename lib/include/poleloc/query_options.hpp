@@ -1,0 +1,47 @@
+// poleloc/query_options.hpp: parameters of the queries, shared by every face.
+//
+// Each face (C++, Python, HTTP, CLI) fills one of these and calls is_valid()
+// before querying, so the same bad parameter gets the same error everywhere.
+//
+//   poleloc::NearestOptions opt{.k = 5, .max_m = 500};
+//   if (auto st = opt.is_valid(); !st) return st;   // ErrorCode::invalid_argument
+//   auto poles = snap->nearest({116.4712, 39.9251}, opt);
+#pragma once
+
+#include <poleloc/status.hpp>
+#include <poleloc/types.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace poleloc {
+
+inline constexpr std::size_t kMaxNearestK = 1000;
+inline constexpr std::size_t kMaxResolveLimit = 50;
+inline constexpr std::size_t kMaxQueryBytes = 512;
+inline constexpr std::size_t kMaxPageSize = 10000;
+
+struct NearestOptions {
+  std::size_t k = 5;                // 1 .. kMaxNearestK
+  std::optional<double> max_m;      // only poles within this geodesic distance (metres, > 0)
+  Status is_valid() const;
+};
+
+struct ResolveOptions {
+  std::optional<LonLat> near;       // caller location, WGS84; re-ranks and flags far candidates
+  std::size_t limit = 5;            // 1 .. kMaxResolveLimit
+  double far_m = 2000;              // a candidate further than this from `near` is far_from_caller
+  Status is_valid() const;
+};
+
+// A query text: non-empty after trimming, at most kMaxQueryBytes, valid UTF-8.
+Status check_query_text(std::string_view text);
+
+struct PageOptions {
+  std::size_t limit = 100;          // 1 .. kMaxPageSize
+  std::size_t cursor = 0;           // opaque to callers: pass back next_cursor
+  Status is_valid() const;
+};
+
+}  // namespace poleloc

@@ -1,0 +1,70 @@
+// poleloc/service.hpp: the facade every face uses.
+//
+// A Service owns the RocksDB store and the current Snapshot. Reads go through
+// snapshot(); writes are durable (WAL synced) before they return, then a new
+// snapshot is published atomically.
+//
+//   auto service = poleloc::Service::open("var/db");           // Result<std::unique_ptr<Service>>
+//   if (!service) { std::cerr << service.status().message(); return 1; }
+//   auto snap = (*service)->snapshot();                         // lock-free
+//   auto pole = snap->locate("TJH0372");
+//   (*service)->put_pole({"TJH9999", {116.47, 39.92}, {}});     // durable, then visible
+//
+// Thread-safety: every member may be called from any thread. Writes are
+// serialised; readers never wait for them.
+#pragma once
+
+#include <poleloc/import.hpp>
+#include <poleloc/snapshot.hpp>
+#include <poleloc/status.hpp>
+#include <poleloc/types.hpp>
+
+#include <memory>
+#include <string>
+
+namespace poleloc {
+
+struct OpenOptions {
+  bool read_only = false;          // open without taking the write lock
+  bool create_if_missing = true;   // ignored when read_only
+};
+
+class Service {
+ public:
+  // Opens (or creates) the database at `path` and builds the first snapshot.
+  // Errors: conflict (locked by another process), schema_mismatch, corruption, io_error.
+  static Result<std::unique_ptr<Service>> open(const std::string& path, const OpenOptions& options = {});
+
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // The current snapshot. Never null.
+  std::shared_ptr<const Snapshot> snapshot() const;
+
+  // Replaces the dataset with the files' content in one atomic commit.
+  // invalid_input (nothing stored) unless options.skip_invalid.
+  Result<ImportReport> import(const ImportSources& sources, const ImportOptions& options = {});
+  // The same from records already in memory (WGS84), validated the same way.
+  Result<ImportReport> import(Dataset dataset, const ImportOptions& options = {});
+
+  // Single writes: durable before they return. put_* inserts or replaces.
+  Status put_pole(PoleRecord pole);
+  Status delete_pole(std::string_view number);   // not_found if absent
+  Status put_grid(GridRecord grid);               // invalid_input on a bad polygon
+  Status delete_grid(std::string_view id);       // not_found if absent
+
+  // Writes the current dataset in the import formats.
+  Status export_to(const std::string& poles_csv, const std::string& grids_geojson,
+                   const std::string& aliases_csv = {}) const;
+
+  const std::string& path() const;
+  bool read_only() const;
+
+ private:
+  struct Impl;
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace poleloc

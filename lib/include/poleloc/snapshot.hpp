@@ -1,0 +1,163 @@
+// poleloc/snapshot.hpp: an immutable, fully indexed view of the dataset.
+//
+// A Snapshot answers every query without locks. A Service publishes a new
+// Snapshot after each durable write; a query keeps using the snapshot it
+// started with, so readers never wait for writers.
+//
+//   auto snap = service->snapshot();                     // std::shared_ptr<const Snapshot>
+//   if (auto pole = snap->locate("tjh-0372")) {
+//     LonLat p = pole->position();                       // WGS84 degrees
+//     if (auto g = pole->grid()) std::cout << g->id();   // the grid containing the pole
+//   }
+//   auto grid = snap->grid_at({116.4712, 39.9251});      // optional<GridView>
+//   auto near = snap->nearest({116.4712, 39.9251}, {.k = 5, .max_m = 500});
+//   auto hits = snap->resolve("团结湖三七二", {.near = LonLat{116.47, 39.92}});
+//
+// Views (PoleView, GridView) point into the snapshot: they are valid while the
+// snapshot is alive. Keep the shared_ptr as long as you use them.
+//
+// Boundary rule of grid_at: the plane is split exactly (coordinates are taken
+// at 1e-7 degree, about 1 cm). A point on an edge shared by two grids belongs
+// to the grid on its east side; on an east-west edge, to the grid on its north
+// side; on a vertex, to the grid just north-east of it. Every point belongs to
+// at most one grid, and always to the same one.
+//
+// Thread-safety: all const members may be called from any number of threads.
+#pragma once
+
+#include <poleloc/query_options.hpp>
+#include <poleloc/status.hpp>
+#include <poleloc/types.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poleloc {
+
+class Snapshot;
+struct SnapshotData;
+
+class GridView {
+ public:
+  GridView(const SnapshotData* data, std::uint32_t index) : data_(data), index_(index) {}
+  std::string_view id() const;
+  std::string_view name() const;
+  const Attributes& attributes() const;
+  const MultiPolygon& geometry() const;
+  BBox bbox() const;
+  std::uint32_t index() const { return index_; }  // dense, 0 .. grid_count()-1, per snapshot
+  friend bool operator==(const GridView& a, const GridView& b) {
+    return a.data_ == b.data_ && a.index_ == b.index_;
+  }
+
+ private:
+  const SnapshotData* data_;
+  std::uint32_t index_;
+};
+
+class PoleView {
+ public:
+  PoleView(const SnapshotData* data, std::uint32_t index) : data_(data), index_(index) {}
+  std::string_view number() const;  // canonical
+  LonLat position() const;          // WGS84
+  LonLat gcj02() const;             // as shown on Chinese web maps
+  std::optional<GridView> grid() const;  // the grid containing the pole, if any
+  Attributes attributes() const;         // decoded on each call
+  PoleRecord record() const;
+  std::uint32_t index() const { return index_; }  // dense, per snapshot
+  friend bool operator==(const PoleView& a, const PoleView& b) {
+    return a.data_ == b.data_ && a.index_ == b.index_;
+  }
+
+ private:
+  const SnapshotData* data_;
+  std::uint32_t index_;
+};
+
+struct NearbyPole {
+  PoleView pole;
+  double distance_m;  // geodesic, WGS84
+};
+
+enum class MatchKind { exact, fuzzy };
+
+struct Candidate {
+  PoleView pole;
+  double score = 0;          // in [0,1]; calibrated: of candidates scored s, about s are right
+  MatchKind match = MatchKind::fuzzy;  // exact: a pole carries the number as read
+  std::string reason;        // one short line: alias, reading, confusion, distance
+  std::string read_back;     // the phrase a call-taker reads back to confirm
+  std::optional<double> distance_m;  // from ResolveOptions::near, if given
+  bool far_from_caller = false;
+};
+
+struct PolePage {
+  std::vector<PoleView> poles;
+  std::optional<std::size_t> next_cursor;  // absent on the last page
+};
+
+struct SnapshotStats {
+  std::size_t poles = 0;
+  std::size_t grids = 0;
+  std::size_t aliases = 0;
+  std::uint64_t sequence = 0;    // store sequence this snapshot reflects
+  std::int64_t built_unix_ms = 0;
+  std::size_t index_bytes = 0;   // memory of the indexes
+};
+
+class Snapshot {
+ public:
+  explicit Snapshot(std::unique_ptr<SnapshotData> data);
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  // The pole carrying `number` in any printed form; nullopt if none does or the
+  // text is not a printed number.
+  std::optional<PoleView> locate(std::string_view number) const;
+
+  // The grid containing `p` (see the boundary rule above); nullopt outside every grid.
+  std::optional<GridView> grid_at(LonLat p) const;
+
+  // Grid indexes for many points; -1 where a point is outside every grid or
+  // not a valid lon/lat. Splits the work over `threads` threads (0 = all cores).
+  void grid_indexes_at(std::span<const double> lons, std::span<const double> lats,
+                       std::span<std::int32_t> out, unsigned threads = 0) const;
+
+  // The k poles nearest to `p` by geodesic distance, nearest first.
+  // Fails with invalid_argument on bad options or an invalid point.
+  Result<std::vector<NearbyPole>> nearest(LonLat p, const NearestOptions& options) const;
+
+  // Candidates for a spoken or typed text, best first. Fails with
+  // invalid_argument on an empty, oversized or non-UTF-8 text or bad options.
+  Result<std::vector<Candidate>> resolve(std::string_view text, const ResolveOptions& options) const;
+
+  std::optional<GridView> grid(std::string_view id) const;
+  GridView grid_by_index(std::uint32_t index) const;
+  PoleView pole_by_index(std::uint32_t index) const;
+
+  // Poles inside grid `id` ordered by number, paged. not_found if no such grid.
+  Result<PolePage> poles_in_grid(std::string_view id, const PageOptions& page = {}) const;
+
+  // Poles inside `box` (edges included), ordered by number, at most `limit`.
+  Result<std::vector<PoleView>> within(const BBox& box, std::size_t limit = kMaxPageSize) const;
+
+  // The area code an alias stands for ("团结湖" -> "TJH"); empty if unknown.
+  std::vector<AliasRecord> aliases() const;
+
+  std::size_t pole_count() const;
+  std::size_t grid_count() const;
+  SnapshotStats stats() const;
+
+  const SnapshotData& data() const { return *data_; }
+
+ private:
+  std::unique_ptr<SnapshotData> data_;
+};
+
+}  // namespace poleloc

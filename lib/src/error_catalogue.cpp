@@ -1,0 +1,39 @@
+#include <poleloc/error_catalogue.hpp>
+
+#include <array>
+
+namespace poleloc {
+namespace {
+
+// Indexed by ErrorCode value; the faces read this table and nothing else.
+constexpr std::array<ErrorInfo, 13> kCatalogue{{
+    {ErrorCode::ok, 200, "ok", "", "success"},
+    {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
+     "a parameter is malformed or out of range"},
+    {ErrorCode::invalid_input, 400, "invalid_input", "InvalidInput",
+     "an input file or record has bad rows or features"},
+    {ErrorCode::not_found, 404, "not_found", "NotFound", "no such pole or grid"},
+    {ErrorCode::unauthorized, 401, "unauthorized", "Unauthorized", "a write needs a valid bearer token"},
+    {ErrorCode::payload_too_large, 413, "payload_too_large", "PayloadTooLarge",
+     "the request or a value is over its size limit"},
+    {ErrorCode::method_not_allowed, 405, "method_not_allowed", "MethodNotAllowed",
+     "the route does not support this method"},
+    {ErrorCode::conflict, 409, "conflict", "Conflict", "the database is in use by another process"},
+    {ErrorCode::schema_mismatch, 500, "schema_mismatch", "SchemaMismatch",
+     "the database was written by another schema version"},
+    {ErrorCode::io_error, 500, "io_error", "IOError", "file or database I/O failed"},
+    {ErrorCode::corruption, 500, "corruption", "Corruption", "stored data cannot be decoded"},
+    {ErrorCode::internal, 500, "internal", "InternalError", "an internal error; please report it"},
+    {ErrorCode::read_only, 403, "read_only", "ReadOnly", "the database is open read-only"},
+}};
+
+}  // namespace
+
+const ErrorInfo& describe(ErrorCode code) {
+  const auto i = static_cast<std::size_t>(code);
+  return i < kCatalogue.size() ? kCatalogue[i] : kCatalogue[static_cast<std::size_t>(ErrorCode::internal)];
+}
+
+std::span<const ErrorInfo> error_catalogue() { return kCatalogue; }
+
+}  // namespace poleloc

@@ -1,0 +1,68 @@
+// GCJ-02 ("Mars coordinates"), the obfuscated datum of Chinese web maps.
+// The forward transform is the publicly documented formula; the inverse is
+// found by fixed-point iteration, which converges to far below a centimetre.
+#include <poleloc/geo.hpp>
+
+#include <cmath>
+
+namespace poleloc {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kA = 6378245.0;              // Krasovsky 1940 semi-major axis
+constexpr double kEe = 0.00669342162296594323;  // its first eccentricity squared
+
+double shift_lat(double x, double y) {
+  double r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * std::sqrt(std::fabs(x));
+  r += (20.0 * std::sin(6.0 * x * kPi) + 20.0 * std::sin(2.0 * x * kPi)) * 2.0 / 3.0;
+  r += (20.0 * std::sin(y * kPi) + 40.0 * std::sin(y / 3.0 * kPi)) * 2.0 / 3.0;
+  r += (160.0 * std::sin(y / 12.0 * kPi) + 320 * std::sin(y * kPi / 30.0)) * 2.0 / 3.0;
+  return r;
+}
+
+double shift_lon(double x, double y) {
+  double r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * std::sqrt(std::fabs(x));
+  r += (20.0 * std::sin(6.0 * x * kPi) + 20.0 * std::sin(2.0 * x * kPi)) * 2.0 / 3.0;
+  r += (20.0 * std::sin(x * kPi) + 40.0 * std::sin(x / 3.0 * kPi)) * 2.0 / 3.0;
+  r += (150.0 * std::sin(x / 12.0 * kPi) + 300.0 * std::sin(x / 30.0 * kPi)) * 2.0 / 3.0;
+  return r;
+}
+
+LonLat offset(LonLat wgs) {
+  double dlat = shift_lat(wgs.lon - 105.0, wgs.lat - 35.0);
+  double dlon = shift_lon(wgs.lon - 105.0, wgs.lat - 35.0);
+  const double radlat = wgs.lat / 180.0 * kPi;
+  double magic = std::sin(radlat);
+  magic = 1 - kEe * magic * magic;
+  const double sqrtmagic = std::sqrt(magic);
+  dlat = (dlat * 180.0) / ((kA * (1 - kEe)) / (magic * sqrtmagic) * kPi);
+  dlon = (dlon * 180.0) / (kA / sqrtmagic * std::cos(radlat) * kPi);
+  return {dlon, dlat};
+}
+
+}  // namespace
+
+bool in_gcj02_region(LonLat p) {
+  return p.lon >= 72.004 && p.lon <= 137.8347 && p.lat >= 0.8293 && p.lat <= 55.8271;
+}
+
+LonLat wgs84_to_gcj02(LonLat wgs) {
+  if (!in_gcj02_region(wgs)) return wgs;
+  const LonLat d = offset(wgs);
+  return {wgs.lon + d.lon, wgs.lat + d.lat};
+}
+
+LonLat gcj02_to_wgs84(LonLat gcj) {
+  if (!in_gcj02_region(gcj)) return gcj;
+  LonLat wgs = gcj;
+  for (int i = 0; i < 30; ++i) {
+    const LonLat g = wgs84_to_gcj02(wgs);
+    const double dlon = g.lon - gcj.lon, dlat = g.lat - gcj.lat;
+    wgs.lon -= dlon;
+    wgs.lat -= dlat;
+    if (std::fabs(dlon) < 1e-10 && std::fabs(dlat) < 1e-10) break;
+  }
+  return wgs;
+}
+
+}  // namespace poleloc

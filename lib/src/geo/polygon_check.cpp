@@ -1,0 +1,145 @@
+#include "geo/polygon_check.hpp"
+
+#include "geo/geodesic.hpp"
+
+#include <poleloc/geo.hpp>
+
+#include <geos_c.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace poleloc::geo {
+namespace {
+
+struct Context {
+  GEOSContextHandle_t h = GEOS_init_r();
+  ~Context() { GEOS_finish_r(h); }
+};
+
+GEOSContextHandle_t geos() {
+  thread_local Context ctx;
+  return ctx.h;
+}
+
+struct GeomDeleter {
+  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(geos(), g); }
+};
+using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
+
+GEOSGeometry* make_ring(const Ring& ring) {
+  GEOSContextHandle_t h = geos();
+  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(ring.size()), 2);
+  for (unsigned i = 0; i < ring.size(); ++i) GEOSCoordSeq_setXY_r(h, seq, i, ring[i].lon, ring[i].lat);
+  return GEOSGeom_createLinearRing_r(h, seq);
+}
+
+Geom make_geometry(const MultiPolygon& mp) {
+  GEOSContextHandle_t h = geos();
+  std::vector<GEOSGeometry*> polys;
+  for (const Polygon& poly : mp) {
+    GEOSGeometry* shell = make_ring(poly.rings[0]);
+    std::vector<GEOSGeometry*> holes;
+    for (std::size_t r = 1; r < poly.rings.size(); ++r) holes.push_back(make_ring(poly.rings[r]));
+    polys.push_back(GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())));
+  }
+  if (polys.size() == 1) return Geom(polys[0]);
+  return Geom(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())));
+}
+
+std::string where(std::size_t poly, std::size_t ring, const MultiPolygon& mp) {
+  std::string s = "ring " + std::to_string(ring);
+  if (mp.size() > 1) s += " of polygon " + std::to_string(poly);
+  return s;
+}
+
+}  // namespace
+
+BBox bounding_box(const MultiPolygon& geometry) {
+  BBox b{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+         -std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  for (const Polygon& p : geometry) {
+    for (const Ring& r : p.rings) {
+      for (const LonLat& q : r) {
+        b.min_lon = std::min(b.min_lon, q.lon);
+        b.min_lat = std::min(b.min_lat, q.lat);
+        b.max_lon = std::max(b.max_lon, q.lon);
+        b.max_lat = std::max(b.max_lat, q.lat);
+      }
+    }
+  }
+  return b;
+}
+
+std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp) {
+  if (mp.empty()) return PolygonProblem{"geometry has no polygon", std::nullopt};
+  for (std::size_t p = 0; p < mp.size(); ++p) {
+    if (mp[p].rings.empty()) return PolygonProblem{"polygon " + std::to_string(p) + " has no rings", std::nullopt};
+    for (std::size_t r = 0; r < mp[p].rings.size(); ++r) {
+      const Ring& ring = mp[p].rings[r];
+      for (const LonLat& q : ring) {
+        if (!is_valid_lonlat(q)) {
+          return PolygonProblem{where(p, r, mp) + " has a coordinate out of range or not a number", std::nullopt};
+        }
+      }
+      if (ring.size() < 4) {
+        return PolygonProblem{where(p, r, mp) + " has " + std::to_string(ring.size()) +
+                                  " points; a closed ring needs at least 4",
+                              ring.empty() ? std::nullopt : std::optional<LonLat>(ring[0])};
+      }
+      if (!(ring.front() == ring.back())) {
+        return PolygonProblem{where(p, r, mp) + " is not closed (first point differs from last)", ring.front()};
+      }
+    }
+  }
+  GEOSContextHandle_t h = geos();
+  Geom g = make_geometry(mp);
+  if (!g) return PolygonProblem{"GEOS could not build the geometry", std::nullopt};
+  char* reason = nullptr;
+  GEOSGeometry* location = nullptr;
+  const char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
+  if (valid == 1) return std::nullopt;
+  PolygonProblem problem{reason ? reason : "invalid geometry", std::nullopt};
+  if (location) {
+    double x = 0, y = 0;
+    if (GEOSGeomGetX_r(h, location, &x) == 1 && GEOSGeomGetY_r(h, location, &y) == 1) {
+      problem.location = LonLat{x, y};
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " at %.7f %.7f", x, y);
+      problem.reason += buf;
+    }
+    GEOSGeom_destroy_r(h, location);
+  }
+  if (reason) GEOSFree_r(h, reason);
+  return problem;
+}
+
+double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b) {
+  GEOSContextHandle_t h = geos();
+  Geom ga = make_geometry(a), gb = make_geometry(b);
+  Geom inter(GEOSIntersection_r(h, ga.get(), gb.get()));
+  if (!inter) return 0;
+  double area_deg2 = 0;
+  GEOSArea_r(h, inter.get(), &area_deg2);
+  if (area_deg2 <= 0) return 0;
+  const BBox box = bounding_box(a);
+  const DegreeScale s = degree_scale(0.5 * (box.min_lat + box.max_lat));
+  return area_deg2 * s.m_per_deg_lat * s.m_per_deg_lon;
+}
+
+std::optional<LonLat> overlap_point(const MultiPolygon& a, const MultiPolygon& b) {
+  GEOSContextHandle_t h = geos();
+  Geom ga = make_geometry(a), gb = make_geometry(b);
+  Geom inter(GEOSIntersection_r(h, ga.get(), gb.get()));
+  if (!inter || GEOSisEmpty_r(h, inter.get())) return std::nullopt;
+  Geom pt(GEOSPointOnSurface_r(h, inter.get()));
+  double x = 0, y = 0;
+  if (!pt || GEOSGeomGetX_r(h, pt.get(), &x) != 1 || GEOSGeomGetY_r(h, pt.get(), &y) != 1) return std::nullopt;
+  return LonLat{x, y};
+}
+
+}  // namespace poleloc::geo

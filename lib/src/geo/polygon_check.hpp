@@ -1,0 +1,34 @@
+// polygon_check.hpp: is a grid's geometry usable? (GEOS C API)
+//
+//   if (auto why = geo::polygon_problem(grid.geometry)) reject(*why);
+//       // "ring 0 of polygon 0 is not closed", "Self-intersection at 116.4701 39.9252"
+//   double m2 = geo::overlap_area_m2(a, b);   // 0 when they only touch
+//
+// Thread-safety: each thread uses its own GEOS context.
+#pragma once
+
+#include <poleloc/types.hpp>
+
+#include <optional>
+#include <string>
+
+namespace poleloc::geo {
+
+struct PolygonProblem {
+  std::string reason;
+  std::optional<LonLat> location;
+};
+
+// Structural checks (closed rings of >= 4 finite points in range) then GEOS
+// validity (self-intersections, holes outside shells, overlapping parts...).
+std::optional<PolygonProblem> polygon_problem(const MultiPolygon& geometry);
+
+// Area shared by two valid geometries, in square metres (approximate, local scale).
+double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b);
+
+// A point inside the shared area, if the geometries overlap.
+std::optional<LonLat> overlap_point(const MultiPolygon& a, const MultiPolygon& b);
+
+BBox bounding_box(const MultiPolygon& geometry);
+
+}  // namespace poleloc::geo

@@ -1,0 +1,284 @@
+#include "index/grid_index.hpp"
+
+#include <boost/geometry.hpp>
+#include <boost/geometry/geometries/box.hpp>
+#include <boost/geometry/geometries/point.hpp>
+#include <boost/geometry/index/rtree.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace poleloc::index {
+namespace {
+
+constexpr std::uint32_t kMixed = 0x80000000u;
+constexpr double kScale = 1e7;  // 1e-7 degree units
+
+std::int32_t snap(double deg) { return static_cast<std::int32_t>(std::llround(deg * kScale)); }
+
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+using BoxPoint = bg::model::point<double, 2, bg::cs::cartesian>;
+using Box = bg::model::box<BoxPoint>;
+using BoxTree = bgi::rtree<std::pair<Box, std::uint32_t>, bgi::quadratic<16>>;
+
+}  // namespace
+
+struct GridIndex::BoxIndex {
+  BoxTree tree;
+};
+
+GridIndex::GridIndex() = default;
+GridIndex::~GridIndex() = default;
+GridIndex::GridIndex(GridIndex&&) noexcept = default;
+GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
+
+bool GridIndex::contains(std::uint32_t g, std::int32_t x, std::int32_t y) const {
+  const GridEdges& ge = grids_[g];
+  if (ge.band_count == 0 || y < ge.min_y || y >= ge.max_y || x >= ge.max_x) return false;
+  const std::uint32_t band = static_cast<std::uint32_t>((static_cast<std::int64_t>(y) - ge.min_y) / ge.band_h);
+  const std::uint32_t b = ge.band_start + std::min(band, ge.band_count - 1);
+  bool inside = false;
+  for (std::uint32_t i = band_offsets_[b]; i < band_offsets_[b + 1]; ++i) {
+    const Edge& e = band_edges_[i];
+    // Half-open in latitude: lo.y <= y < hi.y. Counted when p is strictly west of the edge.
+    if (y < e.y0 || y >= e.y1) continue;
+    if (x < std::min(e.x0, e.x1)) {
+      inside = !inside;
+    } else if (x < std::max(e.x0, e.x1)) {
+      // x < x_edge(y)  <=>  (x - x0) * (y1 - y0) < (y - y0) * (x1 - x0); both products fit in int64.
+      const std::int64_t lhs = (static_cast<std::int64_t>(x) - e.x0) * (static_cast<std::int64_t>(e.y1) - e.y0);
+      const std::int64_t rhs = (static_cast<std::int64_t>(y) - e.y0) * (static_cast<std::int64_t>(e.x1) - e.x0);
+      if (lhs < rhs) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
+  grids_.assign(geometries.size(), GridEdges{});
+  band_offsets_.clear();
+  band_edges_.clear();
+  cells_.clear();
+  cell_lists_.clear();
+  boxes_ = std::make_unique<BoxIndex>();
+  nx_ = ny_ = 0;
+
+  // 1. Per grid: snapped edges (all rings of all parts), bucketed into latitude bands.
+  std::vector<std::vector<Edge>> all_edges(geometries.size());  // including east-west edges, for cells
+  std::int64_t gx0 = std::numeric_limits<std::int64_t>::max(), gy0 = gx0;
+  std::int64_t gx1 = std::numeric_limits<std::int64_t>::min(), gy1 = gx1;
+  std::vector<std::pair<Box, std::uint32_t>> boxes;
+  std::size_t total_edges = 0;
+  for (std::uint32_t g = 0; g < geometries.size(); ++g) {
+    std::vector<Edge>& edges = all_edges[g];
+    std::int32_t min_x = std::numeric_limits<std::int32_t>::max(), min_y = min_x;
+    std::int32_t max_x = std::numeric_limits<std::int32_t>::min(), max_y = max_x;
+    for (const Polygon& poly : *geometries[g]) {
+      for (const Ring& ring : poly.rings) {
+        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+          std::int32_t x0 = snap(ring[i].lon), y0 = snap(ring[i].lat);
+          std::int32_t x1 = snap(ring[i + 1].lon), y1 = snap(ring[i + 1].lat);
+          if (x0 == x1 && y0 == y1) continue;
+          if (y0 > y1 || (y0 == y1 && x0 > x1)) {
+            std::swap(x0, x1);
+            std::swap(y0, y1);
+          }
+          edges.push_back({x0, y0, x1, y1});
+          min_x = std::min({min_x, x0, x1});
+          max_x = std::max({max_x, x0, x1});
+          min_y = std::min(min_y, y0);
+          max_y = std::max(max_y, y1);
+        }
+      }
+    }
+    total_edges += edges.size();
+    GridEdges& ge = grids_[g];
+    if (edges.empty()) continue;
+    ge.min_x = min_x;
+    ge.max_x = max_x;
+    ge.min_y = min_y;
+    ge.max_y = max_y;
+    gx0 = std::min<std::int64_t>(gx0, min_x);
+    gy0 = std::min<std::int64_t>(gy0, min_y);
+    gx1 = std::max<std::int64_t>(gx1, max_x);
+    gy1 = std::max<std::int64_t>(gy1, max_y);
+    boxes.push_back({Box(BoxPoint(min_x / kScale, min_y / kScale), BoxPoint(max_x / kScale, max_y / kScale)), g});
+
+    std::size_t sloped = 0;
+    for (const Edge& e : edges) sloped += e.y0 != e.y1;
+    ge.band_count = static_cast<std::uint32_t>(std::clamp<std::size_t>(sloped / 4, 1, 256));
+    const std::int64_t span = static_cast<std::int64_t>(max_y) - min_y + 1;
+    ge.band_h = static_cast<std::int32_t>((span + ge.band_count - 1) / ge.band_count);
+    ge.band_start = static_cast<std::uint32_t>(band_offsets_.size());
+    std::vector<std::vector<Edge>> bands(ge.band_count);
+    for (const Edge& e : edges) {
+      if (e.y0 == e.y1) continue;  // east-west edges never change the crossing count
+      const auto b0 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.y0) - min_y) / ge.band_h);
+      const auto b1 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.y1) - 1 - min_y) / ge.band_h);
+      for (std::uint32_t b = b0; b <= std::min(b1, ge.band_count - 1); ++b) bands[b].push_back(e);
+    }
+    for (const auto& band : bands) {
+      band_offsets_.push_back(static_cast<std::uint32_t>(band_edges_.size()));
+      band_edges_.insert(band_edges_.end(), band.begin(), band.end());
+    }
+  }
+  band_offsets_.push_back(static_cast<std::uint32_t>(band_edges_.size()));
+  // band_offsets_ is one array for all grids: grid g's bands are [band_start, band_start + band_count],
+  // and the entry after its last band is the next grid's first (or the final sentinel).
+  boxes_->tree = BoxTree(boxes.begin(), boxes.end());
+  if (total_edges == 0) return;
+
+  // 2. Uniform cells over all grids, about two per edge.
+  min_x_ = gx0;
+  min_y_ = gy0;
+  const double w = static_cast<double>(gx1 - gx0 + 1), h = static_cast<double>(gy1 - gy0 + 1);
+  const double target = std::clamp(2.0 * static_cast<double>(total_edges), 1.0, double{1 << 23});
+  const double side = std::max(1.0, std::sqrt(w * h / target));
+  nx_ = static_cast<std::uint32_t>(std::clamp(std::ceil(w / side), 1.0, 8192.0));
+  ny_ = static_cast<std::uint32_t>(std::clamp(std::ceil(h / side), 1.0, 8192.0));
+  cell_w_ = static_cast<std::int64_t>(std::ceil(w / nx_));
+  cell_h_ = static_cast<std::int64_t>(std::ceil(h / ny_));
+  const std::size_t ncells = static_cast<std::size_t>(nx_) * ny_;
+
+  // 3. Which grids have an edge touching each cell (closed cells, conservatively widened).
+  std::vector<std::uint32_t> last(ncells, UINT32_MAX), count(ncells, 0);
+  auto walk = [&](std::uint32_t g, const Edge& e, auto&& visit) {
+    const double cw = static_cast<double>(cell_w_), ch = static_cast<double>(cell_h_);
+    const double ax = static_cast<double>(e.x0 - min_x_), ay = static_cast<double>(e.y0 - min_y_);
+    const double bx = static_cast<double>(e.x1 - min_x_), by = static_cast<double>(e.y1 - min_y_);
+    const auto col = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(x / cw)), 0, nx_ - 1); };
+    const auto row = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(y / ch)), 0, ny_ - 1); };
+    const double eps = 1.0;  // one unit (1e-7 degree) of slack on each side
+    const std::int64_t c0 = col(std::min(ax, bx) - eps), c1 = col(std::max(ax, bx) + eps);
+    for (std::int64_t c = c0; c <= c1; ++c) {
+      // The part of the segment within this column's x-range (widened by eps).
+      double xl = std::max(c * cw - eps, std::min(ax, bx)), xr = std::min((c + 1) * cw + eps, std::max(ax, bx));
+      double ya, yb;
+      if (ax == bx) {
+        ya = std::min(ay, by);
+        yb = std::max(ay, by);
+      } else {
+        const double t0 = (xl - ax) / (bx - ax), t1 = (xr - ax) / (bx - ax);
+        ya = ay + std::clamp(t0, 0.0, 1.0) * (by - ay);
+        yb = ay + std::clamp(t1, 0.0, 1.0) * (by - ay);
+        if (ya > yb) std::swap(ya, yb);
+      }
+      for (std::int64_t r = row(ya - eps); r <= row(yb + eps); ++r) {
+        visit(g, static_cast<std::size_t>(r) * nx_ + static_cast<std::size_t>(c));
+      }
+    }
+  };
+  for (std::uint32_t g = 0; g < all_edges.size(); ++g) {
+    for (const Edge& e : all_edges[g]) {
+      walk(g, e, [&](std::uint32_t gg, std::size_t c) {
+        if (last[c] != gg) {
+          last[c] = gg;
+          ++count[c];
+        }
+      });
+    }
+  }
+  std::vector<std::uint32_t> start(ncells + 1, 0);
+  for (std::size_t c = 0; c < ncells; ++c) start[c + 1] = start[c] + count[c];
+  std::vector<std::uint32_t> members(start[ncells]);
+  std::fill(last.begin(), last.end(), UINT32_MAX);
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+  for (std::uint32_t g = 0; g < all_edges.size(); ++g) {
+    for (const Edge& e : all_edges[g]) {
+      walk(g, e, [&](std::uint32_t gg, std::size_t c) {
+        if (last[c] != gg) {
+          last[c] = gg;
+          members[fill[c]++] = gg;
+        }
+      });
+    }
+  }
+  all_edges.clear();
+  all_edges.shrink_to_fit();
+
+  // 4. Cells without edges belong wholly to one grid (or none); so do runs of them along a row.
+  // Cells with edges list their edge grids plus whatever grid holds the cell centre.
+  cells_.assign(ncells, 0);
+  auto center = [&](std::size_t cx, std::size_t cy) {
+    const std::int64_t x = min_x_ + static_cast<std::int64_t>(cx) * cell_w_ + cell_w_ / 2;
+    const std::int64_t y = min_y_ + static_cast<std::int64_t>(cy) * cell_h_ + cell_h_ / 2;
+    return std::pair<std::int32_t, std::int32_t>(static_cast<std::int32_t>(x), static_cast<std::int32_t>(y));
+  };
+  cell_lists_.clear();
+  for (std::size_t cy = 0; cy < ny_; ++cy) {
+    std::uint32_t run_owner = 0;
+    bool in_run = false;
+    for (std::size_t cx = 0; cx < nx_; ++cx) {
+      const std::size_t c = cy * nx_ + cx;
+      const auto [x, y] = center(cx, cy);
+      if (count[c] == 0) {
+        if (!in_run) {
+          auto owner = find_slow(x, y);
+          run_owner = owner ? *owner + 1 : 0;
+          in_run = true;
+        }
+        cells_[c] = run_owner;
+        continue;
+      }
+      in_run = false;
+      std::vector<std::uint32_t> list(members.begin() + start[c], members.begin() + start[c + 1]);
+      bool centre_found = false;
+      for (std::uint32_t g : list) centre_found = centre_found || contains(g, x, y);
+      if (!centre_found) {
+        if (auto owner = find_slow(x, y); owner && std::find(list.begin(), list.end(), *owner) == list.end()) {
+          list.push_back(*owner);
+        }
+      }
+      std::sort(list.begin(), list.end());  // lowest grid index first: deterministic even for overlaps
+      cells_[c] = kMixed | static_cast<std::uint32_t>(cell_lists_.size());
+      cell_lists_.push_back(static_cast<std::uint32_t>(list.size()));
+      cell_lists_.insert(cell_lists_.end(), list.begin(), list.end());
+    }
+  }
+}
+
+std::optional<std::uint32_t> GridIndex::find_slow(std::int32_t x, std::int32_t y) const {
+  std::optional<std::uint32_t> best;
+  const BoxPoint p(x / kScale, y / kScale);
+  for (auto it = boxes_->tree.qbegin(bgi::intersects(p)); it != boxes_->tree.qend(); ++it) {
+    if (contains(it->second, x, y) && (!best || it->second < *best)) best = it->second;
+  }
+  return best;
+}
+
+std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
+  if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || nx_ == 0) return std::nullopt;
+  const std::int64_t x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
+  if (x < min_x_ || y < min_y_) return std::nullopt;
+  const std::int64_t cx = (x - min_x_) / cell_w_, cy = (y - min_y_) / cell_h_;
+  if (cx >= nx_ || cy >= ny_) return std::nullopt;
+  const std::uint32_t v = cells_[static_cast<std::size_t>(cy) * nx_ + static_cast<std::size_t>(cx)];
+  if (!(v & kMixed)) {
+    if (v == 0) return std::nullopt;
+    return v - 1;
+  }
+  const std::uint32_t* list = cell_lists_.data() + (v & ~kMixed);
+  const std::uint32_t n = list[0];
+  for (std::uint32_t i = 1; i <= n; ++i) {
+    if (contains(list[i], static_cast<std::int32_t>(x), static_cast<std::int32_t>(y))) return list[i];
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
+  std::vector<std::uint32_t> out;
+  if (!boxes_) return out;
+  const Box q(BoxPoint(box.min_lon, box.min_lat), BoxPoint(box.max_lon, box.max_lat));
+  for (auto it = boxes_->tree.qbegin(bgi::intersects(q)); it != boxes_->tree.qend(); ++it) out.push_back(it->second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::size_t GridIndex::memory_bytes() const {
+  return grids_.capacity() * sizeof(GridEdges) + band_offsets_.capacity() * 4 + band_edges_.capacity() * sizeof(Edge) +
+         cells_.capacity() * 4 + cell_lists_.capacity() * 4 + (boxes_ ? boxes_->tree.size() * 48 : 0);
+}
+
+}  // namespace poleloc::index

@@ -1,0 +1,64 @@
+// number_index.hpp: canonical number -> pole, and serial -> poles in any area.
+//
+//   NumberIndex idx;
+//   idx.build(numbers);                        // numbers[i] is pole i's canonical number
+//   idx.find("TJH0372");                       // optional pole index
+//   idx.find_serial("372");                    // every pole whose serial is 372 once leading
+//                                              // zeros are dropped: TJH0372, HJL372, ...
+//
+// Open addressing with the number's hash stored beside the pole index: a hit
+// costs one probe into the table and one compare against the pole's number.
+//
+// Thread-safety: const members are safe from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace poleloc::index {
+
+class NumberIndex {
+ public:
+  // `number_of(i)` returns pole i's canonical number, for i in [0, count);
+  // the views must stay valid for the life of the index.
+  void build(std::size_t count, const std::function<std::string_view(std::uint32_t)>& number_of);
+
+  // The pole whose canonical number is exactly `canonical`.
+  std::optional<std::uint32_t> find(std::string_view canonical) const;
+
+  // Poles whose serial without leading zeros equals `serial` (which must have no
+  // leading zeros itself; "0" stands for an all-zero serial), in any area.
+  std::span<const std::uint32_t> find_serial(std::string_view serial) const;
+
+  // Every distinct area code, sorted.
+  const std::vector<std::string_view>& area_codes() const { return areas_; }
+
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t pole = UINT32_MAX;  // UINT32_MAX: empty
+  };
+  struct SerialSlot {
+    std::uint32_t hash = 0;
+    std::uint32_t begin = 0;  // into serial_poles_
+    std::uint32_t count = 0;  // 0: empty
+  };
+  std::function<std::string_view(std::uint32_t)> number_of_;
+  std::vector<Slot> slots_;
+  std::uint64_t mask_ = 0;
+  std::vector<SerialSlot> serial_slots_;
+  std::uint64_t serial_mask_ = 0;
+  std::vector<std::uint32_t> serial_poles_;
+  std::vector<std::string_view> areas_;
+};
+
+// Serial with leading zeros dropped ("0372" -> "372", "000" -> "0", "" -> "").
+std::string_view strip_leading_zeros(std::string_view serial);
+
+}  // namespace poleloc::index

@@ -1,0 +1,53 @@
+// csv_reader.hpp: RFC 4180 CSV, streamed row by row.
+//
+//   CsvReader csv;
+//   if (auto st = csv.open("poles.csv"); !st) return st;
+//   std::vector<std::string> row;
+//   while (csv.next(row)) use(csv.line(), row);     // line: 1-based line where the row starts
+//   if (!csv.error().empty()) report(csv.line(), csv.error());
+//
+// Quoted fields may hold commas, doubled quotes and newlines. A UTF-8 byte
+// order mark is skipped; CRLF and LF both end a row. Rows that are not valid
+// UTF-8 are reported (next() returns true and error_in_row() says why), so the
+// caller can name the line and go on.
+//
+// Thread-safety: one reader per thread.
+#pragma once
+
+#include <poleloc/status.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace poleloc::io {
+
+class CsvReader {
+ public:
+  CsvReader() = default;
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  Status open(const std::string& path);
+  // Reads the next row; false at the end of the file or on a fatal error (see error()).
+  bool next(std::vector<std::string>& fields);
+  std::size_t line() const { return row_line_; }
+  const std::string& error_in_row() const { return row_error_; }  // e.g. invalid UTF-8
+  const std::string& error() const { return fatal_; }             // e.g. unterminated quote
+  std::size_t bytes_read() const { return bytes_; }
+
+ private:
+  int get();
+  std::FILE* file_ = nullptr;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, len_ = 0, bytes_ = 0;
+  std::size_t line_ = 1, row_line_ = 0;
+  bool first_ = true;
+  std::string row_error_, fatal_;
+};
+
+// Byte offset of the first invalid UTF-8 sequence, or npos.
+std::size_t invalid_utf8_offset(std::string_view s);
+
+}  // namespace poleloc::io

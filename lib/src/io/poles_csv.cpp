@@ -1,0 +1,129 @@
+#include "io/csv_reader.hpp"
+#include "io/readers.hpp"
+
+#include <poleloc/geo.hpp>
+#include <poleloc/number.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace poleloc::io {
+namespace {
+
+std::optional<double> parse_double(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::string quoted(std::string_view s) {
+  std::string out = "'";
+  out.append(s.substr(0, 64));
+  if (s.size() > 64) out += "…";
+  return out + "'";
+}
+
+}  // namespace
+
+void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
+                    const Progress& progress) {
+  auto fail = [&](std::size_t line, std::string field, std::string reason) {
+    errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
+  };
+  CsvReader csv;
+  if (auto st = csv.open(path); !st) {
+    fail(0, "", st.message());
+    return;
+  }
+  std::vector<std::string> row;
+  if (!csv.next(row)) {
+    fail(csv.line() ? csv.line() : 1, "", csv.error().empty() ? "file is empty; expected a header row number,lon,lat"
+                                                              : csv.error());
+    return;
+  }
+  if (!csv.error_in_row().empty()) {
+    fail(csv.line(), "", csv.error_in_row());
+    return;
+  }
+  int col_number = -1, col_lon = -1, col_lat = -1;
+  std::vector<std::string> header = row;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    std::string& h = header[i];
+    while (!h.empty() && h.back() == ' ') h.pop_back();
+    while (!h.empty() && h.front() == ' ') h.erase(h.begin());
+    if (h == "number") col_number = static_cast<int>(i);
+    else if (h == "lon") col_lon = static_cast<int>(i);
+    else if (h == "lat") col_lat = static_cast<int>(i);
+  }
+  for (auto [col, name] : {std::pair{col_number, "number"}, std::pair{col_lon, "lon"}, std::pair{col_lat, "lat"}}) {
+    if (col < 0) {
+      fail(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
+    }
+  }
+  if (col_number < 0 || col_lon < 0 || col_lat < 0) return;
+
+  std::size_t rows = 0;
+  while (csv.next(row)) {
+    const std::size_t line = csv.line();
+    if (progress && ++rows % 65536 == 0) progress(rows);
+    if (!csv.error_in_row().empty()) {
+      fail(line, "", csv.error_in_row());
+      continue;
+    }
+    if (row.size() != header.size()) {
+      fail(line, "", "row has " + std::to_string(row.size()) + " fields; the header has " +
+                         std::to_string(header.size()));
+      continue;
+    }
+    auto number = canonical_number(row[col_number]);
+    if (!number) {
+      fail(line, "number",
+           "bad number " + quoted(row[col_number]) +
+               ": a number is letters and digits (e.g. TJH0372 or TJH-0372), at most " +
+               std::to_string(kMaxNumberLength) + " characters");
+      continue;
+    }
+    auto x = parse_double(row[col_lon]);
+    auto y = parse_double(row[col_lat]);
+    if (!x) {
+      fail(line, "lon", "lon " + quoted(row[col_lon]) + " is not a number");
+      continue;
+    }
+    if (!y) {
+      fail(line, "lat", "lat " + quoted(row[col_lat]) + " is not a number");
+      continue;
+    }
+    const LonLat p = crs.to_wgs84({*x, *y});
+    if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) {
+      fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " cannot be converted to WGS84");
+      continue;
+    }
+    if (p.lon < -180 || p.lon > 180) {
+      fail(line, "lon", "lon " + std::to_string(p.lon) + " is out of range [-180, 180]" +
+                            (crs.is_identity() ? "" : " after CRS conversion"));
+      continue;
+    }
+    if (p.lat < -90 || p.lat > 90) {
+      fail(line, "lat", "lat " + std::to_string(p.lat) + " is out of range [-90, 90]" +
+                            (crs.is_identity() ? "" : " after CRS conversion") +
+                            (std::fabs(p.lon) <= 90 && std::fabs(p.lat) <= 180 ? " (are lon and lat swapped?)" : ""));
+      continue;
+    }
+    PoleRecord pole{std::move(*number), p, {}};
+    pole.attributes.reserve(header.size() - 3);
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (static_cast<int>(i) == col_number || static_cast<int>(i) == col_lon || static_cast<int>(i) == col_lat) continue;
+      if (row[i].empty()) continue;
+      pole.attributes.emplace_back(header[i], std::move(row[i]));
+    }
+    sink(std::move(pole), line);
+  }
+  if (!csv.error().empty()) fail(csv.line(), "", csv.error());
+}
+
+}  // namespace poleloc::io

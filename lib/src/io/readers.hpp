@@ -1,0 +1,55 @@
+// readers.hpp: the three input files -> records, with an error per bad row.
+//
+//   io::ErrorSink errors(50);                       // keeps the first 50, counts all
+//   io::read_poles_csv("poles.csv", crs, errors, [&](PoleRecord&& p, std::size_t line) { ... });
+//   io::read_grids_geojson("grids.geojson", crs, errors, [&](GridRecord&& g, std::size_t feature) { ... });
+//   io::read_aliases_csv("aliases.csv", errors, [&](AliasRecord&& a, std::size_t line) { ... });
+//
+// Each reader streams: a record is handed over as soon as it is read and
+// checked, so memory does not grow with the file beyond what the caller keeps.
+// A bad row or feature is reported to the sink and skipped; a fatal problem
+// (missing file, bad header, JSON syntax error) is reported and ends the read.
+// Coordinates are converted to WGS84 by `crs` before the range check.
+#pragma once
+
+#include "geo/crs.hpp"
+
+#include <poleloc/import.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace poleloc::io {
+
+class ErrorSink {
+ public:
+  explicit ErrorSink(std::size_t keep) : keep_(keep) {}
+  void add(InputError e) {
+    ++count_;
+    if (errors_.size() < keep_) errors_.push_back(std::move(e));
+  }
+  std::size_t count() const { return count_; }
+  std::vector<InputError>& errors() { return errors_; }
+
+ private:
+  std::size_t keep_;
+  std::size_t count_ = 0;
+  std::vector<InputError> errors_;
+};
+
+using PoleSink = std::function<void(PoleRecord&&, std::size_t line)>;
+using GridSink = std::function<void(GridRecord&&, std::size_t feature)>;
+using AliasSink = std::function<void(AliasRecord&&, std::size_t line)>;
+using Progress = std::function<void(std::size_t done)>;
+
+void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
+                    const Progress& progress = {});
+void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors,
+                        const GridSink& sink, const Progress& progress = {});
+void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSink& sink);
+
+// The file name shown in messages (the path as given).
+inline std::string shown(const std::string& path) { return path; }
+
+}  // namespace poleloc::io

@@ -1,0 +1,136 @@
+// Export in the import formats; numbers are written in shortest round-trip
+// form, so reading an export back gives exactly the stored coordinates.
+#include <poleloc/import.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+namespace poleloc {
+namespace {
+
+void put_number(std::string& out, double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void put_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos && (s.empty() || (s.front() != ' ' && s.back() != ' '))) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+Status write_file(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return {ErrorCode::io_error, path + ": cannot write: " + std::strerror(errno)};
+  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  if (std::fclose(f) != 0 || !ok) return {ErrorCode::io_error, path + ": write failed: " + std::strerror(errno)};
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return {ErrorCode::io_error, path + ": cannot replace: " + std::strerror(errno)};
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status write_poles_csv(const std::string& path, const std::vector<PoleRecord>& poles) {
+  // Columns: number, lon, lat, then every attribute key in order of first appearance.
+  std::vector<std::string> keys;
+  std::map<std::string, std::size_t, std::less<>> key_index;
+  for (const auto& p : poles) {
+    for (const auto& [k, v] : p.attributes) {
+      if (key_index.emplace(k, keys.size()).second) keys.push_back(k);
+    }
+  }
+  std::string out = "number,lon,lat";
+  for (const auto& k : keys) {
+    out.push_back(',');
+    put_field(out, k);
+  }
+  out.push_back('\n');
+  std::vector<const std::string*> values(keys.size());
+  for (const auto& p : poles) {
+    out.append(p.number);
+    out.push_back(',');
+    put_number(out, p.position.lon);
+    out.push_back(',');
+    put_number(out, p.position.lat);
+    std::fill(values.begin(), values.end(), nullptr);
+    for (const auto& [k, v] : p.attributes) values[key_index.find(k)->second] = &v;
+    for (const auto* v : values) {
+      out.push_back(',');
+      if (v) put_field(out, *v);
+    }
+    out.push_back('\n');
+  }
+  return write_file(path, out);
+}
+
+Status write_grids_geojson(const std::string& path, const std::vector<GridRecord>& grids) {
+  std::string out = "{\"type\":\"FeatureCollection\",\"features\":[\n";
+  for (std::size_t i = 0; i < grids.size(); ++i) {
+    const GridRecord& g = grids[i];
+    nlohmann::ordered_json props;
+    props["id"] = g.id;
+    if (!g.name.empty()) props["name"] = g.name;
+    for (const auto& [k, v] : g.attributes) props[k] = v;
+    out += "{\"type\":\"Feature\",\"properties\":";
+    out += props.dump();
+    out += ",\"geometry\":{\"type\":\"";
+    const bool multi = g.geometry.size() != 1;
+    out += multi ? "MultiPolygon" : "Polygon";
+    out += "\",\"coordinates\":";
+    if (multi) out.push_back('[');
+    for (std::size_t p = 0; p < g.geometry.size(); ++p) {
+      if (p) out.push_back(',');
+      out.push_back('[');
+      for (std::size_t r = 0; r < g.geometry[p].rings.size(); ++r) {
+        if (r) out.push_back(',');
+        out.push_back('[');
+        const Ring& ring = g.geometry[p].rings[r];
+        for (std::size_t k = 0; k < ring.size(); ++k) {
+          if (k) out.push_back(',');
+          out.push_back('[');
+          put_number(out, ring[k].lon);
+          out.push_back(',');
+          put_number(out, ring[k].lat);
+          out.push_back(']');
+        }
+        out.push_back(']');
+      }
+      out.push_back(']');
+    }
+    if (multi) out.push_back(']');
+    out += "}}";
+    out += i + 1 < grids.size() ? ",\n" : "\n";
+  }
+  out += "]}\n";
+  return write_file(path, out);
+}
+
+Status write_aliases_csv(const std::string& path, const std::vector<AliasRecord>& aliases) {
+  std::string out = "alias,code\n";
+  for (const auto& a : aliases) {
+    put_field(out, a.alias);
+    out.push_back(',');
+    put_field(out, a.code);
+    out.push_back('\n');
+  }
+  return write_file(path, out);
+}
+
+}  // namespace poleloc

@@ -1,0 +1,374 @@
+#include "query/resolve.hpp"
+
+#include "geo/geodesic.hpp"
+#include "spoken/confusion.hpp"
+#include "spoken/read_back.hpp"
+#include "spoken/readings.hpp"
+
+#include <poleloc/number.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace poleloc::query {
+namespace {
+
+using spoken::AliasTable;
+using spoken::AreaSource;
+using spoken::Digits;
+using spoken::Edit;
+using spoken::EditKind;
+using spoken::Reading;
+using spoken::ReadingSet;
+
+// The chance that the number said is in no pole's registry entry (or cannot be
+// recovered from what was heard), against a reading found exactly (1).
+constexpr double kNotInRegistry = 0.02;
+// The caller named the wrong area: spread over the areas that have the digits.
+constexpr double kOtherArea = 0.01;
+// Letters before the digits that name no area (a typo in the code).
+constexpr double kUnknownCode = 0.2;
+// More leading zeros said than the painted number has.
+constexpr double kExtraLeadingZeros = 0.3;
+
+// Confusions are tried for the best few readings only.
+constexpr std::size_t kFuzzyReadings = 4;
+constexpr float kFuzzyMinPrior = 0.1f;
+// Areas searched around the caller when no area was said.
+constexpr std::size_t kNearbyPoles = 12;
+constexpr double kNearbyMaxM = 3000;
+constexpr std::size_t kMaxNearbyAreas = 4;
+// Without an area or a location, a fuzzy serial in more areas than this says nothing.
+constexpr std::size_t kMaxAreasPerFuzzySerial = 8;
+
+// Caller position given the pole: a 100 m (handset) and a 1 km (cell) spread,
+// and a few callers who are nowhere near the pole; as a density ratio against
+// a caller anywhere in a reference district of 4 km².
+constexpr double kRefAreaM2 = 4e6;
+constexpr double kHandsetM = 100, kHandsetShare = 0.6;
+constexpr double kCellM = 1000, kCellShare = 0.38;
+constexpr double kAnywhereShare = 0.02;
+
+// Logistic calibration of the posterior (fitted on tests/data/spoken_cases.tsv).
+constexpr double kCalibrationSlope = 1.0;
+constexpr double kCalibrationShift = 0.0;
+
+double location_factor(double d) {
+  constexpr double kTwoPi = 6.283185307179586;
+  return kHandsetShare * kRefAreaM2 / (kTwoPi * kHandsetM * kHandsetM) * std::exp(-d / kHandsetM) +
+         kCellShare * kRefAreaM2 / (kTwoPi * kCellM * kCellM) * std::exp(-d / kCellM) + kAnywhereShare;
+}
+
+struct Hit {
+  std::uint32_t pole = 0;
+  std::int16_t reading = -1;  // -1: the whole text as a printed number
+  bool exact = false;
+  bool other_area = false;
+  Edit edit;
+  double weight = 0;          // prior x confusion x area
+  double location = 1;
+  double distance = -1;       // metres from `near`, -1 without it
+  double likelihood() const { return weight * location; }
+};
+
+std::size_t area_length(std::string_view number) {
+  std::size_t k = 0;
+  while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
+  return k;
+}
+
+class Decoder {
+ public:
+  Decoder(const SnapshotData& data, const ReadingSet& set, const ResolveOptions& options)
+      : d_(data), t_(data.alias_table), set_(set), options_(options) {}
+
+  std::vector<Hit> hits;
+
+  void decode(std::string_view text) {
+    if (auto canonical = canonical_number(text)) {
+      if (auto p = d_.numbers.find(*canonical)) hits.push_back({*p, -1, true, false, {}, 1.0});
+    }
+    for (std::size_t i = 0; i < set_.readings.size(); ++i) exact(static_cast<std::int16_t>(i));
+
+    bool any_exact = false, exact_near = false;
+    for (const Hit& h : hits) {
+      if (!h.exact) continue;
+      any_exact = true;
+      if (options_.near && geo::distance_m(*options_.near, d_.positions[h.pole]) <= options_.far_m) exact_near = true;
+    }
+    const bool every_edit = !any_exact || (options_.near && !exact_near);
+    std::size_t tried = 0;
+    for (std::size_t i = 0; i < set_.readings.size() && tried < kFuzzyReadings; ++i) {
+      if (set_.readings[i].prior < kFuzzyMinPrior) break;
+      if (fuzzy(static_cast<std::int16_t>(i), every_edit, any_exact)) ++tried;
+    }
+    merge();
+  }
+
+ private:
+  AliasTable::SerialWidths widths(std::uint32_t area) {
+    if (auto w = t_.cached_serial_widths(area)) return *w;
+    const std::string_view code = t_.code(area);
+    const std::uint32_t n = static_cast<std::uint32_t>(d_.pole_count());
+    auto lower = [&](char after_code) {  // first pole whose number >= code + after_code
+      std::uint32_t lo = 0, hi = n;
+      while (lo < hi) {
+        const std::uint32_t mid = lo + (hi - lo) / 2;
+        const std::string_view num = d_.number(mid);
+        const std::string_view head = num.substr(0, code.size());
+        const bool less = head < code || (head == code && (num.size() == code.size() || num[code.size()] < after_code));
+        if (less) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const std::uint32_t lo = lower('0'), hi = lower('9' + 1);
+    AliasTable::SerialWidths w{};
+    if (lo < hi) {
+      w.min = 255;
+      constexpr std::uint32_t kSamples = 16;
+      for (std::uint32_t k = 0; k <= kSamples; ++k) {
+        const std::uint32_t p = lo + static_cast<std::uint32_t>((static_cast<std::uint64_t>(hi - 1 - lo) * k) / kSamples);
+        const auto width = static_cast<std::uint8_t>(std::min<std::size_t>(255, d_.number(p).size() - code.size()));
+        w.min = std::min(w.min, width);
+        w.max = std::max(w.max, width);
+      }
+    }
+    t_.cache_serial_widths(area, w);
+    return w;
+  }
+
+  // Calls on_pole(pole, serial width) for every pole of `area` whose serial
+  // without leading zeros is `stripped`.
+  template <typename F>
+  void in_area(std::uint32_t area, std::string_view stripped, F&& on_pole) {
+    const AliasTable::SerialWidths w = widths(area);
+    if (w.max == 0) return;
+    const std::string_view code = t_.code(area);
+    char buf[kMaxNumberLength + 8];
+    const std::size_t from = std::max<std::size_t>(stripped.size(), w.min);
+    for (std::size_t width = from; width <= w.max; ++width) {
+      if (code.size() + width > kMaxNumberLength) break;
+      std::memcpy(buf, code.data(), code.size());
+      std::memset(buf + code.size(), '0', width - stripped.size());
+      std::memcpy(buf + code.size() + width - stripped.size(), stripped.data(), stripped.size());
+      if (auto p = d_.numbers.find({buf, code.size() + width})) on_pole(*p, width);
+    }
+  }
+
+  void exact(std::int16_t i) {
+    const Reading& r = set_.readings[static_cast<std::size_t>(i)];
+    const std::string_view stripped = r.digits.stripped();
+    const std::size_t spoken_width = r.leading_zeros_spoken ? r.digits.size() : 0;
+    if (r.area >= 0) {
+      in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
+        const bool as_read = spoken_width <= width;
+        hits.push_back({pole, i, as_read, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+      });
+      return;
+    }
+    const auto poles = d_.numbers.find_serial(stripped);
+    if (r.area_source == AreaSource::unknown_code) {
+      for (std::uint32_t p : poles) hits.push_back({p, i, false, true, {}, r.prior * kUnknownCode});
+      return;
+    }
+    if (r.said_area >= 0) {  // the digits in an area other than the one said
+      const std::string_view said = t_.code(static_cast<std::uint32_t>(r.said_area));
+      std::size_t others = 0;
+      const std::size_t first = hits.size();
+      for (std::uint32_t p : poles) {
+        const std::string_view num = d_.number(p);
+        if (num.substr(0, area_length(num)) == said) continue;
+        hits.push_back({p, i, false, true, {}, 0});
+        ++others;
+      }
+      for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = r.prior * kOtherArea / static_cast<double>(others);
+      return;
+    }
+    for (std::uint32_t p : poles) {
+      const std::string_view num = d_.number(p);
+      const bool as_read = spoken_width <= num.size() - area_length(num);
+      hits.push_back({p, i, as_read, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+    }
+  }
+
+  // Areas of the poles around the caller, nearest first.
+  const std::vector<std::uint32_t>& nearby_areas() {
+    if (nearby_done_) return nearby_;
+    nearby_done_ = true;
+    if (!options_.near) return nearby_;
+    for (auto [pole, dist] : d_.pole_positions.nearest(*options_.near, kNearbyPoles, kNearbyMaxM)) {
+      (void)dist;
+      const std::string_view num = d_.number(pole);
+      auto code = t_.find_code(num.substr(0, area_length(num)));
+      if (code && std::find(nearby_.begin(), nearby_.end(), *code) == nearby_.end()) nearby_.push_back(*code);
+      if (nearby_.size() >= kMaxNearbyAreas) break;
+    }
+    return nearby_;
+  }
+
+  // Returns false when the reading cannot take a one-edit variant.
+  bool fuzzy(std::int16_t i, bool every_edit, bool any_exact) {
+    const Reading& r = set_.readings[static_cast<std::size_t>(i)];
+    if (r.area_source == AreaSource::unknown_code || (r.area < 0 && r.said_area >= 0)) return false;
+    spoken::ConfusionOptions co;
+    co.language = set_.language;
+    co.likely_only = !every_edit;
+    std::vector<std::uint32_t> areas;
+    if (r.area >= 0) {
+      areas.push_back(static_cast<std::uint32_t>(r.area));
+    } else if (options_.near) {
+      areas = nearby_areas();
+    } else if (any_exact) {
+      return false;  // no area, no location: an exact serial somewhere beats every guess
+    }
+    std::size_t max_width = 0;
+    for (std::uint32_t a : areas) max_width = std::max<std::size_t>(max_width, widths(a).max);
+    if (!areas.empty()) co.max_length = max_width;
+    variants_.clear();
+    spoken::one_edit_variants(r.digits.view(), co, variants_);
+    for (const spoken::Variant& v : variants_) {
+      const std::string_view stripped = v.digits.stripped();
+      const double w = r.prior * v.edit.weight;
+      if (!areas.empty()) {
+        for (std::uint32_t a : areas) {
+          in_area(a, stripped, [&](std::uint32_t pole, std::size_t) { hits.push_back({pole, i, false, false, v.edit, w}); });
+        }
+      } else {
+        const auto poles = d_.numbers.find_serial(stripped);
+        if (poles.size() > kMaxAreasPerFuzzySerial) continue;
+        for (std::uint32_t p : poles) hits.push_back({p, i, false, false, v.edit, w});
+      }
+    }
+    return true;
+  }
+
+  // One hit per pole: the most likely explanation.
+  void merge() {
+    if (options_.near) {
+      for (Hit& h : hits) {
+        h.distance = geo::distance_m(*options_.near, d_.positions[h.pole]);
+        h.location = location_factor(h.distance);
+      }
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      if (a.pole != b.pole) return a.pole < b.pole;
+      if (a.exact != b.exact) return a.exact;
+      return a.weight > b.weight;
+    });
+    hits.erase(std::unique(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pole == b.pole; }),
+               hits.end());
+  }
+
+  const SnapshotData& d_;
+  const AliasTable& t_;
+  const ReadingSet& set_;
+  const ResolveOptions& options_;
+  std::vector<spoken::Variant> variants_;
+  std::vector<std::uint32_t> nearby_;
+  bool nearby_done_ = false;
+};
+
+std::string format_distance(double m) {
+  char buf[32];
+  if (m < 1000) std::snprintf(buf, sizeof buf, "%.0f m", m);
+  else std::snprintf(buf, sizeof buf, "%.1f km", m / 1000);
+  return buf;
+}
+
+std::string note_text(spoken::ReadingNote note) {
+  switch (note) {
+    case spoken::ReadingNote::none: return {};
+    case spoken::ReadingNote::weak_digit: return ", a word taken as a digit";
+    case spoken::ReadingNote::si_shi: return ", 十/四 (shi/si) swapped";
+    case spoken::ReadingNote::teen_tens: return ", teen/tens swapped";
+  }
+  return {};
+}
+
+std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& set, const ResolveOptions& options) {
+  const AliasTable& t = d.alias_table;
+  const std::string_view number = d.number(h.pole);
+  const std::string_view pole_area = number.substr(0, area_length(number));
+  std::string s;
+  if (h.reading < 0) {
+    s = "printed number";
+  } else {
+    const Reading& r = set.readings[static_cast<std::size_t>(h.reading)];
+    if (r.area >= 0) {
+      if (!r.alias.empty() && r.alias != r.area_code) {
+        s.append(r.alias).append(" = ").append(r.area_code);
+      } else {
+        s.append(r.area_code);
+      }
+    } else if (r.area_source == AreaSource::unknown_code) {
+      s.append(r.unknown_code).append(" is no known area, found in ").append(pole_area);
+    } else if (r.said_area >= 0) {
+      s.append(t.code(static_cast<std::uint32_t>(r.said_area))).append(" said, found in ").append(pole_area);
+    } else {
+      s.append("no area said");
+    }
+    s.append("; ");
+    if (r.form == spoken::ReadingForm::printed) {
+      s.append("printed ").append(r.digits.view());
+    } else {
+      s.append(set.spoken(r)).append(" read as ").append(r.digits.view());
+      s.append(" (").append(spoken::describe(r.form)).append(note_text(r.note)).append(")");
+    }
+    if (!h.exact && h.edit.kind != EditKind::none) s.append("; ").append(spoken::explain(h.edit));
+  }
+  if (options.near && h.distance >= 0) {
+    s.append("; ").append(format_distance(h.distance)).append(" from caller");
+    if (h.distance > options.far_m) s.append(" (far)");
+  }
+  return s;
+}
+
+}  // namespace
+
+double calibrate_score(double posterior) {
+  const double p = std::clamp(posterior, 1e-9, 1 - 1e-9);
+  const double z = kCalibrationSlope * std::log(p / (1 - p)) + kCalibrationShift;
+  return 1 / (1 + std::exp(-z));
+}
+
+Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options) {
+  if (auto st = check_query_text(text); !st) return st;
+  if (auto st = options.is_valid(); !st) return st;
+
+  ReadingSet set;
+  spoken::read_text(text, data.alias_table, set);
+  Decoder decoder(data, set, options);
+  decoder.decode(text);
+  std::vector<Hit>& hits = decoder.hits;
+
+  double total = kNotInRegistry;
+  for (const Hit& h : hits) total += h.likelihood();
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    if (a.likelihood() != b.likelihood()) return a.likelihood() > b.likelihood();
+    if (a.exact != b.exact) return a.exact;
+    return a.pole < b.pole;
+  });
+  if (hits.size() > options.limit) hits.resize(options.limit);
+
+  std::vector<Candidate> out;
+  out.reserve(hits.size());
+  for (const Hit& h : hits) {
+    Candidate c{PoleView(&data, h.pole)};
+    c.score = calibrate_score(h.likelihood() / total);
+    c.match = h.exact ? MatchKind::exact : MatchKind::fuzzy;
+    c.reason = reason_for(h, data, set, options);
+    const std::string_view number = data.number(h.pole);
+    const auto code = data.alias_table.find_code(number.substr(0, area_length(number)));
+    c.read_back = spoken::read_back(number, code ? data.alias_table.display_name(*code) : std::string_view{}, set.language);
+    if (options.near) {
+      c.distance_m = h.distance;
+      c.far_from_caller = h.distance > options.far_m;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace poleloc::query

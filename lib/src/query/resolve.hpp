@@ -1,0 +1,51 @@
+// resolve.hpp: spoken or typed text -> ranked pole candidates.
+//
+//   auto hits = query::resolve(data, "我在团结湖三七二号电线杆旁边，有人晕倒了",
+//                              {.near = LonLat{116.4712, 39.9251}, .limit = 3});
+//   // hits->at(0): pole TJH0372, match exact, score 0.98,
+//   //   reason "团结湖 = TJH; 三七二 read as 372 (digits one by one); 35 m from caller",
+//   //   read_back "团结湖 洞三拐两", distance_m 35, far_from_caller false
+//
+// How it decides (spoken/readings.hpp gives the readings, spoken/confusion.hpp
+// the mistakes):
+//   1. every reading is looked up exactly: in the area said, padded to the
+//      serial widths that area uses (三七二 finds TJH0372); without an area, in
+//      every area that has the serial; the whole text as a printed number too;
+//   2. the likely confusions (1/7, 6/9, teen/tens, swaps, doubled digits) of
+//      the best readings are looked up as well, and every one-edit variant when
+//      nothing exists exactly (or nothing near the caller does); with `near` and
+//      no area said, the areas of the poles around the caller are searched;
+//   3. each candidate's likelihood is prior(reading) x weight(confusion) x
+//      location(distance to `near`), the location term being a mixture of a
+//      100 m (handset) and a 1 km (cell) spread against a uniform background;
+//   4. score = likelihood / (sum of all likelihoods + the chance that the number
+//      is not in the registry at all), then mapped through a logistic
+//      calibration fitted on tests/data/spoken_cases.tsv, so a score of 0.9 is
+//      right about 9 times in 10.
+// A candidate is `exact` only when a pole carries the digits as read (leading
+// zeros aside) in the area said, or in any area when none was said.
+//
+// Errors: invalid_argument for a bad text (check_query_text) or bad options
+// (ResolveOptions::is_valid), with the message saying which.
+//
+// Thread-safety: reads `data` only (the alias table's serial-width cache is
+// atomic); call from any number of threads.
+#pragma once
+
+#include "snapshot_data.hpp"
+
+#include <poleloc/query_options.hpp>
+#include <poleloc/snapshot.hpp>
+#include <poleloc/status.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace poleloc::query {
+
+Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options);
+
+// The calibration map from the model's posterior to the reported score (exposed for tests).
+double calibrate_score(double posterior);
+
+}  // namespace poleloc::query

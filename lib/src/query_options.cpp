@@ -1,0 +1,83 @@
+#include <poleloc/geo.hpp>
+#include <poleloc/query_options.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace poleloc {
+namespace {
+
+// Position of the first invalid UTF-8 byte, or npos.
+std::size_t invalid_utf8_at(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    if (len == 2 && b0 < 0xC2) return i;  // overlong
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    }
+    if (len == 3) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0)) return i;  // overlong, surrogate
+    }
+    if (len == 4) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      if ((b0 == 0xF0 && b1 < 0x90) || b0 > 0xF4 || (b0 == 0xF4 && b1 >= 0x90)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+Status NearestOptions::is_valid() const {
+  if (k < 1 || k > kMaxNearestK) {
+    return {ErrorCode::invalid_argument, "k must be between 1 and " + std::to_string(kMaxNearestK) + ", got " +
+                                             std::to_string(k)};
+  }
+  if (max_m && !(std::isfinite(*max_m) && *max_m > 0)) {
+    return {ErrorCode::invalid_argument, "max_m must be a positive number of metres"};
+  }
+  return Status::ok();
+}
+
+Status ResolveOptions::is_valid() const {
+  if (limit < 1 || limit > kMaxResolveLimit) {
+    return {ErrorCode::invalid_argument, "limit must be between 1 and " + std::to_string(kMaxResolveLimit) +
+                                             ", got " + std::to_string(limit)};
+  }
+  if (near && !is_valid_lonlat(*near)) {
+    return {ErrorCode::invalid_argument,
+            "near must be lon,lat in degrees (lon -180..180, lat -90..90)"};
+  }
+  if (!(std::isfinite(far_m) && far_m > 0)) {
+    return {ErrorCode::invalid_argument, "far_m must be a positive number of metres"};
+  }
+  return Status::ok();
+}
+
+Status PageOptions::is_valid() const {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return {ErrorCode::invalid_argument,
+            "limit must be between 1 and " + std::to_string(kMaxPageSize) + ", got " + std::to_string(limit)};
+  }
+  return Status::ok();
+}
+
+Status check_query_text(std::string_view text) {
+  if (text.size() > kMaxQueryBytes) {
+    return {ErrorCode::invalid_argument, "query text is " + std::to_string(text.size()) + " bytes; at most " +
+                                             std::to_string(kMaxQueryBytes) + " are accepted"};
+  }
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) {
+    return {ErrorCode::invalid_argument, "query text is not valid UTF-8 (byte " + std::to_string(at) + ")"};
+  }
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {ErrorCode::invalid_argument, "query text is empty"};
+  return Status::ok();
+}
+
+}  // namespace poleloc

@@ -1,0 +1,46 @@
+#include "record_checks.hpp"
+
+#include "geo/polygon_check.hpp"
+
+#include <poleloc/geo.hpp>
+#include <poleloc/number.hpp>
+
+namespace poleloc {
+
+std::optional<std::string> check_pole(PoleRecord& pole) {
+  auto canonical = canonical_number(pole.number);
+  if (!canonical) {
+    return "number: bad number '" + pole.number.substr(0, 64) +
+           "': a number is letters and digits (e.g. TJH0372 or TJH-0372)";
+  }
+  pole.number = std::move(*canonical);
+  if (!is_valid_lonlat(pole.position)) {
+    return "lon/lat: " + std::to_string(pole.position.lon) + "," + std::to_string(pole.position.lat) +
+           " is not a lon in [-180, 180] and a lat in [-90, 90]";
+  }
+  for (const auto& [k, v] : pole.attributes) {
+    if (k.empty()) return "attributes: an attribute has an empty name";
+    if (k == "number" || k == "lon" || k == "lat") return "attributes: '" + k + "' is not an attribute name";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_grid(const GridRecord& grid) {
+  if (grid.id.empty() || grid.id.size() > 256) return "id: a grid id is 1 to 256 bytes";
+  if (auto problem = geo::polygon_problem(grid.geometry)) {
+    return "geometry: grid '" + grid.id + "': invalid polygon: " + problem->reason;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_alias(AliasRecord& alias) {
+  if (alias.alias.empty()) return "alias: empty";
+  for (char& c : alias.code) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c < 'A' || c > 'Z') return "code: area code '" + alias.code + "' must be letters";
+  }
+  if (alias.code.empty()) return "code: empty";
+  return std::nullopt;
+}
+
+}  // namespace poleloc

@@ -1,0 +1,65 @@
+// snapshot_data.hpp: what a Snapshot holds (internal to the library).
+//
+// Poles are stored column-wise (numbers in one arena, positions, grid, encoded
+// attributes) so that 2,000,000 poles fit in a few hundred bytes each,
+// indexes included. Built once by build_snapshot_data(), never changed after.
+#pragma once
+
+#include <poleloc/snapshot.hpp>
+#include <poleloc/types.hpp>
+
+#include "index/grid_index.hpp"
+#include "index/number_index.hpp"
+#include "index/pole_index.hpp"
+#include "spoken/alias_table.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace poleloc {
+
+struct SnapshotData {
+  // Poles, by dense pole index; sorted by canonical number.
+  std::vector<char> number_chars;
+  std::vector<std::uint32_t> number_offsets;  // size poles+1
+  std::vector<LonLat> positions;
+  std::vector<std::int32_t> pole_grid;        // grid index or -1
+  std::vector<char> attribute_blob;           // per pole: varint count, (key id, varint len, bytes)*
+  std::vector<std::uint64_t> attribute_offsets;  // size poles+1
+  std::vector<std::string> attribute_keys;    // interned column names
+
+  // Grids, by dense grid index; sorted by id.
+  std::vector<GridRecord> grids;
+  std::vector<BBox> grid_bboxes;
+  std::unordered_map<std::string_view, std::uint32_t> grid_by_id;
+  std::vector<std::uint32_t> grid_pole_offsets;  // size grids+1, into grid_poles
+  std::vector<std::uint32_t> grid_poles;         // pole indexes per grid, by number
+
+  std::vector<AliasRecord> aliases;
+
+  index::NumberIndex numbers;
+  index::PoleIndex pole_positions;
+  index::GridIndex grid_areas;
+  spoken::AliasTable alias_table;
+
+  std::uint64_t sequence = 0;
+  std::int64_t built_unix_ms = 0;
+
+  std::size_t pole_count() const { return positions.size(); }
+  std::string_view number(std::uint32_t pole) const {
+    return {number_chars.data() + number_offsets[pole], number_offsets[pole + 1] - number_offsets[pole]};
+  }
+};
+
+// Builds every index. Records need not be sorted; numbers must be canonical
+// and unique, grid ids unique (the store guarantees both).
+std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
+                                                  std::vector<AliasRecord> aliases, std::uint64_t sequence);
+
+// Decodes the attributes of one pole.
+Attributes pole_attributes(const SnapshotData& data, std::uint32_t pole);
+
+}  // namespace poleloc

@@ -1,0 +1,184 @@
+#include "store/record_encoding.hpp"
+
+#include "geo/wkb.hpp"
+
+#include <cstring>
+
+namespace poleloc::store {
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_str(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+void put_f64(std::string& out, double v) {
+  char b[8];
+  std::memcpy(b, &v, 8);  // host order: little-endian on every platform poleloc builds for
+  out.append(b, 8);
+}
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+  bool varint(std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= s_.size()) return false;
+      const auto b = static_cast<unsigned char>(s_[pos_++]);
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool str(std::string_view& out) {
+    std::uint64_t n;
+    if (!varint(n) || n > s_.size() - pos_) return false;
+    out = s_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool u8(std::uint8_t& v) {
+    if (pos_ >= s_.size()) return false;
+    v = static_cast<std::uint8_t>(s_[pos_++]);
+    return true;
+  }
+  bool f64(double& v) {
+    if (s_.size() - pos_ < 8) return false;
+    std::memcpy(&v, s_.data() + pos_, 8);
+    pos_ += 8;
+    return true;
+  }
+  bool header() {
+    std::uint8_t format, flags;
+    return u8(format) && format == kValueFormat && u8(flags);
+  }
+  bool attributes(AttributeViews& out) {
+    std::uint64_t n;
+    if (!varint(n) || n > s_.size()) return false;
+    out.clear();
+    out.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string_view k, v;
+      if (!str(k) || !str(v)) return false;
+      out.emplace_back(k, v);
+    }
+    return true;
+  }
+  bool done() const { return pos_ == s_.size(); }
+
+ private:
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
+void put_header(std::string& out, std::uint8_t flags = 0) {
+  out.push_back(static_cast<char>(kValueFormat));
+  out.push_back(static_cast<char>(flags));
+}
+
+void put_attributes(std::string& out, const Attributes& attributes) {
+  put_varint(out, attributes.size());
+  for (const auto& [k, v] : attributes) {
+    put_str(out, k);
+    put_str(out, v);
+  }
+}
+
+Status corrupt(std::string_view what, std::string_view id) {
+  return {ErrorCode::corruption, "stored " + std::string(what) + " '" + std::string(id) + "' cannot be decoded"};
+}
+
+}  // namespace
+
+std::string versioned_key(std::string_view id, std::uint64_t version) {
+  std::string k;
+  k.reserve(id.size() + 9);
+  k.append(id);
+  k.push_back('\0');
+  const std::uint64_t inv = ~version;
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (8 * i)) & 0xFF));
+  return k;
+}
+
+bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64_t& version) {
+  if (key.size() < 9 || key[key.size() - 9] != '\0') return false;
+  id = key.substr(0, key.size() - 9);
+  std::uint64_t inv = 0;
+  for (std::size_t i = key.size() - 8; i < key.size(); ++i) inv = (inv << 8) | static_cast<unsigned char>(key[i]);
+  version = ~inv;
+  return true;
+}
+
+std::string encode_pole(const PoleRecord& pole) {
+  std::string out;
+  put_header(out);
+  put_f64(out, pole.position.lon);
+  put_f64(out, pole.position.lat);
+  put_attributes(out, pole.attributes);
+  return out;
+}
+
+std::string encode_grid(const GridRecord& grid) {
+  std::string out;
+  put_header(out);
+  put_str(out, grid.name);
+  put_attributes(out, grid.attributes);
+  put_str(out, geo::to_wkb(grid.geometry));
+  return out;
+}
+
+std::string encode_alias(const AliasRecord& alias) {
+  std::string out;
+  put_header(out);
+  put_str(out, alias.code);
+  return out;
+}
+
+std::string encode_tombstone() {
+  std::string out;
+  put_header(out, kTombstone);
+  return out;
+}
+
+bool is_tombstone(std::string_view value) {
+  return value.size() >= 2 && (static_cast<std::uint8_t>(value[1]) & kTombstone);
+}
+
+Status decode_pole(std::string_view value, PoleValueView& out) {
+  Cursor c(value);
+  if (!c.header() || !c.f64(out.position.lon) || !c.f64(out.position.lat) || !c.attributes(out.attributes) ||
+      !c.done()) {
+    return {ErrorCode::corruption, "a stored pole value cannot be decoded"};
+  }
+  return Status::ok();
+}
+
+Result<GridRecord> decode_grid(std::string_view id, std::string_view value) {
+  Cursor c(value);
+  std::string_view name, wkb;
+  AttributeViews attrs;
+  if (!c.header() || !c.str(name) || !c.attributes(attrs) || !c.str(wkb) || !c.done()) return corrupt("grid", id);
+  auto geometry = geo::from_wkb(wkb);
+  if (!geometry) return corrupt("grid geometry", id);
+  GridRecord g{std::string(id), std::string(name), {}, std::move(*geometry)};
+  for (auto [k, v] : attrs) g.attributes.emplace_back(k, v);
+  return g;
+}
+
+Result<AliasRecord> decode_alias(std::string_view alias, std::string_view value) {
+  Cursor c(value);
+  std::string_view code;
+  if (!c.header() || !c.str(code) || !c.done()) return corrupt("alias", alias);
+  return AliasRecord{std::string(alias), std::string(code)};
+}
+
+}  // namespace poleloc::store

@@ -1,0 +1,52 @@
+// record_encoding.hpp: keys and values as stored in RocksDB.
+//
+// Keys are `id 0x00 ~version` (version big-endian, inverted), so every version
+// of a record is kept, the newest sorts first, and ids sort in byte order.
+// A deletion is a new version with the tombstone flag. Values start with a
+// format byte so that later formats can be read beside old ones.
+//
+//   pole value : u8 format | u8 flags | f64 lon | f64 lat | varint n | (str key, str value)*
+//   grid value : u8 format | u8 flags | str name | varint n | (str key, str value)* | str wkb
+//   alias value: u8 format | u8 flags | str code
+//   str = varint length, bytes
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <poleloc/status.hpp>
+#include <poleloc/types.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace poleloc::store {
+
+inline constexpr std::uint8_t kValueFormat = 1;
+inline constexpr std::uint8_t kTombstone = 1;
+
+std::string versioned_key(std::string_view id, std::uint64_t version);
+// Splits a versioned key; false if malformed.
+bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64_t& version);
+
+using AttributeViews = std::vector<std::pair<std::string_view, std::string_view>>;
+
+std::string encode_pole(const PoleRecord& pole);
+std::string encode_grid(const GridRecord& grid);
+std::string encode_alias(const AliasRecord& alias);
+std::string encode_tombstone();
+
+bool is_tombstone(std::string_view value);
+
+// Decoded views point into `value`.
+struct PoleValueView {
+  LonLat position;
+  AttributeViews attributes;
+};
+Status decode_pole(std::string_view value, PoleValueView& out);
+Result<GridRecord> decode_grid(std::string_view id, std::string_view value);
+Result<AliasRecord> decode_alias(std::string_view alias, std::string_view value);
+
+}  // namespace poleloc::store

@@ -1,0 +1,211 @@
+#include "store/store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace poleloc::store {
+namespace {
+
+constexpr const char* kPoles = "poles";
+constexpr const char* kGrids = "grids";
+constexpr const char* kAliases = "aliases";
+constexpr const char* kMeta = "meta";
+constexpr const char* kSchemaKey = "schema_version";
+constexpr const char* kSequenceKey = "sequence";
+
+std::string encode_u64(std::uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[7 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  }
+  return s;
+}
+
+std::uint64_t decode_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+Status from_rocks(const rocksdb::Status& s, const std::string& path, std::string_view doing) {
+  if (s.ok()) return Status::ok();
+  std::string msg = std::string(doing) + " " + path + ": " + s.ToString();
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return {ErrorCode::conflict, path + " is in use by another process (a running `poleloc serve`?); "
+                                        "stop it, or open the database read-only"};
+  }
+  if (s.IsCorruption()) return {ErrorCode::corruption, msg};
+  return {ErrorCode::io_error, msg};
+}
+
+}  // namespace
+
+struct Store::Impl {
+  std::string path;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // poles, grids, aliases, meta
+  rocksdb::ColumnFamilyHandle* poles() const { return handles[0]; }
+  rocksdb::ColumnFamilyHandle* grids() const { return handles[1]; }
+  rocksdb::ColumnFamilyHandle* aliases() const { return handles[2]; }
+  rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
+  ~Impl() {
+    if (db) {
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      db->Close();
+    }
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Options& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (!exists && (options.read_only || !options.create_if_missing)) {
+    return Status(ErrorCode::not_found, "no poleloc database at " + path + " (create one with `poleloc import`)");
+  }
+  if (exists) {
+    std::vector<std::string> families;
+    auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &families);
+    if (!s.ok()) return from_rocks(s, path, "cannot read");
+    for (const char* want : {kPoles, kGrids, kAliases, kMeta}) {
+      if (std::find(families.begin(), families.end(), want) == families.end()) {
+        return Status(ErrorCode::schema_mismatch,
+                      path + " is a RocksDB database but not a poleloc one (no '" + want + "' column family)");
+      }
+    }
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 2;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 128 << 20;  // an import of 2M poles fits in a few memtables
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
+      {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, cf_options}, {kGrids, cf_options},
+      {kAliases, cf_options}, {kMeta, cf_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  if (!options.read_only) fs::create_directories(path, ec);
+  auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw)
+                             : rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+  if (!s.ok()) return from_rocks(s, path, "cannot open");
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->db.reset(raw);
+  raw->DestroyColumnFamilyHandle(handles[0]);  // default family unused
+  impl->handles.assign(handles.begin() + 1, handles.end());
+
+  std::string value;
+  std::uint64_t sequence = 0;
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSchemaKey, &value);
+  if (s.IsNotFound()) {
+    if (options.read_only) return Status(ErrorCode::corruption, path + " has no schema version");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    rocksdb::WriteBatch batch;
+    batch.Put(impl->meta(), kSchemaKey, std::to_string(kSchemaVersion));
+    batch.Put(impl->meta(), kSequenceKey, encode_u64(0));
+    if (auto st = from_rocks(impl->db->Write(wo, &batch), path, "cannot initialise"); !st) return st;
+  } else if (!s.ok()) {
+    return from_rocks(s, path, "cannot read");
+  } else if (value != std::to_string(kSchemaVersion)) {
+    return Status(ErrorCode::schema_mismatch, path + " has schema version " + value + "; this poleloc reads version " +
+                                                  std::to_string(kSchemaVersion) +
+                                                  " (export with the poleloc that wrote it, then import)");
+  } else {
+    s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSequenceKey, &value);
+    if (!s.ok()) return from_rocks(s, path, "cannot read the sequence of");
+    sequence = decode_u64(value);
+  }
+  std::unique_ptr<Store> store(new Store(std::move(impl)));
+  store->sequence_ = sequence;
+  store->read_only_ = options.read_only;
+  return store;
+}
+
+Status Store::load(const LoadVisitor& visitor) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  const rocksdb::Snapshot* snap = impl_->db->GetSnapshot();
+  ro.snapshot = snap;
+  Status result = Status::ok();
+  auto scan = [&](rocksdb::ColumnFamilyHandle* cf, const char* what, auto&& on_live) -> Status {
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, cf));
+    std::string last_id;
+    bool have_last = false;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view id;
+      std::uint64_t version;
+      const rocksdb::Slice k = it->key();
+      if (!parse_versioned_key({k.data(), k.size()}, id, version)) {
+        return {ErrorCode::corruption, std::string("a stored ") + what + " key is malformed"};
+      }
+      if (have_last && id == last_id) continue;  // an older version
+      last_id.assign(id);
+      have_last = true;
+      const rocksdb::Slice v = it->value();
+      const std::string_view value{v.data(), v.size()};
+      if (is_tombstone(value)) continue;
+      if (auto st = on_live(id, value); !st) return st;
+    }
+    return from_rocks(it->status(), impl_->path, "cannot read");
+  };
+  PoleValueView pole;
+  result = scan(impl_->poles(), "pole", [&](std::string_view id, std::string_view value) -> Status {
+    if (auto st = decode_pole(value, pole); !st) return {ErrorCode::corruption, "stored pole '" + std::string(id) + "' cannot be decoded"};
+    if (visitor.pole) visitor.pole(id, pole);
+    return Status::ok();
+  });
+  if (result) {
+    result = scan(impl_->grids(), "grid", [&](std::string_view id, std::string_view value) -> Status {
+      auto g = decode_grid(id, value);
+      if (!g) return g.status();
+      if (visitor.grid) visitor.grid(std::move(*g));
+      return Status::ok();
+    });
+  }
+  if (result) {
+    result = scan(impl_->aliases(), "alias", [&](std::string_view id, std::string_view value) -> Status {
+      auto a = decode_alias(id, value);
+      if (!a) return a.status();
+      if (visitor.alias) visitor.alias(std::move(*a));
+      return Status::ok();
+    });
+  }
+  impl_->db->ReleaseSnapshot(snap);
+  return result;
+}
+
+Result<std::uint64_t> Store::apply(const Change& change) {
+  if (read_only_) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  const std::uint64_t seq = sequence_ + 1;
+  rocksdb::WriteBatch batch;
+  const std::string tomb = encode_tombstone();
+  for (const auto& n : change.delete_poles) batch.Put(impl_->poles(), versioned_key(n, seq), tomb);
+  for (const auto& p : change.put_poles) batch.Put(impl_->poles(), versioned_key(p.number, seq), encode_pole(p));
+  for (const auto& id : change.delete_grids) batch.Put(impl_->grids(), versioned_key(id, seq), tomb);
+  for (const auto& g : change.put_grids) batch.Put(impl_->grids(), versioned_key(g.id, seq), encode_grid(g));
+  for (const auto& a : change.delete_aliases) batch.Put(impl_->aliases(), versioned_key(a, seq), tomb);
+  if (change.replace_aliases) {
+    for (const auto& a : *change.replace_aliases) {
+      batch.Put(impl_->aliases(), versioned_key(a.alias, seq), encode_alias(a));
+    }
+  }
+  batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // acknowledged means on disk
+  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) return st;
+  sequence_ = seq;
+  return seq;
+}
+
+}  // namespace poleloc::store

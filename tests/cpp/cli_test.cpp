@@ -1,0 +1,166 @@
+// The poleloc command end to end on the bundled sample.
+#include "test_support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+using poleloc::fixtures::TempDir;
+
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+CliRun run(const std::vector<std::string>& args, const TempDir& dir) {
+  std::string cmd = quote(POLELOC_CLI);
+  for (const auto& a : args) cmd += " " + quote(a);
+  const std::string err_file = dir.file("stderr.txt");
+  cmd += " 2>" + quote(err_file);
+  CliRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = poleloc::fixtures::read_text(err_file);
+  return r;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string s = POLELOC_SAMPLE_DIR;
+    const CliRun r = run({"import", "--db", db(), "--poles", s + "/poles.csv", "--grids", s + "/grids.geojson",
+                       "--aliases", s + "/aliases.csv"},
+                      *dir_);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string db() { return dir_->file("db"); }
+  CliRun cli(const std::vector<std::string>& args) { return run(args, *dir_); }
+  static TempDir* dir_;
+};
+TempDir* Cli::dir_ = nullptr;
+
+}  // namespace
+
+TEST_F(Cli, LocateJsonHasTheHttpShape) {
+  const CliRun r = cli({"locate", "--db", db(), "tjh-0372", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["number"], "TJH0372");
+  EXPECT_TRUE(j["lon"].is_number());
+  EXPECT_TRUE(j["lat"].is_number());
+  EXPECT_TRUE(j["gcj02"]["lon"].is_number());
+  ASSERT_TRUE(j["grid"].is_object());
+  EXPECT_TRUE(j["grid"]["id"].is_string());
+  EXPECT_TRUE(j["attributes"].is_object());
+}
+
+TEST_F(Cli, LocateUnknownNumberExitsOneWithSuggestions) {
+  const CliRun r = cli({"locate", "--db", db(), "TJH9372", "--json"});
+  EXPECT_EQ(r.status, 1);
+  const auto j = nlohmann::json::parse(r.err);
+  EXPECT_EQ(j["error"]["code"], "not_found");
+  EXPECT_TRUE(j["suggestions"].is_array());
+}
+
+TEST_F(Cli, GridAtAndNearestAgreeWithLocate) {
+  const auto pole = nlohmann::json::parse(cli({"locate", "--db", db(), "TJH0100", "--json"}).out);
+  const std::string lon = std::to_string(pole["lon"].get<double>()), lat = std::to_string(pole["lat"].get<double>());
+  const CliRun g = cli({"grid-at", "--db", db(), lon, lat, "--json"});
+  ASSERT_EQ(g.status, 0) << g.err;
+  EXPECT_EQ(nlohmann::json::parse(g.out)["id"], pole["grid"]["id"]);
+  const CliRun n = cli({"nearest", "--db", db(), lon, lat, "-k", "2", "--json"});
+  ASSERT_EQ(n.status, 0) << n.err;
+  const auto near = nlohmann::json::parse(n.out);
+  ASSERT_EQ(near["poles"].size(), 2u);
+  EXPECT_EQ(near["poles"][0]["number"], "TJH0100");
+  EXPECT_LT(near["poles"][0]["distance_m"].get<double>(), 0.5);
+}
+
+TEST_F(Cli, GridAtOutsideExitsOne) {
+  const CliRun r = cli({"grid-at", "--db", db(), "-73.9", "40.7"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no grid"), std::string::npos);
+}
+
+TEST_F(Cli, BadArgumentsExitTwo) {
+  EXPECT_EQ(cli({"grid-at", "--db", db(), "east", "40.7"}).status, 2);
+  EXPECT_EQ(cli({"nearest", "--db", db(), "116.4", "39.9", "-k", "zero"}).status, 2);
+  EXPECT_EQ(cli({"nearest", "--db", db(), "116.4", "39.9", "-k", "0"}).status, 2);
+  EXPECT_EQ(cli({"locate", "--db", db(), "TJH1", "--bogus"}).status, 2);
+  EXPECT_EQ(cli({"frobnicate"}).status, 2);
+  EXPECT_EQ(cli({"locate", "TJH1"}).status, 2);
+}
+
+TEST_F(Cli, ResolveJsonHasCandidates) {
+  const CliRun r = cli({"resolve", "--db", db(), "--json", "团结湖三七二"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["query"], "团结湖三七二");
+  ASSERT_FALSE(j["candidates"].empty());
+  EXPECT_EQ(j["candidates"][0]["number"], "TJH0372");
+  EXPECT_EQ(j["candidates"][0]["match"], "exact");
+}
+
+TEST_F(Cli, ValidateSampleIsClean) {
+  const CliRun r = cli({"validate", "--db", db(), "--json"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["ok"].get<bool>());
+}
+
+TEST_F(Cli, ExportThenImportGivesTheSameAnswers) {
+  TempDir out;
+  ASSERT_EQ(cli({"export", "--db", db(), "--poles", out.file("p.csv"), "--grids", out.file("g.geojson"),
+                 "--aliases", out.file("a.csv")})
+                .status,
+            0);
+  const CliRun imp = cli({"import", "--db", out.file("db2"), "--poles", out.file("p.csv"), "--grids",
+                       out.file("g.geojson"), "--aliases", out.file("a.csv")});
+  ASSERT_EQ(imp.status, 0) << imp.err;
+  EXPECT_EQ(cli({"locate", "--db", out.file("db2"), "TJH0372", "--json"}).out,
+            cli({"locate", "--db", db(), "TJH0372", "--json"}).out);
+}
+
+TEST_F(Cli, ImportOfABadFileExitsThreeListingErrors) {
+  TempDir bad;
+  bad.write("p.csv", "number,lon,lat\nTJH1,116.4,39.9\nTJH*2,116.4,39.9\nTJH3,116.4,north\n");
+  const std::string s = POLELOC_SAMPLE_DIR;
+  const CliRun r = cli({"import", "--db", bad.file("db"), "--poles", bad.file("p.csv"), "--grids", s + "/grids.geojson"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("p.csv:3: number"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("p.csv:4: lat"), std::string::npos) << r.err;
+  const CliRun skip = cli({"import", "--db", bad.file("db"), "--poles", bad.file("p.csv"), "--grids",
+                        s + "/grids.geojson", "--skip-invalid", "--rejects", bad.file("rejects.txt")});
+  EXPECT_EQ(skip.status, 0) << skip.err;
+  const std::string rejects = poleloc::fixtures::read_text(bad.file("rejects.txt"));
+  EXPECT_NE(rejects.find("p.csv:3"), std::string::npos);
+  EXPECT_NE(rejects.find("p.csv:4"), std::string::npos);
+}
+
+TEST_F(Cli, SynthWritesTheThreeFiles) {
+  TempDir out;
+  const CliRun r = cli({"synth", "--grids", "20", "--poles", "500", "--seed", "3", "--out", out.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const CliRun imp = cli({"import", "--db", out.file("db"), "--poles", out.file("poles.csv"), "--grids",
+                       out.file("grids.geojson"), "--aliases", out.file("aliases.csv")});
+  EXPECT_EQ(imp.status, 0) << imp.err;
+  EXPECT_NE(imp.out.find("imported 500 poles, 20 grids"), std::string::npos) << imp.out;
+}

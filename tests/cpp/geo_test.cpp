@@ -1,0 +1,115 @@
+#include "geo/crs.hpp"
+#include "geo/geodesic.hpp"
+#include "geo/wkb.hpp"
+
+#include <poleloc/geo.hpp>
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace poleloc;
+
+TEST(Gcj02, OffsetInBeijingIsHundredsOfMetres) {
+  const LonLat wgs{116.4712345, 39.9251234};
+  const LonLat gcj = wgs84_to_gcj02(wgs);
+  const double shift = geo::geodesic_m(wgs, gcj);
+  EXPECT_GT(shift, 100);
+  EXPECT_LT(shift, 800);
+  EXPECT_GT(gcj.lon, wgs.lon);  // Beijing's GCJ-02 shift is to the east
+}
+
+TEST(Gcj02, RoundTripIsWithinHalfAMetre) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> lon(73.7, 134.8), lat(18.2, 53.5);
+  for (int i = 0; i < 2000; ++i) {
+    const LonLat wgs{lon(rng), lat(rng)};
+    const LonLat back = gcj02_to_wgs84(wgs84_to_gcj02(wgs));
+    ASSERT_LT(geo::geodesic_m(wgs, back), 0.5) << wgs.lon << "," << wgs.lat;
+  }
+}
+
+TEST(Gcj02, OutsideChinaIsUnchanged) {
+  const LonLat paris{2.35, 48.85};
+  EXPECT_EQ(wgs84_to_gcj02(paris), paris);
+  EXPECT_EQ(gcj02_to_wgs84(paris), paris);
+}
+
+TEST(Crs, UtmZone50CentralMeridianAtTheEquator) {
+  auto t = geo::CrsTransform::create("EPSG:32650");
+  ASSERT_TRUE(t) << t.status().message();
+  const LonLat p = t->to_wgs84({500000, 0});
+  EXPECT_NEAR(p.lon, 117.0, 1e-9);
+  EXPECT_NEAR(p.lat, 0.0, 1e-9);
+}
+
+TEST(Crs, UtmZone50KnownPointInBeijing) {
+  // Tiananmen (116.3975 E, 39.9087 N) in UTM 50N: E 448 502.182, N 4 417 797.609, computed
+  // independently of PROJ with the Krueger series (3 terms, millimetre-accurate here).
+  auto t = geo::CrsTransform::create("EPSG:32650");
+  ASSERT_TRUE(t);
+  const LonLat fwd = t->to_wgs84({448502.182, 4417797.609});
+  EXPECT_LT(geo::geodesic_m(fwd, {116.3975, 39.9087}), 0.01);
+}
+
+TEST(Crs, Cgcs2000IsWithinCentimetresOfWgs84) {
+  auto t = geo::CrsTransform::create("EPSG:4490");
+  ASSERT_TRUE(t) << t.status().message();
+  const LonLat p = t->to_wgs84({116.47, 39.92});  // normalised to lon, lat order
+  EXPECT_NEAR(p.lon, 116.47, 1e-6);
+  EXPECT_NEAR(p.lat, 39.92, 1e-6);
+}
+
+TEST(Crs, WebMercatorOriginAndEdge) {
+  auto t = geo::CrsTransform::create("EPSG:3857");
+  ASSERT_TRUE(t);
+  EXPECT_NEAR(t->to_wgs84({0, 0}).lon, 0, 1e-9);
+  EXPECT_NEAR(t->to_wgs84({20037508.342789244, 0}).lon, 180, 1e-7);
+}
+
+TEST(Crs, ProjStringIsAccepted) {
+  auto t = geo::CrsTransform::create("+proj=utm +zone=50 +datum=WGS84 +units=m +no_defs");
+  ASSERT_TRUE(t) << t.status().message();
+  EXPECT_NEAR(t->to_wgs84({500000, 0}).lon, 117.0, 1e-9);
+}
+
+TEST(Crs, UnknownCrsIsAnInvalidArgumentNamingIt) {
+  auto t = geo::CrsTransform::create("EPSG:999999");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.status().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(t.status().message().find("EPSG:999999"), std::string::npos);
+}
+
+TEST(Geodesic, LocalMetricAgreesWithKarneyWithinAMillimetre) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> lat(-70, 70), lon(-180, 180), d(-0.025, 0.025);
+  for (int i = 0; i < 5000; ++i) {
+    const LonLat a{lon(rng), lat(rng)};
+    const LonLat b{a.lon + d(rng), a.lat + d(rng) * 0.8};
+    const double exact = geo::geodesic_m(a, b);
+    if (exact >= geo::kExactBeyondM) continue;
+    ASSERT_NEAR(geo::local_distance_m(a, b), exact, 1e-3) << a.lon << "," << a.lat;
+  }
+}
+
+TEST(Geodesic, KnownDistanceAlongTheEquator) {
+  // One degree of longitude on the WGS84 equator is 111 319.4908 m.
+  EXPECT_NEAR(geodesic_distance_m({0, 0}, {1, 0}), 111319.4908, 1e-3);
+}
+
+TEST(Wkb, RoundTripOfAMultiPolygonWithAHole) {
+  MultiPolygon mp{{{{{0, 0}, {4, 0}, {4, 4}, {0, 4}, {0, 0}}, {{1, 1}, {1, 2}, {2, 2}, {2, 1}, {1, 1}}}},
+                  {{{{5, 5}, {6, 5}, {6, 6}, {5, 5}}}}};
+  auto back = geo::from_wkb(geo::to_wkb(mp));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, mp);
+}
+
+TEST(Wkb, TruncatedBytesAreCorruption) {
+  MultiPolygon mp{{{{{0, 0}, {4, 0}, {4, 4}, {0, 0}}}}};
+  std::string bytes = geo::to_wkb(mp);
+  bytes.resize(bytes.size() - 3);
+  auto back = geo::from_wkb(bytes);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.status().code(), ErrorCode::corruption);
+}

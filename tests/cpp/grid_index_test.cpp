@@ -1,0 +1,175 @@
+#include "index/grid_index.hpp"
+#include "test_support.hpp"
+
+#include "synthetic_city.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace poleloc;
+using poleloc::fixtures::box_ring;
+using poleloc::fixtures::draw_grids;
+
+namespace {
+
+struct Fixture {
+  std::vector<GridRecord> grids;
+  index::GridIndex idx;
+  explicit Fixture(std::vector<GridRecord> g) : grids(std::move(g)) {
+    std::vector<const MultiPolygon*> geoms;
+    for (const auto& r : grids) geoms.push_back(&r.geometry);
+    idx.build(geoms);
+  }
+  std::string at(LonLat p) const {
+    auto g = idx.find(p);
+    return g ? grids[*g].id : ".";
+  }
+};
+
+// Cell (col, row) centre of draw_grids' default layout (origin 116.0, 39.0; 0.001 degree cells).
+LonLat corner(int col, int row_from_south) { return {116.0 + col * 0.001, 39.0 + row_from_south * 0.001}; }
+
+}  // namespace
+
+TEST(GridIndex, InteriorPointsGetTheirGrid) {
+  Fixture f(draw_grids({"AAB",
+                        "AAB",
+                        "CCB"}));
+  EXPECT_EQ(f.at({116.0005, 39.0025}), "A");
+  EXPECT_EQ(f.at({116.0025, 39.0015}), "B");
+  EXPECT_EQ(f.at({116.0005, 39.0005}), "C");
+}
+
+TEST(GridIndex, PointOutsideEveryGridGetsNone) {
+  Fixture f(draw_grids({"AA.",
+                        "AA."}));
+  EXPECT_EQ(f.at({116.0025, 39.0005}), ".");
+  EXPECT_EQ(f.at({115.9, 39.0005}), ".");
+  EXPECT_EQ(f.at({116.0005, 45.0}), ".");
+  EXPECT_EQ(f.at({-170, -80}), ".");
+}
+
+TEST(GridIndex, PointOnSharedEdgeBelongsToTheGridEastOfIt) {
+  Fixture f(draw_grids({"AB",
+                        "AB"}));
+  // The A|B edge is at lon 116.001.
+  for (double lat : {39.0003, 39.001, 39.0017}) EXPECT_EQ(f.at({116.001, lat}), "B") << lat;
+}
+
+TEST(GridIndex, PointOnSharedEastWestEdgeBelongsToTheGridNorthOfIt) {
+  Fixture f(draw_grids({"A",
+                        "B"}));
+  // A is north of B; the edge is at lat 39.001.
+  EXPECT_EQ(f.at({116.0004, 39.001}), "A");
+}
+
+TEST(GridIndex, SharedVertexBelongsToTheNorthEastGrid) {
+  Fixture f(draw_grids({"AB",
+                        "CD"}));
+  EXPECT_EQ(f.at(corner(1, 1)), "B");
+}
+
+TEST(GridIndex, EveryPointOnSharedBoundariesBelongsToExactlyOneGrid) {
+  // Slanted shared edges: a fan of triangles around a centre, all sharing edges and one vertex.
+  std::vector<GridRecord> grids;
+  const LonLat c{116.47, 39.92};
+  const int n = 7;
+  std::vector<LonLat> rim;
+  for (int i = 0; i < n; ++i) {
+    const double a = 2 * 3.14159265358979 * i / n;
+    rim.push_back({c.lon + 0.01 * std::cos(a), c.lat + 0.008 * std::sin(a)});
+  }
+  for (int i = 0; i < n; ++i) {
+    GridRecord g;
+    g.id = "T" + std::to_string(i);
+    g.geometry = {{{{c, rim[i], rim[(i + 1) % n], c}}}};
+    grids.push_back(std::move(g));
+  }
+  Fixture f(grids);
+  // Points exactly on the spokes (snapped to 1e-7 degree) and the centre.
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k <= 100; ++k) {
+      const double t = k / 100.0;
+      const LonLat p{std::round((c.lon + t * (rim[i].lon - c.lon)) * 1e7) / 1e7,
+                     std::round((c.lat + t * (rim[i].lat - c.lat)) * 1e7) / 1e7};
+      int owners = 0;
+      for (std::size_t g = 0; g < grids.size(); ++g) {
+        // Ask the index about each grid alone: exactly one grid must claim a point inside the fan.
+        Fixture single({grids[g]});
+        owners += single.idx.find(p).has_value();
+      }
+      const bool strictly_inside_fan = t < 0.99;
+      if (strictly_inside_fan) EXPECT_EQ(owners, 1) << "spoke " << i << " t " << t;
+      EXPECT_LE(owners, 1);
+      // And the combined index answers the same grid every time.
+      EXPECT_EQ(f.at(p), f.at(p));
+    }
+  }
+}
+
+TEST(GridIndex, HoleIsNotPartOfTheGrid) {
+  GridRecord g;
+  g.id = "H";
+  g.geometry = {{{box_ring(116.0, 39.0, 116.01, 39.01), box_ring(116.004, 39.004, 116.006, 39.006)}}};
+  GridRecord inner;
+  inner.id = "I";
+  inner.geometry = {{{box_ring(116.004, 39.004, 116.006, 39.006)}}};
+  Fixture with_hole({g});
+  EXPECT_EQ(with_hole.at({116.002, 39.002}), "H");
+  EXPECT_EQ(with_hole.at({116.005, 39.005}), ".");
+  Fixture both({g, inner});
+  EXPECT_EQ(both.at({116.005, 39.005}), "I");
+  EXPECT_EQ(both.at({116.0065, 39.005}), "H");
+}
+
+TEST(GridIndex, EveryPartOfAMultiPolygonBelongsToTheGrid) {
+  GridRecord g;
+  g.id = "M";
+  g.geometry = {{{box_ring(116.0, 39.0, 116.001, 39.001)}}, {{box_ring(116.005, 39.005, 116.006, 39.006)}}};
+  Fixture f({g});
+  EXPECT_EQ(f.at({116.0005, 39.0005}), "M");
+  EXPECT_EQ(f.at({116.0055, 39.0055}), "M");
+  EXPECT_EQ(f.at({116.003, 39.003}), ".");
+}
+
+TEST(GridIndex, InvalidPointsGetNone) {
+  Fixture f(draw_grids({"A"}));
+  EXPECT_EQ(f.at({std::nan(""), 39.0005}), ".");
+  EXPECT_EQ(f.at({116.0005, std::numeric_limits<double>::infinity()}), ".");
+}
+
+TEST(GridIndex, EmptyIndexAnswersNone) {
+  index::GridIndex idx;
+  idx.build({});
+  EXPECT_FALSE(idx.find({116, 39}).has_value());
+}
+
+TEST(GridIndex, AgreesWithReferencePointInPolygonOnASyntheticCity) {
+  const Dataset city = synth::make_city({.grids = 400, .poles = 2000, .seed = 11});
+  Fixture f(city.grids);
+  const auto points = synth::random_points(city, 50000, 5);
+  std::size_t checked = 0;
+  for (const LonLat& p : points) {
+    std::vector<std::size_t> owners;
+    for (std::size_t g = 0; g < city.grids.size(); ++g) {
+      if (fixtures::reference_contains(city.grids[g].geometry, p)) owners.push_back(g);
+    }
+    ASSERT_LE(owners.size(), 1u) << "synthetic grids overlap at " << p.lon << "," << p.lat;
+    const auto got = f.idx.find(p);
+    if (owners.empty()) {
+      // A point the reference calls outside may be on a boundary (within 1e-7 degree); only check clear cases.
+      if (got) {
+        const LonLat q{p.lon + 2e-7, p.lat + 2e-7};
+        EXPECT_TRUE(fixtures::reference_contains(city.grids[*got].geometry, q) ||
+                    fixtures::reference_contains(city.grids[*got].geometry, {p.lon - 2e-7, p.lat - 2e-7}))
+            << p.lon << "," << p.lat;
+      }
+    } else {
+      ASSERT_TRUE(got.has_value()) << p.lon << "," << p.lat;
+      EXPECT_EQ(*got, owners[0]) << p.lon << "," << p.lat;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, points.size());
+}

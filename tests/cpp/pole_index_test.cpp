@@ -1,0 +1,117 @@
+#include "geo/geodesic.hpp"
+#include "index/pole_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+using namespace poleloc;
+
+namespace {
+
+std::vector<LonLat> random_poles(std::size_t n, std::uint64_t seed, LonLat centre = {116.47, 39.92}, double span = 0.05) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> d(-span, span);
+  std::vector<LonLat> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back({centre.lon + d(rng), centre.lat + d(rng) * 0.8});
+  return out;
+}
+
+// Brute force with Karney's geodesic.
+std::vector<std::pair<std::uint32_t, double>> brute(const std::vector<LonLat>& poles, LonLat p, std::size_t k,
+                                                    std::optional<double> max_m = {}) {
+  std::vector<std::pair<std::uint32_t, double>> all;
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    const double d = geo::geodesic_m(p, poles[i]);
+    if (!max_m || d <= *max_m) all.emplace_back(i, d);
+  }
+  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+}  // namespace
+
+TEST(PoleIndex, NearestKMatchesBruteForceGeodesic) {
+  const auto poles = random_poles(20000, 1);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(2);
+  std::uniform_real_distribution<double> d(-0.06, 0.06);
+  for (int q = 0; q < 300; ++q) {
+    const LonLat p{116.47 + d(rng), 39.92 + d(rng) * 0.8};
+    for (std::size_t k : {1u, 5u, 17u}) {
+      const auto got = idx.nearest(p, k, std::nullopt);
+      const auto want = brute(poles, p, k);
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t i = 0; i < k; ++i) {
+        // Same distances (ids may swap only on sub-millimetre ties).
+        EXPECT_NEAR(got[i].second, want[i].second, 1e-3) << "query " << q << " k " << k << " rank " << i;
+        if (std::fabs(got[i].second - want[i].second) < 1e-3 && got[i].first != want[i].first) {
+          EXPECT_NEAR(geo::geodesic_m(p, poles[got[i].first]), want[i].second, 2e-3);
+        }
+      }
+    }
+  }
+}
+
+TEST(PoleIndex, MaxDistanceLimitsTheAnswer) {
+  const auto poles = random_poles(5000, 3);
+  index::PoleIndex idx;
+  idx.build(poles);
+  const LonLat p{116.47, 39.92};
+  const auto got = idx.nearest(p, 50, 300.0);
+  const auto want = brute(poles, p, 50, 300.0);
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [pole, dist] : got) EXPECT_LE(dist, 300.0);
+}
+
+TEST(PoleIndex, QueryFarOutsideTheDataFindsTheNearestPole) {
+  const auto poles = random_poles(2000, 4);
+  index::PoleIndex idx;
+  idx.build(poles);
+  const LonLat p{117.5, 40.8};  // ~130 km away
+  const auto got = idx.nearest(p, 3, std::nullopt);
+  const auto want = brute(poles, p, 3);
+  ASSERT_EQ(got.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[i].second, want[i].second, 1e-3);
+}
+
+TEST(PoleIndex, PlanarDegreesWouldPickAnotherPole) {
+  // At 40 N a degree of longitude is ~0.77 of a degree of latitude: a pole 0.0010 deg north
+  // (111 m) is farther than one 0.0012 deg east (102 m), though nearer in degrees.
+  const std::vector<LonLat> poles{{116.4700, 39.9210}, {116.4712, 39.9200}};
+  index::PoleIndex idx;
+  idx.build(poles);
+  const auto got = idx.nearest({116.47, 39.92}, 1, std::nullopt);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first, 1u);
+}
+
+TEST(PoleIndex, KLargerThanThePoleCountReturnsEveryPole) {
+  const auto poles = random_poles(7, 5);
+  index::PoleIndex idx;
+  idx.build(poles);
+  EXPECT_EQ(idx.nearest({116.47, 39.92}, 100, std::nullopt).size(), 7u);
+}
+
+TEST(PoleIndex, WithinReturnsExactlyThePolesInTheBox) {
+  const auto poles = random_poles(10000, 6);
+  index::PoleIndex idx;
+  idx.build(poles);
+  const BBox box{116.46, 39.91, 116.475, 39.93};
+  auto got = idx.within(box);
+  std::sort(got.begin(), got.end());
+  std::vector<std::uint32_t> want;
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (box.contains(poles[i])) want.push_back(i);
+  }
+  EXPECT_EQ(got, want);
+}
+
+TEST(PoleIndex, EmptyIndexAnswersNothing) {
+  index::PoleIndex idx;
+  idx.build({});
+  EXPECT_TRUE(idx.nearest({116, 39}, 3, std::nullopt).empty());
+}

@@ -1,0 +1,292 @@
+// The facade over the store: imports are atomic, writes are durable, readers keep their snapshot.
+#include "test_support.hpp"
+
+#include <poleloc/poleloc.hpp>
+
+#include <rocksdb/db.h>
+
+#include <gtest/gtest.h>
+
+using namespace poleloc;
+using poleloc::fixtures::TempDir;
+
+namespace {
+
+std::string sample(const char* file) { return std::string(POLELOC_SAMPLE_DIR) + "/" + file; }
+
+ImportSources sample_sources() {
+  return {sample("poles.csv"), sample("grids.geojson"), sample("aliases.csv")};
+}
+
+std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions o = {}) {
+  auto s = Service::open(path, o);
+  EXPECT_TRUE(s) << s.status().message();
+  return s ? std::move(*s) : nullptr;
+}
+
+}  // namespace
+
+TEST(Service, ImportThenReopenGivesExactlyWhatWasImported) {
+  TempDir dir;
+  auto parsed = read_input(sample_sources(), {});
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->error_count, 0u);
+  {
+    auto svc = open_ok(dir.file("db"));
+    auto report = svc->import(sample_sources());
+    ASSERT_TRUE(report) << report.status().message();
+    EXPECT_EQ(report->poles, parsed->dataset.poles.size());
+    EXPECT_EQ(report->grids, parsed->dataset.grids.size());
+  }
+  auto svc = open_ok(dir.file("db"), {.read_only = true});
+  auto snap = svc->snapshot();
+  ASSERT_EQ(snap->pole_count(), parsed->dataset.poles.size());
+  ASSERT_EQ(snap->grid_count(), parsed->dataset.grids.size());
+  for (const PoleRecord& p : parsed->dataset.poles) {
+    auto got = snap->locate(p.number);
+    ASSERT_TRUE(got) << p.number;
+    EXPECT_EQ(got->position(), p.position);
+    EXPECT_EQ(got->attributes(), p.attributes);
+  }
+  for (const GridRecord& g : parsed->dataset.grids) {
+    auto got = snap->grid(g.id);
+    ASSERT_TRUE(got) << g.id;
+    EXPECT_EQ(got->geometry(), g.geometry);
+    EXPECT_EQ(got->name(), g.name);
+    EXPECT_EQ(got->attributes(), g.attributes);
+  }
+  EXPECT_EQ(snap->aliases().size(), parsed->dataset.aliases.size());
+}
+
+TEST(Service, EveryPoleOfTheSampleIsInsideAGrid) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  auto snap = svc->snapshot();
+  for (std::uint32_t i = 0; i < snap->pole_count(); ++i) {
+    EXPECT_TRUE(snap->pole_by_index(i).grid().has_value()) << snap->pole_by_index(i).number();
+  }
+}
+
+TEST(Service, BadRowLeavesTheDatabaseUnchanged) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  const auto before = svc->snapshot()->stats();
+  std::string poles = fixtures::read_text(sample("poles.csv"));
+  poles += "TJH9999,not-a-lon,39.92,路灯,王芳,010-1\n";
+  const std::string bad = dir.write("bad.csv", poles);
+  auto report = svc->import({bad, sample("grids.geojson"), ""});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.status().code(), ErrorCode::invalid_input);
+  EXPECT_NE(report.status().message().find("nothing was stored"), std::string::npos);
+  EXPECT_NE(report.status().message().find("bad.csv:"), std::string::npos);
+  svc.reset();
+  auto again = open_ok(dir.file("db"));
+  EXPECT_EQ(again->snapshot()->stats().poles, before.poles);
+  EXPECT_EQ(again->snapshot()->stats().sequence, before.sequence);
+  EXPECT_FALSE(again->snapshot()->locate("TJH9999"));
+}
+
+TEST(Service, SkipInvalidStoresTheGoodRowsAndReportsTheRest) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  const std::string poles = dir.write("p.csv", "number,lon,lat\nA1,116.465,39.925\nA*2,116.465,39.925\nA3,500,39.9\n");
+  ImportOptions o;
+  o.skip_invalid = true;
+  auto report = svc->import({poles, sample("grids.geojson"), ""}, o);
+  ASSERT_TRUE(report) << report.status().message();
+  EXPECT_EQ(report->poles, 1u);
+  EXPECT_EQ(report->rejects.size(), 2u);
+  EXPECT_TRUE(svc->snapshot()->locate("A1"));
+}
+
+TEST(Service, ReimportRemovesWhatTheNewFilesNoLongerHave) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  const std::string poles = dir.write("p.csv", "number,lon,lat\nTJH0001,116.465,39.925\n");
+  auto report = svc->import({poles, sample("grids.geojson"), ""});
+  ASSERT_TRUE(report);
+  EXPECT_GT(report->removed_poles, 1000u);
+  EXPECT_EQ(svc->snapshot()->pole_count(), 1u);
+  EXPECT_FALSE(svc->snapshot()->aliases().empty()) << "aliases are kept when no aliases file is given";
+}
+
+TEST(Service, PutAndDeleteAreDurableAcrossReopen) {
+  TempDir dir;
+  {
+    auto svc = open_ok(dir.file("db"));
+    ASSERT_TRUE(svc->import(sample_sources()));
+    ASSERT_TRUE(svc->put_pole({"tjh-9001", {116.47, 39.925}, {{"kind", "路灯"}}}));
+    ASSERT_TRUE(svc->delete_pole("TJH0001"));
+    GridRecord g{"EXTRA", "额外", {}, {{{fixtures::box_ring(116.50, 39.90, 116.51, 39.91)}}}};
+    ASSERT_TRUE(svc->put_grid(g));
+    EXPECT_EQ(svc->delete_pole("TJH0001").code(), ErrorCode::not_found);
+  }
+  auto svc = open_ok(dir.file("db"));
+  auto snap = svc->snapshot();
+  auto p = snap->locate("TJH9001");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->attributes(), (Attributes{{"kind", "路灯"}}));
+  EXPECT_FALSE(snap->locate("TJH0001"));
+  ASSERT_TRUE(snap->grid_at({116.505, 39.905}));
+  EXPECT_EQ(snap->grid_at({116.505, 39.905})->id(), "EXTRA");
+  ASSERT_TRUE(svc->delete_grid("EXTRA"));
+  EXPECT_FALSE(svc->snapshot()->grid("EXTRA"));
+}
+
+TEST(Service, ReadersKeepTheSnapshotTheyStartedWith) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  auto old = svc->snapshot();
+  ASSERT_TRUE(svc->delete_pole("TJH0002"));
+  EXPECT_TRUE(old->locate("TJH0002")) << "an old snapshot never changes";
+  EXPECT_FALSE(svc->snapshot()->locate("TJH0002"));
+}
+
+TEST(Service, InvalidWritesAreRejectedAndStoreNothing) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  const auto seq = svc->snapshot()->stats().sequence;
+  EXPECT_EQ(svc->put_pole({"电线杆", {116.47, 39.92}, {}}).code(), ErrorCode::invalid_input);
+  EXPECT_EQ(svc->put_pole({"TJH1", {200, 39.92}, {}}).code(), ErrorCode::invalid_input);
+  GridRecord bow{"BOW", "", {}, {{{{{0, 0}, {1, 1}, {1, 0}, {0, 1}, {0, 0}}}}}};
+  EXPECT_EQ(svc->put_grid(bow).code(), ErrorCode::invalid_input);
+  EXPECT_EQ(svc->snapshot()->stats().sequence, seq);
+}
+
+TEST(Service, ReadOnlyRefusesWrites) {
+  TempDir dir;
+  { auto svc = open_ok(dir.file("db")); }
+  auto ro = open_ok(dir.file("db"), {.read_only = true});
+  EXPECT_EQ(ro->put_pole({"TJH1", {116.47, 39.92}, {}}).code(), ErrorCode::read_only);
+}
+
+TEST(Service, SecondWriterGetsAConflictNamingTheCause) {
+  TempDir dir;
+  auto first = open_ok(dir.file("db"));
+  auto second = Service::open(dir.file("db"));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.status().code(), ErrorCode::conflict);
+  auto reader = Service::open(dir.file("db"), {.read_only = true});
+  EXPECT_TRUE(reader) << "a read-only open works beside a writer";
+}
+
+TEST(Service, MissingDatabaseReadOnlyIsNotFound) {
+  TempDir dir;
+  auto s = Service::open(dir.file("nothing"), {.read_only = true});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::not_found);
+}
+
+TEST(Service, OtherSchemaVersionIsAClearError) {
+  TempDir dir;
+  { auto svc = open_ok(dir.file("db")); }
+  {
+    // Rewrite meta/schema_version as a future poleloc would.
+    rocksdb::DBOptions o;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "poles", "grids", "aliases", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.file("db"), cfs, &h, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[4], "schema_version", "99").ok());
+    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
+    delete db;
+  }
+  auto s = Service::open(dir.file("db"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch);
+  EXPECT_NE(s.status().message().find("schema version 99"), std::string::npos);
+}
+
+TEST(Service, NotAPolelocDatabase) {
+  TempDir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.file("db"), &db).ok());
+    delete db;
+  }
+  auto s = Service::open(dir.file("db"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch);
+}
+
+TEST(Service, InMemoryImportIsValidatedLikeFiles) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  Dataset d;
+  d.poles = {{"tjh-1", {116.47, 39.92}, {}}, {"TJH1", {116.48, 39.92}, {}}};
+  auto r = svc->import(d);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("duplicate number TJH1"), std::string::npos);
+  d.poles.pop_back();
+  ASSERT_TRUE(svc->import(d));
+  EXPECT_TRUE(svc->snapshot()->locate("TJH1"));
+}
+
+TEST(Snapshot, QueriesOnTheSample) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  auto snap = svc->snapshot();
+  auto pole = snap->locate("tjh-0372");
+  ASSERT_TRUE(pole);
+  ASSERT_TRUE(pole->grid());
+  // The grid of a pole is the grid at its position.
+  EXPECT_EQ(snap->grid_at(pole->position())->id(), pole->grid()->id());
+  // Nearest to a pole's own position is the pole itself, at 0 m.
+  auto near = snap->nearest(pole->position(), {.k = 3});
+  ASSERT_TRUE(near);
+  ASSERT_EQ(near->size(), 3u);
+  EXPECT_EQ((*near)[0].pole.number(), "TJH0372");
+  EXPECT_NEAR((*near)[0].distance_m, 0, 1e-6);
+  EXPECT_LE((*near)[1].distance_m, (*near)[2].distance_m);
+  // Paging through a grid's poles gives each pole once, in number order.
+  std::vector<std::string> seen;
+  PageOptions page{.limit = 37};
+  for (;;) {
+    auto pg = snap->poles_in_grid(pole->grid()->id(), page);
+    ASSERT_TRUE(pg);
+    for (auto& p : pg->poles) seen.emplace_back(p.number());
+    if (!pg->next_cursor) break;
+    page.cursor = *pg->next_cursor;
+  }
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "TJH0372"), seen.end());
+  EXPECT_EQ(snap->poles_in_grid("NO-SUCH-GRID").status().code(), ErrorCode::not_found);
+  // within: a box around the pole holds it.
+  const LonLat p = pole->position();
+  auto in = snap->within({p.lon - 1e-4, p.lat - 1e-4, p.lon + 1e-4, p.lat + 1e-4});
+  ASSERT_TRUE(in);
+  EXPECT_NE(std::find(in->begin(), in->end(), *pole), in->end());
+  EXPECT_EQ(snap->within({1, 1, 0, 0}).status().code(), ErrorCode::invalid_argument);
+  // Bad options are errors, not crashes.
+  EXPECT_EQ(snap->nearest(p, {.k = 0}).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(snap->nearest({std::nan(""), 39.9}, {}).status().code(), ErrorCode::invalid_argument);
+  EXPECT_FALSE(snap->grid_at({200, 39.9}));
+}
+
+TEST(Snapshot, BatchGridLookupEqualsOneByOne) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  auto snap = svc->snapshot();
+  std::vector<double> lons, lats;
+  for (int i = 0; i < 20000; ++i) {
+    lons.push_back(116.455 + 0.035 * ((i * 7919) % 20000) / 20000.0);
+    lats.push_back(39.912 + 0.03 * ((i * 104729) % 20000) / 20000.0);
+  }
+  lons.push_back(std::nan(""));
+  lats.push_back(39.92);
+  std::vector<std::int32_t> out(lons.size());
+  snap->grid_indexes_at(lons, lats, out);
+  for (std::size_t i = 0; i < lons.size(); ++i) {
+    auto g = snap->grid_at({lons[i], lats[i]});
+    EXPECT_EQ(out[i], g ? static_cast<std::int32_t>(g->index()) : -1) << i;
+  }
+}

@@ -1,0 +1,100 @@
+// test_support.hpp: small helpers shared by the C++ tests.
+#pragma once
+
+#include <poleloc/types.hpp>
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace poleloc::fixtures {
+
+// A fresh directory under the system temp dir, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "poleloc-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string path() const { return path_.string(); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(file(name), std::ios::binary) << content;
+    return file(name);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline Ring box_ring(double x0, double y0, double x1, double y1) {
+  return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+}
+
+// Grids drawn as text: each letter is one grid, and each letter's cells must
+// form a rectangle. A character is a `cell`-degree square; row 0 is the north
+// edge. '.' is no grid. Grid ids are the letters.
+//
+//   AAB
+//   AAB     -> A: 2x2 block, B: 1x3 column, C: 2x1 row
+//   CCB
+inline std::vector<GridRecord> draw_grids(const std::vector<std::string>& rows, LonLat origin = {116.0, 39.0},
+                                          double cell = 0.001) {
+  std::map<char, std::array<int, 4>> extent;  // min col, min row, max col, max row
+  for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
+    for (int c = 0; c < static_cast<int>(rows[r].size()); ++c) {
+      const char ch = rows[r][c];
+      if (ch == '.' || ch == ' ') continue;
+      auto [it, fresh] = extent.try_emplace(ch, std::array<int, 4>{c, r, c, r});
+      if (!fresh) {
+        it->second = {std::min(it->second[0], c), std::min(it->second[1], r), std::max(it->second[2], c),
+                      std::max(it->second[3], r)};
+      }
+    }
+  }
+  const int height = static_cast<int>(rows.size());
+  std::vector<GridRecord> grids;
+  for (const auto& [ch, e] : extent) {
+    GridRecord g;
+    g.id = std::string(1, ch);
+    g.name = "grid " + g.id;
+    const double x0 = origin.lon + e[0] * cell, x1 = origin.lon + (e[2] + 1) * cell;
+    const double y0 = origin.lat + (height - 1 - e[3]) * cell, y1 = origin.lat + (height - e[1]) * cell;
+    g.geometry = {{{box_ring(x0, y0, x1, y1)}}};
+    grids.push_back(std::move(g));
+  }
+  return grids;
+}
+
+// Reference point-in-polygon (even-odd, doubles) for points away from boundaries.
+inline bool reference_contains(const MultiPolygon& mp, LonLat p) {
+  bool inside = false;
+  for (const Polygon& poly : mp) {
+    for (const Ring& ring : poly.rings) {
+      for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+        const LonLat a = ring[i], b = ring[j];
+        if ((a.lat > p.lat) != (b.lat > p.lat) &&
+            p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon) {
+          inside = !inside;
+        }
+      }
+    }
+  }
+  return inside;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace poleloc::fixtures
