@@ -44,7 +44,8 @@ Json grid(const GridView& g, bool with_geometry) {
 
 Json pole(const PoleView& p) {
   const LonLat pos = p.position();
-  Json out{{"number", p.number()}, {"lon", round7(pos.lon)}, {"lat", round7(pos.lat)}, {"gcj02", lonlat(p.gcj02())}};
+  // Stored coordinates as imported (shortest round-trip form); derived GCJ-02 to 7 decimals (~1 cm).
+  Json out{{"number", p.number()}, {"lon", pos.lon}, {"lat", pos.lat}, {"gcj02", lonlat(p.gcj02())}};
   if (auto g = p.grid()) {
     out["grid"] = grid(*g);
   } else {

@@ -318,11 +318,11 @@ double polyline_length(const std::vector<XY>& pool, Span s) {
   return len;
 }
 
-// A compound inside block `host` that belongs to the neighbouring block `owner`.
+// A walled compound inside one block (its host) that belongs to a neighbouring
+// block (its owner); CityBuilder keeps the host -> compound and owner -> compound maps.
 struct Compound {
-  std::size_t host = 0, owner = 0;
   XY centre;
-  double radius = 0;    // nominal; the wall stays within 1.08 * radius
+  double radius = 0;     // metres; every wall vertex lies within it
   std::vector<XY> wall;  // counter-clockwise, closed
 };
 
@@ -467,7 +467,7 @@ class CityBuilder {
     compound_of_host_.assign(cells, SIZE_MAX);
     compound_of_owner_.assign(cells, SIZE_MAX);
     if (o_.grids < 50) return;
-    const std::size_t wanted = o_.grids / 100;
+    const std::size_t wanted = std::max<std::size_t>(1, o_.grids / 100);
     Rng r(o_.seed, Stream::exclave, 0);
     std::vector<bool> taken(cells, false);
     for (std::size_t attempt = 0; compounds_.size() < wanted && attempt < wanted * 20; ++attempt) {
@@ -481,8 +481,6 @@ class CityBuilder {
       taken[host] = taken[owner] = true;
 
       Compound c;
-      c.host = host;
-      c.owner = owner;
       c.centre = lattice_.block_point(col_of(host), row_of(host), r.uniform(0.45, 0.55), r.uniform(0.45, 0.55));
       c.radius = std::min(50.0, 0.14 * block_extent(host));
       const std::size_t budget = kMaxGridVertices - std::max(shell_vertices(host), shell_vertices(owner));

@@ -6,10 +6,10 @@
 // a polyline of 11-35 vertices with a gentle bow and wiggles of a metre or two,
 // so grid shells have 40-136 vertices and neighbouring grids share the very same
 // vertices (in reverse order). The grids partition the city without gaps or
-// overlaps. About 1 % of the grids host a walled compound that belongs to a
-// neighbouring grid: the host gets a hole, the neighbour a MultiPolygon whose
-// second part fills that hole exactly. Blocks are 250-380 m across, so a
-// 20,000-grid city spans about 45 km x 45 km.
+// overlaps. About 1 % of the grids (at least one in a city of 50 or more) host
+// a walled compound that belongs to a neighbouring grid: the host gets a hole,
+// the neighbour a MultiPolygon whose second part fills that hole exactly.
+// Blocks are 250-380 m across, so a 20,000-grid city spans about 45 km x 45 km.
 //
 // Poles stand along both sides of every street and along inner lanes, 30-50 m
 // apart, 3-8 m from the centreline of the street or lane they follow, hence

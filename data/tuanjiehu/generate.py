@@ -290,7 +290,9 @@ def build():
     maintainers = {k: [(person(), phone()) for _ in range(3 if k == "路灯" else 2)] for k in kinds}
 
     # Pole lines: (points in metres, side +1 left / -1 right, grid id, end margin, kind weights).
-    to_m = lambda pts: [to_xy(p) for p in pts]  # noqa: E731
+    def to_m(points):
+        return [to_xy(p) for p in points]
+
     lines = []
     road_mix = (0.75, 0.15, 0.10)
     lane_mix = (0.55, 0.25, 0.20)

@@ -262,7 +262,8 @@ TEST(SyntheticCity, NeighboursShareIdenticalBoundaryVertices) {
 }
 
 TEST(SyntheticCity, GridsDoNotOverlap) {
-  const Dataset city = make_city({.grids = 30, .poles = 100, .seed = 11});
+  const Dataset city = make_city({.grids = 60, .poles = 100, .seed = 11});  // with one compound
+  ASSERT_TRUE(std::any_of(city.grids.begin(), city.grids.end(), [](const auto& g) { return g.geometry.size() > 1; }));
   std::vector<poleloc::BBox> boxes;
   for (const auto& g : city.grids) boxes.push_back(bbox_of(g));
   for (std::size_t a = 0; a < city.grids.size(); ++a) {
@@ -658,7 +659,9 @@ TEST(TuanjiehuSample, GridsAreTheNineCommunitiesWithValidRings) {
       for (std::size_t k = 0; k < polygon.rings.size(); ++k) {
         const Ring& r = polygon.rings[k];
         EXPECT_EQ(r.front(), r.back());
-        if (k == 0) EXPECT_GE(r.size(), 40u) << grids[i].id << ": boundaries follow streets, not boxes";
+        if (k == 0) {
+          EXPECT_GE(r.size(), 40u) << grids[i].id << ": boundaries follow streets, not boxes";
+        }
         EXPECT_EQ(signed_area(r) > 0, k == 0) << grids[i].id << ": ring " << k << " orientation";
         EXPECT_TRUE(ring_is_simple(r)) << grids[i].id;
         for (std::size_t j = 0; j + 1 < r.size(); ++j) EXPECT_NE(r[j], r[j + 1]) << grids[i].id;

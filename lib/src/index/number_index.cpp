@@ -28,6 +28,31 @@ std::uint64_t hash_bytes(std::string_view s) {
 
 std::uint64_t table_size(std::size_t n) { return std::bit_ceil(std::max<std::uint64_t>(16, n * 2)); }
 
+constexpr std::uint64_t kLongKey = 1ULL << 63;
+
+// Exact base-37 packing of [A-Z0-9]{1,12} (37^12 < 2^63); long or other strings hash with the top bit set.
+std::uint64_t number_key(std::string_view s) {
+  if (s.size() <= 12) {
+    std::uint64_t k = 0;
+    bool ok = true;
+    for (char c : s) {
+      std::uint64_t d;
+      if (c >= '0' && c <= '9') d = static_cast<std::uint64_t>(c - '0') + 1;
+      else if (c >= 'A' && c <= 'Z') d = static_cast<std::uint64_t>(c - 'A') + 11;
+      else { ok = false; break; }
+      k = k * 37 + d;
+    }
+    if (ok) return k;
+  }
+  return hash_bytes(s) | kLongKey;
+}
+
+std::uint64_t mix(std::uint64_t k) {
+  k ^= k >> 31;
+  k *= 0x9E3779B97F4A7C15ULL;
+  return k ^ (k >> 29);
+}
+
 }  // namespace
 
 std::string_view strip_leading_zeros(std::string_view serial) {
@@ -38,87 +63,77 @@ std::string_view strip_leading_zeros(std::string_view serial) {
 
 void NumberIndex::build(std::size_t count, const std::function<std::string_view(std::uint32_t)>& number_of) {
   number_of_ = number_of;
-  const std::uint64_t size = table_size(count);
-  mask_ = size - 1;
-  slots_.assign(size, Slot{});
+  // Load factor ~0.7: one probe, mostly within one cache line.
+  slots_.assign(std::max<std::size_t>(16, count + count / 2 + 1), Slot{});
   for (std::uint32_t p = 0; p < count; ++p) {
-    const std::uint64_t h = hash_bytes(number_of(p));
-    std::uint64_t i = h & mask_;
-    while (slots_[i].pole != UINT32_MAX) i = (i + 1) & mask_;
-    slots_[i] = {static_cast<std::uint32_t>(h >> 32), p};
+    const std::uint64_t key = number_key(number_of(p));
+    std::uint64_t i = home(key);
+    while (slots_[i].pole != UINT32_MAX) {
+      if (++i == slots_.size()) i = 0;
+    }
+    slots_[i] = {key, p};
   }
 
-  // serial -> poles: count per serial, then place each pole in its serial's run.
-  serial_mask_ = table_size(count) - 1;
-  serial_slots_.assign(serial_mask_ + 1, SerialSlot{});
-  std::vector<std::uint32_t> slot_of(count);
+  // serial -> poles: poles sorted by (serial key, pole), one slot per distinct serial.
   std::set<std::string_view> areas;
-  // While counting, `begin` holds a representative pole of the slot, to compare serials.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial(count);
   for (std::uint32_t p = 0; p < count; ++p) {
     const std::string_view number = number_of(p);
     std::size_t k = 0;
     while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
     if (k > 0) areas.insert(number.substr(0, k));
-    const std::string_view serial = strip_leading_zeros(number.substr(k));
-    const std::uint64_t h = hash_bytes(serial);
-    std::uint64_t i = h & serial_mask_;
-    for (;;) {
-      SerialSlot& s = serial_slots_[i];
-      if (s.count == 0) {
-        s = {static_cast<std::uint32_t>(h >> 32), p, 1};
-        break;
-      }
-      if (s.hash == static_cast<std::uint32_t>(h >> 32)) {
-        const std::string_view rep = number_of(s.begin);
-        std::size_t rk = 0;
-        while (rk < rep.size() && rep[rk] >= 'A' && rep[rk] <= 'Z') ++rk;
-        if (strip_leading_zeros(rep.substr(rk)) == serial) {
-          ++s.count;
-          break;
-        }
-      }
-      i = (i + 1) & serial_mask_;
-    }
-    slot_of[p] = static_cast<std::uint32_t>(i);
+    by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
   }
-  // Prefix sums: `begin` becomes the run start; fill in pole order (so runs are sorted by number).
-  std::uint32_t next = 0;
-  std::vector<std::uint32_t> fill(serial_slots_.size(), 0);
-  for (std::size_t i = 0; i < serial_slots_.size(); ++i) {
-    if (serial_slots_[i].count == 0) continue;
-    serial_slots_[i].begin = next;
-    fill[i] = next;
-    next += serial_slots_[i].count;
+  std::sort(by_serial.begin(), by_serial.end());
+  serial_poles_.resize(count);
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    serial_poles_[i] = by_serial[i].second;
+    distinct += i == 0 || by_serial[i].first != by_serial[i - 1].first;
   }
-  serial_poles_.assign(count, 0);
-  for (std::uint32_t p = 0; p < count; ++p) serial_poles_[fill[slot_of[p]]++] = p;
+  serial_mask_ = table_size(distinct) - 1;
+  serial_slots_.assign(serial_mask_ + 1, SerialSlot{});
+  for (std::size_t i = 0; i < count;) {
+    std::size_t j = i;
+    while (j < count && by_serial[j].first == by_serial[i].first) ++j;
+    // Long serials hash: equal keys of different serials are split by the check in find_serial().
+    std::uint64_t h = mix(by_serial[i].first) & serial_mask_;
+    while (serial_slots_[h].count != 0) h = (h + 1) & serial_mask_;
+    serial_slots_[h] = {by_serial[i].first, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)};
+    i = j;
+  }
   areas_.assign(areas.begin(), areas.end());
+}
+
+std::uint64_t NumberIndex::home(std::uint64_t key) const {
+  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(mix(key)) * slots_.size()) >> 64);
 }
 
 std::optional<std::uint32_t> NumberIndex::find(std::string_view canonical) const {
   if (slots_.empty()) return std::nullopt;
-  const std::uint64_t h = hash_bytes(canonical);
-  const auto tag = static_cast<std::uint32_t>(h >> 32);
-  for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+  const std::uint64_t key = number_key(canonical);
+  for (std::uint64_t i = home(key);;) {
     const Slot& s = slots_[i];
     if (s.pole == UINT32_MAX) return std::nullopt;
-    if (s.hash == tag && number_of_(s.pole) == canonical) return s.pole;
+    if (s.key == key && (!(key & kLongKey) || number_of_(s.pole) == canonical)) return s.pole;
+    if (++i == slots_.size()) i = 0;
   }
 }
 
 std::span<const std::uint32_t> NumberIndex::find_serial(std::string_view serial) const {
   if (serial_slots_.empty()) return {};
-  const std::uint64_t h = hash_bytes(serial);
-  const auto tag = static_cast<std::uint32_t>(h >> 32);
-  for (std::uint64_t i = h & serial_mask_;; i = (i + 1) & serial_mask_) {
+  const std::uint64_t key = number_key(serial);
+  for (std::uint64_t i = mix(key) & serial_mask_;; i = (i + 1) & serial_mask_) {
     const SerialSlot& s = serial_slots_[i];
     if (s.count == 0) return {};
-    if (s.hash == tag) {
+    if (s.key != key) continue;
+    if (key & kLongKey) {
       const std::string_view rep = number_of_(serial_poles_[s.begin]);
       std::size_t rk = 0;
       while (rk < rep.size() && rep[rk] >= 'A' && rep[rk] <= 'Z') ++rk;
-      if (strip_leading_zeros(rep.substr(rk)) == serial) return {serial_poles_.data() + s.begin, s.count};
+      if (strip_leading_zeros(rep.substr(rk)) != serial) continue;
     }
+    return {serial_poles_.data() + s.begin, s.count};
   }
 }
 

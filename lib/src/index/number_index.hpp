@@ -6,8 +6,10 @@
 //   idx.find_serial("372");                    // every pole whose serial is 372 once leading
 //                                              // zeros are dropped: TJH0372, HJL372, ...
 //
-// Open addressing with the number's hash stored beside the pole index: a hit
-// costs one probe into the table and one compare against the pole's number.
+// Open addressing on a packed key: a canonical number of up to 12 characters
+// is packed exactly into 64 bits (base 37), so a lookup compares integers in
+// one cache line and never touches the numbers themselves. Longer numbers are
+// keyed by a hash with the top bit set and checked against the pole's number.
 //
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
@@ -40,18 +42,20 @@ class NumberIndex {
   std::size_t memory_bytes() const;
 
  private:
+#pragma pack(push, 4)
   struct Slot {
-    std::uint32_t hash = 0;
+    std::uint64_t key = 0;            // packed number, or hash | 1<<63 for long numbers
     std::uint32_t pole = UINT32_MAX;  // UINT32_MAX: empty
   };
+#pragma pack(pop)
+  std::uint64_t home(std::uint64_t key) const;
   struct SerialSlot {
-    std::uint32_t hash = 0;
+    std::uint64_t key = 0;    // packed serial (as number keys)
     std::uint32_t begin = 0;  // into serial_poles_
     std::uint32_t count = 0;  // 0: empty
   };
   std::function<std::string_view(std::uint32_t)> number_of_;
-  std::vector<Slot> slots_;
-  std::uint64_t mask_ = 0;
+  std::vector<Slot> slots_;  // size is not a power of two: home() maps by multiply-shift
   std::vector<SerialSlot> serial_slots_;
   std::uint64_t serial_mask_ = 0;
   std::vector<std::uint32_t> serial_poles_;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <queue>
 
 namespace poleloc::index {
 
@@ -70,29 +69,31 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
   std::vector<std::pair<std::uint32_t, double>> out;
   if (order_.empty() || k == 0) return out;
   const geo::DegreeScale s = geo::degree_scale(p.lat);
-  // Ranking distance: the local metric at the query's latitude (exact within
-  // sub-millimetres for city distances), the geodesic beyond that.
-  auto rank_distance = [&](const LonLat& q) {
+  // Ranking key: squared distance in the local metric at the query's latitude
+  // (sub-millimetre agreement with the geodesic for city distances); beyond
+  // kExactBeyondM the squared geodesic itself.
+  constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
+  auto rank_key = [&](const LonLat& q) {
     const double dx = (q.lon - p.lon) * s.m_per_deg_lon;
     const double dy = (q.lat - p.lat) * s.m_per_deg_lat;
-    const double d = std::sqrt(dx * dx + dy * dy);
-    return d < geo::kExactBeyondM ? d : geo::distance_m(p, q);
+    const double d2 = dx * dx + dy * dy;
+    if (d2 < kExact2) return d2;
+    const double g = geo::distance_m(p, q);
+    return g * g;
   };
-  const double limit = max_m ? *max_m : std::numeric_limits<double>::infinity();
-  // Max-heap of the best k so far: (distance, slot).
-  std::priority_queue<std::pair<double, std::uint32_t>> best;
+  const double limit2 = max_m ? *max_m * *max_m : std::numeric_limits<double>::infinity();
+  // The best k so far, sorted by (key, slot); k is small, so insertion beats a heap.
+  std::vector<std::pair<double, std::uint32_t>> best;
+  best.reserve(std::min<std::size_t>(k, order_.size()) + 1);
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-      const double d = rank_distance(sorted_pos_[i]);
-      if (d > limit) continue;
-      const std::pair<double, std::uint32_t> item{d, i};  // i: slot in sorted_pos_
-      if (best.size() < k) {
-        best.push(item);
-      } else if (item < best.top()) {
-        best.pop();
-        best.push(item);
-      }
+      const double d2 = rank_key(sorted_pos_[i]);
+      if (d2 > limit2) continue;
+      if (best.size() == k && !(d2 < best.back().first)) continue;
+      const std::pair<double, std::uint32_t> item{d2, i};  // i: slot in sorted_pos_
+      best.insert(std::upper_bound(best.begin(), best.end(), item), item);
+      if (best.size() > k) best.pop_back();
     }
   };
   const double fx = (p.lon - min_lon_) / cell_deg_lon_;
@@ -120,16 +121,14 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     if (y1 + 1 < ny_) lb = std::min(lb, std::max(0.0, (min_lat_ + (y1 + 1) * cell_deg_lat_ - p.lat) * lb_lat));
     if (y0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lat - (min_lat_ + y0 * cell_deg_lat_)) * lb_lat));
     if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
-    if (lb > limit) break;
-    if (best.size() == k && lb > best.top().first) break;
+    if (lb * lb > limit2) break;
+    if (best.size() == k && lb * lb > best.back().first) break;
   }
   // Reported distances use the mean latitude of both points (or the geodesic);
   // re-rank on them, which only reorders sub-millimetre ties.
   out.reserve(best.size());
-  while (!best.empty()) {
-    const auto [d, slot] = best.top();
-    best.pop();
-    out.emplace_back(order_[slot], d < geo::kExactBeyondM ? geo::local_distance_m(p, sorted_pos_[slot]) : d);
+  for (const auto& [d2, slot] : best) {
+    out.emplace_back(order_[slot], d2 < kExact2 ? geo::local_distance_m(p, sorted_pos_[slot]) : std::sqrt(d2));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second < b.second : a.first < b.first;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdlib>
 
 namespace poleloc::query {
 namespace {
@@ -24,7 +25,9 @@ using spoken::ReadingSet;
 
 // The chance that the number said is in no pole's registry entry (or cannot be
 // recovered from what was heard), against a reading found exactly (1).
-constexpr double kNotInRegistry = 0.02;
+static double tune(const char* name, double v) { const char* e = std::getenv(name); return e ? std::atof(e) : v; }
+static const double kNotInRegistry = tune("T_NONE", 0.1);
+static const double kConfScale = tune("T_CONF", 1.0);
 // The caller named the wrong area: spread over the areas that have the digits.
 constexpr double kOtherArea = 0.01;
 // Letters before the digits that name no area (a typo in the code).
@@ -32,6 +35,8 @@ constexpr double kUnknownCode = 0.2;
 // More leading zeros said than the painted number has.
 constexpr double kExtraLeadingZeros = 0.3;
 
+// Every one-edit variant is tried when no exact candidate stands this close to the caller.
+constexpr double kExactNearM = 250;
 // Confusions are tried for the best few readings only.
 constexpr std::size_t kFuzzyReadings = 4;
 constexpr float kFuzzyMinPrior = 0.1f;
@@ -46,9 +51,9 @@ constexpr std::size_t kMaxAreasPerFuzzySerial = 8;
 // and a few callers who are nowhere near the pole; as a density ratio against
 // a caller anywhere in a reference district of 4 km².
 constexpr double kRefAreaM2 = 4e6;
-constexpr double kHandsetM = 100, kHandsetShare = 0.6;
-constexpr double kCellM = 1000, kCellShare = 0.38;
-constexpr double kAnywhereShare = 0.02;
+static const double kHandsetM = tune("T_HM", 100), kHandsetShare = 0.6;
+static const double kCellM = tune("T_CM", 1000), kCellShare = 0.38;
+static const double kAnywhereShare = tune("T_ANY", 0.02);
 
 // Logistic calibration of the posterior (fitted on tests/data/spoken_cases.tsv).
 constexpr double kCalibrationSlope = 1.0;
@@ -72,6 +77,27 @@ struct Hit {
   double likelihood() const { return weight * location; }
 };
 
+// How close an unknown typed code is to a real one: one letter wrong, swapped,
+// missing or extra is a typo; anything else is a different code.
+double code_similarity(std::string_view typed, std::string_view code) {
+  if (typed.size() == code.size()) {
+    std::size_t diff = 0, first = 0;
+    for (std::size_t i = 0; i < typed.size(); ++i) {
+      if (typed[i] != code[i] && diff++ == 0) first = i;
+    }
+    if (diff <= 1) return 1;
+    if (diff == 2 && first + 1 < typed.size() && typed[first] == code[first + 1] && typed[first + 1] == code[first]) return 1;
+    return 0.05;
+  }
+  const std::string_view longer = typed.size() > code.size() ? typed : code;
+  const std::string_view shorter = typed.size() > code.size() ? code : typed;
+  if (longer.size() != shorter.size() + 1) return 0.05;
+  for (std::size_t i = 0; i < longer.size(); ++i) {
+    if (std::string(longer.substr(0, i)) + std::string(longer.substr(i + 1)) == shorter) return 0.5;
+  }
+  return 0.05;
+}
+
 std::size_t area_length(std::string_view number) {
   std::size_t k = 0;
   while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
@@ -84,6 +110,7 @@ class Decoder {
       : d_(data), t_(data.alias_table), set_(set), options_(options) {}
 
   std::vector<Hit> hits;
+  double background = 0;  // likelihood of candidates not listed in `hits`
 
   void decode(std::string_view text) {
     if (auto canonical = canonical_number(text)) {
@@ -95,9 +122,16 @@ class Decoder {
     for (const Hit& h : hits) {
       if (!h.exact) continue;
       any_exact = true;
-      if (options_.near && geo::distance_m(*options_.near, d_.positions[h.pole]) <= options_.far_m) exact_near = true;
+      if (options_.near && geo::local_distance_m(*options_.near, d_.positions[h.pole]) <= kExactNearM) exact_near = true;
     }
-    const bool every_edit = !any_exact || (options_.near && !exact_near);
+    // Without a location an exact number stands: a neighbour one edit away
+    // could not outrank it. With one, the likely confusions are looked up even
+    // then (a misheard 312 exists far off, the meant 372 is by the caller).
+    if (any_exact && !options_.near) {
+      merge();
+      return;
+    }
+    const bool every_edit = !any_exact || !exact_near;
     std::size_t tried = 0;
     for (std::size_t i = 0; i < set_.readings.size() && tried < kFuzzyReadings; ++i) {
       if (set_.readings[i].prior < kFuzzyMinPrior) break;
@@ -161,16 +195,26 @@ class Decoder {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
     const std::string_view stripped = r.digits.stripped();
     const std::size_t spoken_width = r.leading_zeros_spoken ? r.digits.size() : 0;
+    // A reading that swapped a word for its partner (三十七 as 三四七) is a guess, not what was said.
+    const bool swapped = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        hits.push_back({pole, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
       });
+      return;
+    }
+    if (r.said_area >= 0 && r.area_source != AreaSource::unknown_code && any_exact()) return;  // the area said has it
+    if (r.area_source == AreaSource::none && r.said_area < 0 && options_.near && exact_nearby(i, stripped, spoken_width, swapped)) {
       return;
     }
     const auto poles = d_.numbers.find_serial(stripped);
     if (r.area_source == AreaSource::unknown_code) {
-      for (std::uint32_t p : poles) hits.push_back({p, i, false, true, {}, r.prior * kUnknownCode});
+      for (std::uint32_t p : poles) {
+        const std::string_view num = d_.number(p);
+        const double similar = code_similarity(r.unknown_code, num.substr(0, area_length(num)));
+        hits.push_back({p, i, false, true, {}, r.prior * kUnknownCode * similar});
+      }
       return;
     }
     if (r.said_area >= 0) {  // the digits in an area other than the one said
@@ -189,8 +233,32 @@ class Decoder {
     for (std::uint32_t p : poles) {
       const std::string_view num = d_.number(p);
       const bool as_read = spoken_width <= num.size() - area_length(num);
-      hits.push_back({p, i, as_read, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+      hits.push_back({p, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
     }
+  }
+
+  bool any_exact() const {
+    return std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
+  }
+
+  // No area said, a caller location: the serial in the areas around the caller
+  // becomes candidates; the same serial in the other areas only adds to the
+  // background (each is far away, so each is as likely as any pole at all).
+  // False when no area around the caller has the serial.
+  bool exact_nearby(std::int16_t i, std::string_view stripped, std::size_t spoken_width, bool swapped) {
+    const Reading& r = set_.readings[static_cast<std::size_t>(i)];
+    std::size_t found = 0;
+    for (std::uint32_t a : nearby_areas()) {
+      in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
+        const bool as_read = spoken_width <= width;
+        hits.push_back({pole, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        ++found;
+      });
+    }
+    if (found == 0) return false;
+    const std::size_t everywhere = d_.numbers.find_serial(stripped).size();
+    if (everywhere > found) background += static_cast<double>(everywhere - found) * r.prior * kAnywhereShare;
+    return true;
   }
 
   // Areas of the poles around the caller, nearest first.
@@ -230,7 +298,7 @@ class Decoder {
     spoken::one_edit_variants(r.digits.view(), co, variants_);
     for (const spoken::Variant& v : variants_) {
       const std::string_view stripped = v.digits.stripped();
-      const double w = r.prior * v.edit.weight;
+      const double w = r.prior * v.edit.weight * kConfScale;
       if (!areas.empty()) {
         for (std::uint32_t a : areas) {
           in_area(a, stripped, [&](std::uint32_t pole, std::size_t) { hits.push_back({pole, i, false, false, v.edit, w}); });
@@ -247,8 +315,9 @@ class Decoder {
   // One hit per pole: the most likely explanation.
   void merge() {
     if (options_.near) {
+      // The local metric ranks; returned candidates get the exact distance later.
       for (Hit& h : hits) {
-        h.distance = geo::distance_m(*options_.near, d_.positions[h.pole]);
+        h.distance = geo::local_distance_m(*options_.near, d_.positions[h.pole]);
         h.location = location_factor(h.distance);
       }
     }
@@ -297,7 +366,9 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
   } else {
     const Reading& r = set.readings[static_cast<std::size_t>(h.reading)];
     if (r.area >= 0) {
-      if (!r.alias.empty() && r.alias != r.area_code) {
+      if (r.alias_misheard) {
+        s.append(set.spoken_area(r)).append(" heard, maybe ").append(r.alias).append(" = ").append(r.area_code);
+      } else if (!r.alias.empty() && r.alias != r.area_code) {
         s.append(r.alias).append(" = ").append(r.area_code);
       } else {
         s.append(r.area_code);
@@ -343,7 +414,7 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
   decoder.decode(text);
   std::vector<Hit>& hits = decoder.hits;
 
-  double total = kNotInRegistry;
+  double total = kNotInRegistry + decoder.background;
   for (const Hit& h : hits) total += h.likelihood();
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     if (a.likelihood() != b.likelihood()) return a.likelihood() > b.likelihood();
@@ -354,7 +425,8 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
 
   std::vector<Candidate> out;
   out.reserve(hits.size());
-  for (const Hit& h : hits) {
+  for (Hit& h : hits) {
+    if (options.near) h.distance = geo::distance_m(*options.near, data.positions[h.pole]);  // geodesic beyond 3 km
     Candidate c{PoleView(&data, h.pole)};
     c.score = calibrate_score(h.likelihood() / total);
     c.match = h.exact ? MatchKind::exact : MatchKind::fuzzy;

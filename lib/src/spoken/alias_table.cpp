@@ -1,5 +1,6 @@
 #include "spoken/alias_table.hpp"
 
+#include "spoken/chinese_numerals.hpp"
 #include "spoken/nato_alphabet.hpp"
 #include "spoken/spoken_text.hpp"
 
@@ -204,13 +205,40 @@ std::optional<AliasTable::Match> AliasTable::match_at(std::string_view text, std
       best = Match{e.code, t, e.form, names_[e.alias]};
     }
   }
+  if (!best && !latin_start) {
+    if (auto it = by_first_.find(first); it != by_first_.end()) best = match_misheard(text, pos, it->second.first, it->second.second);
+  }
   if (latin_start) {
     if (auto spelled = match_spelled(text, pos); spelled && (!best || spelled->end > best->end)) best = spelled;
   }
   return best;
 }
 
-// Letters said one by one, each a single letter or a NATO word, at least one NATO word.
+std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view text, std::size_t pos, std::uint32_t begin,
+                                                           std::uint32_t end) const {
+  for (std::uint32_t k = begin; k < end; ++k) {  // longest key first
+    const Entry& e = entries_[k];
+    if (e.latin || e.form != MatchForm::alias) continue;
+    std::size_t t = pos, j = 0, chars = 0, wrong = 0;
+    while (j < e.key.size() && t < text.size() && wrong <= 1) {
+      if (text[t] == ' ') {
+        ++t;
+        continue;
+      }
+      const char32_t want = decode_utf8(e.key, j);
+      const char32_t got = decode_utf8(text, t);
+      if (got != want) {
+        if (chars == 0 || got < 0x3400 || chinese_numeral(got)) break;
+        ++wrong;
+      }
+      ++chars;
+    }
+    if (j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true};
+  }
+  return std::nullopt;
+}
+
+// Letters said one by one, each a single letter, a NATO word or a letter's name, at least one word.
 std::optional<AliasTable::Match> AliasTable::match_spelled(std::string_view text, std::size_t pos) const {
   std::string letters;
   std::size_t t = pos;
@@ -228,7 +256,7 @@ std::optional<AliasTable::Match> AliasTable::match_spelled(std::string_view text
         end += 4;
         any_nato = true;
       }
-    } else if ((letter = nato_letter(w)) != 0) {
+    } else if ((letter = nato_letter(w)) != 0 || (letter = letter_name(w)) != 0) {
       any_nato = true;
     } else {
       break;

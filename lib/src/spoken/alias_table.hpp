@@ -16,7 +16,9 @@
 // inside an alias are optional ("tuan jie hu" matches "tuanjiehu"). A Latin
 // alias must start and end at a word edge ("tjh" matches in "tjh0372" but not
 // in "watjhx"); a code that is also a common English word ("no", "a", "at")
-// matches only when digits follow it directly.
+// matches only when digits follow it directly. When no alias matches exactly,
+// a Chinese alias of three or more characters matches with one character
+// wrong (not the first, and never a numeral), flagged `misheard`.
 //
 // Serial widths: resolve() learns, per code, how many digits the registry's
 // serials have (TJH0372: 4) and caches them here on first use. The cache is a
@@ -64,6 +66,9 @@ class AliasTable {
     std::size_t end = 0;     // byte offset just past the match
     MatchForm form = MatchForm::alias;
     std::string_view alias;  // the alias as written in the table, or the code
+    // One character of a Chinese alias of 3+ characters differs, not the first
+    // and not a numeral: what recognisers make of homophones (团结胡 for 团结湖).
+    bool misheard = false;
   };
   // The longest way to say a code that starts at byte `pos` of `normalised`.
   std::optional<Match> match_at(std::string_view normalised, std::size_t pos) const;
@@ -92,6 +97,7 @@ class AliasTable {
     bool stop_word = false; // also an everyday English word: needs digits right after
   };
   std::optional<Match> match_spelled(std::string_view text, std::size_t pos) const;
+  std::optional<Match> match_misheard(std::string_view text, std::size_t pos, std::uint32_t begin, std::uint32_t end) const;
 
   std::vector<std::string> codes_;           // sorted
   std::vector<std::string> names_;           // aliases as written

@@ -27,17 +27,23 @@ std::optional<Numeral> chinese_numeral(char32_t c) {
     case U'九': case U'玖': return digit(9);
     // 两 is both the everyday "two" and the radio "two"; count it Chinese so a
     // cardinal like 两百零三 stays a cardinal.
-    case U'两': return digit(2);
+    case U'两': case U'兩': return digit(2);
+    case U'貳': return digit(2);
+    case U'陸': return digit(6);
     case U'幺': return digit(1, Script::radio);
     case U'洞': return digit(0, Script::radio);
     case U'拐': return digit(7, Script::radio);
     case U'勾': case U'钩': return digit(9, Script::radio);
     // What recognisers write for 幺 (yāo): also everyday words, hence weak.
-    case U'腰': case U'要': case U'么': return digit(1, Script::radio, true);
+    case U'腰': case U'要': case U'么': case U'妖': case U'邀': return digit(1, Script::radio, true);
+    // ... and for 洞 (dòng), 拐 (guǎi), 勾 (gōu).
+    case U'栋': case U'动': case U'冻': return digit(0, Script::radio, true);
+    case U'怪': case U'乖': return digit(7, Script::radio, true);
+    case U'沟': case U'狗': return digit(9, Script::radio, true);
     case U'十': case U'拾': return multiplier(1);
     case U'百': case U'佰': return multiplier(2);
     case U'千': case U'仟': return multiplier(3);
-    case U'万': return multiplier(4);
+    case U'万': case U'萬': return multiplier(4);
     default: return std::nullopt;
   }
 }

@@ -9,8 +9,9 @@
 //
 // Characters: 零 〇 0, 一 壹 1, 二 贰 两 2, 三 叁 3, 四 肆 4, 五 伍 5, 六 陆 6, 七 柒 7,
 // 八 捌 8, 九 玖 9; multipliers 十 拾, 百 佰, 千 仟, 万; dispatch radio digits
-// 幺 1, 洞 0, 拐 7, 勾 (钩) 9, 两 2, and the recogniser's spellings of 幺:
-// 腰 要 么 (weak).
+// 幺 1, 洞 0, 拐 7, 勾 (钩) 9, 两 2, and what recognisers write for them, all
+// weak because they are everyday words too: 腰 要 么 妖 邀 (幺), 栋 动 冻 (洞),
+// 怪 乖 (拐), 沟 狗 (勾). Traditional forms: 兩 貳 陸 萬.
 //
 // Cardinals: 十五 15, 三百七十二 372, 一千零五 1005, 两百零三 203, 两千 2000,
 // 三百七 370 and 三千二 3200 (the colloquial short forms), 一万二千 12000.

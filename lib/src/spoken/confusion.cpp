@@ -6,13 +6,16 @@
 namespace poleloc::spoken {
 namespace {
 
-constexpr float kPlainSlip = 0.01f;
-constexpr float kTeenTens = 0.12f;
-constexpr float kTranspose = 0.04f;
-constexpr float kExtraDigit = 0.02f;
-constexpr float kExtraDoubled = 0.05f;
-constexpr float kMissingDigit = 0.02f;
-constexpr float kMissingDoubled = 0.05f;
+// Weights are the chance of the mistake relative to hearing the number right.
+constexpr float kPlainSlip = 0.002f;
+constexpr float kTeenTens = 0.04f;
+constexpr float kTranspose = 0.01f;
+constexpr float kExtraDigit = 0.004f;
+constexpr float kExtraDoubled = 0.012f;
+constexpr float kMissingDigit = 0.004f;
+constexpr float kMissingDoubled = 0.012f;
+// likely_only keeps mistakes at least this likely.
+constexpr float kLikely = 0.006f;
 
 struct Pair {
   char a, b;
@@ -21,11 +24,11 @@ struct Pair {
 };
 
 constexpr std::array<Pair, 5> kChinesePairs = {
-    Pair{'1', '7', 0.25f, "yi/qi"}, Pair{'6', '9', 0.20f, "liu/jiu"}, Pair{'0', '6', 0.04f, "ling/liu"},
-    Pair{'3', '4', 0.03f, "san/si"}, Pair{'5', '9', 0.03f, "wu/jiu"}};
+    Pair{'1', '7', 0.06f, "yi/qi"}, Pair{'6', '9', 0.05f, "liu/jiu"}, Pair{'0', '6', 0.01f, "ling/liu"},
+    Pair{'3', '4', 0.008f, "san/si"}, Pair{'5', '9', 0.008f, "wu/jiu"}};
 constexpr std::array<Pair, 4> kEnglishPairs = {
-    Pair{'5', '9', 0.15f, "five/nine"}, Pair{'4', '5', 0.05f, "four/five"}, Pair{'6', '7', 0.04f, "six/seven"},
-    Pair{'1', '9', 0.03f, "one/nine"}};
+    Pair{'5', '9', 0.04f, "five/nine"}, Pair{'4', '5', 0.012f, "four/five"}, Pair{'6', '7', 0.01f, "six/seven"},
+    Pair{'1', '9', 0.008f, "one/nine"}};
 
 template <std::size_t N>
 const Pair* find_pair(const std::array<Pair, N>& pairs, char x, char y) {
@@ -64,7 +67,7 @@ void one_edit_variants(std::string_view heard, const ConfusionOptions& options, 
   base.append(heard);
   auto emit = [&](const Digits& d, Edit e) {
     if (d.empty() || stripped_length(d) > options.max_length) return;
-    if (options.likely_only && e.weight <= kMissingDigit + 1e-6f) return;
+    if (options.likely_only && e.weight < kLikely) return;
     out.push_back({d, e});
   };
 
@@ -137,7 +140,7 @@ std::string explain(const Edit& e) {
     case EditKind::none:
       return s;
     case EditKind::substitute: {
-      s = std::string(1, e.from) + " for " + std::string(1, e.to);
+      s = std::string(1, e.from) + " may be " + std::string(1, e.to);
       const Pair* p = find_pair(kChinesePairs, e.from, e.to);
       if (!p) p = find_pair(kEnglishPairs, e.from, e.to);
       if (p) s += " (" + std::string(p->why) + ")";
@@ -150,8 +153,8 @@ std::string explain(const Edit& e) {
                                                                  "sixty", "seventy", "eighty", "ninety"};
       const bool heard_teen = e.from == '1';
       const int d = heard_teen ? e.to - '0' : e.from - '0';
-      s = heard_teen ? "1" + std::string(1, e.to) + " for " + std::string(1, e.to) + "0"
-                     : std::string(1, e.from) + "0 for 1" + std::string(1, e.from);
+      s = heard_teen ? "1" + std::string(1, e.to) + " may be " + std::string(1, e.to) + "0"
+                     : std::string(1, e.from) + "0 may be 1" + std::string(1, e.from);
       s += " (" + std::string(heard_teen ? kTeens[d] : kTens[d]) + "/" + std::string(heard_teen ? kTens[d] : kTeens[d]) + ")";
       return s;
     }

@@ -26,7 +26,9 @@ constexpr float kAreaElsewhere = 0.8f;
 constexpr float kAreaElsewhereOther = 0.2f;
 constexpr float kAreaAfter = 0.9f;
 constexpr float kAreaAfterOther = 0.1f;
-constexpr float kSiShiForced = 0.5f;        // 三十七二 is no cardinal: 十 must be 四
+constexpr float kSiShiForced = 0.5f;
+constexpr float kMisheardAlias = 0.5f;        // 团结胡 for 团结湖: probably, not surely
+constexpr float kMisheardAliasOther = 0.3f;        // 三十七二 is no cardinal: 十 must be 四
 
 enum class TokenKind : std::uint8_t { numeral, glue, alias, filler, unknown_letters, other };
 
@@ -43,6 +45,21 @@ constexpr std::array<std::string_view, 17> kChineseFillers = {
 constexpr std::array<std::string_view, 22> kEnglishFillers = {
     "pole", "poles", "number", "no", "nr", "num", "lamp", "post", "light", "streetlight", "street", "is",
     "the", "it", "says", "reads", "tag", "id", "at", "on", "near", "code"};
+
+// Everyday words that hold a numeral character but name no number
+// ("一下", "两个人", "什么", "需要"): read as words, before the numerals are.
+constexpr std::array<std::string_view, 44> kChineseWords = {
+    "一下", "一个", "一点", "一直", "一起", "一样", "一些", "一般", "一会", "一边", "一定",
+    "一切", "一共", "一旦", "一路", "一种", "一次", "一片", "一条", "一根", "一位", "一名",
+    "一辆", "一声", "一阵", "统一", "万一", "两个", "两边", "两人", "两位", "两辆", "十分",
+    "什么", "怎么", "这么", "那么", "多么", "需要", "不要", "想要", "重要", "主要", "只要"};
+
+std::size_t chinese_word_at(std::string_view text, std::size_t pos) {
+  for (std::string_view w : kChineseWords) {
+    if (text.substr(pos, w.size()) == w) return w.size();
+  }
+  return 0;
+}
 
 bool is_english_filler(std::string_view w) {
   return std::find(kEnglishFillers.begin(), kEnglishFillers.end(), w) != kEnglishFillers.end();
@@ -99,6 +116,9 @@ void tokenise(std::string_view text, const AliasTable& aliases, std::vector<Toke
       if (std::size_t f = chinese_filler_at(text, pos)) {
         t.kind = TokenKind::filler;
         next = pos + f;
+      } else if (std::size_t w = chinese_word_at(text, pos)) {
+        t.kind = TokenKind::other;
+        next = pos + w;
       } else if (auto n = chinese_numeral(cp)) {
         t.kind = TokenKind::numeral;
         t.numeral = *n;
@@ -257,8 +277,10 @@ void parse_sequence(std::vector<Numeral>& seq, std::vector<ParsedDigits>& out) {
 struct AreaChoice {
   std::int32_t area = -1;
   std::string_view alias;
+  bool misheard = false;
   AreaSource source = AreaSource::none;
   float prior = 1;
+  std::uint32_t begin = 0, end = 0;  // the alias in the text
 };
 
 // Number of separating tokens between an alias and the run; fillers do not count.
@@ -339,24 +361,27 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
     const bool unknown_before = run.first > 0 && tokens[run.first - 1].kind == TokenKind::unknown_letters;
     auto area_of = [&](std::size_t k, AreaSource source, float prior) {
       const Token& t = tokens[k];
-      areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, source, prior});
+      areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, source, prior, t.begin, t.end});
     };
     std::int32_t said_area = -1;
     if (before) said_area = static_cast<std::int32_t>(tokens[*before].alias.code);
     else if (after) said_area = static_cast<std::int32_t>(tokens[*after].alias.code);
-    if (before && seps_before == 0 && !unknown_before) {
+    if (before && seps_before == 0 && !unknown_before && tokens[*before].alias.misheard) {
+      area_of(*before, AreaSource::said, kMisheardAlias);
+      areas.push_back({-1, {}, false, AreaSource::none, kMisheardAliasOther});
+    } else if (before && seps_before == 0 && !unknown_before) {
       area_of(*before, AreaSource::said, 1);
-      areas.push_back({-1, {}, AreaSource::none, kAreaAdjacentOther});
+      areas.push_back({-1, {}, false, AreaSource::none, kAreaAdjacentOther});
     } else if (unknown_before) {
-      areas.push_back({-1, {}, AreaSource::unknown_code, 1});
+      areas.push_back({-1, {}, false, AreaSource::unknown_code, 1});
     } else if (before) {
       area_of(*before, AreaSource::said_elsewhere, kAreaElsewhere);
-      areas.push_back({-1, {}, AreaSource::none, kAreaElsewhereOther});
+      areas.push_back({-1, {}, false, AreaSource::none, kAreaElsewhereOther});
     } else if (after) {
       area_of(*after, seps_after == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
-      areas.push_back({-1, {}, AreaSource::none, kAreaAfterOther});
+      areas.push_back({-1, {}, false, AreaSource::none, kAreaAfterOther});
     } else {
-      areas.push_back({-1, {}, AreaSource::none, 1});
+      areas.push_back({-1, {}, false, AreaSource::none, 1});
     }
 
     // Context: something that marks the run as a pole number.
@@ -416,6 +441,9 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
             r.area = a.area;
             r.area_code = a.area >= 0 ? aliases.code(static_cast<std::uint32_t>(a.area)) : std::string_view{};
             r.alias = a.alias;
+            r.alias_misheard = a.misheard;
+            r.area_begin = static_cast<std::uint16_t>(a.begin);
+            r.area_end = static_cast<std::uint16_t>(a.end);
             r.area_source = a.source;
             r.said_area = said_area;
             if (a.source == AreaSource::unknown_code) {

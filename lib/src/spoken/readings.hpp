@@ -78,6 +78,7 @@ struct Reading {
   std::int32_t area = -1;       // AliasTable code index, -1 when none
   std::string_view area_code;   // the code (empty when none); points into the AliasTable
   std::string_view alias;       // how the area was said, as in the aliases table
+  bool alias_misheard = false;  // the text had the alias with one character wrong
   AreaSource area_source = AreaSource::none;
   // The area said for these digits even when this reading sets it aside
   // (area == -1 with said_area >= 0: "maybe the caller named the wrong area").
@@ -89,6 +90,7 @@ struct Reading {
   ReadingNote note = ReadingNote::none;
   float prior = 1;
   std::uint16_t begin = 0, end = 0;  // bytes of the normalised text the digits came from
+  std::uint16_t area_begin = 0, area_end = 0;  // ... and the area, when one was said
 };
 
 struct ReadingSet {
@@ -96,6 +98,9 @@ struct ReadingSet {
   Language language = Language::neutral;  // Chinese if the text has CJK, English if it has number words
   std::vector<Reading> readings;   // best prior first, at most kMaxReadings
   std::string_view spoken(const Reading& r) const { return std::string_view(normalised).substr(r.begin, r.end - r.begin); }
+  std::string_view spoken_area(const Reading& r) const {
+    return std::string_view(normalised).substr(r.area_begin, r.area_end - r.area_begin);
+  }
 };
 
 inline constexpr std::size_t kMaxReadings = 16;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark suite, then open-to-serving time on the large city.
+# Usage: bench/run.sh [BUILD_DIR]
+set -euo pipefail
+build=${1:-build/release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+for suite in "$build"/bench/*_bench; do
+  echo "== $(basename "$suite")"
+  "$suite" --benchmark_counters_tabular=true
+done
+
+echo "== open database -> serving (20,000 grids, 2,000,000 poles)"
+bench/open_database.sh "$build"
+
+for extra in bench/http/run.sh bench/python/run.sh; do
+  if [ -x "$extra" ]; then
+    echo "== $extra"
+    "$extra" "$build"
+  fi
+done
