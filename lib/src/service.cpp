@@ -1,3 +1,4 @@
+#include "io/readers.hpp"
 #include "record_checks.hpp"
 #include "snapshot_builder.hpp"
 #include "snapshot_data.hpp"
@@ -59,7 +60,10 @@ struct Service::Impl {
     return Status::ok();
   }
 
-  Result<ImportReport> import(Dataset dataset, std::vector<InputError> rejects, const ImportOptions& options);
+  // Replaces the dataset: `poles` sorted by number and unique; aliases kept when absent.
+  Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
+                              std::optional<std::vector<AliasRecord>> aliases, std::vector<InputError> rejects,
+                              const ImportOptions& options);
 };
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -69,15 +73,15 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   auto store = store::Store::open(path, {options.read_only, options.create_if_missing});
   if (!store) return store.status();
   SnapshotBuilder builder;
-  Status add_status = Status::ok();
+  builder.reserve_poles((*store)->estimated_poles());
   store::LoadVisitor visitor;
   visitor.pole = [&](std::string_view number, const store::PoleValueView& v) {
-    if (add_status) add_status = builder.add_pole(number, v.position, v.attributes);
+    builder.add_pole(number, v.position, v.attributes);  // the store yields number order
   };
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
+  visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
   if (auto st = (*store)->load(visitor); !st) return st;
-  if (!add_status) return Status(ErrorCode::corruption, path + ": " + add_status.message());
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   const std::uint64_t seq = (*store)->sequence();
@@ -92,12 +96,32 @@ bool Service::read_only() const { return impl_->store->read_only(); }
 
 Result<ImportReport> Service::import(const ImportSources& sources, const ImportOptions& options) {
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
-  auto parsed = read_input(sources, options);
-  if (!parsed) return parsed.status();
-  if (parsed->error_count > 0 && !options.skip_invalid) {
-    return Status(ErrorCode::invalid_input, error_list(parsed->errors, parsed->error_count, options.max_listed_errors));
+  // Poles stream straight into snapshot columns: no record per pole is kept.
+  io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
+  SnapshotBuilder poles;
+  std::vector<std::uint32_t> lines;
+  std::vector<GridRecord> grids;
+  std::vector<AliasRecord> aliases;
+  auto st = io::read_files(
+      sources, options, errors,
+      [&](PoleRecord&& p, std::size_t line) {
+        poles.add_pole(p);
+        lines.push_back(static_cast<std::uint32_t>(line));
+      },
+      [&](GridRecord&& g, std::size_t) { grids.push_back(std::move(g)); },
+      [&](AliasRecord&& a, std::size_t) { aliases.push_back(std::move(a)); });
+  if (!st) return st;
+  poles.keep_only(io::report_duplicates(
+      poles.number_order(), [&](std::uint32_t i) { return poles.number(i); }, lines, sources.poles, errors));
+  lines = {};
+  std::vector<InputError> rejects = std::move(errors.errors());
+  io::sort_errors(rejects, sources);
+  if (errors.count() > 0 && !options.skip_invalid) {
+    return Status(ErrorCode::invalid_input, error_list(rejects, errors.count(), options.max_listed_errors));
   }
-  return impl_->import(std::move(parsed->dataset), std::move(parsed->errors), options);
+  std::optional<std::vector<AliasRecord>> new_aliases;
+  if (!sources.aliases.empty()) new_aliases = std::move(aliases);
+  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(rejects), options);
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
@@ -137,11 +161,19 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   if (error_count > 0 && !options.skip_invalid) {
     return Status(ErrorCode::invalid_input, error_list(errors, error_count, options.max_listed_errors));
   }
-  return impl_->import(std::move(dataset), std::move(errors), options);
+  SnapshotBuilder poles;
+  poles.reserve_poles(dataset.poles.size());
+  for (const PoleRecord& p : dataset.poles) poles.add_pole(p);
+  dataset.poles = {};
+  poles.keep_only(poles.number_order());
+  std::optional<std::vector<AliasRecord>> aliases;
+  if (dataset.has_aliases || !dataset.aliases.empty()) aliases = std::move(dataset.aliases);
+  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(errors), options);
 }
 
-Result<ImportReport> Service::Impl::import(Dataset dataset, std::vector<InputError> rejects,
-                                           const ImportOptions& options) {
+Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,
+                                           std::optional<std::vector<AliasRecord>> aliases,
+                                           std::vector<InputError> rejects, const ImportOptions& options) {
   std::lock_guard lock(write_mutex);
   auto before = current.load();
   const SnapshotData& old = before->data();
@@ -149,39 +181,45 @@ Result<ImportReport> Service::Impl::import(Dataset dataset, std::vector<InputErr
 
   store::Change change;
   ImportReport report;
+  // Removed poles: both number lists are sorted, so one merge walk finds them.
+  for (std::uint32_t o = 0, n = 0; o < old.pole_count(); ++o) {
+    while (n < poles.pole_count() && poles.number(n) < old.number(o)) ++n;
+    if (n == poles.pole_count() || poles.number(n) != old.number(o)) change.delete_poles.emplace_back(old.number(o));
+  }
   {
-    std::unordered_set<std::string_view> new_numbers, new_ids;
-    for (const auto& p : dataset.poles) new_numbers.insert(p.number);
-    for (const auto& g : dataset.grids) new_ids.insert(g.id);
-    for (std::uint32_t p = 0; p < old.pole_count(); ++p) {
-      if (!new_numbers.count(old.number(p))) change.delete_poles.emplace_back(old.number(p));
-    }
+    std::unordered_set<std::string_view> new_ids;
+    for (const auto& g : grids) new_ids.insert(g.id);
     for (const auto& g : old.grids) {
       if (!new_ids.count(g.id)) change.delete_grids.push_back(g.id);
     }
   }
-  if (dataset.has_aliases) {
+  if (aliases) {
     std::unordered_set<std::string_view> new_aliases;
-    for (const auto& a : dataset.aliases) new_aliases.insert(a.alias);
+    for (const auto& a : *aliases) new_aliases.insert(a.alias);
     for (const auto& a : old.aliases) {
       if (!new_aliases.count(a.alias)) change.delete_aliases.push_back(a.alias);
     }
-    change.replace_aliases = std::move(dataset.aliases);
+    change.replace_aliases = std::move(*aliases);
   }
   report.removed_poles = change.delete_poles.size();
   report.removed_grids = change.delete_grids.size();
-  change.put_poles = std::move(dataset.poles);
-  change.put_grids = std::move(dataset.grids);
+  change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
+  change.put_grids = std::move(grids);
   auto seq = store->apply(change);
   if (!seq) return seq.status();
-  report.poles = change.put_poles.size();
+  // Durable already (synced log); flushing spares the next open a replay of the whole import.
+  if (auto st = store->flush(); !st) return st;
+  report.poles = poles.pole_count();
   report.grids = change.put_grids.size();
-  std::vector<AliasRecord> aliases = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
-  report.aliases = aliases.size();
+  std::vector<AliasRecord> kept = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
+  report.aliases = kept.size();
   report.rejects = std::move(rejects);
   if (options.progress) options.progress({"index", 0});
   before.reset();
-  publish(build_snapshot_data(std::move(change.put_poles), std::move(change.put_grids), std::move(aliases), *seq));
+  for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
+  for (AliasRecord& a : kept) poles.add_alias(std::move(a));
+  change = {};
+  publish(poles.finish(*seq));
   return report;
 }
 

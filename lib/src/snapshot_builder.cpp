@@ -33,50 +33,112 @@ SnapshotBuilder::SnapshotBuilder() : data_(std::make_unique<SnapshotData>()) {
   data_->attribute_offsets.push_back(0);
 }
 
-Status SnapshotBuilder::add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes) {
+void SnapshotBuilder::reserve_poles(std::size_t n) {
+  // Generous on the byte arenas: reserved pages that are never written cost address
+  // space, not memory, while growing a 100 MB arena copies it.
   SnapshotData& d = *data_;
-  if (d.pole_count() > 0 && !(d.number(static_cast<std::uint32_t>(d.pole_count() - 1)) < number)) {
-    return {ErrorCode::internal, "poles must be added in increasing number order (" + std::string(number) + ")"};
-  }
+  d.number_chars.reserve(n * 12);
+  d.number_offsets.reserve(n + 1);
+  d.positions.reserve(n);
+  d.attribute_offsets.reserve(n + 1);
+  d.attribute_blob.reserve(n * 64);
+}
+
+void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes) {
+  SnapshotData& d = *data_;
   d.number_chars.insert(d.number_chars.end(), number.begin(), number.end());
   d.number_offsets.push_back(static_cast<std::uint32_t>(d.number_chars.size()));
   d.positions.push_back(position);
   put_varint(d.attribute_blob, attributes.size());
   for (const auto& [k, v] : attributes) {
-    auto it = key_ids_.find(std::string(k));
+    auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == k; });
     if (it == key_ids_.end()) {
-      it = key_ids_.emplace(std::string(k), static_cast<std::uint32_t>(d.attribute_keys.size())).first;
+      key_ids_.emplace_back(std::string(k), static_cast<std::uint32_t>(d.attribute_keys.size()));
       d.attribute_keys.emplace_back(k);
+      it = key_ids_.end() - 1;
     }
     put_varint(d.attribute_blob, it->second);
     put_varint(d.attribute_blob, v.size());
     d.attribute_blob.insert(d.attribute_blob.end(), v.begin(), v.end());
   }
   d.attribute_offsets.push_back(d.attribute_blob.size());
-  return Status::ok();
 }
 
-Status SnapshotBuilder::add_pole(const PoleRecord& pole) {
+void SnapshotBuilder::add_pole(const PoleRecord& pole) {
   scratch_.clear();
   for (const auto& [k, v] : pole.attributes) scratch_.emplace_back(k, v);
-  return add_pole(pole.number, pole.position, scratch_);
+  add_pole(pole.number, pole.position, scratch_);
+}
+
+std::size_t SnapshotBuilder::pole_count() const { return data_->pole_count(); }
+
+std::string_view SnapshotBuilder::number(std::uint32_t pole) const { return data_->number(pole); }
+
+std::vector<std::uint32_t> SnapshotBuilder::number_order() const {
+  const SnapshotData& d = *data_;
+  std::vector<std::uint32_t> order(d.pole_count());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  bool sorted = true;
+  for (std::uint32_t i = 1; i < order.size() && sorted; ++i) sorted = d.number(i - 1) < d.number(i);
+  if (!sorted) {
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return d.number(a) < d.number(b); });
+  }
+  return order;
+}
+
+void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
+  const SnapshotData& old = *data_;
+  bool identity = poles.size() == old.pole_count();
+  for (std::uint32_t i = 0; i < poles.size() && identity; ++i) identity = poles[i] == i;
+  if (identity) return;
+  auto next = std::make_unique<SnapshotData>();
+  next->number_offsets.reserve(poles.size() + 1);
+  next->number_offsets.push_back(0);
+  next->attribute_offsets.reserve(poles.size() + 1);
+  next->attribute_offsets.push_back(0);
+  next->positions.reserve(poles.size());
+  for (std::uint32_t p : poles) {
+    const std::string_view n = old.number(p);
+    next->number_chars.insert(next->number_chars.end(), n.begin(), n.end());
+    next->number_offsets.push_back(static_cast<std::uint32_t>(next->number_chars.size()));
+    next->positions.push_back(old.positions[p]);
+    next->attribute_blob.insert(next->attribute_blob.end(), old.attribute_blob.begin() + old.attribute_offsets[p],
+                                old.attribute_blob.begin() + old.attribute_offsets[p + 1]);
+    next->attribute_offsets.push_back(next->attribute_blob.size());
+  }
+  next->attribute_keys = std::move(data_->attribute_keys);
+  next->grids = std::move(data_->grids);
+  next->aliases = std::move(data_->aliases);
+  data_ = std::move(next);
+}
+
+void SnapshotBuilder::for_each_pole(
+    const std::function<void(std::string_view, LonLat, const store::AttributeViews&)>& visit) const {
+  const SnapshotData& d = *data_;
+  store::AttributeViews views;
+  for (std::uint32_t p = 0; p < d.pole_count(); ++p) {
+    views.clear();
+    const char* c = d.attribute_blob.data() + d.attribute_offsets[p];
+    const std::uint64_t count = get_varint(c);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::uint64_t key = get_varint(c);
+      const std::uint64_t len = get_varint(c);
+      views.emplace_back(d.attribute_keys[key], std::string_view(c, len));
+      c += len;
+    }
+    visit(d.number(p), d.positions[p], views);
+  }
 }
 
 void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::move(grid)); }
 
 void SnapshotBuilder::add_alias(AliasRecord&& alias) { data_->aliases.push_back(std::move(alias)); }
 
-std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
+void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
-  d.sequence = sequence;
-  d.built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-  d.number_chars.shrink_to_fit();
-  d.attribute_blob.shrink_to_fit();
-
   std::sort(d.grids.begin(), d.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
   d.grid_bboxes.clear();
+  d.grid_by_id.clear();
   std::vector<const MultiPolygon*> geometries;
   for (std::uint32_t g = 0; g < d.grids.size(); ++g) {
     d.grid_by_id.emplace(d.grids[g].id, g);
@@ -84,6 +146,27 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
     geometries.push_back(&d.grids[g].geometry);
   }
   d.grid_areas.build(geometries);
+  grids_indexed_ = true;
+}
+
+std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
+  {
+    // Sorted and unique by number, whatever the caller did.
+    std::vector<std::uint32_t> order = number_order();
+    std::vector<std::uint32_t> unique;
+    unique.reserve(order.size());
+    for (std::uint32_t p : order) {
+      if (unique.empty() || number(unique.back()) != number(p)) unique.push_back(p);
+    }
+    keep_only(unique);
+  }
+  SnapshotData& d = *data_;
+  d.sequence = sequence;
+  d.built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+
+  if (!grids_indexed_) index_grids();
 
   // Each pole's grid, on all cores.
   const std::size_t n = d.pole_count();
@@ -114,8 +197,9 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
   }
 
   SnapshotData* raw = data_.get();
-  d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); });
+  std::thread numbers([&d, raw, n] { d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); }); });
   d.pole_positions.build(d.positions);
+  numbers.join();
   std::sort(d.aliases.begin(), d.aliases.end(),
             [](const AliasRecord& a, const AliasRecord& b) { return a.alias < b.alias; });
   d.alias_table.build(d.aliases, d.numbers.area_codes());
@@ -124,12 +208,11 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
 
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
                                                   std::vector<AliasRecord> aliases, std::uint64_t sequence) {
-  std::sort(poles.begin(), poles.end(), [](const PoleRecord& a, const PoleRecord& b) { return a.number < b.number; });
-  poles.erase(std::unique(poles.begin(), poles.end(),
-                          [](const PoleRecord& a, const PoleRecord& b) { return a.number == b.number; }),
-              poles.end());
   SnapshotBuilder b;
+  b.reserve_poles(poles.size());
   for (const PoleRecord& p : poles) b.add_pole(p);
+  poles.clear();
+  poles.shrink_to_fit();
   for (GridRecord& g : grids) b.add_grid(std::move(g));
   for (AliasRecord& a : aliases) b.add_alias(std::move(a));
   return b.finish(sequence);

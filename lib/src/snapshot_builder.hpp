@@ -1,13 +1,14 @@
 // snapshot_builder.hpp: streams records into a SnapshotData and builds its indexes.
 //
 //   SnapshotBuilder b;
-//   b.add_pole("TJH0001", {116.47, 39.92}, attrs);   // in strictly increasing number order
+//   b.add_pole("TJH0001", {116.47, 39.92}, attrs);   // any order
+//   b.keep_only(b.number_order());                   // sorted by number (an import also drops duplicates)
 //   b.add_grid(std::move(grid));
 //   b.add_alias({"团结湖", "TJH"});
 //   std::unique_ptr<SnapshotData> data = b.finish(sequence);
 //
 // Poles are added column-wise (no PoleRecord per pole is kept), which is what
-// keeps opening 2,000,000 poles within a few hundred MB.
+// keeps opening or importing 2,000,000 poles within a few hundred MB.
 #pragma once
 
 #include "snapshot_data.hpp"
@@ -17,24 +18,44 @@
 
 #include <memory>
 #include <string_view>
-#include <unordered_map>
+#include <functional>
+#include <vector>
 
 namespace poleloc {
 
 class SnapshotBuilder {
  public:
   SnapshotBuilder();
-  // Numbers must be canonical and strictly increasing (byte order).
-  Status add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes);
-  Status add_pole(const PoleRecord& pole);
+  void reserve_poles(std::size_t n);
+  // Numbers must be canonical.
+  void add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes);
+  void add_pole(const PoleRecord& pole);
   void add_grid(GridRecord&& grid);
   void add_alias(AliasRecord&& alias);
+
+  std::size_t pole_count() const;
+  std::string_view number(std::uint32_t pole) const;
+  // Pole indexes sorted by number, ties in the order they were added.
+  std::vector<std::uint32_t> number_order() const;
+  // Keeps the listed poles, in the listed order.
+  void keep_only(const std::vector<std::uint32_t>& poles);
+  // Visits every pole in its current order; the views live for the call.
+  void for_each_pole(const std::function<void(std::string_view, LonLat, const store::AttributeViews&)>& visit) const;
+
+  // Sorts the grids and builds the grid index; may run on another thread while
+  // poles are still being added (it touches only grid members). finish() calls
+  // it if nobody did.
+  void index_grids();
+
+  // Builds every index. Poles must be sorted by number and unique by then; if
+  // they are not, they are sorted and later duplicates dropped.
   std::unique_ptr<SnapshotData> finish(std::uint64_t sequence);
 
  private:
   std::unique_ptr<SnapshotData> data_;
-  std::unordered_map<std::string, std::uint32_t> key_ids_;
+  std::vector<std::pair<std::string, std::uint32_t>> key_ids_;  // few distinct keys: a scan beats hashing
   store::AttributeViews scratch_;
+  bool grids_indexed_ = false;
 };
 
 }  // namespace poleloc

@@ -136,6 +136,50 @@ TEST(SpokenReadings, RecogniserSpellingsOfYaoReadAsOne) {
   EXPECT_EQ(best("团结湖要三七"), "TJH:137");
 }
 
+TEST(SpokenReadings, RecogniserSpellingsOfDongGuaiGouReadAsDigits) {
+  EXPECT_EQ(best("团结湖栋三怪两"), "TJH:0372");
+  EXPECT_EQ(best("团结湖幺沟洞五"), "TJH:1905");
+  EXPECT_EQ(best("团结湖妖洞洞五"), "TJH:1005");
+  // Alone they stay words: 不动, 一只狗.
+  EXPECT_TRUE(keys("电线杆被风吹得动了").empty());
+}
+
+TEST(SpokenReadings, TraditionalCharacters) {
+  EXPECT_EQ(best("团结湖兩百零三"), "TJH:203");
+  EXPECT_EQ(best("团结湖一萬二千"), "TJH:12000");
+}
+
+TEST(SpokenReadings, EverydayWordsWithNumeralsAreNotNumbers) {
+  EXPECT_TRUE(keys("麻烦你来一下").empty());
+  EXPECT_TRUE(keys("有两个人晕倒了").empty());
+  EXPECT_EQ(best("麻烦派人来一下，团结湖一三九六号杆"), "TJH:1396");
+  EXPECT_EQ(best("需要三七二号"), ":372");
+}
+
+TEST(SpokenReadings, AreaLettersByTheirEnglishNames) {
+  EXPECT_EQ(best("tee jay aitch three seven two"), "TJH:372");
+  EXPECT_EQ(best("aitch jay el 0372"), "HJL:0372");
+}
+
+TEST(SpokenReadings, AliasWithOneCharacterMisheardStillNamesTheArea) {
+  ReadingSet set;
+  read_text("团结胡三七二", aliases(), set);
+  ASSERT_FALSE(set.readings.empty());
+  const Reading& r = set.readings.front();
+  EXPECT_EQ(key(r), "TJH:372");
+  EXPECT_TRUE(r.alias_misheard);
+  EXPECT_EQ(set.spoken_area(r), "团结胡");
+  // The area-less reading stays close behind: 团结胡 may be another place.
+  ASSERT_GE(set.readings.size(), 2u);
+  EXPECT_GT(set.readings[1].prior, 0.3f);
+}
+
+TEST(SpokenReadings, MisheardAliasNeverSwallowsANumeral) {
+  // 团结三七二: 三 must stay a digit, not pass for the 湖 of 团结湖.
+  EXPECT_EQ(best("团结三七二"), ":372");
+  EXPECT_FALSE(aliases().match_at(normalise_text("团结三七二"), 0).has_value());
+}
+
 TEST(SpokenReadings, YaoMeaningWantIsNoDigit) {
   EXPECT_TRUE(keys("我要报警").empty());
   EXPECT_EQ(best("我要报警，团结湖三七二"), "TJH:372");

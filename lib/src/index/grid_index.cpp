@@ -207,6 +207,7 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
     return std::pair<std::int32_t, std::int32_t>(static_cast<std::int32_t>(x), static_cast<std::int32_t>(y));
   };
   cell_lists_.clear();
+  std::vector<std::uint32_t> list;
   for (std::size_t cy = 0; cy < ny_; ++cy) {
     std::uint32_t run_owner = 0;
     bool in_run = false;
@@ -223,7 +224,7 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
         continue;
       }
       in_run = false;
-      std::vector<std::uint32_t> list(members.begin() + start[c], members.begin() + start[c + 1]);
+      list.assign(members.begin() + start[c], members.begin() + start[c + 1]);
       bool centre_found = false;
       for (std::uint32_t g : list) centre_found = centre_found || contains(g, x, y);
       if (!centre_found) {

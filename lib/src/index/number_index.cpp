@@ -76,12 +76,16 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
 
   // serial -> poles: poles sorted by (serial key, pole), one slot per distinct serial.
   std::set<std::string_view> areas;
+  std::string_view last_area;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial(count);
   for (std::uint32_t p = 0; p < count; ++p) {
     const std::string_view number = number_of(p);
     std::size_t k = 0;
     while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
-    if (k > 0) areas.insert(number.substr(0, k));
+    if (k > 0 && number.substr(0, k) != last_area) {  // poles come grouped by area (number order)
+      last_area = number.substr(0, k);
+      areas.insert(last_area);
+    }
     by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
   }
   std::sort(by_serial.begin(), by_serial.end());

@@ -26,72 +26,82 @@ std::string InputError::to_string() const {
   return s;
 }
 
-Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options) {
+namespace io {
+
+Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases) {
   auto crs = geo::CrsTransform::create(options.crs);
   if (!crs) return crs.status();
-  ParsedInput out;
-  io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
-  auto report = [&](const char* stage, std::size_t done) {
-    if (options.progress) options.progress({stage, done});
-  };
-
-  std::vector<std::uint32_t> pole_lines;
-  io::read_poles_csv(
-      sources.poles, *crs, errors,
-      [&](PoleRecord&& p, std::size_t line) {
-        out.dataset.poles.push_back(std::move(p));
-        pole_lines.push_back(static_cast<std::uint32_t>(line));
-      },
-      [&](std::size_t n) { report("poles", n); });
-
-  // Duplicate numbers: the first occurrence stays, later ones are errors.
-  {
-    std::vector<std::uint32_t> order(out.dataset.poles.size());
-    std::iota(order.begin(), order.end(), 0);
-    const auto& poles = out.dataset.poles;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return poles[a].number != poles[b].number ? poles[a].number < poles[b].number : a < b;
-    });
-    std::vector<bool> drop(poles.size(), false);
-    for (std::size_t i = 1; i < order.size(); ++i) {
-      if (poles[order[i]].number == poles[order[i - 1]].number) {
-        std::size_t first = i - 1;
-        while (first > 0 && poles[order[first - 1]].number == poles[order[i]].number) --first;
-        drop[order[i]] = true;
-        errors.add({sources.poles, pole_lines[order[i]], std::nullopt, "number",
-                    "duplicate number " + poles[order[i]].number + " (first on line " +
-                        std::to_string(pole_lines[order[first]]) + ")"});
-      }
-    }
-    if (std::find(drop.begin(), drop.end(), true) != drop.end()) {
-      std::size_t w = 0;
-      for (std::size_t r = 0; r < poles.size(); ++r) {
-        if (!drop[r]) out.dataset.poles[w++] = std::move(out.dataset.poles[r]);
-      }
-      out.dataset.poles.resize(w);
-    }
-  }
-
-  io::read_grids_geojson(
-      sources.grids, *crs, errors, [&](GridRecord&& g, std::size_t) { out.dataset.grids.push_back(std::move(g)); },
-      [&](std::size_t n) { report("grids", n); });
-
-  if (!sources.aliases.empty()) {
-    out.dataset.has_aliases = true;
-    io::read_aliases_csv(sources.aliases, errors,
-                         [&](AliasRecord&& a, std::size_t) { out.dataset.aliases.push_back(std::move(a)); });
-  }
-  out.error_count = errors.count();
-  out.errors = std::move(errors.errors());
-  // Errors in file order: poles by line, then grids by feature, then aliases.
-  std::stable_sort(out.errors.begin(), out.errors.end(), [&](const InputError& a, const InputError& b) {
-    auto rank = [&](const InputError& e) {
-      return e.file == sources.poles ? 0 : e.file == sources.grids ? 1 : 2;
+  auto report = [&](const char* stage) {
+    return [&options, stage](std::size_t done) {
+      if (options.progress) options.progress({stage, done});
     };
+  };
+  read_poles_csv(sources.poles, *crs, errors, poles, report("poles"));
+  read_grids_geojson(sources.grids, *crs, errors, grids, report("grids"));
+  if (!sources.aliases.empty()) read_aliases_csv(sources.aliases, errors, aliases);
+  return Status::ok();
+}
+
+std::vector<std::uint32_t> report_duplicates(const std::vector<std::uint32_t>& order,
+                                             const std::function<std::string_view(std::uint32_t)>& number_of,
+                                             const std::vector<std::uint32_t>& line_of, const std::string& file,
+                                             ErrorSink& errors) {
+  std::vector<std::uint32_t> keep;
+  keep.reserve(order.size());
+  std::size_t first = 0;  // position in `order` of the first pole with the current number
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && number_of(order[i]) == number_of(order[first])) {
+      errors.add({file, line_of[order[i]], std::nullopt, "number",
+                  "duplicate number " + std::string(number_of(order[i])) + " (first on line " +
+                      std::to_string(line_of[order[first]]) + ")"});
+      continue;
+    }
+    first = i;
+    keep.push_back(order[i]);
+  }
+  return keep;
+}
+
+void sort_errors(std::vector<InputError>& errors, const ImportSources& sources) {
+  auto rank = [&](const InputError& e) { return e.file == sources.poles ? 0 : e.file == sources.grids ? 1 : 2; };
+  std::stable_sort(errors.begin(), errors.end(), [&](const InputError& a, const InputError& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
     if (a.feature != b.feature) return a.feature < b.feature;
     return a.line < b.line;
   });
+}
+
+}  // namespace io
+
+Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options) {
+  ParsedInput out;
+  io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
+  std::vector<PoleRecord> poles;
+  std::vector<std::uint32_t> lines;
+  out.dataset.has_aliases = !sources.aliases.empty();
+  auto st = io::read_files(
+      sources, options, errors,
+      [&](PoleRecord&& p, std::size_t line) {
+        poles.push_back(std::move(p));
+        lines.push_back(static_cast<std::uint32_t>(line));
+      },
+      [&](GridRecord&& g, std::size_t) { out.dataset.grids.push_back(std::move(g)); },
+      [&](AliasRecord&& a, std::size_t) { out.dataset.aliases.push_back(std::move(a)); });
+  if (!st) return st;
+
+  std::vector<std::uint32_t> order(poles.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return poles[a].number < poles[b].number; });
+  const auto keep = io::report_duplicates(
+      order, [&](std::uint32_t i) { return std::string_view(poles[i].number); }, lines, sources.poles, errors);
+  out.dataset.poles.reserve(keep.size());
+  for (std::uint32_t i : keep) out.dataset.poles.push_back(std::move(poles[i]));
+
+  out.error_count = errors.count();
+  out.errors = std::move(errors.errors());
+  io::sort_errors(out.errors, sources);
   return out;
 }
 

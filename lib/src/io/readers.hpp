@@ -49,6 +49,24 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
                         const GridSink& sink, const Progress& progress = {});
 void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSink& sink);
 
+// Reads all three files of an import, streaming each valid record to its sink
+// (aliases only when sources.aliases is set). Duplicate numbers are left to the
+// collector, which sees every number: see report_duplicates(). Fails only on an
+// unknown CRS; everything else goes to `errors`.
+Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases);
+
+// `order` lists pole indexes sorted by number, ties in file order. Reports every
+// later occurrence of a number as an error naming the first one's line, and
+// returns the indexes to keep, in number order.
+std::vector<std::uint32_t> report_duplicates(const std::vector<std::uint32_t>& order,
+                                             const std::function<std::string_view(std::uint32_t)>& number_of,
+                                             const std::vector<std::uint32_t>& line_of, const std::string& file,
+                                             ErrorSink& errors);
+
+// Puts errors in file order: poles by line, grids by feature, then aliases.
+void sort_errors(std::vector<InputError>& errors, const ImportSources& sources);
+
 // The file name shown in messages (the path as given).
 inline std::string shown(const std::string& path) { return path; }
 

@@ -9,15 +9,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
-#include <cstdlib>
+#include <iterator>
 
 namespace poleloc::query {
 namespace {
 
 using spoken::AliasTable;
 using spoken::AreaSource;
-using spoken::Digits;
 using spoken::Edit;
 using spoken::EditKind;
 using spoken::Reading;
@@ -25,9 +25,9 @@ using spoken::ReadingSet;
 
 // The chance that the number said is in no pole's registry entry (or cannot be
 // recovered from what was heard), against a reading found exactly (1).
-static double tune(const char* name, double v) { const char* e = std::getenv(name); return e ? std::atof(e) : v; }
-static const double kNotInRegistry = tune("T_NONE", 0.1);
-static const double kConfScale = tune("T_CONF", 1.0);
+constexpr double kNotInRegistry = 0.5;
+// ... when some pole carries a reading exactly: then the number said most likely exists.
+constexpr double kNotInRegistryExact = 0.005;
 // The caller named the wrong area: spread over the areas that have the digits.
 constexpr double kOtherArea = 0.01;
 // Letters before the digits that name no area (a typo in the code).
@@ -51,13 +51,23 @@ constexpr std::size_t kMaxAreasPerFuzzySerial = 8;
 // and a few callers who are nowhere near the pole; as a density ratio against
 // a caller anywhere in a reference district of 4 km².
 constexpr double kRefAreaM2 = 4e6;
-static const double kHandsetM = tune("T_HM", 100), kHandsetShare = 0.6;
-static const double kCellM = tune("T_CM", 1000), kCellShare = 0.38;
-static const double kAnywhereShare = tune("T_ANY", 0.02);
+constexpr double kHandsetM = 100, kHandsetShare = 0.55;
+constexpr double kCellM = 1000, kCellShare = 0.4;
+constexpr double kAnywhereShare = 0.05;
 
-// Logistic calibration of the posterior (fitted on tests/data/spoken_cases.tsv).
-constexpr double kCalibrationSlope = 1.0;
-constexpr double kCalibrationShift = 0.0;
+// Calibration of the posterior: an isotonic (pool-adjacent-violators) fit of
+// "was this candidate the pole meant" against the posterior over every
+// candidate of the corpus (tests/data/spoken_cases.tsv plus the cases
+// spoken_corpus_test makes from the synthetic city), smoothed to a few knots
+// and interpolated linearly. To refit: run spoken_corpus_test with
+// POLELOC_CORPUS_SCORES=FILE after setting this table to the identity, fit,
+// and copy the knots here.
+struct Knot {
+  double posterior, score;
+};
+constexpr Knot kCalibration[] = {{0.00, 0.000}, {0.05, 0.030}, {0.10, 0.120}, {0.14, 0.300}, {0.20, 0.460},
+                                 {0.50, 0.520}, {0.60, 0.700}, {0.87, 0.760}, {0.92, 0.850}, {0.96, 0.970},
+                                 {1.00, 0.995}};
 
 double location_factor(double d) {
   constexpr double kTwoPi = 6.283185307179586;
@@ -69,7 +79,6 @@ struct Hit {
   std::uint32_t pole = 0;
   std::int16_t reading = -1;  // -1: the whole text as a printed number
   bool exact = false;
-  bool other_area = false;
   Edit edit;
   double weight = 0;          // prior x confusion x area
   double location = 1;
@@ -114,7 +123,7 @@ class Decoder {
 
   void decode(std::string_view text) {
     if (auto canonical = canonical_number(text)) {
-      if (auto p = d_.numbers.find(*canonical)) hits.push_back({*p, -1, true, false, {}, 1.0});
+      if (auto p = d_.numbers.find(*canonical)) hits.push_back({*p, -1, true, {}, 1.0});
     }
     for (std::size_t i = 0; i < set_.readings.size(); ++i) exact(static_cast<std::int16_t>(i));
 
@@ -200,7 +209,7 @@ class Decoder {
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        hits.push_back({pole, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
       });
       return;
     }
@@ -213,7 +222,7 @@ class Decoder {
       for (std::uint32_t p : poles) {
         const std::string_view num = d_.number(p);
         const double similar = code_similarity(r.unknown_code, num.substr(0, area_length(num)));
-        hits.push_back({p, i, false, true, {}, r.prior * kUnknownCode * similar});
+        hits.push_back({p, i, false, {}, r.prior * kUnknownCode * similar});
       }
       return;
     }
@@ -224,7 +233,7 @@ class Decoder {
       for (std::uint32_t p : poles) {
         const std::string_view num = d_.number(p);
         if (num.substr(0, area_length(num)) == said) continue;
-        hits.push_back({p, i, false, true, {}, 0});
+        hits.push_back({p, i, false, {}, 0});
         ++others;
       }
       for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = r.prior * kOtherArea / static_cast<double>(others);
@@ -233,7 +242,7 @@ class Decoder {
     for (std::uint32_t p : poles) {
       const std::string_view num = d_.number(p);
       const bool as_read = spoken_width <= num.size() - area_length(num);
-      hits.push_back({p, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+      hits.push_back({p, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
     }
   }
 
@@ -251,7 +260,7 @@ class Decoder {
     for (std::uint32_t a : nearby_areas()) {
       in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped, false, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        hits.push_back({pole, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
         ++found;
       });
     }
@@ -277,7 +286,7 @@ class Decoder {
   }
 
   // Returns false when the reading cannot take a one-edit variant.
-  bool fuzzy(std::int16_t i, bool every_edit, bool any_exact) {
+  bool fuzzy(std::int16_t i, bool every_edit, bool exact_found) {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
     if (r.area_source == AreaSource::unknown_code || (r.area < 0 && r.said_area >= 0)) return false;
     spoken::ConfusionOptions co;
@@ -288,7 +297,7 @@ class Decoder {
       areas.push_back(static_cast<std::uint32_t>(r.area));
     } else if (options_.near) {
       areas = nearby_areas();
-    } else if (any_exact) {
+    } else if (exact_found) {
       return false;  // no area, no location: an exact serial somewhere beats every guess
     }
     std::size_t max_width = 0;
@@ -298,15 +307,15 @@ class Decoder {
     spoken::one_edit_variants(r.digits.view(), co, variants_);
     for (const spoken::Variant& v : variants_) {
       const std::string_view stripped = v.digits.stripped();
-      const double w = r.prior * v.edit.weight * kConfScale;
+      const double w = r.prior * v.edit.weight;
       if (!areas.empty()) {
         for (std::uint32_t a : areas) {
-          in_area(a, stripped, [&](std::uint32_t pole, std::size_t) { hits.push_back({pole, i, false, false, v.edit, w}); });
+          in_area(a, stripped, [&](std::uint32_t pole, std::size_t) { hits.push_back({pole, i, false, v.edit, w}); });
         }
       } else {
         const auto poles = d_.numbers.find_serial(stripped);
         if (poles.size() > kMaxAreasPerFuzzySerial) continue;
-        for (std::uint32_t p : poles) hits.push_back({p, i, false, false, v.edit, w});
+        for (std::uint32_t p : poles) hits.push_back({p, i, false, v.edit, w});
       }
     }
     return true;
@@ -326,8 +335,16 @@ class Decoder {
       if (a.exact != b.exact) return a.exact;
       return a.weight > b.weight;
     });
-    hits.erase(std::unique(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pole == b.pole; }),
-               hits.end());
+    // The first hit of a pole explains it (exact before fuzzy); it carries the best weight of all.
+    std::size_t out = 0;
+    for (std::size_t k = 0; k < hits.size(); ++k) {
+      if (out > 0 && hits[out - 1].pole == hits[k].pole) {
+        hits[out - 1].weight = std::max(hits[out - 1].weight, hits[k].weight);
+      } else {
+        hits[out++] = hits[k];
+      }
+    }
+    hits.resize(out);
   }
 
   const SnapshotData& d_;
@@ -399,9 +416,13 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
 }  // namespace
 
 double calibrate_score(double posterior) {
-  const double p = std::clamp(posterior, 1e-9, 1 - 1e-9);
-  const double z = kCalibrationSlope * std::log(p / (1 - p)) + kCalibrationShift;
-  return 1 / (1 + std::exp(-z));
+  const double p = std::clamp(posterior, 0.0, 1.0);
+  for (std::size_t k = 1; k < std::size(kCalibration); ++k) {
+    const Knot& a = kCalibration[k - 1];
+    const Knot& b = kCalibration[k];
+    if (p <= b.posterior) return a.score + (b.score - a.score) * (p - a.posterior) / (b.posterior - a.posterior);
+  }
+  return kCalibration[std::size(kCalibration) - 1].score;
 }
 
 Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options) {
@@ -414,7 +435,8 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
   decoder.decode(text);
   std::vector<Hit>& hits = decoder.hits;
 
-  double total = kNotInRegistry + decoder.background;
+  const bool any_exact = std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
+  double total = (any_exact ? kNotInRegistryExact : kNotInRegistry) + decoder.background;
   for (const Hit& h : hits) total += h.likelihood();
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     if (a.likelihood() != b.likelihood()) return a.likelihood() > b.likelihood();

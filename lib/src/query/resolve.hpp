@@ -18,10 +18,12 @@
 //   3. each candidate's likelihood is prior(reading) x weight(confusion) x
 //      location(distance to `near`), the location term being a mixture of a
 //      100 m (handset) and a 1 km (cell) spread against a uniform background;
-//   4. score = likelihood / (sum of all likelihoods + the chance that the number
-//      is not in the registry at all), then mapped through a logistic
-//      calibration fitted on tests/data/spoken_cases.tsv, so a score of 0.9 is
-//      right about 9 times in 10.
+//   4. posterior = likelihood / (sum of all likelihoods + the chance that the
+//      number is in no pole's entry: 0.5 when nothing matched exactly, 0.005
+//      when something did), then score = a monotone, piecewise-linear map of
+//      the posterior fitted (isotonic regression) on the corpus
+//      tests/data/spoken_cases.tsv, so that of the candidates scored about 0.9,
+//      about 9 in 10 are right there; scores stay below 1.
 // A candidate is `exact` only when a pole carries the digits as read (leading
 // zeros aside) in the area said, or in any area when none was said.
 //
@@ -45,7 +47,7 @@ namespace poleloc::query {
 
 Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options);
 
-// The calibration map from the model's posterior to the reported score (exposed for tests).
+// The calibration map from the model's posterior to the reported score: monotone, in [0, 0.995].
 double calibrate_score(double posterior);
 
 }  // namespace poleloc::query

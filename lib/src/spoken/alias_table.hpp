@@ -10,8 +10,9 @@
 //   t.display_name(m->code);         // "团结湖": the shortest Chinese alias, for read-backs
 //
 // Ways to say a code, besides the aliases table: the code itself ("tjh",
-// "TJH0372"), its letters spelled ("t j h", "T.J.H."), and the NATO alphabet
-// ("tango juliett hotel", mixed with plain letters: "t juliett h").
+// "TJH0372"), its letters spelled ("t j h", "T.J.H."), the NATO alphabet
+// ("tango juliett hotel", mixed with plain letters: "t juliett h") and the
+// letters' English names ("tee jay aitch").
 // Matching is on normalise_text() output: lower case, single spaces. Spaces
 // inside an alias are optional ("tuan jie hu" matches "tuanjiehu"). A Latin
 // alias must start and end at a word edge ("tjh" matches in "tjh0372" but not
@@ -59,7 +60,7 @@ class AliasTable {
   enum class MatchForm : std::uint8_t {
     alias,    // a name from the aliases table
     code,     // the code as letters: "tjh", "t j h"
-    nato,     // spelled with the NATO alphabet
+    nato,     // spelled with NATO words or letter names
   };
   struct Match {
     std::uint32_t code = 0;  // index for code(), display_name()

@@ -7,20 +7,20 @@
 //
 //   std::vector<Variant> v;
 //   one_edit_variants("312", {.language = Language::chinese}, v);
-//   // ... {"372", substitute 1->7, 0.06}, {"362", a plain slip, 0.002}, {"132", transpose, 0.01},
-//   //     {"12", drop, 0.004}, {"3112", insert (a doubled digit), 0.012}, ...
+//   // ... {"372", substitute 1->7, 0.09}, {"362", a plain slip, 0.003}, {"132", transpose, 0.015},
+//   //     {"12", drop, 0.006}, {"3112", insert (a doubled digit), 0.018}, ...
 //   explain(v[0].edit);   // "1 may be 7 (yi/qi)"
 //
 // The model (heard -> meant), weights relative to hearing the number right:
-//   digit for digit: 1<->7 yi/qi 0.06, 6<->9 liu/jiu 0.05 (Chinese); 5<->9
-//     five/nine 0.04, 4<->5 four/five 0.012, 6<->7 six/seven 0.01 (English);
-//     0<->6 ling/liu 0.01, 3<->4 san/si, 5<->9 wu/jiu 0.008 (Chinese);
-//     any other digit 0.002;
-//   teen for tens: "15"<->"50", "13"<->"30" ... 0.04 (English: fifteen/fifty);
-//   two neighbours swapped 0.01;
-//   a digit too many 0.004 (a doubled digit heard once more: 0.012);
-//   a digit missing 0.004 (a doubled digit heard once: 0.012).
-// likely_only keeps the mistakes of weight 0.006 and more.
+//   digit for digit: 1<->7 yi/qi 0.09, 6<->9 liu/jiu 0.075 (Chinese); 5<->9
+//     five/nine 0.06, 4<->5 four/five 0.018, 6<->7 six/seven 0.015 (English);
+//     0<->6 ling/liu 0.015, 3<->4 san/si, 5<->9 wu/jiu 0.012 (Chinese);
+//     any other digit 0.003;
+//   teen for tens: "15"<->"50", "13"<->"30" ... 0.06 (English: fifteen/fifty);
+//   two neighbours swapped 0.015;
+//   a digit too many 0.006 (a doubled digit heard once more: 0.018);
+//   a digit missing 0.006 (a doubled digit heard once: 0.018).
+// likely_only keeps the mistakes of weight 0.009 and more.
 // Language-neutral text (typed digits) gets the average of both tables.
 // Word-level confusions are readings, not edits: 十/四 (shí/sì), 要/么/腰 for
 // 幺, "for"/"to" for four/two, fifteen/fifty as words (see readings.hpp and
@@ -42,7 +42,7 @@ enum class Language : std::uint8_t { neutral, chinese, english };
 
 // The prior of a reading that takes a word for its confusable partner
 // (三十七 read as 三四七, "fifty" read as "fifteen").
-inline constexpr float kTokenConfusionWeight = 0.04f;
+inline constexpr float kTokenConfusionWeight = 0.06f;
 
 enum class EditKind : std::uint8_t {
   none,

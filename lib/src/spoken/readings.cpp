@@ -16,7 +16,7 @@ namespace {
 // reading of a text is scaled to 1).
 constexpr float kShortRun1 = 0.15f;         // a lone digit is rarely a pole number
 constexpr float kShortRun2 = 0.5f;
-constexpr float kLongRun = 0.2f;            // more than 12 digits: a phone number?
+constexpr float kLongRun = 0.2f;            // 8 digits or more: a phone number, not a pole
 constexpr float kNoContext = 0.6f;          // no area, filler or unknown code next to the run
 constexpr float kWeakAfterArea = 0.65f;     // 团结湖要三七: 要 is 幺
 constexpr float kWeakLeading = 0.35f;       // 我要三七二: 要 is "want"
@@ -27,6 +27,8 @@ constexpr float kAreaElsewhereOther = 0.2f;
 constexpr float kAreaAfter = 0.9f;
 constexpr float kAreaAfterOther = 0.1f;
 constexpr float kSiShiForced = 0.5f;
+constexpr float kCounted = 0.1f;             // 十米, 七十岁, 3号楼: a quantity, not a pole number
+constexpr float kEmergencyNumber = 0.15f;    // 110, 119, 120, 122 said in passing
 constexpr float kMisheardAlias = 0.5f;        // 团结胡 for 团结湖: probably, not surely
 constexpr float kMisheardAliasOther = 0.3f;        // 三十七二 is no cardinal: 十 must be 四
 
@@ -40,19 +42,42 @@ struct Token {
 };
 
 // Longest first where one is a prefix of another.
-constexpr std::array<std::string_view, 17> kChineseFillers = {
-    "电线杆", "号杆", "杆号", "杆子", "电杆", "线杆", "路灯", "灯杆", "编号", "号码", "号", "杆", "的", "是", "第", "牌", "为"};
+constexpr std::array<std::string_view, 24> kChineseFillers = {
+    "电线杆", "電線桿", "号杆", "杆号", "杆子", "电杆", "线杆", "路灯", "路燈", "灯杆", "编号", "編號", "号码",
+    "號碼", "号", "號", "杆", "桿", "的", "是", "第", "牌", "为", "嗯"};
 constexpr std::array<std::string_view, 22> kEnglishFillers = {
     "pole", "poles", "number", "no", "nr", "num", "lamp", "post", "light", "streetlight", "street", "is",
     "the", "it", "says", "reads", "tag", "id", "at", "on", "near", "code"};
 
 // Everyday words that hold a numeral character but name no number
 // ("一下", "两个人", "什么", "需要"): read as words, before the numerals are.
-constexpr std::array<std::string_view, 44> kChineseWords = {
+constexpr std::array<std::string_view, 46> kChineseWords = {
+    "号楼", "号院",
     "一下", "一个", "一点", "一直", "一起", "一样", "一些", "一般", "一会", "一边", "一定",
     "一切", "一共", "一旦", "一路", "一种", "一次", "一片", "一条", "一根", "一位", "一名",
     "一辆", "一声", "一阵", "统一", "万一", "两个", "两边", "两人", "两位", "两辆", "十分",
     "什么", "怎么", "这么", "那么", "多么", "需要", "不要", "想要", "重要", "主要", "只要"};
+
+// Measure words and units: the numeral before them counts something.
+constexpr std::array<std::string_view, 24> kChineseUnits = {
+    "米", "公里", "千米", "分钟", "小时", "岁", "楼", "层", "单元", "幢", "座", "个", "人", "辆",
+    "块", "元", "点", "天", "年", "月", "次", "条", "路", "位"};
+constexpr std::array<std::string_view, 12> kEnglishUnits = {
+    "meters", "metres", "meter", "metre", "m", "minutes", "km", "years", "floor", "people", "cars", "am"};
+
+bool is_unit(std::string_view text, std::size_t pos) {
+  for (std::string_view u : kChineseUnits) {
+    if (text.substr(pos, u.size()) == u) return true;
+  }
+  std::size_t e = pos;
+  while (e < text.size() && is_ascii_letter(text[e])) ++e;
+  const std::string_view w = text.substr(pos, e - pos);
+  return !w.empty() && std::find(kEnglishUnits.begin(), kEnglishUnits.end(), w) != kEnglishUnits.end();
+}
+
+bool is_emergency_number(std::string_view digits) {
+  return digits == "110" || digits == "119" || digits == "120" || digits == "122";
+}
 
 std::size_t chinese_word_at(std::string_view text, std::size_t pos) {
   for (std::string_view w : kChineseWords) {
@@ -288,10 +313,67 @@ bool counts_as_separator(const Token& t) {
   return t.kind == TokenKind::other || t.kind == TokenKind::numeral || t.kind == TokenKind::unknown_letters;
 }
 
+// The area said for a run: the nearest alias before it (else after it); and
+// with it, a weaker choice of no area, in case the caller named the wrong one.
+struct AreaContext {
+  std::int32_t said = -1;  // the code said, wherever in the text
+  bool adjacent = false;   // the alias is right before the run (fillers aside)
+};
+
+AreaContext choose_areas(const std::vector<Token>& tokens, const Run& run, std::vector<AreaChoice>& areas) {
+  areas.clear();
+  std::optional<std::size_t> before, after;
+  std::size_t seps_before = 0, seps_after = 0;
+  for (std::size_t k = run.first; k-- > 0;) {
+    if (tokens[k].kind == TokenKind::alias) {
+      before = k;
+      break;
+    }
+    seps_before += counts_as_separator(tokens[k]);
+  }
+  for (std::size_t k = run.last + 1; k < tokens.size() && !before; ++k) {
+    if (tokens[k].kind == TokenKind::alias) {
+      after = k;
+      break;
+    }
+    seps_after += counts_as_separator(tokens[k]);
+  }
+  const bool unknown_before = run.first > 0 && tokens[run.first - 1].kind == TokenKind::unknown_letters;
+  auto area_of = [&](std::size_t k, AreaSource source, float prior) {
+    const Token& t = tokens[k];
+    areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, source, prior, t.begin, t.end});
+  };
+  auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, source, prior}); };
+
+  AreaContext context;
+  if (before) context.said = static_cast<std::int32_t>(tokens[*before].alias.code);
+  else if (after) context.said = static_cast<std::int32_t>(tokens[*after].alias.code);
+  context.adjacent = before && seps_before == 0 && !unknown_before;
+
+  if (context.adjacent && tokens[*before].alias.misheard) {
+    area_of(*before, AreaSource::said, kMisheardAlias);
+    no_area(AreaSource::none, kMisheardAliasOther);
+  } else if (context.adjacent) {
+    area_of(*before, AreaSource::said, 1);
+    no_area(AreaSource::none, kAreaAdjacentOther);
+  } else if (unknown_before) {
+    no_area(AreaSource::unknown_code, 1);
+  } else if (before) {
+    area_of(*before, AreaSource::said_elsewhere, kAreaElsewhere);
+    no_area(AreaSource::none, kAreaElsewhereOther);
+  } else if (after) {
+    area_of(*after, seps_after == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
+    no_area(AreaSource::none, kAreaAfterOther);
+  } else {
+    no_area(AreaSource::none, 1);
+  }
+  return context;
+}
+
 float run_length_prior(std::size_t digits) {
   if (digits <= 1) return kShortRun1;
   if (digits == 2) return kShortRun2;
-  if (digits > 12) return kLongRun;
+  if (digits >= 8) return kLongRun;
   return 1;
 }
 
@@ -340,50 +422,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
   std::vector<AreaChoice> areas;
 
   for (const Run& run : runs) {
-    // Area of the run: the nearest alias before it, else after it.
-    areas.clear();
-    std::optional<std::size_t> before, after;
-    std::size_t seps_before = 0, seps_after = 0;
-    for (std::size_t k = run.first; k-- > 0;) {
-      if (tokens[k].kind == TokenKind::alias) {
-        before = k;
-        break;
-      }
-      seps_before += counts_as_separator(tokens[k]);
-    }
-    for (std::size_t k = run.last + 1; k < tokens.size() && !before; ++k) {
-      if (tokens[k].kind == TokenKind::alias) {
-        after = k;
-        break;
-      }
-      seps_after += counts_as_separator(tokens[k]);
-    }
-    const bool unknown_before = run.first > 0 && tokens[run.first - 1].kind == TokenKind::unknown_letters;
-    auto area_of = [&](std::size_t k, AreaSource source, float prior) {
-      const Token& t = tokens[k];
-      areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, source, prior, t.begin, t.end});
-    };
-    std::int32_t said_area = -1;
-    if (before) said_area = static_cast<std::int32_t>(tokens[*before].alias.code);
-    else if (after) said_area = static_cast<std::int32_t>(tokens[*after].alias.code);
-    if (before && seps_before == 0 && !unknown_before && tokens[*before].alias.misheard) {
-      area_of(*before, AreaSource::said, kMisheardAlias);
-      areas.push_back({-1, {}, false, AreaSource::none, kMisheardAliasOther});
-    } else if (before && seps_before == 0 && !unknown_before) {
-      area_of(*before, AreaSource::said, 1);
-      areas.push_back({-1, {}, false, AreaSource::none, kAreaAdjacentOther});
-    } else if (unknown_before) {
-      areas.push_back({-1, {}, false, AreaSource::unknown_code, 1});
-    } else if (before) {
-      area_of(*before, AreaSource::said_elsewhere, kAreaElsewhere);
-      areas.push_back({-1, {}, false, AreaSource::none, kAreaElsewhereOther});
-    } else if (after) {
-      area_of(*after, seps_after == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
-      areas.push_back({-1, {}, false, AreaSource::none, kAreaAfterOther});
-    } else {
-      areas.push_back({-1, {}, false, AreaSource::none, 1});
-    }
-
+    const AreaContext area = choose_areas(tokens, run, areas);
     // Context: something that marks the run as a pole number.
     const bool marked_before =
         run.first > 0 && (tokens[run.first - 1].kind == TokenKind::filler || tokens[run.first - 1].kind == TokenKind::alias ||
@@ -392,6 +431,9 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
                               (tokens[run.last + 1].kind == TokenKind::filler || tokens[run.last + 1].kind == TokenKind::alias);
     const bool whole_text = run.first == 0 && run.last + 1 == tokens.size();
     const float context = (marked_before || marked_after || whole_text) ? 1.0f : kNoContext;
+    // Followed by a unit (十米, 七十岁) or a building (3号楼): a quantity.
+    const bool counted = run.last + 1 < tokens.size() && is_unit(norm, tokens[run.last + 1].begin);
+    const bool area_adjacent = area.adjacent;
 
     // Weak words at the edges are read both ways.
     std::size_t lead = 0, trail = 0;
@@ -408,7 +450,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
         --e;
       }
     }
-    const float lead_in = (before && seps_before == 0) ? kWeakAfterArea : kWeakLeading;
+    const float lead_in = area.adjacent ? kWeakAfterArea : kWeakLeading;
     std::vector<Numeral> all;
     for (std::size_t k = run.first; k <= run.last; ++k) {
       if (tokens[k].kind == TokenKind::numeral) all.push_back(tokens[k].numeral);
@@ -445,7 +487,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
             r.area_begin = static_cast<std::uint16_t>(a.begin);
             r.area_end = static_cast<std::uint16_t>(a.end);
             r.area_source = a.source;
-            r.said_area = said_area;
+            r.said_area = area.said;
             if (a.source == AreaSource::unknown_code) {
               const Token& u = tokens[run.first - 1];
               const std::size_t len = std::min<std::size_t>(u.end - u.begin, sizeof(r.unknown_code) - 1);
@@ -457,6 +499,8 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
             r.note = p.note;
             if (r.note == ReadingNote::none && (with_lead || with_trail || interior_weak)) r.note = ReadingNote::weak_digit;
             r.prior = p.prior * a.prior * edge_prior * length_prior * context;
+            if (counted) r.prior *= kCounted;
+            if (!area_adjacent && is_emergency_number(p.digits.view())) r.prior *= kEmergencyNumber;
             r.begin = static_cast<std::uint16_t>(tokens[tok_from].begin);
             r.end = static_cast<std::uint16_t>(tokens[tok_to].end);
             out.readings.push_back(r);

@@ -24,12 +24,16 @@
 //     (three seventy-two), double/triple, teens and tens;
 //   - an area: an alias, the code, its letters spelled or in NATO words;
 //   - filler words that neither break nor start a number: 号 号杆 杆 杆号 杆子 电线杆
-//     电杆 路灯 灯杆 编号 号码 的 是 第, pole, number, no, nr, lamp, post, light, is, the;
+//     电杆 路灯 灯杆 编号 号码 的 是 第 (and the traditional 號 桿 電線桿 路燈 編號),
+//     pole, number, no, nr, lamp, post, light, is, the, at, on;
 //   - anything else, which separates numbers ("我在", "旁边", "有人晕倒了").
 // The area of a run of numerals is the alias nearest before it (or after it when
 // none is before); a reading without the area is kept with a lower prior, so a
 // number said with the wrong area can still be found. Letters right before the
 // digits that name no known area ("XYZ0372") make an `unknown_code` reading.
+// Numbers that are something else weigh little: one followed by a unit or
+// measure word (十米, 七十岁, 3号楼, "ten meters"), an emergency number (110,
+// 119, 120, 122) not right after an area.
 // Word confusions become readings of their own with prior
 // kTokenConfusionWeight: 十/四, fifteen/fifty; weak words (要 么 腰 for to oh) at
 // the edge of a run are read both as digits and as words.

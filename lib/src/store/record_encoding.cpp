@@ -85,7 +85,8 @@ void put_header(std::string& out, std::uint8_t flags = 0) {
   out.push_back(static_cast<char>(flags));
 }
 
-void put_attributes(std::string& out, const Attributes& attributes) {
+template <typename Pairs>
+void put_attributes(std::string& out, const Pairs& attributes) {
   put_varint(out, attributes.size());
   for (const auto& [k, v] : attributes) {
     put_str(out, k);
@@ -124,6 +125,16 @@ std::string encode_pole(const PoleRecord& pole) {
   put_f64(out, pole.position.lon);
   put_f64(out, pole.position.lat);
   put_attributes(out, pole.attributes);
+  return out;
+}
+
+
+std::string encode_pole(LonLat position, const AttributeViews& attributes) {
+  std::string out;
+  put_header(out);
+  put_f64(out, position.lon);
+  put_f64(out, position.lat);
+  put_attributes(out, attributes);
   return out;
 }
 

@@ -34,6 +34,7 @@ bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64
 using AttributeViews = std::vector<std::pair<std::string_view, std::string_view>>;
 
 std::string encode_pole(const PoleRecord& pole);
+std::string encode_pole(LonLat position, const AttributeViews& attributes);
 std::string encode_grid(const GridRecord& grid);
 std::string encode_alias(const AliasRecord& alias);
 std::string encode_tombstone();

@@ -31,23 +31,31 @@ namespace poleloc::store {
 
 inline constexpr int kSchemaVersion = 1;
 
+using PoleVisitor = std::function<void(std::string_view number, LonLat position, const AttributeViews& attributes)>;
+
 struct Change {
   std::vector<PoleRecord> put_poles;
+  // Bulk puts (imports): called once with a visitor that adds each pole to the change.
+  std::function<void(const PoleVisitor&)> put_pole_stream;
   std::vector<std::string> delete_poles;
   std::vector<GridRecord> put_grids;
   std::vector<std::string> delete_grids;
   std::optional<std::vector<AliasRecord>> replace_aliases;  // with delete_aliases
   std::vector<std::string> delete_aliases;
   bool empty() const {
-    return put_poles.empty() && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
+    return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
            !replace_aliases && delete_aliases.empty();
   }
 };
 
+// Called for each live record. `pole` runs on the calling thread; `grid`,
+// `alias` and then `grids_done` run on a second thread at the same time, so
+// that grid indexing overlaps with reading two million poles.
 struct LoadVisitor {
   std::function<void(std::string_view number, const PoleValueView&)> pole;
   std::function<void(GridRecord&&)> grid;
   std::function<void(AliasRecord&&)> alias;
+  std::function<void()> grids_done;
 };
 
 class Store {
@@ -59,11 +67,19 @@ class Store {
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Options& options);
   ~Store();
 
-  // Visits the newest live version of every pole (in number order), grid and alias.
+  // Visits the newest live version of every pole (in number order), grid and
+  // alias, all from one consistent RocksDB snapshot.
   Status load(const LoadVisitor& visitor) const;
 
   // Applies `change` atomically and durably; returns the new sequence.
   Result<std::uint64_t> apply(const Change& change);
+
+  // Writes the memtables to SST files, so that the next open need not replay
+  // the log (a large import is otherwise replayed at every start).
+  Status flush();
+
+  // RocksDB's estimate of the number of stored pole versions (for reserving memory).
+  std::size_t estimated_poles() const;
 
   std::uint64_t sequence() const { return sequence_; }
   bool read_only() const { return read_only_; }
