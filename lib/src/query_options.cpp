@@ -1,37 +1,11 @@
 #include <poleloc/geo.hpp>
 #include <poleloc/query_options.hpp>
+#include <poleloc/utf8.hpp>
 
 #include <cmath>
 #include <string>
 
 namespace poleloc {
-namespace {
-
-// Position of the first invalid UTF-8 byte, or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return i;
-    if (len == 2 && b0 < 0xC2) return i;  // overlong
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    }
-    if (len == 3) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]);
-      if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0)) return i;  // overlong, surrogate
-    }
-    if (len == 4) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]);
-      if ((b0 == 0xF0 && b1 < 0x90) || b0 > 0xF4 || (b0 == 0xF4 && b1 >= 0x90)) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
 
 Status NearestOptions::is_valid() const {
   if (k < 1 || k > kMaxNearestK) {
@@ -72,7 +46,7 @@ Status check_query_text(std::string_view text) {
     return {ErrorCode::invalid_argument, "query text is " + std::to_string(text.size()) + " bytes; at most " +
                                              std::to_string(kMaxQueryBytes) + " are accepted"};
   }
-  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) {
+  if (auto at = invalid_utf8_offset(text); at != std::string_view::npos) {
     return {ErrorCode::invalid_argument, "query text is not valid UTF-8 (byte " + std::to_string(at) + ")"};
   }
   const auto first = text.find_first_not_of(" \t\r\n");

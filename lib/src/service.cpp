@@ -1,3 +1,4 @@
+#include "geo/crs.hpp"
 #include "io/readers.hpp"
 #include "record_checks.hpp"
 #include "snapshot_builder.hpp"
@@ -133,6 +134,19 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     InputError e{file, 0, index, "", std::move(why)};
     if (options.skip_invalid || errors.size() < options.max_listed_errors) errors.push_back(std::move(e));
   };
+  // Records in another CRS are converted first, exactly as file imports are.
+  auto crs = geo::CrsTransform::create(options.crs);
+  if (!crs) return crs.status();
+  if (!crs->is_identity()) {
+    for (PoleRecord& p : dataset.poles) p.position = crs->to_wgs84(p.position);
+    for (GridRecord& g : dataset.grids) {
+      for (Polygon& poly : g.geometry) {
+        for (Ring& ring : poly.rings) {
+          for (LonLat& q : ring) q = crs->to_wgs84(q);
+        }
+      }
+    }
+  }
   std::unordered_set<std::string> numbers, ids;
   auto keep_if = [](auto& records, auto&& ok) {
     std::size_t w = 0;

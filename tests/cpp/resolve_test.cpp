@@ -145,6 +145,14 @@ TEST(Resolve, AbsentNumberOneEditFromAPoleGetsItAsFuzzy) {
   EXPECT_GE(rank_of(r, "TJH0371"), 0);
 }
 
+TEST(Resolve, DigitsAfterAnUnknownPlaceNameAreNeverExact) {
+  auto r = resolve("朝阳门三七二号");  // an area this registry does not have
+  ASSERT_FALSE(r.empty());
+  EXPECT_EQ(r[0].pole.number().substr(3), "0372");
+  for (const Candidate& c : r) EXPECT_EQ(c.match, MatchKind::fuzzy);
+  EXPECT_NE(r[0].reason.find("朝阳门 is no known area"), std::string::npos) << r[0].reason;
+}
+
 TEST(Resolve, WordSwapReadingIsNeverExact) {
   // 三十七 is 37 (no such pole); 三四七 exists, but it is not what was said.
   auto r = resolve("团结湖三十七");

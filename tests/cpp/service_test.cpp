@@ -290,3 +290,17 @@ TEST(Snapshot, BatchGridLookupEqualsOneByOne) {
     EXPECT_EQ(out[i], g ? static_cast<std::int32_t>(g->index()) : -1) << i;
   }
 }
+
+TEST(Service, InMemoryImportConvertsFromTheGivenCrs) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  Dataset d;
+  d.poles = {{"TJH1", {448502.182, 4417797.609}, {}}};  // UTM 50N
+  ImportOptions o;
+  o.crs = "EPSG:32650";
+  ASSERT_TRUE(svc->import(d, o));
+  auto p = svc->snapshot()->locate("TJH1");
+  ASSERT_TRUE(p);
+  EXPECT_NEAR(p->position().lon, 116.3975, 1e-6);
+  EXPECT_NEAR(p->position().lat, 39.9087, 1e-6);
+}

@@ -287,6 +287,19 @@ TEST(SpokenReadings, UnknownLettersBeforeDigitsAreAnUnknownCode) {
   EXPECT_EQ(r.area, -1);
 }
 
+TEST(SpokenReadings, UnknownPlaceNameBeforeDigitsIsMarked) {
+  ReadingSet set;
+  read_text("朝阳门三七二号", aliases(), set);  // 朝阳门 is no alias here
+  ASSERT_FALSE(set.readings.empty());
+  EXPECT_EQ(set.readings[0].area_source, AreaSource::unknown_place);
+  EXPECT_EQ(set.spoken_area(set.readings[0]), "朝阳门");
+  // Everyday words before the digits are no place.
+  read_text("我在三七二号", aliases(), set);
+  EXPECT_EQ(set.readings[0].area_source, AreaSource::none);
+  read_text("电线杆上写着三七二", aliases(), set);
+  EXPECT_EQ(set.readings[0].area_source, AreaSource::none);
+}
+
 TEST(SpokenReadings, ShiHeardForSiGivesADigitReading) {
   // 三十七二 is no cardinal; the 十 must have been 四.
   const Reading r = best_reading("团结湖三十七二");

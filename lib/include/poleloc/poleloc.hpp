@@ -10,4 +10,5 @@
 #include <poleloc/snapshot.hpp>
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
+#include <poleloc/utf8.hpp>
 #include <poleloc/validate.hpp>

@@ -45,7 +45,7 @@ class Service {
   // Replaces the dataset with the files' content in one atomic commit.
   // invalid_input (nothing stored) unless options.skip_invalid.
   Result<ImportReport> import(const ImportSources& sources, const ImportOptions& options = {});
-  // The same from records already in memory (WGS84), validated the same way.
+  // The same from records already in memory (in options.crs, like files), validated the same way.
   Result<ImportReport> import(Dataset dataset, const ImportOptions& options = {});
 
   // Single writes: durable before they return. put_* inserts or replaces.

@@ -47,7 +47,4 @@ class CsvReader {
   std::string row_error_, fatal_;
 };
 
-// Byte offset of the first invalid UTF-8 sequence, or npos.
-std::size_t invalid_utf8_offset(std::string_view s);
-
 }  // namespace poleloc::io

@@ -32,6 +32,8 @@ constexpr double kNotInRegistryExact = 0.005;
 constexpr double kOtherArea = 0.01;
 // Letters before the digits that name no area (a typo in the code).
 constexpr double kUnknownCode = 0.2;
+// A place name before the digits that is no alias: maybe an area the registry lacks.
+constexpr double kUnknownPlace = 0.5;
 // More leading zeros said than the painted number has.
 constexpr double kExtraLeadingZeros = 0.3;
 
@@ -218,6 +220,10 @@ class Decoder {
       return;
     }
     const auto poles = d_.numbers.find_serial(stripped);
+    if (r.area_source == AreaSource::unknown_place) {
+      for (std::uint32_t p : poles) hits.push_back({p, i, false, {}, r.prior * kUnknownPlace});
+      return;
+    }
     if (r.area_source == AreaSource::unknown_code) {
       for (std::uint32_t p : poles) {
         const std::string_view num = d_.number(p);
@@ -288,7 +294,10 @@ class Decoder {
   // Returns false when the reading cannot take a one-edit variant.
   bool fuzzy(std::int16_t i, bool every_edit, bool exact_found) {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
-    if (r.area_source == AreaSource::unknown_code || (r.area < 0 && r.said_area >= 0)) return false;
+    if (r.area_source == AreaSource::unknown_code || r.area_source == AreaSource::unknown_place ||
+        (r.area < 0 && r.said_area >= 0)) {
+      return false;
+    }
     spoken::ConfusionOptions co;
     co.language = set_.language;
     co.likely_only = !every_edit;
@@ -392,6 +401,8 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
       }
     } else if (r.area_source == AreaSource::unknown_code) {
       s.append(r.unknown_code).append(" is no known area, found in ").append(pole_area);
+    } else if (r.area_source == AreaSource::unknown_place) {
+      s.append(set.spoken_area(r)).append(" is no known area, found in ").append(pole_area);
     } else if (r.said_area >= 0) {
       s.append(t.code(static_cast<std::uint32_t>(r.said_area))).append(" said, found in ").append(pole_area);
     } else {

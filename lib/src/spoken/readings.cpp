@@ -75,6 +75,12 @@ bool is_unit(std::string_view text, std::size_t pos) {
   return !w.empty() && std::find(kEnglishUnits.begin(), kEnglishUnits.end(), w) != kEnglishUnits.end();
 }
 
+// Last characters of Chinese place names: 呼家楼, 十里堡, 八里庄, 国贸桥.
+bool is_place_suffix(char32_t c) {
+  static constexpr std::u32string_view kSuffixes = U"楼村庄路街道湖园门桥里屯营坊寺区镇乡口店台河山城苑府堡湾站";
+  return kSuffixes.find(c) != std::u32string_view::npos;
+}
+
 bool is_emergency_number(std::string_view digits) {
   return digits == "110" || digits == "119" || digits == "120" || digits == "122";
 }
@@ -313,6 +319,23 @@ bool counts_as_separator(const Token& t) {
   return t.kind == TokenKind::other || t.kind == TokenKind::numeral || t.kind == TokenKind::unknown_letters;
 }
 
+// [begin, end) of a place name the aliases do not know, right before the run:
+// up to three Chinese characters ending in a place-name character.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> unknown_place_before(const std::vector<Token>& tokens,
+                                                                             const Run& run, std::string_view text) {
+  if (run.first == 0) return std::nullopt;
+  const Token& last = tokens[run.first - 1];
+  if (last.kind != TokenKind::other || tokens[run.first].begin > last.end + 1) return std::nullopt;  // a space at most
+  std::size_t i = last.begin;
+  if (static_cast<unsigned char>(text[i]) < 0x80 || !is_place_suffix(decode_utf8(text, i))) return std::nullopt;
+  std::size_t first = run.first - 1;
+  while (first > 0 && run.first - first < 3 && tokens[first - 1].kind == TokenKind::other &&
+         tokens[first - 1].end + 1 >= tokens[first].begin && static_cast<unsigned char>(text[tokens[first - 1].begin]) >= 0x80) {
+    --first;
+  }
+  return std::make_pair(tokens[first].begin, last.end);
+}
+
 // The area said for a run: the nearest alias before it (else after it); and
 // with it, a weaker choice of no area, in case the caller named the wrong one.
 struct AreaContext {
@@ -320,7 +343,8 @@ struct AreaContext {
   bool adjacent = false;   // the alias is right before the run (fillers aside)
 };
 
-AreaContext choose_areas(const std::vector<Token>& tokens, const Run& run, std::vector<AreaChoice>& areas) {
+AreaContext choose_areas(const std::vector<Token>& tokens, const Run& run, std::string_view text,
+                         std::vector<AreaChoice>& areas) {
   areas.clear();
   std::optional<std::size_t> before, after;
   std::size_t seps_before = 0, seps_after = 0;
@@ -364,6 +388,8 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Run& run, std::
   } else if (after) {
     area_of(*after, seps_after == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
     no_area(AreaSource::none, kAreaAfterOther);
+  } else if (auto place = unknown_place_before(tokens, run, text)) {
+    areas.push_back({-1, {}, false, AreaSource::unknown_place, 1, place->first, place->second});
   } else {
     no_area(AreaSource::none, 1);
   }
@@ -422,7 +448,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
   std::vector<AreaChoice> areas;
 
   for (const Run& run : runs) {
-    const AreaContext area = choose_areas(tokens, run, areas);
+    const AreaContext area = choose_areas(tokens, run, norm, areas);
     // Context: something that marks the run as a pole number.
     const bool marked_before =
         run.first > 0 && (tokens[run.first - 1].kind == TokenKind::filler || tokens[run.first - 1].kind == TokenKind::alias ||

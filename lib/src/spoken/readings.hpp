@@ -76,6 +76,7 @@ enum class AreaSource : std::uint8_t {
   said,            // an alias right before (or after) the number
   said_elsewhere,  // an alias elsewhere in the text
   unknown_code,    // letters before the digits that name no known area
+  unknown_place,   // a Chinese place name before the digits that is no alias (呼家楼三七二)
 };
 
 struct Reading {
@@ -94,7 +95,7 @@ struct Reading {
   ReadingNote note = ReadingNote::none;
   float prior = 1;
   std::uint16_t begin = 0, end = 0;  // bytes of the normalised text the digits came from
-  std::uint16_t area_begin = 0, area_end = 0;  // ... and the area, when one was said
+  std::uint16_t area_begin = 0, area_end = 0;  // ... and the area (or unknown place), when one was said
 };
 
 struct ReadingSet {

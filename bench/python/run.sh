@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Python benchmarks, called by bench/run.sh (`make bench`) with the build directory.
+# Usage: bench/python/run.sh [BUILD_DIR]   (extra arguments go to grid_ids_bench.py)
+set -euo pipefail
+build=${1:-build/release}
+shift || true
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+# Debian's interpreter (NOTES.md); city and database are kept in var/bench and reused.
+PYTHONPATH="$build/python" /usr/bin/python3 bench/python/grid_ids_bench.py \
+  --cli "$build/poleloc" --workdir var/bench/python "$@"

@@ -1,0 +1,166 @@
+// resolve(): spoken text -> ranked candidates, on synthetic cities of 20,000
+// and 2,000,000 poles, over a mix of the queries dispatchers actually get.
+//
+//   ./build/release/bench/resolve_bench --benchmark_counters_tabular=true
+//
+// Counters: p50_us / p99_us per query (each call timed on its own), and the
+// memory of the decoding structures (the alias table with its serial-width
+// cache; resolve keeps nothing per pole) per pole. The number index it looks
+// numbers up in belongs to the core and is reported beside it for context.
+#include "snapshot_data.hpp"
+#include "query/resolve.hpp"
+#include "synthetic_city.hpp"
+
+#include <poleloc/number.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace poleloc;
+
+struct Query {
+  std::string text;
+  ResolveOptions options;
+};
+
+struct City {
+  std::unique_ptr<SnapshotData> data;
+  std::vector<Query> queries;
+};
+
+std::string chinese_digits(std::string_view digits) {
+  static constexpr std::string_view kZh[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  std::string s;
+  for (char c : digits) s.append(kZh[c - '0']);
+  return s;
+}
+
+std::string radio_digits(std::string_view digits) {
+  static constexpr std::string_view kRadio[10] = {"洞", "幺", "两", "三", "四", "五", "六", "拐", "八", "勾"};
+  std::string s;
+  for (char c : digits) s.append(kRadio[c - '0']);
+  return s;
+}
+
+std::string english_digits(std::string_view digits) {
+  static constexpr std::string_view kEn[10] = {"zero", "one", "two", "three", "four",
+                                               "five", "six", "seven", "eight", "nine"};
+  std::string s;
+  for (char c : digits) s.append(s.empty() ? "" : " ").append(kEn[c - '0']);
+  return s;
+}
+
+std::string nato(std::string_view code) {
+  static constexpr std::string_view kWords[26] = {
+      "alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike",
+      "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray",
+      "yankee", "zulu"};
+  std::string s;
+  for (char c : code) s.append(s.empty() ? "" : " ").append(kWords[c - 'A']);
+  return s;
+}
+
+// One query of each kind per sampled pole, about a third with a caller location
+// a few tens of metres off the pole.
+std::vector<Query> make_queries(const Dataset& city, std::size_t poles) {
+  std::map<std::string, std::string> name_of;
+  for (const AliasRecord& a : city.aliases) {
+    if (static_cast<unsigned char>(a.alias[0]) < 0x80) continue;
+    auto& n = name_of[a.code];
+    if (n.empty() || a.alias.size() < n.size()) n = a.alias;
+  }
+  std::vector<Query> out;
+  const std::size_t n = city.poles.size();
+  for (std::size_t i = 0; i < poles; ++i) {
+    const PoleRecord& pole = city.poles[(i * 104729 + 7) % n];
+    const NumberParts parts = split_number(pole.number);
+    const std::string code(parts.area), serial(parts.serial);
+    const std::string short_serial = serial.substr(serial.find_first_not_of('0'));
+    const std::string& zh = name_of[code];
+    ResolveOptions near;
+    near.near = LonLat{pole.position.lon + 0.0002, pole.position.lat + 0.0001};
+    std::string misheard = short_serial;
+    std::reverse(misheard.end() - 2, misheard.end());
+    switch (i % 10) {
+      case 0: out.push_back({pole.number, {}}); break;
+      case 1: out.push_back({zh + chinese_digits(short_serial) + "号", {}}); break;
+      case 2: out.push_back({"我在" + zh + "街道" + chinese_digits(short_serial) + "号电线杆旁边，有人晕倒了", {}}); break;
+      case 3: out.push_back({zh + radio_digits(serial), near}); break;
+      case 4: out.push_back({nato(code) + " " + english_digits(serial), {}}); break;
+      case 5: out.push_back({chinese_digits(short_serial) + "号电线杆", near}); break;  // no area, location
+      case 6: out.push_back({zh + chinese_digits(misheard), near}); break;              // misheard, location
+      case 7: out.push_back({"路灯不亮了，杆子上写着" + zh + chinese_digits(serial), near}); break;
+      case 8: out.push_back({zh + "九万九千九百九十九号", {}}); break;                     // absent number
+      case 9: out.push_back({code + " " + short_serial, near}); break;
+    }
+  }
+  return out;
+}
+
+City& city(int which) {
+  static std::map<int, City> cities;
+  auto it = cities.find(which);
+  if (it != cities.end()) return it->second;
+  synth::CityOptions options = which == 0 ? synth::CityOptions{.grids = 200, .poles = 20000, .seed = 7}
+                                          : synth::CityOptions{.grids = 20000, .poles = 2000000, .seed = 7};
+  options.pole_attributes = false;
+  Dataset d = synth::make_city(options);
+  City c;
+  c.queries = make_queries(d, 2000);
+  c.data = build_snapshot_data(std::move(d.poles), std::move(d.grids), std::move(d.aliases), 1);
+  return cities.emplace(which, std::move(c)).first->second;
+}
+
+void BM_Resolve(benchmark::State& state) {
+  City& c = city(static_cast<int>(state.range(0)));
+  for (const Query& q : c.queries) benchmark::DoNotOptimize(query::resolve(*c.data, q.text, q.options));  // warm
+  std::vector<double> micros;
+  micros.reserve(1 << 20);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const Query& q = c.queries[i++ % c.queries.size()];
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = query::resolve(*c.data, q.text, q.options);
+    const auto t1 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(r);
+    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  std::sort(micros.begin(), micros.end());
+  auto pct = [&](double p) { return micros[std::min(micros.size() - 1, static_cast<std::size_t>(p * micros.size()))]; };
+  const double poles = static_cast<double>(c.data->pole_count());
+  state.counters["poles"] = poles;
+  state.counters["p50_us"] = pct(0.50);
+  state.counters["p99_us"] = pct(0.99);
+  state.counters["max_us"] = micros.back();
+  state.counters["decode_B_per_pole"] = static_cast<double>(c.data->alias_table.memory_bytes()) / poles;
+  state.counters["number_index_B_per_pole"] = static_cast<double>(c.data->numbers.memory_bytes()) / poles;
+}
+BENCHMARK(BM_Resolve)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Iterations(200000);
+
+// The same mix split by kind (the 2,000,000-pole city), to see which kind costs what.
+void BM_ResolveByKind(benchmark::State& state) {
+  City& c = city(1);
+  std::vector<const Query*> mine;
+  for (std::size_t i = static_cast<std::size_t>(state.range(0)); i < c.queries.size(); i += 10) mine.push_back(&c.queries[i]);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const Query& q = *mine[i++ % mine.size()];
+    benchmark::DoNotOptimize(query::resolve(*c.data, q.text, q.options));
+  }
+  static constexpr const char* kKinds[10] = {"printed",    "zh_digits",   "zh_sentence", "radio_near", "nato_digits",
+                                             "no_area_near", "misheard_near", "sentence_near", "absent", "code_near"};
+  state.SetLabel(kKinds[state.range(0)]);
+}
+BENCHMARK(BM_ResolveByKind)->DenseRange(0, 9)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

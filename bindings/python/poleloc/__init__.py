@@ -1,0 +1,262 @@
+"""poleloc: the number painted on a utility pole -> its location and its grid.
+
+    import poleloc
+    db = poleloc.open("var/tuanjiehu")                 # read-only by default
+    pole = db.locate("tjh-0372")                       # Pole or None
+    pole.position, pole.grid.id                        # (lon, lat) WGS84, 'CY-TJH-027'
+    db.resolve("团结湖三七二", near=(116.47, 39.92))     # [Candidate, ...] best first
+    ids = db.grid_ids_at(lons, lats)                   # numpy float64 in, object array out
+
+Coordinates are lon, lat in degrees, WGS84, everywhere. Every answer comes
+from the C++ facade, so it equals what the CLI and the HTTP server say.
+Errors are poleloc.Error subclasses, one per entry of the library's error
+catalogue (NotFound, InvalidArgument, InvalidInput, ...), carrying the
+library's message. See __init__.pyi for the full, typed API.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _poleloc
+from ._poleloc import (
+    Candidate,
+    Error,
+    Grid,
+    ImportReport,
+    NearbyPole,
+    Pole,
+    Snapshot,
+    canonical_number,
+    gcj02_to_wgs84,
+    geodesic_distance_m,
+    wgs84_to_gcj02,
+)
+from ._records import aliases_records, grid_records, is_path, pole_columns, write_aliases_csv
+
+__version__ = "0.1.0"
+
+# One exception class per catalogue entry (poleloc.NotFound, ...), all under poleloc.Error.
+ERROR_CLASSES: dict[str, type[Error]] = {}
+for _code, _http, _json_code, _name, _summary in _poleloc.ERROR_CATALOGUE:
+    if _name:
+        ERROR_CLASSES[_json_code] = getattr(_poleloc, _name)
+        globals()[_name] = ERROR_CLASSES[_json_code]
+del _code, _http, _json_code, _name, _summary
+
+
+class NearestMany(NamedTuple):
+    """Result of Database.nearest_many: arrays of shape (n, k), nearest first.
+
+    indexes: int32 pole indexes (-1 where fewer than k poles qualified or the
+    point was invalid); numbers: object array of pole numbers (None there);
+    distances_m: float64 geodesic metres (NaN there).
+    """
+
+    indexes: np.ndarray
+    numbers: np.ndarray
+    distances_m: np.ndarray
+
+
+class Database:
+    """An open poleloc database. Make one with poleloc.open() or poleloc.build().
+
+    Each query runs on the database's current snapshot (immutable, lock-free);
+    Pole and Grid objects stay valid after the database changes or closes.
+    Grid and pole *indexes* (grid_indexes_at, nearest_many) are per snapshot:
+    pin one with snapshot() when the database may be written meanwhile.
+    Thread-safety: every method may be called from any number of threads.
+    """
+
+    def __init__(self, service: _poleloc.Service, import_report: ImportReport | None = None):
+        self._service = service
+        self.import_report = import_report
+
+    # --- lifetime ---------------------------------------------------------
+    @property
+    def path(self) -> str:
+        return self._service.path
+
+    @property
+    def read_only(self) -> bool:
+        return self._service.read_only
+
+    @property
+    def closed(self) -> bool:
+        return self._service.closed
+
+    def close(self) -> None:
+        """Closes the database (releases its lock). Poles and grids already returned stay usable."""
+        self._service.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return f"<poleloc.Database {self.path!r} closed>"
+        s = self.snapshot()
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<poleloc.Database {self.path!r} {mode}: {s.pole_count} poles, {s.grid_count} grids>"
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot: the same object until the database is written."""
+        return self._service.snapshot()
+
+    # --- one at a time ----------------------------------------------------
+    def locate(self, number: str) -> Pole | None:
+        """The pole carrying `number` in any printed form ('TJH-0372', 'tjh 0372'); None if none does."""
+        return self._service.snapshot().locate(number)
+
+    def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
+                far_m: float = 2000.0) -> list[Candidate]:
+        """Candidates for a spoken or typed text, best first."""
+        return self._service.snapshot().resolve(text, near, limit, far_m)
+
+    def grid_at(self, lon: float, lat: float) -> Grid | None:
+        """The grid containing the point (shared edges: the east / north grid); None outside every grid."""
+        return self._service.snapshot().grid_at(lon, lat)
+
+    def grid(self, id: str) -> Grid | None:
+        """The grid with this id, or None."""
+        return self._service.snapshot().grid(id)
+
+    def grids(self) -> list[Grid]:
+        """Every grid, in index order (Grid.index == position)."""
+        return self._service.snapshot().grids()
+
+    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None) -> list[NearbyPole]:
+        """The k poles nearest by geodesic distance, nearest first, optionally within max_m metres."""
+        return self._service.snapshot().nearest(lon, lat, k, max_m)
+
+    def poles_in_grid(self, id: str, limit: int | None = None) -> list[Pole]:
+        """The poles inside grid `id` in number order (all, or the first `limit`). NotFound if no such grid."""
+        return self._service.snapshot().poles_in_grid(id, limit)
+
+    def within(self, bbox: tuple[float, float, float, float], limit: int = 10000) -> list[Pole]:
+        """Poles inside (min_lon, min_lat, max_lon, max_lat), edges included, in number order."""
+        return self._service.snapshot().within(bbox, limit)
+
+    def aliases(self) -> dict[str, str]:
+        """Spoken or written area names -> area code ({'团结湖': 'TJH', ...})."""
+        return self._service.snapshot().aliases()
+
+    def stats(self) -> dict[str, int]:
+        return self._service.snapshot().stats()
+
+    # --- batch (numpy) ----------------------------------------------------
+    def grid_indexes_at(self, lons: Any, lats: Any, threads: int = 0) -> np.ndarray:
+        """int32 grid index per point, -1 outside every grid or for an invalid point; all cores."""
+        return self._service.snapshot().grid_indexes_at(lons, lats, threads)
+
+    def grid_ids_at(self, lons: Any, lats: Any, threads: int = 0) -> np.ndarray:
+        """Object array of grid ids (str) per point, None outside every grid or for an invalid point."""
+        return self._service.snapshot().grid_ids_at(lons, lats, threads)
+
+    def grid_ids(self, indexes: Any) -> np.ndarray:
+        """Object array of grid ids for grid indexes (-1 -> None), same shape."""
+        return self._service.snapshot().grid_ids(indexes)
+
+    def nearest_many(self, lons: Any, lats: Any, k: int = 1, max_m: float | None = None,
+                     threads: int = 0) -> NearestMany:
+        """The k nearest poles of every point: arrays of shape (n, k); see NearestMany."""
+        snap = self._service.snapshot()
+        indexes, distances = snap.nearest_many(lons, lats, k, max_m, threads)
+        return NearestMany(indexes, snap.pole_numbers(indexes), distances)
+
+    def pole_numbers(self, indexes: Any) -> np.ndarray:
+        """Object array of pole numbers for pole indexes (-1 -> None), same shape."""
+        return self._service.snapshot().pole_numbers(indexes)
+
+    def pole_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lons, lats) of every pole, float64, in pole index order."""
+        return self._service.snapshot().pole_positions()
+
+    def pole_grid_indexes(self) -> np.ndarray:
+        """int32 grid index of every pole (-1: in no grid), in pole index order."""
+        return self._service.snapshot().pole_grid_indexes()
+
+    # --- writes (durable before they return) ------------------------------
+    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None) -> None:
+        self._service.put_pole(number, lon, lat, attributes)
+
+    def delete_pole(self, number: str) -> None:
+        self._service.delete_pole(number)
+
+    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None) -> None:
+        self._service.put_grid(id, geometry, name, attributes)
+
+    def delete_grid(self, id: str) -> None:
+        self._service.delete_grid(id)
+
+    def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
+               aliases: str | os.PathLike[str] | None = None) -> None:
+        """Writes the dataset as poles.csv / grids.geojson (/ aliases.csv), WGS84."""
+        self._service.export(os.fspath(poles), os.fspath(grids), os.fspath(aliases) if aliases else "")
+
+
+def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:  # noqa: A001 (mirrors io.open)
+    """Opens the database at `path`. Read-only by default (many readers, no lock)."""
+    return Database(_poleloc.Service.open(os.fspath(path), read_only, not read_only))
+
+
+_WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
+
+
+def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
+          crs: str | None = None, skip_invalid: bool = False) -> Database:
+    """Creates (or replaces the content of) the database at `path` and returns it open read-write."""
+    path = os.fspath(path)
+    crs_name = "EPSG:4326" if crs is None else str(crs)
+    poles_is_path, grids_is_path = is_path(poles), is_path(grids)
+    if poles_is_path != grids_is_path:
+        raise _poleloc.InvalidArgument(
+            "poles and grids must both be file paths or both be in memory (DataFrame, GeoDataFrame, records); "
+            "read the file with pandas/geopandas to mix them")
+    service = _poleloc.Service.open(path, False, True)
+    try:
+        if poles_is_path:
+            alias_path, tmp = "", None
+            if aliases is not None and is_path(aliases):
+                alias_path = os.fspath(aliases)
+            elif aliases is not None:
+                tmp = write_aliases_csv(aliases_records(aliases))
+                alias_path = tmp
+            try:
+                report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid)
+            finally:
+                if tmp:
+                    os.unlink(tmp)
+        else:
+            if crs is not None and crs_name.upper() not in _WGS84_NAMES:
+                raise _poleloc.InvalidArgument(
+                    f"crs={crs_name!r} applies to file inputs; in-memory poles and grids must be WGS84 lon/lat "
+                    "(pass GeoDataFrames with their .crs set and they are converted, or convert with to_crs(4326))")
+            numbers, lons, lats, columns = pole_columns(poles)
+            report = service.import_records(numbers, lons, lats, columns, grid_records(grids),
+                                            None if aliases is None else aliases_records(aliases), skip_invalid)
+    except BaseException:
+        service.close()
+        raise
+    return Database(service, report)
+
+
+def feature_collection(items: Any) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of poles, grids, candidates or nearby poles (for json.dumps)."""
+    features = []
+    for item in items:
+        gi = item.__geo_interface__
+        features.append({"type": "Feature", "geometry": gi["geometry"], "properties": gi["properties"]})
+    return {"type": "FeatureCollection", "features": features}
+
+
+__all__ = [
+    "Candidate", "Database", "Error", "Grid", "ImportReport", "NearbyPole", "NearestMany", "Pole", "Snapshot",
+    "build", "canonical_number", "feature_collection", "gcj02_to_wgs84", "geodesic_distance_m", "open",
+    "wgs84_to_gcj02", *sorted(cls.__name__ for cls in ERROR_CLASSES.values()),
+]

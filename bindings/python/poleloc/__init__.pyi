@@ -1,0 +1,338 @@
+# Type stubs of the poleloc package (the public API; poleloc._poleloc is private).
+#
+# Units and conventions everywhere:
+#   - coordinates are lon, lat in degrees, WGS84 (EPSG:4326 axis order lon, lat);
+#   - distances are geodesic metres on the WGS84 ellipsoid;
+#   - pole numbers are accepted in any printed form ("TJH-0372", "tjh 0372") and
+#     returned canonical ("TJH0372");
+#   - "not there" answers of lookups are None (locate, grid_at, grid); calls that
+#     need an existing thing raise NotFound (poles_in_grid, delete_pole, delete_grid).
+#
+# Batch input policy (grid_indexes_at, grid_ids_at, nearest_many): lons and lats
+# are 1-D, of equal length and dtype float64. Other dtypes raise InvalidArgument
+# (convert explicitly: numpy.asarray(x, dtype=numpy.float64)); lists and pandas
+# Series are passed through numpy.asarray first. Non-contiguous float64 arrays
+# (e.g. pts[:, 0]) are copied once; contiguous ones are read in place. NaN,
+# infinite or out-of-range points are not errors: they get -1 / None / NaN.
+# Batch calls release the GIL and use every core (threads=0) or `threads` threads.
+#
+# Thread-safety: every function and method may be called from any number of
+# threads at once; queries never wait for writes.
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar, Iterable, NamedTuple, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+# --- errors: one class per entry of the library's error catalogue -------------
+
+class Error(Exception):
+    """Base class of every poleloc error; str(e) is the library's message."""
+
+class InvalidArgument(Error, ValueError):
+    """A parameter is malformed or out of range (also: wrong array dtype/shape/length)."""
+    code: ClassVar[str]  # "bad_request"
+    http_status: ClassVar[int]  # 400
+
+class InvalidInput(Error, ValueError):
+    """An input file or record has bad rows or features; nothing was stored."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class NotFound(Error, LookupError):
+    """No such pole or grid."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class Unauthorized(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class PayloadTooLarge(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class MethodNotAllowed(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class Conflict(Error):
+    """The database is locked by another process (open it read_only=True)."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class SchemaMismatch(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class IOError(Error):  # noqa: A001 (the catalogue's name; not the builtin)
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class Corruption(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class InternalError(Error):
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class ReadOnly(Error):
+    """A write on a database opened read-only."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+# JSON error code ("not_found", "bad_request", ...) -> exception class.
+ERROR_CLASSES: dict[str, type[Error]]
+
+# --- geo interface ---------------------------------------------------------------
+
+class GeoInterface(Protocol):
+    # A GeoJSON geometry ("type", "coordinates") that also carries the Feature
+    # members "geometry" and "properties": shapely.geometry.shape() and
+    # geopandas.GeoDataFrame.from_features() both accept it.
+    @property
+    def __geo_interface__(self) -> dict[str, Any]: ...
+
+class Grid:
+    """A grid (responsibility zone) of one snapshot."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def attributes(self) -> dict[str, str]: ...
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(min_lon, min_lat, max_lon, max_lat)."""
+    @property
+    def index(self) -> int:
+        """Dense index in its snapshot: what grid_indexes_at returns for points inside."""
+    @property
+    def geometry(self) -> dict[str, Any]:
+        """GeoJSON Polygon (one polygon) or MultiPolygon."""
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """Polygon/MultiPolygon with properties {id, name, **attributes}."""
+    @property
+    def feature(self) -> dict[str, Any]:
+        """A strict RFC 7946 Feature (for json.dumps)."""
+    def __eq__(self, other: object) -> bool: ...  # same grid of the same snapshot
+    def __hash__(self) -> int: ...
+
+class Pole:
+    """A numbered pole of one snapshot."""
+    @property
+    def number(self) -> str:
+        """Canonical number, e.g. 'TJH0372'."""
+    @property
+    def lon(self) -> float: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def position(self) -> tuple[float, float]:
+        """(lon, lat), WGS84."""
+    @property
+    def gcj02(self) -> tuple[float, float]:
+        """(lon, lat) as shown on Chinese web maps."""
+    @property
+    def grid(self) -> Grid | None:
+        """The grid containing the pole, or None."""
+    @property
+    def attributes(self) -> dict[str, str]: ...
+    @property
+    def index(self) -> int:
+        """Dense index in its snapshot: what nearest_many returns."""
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """Point with properties {number, grid_id, grid_name, **attributes}."""
+    @property
+    def feature(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...  # same pole of the same snapshot
+    def __hash__(self) -> int: ...
+
+class NearbyPole:
+    pole: Pole
+    distance_m: float
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """The pole's Point with distance_m added to its properties."""
+
+class Candidate:
+    """A pole a spoken or typed text may mean."""
+    @property
+    def pole(self) -> Pole: ...
+    @property
+    def score(self) -> float:
+        """In [0, 1]; calibrated: of candidates scored s, about s are right."""
+    @property
+    def match(self) -> str:
+        """'exact' (a pole carries the number as read) or 'fuzzy'."""
+    @property
+    def reason(self) -> str: ...
+    @property
+    def read_back(self) -> str:
+        """The phrase a call-taker reads back to confirm."""
+    @property
+    def distance_m(self) -> float | None:
+        """Geodesic metres from `near`; None when resolve() had no `near`."""
+    @property
+    def far_from_caller(self) -> bool: ...
+    @property
+    def __geo_interface__(self) -> dict[str, Any]: ...
+
+class ImportReport:
+    poles: int
+    grids: int
+    aliases: int
+    removed_poles: int
+    removed_grids: int
+    @property
+    def rejects(self) -> list[str]:
+        """With skip_invalid: one line per rejected row or feature (file:line, field, reason)."""
+
+class NearestMany(NamedTuple):
+    indexes: npt.NDArray[np.int32]  # (n, k) pole indexes, -1 where none
+    numbers: npt.NDArray[np.object_]  # (n, k) pole numbers, None where none
+    distances_m: npt.NDArray[np.float64]  # (n, k) metres, NaN where none
+
+_ArrayLike = npt.ArrayLike
+_BBoxLike = tuple[float, float, float, float]
+
+class Snapshot:
+    """An immutable, fully indexed view of the dataset. Same query methods as Database
+    (minus writes); indexes from one snapshot are meaningful only for that snapshot."""
+    def locate(self, number: str) -> Pole | None: ...
+    def resolve(self, text: str, near: tuple[float, float] | None = ..., limit: int = ...,
+                far_m: float = ...) -> list[Candidate]: ...
+    def grid_at(self, lon: float, lat: float) -> Grid | None: ...
+    def grid(self, id: str) -> Grid | None: ...
+    def grids(self) -> list[Grid]: ...
+    def nearest(self, lon: float, lat: float, k: int = ..., max_m: float | None = ...) -> list[NearbyPole]: ...
+    def poles_in_grid(self, id: str, limit: int | None = ...) -> list[Pole]: ...
+    def within(self, bbox: _BBoxLike, limit: int = ...) -> list[Pole]: ...
+    def pole_by_index(self, index: int) -> Pole: ...
+    def grid_by_index(self, index: int) -> Grid: ...
+    def aliases(self) -> dict[str, str]: ...
+    def stats(self) -> dict[str, int]: ...
+    @property
+    def pole_count(self) -> int: ...
+    @property
+    def grid_count(self) -> int: ...
+    def grid_indexes_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = ...) -> npt.NDArray[np.int32]: ...
+    def grid_ids_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = ...) -> npt.NDArray[np.object_]: ...
+    def grid_ids(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]: ...
+    def nearest_many(self, lons: _ArrayLike, lats: _ArrayLike, k: int = ..., max_m: float | None = ...,
+                     threads: int = ...) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]: ...
+    def pole_numbers(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]: ...
+    def pole_positions(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def pole_grid_indexes(self) -> npt.NDArray[np.int32]: ...
+
+class Database:
+    """An open database; use as a context manager to close it."""
+    import_report: ImportReport | None  # set by build()
+    @property
+    def path(self) -> str: ...
+    @property
+    def read_only(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Database: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def snapshot(self) -> Snapshot:
+        """The current snapshot (the same object until the database is written)."""
+
+    # One at a time.
+    def locate(self, number: str) -> Pole | None:
+        """The pole carrying `number` in any printed form. Not found -> None (not an exception);
+        text that is not a printed number ('电线杆') -> None as well: use resolve() for spoken text."""
+    def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
+                far_m: float = 2000.0) -> list[Candidate]:
+        """Candidates best first (limit 1..50). InvalidArgument on empty, oversized (> 512 bytes)
+        or non-UTF-8 text or a bad limit/near. No candidate -> []."""
+    def grid_at(self, lon: float, lat: float) -> Grid | None:
+        """The grid containing the point; on a shared edge the east (then north) grid.
+        None outside every grid or for an invalid point."""
+    def grid(self, id: str) -> Grid | None: ...
+    def grids(self) -> list[Grid]:
+        """Every grid in index order."""
+    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None) -> list[NearbyPole]:
+        """Nearest first by geodesic distance. InvalidArgument for k outside 1..1000, max_m <= 0
+        or an invalid point."""
+    def poles_in_grid(self, id: str, limit: int | None = None) -> list[Pole]:
+        """Poles inside grid `id`, in number order. NotFound if there is no such grid."""
+    def within(self, bbox: _BBoxLike, limit: int = 10000) -> list[Pole]:
+        """Poles inside (min_lon, min_lat, max_lon, max_lat), edges included, in number order.
+        InvalidArgument for an unordered or out-of-range box."""
+    def aliases(self) -> dict[str, str]: ...
+    def stats(self) -> dict[str, int]: ...
+
+    # Batch: numpy in, numpy out (see the input policy at the top).
+    def grid_indexes_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = 0) -> npt.NDArray[np.int32]:
+        """Grid index per point (Grid.index), -1 outside every grid or for an invalid point."""
+    def grid_ids_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = 0) -> npt.NDArray[np.object_]:
+        """Grid id (str) per point, None outside every grid or for an invalid point."""
+    def grid_ids(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]:
+        """Grid ids for grid indexes (any integer dtype, any shape); -1 -> None; others out of
+        range -> InvalidArgument."""
+    def nearest_many(self, lons: _ArrayLike, lats: _ArrayLike, k: int = 1, max_m: float | None = None,
+                     threads: int = 0) -> NearestMany:
+        """The k nearest poles of every point, arrays of shape (n, k)."""
+    def pole_numbers(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]: ...
+    def pole_positions(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """(lons, lats) of every pole in pole index order."""
+    def pole_grid_indexes(self) -> npt.NDArray[np.int32]:
+        """Grid index of every pole (-1: none); np.bincount of it counts poles per grid."""
+
+    # Writes: durable before they return; ReadOnly on a read-only database.
+    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None) -> None: ...
+    def delete_pole(self, number: str) -> None:
+        """NotFound if absent."""
+    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None) -> None:
+        """`geometry`: a GeoJSON-like Polygon/MultiPolygon mapping or any object with __geo_interface__
+        (shapely). InvalidInput for a bad polygon."""
+    def delete_grid(self, id: str) -> None:
+        """NotFound if absent."""
+    def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
+               aliases: str | os.PathLike[str] | None = None) -> None: ...
+
+def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
+    """Opens the database at `path`. read_only=True: no lock, many processes may read; NotFound if
+    there is no database. read_only=False: takes the write lock (Conflict if another process
+    holds it) and creates an empty database if missing."""
+
+def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
+          crs: str | None = None, skip_invalid: bool = False) -> Database:
+    """Creates the database at `path` (or replaces its content in one atomic commit) and returns
+    it open read-write, with db.import_report set.
+
+    poles: a path to poles.csv; or a pandas DataFrame with columns number, lon, lat (every other
+      column becomes a string attribute; missing values are left out); or a GeoDataFrame of
+      Points; or a mapping of columns; or an iterable of records (mappings or Pole objects).
+    grids: a path to grids.geojson; or a GeoDataFrame with columns id, geometry (Polygon or
+      MultiPolygon), optional name (other columns become attributes); or a FeatureCollection
+      mapping / iterable of features or Grid objects (properties.id required).
+    aliases: a path to aliases.csv, a {alias: code} mapping, a DataFrame (alias, code) or pairs;
+      None keeps the aliases already stored.
+    crs: CRS of file coordinates ("EPSG:4326" by default, any PROJ CRS, or "gcj02").
+      In-memory inputs must be WGS84, except GeoDataFrames with .crs set, which are converted
+      (to_crs(4326)); another crs with in-memory input raises InvalidArgument.
+    poles and grids must both be paths or both be in memory.
+    Bad rows raise InvalidInput (nothing stored) naming file:line / feature, field and reason,
+    unless skip_invalid, which stores the valid rows and lists the rest in import_report.rejects.
+    """
+
+def feature_collection(items: Iterable[GeoInterface]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of poles, grids, candidates or nearby poles."""
+
+def canonical_number(printed: str) -> str | None:
+    """'tjh-0372号' -> 'TJH0372'; None if the text is not a printed pole number."""
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]: ...
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]: ...
+def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float: ...

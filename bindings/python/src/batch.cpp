@@ -1,0 +1,281 @@
+// batch.cpp: queries over numpy arrays of points, on all cores, GIL released.
+//
+// Input policy (the same for every batch call):
+//   - lons, lats: 1-D, equal length, dtype float64 (native byte order).
+//     Any other dtype is refused with InvalidArgument instead of being cast
+//     silently (float32 has already lost ~1 m at these longitudes; ints and
+//     strings are usually a column mix-up). Non-arrays (lists, pandas Series)
+//     go through numpy.asarray first and must come out float64.
+//   - A float64 array that is not C-contiguous (e.g. pts[:, 0]) is copied
+//     once into a contiguous buffer; contiguous arrays are read in place.
+//   - NaN, infinite or out-of-range coordinates are not errors: that point
+//     gets -1 (grid index / pole index), None (id, number) or NaN (distance).
+// Outputs are new numpy arrays; -1 marks "no grid" / "no pole".
+#include "binding.hpp"
+
+
+#include <cmath>
+#include <limits>
+#include <span>
+#include <thread>
+
+namespace poleloc::python {
+namespace {
+
+std::string shape_text(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) s += (d ? ", " : "") + std::to_string(a.shape(d));
+  return s + (a.ndim() == 1 ? ",)" : ")");
+}
+
+py::array as_array(py::handle h) {
+  if (py::isinstance<py::array>(h)) return py::reinterpret_borrow<py::array>(h);
+  return py::module_::import("numpy").attr("asarray")(h);
+}
+
+py::array_t<double> coordinate_array(py::handle h, const char* name) {
+  py::array a = as_array(h);
+  if (a.ndim() != 1) {
+    raise(ErrorCode::invalid_argument,
+          std::string(name) + " must be a 1-D array, got shape " + shape_text(a));
+  }
+  if (!py::array_t<double>::check_(a)) {
+    raise(ErrorCode::invalid_argument,
+          std::string(name) + " must have dtype float64, got " + py::str(a.dtype()).cast<std::string>() +
+              "; convert explicitly, e.g. numpy.asarray(" + name + ", dtype=numpy.float64)");
+  }
+  if (!(a.flags() & py::array::c_style)) a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+  return py::reinterpret_borrow<py::array_t<double>>(a);
+}
+
+struct Points {
+  py::array_t<double> lons, lats;  // keep the buffers alive while the GIL is released
+  std::size_t n = 0;
+  std::span<const double> lon_span() const { return {lons.data(), n}; }
+  std::span<const double> lat_span() const { return {lats.data(), n}; }
+};
+
+Points points_from(py::handle lons, py::handle lats) {
+  Points p{coordinate_array(lons, "lons"), coordinate_array(lats, "lats")};
+  if (p.lons.size() != p.lats.size()) {
+    raise(ErrorCode::invalid_argument, "lons and lats must have the same length, got " +
+                                           std::to_string(p.lons.size()) + " and " + std::to_string(p.lats.size()));
+  }
+  p.n = static_cast<std::size_t>(p.lons.size());
+  return p;
+}
+
+unsigned threads_from(long long threads) {
+  if (threads < 0 || threads > 1024) {
+    raise(ErrorCode::invalid_argument, "threads must be 0 (all cores) to 1024, got " + std::to_string(threads));
+  }
+  return static_cast<unsigned>(threads);
+}
+
+// Integer index arrays (any integer dtype) as a flat int64 array; the original shape is returned too.
+py::array_t<std::int64_t> index_array(py::handle h, const char* name, std::vector<py::ssize_t>& shape) {
+  py::array a = as_array(h);
+  const char kind = a.dtype().kind();
+  if (kind != 'i' && kind != 'u') {
+    raise(ErrorCode::invalid_argument, std::string(name) + " must be an integer array, got dtype " +
+                                           py::str(a.dtype()).cast<std::string>());
+  }
+  shape.assign(a.shape(), a.shape() + a.ndim());
+  py::array flat = a.attr("astype")("int64").attr("ravel")();
+  return py::reinterpret_borrow<py::array_t<std::int64_t>>(flat);
+}
+
+py::array object_array(const std::vector<py::ssize_t>& shape) {
+  return py::array(py::dtype("object"), shape);
+}
+
+// Runs body(begin, end) over [0, n) on `threads` threads (0 = all cores); the caller has released the GIL.
+template <typename Body>
+void parallel_for(std::size_t n, unsigned threads, Body body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n < 1024) threads = 1;
+  if (threads == 1) {
+    body(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> workers;
+  std::vector<std::exception_ptr> errors(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      try {
+        body(n * t / threads, n * (t + 1) / threads);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+py::array_t<std::int32_t> grid_indexes(const PySnapshot& s, const Points& p, unsigned threads) {
+  py::array_t<std::int32_t> out(static_cast<py::ssize_t>(p.n));
+  std::span<std::int32_t> dst(out.mutable_data(), p.n);
+  {
+    py::gil_scoped_release release;
+    s.snapshot->grid_indexes_at(p.lon_span(), p.lat_span(), dst, threads);
+  }
+  return out;
+}
+
+// An object array of grid ids from grid indexes (-1 -> None), sharing one str per grid.
+// Taking a reference per element under the GIL is what made this slow (a random
+// refcount write per point), so the pointers are written by all cores with the
+// GIL released, and each grid's refcount is raised once by its number of uses.
+// Until the refcounts are raised the array is not reachable from Python, and
+// the str objects are held by the snapshot's cache, so nothing can free them.
+template <typename Index>
+py::array grid_id_objects(PySnapshot& s, const Index* indexes, std::size_t n, const std::vector<py::ssize_t>& shape,
+                          unsigned threads) {
+  const auto& ids = s.grid_ids();
+  const std::size_t grid_count = ids.size();
+  std::vector<PyObject*> objects(grid_count + 1);  // [grid_count] is None
+  for (std::size_t g = 0; g < grid_count; ++g) objects[g] = ids[g].ptr();
+  objects[grid_count] = Py_None;
+  std::vector<py::ssize_t> uses(grid_count + 1, 0);
+
+  py::array out = object_array(shape);
+  auto** dst = static_cast<PyObject**>(out.mutable_data());
+  std::optional<std::size_t> bad;
+  {
+    py::gil_scoped_release release;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto g = static_cast<std::int64_t>(indexes[i]);
+      if (g < -1 || g >= static_cast<std::int64_t>(grid_count)) {
+        bad = i;
+        break;
+      }
+      ++uses[g < 0 ? grid_count : static_cast<std::size_t>(g)];
+    }
+    if (!bad) {
+      parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+          const auto g = static_cast<std::int64_t>(indexes[i]);
+          dst[i] = objects[g < 0 ? grid_count : static_cast<std::size_t>(g)];
+        }
+      });
+    }
+  }
+  if (bad) {  // nothing was written: the array is still all NULL, which numpy frees as such
+    raise(ErrorCode::invalid_argument, "grid index " + std::to_string(static_cast<std::int64_t>(indexes[*bad])) +
+                                           " at position " + std::to_string(*bad) + " is out of range (" +
+                                           std::to_string(grid_count) + " grids; -1 means no grid)");
+  }
+  for (std::size_t g = 0; g <= grid_count; ++g) {
+    if (uses[g]) Py_SET_REFCNT(objects[g], Py_REFCNT(objects[g]) + uses[g]);
+  }
+  return out;
+}
+
+}  // namespace
+
+void bind_batch(py::class_<PySnapshot>& cls) {
+  cls.def("grid_indexes_at", [](const PySnapshot& s, py::handle lons, py::handle lats, long long threads) {
+        const Points p = points_from(lons, lats);
+        return grid_indexes(s, p, threads_from(threads));
+      }, py::arg("lons"), py::arg("lats"), py::arg("threads") = 0)
+      .def("grid_ids_at", [](PySnapshot& s, py::handle lons, py::handle lats, long long threads) {
+        const Points p = points_from(lons, lats);
+        const py::array_t<std::int32_t> idx = grid_indexes(s, p, threads_from(threads));
+        return grid_id_objects(s, idx.data(), p.n, {static_cast<py::ssize_t>(p.n)}, threads_from(threads));
+      }, py::arg("lons"), py::arg("lats"), py::arg("threads") = 0)
+      .def("grid_ids", [](PySnapshot& s, py::handle indexes) {
+        std::vector<py::ssize_t> shape;
+        const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
+        return grid_id_objects(s, flat.data(), static_cast<std::size_t>(flat.size()), shape, 0);
+      }, py::arg("indexes"))
+      .def("pole_numbers", [](const PySnapshot& s, py::handle indexes) {
+        std::vector<py::ssize_t> shape;
+        const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
+        const std::size_t n = static_cast<std::size_t>(flat.size());
+        const auto count = static_cast<std::int64_t>(s.snapshot->pole_count());
+        py::array out = object_array(shape);
+        auto** dst = static_cast<PyObject**>(out.mutable_data());
+        const std::int64_t* src = flat.data();
+        for (std::size_t i = 0; i < n; ++i) {
+          if (src[i] < -1 || src[i] >= count) {
+            raise(ErrorCode::invalid_argument, "pole index " + std::to_string(src[i]) + " at position " +
+                                                   std::to_string(i) + " is out of range (" +
+                                                   std::to_string(count) + " poles; -1 means no pole)");
+          }
+          py::object o = src[i] < 0 ? py::none()
+                                    : py::object(py::str(std::string(
+                                          s.snapshot->pole_by_index(static_cast<std::uint32_t>(src[i])).number())));
+          PyObject* old = dst[i];
+          dst[i] = o.release().ptr();
+          Py_XDECREF(old);
+        }
+        return out;
+      }, py::arg("indexes"))
+      .def("nearest_many", [](const PySnapshot& s, py::handle lons, py::handle lats, long long k,
+                              std::optional<double> max_m, long long threads) {
+        if (k < 0) raise(ErrorCode::invalid_argument, "k must not be negative, got " + std::to_string(k));
+        const NearestOptions options{.k = static_cast<std::size_t>(k), .max_m = max_m};
+        check(options.is_valid());
+        const Points p = points_from(lons, lats);
+        const unsigned nthreads = threads_from(threads);
+        const auto kk = static_cast<py::ssize_t>(options.k);
+        const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(p.n), kk};
+        py::array_t<std::int32_t> indexes(shape);
+        py::array_t<double> distances(shape);
+        std::int32_t* idx = indexes.mutable_data();
+        double* dist = distances.mutable_data();
+        {
+          py::gil_scoped_release release;
+          const auto lon = p.lon_span();
+          const auto lat = p.lat_span();
+          parallel_for(p.n, nthreads, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+              std::int32_t* row_idx = idx + i * options.k;
+              double* row_dist = dist + i * options.k;
+              std::fill(row_idx, row_idx + options.k, -1);
+              std::fill(row_dist, row_dist + options.k, std::numeric_limits<double>::quiet_NaN());
+              auto found = s.snapshot->nearest({lon[i], lat[i]}, options);
+              if (!found) continue;  // an invalid point: the row stays -1 / NaN
+              for (std::size_t j = 0; j < found->size() && j < options.k; ++j) {
+                row_idx[j] = static_cast<std::int32_t>((*found)[j].pole.index());
+                row_dist[j] = (*found)[j].distance_m;
+              }
+            }
+          });
+        }
+        return py::make_tuple(indexes, distances);
+      }, py::arg("lons"), py::arg("lats"), py::arg("k") = 1, py::arg("max_m") = py::none(), py::arg("threads") = 0)
+      .def("pole_positions", [](const PySnapshot& s) {
+        const std::size_t n = s.snapshot->pole_count();
+        py::array_t<double> lons(static_cast<py::ssize_t>(n)), lats(static_cast<py::ssize_t>(n));
+        double* lo = lons.mutable_data();
+        double* la = lats.mutable_data();
+        {
+          py::gil_scoped_release release;
+          for (std::size_t i = 0; i < n; ++i) {
+            const LonLat q = s.snapshot->pole_by_index(static_cast<std::uint32_t>(i)).position();
+            lo[i] = q.lon;
+            la[i] = q.lat;
+          }
+        }
+        return py::make_tuple(lons, lats);
+      })
+      .def("pole_grid_indexes", [](const PySnapshot& s) {
+        const std::size_t n = s.snapshot->pole_count();
+        py::array_t<std::int32_t> out(static_cast<py::ssize_t>(n));
+        std::int32_t* dst = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          for (std::size_t i = 0; i < n; ++i) {
+            const auto g = s.snapshot->pole_by_index(static_cast<std::uint32_t>(i)).grid();
+            dst[i] = g ? static_cast<std::int32_t>(g->index()) : -1;
+          }
+        }
+        return out;
+      });
+}
+
+}  // namespace poleloc::python

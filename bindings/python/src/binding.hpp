@@ -1,0 +1,98 @@
+// binding.hpp: what the binding files of `_poleloc` share.
+//
+// Python objects never hold a bare PoleView or GridView: a view points into
+// its snapshot, so each Python Pole/Grid carries the shared_ptr that keeps the
+// snapshot alive (a Pole stays valid after the database is closed or changed).
+//
+// GIL policy: calls that do real work (open, import, resolve, nearest, paging,
+// within, every batch call) run with the GIL released; Python objects are made
+// only after it is taken back. Lookups that cost less than releasing and
+// re-taking the GIL (locate: one hash probe; grid_at: one point-in-polygon)
+// keep it, which is also what makes them fast from many threads.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>  // optional/vector/pair casters: every file must see the same ones
+
+#include <poleloc/poleloc.hpp>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace poleloc::python {
+
+namespace py = pybind11;
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+struct Pole {
+  SnapshotPtr snapshot;
+  PoleView view;
+};
+
+struct Grid {
+  SnapshotPtr snapshot;
+  GridView view;
+};
+
+struct Nearby {
+  Pole pole;
+  double distance_m;
+};
+
+struct ResolvedCandidate {
+  Pole pole;
+  Candidate candidate;
+};
+
+// The Python-side snapshot: the C++ snapshot plus the Python strings of its
+// grid ids, made once on first use by grid_ids / grid_ids_at (under the GIL).
+struct PySnapshot {
+  SnapshotPtr snapshot;
+  std::vector<py::object> grid_id_objects;
+  const std::vector<py::object>& grid_ids();
+};
+
+// A failure from the core, carried to Python as the catalogue's exception class.
+class StatusError : public std::exception {
+ public:
+  explicit StatusError(Status status) : status_(std::move(status)) {}
+  const Status& status() const { return status_; }
+  const char* what() const noexcept override { return status_.message().c_str(); }
+
+ private:
+  Status status_;
+};
+
+[[noreturn]] inline void raise(ErrorCode code, std::string message) {
+  throw StatusError(Status(code, std::move(message)));
+}
+[[noreturn]] inline void raise(const Status& status) { throw StatusError(status); }
+
+template <typename T>
+T unwrap(Result<T>&& result) {
+  if (!result) raise(result.status());
+  return std::move(result).value();
+}
+
+inline void check(const Status& status) {
+  if (!status) raise(status);
+}
+
+// Python values of the views (views.cpp).
+py::dict attributes_dict(const Attributes& attributes);
+py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
+MultiPolygon geometry_from_python(py::handle geometry, const std::string& where);  // raises InvalidInput
+
+void bind_errors(py::module_& m);
+void bind_views(py::module_& m);
+void bind_snapshot(py::module_& m, py::class_<PySnapshot>& cls);
+void bind_batch(py::class_<PySnapshot>& cls);
+void bind_service(py::module_& m);
+void bind_geo(py::module_& m);
+
+}  // namespace poleloc::python

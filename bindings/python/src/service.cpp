@@ -1,0 +1,222 @@
+// service.cpp: opening a database, importing, single writes, the current snapshot.
+//
+// Service.snapshot() hands out the same Python Snapshot object for as long as
+// the C++ facade publishes the same snapshot, so per-snapshot caches (the grid
+// id strings of grid_ids_at) are made once, not once per call.
+#include "binding.hpp"
+
+
+namespace poleloc::python {
+namespace {
+
+struct PyService {
+  std::shared_ptr<Service> service;  // null once closed; calls in flight hold their own reference
+  std::string path;
+  SnapshotPtr cached;
+  py::object cached_object;
+
+  std::shared_ptr<Service> get() const {
+    if (!service) raise(ErrorCode::invalid_argument, "the database is closed");
+    return service;
+  }
+};
+
+Attributes attributes_from(py::handle h, const std::string& where) {
+  Attributes out;
+  if (h.is_none()) return out;
+  if (py::isinstance<py::dict>(h)) {
+    for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
+      if (v.is_none()) continue;
+      out.emplace_back(py::str(k).cast<std::string>(), py::str(v).cast<std::string>());
+    }
+    return out;
+  }
+  if (!py::isinstance<py::sequence>(h)) {
+    raise(ErrorCode::invalid_input, where + ": attributes must be a dict or a list of (name, value) pairs");
+  }
+  for (py::handle pair : py::reinterpret_borrow<py::sequence>(h)) {
+    auto kv = py::reinterpret_borrow<py::sequence>(pair);
+    if (kv.size() != 2) raise(ErrorCode::invalid_input, where + ": an attribute is a (name, value) pair");
+    if (kv[1].is_none()) continue;
+    out.emplace_back(py::str(kv[0]).cast<std::string>(), py::str(kv[1]).cast<std::string>());
+  }
+  return out;
+}
+
+ImportReport run_import(const std::shared_ptr<Service>& service, Dataset dataset, const ImportOptions& options) {
+  Result<ImportReport> report = Status(ErrorCode::internal, "not run");
+  {
+    py::gil_scoped_release release;
+    report = service->import(std::move(dataset), options);
+  }
+  return unwrap(std::move(report));
+}
+
+}  // namespace
+
+void bind_service(py::module_& m) {
+  py::class_<ImportReport>(m, "ImportReport", "What an import stored, removed and (with skip_invalid) rejected.")
+      .def_readonly("poles", &ImportReport::poles)
+      .def_readonly("grids", &ImportReport::grids)
+      .def_readonly("aliases", &ImportReport::aliases)
+      .def_readonly("removed_poles", &ImportReport::removed_poles)
+      .def_readonly("removed_grids", &ImportReport::removed_grids)
+      .def_property_readonly("rejects", [](const ImportReport& r) {
+        std::vector<std::string> out;
+        for (const InputError& e : r.rejects) out.push_back(e.to_string());
+        return out;
+      }, "one line per rejected row or feature: file:line or feature, field, reason")
+      .def("__repr__", [](const ImportReport& r) {
+        return "ImportReport(poles=" + std::to_string(r.poles) + ", grids=" + std::to_string(r.grids) +
+               ", aliases=" + std::to_string(r.aliases) + ", removed_poles=" + std::to_string(r.removed_poles) +
+               ", removed_grids=" + std::to_string(r.removed_grids) + ", rejects=" +
+               std::to_string(r.rejects.size()) + ")";
+      });
+
+  py::class_<PyService>(m, "Service", "An open poleloc database (the C++ poleloc::Service).")
+      .def_static("open", [](std::string path, bool read_only, bool create_if_missing) {
+        Result<std::unique_ptr<Service>> opened = Status(ErrorCode::internal, "not run");
+        {
+          py::gil_scoped_release release;
+          opened = Service::open(path, {.read_only = read_only, .create_if_missing = create_if_missing});
+        }
+        PyService s;
+        s.path = path;
+        s.service = std::shared_ptr<Service>(unwrap(std::move(opened)).release());
+        return s;
+      }, py::arg("path"), py::arg("read_only") = true, py::arg("create_if_missing") = true)
+      .def("snapshot", [](PyService& s) -> py::object {
+        SnapshotPtr snap = s.get()->snapshot();
+        if (snap != s.cached || !s.cached_object) {
+          s.cached_object = py::cast(PySnapshot{snap, {}});
+          s.cached = std::move(snap);
+        }
+        return s.cached_object;
+      })
+      .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
+                              std::string crs, bool skip_invalid) {
+        auto service = s.get();
+        ImportOptions options;
+        options.crs = std::move(crs);
+        options.skip_invalid = skip_invalid;
+        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases)};
+        Result<ImportReport> report = Status(ErrorCode::internal, "not run");
+        {
+          py::gil_scoped_release release;
+          report = service->import(sources, options);
+        }
+        return unwrap(std::move(report));
+      }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
+         py::arg("skip_invalid") = false)
+      .def("import_records", [](PyService& s, std::vector<std::string> numbers,
+                                py::array_t<double, py::array::c_style | py::array::forcecast> lons,
+                                py::array_t<double, py::array::c_style | py::array::forcecast> lats,
+                                std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> columns,
+                                py::list grids, std::optional<std::vector<std::pair<std::string, std::string>>> aliases,
+                                bool skip_invalid) {
+        // Records in WGS84, validated by the facade exactly as file rows are.
+        auto service = s.get();
+        const std::size_t n = numbers.size();
+        if (static_cast<std::size_t>(lons.size()) != n || static_cast<std::size_t>(lats.size()) != n) {
+          raise(ErrorCode::invalid_argument, "poles: number, lon and lat columns must have the same length");
+        }
+        for (const auto& [name, values] : columns) {
+          if (values.size() != n) raise(ErrorCode::invalid_argument, "poles: column " + name + " has the wrong length");
+        }
+        Dataset dataset;
+        dataset.poles.reserve(n);
+        const double* lo = lons.data();
+        const double* la = lats.data();
+        for (std::size_t i = 0; i < n; ++i) {
+          PoleRecord p{std::move(numbers[i]), {lo[i], la[i]}, {}};
+          for (auto& [name, values] : columns) {
+            if (values[i]) p.attributes.emplace_back(name, std::move(*values[i]));
+          }
+          dataset.poles.push_back(std::move(p));
+        }
+        std::size_t index = 0;
+        for (py::handle row : grids) {
+          auto t = py::reinterpret_borrow<py::sequence>(row);
+          if (t.size() != 4) raise(ErrorCode::invalid_argument, "grids: each record is (id, name, attributes, geometry)");
+          GridRecord g;
+          g.id = py::str(t[0]).cast<std::string>();
+          g.name = t[1].is_none() ? std::string() : py::str(t[1]).cast<std::string>();
+          const std::string where = "grids: feature " + std::to_string(index) + " (id '" + g.id + "')";
+          g.attributes = attributes_from(t[2], where);
+          g.geometry = geometry_from_python(t[3], where + ": geometry");
+          dataset.grids.push_back(std::move(g));
+          ++index;
+        }
+        if (aliases) {
+          dataset.has_aliases = true;
+          for (auto& [alias, code] : *aliases) dataset.aliases.push_back({std::move(alias), std::move(code)});
+        }
+        ImportOptions options;
+        options.skip_invalid = skip_invalid;
+        return run_import(service, std::move(dataset), options);
+      }, py::arg("numbers"), py::arg("lons"), py::arg("lats"), py::arg("columns"), py::arg("grids"),
+         py::arg("aliases"), py::arg("skip_invalid") = false)
+      .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes) {
+        auto service = s.get();
+        PoleRecord pole{std::move(number), {lon, lat}, attributes_from(attributes, "attributes")};
+        Status st;
+        {
+          py::gil_scoped_release release;
+          st = service->put_pole(std::move(pole));
+        }
+        check(st);
+      }, py::arg("number"), py::arg("lon"), py::arg("lat"), py::arg("attributes") = py::none())
+      .def("delete_pole", [](PyService& s, std::string number) {
+        auto service = s.get();
+        Status st;
+        {
+          py::gil_scoped_release release;
+          st = service->delete_pole(number);
+        }
+        check(st);
+      }, py::arg("number"))
+      .def("put_grid", [](PyService& s, std::string id, py::object geometry, std::string name, py::object attributes) {
+        auto service = s.get();
+        GridRecord grid;
+        grid.id = std::move(id);
+        grid.name = std::move(name);
+        grid.attributes = attributes_from(attributes, "attributes");
+        grid.geometry = geometry_from_python(geometry, "geometry");
+        Status st;
+        {
+          py::gil_scoped_release release;
+          st = service->put_grid(std::move(grid));
+        }
+        check(st);
+      }, py::arg("id"), py::arg("geometry"), py::arg("name") = "", py::arg("attributes") = py::none())
+      .def("delete_grid", [](PyService& s, std::string id) {
+        auto service = s.get();
+        Status st;
+        {
+          py::gil_scoped_release release;
+          st = service->delete_grid(id);
+        }
+        check(st);
+      }, py::arg("id"))
+      .def("export", [](PyService& s, std::string poles, std::string grids, std::string aliases) {
+        auto service = s.get();
+        Status st;
+        {
+          py::gil_scoped_release release;
+          st = service->export_to(poles, grids, aliases);
+        }
+        check(st);
+      }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "")
+      .def("close", [](PyService& s) {
+        s.cached_object = py::object();
+        s.cached.reset();
+        std::shared_ptr<Service> service = std::move(s.service);
+        py::gil_scoped_release release;  // closing flushes RocksDB
+        service.reset();
+      })
+      .def_property_readonly("closed", [](const PyService& s) { return !s.service; })
+      .def_property_readonly("path", [](const PyService& s) { return s.path; })
+      .def_property_readonly("read_only", [](const PyService& s) { return s.get()->read_only(); });
+}
+
+}  // namespace poleloc::python

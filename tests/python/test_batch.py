@@ -1,0 +1,214 @@
+"""Batch calls on numpy arrays: the same answers as the one-at-a-time calls, and
+clear refusals of bad arrays."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import poleloc
+
+
+@pytest.fixture(scope="module")
+def points(db):
+    """Random points over the sample's extent (some outside every grid) plus every pole."""
+    boxes = np.array([g.bbox for g in db.grids()])
+    rng = np.random.default_rng(20240611)
+    n = 20_000  # over the 4096 points at which the core starts splitting work between threads
+    lons = rng.uniform(boxes[:, 0].min() - 0.002, boxes[:, 2].max() + 0.002, n)
+    lats = rng.uniform(boxes[:, 1].min() - 0.002, boxes[:, 3].max() + 0.002, n)
+    pole_lons, pole_lats = db.pole_positions()
+    return np.concatenate([lons, pole_lons]), np.concatenate([lats, pole_lats])
+
+
+def one_by_one_ids(db, lons, lats):
+    out = []
+    for lon, lat in zip(lons.tolist(), lats.tolist()):
+        g = db.grid_at(lon, lat)
+        out.append(g.id if g else None)
+    return out
+
+
+def test_grid_ids_at_equals_grid_at_one_by_one(db, points):
+    lons, lats = points
+    ids = db.grid_ids_at(lons, lats)
+    assert ids.dtype == object and ids.shape == lons.shape
+    expected = one_by_one_ids(db, lons, lats)
+    assert ids.tolist() == expected
+    assert any(e is None for e in expected) and any(e is not None for e in expected)
+
+
+def test_grid_indexes_at_and_grid_ids_agree(db, points):
+    lons, lats = points
+    idx = db.grid_indexes_at(lons, lats)
+    assert idx.dtype == np.int32 and idx.shape == lons.shape
+    assert db.grid_ids(idx).tolist() == db.grid_ids_at(lons, lats).tolist()
+    grids = db.grids()
+    for i in np.flatnonzero(idx >= 0)[:500]:
+        assert grids[idx[i]].id == db.grid_at(lons[i], lats[i]).id
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_thread_count_does_not_change_answers(db, points, threads):
+    lons, lats = points
+    assert np.array_equal(db.grid_indexes_at(lons, lats, threads=threads), db.grid_indexes_at(lons, lats))
+
+
+def test_pole_grid_indexes_are_the_poles_grids(db):
+    idx = db.pole_grid_indexes()
+    lons, lats = db.pole_positions()
+    assert np.array_equal(idx, db.grid_indexes_at(lons, lats))
+    snap = db.snapshot()
+    for i in range(0, snap.pole_count, 97):
+        pole = snap.pole_by_index(i)
+        assert (pole.grid.index if pole.grid else -1) == idx[i]
+
+
+def test_nearest_many_equals_nearest_one_by_one(db, points):
+    lons, lats = points[0][:700], points[1][:700]
+    for k, max_m in [(1, None), (4, None), (6, 40.0)]:
+        res = db.nearest_many(lons, lats, k=k, max_m=max_m)
+        assert res.indexes.shape == res.distances_m.shape == res.numbers.shape == (len(lons), k)
+        assert res.indexes.dtype == np.int32 and res.distances_m.dtype == np.float64
+        for i in range(len(lons)):
+            one = db.nearest(lons[i], lats[i], k=k, max_m=max_m)
+            m = len(one)
+            assert res.numbers[i, :m].tolist() == [n.pole.number for n in one]
+            assert res.indexes[i, :m].tolist() == [n.pole.index for n in one]
+            assert res.distances_m[i, :m].tolist() == [n.distance_m for n in one]
+            assert (res.indexes[i, m:] == -1).all() and np.isnan(res.distances_m[i, m:]).all()
+            assert all(v is None for v in res.numbers[i, m:])
+
+
+def test_nearest_many_in_parallel_equals_single_thread(db, points):
+    lons, lats = points
+    a = db.nearest_many(lons, lats, k=2, threads=1)
+    b = db.nearest_many(lons, lats, k=2)
+    assert np.array_equal(a.indexes, b.indexes)
+    assert np.array_equal(a.distances_m, b.distances_m)
+
+
+def test_nearest_many_rejects_bad_options(db):
+    xs = np.array([116.47])
+    with pytest.raises(poleloc.InvalidArgument, match="k must be between 1 and 1000"):
+        db.nearest_many(xs, xs, k=0)
+    with pytest.raises(poleloc.InvalidArgument, match="max_m"):
+        db.nearest_many(xs, xs, max_m=-5.0)
+
+
+def test_pole_numbers(db):
+    snap = db.snapshot()
+    idx = np.array([[0, -1], [snap.pole_count - 1, 5]], dtype=np.int64)
+    got = db.pole_numbers(idx)
+    assert got.shape == (2, 2)
+    assert got.tolist() == [[snap.pole_by_index(0).number, None],
+                            [snap.pole_by_index(snap.pole_count - 1).number, snap.pole_by_index(5).number]]
+    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+        db.pole_numbers(np.array([snap.pole_count]))
+
+
+# --- bad and unusual inputs -------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32, np.float16, object, "U8", ">f8"])
+@pytest.mark.parametrize("call", ["grid_indexes_at", "grid_ids_at", "nearest_many"])
+def test_wrong_dtype_is_refused_with_the_fix(db, dtype, call):
+    lons = np.array([116, 117], dtype=dtype)
+    lats = np.array([39.9, 39.9])
+    with pytest.raises(poleloc.InvalidArgument, match=r"lons must have dtype float64, got .*numpy.asarray"):
+        getattr(db, call)(lons, lats)
+    with pytest.raises(ValueError):  # InvalidArgument is a ValueError as well
+        getattr(db, call)(lats, lons)
+
+
+@pytest.mark.parametrize("call", ["grid_indexes_at", "grid_ids_at", "nearest_many"])
+def test_mismatched_lengths_are_refused(db, call):
+    with pytest.raises(poleloc.InvalidArgument, match="same length, got 3 and 2"):
+        getattr(db, call)(np.zeros(3), np.zeros(2))
+
+
+@pytest.mark.parametrize("call", ["grid_indexes_at", "grid_ids_at", "nearest_many"])
+def test_two_dimensional_arrays_are_refused(db, call):
+    with pytest.raises(poleloc.InvalidArgument, match=r"lats must be a 1-D array, got shape \(2, 2\)"):
+        getattr(db, call)(np.zeros(4), np.zeros((2, 2)))
+
+
+def test_nan_inf_and_out_of_range_points_get_no_grid(db):
+    pole = db.locate("TJH0372")
+    lons = np.array([np.nan, pole.lon, np.inf, 181.0, pole.lon, -np.inf])
+    lats = np.array([pole.lat, np.nan, pole.lat, pole.lat, pole.lat, 0.0])
+    idx = db.grid_indexes_at(lons, lats)
+    assert idx.tolist() == [-1, -1, -1, -1, pole.grid.index, -1]
+    assert db.grid_ids_at(lons, lats).tolist() == [None, None, None, None, pole.grid.id, None]
+    near = db.nearest_many(lons, lats, k=2)
+    assert (near.indexes[[0, 1, 2, 3, 5]] == -1).all()
+    assert np.isnan(near.distances_m[[0, 1, 2, 3, 5]]).all()
+    assert near.numbers[4, 0] == "TJH0372"
+
+
+def test_non_contiguous_arrays_give_the_same_answers(db, points):
+    lons, lats = points
+    pts = np.column_stack([lons, lats])  # lons = pts[:, 0] is a strided view
+    assert not pts[:, 0].flags.c_contiguous
+    assert np.array_equal(db.grid_indexes_at(pts[:, 0], pts[:, 1]), db.grid_indexes_at(lons, lats))
+    assert db.grid_ids_at(lons[::-3], lats[::-3]).tolist() == db.grid_ids_at(lons[::-3].copy(),
+                                                                           lats[::-3].copy()).tolist()
+    a = db.nearest_many(pts[:50, 0], pts[:50, 1], k=2)
+    b = db.nearest_many(lons[:50], lats[:50], k=2)
+    assert np.array_equal(a.indexes, b.indexes)
+
+
+def test_inputs_are_not_modified(db, points):
+    lons, lats = points
+    before = lons.copy(), lats.copy()
+    lons.flags.writeable = False  # read-only arrays are accepted: the binding only reads
+    try:
+        db.grid_ids_at(lons, lats)
+        db.nearest_many(lons[:100], lats[:100])
+    finally:
+        lons.flags.writeable = True
+    assert np.array_equal(lons, before[0]) and np.array_equal(lats, before[1])
+
+
+def test_lists_series_and_empty_arrays(db):
+    pole = db.locate("TJH0372")
+    assert db.grid_ids_at([pole.lon], [pole.lat]).tolist() == [pole.grid.id]
+    s = pd.Series([pole.lon, 0.0])
+    assert db.grid_ids_at(s, pd.Series([pole.lat, 0.0])).tolist() == [pole.grid.id, None]
+    with pytest.raises(poleloc.InvalidArgument, match="got int64"):
+        db.grid_ids_at([116, 117], [39.9, 39.9])
+    empty = np.array([], dtype=np.float64)
+    assert db.grid_ids_at(empty, empty).shape == (0,)
+    assert db.grid_indexes_at(empty, empty).dtype == np.int32
+    assert db.nearest_many(empty, empty, k=3).indexes.shape == (0, 3)
+
+
+def test_grid_ids_refuses_bad_indexes(db):
+    n = db.snapshot().grid_count
+    assert db.grid_ids(np.array([-1, 0], dtype=np.int8)).tolist() == [None, db.grids()[0].id]
+    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+        db.grid_ids(np.array([n]))
+    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+        db.grid_ids(np.array([-2]))
+    with pytest.raises(poleloc.InvalidArgument, match="integer array"):
+        db.grid_ids(np.array([0.0]))
+
+
+def test_bad_thread_counts_are_refused(db):
+    with pytest.raises(poleloc.InvalidArgument, match="threads"):
+        db.grid_indexes_at(np.zeros(1), np.zeros(1), threads=-1)
+
+
+def test_grid_id_arrays_hold_exactly_one_reference_per_element(db):
+    pole = db.locate("TJH0372")
+    one = db.grid_ids_at(np.array([pole.lon]), np.array([pole.lat]))
+    gid = one[0]
+    base = sys.getrefcount(gid)
+    ids = db.grid_ids_at(np.full(5000, pole.lon), np.full(5000, pole.lat))
+    assert all(x is gid for x in ids)  # one shared str per grid, not one per point
+    assert sys.getrefcount(gid) == base + 5000
+    again = db.grid_ids(np.full(300, pole.grid.index, dtype=np.int32))
+    assert sys.getrefcount(gid) == base + 5300
+    del ids, again
+    assert sys.getrefcount(gid) == base
