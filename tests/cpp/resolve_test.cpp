@@ -325,6 +325,42 @@ TEST(Resolve, ConcurrentCallsGiveTheSameAnswers) {
   EXPECT_EQ(got[0][1], "HJL1005");
 }
 
+TEST(Resolve, SurvivesArbitraryMixturesOfWords) {
+  // Pieces a parser could trip over, glued at random (deterministic).
+  static const std::vector<std::string> kPieces = {
+      "团结湖", "团结胡", "呼家楼", "三", "七", "十", "百", "千", "万", "零", "两", "幺", "要", "洞", "拐", "号", "杆",
+      "电线杆", "的", "我", "一下", "米", "0", "3", "7", "9", " ", "，", "-", "#", "No.", "TJH", "tjh", "x", "ray",
+      "tango", "juliett", "hotel", "oh", "double", "triple", "hundred", "and", "fifteen", "seventy", "for", "to",
+      "ＴＪＨ", "０", "〇", "號", "\xe2\x80\x94", "a", "tee", "110", "呢"};
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const std::size_t n = 1 + next() % 24;
+    for (std::size_t k = 0; k < n; ++k) text += kPieces[next() % kPieces.size()];
+    ResolveOptions o;
+    if (next() % 2) o.near = at(static_cast<double>(next() % 4000), static_cast<double>(next() % 800) - 400);
+    o.limit = 1 + next() % 10;
+    auto r = snap().resolve(text, o);
+    if (!r) {
+      EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument) << text;
+      continue;
+    }
+    EXPECT_LE(r->size(), o.limit);
+    for (const Candidate& c : *r) {
+      EXPECT_GE(c.score, 0.0) << text;
+      EXPECT_LT(c.score, 1.0) << text;
+      EXPECT_FALSE(c.reason.empty()) << text;
+      EXPECT_FALSE(c.read_back.empty()) << text;
+    }
+  }
+}
+
 TEST(ResolveCalibration, MapIsMonotoneAndBelowOne) {
   double prev = -1;
   for (int i = 0; i <= 1000; ++i) {
