@@ -247,3 +247,14 @@ TEST(ExportFormats, WrittenFilesReadBackToTheSameRecords) {
   EXPECT_EQ(r->dataset.grids[0].name, "一号");
   EXPECT_EQ(r->dataset.grids[0].attributes, grids[0].attributes);
 }
+
+TEST(ImportGrids, FeatureLevelAndIntegerIdsAreAccepted) {
+  Input in("number,lon,lat\n", R"({"type":"FeatureCollection","features":[
+{"type":"Feature","id":"TOP","properties":{"name":"a"},"geometry":{"type":"Polygon","coordinates":[[[116.46,39.92],[116.47,39.92],[116.47,39.93],[116.46,39.92]]]}},
+{"type":"Feature","properties":{"id":27},"geometry":{"type":"Polygon","coordinates":[[[116.48,39.92],[116.49,39.92],[116.49,39.93],[116.48,39.92]]]}}]})");
+  auto r = in.read();
+  ASSERT_EQ(r.error_count, 0u) << r.errors[0].to_string();
+  ASSERT_EQ(r.dataset.grids.size(), 2u);
+  EXPECT_EQ(r.dataset.grids[0].id, "TOP");
+  EXPECT_EQ(r.dataset.grids[1].id, "27");
+}

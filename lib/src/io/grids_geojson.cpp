@@ -111,13 +111,20 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       fail(index, 0, "properties", "feature has no properties object; properties.id is required");
       return;
     }
-    auto id = props->find("id");
-    if (id == props->end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    // properties.id is the contract; a feature-level "id" and integer ids are accepted too,
+    // as many GIS tools write them that way.
+    const json* id = nullptr;
+    if (auto it = props->find("id"); it != props->end() && !it->is_null()) id = &*it;
+    if (auto it = f.find("id"); !id && it != f.end()) id = &*it;
+    std::string id_text;
+    if (id && id->is_string()) id_text = id->get<std::string>();
+    if (id && id->is_number_integer()) id_text = id->dump();
+    if (id_text.empty()) {
       fail(index, 0, "properties.id", "properties.id is missing or not a non-empty string");
       return;
     }
     GridRecord grid;
-    grid.id = id->get<std::string>();
+    grid.id = std::move(id_text);
     if (grid.id.size() > 256) {
       fail(index, 0, "properties.id", "properties.id is longer than 256 bytes");
       return;

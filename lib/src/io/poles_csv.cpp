@@ -56,9 +56,11 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     std::string& h = header[i];
     while (!h.empty() && h.back() == ' ') h.pop_back();
     while (!h.empty() && h.front() == ' ') h.erase(h.begin());
-    if (h == "number") col_number = static_cast<int>(i);
-    else if (h == "lon") col_lon = static_cast<int>(i);
-    else if (h == "lat") col_lat = static_cast<int>(i);
+    std::string lower = h;  // "Number", "LON" are the same columns
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (lower == "number") col_number = static_cast<int>(i);
+    else if (lower == "lon") col_lon = static_cast<int>(i);
+    else if (lower == "lat") col_lat = static_cast<int>(i);
   }
   for (auto [col, name] : {std::pair{col_number, "number"}, std::pair{col_lon, "lon"}, std::pair{col_lat, "lat"}}) {
     if (col < 0) {
