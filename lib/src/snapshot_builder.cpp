@@ -2,6 +2,8 @@
 
 #include "geo/polygon_check.hpp"
 
+#include "huge_pages.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -37,11 +39,11 @@ void SnapshotBuilder::reserve_poles(std::size_t n) {
   // Generous on the byte arenas: reserved pages that are never written cost address
   // space, not memory, while growing a 100 MB arena copies it.
   SnapshotData& d = *data_;
-  d.number_chars.reserve(n * 12);
-  d.number_offsets.reserve(n + 1);
-  d.positions.reserve(n);
-  d.attribute_offsets.reserve(n + 1);
-  d.attribute_blob.reserve(n * 64);
+  reserve_huge(d.number_chars, n * 12);
+  reserve_huge(d.number_offsets, n + 1);
+  reserve_huge(d.positions, n);
+  reserve_huge(d.attribute_offsets, n + 1);
+  reserve_huge(d.attribute_blob, n * 64);
 }
 
 void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes) {
@@ -170,6 +172,7 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
 
   // Each pole's grid, on all cores.
   const std::size_t n = d.pole_count();
+  reserve_huge(d.pole_grid, n);
   d.pole_grid.assign(n, -1);
   const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   {

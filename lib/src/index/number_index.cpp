@@ -1,5 +1,7 @@
 #include "index/number_index.hpp"
 
+#include "huge_pages.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -64,7 +66,9 @@ std::string_view strip_leading_zeros(std::string_view serial) {
 void NumberIndex::build(std::size_t count, const std::function<std::string_view(std::uint32_t)>& number_of) {
   number_of_ = number_of;
   // Load factor ~0.7: one probe, mostly within one cache line.
-  slots_.assign(std::max<std::size_t>(16, count + count / 2 + 1), Slot{});
+  const std::size_t size = std::max<std::size_t>(16, count + count / 2 + 1);
+  reserve_huge(slots_, size);
+  slots_.assign(size, Slot{});
   for (std::uint32_t p = 0; p < count; ++p) {
     const std::uint64_t key = number_key(number_of(p));
     std::uint64_t i = home(key);
@@ -77,7 +81,9 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
   // serial -> poles: poles sorted by (serial key, pole), one slot per distinct serial.
   std::set<std::string_view> areas;
   std::string_view last_area;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial(count);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial;
+  reserve_huge(by_serial, count);
+  by_serial.resize(count);
   for (std::uint32_t p = 0; p < count; ++p) {
     const std::string_view number = number_of(p);
     std::size_t k = 0;
@@ -89,6 +95,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
     by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
   }
   std::sort(by_serial.begin(), by_serial.end());
+  reserve_huge(serial_poles_, count);
   serial_poles_.resize(count);
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < count; ++i) {

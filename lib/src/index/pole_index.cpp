@@ -2,6 +2,8 @@
 
 #include "geo/geodesic.hpp"
 
+#include "huge_pages.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -46,14 +48,19 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
     const auto cy = std::min<std::uint32_t>(ny_ - 1, static_cast<std::uint32_t>((p.lat - min_lat_) / cell_deg_lat_));
     return cy * nx_ + cx;
   };
+  reserve_huge(cell_start_, static_cast<std::size_t>(nx_) * ny_ + 1);
   cell_start_.assign(static_cast<std::size_t>(nx_) * ny_ + 1, 0);
-  std::vector<std::uint32_t> cell(n);
+  std::vector<std::uint32_t> cell;
+  reserve_huge(cell, n);
+  cell.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     cell[i] = cell_of(positions[i]);
     ++cell_start_[cell[i] + 1];
   }
   for (std::size_t c = 1; c < cell_start_.size(); ++c) cell_start_[c] += cell_start_[c - 1];
+  reserve_huge(order_, n);
   order_.resize(n);
+  reserve_huge(sorted_pos_, n);
   sorted_pos_.resize(n);
   std::vector<std::uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
   for (std::uint32_t i = 0; i < n; ++i) {
