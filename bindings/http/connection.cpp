@@ -1,0 +1,254 @@
+#include "connection.hpp"
+
+#include "access_log.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+namespace poleloc::http {
+namespace {
+
+namespace bhttp = beast::http;
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::size_t kMaxLingerBytes = 64 << 20;
+constexpr std::chrono::seconds kLingerTime{5};
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+}  // namespace
+
+void Worker::run() {
+  flush_log_soon();
+  // The handlers catch what endpoints throw; what escapes (out of memory in the
+  // network code, say) costs one connection, not the thread.
+  while (true) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      write_log_event("internal_error", std::string("event loop: ") + e.what());
+    }
+  }
+  flush_access_log();
+}
+
+void Worker::flush_log_soon() {
+  // Access-log lines of this thread wait at most this long in its buffer.
+  log_timer.expires_after(std::chrono::milliseconds(100));
+  log_timer.async_wait([this](beast::error_code ec) {
+    flush_access_log();
+    if (!ec && !stopping) flush_log_soon();
+  });
+}
+
+void Worker::stop_connections() {
+  stopping = true;
+  log_timer.cancel();
+  // stop() may close a connection and so erase it from `live`: iterate a copy.
+  std::vector<Connection*> now(live.begin(), live.end());
+  for (Connection* c : now) c->stop();
+}
+
+Connection::Connection(net::ip::tcp::socket&& socket, Worker& worker, SharedState& shared)
+    : stream_(std::move(socket)), worker_(worker), shared_(shared) {
+  shared_.context.open_connections.fetch_add(1, std::memory_order_relaxed);
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    const auto address = peer.address();
+    remote_ = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+              std::to_string(peer.port());
+  } else {
+    remote_ = "-";
+  }
+  // Answers are small and written whole: no reason to wait for Nagle's timer.
+  stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+}
+
+Connection::~Connection() {
+  worker_.live.erase(this);
+  shared_.context.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::start() {
+  worker_.live.insert(this);
+  read_header();
+}
+
+void Connection::stop() {
+  if (idle_) {
+    // Waiting for a request: nothing is lost by closing now.
+    close();
+  }
+  // Otherwise the response in progress is sent with Connection: close (see write()).
+}
+
+Request Connection::view() const {
+  const auto& req = parser_->get();
+  return {.method = sv(req.method_string()),
+          .target = sv(req.target()),
+          .authorization = sv(req[bhttp::field::authorization]),
+          .body = req.body(),
+          .remote = remote_};
+}
+
+void Connection::read_header() {
+  // A stop that came while this connection was busy (handling, writing) takes effect here.
+  if (worker_.stopping) return close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
+  parser_->body_limit(shared_.limits.max_body_bytes);
+  idle_ = true;
+  stream_.expires_after(shared_.limits.idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void Connection::on_header(beast::error_code ec) {
+  idle_ = false;
+  if (ec == bhttp::error::body_limit) {
+    return refuse({ErrorCode::payload_too_large, "the request body is over " +
+                                                     std::to_string(shared_.limits.max_body_bytes) +
+                                                     " bytes (Content-Length); it was not read"});
+  }
+  if (ec == bhttp::error::header_limit) {
+    return refuse({ErrorCode::payload_too_large, "the request line and headers are over " +
+                                                     std::to_string(shared_.limits.max_header_bytes) + " bytes"});
+  }
+  if (ec) {
+    // Closed by the peer, timed out, cancelled at shutdown, or not HTTP at all.
+    const bool quiet = ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+                       ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+                       ec == net::error::eof || ec == net::error::bad_descriptor;
+    if (!quiet && buffer_.size() + parser_->get().target().size() > 0) {
+      return refuse({ErrorCode::invalid_argument, "malformed HTTP request: " + ec.message()});
+    }
+    return close();
+  }
+  if (parser_->is_done()) return answer();
+  // A client that asked to be told before sending a body (curl does for large
+  // PUTs) is told now; the body limit was already checked against Content-Length.
+  const auto expect = parser_->get()[bhttp::field::expect];
+  if (beast::iequals(expect, "100-continue")) {
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                       if (wec) return self->close();
+                       self->read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void Connection::read_body() {
+  stream_.expires_after(shared_.limits.idle_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void Connection::on_body(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return refuse({ErrorCode::payload_too_large,
+                   "the request body is over " + std::to_string(shared_.limits.max_body_bytes) + " bytes"});
+  }
+  if (ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    return refuse({ErrorCode::invalid_argument, "malformed HTTP request body: " + ec.message()});
+  }
+  answer();
+}
+
+void Connection::answer() {
+  const Request request = view();
+  if (!RequestHandler::is_write(request.method)) {
+    return write(shared_.handler.handle(request, worker_.shard));
+  }
+  // Writes rebuild the snapshot: run them on the writer thread and come back
+  // to this connection's thread to answer. The work guard keeps this worker's
+  // loop running meanwhile, even during shutdown.
+  net::post(shared_.writer, [self = shared_from_this(), request,
+                             guard = net::make_work_guard(worker_.io)]() mutable {
+    Response response = self->shared_.handler.handle(request, self->shared_.writer_shard);
+    flush_access_log();  // writes are rare: no batching on this thread
+    net::post(self->worker_.io, [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    guard.reset();
+  });
+}
+
+void Connection::refuse(const Status& why) {
+  // What is known of the request goes to the log; the rest is "-".
+  Request request{.method = "-", .target = "-", .remote = remote_};
+  if (parser_ && parser_->is_header_done()) {
+    request.method = sv(parser_->get().method_string());
+    request.target = sv(parser_->get().target());
+  }
+  write(shared_.handler.refuse(request, why, worker_.shard));
+}
+
+void Connection::write(Response&& r) {
+  const bool header_read = parser_ && parser_->is_header_done();
+  const bool keep_alive = !r.close && !worker_.stopping && header_read && parser_->get().keep_alive();
+  const unsigned version = header_read ? parser_->get().version() : 11;
+  out_.clear();
+  append_http_response(out_, r, version, keep_alive);
+  const bool close_after = !keep_alive;
+  // A refused request may still be arriving (an oversized body): do not read it,
+  // but do not reset the connection under the client either (see linger()).
+  const bool refused = r.close;
+  stream_.expires_after(kWriteTimeout);
+  net::async_write(stream_, net::buffer(out_),
+                   [self = shared_from_this(), close_after, refused](beast::error_code ec, std::size_t) {
+                     if (refused && !ec) return self->linger();
+                     self->on_write(close_after, ec);
+                   });
+}
+
+void Connection::on_write(bool close_after, beast::error_code ec) {
+  if (out_.capacity() > (64 << 10)) out_ = std::string();  // a big page is not kept per connection
+  if (ec || close_after) return close();
+  read_header();
+}
+
+void Connection::linger() {
+  // Send FIN, then swallow what the client still sends until it closes, so
+  // that it reads our 413/400 instead of a connection reset.
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return close();
+  stream_.expires_after(kLingerTime);
+  auto drained = std::make_shared<std::size_t>(0);
+  auto sink = std::make_shared<std::array<char, 16384>>();
+  struct Drain {
+    std::shared_ptr<Connection> self;
+    std::shared_ptr<std::size_t> drained;
+    std::shared_ptr<std::array<char, 16384>> sink;
+    void operator()(beast::error_code e, std::size_t n) {
+      *drained += n;
+      if (e || *drained > kMaxLingerBytes) return self->close();
+      self->stream_.async_read_some(net::buffer(*sink), std::move(*this));
+    }
+  };
+  stream_.async_read_some(net::buffer(*sink), Drain{shared_from_this(), drained, sink});
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  idle_ = false;
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+}  // namespace poleloc::http

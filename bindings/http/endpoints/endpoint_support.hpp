@@ -1,0 +1,35 @@
+// endpoint_support.hpp: small steps every endpoint repeats (internal to bindings/http).
+//
+//   auto params = parse_query(call.query, {"lon", "lat"});
+//   if (!params) return error_response(params.status());
+//   auto lon = required(*params, "lon", "degrees east, WGS84");
+#pragma once
+
+#include "../request_parsers.hpp"
+#include "../response.hpp"
+#include "../routes.hpp"
+
+#include <poleloc/status.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace poleloc::http::endpoints {
+
+// The value of a query parameter that must be present and non-empty.
+inline Result<std::string_view> required(const QueryParams& params, std::string_view key, std::string_view what) {
+  const std::string* v = params.find(key);
+  if (!v || v->empty()) {
+    return Status(ErrorCode::invalid_argument,
+                  "query parameter '" + std::string(key) + "' is required (" + std::string(what) + ")");
+  }
+  return std::string_view(*v);
+}
+
+// Refuses any query string on routes that take none (a typo must not pass silently).
+inline Status no_query(const Call& call) {
+  auto params = parse_query(call.query, {});
+  return params ? Status::ok() : params.status();
+}
+
+}  // namespace poleloc::http::endpoints

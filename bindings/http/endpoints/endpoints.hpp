@@ -1,0 +1,34 @@
+// endpoints.hpp: one function per method and route; one file per endpoint.
+//
+// Each endpoint decodes its path parameters and query string with the pure
+// parsers (request_parsers.hpp), validates them with the option structs shared
+// by every face (query_options.hpp), takes one snapshot, calls the facade and
+// serialises with the shared JSON shapes (json_shapes.hpp). Cross-cutting work
+// (routing, method check, token check, limits, logging, metrics, exceptions)
+// is done before and after, by the request handler.
+//
+// Thread-safety: every endpoint may run on any number of threads at once;
+// writes are serialised by the Service.
+#pragma once
+
+#include "routes.hpp"
+
+namespace poleloc::http::endpoints {
+
+Response get_pole(const Call& call);       // GET    /v1/poles/{number}
+Response put_pole(const Call& call);       // PUT    /v1/poles/{number}
+Response delete_pole(const Call& call);    // DELETE /v1/poles/{number}
+Response get_resolve(const Call& call);    // GET    /v1/resolve?q=&near=&limit=
+Response get_grid_at(const Call& call);    // GET    /v1/grids/at?lon=&lat=
+Response get_nearest(const Call& call);    // GET    /v1/poles/nearest?lon=&lat=&k=&max_m=
+Response get_grid(const Call& call);       // GET    /v1/grids/{id}
+Response put_grid(const Call& call);       // PUT    /v1/grids/{id}
+Response delete_grid(const Call& call);    // DELETE /v1/grids/{id}
+Response get_grid_poles(const Call& call); // GET    /v1/grids/{id}/poles?limit=&cursor=
+Response get_grid_neighbours(const Call& call);  // GET /v1/grids/{id}/neighbours?limit=
+Response get_healthz(const Call& call);    // GET    /healthz
+Response get_metrics(const Call& call);    // GET    /metrics
+Response get_openapi(const Call& call);    // GET    /v1/openapi.json
+Response get_asset(const Call& call);      // GET    /, /console.js, /console.css
+
+}  // namespace poleloc::http::endpoints

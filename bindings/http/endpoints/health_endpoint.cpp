@@ -1,0 +1,31 @@
+// GET /healthz: is the server answering, and on what data.
+#include "endpoint_support.hpp"
+#include "endpoints.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+namespace poleloc::http::endpoints {
+
+Response get_healthz(const Call& call) {
+  if (auto st = no_query(call); !st) return error_response(st);
+  const auto stats = call.server.service.snapshot()->stats();
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.server.started).count();
+  json::Json body{{"status", "ok"},
+                  {"poles", stats.poles},
+                  {"grids", stats.grids},
+                  {"aliases", stats.aliases},
+                  {"sequence", stats.sequence},
+                  {"snapshot_age_s", static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0},
+                  {"writable", !call.server.token.empty() && !call.server.service.read_only()},
+                  {"uptime_s", static_cast<std::int64_t>(uptime)}};
+  Response r = json_response(200, body);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace poleloc::http::endpoints

@@ -1,0 +1,48 @@
+// GET /metrics: Prometheus text exposition format (version 0.0.4).
+#include "endpoint_support.hpp"
+#include "endpoints.hpp"
+
+#include "../metrics.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace poleloc::http::endpoints {
+namespace {
+
+void gauge(std::string& out, const char* name, const char* help, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " + buf + "\n";
+}
+
+}  // namespace
+
+Response get_metrics(const Call& call) {
+  if (auto st = no_query(call); !st) return error_response(st);
+  const auto stats = call.server.service.snapshot()->stats();
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  std::string& out = r.body;
+  out.reserve(16384);
+  call.server.metrics.render(out);
+  gauge(out, "poleloc_snapshot_poles", "Poles in the snapshot being served.", static_cast<double>(stats.poles));
+  gauge(out, "poleloc_snapshot_grids", "Grids in the snapshot being served.", static_cast<double>(stats.grids));
+  gauge(out, "poleloc_snapshot_aliases", "Area-code aliases in the snapshot being served.",
+        static_cast<double>(stats.aliases));
+  gauge(out, "poleloc_snapshot_sequence", "Store sequence number the served snapshot reflects.",
+        static_cast<double>(stats.sequence));
+  gauge(out, "poleloc_snapshot_age_seconds", "Seconds since the served snapshot was built.",
+        static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0);
+  gauge(out, "poleloc_http_connections_open", "Client connections currently open.",
+        static_cast<double>(call.server.open_connections.load(std::memory_order_relaxed)));
+  gauge(out, "poleloc_uptime_seconds", "Seconds since the server started.",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - call.server.started).count());
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace poleloc::http::endpoints

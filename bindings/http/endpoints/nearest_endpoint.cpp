@@ -1,0 +1,38 @@
+// GET /v1/poles/nearest?lon=&lat=&k=5&max_m=500: the k nearest poles, geodesic, nearest first.
+#include "endpoint_support.hpp"
+#include "endpoints.hpp"
+
+#include <poleloc/query_options.hpp>
+
+namespace poleloc::http::endpoints {
+
+Response get_nearest(const Call& call) {
+  auto params = parse_query(call.query, {"lon", "lat", "k", "max_m"});
+  if (!params) return error_response(params.status());
+  auto lon = required(*params, "lon", "degrees east, WGS84");
+  if (!lon) return error_response(lon.status());
+  auto lat = required(*params, "lat", "degrees north, WGS84");
+  if (!lat) return error_response(lat.status());
+  auto point = parse_lonlat(*lon, *lat);
+  if (!point) return error_response(point.status());
+  NearestOptions options;
+  if (const std::string* k = params->find("k")) {
+    auto n = parse_count(*k, "k");
+    if (!n) return error_response(n.status());
+    options.k = *n;
+  }
+  if (const std::string* max_m = params->find("max_m")) {
+    auto m = parse_real(*max_m, "max_m");
+    if (!m) return error_response(m.status());
+    options.max_m = *m;
+  }
+  if (auto st = options.is_valid(); !st) return error_response(st);
+  const auto snap = call.server.service.snapshot();
+  auto poles = snap->nearest(*point, options);
+  if (!poles) return error_response(poles.status());
+  Response r = json_response(200, json::nearby(*poles));
+  r.poles_served = poles->size();
+  return r;
+}
+
+}  // namespace poleloc::http::endpoints

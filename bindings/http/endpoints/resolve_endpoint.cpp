@@ -1,0 +1,38 @@
+// GET /v1/resolve?q=TEXT&near=LON,LAT&limit=N: what was heard -> ranked candidates.
+#include "endpoint_support.hpp"
+#include "endpoints.hpp"
+
+#include <poleloc/query_options.hpp>
+
+namespace poleloc::http::endpoints {
+
+Response get_resolve(const Call& call) {
+  auto params = parse_query(call.query, {"q", "near", "limit"});
+  if (!params) return error_response(params.status());
+  const std::string* q = params->find("q");
+  if (!q) {
+    return error_response(ErrorCode::invalid_argument,
+                          "query parameter 'q' is required: the text heard, e.g. q=团结湖三七二");
+  }
+  if (auto st = check_query_text(*q); !st) return error_response(st);
+  ResolveOptions options;
+  if (const std::string* near = params->find("near")) {
+    auto p = parse_lonlat_pair(*near, "near");
+    if (!p) return error_response(p.status());
+    options.near = *p;
+  }
+  if (const std::string* limit = params->find("limit")) {
+    auto n = parse_count(*limit, "limit");
+    if (!n) return error_response(n.status());
+    options.limit = *n;
+  }
+  if (auto st = options.is_valid(); !st) return error_response(st);
+  const auto snap = call.server.service.snapshot();
+  auto hits = snap->resolve(*q, options);
+  if (!hits) return error_response(hits.status());
+  Response r = json_response(200, json::candidates(*q, *hits));
+  r.poles_served = hits->size();
+  return r;
+}
+
+}  // namespace poleloc::http::endpoints

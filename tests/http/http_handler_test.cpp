@@ -1,0 +1,178 @@
+// The request handler without a socket: routing, method check, token check,
+// limits, errors as JSON, metrics, over a database imported from the sample.
+#include "metrics.hpp"
+#include "request_handler.hpp"
+
+#include <poleloc/service.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+namespace poleloc::http {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kToken = "test-token-0123456789";
+
+class HttpHandler : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("poleloc-http-handler-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    auto service = Service::open(dir_.string());
+    ASSERT_TRUE(service) << service.status().message();
+    const std::string sample = POLELOC_SAMPLE_DIR;
+    auto report = (*service)->import(
+        {sample + "/poles.csv", sample + "/grids.geojson", sample + "/aliases.csv"});
+    ASSERT_TRUE(report) << report.status().message();
+    service_ = std::move(*service).release();
+  }
+  static void TearDownTestSuite() {
+    delete service_;
+    service_ = nullptr;
+    fs::remove_all(dir_);
+  }
+
+  void SetUp() override {
+    ASSERT_NE(service_, nullptr);
+    metrics_ = std::make_unique<Metrics>(RequestHandler::route_labels(), 1);
+    context_.reset(new ServerContext{.service = *service_, .metrics = *metrics_, .token = kToken, .access_log = false});
+  }
+
+  Response call(std::string_view method, std::string_view target, std::string_view body = {},
+                std::string_view authorization = {}) {
+    RequestHandler handler(*context_);
+    return handler.handle({.method = method, .target = target, .authorization = authorization, .body = body,
+                           .remote = "test"},
+                          metrics_->shard(0));
+  }
+
+  static json body_of(const Response& r) { return json::parse(r.body); }
+  static std::string error_code(const Response& r) { return body_of(r).at("error").at("code"); }
+
+  static inline fs::path dir_;
+  static inline Service* service_ = nullptr;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<ServerContext> context_;
+};
+
+TEST_F(HttpHandler, LooksUpAPoleInAnyPrintedForm) {
+  for (const char* target : {"/v1/poles/TJH0372", "/v1/poles/tjh-0372", "/v1/poles/%EF%BC%B4%EF%BC%AA%EF%BC%A8%EF%BC%90%EF%BC%93%EF%BC%97%EF%BC%92"}) {
+    Response r = call("GET", target);
+    ASSERT_EQ(r.status, 200) << target << ' ' << r.body;
+    EXPECT_EQ(body_of(r).at("number"), "TJH0372");
+  }
+}
+
+TEST_F(HttpHandler, UnknownPathIsJson404) {
+  Response r = call("GET", "/v1/nothing-here");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, kJson);
+  EXPECT_EQ(error_code(r), "not_found");
+}
+
+TEST_F(HttpHandler, WrongMethodIs405NamingTheAllowedOnes) {
+  Response r = call("POST", "/v1/resolve?q=x");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(error_code(r), "method_not_allowed");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Allow");
+  EXPECT_EQ(r.headers[0].second, "GET");
+  EXPECT_EQ(call("DELETE", "/healthz").status, 405);  // no token needed to learn that
+}
+
+TEST_F(HttpHandler, OverlongTargetIs413) {
+  const std::string target = "/v1/resolve?q=" + std::string(9000, 'a');
+  Response r = call("GET", target);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(error_code(r), "payload_too_large");
+}
+
+TEST_F(HttpHandler, WriteNeedsTheBearerToken) {
+  const char* body = R"({"lon":116.47,"lat":39.92})";
+  Response none = call("PUT", "/v1/poles/TJH9501", body);
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(error_code(none), "unauthorized");
+  Response wrong = call("PUT", "/v1/poles/TJH9501", body, "Bearer not-the-token");
+  EXPECT_EQ(wrong.status, 401);
+  Response prefix = call("PUT", "/v1/poles/TJH9501", body, "Bearer test-token");
+  EXPECT_EQ(prefix.status, 401);
+  EXPECT_EQ(call("GET", "/v1/poles/TJH9501").status, 404);  // nothing was written
+}
+
+TEST_F(HttpHandler, WritesAreRefusedWhenTheServerHasNoToken) {
+  context_->token.clear();
+  Response r = call("PUT", "/v1/poles/TJH9502", R"({"lon":116.47,"lat":39.92})", "Bearer ");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(error_code(r), "read_only");
+  Response d = call("DELETE", "/v1/poles/TJH0372", {}, "Bearer anything");
+  EXPECT_EQ(d.status, 403);
+  EXPECT_EQ(call("GET", "/v1/poles/TJH0372").status, 200);
+}
+
+TEST_F(HttpHandler, PutThenGetThenDeletePole) {
+  const std::string auth = std::string("Bearer ") + kToken;
+  Response put = call("PUT", "/v1/poles/tjh-9503", R"({"lon":116.4701,"lat":39.9231,"attributes":{"kind":"路灯"}})", auth);
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(body_of(put).at("number"), "TJH9503");
+  Response again = call("PUT", "/v1/poles/TJH9503", R"({"lon":116.4702,"lat":39.9231})", auth);
+  EXPECT_EQ(again.status, 200);
+  Response get = call("GET", "/v1/poles/TJH9503");
+  ASSERT_EQ(get.status, 200);
+  EXPECT_DOUBLE_EQ(body_of(get).at("lon").get<double>(), 116.4702);
+  Response del = call("DELETE", "/v1/poles/TJH9503", {}, auth);
+  ASSERT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(body_of(del).at("deleted"), "TJH9503");
+  EXPECT_EQ(call("GET", "/v1/poles/TJH9503").status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/poles/TJH9503", {}, auth).status, 404);
+}
+
+TEST_F(HttpHandler, MissingPoleAnswers404WithSuggestions) {
+  Response r = call("GET", "/v1/poles/TJH9372");
+  ASSERT_EQ(r.status, 404);
+  const json body = body_of(r);
+  EXPECT_EQ(body.at("error").at("code"), "not_found");
+  ASSERT_TRUE(body.at("suggestions").is_array());
+  ASSERT_FALSE(body.at("suggestions").empty());
+  EXPECT_TRUE(body.at("suggestions")[0].contains("score"));
+}
+
+TEST_F(HttpHandler, MetricsCountRequestsByRouteAndStatus) {
+  call("GET", "/v1/poles/TJH0372");
+  call("GET", "/v1/poles/TJH0372");
+  call("GET", "/v1/grids/at?lon=nan&lat=1");
+  call("GET", "/nowhere");
+  Response m = call("GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(m.body.find("poleloc_http_requests_total{route=\"/v1/poles/{number}\",status=\"200\"} 2\n"), std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("poleloc_http_requests_total{route=\"/v1/grids/at\",status=\"400\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.body.find("poleloc_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.body.find("poleloc_http_request_duration_seconds_count{route=\"/v1/poles/{number}\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("poleloc_poles_served_total 2\n"), std::string::npos);
+  EXPECT_NE(m.body.find("poleloc_snapshot_age_seconds "), std::string::npos);
+  EXPECT_NE(m.body.find("poleloc_snapshot_poles "), std::string::npos);
+}
+
+TEST_F(HttpHandler, RefusedRequestsAreCountedAndClose) {
+  RequestHandler handler(*context_);
+  Response r = handler.refuse({.method = "PUT", .target = "/v1/grids/X", .remote = "test"},
+                              Status(ErrorCode::payload_too_large, "too big"), metrics_->shard(0));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_TRUE(r.close);
+  std::string text;
+  metrics_->render(text);
+  EXPECT_NE(text.find("{route=\"unmatched\",status=\"413\"} 1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace poleloc::http

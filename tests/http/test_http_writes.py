@@ -1,0 +1,246 @@
+"""The write side of the HTTP API over loopback: bearer token, JSON bodies,
+write-then-read, refusals, and graceful shutdown."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import TOKEN, start_server
+
+AUTH = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+
+# A small square away from the sample's grids (Tuanjiehu is near 116.47, 39.92).
+FAR_SQUARE = [[116.5000, 39.9500], [116.5010, 39.9500], [116.5010, 39.9510], [116.5000, 39.9510], [116.5000, 39.9500]]
+
+
+def assert_error(answer, status: int, code: str, says: str | None = None):
+    assert answer.status == status, answer.body
+    body = answer.json()
+    assert body["error"]["code"] == code, body
+    if says:
+        assert says in body["error"]["message"], body["error"]["message"]
+
+
+# --- the token ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Bearer wrong-token"},
+    {"Authorization": "Bearer " + TOKEN[:-1]},
+    {"Authorization": "Bearer " + TOKEN + "x"},
+    {"Authorization": "Basic " + TOKEN},
+    {"Authorization": "Bearer"},
+])
+def test_writes_without_the_right_token_are_401(writable_server, headers):
+    body = json.dumps({"lon": 116.47, "lat": 39.92})
+    for method, path in [("PUT", "/v1/poles/TJH8001"), ("DELETE", "/v1/poles/TJH8001"),
+                         ("PUT", "/v1/grids/T-401"), ("DELETE", "/v1/grids/T-401")]:
+        a = writable_server.request(method, path, body=body if method == "PUT" else None, headers=headers)
+        assert_error(a, 401, "unauthorized")
+        assert a.headers["www-authenticate"].startswith("Bearer")
+    assert writable_server.get("/v1/poles/TJH8001").status == 404
+
+
+def test_server_without_token_file_refuses_every_write(read_only_server):
+    for method, path in [("PUT", "/v1/poles/TJH8002"), ("DELETE", "/v1/poles/TJH0001"),
+                         ("PUT", "/v1/grids/T-1"), ("DELETE", "/v1/grids/CY-TJH-001")]:
+        a = read_only_server.request(method, path, body='{"lon":1,"lat":2}' if method == "PUT" else None, headers=AUTH)
+        assert_error(a, 403, "read_only", "without --token-file")
+    assert read_only_server.get("/healthz").json()["writable"] is False
+
+
+# --- poles ------------------------------------------------------------------------------
+
+def test_put_pole_then_read_it_everywhere(writable_server):
+    s = writable_server
+    body = {"lon": 116.4701, "lat": 39.9231, "attributes": {"kind": "路灯", "manager": "王芳"}}
+    a = s.request("PUT", "/v1/poles/tjh-8003", body=json.dumps(body, ensure_ascii=False), headers=AUTH)
+    assert a.status == 201, a.body
+    created = a.json()
+    assert created["number"] == "TJH8003"
+    assert created["attributes"] == {"kind": "路灯", "manager": "王芳"}
+
+    got = s.get("/v1/poles/TJH8003")
+    assert got.status == 200 and got.json() == created
+    grid = s.get("/v1/grids/at?lon=116.4701&lat=39.9231")
+    assert created["grid"] == (grid.json() if grid.status == 200 else None)
+    nearest = s.get("/v1/poles/nearest?lon=116.4701&lat=39.9231&k=1").json()["poles"][0]
+    assert nearest["number"] == "TJH8003" and nearest["distance_m"] < 0.01
+    resolved = s.get("/v1/resolve?q=" + urllib.parse.quote("团结湖八零零三")).json()["candidates"]
+    assert resolved[0]["number"] == "TJH8003"
+
+    moved = s.request("PUT", "/v1/poles/TJH8003", body='{"lon":116.4702,"lat":39.9232}', headers=AUTH)
+    assert moved.status == 200, moved.body
+    assert moved.json()["lon"] == pytest.approx(116.4702)
+    assert moved.json()["attributes"] == {}
+
+    deleted = s.request("DELETE", "/v1/poles/TJH-8003", headers=AUTH)
+    assert deleted.status == 200 and deleted.json() == {"deleted": "TJH8003"}
+    assert s.get("/v1/poles/TJH8003").status == 404
+    assert_error(s.request("DELETE", "/v1/poles/TJH8003", headers=AUTH), 404, "not_found")
+
+
+@pytest.mark.parametrize("body,says", [
+    ("", "empty"),
+    ("{", "not valid JSON"),
+    ('{"lon":116.47,"lat":39.92,}', "not valid JSON"),
+    ("[1,2]", "must be a JSON object"),
+    ('{"lat":39.92}', "'lon' is required"),
+    ('{"lon":"116.47","lat":39.92}', "lon must be a number"),
+    ('{"lon":116.47,"lat":99}', "lat must be in"),
+    ('{"lon":116.47,"lat":39.92,"attributes":{"height":12}}', "attributes.height must be a string"),
+    ('{"lon":116.47,"lat":39.92,"colour":"red"}', "unknown member 'colour'"),
+    ('{"number":"TJH0001","lon":116.47,"lat":39.92}', "must match"),
+    ('{"lon":1,"lat":2,"attributes":' + "[" * 100 + "]" * 100 + "}", "deeper than"),
+    ('{"lon":1e999,"lat":39.92}', "1e999"),
+])
+def test_malformed_pole_bodies_are_400(writable_server, body, says):
+    a = writable_server.request("PUT", "/v1/poles/TJH8004", body=body, headers=AUTH)
+    assert_error(a, 400, "bad_request", says)
+    assert writable_server.get("/v1/poles/TJH8004").status == 404
+
+
+def test_invalid_utf8_body_is_400(writable_server):
+    a = writable_server.request("PUT", "/v1/poles/TJH8005", body=b'{"lon":1,"lat":2,"attributes":{"a":"\xff"}}',
+                                headers=AUTH)
+    assert_error(a, 400, "bad_request", "not valid JSON")
+
+
+def test_path_that_is_not_a_number_is_400(writable_server):
+    a = writable_server.request("PUT", "/v1/poles/" + urllib.parse.quote("团结湖"), body='{"lon":1,"lat":2}',
+                                headers=AUTH)
+    assert_error(a, 400, "bad_request", "not a pole number")
+
+
+def test_oversized_body_is_413_and_the_server_keeps_serving(writable_server):
+    big = b'{"lon":1,"lat":2,"attributes":{"a":"' + b"x" * (9 << 20) + b'"}}'
+    a = writable_server.request("PUT", "/v1/poles/TJH8006", body=big, headers=AUTH, timeout=30)
+    assert_error(a, 413, "payload_too_large")
+    assert a.headers.get("connection", "").lower() == "close"
+    assert writable_server.get("/healthz").status == 200
+
+
+def test_oversized_body_announced_with_expect_continue_is_refused_before_sending(writable_server):
+    with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
+        s.sendall(b"PUT /v1/poles/TJH8007 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+                  b"\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n")
+        reply = s.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+
+
+def test_small_body_with_expect_continue_gets_100_then_the_answer(writable_server):
+    body = b'{"lon":116.4705,"lat":39.9235}'
+    with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
+        s.sendall(b"PUT /v1/poles/TJH8008 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+                  b"\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body))
+        interim = s.recv(65536)
+        assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+        s.sendall(body)
+        reply = s.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 201"), reply[:100]
+    assert writable_server.get("/v1/poles/TJH8008").status == 200
+
+
+# --- grids ------------------------------------------------------------------------------
+
+def test_put_grid_then_read_it_and_its_poles(writable_server):
+    s = writable_server
+    grid = {"name": "试验网格", "attributes": {"manager": "王芳", "phone": "010-00000000"},
+            "geometry": {"type": "Polygon", "coordinates": [FAR_SQUARE]}}
+    a = s.request("PUT", "/v1/grids/T-GRID-1", body=json.dumps(grid, ensure_ascii=False), headers=AUTH)
+    assert a.status == 201, a.body
+    g = a.json()
+    assert g["id"] == "T-GRID-1" and g["name"] == "试验网格" and g["geometry"]["type"] == "Polygon"
+    assert s.get("/v1/grids/T-GRID-1").json() == g
+    at = s.get("/v1/grids/at?lon=116.5005&lat=39.9505")
+    assert at.status == 200 and at.json()["id"] == "T-GRID-1"
+
+    pole = s.request("PUT", "/v1/poles/TJH8010", body='{"lon":116.5005,"lat":39.9505}', headers=AUTH)
+    assert pole.status == 201
+    assert pole.json()["grid"]["id"] == "T-GRID-1"
+    page = s.get("/v1/grids/T-GRID-1/poles").json()
+    assert [p["number"] for p in page["poles"]] == ["TJH8010"] and page["next_cursor"] is None
+
+    renamed = dict(grid, name="改名网格")
+    r = s.request("PUT", "/v1/grids/T-GRID-1", body=json.dumps(renamed, ensure_ascii=False), headers=AUTH)
+    assert r.status == 200 and r.json()["name"] == "改名网格"
+    assert s.get("/v1/poles/TJH8010").json()["grid"]["name"] == "改名网格"
+
+    d = s.request("DELETE", "/v1/grids/T-GRID-1", headers=AUTH)
+    assert d.status == 200 and d.json() == {"deleted": "T-GRID-1"}
+    assert s.get("/v1/grids/T-GRID-1").status == 404
+    assert s.get("/v1/poles/TJH8010").json()["grid"] is None
+    assert_error(s.request("DELETE", "/v1/grids/T-GRID-1", headers=AUTH), 404, "not_found")
+
+
+@pytest.mark.parametrize("body,status,code,says", [
+    ('{"name":"x"}', 400, "bad_request", "'geometry' is required"),
+    ('{"geometry":{"type":"Point","coordinates":[1,2]}}', 400, "bad_request", "Polygon"),
+    ('{"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],"x",[0,0]]]}}', 400, "bad_request",
+     "geometry.coordinates[0][2]"),
+    # A bow-tie: well-formed JSON, but not a valid polygon; the facade refuses it.
+    ('{"geometry":{"type":"Polygon","coordinates":[[[116.50,39.95],[116.51,39.96],[116.51,39.95],[116.50,39.96],[116.50,39.95]]]}}',
+     400, "invalid_input", None),
+])
+def test_bad_grid_bodies_are_400(writable_server, body, status, code, says):
+    a = writable_server.request("PUT", "/v1/grids/T-BAD", body=body, headers=AUTH)
+    assert_error(a, status, code, says)
+    assert writable_server.get("/v1/grids/T-BAD").status == 404
+
+
+# --- readers and writers ---------------------------------------------------------------
+
+def test_readers_keep_answering_while_writes_run(writable_server):
+    s = writable_server
+    stop = threading.Event()
+    slowest = [0.0]
+    failures = []
+
+    def read():
+        while not stop.is_set():
+            t = time.perf_counter()
+            a = s.get("/v1/poles/TJH0001")
+            slowest[0] = max(slowest[0], time.perf_counter() - t)
+            if a.status not in (200, 404):
+                failures.append(a.status)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(10):
+            a = s.request("PUT", "/v1/poles/TJH81%02d" % i, body='{"lon":116.47,"lat":39.92}', headers=AUTH)
+            assert a.status == 201, a.body
+    finally:
+        stop.set()
+        reader.join()
+    assert not failures
+    assert slowest[0] < 1.0
+    for i in range(10):
+        assert s.get("/v1/poles/TJH81%02d" % i).status == 200
+
+
+# --- shutdown ------------------------------------------------------------------------------
+
+def test_sigterm_stops_gracefully_even_with_idle_connections(workdir, writable_server):
+    # A second server on a database of its own, so the module's server is untouched.
+    from conftest import import_sample
+    db = workdir / "db-shutdown"
+    import_sample(db)
+    server = start_server(db, workdir)
+    idle = socket.create_connection((server.host, server.port), timeout=10)
+    try:
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        start = time.monotonic()
+        assert server.stop() == 0
+        assert time.monotonic() - start < 5, "idle keep-alive connections must not delay shutdown"
+        assert idle.recv(65536) == b""  # closed by the server
+    finally:
+        idle.close()
+    events = [json.loads(line).get("event") for line in server.log_lines() if line.startswith("{")]
+    assert "shutdown" in events and "stopped" in events
