@@ -26,6 +26,15 @@ inline Result<std::string_view> required(const QueryParams& params, std::string_
   return std::string_view(*v);
 }
 
+// The point of the required `lon` and `lat` query parameters (WGS84 degrees).
+inline Result<LonLat> required_point(const QueryParams& params) {
+  auto lon = required(params, "lon", "degrees east, WGS84");
+  if (!lon) return lon.status();
+  auto lat = required(params, "lat", "degrees north, WGS84");
+  if (!lat) return lat.status();
+  return parse_lonlat(*lon, *lat);
+}
+
 // Refuses any query string on routes that take none (a typo must not pass silently).
 inline Status no_query(const Call& call) {
   auto params = parse_query(call.query, {});

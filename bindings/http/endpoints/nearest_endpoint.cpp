@@ -9,11 +9,7 @@ namespace poleloc::http::endpoints {
 Response get_nearest(const Call& call) {
   auto params = parse_query(call.query, {"lon", "lat", "k", "max_m"});
   if (!params) return error_response(params.status());
-  auto lon = required(*params, "lon", "degrees east, WGS84");
-  if (!lon) return error_response(lon.status());
-  auto lat = required(*params, "lat", "degrees north, WGS84");
-  if (!lat) return error_response(lat.status());
-  auto point = parse_lonlat(*lon, *lat);
+  auto point = required_point(*params);
   if (!point) return error_response(point.status());
   NearestOptions options;
   if (const std::string* k = params->find("k")) {
