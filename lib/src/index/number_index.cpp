@@ -49,6 +49,28 @@ std::uint64_t number_key(std::string_view s) {
   return hash_bytes(s) | kLongKey;
 }
 
+// For a number made of letters then 1-9 digits: (packed area * 16 + width, serial value).
+bool dense_key(std::string_view number, std::uint64_t& area_key, std::uint32_t& value) {
+  std::size_t k = 0;
+  std::uint64_t area = 0;
+  while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') {
+    if (k == 12) return false;
+    area = area * 27 + static_cast<std::uint64_t>(number[k] - 'A' + 1);
+    ++k;
+  }
+  const std::size_t width = number.size() - k;
+  if (width == 0 || width > 9) return false;
+  std::uint32_t v = 0;
+  for (std::size_t i = k; i < number.size(); ++i) {
+    const char c = number[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  area_key = area * 16 + width;
+  value = v;
+  return true;
+}
+
 std::uint64_t mix(std::uint64_t k) {
   k ^= k >> 31;
   k *= 0x9E3779B97F4A7C15ULL;
@@ -65,11 +87,56 @@ std::string_view strip_leading_zeros(std::string_view serial) {
 
 void NumberIndex::build(std::size_t count, const std::function<std::string_view(std::uint32_t)>& number_of) {
   number_of_ = number_of;
-  // Load factor ~0.7: one probe, mostly within one cache line.
-  const std::size_t size = std::max<std::size_t>(16, count + count / 2 + 1);
+  // Dense runs: numbers come sorted, so each (area, width) is one stretch of poles
+  // (same width, digits only: byte order is numeric order).
+  dense_runs_.clear();
+  dense_.clear();
+  reserve_huge(dense_, 2 * count + 64);  // a run is at most half empty (below)
+  std::vector<bool> in_dense(count, false);
+  for (std::uint32_t p = 0; p < count;) {
+    std::uint64_t key;
+    std::uint32_t first_value;
+    if (!dense_key(number_of(p), key, first_value)) {
+      ++p;
+      continue;
+    }
+    std::uint32_t q = p + 1, last_value = first_value;
+    for (std::uint64_t k2; q < count; ++q) {
+      std::uint32_t v;
+      if (!dense_key(number_of(q), k2, v) || k2 != key) break;
+      last_value = v;
+    }
+    // An (area, width) whose serials are interleaved with another width's (TJH0010 sorts
+    // between TJH001 and TJH002) comes in several stretches: only the first is dense,
+    // the rest go to the hash table, which find() also asks.
+    const bool seen = std::any_of(dense_runs_.begin(), dense_runs_.end(), [&](const DenseRun& r) { return r.area_key == key; });
+    const std::uint64_t span = std::uint64_t{last_value} - first_value + 1;
+    if (!seen && span <= 2 * std::uint64_t{q - p} + 64) {  // at most half empty: 8 bytes per number at worst
+      DenseRun run{key, first_value, static_cast<std::uint32_t>(span), static_cast<std::uint32_t>(dense_.size())};
+      dense_.resize(dense_.size() + span, UINT32_MAX);
+      for (std::uint32_t i = p; i < q; ++i) {
+        std::uint64_t k3;
+        std::uint32_t v;
+        dense_key(number_of(i), k3, v);
+        dense_[run.offset + (v - first_value)] = i;
+        in_dense[i] = true;
+      }
+      dense_runs_.push_back(run);
+    }
+    p = q;
+  }
+  std::sort(dense_runs_.begin(), dense_runs_.end(),
+            [](const DenseRun& a, const DenseRun& b) { return a.area_key < b.area_key; });
+
+  // Everything else: open addressing, load factor ~0.7 (one probe, mostly within one cache line).
+  std::size_t rest = 0;
+  for (std::uint32_t p = 0; p < count; ++p) rest += !in_dense[p];
+  const std::size_t size = std::max<std::size_t>(16, rest + rest / 2 + 1);
+  slots_.clear();
   reserve_huge(slots_, size);
   slots_.assign(size, Slot{});
   for (std::uint32_t p = 0; p < count; ++p) {
+    if (in_dense[p]) continue;
     const std::uint64_t key = number_key(number_of(p));
     std::uint64_t i = home(key);
     while (slots_[i].pole != UINT32_MAX) {
@@ -120,7 +187,22 @@ std::uint64_t NumberIndex::home(std::uint64_t key) const {
   return static_cast<std::uint64_t>((static_cast<unsigned __int128>(mix(key)) * slots_.size()) >> 64);
 }
 
+const NumberIndex::DenseRun* NumberIndex::dense_run(std::uint64_t area_key) const {
+  auto it = std::lower_bound(dense_runs_.begin(), dense_runs_.end(), area_key,
+                             [](const DenseRun& r, std::uint64_t k) { return r.area_key < k; });
+  return it != dense_runs_.end() && it->area_key == area_key ? &*it : nullptr;
+}
+
 std::optional<std::uint32_t> NumberIndex::find(std::string_view canonical) const {
+  std::uint64_t area_key;
+  std::uint32_t value;
+  if (dense_key(canonical, area_key, value)) {
+    if (const DenseRun* run = dense_run(area_key); run && value >= run->min && value - run->min < run->size) {
+      const std::uint32_t pole = dense_[run->offset + (value - run->min)];
+      // Later stretches of this (area, width) hold larger serials: an empty slot means absent.
+      return pole != UINT32_MAX ? std::optional<std::uint32_t>(pole) : std::nullopt;
+    }
+  }
   if (slots_.empty()) return std::nullopt;
   const std::uint64_t key = number_key(canonical);
   for (std::uint64_t i = home(key);;) {
@@ -149,7 +231,8 @@ std::span<const std::uint32_t> NumberIndex::find_serial(std::string_view serial)
 }
 
 std::size_t NumberIndex::memory_bytes() const {
-  return slots_.capacity() * sizeof(Slot) + serial_slots_.capacity() * sizeof(SerialSlot) +
+  return slots_.capacity() * sizeof(Slot) + dense_.capacity() * sizeof(std::uint32_t) +
+         dense_runs_.capacity() * sizeof(DenseRun) + serial_slots_.capacity() * sizeof(SerialSlot) +
          serial_poles_.capacity() * sizeof(std::uint32_t) + areas_.capacity() * sizeof(std::string_view);
 }
 
