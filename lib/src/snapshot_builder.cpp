@@ -112,6 +112,7 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
   next->grids = std::move(data_->grids);
   next->aliases = std::move(data_->aliases);
   data_ = std::move(next);
+  grids_indexed_ = false;  // the grid index lived in the old data; finish() rebuilds it
 }
 
 void SnapshotBuilder::for_each_pole(
