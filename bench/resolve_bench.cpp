@@ -8,6 +8,8 @@
 // cache; resolve keeps nothing per pole) per pole. The number index it looks
 // numbers up in belongs to the core and is reported beside it for context.
 #include "snapshot_data.hpp"
+#include "spoken/chinese_numerals.hpp"
+#include "spoken/english_numerals.hpp"
 #include "query/resolve.hpp"
 #include "synthetic_city.hpp"
 
@@ -44,17 +46,14 @@ std::string chinese_digits(std::string_view digits) {
 }
 
 std::string radio_digits(std::string_view digits) {
-  static constexpr std::string_view kRadio[10] = {"洞", "幺", "两", "三", "四", "五", "六", "拐", "八", "勾"};
   std::string s;
-  for (char c : digits) s.append(kRadio[c - '0']);
+  for (char c : digits) s.append(spoken::radio_digit(c - '0'));
   return s;
 }
 
 std::string english_digits(std::string_view digits) {
-  static constexpr std::string_view kEn[10] = {"zero", "one", "two", "three", "four",
-                                               "five", "six", "seven", "eight", "nine"};
   std::string s;
-  for (char c : digits) s.append(s.empty() ? "" : " ").append(kEn[c - '0']);
+  for (char c : digits) s.append(s.empty() ? "" : " ").append(spoken::english_digit_word(c - '0'));
   return s;
 }
 
