@@ -40,6 +40,8 @@ TEST(Validate, FindsOverlapsOrphansAndLeadingZeroTwins) {
   EXPECT_EQ(count_kind(report, "duplicate_number"), 1u);
   EXPECT_EQ(count_kind(report, "invalid_polygon"), 0u);
   for (const auto& i : report.issues) {
-    if (i.kind == "overlap") EXPECT_TRUE(i.location.has_value());
+    if (i.kind == "overlap") {
+      EXPECT_TRUE(i.location.has_value());
+    }
   }
 }

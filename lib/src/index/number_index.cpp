@@ -115,8 +115,8 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
       DenseRun run{key, first_value, static_cast<std::uint32_t>(span), static_cast<std::uint32_t>(dense_.size())};
       dense_.resize(dense_.size() + span, UINT32_MAX);
       for (std::uint32_t i = p; i < q; ++i) {
-        std::uint64_t k3;
-        std::uint32_t v;
+        std::uint64_t k3 = 0;
+        std::uint32_t v = 0;
         dense_key(number_of(i), k3, v);
         dense_[run.offset + (v - first_value)] = i;
         in_dense[i] = true;
@@ -184,7 +184,8 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
 }
 
 std::uint64_t NumberIndex::home(std::uint64_t key) const {
-  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(mix(key)) * slots_.size()) >> 64);
+  // Multiply-shift onto [0, size) (size < 2^32): no modulo, no power-of-two size.
+  return ((mix(key) >> 32) * slots_.size()) >> 32;
 }
 
 const NumberIndex::DenseRun* NumberIndex::dense_run(std::uint64_t area_key) const {
