@@ -83,6 +83,17 @@ inline void check(const Status& status) {
   if (!status) raise(status);
 }
 
+// Runs `call` (returning a Status) with the GIL released, then raises its error.
+template <typename F>
+void check_released(F&& call) {
+  Status status;
+  {
+    py::gil_scoped_release release;
+    status = call();
+  }
+  check(status);
+}
+
 // Python values of the views (views.cpp).
 py::dict attributes_dict(const Attributes& attributes);
 py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon

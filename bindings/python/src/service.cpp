@@ -159,21 +159,11 @@ void bind_service(py::module_& m) {
       .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes) {
         auto service = s.get();
         PoleRecord pole{std::move(number), {lon, lat}, attributes_from(attributes, "attributes")};
-        Status st;
-        {
-          py::gil_scoped_release release;
-          st = service->put_pole(std::move(pole));
-        }
-        check(st);
+        check_released([&] { return service->put_pole(std::move(pole)); });
       }, py::arg("number"), py::arg("lon"), py::arg("lat"), py::arg("attributes") = py::none())
       .def("delete_pole", [](PyService& s, std::string number) {
         auto service = s.get();
-        Status st;
-        {
-          py::gil_scoped_release release;
-          st = service->delete_pole(number);
-        }
-        check(st);
+        check_released([&] { return service->delete_pole(number); });
       }, py::arg("number"))
       .def("put_grid", [](PyService& s, std::string id, py::object geometry, std::string name, py::object attributes) {
         auto service = s.get();
@@ -182,30 +172,15 @@ void bind_service(py::module_& m) {
         grid.name = std::move(name);
         grid.attributes = attributes_from(attributes, "attributes");
         grid.geometry = geometry_from_python(geometry, "geometry");
-        Status st;
-        {
-          py::gil_scoped_release release;
-          st = service->put_grid(std::move(grid));
-        }
-        check(st);
+        check_released([&] { return service->put_grid(std::move(grid)); });
       }, py::arg("id"), py::arg("geometry"), py::arg("name") = "", py::arg("attributes") = py::none())
       .def("delete_grid", [](PyService& s, std::string id) {
         auto service = s.get();
-        Status st;
-        {
-          py::gil_scoped_release release;
-          st = service->delete_grid(id);
-        }
-        check(st);
+        check_released([&] { return service->delete_grid(id); });
       }, py::arg("id"))
       .def("export", [](PyService& s, std::string poles, std::string grids, std::string aliases) {
         auto service = s.get();
-        Status st;
-        {
-          py::gil_scoped_release release;
-          st = service->export_to(poles, grids, aliases);
-        }
-        check(st);
+        check_released([&] { return service->export_to(poles, grids, aliases); });
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "")
       .def("close", [](PyService& s) {
         s.cached_object = py::object();
