@@ -39,9 +39,8 @@ struct City {
 };
 
 std::string chinese_digits(std::string_view digits) {
-  static constexpr std::string_view kZh[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
   std::string s;
-  for (char c : digits) s.append(kZh[c - '0']);
+  for (char c : digits) s.append(spoken::chinese_digit(c - '0'));
   return s;
 }
 

@@ -143,9 +143,8 @@ Outcome run_case(const Snapshot& snap, const Case& c) {
 // --- cases made from the synthetic city's poles -----------------------------
 
 std::string chinese_digits(std::string_view digits) {
-  static constexpr std::string_view kZh[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
   std::string s;
-  for (char c : digits) s.append(kZh[c - '0']);
+  for (char c : digits) s.append(spoken::chinese_digit(c - '0'));
   return s;
 }
 
@@ -157,10 +156,9 @@ std::string radio_digits(std::string_view digits) {
 
 // 372 -> 三百七十二, 1005 -> 一千零五, 15 -> 十五, 2000 -> 两千 (values below 10,000).
 std::string chinese_cardinal(int v) {
-  static constexpr std::string_view kZh[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
   static constexpr std::string_view kUnit[4] = {"", "十", "百", "千"};
   if (v == 0) return "零";
-  if (v >= 10 && v < 20) return std::string("十") + (v % 10 ? std::string(kZh[v % 10]) : "");
+  if (v >= 10 && v < 20) return std::string("十") + (v % 10 ? std::string(spoken::chinese_digit(v % 10)) : "");
   std::string s;
   bool zero_pending = false;
   for (int place = 3; place >= 0; --place) {
@@ -173,7 +171,7 @@ std::string chinese_cardinal(int v) {
     }
     if (zero_pending) s.append("零");
     zero_pending = false;
-    s.append((d == 2 && place >= 2) ? "两" : kZh[d]);
+    s.append((d == 2 && place >= 2) ? "两" : spoken::chinese_digit(d));
     s.append(kUnit[place]);
   }
   return s;

@@ -48,6 +48,11 @@ std::optional<Numeral> chinese_numeral(char32_t c) {
   }
 }
 
+std::string_view chinese_digit(int digit) {
+  static constexpr std::string_view kWords[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  return digit >= 0 && digit <= 9 ? kWords[digit] : std::string_view{};
+}
+
 std::string_view radio_digit(int digit) {
   static constexpr std::string_view kWords[10] = {"洞", "幺", "两", "三", "四", "五", "六", "拐", "八", "勾"};
   return digit >= 0 && digit <= 9 ? kWords[digit] : std::string_view{};

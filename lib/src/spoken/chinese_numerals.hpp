@@ -29,6 +29,9 @@ namespace poleloc::spoken {
 
 std::optional<Numeral> chinese_numeral(char32_t c);
 
+// The plain Chinese digit: 零 一 二 三 四 五 六 七 八 九 (UTF-8).
+std::string_view chinese_digit(int digit);
+
 // The radio word for a digit: 洞 幺 两 三 四 五 六 拐 八 勾 (UTF-8).
 std::string_view radio_digit(int digit);
 
