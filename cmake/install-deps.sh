@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev pybind11-dev python3-numpy python3-pytest
   python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib
+  unicode-data bzip2
   wrk curl time chromium fonts-wqy-microhei nodejs npm
 )
 

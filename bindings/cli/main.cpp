@@ -237,7 +237,7 @@ int cmd_resolve(CliArgs& a) {
   for (const auto& c : *hits) {
     char score[16];
     std::snprintf(score, sizeof score, "%.2f", c.score);
-    std::cout << score << "  " << json::match_name(c.match) << "  " << describe_pole(c.pole) << '\n'
+    std::cout << score << "  " << match_kind_name(c.match) << "  " << describe_pole(c.pole) << '\n'
               << "      " << c.reason << "  |  read back: " << c.read_back;
     if (c.distance_m) std::cout << "  |  " << std::lround(*c.distance_m) << " m" << (c.far_from_caller ? " FAR" : "");
     std::cout << '\n';

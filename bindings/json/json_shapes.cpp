@@ -65,12 +65,11 @@ Json nearby(const std::vector<NearbyPole>& poles) {
   return Json{{"poles", std::move(list)}};
 }
 
-std::string_view match_name(MatchKind kind) { return kind == MatchKind::exact ? "exact" : "fuzzy"; }
 
 Json candidate(const Candidate& c) {
   Json j = pole(c.pole);
   j["score"] = std::round(c.score * 1000) / 1000;
-  j["match"] = match_name(c.match);
+  j["match"] = match_kind_name(c.match);
   j["reason"] = c.reason;
   j["read_back"] = c.read_back;
   if (c.distance_m) {

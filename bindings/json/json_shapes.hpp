@@ -31,7 +31,4 @@ Json validation(const ValidationReport& report);
 Json error(const Status& status);
 Json error(ErrorCode code, std::string_view message);
 
-// "match" strings.
-std::string_view match_name(MatchKind kind);
-
 }  // namespace poleloc::json

@@ -2,6 +2,7 @@
 #include <poleloc/query_options.hpp>
 #include <poleloc/utf8.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <string>
 
@@ -30,7 +31,29 @@ Status ResolveOptions::is_valid() const {
   if (!(std::isfinite(far_m) && far_m > 0)) {
     return {ErrorCode::invalid_argument, "far_m must be a positive number of metres"};
   }
+  if (near_accuracy_m && !(std::isfinite(*near_accuracy_m) && *near_accuracy_m > 0 && *near_accuracy_m <= 100000)) {
+    return {ErrorCode::invalid_argument, "near_accuracy_m must be a number of metres between 0 and 100000"};
+  }
   return Status::ok();
+}
+
+std::optional<LonLat> ResolveOptions::near_wgs84() const {
+  if (!near) return std::nullopt;
+  switch (near_crs) {
+    case LocationCrs::wgs84: return near;
+    case LocationCrs::gcj02: return gcj02_to_wgs84(*near);
+    case LocationCrs::bd09: return gcj02_to_wgs84(bd09_to_gcj02(*near));
+  }
+  return near;
+}
+
+std::optional<LocationCrs> parse_location_crs(std::string_view name) {
+  std::string s(name);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "wgs84" || s == "epsg:4326") return LocationCrs::wgs84;
+  if (s == "gcj02" || s == "gcj-02") return LocationCrs::gcj02;
+  if (s == "bd09" || s == "bd-09") return LocationCrs::bd09;
+  return std::nullopt;
 }
 
 Status PageOptions::is_valid() const {

@@ -13,6 +13,15 @@ namespace poleloc {
 
 // --- views ---------------------------------------------------------------
 
+std::string_view match_kind_name(MatchKind kind) {
+  switch (kind) {
+    case MatchKind::exact: return "exact";
+    case MatchKind::fuzzy: return "fuzzy";
+    case MatchKind::nearby: return "nearby";
+  }
+  return "fuzzy";
+}
+
 std::string_view GridView::id() const { return data_->grids[index_].id; }
 std::string_view GridView::name() const { return data_->grids[index_].name; }
 const Attributes& GridView::attributes() const { return data_->grids[index_].attributes; }

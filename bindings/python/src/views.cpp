@@ -113,7 +113,6 @@ std::string grid_repr(const Grid& g) {
          "), polygons=" + std::to_string(g.view.geometry().size()) + ", vertices=" + std::to_string(vertices) + ")";
 }
 
-std::string_view match_name(MatchKind kind) { return kind == MatchKind::exact ? "exact" : "fuzzy"; }
 
 std::size_t view_hash(const void* snapshot, std::uint32_t index) {
   return std::hash<const void*>()(snapshot) * 31 + index;
@@ -273,7 +272,7 @@ void bind_views(py::module_& m) {
       .def_property_readonly("pole", [](const ResolvedCandidate& c) { return c.pole; })
       .def_property_readonly("score", [](const ResolvedCandidate& c) { return c.candidate.score; },
                              "in [0, 1]; of candidates scored s, about s are right")
-      .def_property_readonly("match", [](const ResolvedCandidate& c) { return std::string(match_name(c.candidate.match)); },
+      .def_property_readonly("match", [](const ResolvedCandidate& c) { return std::string(match_kind_name(c.candidate.match)); },
                              "'exact' or 'fuzzy'")
       .def_property_readonly("reason", [](const ResolvedCandidate& c) { return c.candidate.reason; })
       .def_property_readonly("read_back", [](const ResolvedCandidate& c) { return c.candidate.read_back; },
@@ -284,7 +283,7 @@ void bind_views(py::module_& m) {
       .def_property_readonly("__geo_interface__", [](const ResolvedCandidate& c) {
         py::dict props = pole_properties(c.pole);
         props["score"] = c.candidate.score;
-        props["match"] = std::string(match_name(c.candidate.match));
+        props["match"] = std::string(match_kind_name(c.candidate.match));
         props["reason"] = c.candidate.reason;
         props["read_back"] = c.candidate.read_back;
         props["distance_m"] = c.candidate.distance_m ? py::object(py::float_(*c.candidate.distance_m)) : py::none();
@@ -295,7 +294,7 @@ void bind_views(py::module_& m) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.3f", c.candidate.score);
         return "Candidate(" + pole_repr(c.pole) + ", score=" + buf + ", match='" +
-               std::string(match_name(c.candidate.match)) + "', reason=" + py_repr(c.candidate.reason) + ")";
+               std::string(match_kind_name(c.candidate.match)) + "', reason=" + py_repr(c.candidate.reason) + ")";
       });
 }
 

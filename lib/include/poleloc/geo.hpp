@@ -18,6 +18,9 @@ namespace poleloc {
 LonLat wgs84_to_gcj02(LonLat wgs);
 LonLat gcj02_to_wgs84(LonLat gcj);  // iterated to < 1e-7 degrees
 bool in_gcj02_region(LonLat p);
+// BD-09 (Baidu maps) is GCJ-02 with a further small rotation and shift.
+LonLat gcj02_to_bd09(LonLat gcj);
+LonLat bd09_to_gcj02(LonLat bd);   // iterated to < 1e-9 degrees
 
 // Distance on the WGS84 ellipsoid in metres. Beyond 3 km: Karney's geodesic
 // (PROJ's geodesic.h, exact to nanometres). Below: the ellipsoidal local

@@ -28,11 +28,24 @@ struct NearestOptions {
   Status is_valid() const;
 };
 
+// The datum a caller location comes in: phone apps in China report GCJ-02
+// (AMap, Tencent) or BD-09 (Baidu); GPS and the console report WGS84.
+enum class LocationCrs { wgs84, gcj02, bd09 };
+
+// "wgs84", "gcj02" or "bd09" (case-insensitive); nullopt for anything else.
+std::optional<LocationCrs> parse_location_crs(std::string_view name);
+
 struct ResolveOptions {
-  std::optional<LonLat> near;       // caller location, WGS84; re-ranks and flags far candidates
+  std::optional<LonLat> near;       // caller location in `near_crs`; re-ranks and flags far candidates
+  // How far the true caller position may be from `near`, metres (> 0): a GPS
+  // fix says about 10, a cell position about 1000. Unset: a mixture of both.
+  std::optional<double> near_accuracy_m;
+  LocationCrs near_crs = LocationCrs::wgs84;
   std::size_t limit = 5;            // 1 .. kMaxResolveLimit
   double far_m = 2000;              // a candidate further than this from `near` is far_from_caller
   Status is_valid() const;
+  // `near` in WGS84 (converted from GCJ-02 or BD-09 when so given).
+  std::optional<LonLat> near_wgs84() const;
 };
 
 // A query text: non-empty after trimming, at most kMaxQueryBytes, valid UTF-8.

@@ -84,12 +84,19 @@ struct NearbyPole {
   double distance_m;  // geodesic, WGS84
 };
 
-enum class MatchKind { exact, fuzzy };
+// exact: a pole carries the number as read and every part of the reading
+//   (area, place, digits) was understood;
+// fuzzy: a guess (a confusion, another area, an unknown prefix, ...);
+// nearby: no number was heard; a pole near the caller, so that the grid is known.
+enum class MatchKind { exact, fuzzy, nearby };
+
+// "exact", "fuzzy" or "nearby": the name every face uses.
+std::string_view match_kind_name(MatchKind kind);
 
 struct Candidate {
   PoleView pole;
   double score = 0;          // in [0,1]; calibrated: of candidates scored s, about s are right
-  MatchKind match = MatchKind::fuzzy;  // exact: a pole carries the number as read
+  MatchKind match = MatchKind::fuzzy;  // see MatchKind
   std::string reason;        // one short line: alias, reading, confusion, distance
   std::string read_back;     // the phrase a call-taker reads back to confirm
   std::optional<double> distance_m;  // from ResolveOptions::near, if given

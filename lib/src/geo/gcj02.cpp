@@ -65,4 +65,25 @@ LonLat gcj02_to_wgs84(LonLat gcj) {
   return wgs;
 }
 
+// Baidu's published forward transform: polar coordinates around GCJ-02's
+// origin, radius and angle nudged by a small periodic term, then shifted.
+LonLat gcj02_to_bd09(LonLat gcj) {
+  constexpr double kXPi = kPi * 3000.0 / 180.0;
+  const double z = std::sqrt(gcj.lon * gcj.lon + gcj.lat * gcj.lat) + 0.00002 * std::sin(gcj.lat * kXPi);
+  const double theta = std::atan2(gcj.lat, gcj.lon) + 0.000003 * std::cos(gcj.lon * kXPi);
+  return {z * std::cos(theta) + 0.0065, z * std::sin(theta) + 0.006};
+}
+
+LonLat bd09_to_gcj02(LonLat bd) {
+  LonLat gcj{bd.lon - 0.0065, bd.lat - 0.006};
+  for (int i = 0; i < 30; ++i) {
+    const LonLat b = gcj02_to_bd09(gcj);
+    const double dlon = b.lon - bd.lon, dlat = b.lat - bd.lat;
+    gcj.lon -= dlon;
+    gcj.lat -= dlat;
+    if (std::fabs(dlon) < 1e-11 && std::fabs(dlat) < 1e-11) break;
+  }
+  return gcj;
+}
+
 }  // namespace poleloc
