@@ -11,6 +11,7 @@
 #endif
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -31,7 +32,7 @@ usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--crs CRS] [--skip-invalid] [--rejects F]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N]
   poleloc locate   --db DIR NUMBER [--json]
-  poleloc resolve  --db DIR [--near LON,LAT] [--limit N] [--json] TEXT
+  poleloc resolve  --db DIR [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
   poleloc grid-at  --db DIR LON LAT [--json]
   poleloc nearest  --db DIR LON LAT [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
@@ -203,6 +204,8 @@ std::optional<LonLat> parse_lonlat(const std::string& lon, const std::string& la
 int cmd_resolve(CliArgs& a) {
   const bool as_json = a.flag("--json");
   auto near = a.option("--near");
+  auto accuracy = a.option("--near-accuracy");
+  auto crs = a.option("--near-crs");
   auto limit = a.option("--limit");
   auto service = open_db(a, false);
   if (!a.missing_value().empty()) return usage_error(a.missing_value() + " needs a value");
@@ -217,6 +220,17 @@ int cmd_resolve(CliArgs& a) {
     auto p = comma == std::string::npos ? std::nullopt : parse_lonlat(near->substr(0, comma), near->substr(comma + 1));
     if (!p) return usage_error("--near must be LON,LAT in degrees, e.g. 116.47,39.92");
     options.near = *p;
+  }
+  if (accuracy) {
+    char* end = nullptr;
+    const double m = std::strtod(accuracy->c_str(), &end);
+    if (end == accuracy->c_str() || *end != '\0') return usage_error("--near-accuracy must be metres, e.g. 10");
+    options.near_accuracy_m = m;
+  }
+  if (crs) {
+    auto c = parse_location_crs(*crs);
+    if (!c) return usage_error("--near-crs must be wgs84, gcj02 or bd09");
+    options.near_crs = *c;
   }
   if (limit) {
     auto n = parse_count(*limit);

@@ -111,6 +111,7 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
   next->attribute_keys = std::move(data_->attribute_keys);
   next->grids = std::move(data_->grids);
   next->aliases = std::move(data_->aliases);
+  next->places = std::move(data_->places);
   data_ = std::move(next);
   grids_indexed_ = false;  // the grid index lived in the old data; finish() rebuilds it
 }
@@ -136,6 +137,8 @@ void SnapshotBuilder::for_each_pole(
 void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::move(grid)); }
 
 void SnapshotBuilder::add_alias(AliasRecord&& alias) { data_->aliases.push_back(std::move(alias)); }
+
+void SnapshotBuilder::add_place(PlaceRecord&& place) { data_->places.push_back(std::move(place)); }
 
 void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
@@ -207,11 +210,13 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
   std::sort(d.aliases.begin(), d.aliases.end(),
             [](const AliasRecord& a, const AliasRecord& b) { return a.alias < b.alias; });
   d.alias_table.build(d.aliases, d.numbers.area_codes());
+  build_gazetteer(d);
   return std::move(data_);
 }
 
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
-                                                  std::vector<AliasRecord> aliases, std::uint64_t sequence) {
+                                                  std::vector<AliasRecord> aliases, std::uint64_t sequence,
+                                                  std::vector<PlaceRecord> places) {
   SnapshotBuilder b;
   b.reserve_poles(poles.size());
   for (const PoleRecord& p : poles) b.add_pole(p);
@@ -219,6 +224,7 @@ std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles,
   poles.shrink_to_fit();
   for (GridRecord& g : grids) b.add_grid(std::move(g));
   for (AliasRecord& a : aliases) b.add_alias(std::move(a));
+  for (PlaceRecord& p : places) b.add_place(std::move(p));
   return b.finish(sequence);
 }
 

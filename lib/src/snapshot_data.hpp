@@ -12,6 +12,7 @@
 #include "index/number_index.hpp"
 #include "index/pole_index.hpp"
 #include "spoken/alias_table.hpp"
+#include "spoken/gazetteer.hpp"
 
 #include <cstdint>
 #include <string>
@@ -39,11 +40,13 @@ struct SnapshotData {
   std::vector<std::uint32_t> grid_poles;         // pole indexes per grid, by number
 
   std::vector<AliasRecord> aliases;
+  std::vector<PlaceRecord> places;
 
   index::NumberIndex numbers;
   index::PoleIndex pole_positions;
   index::GridIndex grid_areas;
   spoken::AliasTable alias_table;
+  spoken::Gazetteer gazetteer;  // areas' Chinese names, communities from grid names, places
 
   std::uint64_t sequence = 0;
   std::int64_t built_unix_ms = 0;
@@ -57,7 +60,12 @@ struct SnapshotData {
 // Builds every index. Records need not be sorted; numbers must be canonical
 // and unique, grid ids unique (the store guarantees both).
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
-                                                  std::vector<AliasRecord> aliases, std::uint64_t sequence);
+                                                  std::vector<AliasRecord> aliases, std::uint64_t sequence,
+                                                  std::vector<PlaceRecord> places = {});
+
+// Builds data.gazetteer from the aliases, grid names and places (the other
+// indexes must be built).
+void build_gazetteer(SnapshotData& data);
 
 // Decodes the attributes of one pole.
 Attributes pole_attributes(const SnapshotData& data, std::uint32_t pole);

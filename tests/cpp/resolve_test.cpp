@@ -281,7 +281,7 @@ TEST(Resolve, AliasWithOneCharacterMisheardStillNamesTheArea) {
   auto r = resolve("团结胡三七二");  // 胡 for 湖: a recogniser's homophone
   ASSERT_FALSE(r.empty());
   EXPECT_EQ(r[0].pole.number(), "TJH0372");
-  EXPECT_NE(r[0].reason.find("maybe 团结湖"), std::string::npos) << r[0].reason;
+  EXPECT_NE(r[0].reason.find("taken as 团结湖"), std::string::npos) << r[0].reason;
 }
 
 TEST(Resolve, CandidateCarriesItsGrid) {

@@ -362,9 +362,11 @@ TEST(SpokenCorpus, ScoresAreCalibrated) {
     if (count[b] == 0) continue;
     const double mean = sum[b] / count[b], frac = right[b] / count[b];
     std::printf("  %.1f-%.1f %5d   %.3f        %.3f\n", b / 10.0, (b + 1) / 10.0, count[b], mean, frac);
-    // Buckets too small to say anything are only printed.
+    // Buckets too small to say anything are only printed; the others must agree
+    // within 0.12 plus two standard errors of a bucket of that size.
     if (count[b] >= 20) {
-      EXPECT_NEAR(frac, mean, 0.12) << "bucket " << b / 10.0 << "-" << (b + 1) / 10.0 << " (" << count[b] << " candidates)";
+      const double tolerance = 0.12 + 2 * std::sqrt(mean * (1 - mean) / count[b]);
+      EXPECT_NEAR(frac, mean, tolerance) << "bucket " << b / 10.0 << "-" << (b + 1) / 10.0 << " (" << count[b] << " candidates)";
     }
   }
 }

@@ -62,7 +62,7 @@ Reading best_reading(std::string_view text) {
 TEST(SpokenText, FullWidthPunctuationAndCaseAreNormalised) {
   EXPECT_EQ(normalise_text("ＴＪＨ０３７２"), "tjh0372");
   EXPECT_EQ(normalise_text("  TJH-0372！！ "), "tjh 0372");
-  EXPECT_EQ(normalise_text("我在团结湖，三七二号。"), "我在团结湖 三七二号");
+  EXPECT_EQ(normalise_text("我在团结湖，三七二号。"), "我在团结湖,三七二号");
   EXPECT_EQ(normalise_text("#TJH0372"), "tjh0372");
   EXPECT_EQ(normalise_text("No.　372"), "no 372");  // ideographic space
 }

@@ -1,4 +1,5 @@
-// GET /v1/resolve?q=TEXT&near=LON,LAT&limit=N: what was heard -> ranked candidates.
+// GET /v1/resolve?q=TEXT&near=LON,LAT&near_accuracy_m=M&near_crs=wgs84|gcj02|bd09&limit=N:
+// what was heard -> ranked candidates.
 #include "endpoint_support.hpp"
 #include "endpoints.hpp"
 
@@ -7,7 +8,7 @@
 namespace poleloc::http::endpoints {
 
 Response get_resolve(const Call& call) {
-  auto params = parse_query(call.query, {"q", "near", "limit"});
+  auto params = parse_query(call.query, {"q", "near", "near_accuracy_m", "near_crs", "limit"});
   if (!params) return error_response(params.status());
   const std::string* q = params->find("q");
   if (!q) {
@@ -20,6 +21,16 @@ Response get_resolve(const Call& call) {
     auto p = parse_lonlat_pair(*near, "near");
     if (!p) return error_response(p.status());
     options.near = *p;
+  }
+  if (const std::string* accuracy = params->find("near_accuracy_m")) {
+    auto m = parse_real(*accuracy, "near_accuracy_m");
+    if (!m) return error_response(m.status());
+    options.near_accuracy_m = *m;
+  }
+  if (const std::string* crs = params->find("near_crs")) {
+    auto c = parse_location_crs(*crs);
+    if (!c) return error_response(ErrorCode::invalid_argument, "near_crs must be wgs84, gcj02 or bd09");
+    options.near_crs = *c;
   }
   if (const std::string* limit = params->find("limit")) {
     auto n = parse_count(*limit, "limit");

@@ -114,9 +114,13 @@ class Database:
         return self._service.snapshot().locate(number)
 
     def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
-                far_m: float = 2000.0) -> list[Candidate]:
-        """Candidates for a spoken or typed text, best first."""
-        return self._service.snapshot().resolve(text, near, limit, far_m)
+                far_m: float = 2000.0, near_accuracy_m: float | None = None,
+                near_crs: str = "wgs84") -> list[Candidate]:
+        """Candidates for a spoken or typed text, best first.
+
+        near: the caller's (lon, lat) in near_crs ('wgs84', 'gcj02' as AMap/Tencent report it,
+        'bd09' as Baidu does); near_accuracy_m: how far off that position may be (GPS ~10, cell ~1000)."""
+        return self._service.snapshot().resolve(text, near, limit, far_m, near_accuracy_m, near_crs)
 
     def grid_at(self, lon: float, lat: float) -> Grid | None:
         """The grid containing the point (shared edges: the east / north grid); None outside every grid."""

@@ -208,7 +208,8 @@ class Snapshot:
     (minus writes); indexes from one snapshot are meaningful only for that snapshot."""
     def locate(self, number: str) -> Pole | None: ...
     def resolve(self, text: str, near: tuple[float, float] | None = ..., limit: int = ...,
-                far_m: float = ...) -> list[Candidate]: ...
+                far_m: float = ..., near_accuracy_m: float | None = ...,
+                near_crs: str = ...) -> list[Candidate]: ...
     def grid_at(self, lon: float, lat: float) -> Grid | None: ...
     def grid(self, id: str) -> Grid | None: ...
     def grids(self) -> list[Grid]: ...
@@ -252,9 +253,11 @@ class Database:
         """The pole carrying `number` in any printed form. Not found -> None (not an exception);
         text that is not a printed number ('电线杆') -> None as well: use resolve() for spoken text."""
     def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
-                far_m: float = 2000.0) -> list[Candidate]:
+                far_m: float = 2000.0, near_accuracy_m: float | None = None,
+                near_crs: str = "wgs84") -> list[Candidate]:
         """Candidates best first (limit 1..50). InvalidArgument on empty, oversized (> 512 bytes)
-        or non-UTF-8 text or a bad limit/near. No candidate -> []."""
+        or non-UTF-8 text or a bad limit/near/near_accuracy_m/near_crs. No candidate -> [].
+        near is in near_crs ('wgs84', 'gcj02', 'bd09'); near_accuracy_m in metres."""
     def grid_at(self, lon: float, lat: float) -> Grid | None:
         """The grid containing the point; on a shared edge the east (then north) grid.
         None outside every grid or for an invalid point."""

@@ -92,9 +92,14 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
         for (const NearbyPole& n : unwrap(std::move(found))) out.push_back({pole_of(s, n.pole), n.distance_m});
         return out;
       }, py::arg("lon"), py::arg("lat"), py::arg("k") = 5, py::arg("max_m") = py::none())
-      .def("resolve", [](const PySnapshot& s, std::string text, py::object near, py::handle limit, double far_m) {
+      .def("resolve", [](const PySnapshot& s, std::string text, py::object near, py::handle limit, double far_m,
+                         std::optional<double> near_accuracy_m, std::string near_crs) {
         ResolveOptions options;
         if (!near.is_none()) options.near = lonlat_from(near, "near");
+        options.near_accuracy_m = near_accuracy_m;
+        auto crs = parse_location_crs(near_crs);
+        if (!crs) unwrap(Result<int>(Status(ErrorCode::invalid_argument, "near_crs must be 'wgs84', 'gcj02' or 'bd09'")));
+        options.near_crs = *crs;
         options.limit = count_from(limit, "limit");
         options.far_m = far_m;
         Result<std::vector<Candidate>> found = Status(ErrorCode::internal, "not run");
@@ -108,7 +113,8 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
           out.push_back({std::move(p), std::move(c)});
         }
         return out;
-      }, py::arg("text"), py::arg("near") = py::none(), py::arg("limit") = 5, py::arg("far_m") = 2000.0)
+      }, py::arg("text"), py::arg("near") = py::none(), py::arg("limit") = 5, py::arg("far_m") = 2000.0,
+         py::arg("near_accuracy_m") = py::none(), py::arg("near_crs") = "wgs84")
       .def("poles_in_grid", [](const PySnapshot& s, std::string id, py::object limit) {
         // Every pole (or the first `limit`) in number order, gathered page by page.
         std::optional<std::size_t> want;

@@ -12,6 +12,7 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,18 @@ struct GridRecord {
   std::string name;  // may be empty
   Attributes attributes;
   MultiPolygon geometry;  // WGS84
+};
+
+// A place callers name (places.csv): a compound, building, school, market or
+// road, given by a point (WGS84) or by the grid it is.
+//   {"农光里小区", "compound", LonLat{116.4701, 39.9262}, ""}
+//   {"团结湖公园", "other", std::nullopt, "CY-TJH-003"}
+struct PlaceRecord {
+  std::string name;
+  std::string kind;                // community, compound, building, school, market, road, other
+  std::optional<LonLat> position;  // a point place
+  std::string grid;                // or the id of the grid it is
+  friend bool operator==(const PlaceRecord&, const PlaceRecord&) = default;
 };
 
 // area code -> spoken or written name, e.g. {"团结湖", "TJH"}.

@@ -37,6 +37,18 @@ constexpr double kUnknownPlace = 0.5;
 // More leading zeros said than the painted number has.
 constexpr double kExtraLeadingZeros = 0.3;
 
+// A reading is understood (and its pole may be exact) only when it is among the
+// most believed readings of the text: not a building number beside a pole
+// number, not a number the caller took back.
+constexpr float kUnderstood = 0.5f;
+// A pole outside the place said: how much less likely than one inside, by distance.
+constexpr double kPlaceEdgeShare = 0.5, kPlaceSpreadM = 250, kPlaceFloor = 0.02;
+// Caller positions with a stated accuracy: how far a caller stands from the
+// pole they read (metres), and the callers who are not near it at all.
+constexpr double kCallerToPoleM = 30, kAccurateShare = 0.9;
+// No number heard: the nearest poles stand for the caller's position, never for a number.
+constexpr double kNoNumberShare = 0.5;
+
 // Every one-edit variant is tried when no exact candidate stands this close to the caller.
 constexpr double kExactNearM = 250;
 // Confusions are tried for the best few readings only.
@@ -61,18 +73,25 @@ constexpr double kAnywhereShare = 0.05;
 // "was this candidate the pole meant" against the posterior over every
 // candidate of the corpus (tests/data/spoken_cases.tsv plus the cases
 // spoken_corpus_test makes from the synthetic city), smoothed to a few knots
-// and interpolated linearly. To refit: run spoken_corpus_test with
-// POLELOC_CORPUS_SCORES=FILE after setting this table to the identity, fit,
-// and copy the knots here.
+// and interpolated linearly; the scores of one query are then scaled down
+// together when they sum above 1. The hand-written caller corpus
+// (tests/data/caller_cases.tsv) is never part of the fit: it reports. To
+// refit, see tests/calibration/fit_calibration.py.
 struct Knot {
   double posterior, score;
 };
-constexpr Knot kCalibration[] = {{0.00, 0.000}, {0.05, 0.030}, {0.10, 0.120}, {0.14, 0.300}, {0.20, 0.460},
-                                 {0.50, 0.520}, {0.60, 0.700}, {0.87, 0.760}, {0.92, 0.850}, {0.96, 0.970},
-                                 {1.00, 0.995}};
+constexpr Knot kCalibration[] = {{0.00, 0.000}, {0.02, 0.018}, {0.05, 0.049}, {0.10, 0.102}, {0.15, 0.156}, {0.20, 0.212}, {0.30, 0.323}, {0.40, 0.433}, {0.50, 0.540}, {0.60, 0.644}, {0.70, 0.744}, {0.80, 0.837}, {0.90, 0.924}, {0.95, 0.964}, {0.98, 0.987}, {1.00, 0.995}};
 
-double location_factor(double d) {
+// Density of the caller at distance d from the pole, against a caller anywhere
+// in the reference district. Without a stated accuracy: a mixture of handset
+// and cell positions; with one, a single spread of the accuracy and the
+// caller's own distance from the pole.
+double location_factor(double d, std::optional<double> accuracy_m) {
   constexpr double kTwoPi = 6.283185307179586;
+  if (accuracy_m) {
+    const double s = std::hypot(*accuracy_m, kCallerToPoleM);
+    return kAccurateShare * kRefAreaM2 / (kTwoPi * s * s) * std::exp(-d / s) + (1 - kAccurateShare);
+  }
   return kHandsetShare * kRefAreaM2 / (kTwoPi * kHandsetM * kHandsetM) * std::exp(-d / kHandsetM) +
          kCellShare * kRefAreaM2 / (kTwoPi * kCellM * kCellM) * std::exp(-d / kCellM) + kAnywhereShare;
 }
@@ -84,9 +103,42 @@ struct Hit {
   Edit edit;
   double weight = 0;          // prior x confusion x area
   double location = 1;
+  double place = 1;           // how well the pole fits the place said
   double distance = -1;       // metres from `near`, -1 without it
-  double likelihood() const { return weight * location; }
+  bool nearby = false;        // no number heard: a pole near the caller or the place
+  double likelihood() const { return weight * location * place; }
 };
+
+// Where a place is, for the poles: in it, or how far outside (metres).
+struct PlaceFit {
+  bool inside = false;
+  double outside_m = 0;
+};
+
+PlaceFit place_fit(const SnapshotData& d, const spoken::Place& place, std::uint32_t pole) {
+  const LonLat p = d.positions[pole];
+  if (place.point) {
+    const double m = geo::local_distance_m(*place.point, p);
+    return {m <= place.radius_m, std::max(0.0, m - place.radius_m)};
+  }
+  PlaceFit fit{false, 1e9};
+  const std::int32_t g = d.pole_grid[pole];
+  const geo::DegreeScale s = geo::degree_scale(p.lat);
+  for (std::int32_t pg : place.grids) {
+    if (pg == g) return {true, 0};
+    const BBox& b = d.grid_bboxes[static_cast<std::size_t>(pg)];
+    const double dx = std::max({b.min_lon - p.lon, 0.0, p.lon - b.max_lon}) * s.m_per_deg_lon;
+    const double dy = std::max({b.min_lat - p.lat, 0.0, p.lat - b.max_lat}) * s.m_per_deg_lat;
+    fit.outside_m = std::min(fit.outside_m, std::hypot(dx, dy));
+  }
+  return fit;
+}
+
+double place_factor(const PlaceFit& fit) {
+  if (fit.inside) return 1;
+  if (fit.outside_m < 1) return kPlaceEdgeShare;  // inside the grid's box, outside its polygon
+  return kPlaceEdgeShare * std::exp(-fit.outside_m / kPlaceSpreadM) + kPlaceFloor;
+}
 
 // How close an unknown typed code is to a real one: one letter wrong, swapped,
 // missing or extra is a typo; anything else is a different code.
@@ -117,8 +169,8 @@ std::size_t area_length(std::string_view number) {
 
 class Decoder {
  public:
-  Decoder(const SnapshotData& data, const ReadingSet& set, const ResolveOptions& options)
-      : d_(data), t_(data.alias_table), set_(set), options_(options) {}
+  Decoder(const SnapshotData& data, const ReadingSet& set, const ResolveOptions& options, std::optional<LonLat> near)
+      : d_(data), t_(data.alias_table), set_(set), options_(options), near_(near) {}
 
   std::vector<Hit> hits;
   double background = 0;  // likelihood of candidates not listed in `hits`
@@ -133,12 +185,12 @@ class Decoder {
     for (const Hit& h : hits) {
       if (!h.exact) continue;
       any_exact = true;
-      if (options_.near && geo::local_distance_m(*options_.near, d_.positions[h.pole]) <= kExactNearM) exact_near = true;
+      if (near_ && geo::local_distance_m(*near_, d_.positions[h.pole]) <= kExactNearM) exact_near = true;
     }
     // Without a location an exact number stands: a neighbour one edit away
     // could not outrank it. With one, the likely confusions are looked up even
     // then (a misheard 312 exists far off, the meant 372 is by the caller).
-    if (any_exact && !options_.near) {
+    if (any_exact && !near_) {
       merge();
       return;
     }
@@ -202,21 +254,37 @@ class Decoder {
     }
   }
 
+  // The pole is in the place said, or no place was said.
+  bool fits_place(const Reading& r, std::uint32_t pole) const {
+    return r.place < 0 || place_fit(d_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), pole).inside;
+  }
+
   void exact(std::int16_t i) {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
     const std::string_view stripped = r.digits.stripped();
     const std::size_t spoken_width = r.leading_zeros_spoken ? r.digits.size() : 0;
-    // A reading that swapped a word for its partner (三十七 as 三四七) is a guess, not what was said.
-    const bool swapped = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens;
+    // A reading that swapped a word for its partner (三十七 as 三四七) is a guess,
+    // not what was said; nor is one the caller did not mean as the pole's number.
+    const bool swapped = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
+                         r.prior < kUnderstood || r.retracted || r.counted;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
       });
       return;
     }
+    if (r.area_source == AreaSource::place) {
+      for (std::uint32_t a : d_.gazetteer.place(static_cast<std::uint32_t>(r.place)).codes) {
+        in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
+          const bool as_read = spoken_width <= width;
+          hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        });
+      }
+      return;
+    }
     if (r.said_area >= 0 && r.area_source != AreaSource::unknown_code && any_exact()) return;  // the area said has it
-    if (r.area_source == AreaSource::none && r.said_area < 0 && options_.near && exact_nearby(i, stripped, spoken_width, swapped)) {
+    if (r.area_source == AreaSource::none && r.said_area < 0 && near_ && exact_nearby(i, stripped, spoken_width, swapped)) {
       return;
     }
     const auto poles = d_.numbers.find_serial(stripped);
@@ -248,7 +316,7 @@ class Decoder {
     for (std::uint32_t p : poles) {
       const std::string_view num = d_.number(p);
       const bool as_read = spoken_width <= num.size() - area_length(num);
-      hits.push_back({p, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+      hits.push_back({p, i, as_read && !swapped && fits_place(r, p), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
     }
   }
 
@@ -266,7 +334,7 @@ class Decoder {
     for (std::uint32_t a : nearby_areas()) {
       in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped, {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
         ++found;
       });
     }
@@ -280,8 +348,8 @@ class Decoder {
   const std::vector<std::uint32_t>& nearby_areas() {
     if (nearby_done_) return nearby_;
     nearby_done_ = true;
-    if (!options_.near) return nearby_;
-    for (auto [pole, dist] : d_.pole_positions.nearest(*options_.near, kNearbyPoles, kNearbyMaxM)) {
+    if (!near_) return nearby_;
+    for (auto [pole, dist] : d_.pole_positions.nearest(*near_, kNearbyPoles, kNearbyMaxM)) {
       (void)dist;
       const std::string_view num = d_.number(pole);
       auto code = t_.find_code(num.substr(0, area_length(num)));
@@ -304,7 +372,10 @@ class Decoder {
     std::vector<std::uint32_t> areas;
     if (r.area >= 0) {
       areas.push_back(static_cast<std::uint32_t>(r.area));
-    } else if (options_.near) {
+    } else if (r.area_source == AreaSource::place) {
+      areas = d_.gazetteer.place(static_cast<std::uint32_t>(r.place)).codes;
+      if (areas.empty()) return false;
+    } else if (near_) {
       areas = nearby_areas();
     } else if (exact_found) {
       return false;  // no area, no location: an exact serial somewhere beats every guess
@@ -332,12 +403,17 @@ class Decoder {
 
   // One hit per pole: the most likely explanation.
   void merge() {
-    if (options_.near) {
+    if (near_) {
       // The local metric ranks; returned candidates get the exact distance later.
       for (Hit& h : hits) {
-        h.distance = geo::local_distance_m(*options_.near, d_.positions[h.pole]);
-        h.location = location_factor(h.distance);
+        h.distance = geo::local_distance_m(*near_, d_.positions[h.pole]);
+        h.location = location_factor(h.distance, options_.near_accuracy_m);
       }
+    }
+    for (Hit& h : hits) {
+      if (h.reading < 0) continue;
+      const Reading& r = set_.readings[static_cast<std::size_t>(h.reading)];
+      if (r.place >= 0) h.place = place_factor(place_fit(d_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), h.pole));
     }
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
       if (a.pole != b.pole) return a.pole < b.pole;
@@ -360,6 +436,7 @@ class Decoder {
   const AliasTable& t_;
   const ReadingSet& set_;
   const ResolveOptions& options_;
+  const std::optional<LonLat> near_;
   std::vector<spoken::Variant> variants_;
   std::vector<std::uint32_t> nearby_;
   bool nearby_done_ = false;
@@ -387,13 +464,21 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
   const std::string_view number = d.number(h.pole);
   const std::string_view pole_area = number.substr(0, area_length(number));
   std::string s;
-  if (h.reading < 0) {
+  if (h.nearby) {
+    s = "no pole number heard; ";
+    s.append(options.near ? "a pole near the caller" : "a pole in the place said");
+    if (h.pole < d.pole_grid.size() && d.pole_grid[h.pole] >= 0) {
+      s.append(", grid ").append(d.grids[static_cast<std::size_t>(d.pole_grid[h.pole])].id);
+    }
+  } else if (h.reading < 0) {
     s = "printed number";
   } else {
     const Reading& r = set.readings[static_cast<std::size_t>(h.reading)];
     if (r.area >= 0) {
       if (r.alias_misheard) {
-        s.append(set.spoken_area(r)).append(" heard, maybe ").append(r.alias).append(" = ").append(r.area_code);
+        s.append("heard ").append(set.spoken_area(r)).append(", taken as ").append(r.alias).append(" = ").append(r.area_code);
+      } else if (r.alias_abbreviation) {
+        s.append(set.spoken_area(r)).append(", the long name of ").append(r.alias).append(" = ").append(r.area_code);
       } else if (!r.alias.empty() && r.alias != r.area_code) {
         s.append(r.alias).append(" = ").append(r.area_code);
       } else {
@@ -403,10 +488,25 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
       s.append(r.unknown_code).append(" is no known area, found in ").append(pole_area);
     } else if (r.area_source == AreaSource::unknown_place) {
       s.append(set.spoken_area(r)).append(" is no known area, found in ").append(pole_area);
+    } else if (r.area_source == AreaSource::place) {
+      s.append("area ").append(pole_area).append(" from the place");
     } else if (r.said_area >= 0) {
       s.append(t.code(static_cast<std::uint32_t>(r.said_area))).append(" said, found in ").append(pole_area);
     } else {
       s.append("no area said");
+    }
+    if (r.place >= 0) {
+      const spoken::Place& place = d.gazetteer.place(static_cast<std::uint32_t>(r.place));
+      s.append("; ");
+      if (r.place_by_sound) s.append("heard ").append(set.spoken_place(r)).append(", taken as ");
+      s.append(place.name).append(" (").append(spoken::place_kind_name(place.kind));
+      if (place.grids.size() == 1 && !place.point) s.append(", grid ").append(d.grids[static_cast<std::size_t>(place.grids[0])].id);
+      s.append(")");
+      const PlaceFit fit = place_fit(d, place, h.pole);
+      if (!fit.inside) {
+        s.append(", the pole is not in it");
+        if (fit.outside_m >= 1) s.append(" (").append(format_distance(fit.outside_m)).append(" outside)");
+      }
     }
     s.append("; ");
     if (r.form == spoken::ReadingForm::printed) {
@@ -416,12 +516,49 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
       s.append(" (").append(spoken::describe(r.form)).append(note_text(r.note)).append(")");
     }
     if (!h.exact && h.edit.kind != EditKind::none) s.append("; ").append(spoken::explain(h.edit));
+    if (r.retracted) {
+      s.append("; taken back by the caller");
+    } else if (r.counted) {
+      s.append("; followed by a unit: a count or a building number, not the pole's");
+    } else {
+      for (auto span : set.retracted) s.append("; ").append(set.span(span)).append(" taken back");
+    }
   }
   if (options.near && h.distance >= 0) {
     s.append("; ").append(format_distance(h.distance)).append(" from caller");
     if (h.distance > options.far_m) s.append(" (far)");
   }
   return s;
+}
+
+// No number heard: the poles nearest the caller (or the place said), those in
+// the caller's grid first, so the dispatcher knows whose grid it is.
+void nearby_hits(const SnapshotData& d, const ReadingSet& set, std::optional<LonLat> near, const ResolveOptions& options,
+                 std::vector<Hit>& hits) {
+  std::optional<LonLat> centre = near;
+  const spoken::Place* place = nullptr;
+  if (!centre && !set.places_said.empty()) {
+    place = &d.gazetteer.place(static_cast<std::uint32_t>(set.places_said.front()));
+    if (place->point) {
+      centre = place->point;
+    } else if (!place->grids.empty()) {
+      const BBox& b = d.grid_bboxes[static_cast<std::size_t>(place->grids[0])];
+      centre = LonLat{(b.min_lon + b.max_lon) / 2, (b.min_lat + b.max_lat) / 2};
+    }
+  }
+  if (!centre) return;
+  const std::optional<std::uint32_t> grid = d.grid_areas.find(*centre);
+  auto found = d.pole_positions.nearest(*centre, options.limit * 3, 3000);
+  for (auto [pole, m] : found) {
+    Hit h{pole, -1, false, {}, 1.0};
+    h.nearby = true;
+    h.distance = near ? m : -1;
+    h.location = location_factor(m, options.near_accuracy_m);
+    bool in_grid = grid && d.pole_grid[pole] == static_cast<std::int32_t>(*grid);
+    if (place) in_grid = place_fit(d, *place, pole).inside;
+    h.place = in_grid ? 1 : 0.1;
+    hits.push_back(h);
+  }
 }
 
 }  // namespace
@@ -439,12 +576,15 @@ double calibrate_score(double posterior) {
 Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options) {
   if (auto st = check_query_text(text); !st) return st;
   if (auto st = options.is_valid(); !st) return st;
+  const std::optional<LonLat> near = options.near_wgs84();
 
   ReadingSet set;
-  spoken::read_text(text, data.alias_table, set);
-  Decoder decoder(data, set, options);
+  spoken::read_text(text, data.alias_table, data.gazetteer, set);
+  Decoder decoder(data, set, options, near);
   decoder.decode(text);
   std::vector<Hit>& hits = decoder.hits;
+  const bool no_number = hits.empty() && !set.heard_number;
+  if (no_number) nearby_hits(data, set, near, options, hits);
 
   const bool any_exact = std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
   double total = (any_exact ? kNotInRegistryExact : kNotInRegistry) + decoder.background;
@@ -458,20 +598,27 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
 
   std::vector<Candidate> out;
   out.reserve(hits.size());
+  double score_sum = 0;
   for (Hit& h : hits) {
-    if (options.near) h.distance = geo::distance_m(*options.near, data.positions[h.pole]);  // geodesic beyond 3 km
+    if (near) h.distance = geo::distance_m(*near, data.positions[h.pole]);  // geodesic beyond 3 km
     Candidate c{PoleView(&data, h.pole)};
-    c.score = calibrate_score(h.likelihood() / total);
-    c.match = h.exact ? MatchKind::exact : MatchKind::fuzzy;
+    const double posterior = h.likelihood() / total;
+    c.score = no_number ? posterior * kNoNumberShare : calibrate_score(posterior);
+    score_sum += c.score;
+    c.match = h.nearby ? MatchKind::nearby : h.exact ? MatchKind::exact : MatchKind::fuzzy;
     c.reason = reason_for(h, data, set, options);
     const std::string_view number = data.number(h.pole);
     const auto code = data.alias_table.find_code(number.substr(0, area_length(number)));
     c.read_back = spoken::read_back(number, code ? data.alias_table.display_name(*code) : std::string_view{}, set.language);
-    if (options.near) {
+    if (near) {
       c.distance_m = h.distance;
       c.far_from_caller = h.distance > options.far_m;
     }
     out.push_back(std::move(c));
+  }
+  // Scores are probabilities over one query's candidates: they sum to at most 1.
+  if (score_sum > 1) {
+    for (Candidate& c : out) c.score /= score_sum;
   }
   return out;
 }

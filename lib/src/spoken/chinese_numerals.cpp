@@ -1,5 +1,7 @@
 #include "spoken/chinese_numerals.hpp"
 
+#include <algorithm>
+
 #include <cstdint>
 #include <string>
 
@@ -27,7 +29,7 @@ std::optional<Numeral> chinese_numeral(char32_t c) {
     case U'九': case U'玖': return digit(9);
     // 两 is both the everyday "two" and the radio "two"; count it Chinese so a
     // cardinal like 两百零三 stays a cardinal.
-    case U'两': case U'兩': return digit(2);
+    case U'两': case U'兩': case U'俩': case U'倆': return digit(2);
     case U'貳': return digit(2);
     case U'陸': return digit(6);
     case U'幺': return digit(1, Script::radio);
@@ -58,7 +60,41 @@ std::string_view radio_digit(int digit) {
   return digit >= 0 && digit <= 9 ? kWords[digit] : std::string_view{};
 }
 
+namespace {
+bool parse_cardinal_strict(std::span<const Numeral> numerals, Digits& out);
+}  // namespace
+
 bool parse_chinese_cardinal(std::span<const Numeral> numerals, Digits& out) {
+  // A dropped tail unit: after 百 two digits, after 千 three digits read as they
+  // stand (三百七二 = 372, 一百13 = 113, 5百20 = 520, 两千零五零 = 2050).
+  std::size_t last = numerals.size();
+  for (std::size_t i = numerals.size(); i-- > 0;) {
+    if (numerals[i].kind == NumeralKind::multiplier) {
+      last = i;
+      break;
+    }
+  }
+  if (last < numerals.size()) {
+    const int p = numerals[last].value;
+    const std::size_t tail = numerals.size() - last - 1;
+    const bool digits_only = std::all_of(numerals.begin() + static_cast<std::ptrdiff_t>(last) + 1, numerals.end(),
+                                         [](const Numeral& n) { return n.kind == NumeralKind::digit; });
+    if ((p == 2 || p == 3) && tail == static_cast<std::size_t>(p) && digits_only && numerals[last + 1].value != 0) {
+      Digits head;
+      if (!parse_cardinal_strict(numerals.first(last + 1), head)) return false;
+      std::uint64_t v = 0;
+      for (char c : head.view()) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      std::uint64_t low = 0;
+      for (std::size_t i = last + 1; i < numerals.size(); ++i) low = low * 10 + numerals[i].value;
+      out = Digits{};
+      return out.append(std::to_string(v + low));
+    }
+  }
+  return parse_cardinal_strict(numerals, out);
+}
+
+namespace {
+bool parse_cardinal_strict(std::span<const Numeral> numerals, Digits& out) {
   std::uint64_t total = 0;    // the part above 万
   std::uint64_t section = 0;  // below 万
   int pending = -1;           // a digit waiting for its multiplier
@@ -128,5 +164,6 @@ bool parse_chinese_cardinal(std::span<const Numeral> numerals, Digits& out) {
   out = Digits{};
   return out.append(s);
 }
+}  // namespace
 
 }  // namespace poleloc::spoken

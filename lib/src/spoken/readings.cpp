@@ -3,6 +3,8 @@
 #include "spoken/chinese_numerals.hpp"
 #include "spoken/english_numerals.hpp"
 #include "spoken/spoken_text.hpp"
+#include "spoken/tokens.hpp"
+#include "spoken/utterance.hpp"
 
 #include <poleloc/number.hpp>
 
@@ -27,171 +29,12 @@ constexpr float kAreaElsewhereOther = 0.2f;
 constexpr float kAreaAfter = 0.9f;
 constexpr float kAreaAfterOther = 0.1f;
 constexpr float kSiShiForced = 0.5f;
-constexpr float kCounted = 0.1f;             // 十米, 七十岁, 3号楼: a quantity, not a pole number
 constexpr float kEmergencyNumber = 0.15f;    // 110, 119, 120, 122 said in passing
 constexpr float kMisheardAlias = 0.5f;        // 团结胡 for 团结湖: probably, not surely
 constexpr float kMisheardAliasOther = 0.3f;        // 三十七二 is no cardinal: 十 must be 四
 
-enum class TokenKind : std::uint8_t { numeral, glue, alias, filler, unknown_letters, other };
-
-struct Token {
-  TokenKind kind = TokenKind::other;
-  Numeral numeral;
-  std::uint32_t begin = 0, end = 0;
-  AliasTable::Match alias;
-};
-
-// Longest first where one is a prefix of another.
-constexpr std::array<std::string_view, 24> kChineseFillers = {
-    "电线杆", "電線桿", "号杆", "杆号", "杆子", "电杆", "线杆", "路灯", "路燈", "灯杆", "编号", "編號", "号码",
-    "號碼", "号", "號", "杆", "桿", "的", "是", "第", "牌", "为", "嗯"};
-constexpr std::array<std::string_view, 22> kEnglishFillers = {
-    "pole", "poles", "number", "no", "nr", "num", "lamp", "post", "light", "streetlight", "street", "is",
-    "the", "it", "says", "reads", "tag", "id", "at", "on", "near", "code"};
-
-// Everyday words that hold a numeral character but name no number
-// ("一下", "两个人", "什么", "需要"): read as words, before the numerals are.
-constexpr std::array<std::string_view, 46> kChineseWords = {
-    "号楼", "号院",
-    "一下", "一个", "一点", "一直", "一起", "一样", "一些", "一般", "一会", "一边", "一定",
-    "一切", "一共", "一旦", "一路", "一种", "一次", "一片", "一条", "一根", "一位", "一名",
-    "一辆", "一声", "一阵", "统一", "万一", "两个", "两边", "两人", "两位", "两辆", "十分",
-    "什么", "怎么", "这么", "那么", "多么", "需要", "不要", "想要", "重要", "主要", "只要"};
-
-// Measure words and units: the numeral before them counts something.
-constexpr std::array<std::string_view, 24> kChineseUnits = {
-    "米", "公里", "千米", "分钟", "小时", "岁", "楼", "层", "单元", "幢", "座", "个", "人", "辆",
-    "块", "元", "点", "天", "年", "月", "次", "条", "路", "位"};
-constexpr std::array<std::string_view, 12> kEnglishUnits = {
-    "meters", "metres", "meter", "metre", "m", "minutes", "km", "years", "floor", "people", "cars", "am"};
-
-bool is_unit(std::string_view text, std::size_t pos) {
-  for (std::string_view u : kChineseUnits) {
-    if (text.substr(pos, u.size()) == u) return true;
-  }
-  std::size_t e = pos;
-  while (e < text.size() && is_ascii_letter(text[e])) ++e;
-  const std::string_view w = text.substr(pos, e - pos);
-  return !w.empty() && std::find(kEnglishUnits.begin(), kEnglishUnits.end(), w) != kEnglishUnits.end();
-}
-
-// Last characters of Chinese place names: 呼家楼, 十里堡, 八里庄, 国贸桥.
-bool is_place_suffix(char32_t c) {
-  static constexpr std::u32string_view kSuffixes = U"楼村庄路街道湖园门桥里屯营坊寺区镇乡口店台河山城苑府堡湾站";
-  return kSuffixes.find(c) != std::u32string_view::npos;
-}
-
 bool is_emergency_number(std::string_view digits) {
   return digits == "110" || digits == "119" || digits == "120" || digits == "122";
-}
-
-std::size_t chinese_word_at(std::string_view text, std::size_t pos) {
-  for (std::string_view w : kChineseWords) {
-    if (text.substr(pos, w.size()) == w) return w.size();
-  }
-  return 0;
-}
-
-bool is_english_filler(std::string_view w) {
-  return std::find(kEnglishFillers.begin(), kEnglishFillers.end(), w) != kEnglishFillers.end();
-}
-
-std::size_t chinese_filler_at(std::string_view text, std::size_t pos) {
-  for (std::string_view f : kChineseFillers) {
-    if (text.substr(pos, f.size()) == f) return f.size();
-  }
-  return 0;
-}
-
-void tokenise(std::string_view text, const AliasTable& aliases, std::vector<Token>& out) {
-  out.clear();
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const char c = text[pos];
-    if (c == ' ') {
-      ++pos;
-      continue;
-    }
-    Token t;
-    t.begin = static_cast<std::uint32_t>(pos);
-    if (auto m = aliases.match_at(text, pos)) {
-      t.kind = TokenKind::alias;
-      t.alias = *m;
-      pos = m->end;
-    } else if (is_ascii_digit(c)) {
-      t.kind = TokenKind::numeral;
-      t.numeral = {NumeralKind::digit, static_cast<std::uint8_t>(c - '0'), Script::arabic, false};
-      ++pos;
-    } else if (is_ascii_letter(c)) {
-      std::size_t e = pos;
-      while (e < text.size() && is_ascii_letter(text[e])) ++e;
-      const std::string_view w = text.substr(pos, e - pos);
-      const bool digit_next = e < text.size() && is_ascii_digit(text[e]);
-      const bool digit_after_space = e + 1 < text.size() && text[e] == ' ' && is_ascii_digit(text[e + 1]);
-      if (auto n = english_numeral(w)) {
-        t.kind = TokenKind::numeral;
-        t.numeral = *n;
-      } else if (is_english_numeral_glue(w)) {
-        t.kind = TokenKind::glue;
-      } else if (is_english_filler(w)) {
-        t.kind = TokenKind::filler;
-      } else if ((digit_next && w.size() <= 5) || (digit_after_space && w.size() <= 3)) {
-        t.kind = TokenKind::unknown_letters;
-      } else {
-        t.kind = TokenKind::other;
-      }
-      pos = e;
-    } else {
-      std::size_t next = pos;
-      const char32_t cp = decode_utf8(text, next);
-      if (std::size_t f = chinese_filler_at(text, pos)) {
-        t.kind = TokenKind::filler;
-        next = pos + f;
-      } else if (std::size_t w = chinese_word_at(text, pos)) {
-        t.kind = TokenKind::other;
-        next = pos + w;
-      } else if (auto n = chinese_numeral(cp)) {
-        t.kind = TokenKind::numeral;
-        t.numeral = *n;
-      } else {
-        t.kind = TokenKind::other;
-      }
-      pos = next;
-    }
-    t.end = static_cast<std::uint32_t>(pos);
-    out.push_back(t);
-  }
-}
-
-struct Run {
-  std::size_t first = 0, last = 0;  // token indexes, inclusive
-};
-
-// Runs of numerals; "and" joins English numerals ("three hundred and five").
-void find_runs(const std::vector<Token>& tokens, std::vector<Run>& runs) {
-  runs.clear();
-  std::size_t i = 0;
-  while (i < tokens.size()) {
-    if (tokens[i].kind != TokenKind::numeral) {
-      ++i;
-      continue;
-    }
-    Run r{i, i};
-    std::size_t j = i + 1;
-    while (j < tokens.size()) {
-      if (tokens[j].kind == TokenKind::numeral) {
-        r.last = j++;
-      } else if (tokens[j].kind == TokenKind::glue && j + 1 < tokens.size() &&
-                 tokens[j + 1].kind == TokenKind::numeral && tokens[j - 1].numeral.script == Script::english &&
-                 tokens[j + 1].numeral.script == Script::english) {
-        ++j;
-      } else {
-        break;
-      }
-    }
-    runs.push_back(r);
-    i = j;
-  }
 }
 
 struct ParsedDigits {
@@ -309,20 +152,30 @@ struct AreaChoice {
   std::int32_t area = -1;
   std::string_view alias;
   bool misheard = false;
+  bool abbreviation = false;
   AreaSource source = AreaSource::none;
   float prior = 1;
   std::uint32_t begin = 0, end = 0;  // the alias in the text
 };
 
+// The place said for a stretch, if any.
+struct PlaceChoice {
+  std::int32_t place = -1;
+  std::uint8_t by_sound = 0;
+  bool adjacent = false;
+  std::uint32_t begin = 0, end = 0;
+};
+
 // Number of separating tokens between an alias and the run; fillers do not count.
 bool counts_as_separator(const Token& t) {
-  return t.kind == TokenKind::other || t.kind == TokenKind::numeral || t.kind == TokenKind::unknown_letters;
+  return t.kind == TokenKind::other || t.kind == TokenKind::numeral || t.kind == TokenKind::unknown_letters ||
+         t.kind == TokenKind::unit || t.kind == TokenKind::correction;
 }
 
 // [begin, end) of a place name the aliases do not know, right before the run:
 // up to three Chinese characters ending in a place-name character.
 std::optional<std::pair<std::uint32_t, std::uint32_t>> unknown_place_before(const std::vector<Token>& tokens,
-                                                                             const Run& run, std::string_view text) {
+                                                                             const Stretch& run, std::string_view text) {
   if (run.first == 0) return std::nullopt;
   const Token& last = tokens[run.first - 1];
   if (last.kind != TokenKind::other || tokens[run.first].begin > last.end + 1) return std::nullopt;  // a space at most
@@ -340,56 +193,105 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> unknown_place_before(cons
 // with it, a weaker choice of no area, in case the caller named the wrong one.
 struct AreaContext {
   std::int32_t said = -1;  // the code said, wherever in the text
-  bool adjacent = false;   // the alias is right before the run (fillers aside)
+  bool adjacent = false;   // the alias (or place) is right before the run (fillers aside)
+  PlaceChoice place;
 };
 
-AreaContext choose_areas(const std::vector<Token>& tokens, const Run& run, std::string_view text,
-                         std::vector<AreaChoice>& areas) {
-  areas.clear();
-  std::optional<std::size_t> before, after;
-  std::size_t seps_before = 0, seps_after = 0;
+// The nearest token of `kind` before the stretch (else after it), and whether
+// only fillers stand between. A correction that names an area with no number
+// after it (团结湖三七二，不对，是水碓子的) overrides both.
+struct Nearest {
+  std::optional<std::size_t> token;
+  bool before = false;
+  std::size_t separators = 0;
+};
+
+Nearest nearest_of(const std::vector<Token>& tokens, const Stretch& run, TokenKind kind) {
+  Nearest n;
   for (std::size_t k = run.first; k-- > 0;) {
-    if (tokens[k].kind == TokenKind::alias) {
-      before = k;
-      break;
+    if (tokens[k].kind == kind) {
+      n.token = k;
+      n.before = true;
+      return n;
     }
-    seps_before += counts_as_separator(tokens[k]);
+    n.separators += counts_as_separator(tokens[k]);
   }
-  for (std::size_t k = run.last + 1; k < tokens.size() && !before; ++k) {
-    if (tokens[k].kind == TokenKind::alias) {
-      after = k;
-      break;
+  n.separators = 0;
+  for (std::size_t k = run.last + 1; k < tokens.size(); ++k) {
+    if (tokens[k].kind == kind) {
+      n.token = k;
+      return n;
     }
-    seps_after += counts_as_separator(tokens[k]);
+    n.separators += counts_as_separator(tokens[k]);
+  }
+  return n;
+}
+
+AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, std::string_view text,
+                         const Utterance& utterance, const Gazetteer& gazetteer, std::vector<AreaChoice>& areas) {
+  areas.clear();
+  Nearest alias = nearest_of(tokens, run, TokenKind::alias);
+  Nearest place = nearest_of(tokens, run, TokenKind::place);
+  if (utterance.corrected_area && run.last < *utterance.corrected_area) {
+    const Nearest corrected{*utterance.corrected_area, true, 0};
+    if (tokens[*utterance.corrected_area].kind == TokenKind::alias) {
+      alias = corrected;
+      place = {};
+    } else {
+      place = corrected;
+      alias = {};
+    }
   }
   const bool unknown_before = run.first > 0 && tokens[run.first - 1].kind == TokenKind::unknown_letters;
   auto area_of = [&](std::size_t k, AreaSource source, float prior) {
     const Token& t = tokens[k];
-    areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, source, prior, t.begin, t.end});
+    areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, t.abbreviation, source, prior,
+                     t.begin, t.end});
   };
-  auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, source, prior}); };
+  auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, false, source, prior}); };
 
   AreaContext context;
-  if (before) context.said = static_cast<std::int32_t>(tokens[*before].alias.code);
-  else if (after) context.said = static_cast<std::int32_t>(tokens[*after].alias.code);
-  context.adjacent = before && seps_before == 0 && !unknown_before;
+  if (alias.token) context.said = static_cast<std::int32_t>(tokens[*alias.token].alias.code);
+  const bool alias_adjacent = alias.token && alias.before && alias.separators == 0 && !unknown_before;
+  if (place.token) {
+    const Token& t = tokens[*place.token];
+    context.place = {static_cast<std::int32_t>(t.place), t.by_sound, place.separators == 0, t.begin, t.end};
+  }
+  const bool place_adjacent = place.token && place.before && place.separators == 0;
+  context.adjacent = alias_adjacent || place_adjacent;
 
-  if (context.adjacent && tokens[*before].alias.misheard) {
-    area_of(*before, AreaSource::said, kMisheardAlias);
+  if (place.token) {
+    // A place is more specific than an area: its poles decide, unless the area
+    // said agrees with it (团结湖水碓子三七二) and then both narrow.
+    const Place& p = gazetteer.place(static_cast<std::uint32_t>(tokens[*place.token].place));
+    const float sound = tokens[*place.token].by_sound ? kMisheardAlias + 0.2f : 1.0f;
+    const bool agrees = alias.token && std::find(p.codes.begin(), p.codes.end(), tokens[*alias.token].alias.code) != p.codes.end();
+    const float where = place.before ? (place.separators == 0 ? 1.0f : kAreaElsewhere) : kAreaAfter;
+    if (agrees) {
+      area_of(*alias.token, alias_adjacent ? AreaSource::said : AreaSource::said_elsewhere, sound * where);
+    } else {
+      no_area(AreaSource::place, sound * where);
+      if (alias.token) area_of(*alias.token, AreaSource::said_elsewhere, 0.3f * sound * where);
+    }
+    no_area(AreaSource::none, kAreaAdjacentOther);
+    return context;
+  }
+  if (alias_adjacent && tokens[*alias.token].alias.misheard) {
+    area_of(*alias.token, AreaSource::said, kMisheardAlias);
     no_area(AreaSource::none, kMisheardAliasOther);
-  } else if (context.adjacent) {
-    area_of(*before, AreaSource::said, 1);
+  } else if (alias_adjacent) {
+    area_of(*alias.token, AreaSource::said, 1);
     no_area(AreaSource::none, kAreaAdjacentOther);
   } else if (unknown_before) {
     no_area(AreaSource::unknown_code, 1);
-  } else if (before) {
-    area_of(*before, AreaSource::said_elsewhere, kAreaElsewhere);
+  } else if (alias.token && alias.before) {
+    area_of(*alias.token, AreaSource::said_elsewhere, kAreaElsewhere);
     no_area(AreaSource::none, kAreaElsewhereOther);
-  } else if (after) {
-    area_of(*after, seps_after == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
+  } else if (alias.token) {
+    area_of(*alias.token, alias.separators == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
     no_area(AreaSource::none, kAreaAfterOther);
-  } else if (auto place = unknown_place_before(tokens, run, text)) {
-    areas.push_back({-1, {}, false, AreaSource::unknown_place, 1, place->first, place->second});
+  } else if (auto unknown = unknown_place_before(tokens, run, text)) {
+    areas.push_back({-1, {}, false, false, AreaSource::unknown_place, 1, unknown->first, unknown->second});
   } else {
     no_area(AreaSource::none, 1);
   }
@@ -421,14 +323,22 @@ std::string_view describe(ReadingForm form) {
 }
 
 void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out) {
+  static const Gazetteer kNoPlaces;
+  read_text(text, aliases, kNoPlaces, out);
+}
+
+void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out) {
   out.normalised = normalise_text(text);
   out.readings.clear();
+  out.retracted.clear();
+  out.any_correction = false;
+  out.heard_number = false;
   const std::string_view norm = out.normalised;
   const bool printed = canonical_number(text).has_value();
 
   std::vector<Token> tokens;
   tokens.reserve(32);
-  tokenise(norm, aliases, tokens);
+  tokenise(norm, aliases, gazetteer, tokens);
 
   out.language = has_cjk(norm) ? Language::chinese : Language::neutral;
   if (out.language == Language::neutral) {
@@ -440,25 +350,30 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
       }
     }
   }
+  for (const Token& t : tokens) {
+    if (t.kind == TokenKind::place && out.places_said.size() < 4) out.places_said.push_back(static_cast<std::int32_t>(t.place));
+  }
 
   std::vector<Run> runs;
   find_runs(tokens, runs);
+  Utterance utterance;
+  analyse_utterance(tokens, runs, utterance);
+  out.any_correction = utterance.any_correction;
   std::vector<Numeral> seq;
   std::vector<ParsedDigits> parses;
   std::vector<AreaChoice> areas;
 
-  for (const Run& run : runs) {
-    const AreaContext area = choose_areas(tokens, run, norm, areas);
+  for (const Stretch& run : utterance.stretches) {
+    const AreaContext area = choose_areas(tokens, run, norm, utterance, gazetteer, areas);
     // Context: something that marks the run as a pole number.
+    auto marks = [](TokenKind k) {
+      return k == TokenKind::filler || k == TokenKind::alias || k == TokenKind::place || k == TokenKind::pole_word;
+    };
     const bool marked_before =
-        run.first > 0 && (tokens[run.first - 1].kind == TokenKind::filler || tokens[run.first - 1].kind == TokenKind::alias ||
-                          tokens[run.first - 1].kind == TokenKind::unknown_letters);
-    const bool marked_after = run.last + 1 < tokens.size() &&
-                              (tokens[run.last + 1].kind == TokenKind::filler || tokens[run.last + 1].kind == TokenKind::alias);
+        run.first > 0 && (marks(tokens[run.first - 1].kind) || tokens[run.first - 1].kind == TokenKind::unknown_letters);
+    const bool marked_after = run.last + 1 < tokens.size() && marks(tokens[run.last + 1].kind);
     const bool whole_text = run.first == 0 && run.last + 1 == tokens.size();
-    const float context = (marked_before || marked_after || whole_text) ? 1.0f : kNoContext;
-    // Followed by a unit (十米, 七十岁) or a building (3号楼): a quantity.
-    const bool counted = run.last + 1 < tokens.size() && is_unit(norm, tokens[run.last + 1].begin);
+    const float context = (marked_before || marked_after || whole_text || run.pole_marked) ? 1.0f : kNoContext;
     const bool area_adjacent = area.adjacent;
 
     // Weak words at the edges are read both ways.
@@ -476,6 +391,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
         --e;
       }
     }
+    out.heard_number = true;
     const float lead_in = area.adjacent ? kWeakAfterArea : kWeakLeading;
     std::vector<Numeral> all;
     for (std::size_t k = run.first; k <= run.last; ++k) {
@@ -510,10 +426,19 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
             r.area_code = a.area >= 0 ? aliases.code(static_cast<std::uint32_t>(a.area)) : std::string_view{};
             r.alias = a.alias;
             r.alias_misheard = a.misheard;
+            r.alias_abbreviation = a.abbreviation;
             r.area_begin = static_cast<std::uint16_t>(a.begin);
             r.area_end = static_cast<std::uint16_t>(a.end);
             r.area_source = a.source;
             r.said_area = area.said;
+            r.place = area.place.place;
+            r.place_by_sound = area.place.by_sound;
+            r.place_begin = static_cast<std::uint16_t>(area.place.begin);
+            r.place_end = static_cast<std::uint16_t>(area.place.end);
+            r.retracted = run.retracted || run.fragment;
+            r.counted = run.counted;
+            r.pole_marked = run.pole_marked;
+            r.repeated = run.repeated;
             if (a.source == AreaSource::unknown_code) {
               const Token& u = tokens[run.first - 1];
               const std::size_t len = std::min<std::size_t>(u.end - u.begin, sizeof(r.unknown_code) - 1);
@@ -524,8 +449,7 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
             r.form = (printed && p.form == ReadingForm::arabic_digits) ? ReadingForm::printed : p.form;
             r.note = p.note;
             if (r.note == ReadingNote::none && (with_lead || with_trail || interior_weak)) r.note = ReadingNote::weak_digit;
-            r.prior = p.prior * a.prior * edge_prior * length_prior * context;
-            if (counted) r.prior *= kCounted;
+            r.prior = p.prior * a.prior * edge_prior * length_prior * context * run.weight;
             if (!area_adjacent && is_emergency_number(p.digits.view())) r.prior *= kEmergencyNumber;
             r.begin = static_cast<std::uint16_t>(tokens[tok_from].begin);
             r.end = static_cast<std::uint16_t>(tokens[tok_to].end);
@@ -541,16 +465,25 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
   // One reading per (area, source, digits): the most believed.
   std::sort(rs.begin(), rs.end(), [](const Reading& a, const Reading& b) {
     if (a.area != b.area) return a.area < b.area;
+    if (a.place != b.place) return a.place < b.place;
     if (a.area_source != b.area_source) return a.area_source < b.area_source;
     if (a.digits.view() != b.digits.view()) return a.digits.view() < b.digits.view();
     return a.prior > b.prior;
   });
   rs.erase(std::unique(rs.begin(), rs.end(),
                        [](const Reading& a, const Reading& b) {
-                         return a.area == b.area && a.area_source == b.area_source && a.digits == b.digits;
+                         return a.area == b.area && a.place == b.place && a.area_source == b.area_source &&
+                                a.digits == b.digits;
                        }),
            rs.end());
   std::stable_sort(rs.begin(), rs.end(), [](const Reading& a, const Reading& b) { return a.prior > b.prior; });
+  // What the caller took back, for the reasons; then only what may be meant.
+  for (const Reading& r : rs) {
+    if (r.retracted && out.retracted.size() < 2 &&
+        std::find(out.retracted.begin(), out.retracted.end(), std::make_pair(r.begin, r.end)) == out.retracted.end()) {
+      out.retracted.emplace_back(r.begin, r.end);
+    }
+  }
   if (rs.size() > kMaxReadings) rs.resize(kMaxReadings);
   const float best = rs.front().prior;
   for (Reading& r : rs) r.prior /= best;

@@ -43,6 +43,7 @@
 
 #include "spoken/alias_table.hpp"
 #include "spoken/confusion.hpp"
+#include "spoken/gazetteer.hpp"
 #include "spoken/numeral.hpp"
 
 #include <cstdint>
@@ -77,6 +78,7 @@ enum class AreaSource : std::uint8_t {
   said_elsewhere,  // an alias elsewhere in the text
   unknown_code,    // letters before the digits that name no known area
   unknown_place,   // a Chinese place name before the digits that is no alias (呼家楼三七二)
+  place,           // no area said, but a place (gazetteer.hpp): the areas of its poles
 };
 
 struct Reading {
@@ -96,21 +98,43 @@ struct Reading {
   float prior = 1;
   std::uint16_t begin = 0, end = 0;  // bytes of the normalised text the digits came from
   std::uint16_t area_begin = 0, area_end = 0;  // ... and the area (or unknown place), when one was said
+  bool alias_abbreviation = false;  // a two-character alias said as the long name it abbreviates
+  // The place said (Gazetteer index, -1 when none), how many of its characters
+  // were heard by sound only, and where it is in the normalised text.
+  std::int32_t place = -1;
+  std::uint8_t place_by_sound = 0;
+  std::uint16_t place_begin = 0, place_end = 0;
+  bool retracted = false;    // taken back by a correction, or the start of a stutter
+  bool counted = false;      // followed by a unit: 7号楼, 三个人
+  bool pole_marked = false;  // introduced by a pole word: 杆号, 编号
+  bool repeated = false;     // said twice
 };
 
 struct ReadingSet {
   std::string normalised;          // normalise_text(text)
+  bool heard_number = false;       // some numeral was said
+  bool any_correction = false;     // the caller corrected themselves
+  std::vector<std::int32_t> places_said;  // Gazetteer indexes of the places in the text, in order
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> retracted;  // spans of numbers taken back
   Language language = Language::neutral;  // Chinese if the text has CJK, English if it has number words
   std::vector<Reading> readings;   // best prior first, at most kMaxReadings
   std::string_view spoken(const Reading& r) const { return std::string_view(normalised).substr(r.begin, r.end - r.begin); }
   std::string_view spoken_area(const Reading& r) const {
     return std::string_view(normalised).substr(r.area_begin, r.area_end - r.area_begin);
   }
+  std::string_view spoken_place(const Reading& r) const {
+    return std::string_view(normalised).substr(r.place_begin, r.place_end - r.place_begin);
+  }
+  std::string_view span(std::pair<std::uint16_t, std::uint16_t> s) const {
+    return std::string_view(normalised).substr(s.first, s.second - s.first);
+  }
 };
 
 inline constexpr std::size_t kMaxReadings = 16;
 
 // Fills `out` (reusing its storage). No reading when the text holds no numeral.
+void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out);
+// The same with no places.
 void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out);
 
 // Short name of a form, for reasons: "digits one by one", "cardinal", "radio digits", ...

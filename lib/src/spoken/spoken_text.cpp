@@ -1,5 +1,8 @@
 #include "spoken/spoken_text.hpp"
 
+#include "spoken/chinese_numerals.hpp"
+#include "spoken/pronunciation.hpp"
+
 namespace poleloc::spoken {
 namespace {
 
@@ -28,6 +31,13 @@ bool is_separator(char32_t c) {
   if (c >= 0xFF5B && c <= 0xFF65) return true;                  // ｛｜｝～ and half-width ｡｢｣､･
   if (c == kReplacement || c == 0xFEFF) return true;
   return false;
+}
+
+// Punctuation where a speaker pauses: a recogniser writes it between a number
+// and its repeat or correction ("七二一，七二一", "三七……三七五").
+bool is_pause(char32_t c) {
+  return c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == 0x3001 || c == 0x3002 || c == 0x2026 ||
+         c == 0x2014 || c == 0x2015 || c == 0xFF61 || c == 0xFF64;
 }
 
 }  // namespace
@@ -77,20 +87,21 @@ void append_utf8(std::string& out, char32_t cp) {
 std::string normalise_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  bool pending_space = false;
+  char pending = 0;  // the separator owed before the next character
   std::size_t i = 0;
   while (i < text.size()) {
     char32_t c = decode_utf8(text, i);
     if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII -> ASCII
     if (is_separator(c)) {
-      pending_space = !out.empty();
+      if (!out.empty()) pending = is_pause(c) ? ',' : (pending == ',' ? ',' : ' ');
       continue;
     }
-    if (pending_space) {
-      out.push_back(' ');
-      pending_space = false;
+    if (pending) {
+      out.push_back(pending);
+      pending = 0;
     }
     if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    if (c >= 0x3400 && !chinese_numeral(c)) c = simplified(c);  // 幺 stays 幺 (Unihan maps it to 么)
     append_utf8(out, c);
   }
   return out;

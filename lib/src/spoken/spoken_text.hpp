@@ -5,15 +5,19 @@
 // "TJH 0 3 7 2" look alike:
 //
 //   std::string n = spoken::normalise_text("我在团结湖３７２号，TJH-0372！");
-//   // "我在团结湖372号 tjh 0372"
+//   // "我在团结湖372号,tjh 0372"
 //   spoken::has_cjk("团结湖 372");   // true: read back in Chinese
 //
 // The rules:
 //   - full-width ASCII (U+FF01..U+FF5E) becomes ASCII; the ideographic space a space;
 //   - ASCII letters become lower case;
-//   - punctuation (ASCII and CJK: ，。、；：？！“”（）《》【】…— and so on), '-',
-//     '#', '.', '/', '_' and every kind of white space become one space;
-//   - runs of spaces collapse to one; no leading or trailing space;
+//   - punctuation where a speaker pauses (，。、；：？！… — and their ASCII
+//     forms) becomes one ','; any other punctuation (“”（）《》【】 and so on,
+//     '-', '#', '.', '/', '_') and every kind of white space one space;
+//   - a run of separators collapses to one (',' if any of them was a pause);
+//     no leading or trailing separator;
+//   - Traditional characters become Simplified (團結湖 -> 团结湖; Unihan's
+//     kSimplifiedVariant, see pronunciation.hpp);
 //   - everything else (CJK ideographs, 〇, other scripts) is kept as it is.
 // Invalid UTF-8 bytes become spaces (resolve() rejects such texts earlier).
 //

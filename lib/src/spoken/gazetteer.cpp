@@ -1,0 +1,249 @@
+#include "spoken/gazetteer.hpp"
+
+#include "spoken/chinese_numerals.hpp"
+#include "spoken/pronunciation.hpp"
+#include "spoken/spoken_text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace poleloc::spoken {
+namespace {
+
+std::u32string code_points(std::string_view normalised) {
+  std::u32string out;
+  std::size_t i = 0;
+  while (i < normalised.size()) {
+    const char32_t c = decode_utf8(normalised, i);
+    if (c != U' ') out.push_back(c);
+  }
+  return out;
+}
+
+bool is_cjk_char(char32_t c) { return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF); }
+
+// A numeral the caller said as a digit must stay a digit: a name never takes it by sound.
+bool is_strong_numeral(char32_t c) {
+  auto n = chinese_numeral(c);
+  return n && !n->weak;
+}
+
+// At most one character in three may be matched by sound.
+std::size_t max_by_sound(std::size_t chars) { return chars < 3 ? 0 : (chars + 2) / 3; }
+
+constexpr std::array<std::u32string_view, 9> kGridSuffixes = {U"社区居委会", U"社区网格", U"居委会", U"街区网格", U"小区网格",
+                                                              U"网格",       U"社区",     U"小区",   U"街区"};
+constexpr std::array<std::u32string_view, 14> kDirectionSuffixes = {U"东里", U"西里", U"南里", U"北里", U"东区",
+                                                                    U"西区", U"南区", U"北区", U"一区", U"二区",
+                                                                    U"东",   U"西",   U"南",   U"北"};
+
+std::string to_utf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) append_utf8(out, c);
+  return out;
+}
+
+bool ends_with(std::u32string_view s, std::u32string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+std::string_view place_kind_name(PlaceKind kind) {
+  switch (kind) {
+    case PlaceKind::area: return "area";
+    case PlaceKind::community: return "community";
+    case PlaceKind::compound: return "compound";
+    case PlaceKind::building: return "building";
+    case PlaceKind::school: return "school";
+    case PlaceKind::market: return "market";
+    case PlaceKind::road: return "road";
+    case PlaceKind::other: return "other";
+  }
+  return "other";
+}
+
+PlaceKind parse_place_kind(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  struct Word {
+    std::string_view word;
+    PlaceKind kind;
+  };
+  static constexpr std::array<Word, 22> kWords = {{{"community", PlaceKind::community}, {"社区", PlaceKind::community},
+                                                   {"compound", PlaceKind::compound},   {"小区", PlaceKind::compound},
+                                                   {"estate", PlaceKind::compound},     {"building", PlaceKind::building},
+                                                   {"楼", PlaceKind::building},         {"大厦", PlaceKind::building},
+                                                   {"school", PlaceKind::school},       {"学校", PlaceKind::school},
+                                                   {"小学", PlaceKind::school},         {"中学", PlaceKind::school},
+                                                   {"market", PlaceKind::market},       {"市场", PlaceKind::market},
+                                                   {"商场", PlaceKind::market},         {"road", PlaceKind::road},
+                                                   {"street", PlaceKind::road},         {"路", PlaceKind::road},
+                                                   {"街", PlaceKind::road},             {"道路", PlaceKind::road},
+                                                   {"area", PlaceKind::area},           {"grid", PlaceKind::community}}};
+  for (const Word& w : kWords) {
+    if (s == w.word) return w.kind;
+  }
+  return PlaceKind::other;
+}
+
+std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_name(std::string_view grid_name,
+                                                                                  const std::vector<std::string>& area_names) {
+  std::vector<std::pair<std::string, std::uint8_t>> out;
+  std::u32string core = code_points(normalise_text(grid_name));
+  for (char32_t c : core) {
+    if ((c >= U'0' && c <= U'9') || c == U'第') return out;
+  }
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (std::u32string_view s : kGridSuffixes) {
+      if (ends_with(core, s) && core.size() > s.size() + 1) {
+        core.resize(core.size() - s.size());
+        stripped = true;
+        break;
+      }
+    }
+  }
+  if (core.size() < 2 || !std::all_of(core.begin(), core.end(), is_cjk_char)) return out;
+  auto add = [&](std::u32string_view name, std::uint8_t strength) {
+    if (name.size() < 2) return;
+    const std::string s = to_utf8(name);
+    for (const auto& [n, _] : out) {
+      if (n == s) return;
+    }
+    out.emplace_back(s, strength);
+  };
+  add(core, 0);
+  // The part after an area's name: 团结湖南北里 -> 南北里.
+  std::u32string rest = core;
+  for (const std::string& area : area_names) {
+    const std::u32string a = code_points(normalise_text(area));
+    if (a.size() >= 2 && core.size() >= a.size() + 2 && core.compare(0, a.size(), a) == 0) {
+      rest = core.substr(a.size());
+      add(rest, 1);
+      break;
+    }
+  }
+  // Without a trailing direction: 白家庄东里 -> 白家庄, 三四条北 -> 三四条.
+  for (const std::u32string* base : {&core, &rest}) {
+    for (std::u32string_view s : kDirectionSuffixes) {
+      if (ends_with(*base, s) && base->size() >= s.size() + 2) {
+        add(std::u32string_view(*base).substr(0, base->size() - s.size()), 2);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void Gazetteer::build(std::vector<Place> places) {
+  places_.clear();
+  entries_.clear();
+  by_char_.clear();
+  by_sound_.clear();
+  // The same name for several places: the strongest keeps it; equally strong
+  // communities are merged into one place covering all their grids.
+  std::unordered_map<std::u32string, std::uint32_t> by_key;
+  for (Place& p : places) {
+    std::u32string key = code_points(normalise_text(p.name));
+    if (key.size() < 2) continue;
+    if (auto it = by_key.find(key); it != by_key.end()) {
+      Place& q = places_[entries_[it->second].place];
+      if (p.kind == PlaceKind::area || q.kind == PlaceKind::area) {
+        if (q.kind != PlaceKind::area && p.kind == PlaceKind::area) q = std::move(p);  // an area's name is the area
+        continue;
+      }
+      if (p.strength < q.strength) {
+        q = std::move(p);
+      } else if (p.strength == q.strength) {
+        q.grids.insert(q.grids.end(), p.grids.begin(), p.grids.end());
+        for (std::uint32_t c : p.codes) {
+          if (std::find(q.codes.begin(), q.codes.end(), c) == q.codes.end()) q.codes.push_back(c);
+        }
+        if (!q.point) q.point = p.point, q.radius_m = p.radius_m;
+      }
+      continue;
+    }
+    const auto place = static_cast<std::uint32_t>(places_.size());
+    by_key.emplace(key, static_cast<std::uint32_t>(entries_.size()));
+    const bool abbreviation = p.kind == PlaceKind::area && key.size() == 2 && is_cjk_char(key[0]) && is_cjk_char(key[1]);
+    places_.push_back(std::move(p));
+    entries_.push_back({key, place, false});
+    if (abbreviation) entries_.push_back({key, place, true});
+  }
+  for (std::uint32_t e = 0; e < entries_.size(); ++e) {
+    const Entry& entry = entries_[e];
+    by_char_[entry.key[0]].push_back(e);
+    if (!entry.abbreviation && entry.key.size() >= 3) {
+      for (std::uint16_t s : syllables(entry.key[0])) by_sound_[s].push_back(e);
+    }
+  }
+}
+
+std::size_t Gazetteer::memory_bytes() const {
+  std::size_t bytes = sizeof(*this);
+  for (const Place& p : places_) bytes += sizeof(p) + p.name.capacity() + 4 * (p.grids.capacity() + p.codes.capacity());
+  for (const Entry& e : entries_) bytes += sizeof(e) + 4 * e.key.capacity();
+  for (const auto& [_, v] : by_char_) bytes += 32 + 4 * v.capacity();
+  for (const auto& [_, v] : by_sound_) bytes += 32 + 4 * v.capacity();
+  return bytes;
+}
+
+std::optional<Gazetteer::Match> Gazetteer::try_entry(const Entry& e, std::string_view text, std::size_t pos) const {
+  std::size_t t = pos;
+  std::size_t sound = 0;
+  if (e.abbreviation) {  // X?Y?: 北京大学 for 北大
+    char32_t got[4];
+    for (char32_t& g : got) {
+      if (t >= text.size() || text[t] == ' ') return std::nullopt;
+      g = decode_utf8(text, t);
+      if (!is_cjk_char(g) || is_strong_numeral(g)) return std::nullopt;
+    }
+    if (got[0] != e.key[0] || got[2] != e.key[1]) return std::nullopt;
+    return Match{e.place, t, 0, true};
+  }
+  for (std::size_t j = 0; j < e.key.size(); ++j) {
+    while (t < text.size() && text[t] == ' ' && j > 0) ++t;
+    if (t >= text.size()) return std::nullopt;
+    const char32_t got = decode_utf8(text, t);
+    const char32_t want = e.key[j];
+    if (got == want) continue;
+    if (!is_cjk_char(got) || is_strong_numeral(got) || !sounds_alike(got, want)) return std::nullopt;
+    if (++sound > max_by_sound(e.key.size())) return std::nullopt;
+  }
+  return Match{e.place, t, static_cast<std::uint8_t>(sound), false};
+}
+
+std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::size_t pos) const {
+  if (pos >= text.size() || entries_.empty()) return std::nullopt;
+  std::size_t i = pos;
+  const char32_t first = decode_utf8(text, i);
+  if (!is_cjk_char(first)) return std::nullopt;
+  std::optional<Match> best;
+  auto consider = [&](std::uint32_t e) {
+    auto m = try_entry(entries_[e], text, pos);
+    if (!m) return;
+    if (!best || m->end > best->end ||
+        (m->end == best->end && (m->by_sound < best->by_sound ||
+                                 (m->by_sound == best->by_sound && places_[m->place].strength < places_[best->place].strength)))) {
+      best = m;
+    }
+  };
+  if (auto it = by_char_.find(first); it != by_char_.end()) {
+    for (std::uint32_t e : it->second) consider(e);
+  }
+  if (!is_strong_numeral(first)) {
+    for (std::uint16_t s : syllables(first)) {
+      auto it = by_sound_.find(s);
+      if (it == by_sound_.end()) continue;
+      for (std::uint32_t e : it->second) {
+        if (entries_[e].key[0] != first) consider(e);
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace poleloc::spoken
