@@ -37,7 +37,7 @@ usage:
   poleloc nearest  --db DIR LON LAT [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
   poleloc export   --db DIR --poles F --grids F [--aliases F]
-  poleloc synth    --grids N --poles M [--seed S] --out DIR
+  poleloc synth    --grids N --poles M [--seed S] [--community-names] --out DIR
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
 1 not found, 2 usage or bad argument, 3 invalid input file, 4 other errors.
@@ -340,6 +340,7 @@ int cmd_export(CliArgs& a) {
 
 int cmd_synth(CliArgs& a) {
   auto grids = a.option("--grids"), poles = a.option("--poles"), seed = a.option("--seed"), out = a.option("--out");
+  const bool community_names = a.flag("--community-names");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!grids || !poles || !out) return usage_error("synth needs --grids N --poles M --out DIR");
   synth::CityOptions options;
@@ -352,8 +353,9 @@ int cmd_synth(CliArgs& a) {
     if (!s) return usage_error("--seed must be a whole number");
     options.seed = *s;
   }
+  options.community_names = community_names;
   if (auto st = synth::write_city(options, *out); !st) return fail(st);
-  std::cout << "wrote " << *out << "/poles.csv, grids.geojson, aliases.csv\n";
+  std::cout << "wrote " << *out << "/poles.csv, grids.geojson, aliases.csv" << (community_names ? ", places.csv" : "") << "\n";
   return 0;
 }
 

@@ -16,8 +16,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -38,6 +41,7 @@ std::uint64_t mix64(std::uint64_t z) {
 
 enum class Stream : std::uint64_t {
   columns = 1, rows, node, street, block, exclave, poles, people, districts, points,
+  community,  // appended last: the streams above keep their keys
 };
 
 std::uint64_t stream_key(std::uint64_t seed, Stream what, std::uint64_t index) {
@@ -153,6 +157,25 @@ std::vector<District> district_names(std::size_t count) {
   }
   return out;
 }
+
+// Community names: "<place><suffix>社区网格", as Beijing names its community grids.
+// Places are invented in the style of old Beijing neighbourhoods (village, temple,
+// lane and estate names), some with digit characters in them as real ones have
+// (三里屯, 八里庄, 十里堡), and some of two characters only (红庙, 枣营).
+constexpr std::array<std::string_view, 96> kCommunityPlaces{
+    "水碓子", "白家庄", "三里屯", "呼家楼", "八里庄", "南北里", "农光里", "红庙",   "金台里", "延静里",
+    "六里屯", "核桃园", "关东店", "光华里", "永安里", "雅宝里", "芳草地", "吉祥里", "神路街", "日坛",
+    "左家庄", "西坝河", "光熙门", "麦子店", "枣营",   "亮马桥", "霞光里", "幸福村", "新源里", "将台",
+    "驼房营", "高家园", "大山子", "王四营", "管庄",   "定福庄", "甘露园", "石佛营", "平乐园", "百子湾",
+    "垂杨柳", "松榆里", "华威里", "劲松",   "潘家园", "武圣里", "双井",   "九龙山", "小武基", "十里堡",
+    "黄木厂", "甜水园", "碧水园", "柳芳",   "樱花园", "芍药居", "惠新里", "安贞里", "小关",   "花家地",
+    "南湖渠", "望花路", "来广营", "北苑",   "立水桥", "清河营", "东坝",   "奶子房", "豆各庄", "小红门",
+    "牌坊",   "肖家河", "马家堡", "角门",   "洋桥",   "草桥",   "石榴园", "蒲黄榆", "方庄",   "刘家窑",
+    "宋家庄", "成寿寺", "南顶",   "木樨园", "沙子口", "永定门", "天坛",   "四块玉", "夕照寺", "龙潭",
+    "广渠门", "板厂",   "枣林",   "水南庄", "杨闸",   "康家沟"};
+constexpr std::array<std::string_view, 11> kCommunitySuffixes{"",     "东里", "西里", "北里", "南里", "一条",
+                                                              "二条", "东区", "西区", "小区", "家园"};
+constexpr std::array<std::string_view, 4> kCompoundSuffixes{"嘉园", "花园", "公寓", "大厦"};
 
 constexpr std::array<std::string_view, 30> kSurnames{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",
                                                      "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗",
@@ -366,22 +389,28 @@ class CityBuilder {
  public:
   explicit CityBuilder(const CityOptions& o) : o_(o), lattice_(o.grids, o.seed) {}
 
-  Dataset build() {
+  // The city; without poles when `with_poles` is false (places only need the grids).
+  Dataset build(bool with_poles = true) {
     Dataset out;
     plan_districts();
     plan_compounds();
     plan_lanes();
+    if (o_.community_names) plan_community_names();
     emit_grids(out);
-    emit_poles(out);
-    out.aliases.reserve(districts_.size() * 3);
+    if (with_poles) emit_poles(out);
+    out.aliases.reserve(districts_.size() * 4);
     for (const District& d : districts_) {
       out.aliases.push_back({d.name, d.code});
       out.aliases.push_back({d.name + "街道", d.code});
       out.aliases.push_back({d.pinyin, d.code});
+      if (o_.community_names) out.aliases.push_back({"北京市朝阳区" + d.name + "街道", d.code});
     }
     out.has_aliases = true;
     return out;
   }
+
+  // Filled by build() when community_names is set.
+  std::vector<Place> take_places() { return std::move(places_); }
 
  private:
   std::size_t block_index(std::size_t i, std::size_t j) const { return j * lattice_.cols() + i; }
@@ -491,6 +520,72 @@ class CityBuilder {
     }
   }
 
+  // Grid names of a community city, by output position. Each district hosts a
+  // community named after one or two other districts ("<other>北里"); the rest
+  // are "<place><suffix>", unique in the city and never a district's own name.
+  void plan_community_names() {
+    const std::size_t n = order_.size(), nd = districts_.size();
+    community_.assign(n, {});
+    std::set<std::string> taken;
+    for (const District& d : districts_) taken.insert(d.name);
+    Rng r(o_.seed, Stream::community, 0);
+    std::vector<std::vector<std::size_t>> grids_of(nd);
+    for (std::size_t k = 0; k < n; ++k) grids_of[district_of_block_[order_[k]]].push_back(k);
+    for (std::size_t d = 0; nd >= 2 && d < nd; ++d) {
+      for (std::size_t step = 1; step <= std::min<std::size_t>(2, nd - 1); ++step) {
+        const std::vector<std::size_t>& mine = grids_of[d];
+        const std::size_t k = mine[r.below(mine.size())];
+        const std::string base = districts_[(d + step) % nd].name + "北里";
+        if (!community_[k].base.empty() || taken.count(base)) continue;
+        taken.insert(base);
+        community_[k] = {base, districts_[(d + step) % nd].name, true};
+      }
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!community_[k].base.empty()) continue;
+      std::string place, base;
+      for (int attempt = 0; attempt < 24 && base.empty(); ++attempt) {
+        place = kCommunityPlaces[r.below(kCommunityPlaces.size())];
+        const std::string_view suffix = r.unit() < 0.25 ? "" : kCommunitySuffixes[1 + r.below(kCommunitySuffixes.size() - 1)];
+        std::string candidate = place + std::string(suffix);
+        if (!taken.count(candidate)) base = std::move(candidate);
+      }
+      if (base.empty()) base = place + "第" + std::to_string(k + 1) + "区";  // only in very large cities
+      taken.insert(base);
+      community_[k] = {base, place, false};
+    }
+  }
+
+  // Compounds, schools and markets of grid k (named after its place), inside its shell.
+  void plan_places(std::size_t k, const Ring& shell, std::set<std::string>& taken) {
+    if (community_[k].trap || shell.size() < 5) return;
+    Rng r(o_.seed, Stream::community, 1 + k);
+    double cx = 0, cy = 0;
+    const std::size_t m = shell.size() - 1;  // without the closing vertex
+    for (std::size_t v = 0; v < m; ++v) {
+      cx += shell[v].lon;
+      cy += shell[v].lat;
+    }
+    cx /= static_cast<double>(m);
+    cy /= static_cast<double>(m);
+    // 0.6 of the way from the middle towards a shell vertex: clear of a hosted
+    // compound's hole (at most 54 m from the middle) and of the streets.
+    auto towards = [&](std::size_t v) {
+      const LonLat c = shell[v % m];
+      auto round7 = [](double x) { return std::round(x * 1e7) / 1e7; };
+      return LonLat{round7(cx + 0.6 * (c.lon - cx)), round7(cy + 0.6 * (c.lat - cy))};
+    };
+    const std::string& place = community_[k].place;
+    auto add = [&](std::string name, std::string_view kind, std::size_t vertex) {
+      if (taken.count(name)) return;
+      taken.insert(name);
+      places_.push_back({std::move(name), std::string(kind), towards(vertex)});
+    };
+    if (r.unit() < 0.35) add(place + std::string(kCompoundSuffixes[r.below(kCompoundSuffixes.size())]), "compound", 0);
+    if (r.unit() < 0.12) add(place + (r.unit() < 0.6 ? "小学" : "中学"), "school", m / 2);
+    if (r.unit() < 0.12) add(place + "菜市场", "market", m / 4);
+  }
+
   BlockPlan block_plan(std::size_t b) const {
     Rng r(o_.seed, Stream::block, b);
     BlockPlan p;
@@ -556,13 +651,17 @@ class CityBuilder {
     };
     out.grids.reserve(order_.size());
     std::vector<std::size_t> per_district(districts_.size(), 0);
+    std::set<std::string> place_names;
+    for (const Community& c : community_) place_names.insert(c.base);
     for (std::size_t k = 0; k < order_.size(); ++k) {
       const std::size_t b = order_[k];
       const std::size_t d = district_of_block_[b];
       GridRecord g;
       g.id = "G";
       append_padded(g.id, k + 1, width);
-      g.name = districts_[d].name + "第" + std::to_string(++per_district[d]) + "街区网格";
+      ++per_district[d];
+      g.name = o_.community_names ? community_[k].base + "社区网格"
+                                  : districts_[d].name + "第" + std::to_string(per_district[d]) + "街区网格";
       Rng r(o_.seed, Stream::people, districts_.size() + b);
       g.attributes = {{"manager", person_name(r)},
                       {"phone", phone_number(r)},
@@ -573,6 +672,7 @@ class CityBuilder {
       if (compound_of_host_[b] != SIZE_MAX) {
         shell.rings.push_back(to_ring(compounds_[compound_of_host_[b]].wall, true));  // hole: clockwise
       }
+      if (o_.community_names) plan_places(k, shell.rings.front(), place_names);
       g.geometry.push_back(std::move(shell));
       if (compound_of_owner_[b] != SIZE_MAX) {
         g.geometry.push_back(Polygon{{to_ring(compounds_[compound_of_owner_[b]].wall, false)}});
@@ -754,6 +854,13 @@ class CityBuilder {
   std::vector<Compound> compounds_;
   std::vector<std::size_t> compound_of_host_, compound_of_owner_;
   double lanes_per_block_ = 0;
+  struct Community {
+    std::string base;   // the grid name without 社区网格: "水碓子东里"
+    std::string place;  // the place it is named after: "水碓子"
+    bool trap = false;  // named after another district
+  };
+  std::vector<Community> community_;  // by output position; empty unless community_names
+  std::vector<Place> places_;
 };
 
 }  // namespace
@@ -777,11 +884,40 @@ Status write_city(const CityOptions& options, const std::string& out_dir) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return {ErrorCode::io_error, out_dir + ": cannot create directory: " + ec.message()};
-  const Dataset city = make_city(options);
+  Dataset city;
+  std::vector<Place> places;
+  if (options.grids > 0) {
+    CityBuilder builder(options);
+    city = builder.build();
+    places = builder.take_places();
+  }
   const std::filesystem::path dir(out_dir);
   if (Status s = write_poles_csv((dir / "poles.csv").string(), city.poles); !s) return s;
   if (Status s = write_grids_geojson((dir / "grids.geojson").string(), city.grids); !s) return s;
-  return write_aliases_csv((dir / "aliases.csv").string(), city.aliases);
+  if (Status s = write_aliases_csv((dir / "aliases.csv").string(), city.aliases); !s) return s;
+  if (options.community_names) return write_places_csv((dir / "places.csv").string(), places);
+  return {};
+}
+
+std::vector<Place> make_places(const CityOptions& options) {
+  if (!options.is_valid() || options.grids == 0 || !options.community_names) return {};
+  CityBuilder builder(options);
+  builder.build(/*with_poles=*/false);
+  return builder.take_places();
+}
+
+Status write_places_csv(const std::string& path, const std::vector<Place>& places) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return {ErrorCode::io_error, path + ": cannot open for writing"};
+  char buf[64];
+  out << "name,kind,lon,lat\n";
+  for (const Place& p : places) {
+    std::snprintf(buf, sizeof buf, "%.7f,%.7f", p.position.lon, p.position.lat);
+    out << p.name << ',' << p.kind << ',' << buf << '\n';
+  }
+  out.flush();
+  if (!out) return {ErrorCode::io_error, path + ": write failed"};
+  return {};
 }
 
 std::vector<LonLat> random_points(const Dataset& dataset, std::size_t n, std::uint64_t seed) {

@@ -38,6 +38,19 @@
 // Cost: 20,000 grids and 2,000,000 poles take about 3 s and 610 MB on a 2-core
 // machine, most of it allocating the pole attributes (pole_attributes = false:
 // about 1 s and 210 MB).
+//
+// Community names (options.community_names = true) name the grids the way
+// Beijing names its community grids, "<place><suffix>社区网格" (水碓子东里社区网格,
+// 红庙社区网格), unique in the city; a few grids are named after another
+// district ("<that district's name>北里社区网格" lying in a different district: a
+// community whose name contains another area's name). Aliases then also carry the
+// official long form "北京市朝阳区<district>街道", and make_places() gives compounds,
+// schools and markets that write_city() writes to places.csv (name,kind,lon,lat).
+// Everything else (geometry, numbers, attributes) is the same city as without them.
+//
+//   auto city = make_city({.grids = 200, .poles = 20000, .seed = 11, .community_names = true});
+//   auto places = make_places({.grids = 200, .poles = 20000, .seed = 11, .community_names = true});
+//
 // Thread-safety: pure functions; safe to call from several threads.
 #pragma once
 
@@ -59,6 +72,9 @@ struct CityOptions {
   double center_lon = 116.40;  // degrees, WGS84
   double center_lat = 39.90;
   bool pole_attributes = true;  // kind, manager, phone on every pole
+  // Grids named like real community grids, long official aliases, and places
+  // (see above). false keeps the output byte-identical to earlier versions.
+  bool community_names = false;
 
   // Finite centre with |lon| <= 170 and |lat| <= 75, at most 1,000,000 grids
   // and 100,000,000 poles (a city must stay clear of the poles and the antimeridian).
@@ -71,8 +87,23 @@ struct CityOptions {
 // if !options.is_valid().
 poleloc::Dataset make_city(const CityOptions& options);
 
-// Writes poles.csv, grids.geojson and aliases.csv into `out_dir` (created if
-// missing). Errors: invalid_argument for invalid options, io_error when the
+// A named place of a community city: a residential compound, school or market.
+struct Place {
+  std::string name;  // e.g. "金台里嘉园", "红庙小学", "八里庄菜市场"; unique in the city
+  std::string kind;  // "compound", "school" or "market"
+  poleloc::LonLat position;  // WGS84, inside the grid whose community it is named after
+};
+
+// The places of the city for `options`: empty unless options.community_names.
+// Deterministic like make_city. Every place lies inside the grid it is named after.
+std::vector<Place> make_places(const CityOptions& options);
+
+// Writes places.csv (header name,kind,lon,lat; WGS84). Errors: io_error.
+poleloc::Status write_places_csv(const std::string& path, const std::vector<Place>& places);
+
+// Writes poles.csv, grids.geojson and aliases.csv (and places.csv when
+// options.community_names) into `out_dir` (created if missing).
+// Errors: invalid_argument for invalid options, io_error when the
 // directory or a file cannot be written.
 poleloc::Status write_city(const CityOptions& options, const std::string& out_dir);
 

@@ -546,6 +546,127 @@ TEST(SyntheticCity, WriteCityWritesTheThreeInputFiles) {
   std::filesystem::remove_all(dir);
 }
 
+// --- community names (CityOptions::community_names) --------------------------
+
+constexpr CityOptions kCommunity{.grids = 200, .poles = 20000, .seed = 11, .community_names = true};
+
+const Dataset& community_city() {
+  static const Dataset city = make_city(kCommunity);
+  return city;
+}
+
+std::string district_name(const Dataset& city, const std::string& code) {
+  std::string name;
+  for (const auto& a : city.aliases) {
+    if (a.code == code && (name.empty() || a.alias.size() < name.size()) && static_cast<unsigned char>(a.alias[0]) >= 0x80) {
+      name = a.alias;
+    }
+  }
+  return name;
+}
+
+TEST(SyntheticCity, CommunityNamesChangeOnlyNamesAndAliases) {
+  CityOptions plain = kCommunity;
+  plain.community_names = false;
+  const Dataset a = make_city(plain);
+  const Dataset& b = community_city();
+  ASSERT_EQ(a.grids.size(), b.grids.size());
+  ASSERT_EQ(a.poles.size(), b.poles.size());
+  for (std::size_t i = 0; i < a.grids.size(); ++i) {
+    EXPECT_EQ(a.grids[i].id, b.grids[i].id);
+    EXPECT_EQ(a.grids[i].attributes, b.grids[i].attributes);
+    EXPECT_EQ(a.grids[i].geometry.size(), b.grids[i].geometry.size());
+    EXPECT_NE(a.grids[i].name, b.grids[i].name);
+  }
+  for (std::size_t i = 0; i < a.poles.size(); ++i) {
+    EXPECT_EQ(a.poles[i].number, b.poles[i].number);
+    EXPECT_EQ(a.poles[i].position.lon, b.poles[i].position.lon);
+    EXPECT_EQ(a.poles[i].position.lat, b.poles[i].position.lat);
+  }
+  EXPECT_TRUE(poleloc::synth::make_places(plain).empty());
+}
+
+TEST(SyntheticCity, CommunityGridNamesAreUniqueCommunityGridNames) {
+  std::set<std::string> names;
+  std::size_t short_forms = 0;
+  for (const GridRecord& g : community_city().grids) {
+    EXPECT_TRUE(names.insert(g.name).second) << "duplicate " << g.name;
+    const std::string suffix = "社区网格";
+    ASSERT_GT(g.name.size(), suffix.size());
+    EXPECT_EQ(g.name.substr(g.name.size() - suffix.size()), suffix) << g.name;
+    short_forms += g.name.size() == 2 * 3 + suffix.size();  // two CJK characters of 3 bytes
+  }
+  EXPECT_GE(short_forms, 3u);
+}
+
+TEST(SyntheticCity, SomeCommunitiesAreNamedAfterAnotherDistrict) {
+  const Dataset& city = community_city();
+  std::size_t traps = 0;
+  for (const GridRecord& g : city.grids) {
+    const std::string own = g.attributes.at(3).second;  // parent: the area code
+    for (const auto& a : city.aliases) {
+      if (a.code == own || a.alias != district_name(city, a.code)) continue;
+      if (g.name == a.alias + "北里社区网格") ++traps;
+    }
+  }
+  EXPECT_GE(traps, 3u);
+}
+
+TEST(SyntheticCity, CommunityCityHasLongOfficialAliases) {
+  const Dataset& city = community_city();
+  for (const std::string code : {"DZM", "CKT", "TYH", "YNY"}) {
+    const std::string long_form = "北京市朝阳区" + district_name(city, code) + "街道";
+    EXPECT_TRUE(std::any_of(city.aliases.begin(), city.aliases.end(),
+                            [&](const auto& a) { return a.alias == long_form && a.code == code; }))
+        << long_form;
+  }
+}
+
+TEST(SyntheticCity, PlacesAreUniqueAndInsideTheGridTheyAreNamedAfter) {
+  const auto places = poleloc::synth::make_places(kCommunity);
+  ASSERT_GE(places.size(), 50u);
+  std::set<std::string> names, kinds;
+  const Dataset& city = community_city();
+  for (const auto& p : places) {
+    EXPECT_TRUE(names.insert(p.name).second) << p.name;
+    kinds.insert(p.kind);
+    std::size_t hits = 0;
+    bool named_after = false;
+    for (const GridRecord& g : city.grids) {
+      if (!inside(g, p.position)) continue;
+      ++hits;
+      EXPECT_GT(boundary_distance_m(g, p.position), 20.0) << p.name << " in " << g.name;
+      // 金台里嘉园 lies in a grid named 金台里…: the first two characters agree.
+      named_after = g.name.substr(0, 6) == p.name.substr(0, 6);
+    }
+    EXPECT_EQ(hits, 1u) << p.name;
+    EXPECT_TRUE(named_after) << p.name;
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"compound", "market", "school"}));
+}
+
+TEST(SyntheticCity, WriteCityWritesPlacesOnlyForCommunityCities) {
+  const auto dir = std::filesystem::temp_directory_path() / ("poleloc_synth_places_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(poleloc::synth::write_city({.grids = 60, .poles = 3000, .seed = 3}, (dir / "plain").string()).is_ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "plain" / "places.csv"));
+  const CityOptions options{.grids = 60, .poles = 3000, .seed = 3, .community_names = true};
+  ASSERT_TRUE(poleloc::synth::write_city(options, (dir / "community").string()).is_ok());
+  std::ifstream in(dir / "community" / "places.csv");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "name,kind,lon,lat");
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    ++rows;
+    EXPECT_EQ(std::count(line.begin(), line.end(), ','), 3) << line;
+  }
+  EXPECT_EQ(rows, poleloc::synth::make_places(options).size());
+  EXPECT_GT(rows, 0u);
+  std::filesystem::remove_all(dir);
+}
+
 // --- the bundled Tuanjiehu sample --------------------------------------------
 
 constexpr double kMinLon = 116.462, kMinLat = 39.918, kMaxLon = 116.482, kMaxLat = 39.935;
