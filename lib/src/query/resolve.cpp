@@ -41,6 +41,9 @@ constexpr double kExtraLeadingZeros = 0.3;
 // most believed readings of the text: not a building number beside a pole
 // number, not a number the caller took back.
 constexpr float kUnderstood = 0.5f;
+// Below this the best reading is no pole number at all (一闪一闪, 三个人, 8点):
+// with a caller location or a place, the answer is the poles there.
+constexpr float kHeardNumber = 0.12f;
 // A pole outside the place said: how much less likely than one inside, by distance.
 constexpr double kPlaceEdgeShare = 0.5, kPlaceSpreadM = 250, kPlaceFloor = 0.02;
 // Caller positions with a stated accuracy: how far a caller stands from the
@@ -266,7 +269,7 @@ class Decoder {
     // A reading that swapped a word for its partner (三十七 as 三四七) is a guess,
     // not what was said; nor is one the caller did not mean as the pole's number.
     const bool swapped = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
-                         r.prior < kUnderstood || r.retracted || r.counted;
+                         r.prior < kUnderstood || r.raw_prior < kHeardNumber || r.retracted || r.counted;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         const bool as_read = spoken_width <= width;
@@ -583,7 +586,12 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
   Decoder decoder(data, set, options, near);
   decoder.decode(text);
   std::vector<Hit>& hits = decoder.hits;
-  const bool no_number = hits.empty() && !set.heard_number;
+  bool no_number = hits.empty() && !set.heard_number;
+  if (!no_number && set.best_raw_prior < kHeardNumber && (near || !set.places_said.empty())) {
+    no_number = true;  // 路灯一闪一闪的: no number was said; where the caller is matters
+    hits.clear();
+    decoder.background = 0;
+  }
   if (no_number) nearby_hits(data, set, near, options, hits);
 
   const bool any_exact = std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });

@@ -28,8 +28,19 @@ bool is_strong_numeral(char32_t c) {
   return n && !n->weak;
 }
 
-// At most one character in three may be matched by sound.
-std::size_t max_by_sound(std::size_t chars) { return chars < 3 ? 0 : (chars + 2) / 3; }
+// At most one character in three may be matched by sound; a two-character
+// name one, when a word that follows a place name comes next (笼潭小区 for 龙潭).
+std::size_t max_by_sound(std::size_t chars) { return chars < 2 ? 0 : (chars + 2) / 3; }
+
+bool place_word_at(std::string_view text, std::size_t pos) {
+  static constexpr std::array<std::string_view, 10> kWords = {"小区", "社区", "网格", "那边", "这边",
+                                                              "附近", "门口", "一带", "家园", "街道"};
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  for (std::string_view w : kWords) {
+    if (text.substr(pos, w.size()) == w) return true;
+  }
+  return false;
+}
 
 constexpr std::array<std::u32string_view, 9> kGridSuffixes = {U"社区居委会", U"社区网格", U"居委会", U"街区网格", U"小区网格",
                                                               U"网格",       U"社区",     U"小区",   U"街区"};
@@ -176,7 +187,7 @@ void Gazetteer::build(std::vector<Place> places) {
   for (std::uint32_t e = 0; e < entries_.size(); ++e) {
     const Entry& entry = entries_[e];
     by_char_[entry.key[0]].push_back(e);
-    if (!entry.abbreviation && entry.key.size() >= 3) {
+    if (!entry.abbreviation && entry.key.size() >= 2) {
       for (std::uint16_t s : syllables(entry.key[0])) by_sound_[s].push_back(e);
     }
   }
@@ -213,6 +224,7 @@ std::optional<Gazetteer::Match> Gazetteer::try_entry(const Entry& e, std::string
     if (!is_cjk_char(got) || is_strong_numeral(got) || !sounds_alike(got, want)) return std::nullopt;
     if (++sound > max_by_sound(e.key.size())) return std::nullopt;
   }
+  if (sound > 0 && e.key.size() == 2 && !place_word_at(text, t)) return std::nullopt;
   return Match{e.place, t, static_cast<std::uint8_t>(sound), false};
 }
 

@@ -17,8 +17,8 @@
 // also matches when characters are written with others of the same sound
 // (谁碓子 for 水碓子, 拜家庄 for 白家庄, 湍结湖 for 团结湖: Mandarin readings
 // from Unihan, tones ignored), at most one such character in three, never a
-// numeral written where the name has another character, and only for names of
-// three or more characters.
+// numeral written where the name has another character; a two-character name
+// only when 小区, 社区, 那边 or the like follows it (笼潭小区 for 龙潭).
 //
 //   Gazetteer g;
 //   g.build({{.name = "水碓子", .kind = PlaceKind::community, .grids = {4}, .codes = {0}},

@@ -16,13 +16,15 @@ namespace {
 
 // Priors of the choices a reading makes; only their ratios matter (the best
 // reading of a text is scaled to 1).
-constexpr float kShortRun1 = 0.15f;         // a lone digit is rarely a pole number
+constexpr float kShortRun1 = 0.1f;          // a lone digit is rarely a pole number (路灯一闪一闪)
 constexpr float kShortRun2 = 0.5f;
 constexpr float kLongRun = 0.2f;            // 8 digits or more: a phone number, not a pole
 constexpr float kNoContext = 0.6f;          // no area, filler or unknown code next to the run
 constexpr float kWeakAfterArea = 0.65f;     // 团结湖要三七: 要 is 幺
 constexpr float kWeakLeading = 0.35f;       // 我要三七二: 要 is "want"
 constexpr float kWeakTrailing = 0.5f;
+constexpr float kWeakInRadio = 0.9f;
+constexpr float kWeakRadioEdge = 0.8f;        // 动沟三怪: among radio digits, 动 and 怪 are 洞 and 拐
 constexpr float kAreaAdjacentOther = 0.03f;   // the digits in another area than the one said
 constexpr float kAreaElsewhere = 0.8f;
 constexpr float kAreaElsewhereOther = 0.2f;
@@ -333,6 +335,8 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
   out.retracted.clear();
   out.any_correction = false;
   out.heard_number = false;
+  out.best_raw_prior = 0;
+  out.places_said.clear();
   const std::string_view norm = out.normalised;
   const bool printed = canonical_number(text).has_value();
 
@@ -384,7 +388,19 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
         lead += tokens[k].kind == TokenKind::numeral;
         ++k;
       }
-      if (k > run.last) continue;  // only weak words: "要", "for", "oh"
+      // Only weak words ("要", "for", "oh") are no number, unless three or more
+      // radio digits stand together (冻狗冻沟) or a pole word or area introduces them.
+      if (k > run.last) {
+        std::size_t n = 0;
+        bool radio_only = true;
+        for (std::size_t j = run.first; j <= run.last; ++j) {
+          if (tokens[j].kind != TokenKind::numeral) continue;
+          ++n;
+          radio_only &= tokens[j].numeral.script == Script::radio;
+        }
+        if (!(radio_only && (n >= 3 || (n >= 2 && (run.pole_marked || area.adjacent))))) continue;
+        lead = trail = 0;
+      }
       std::size_t e = run.last;
       while (e > k && (tokens[e].kind != TokenKind::numeral || tokens[e].numeral.weak)) {
         trail += tokens[e].kind == TokenKind::numeral;
@@ -392,7 +408,18 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
       }
     }
     out.heard_number = true;
-    const float lead_in = area.adjacent ? kWeakAfterArea : kWeakLeading;
+    // Among radio digits (洞幺拐) a recogniser's 栋/要/怪/狗 is a digit too.
+    std::size_t radio = 0;
+    for (std::size_t k = run.first; k <= run.last; ++k) radio += tokens[k].kind == TokenKind::numeral && tokens[k].numeral.script == Script::radio;
+    const bool radio_context = radio >= 2;
+    // 栋/要/怪/狗 right after an area or at the end of a number are radio digits
+    // more often than words; "for", "to" less so.
+    const bool radio_lead = tokens[run.first].numeral.script == Script::radio;
+    const bool radio_trail = tokens[run.last].numeral.script == Script::radio;
+    const float lead_in = radio_context ? kWeakInRadio
+                          : area.adjacent ? (radio_lead ? kWeakRadioEdge : kWeakAfterArea)
+                                          : kWeakLeading;
+    const float trail_in = radio_context ? kWeakInRadio : radio_trail ? kWeakRadioEdge : kWeakTrailing;
     std::vector<Numeral> all;
     for (std::size_t k = run.first; k <= run.last; ++k) {
       if (tokens[k].kind == TokenKind::numeral) all.push_back(tokens[k].numeral);
@@ -405,7 +432,7 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
       for (int with_trail = 0; with_trail <= (trail > 0 ? 1 : 0); ++with_trail) {
         float edge_prior = 1;
         if (lead > 0) edge_prior *= with_lead ? lead_in : 1 - lead_in;
-        if (trail > 0) edge_prior *= with_trail ? kWeakTrailing : 1 - kWeakTrailing;
+        if (trail > 0) edge_prior *= with_trail ? trail_in : 1 - trail_in;
         const std::size_t from = with_lead ? 0 : lead;
         const std::size_t to = with_trail ? n_all : n_all - trail;
         seq.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.begin() + static_cast<std::ptrdiff_t>(to));
@@ -486,7 +513,11 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
   }
   if (rs.size() > kMaxReadings) rs.resize(kMaxReadings);
   const float best = rs.front().prior;
-  for (Reading& r : rs) r.prior /= best;
+  out.best_raw_prior = best;
+  for (Reading& r : rs) {
+    r.raw_prior = r.prior;
+    r.prior /= best;
+  }
 }
 
 }  // namespace poleloc::spoken

@@ -96,6 +96,7 @@ struct Reading {
   ReadingForm form = ReadingForm::arabic_digits;
   ReadingNote note = ReadingNote::none;
   float prior = 1;
+  float raw_prior = 1;  // before scaling the best reading to 1: how much like a pole number it sounds at all
   std::uint16_t begin = 0, end = 0;  // bytes of the normalised text the digits came from
   std::uint16_t area_begin = 0, area_end = 0;  // ... and the area (or unknown place), when one was said
   bool alias_abbreviation = false;  // a two-character alias said as the long name it abbreviates
@@ -113,6 +114,7 @@ struct Reading {
 struct ReadingSet {
   std::string normalised;          // normalise_text(text)
   bool heard_number = false;       // some numeral was said
+  float best_raw_prior = 0;        // the best reading's prior before scaling (a lone 一 in 一闪一闪: ~0.1)
   bool any_correction = false;     // the caller corrected themselves
   std::vector<std::int32_t> places_said;  // Gazetteer indexes of the places in the text, in order
   std::vector<std::pair<std::uint16_t, std::uint16_t>> retracted;  // spans of numbers taken back

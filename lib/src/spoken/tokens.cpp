@@ -11,13 +11,13 @@ namespace poleloc::spoken {
 namespace {
 
 // Within each table, longer words come before their prefixes.
-constexpr std::array<std::string_view, 22> kCorrections = {
+constexpr std::array<std::string_view, 24> kCorrections = {
     "我再看看", "再看一下", "我看错了", "我说错了", "看错了", "说错了", "再看看", "等一下", "等一等", "应该是",
     "搞错了",   "不对",     "不是",     "错了",     "等等",   "哦不",   "更正",   "纠正",   "重说",   "不不",
-    "说反了",   "看反了"};
+    "说反了",   "看反了",   "还是",     "哦"};
 constexpr std::array<std::string_view, 8> kConfirmations = {"没错", "对的", "是的", "对对", "没问题", "对", "嗯对", "确认"};
-constexpr std::array<std::string_view, 28> kPoleWords = {
-    "电线杆上写着", "电线杆上", "杆子上写着", "杆上写着", "牌子上写着", "上面写着", "写的是", "写着",   "电线杆",
+constexpr std::array<std::string_view, 29> kPoleWords = {
+    "号线杆", "电线杆上写着", "电线杆上", "杆子上写着", "杆上写着", "牌子上写着", "上面写着", "写的是", "写着",   "电线杆",
     "電線桿",       "路灯杆",   "杆号",       "编号",     "編號",       "号杆",     "杆子",   "电杆",   "线杆",
     "灯杆",         "路灯",     "路燈",       "号码",     "號碼",       "标牌",     "牌子",   "杆",     "桿",  "牌"};
 constexpr std::array<std::string_view, 26> kChineseFillers = {
@@ -215,15 +215,16 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
         t.kind = TokenKind::other;
       } else if ((n = prefix_at(text, pos, kConfirmations))) {
         t.kind = TokenKind::confirm;
+      } else if ((n = prefix_at(text, pos, kPoleWords))) {
+        t.kind = TokenKind::pole_word;
       } else if (after_numeral && (n = prefix_at(text, pos, kChineseUnits)) &&
                  !((cp == U'栋' || cp == U'点') && pos + n < text.size() && [&] {
                    std::size_t k = pos + n;
                    auto num = chinese_numeral(decode_utf8(text, k));
                    return num.has_value() || is_ascii_digit(text[pos + n]);
-                 }())) {
-        t.kind = TokenKind::unit;  // 7号楼, 3单元, 晚上8点; but 三栋七 is 307 in radio digits
-      } else if ((n = prefix_at(text, pos, kPoleWords))) {
-        t.kind = TokenKind::pole_word;
+                 }()) &&
+                 !(cp == U'栋' && out.back().numeral.script == Script::radio)) {
+        t.kind = TokenKind::unit;  // 7号楼, 3单元, 晚上8点; but 三栋七 and 八洞栋 are radio digits
       } else if ((n = prefix_at(text, pos, kChineseFillers))) {
         t.kind = TokenKind::filler;
       } else if (auto num = chinese_numeral(cp)) {

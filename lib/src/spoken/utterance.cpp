@@ -54,9 +54,11 @@ void split_run(const std::vector<Token>& tokens, const Run& run, std::vector<Str
     for (std::size_t j = i + 1; j < parts.size(); ++j) {
       if (keys[i] == keys[j] && keys[i].size() >= 4) s.repeated = stutter_or_repeat = true;
     }
-    if (i + 1 < parts.size() && is_proper_prefix(keys[i], keys[i + 1])) {
-      s.fragment = stutter_or_repeat = true;
-      s.weight = kFragment;
+    for (std::size_t j = i + 1; j < parts.size(); ++j) {
+      if (is_proper_prefix(keys[i], keys[j])) {  // 七三，七三…七三四: both 七三 are the start of 七三四
+        s.fragment = stutter_or_repeat = true;
+        s.weight = kFragment;
+      }
     }
     for (std::size_t j = 0; j < i; ++j) s.repeated |= keys[i] == keys[j] && keys[i].size() >= 4;
     pieces.push_back(s);
