@@ -48,6 +48,14 @@ constexpr std::array<std::u32string_view, 14> kDirectionSuffixes = {U"东里", U
                                                                     U"西区", U"南区", U"北区", U"一区", U"二区",
                                                                     U"东",   U"西",   U"南",   U"北"};
 
+// A name that says only a direction or a kind of place (北里, 东区, 中路): a
+// part of many names, no place of its own.
+bool is_generic(std::u32string_view name) {
+  static constexpr std::u32string_view kGeneric = U"东西南北中里区条路街巷院楼小新老";
+  if (name.size() > 2) return false;
+  return std::all_of(name.begin(), name.end(), [](char32_t c) { return kGeneric.find(c) != std::u32string_view::npos; });
+}
+
 std::string to_utf8(std::u32string_view s) {
   std::string out;
   for (char32_t c : s) append_utf8(out, c);
@@ -133,7 +141,7 @@ std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_nam
     const std::u32string a = code_points(normalise_text(area));
     if (a.size() >= 2 && core.size() >= a.size() + 2 && core.compare(0, a.size(), a) == 0) {
       rest = core.substr(a.size());
-      add(rest, 1);
+      if (!is_generic(rest)) add(rest, 1);
       break;
     }
   }
@@ -141,7 +149,8 @@ std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_nam
   for (const std::u32string* base : {&core, &rest}) {
     for (std::u32string_view s : kDirectionSuffixes) {
       if (ends_with(*base, s) && base->size() >= s.size() + 2) {
-        add(std::u32string_view(*base).substr(0, base->size() - s.size()), 2);
+        const std::u32string_view shorter = std::u32string_view(*base).substr(0, base->size() - s.size());
+        if (!is_generic(shorter)) add(shorter, 2);
         break;
       }
     }
