@@ -350,10 +350,20 @@ TEST(CallerCorpus, ScoresAreProbabilitiesAndTheirReliabilityIsReported) {
   std::vector<int> count(kBuckets), right(kBuckets);
   std::vector<double> sum(kBuckets);
   int over_one = 0;
+  // `nearby` answers (no number heard) are left out of the table: every pole in
+  // the caller's grid is right there, so their scores say which pole the caller
+  // stands at, not whether the grid is right.
+  int nearby = 0, nearby_right = 0;
   for (const Outcome& o : outcomes()) {
-    for (auto [score, ok] : o.scored) {
+    for (std::size_t i = 0; i < o.scored.size(); ++i) {
+      const auto [score, ok] = o.scored[i];
       EXPECT_GE(score, 0.0) << describe(o);
       EXPECT_LE(score, 1.0) << describe(o);
+      if (o.match[i] == MatchKind::nearby) {
+        ++nearby;
+        nearby_right += ok;
+        continue;
+      }
       const int b = std::clamp(static_cast<int>(score * kBuckets), 0, kBuckets - 1);
       ++count[b];
       right[b] += ok;
@@ -370,6 +380,7 @@ TEST(CallerCorpus, ScoresAreProbabilitiesAndTheirReliabilityIsReported) {
     std::printf("  %.1f-%.1f %12d       %.3f          %.3f\n", b / 10.0, (b + 1) / 10.0, count[b], sum[b] / count[b],
                 static_cast<double>(right[b]) / count[b]);
   }
+  std::printf("  nearby answers (no number heard): %d, in the caller's grid: %d\n", nearby, nearby_right);
   std::printf("  queries whose scores sum to more than 1: %d of %zu\n", over_one, outcomes().size());
   EXPECT_EQ(over_one, 0) << "scores of one query must sum to at most 1";
 }
