@@ -106,7 +106,9 @@ TEST(Service, ReimportRemovesWhatTheNewFilesNoLongerHave) {
   auto svc = open_ok(dir.file("db"));
   ASSERT_TRUE(svc->import(sample_sources()));
   const std::string poles = dir.write("p.csv", "number,lon,lat\nTJH0001,116.465,39.925\n");
-  auto report = svc->import({poles, sample("grids.geojson"), ""});
+  ImportOptions o;
+  o.replace = true;  // removing nearly every pole needs it
+  auto report = svc->import({poles, sample("grids.geojson"), ""}, o);
   ASSERT_TRUE(report);
   EXPECT_GT(report->removed_poles, 1000u);
   EXPECT_EQ(svc->snapshot()->pole_count(), 1u);
@@ -221,11 +223,13 @@ TEST(Service, InMemoryImportIsValidatedLikeFiles) {
   auto svc = open_ok(dir.file("db"));
   Dataset d;
   d.poles = {{"tjh-1", {116.47, 39.92}, {}}, {"TJH1", {116.48, 39.92}, {}}};
-  auto r = svc->import(d);
+  ImportOptions o;
+  o.replace = true;  // a dataset without grids
+  auto r = svc->import(d, o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.status().message().find("duplicate number TJH1"), std::string::npos);
   d.poles.pop_back();
-  ASSERT_TRUE(svc->import(d));
+  ASSERT_TRUE(svc->import(d, o));
   EXPECT_TRUE(svc->snapshot()->locate("TJH1"));
 }
 
@@ -298,6 +302,7 @@ TEST(Service, InMemoryImportConvertsFromTheGivenCrs) {
   d.poles = {{"TJH1", {448502.182, 4417797.609}, {}}};  // UTM 50N
   ImportOptions o;
   o.crs = "EPSG:32650";
+  o.replace = true;  // a dataset without grids
   ASSERT_TRUE(svc->import(d, o));
   auto p = svc->snapshot()->locate("TJH1");
   ASSERT_TRUE(p);
