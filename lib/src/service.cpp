@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_set>
 
@@ -60,7 +61,8 @@ struct ImportLabels {
 // leave nothing, or remove more than the allowed share of what is stored.
 Status check_removals(const char* what, const std::string& label, std::size_t incoming, std::size_t stored,
                       std::size_t removed, std::size_t rejected, const ImportOptions& options) {
-  const std::string held = label + " holds " + with_commas(incoming) + " " + what +
+  const std::string held = label + " holds " + with_commas(incoming) + " " +
+                           (incoming == 1 ? std::string(what, std::strlen(what) - 1) : std::string(what)) +
                            (rejected ? " that can be stored (" + with_commas(rejected) + " rejected)" : "");
   if (incoming == 0) {
     if (stored == 0) {
