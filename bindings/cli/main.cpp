@@ -10,10 +10,14 @@
 #include "http_server.hpp"
 #endif
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <tuple>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -30,6 +34,8 @@ const char* kUsage = R"(poleloc: pole numbers -> locations and grids
 
 usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--crs CRS] [--skip-invalid] [--rejects F]
+                   [--replace] [--max-remove-share 0.5] [--max-vertices 250000] [--max-property-depth 32]
+                   [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N]
   poleloc locate   --db DIR NUMBER [--json]
   poleloc resolve  --db DIR [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
@@ -41,6 +47,8 @@ usage:
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
 1 not found, 2 usage or bad argument, 3 invalid input file, 4 other errors.
+An import that would leave no poles or grids, or remove more than
+--max-remove-share of them, is refused unless --replace (see docs/import.md).
 )";
 
 int usage_error(const std::string& message) {
@@ -119,17 +127,108 @@ std::optional<int> check_rest(const CliArgs& a, std::size_t want_min, std::size_
   return std::nullopt;
 }
 
+// --max-remove-share: a share in [0, 1] ("0.5") or a percentage ("50%").
+std::optional<double> parse_share(std::string s) {
+  bool percent = false;
+  if (!s.empty() && s.back() == '%') {
+    percent = true;
+    s.pop_back();
+  }
+  auto v = parse_number(s);
+  if (!v) return std::nullopt;
+  if (percent) *v /= 100;
+  if (*v < 0 || *v > 1) return std::nullopt;
+  return v;
+}
+
+// The rejects file is opened before anything is stored, so that an unwritable
+// path fails the import instead of losing the rejects after a "successful" one.
+class RejectsFile {
+ public:
+  Status open(const std::string& path) {
+    path_ = path;
+    std::error_code ec;
+    existed_ = std::filesystem::exists(path, ec);
+    file_ = std::fopen(path.c_str(), "a");  // "a": an existing file is not truncated until there is news
+    if (!file_) {
+      return {ErrorCode::io_error, "cannot write the rejects file " + path + ": " + std::strerror(errno) +
+                                       "; nothing was imported"};
+    }
+    return Status::ok();
+  }
+  // Replaces the content with `rejects`; an empty list leaves no new file behind.
+  Status write(const std::vector<InputError>& rejects, bool keep_empty) {
+    std::fclose(file_);
+    file_ = nullptr;
+    if (rejects.empty() && !keep_empty && !existed_) {
+      std::remove(path_.c_str());
+      return Status::ok();
+    }
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    if (!f) return {ErrorCode::io_error, "cannot write the rejects file " + path_ + ": " + std::strerror(errno)};
+    for (const auto& e : rejects) {
+      const std::string line = e.to_string() + '\n';
+      std::fwrite(line.data(), 1, line.size(), f);
+    }
+    const bool ok = std::fflush(f) == 0 && !std::ferror(f);
+    const int err = errno;
+    if (std::fclose(f) != 0 || !ok) {
+      return {ErrorCode::io_error, "cannot write the rejects file " + path_ + ": " + std::strerror(ok ? errno : err)};
+    }
+    return Status::ok();
+  }
+  // The import failed: remove the file if this command created it.
+  void abandon() {
+    if (!file_) return;
+    std::fclose(file_);
+    file_ = nullptr;
+    if (!existed_) std::remove(path_.c_str());
+  }
+  ~RejectsFile() { abandon(); }
+  const std::string& path() const { return path_; }
+  bool is_open() const { return file_ != nullptr; }
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  bool existed_ = false;
+};
+
 int cmd_import(CliArgs& a) {
   auto poles = a.option("--poles"), grids = a.option("--grids"), aliases = a.option("--aliases");
   auto crs = a.option("--crs"), rejects = a.option("--rejects");
+  auto max_remove_share = a.option("--max-remove-share"), max_vertices = a.option("--max-vertices");
+  auto max_depth = a.option("--max-property-depth"), max_attribute = a.option("--max-attribute-bytes");
+  auto max_properties = a.option("--max-properties-bytes");
   const bool skip = a.flag("--skip-invalid");
+  const bool replace = a.flag("--replace");
   auto service = open_db(a, true);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!poles || !grids) return usage_error("import needs --poles F and --grids F");
-  if (!service) return fail(service.status());
   ImportOptions options;
   if (crs) options.crs = *crs;
   options.skip_invalid = skip;
+  options.replace = replace;
+  if (max_remove_share) {
+    auto share = parse_share(*max_remove_share);
+    if (!share) return usage_error("--max-remove-share must be a share 0..1 or a percentage, e.g. 0.5 or 50%");
+    options.max_remove_share = *share;
+  }
+  for (auto [value, target, name] : {std::tuple{&max_vertices, &options.max_grid_vertices, "--max-vertices"},
+                                     std::tuple{&max_depth, &options.max_property_depth, "--max-property-depth"},
+                                     std::tuple{&max_attribute, &options.max_attribute_bytes, "--max-attribute-bytes"},
+                                     std::tuple{&max_properties, &options.max_properties_bytes,
+                                                "--max-properties-bytes"}}) {
+    if (!*value) continue;
+    auto n = parse_count(**value);
+    if (!n || *n == 0) return usage_error(std::string(name) + " must be a whole number above 0");
+    *target = *n;
+  }
+  if (!service) return fail(service.status());
+  RejectsFile rejects_file;
+  if (rejects || skip) {
+    if (auto st = rejects_file.open(rejects.value_or((*service)->path() + ".rejects.txt")); !st) return fail(st);
+  }
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   bool printed = false;
@@ -150,13 +249,15 @@ int cmd_import(CliArgs& a) {
   if (report->removed_poles || report->removed_grids) {
     std::cout << " (removed " << report->removed_poles << " poles, " << report->removed_grids << " grids)";
   }
+  if (report->changed_records == 0) std::cout << " (unchanged: the database already held exactly this)";
   std::cout << '\n';
-  if (!report->rejects.empty()) {
-    const std::string path = rejects.value_or((*service)->path() + ".rejects.txt");
-    std::ofstream out(path);
-    for (const auto& e : report->rejects) out << e.to_string() << '\n';
-    std::cerr << "poleloc: skipped " << report->rejects.size() << " invalid rows or features; reasons in " << path
-              << '\n';
+  if (rejects_file.is_open()) {
+    // The data is stored by now; a failure here still exits non-zero so that nobody trusts a missing list.
+    if (auto st = rejects_file.write(report->rejects, rejects.has_value()); !st) return fail(st);
+    if (!report->rejects.empty()) {
+      std::cerr << "poleloc: skipped " << report->rejects.size() << " invalid rows or features; reasons in "
+                << rejects_file.path() << '\n';
+    }
   }
   return 0;
 }

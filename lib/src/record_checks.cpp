@@ -25,8 +25,28 @@ std::optional<std::string> check_pole(PoleRecord& pole) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_grid(const GridRecord& grid) {
+std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices,
+                                      std::size_t max_attribute_bytes) {
   if (grid.id.empty() || grid.id.size() > 256) return "id: a grid id is 1 to 256 bytes";
+  std::size_t vertices = 0;
+  for (const Polygon& poly : grid.geometry) {
+    for (const Ring& ring : poly.rings) vertices += ring.size();
+  }
+  if (vertices > max_vertices) {
+    // Checked before GEOS sees the polygon: validating and indexing it would not end soon.
+    return "geometry: grid '" + grid.id + "' has " + std::to_string(vertices) + " vertices; the limit per grid is " +
+           std::to_string(max_vertices);
+  }
+  if (grid.name.size() > max_attribute_bytes) {
+    return "name: grid '" + grid.id + "': the name has " + std::to_string(grid.name.size()) +
+           " bytes; the limit is " + std::to_string(max_attribute_bytes);
+  }
+  for (const auto& [k, v] : grid.attributes) {
+    if (v.size() > max_attribute_bytes) {
+      return "attributes." + k.substr(0, 64) + ": grid '" + grid.id + "': the value has " + std::to_string(v.size()) +
+             " bytes; the limit is " + std::to_string(max_attribute_bytes);
+    }
+  }
   if (auto problem = geo::polygon_problem(grid.geometry)) {
     return "geometry: grid '" + grid.id + "': invalid polygon: " + problem->reason;
   }

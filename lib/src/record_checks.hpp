@@ -4,6 +4,7 @@
 //   if (auto why = check_pole(pole)) return Status(ErrorCode::invalid_input, *why);  // also canonicalises
 #pragma once
 
+#include <poleloc/import.hpp>
 #include <poleloc/types.hpp>
 
 #include <optional>
@@ -13,7 +14,10 @@ namespace poleloc {
 
 // Canonicalises pole.number in place; the reason it cannot be stored otherwise.
 std::optional<std::string> check_pole(PoleRecord& pole);
-std::optional<std::string> check_grid(const GridRecord& grid);
+// Refuses grids beyond the import limits (poleloc/import.hpp defaults), so that
+// single writes cannot store what an import would refuse.
+std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices = kDefaultMaxGridVertices,
+                                      std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes);
 std::optional<std::string> check_alias(AliasRecord& alias);
 
 }  // namespace poleloc

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_set>
 
@@ -41,6 +43,53 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
   return msg;
 }
 
+std::string with_commas(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// What an import is called in messages: the file names, or "the import" for records.
+struct ImportLabels {
+  std::string poles = "the import", grids = "the import";
+};
+
+// The safety rule of ImportOptions::replace: refuse an import that would
+// leave nothing, or remove more than the allowed share of what is stored.
+Status check_removals(const char* what, const std::string& label, std::size_t incoming, std::size_t stored,
+                      std::size_t removed, std::size_t rejected, const ImportOptions& options) {
+  const std::string held = label + " holds " + with_commas(incoming) + " " +
+                           (incoming == 1 ? std::string(what, std::strlen(what) - 1) : std::string(what)) +
+                           (rejected ? " that can be stored (" + with_commas(rejected) + " rejected)" : "");
+  if (incoming == 0) {
+    if (stored == 0) {
+      return {ErrorCode::invalid_input, held + ": refusing to import a dataset without " + what +
+                                            " (use --replace to import it anyway)"};
+    }
+    return {ErrorCode::invalid_input, held + "; the database has " + with_commas(stored) +
+                                          ": refusing to remove them all (use --replace to replace the dataset anyway)"};
+  }
+  if (stored > 0 && static_cast<double>(removed) > options.max_remove_share * static_cast<double>(stored)) {
+    const double percent = 100.0 * static_cast<double>(removed) / static_cast<double>(stored);
+    const double allowed = 100.0 * options.max_remove_share;
+    char share[64];
+    std::snprintf(share, sizeof share, " (%.0f %%), more than the %.0f %% allowed", percent, allowed);
+    return {ErrorCode::invalid_input, held + "; importing it would remove " + with_commas(removed) + " of the " +
+                                          with_commas(stored) + " " + what + " in the database" + share +
+                                          " by --max-remove-share: refusing (use --replace to replace the dataset "
+                                          "anyway)"};
+  }
+  return Status::ok();
+}
+
+std::size_t rejects_in(const std::vector<InputError>& rejects, const std::string& file) {
+  return static_cast<std::size_t>(
+      std::count_if(rejects.begin(), rejects.end(), [&](const InputError& e) { return e.file == file; }));
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -57,6 +106,7 @@ struct Service::Impl {
   Status commit(store::Change& change, Records next) {
     auto seq = store->apply(change);
     if (!seq) return seq.status();
+    if (*seq == current.load()->data().sequence) return Status::ok();  // the same as stored: nothing changed
     publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq));
     return Status::ok();
   }
@@ -64,7 +114,7 @@ struct Service::Impl {
   // Replaces the dataset: `poles` sorted by number and unique; aliases kept when absent.
   Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
                               std::optional<std::vector<AliasRecord>> aliases, std::vector<InputError> rejects,
-                              const ImportOptions& options);
+                              const ImportOptions& options, const ImportLabels& labels);
 };
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -95,8 +145,24 @@ std::shared_ptr<const Snapshot> Service::snapshot() const { return impl_->curren
 const std::string& Service::path() const { return impl_->path; }
 bool Service::read_only() const { return impl_->store->read_only(); }
 
+namespace {
+
+Status check_options(const ImportOptions& options) {
+  if (!(options.max_remove_share >= 0 && options.max_remove_share <= 1)) {
+    return {ErrorCode::invalid_argument, "max_remove_share must be a share between 0 and 1, e.g. 0.5 for 50 %"};
+  }
+  if (options.max_grid_vertices < 4 || options.max_property_depth < 1 || options.max_attribute_bytes < 1 ||
+      options.max_properties_bytes < 1) {
+    return {ErrorCode::invalid_argument, "import limits must be positive (max_grid_vertices at least 4)"};
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<ImportReport> Service::import(const ImportSources& sources, const ImportOptions& options) {
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (auto st = check_options(options); !st) return st;
   // Poles stream straight into snapshot columns: no record per pole is kept.
   io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
   SnapshotBuilder poles;
@@ -117,16 +183,20 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   lines = {};
   std::vector<InputError> rejects = std::move(errors.errors());
   io::sort_errors(rejects, sources);
-  if (errors.count() > 0 && !options.skip_invalid) {
+  // A file that could not be read to its end (syntax error, bad header) is never
+  // imported in part, even with skip_invalid: the rows after the error would be removed.
+  if (errors.count() > 0 && (!options.skip_invalid || errors.fatal_count() > 0)) {
     return Status(ErrorCode::invalid_input, error_list(rejects, errors.count(), options.max_listed_errors));
   }
   std::optional<std::vector<AliasRecord>> new_aliases;
   if (!sources.aliases.empty()) new_aliases = std::move(aliases);
-  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(rejects), options);
+  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(rejects), options,
+                       {sources.poles, sources.grids});
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (auto st = check_options(options); !st) return st;
   std::vector<InputError> errors;
   std::size_t error_count = 0;
   auto reject = [&](const char* file, std::size_t index, std::string why) {
@@ -164,7 +234,9 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     return true;
   });
   keep_if(dataset.grids, [&](GridRecord& g, std::size_t i) {
-    if (auto why = check_grid(g)) return reject("grids", i, *why), false;
+    if (auto why = check_grid(g, options.max_grid_vertices, options.max_attribute_bytes)) {
+      return reject("grids", i, *why), false;
+    }
     if (!ids.insert(g.id).second) return reject("grids", i, "id: duplicate grid id '" + g.id + "'"), false;
     return true;
   });
@@ -182,12 +254,13 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   poles.keep_only(poles.number_order());
   std::optional<std::vector<AliasRecord>> aliases;
   if (dataset.has_aliases || !dataset.aliases.empty()) aliases = std::move(dataset.aliases);
-  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(errors), options);
+  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(errors), options, {});
 }
 
 Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,
                                            std::optional<std::vector<AliasRecord>> aliases,
-                                           std::vector<InputError> rejects, const ImportOptions& options) {
+                                           std::vector<InputError> rejects, const ImportOptions& options,
+                                           const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
   auto before = current.load();
   const SnapshotData& old = before->data();
@@ -217,17 +290,33 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   }
   report.removed_poles = change.delete_poles.size();
   report.removed_grids = change.delete_grids.size();
+  if (!options.replace) {
+    if (auto st = check_removals("poles", labels.poles, poles.pole_count(), old.pole_count(), report.removed_poles,
+                                 rejects_in(rejects, labels.poles), options);
+        !st) {
+      return st;
+    }
+    if (auto st = check_removals("grids", labels.grids, grids.size(), old.grids.size(), report.removed_grids,
+                                 rejects_in(rejects, labels.grids), options);
+        !st) {
+      return st;
+    }
+  }
   change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
   change.put_grids = std::move(grids);
-  auto seq = store->apply(change);
+  auto seq = store->apply(change, &report.changed_records);
   if (!seq) return seq.status();
+  const bool unchanged = *seq == old.sequence;
   // Durable already (synced log); flushing spares the next open a replay of the whole import.
-  if (auto st = store->flush(); !st) return st;
+  if (!unchanged) {
+    if (auto st = store->flush(); !st) return st;
+  }
   report.poles = poles.pole_count();
   report.grids = change.put_grids.size();
   std::vector<AliasRecord> kept = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
   report.aliases = kept.size();
   report.rejects = std::move(rejects);
+  if (unchanged) return report;  // the current snapshot already shows exactly this dataset
   if (options.progress) options.progress({"index", 0});
   before.reset();
   for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));

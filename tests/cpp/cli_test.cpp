@@ -164,3 +164,127 @@ TEST_F(Cli, SynthWritesTheThreeFiles) {
   EXPECT_EQ(imp.status, 0) << imp.err;
   EXPECT_NE(imp.out.find("imported 500 poles, 20 grids"), std::string::npos) << imp.out;
 }
+
+// --- regressions from the outside trial of issue 11 --------------------------------
+
+namespace {
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_F(Cli, OldMacLineEndsImportEveryPole) {
+  // A CR-only poles.csv was read as a header alone and removed every pole with exit 0.
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  t.write("p.csv", replace_all(poleloc::fixtures::read_text(s + "/poles.csv"), "\n", "\r"));
+  t.write("a.csv", replace_all(poleloc::fixtures::read_text(s + "/aliases.csv"), "\n", "\r"));
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", t.file("p.csv"), "--grids", s + "/grids.geojson",
+                        "--aliases", t.file("a.csv")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("imported 1529 poles, 9 grids, 4 aliases"), std::string::npos) << r.out;
+  EXPECT_EQ(cli({"locate", "--db", t.file("db"), "TJH0372", "--json"}).out,
+            cli({"locate", "--db", db(), "TJH0372", "--json"}).out);
+}
+
+TEST_F(Cli, HeaderOnlyCsvIsRefusedWithExitThreeUnlessReplace) {
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  ASSERT_EQ(cli({"import", "--db", t.file("db"), "--poles", s + "/poles.csv", "--grids", s + "/grids.geojson"}).status, 0);
+  t.write("p.csv", "number,lon,lat\n");
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", t.file("p.csv"), "--grids", s + "/grids.geojson"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("p.csv holds 0 poles; the database has 1,529: refusing to remove them all (use --replace to "
+                       "replace the dataset anyway)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(cli({"locate", "--db", t.file("db"), "TJH0372"}).status, 0);
+  const CliRun share = cli({"import", "--db", t.file("db"), "--poles", t.file("p.csv"), "--grids",
+                            s + "/grids.geojson", "--max-remove-share", "100%"});
+  EXPECT_EQ(share.status, 3) << "zero poles needs --replace whatever the share";
+  const CliRun replaced =
+      cli({"import", "--db", t.file("db"), "--poles", t.file("p.csv"), "--grids", s + "/grids.geojson", "--replace"});
+  EXPECT_EQ(replaced.status, 0) << replaced.err;
+  EXPECT_EQ(cli({"locate", "--db", t.file("db"), "TJH0372"}).status, 1);
+}
+
+TEST_F(Cli, UnwritableRejectsPathFailsBeforeAnythingIsStored) {
+  // The rejects used to be lost while the import reported success.
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  t.write("p.csv", "number,lon,lat\nTJH1,116.465,39.925\nTJH*2,116.4,39.9\n");
+  const std::string rejects = t.file("no-such-dir/rejects.txt");
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", t.file("p.csv"), "--grids", s + "/grids.geojson",
+                        "--skip-invalid", "--rejects", rejects});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find(rejects), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"locate", "--db", t.file("db"), "TJH1"}).status, 1) << "nothing may be stored";
+}
+
+TEST_F(Cli, RejectsFileIsWrittenAndEmptyWhenNothingWasRejected) {
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", s + "/poles.csv", "--grids", s + "/grids.geojson",
+                        "--skip-invalid", "--rejects", t.file("r.txt")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(poleloc::fixtures::read_text(t.file("r.txt")), "");
+}
+
+TEST_F(Cli, OverflowingGeoJsonCoordinateExitsThreeNamingTheFeature) {
+  // 1e400 used to give "internal error ... number overflow" with exit 4.
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  std::string grids = poleloc::fixtures::read_text(s + "/grids.geojson");
+  const std::size_t second = grids.find("\"coordinates\"", grids.find("\"coordinates\"") + 1);
+  const std::size_t number = grids.find_first_of("0123456789", second);  // the first lon of feature 1
+  grids.replace(number, grids.find_first_not_of("0123456789.", number) - number, "1e400");
+  t.write("g.geojson", grids);
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", s + "/poles.csv", "--grids", t.file("g.geojson")});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("g.geojson: feature 1: geometry: number 1e400 is not a finite number"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(Cli, DeeplyNestedGeoJsonPropertiesExitThreeNotSegfault) {
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  std::string grids = poleloc::fixtures::read_text(s + "/grids.geojson");
+  const std::size_t props = grids.find("\"properties\"");
+  grids.insert(grids.find('{', props) + 1, "\"deep\":" + std::string(100000, '[') + std::string(100000, ']') + ",");
+  t.write("g.geojson", grids);
+  const CliRun r = cli({"import", "--db", t.file("db"), "--poles", s + "/poles.csv", "--grids", t.file("g.geojson")});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("g.geojson: feature 0: properties.deep"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nested deeper than 32 levels"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, IdenticalReimportStoresNothing) {
+  TempDir t;
+  const std::string s = POLELOC_SAMPLE_DIR;
+  const std::vector<std::string> args{"import", "--db", t.file("db"), "--poles", s + "/poles.csv", "--grids",
+                                      s + "/grids.geojson", "--aliases", s + "/aliases.csv"};
+  ASSERT_EQ(cli(args).status, 0);
+  const std::string before = cli({"validate", "--db", t.file("db"), "--json"}).out;
+  const CliRun again = cli(args);
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("unchanged"), std::string::npos) << again.out;
+  EXPECT_EQ(cli({"validate", "--db", t.file("db"), "--json"}).out, before);
+}
+
+TEST_F(Cli, BadImportLimitsExitTwo) {
+  const std::string s = POLELOC_SAMPLE_DIR;
+  for (const std::vector<std::string> extra : {std::vector<std::string>{"--max-remove-share", "1.5"},
+                                                std::vector<std::string>{"--max-remove-share", "x"},
+                                                std::vector<std::string>{"--max-vertices", "0"},
+                                                std::vector<std::string>{"--max-property-depth", "-1"}}) {
+    std::vector<std::string> args{"import", "--db", db(), "--poles", s + "/poles.csv", "--grids", s + "/grids.geojson"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_EQ(cli(args).status, 2) << extra[0] << " " << extra[1];
+  }
+}

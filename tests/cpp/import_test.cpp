@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace poleloc;
 using poleloc::fixtures::TempDir;
 
@@ -257,4 +259,199 @@ TEST(ImportGrids, FeatureLevelAndIntegerIdsAreAccepted) {
   ASSERT_EQ(r.dataset.grids.size(), 2u);
   EXPECT_EQ(r.dataset.grids[0].id, "TOP");
   EXPECT_EQ(r.dataset.grids[1].id, "27");
+}
+
+// --- regressions from the outside trial of issue 11 --------------------------------
+
+namespace {
+
+// kGoodGrids with `value` (raw JSON text) as the property "extra" of its only feature.
+std::string grids_with_property(const std::string& value) {
+  std::string g = kGoodGrids;
+  const std::string anchor = R"("manager":"王芳")";
+  return g.replace(g.find(anchor), anchor.size(), anchor + R"(,"extra":)" + value);
+}
+
+std::string nested(std::size_t levels) { return std::string(levels, '[') + std::string(levels, ']'); }
+
+}  // namespace
+
+TEST(ImportPoles, OldMacLineEndsAreRowsNotOneHeader) {
+  // CR-only files were read as a header alone, and the import removed every pole.
+  Input in("number,lon,lat,kind\rTJH0001,116.465,39.925,路灯\rTJH0002,116.466,39.926,\rTJH*3,116.4,39.9,\r");
+  auto r = in.read();
+  ASSERT_EQ(r.dataset.poles.size(), 2u);
+  EXPECT_EQ(r.dataset.poles[1].number, "TJH0002");
+  EXPECT_EQ(r.dataset.poles[0].attributes, (Attributes{{"kind", "路灯"}}));
+  expect_has(only_error(r), {"poles.csv:4", "number"});
+}
+
+TEST(ImportPoles, MixedLineEndsCountLinesRight) {
+  // LF, CRLF and CR in one file; a quoted field keeps its CRLF and counts one line.
+  Input in("number,lon,lat,note\r\nTJH0001,116.465,39.925,\"a\r\nb\"\rTJH0002,116.466,39.926,x\nTJH*3,1,1,\r\n");
+  auto r = in.read();
+  ASSERT_EQ(r.dataset.poles.size(), 2u);
+  EXPECT_EQ(r.dataset.poles[0].attributes, (Attributes{{"note", "a\r\nb"}}));
+  expect_has(only_error(r), {"poles.csv:5", "number"});
+}
+
+TEST(ImportAliases, OldMacAndMixedLineEndsAreRows) {
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", kGoodGrids, "alias,code\r团结湖,TJH\r\ntuanjiehu,tjh\rhjl,HJL");
+  auto r = in.read();
+  EXPECT_EQ(r.error_count, 0u) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  ASSERT_EQ(r.dataset.aliases.size(), 3u);
+  EXPECT_EQ(r.dataset.aliases[1].alias, "tuanjiehu");
+  EXPECT_EQ(r.dataset.aliases[2].code, "HJL");
+}
+
+TEST(ImportPoles, DuplicateColumnIsRefusedNamingBothPositions) {
+  // `number,lon,lat,lon` used to be accepted, the last lon winning.
+  Input in("number,lon,lat,lon\nTJH0001,116.465,39.925,0\n");
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.poles.empty());
+  expect_has(only_error(r), {"poles.csv:1", "lon", "columns 2 and 4"});
+  EXPECT_EQ(r.fatal_errors, 1u);
+}
+
+TEST(ImportPoles, DuplicateColumnIgnoresCase) {
+  Input in("Number,Lon,lat,kind,LON\nTJH0001,116.465,39.925,路灯,0\n");
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.poles.empty());
+  expect_has(only_error(r), {"poles.csv:1", "LON", "columns 2 and 5"});
+  Input attrs("number,lon,lat,Kind,kind\nTJH0001,116.465,39.925,a,b\n");
+  auto a = attrs.read();
+  expect_has(only_error(a), {"poles.csv:1", "kind", "columns 4 and 5"});
+}
+
+TEST(ImportAliases, DuplicateColumnIsRefused) {
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", kGoodGrids, "alias,code,Code\n团结湖,TJH,HJL\n");
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.aliases.empty());
+  expect_has(only_error(r), {"aliases.csv:1", "Code", "columns 2 and 3"});
+}
+
+TEST(ImportPoles, ShortFilesStartingLikeAByteOrderMarkAreReadWithinTheFile) {
+  // 1- and 2-byte files starting 0xEF made the reader step before its buffer (valgrind).
+  for (const std::string content : {std::string("\xEF"), std::string("\xEF\xBB"), std::string("\xEF\xBB\xBF")}) {
+    Input in(content);
+    auto r = in.read();
+    EXPECT_TRUE(r.dataset.poles.empty());
+    const std::string e = only_error(r);
+    expect_has(e, {"poles.csv:1"});
+    EXPECT_EQ(e.find('\0'), std::string::npos) << "bytes from outside the file";
+    if (content.size() == 3) {
+      expect_has(e, {"file is empty"});
+    } else {
+      expect_has(e, {"not valid UTF-8"});
+    }
+  }
+}
+
+TEST(ImportPoles, ByteOrderMarkWithOldMacLineEnds) {
+  Input in("\xEF\xBB\xBFnumber,lon,lat\rTJH0001,116.465,39.925\r");
+  auto r = in.read();
+  EXPECT_EQ(r.error_count, 0u);
+  EXPECT_EQ(r.dataset.poles.size(), 1u);
+}
+
+TEST(ImportPoles, OverflowingCoordinateIsNotAFiniteNumber) {
+  // 1e400 used to end as "internal error ... number overflow" with exit 4 and no line.
+  Input in("number,lon,lat\nTJH0001,1e400,39.9\nTJH0002,116.4,-1e400\nTJH0003,1e-400,1e-400\n");
+  auto r = in.read();
+  ASSERT_EQ(r.error_count, 2u);
+  expect_has(r.errors[0].to_string(), {"poles.csv:2", "lon", "not a finite number"});
+  expect_has(r.errors[1].to_string(), {"poles.csv:3", "lat", "not a finite number"});
+  ASSERT_EQ(r.dataset.poles.size(), 1u) << "an underflow is simply 0";
+  EXPECT_EQ(r.dataset.poles[0].position, (LonLat{0, 0}));
+}
+
+TEST(ImportGrids, OverflowingCoordinateNamesTheFeature) {
+  std::string g = kGoodGrids;
+  g.replace(g.find("[116.47,39.93]"), 14, "[1e400,39.93]");
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", g);
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.grids.empty());
+  expect_has(only_error(r), {"grids.geojson: feature 0", "geometry", "1e400", "not a finite number"});
+  EXPECT_EQ(r.fatal_errors, 1u);
+}
+
+TEST(ImportGrids, DeeplyNestedPropertyIsRefusedWithoutRecursion) {
+  // 100,000 levels used to overflow the stack in the JSON serialiser (segfault).
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property(nested(100000)));
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.grids.empty());
+  expect_has(only_error(r), {"grids.geojson: feature 0", "properties.extra", "deeper than 32 levels"});
+}
+
+TEST(ImportGrids, NestingUpToTheLimitIsKept) {
+  Input ok("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property(nested(32)));
+  auto r = ok.read();
+  EXPECT_EQ(r.error_count, 0u);
+  ASSERT_EQ(r.dataset.grids.size(), 1u);
+  const std::string* extra = find_attribute(r.dataset.grids[0].attributes, "extra");
+  ASSERT_NE(extra, nullptr);
+  EXPECT_EQ(*extra, nested(32));
+  Input deep("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property(nested(33)));
+  auto d = deep.read();
+  expect_has(only_error(d), {"feature 0", "properties.extra", "deeper than 32 levels"});
+  ImportOptions tight;
+  tight.max_property_depth = 2;
+  Input three("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property(R"({"a":{"b":[1]}})"));
+  auto t = three.read(tight);
+  expect_has(only_error(t), {"feature 0", "properties.extra", "deeper than 2 levels"});
+}
+
+TEST(ImportGrids, DeeplyNestedForeignMemberOutsideFeaturesIsIgnored) {
+  std::string g = kGoodGrids;
+  g.insert(g.size() - 1, R"(,"x":)" + nested(100000));
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", g);
+  auto r = in.read();
+  EXPECT_EQ(r.error_count, 0u);
+  EXPECT_EQ(r.dataset.grids.size(), 1u);
+}
+
+TEST(ImportGrids, OversizedAttributeValueIsRefused) {
+  const std::string big(64 * 1024 + 1, 'x');
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property("\"" + big + "\""));
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.grids.empty());
+  expect_has(only_error(r), {"feature 0", "properties.extra", "65,537 bytes", "65,536 bytes per attribute"});
+  // An object property counts as its JSON text.
+  Input obj("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property("{\"a\":\"" + big + "\"}"));
+  auto o = obj.read();
+  expect_has(only_error(o), {"feature 0", "properties.extra", "bytes per attribute"});
+}
+
+TEST(ImportGrids, PropertiesOverOneMebibyteAreRefused) {
+  std::string props;
+  for (int i = 0; i < 20; ++i) props += ",\"p" + std::to_string(i) + "\":\"" + std::string(60 * 1024, 'y') + "\"";
+  Input in("number,lon,lat\nTJH0001,116.465,39.925\n", grids_with_property("1" + props));
+  auto r = in.read();
+  EXPECT_TRUE(r.dataset.grids.empty());
+  expect_has(only_error(r), {"feature 0", "properties", "more than 1,048,576 bytes"});
+}
+
+TEST(ImportGrids, GridWithTooManyVerticesIsRefused) {
+  // A 10-million-vertex grid was committed and made the database unopenable.
+  auto grid_with = [](std::size_t vertices) {
+    std::string ring;
+    for (std::size_t i = 0; i + 1 < vertices; ++i) {
+      const double a = 6.283185307179586 * static_cast<double>(i) / static_cast<double>(vertices - 1);
+      ring += "[" + std::to_string(116.4 + 0.01 * std::cos(a)) + "," + std::to_string(39.9 + 0.01 * std::sin(a)) + "],";
+    }
+    ring += "[116.41,39.9]";  // closes the ring at i = 0
+    return R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"HUGE"},)"
+           R"("geometry":{"type":"Polygon","coordinates":[[)" + ring + "]]}}]}";
+  };
+  Input over("number,lon,lat\nTJH0001,116.465,39.925\n", grid_with(kDefaultMaxGridVertices + 1));
+  auto r = over.read();
+  EXPECT_TRUE(r.dataset.grids.empty());
+  expect_has(only_error(r), {"feature 0", "geometry", "more than 250,000 vertices", "--max-vertices"});
+  ImportOptions small;
+  small.max_grid_vertices = 100;
+  Input at("number,lon,lat\nTJH0001,116.465,39.925\n", grid_with(100));
+  EXPECT_EQ(at.read(small).dataset.grids.size(), 1u);
+  Input above("number,lon,lat\nTJH0001,116.465,39.925\n", grid_with(101));
+  auto a = above.read(small);
+  expect_has(only_error(a), {"HUGE", "more than 100 vertices"});
 }

@@ -106,7 +106,9 @@ TEST(Service, ReimportRemovesWhatTheNewFilesNoLongerHave) {
   auto svc = open_ok(dir.file("db"));
   ASSERT_TRUE(svc->import(sample_sources()));
   const std::string poles = dir.write("p.csv", "number,lon,lat\nTJH0001,116.465,39.925\n");
-  auto report = svc->import({poles, sample("grids.geojson"), ""});
+  ImportOptions o;
+  o.replace = true;  // removing nearly every pole needs it
+  auto report = svc->import({poles, sample("grids.geojson"), ""}, o);
   ASSERT_TRUE(report);
   EXPECT_GT(report->removed_poles, 1000u);
   EXPECT_EQ(svc->snapshot()->pole_count(), 1u);
@@ -221,11 +223,13 @@ TEST(Service, InMemoryImportIsValidatedLikeFiles) {
   auto svc = open_ok(dir.file("db"));
   Dataset d;
   d.poles = {{"tjh-1", {116.47, 39.92}, {}}, {"TJH1", {116.48, 39.92}, {}}};
-  auto r = svc->import(d);
+  ImportOptions o;
+  o.replace = true;  // a dataset without grids
+  auto r = svc->import(d, o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.status().message().find("duplicate number TJH1"), std::string::npos);
   d.poles.pop_back();
-  ASSERT_TRUE(svc->import(d));
+  ASSERT_TRUE(svc->import(d, o));
   EXPECT_TRUE(svc->snapshot()->locate("TJH1"));
 }
 
@@ -298,9 +302,190 @@ TEST(Service, InMemoryImportConvertsFromTheGivenCrs) {
   d.poles = {{"TJH1", {448502.182, 4417797.609}, {}}};  // UTM 50N
   ImportOptions o;
   o.crs = "EPSG:32650";
+  o.replace = true;  // a dataset without grids
   ASSERT_TRUE(svc->import(d, o));
   auto p = svc->snapshot()->locate("TJH1");
   ASSERT_TRUE(p);
   EXPECT_NEAR(p->position().lon, 116.3975, 1e-6);
   EXPECT_NEAR(p->position().lat, 39.9087, 1e-6);
+}
+
+// --- regressions from the outside trial of issue 11 --------------------------------
+
+namespace {
+
+// Every key of the record families (all versions), read straight from RocksDB.
+std::size_t stored_keys(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* n : {"default", "poles", "grids", "aliases", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> h;
+  rocksdb::DB* db = nullptr;
+  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, cfs, &h, &db).ok());
+  if (!db) return 0;
+  std::size_t n = 0;
+  for (int cf = 1; cf <= 3; ++cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[cf]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  }
+  for (auto* x : h) db->DestroyColumnFamilyHandle(x);
+  delete db;
+  return n;
+}
+
+}  // namespace
+
+TEST(Service, HeaderOnlyCsvDoesNotWipeThePoles) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  const auto before = svc->snapshot()->stats();
+  const std::string poles = dir.write("poles.csv", "number,lon,lat\n");
+  auto report = svc->import({poles, sample("grids.geojson"), ""});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.status().code(), ErrorCode::invalid_input);
+  EXPECT_NE(report.status().message().find(
+                poles + " holds 0 poles; the database has 1,529: refusing to remove them all (use --replace"),
+            std::string::npos)
+      << report.status().message();
+  EXPECT_EQ(svc->snapshot()->stats().sequence, before.sequence);
+  EXPECT_EQ(svc->snapshot()->pole_count(), before.poles);
+  ImportOptions o;
+  o.replace = true;
+  auto replaced = svc->import({poles, sample("grids.geojson"), ""}, o);
+  ASSERT_TRUE(replaced) << replaced.status().message();
+  EXPECT_EQ(replaced->removed_poles, before.poles);
+  EXPECT_EQ(svc->snapshot()->pole_count(), 0u);
+}
+
+TEST(Service, EmptyFeatureCollectionDoesNotWipeTheGrids) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  const std::string grids = dir.write("grids.geojson", R"({"type":"FeatureCollection","features":[]})");
+  auto report = svc->import({sample("poles.csv"), grids, ""});
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.status().message().find(grids + " holds 0 grids; the database has 9: refusing to remove them all"),
+            std::string::npos)
+      << report.status().message();
+  EXPECT_EQ(svc->snapshot()->grid_count(), 9u);
+}
+
+TEST(Service, RemovingMoreThanTheAllowedShareIsRefused) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  // The first 700 of 1,529 poles: 829 removed (54 %) is over the default 50 %.
+  std::string text = fixtures::read_text(sample("poles.csv"));
+  std::size_t cut = 0;
+  for (int line = 0; line <= 700; ++line) cut = text.find('\n', cut) + 1;
+  const std::string poles = dir.write("poles.csv", text.substr(0, cut));
+  auto report = svc->import({poles, sample("grids.geojson"), ""});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.status().code(), ErrorCode::invalid_input);
+  EXPECT_NE(report.status().message().find("would remove 829 of the 1,529 poles in the database (54 %), more than "
+                                           "the 50 % allowed"),
+            std::string::npos)
+      << report.status().message();
+  EXPECT_EQ(svc->snapshot()->pole_count(), 1529u);
+  ImportOptions o;
+  o.max_remove_share = 0.6;
+  auto allowed = svc->import({poles, sample("grids.geojson"), ""}, o);
+  ASSERT_TRUE(allowed) << allowed.status().message();
+  EXPECT_EQ(allowed->removed_poles, 829u);
+  o.max_remove_share = 1.5;
+  EXPECT_EQ(svc->import({poles, sample("grids.geojson"), ""}, o).status().code(), ErrorCode::invalid_argument);
+}
+
+TEST(Service, FirstImportRemovesNothingButZeroGridsIsStillRefused) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  const std::string poles = dir.write("p.csv", "number,lon,lat\nTJH0001,116.465,39.925\n");
+  const std::string grids = dir.write("g.geojson", R"({"type":"FeatureCollection","features":[]})");
+  auto report = svc->import({poles, grids, ""});
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.status().message().find("holds 0 grids: refusing"), std::string::npos) << report.status().message();
+  // In memory the same rule holds.
+  Dataset d;
+  d.poles = {{"TJH1", {116.47, 39.92}, {}}};
+  auto r = svc->import(d);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("the import holds 0 grids"), std::string::npos) << r.status().message();
+  ImportOptions o;
+  o.replace = true;
+  EXPECT_TRUE(svc->import({poles, grids, ""}, o));
+  EXPECT_EQ(svc->snapshot()->pole_count(), 1u);
+}
+
+TEST(Service, IdenticalReimportAddsNoVersions) {
+  TempDir dir;
+  std::uint64_t sequence = 0;
+  std::string answer;
+  {
+    auto svc = open_ok(dir.file("db"));
+    ASSERT_TRUE(svc->import(sample_sources()));
+    sequence = svc->snapshot()->stats().sequence;
+    answer = svc->snapshot()->locate("TJH0372")->record().attributes.front().second;
+  }
+  const std::size_t keys = stored_keys(dir.file("db"));
+  {
+    auto svc = open_ok(dir.file("db"));
+    auto again = svc->import(sample_sources());
+    ASSERT_TRUE(again) << again.status().message();
+    EXPECT_EQ(again->changed_records, 0u);
+    EXPECT_EQ(again->poles, 1529u);
+    EXPECT_EQ(svc->snapshot()->stats().sequence, sequence);
+    // A single write of what is stored adds nothing either.
+    auto pole = svc->snapshot()->locate("TJH0372")->record();
+    ASSERT_TRUE(svc->put_pole(pole));
+    EXPECT_EQ(svc->snapshot()->stats().sequence, sequence);
+    EXPECT_EQ(svc->snapshot()->locate("TJH0372")->record().attributes.front().second, answer);
+  }
+  EXPECT_EQ(stored_keys(dir.file("db")), keys);
+  {
+    // One changed pole adds exactly one version.
+    auto svc = open_ok(dir.file("db"));
+    auto pole = svc->snapshot()->locate("TJH0372")->record();
+    pole.position.lon += 1e-6;
+    ASSERT_TRUE(svc->put_pole(pole));
+    EXPECT_EQ(svc->snapshot()->stats().sequence, sequence + 1);
+  }
+  EXPECT_EQ(stored_keys(dir.file("db")), keys + 1);
+}
+
+TEST(Service, TruncatedFileIsNotImportedInPartEvenWithSkipInvalid) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  std::string text = fixtures::read_text(sample("grids.geojson"));
+  const std::string grids = dir.write("g.geojson", text.substr(0, text.size() / 2));
+  ImportOptions o;
+  o.skip_invalid = true;
+  o.replace = true;
+  auto report = svc->import({sample("poles.csv"), grids, ""}, o);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.status().code(), ErrorCode::invalid_input);
+  EXPECT_NE(report.status().message().find("nothing was stored"), std::string::npos);
+  EXPECT_EQ(svc->snapshot()->grid_count(), 9u);
+}
+
+TEST(Service, GridOverTheVertexLimitIsRefusedInMemoryAndByPut) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  Ring ring;
+  for (std::size_t i = 0; i < kDefaultMaxGridVertices; ++i) {
+    const double a = 6.283185307179586 * static_cast<double>(i) / static_cast<double>(kDefaultMaxGridVertices);
+    ring.push_back({116.4 + 0.01 * std::cos(a), 39.9 + 0.01 * std::sin(a)});
+  }
+  ring.push_back(ring.front());
+  GridRecord huge{"HUGE", "", {}, {{{ring}}}};
+  Dataset d;
+  d.poles = {{"TJH1", {116.4, 39.9}, {}}};
+  d.grids = {huge};
+  auto r = svc->import(d);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("250001 vertices; the limit per grid is 250000"), std::string::npos)
+      << r.status().message();
+  const Status put = svc->put_grid(huge);
+  EXPECT_EQ(put.code(), ErrorCode::invalid_input);
+  EXPECT_EQ(svc->snapshot()->grid_count(), 0u);
 }

@@ -162,6 +162,60 @@ def test_unknown_crs_is_refused(sample, tmp_path):
         poleloc.build(tmp_path / "db", poles=sample.poles_csv, grids=sample.grids_geojson, crs="NOT-A-CRS")
 
 
+# --- imports that must not wipe or crash (issue 11) ---------------------------------
+
+def test_header_only_csv_does_not_wipe_the_poles_without_replace(sample, tmp_path):
+    path = tmp_path / "db"
+    poleloc.build(path, poles=sample.poles_csv, grids=sample.grids_geojson).close()
+    header_only = tmp_path / "poles.csv"
+    header_only.write_text("number,lon,lat\n", encoding="utf-8")
+    with pytest.raises(poleloc.InvalidInput, match=r"poles\.csv holds 0 poles; the database has 1,529: refusing"):
+        poleloc.build(path, poles=header_only, grids=sample.grids_geojson)
+    with poleloc.open(path) as db:
+        assert db.stats()["poles"] == len(sample.poles)
+    with poleloc.build(path, poles=header_only, grids=sample.grids_geojson, replace=True) as db:
+        assert db.import_report.removed_poles == len(sample.poles)
+        assert db.stats()["poles"] == 0
+
+
+def test_removing_most_records_from_memory_needs_replace(sample, tmp_path):
+    path = tmp_path / "db"
+    poles, grids = sample_frames(sample)
+    poleloc.build(path, poles=poles, grids=grids).close()
+    with pytest.raises(poleloc.InvalidInput, match="more than the 50 % allowed"):
+        poleloc.build(path, poles=poles.head(100), grids=grids)
+    with poleloc.build(path, poles=poles.head(100), grids=grids, max_remove_share=0.95) as db:
+        assert db.stats()["poles"] == 100
+
+
+def test_identical_rebuild_stores_nothing_new(sample, tmp_path):
+    path = tmp_path / "db"
+    with poleloc.build(path, poles=sample.poles_csv, grids=sample.grids_geojson, aliases=sample.aliases_csv) as db:
+        first = db.stats()
+    with poleloc.build(path, poles=sample.poles_csv, grids=sample.grids_geojson, aliases=sample.aliases_csv) as db:
+        assert db.import_report.changed_records == 0
+        assert db.stats()["sequence"] == first["sequence"]
+
+
+def test_deeply_nested_properties_raise_instead_of_crashing_the_interpreter(sample, tmp_path):
+    grids = json.loads(json.dumps(sample.grids))
+    grids["features"][0]["properties"]["deep"] = "@DEEP@"
+    text = json.dumps(grids).replace('"@DEEP@"', "[" * 100000 + "]" * 100000)
+    (tmp_path / "grids.geojson").write_text(text, encoding="utf-8")
+    # In a child interpreter: before the fix this was a segfault that would take pytest down with it.
+    script = textwrap.dedent(f"""
+        import poleloc
+        try:
+            poleloc.build({str(tmp_path / "db")!r}, poles={sample.poles_csv!r},
+                          grids={str(tmp_path / "grids.geojson")!r})
+        except poleloc.InvalidInput as e:
+            print("InvalidInput:", e)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ)
+    assert out.returncode == 0, out.stderr
+    assert "feature 0: properties.deep" in out.stdout and "nested deeper than 32 levels" in out.stdout, out.stdout
+
+
 # --- open, close, read-only, lock -------------------------------------------------
 
 def test_open_missing_database_is_not_found(tmp_path):

@@ -213,7 +213,8 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
-          crs: str | None = None, skip_invalid: bool = False) -> Database:
+          crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
+          max_remove_share: float = 0.5) -> Database:
     """Creates (or replaces the content of) the database at `path` and returns it open read-write."""
     path = os.fspath(path)
     crs_name = "EPSG:4326" if crs is None else str(crs)
@@ -232,7 +233,8 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
                 tmp = write_aliases_csv(aliases_records(aliases))
                 alias_path = tmp
             try:
-                report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid)
+                report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
+                                              replace, max_remove_share)
             finally:
                 if tmp:
                     os.unlink(tmp)
@@ -243,7 +245,8 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
                     "(pass GeoDataFrames with their .crs set and they are converted, or convert with to_crs(4326))")
             numbers, lons, lats, columns = pole_columns(poles)
             report = service.import_records(numbers, lons, lats, columns, grid_records(grids),
-                                            None if aliases is None else aliases_records(aliases), skip_invalid)
+                                            None if aliases is None else aliases_records(aliases), skip_invalid,
+                                            replace, max_remove_share)
     except BaseException:
         service.close()
         raise

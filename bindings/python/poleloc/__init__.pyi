@@ -191,6 +191,7 @@ class ImportReport:
     aliases: int
     removed_poles: int
     removed_grids: int
+    changed_records: int  # poles, grids and aliases written; 0 when the import held nothing new
     @property
     def rejects(self) -> list[str]:
         """With skip_invalid: one line per rejected row or feature (file:line, field, reason)."""
@@ -310,7 +311,8 @@ def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
     holds it) and creates an empty database if missing."""
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
-          crs: str | None = None, skip_invalid: bool = False) -> Database:
+          crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
+          max_remove_share: float = 0.5) -> Database:
     """Creates the database at `path` (or replaces its content in one atomic commit) and returns
     it open read-write, with db.import_report set.
 
@@ -328,6 +330,11 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
     poles and grids must both be paths or both be in memory.
     Bad rows raise InvalidInput (nothing stored) naming file:line / feature, field and reason,
     unless skip_invalid, which stores the valid rows and lists the rest in import_report.rejects.
+    A file that cannot be read to its end (syntax error, bad header) always raises InvalidInput.
+    Safety: into an existing database, an import that would leave zero poles or zero grids, or
+    remove more than max_remove_share (default 0.5) of the stored poles or of the stored grids,
+    raises InvalidInput and stores nothing, unless replace=True. Importing the same data again
+    stores nothing new (import_report.changed_records == 0). See docs/import.md for the limits.
     """
 
 def feature_collection(items: Iterable[GeoInterface]) -> dict[str, Any]:

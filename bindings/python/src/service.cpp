@@ -61,6 +61,8 @@ void bind_service(py::module_& m) {
       .def_readonly("aliases", &ImportReport::aliases)
       .def_readonly("removed_poles", &ImportReport::removed_poles)
       .def_readonly("removed_grids", &ImportReport::removed_grids)
+      .def_readonly("changed_records", &ImportReport::changed_records,
+                    "poles, grids and aliases written because they were new or different; 0 for an identical re-import")
       .def_property_readonly("rejects", [](const ImportReport& r) {
         std::vector<std::string> out;
         for (const InputError& e : r.rejects) out.push_back(e.to_string());
@@ -94,11 +96,13 @@ void bind_service(py::module_& m) {
         return s.cached_object;
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
-                              std::string crs, bool skip_invalid) {
+                              std::string crs, bool skip_invalid, bool replace, double max_remove_share) {
         auto service = s.get();
         ImportOptions options;
         options.crs = std::move(crs);
         options.skip_invalid = skip_invalid;
+        options.replace = replace;
+        options.max_remove_share = max_remove_share;
         const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases)};
         Result<ImportReport> report = Status(ErrorCode::internal, "not run");
         {
@@ -107,13 +111,13 @@ void bind_service(py::module_& m) {
         }
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
-         py::arg("skip_invalid") = false)
+         py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.5)
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
                                 std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> columns,
                                 py::list grids, std::optional<std::vector<std::pair<std::string, std::string>>> aliases,
-                                bool skip_invalid) {
+                                bool skip_invalid, bool replace, double max_remove_share) {
         // Records in WGS84, validated by the facade exactly as file rows are.
         auto service = s.get();
         const std::size_t n = numbers.size();
@@ -153,9 +157,12 @@ void bind_service(py::module_& m) {
         }
         ImportOptions options;
         options.skip_invalid = skip_invalid;
+        options.replace = replace;
+        options.max_remove_share = max_remove_share;
         return run_import(service, std::move(dataset), options);
       }, py::arg("numbers"), py::arg("lons"), py::arg("lats"), py::arg("columns"), py::arg("grids"),
-         py::arg("aliases"), py::arg("skip_invalid") = false)
+         py::arg("aliases"), py::arg("skip_invalid") = false, py::arg("replace") = false,
+         py::arg("max_remove_share") = 0.5)
       .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes) {
         auto service = s.get();
         PoleRecord pole{std::move(number), {lon, lat}, attributes_from(attributes, "attributes")};

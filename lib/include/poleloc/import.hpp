@@ -45,11 +45,31 @@ struct ImportProgress {
   std::size_t done = 0;  // rows or features so far
 };
 
+// Limits on what one grid feature may hold; beyond them the feature is
+// refused with an error naming file, feature index, property and limit.
+inline constexpr std::size_t kDefaultMaxGridVertices = 250'000;        // per grid, all rings of all polygons
+inline constexpr std::size_t kDefaultMaxPropertyDepth = 32;            // nested arrays/objects in a property value
+inline constexpr std::size_t kDefaultMaxAttributeBytes = 64 * 1024;     // one property value, as stored
+inline constexpr std::size_t kDefaultMaxPropertiesBytes = 1024 * 1024;  // all property names and values of a feature
+
 struct ImportOptions {
   std::string crs = "EPSG:4326";  // CRS of the input coordinates, or "gcj02"
   bool skip_invalid = false;      // store valid rows, report the rest
   std::size_t max_listed_errors = 50;
   std::function<void(const ImportProgress&)> progress;  // called now and then; may be empty
+
+  // Safety against wiping the database by mistake (a truncated or wrong file).
+  // Without `replace`, an import is refused (invalid_input, nothing stored) when
+  // it would leave zero poles or zero grids, or remove more than
+  // `max_remove_share` of the stored poles or of the stored grids. An import
+  // into an empty database removes nothing, so only the zero rule applies.
+  bool replace = false;
+  double max_remove_share = 0.5;  // 0..1; a share of the stored poles (and of the stored grids)
+
+  std::size_t max_grid_vertices = kDefaultMaxGridVertices;
+  std::size_t max_property_depth = kDefaultMaxPropertyDepth;
+  std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes;
+  std::size_t max_properties_bytes = kDefaultMaxPropertiesBytes;
 };
 
 struct ImportReport {
@@ -58,6 +78,7 @@ struct ImportReport {
   std::size_t aliases = 0;
   std::size_t removed_poles = 0;  // present before, absent from the new files
   std::size_t removed_grids = 0;
+  std::size_t changed_records = 0;  // poles, grids and aliases written (new or different); 0: nothing stored
   std::vector<InputError> rejects;  // with skip_invalid: every rejected row
 };
 
@@ -75,6 +96,7 @@ struct ParsedInput {
   Dataset dataset;
   std::vector<InputError> errors;
   std::size_t error_count = 0;  // may exceed errors.size() when capped
+  std::size_t fatal_errors = 0;  // errors that ended the read of a file (never skippable)
 };
 Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options);
 

@@ -9,14 +9,25 @@ void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSin
   auto fail = [&](std::size_t line, std::string field, std::string reason) {
     errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
   };
+  auto fatal = [&](std::size_t line, std::string field, std::string reason) {
+    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
+  };
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
-    fail(0, "", st.message());
+    fatal(0, "", st.message());
     return;
   }
   std::vector<std::string> row;
-  if (!csv.next(row) || row.size() < 2 || row[0] != "alias" || row[1] != "code") {
-    fail(1, "", "the header must be alias,code");
+  if (!csv.next(row)) {
+    fatal(1, "", csv.error().empty() ? "file is empty; expected the header alias,code" : csv.error());
+    return;
+  }
+  if (auto dup = duplicate_column(row)) {
+    fatal(csv.line(), dup->name, dup->to_string());
+    return;
+  }
+  if (row.size() != 2 || column_key(row[0]) != "alias" || column_key(row[1]) != "code") {
+    fatal(csv.line(), "", "the header must be alias,code");
     return;
   }
   std::unordered_map<std::string, std::pair<std::string, std::size_t>> seen;  // alias -> code, line
@@ -58,7 +69,7 @@ void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSin
     }
     sink({std::move(alias), std::move(code)}, line);
   }
-  if (!csv.error().empty()) fail(csv.line(), "", csv.error());
+  if (!csv.error().empty()) fatal(csv.line(), "", csv.error());
 }
 
 }  // namespace poleloc::io

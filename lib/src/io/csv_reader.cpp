@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
 namespace poleloc::io {
 
@@ -16,6 +17,26 @@ Status CsvReader::open(const std::string& path) {
   if (!file_) return {ErrorCode::io_error, path + ": cannot open: " + std::strerror(errno)};
   buf_.resize(1 << 16);
   return Status::ok();
+}
+
+void CsvReader::skip_byte_order_mark() {
+  // Look at the first three bytes in the buffer itself, so that a file shorter
+  // than a byte order mark is never "pushed back" past the buffer's start.
+  while (len_ < 3) {
+    const std::size_t got = std::fread(buf_.data() + len_, 1, 3 - len_, file_);
+    if (got == 0) break;
+    len_ += got;
+  }
+  if (len_ >= 3 && static_cast<unsigned char>(buf_[0]) == 0xEF && static_cast<unsigned char>(buf_[1]) == 0xBB &&
+      static_cast<unsigned char>(buf_[2]) == 0xBF) {
+    pos_ = 3;
+    bytes_ += 3;
+  }
+}
+
+void CsvReader::unget() {
+  --pos_;
+  --bytes_;
 }
 
 int CsvReader::get() {
@@ -34,13 +55,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   if (!file_ || !fatal_.empty()) return false;
   if (first_) {
     first_ = false;
-    int a = get(), b = a == 0xEF ? get() : EOF, c = b == 0xBB ? get() : EOF;
-    if (!(a == 0xEF && b == 0xBB && c == 0xBF)) {
-      // Not a BOM: push the bytes back by rewinding the buffer position.
-      const int consumed = (a == EOF ? 0 : 1) + (b == EOF ? 0 : 1) + (c == EOF ? 0 : 1);
-      pos_ -= consumed;
-      bytes_ -= consumed;
-    }
+    skip_byte_order_mark();
   }
   for (;;) {  // skip blank lines
     row_line_ = line_;
@@ -68,19 +83,30 @@ bool CsvReader::next(std::vector<std::string>& fields) {
             continue;
           }
         } else {
-          if (c == '\n') ++line_;
           field.push_back(static_cast<char>(c));
+          if (c == '\r' || c == '\n') {
+            // A line end inside quotes is kept as written; CRLF counts as one line.
+            if (c == '\r') {
+              const int d = get();
+              if (d == '\n') field.push_back('\n');
+              else if (d != EOF) unget();
+            }
+            ++line_;
+          }
         }
       } else if (c == '"' && field.empty()) {
         quoted = true;
       } else if (c == ',') {
         fields.push_back(std::move(field));
         field.clear();
-      } else if (c == '\n') {
+      } else if (c == '\n' || c == '\r') {
+        // LF, CRLF and a lone CR (old Mac files) all end the row.
+        if (c == '\r') {
+          const int d = get();
+          if (d != '\n' && d != EOF) unget();
+        }
         ++line_;
         break;
-      } else if (c == '\r') {
-        // CRLF or a lone CR: both end the row.
       } else {
         field.push_back(static_cast<char>(c));
       }
@@ -101,6 +127,30 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     }
     return true;
   }
+}
+
+std::string column_key(std::string_view name) {
+  while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return key;
+}
+
+std::optional<DuplicateColumn> duplicate_column(const std::vector<std::string>& header) {
+  std::unordered_map<std::string, std::size_t> seen;  // key -> 1-based position
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    std::string key = column_key(header[i]);
+    if (key.empty()) continue;
+    auto [it, fresh] = seen.try_emplace(std::move(key), i + 1);
+    if (!fresh) return DuplicateColumn{header[i], it->second, i + 1};
+  }
+  return std::nullopt;
+}
+
+std::string DuplicateColumn::to_string() const {
+  return "column '" + name + "' appears twice (columns " + std::to_string(first) + " and " + std::to_string(second) +
+         "; names are compared ignoring case); rename or remove one of them";
 }
 
 }  // namespace poleloc::io

@@ -7,7 +7,8 @@
 //   if (!csv.error().empty()) report(csv.line(), csv.error());
 //
 // Quoted fields may hold commas, doubled quotes and newlines. A UTF-8 byte
-// order mark is skipped; CRLF and LF both end a row. Rows that are not valid
+// order mark is skipped; LF, CRLF and a lone CR (old Mac files) all end a
+// row, and one file may mix them. Rows that are not valid
 // UTF-8 are reported (next() returns true and error_in_row() says why), so the
 // caller can name the line and go on.
 //
@@ -17,6 +18,7 @@
 #include <poleloc/status.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,8 @@ class CsvReader {
 
  private:
   int get();
+  void unget();  // only right after a get() that returned a byte
+  void skip_byte_order_mark();
   std::FILE* file_ = nullptr;
   std::vector<char> buf_;
   std::size_t pos_ = 0, len_ = 0, bytes_ = 0;
@@ -46,5 +50,18 @@ class CsvReader {
   bool first_ = true;
   std::string row_error_, fatal_;
 };
+
+// Header names are matched ignoring case and surrounding spaces ("Lon" is
+// "lon"). The first name that appears twice, with both 1-based column
+// positions; empty names are not compared.
+struct DuplicateColumn {
+  std::string name;  // as written the second time
+  std::size_t first = 0, second = 0;
+  std::string to_string() const;  // "column 'lon' appears twice (columns 2 and 4)..."
+};
+std::optional<DuplicateColumn> duplicate_column(const std::vector<std::string>& header);
+
+// The header name as it is compared: lower case ASCII, no surrounding spaces.
+std::string column_key(std::string_view name);
 
 }  // namespace poleloc::io

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -30,78 +31,126 @@ struct GeometryError {
   std::string reason;
 };
 
-// Reads a ring of [x, y] positions, converting to WGS84.
-Ring read_ring(const json& ring, const geo::CrsTransform& crs, const std::string& where) {
-  if (!ring.is_array()) throw GeometryError{where + " is not an array of positions"};
-  Ring out;
-  out.reserve(ring.size());
-  for (std::size_t i = 0; i < ring.size(); ++i) {
-    const json& pos = ring[i];
-    if (!pos.is_array() || pos.size() < 2 || !pos[0].is_number() || !pos[1].is_number()) {
-      throw GeometryError{where + " position " + std::to_string(i) + " is not [lon, lat] numbers"};
-    }
-    const LonLat p = crs.to_wgs84({pos[0].get<double>(), pos[1].get<double>()});
-    if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
-      throw GeometryError{where + " position " + std::to_string(i) + " (" + pos[0].dump() + ", " + pos[1].dump() +
-                          ") is out of range for lon/lat" + (crs.is_identity() ? "" : " after CRS conversion")};
-    }
-    out.push_back(p);
+std::string with_commas(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
   }
   return out;
 }
 
-Polygon read_polygon(const json& rings, const geo::CrsTransform& crs, const std::string& where) {
-  if (!rings.is_array() || rings.empty()) throw GeometryError{where + " has no rings"};
-  Polygon poly;
-  for (std::size_t r = 0; r < rings.size(); ++r) {
-    poly.rings.push_back(read_ring(rings[r], crs, where + " ring " + std::to_string(r)));
-  }
-  return poly;
-}
+// Reads geometry, counting vertices against the per-grid limit.
+struct GeometryReader {
+  const geo::CrsTransform& crs;
+  std::size_t max_vertices;
+  std::size_t vertices = 0;
 
-MultiPolygon read_geometry(const json& g, const geo::CrsTransform& crs) {
-  if (!g.is_object()) throw GeometryError{"geometry is missing or null; expected a Polygon or MultiPolygon"};
-  auto type = g.find("type");
-  auto coords = g.find("coordinates");
-  if (type == g.end() || !type->is_string()) throw GeometryError{"geometry has no type"};
-  const std::string& t = type->get_ref<const std::string&>();
-  if (coords == g.end()) throw GeometryError{t + " has no coordinates"};
-  MultiPolygon mp;
-  if (t == "Polygon") {
-    mp.push_back(read_polygon(*coords, crs, "polygon"));
-  } else if (t == "MultiPolygon") {
-    if (!coords->is_array() || coords->empty()) throw GeometryError{"MultiPolygon has no polygons"};
-    for (std::size_t p = 0; p < coords->size(); ++p) {
-      mp.push_back(read_polygon((*coords)[p], crs, "polygon " + std::to_string(p)));
+  // Reads a ring of [x, y] positions, converting to WGS84.
+  Ring ring(const json& ring, const std::string& where) {
+    if (!ring.is_array()) throw GeometryError{where + " is not an array of positions"};
+    if (ring.size() > max_vertices - vertices) {
+      throw GeometryError{"more than " + with_commas(max_vertices) +
+                          " vertices; the limit per grid is " + with_commas(max_vertices) + " (--max-vertices)"};
     }
-  } else {
-    throw GeometryError{"wrong geometry type '" + t + "'; expected Polygon or MultiPolygon"};
+    vertices += ring.size();
+    Ring out;
+    out.reserve(ring.size());
+    for (std::size_t i = 0; i < ring.size(); ++i) {
+      const json& pos = ring[i];
+      if (!pos.is_array() || pos.size() < 2 || !pos[0].is_number() || !pos[1].is_number()) {
+        throw GeometryError{where + " position " + std::to_string(i) + " is not [lon, lat] numbers"};
+      }
+      const LonLat p = crs.to_wgs84({pos[0].get<double>(), pos[1].get<double>()});
+      if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
+        throw GeometryError{where + " position " + std::to_string(i) + " (" + pos[0].dump() + ", " + pos[1].dump() +
+                            ") is out of range for lon/lat" + (crs.is_identity() ? "" : " after CRS conversion")};
+      }
+      out.push_back(p);
+    }
+    return out;
   }
-  return mp;
-}
+
+  Polygon polygon(const json& rings, const std::string& where) {
+    if (!rings.is_array() || rings.empty()) throw GeometryError{where + " has no rings"};
+    Polygon poly;
+    for (std::size_t r = 0; r < rings.size(); ++r) {
+      poly.rings.push_back(ring(rings[r], where + " ring " + std::to_string(r)));
+    }
+    return poly;
+  }
+
+  MultiPolygon geometry(const json& g) {
+    if (!g.is_object()) throw GeometryError{"geometry is missing or null; expected a Polygon or MultiPolygon"};
+    auto type = g.find("type");
+    auto coords = g.find("coordinates");
+    if (type == g.end() || !type->is_string()) throw GeometryError{"geometry has no type"};
+    const std::string& t = type->get_ref<const std::string&>();
+    if (coords == g.end()) throw GeometryError{t + " has no coordinates"};
+    MultiPolygon mp;
+    if (t == "Polygon") {
+      mp.push_back(polygon(*coords, "polygon"));
+    } else if (t == "MultiPolygon") {
+      if (!coords->is_array() || coords->empty()) throw GeometryError{"MultiPolygon has no polygons"};
+      for (std::size_t p = 0; p < coords->size(); ++p) {
+        mp.push_back(polygon((*coords)[p], "polygon " + std::to_string(p)));
+      }
+    } else {
+      throw GeometryError{"wrong geometry type '" + t + "'; expected Polygon or MultiPolygon"};
+    }
+    return mp;
+  }
+};
 
 std::string as_attribute(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 }  // namespace
 
 void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors,
-                        const GridSink& sink, const Progress& progress) {
+                        const GridSink& sink, const Progress& progress, const GridLimits& limits) {
   auto fail = [&](std::optional<std::size_t> feature, std::size_t line, std::string field, std::string reason) {
     errors.add({shown(path), line, feature, std::move(field), std::move(reason)});
   };
+  auto fatal = [&](std::optional<std::size_t> feature, std::size_t line, std::string field, std::string reason) {
+    errors.add_fatal({shown(path), line, feature, std::move(field), std::move(reason)});
+  };
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    fail(std::nullopt, 0, "", "cannot open: " + std::string(std::strerror(errno)));
+    fatal(std::nullopt, 0, "", "cannot open: " + std::string(std::strerror(errno)));
     return;
   }
   std::size_t feature_index = 0;
-  bool in_features = false, saw_features = false;
+  bool in_features = false, saw_features = false, in_feature = false;
   std::string last_root_key, root_type;
   std::unordered_set<std::string> ids;
+
+  // Where the parser is inside the current feature, for limits and messages.
+  std::string member;    // key of the feature member being read: "properties", "geometry", ...
+  std::string property;  // key of the property being read, when member is "properties"
+  std::optional<std::pair<std::string, std::string>> problem;  // field, reason: found while parsing
+  std::vector<char> holds_numbers;  // by depth, inside geometry: the open array holds numbers (a position)
+  std::size_t positions = 0;        // positions seen in the current feature's geometry
+  auto where = [&] { return member == "properties" && !property.empty() ? "properties." + property : member; };
+  auto refuse = [&](std::string reason) {
+    if (!problem) problem.emplace(where(), std::move(reason));
+  };
 
   auto handle_feature = [&](json& f) {
     const std::size_t index = feature_index++;
     if (progress && feature_index % 1024 == 0) progress(feature_index);
+    if (problem) {
+      std::string reason = std::move(problem->second);
+      std::string field = std::move(problem->first);
+      problem.reset();
+      std::string id_text;  // name the grid when its id was read before the problem
+      if (f.is_object()) {
+        if (auto props = f.find("properties"); props != f.end() && props->is_object()) {
+          if (auto it = props->find("id"); it != props->end() && it->is_string()) id_text = it->get<std::string>();
+        }
+      }
+      fail(index, 0, std::move(field), (id_text.empty() ? "" : "grid '" + id_text.substr(0, 256) + "': ") + reason);
+      return;
+    }
     if (!f.is_object()) {
       fail(index, 0, "", "feature is not an object");
       return;
@@ -133,17 +182,34 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       fail(index, 0, "properties.id", "duplicate grid id '" + grid.id + "'");
       return;
     }
+    std::size_t properties_bytes = 0;
     for (auto& [key, value] : props->items()) {
       if (key == "id") continue;
+      // Nesting is bounded by the parse callback, so dump() cannot recurse deeply here.
+      std::string text = as_attribute(value);
+      if (text.size() > limits.max_attribute_bytes) {
+        fail(index, 0, "properties." + key,
+             "grid '" + grid.id + "': the value has " + with_commas(text.size()) + " bytes; the limit is " +
+                 with_commas(limits.max_attribute_bytes) + " bytes per attribute");
+        return;
+      }
+      properties_bytes += key.size() + text.size();
+      if (properties_bytes > limits.max_properties_bytes) {
+        fail(index, 0, "properties",
+             "grid '" + grid.id + "': the properties hold more than " + with_commas(limits.max_properties_bytes) +
+                 " bytes (the limit per feature)");
+        return;
+      }
       if (key == "name") {
-        grid.name = as_attribute(value);
+        grid.name = std::move(text);
       } else if (!value.is_null()) {
-        grid.attributes.emplace_back(key, as_attribute(value));
+        grid.attributes.emplace_back(key, std::move(text));
       }
     }
     try {
       auto g = f.find("geometry");
-      grid.geometry = read_geometry(g == f.end() ? json() : *g, crs);
+      GeometryReader reader{crs, limits.max_vertices};
+      grid.geometry = reader.geometry(g == f.end() ? json() : *g);
     } catch (const GeometryError& e) {
       fail(index, 0, "geometry", "grid '" + grid.id + "': " + e.reason);
       return;
@@ -156,8 +222,56 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     sink(std::move(grid), index);
   };
 
+  // Depths as nlohmann counts them: the root is 0, the features array 1, a
+  // feature 2, its members 3, a property's value 4. Containers nested beyond
+  // the limits are discarded unread (returning false), so neither the parsed
+  // tree nor anything that walks it later can be driven arbitrarily deep.
+  const std::size_t property_limit = limits.max_property_depth;
+  const std::size_t member_limit = std::max<std::size_t>(limits.max_property_depth, 4);  // geometry needs 4
   auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
     using E = json::parse_event_t;
+    const auto d = static_cast<std::size_t>(depth);
+    const bool start = event == E::object_start || event == E::array_start;
+    if (in_feature && d >= 3) {
+      if (event == E::key && d == 3) {
+        member = parsed.get<std::string>();
+        property.clear();
+      } else if (event == E::key && d == 4 && member == "properties") {
+        property = parsed.get<std::string>();
+      }
+      if (start) {
+        const std::size_t level = d - 3;  // the member itself is level 0
+        const std::size_t limit = member == "properties" ? property_limit : member_limit;
+        if (level > limit) {
+          refuse("nested deeper than " + std::to_string(limit) + " levels (the limit inside a feature's " +
+                 (member == "properties" ? "properties" : "members") + ")");
+          return false;
+        }
+        if (problem) return false;  // the feature is refused already: keep nothing more of it
+      }
+      if (member == "geometry") {
+        if (event == E::array_start) {
+          if (holds_numbers.size() <= d) holds_numbers.resize(d + 1);
+          holds_numbers[d] = 0;
+        } else if (event == E::value && parsed.is_number() && d >= 1 && d - 1 < holds_numbers.size()) {
+          holds_numbers[d - 1] = 1;
+        } else if (event == E::array_end && d < holds_numbers.size() && holds_numbers[d]) {
+          holds_numbers[d] = 0;
+          if (++positions > limits.max_vertices) {
+            refuse("more than " + with_commas(limits.max_vertices) + " vertices; the limit per grid is " +
+                   with_commas(limits.max_vertices) + " (--max-vertices)");
+            return false;
+          }
+        }
+      } else if (member == "properties" && event == E::value && parsed.is_string() &&
+                 parsed.get_ref<const std::string&>().size() > limits.max_attribute_bytes) {
+        refuse("a value has " + with_commas(parsed.get_ref<const std::string&>().size()) +
+               " bytes; the limit is " + with_commas(limits.max_attribute_bytes) + " bytes per attribute");
+        return false;
+      }
+    } else if (start && d > 3 + member_limit) {
+      return false;  // deep foreign members outside features are ignored anyway
+    }
     if (depth == 1 && event == E::key) {
       last_root_key = parsed.get<std::string>();
     } else if (depth == 1 && event == E::array_start && last_root_key == "features") {
@@ -166,7 +280,14 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       in_features = false;
     } else if (depth == 1 && event == E::value && last_root_key == "type" && parsed.is_string()) {
       root_type = parsed.get<std::string>();
-    } else if (in_features && depth == 2 && (event == E::object_end || event == E::value)) {
+    } else if (in_features && depth == 2 && start) {
+      in_feature = true;
+      member.clear();
+      property.clear();
+      positions = 0;
+    } else if (in_features && depth == 2 &&
+               (event == E::object_end || event == E::array_end || event == E::value)) {
+      in_feature = false;
       handle_feature(parsed);
       return false;  // drop the feature: one feature in memory at a time
     }
@@ -176,20 +297,37 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
   try {
     json root = json::parse(in, callback);
     if (!root.is_object()) {
-      fail(std::nullopt, 1, "", "not a GeoJSON object; expected a FeatureCollection");
+      fatal(std::nullopt, 1, "", "not a GeoJSON object; expected a FeatureCollection");
       return;
     }
   } catch (const json::parse_error& e) {
     const std::size_t line = line_of_byte(path, e.byte);
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-    fail(std::nullopt, line, "", "JSON " + what + " (byte " + std::to_string(e.byte) + ")");
+    fatal(std::nullopt, line, "", "JSON " + what + " (byte " + std::to_string(e.byte) + ")");
+    return;
+  } catch (const json::exception& e) {
+    // Number overflow (1e400) ends the parse; name the feature and member it was in.
+    std::string what = e.what(), token;
+    if (auto open = what.find("parsing '"); open != std::string::npos) {
+      token = what.substr(open + 9);
+      if (!token.empty() && token.back() == '\'') token.pop_back();
+    }
+    std::string reason = e.id == 406 ? "number " + token + " is not a finite number (beyond the range of a double)"
+                                     : "cannot be read: " + what;
+    std::optional<std::size_t> feature;
+    std::string field;
+    if (in_feature) {
+      feature = feature_index;
+      field = where();
+    }
+    fatal(feature, 0, field, reason);
     return;
   }
   if (root_type != "FeatureCollection") {
-    fail(std::nullopt, 1, "type", "type is '" + root_type + "'; expected a FeatureCollection");
+    fatal(std::nullopt, 1, "type", "type is '" + root_type + "'; expected a FeatureCollection");
   } else if (!saw_features) {
-    fail(std::nullopt, 1, "features", "FeatureCollection has no features array");
+    fatal(std::nullopt, 1, "features", "FeatureCollection has no features array");
   }
 }
 

@@ -38,7 +38,7 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
     };
   };
   read_poles_csv(sources.poles, *crs, errors, poles, report("poles"));
-  read_grids_geojson(sources.grids, *crs, errors, grids, report("grids"));
+  read_grids_geojson(sources.grids, *crs, errors, grids, report("grids"), GridLimits::of(options));
   if (!sources.aliases.empty()) read_aliases_csv(sources.aliases, errors, aliases);
   return Status::ok();
 }
@@ -100,6 +100,7 @@ Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions
   for (std::uint32_t i : keep) out.dataset.poles.push_back(std::move(poles[i]));
 
   out.error_count = errors.count();
+  out.fatal_errors = errors.fatal_count();
   out.errors = std::move(errors.errors());
   io::sort_errors(out.errors, sources);
   return out;

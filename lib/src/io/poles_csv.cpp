@@ -6,19 +6,37 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <optional>
 
 namespace poleloc::io {
 namespace {
 
-std::optional<double> parse_double(std::string_view s) {
+// A coordinate field: a finite number, or the reason it is not one.
+struct ParsedNumber {
+  double value = 0;
+  const char* problem = nullptr;  // "is not a number", "is not a finite number"
+};
+
+ParsedNumber parse_double(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  ParsedNumber out;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out.value);
+  if (ec == std::errc::result_out_of_range && end == s.data() + s.size()) {
+    // Overflow (1e400) or underflow (1e-400, which is simply 0 here): strtod tells them apart.
+    out.value = std::strtod(std::string(s).c_str(), nullptr);
+    ec = std::errc();
+  }
+  if (s.empty() || end != s.data() + s.size() || ec != std::errc()) {
+    out.problem = "is not a number";
+  } else if (!std::isfinite(out.value)) {
+    // 1e400 overflows a double; nan and inf are not positions either.
+    out.problem = "is not a finite number";
+  }
+  return out;
 }
 
 std::string quoted(std::string_view s) {
@@ -35,19 +53,26 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
   auto fail = [&](std::size_t line, std::string field, std::string reason) {
     errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
   };
+  auto fatal = [&](std::size_t line, std::string field, std::string reason) {
+    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
+  };
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
-    fail(0, "", st.message());
+    fatal(0, "", st.message());
     return;
   }
   std::vector<std::string> row;
   if (!csv.next(row)) {
-    fail(csv.line() ? csv.line() : 1, "", csv.error().empty() ? "file is empty; expected a header row number,lon,lat"
+    fatal(csv.line() ? csv.line() : 1, "", csv.error().empty() ? "file is empty; expected a header row number,lon,lat"
                                                               : csv.error());
     return;
   }
   if (!csv.error_in_row().empty()) {
-    fail(csv.line(), "", csv.error_in_row());
+    fatal(csv.line(), "", csv.error_in_row());
+    return;
+  }
+  if (auto dup = duplicate_column(row)) {
+    fatal(csv.line(), dup->name, dup->to_string());
     return;
   }
   int col_number = -1, col_lon = -1, col_lat = -1;
@@ -56,15 +81,14 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     std::string& h = header[i];
     while (!h.empty() && h.back() == ' ') h.pop_back();
     while (!h.empty() && h.front() == ' ') h.erase(h.begin());
-    std::string lower = h;  // "Number", "LON" are the same columns
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    if (lower == "number") col_number = static_cast<int>(i);
-    else if (lower == "lon") col_lon = static_cast<int>(i);
-    else if (lower == "lat") col_lat = static_cast<int>(i);
+    const std::string key = column_key(h);  // "Number", "LON" are the same columns
+    if (key == "number") col_number = static_cast<int>(i);
+    else if (key == "lon") col_lon = static_cast<int>(i);
+    else if (key == "lat") col_lat = static_cast<int>(i);
   }
   for (auto [col, name] : {std::pair{col_number, "number"}, std::pair{col_lon, "lon"}, std::pair{col_lat, "lat"}}) {
     if (col < 0) {
-      fail(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
+      fatal(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
     }
   }
   if (col_number < 0 || col_lon < 0 || col_lat < 0) return;
@@ -90,17 +114,17 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
                std::to_string(kMaxNumberLength) + " characters");
       continue;
     }
-    auto x = parse_double(row[col_lon]);
-    auto y = parse_double(row[col_lat]);
-    if (!x) {
-      fail(line, "lon", "lon " + quoted(row[col_lon]) + " is not a number");
+    const ParsedNumber x = parse_double(row[col_lon]);
+    const ParsedNumber y = parse_double(row[col_lat]);
+    if (x.problem) {
+      fail(line, "lon", "lon " + quoted(row[col_lon]) + " " + x.problem);
       continue;
     }
-    if (!y) {
-      fail(line, "lat", "lat " + quoted(row[col_lat]) + " is not a number");
+    if (y.problem) {
+      fail(line, "lat", "lat " + quoted(row[col_lat]) + " " + y.problem);
       continue;
     }
-    const LonLat p = crs.to_wgs84({*x, *y});
+    const LonLat p = crs.to_wgs84({x.value, y.value});
     if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) {
       fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " cannot be converted to WGS84");
       continue;
@@ -125,7 +149,7 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     }
     sink(std::move(pole), line);
   }
-  if (!csv.error().empty()) fail(csv.line(), "", csv.error());
+  if (!csv.error().empty()) fatal(csv.line(), "", csv.error());
 }
 
 }  // namespace poleloc::io

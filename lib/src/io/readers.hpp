@@ -8,7 +8,8 @@
 // Each reader streams: a record is handed over as soon as it is read and
 // checked, so memory does not grow with the file beyond what the caller keeps.
 // A bad row or feature is reported to the sink and skipped; a fatal problem
-// (missing file, bad header, JSON syntax error) is reported and ends the read.
+// (missing file, bad header, JSON syntax error) is reported with add_fatal()
+// and ends the read.
 // Coordinates are converted to WGS84 by `crs` before the range check.
 #pragma once
 
@@ -29,13 +30,33 @@ class ErrorSink {
     ++count_;
     if (errors_.size() < keep_) errors_.push_back(std::move(e));
   }
+  // An error that ends the read of a file (cannot open it, bad header, syntax
+  // error): what was read before it is not the file's content, so an import
+  // must fail even with skip_invalid.
+  void add_fatal(InputError e) {
+    ++fatal_;
+    add(std::move(e));
+  }
   std::size_t count() const { return count_; }
+  std::size_t fatal_count() const { return fatal_; }
   std::vector<InputError>& errors() { return errors_; }
 
  private:
   std::size_t keep_;
   std::size_t count_ = 0;
+  std::size_t fatal_ = 0;
   std::vector<InputError> errors_;
+};
+
+// Limits on one grid feature (see ImportOptions).
+struct GridLimits {
+  std::size_t max_vertices = kDefaultMaxGridVertices;
+  std::size_t max_property_depth = kDefaultMaxPropertyDepth;
+  std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes;
+  std::size_t max_properties_bytes = kDefaultMaxPropertiesBytes;
+  static GridLimits of(const ImportOptions& o) {
+    return {o.max_grid_vertices, o.max_property_depth, o.max_attribute_bytes, o.max_properties_bytes};
+  }
 };
 
 using PoleSink = std::function<void(PoleRecord&&, std::size_t line)>;
@@ -46,7 +67,7 @@ using Progress = std::function<void(std::size_t done)>;
 void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
                     const Progress& progress = {});
 void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors,
-                        const GridSink& sink, const Progress& progress = {});
+                        const GridSink& sink, const Progress& progress = {}, const GridLimits& limits = {});
 void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSink& sink);
 
 // Reads all three files of an import, streaming each valid record to its sink

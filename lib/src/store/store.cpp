@@ -211,26 +211,56 @@ std::size_t Store::estimated_poles() const {
   return static_cast<std::size_t>(n);
 }
 
-Result<std::uint64_t> Store::apply(const Change& change) {
+Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (read_only_) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
   const std::uint64_t seq = sequence_ + 1;
   rocksdb::WriteBatch batch;
   const std::string tomb = encode_tombstone();
-  for (const auto& n : change.delete_poles) batch.Put(impl_->poles(), versioned_key(n, seq), tomb);
-  for (const auto& p : change.put_poles) batch.Put(impl_->poles(), versioned_key(p.number, seq), encode_pole(p));
+  // A put whose value equals the newest stored version (a tombstone for a
+  // deletion) adds nothing: identical re-imports must not grow the history.
+  // The iterators read the state before this batch; apply() calls are serialised.
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> poles_it(impl_->db->NewIterator(ro, impl_->poles()));
+  std::unique_ptr<rocksdb::Iterator> grids_it(impl_->db->NewIterator(ro, impl_->grids()));
+  std::unique_ptr<rocksdb::Iterator> aliases_it(impl_->db->NewIterator(ro, impl_->aliases()));
+  std::string prefix;
+  std::size_t records = 0;
+  Status read_status = Status::ok();
+  auto put = [&](rocksdb::Iterator& it, rocksdb::ColumnFamilyHandle* cf, std::string_view id, const std::string& value) {
+    prefix.assign(id);
+    prefix.push_back('\0');
+    it.Seek(prefix);
+    bool same;
+    if (it.Valid() && it.key().starts_with(prefix)) {
+      same = it.value() == rocksdb::Slice(value);  // the newest version sorts first
+    } else {
+      same = is_tombstone(value);  // deleting what was never stored
+      if (!it.status().ok() && read_status) read_status = from_rocks(it.status(), impl_->path, "cannot read");
+    }
+    if (same) return;
+    batch.Put(cf, versioned_key(id, seq), value);
+    ++records;
+  };
+  for (const auto& n : change.delete_poles) put(*poles_it, impl_->poles(), n, tomb);
+  for (const auto& p : change.put_poles) put(*poles_it, impl_->poles(), p.number, encode_pole(p));
   if (change.put_pole_stream) {
     change.put_pole_stream([&](std::string_view number, LonLat position, const AttributeViews& attributes) {
-      batch.Put(impl_->poles(), versioned_key(number, seq), encode_pole(position, attributes));
+      put(*poles_it, impl_->poles(), number, encode_pole(position, attributes));
     });
   }
-  for (const auto& id : change.delete_grids) batch.Put(impl_->grids(), versioned_key(id, seq), tomb);
-  for (const auto& g : change.put_grids) batch.Put(impl_->grids(), versioned_key(g.id, seq), encode_grid(g));
-  for (const auto& a : change.delete_aliases) batch.Put(impl_->aliases(), versioned_key(a, seq), tomb);
+  for (const auto& id : change.delete_grids) put(*grids_it, impl_->grids(), id, tomb);
+  for (const auto& g : change.put_grids) put(*grids_it, impl_->grids(), g.id, encode_grid(g));
+  for (const auto& a : change.delete_aliases) put(*aliases_it, impl_->aliases(), a, tomb);
   if (change.replace_aliases) {
-    for (const auto& a : *change.replace_aliases) {
-      batch.Put(impl_->aliases(), versioned_key(a.alias, seq), encode_alias(a));
-    }
+    for (const auto& a : *change.replace_aliases) put(*aliases_it, impl_->aliases(), a.alias, encode_alias(a));
   }
+  poles_it.reset();
+  grids_it.reset();
+  aliases_it.reset();
+  if (!read_status) return read_status;
+  if (written) *written = records;
+  if (records == 0) return sequence_;  // nothing differs: no new sequence, no write
   batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // acknowledged means on disk

@@ -71,8 +71,11 @@ class Store {
   // alias, all from one consistent RocksDB snapshot.
   Status load(const LoadVisitor& visitor) const;
 
-  // Applies `change` atomically and durably; returns the new sequence.
-  Result<std::uint64_t> apply(const Change& change);
+  // Applies `change` atomically and durably; returns the new sequence. Puts
+  // equal to the newest stored version are skipped; when nothing differs,
+  // nothing is written and the current sequence is returned. `written` (if
+  // given) receives the number of records written.
+  Result<std::uint64_t> apply(const Change& change, std::size_t* written = nullptr);
 
   // Writes the memtables to SST files, so that the next open need not replay
   // the log (a large import is otherwise replayed at every start).
