@@ -127,7 +127,7 @@ def test_oversized_body_is_413_and_the_server_keeps_serving(writable_server):
 
 def test_oversized_body_announced_with_expect_continue_is_refused_before_sending(writable_server):
     with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
-        s.sendall(b"PUT /v1/poles/TJH8007 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+        s.sendall(b"PUT /v1/poles/TJH8007 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode() +
                   b"\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n")
         reply = s.recv(65536)
     assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
@@ -136,7 +136,7 @@ def test_oversized_body_announced_with_expect_continue_is_refused_before_sending
 def test_small_body_with_expect_continue_gets_100_then_the_answer(writable_server):
     body = b'{"lon":116.4705,"lat":39.9235}'
     with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
-        s.sendall(b"PUT /v1/poles/TJH8008 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+        s.sendall(b"PUT /v1/poles/TJH8008 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode() +
                   b"\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body))
         interim = s.recv(65536)
         assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
@@ -234,7 +234,7 @@ def test_sigterm_stops_gracefully_even_with_idle_connections(workdir, writable_s
     server = start_server(db, workdir)
     idle = socket.create_connection((server.host, server.port), timeout=10)
     try:
-        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert idle.recv(65536).startswith(b"HTTP/1.1 200")
         start = time.monotonic()
         assert server.stop() == 0
