@@ -146,15 +146,19 @@ bool Connection::admit_body() {
                                        " writes waiting); the body was not read; retry after Retry-After seconds"});
     return false;
   }
-  // A chunked body has no announced length: it may grow to the body limit.
+  // A chunked body has no announced length: it reserves, and is limited to, an
+  // eighth of the buffered-bytes cap (the body limit with the defaults).
   const auto announced = parser_->content_length();
-  const std::size_t bytes = announced ? static_cast<std::size_t>(*announced) : shared_.limits.max_body_bytes;
+  const std::size_t bytes =
+      announced ? static_cast<std::size_t>(*announced)
+                : std::min(shared_.limits.max_body_bytes, std::max<std::size_t>(1, shared_.limits.max_buffered_bytes / 8));
   if (!shared_.reserve_body(bytes, body_bytes_)) {
-    refuse({ErrorCode::overloaded, "the server holds " + std::to_string(shared_.limits.max_buffered_bytes >> 20) +
-                                       " MiB of request bodies already; the body was not read; retry after "
-                                       "Retry-After seconds"});
+    refuse({ErrorCode::overloaded, "request bodies being read already hold most of the " +
+                                       std::to_string(shared_.limits.max_buffered_bytes) +
+                                       " bytes allowed; this body was not read; retry after Retry-After seconds"});
     return false;
   }
+  if (!announced) parser_->body_limit(bytes);
   return true;
 }
 

@@ -10,7 +10,9 @@
 // Content-Length is within max_body_bytes (else 413), only PUT carries a body
 // (else 400), the write queue has room and the body fits in what is left of
 // max_buffered_bytes across all connections (else 503 overloaded with
-// Retry-After). A refused request is answered with Connection: close.
+// Retry-After). A chunked body (no Content-Length) reserves, and may grow to,
+// min(max_body_bytes, max_buffered_bytes / 8). A refused request is answered
+// with Connection: close.
 //
 // Writes wait in one bounded queue (max_pending_writes) for the writer thread;
 // a write that waited longer than write_deadline is answered 503 and not
