@@ -98,11 +98,14 @@ def import_sample(db: Path) -> None:
 
 
 def start_server(db: Path, workdir: Path, token_file: Path | None = None, threads: int = 2,
-                 extra: list[str] | None = None) -> Server:
+                 extra: list[str] | None = None, descriptor_limit: int | None = None) -> Server:
     args = [CLI, "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--threads", str(threads)]
     if token_file:
         args += ["--token-file", str(token_file)]
     args += extra or []
+    if descriptor_limit:
+        # Soft and hard limit, as `ulimit -n N` in a shell would set them.
+        args = ["sh", "-c", 'ulimit -n %d && exec "$0" "$@"' % descriptor_limit] + args
     stderr_path = workdir / ("server-%d.log" % time.monotonic_ns())
     with open(stderr_path, "wb") as err:
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
