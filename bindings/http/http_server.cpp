@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -60,20 +61,27 @@ std::size_t open_descriptors() {
 // A connection over the limit: told 503 with Retry-After, then closed once the
 // client has read it (FIN first, then a short drain, so it sees the answer
 // rather than a reset).
+// What the rejections share with the listener; owned jointly, since pending
+// rejections may be destroyed with the event loop after the listener.
+struct RejectionState {
+  std::string answer;      // the whole HTTP answer
+  std::size_t active = 0;  // rejections in progress (listener thread only)
+};
+
 class Rejection : public std::enable_shared_from_this<Rejection> {
  public:
-  Rejection(tcp::socket&& socket, const std::string& answer, std::size_t& active)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), answer_(answer), active_(active) {
-    ++active_;
+  Rejection(tcp::socket&& socket, std::shared_ptr<RejectionState> state)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(std::move(state)) {
+    ++state_->active;
   }
-  ~Rejection() { --active_; }
+  ~Rejection() { --state_->active; }
 
   void start() {
     timer_.expires_after(std::chrono::seconds(2));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->close();
     });
-    net::async_write(socket_, net::buffer(answer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    net::async_write(socket_, net::buffer(state_->answer), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       beast::error_code sec;
       self->socket_.shutdown(tcp::socket::shutdown_send, sec);
@@ -96,8 +104,7 @@ class Rejection : public std::enable_shared_from_this<Rejection> {
 
   tcp::socket socket_;
   net::steady_timer timer_;
-  const std::string& answer_;
-  std::size_t& active_;
+  std::shared_ptr<RejectionState> state_;
   std::array<char, 4096> sink_{};
 };
 
@@ -111,7 +118,11 @@ class Listener {
  public:
   Listener(net::io_context& io, std::vector<std::unique_ptr<Worker>>& workers, SharedState& shared,
            std::string overloaded_answer)
-      : acceptor_(io), retry_(io), workers_(workers), shared_(shared), overloaded_(std::move(overloaded_answer)) {}
+      : acceptor_(io),
+        retry_(io),
+        workers_(workers),
+        shared_(shared),
+        rejections_(std::make_shared<RejectionState>(RejectionState{std::move(overloaded_answer)})) {}
 
   beast::error_code open(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -164,21 +175,20 @@ class Listener {
                                               std::to_string(rejected_) + " so far)");
       last_report_ = now;
     }
-    if (rejecting_ >= kMaxRejecting) {
+    if (rejections_->active >= kMaxRejecting) {
       beast::error_code ec;
       socket.close(ec);
       return;
     }
-    std::make_shared<Rejection>(std::move(socket), overloaded_, rejecting_)->start();
+    std::make_shared<Rejection>(std::move(socket), rejections_)->start();
   }
 
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   std::vector<std::unique_ptr<Worker>>& workers_;
   SharedState& shared_;
-  const std::string overloaded_;  // the whole HTTP answer to a connection over the limit
+  std::shared_ptr<RejectionState> rejections_;  // the answer to connections over the limit
   std::size_t next_ = 0;
-  std::size_t rejecting_ = 0;
   std::size_t rejected_ = 0;
   std::chrono::steady_clock::time_point last_report_{};
 };
