@@ -169,6 +169,7 @@ class Listener {
   void reject(tcp::socket&& socket) {
     const auto now = std::chrono::steady_clock::now();
     ++rejected_;
+    shared_.context.connections_refused.fetch_add(1, std::memory_order_relaxed);
     if (now - last_report_ > std::chrono::seconds(10)) {
       write_log_event("connection_limit", std::to_string(shared_.limits.max_connections) +
                                               " connections open; new ones are answered 503 (" +
@@ -304,6 +305,11 @@ int serve(Service& service, const ServerOptions& options) {
   const auto port = listener.local_endpoint().port();
   if (options.allowed_hosts.empty()) {
     context.allowed_hosts = AllowedHosts::defaults(listen->host, port);
+    if (endpoint.address().is_unspecified()) {
+      write_log_event("allowed_hosts", "listening on every address, but answering only Host " +
+                                           context.allowed_hosts.describe() +
+                                           ": name the hosts clients use with --allowed-hosts");
+    }
   } else {
     context.allowed_hosts = std::move(*AllowedHosts::parse(options.allowed_hosts, listen->host, port));
   }

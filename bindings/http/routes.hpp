@@ -46,6 +46,7 @@ struct ServerContext {
   bool log_queries = false;               // log caller speech and locations (personal data)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<long> open_connections{0};
+  std::atomic<long> connections_refused{0};  // turned away at max_connections
 };
 
 struct Route;

@@ -406,6 +406,11 @@ def test_many_idle_connections_beyond_the_cap_get_503_and_the_server_recovers(wo
                 pass
             assert time.monotonic() < deadline, "the server did not recover after the idle connections closed"
             time.sleep(0.1)
+        with connect(server) as s:
+            s.sendall(request("GET", "/metrics"))
+            metrics = Wire(s).response().body.decode()
+        refused = [l for l in metrics.splitlines() if l.startswith("poleloc_http_connections_refused_total ")]
+        assert refused and int(refused[0].split()[1]) >= 4, refused
     finally:
         for s in socks:
             s.close()
