@@ -130,20 +130,25 @@ Request Connection::view() const {
           .loopback = loopback_};
 }
 
-bool Connection::admit_body() {
-  const Request request = view();  // the headers; no byte of the body has been read
+bool Connection::admit_headers() {
+  const Request request = view();  // the headers; no byte of a body has been read
   if (auto refused = shared_.handler.check_headers(request, worker_.shard)) {
     write(std::move(*refused));
     return false;
   }
-  if (request.method != "PUT") {
-    refuse({ErrorCode::invalid_argument,
-            "a " + in_quotes(request.method, 20) + " request carries no body; only PUT does"});
+  if (RequestHandler::is_write(request.method) && shared_.writes.full()) {
+    refuse({ErrorCode::overloaded, "the write queue is full (" + std::to_string(shared_.writes.max_pending()) +
+                                       " writes waiting); retry after Retry-After seconds"});
     return false;
   }
-  if (shared_.writes.full()) {
-    refuse({ErrorCode::overloaded, "the write queue is full (" + std::to_string(shared_.writes.max_pending()) +
-                                       " writes waiting); the body was not read; retry after Retry-After seconds"});
+  return true;
+}
+
+bool Connection::admit_body() {
+  const auto method = parser_->get().method_string();
+  if (method != "PUT") {
+    refuse({ErrorCode::invalid_argument,
+            "a " + in_quotes(sv(method), 20) + " request carries no body; only PUT does"});
     return false;
   }
   // A chunked body has no announced length: it reserves, and is limited to, an
@@ -201,7 +206,14 @@ void Connection::on_header(beast::error_code ec) {
     }
     return close();
   }
-  if (parser_->is_done()) return answer();
+  // Writes and requests with a body pass the header checks (Host, route,
+  // method, token, write queue) first: an unauthenticated or misdirected one is
+  // answered now, before its body is read and before it takes a place in the
+  // write queue. Reads without a body are checked in handle() and keep their
+  // connection open when refused.
+  const bool has_body = !parser_->is_done();
+  if ((has_body || RequestHandler::is_write(sv(parser_->get().method_string()))) && !admit_headers()) return;
+  if (!has_body) return answer();
   if (!admit_body()) return;
   // A client that asked to be told before sending a body (curl does for large
   // PUTs) is told now; the body limit was already checked against Content-Length.

@@ -134,7 +134,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_body(beast::error_code ec);
   void answer();
   void refuse(const Status& why);
-  bool admit_body();  // the checks before a body is read; false: refused (answered)
+  bool admit_headers();  // header checks of writes and bodies; false: refused (answered)
+  bool admit_body();     // the checks before a body is read; false: refused (answered)
   Request headers_view() const;
   void write(Response&& response);
   void on_write(bool close, beast::error_code ec);
