@@ -461,6 +461,26 @@ def test_idle_connections_beyond_the_descriptor_limit_do_not_starve_the_server(w
     assert "accept_error" not in text, "the server ran out of descriptors"
 
 
+def test_unauthenticated_writes_take_no_place_in_the_write_queue(workdir):
+    db = workdir / "db-hostile-queue"
+    import_sample(db)
+    token_file = write_token_file(workdir / "queue-token", TOKEN + "\n")
+    server = start_server(db, workdir, token_file=token_file, extra=["--max-pending-writes", "1"])
+    try:
+        socks = [connect(server) for _ in range(50)]
+        for s in socks:
+            s.sendall(request("DELETE", "/v1/poles/TJH0001") + put("/v1/poles/TJH7070", POLE, auth=None))
+        with connect(server) as s:
+            s.sendall(put("/v1/poles/TJH7071", POLE))
+            r = Wire(s).response()
+        assert r.status == 201, r.body
+        for s in socks:
+            assert Wire(s).response().status == 401
+            s.close()
+    finally:
+        assert server.stop() == 0
+
+
 def test_server_still_answers_after_the_whole_catalogue(hostile_server):
     assert hostile_server.process.poll() is None
     assert healthy(hostile_server)
