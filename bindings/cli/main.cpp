@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <tuple>
 
 namespace poleloc::cli {
 namespace {
@@ -36,7 +37,8 @@ usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--crs CRS] [--skip-invalid] [--rejects F]
                    [--replace] [--max-remove-share 0.5] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
-  poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N]
+  poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [limits...]
+                   (`poleloc serve --help` lists every option)
   poleloc locate   --db DIR NUMBER [--json]
   poleloc resolve  --db DIR [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
   poleloc grid-at  --db DIR LON LAT [--json]
@@ -460,8 +462,39 @@ int cmd_synth(CliArgs& a) {
   return 0;
 }
 
+const char* kServeUsage = R"(usage: poleloc serve --db DIR [options]
+
+Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
+
+  --listen HOST:PORT        where to listen (default 127.0.0.1:8080; port 0 picks a free one)
+  --token-file F            NAME:TOKEN lines (or TOKEN, named "default"), one per writer;
+                            tokens of 16+ characters; the file must not be group/other
+                            readable (chmod 600). Without it every write is refused (403).
+  --threads N               I/O threads (default 2)
+  --allowed-hosts H1,H2     Host header values answered besides the listen host,
+                            localhost, 127.0.0.1 and [::1] ("name" or "name:port";
+                            "*" for any). Others get 421 host_not_allowed.
+  --max-connections N       concurrent connections (default min(1024, descriptor limit
+                            less a reserve)); beyond: 503 overloaded with Retry-After
+  --max-buffered-bytes N    request body bytes held at once, all connections
+                            (default 67108864 = 64 MiB); beyond: 503 with Retry-After
+  --max-body-bytes N        one request body (default 8388608 = 8 MiB); beyond: 413
+  --max-pending-writes N    writes waiting for the writer (default 64); beyond: 503
+  --write-deadline S        a write that waited longer than S seconds before it could
+                            start is not applied and gets 503 (default 10)
+  --idle-timeout S          a connection idle or sending its headers this long is
+                            closed (default 30; 5 when near --max-connections)
+  --log-queries             also log caller speech and locations (q, near, lon, lat,
+                            looked-up pole numbers): personal data, off by default
+  --no-access-log           no access log lines on stderr
+)";
+
 int cmd_serve(CliArgs& a) {
 #ifdef POLELOC_WITH_HTTP
+  if (a.flag("--help") || a.flag("-h")) {
+    std::cout << kServeUsage;
+    return 0;
+  }
   http::ServerOptions options;
   if (auto listen = a.option("--listen")) options.listen = *listen;
   if (auto token = a.option("--token-file")) options.token_file = *token;
@@ -470,6 +503,37 @@ int cmd_serve(CliArgs& a) {
     if (!n || *n == 0 || *n > 256) return usage_error("--threads must be 1..256");
     options.threads = static_cast<unsigned>(*n);
   }
+  if (auto hosts = a.option("--allowed-hosts")) {
+    if (hosts->empty()) return usage_error("--allowed-hosts needs a comma-separated list of host names");
+    options.allowed_hosts = *hosts;
+  }
+  // Whole numbers of at least `min` (parse_count takes up to 9 digits; bytes may need more).
+  const auto count = [&](const char* name, std::size_t min, std::size_t& out) -> std::optional<int> {
+    auto text = a.option(name);
+    if (!text) return std::nullopt;
+    std::size_t v = 0;
+    const bool digits = !text->empty() && text->size() <= 15 && text->find_first_not_of("0123456789") == std::string::npos;
+    if (digits) v = static_cast<std::size_t>(std::stoull(*text));
+    if (!digits || v < min) {
+      return usage_error(std::string(name) + " must be a whole number of at least " + std::to_string(min) + ", got '" +
+                         *text + "'");
+    }
+    out = v;
+    return std::nullopt;
+  };
+  std::size_t write_deadline = options.write_deadline_s, idle_timeout = options.idle_timeout_s;
+  for (auto [name, min, target] : {std::tuple{"--max-connections", std::size_t{1}, &options.max_connections},
+                                   {"--max-buffered-bytes", std::size_t{1024}, &options.max_buffered_bytes},
+                                   {"--max-body-bytes", std::size_t{1024}, &options.max_body_bytes},
+                                   {"--max-pending-writes", std::size_t{1}, &options.max_pending_writes},
+                                   {"--write-deadline", std::size_t{1}, &write_deadline},
+                                   {"--idle-timeout", std::size_t{1}, &idle_timeout}}) {
+    if (auto bad = count(name, min, *target)) return *bad;
+  }
+  options.write_deadline_s = static_cast<unsigned>(std::min<std::size_t>(write_deadline, 86400));
+  options.idle_timeout_s = static_cast<unsigned>(std::min<std::size_t>(idle_timeout, 86400));
+  options.log_queries = a.flag("--log-queries");
+  if (a.flag("--no-access-log")) options.access_log = false;
   auto db = a.option("--db");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!db) return usage_error("--db DIR is required");

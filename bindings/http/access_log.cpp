@@ -1,6 +1,11 @@
 #include "access_log.hpp"
 
+#include "request_parsers.hpp"
+
 #include <unistd.h>
+
+#include <algorithm>
+#include <array>
 
 #include <chrono>
 #include <cstdio>
@@ -71,7 +76,55 @@ PendingLines& pending() {
   return lines;
 }
 
+// Query parameters that say nothing about the caller.
+constexpr std::array<std::string_view, 4> kHarmlessKeys{"limit", "k", "max_m", "cursor"};
+
+constexpr std::string_view kRedacted = "~";
+
 }  // namespace
+
+std::string loggable_target(std::string_view method, std::string_view target, std::string_view route,
+                            bool log_queries) {
+  if (log_queries) return std::string(target);
+  const Target t = split_target(target);
+  std::string out;
+  out.reserve(target.size());
+  const bool is_write = method == "PUT" || method == "DELETE";
+  if (route == "/v1/poles/{number}" && !is_write) {
+    out += "/v1/poles/";
+    out += kRedacted;
+  } else {
+    out += t.path;
+  }
+  if (t.query.empty()) return out;
+  out += '?';
+  std::string_view query = t.query;
+  bool first = true;
+  while (true) {
+    const auto amp = query.find('&');
+    const std::string_view piece = query.substr(0, amp);
+    if (!piece.empty()) {
+      const auto eq = piece.find('=');
+      const std::string_view raw_key = piece.substr(0, eq);
+      // Decoded, so that "%71=..." (q) is recognised as q.
+      auto key = percent_decode(raw_key, true);
+      const bool harmless =
+          key && std::find(kHarmlessKeys.begin(), kHarmlessKeys.end(), std::string_view(*key)) != kHarmlessKeys.end();
+      if (!first) out += '&';
+      first = false;
+      if (harmless) {
+        out += piece;
+      } else {
+        out += key ? excerpt(raw_key, 32) : std::string(kRedacted);
+        out += '=';
+        out += kRedacted;
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 std::string format_access_log(const AccessLogEntry& e) {
   std::string line;
@@ -89,6 +142,11 @@ std::string format_access_log(const AccessLogEntry& e) {
   line += "\",\"status\":" + std::to_string(e.status);
   line += ",\"bytes\":" + std::to_string(e.bytes);
   line += ",\"us\":" + std::to_string(e.micros);
+  if (!e.writer.empty()) {
+    line += ",\"writer\":\"";
+    append_escaped(line, e.writer, 64);
+    line += '"';
+  }
   line += "}\n";
   return line;
 }

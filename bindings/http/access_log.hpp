@@ -5,6 +5,15 @@
 //
 // A JSON object per line so that log shippers need no parser of their own. The
 // target is cut at 300 bytes and escaped (control and non-ASCII bytes as \u00XX).
+// An authenticated write adds "writer":"NAME", the name of the token used (the
+// audit trail; see token_file.hpp).
+//
+// What a caller said and where they are is personal data: unless the server
+// runs with --log-queries, loggable_target() replaces every query value other
+// than limit, k, max_m and cursor with "~" (q, near, lon, lat, and anything
+// unexpected), and the number of a pole looked up (GET or HEAD
+// /v1/poles/{number}, which may be spoken text) with "~". Writes keep their
+// path for the audit trail.
 //
 // A write(2) costs a few microseconds here, about a fifth of a whole lookup, so
 // each thread collects its lines and writes them in one go: when 16 KiB have
@@ -30,7 +39,12 @@ struct AccessLogEntry {
   int status = 0;
   std::size_t bytes = 0;    // response body
   long long micros = 0;     // handling time
+  std::string_view writer;  // token name of an authenticated write; empty otherwise
 };
+
+// The target as the access log shows it (see above).
+std::string loggable_target(std::string_view method, std::string_view target, std::string_view route,
+                            bool log_queries);
 
 // The line, with its trailing newline.
 std::string format_access_log(const AccessLogEntry& entry);

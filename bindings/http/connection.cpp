@@ -1,12 +1,15 @@
 #include "connection.hpp"
 
 #include "access_log.hpp"
+#include "request_parsers.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
@@ -21,8 +24,33 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxLingerBytes = 64 << 20;
 constexpr std::chrono::seconds kLingerTime{5};
 constexpr std::chrono::seconds kWriteTimeout{30};
+// With this share of max_connections open, idle connections get kBusyIdleTimeout.
+constexpr std::size_t kBusyPercent = 75;
+constexpr std::chrono::seconds kBusyIdleTimeout{5};
+
+bool is_loopback(const net::ip::address& a) {
+  if (a.is_loopback()) return true;
+  return a.is_v6() && a.to_v6().is_v4_mapped() &&
+         net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+}
+
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", std::chrono::duration<double>(d).count());
+  return text;
+}
 
 }  // namespace
+
+bool SharedState::reserve_body(std::size_t bytes, BodyReservation& out) {
+  const std::size_t before = buffered_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  if (before + bytes > limits.max_buffered_bytes) {
+    buffered_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    return false;
+  }
+  out = BodyReservation(buffered_bytes, bytes);
+  return true;
+}
 
 void Worker::run() {
   flush_log_soon();
@@ -65,6 +93,7 @@ Connection::Connection(net::ip::tcp::socket&& socket, Worker& worker, SharedStat
     const auto address = peer.address();
     remote_ = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
               std::to_string(peer.port());
+    loopback_ = is_loopback(address);
   } else {
     remote_ = "-";
   }
@@ -96,17 +125,62 @@ Request Connection::view() const {
           .target = sv(req.target()),
           .authorization = sv(req[bhttp::field::authorization]),
           .body = req.body(),
-          .remote = remote_};
+          .remote = remote_,
+          .host = sv(req[bhttp::field::host]),
+          .loopback = loopback_};
+}
+
+bool Connection::admit_headers() {
+  const Request request = view();  // the headers; no byte of a body has been read
+  if (auto refused = shared_.handler.check_headers(request, worker_.shard)) {
+    write(std::move(*refused));
+    return false;
+  }
+  if (RequestHandler::is_write(request.method) && shared_.writes.full()) {
+    refuse({ErrorCode::overloaded, "the write queue is full (" + std::to_string(shared_.writes.max_pending()) +
+                                       " writes waiting); retry after Retry-After seconds"});
+    return false;
+  }
+  return true;
+}
+
+bool Connection::admit_body() {
+  const auto method = parser_->get().method_string();
+  if (method != "PUT") {
+    refuse({ErrorCode::invalid_argument,
+            "a " + in_quotes(sv(method), 20) + " request carries no body; only PUT does"});
+    return false;
+  }
+  // A chunked body has no announced length: it reserves, and is limited to, an
+  // eighth of the buffered-bytes cap (the body limit with the defaults).
+  const auto announced = parser_->content_length();
+  const std::size_t bytes =
+      announced ? static_cast<std::size_t>(*announced)
+                : std::min(shared_.limits.max_body_bytes, std::max<std::size_t>(1, shared_.limits.max_buffered_bytes / 8));
+  if (!shared_.reserve_body(bytes, body_bytes_)) {
+    refuse({ErrorCode::overloaded, "request bodies being read already hold most of the " +
+                                       std::to_string(shared_.limits.max_buffered_bytes) +
+                                       " bytes allowed; this body was not read; retry after Retry-After seconds"});
+    return false;
+  }
+  if (!announced) parser_->body_limit(bytes);
+  return true;
 }
 
 void Connection::read_header() {
   // A stop that came while this connection was busy (handling, writing) takes effect here.
   if (worker_.stopping) return close();
+  body_bytes_.release();
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
   parser_->body_limit(shared_.limits.max_body_bytes);
   idle_ = true;
-  stream_.expires_after(shared_.limits.idle_timeout);
+  // Near the connection cap an idle client (or one that sends its headers
+  // slowly) is given less time, so that idle connections cannot starve others.
+  const auto open = static_cast<std::size_t>(shared_.context.open_connections.load(std::memory_order_relaxed));
+  const bool busy = open * 100 >= shared_.limits.max_connections * kBusyPercent;
+  stream_.expires_after(busy ? std::min(shared_.limits.idle_timeout, std::chrono::seconds(kBusyIdleTimeout))
+                             : shared_.limits.idle_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
@@ -132,7 +206,15 @@ void Connection::on_header(beast::error_code ec) {
     }
     return close();
   }
-  if (parser_->is_done()) return answer();
+  // Writes and requests with a body pass the header checks (Host, route,
+  // method, token, write queue) first: an unauthenticated or misdirected one is
+  // answered now, before its body is read and before it takes a place in the
+  // write queue. Reads without a body are checked in handle() and keep their
+  // connection open when refused.
+  const bool has_body = !parser_->is_done();
+  if ((has_body || RequestHandler::is_write(sv(parser_->get().method_string()))) && !admit_headers()) return;
+  if (!has_body) return answer();
+  if (!admit_body()) return;
   // A client that asked to be told before sending a body (curl does for large
   // PUTs) is told now; the body limit was already checked against Content-Length.
   const auto expect = parser_->get()[bhttp::field::expect];
@@ -177,9 +259,27 @@ void Connection::answer() {
   // Writes rebuild the snapshot: run them on the writer thread and come back
   // to this connection's thread to answer. The work guard keeps this worker's
   // loop running meanwhile, even during shutdown.
-  net::post(shared_.writer, [self = shared_from_this(), request,
+  auto ticket = shared_.writes.enter();
+  if (!ticket) {
+    return refuse({ErrorCode::overloaded, "the write queue is full (" + std::to_string(shared_.writes.max_pending()) +
+                                              " writes waiting); retry after Retry-After seconds"});
+  }
+  net::post(shared_.writer, [self = shared_from_this(), request, ticket = std::move(*ticket),
                              guard = net::make_work_guard(worker_.io)]() mutable {
-    Response response = self->shared_.handler.handle(request, self->shared_.writer_shard);
+    WriteQueue& queue = self->shared_.writes;
+    const auto now = WriteQueue::Clock::now();
+    // A write that waited past the deadline is not applied: its client may
+    // have given up, and must never get a late acknowledgement (or none at all
+    // for a change that did happen).
+    Response response =
+        queue.expired(ticket, now)
+            ? self->shared_.handler.refuse(
+                  request,
+                  {ErrorCode::overloaded, "the write waited " + seconds_text(now - ticket.queued()) +
+                                              " for the writer, longer than the deadline of " +
+                                              seconds_text(queue.deadline()) + "; it was not applied"},
+                  self->shared_.writer_shard)
+            : self->shared_.handler.handle(request, self->shared_.writer_shard);
     flush_access_log();  // writes are rare: no batching on this thread
     net::post(self->worker_.io, [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     guard.reset();

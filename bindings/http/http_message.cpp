@@ -17,6 +17,7 @@ std::string_view reason_phrase(int status) {
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 421: return "Misdirected Request";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     default: return "Unknown";
@@ -29,7 +30,7 @@ void append_http_response(std::string& out, const Response& r, unsigned version,
     const auto end = std::to_chars(number, number + sizeof number, v).ptr;
     out.append(number, end);
   };
-  out.reserve(out.size() + 160 + r.body.size());
+  out.reserve(out.size() + 160 + (r.head ? 0 : r.body.size()));
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   put_number(static_cast<std::size_t>(r.status));
   out += ' ';
@@ -55,7 +56,7 @@ void append_http_response(std::string& out, const Response& r, unsigned version,
     out += "\r\n";
   }
   out += "\r\n";
-  if (r.status >= 200 && r.status != 204) out += r.body;
+  if (r.status >= 200 && r.status != 204 && !r.head) out += r.body;
 }
 
 }  // namespace poleloc::http

@@ -25,6 +25,8 @@ struct Request {
   std::string_view authorization;  // the Authorization header, may be empty
   std::string_view body;
   std::string_view remote;         // peer "ip:port", for the access log
+  std::string_view host;           // the Host header; empty when absent
+  bool loopback = false;           // the peer is on this machine (127.0.0.0/8, ::1)
 };
 
 inline constexpr std::string_view kJson = "application/json";
@@ -37,13 +39,14 @@ struct Response {
   // values are static text or outlive the response (route table, assets).
   std::vector<std::pair<std::string_view, std::string_view>> headers;
   bool close = false;              // close the connection after this response
+  bool head = false;               // answer to HEAD: headers (Content-Length of the body) but no body
   std::size_t poles_served = 0;    // for the metrics: poles and grids in the answer
   std::size_t grids_served = 0;
 };
 
 // Appends the response as HTTP/1.x bytes: status line, Content-Type,
 // Content-Length, Connection when it differs from the version's default, the
-// further headers, then the body. Written by hand rather than by Beast's
+// further headers, then the body (not for a HEAD answer). Written by hand rather than by Beast's
 // serializer: the answers are small and this is a measurable part of a lookup.
 void append_http_response(std::string& out, const Response& response, unsigned version, bool keep_alive);
 

@@ -10,18 +10,31 @@
 namespace poleloc::http {
 namespace {
 
-Response check_token(const Request& request, const std::string& token) {
-  if (token.empty()) {
+Response check_token(const Request& request, const std::vector<NamedToken>& tokens, const NamedToken*& writer) {
+  if (tokens.empty()) {
     return error_response(ErrorCode::read_only,
                           "writes are disabled: the server was started without --token-file");
   }
   const auto given = bearer_token(request.authorization);
-  if (!given || !constant_time_equal(token, *given)) {
+  writer = given ? find_token(tokens, *given) : nullptr;
+  if (!writer) {
     return error_response(ErrorCode::unauthorized,
                           given ? "the bearer token is not valid"
                                 : "a write needs the header 'Authorization: Bearer TOKEN'");
   }
   return Response{.status = 0};
+}
+
+Response check_host(const Request& request, const AllowedHosts& allowed) {
+  if (request.host.empty()) {
+    if (request.loopback) return Response{.status = 0};
+    return error_response(ErrorCode::host_not_allowed,
+                          "a request without a Host header is answered only from this machine");
+  }
+  if (allowed.allows(request.host)) return Response{.status = 0};
+  return error_response(ErrorCode::host_not_allowed, "this server does not answer to Host " +
+                                                         in_quotes(request.host, 80) +
+                                                         "; its operator can add the name with --allowed-hosts");
 }
 
 }  // namespace
@@ -33,8 +46,10 @@ std::vector<std::string> RequestHandler::route_labels() {
   return labels;
 }
 
-Response RequestHandler::dispatch(const Request& request, std::size_t& route_index) const {
+Response RequestHandler::admit(const Request& request, std::size_t& route_index, const NamedToken*& writer) const {
   route_index = route_table().size();  // "unmatched" until a route is found
+  writer = nullptr;
+  if (Response r = check_host(request, context_.allowed_hosts); r.status != 0) return r;
   if (request.target.size() > context_.max_target_bytes) {
     return error_response(ErrorCode::payload_too_large,
                           "the request target is " + std::to_string(request.target.size()) + " bytes; at most " +
@@ -48,31 +63,51 @@ Response RequestHandler::dispatch(const Request& request, std::size_t& route_ind
   }
   route_index = match->index;
   const Route& route = *match->route;
-  Endpoint endpoint = request.method == "GET" ? route.get
-                      : request.method == "PUT" ? route.put
-                      : request.method == "DELETE" ? route.del
-                                                   : nullptr;
-  if (!endpoint) {
+  const bool known = request.method == "GET" || request.method == "HEAD" ? route.get != nullptr
+                     : request.method == "PUT"                            ? route.put != nullptr
+                     : request.method == "DELETE"                         ? route.del != nullptr
+                                                                          : false;
+  if (!known) {
     Response r = error_response(ErrorCode::method_not_allowed,
-                                "method " + excerpt(request.method, 20) + " is not allowed on " +
+                                "method " + in_quotes(request.method, 20) + " is not allowed on " +
                                     std::string(route.pattern) + "; allowed: " + std::string(route.allow));
     r.headers.emplace_back("Allow", route.allow);
     return r;
   }
   if (is_write(request.method)) {
-    if (Response denied = check_token(request, context_.token); denied.status != 0) return denied;
+    if (Response denied = check_token(request, context_.tokens, writer); denied.status != 0) return denied;
   }
+  return Response{.status = 0};
+}
+
+Response RequestHandler::dispatch(const Request& request, std::size_t& route_index, const NamedToken*& writer) const {
+  if (Response refused = admit(request, route_index, writer); refused.status != 0) return refused;
+  const Target target = split_target(request.target);
+  const auto match = match_route(target.path);
+  const Route& route = *match->route;
+  const Endpoint endpoint = request.method == "PUT" ? route.put : request.method == "DELETE" ? route.del : route.get;
   const Call call{request, route, std::span<const std::string_view>(match->params.data(), match->param_count),
                   target.query, context_};
   return endpoint(call);
 }
 
+std::optional<Response> RequestHandler::check_headers(const Request& request, Metrics::Shard& shard) const {
+  std::size_t route_index = route_table().size();
+  const NamedToken* writer = nullptr;
+  Response response = admit(request, route_index, writer);
+  if (response.status == 0) return std::nullopt;
+  response.close = true;
+  finish(request, response, route_index, 0, shard, nullptr);
+  return response;
+}
+
 Response RequestHandler::handle(const Request& request, Metrics::Shard& shard) const {
   const auto start = std::chrono::steady_clock::now();
   std::size_t route_index = route_table().size();
+  const NamedToken* writer = nullptr;
   Response response;
   try {
-    response = dispatch(request, route_index);
+    response = dispatch(request, route_index, writer);
   } catch (const std::exception& e) {
     write_log_event("internal_error", std::string(request.method) + " " + excerpt(request.target, 200) + ": " + e.what());
     response = error_response(ErrorCode::internal, "internal error while answering; the server log has details");
@@ -80,30 +115,35 @@ Response RequestHandler::handle(const Request& request, Metrics::Shard& shard) c
     write_log_event("internal_error", std::string(request.method) + " " + excerpt(request.target, 200));
     response = error_response(ErrorCode::internal, "internal error while answering; the server log has details");
   }
+  response.head = request.method == "HEAD";
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  finish(request, response, route_index, seconds, shard);
+  finish(request, response, route_index, seconds, shard, writer);
   return response;
 }
 
 Response RequestHandler::refuse(const Request& request, const Status& why, Metrics::Shard& shard) const {
   Response response = error_response(why);
   response.close = true;
-  finish(request, response, route_table().size(), 0, shard);
+  response.head = request.method == "HEAD";
+  finish(request, response, route_table().size(), 0, shard, nullptr);
   return response;
 }
 
 void RequestHandler::finish(const Request& request, const Response& response, std::size_t route_index,
-                            double seconds, Metrics::Shard& shard) const {
+                            double seconds, Metrics::Shard& shard, const NamedToken* writer) const {
   shard.record(route_index, response.status, seconds, response.poles_served, response.grids_served);
   if (!context_.access_log) return;
   const auto routes = route_table();
+  const std::string_view route = route_index < routes.size() ? routes[route_index].pattern : std::string_view("-");
+  const std::string target = loggable_target(request.method, request.target, route, context_.log_queries);
   write_access_log({.remote = request.remote,
                     .method = request.method,
-                    .target = request.target,
-                    .route = route_index < routes.size() ? routes[route_index].pattern : std::string_view("-"),
+                    .target = target,
+                    .route = route,
                     .status = response.status,
-                    .bytes = response.body.size(),
-                    .micros = static_cast<long long>(seconds * 1e6)});
+                    .bytes = response.head ? 0 : response.body.size(),
+                    .micros = static_cast<long long>(seconds * 1e6),
+                    .writer = writer ? std::string_view(writer->name) : std::string_view()});
 }
 
 }  // namespace poleloc::http

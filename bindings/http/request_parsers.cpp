@@ -155,6 +155,11 @@ Result<std::string> decode_path_param(std::string_view raw, std::string_view nam
                std::to_string(max_bytes) + " are accepted");
   }
   if (!is_valid_utf8(*decoded)) return bad(std::string(name) + " is not valid UTF-8 after percent-decoding");
+  for (char c : *decoded) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return bad(std::string(name) + " holds a control character (NUL, tab, line end, ...) after percent-decoding");
+    }
+  }
   return decoded;
 }
 

@@ -75,8 +75,8 @@ Result<std::size_t> parse_count(std::string_view text, std::string_view name);
 // A finite decimal number (e.g. max_m); sign and range are checked by the option structs.
 Result<double> parse_real(std::string_view text, std::string_view name);
 
-// A path parameter ({number}, {id}): percent-decoded ('+' literal), valid UTF-8,
-// non-empty, at most max_bytes after decoding.
+// A path parameter ({number}, {id}): percent-decoded ('+' literal), valid UTF-8
+// without control characters, non-empty, at most max_bytes after decoding.
 Result<std::string> decode_path_param(std::string_view raw, std::string_view name, std::size_t max_bytes = 512);
 
 // The token of an "Authorization: Bearer TOKEN" header (scheme case-insensitive);

@@ -5,7 +5,9 @@
 //
 // Every error body is json::error(status) and every status comes from
 // poleloc::describe(code).http_status, so the HTTP face cannot drift from the
-// other faces.
+// other faces. A 5xx error (but 503 overloaded) is answered with the
+// catalogue's summary only and its message goes to the server log: messages
+// from the storage layer name files and directories, which a client must not learn.
 //
 // Thread-safety: pure functions.
 #pragma once

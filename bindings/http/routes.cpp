@@ -11,19 +11,19 @@ using namespace endpoints;
 
 // Literal routes come before parameterised ones that could shadow them.
 constexpr std::array kRoutes{
-    Route{"/v1/poles/nearest", get_nearest, nullptr, nullptr, "GET"},
-    Route{"/v1/poles/{number}", get_pole, put_pole, delete_pole, "GET, PUT, DELETE"},
-    Route{"/v1/resolve", get_resolve, nullptr, nullptr, "GET"},
-    Route{"/v1/grids/at", get_grid_at, nullptr, nullptr, "GET"},
-    Route{"/v1/grids/{id}", get_grid, put_grid, delete_grid, "GET, PUT, DELETE"},
-    Route{"/v1/grids/{id}/poles", get_grid_poles, nullptr, nullptr, "GET"},
-    Route{"/v1/grids/{id}/neighbours", get_grid_neighbours, nullptr, nullptr, "GET"},
-    Route{"/v1/openapi.json", get_openapi, nullptr, nullptr, "GET"},
-    Route{"/healthz", get_healthz, nullptr, nullptr, "GET"},
-    Route{"/metrics", get_metrics, nullptr, nullptr, "GET"},
-    Route{"/", get_asset, nullptr, nullptr, "GET", "index.html"},
-    Route{"/console.js", get_asset, nullptr, nullptr, "GET", "console.js"},
-    Route{"/console.css", get_asset, nullptr, nullptr, "GET", "console.css"},
+    Route{"/v1/poles/nearest", get_nearest, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/poles/{number}", get_pole, put_pole, delete_pole, "GET, HEAD, PUT, DELETE"},
+    Route{"/v1/resolve", get_resolve, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/grids/at", get_grid_at, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/grids/{id}", get_grid, put_grid, delete_grid, "GET, HEAD, PUT, DELETE"},
+    Route{"/v1/grids/{id}/poles", get_grid_poles, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/grids/{id}/neighbours", get_grid_neighbours, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/openapi.json", get_openapi, nullptr, nullptr, "GET, HEAD"},
+    Route{"/healthz", get_healthz, nullptr, nullptr, "GET, HEAD"},
+    Route{"/metrics", get_metrics, nullptr, nullptr, "GET, HEAD"},
+    Route{"/", get_asset, nullptr, nullptr, "GET, HEAD", "index.html"},
+    Route{"/console.js", get_asset, nullptr, nullptr, "GET, HEAD", "console.js"},
+    Route{"/console.css", get_asset, nullptr, nullptr, "GET, HEAD", "console.css"},
 };
 
 constexpr std::size_t kMaxSegments = 8;

@@ -15,7 +15,9 @@
 // Thread-safety: immutable static data; pure functions.
 #pragma once
 
+#include "allowed_hosts.hpp"
 #include "http_message.hpp"
+#include "token_file.hpp"
 
 #include <poleloc/service.hpp>
 
@@ -27,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace poleloc::http {
 
@@ -36,11 +39,14 @@ class Metrics;
 struct ServerContext {
   Service& service;
   Metrics& metrics;
-  std::string token;                      // bearer token for writes; empty refuses writes
+  std::vector<NamedToken> tokens;         // bearer tokens for writes; none refuses writes
+  AllowedHosts allowed_hosts;             // Host headers answered; others get 421
   std::size_t max_target_bytes = 8192;    // longer request-targets get 413
   bool access_log = true;
+  bool log_queries = false;               // log caller speech and locations (personal data)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<long> open_connections{0};
+  std::atomic<long> connections_refused{0};  // turned away at max_connections
 };
 
 struct Route;
@@ -61,7 +67,7 @@ struct Route {
   Endpoint get = nullptr;
   Endpoint put = nullptr;
   Endpoint del = nullptr;
-  std::string_view allow;    // the methods, for a 405's Allow header
+  std::string_view allow;    // the methods, for a 405's Allow header (HEAD wherever GET is)
   std::string_view asset;    // for console routes: the embedded file served
 };
 

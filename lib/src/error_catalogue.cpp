@@ -6,7 +6,7 @@ namespace poleloc {
 namespace {
 
 // Indexed by ErrorCode value; the faces read this table and nothing else.
-constexpr std::array<ErrorInfo, 13> kCatalogue{{
+constexpr std::array<ErrorInfo, 15> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
     {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
      "a parameter is malformed or out of range"},
@@ -25,6 +25,10 @@ constexpr std::array<ErrorInfo, 13> kCatalogue{{
     {ErrorCode::corruption, 500, "corruption", "Corruption", "stored data cannot be decoded"},
     {ErrorCode::internal, 500, "internal", "InternalError", "an internal error; please report it"},
     {ErrorCode::read_only, 403, "read_only", "ReadOnly", "the database is open read-only"},
+    {ErrorCode::overloaded, 503, "overloaded", "Overloaded",
+     "the server is at a limit (connections, buffered bytes, write queue); retry after Retry-After seconds"},
+    {ErrorCode::host_not_allowed, 421, "host_not_allowed", "HostNotAllowed",
+     "the Host header is not one the server answers to (--allowed-hosts)"},
 }};
 
 }  // namespace

@@ -97,10 +97,15 @@ def import_sample(db: Path) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def start_server(db: Path, workdir: Path, token_file: Path | None = None, threads: int = 2) -> Server:
+def start_server(db: Path, workdir: Path, token_file: Path | None = None, threads: int = 2,
+                 extra: list[str] | None = None, descriptor_limit: int | None = None) -> Server:
     args = [CLI, "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--threads", str(threads)]
     if token_file:
         args += ["--token-file", str(token_file)]
+    args += extra or []
+    if descriptor_limit:
+        # Soft and hard limit, as `ulimit -n N` in a shell would set them.
+        args = ["sh", "-c", 'ulimit -n %d && exec "$0" "$@"' % descriptor_limit] + args
     stderr_path = workdir / ("server-%d.log" % time.monotonic_ns())
     with open(stderr_path, "wb") as err:
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
@@ -123,6 +128,15 @@ def start_server(db: Path, workdir: Path, token_file: Path | None = None, thread
         raise AssertionError("server did not start: %r\n%s" % (text, stderr_path.read_text(errors="replace")))
     port = int(text.rsplit(":", 1)[1])
     return Server(process, "127.0.0.1", port, stderr_path)
+
+
+def write_token_file(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
+    """The server refuses a token file that group or others may read."""
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    path.write_bytes(text)
+    path.chmod(mode)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -151,7 +165,7 @@ def writable_server(workdir, request):
     shutil.rmtree(db, ignore_errors=True)
     import_sample(db)
     token_file = workdir / "token"
-    token_file.write_text(TOKEN + "\n")
+    write_token_file(token_file, TOKEN + "\n")
     server = start_server(db, workdir, token_file=token_file)
     yield server
     assert server.stop() == 0

@@ -2,6 +2,7 @@
 // limits, errors as JSON, metrics, over a database imported from the sample.
 #include "metrics.hpp"
 #include "request_handler.hpp"
+#include "response.hpp"
 
 #include <poleloc/service.hpp>
 
@@ -43,14 +44,14 @@ class HttpHandler : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(service_, nullptr);
     metrics_ = std::make_unique<Metrics>(RequestHandler::route_labels(), 1);
-    context_.reset(new ServerContext{.service = *service_, .metrics = *metrics_, .token = kToken, .access_log = false});
+    context_.reset(new ServerContext{.service = *service_, .metrics = *metrics_, .tokens = {{"dispatch", kToken}}, .access_log = false});
   }
 
   Response call(std::string_view method, std::string_view target, std::string_view body = {},
-                std::string_view authorization = {}) {
+                std::string_view authorization = {}, std::string_view host = "localhost:8080") {
     RequestHandler handler(*context_);
     return handler.handle({.method = method, .target = target, .authorization = authorization, .body = body,
-                           .remote = "test"},
+                           .remote = "test", .host = host},
                           metrics_->shard(0));
   }
 
@@ -84,7 +85,7 @@ TEST_F(HttpHandler, WrongMethodIs405NamingTheAllowedOnes) {
   EXPECT_EQ(error_code(r), "method_not_allowed");
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].first, "Allow");
-  EXPECT_EQ(r.headers[0].second, "GET");
+  EXPECT_EQ(r.headers[0].second, "GET, HEAD");
   EXPECT_EQ(call("DELETE", "/healthz").status, 405);  // no token needed to learn that
 }
 
@@ -108,7 +109,7 @@ TEST_F(HttpHandler, WriteNeedsTheBearerToken) {
 }
 
 TEST_F(HttpHandler, WritesAreRefusedWhenTheServerHasNoToken) {
-  context_->token.clear();
+  context_->tokens.clear();
   Response r = call("PUT", "/v1/poles/TJH9502", R"({"lon":116.47,"lat":39.92})", "Bearer ");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(error_code(r), "read_only");
@@ -161,6 +162,67 @@ TEST_F(HttpHandler, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(m.body.find("poleloc_poles_served_total 2\n"), std::string::npos);
   EXPECT_NE(m.body.find("poleloc_snapshot_age_seconds "), std::string::npos);
   EXPECT_NE(m.body.find("poleloc_snapshot_poles "), std::string::npos);
+}
+
+TEST_F(HttpHandler, HeadAnswersEveryGetRouteWithItsHeadersButNoBody) {
+  for (const char* target : {"/v1/poles/TJH0372", "/healthz", "/v1/openapi.json", "/", "/v1/poles/TJH9372"}) {
+    const Response get = call("GET", target);
+    const Response head = call("HEAD", target);
+    EXPECT_EQ(head.status, get.status) << target;
+    EXPECT_EQ(head.content_type, get.content_type) << target;
+    EXPECT_TRUE(head.head) << target;
+    std::string wire;
+    append_http_response(wire, head, 11, true);
+    EXPECT_NE(wire.find("Content-Length: " + std::to_string(head.body.size()) + "\r\n"), std::string::npos) << wire;
+    EXPECT_EQ(wire.substr(wire.size() - 4), "\r\n\r\n") << "a HEAD answer has no body: " << target;
+  }
+  EXPECT_EQ(call("HEAD", "/v1/poles/TJH9501", {}, "Bearer x").status, 404);  // HEAD never writes
+}
+
+TEST_F(HttpHandler, HostOutsideTheAllowListIs421) {
+  Response r = call("GET", "/v1/poles/TJH0372", {}, {}, "evil.example:8080");
+  EXPECT_EQ(r.status, 421);
+  EXPECT_EQ(error_code(r), "host_not_allowed");
+  EXPECT_EQ(call("GET", "/v1/poles/TJH0372", {}, {}, "127.0.0.1:8080").status, 200);
+  EXPECT_EQ(call("GET", "/v1/poles/TJH0372", {}, {}, "LOCALHOST").status, 200);
+}
+
+TEST_F(HttpHandler, RequestWithoutHostIsAnsweredOnlyFromLoopback) {
+  RequestHandler handler(*context_);
+  Request remote{.method = "GET", .target = "/healthz", .remote = "192.0.2.1:5000", .loopback = false};
+  EXPECT_EQ(handler.handle(remote, metrics_->shard(0)).status, 421);
+  Request local{.method = "GET", .target = "/healthz", .remote = "127.0.0.1:5000", .loopback = true};
+  EXPECT_EQ(handler.handle(local, metrics_->shard(0)).status, 200);
+}
+
+TEST_F(HttpHandler, HeaderChecksRefuseAWriteBeforeItsBodyIsRead) {
+  RequestHandler handler(*context_);
+  Request put{.method = "PUT", .target = "/v1/poles/TJH9504", .remote = "test", .host = "localhost"};
+  auto refused = handler.check_headers(put, metrics_->shard(0));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_TRUE(refused->close);
+  const std::string auth = std::string("Bearer ") + kToken;
+  put.authorization = auth;
+  EXPECT_FALSE(handler.check_headers(put, metrics_->shard(0)));
+  Request post{.method = "POST", .target = "/v1/poles/TJH9504", .remote = "test", .host = "localhost"};
+  EXPECT_EQ(handler.check_headers(post, metrics_->shard(0))->status, 405);
+  Request nowhere{.method = "PUT", .target = "/v2/x", .remote = "test", .host = "localhost"};
+  EXPECT_EQ(handler.check_headers(nowhere, metrics_->shard(0))->status, 404);
+}
+
+TEST_F(HttpHandler, ServerErrorBodiesCarryNoPathsOrDetails) {
+  for (ErrorCode code : {ErrorCode::io_error, ErrorCode::corruption, ErrorCode::internal, ErrorCode::schema_mismatch}) {
+    Response r = error_response(code, "IO error: /var/lib/poleloc/db/000123.sst: No space left on device");
+    EXPECT_GE(r.status, 500);
+    EXPECT_EQ(r.body.find("/var/lib"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find(".sst"), std::string::npos) << r.body;
+  }
+  Response overloaded = error_response(ErrorCode::overloaded, "the write queue is full");
+  EXPECT_EQ(overloaded.status, 503);
+  EXPECT_EQ(error_code(overloaded), "overloaded");
+  ASSERT_EQ(overloaded.headers.size(), 1u);
+  EXPECT_EQ(overloaded.headers[0].first, "Retry-After");
 }
 
 TEST_F(HttpHandler, RefusedRequestsAreCountedAndClose) {

@@ -172,6 +172,14 @@ TEST(HttpPathParam, RejectsEmptyInvalidUtf8OversizedAndBadEscapes) {
   EXPECT_TRUE(decode_path_param(std::string(512, 'A'), "number", 512));
 }
 
+TEST(HttpPathParam, RejectsControlCharactersAfterDecoding) {
+  for (const char* raw : {"TJH%000001", "TJH%0A0001", "TJH%090001", "TJH%7F0001", "TJH%0D%0A"}) {
+    auto r = decode_path_param(raw, "number");
+    ASSERT_FALSE(r) << raw;
+    EXPECT_NE(r.status().message().find("control character"), std::string::npos);
+  }
+}
+
 TEST(HttpBearer, ExtractsTokenCaseInsensitiveScheme) {
   EXPECT_EQ(bearer_token("Bearer s3cret"), "s3cret");
   EXPECT_EQ(bearer_token("bearer   s3cret  "), "s3cret");

@@ -62,7 +62,8 @@ TEST(HttpRoutes, EveryDescribedOperationNamesItsResponsesAndPathParameters) {
 TEST(HttpRoutes, AllowHeaderListsExactlyTheRouteMethods) {
   for (const Route& r : route_table()) {
     std::string allow;
-    for (auto [has, name] : {std::pair{r.get != nullptr, "GET"}, {r.put != nullptr, "PUT"}, {r.del != nullptr, "DELETE"}}) {
+    for (auto [has, name] : {std::pair{r.get != nullptr, "GET"}, {r.get != nullptr, "HEAD"}, {r.put != nullptr, "PUT"},
+                             {r.del != nullptr, "DELETE"}}) {
       if (has) allow += (allow.empty() ? "" : ", ") + std::string(name);
     }
     EXPECT_EQ(allow, r.allow) << r.pattern;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 import math
 import socket
 import urllib.parse
@@ -298,12 +299,12 @@ def test_unknown_path_is_json_404(read_only_server, path):
 
 
 @pytest.mark.parametrize("method,path,allow", [
-    ("POST", "/v1/resolve?q=x", "GET"),
-    ("DELETE", "/healthz", "GET"),
-    ("PATCH", "/v1/poles/TJH0001", "GET, PUT, DELETE"),
-    ("POST", "/v1/grids/X", "GET, PUT, DELETE"),
-    ("PUT", "/v1/poles/nearest", "GET"),
-    ("OPTIONS", "/", "GET"),
+    ("POST", "/v1/resolve?q=x", "GET, HEAD"),
+    ("DELETE", "/healthz", "GET, HEAD"),
+    ("PATCH", "/v1/poles/TJH0001", "GET, HEAD, PUT, DELETE"),
+    ("POST", "/v1/grids/X", "GET, HEAD, PUT, DELETE"),
+    ("PUT", "/v1/poles/nearest", "GET, HEAD"),
+    ("OPTIONS", "/", "GET, HEAD"),
 ])
 def test_wrong_method_is_405_with_allow(read_only_server, method, path, allow):
     a = read_only_server.request(method, path)
@@ -427,22 +428,44 @@ def test_openapi_describes_what_is_served(read_only_server):
                 assert r.status == 200, (path, r.body[:200])
 
 
-def test_access_log_is_one_json_object_per_request(read_only_server):
+def wait_for_log(server, predicate, seconds: float = 3):
     import time
-    read_only_server.get("/v1/poles/" + NUMBER + "?marker=accesslog")
     # Lines are written in batches at least every 100 ms.
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + seconds
     while True:
-        lines = [json.loads(line) for line in read_only_server.log_lines() if line.startswith("{")]
-        hits = [e for e in lines if "marker=accesslog" in e.get("target", "")]
+        lines = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+        hits = [e for e in lines if predicate(e)]
         if hits or time.monotonic() > deadline:
-            break
+            return hits
         time.sleep(0.05)
+
+
+def test_access_log_is_one_json_object_per_request(read_only_server):
+    read_only_server.get("/v1/grids/ACCESSLOG-MARKER")
+    hits = wait_for_log(read_only_server, lambda e: "ACCESSLOG-MARKER" in e.get("target", ""))
     assert hits, "the request is in the access log within a few hundred milliseconds"
     e = hits[-1]
-    assert e["method"] == "GET" and e["status"] == 400 and e["route"] == "/v1/poles/{number}"
+    assert e["method"] == "GET" and e["status"] == 404 and e["route"] == "/v1/grids/{id}"
     assert e["remote"].startswith("127.0.0.1:")
     assert isinstance(e["us"], int) and isinstance(e["bytes"], int) and e["ts"].endswith("Z")
+
+
+def test_access_log_leaves_out_caller_speech_and_location(read_only_server):
+    s = read_only_server
+    s.get("/v1/resolve?q=%s&near=116.4712345,39.9251234&limit=3" % q(SPOKEN))
+    s.get("/v1/grids/at?lon=116.4712346&lat=39.9251235")
+    s.get("/v1/poles/nearest?lon=116.4712347&lat=39.9251236&k=2")
+    s.get("/v1/poles/" + q("团结湖三七二"))
+    hits = wait_for_log(s, lambda e: e.get("route") == "/v1/poles/nearest")
+    assert hits
+    time.sleep(0.3)
+    text = "\n".join(s.log_lines())
+    for secret in ["116.471234", "39.925123", q(SPOKEN), q("团结湖三七二")]:
+        assert secret not in text, secret
+    targets = [e["target"] for e in wait_for_log(s, lambda e: "route" in e)]
+    assert "/v1/resolve?q=~&near=~&limit=3" in targets
+    assert "/v1/poles/nearest?lon=~&lat=~&k=2" in targets
+    assert "/v1/poles/~" in targets
 
 
 # --- console ------------------------------------------------------------------------

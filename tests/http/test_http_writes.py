@@ -127,7 +127,7 @@ def test_oversized_body_is_413_and_the_server_keeps_serving(writable_server):
 
 def test_oversized_body_announced_with_expect_continue_is_refused_before_sending(writable_server):
     with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
-        s.sendall(b"PUT /v1/poles/TJH8007 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+        s.sendall(b"PUT /v1/poles/TJH8007 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode() +
                   b"\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n")
         reply = s.recv(65536)
     assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
@@ -136,7 +136,7 @@ def test_oversized_body_announced_with_expect_continue_is_refused_before_sending
 def test_small_body_with_expect_continue_gets_100_then_the_answer(writable_server):
     body = b'{"lon":116.4705,"lat":39.9235}'
     with socket.create_connection((writable_server.host, writable_server.port), timeout=10) as s:
-        s.sendall(b"PUT /v1/poles/TJH8008 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+        s.sendall(b"PUT /v1/poles/TJH8008 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode() +
                   b"\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body))
         interim = s.recv(65536)
         assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
@@ -234,7 +234,7 @@ def test_sigterm_stops_gracefully_even_with_idle_connections(workdir, writable_s
     server = start_server(db, workdir)
     idle = socket.create_connection((server.host, server.port), timeout=10)
     try:
-        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert idle.recv(65536).startswith(b"HTTP/1.1 200")
         start = time.monotonic()
         assert server.stop() == 0
@@ -244,3 +244,129 @@ def test_sigterm_stops_gracefully_even_with_idle_connections(workdir, writable_s
         idle.close()
     events = [json.loads(line).get("event") for line in server.log_lines() if line.startswith("{")]
     assert "shutdown" in events and "stopped" in events
+
+
+# --- the token file -----------------------------------------------------------------------
+
+def serve_expecting_refusal(workdir, token_file) -> tuple[int, str]:
+    import subprocess
+    from conftest import CLI
+    db = workdir / "db-token-refusal"
+    if not db.exists():
+        from conftest import import_sample
+        import_sample(db)
+    p = subprocess.run([CLI, "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--token-file", str(token_file)],
+                       capture_output=True, timeout=30)
+    return p.returncode, p.stderr.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_server_refuses_a_token_file_others_may_read(workdir, mode):
+    from conftest import write_token_file
+    f = write_token_file(workdir / "token-open", "ops:" + TOKEN + "\n", mode=mode)
+    status, err = serve_expecting_refusal(workdir, f)
+    assert status == 2, err
+    assert "chmod 600" in err
+
+
+@pytest.mark.parametrize("text,says", [
+    ("short-token\n", "at least 16"),
+    ("ops:abc\n", "at least 16"),
+    ("\n# nothing\n", "holds no token"),
+    ("bad name:" + TOKEN + "\n", "a name may hold only"),
+    ("a:" + TOKEN + "\nb:" + TOKEN + "\n", "the same token"),
+])
+def test_server_refuses_a_malformed_token_file_without_printing_tokens(workdir, text, says):
+    from conftest import write_token_file
+    f = write_token_file(workdir / "token-bad", text)
+    status, err = serve_expecting_refusal(workdir, f)
+    assert status == 2, err
+    assert says in err
+    assert TOKEN not in err
+
+
+def test_bom_and_crlf_in_the_token_file_are_not_part_of_the_token(workdir):
+    from conftest import import_sample, write_token_file
+    db = workdir / "db-token-bom"
+    import_sample(db)
+    f = write_token_file(workdir / "token-bom", b"\xef\xbb\xbf" + TOKEN.encode() + b"\r\n")
+    server = start_server(db, workdir, token_file=f)
+    try:
+        a = server.request("PUT", "/v1/poles/TJH8201", body='{"lon":116.47,"lat":39.92}', headers=AUTH)
+        assert a.status == 201, a.body
+    finally:
+        assert server.stop() == 0
+
+
+def test_named_tokens_put_the_writer_in_the_access_log(workdir):
+    from conftest import import_sample, write_token_file
+    db = workdir / "db-token-named"
+    import_sample(db)
+    other = "gis-sync-token-0123456789"
+    f = write_token_file(workdir / "token-named", "# writers\ndispatch:%s\ngis:%s\n" % (TOKEN, other))
+    server = start_server(db, workdir, token_file=f)
+    try:
+        assert server.request("PUT", "/v1/poles/TJH8202", body='{"lon":116.47,"lat":39.92}', headers=AUTH).status == 201
+        gis = {"Authorization": "Bearer " + other}
+        assert server.request("DELETE", "/v1/poles/TJH8202", headers=gis).status == 200
+        assert server.request("DELETE", "/v1/poles/TJH8202", headers={"Authorization": "Bearer x" * 3}).status == 401
+    finally:
+        assert server.stop() == 0
+    entries = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    writes = [(e["method"], e["status"], e.get("writer")) for e in entries if e.get("method") in ("PUT", "DELETE")]
+    assert writes == [("PUT", 201, "dispatch"), ("DELETE", 200, "gis"), ("DELETE", 401, None)]
+    text = "\n".join(server.log_lines())
+    assert TOKEN not in text and other not in text
+
+
+# --- limits given on the command line -----------------------------------------------------
+
+def test_descriptor_limit_is_raised_to_the_hard_limit_at_start(workdir):
+    import resource
+    from conftest import import_sample
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard < 512:
+        pytest.skip("needs a finite hard descriptor limit of at least 512 (have %r)" % hard)
+    db = workdir / "db-rlimit"
+    import_sample(db)
+    import subprocess
+    from conftest import CLI
+    # Start the server with a low soft limit; it raises it itself.
+    p = subprocess.Popen(["sh", "-c", 'ulimit -S -n 256 && exec "$0" "$@"', CLI, "serve", "--db", str(db),
+                          "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+    finally:
+        p.send_signal(__import__("signal").SIGTERM)
+        _, err = p.communicate(timeout=15)
+    assert p.returncode == 0
+    listening = [json.loads(l) for l in err.decode().splitlines() if '"listening"' in l][0]["message"]
+    assert "descriptor limit %d" % hard in listening, listening
+
+
+@pytest.mark.parametrize("flag,value", [
+    ("--max-connections", "0"), ("--max-buffered-bytes", "12"), ("--max-pending-writes", "x"),
+    ("--write-deadline", "0"), ("--idle-timeout", "-1"), ("--allowed-hosts", "http://x/"),
+])
+def test_bad_limit_flags_are_usage_errors(workdir, flag, value):
+    import subprocess
+    from conftest import CLI, import_sample
+    db = workdir / "db-flags"
+    if not db.exists():
+        import_sample(db)
+    p = subprocess.run([CLI, "serve", "--db", str(db), "--listen", "127.0.0.1:0", flag, value], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 2, p.stderr
+    assert flag.lstrip("-") in p.stderr.decode()
+
+
+def test_serve_help_lists_every_limit_flag():
+    import subprocess
+    from conftest import CLI
+    p = subprocess.run([CLI, "serve", "--help"], capture_output=True, timeout=30)
+    assert p.returncode == 0
+    text = p.stdout.decode()
+    for flag in ["--max-connections", "--max-buffered-bytes", "--max-pending-writes", "--write-deadline",
+                 "--idle-timeout", "--allowed-hosts", "--log-queries", "--token-file", "--max-body-bytes"]:
+        assert flag in text, flag

@@ -21,7 +21,7 @@ Response get_healthz(const Call& call) {
                   {"aliases", stats.aliases},
                   {"sequence", stats.sequence},
                   {"snapshot_age_s", static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0},
-                  {"writable", !call.server.token.empty() && !call.server.service.read_only()},
+                  {"writable", !call.server.tokens.empty() && !call.server.service.read_only()},
                   {"uptime_s", static_cast<std::int64_t>(uptime)}};
   Response r = json_response(200, body);
   r.headers.emplace_back("Cache-Control", "no-store");

@@ -39,6 +39,10 @@ Response get_metrics(const Call& call) {
         static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0);
   gauge(out, "poleloc_http_connections_open", "Client connections currently open.",
         static_cast<double>(call.server.open_connections.load(std::memory_order_relaxed)));
+  const auto refused = call.server.connections_refused.load(std::memory_order_relaxed);
+  out += "# HELP poleloc_http_connections_refused_total Connections turned away (503) at --max-connections.\n"
+         "# TYPE poleloc_http_connections_refused_total counter\n"
+         "poleloc_http_connections_refused_total " + std::to_string(refused) + "\n";
   gauge(out, "poleloc_uptime_seconds", "Seconds since the server started.",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - call.server.started).count());
   r.headers.emplace_back("Cache-Control", "no-store");

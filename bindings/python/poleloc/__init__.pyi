@@ -86,6 +86,16 @@ class ReadOnly(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
+class Overloaded(Error):
+    """A server limit is reached (connections, buffered bytes, write queue); retry later (HTTP 503)."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class HostNotAllowed(Error):
+    """The HTTP Host header is not in the server's allow-list (HTTP 421)."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
 # JSON error code ("not_found", "bad_request", ...) -> exception class.
 ERROR_CLASSES: dict[str, type[Error]]
 

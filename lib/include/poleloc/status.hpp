@@ -36,6 +36,8 @@ enum class ErrorCode : int {
   corruption = 10,        // stored data cannot be decoded
   internal = 11,          // a bug: should never happen
   read_only = 12,         // a write on a database opened read-only
+  overloaded = 13,        // a limit of the server is reached (connections, buffered bytes, write queue); retry later
+  host_not_allowed = 14,  // an HTTP Host header outside the server's allow-list (DNS rebinding defence)
 };
 
 class Status {
