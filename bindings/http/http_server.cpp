@@ -6,6 +6,8 @@
 #include "request_handler.hpp"
 #include "request_parsers.hpp"
 
+#include <poleloc/error_catalogue.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -185,6 +187,12 @@ int serve(Service& service, const ServerOptions& options) {
   std::fflush(stdout);
   write_log_event("listening", url + " (" + std::to_string(options.threads) + " I/O threads, writes " +
                                    (token.empty() ? "disabled: no --token-file" : "need the bearer token") + ")");
+  if (auto problem = service.write_problem(); !token.empty() && !problem) {
+    write_log_event("read_only", "serving reads only: " + problem.message() +
+                                     "; writes answer " + std::to_string(describe(problem.code()).http_status) + " " +
+                                     std::string(describe(problem.code()).json_code) +
+                                     " until space returns (each write request tries again)");
+  }
 
   io.run();  // returns once the signal has fired and the acceptor is closed
   guards.clear();

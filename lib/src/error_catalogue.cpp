@@ -6,7 +6,7 @@ namespace poleloc {
 namespace {
 
 // Indexed by ErrorCode value; the faces read this table and nothing else.
-constexpr std::array<ErrorInfo, 13> kCatalogue{{
+constexpr std::array<ErrorInfo, 15> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
     {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
      "a parameter is malformed or out of range"},
@@ -25,6 +25,10 @@ constexpr std::array<ErrorInfo, 13> kCatalogue{{
     {ErrorCode::corruption, 500, "corruption", "Corruption", "stored data cannot be decoded"},
     {ErrorCode::internal, 500, "internal", "InternalError", "an internal error; please report it"},
     {ErrorCode::read_only, 403, "read_only", "ReadOnly", "the database is open read-only"},
+    {ErrorCode::storage_full, 507, "storage_full", "StorageFull",
+     "no space left on the database's disk; reads go on, writes resume when space is freed"},
+    {ErrorCode::storage_unavailable, 503, "storage_unavailable", "StorageUnavailable",
+     "the database's storage failed; reads go on, writes are retried on the next request"},
 }};
 
 }  // namespace

@@ -36,6 +36,8 @@ enum class ErrorCode : int {
   corruption = 10,        // stored data cannot be decoded
   internal = 11,          // a bug: should never happen
   read_only = 12,         // a write on a database opened read-only
+  storage_full = 13,      // a write refused: no space left on the database's device
+  storage_unavailable = 14,  // a write refused: the database's storage failed (I/O error)
 };
 
 class Status {
