@@ -181,18 +181,18 @@ int serve(Service& service, const ServerOptions& options) {
     });
   }
 
+  if (auto problem = service.write_problem(); !token.empty() && !problem) {
+    write_log_event("read_only", "serving reads only: " + problem.message() +
+                                     "; writes answer " + std::to_string(describe(problem.code()).http_status) + " " +
+                                     std::string(describe(problem.code()).json_code) +
+                                     " until the storage works again (each write request tries again)");
+  }
   listener.accept();
   const std::string url = url_of(listener.local_endpoint());
   std::printf("listening on %s\n", url.c_str());
   std::fflush(stdout);
   write_log_event("listening", url + " (" + std::to_string(options.threads) + " I/O threads, writes " +
                                    (token.empty() ? "disabled: no --token-file" : "need the bearer token") + ")");
-  if (auto problem = service.write_problem(); !token.empty() && !problem) {
-    write_log_event("read_only", "serving reads only: " + problem.message() +
-                                     "; writes answer " + std::to_string(describe(problem.code()).http_status) + " " +
-                                     std::string(describe(problem.code()).json_code) +
-                                     " until space returns (each write request tries again)");
-  }
 
   io.run();  // returns once the signal has fired and the acceptor is closed
   guards.clear();
