@@ -68,6 +68,13 @@ class Tmpfs {
   }
   void free_space() const { std::filesystem::remove(path("filler")); }
 
+  // Remounts read-only (every write then fails with EROFS, an I/O error that is
+  // not a full disk) or back read-write. Fails while a file is open for writing.
+  bool remount(bool read_only) const {
+    return ::mount(nullptr, dir_.c_str(), nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0),
+                   nullptr) == 0;
+  }
+
  private:
   std::string dir_;
   std::string why_not_;
@@ -233,4 +240,35 @@ TEST(DiskFull, ReadOnlyOpenOfAFullDiskWritesNothing) {
   EXPECT_TRUE(svc->write_problem());  // read-only on purpose is not a problem
   EXPECT_EQ(svc->snapshot()->pole_count(), 200u);
   EXPECT_EQ(svc->put_pole({"TJH7778", {116.472, 39.923}, {}}).code(), ErrorCode::read_only);
+}
+
+TEST(DiskFull, OtherStorageFailuresAreStorageUnavailableAndWritesResumeWhenStorageWorks) {
+  MOUNT_TMPFS_OR_SKIP(disk, "16m");
+  const std::string db = disk.path("db");
+  {
+    auto svc = open_ok(db);
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->import(small_city()));
+  }
+  ASSERT_TRUE(disk.remount(true)) << std::strerror(errno);
+
+  auto refused = Service::open(db);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.status().code(), ErrorCode::storage_unavailable) << refused.status().message();
+
+  auto svc = open_ok(db, {.read_only_on_storage_failure = true});
+  ASSERT_TRUE(svc);
+  EXPECT_EQ(svc->write_problem().code(), ErrorCode::storage_unavailable);
+  EXPECT_EQ(svc->snapshot()->pole_count(), 200u);
+  const Status st = svc->put_pole({"TJH7778", {116.472, 39.923}, {}});
+  EXPECT_EQ(st.code(), ErrorCode::storage_unavailable) << st.message();
+
+  ASSERT_TRUE(disk.remount(false)) << std::strerror(errno);
+  ASSERT_TRUE(svc->put_pole({"TJH7779", {116.472, 39.923}, {}}));
+  EXPECT_TRUE(svc->write_problem());
+  svc.reset();
+  auto again = open_ok(db, {.read_only = true});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->snapshot()->pole_count(), 201u);
+  EXPECT_TRUE(again->snapshot()->locate("TJH7779"));
 }

@@ -48,7 +48,10 @@ bool is_no_space(const rocksdb::Status& s) {
 Status from_rocks(const rocksdb::Status& s, const std::string& path, std::string_view doing) {
   if (s.ok()) return Status::ok();
   std::string msg = std::string(doing) + " " + path + ": " + s.ToString();
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+  // Taking the lock failed (fcntl: held by another process, or by this one);
+  // not failing to create the LOCK file, which is a storage failure.
+  const std::string text = s.ToString();
+  if (s.IsIOError() && (text.find("lock file") != std::string::npos || text.find("lock hold by") != std::string::npos)) {
     return {ErrorCode::conflict, path + " is in use by another process (a running `poleloc serve`?); "
                                         "stop it, or open the database read-only"};
   }
