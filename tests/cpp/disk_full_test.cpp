@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 using namespace poleloc;
@@ -57,6 +58,8 @@ class Tmpfs {
 
   // Appends zeros to the filler file until the device has no byte left.
   void fill() const {
+    struct statvfs fs {};  // never fill anything but the small tmpfs of this test
+    ASSERT_TRUE(mounted_ && ::statvfs(dir_.c_str(), &fs) == 0 && fs.f_blocks * fs.f_frsize <= (64u << 20));
     const int fd = ::open(path("filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ASSERT_GE(fd, 0) << std::strerror(errno);
     static const std::vector<char> zeros(1 << 16, '\0');

@@ -42,6 +42,8 @@ def tmpfs(workdir, request):
 
 def fill(disk: Path) -> None:
     """Appends zeros to disk/filler until not one more byte fits."""
+    st = os.statvfs(disk)
+    assert st.f_blocks * st.f_frsize <= 64 << 20, "refusing to fill %s: not the test's small tmpfs" % disk
     fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         for chunk in (1 << 16, 4096, 1):
