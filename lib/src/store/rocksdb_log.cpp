@@ -29,7 +29,7 @@ class TolerantFileLogger final : public rocksdb::Logger {
     if (file_) std::fclose(file_);
   }
   using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override { write("INFO", format, ap); }
+  void Logv(const char*, va_list) override {}  // RocksDB's info lines: not kept
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
     if (level < GetInfoLogLevel() || level >= rocksdb::InfoLogLevel::HEADER_LEVEL) return;
     static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR", "FATAL"};

@@ -112,6 +112,7 @@ struct Store::Impl {
     db_options.create_missing_column_families = for_writes;
     db_options.max_background_jobs = 2;
     db_options.info_log = make_rocksdb_log(path, for_writes);
+    db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
     rocksdb::ColumnFamilyOptions cf_options;
     cf_options.write_buffer_size = 128 << 20;  // an import of 2M poles fits in a few memtables
