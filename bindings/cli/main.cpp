@@ -58,9 +58,12 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
-int fail(const Status& st, bool as_json = false) {
+// `writing` names a command that writes: a storage failure then says that nothing was stored.
+int fail(const Status& st, bool as_json = false, const char* writing = nullptr) {
   if (as_json) {
     std::cerr << json::error(st).dump() << '\n';
+  } else if (writing && (st.code() == ErrorCode::storage_full || st.code() == ErrorCode::storage_unavailable)) {
+    std::cerr << "poleloc: " << writing << " failed, the database is unchanged: " << st.message() << '\n';
   } else {
     std::cerr << "poleloc: " << st.message() << '\n';
   }
@@ -207,6 +210,7 @@ int cmd_import(CliArgs& a) {
   auto service = open_db(a, true);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!poles || !grids) return usage_error("import needs --poles F and --grids F");
+  if (!service) return fail(service.status(), false, "import");
   ImportOptions options;
   if (crs) options.crs = *crs;
   options.skip_invalid = skip;
@@ -245,7 +249,7 @@ int cmd_import(CliArgs& a) {
   };
   auto report = (*service)->import({*poles, *grids, aliases.value_or("")}, options);
   if (printed) std::cerr << '\n';
-  if (!report) return fail(report.status());
+  if (!report) return fail(report.status(), false, "import");
   std::cout << "imported " << report->poles << " poles, " << report->grids << " grids, " << report->aliases
             << " aliases into " << (*service)->path();
   if (report->removed_poles || report->removed_grids) {
@@ -538,7 +542,10 @@ int cmd_serve(CliArgs& a) {
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!db) return usage_error("--db DIR is required");
   // The server writes only when a token file is configured; otherwise it opens read-only.
-  auto service = Service::open(*db, {.read_only = options.token_file.empty(), .create_if_missing = false});
+  // On a full disk it still serves: read-only until a write finds space again.
+  auto service = Service::open(*db, {.read_only = options.token_file.empty(),
+                                     .create_if_missing = false,
+                                     .read_only_on_storage_failure = true});
   if (!service) return fail(service.status());
   return http::serve(**service, options);
 #else

@@ -11,6 +11,8 @@
 
 #include <sys/resource.h>
 
+#include <poleloc/error_catalogue.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -339,6 +341,12 @@ int serve(Service& service, const ServerOptions& options) {
     });
   }
 
+  if (auto problem = service.write_problem(); !tokens.empty() && !problem) {
+    write_log_event("read_only", "serving reads only: " + problem.message() +
+                                     "; writes answer " + std::to_string(describe(problem.code()).http_status) + " " +
+                                     std::string(describe(problem.code()).json_code) +
+                                     " until the storage works again (each write request tries again)");
+  }
   listener.accept();
   const std::string url = url_of(listener.local_endpoint());
   std::printf("listening on %s\n", url.c_str());

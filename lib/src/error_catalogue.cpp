@@ -6,7 +6,7 @@ namespace poleloc {
 namespace {
 
 // Indexed by ErrorCode value; the faces read this table and nothing else.
-constexpr std::array<ErrorInfo, 15> kCatalogue{{
+constexpr std::array<ErrorInfo, 17> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
     {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
      "a parameter is malformed or out of range"},
@@ -29,6 +29,10 @@ constexpr std::array<ErrorInfo, 15> kCatalogue{{
      "the server is at a limit (connections, buffered bytes, write queue); retry after Retry-After seconds"},
     {ErrorCode::host_not_allowed, 421, "host_not_allowed", "HostNotAllowed",
      "the Host header is not one the server answers to (--allowed-hosts)"},
+    {ErrorCode::storage_full, 507, "storage_full", "StorageFull",
+     "no space left on the database's disk; reads go on, writes resume when space is freed"},
+    {ErrorCode::storage_unavailable, 503, "storage_unavailable", "StorageUnavailable",
+     "the database's storage failed; reads go on, writes are retried on the next request"},
 }};
 
 }  // namespace

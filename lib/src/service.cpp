@@ -90,6 +90,21 @@ std::size_t rejects_in(const std::vector<InputError>& rejects, const std::string
       std::count_if(rejects.begin(), rejects.end(), [&](const InputError& e) { return e.file == file; }));
 }
 
+// Reads every live record of `store` into a new snapshot.
+Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
+  SnapshotBuilder builder;
+  builder.reserve_poles(store.estimated_poles());
+  store::LoadVisitor visitor;
+  visitor.pole = [&](std::string_view number, const store::PoleValueView& v) {
+    builder.add_pole(number, v.position, v.attributes);  // the store yields number order
+  };
+  visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
+  visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
+  visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
+  if (auto st = store.load(visitor); !st) return st;
+  return builder.finish(store.sequence());
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -97,15 +112,42 @@ struct Service::Impl {
   std::unique_ptr<store::Store> store;
   std::atomic<std::shared_ptr<const Snapshot>> current;
   std::mutex write_mutex;  // serialises writers; readers never take it
+  mutable std::mutex problem_mutex;  // guards write_problem only, never held across I/O
+  Status write_problem;              // a copy of store->write_problem() for other threads
 
   void publish(std::unique_ptr<SnapshotData> data) {
     current.store(std::make_shared<const Snapshot>(std::move(data)));
   }
 
+  void note_write_problem() {
+    std::lock_guard lock(problem_mutex);
+    write_problem = store->write_problem();
+  }
+
+  // Called with write_mutex held before every write: brings the write side
+  // back after a storage failure. If a write that was reported as failed did
+  // reach the log after all, the reopened store is ahead of the snapshot, and
+  // the snapshot is rebuilt from the store so that both agree.
+  Status ready_for_writes() {
+    if (store->write_problem().is_ok()) return Status::ok();
+    auto st = store->reopen_for_writes();
+    note_write_problem();
+    if (!st) return st;
+    if (store->sequence() != current.load()->stats().sequence) {
+      auto data = load_snapshot(*store);
+      if (!data) return data.status();
+      publish(std::move(*data));
+    }
+    return Status::ok();
+  }
+
   // Applies `change` durably, then publishes a snapshot of `next`.
   Status commit(store::Change& change, Records next) {
     auto seq = store->apply(change);
-    if (!seq) return seq.status();
+    if (!seq) {
+      note_write_problem();
+      return seq.status();
+    }
     if (*seq == current.load()->data().sequence) return Status::ok();  // the same as stored: nothing changed
     publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq));
     return Status::ok();
@@ -121,29 +163,26 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;
 
 Result<std::unique_ptr<Service>> Service::open(const std::string& path, const OpenOptions& options) {
-  auto store = store::Store::open(path, {options.read_only, options.create_if_missing});
+  auto store = store::Store::open(
+      path, {options.read_only, options.create_if_missing, options.read_only_on_storage_failure});
   if (!store) return store.status();
-  SnapshotBuilder builder;
-  builder.reserve_poles((*store)->estimated_poles());
-  store::LoadVisitor visitor;
-  visitor.pole = [&](std::string_view number, const store::PoleValueView& v) {
-    builder.add_pole(number, v.position, v.attributes);  // the store yields number order
-  };
-  visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
-  visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
-  visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
-  if (auto st = (*store)->load(visitor); !st) return st;
+  auto data = load_snapshot(**store);
+  if (!data) return data.status();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  const std::uint64_t seq = (*store)->sequence();
   impl->store = std::move(*store);
-  impl->publish(builder.finish(seq));
+  impl->write_problem = impl->store->write_problem();
+  impl->publish(std::move(*data));
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
 std::shared_ptr<const Snapshot> Service::snapshot() const { return impl_->current.load(); }
 const std::string& Service::path() const { return impl_->path; }
 bool Service::read_only() const { return impl_->store->read_only(); }
+Status Service::write_problem() const {
+  std::lock_guard lock(impl_->problem_mutex);
+  return impl_->write_problem;
+}
 
 namespace {
 
@@ -262,6 +301,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
                                            std::vector<InputError> rejects, const ImportOptions& options,
                                            const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
+  if (auto st = ready_for_writes(); !st) return st;
   auto before = current.load();
   const SnapshotData& old = before->data();
   if (options.progress) options.progress({"store", 0});
@@ -305,11 +345,16 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
   change.put_grids = std::move(grids);
   auto seq = store->apply(change, &report.changed_records);
-  if (!seq) return seq.status();
+  if (!seq) {
+    note_write_problem();
+    return seq.status();
+  }
   const bool unchanged = *seq == old.sequence;
-  // Durable already (synced log); flushing spares the next open a replay of the whole import.
+  // Durable already (synced log); flushing spares the next open a replay of the
+  // whole import. A failed flush (a full disk) loses nothing: the import stands,
+  // and the write side comes back at the next write.
   if (!unchanged) {
-    if (auto st = store->flush(); !st) return st;
+    if (auto st = store->flush(); !st) note_write_problem();
   }
   report.poles = poles.pole_count();
   report.grids = change.put_grids.size();
@@ -330,6 +375,7 @@ Status Service::put_pole(PoleRecord pole) {
   if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
   if (auto why = check_pole(pole)) return {ErrorCode::invalid_input, *why};
   std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
   Records next = records_of(*snapshot());
   auto it = std::lower_bound(next.poles.begin(), next.poles.end(), pole.number,
                              [](const PoleRecord& p, const std::string& n) { return p.number < n; });
@@ -346,6 +392,7 @@ Status Service::put_pole(PoleRecord pole) {
 Status Service::delete_pole(std::string_view number) {
   if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
   std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
   auto snap = snapshot();
   auto pole = snap->locate(number);
   if (!pole) return {ErrorCode::not_found, "no pole with number '" + std::string(number) + "'"};
@@ -360,6 +407,7 @@ Status Service::put_grid(GridRecord grid) {
   if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
   if (auto why = check_grid(grid)) return {ErrorCode::invalid_input, *why};
   std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
   Records next = records_of(*snapshot());
   auto it = std::find_if(next.grids.begin(), next.grids.end(), [&](const GridRecord& g) { return g.id == grid.id; });
   if (it != next.grids.end()) {
@@ -375,6 +423,7 @@ Status Service::put_grid(GridRecord grid) {
 Status Service::delete_grid(std::string_view id) {
   if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
   std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
   auto snap = snapshot();
   auto grid = snap->grid(id);
   if (!grid) return {ErrorCode::not_found, "no grid with id '" + std::string(id) + "'"};

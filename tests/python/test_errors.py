@@ -26,6 +26,8 @@ def test_every_catalogue_entry_has_its_exception_class():
     ("InvalidInput", "invalid_input", 400, ValueError),
     ("ReadOnly", "read_only", 403, Exception),
     ("Conflict", "conflict", 409, Exception),
+    ("StorageFull", "storage_full", 507, Exception),
+    ("StorageUnavailable", "storage_unavailable", 503, Exception),
 ])
 def test_known_classes(name, json_code, http_status, builtin):
     cls = getattr(poleloc, name)

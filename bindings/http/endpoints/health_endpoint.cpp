@@ -2,6 +2,8 @@
 #include "endpoint_support.hpp"
 #include "endpoints.hpp"
 
+#include <poleloc/error_catalogue.hpp>
+
 #include <chrono>
 #include <cstdint>
 
@@ -15,14 +17,17 @@ Response get_healthz(const Call& call) {
                           .count();
   const double uptime =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.server.started).count();
-  json::Json body{{"status", "ok"},
+  // Degraded: reads are answered, but writes are refused because storage failed.
+  const Status problem = call.server.service.write_problem();
+  json::Json body{{"status", problem ? "ok" : "degraded"},
                   {"poles", stats.poles},
                   {"grids", stats.grids},
                   {"aliases", stats.aliases},
                   {"sequence", stats.sequence},
                   {"snapshot_age_s", static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0},
-                  {"writable", !call.server.tokens.empty() && !call.server.service.read_only()},
+                  {"writable", !call.server.tokens.empty() && !call.server.service.read_only() && problem.is_ok()},
                   {"uptime_s", static_cast<std::int64_t>(uptime)}};
+  if (!problem) body["degraded"] = {{"code", describe(problem.code()).json_code}, {"reason", problem.message()}};
   Response r = json_response(200, body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;

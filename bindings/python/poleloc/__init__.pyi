@@ -96,6 +96,18 @@ class HostNotAllowed(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
+class StorageFull(Error):
+    """A write refused: no space left on the database's disk. Nothing of it was
+    stored; reads go on, and a later write succeeds once space is freed."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class StorageUnavailable(Error):
+    """A write refused: the database's storage failed (an I/O error). Nothing of
+    it was stored; reads go on, and each later write tries the storage again."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
 # JSON error code ("not_found", "bad_request", ...) -> exception class.
 ERROR_CLASSES: dict[str, type[Error]]
 

@@ -10,6 +10,12 @@
 //   auto pole = snap->locate("TJH0372");
 //   (*service)->put_pole({"TJH9999", {116.47, 39.92}, {}});     // durable, then visible
 //
+// Storage failures: when the disk is full a write fails with storage_full
+// (any other storage I/O failure: storage_unavailable) and nothing of it is
+// stored; reads go on from the current snapshot. The next write tries to bring
+// the write side back (it reopens the database once space is free), so writes
+// resume by themselves; write_problem() says why they are refused meanwhile.
+//
 // Thread-safety: every member may be called from any thread. Writes are
 // serialised; readers never wait for them.
 #pragma once
@@ -27,12 +33,17 @@ namespace poleloc {
 struct OpenOptions {
   bool read_only = false;          // open without taking the write lock
   bool create_if_missing = true;   // ignored when read_only
+  // When the database exists but cannot be opened for writing because its
+  // storage fails (a full disk), open it read-only instead: reads work,
+  // writes fail with write_problem() until a write finds space again.
+  bool read_only_on_storage_failure = false;
 };
 
 class Service {
  public:
   // Opens (or creates) the database at `path` and builds the first snapshot.
-  // Errors: conflict (locked by another process), schema_mismatch, corruption, io_error.
+  // Errors: conflict (locked by another process), schema_mismatch, corruption,
+  // storage_full, storage_unavailable, io_error.
   static Result<std::unique_ptr<Service>> open(const std::string& path, const OpenOptions& options = {});
 
   ~Service();
@@ -49,6 +60,7 @@ class Service {
   Result<ImportReport> import(Dataset dataset, const ImportOptions& options = {});
 
   // Single writes: durable before they return. put_* inserts or replaces.
+  // Every write (imports too) may fail with storage_full or storage_unavailable.
   Status put_pole(PoleRecord pole);
   Status delete_pole(std::string_view number);   // not_found if absent
   Status put_grid(GridRecord grid);               // invalid_input on a bad polygon
@@ -59,7 +71,12 @@ class Service {
                    const std::string& aliases_csv = {}) const;
 
   const std::string& path() const;
+  // Opened read-only on purpose (OpenOptions::read_only).
   bool read_only() const;
+  // Why writes are refused right now: ok while they work (and on a database
+  // opened read-only on purpose), else storage_full or storage_unavailable
+  // with a message for people. Never waits for a write in progress.
+  Status write_problem() const;
 
  private:
   struct Impl;

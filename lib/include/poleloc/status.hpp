@@ -38,6 +38,8 @@ enum class ErrorCode : int {
   read_only = 12,         // a write on a database opened read-only
   overloaded = 13,        // a limit of the server is reached (connections, buffered bytes, write queue); retry later
   host_not_allowed = 14,  // an HTTP Host header outside the server's allow-list (DNS rebinding defence)
+  storage_full = 15,      // a write refused: no space left on the database's device
+  storage_unavailable = 16,  // a write refused: the database's storage failed (I/O error)
 };
 
 class Status {

@@ -1,6 +1,9 @@
 #include "store/store.hpp"
 
+#include "store/rocksdb_log.hpp"
+
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -8,6 +11,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <thread>
+
+#include <sys/statvfs.h>
 
 namespace poleloc::store {
 namespace {
@@ -33,16 +38,50 @@ std::uint64_t decode_u64(std::string_view s) {
   return v;
 }
 
+bool is_no_space(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) return true;
+  const std::string text = s.ToString();
+  return text.find("No space left on device") != std::string::npos ||
+         text.find("Disk quota exceeded") != std::string::npos;
+}
+
 Status from_rocks(const rocksdb::Status& s, const std::string& path, std::string_view doing) {
   if (s.ok()) return Status::ok();
   std::string msg = std::string(doing) + " " + path + ": " + s.ToString();
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+  // Taking the lock failed (fcntl: held by another process, or by this one);
+  // not failing to create the LOCK file, which is a storage failure.
+  const std::string text = s.ToString();
+  if (s.IsIOError() && (text.find("lock file") != std::string::npos || text.find("lock hold by") != std::string::npos)) {
     return {ErrorCode::conflict, path + " is in use by another process (a running `poleloc serve`?); "
                                         "stop it, or open the database read-only"};
   }
   if (s.IsCorruption()) return {ErrorCode::corruption, msg};
+  if (is_no_space(s)) {
+    return {ErrorCode::storage_full, "no space left on device at " + path + " (" + std::string(doing) + ": " +
+                                         s.ToString() + ")"};
+  }
+  if (s.IsIOError()) return {ErrorCode::storage_unavailable, "storage error: " + msg};
   return {ErrorCode::io_error, msg};
 }
+
+bool is_storage_failure(const Status& st) {
+  return st.code() == ErrorCode::storage_full || st.code() == ErrorCode::storage_unavailable;
+}
+
+// A reopen needs room for an OPTIONS file, a manifest, a log and the SST files
+// flushed from the replayed log; below this much free space it is not tried.
+constexpr std::uint64_t kMinFreeBytesToReopen = 1 << 20;
+
+// RocksDB recovers from a background error by itself (a thread waits for free
+// space, then flushes), and that recovery writes through the log writer that
+// has just failed, which trips an assertion in RocksDB and aborts. The store
+// recovers by reopening instead, so the automatic recovery is switched off.
+class NoAutoRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    if (auto_recovery) *auto_recovery = false;
+  }
+};
 
 }  // namespace
 
@@ -50,20 +89,65 @@ struct Store::Impl {
   std::string path;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // poles, grids, aliases, meta
+  bool write_side = false;                            // db was opened for writing
   rocksdb::ColumnFamilyHandle* poles() const { return handles[0]; }
   rocksdb::ColumnFamilyHandle* grids() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* aliases() const { return handles[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
-  ~Impl() {
-    if (db) {
-      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      db->Close();
+  ~Impl() { close(); }
+
+  void close() {
+    if (!db) return;
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    db->Close().PermitUncheckedError();
+    db.reset();
+    write_side = false;
+  }
+
+  Status open_db(bool for_writes, bool create_if_missing) {
+    namespace fs = std::filesystem;
+    rocksdb::Options db_options;
+    db_options.create_if_missing = for_writes && create_if_missing;
+    db_options.create_missing_column_families = for_writes;
+    db_options.max_background_jobs = 2;
+    db_options.info_log = make_rocksdb_log(path, for_writes);
+    db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.write_buffer_size = 128 << 20;  // an import of 2M poles fits in a few memtables
+    {
+      // Opening reads every record once, sequentially: large blocks make that scan cheap.
+      rocksdb::BlockBasedTableOptions table;
+      table.block_size = 32 << 10;
+      cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
+        {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, cf_options}, {kGrids, cf_options},
+        {kAliases, cf_options}, {kMeta, cf_options}};
+    std::vector<rocksdb::ColumnFamilyHandle*> opened;
+    rocksdb::DB* raw = nullptr;
+    std::error_code ec;
+    if (for_writes) fs::create_directories(path, ec);
+    auto s = for_writes ? rocksdb::DB::Open(db_options, path, descriptors, &opened, &raw)
+                        : rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &opened, &raw);
+    if (!s.ok()) return from_rocks(s, path, "cannot open");
+    db.reset(raw);
+    raw->DestroyColumnFamilyHandle(opened[0]);  // default family unused
+    handles.assign(opened.begin() + 1, opened.end());
+    write_side = for_writes;
+    return Status::ok();
   }
 };
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
+
+std::optional<std::uint64_t> free_bytes(const std::string& path) {
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Options& options) {
   namespace fs = std::filesystem;
@@ -83,64 +167,74 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
       }
     }
   }
-  rocksdb::Options db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_options.keep_log_file_num = 2;
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 128 << 20;  // an import of 2M poles fits in a few memtables
-  {
-    // Opening reads every record once, sequentially: large blocks make that scan cheap.
-    rocksdb::BlockBasedTableOptions table;
-    table.block_size = 32 << 10;
-    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
-      {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, cf_options}, {kGrids, cf_options},
-      {kAliases, cf_options}, {kMeta, cf_options}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  if (!options.read_only) fs::create_directories(path, ec);
-  auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw)
-                             : rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
-  if (!s.ok()) return from_rocks(s, path, "cannot open");
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  impl->db.reset(raw);
-  raw->DestroyColumnFamilyHandle(handles[0]);  // default family unused
-  impl->handles.assign(handles.begin() + 1, handles.end());
+  Status write_problem;
+  auto st = impl->open_db(!options.read_only, options.create_if_missing);
+  if (!st && !options.read_only && exists && options.read_only_on_storage_failure && is_storage_failure(st)) {
+    // Opening for writes writes files (OPTIONS, manifest, log); a full disk
+    // refuses them. Reading needs none of that.
+    write_problem = st;
+    st = impl->open_db(false, false);
+  }
+  if (!st) return st;
 
   std::string value;
-  std::uint64_t sequence = 0;
-  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSchemaKey, &value);
+  auto s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSchemaKey, &value);
   if (s.IsNotFound()) {
-    if (options.read_only) return Status(ErrorCode::corruption, path + " has no schema version");
+    if (!impl->write_side) return Status(ErrorCode::corruption, path + " has no schema version");
     rocksdb::WriteOptions wo;
     wo.sync = true;
     rocksdb::WriteBatch batch;
     batch.Put(impl->meta(), kSchemaKey, std::to_string(kSchemaVersion));
     batch.Put(impl->meta(), kSequenceKey, encode_u64(0));
-    if (auto st = from_rocks(impl->db->Write(wo, &batch), path, "cannot initialise"); !st) return st;
+    if (auto init = from_rocks(impl->db->Write(wo, &batch), path, "cannot initialise"); !init) return init;
   } else if (!s.ok()) {
     return from_rocks(s, path, "cannot read");
   } else if (value != std::to_string(kSchemaVersion)) {
     return Status(ErrorCode::schema_mismatch, path + " has schema version " + value + "; this poleloc reads version " +
                                                   std::to_string(kSchemaVersion) +
                                                   " (export with the poleloc that wrote it, then import)");
-  } else {
-    s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSequenceKey, &value);
-    if (!s.ok()) return from_rocks(s, path, "cannot read the sequence of");
-    sequence = decode_u64(value);
   }
   std::unique_ptr<Store> store(new Store(std::move(impl)));
-  store->sequence_ = sequence;
+  if (auto seq = store->read_sequence(); !seq) return seq;
   store->read_only_ = options.read_only;
+  store->write_problem_ = std::move(write_problem);
   return store;
 }
 
+Status Store::read_sequence() {
+  std::string value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta(), kSequenceKey, &value);
+  if (!s.ok()) return from_rocks(s, impl_->path, "cannot read the sequence of");
+  sequence_ = decode_u64(value);
+  return Status::ok();
+}
+
+Status Store::reopen_for_writes() {
+  if (read_only_) return {ErrorCode::read_only, impl_->path + " is open read-only"};
+  if (write_problem_.is_ok() && impl_->write_side) return Status::ok();
+  if (auto free = free_bytes(impl_->path); free && *free < kMinFreeBytesToReopen) {
+    write_problem_ = {ErrorCode::storage_full, "no space left on device at " + impl_->path + " (" +
+                                                   std::to_string(*free) +
+                                                   " bytes free)"};
+    return write_problem_;
+  }
+  impl_->close();
+  auto st = impl_->open_db(true, false);
+  if (st) st = read_sequence();
+  if (!st) {
+    impl_->close();
+    write_problem_ = is_storage_failure(st) ? st : Status(ErrorCode::storage_unavailable, st.message());
+    return write_problem_;
+  }
+  write_problem_ = Status::ok();
+  return Status::ok();
+}
+
 Status Store::load(const LoadVisitor& visitor) const {
+  if (!impl_->db) return write_problem_.is_ok() ? Status(ErrorCode::storage_unavailable, impl_->path + " is closed")
+                                                : write_problem_;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 4 << 20;  // one sequential scan of each family
@@ -199,13 +293,23 @@ Status Store::load(const LoadVisitor& visitor) const {
 }
 
 Status Store::flush() {
-  if (read_only_) return Status::ok();
+  if (read_only_ || !write_problem_.is_ok() || !impl_->write_side) return Status::ok();
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  return from_rocks(impl_->db->Flush(fo, impl_->handles), impl_->path, "cannot flush");
+  auto st = from_rocks(impl_->db->Flush(fo, impl_->handles), impl_->path, "cannot flush");
+  if (is_storage_failure(st)) take_write_side_down(st);
+  return st;
+}
+
+void Store::take_write_side_down(const Status& why) {
+  write_problem_ = why;
+  // Closing now, before any RocksDB thread touches a failed file writer again;
+  // reads are served from memory and reopen_for_writes() opens afresh.
+  impl_->close();
 }
 
 std::size_t Store::estimated_poles() const {
+  if (!impl_->db) return 0;
   std::uint64_t n = 0;
   impl_->db->GetIntProperty(impl_->poles(), "rocksdb.estimate-num-keys", &n);
   return static_cast<std::size_t>(n);
@@ -213,6 +317,8 @@ std::size_t Store::estimated_poles() const {
 
 Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (read_only_) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (!write_problem_.is_ok()) return write_problem_;
+  if (!impl_->write_side) return Status(ErrorCode::storage_unavailable, impl_->path + " is not open for writing");
   const std::uint64_t seq = sequence_ + 1;
   rocksdb::WriteBatch batch;
   const std::string tomb = encode_tombstone();
@@ -264,7 +370,10 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // acknowledged means on disk
-  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) return st;
+  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
+    if (is_storage_failure(st)) take_write_side_down(st);
+    return st;
+  }
   sequence_ = seq;
   return seq;
 }

@@ -11,8 +11,18 @@
 // one atomic, synced WriteBatch that also bumps the sequence, so after a crash
 // either the whole change is there or none of it.
 //
-// Thread-safety: apply() calls must be serialised by the caller (Service does);
-// load() may run concurrently with apply().
+// Storage failures: a write that fails because the disk is full returns
+// storage_full, any other RocksDB I/O failure storage_unavailable. Either one
+// takes the write side down (write_problem() says why) without touching the
+// files again: RocksDB must not reuse a file writer that has failed once
+// (its assertions abort the process). reopen_for_writes() then closes the
+// database and opens it afresh, replaying the log, which brings back every
+// acknowledged write and drops the torn tail of the failed one. With
+// Options::read_only_on_storage_failure, an open whose write side cannot
+// start (a full disk) opens read-only instead, so the data can still be served.
+//
+// Thread-safety: apply(), flush() and reopen_for_writes() must be serialised
+// by the caller (Service does); load() may run concurrently with apply().
 #pragma once
 
 #include "store/record_encoding.hpp"
@@ -63,6 +73,10 @@ class Store {
   struct Options {
     bool read_only = false;
     bool create_if_missing = true;
+    // When the write side cannot be opened because storage fails (disk full,
+    // I/O error) on an existing database, open read-only instead and report
+    // the failure through write_problem().
+    bool read_only_on_storage_failure = false;
   };
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Options& options);
   ~Store();
@@ -75,11 +89,25 @@ class Store {
   // equal to the newest stored version are skipped; when nothing differs,
   // nothing is written and the current sequence is returned. `written` (if
   // given) receives the number of records written.
+  // Errors: read_only; write_problem() while the write side is down;
+  // storage_full / storage_unavailable when this write fails (nothing of it is
+  // stored, and the write side goes down).
   Result<std::uint64_t> apply(const Change& change, std::size_t* written = nullptr);
 
   // Writes the memtables to SST files, so that the next open need not replay
-  // the log (a large import is otherwise replayed at every start).
+  // the log (a large import is otherwise replayed at every start). A failure
+  // loses nothing (the log holds the data) but takes the write side down.
   Status flush();
+
+  // Why writes are refused now: ok while the write side works (or the store
+  // was opened read-only on purpose), else storage_full / storage_unavailable.
+  const Status& write_problem() const { return write_problem_; }
+
+  // After a storage failure: closes the database and opens it for writing
+  // again. ok when writes work again (sequence() is then re-read from disk and
+  // may be newer than before if a write reported as failed had in fact reached
+  // the log). Cheap when the disk is still full: free space is checked first.
+  Status reopen_for_writes();
 
   // RocksDB's estimate of the number of stored pole versions (for reserving memory).
   std::size_t estimated_poles() const;
@@ -91,8 +119,14 @@ class Store {
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  Status read_sequence();
+  void take_write_side_down(const Status& why);
   std::uint64_t sequence_ = 0;
   bool read_only_ = false;
+  Status write_problem_;
 };
+
+// Free bytes on the file system holding `path` (for an unprivileged user); nullopt if unknown.
+std::optional<std::uint64_t> free_bytes(const std::string& path);
 
 }  // namespace poleloc::store
