@@ -36,7 +36,7 @@ const Gazetteer& gazetteer() {
     Gazetteer g;
     g.build({area("团结湖", 0), area("劲松", 1), community("水碓子", 4), community("白家庄东里", 6),
              community("团结湖南北里", 5), community("南北里", 5, 1), community("龙潭", 7),
-             community("衣锦里", 8)});
+             community("衣锦里", 8), community("三四条", 9)});
     return g;
   }();
   return g;
@@ -88,10 +88,15 @@ TEST(Gazetteer, TwoCharacterNamesMatchBySoundOnlyBeforeAPlaceWord) {
   EXPECT_EQ(matched("龙潭一五七九"), "龙潭");
 }
 
-TEST(Gazetteer, NumeralsAreNeverTakenBySound) {
-  // 一 sounds like 衣 (yi), but a digit the caller said stays a digit.
+TEST(Gazetteer, ANumeralIsTakenBySoundOnlyWhenTheRestOfTheNameIsAsWritten) {
   EXPECT_EQ(matched("依锦里"), "衣锦里");
-  EXPECT_EQ(matched("一锦里"), "");
+  EXPECT_EQ(matched("一锦里"), "衣锦里");   // 十榴园 for 石榴园
+  EXPECT_EQ(matched("一近里"), "");         // a numeral and another character by sound: digits
+  EXPECT_EQ(matched("依近里"), "衣锦里");   // two of three by sound: 冬至门 for 东直门
+}
+
+TEST(Gazetteer, TheSameNumeralWrittenAnotherWayIsTheName) {
+  EXPECT_EQ(matched("叁四条"), "三四条");  // 叁 is the banker's 三
 }
 
 TEST(Gazetteer, TwoCharacterAreaAliasMatchesTheLongNameItAbbreviates) {

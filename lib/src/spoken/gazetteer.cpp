@@ -28,9 +28,16 @@ bool is_strong_numeral(char32_t c) {
   return n && !n->weak;
 }
 
-// At most one character in three may be matched by sound; a two-character
-// name one, when a word that follows a place name comes next (笼潭小区 for 龙潭).
-std::size_t max_by_sound(std::size_t chars) { return chars < 2 ? 0 : (chars + 2) / 3; }
+// At most two characters in three may be matched by sound (冬至门 for 东直门), one
+// always as written; a two-character name one, when a word that follows a
+// place name comes next (笼潭小区 for 龙潭).
+std::size_t max_by_sound(std::size_t chars) { return chars < 2 ? 0 : chars == 2 ? 1 : std::max<std::size_t>(1, 2 * chars / 3); }
+
+// The same numeral written two ways: 叁 and 三, 两 and 二.
+bool same_numeral(char32_t a, char32_t b) {
+  auto x = chinese_numeral(a), y = chinese_numeral(b);
+  return x && y && x->kind == y->kind && x->value == y->value;
+}
 
 bool place_word_at(std::string_view text, std::size_t pos) {
   static constexpr std::array<std::string_view, 10> kWords = {"小区", "社区", "网格", "那边", "这边",
@@ -224,15 +231,20 @@ std::optional<Gazetteer::Match> Gazetteer::try_entry(const Entry& e, std::string
     if (got[0] != e.key[0] || got[2] != e.key[1]) return std::nullopt;
     return Match{e.place, t, 0, true};
   }
+  std::size_t numeral_by_sound = 0;
   for (std::size_t j = 0; j < e.key.size(); ++j) {
     while (t < text.size() && text[t] == ' ' && j > 0) ++t;
     if (t >= text.size()) return std::nullopt;
     const char32_t got = decode_utf8(text, t);
     const char32_t want = e.key[j];
-    if (got == want) continue;
-    if (!is_cjk_char(got) || is_strong_numeral(got) || !sounds_alike(got, want)) return std::nullopt;
+    if (got == want || same_numeral(got, want)) continue;
+    if (!is_cjk_char(got) || !sounds_alike(got, want)) return std::nullopt;
+    numeral_by_sound += is_strong_numeral(got);
     if (++sound > max_by_sound(e.key.size())) return std::nullopt;
   }
+  // A numeral the caller said is taken by sound (十榴园 for 石榴园) only when
+  // everything else of a name of three or more characters is as written.
+  if (numeral_by_sound > 0 && (sound > 1 || e.key.size() < 3)) return std::nullopt;
   if (sound > 0 && e.key.size() == 2 && !place_word_at(text, t)) return std::nullopt;
   return Match{e.place, t, static_cast<std::uint8_t>(sound), false};
 }
@@ -255,7 +267,7 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   if (auto it = by_char_.find(first); it != by_char_.end()) {
     for (std::uint32_t e : it->second) consider(e);
   }
-  if (!is_strong_numeral(first)) {
+  {
     for (std::uint16_t s : syllables(first)) {
       auto it = by_sound_.find(s);
       if (it == by_sound_.end()) continue;

@@ -191,6 +191,33 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> unknown_place_before(cons
   return std::make_pair(tokens[first].begin, last.end);
 }
 
+// [begin, end) of a word anywhere in the text that looks like a place name
+// nobody knows (冬至门 when no such area or place exists): three to five Chinese
+// characters read as no other word, the last a place-name character. Said in
+// a sentence with no known area, it must not be silently dropped.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> unknown_place_anywhere(const std::vector<Token>& tokens,
+                                                                              std::string_view text) {
+  for (std::size_t i = 0; i < tokens.size();) {
+    if (tokens[i].kind != TokenKind::other || static_cast<unsigned char>(text[tokens[i].begin]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j + 1 < tokens.size() && tokens[j + 1].kind == TokenKind::other && tokens[j + 1].begin == tokens[j].end &&
+           static_cast<unsigned char>(text[tokens[j + 1].begin]) >= 0x80) {
+      ++j;
+    }
+    std::size_t last = tokens[j].begin;
+    const bool single_chars = tokens[j].end - tokens[j].begin == 3;
+    if (single_chars && j - i + 1 >= 3 && is_place_suffix(decode_utf8(text, last))) {
+      const std::size_t first = j - i + 1 > 4 ? j - 3 : i;
+      return std::make_pair(tokens[first].begin, tokens[j].end);
+    }
+    i = j + 1;
+  }
+  return std::nullopt;
+}
+
 // The area said for a run: the nearest alias before it (else after it); and
 // with it, a weaker choice of no area, in case the caller named the wrong one.
 struct AreaContext {
@@ -294,6 +321,8 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, s
     no_area(AreaSource::none, kAreaAfterOther);
   } else if (auto unknown = unknown_place_before(tokens, run, text)) {
     areas.push_back({-1, {}, false, false, AreaSource::unknown_place, 1, unknown->first, unknown->second});
+  } else if (auto elsewhere = unknown_place_anywhere(tokens, text)) {
+    areas.push_back({-1, {}, false, false, AreaSource::unknown_place, 1, elsewhere->first, elsewhere->second});
   } else {
     no_area(AreaSource::none, 1);
   }

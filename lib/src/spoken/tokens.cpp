@@ -20,9 +20,12 @@ constexpr std::array<std::string_view, 29> kPoleWords = {
     "号线杆", "电线杆上写着", "电线杆上", "杆子上写着", "杆上写着", "牌子上写着", "上面写着", "写的是", "写着",   "电线杆",
     "電線桿",       "路灯杆",   "杆号",       "编号",     "編號",       "号杆",     "杆子",   "电杆",   "线杆",
     "灯杆",         "路灯",     "路燈",       "号码",     "號碼",       "标牌",     "牌子",   "杆",     "桿",  "牌"};
-constexpr std::array<std::string_view, 26> kChineseFillers = {
+constexpr std::array<std::string_view, 28> kChineseFillers = {
     "号", "號", "的", "是", "第", "为", "嗯", "啊", "呢", "吧", "那个", "这个", "就是", "社区", "小区", "网格",
-    "那边", "这边", "附近", "旁边", "门口", "一带", "那儿", "这儿", "里面", "街道"};
+    "那边", "这边", "附近", "旁边", "门口", "一带", "那儿", "这儿", "里面", "街道", "上面", "上"};
+constexpr std::array<std::string_view, 12> kPhoneWords = {"联系电话", "电话号码", "手机号码", "手机尾号", "手机号",
+                                                        "尾号",     "电话",     "手机",     "座机",     "回电",
+                                                        "打给",     "微信"};
 // Everyday words that hold a numeral character but name no number
 // ("一下", "两个人", "什么", "需要"): read as words, before the numerals are.
 constexpr std::array<std::string_view, 48> kChineseWords = {
@@ -125,6 +128,17 @@ std::size_t admin_at(std::string_view text, std::size_t pos, const AliasTable& a
   return 0;
 }
 
+// The numerals at the end of `out` follow a pole word or 号是 (杆号是三八四…): the
+// caller is reading the pole, so a 栋 after them is the radio 洞, not a building.
+bool introduced_number(const std::vector<Token>& out, std::string_view text) {
+  std::size_t k = out.size();
+  while (k > 0 && out[k - 1].kind == TokenKind::numeral) --k;
+  if (k == 0) return false;
+  const Token& t = out[k - 1];
+  const std::string_view word = text.substr(t.begin, t.end - t.begin);
+  return t.kind == TokenKind::pole_word || (t.kind == TokenKind::filler && (word == "是" || word == "号"));
+}
+
 }  // namespace
 
 bool is_place_suffix(char32_t c) {
@@ -215,6 +229,8 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
         t.kind = TokenKind::other;
       } else if ((n = prefix_at(text, pos, kConfirmations))) {
         t.kind = TokenKind::confirm;
+      } else if ((n = prefix_at(text, pos, kPhoneWords))) {
+        t.kind = TokenKind::phone_word;
       } else if ((n = prefix_at(text, pos, kPoleWords))) {
         t.kind = TokenKind::pole_word;
       } else if (after_numeral && (n = prefix_at(text, pos, kChineseUnits)) &&
@@ -223,7 +239,7 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
                    auto num = chinese_numeral(decode_utf8(text, k));
                    return num.has_value() || is_ascii_digit(text[pos + n]);
                  }()) &&
-                 !(cp == U'栋' && out.back().numeral.script == Script::radio)) {
+                 !(cp == U'栋' && (out.back().numeral.script == Script::radio || introduced_number(out, text)))) {
         t.kind = TokenKind::unit;  // 7号楼, 3单元, 晚上8点; but 三栋七 and 八洞栋 are radio digits
       } else if ((n = prefix_at(text, pos, kChineseFillers))) {
         t.kind = TokenKind::filler;

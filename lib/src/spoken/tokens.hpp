@@ -19,6 +19,8 @@
 //   correction   the caller takes back what came before (不对, 不是, 错了, 等一下,
 //                我再看看, 应该是, "no wait", "i mean");
 //   confirm      the caller confirms (对, 没错, 对的, "yes", "correct");
+//   phone_word   words before a phone number (手机尾号, 电话, 手机号): the number after
+//                them is not the pole's;
 //   unit         a measure word after a number: the number counts something (号楼,
 //                单元, 号院, 层, 点, 岁, 个, 米, "meters");
 //   unknown_letters  letters right before digits that name no area (XYZ0372);
@@ -44,6 +46,7 @@ enum class TokenKind : std::uint8_t {
   place,
   filler,
   pole_word,
+  phone_word,
   admin,
   correction,
   confirm,

@@ -150,6 +150,12 @@ void analyse_utterance(const std::vector<Token>& tokens, const std::vector<Run>&
     const bool after = s.last + 1 < tokens.size() && tokens[s.last + 1].kind == TokenKind::pole_word &&
                        tokens[s.last + 1].end - tokens[s.last + 1].begin >= 6;  // 号杆, 杆号 after: "三七二号杆"
     s.pole_marked = (before || after) && !s.counted;
+    // 手机尾号是4421: a phone number, not the pole's.
+    if (k > 0 && tokens[k - 1].kind == TokenKind::phone_word && !s.counted) {
+      s.counted = true;
+      s.weight *= kCounted;
+      s.pole_marked = false;
+    }
     any_marked |= s.pole_marked && !s.retracted;
   }
   if (any_marked) {
