@@ -34,7 +34,7 @@ constexpr int kExitError = 4;
 const char* kUsage = R"(poleloc: pole numbers -> locations and grids
 
 usage:
-  poleloc import   --db DIR --poles F --grids F [--aliases F] [--crs CRS] [--skip-invalid] [--rejects F]
+  poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--crs CRS] [--skip-invalid] [--rejects F]
                    [--replace] [--max-remove-share 0.5] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [limits...]
@@ -44,7 +44,7 @@ usage:
   poleloc grid-at  --db DIR LON LAT [--json]
   poleloc nearest  --db DIR LON LAT [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
-  poleloc export   --db DIR --poles F --grids F [--aliases F]
+  poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc synth    --grids N --poles M [--seed S] [--community-names] --out DIR
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
@@ -201,6 +201,7 @@ class RejectsFile {
 
 int cmd_import(CliArgs& a) {
   auto poles = a.option("--poles"), grids = a.option("--grids"), aliases = a.option("--aliases");
+  auto places = a.option("--places");
   auto crs = a.option("--crs"), rejects = a.option("--rejects");
   auto max_remove_share = a.option("--max-remove-share"), max_vertices = a.option("--max-vertices");
   auto max_depth = a.option("--max-property-depth"), max_attribute = a.option("--max-attribute-bytes");
@@ -247,11 +248,12 @@ int cmd_import(CliArgs& a) {
     if (p.done) std::cerr << " " << p.done;
     std::cerr << "          " << std::flush;
   };
-  auto report = (*service)->import({*poles, *grids, aliases.value_or("")}, options);
+  auto report = (*service)->import({*poles, *grids, aliases.value_or(""), places.value_or("")}, options);
   if (printed) std::cerr << '\n';
   if (!report) return fail(report.status(), false, "import");
   std::cout << "imported " << report->poles << " poles, " << report->grids << " grids, " << report->aliases
-            << " aliases into " << (*service)->path();
+            << " aliases" << (report->places ? ", " + std::to_string(report->places) + " places" : std::string())
+            << " into " << (*service)->path();
   if (report->removed_poles || report->removed_grids) {
     std::cout << " (removed " << report->removed_poles << " poles, " << report->removed_grids << " grids)";
   }
@@ -437,11 +439,12 @@ int cmd_validate(CliArgs& a) {
 
 int cmd_export(CliArgs& a) {
   auto poles = a.option("--poles"), grids = a.option("--grids"), aliases = a.option("--aliases");
+  auto places = a.option("--places");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!poles || !grids) return usage_error("export needs --poles F and --grids F");
   if (!service) return fail(service.status());
-  if (auto st = (*service)->export_to(*poles, *grids, aliases.value_or("")); !st) return fail(st);
+  if (auto st = (*service)->export_to(*poles, *grids, aliases.value_or(""), places.value_or("")); !st) return fail(st);
   return 0;
 }
 

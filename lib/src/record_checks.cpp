@@ -55,11 +55,20 @@ std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_ve
 
 std::optional<std::string> check_alias(AliasRecord& alias) {
   if (alias.alias.empty()) return "alias: empty";
+  if (static_cast<unsigned char>(alias.alias[0]) < 0x20) return "alias: starts with a control character";
   for (char& c : alias.code) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     if (c < 'A' || c > 'Z') return "code: area code '" + alias.code + "' must be letters";
   }
   if (alias.code.empty()) return "code: empty";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_place(const PlaceRecord& place) {
+  if (place.name.empty()) return "name: empty";
+  if (static_cast<unsigned char>(place.name[0]) < 0x20) return "name: starts with a control character";
+  if (place.position.has_value() == !place.grid.empty()) return "a place has either a position or a grid";
+  if (place.position && !is_valid_lonlat(*place.position)) return "position: not lon, lat in degrees";
   return std::nullopt;
 }
 

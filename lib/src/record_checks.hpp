@@ -19,5 +19,6 @@ std::optional<std::string> check_pole(PoleRecord& pole);
 std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices = kDefaultMaxGridVertices,
                                       std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes);
 std::optional<std::string> check_alias(AliasRecord& alias);
+std::optional<std::string> check_place(const PlaceRecord& place);
 
 }  // namespace poleloc

@@ -22,6 +22,7 @@ struct Records {
   std::vector<PoleRecord> poles;
   std::vector<GridRecord> grids;
   std::vector<AliasRecord> aliases;
+  std::vector<PlaceRecord> places;
 };
 
 Records records_of(const Snapshot& snap) {
@@ -31,6 +32,7 @@ Records records_of(const Snapshot& snap) {
   for (std::uint32_t p = 0; p < d.pole_count(); ++p) r.poles.push_back(snap.pole_by_index(p).record());
   r.grids = d.grids;
   r.aliases = d.aliases;
+  r.places = d.places;
   return r;
 }
 
@@ -100,6 +102,7 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
   };
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
+  visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
   visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
   if (auto st = store.load(visitor); !st) return st;
   return builder.finish(store.sequence());
@@ -149,13 +152,15 @@ struct Service::Impl {
       return seq.status();
     }
     if (*seq == current.load()->data().sequence) return Status::ok();  // the same as stored: nothing changed
-    publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq));
+    publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq,
+                                std::move(next.places)));
     return Status::ok();
   }
 
-  // Replaces the dataset: `poles` sorted by number and unique; aliases kept when absent.
+  // Replaces the dataset: `poles` sorted by number and unique; aliases and places kept when absent.
   Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
-                              std::optional<std::vector<AliasRecord>> aliases, std::vector<InputError> rejects,
+                              std::optional<std::vector<AliasRecord>> aliases,
+                              std::optional<std::vector<PlaceRecord>> places, std::vector<InputError> rejects,
                               const ImportOptions& options, const ImportLabels& labels);
 };
 
@@ -208,6 +213,7 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   std::vector<std::uint32_t> lines;
   std::vector<GridRecord> grids;
   std::vector<AliasRecord> aliases;
+  std::vector<PlaceRecord> places;
   auto st = io::read_files(
       sources, options, errors,
       [&](PoleRecord&& p, std::size_t line) {
@@ -215,7 +221,8 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
         lines.push_back(static_cast<std::uint32_t>(line));
       },
       [&](GridRecord&& g, std::size_t) { grids.push_back(std::move(g)); },
-      [&](AliasRecord&& a, std::size_t) { aliases.push_back(std::move(a)); });
+      [&](AliasRecord&& a, std::size_t) { aliases.push_back(std::move(a)); },
+      [&](PlaceRecord&& p, std::size_t) { places.push_back(std::move(p)); });
   if (!st) return st;
   poles.keep_only(io::report_duplicates(
       poles.number_order(), [&](std::uint32_t i) { return poles.number(i); }, lines, sources.poles, errors));
@@ -229,8 +236,10 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   }
   std::optional<std::vector<AliasRecord>> new_aliases;
   if (!sources.aliases.empty()) new_aliases = std::move(aliases);
-  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(rejects), options,
-                       {sources.poles, sources.grids});
+  std::optional<std::vector<PlaceRecord>> new_places;
+  if (!sources.places.empty()) new_places = std::move(places);
+  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
+                       std::move(rejects), options, {sources.poles, sources.grids});
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
@@ -283,6 +292,13 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     if (auto why = check_alias(a)) return reject("aliases", i, *why), false;
     return true;
   });
+  std::unordered_set<std::string> place_names;
+  keep_if(dataset.places, [&](PlaceRecord& p, std::size_t i) {
+    if (auto why = check_place(p)) return reject("places", i, *why), false;
+    if (!p.grid.empty() && !ids.count(p.grid)) return reject("places", i, "grid: no grid '" + p.grid + "'"), false;
+    if (!place_names.insert(p.name).second) return reject("places", i, "name: duplicate place '" + p.name + "'"), false;
+    return true;
+  });
   if (error_count > 0 && !options.skip_invalid) {
     return Status(ErrorCode::invalid_input, error_list(errors, error_count, options.max_listed_errors));
   }
@@ -293,11 +309,15 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   poles.keep_only(poles.number_order());
   std::optional<std::vector<AliasRecord>> aliases;
   if (dataset.has_aliases || !dataset.aliases.empty()) aliases = std::move(dataset.aliases);
-  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(errors), options, {});
+  std::optional<std::vector<PlaceRecord>> places;
+  if (dataset.has_places || !dataset.places.empty()) places = std::move(dataset.places);
+  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
+                       std::move(errors), options, {});
 }
 
 Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,
                                            std::optional<std::vector<AliasRecord>> aliases,
+                                           std::optional<std::vector<PlaceRecord>> places,
                                            std::vector<InputError> rejects, const ImportOptions& options,
                                            const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
@@ -327,6 +347,14 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
       if (!new_aliases.count(a.alias)) change.delete_aliases.push_back(a.alias);
     }
     change.replace_aliases = std::move(*aliases);
+  }
+  if (places) {
+    std::unordered_set<std::string_view> new_places;
+    for (const auto& p : *places) new_places.insert(p.name);
+    for (const auto& p : old.places) {
+      if (!new_places.count(p.name)) change.delete_places.push_back(p.name);
+    }
+    change.replace_places = std::move(*places);
   }
   report.removed_poles = change.delete_poles.size();
   report.removed_grids = change.delete_grids.size();
@@ -360,12 +388,15 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   report.grids = change.put_grids.size();
   std::vector<AliasRecord> kept = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
   report.aliases = kept.size();
+  std::vector<PlaceRecord> kept_places = change.replace_places ? std::move(*change.replace_places) : old.places;
+  report.places = kept_places.size();
   report.rejects = std::move(rejects);
   if (unchanged) return report;  // the current snapshot already shows exactly this dataset
   if (options.progress) options.progress({"index", 0});
   before.reset();
   for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
   for (AliasRecord& a : kept) poles.add_alias(std::move(a));
+  for (PlaceRecord& p : kept_places) poles.add_place(std::move(p));
   change = {};
   publish(poles.finish(*seq));
   return report;
@@ -435,11 +466,14 @@ Status Service::delete_grid(std::string_view id) {
 }
 
 Status Service::export_to(const std::string& poles_csv, const std::string& grids_geojson,
-                          const std::string& aliases_csv) const {
+                          const std::string& aliases_csv, const std::string& places_csv) const {
   Records r = records_of(*snapshot());
   if (auto st = write_poles_csv(poles_csv, r.poles); !st) return st;
   if (auto st = write_grids_geojson(grids_geojson, r.grids); !st) return st;
-  if (!aliases_csv.empty()) return write_aliases_csv(aliases_csv, r.aliases);
+  if (!aliases_csv.empty()) {
+    if (auto st = write_aliases_csv(aliases_csv, r.aliases); !st) return st;
+  }
+  if (!places_csv.empty()) return write_places_csv(places_csv, r.places);
   return Status::ok();
 }
 

@@ -138,6 +138,7 @@ Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limi
 }
 
 std::vector<AliasRecord> Snapshot::aliases() const { return data_->aliases; }
+const std::vector<PlaceRecord>& Snapshot::places() const { return data_->places; }
 std::size_t Snapshot::pole_count() const { return data_->pole_count(); }
 std::size_t Snapshot::grid_count() const { return data_->grids.size(); }
 

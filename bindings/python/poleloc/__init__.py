@@ -199,9 +199,11 @@ class Database:
         self._service.delete_grid(id)
 
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
-               aliases: str | os.PathLike[str] | None = None) -> None:
-        """Writes the dataset as poles.csv / grids.geojson (/ aliases.csv), WGS84."""
-        self._service.export(os.fspath(poles), os.fspath(grids), os.fspath(aliases) if aliases else "")
+               aliases: str | os.PathLike[str] | None = None,
+               places: str | os.PathLike[str] | None = None) -> None:
+        """Writes the dataset as poles.csv / grids.geojson (/ aliases.csv / places.csv), WGS84."""
+        self._service.export(os.fspath(poles), os.fspath(grids), os.fspath(aliases) if aliases else "",
+                             os.fspath(places) if places else "")
 
 
 def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:  # noqa: A001 (mirrors io.open)
@@ -214,8 +216,11 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
-          max_remove_share: float = 0.5) -> Database:
-    """Creates (or replaces the content of) the database at `path` and returns it open read-write."""
+          max_remove_share: float = 0.5, places: str | os.PathLike[str] | None = None) -> Database:
+    """Creates (or replaces the content of) the database at `path` and returns it open read-write.
+
+    places: a places.csv (name,kind,lon,lat or name,kind,grid) of compounds, schools, markets,
+    roads that callers name; read with file inputs (poles and grids given as paths)."""
     path = os.fspath(path)
     crs_name = "EPSG:4326" if crs is None else str(crs)
     poles_is_path, grids_is_path = is_path(poles), is_path(grids)
@@ -234,11 +239,14 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
                 alias_path = tmp
             try:
                 report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
-                                              replace, max_remove_share)
+                                              replace, max_remove_share, os.fspath(places) if places else "")
             finally:
                 if tmp:
                     os.unlink(tmp)
         else:
+            if places is not None:
+                raise _poleloc.InvalidArgument("places is read from a file with file inputs; give poles and grids "
+                                               "as paths too, or import places.csv with `poleloc import --places`")
             if crs is not None and crs_name.upper() not in _WGS84_NAMES:
                 raise _poleloc.InvalidArgument(
                     f"crs={crs_name!r} applies to file inputs; in-memory poles and grids must be WGS84 lon/lat "

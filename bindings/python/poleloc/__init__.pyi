@@ -211,6 +211,7 @@ class ImportReport:
     poles: int
     grids: int
     aliases: int
+    places: int
     removed_poles: int
     removed_grids: int
     changed_records: int  # poles, grids and aliases written; 0 when the import held nothing new
@@ -325,7 +326,8 @@ class Database:
     def delete_grid(self, id: str) -> None:
         """NotFound if absent."""
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
-               aliases: str | os.PathLike[str] | None = None) -> None: ...
+               aliases: str | os.PathLike[str] | None = None,
+               places: str | os.PathLike[str] | None = None) -> None: ...
 
 def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
     """Opens the database at `path`. read_only=True: no lock, many processes may read; NotFound if
@@ -334,7 +336,7 @@ def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
-          max_remove_share: float = 0.5) -> Database:
+          max_remove_share: float = 0.5, places: str | os.PathLike[str] | None = None) -> Database:
     """Creates the database at `path` (or replaces its content in one atomic commit) and returns
     it open read-write, with db.import_report set.
 

@@ -59,6 +59,7 @@ void bind_service(py::module_& m) {
       .def_readonly("poles", &ImportReport::poles)
       .def_readonly("grids", &ImportReport::grids)
       .def_readonly("aliases", &ImportReport::aliases)
+      .def_readonly("places", &ImportReport::places)
       .def_readonly("removed_poles", &ImportReport::removed_poles)
       .def_readonly("removed_grids", &ImportReport::removed_grids)
       .def_readonly("changed_records", &ImportReport::changed_records,
@@ -96,14 +97,15 @@ void bind_service(py::module_& m) {
         return s.cached_object;
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
-                              std::string crs, bool skip_invalid, bool replace, double max_remove_share) {
+                              std::string crs, bool skip_invalid, bool replace, double max_remove_share,
+                              std::string places) {
         auto service = s.get();
         ImportOptions options;
         options.crs = std::move(crs);
         options.skip_invalid = skip_invalid;
         options.replace = replace;
         options.max_remove_share = max_remove_share;
-        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases)};
+        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases), std::move(places)};
         Result<ImportReport> report = Status(ErrorCode::internal, "not run");
         {
           py::gil_scoped_release release;
@@ -111,7 +113,8 @@ void bind_service(py::module_& m) {
         }
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
-         py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.5)
+         py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.5,
+         py::arg("places") = "")
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
@@ -185,10 +188,10 @@ void bind_service(py::module_& m) {
         auto service = s.get();
         check_released([&] { return service->delete_grid(id); });
       }, py::arg("id"))
-      .def("export", [](PyService& s, std::string poles, std::string grids, std::string aliases) {
+      .def("export", [](PyService& s, std::string poles, std::string grids, std::string aliases, std::string places) {
         auto service = s.get();
-        check_released([&] { return service->export_to(poles, grids, aliases); });
-      }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "")
+        check_released([&] { return service->export_to(poles, grids, aliases, places); });
+      }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("places") = "")
       .def("close", [](PyService& s) {
         s.cached_object = py::object();
         s.cached.reset();

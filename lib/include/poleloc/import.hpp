@@ -28,6 +28,7 @@ struct ImportSources {
   std::string poles;    // path to poles.csv
   std::string grids;    // path to grids.geojson
   std::string aliases;  // path to aliases.csv; empty keeps the stored aliases
+  std::string places;   // path to places.csv (docs/resolve.md); empty keeps the stored places
 };
 
 // One rejected row or feature.
@@ -76,6 +77,7 @@ struct ImportReport {
   std::size_t poles = 0;      // stored
   std::size_t grids = 0;
   std::size_t aliases = 0;
+  std::size_t places = 0;
   std::size_t removed_poles = 0;  // present before, absent from the new files
   std::size_t removed_grids = 0;
   std::size_t changed_records = 0;  // poles, grids and aliases written (new or different); 0: nothing stored
@@ -88,6 +90,8 @@ struct Dataset {
   std::vector<GridRecord> grids;
   std::vector<AliasRecord> aliases;
   bool has_aliases = false;
+  std::vector<PlaceRecord> places;
+  bool has_places = false;  // replace the stored places (even by none)
 };
 
 // Reads and validates the files. Errors are collected (all of them, not only
@@ -104,5 +108,6 @@ Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions
 Status write_poles_csv(const std::string& path, const std::vector<PoleRecord>& poles);
 Status write_grids_geojson(const std::string& path, const std::vector<GridRecord>& grids);
 Status write_aliases_csv(const std::string& path, const std::vector<AliasRecord>& aliases);
+Status write_places_csv(const std::string& path, const std::vector<PlaceRecord>& places);
 
 }  // namespace poleloc

@@ -66,9 +66,9 @@ class Service {
   Status put_grid(GridRecord grid);               // invalid_input on a bad polygon
   Status delete_grid(std::string_view id);       // not_found if absent
 
-  // Writes the current dataset in the import formats.
+  // Writes the current dataset in the import formats (aliases and places when a path is given).
   Status export_to(const std::string& poles_csv, const std::string& grids_geojson,
-                   const std::string& aliases_csv = {}) const;
+                   const std::string& aliases_csv = {}, const std::string& places_csv = {}) const;
 
   const std::string& path() const;
   // Opened read-only on purpose (OpenOptions::read_only).

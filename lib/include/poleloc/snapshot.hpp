@@ -156,6 +156,9 @@ class Snapshot {
 
   // The area code an alias stands for ("团结湖" -> "TJH"); empty if unknown.
   std::vector<AliasRecord> aliases() const;
+  // The places of places.csv (the gazetteer also holds the areas' names and the
+  // communities the grid names give; see docs/resolve.md).
+  const std::vector<PlaceRecord>& places() const;
 
   std::size_t pole_count() const;
   std::size_t grid_count() const;

@@ -3,6 +3,9 @@
 #include <poleloc/utf8.hpp>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -136,6 +139,27 @@ std::string column_key(std::string_view name) {
   for (char& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   return key;
 }
+
+ParsedNumber parse_double(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  ParsedNumber out;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out.value);
+  if (ec == std::errc::result_out_of_range && end == s.data() + s.size()) {
+    // Overflow (1e400) or underflow (1e-400, which is simply 0 here): strtod tells them apart.
+    out.value = std::strtod(std::string(s).c_str(), nullptr);
+    ec = std::errc();
+  }
+  if (s.empty() || end != s.data() + s.size() || ec != std::errc()) {
+    out.problem = "is not a number";
+  } else if (!std::isfinite(out.value)) {
+    // 1e400 overflows a double; nan and inf are not positions either.
+    out.problem = "is not a finite number";
+  }
+  return out;
+}
+
 
 std::optional<DuplicateColumn> duplicate_column(const std::vector<std::string>& header) {
   std::unordered_map<std::string, std::size_t> seen;  // key -> 1-based position

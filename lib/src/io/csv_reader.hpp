@@ -54,6 +54,14 @@ class CsvReader {
 // Header names are matched ignoring case and surrounding spaces ("Lon" is
 // "lon"). The first name that appears twice, with both 1-based column
 // positions; empty names are not compared.
+// A coordinate field: a finite number, or the reason it is not one
+// ("is not a number", "is not a finite number" for 1e400, nan, inf).
+struct ParsedNumber {
+  double value = 0;
+  const char* problem = nullptr;
+};
+ParsedNumber parse_double(std::string_view field);
+
 struct DuplicateColumn {
   std::string name;  // as written the second time
   std::size_t first = 0, second = 0;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_set>
 
 namespace poleloc {
 
@@ -29,7 +30,7 @@ std::string InputError::to_string() const {
 namespace io {
 
 Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
-                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases) {
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places) {
   auto crs = geo::CrsTransform::create(options.crs);
   if (!crs) return crs.status();
   auto report = [&](const char* stage) {
@@ -38,8 +39,25 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
     };
   };
   read_poles_csv(sources.poles, *crs, errors, poles, report("poles"));
-  read_grids_geojson(sources.grids, *crs, errors, grids, report("grids"), GridLimits::of(options));
+  std::unordered_set<std::string> grid_ids;  // for the places given by a grid
+  read_grids_geojson(
+      sources.grids, *crs, errors,
+      [&](GridRecord&& g, std::size_t feature) {
+        if (!sources.places.empty()) grid_ids.insert(g.id);
+        grids(std::move(g), feature);
+      },
+      report("grids"), GridLimits::of(options));
   if (!sources.aliases.empty()) read_aliases_csv(sources.aliases, errors, aliases);
+  if (!sources.places.empty()) {
+    read_places_csv(sources.places, *crs, errors, [&](PlaceRecord&& p, std::size_t line) {
+      if (!p.grid.empty() && !grid_ids.count(p.grid)) {
+        errors.add({shown(sources.places), line, std::nullopt, "grid",
+                    "no grid '" + p.grid + "' in " + shown(sources.grids)});
+        return;
+      }
+      if (places) places(std::move(p), line);
+    });
+  }
   return Status::ok();
 }
 
@@ -64,7 +82,9 @@ std::vector<std::uint32_t> report_duplicates(const std::vector<std::uint32_t>& o
 }
 
 void sort_errors(std::vector<InputError>& errors, const ImportSources& sources) {
-  auto rank = [&](const InputError& e) { return e.file == sources.poles ? 0 : e.file == sources.grids ? 1 : 2; };
+  auto rank = [&](const InputError& e) {
+    return e.file == sources.poles ? 0 : e.file == sources.grids ? 1 : e.file == sources.aliases ? 2 : 3;
+  };
   std::stable_sort(errors.begin(), errors.end(), [&](const InputError& a, const InputError& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
     if (a.feature != b.feature) return a.feature < b.feature;
@@ -80,6 +100,7 @@ Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions
   std::vector<PoleRecord> poles;
   std::vector<std::uint32_t> lines;
   out.dataset.has_aliases = !sources.aliases.empty();
+  out.dataset.has_places = !sources.places.empty();
   auto st = io::read_files(
       sources, options, errors,
       [&](PoleRecord&& p, std::size_t line) {
@@ -87,7 +108,8 @@ Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions
         lines.push_back(static_cast<std::uint32_t>(line));
       },
       [&](GridRecord&& g, std::size_t) { out.dataset.grids.push_back(std::move(g)); },
-      [&](AliasRecord&& a, std::size_t) { out.dataset.aliases.push_back(std::move(a)); });
+      [&](AliasRecord&& a, std::size_t) { out.dataset.aliases.push_back(std::move(a)); },
+      [&](PlaceRecord&& p, std::size_t) { out.dataset.places.push_back(std::move(p)); });
   if (!st) return st;
 
   std::vector<std::uint32_t> order(poles.size());

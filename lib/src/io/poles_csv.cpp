@@ -13,32 +13,6 @@
 namespace poleloc::io {
 namespace {
 
-// A coordinate field: a finite number, or the reason it is not one.
-struct ParsedNumber {
-  double value = 0;
-  const char* problem = nullptr;  // "is not a number", "is not a finite number"
-};
-
-ParsedNumber parse_double(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  ParsedNumber out;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out.value);
-  if (ec == std::errc::result_out_of_range && end == s.data() + s.size()) {
-    // Overflow (1e400) or underflow (1e-400, which is simply 0 here): strtod tells them apart.
-    out.value = std::strtod(std::string(s).c_str(), nullptr);
-    ec = std::errc();
-  }
-  if (s.empty() || end != s.data() + s.size() || ec != std::errc()) {
-    out.problem = "is not a number";
-  } else if (!std::isfinite(out.value)) {
-    // 1e400 overflows a double; nan and inf are not positions either.
-    out.problem = "is not a finite number";
-  }
-  return out;
-}
-
 std::string quoted(std::string_view s) {
   std::string out = "'";
   out.append(s.substr(0, 64));

@@ -62,6 +62,7 @@ struct GridLimits {
 using PoleSink = std::function<void(PoleRecord&&, std::size_t line)>;
 using GridSink = std::function<void(GridRecord&&, std::size_t feature)>;
 using AliasSink = std::function<void(AliasRecord&&, std::size_t line)>;
+using PlaceSink = std::function<void(PlaceRecord&&, std::size_t line)>;
 using Progress = std::function<void(std::size_t done)>;
 
 void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
@@ -69,13 +70,16 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
 void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors,
                         const GridSink& sink, const Progress& progress = {}, const GridLimits& limits = {});
 void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSink& sink);
+// places.csv: name,kind,lon,lat (lon, lat in `crs`) or name,kind,grid; a grid id
+// is checked against the import's grids by the caller.
+void read_places_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PlaceSink& sink);
 
 // Reads all three files of an import, streaming each valid record to its sink
 // (aliases only when sources.aliases is set). Duplicate numbers are left to the
 // collector, which sees every number: see report_duplicates(). Fails only on an
 // unknown CRS; everything else goes to `errors`.
 Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
-                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases);
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places = {});
 
 // `order` lists pole indexes sorted by number, ties in file order. Reports every
 // later occurrence of a number as an error naming the first one's line, and

@@ -133,4 +133,26 @@ Status write_aliases_csv(const std::string& path, const std::vector<AliasRecord>
   return write_file(path, out);
 }
 
+// One header for both kinds of place: a point place leaves grid empty, a grid place lon,lat.
+Status write_places_csv(const std::string& path, const std::vector<PlaceRecord>& places) {
+  std::string out = "name,kind,lon,lat,grid\n";
+  for (const auto& p : places) {
+    put_field(out, p.name);
+    out.push_back(',');
+    put_field(out, p.kind);
+    out.push_back(',');
+    if (p.position) {
+      put_number(out, p.position->lon);
+      out.push_back(',');
+      put_number(out, p.position->lat);
+    } else {
+      out.push_back(',');
+    }
+    out.push_back(',');
+    put_field(out, p.grid);
+    out.push_back('\n');
+  }
+  return write_file(path, out);
+}
+
 }  // namespace poleloc

@@ -192,4 +192,44 @@ Result<AliasRecord> decode_alias(std::string_view alias, std::string_view value)
   return AliasRecord{std::string(alias), std::string(code)};
 }
 
+std::string place_key(std::string_view name) {
+  std::string key(1, kPlaceKeyPrefix);
+  key.append(name);
+  return key;
+}
+
+bool is_place_key(std::string_view key) { return !key.empty() && key[0] == kPlaceKeyPrefix; }
+
+// header, kind, 1 + lon + lat for a point or 0, grid id (may be empty)
+std::string encode_place(const PlaceRecord& place) {
+  std::string out;
+  put_header(out);
+  put_str(out, place.kind);
+  out.push_back(place.position ? 1 : 0);
+  if (place.position) {
+    put_f64(out, place.position->lon);
+    put_f64(out, place.position->lat);
+  }
+  put_str(out, place.grid);
+  return out;
+}
+
+Result<PlaceRecord> decode_place(std::string_view key, std::string_view value) {
+  Cursor c(value);
+  std::string_view kind, grid;
+  std::uint8_t has_point = 0;
+  PlaceRecord p;
+  p.name = std::string(key.substr(1));
+  if (!c.header() || !c.str(kind) || !c.u8(has_point)) return corrupt("place", p.name);
+  if (has_point) {
+    LonLat at;
+    if (!c.f64(at.lon) || !c.f64(at.lat)) return corrupt("place", p.name);
+    p.position = at;
+  }
+  if (!c.str(grid) || !c.done()) return corrupt("place", p.name);
+  p.kind = std::string(kind);
+  p.grid = std::string(grid);
+  return p;
+}
+
 }  // namespace poleloc::store

@@ -50,4 +50,12 @@ Status decode_pole(std::string_view value, PoleValueView& out);
 Result<GridRecord> decode_grid(std::string_view id, std::string_view value);
 Result<AliasRecord> decode_alias(std::string_view alias, std::string_view value);
 
+// Places (places.csv) live beside the aliases, in the aliases column family,
+// under ids that begin with a byte no alias can hold (aliases are printable text).
+inline constexpr char kPlaceKeyPrefix = '\x01';
+std::string place_key(std::string_view name);
+bool is_place_key(std::string_view key);
+std::string encode_place(const PlaceRecord& place);
+Result<PlaceRecord> decode_place(std::string_view key, std::string_view value);
+
 }  // namespace poleloc::store

@@ -271,6 +271,12 @@ Status Store::load(const LoadVisitor& visitor) const {
     });
     if (grids_status) {
       grids_status = scan(impl_->aliases(), "alias", [&](std::string_view id, std::string_view value) -> Status {
+        if (is_place_key(id)) {
+          auto p = decode_place(id, value);
+          if (!p) return p.status();
+          if (visitor.place) visitor.place(std::move(*p));
+          return Status::ok();
+        }
         auto a = decode_alias(id, value);
         if (!a) return a.status();
         if (visitor.alias) visitor.alias(std::move(*a));
@@ -360,6 +366,10 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   for (const auto& a : change.delete_aliases) put(*aliases_it, impl_->aliases(), a, tomb);
   if (change.replace_aliases) {
     for (const auto& a : *change.replace_aliases) put(*aliases_it, impl_->aliases(), a.alias, encode_alias(a));
+  }
+  for (const auto& n : change.delete_places) put(*aliases_it, impl_->aliases(), place_key(n), tomb);
+  if (change.replace_places) {
+    for (const auto& p : *change.replace_places) put(*aliases_it, impl_->aliases(), place_key(p.name), encode_place(p));
   }
   poles_it.reset();
   grids_it.reset();

@@ -52,9 +52,11 @@ struct Change {
   std::vector<std::string> delete_grids;
   std::optional<std::vector<AliasRecord>> replace_aliases;  // with delete_aliases
   std::vector<std::string> delete_aliases;
+  std::optional<std::vector<PlaceRecord>> replace_places;    // with delete_places (names)
+  std::vector<std::string> delete_places;
   bool empty() const {
     return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
-           !replace_aliases && delete_aliases.empty();
+           !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty();
   }
 };
 
@@ -65,6 +67,7 @@ struct LoadVisitor {
   std::function<void(std::string_view number, const PoleValueView&)> pole;
   std::function<void(GridRecord&&)> grid;
   std::function<void(AliasRecord&&)> alias;
+  std::function<void(PlaceRecord&&)> place;
   std::function<void()> grids_done;
 };
 
