@@ -26,7 +26,7 @@ AliasTable make_aliases() {
            {"呼家楼", "HJL"},
            {"三里屯", "SLT"},
            {"三里屯街道", "SLT"}},
-          {"HJL", "SLT", "TJH"});
+          {"HJL", "SLT", "TJH", "WJ"});
   return t;
 }
 
@@ -159,6 +159,8 @@ TEST(SpokenReadings, EverydayWordsWithNumeralsAreNotNumbers) {
 TEST(SpokenReadings, AreaLettersByTheirEnglishNames) {
   EXPECT_EQ(best("tee jay aitch three seven two"), "TJH:372");
   EXPECT_EQ(best("aitch jay el 0372"), "HJL:0372");
+  EXPECT_EQ(best("double u jay three seven two"), "WJ:372");  // W said as "double u"
+  EXPECT_EQ(best("double you jay 372"), "WJ:372");
 }
 
 TEST(SpokenReadings, AliasWithOneCharacterMisheardStillNamesTheArea) {
