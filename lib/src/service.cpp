@@ -45,15 +45,6 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
   return msg;
 }
 
-std::string with_commas(std::size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // What an import is called in messages: the file names, or "the import" for records.
 struct ImportLabels {
   std::string poles = "the import", grids = "the import";
@@ -63,15 +54,15 @@ struct ImportLabels {
 // leave nothing, or remove more than the allowed share of what is stored.
 Status check_removals(const char* what, const std::string& label, std::size_t incoming, std::size_t stored,
                       std::size_t removed, std::size_t rejected, const ImportOptions& options) {
-  const std::string held = label + " holds " + with_commas(incoming) + " " +
+  const std::string held = label + " holds " + io::with_commas(incoming) + " " +
                            (incoming == 1 ? std::string(what, std::strlen(what) - 1) : std::string(what)) +
-                           (rejected ? " that can be stored (" + with_commas(rejected) + " rejected)" : "");
+                           (rejected ? " that can be stored (" + io::with_commas(rejected) + " rejected)" : "");
   if (incoming == 0) {
     if (stored == 0) {
       return {ErrorCode::invalid_input, held + ": refusing to import a dataset without " + what +
                                             " (use --replace to import it anyway)"};
     }
-    return {ErrorCode::invalid_input, held + "; the database has " + with_commas(stored) +
+    return {ErrorCode::invalid_input, held + "; the database has " + io::with_commas(stored) +
                                           ": refusing to remove them all (use --replace to replace the dataset anyway)"};
   }
   if (stored > 0 && static_cast<double>(removed) > options.max_remove_share * static_cast<double>(stored)) {
@@ -79,8 +70,8 @@ Status check_removals(const char* what, const std::string& label, std::size_t in
     const double allowed = 100.0 * options.max_remove_share;
     char share[64];
     std::snprintf(share, sizeof share, " (%.0f %%), more than the %.0f %% allowed", percent, allowed);
-    return {ErrorCode::invalid_input, held + "; importing it would remove " + with_commas(removed) + " of the " +
-                                          with_commas(stored) + " " + what + " in the database" + share +
+    return {ErrorCode::invalid_input, held + "; importing it would remove " + io::with_commas(removed) + " of the " +
+                                          io::with_commas(stored) + " " + what + " in the database" + share +
                                           " by --max-remove-share: refusing (use --replace to replace the dataset "
                                           "anyway)"};
   }

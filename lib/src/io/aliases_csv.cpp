@@ -6,12 +6,9 @@
 namespace poleloc::io {
 
 void read_aliases_csv(const std::string& path, ErrorSink& errors, const AliasSink& sink) {
-  auto fail = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
-  auto fatal = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
+  const LineErrors report{errors, path};
+  auto fail = [&](std::size_t line, std::string field, std::string reason) { report.fail(line, std::move(field), std::move(reason)); };
+  auto fatal = [&](std::size_t line, std::string field, std::string reason) { report.fatal(line, std::move(field), std::move(reason)); };
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
     fatal(0, "", st.message());

@@ -31,15 +31,6 @@ struct GeometryError {
   std::string reason;
 };
 
-std::string with_commas(std::size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // Reads geometry, counting vertices against the per-grid limit.
 struct GeometryReader {
   const geo::CrsTransform& crs;

@@ -11,12 +11,9 @@
 namespace poleloc::io {
 
 void read_places_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PlaceSink& sink) {
-  auto fail = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
-  auto fatal = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
+  const LineErrors report{errors, path};
+  auto fail = [&](std::size_t line, std::string field, std::string reason) { report.fail(line, std::move(field), std::move(reason)); };
+  auto fatal = [&](std::size_t line, std::string field, std::string reason) { report.fatal(line, std::move(field), std::move(reason)); };
   constexpr const char* kHeader = "the header must be name,kind,lon,lat or name,kind,grid";
   CsvReader csv;
   if (auto st = csv.open(path); !st) {

@@ -24,12 +24,9 @@ std::string quoted(std::string_view s) {
 
 void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
                     const Progress& progress) {
-  auto fail = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
-  auto fatal = [&](std::size_t line, std::string field, std::string reason) {
-    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
-  };
+  const LineErrors report{errors, path};
+  auto fail = [&](std::size_t line, std::string field, std::string reason) { report.fail(line, std::move(field), std::move(reason)); };
+  auto fatal = [&](std::size_t line, std::string field, std::string reason) { report.fatal(line, std::move(field), std::move(reason)); };
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
     fatal(0, "", st.message());

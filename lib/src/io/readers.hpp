@@ -95,4 +95,27 @@ void sort_errors(std::vector<InputError>& errors, const ImportSources& sources);
 // The file name shown in messages (the path as given).
 inline std::string shown(const std::string& path) { return path; }
 
+// The errors of one line-based file: fail() rejects a row, fatal() ends the read.
+struct LineErrors {
+  ErrorSink& errors;
+  const std::string& path;
+  void fail(std::size_t line, std::string field, std::string reason) const {
+    errors.add({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
+  }
+  void fatal(std::size_t line, std::string field, std::string reason) const {
+    errors.add_fatal({shown(path), line, std::nullopt, std::move(field), std::move(reason)});
+  }
+};
+
+// 1529 -> "1,529", for counts in messages.
+inline std::string with_commas(std::size_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 }  // namespace poleloc::io

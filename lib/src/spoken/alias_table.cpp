@@ -258,8 +258,8 @@ std::optional<AliasTable::Match> AliasTable::match_spelled(std::string_view text
       }
     } else if ((letter = nato_letter(w)) != 0 || (letter = letter_name(w)) != 0) {
       any_nato = true;
-    } else if (w == "double" && (word_at(text, end + 1) == "u" || word_at(text, end + 1) == "you") &&
-               end < text.size() && text[end] == ' ') {
+    } else if (w == "double" && end + 1 < text.size() && text[end] == ' ' &&
+               (word_at(text, end + 1) == "u" || word_at(text, end + 1) == "you")) {
       letter = 'W';  // "double u", as an English speaker names W
       end += 1 + word_at(text, end + 1).size();
       any_nato = true;
