@@ -76,6 +76,17 @@ TEST(Utterance, ACorrectionReplacesWhatCameBeforeButKeepsItAsALowReading) {
   EXPECT_TRUE(set.any_correction);
   EXPECT_EQ(best("五二八……等一下我看清楚，五二三"), ":523");
   EXPECT_EQ(best("不是三七二，是三七五"), ":375");
+  EXPECT_EQ(best("团结湖五四二，不，五四三"), "TJH:543");   // 不 alone between pauses
+  EXPECT_EQ(best("tjh five four two, no, five four three"), "TJH:543");
+  EXPECT_EQ(best("路灯不亮，团结湖三七二"), "TJH:372");        // 不 in 不亮 corrects nothing
+}
+
+TEST(Utterance, AnApproximateNumberIsNoPoleNumber) {
+  ReadingSet set;
+  read_text("大概是团结湖七百多号吧", aliases(), places(), set);
+  ASSERT_FALSE(set.readings.empty());
+  EXPECT_TRUE(set.readings.front().counted);
+  EXPECT_LT(set.best_raw_prior, 0.12f);
 }
 
 TEST(Utterance, ACorrectionOfTheAreaAloneKeepsTheNumber) {

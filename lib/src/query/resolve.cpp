@@ -522,7 +522,7 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
     if (r.retracted) {
       s.append("; taken back by the caller");
     } else if (r.counted) {
-      s.append("; followed by a unit: a count or a building number, not the pole's");
+      s.append("; followed by a unit: a count, an approximation or a building number, not the pole's");
     } else {
       for (auto span : set.retracted) s.append("; ").append(set.span(span)).append(" taken back");
     }
@@ -595,7 +595,10 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
   if (no_number) nearby_hits(data, set, near, options, hits);
 
   const bool any_exact = std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
-  double total = (any_exact ? kNotInRegistryExact : kNotInRegistry) + decoder.background;
+  // When even the best reading hardly sounds like a pole number (七百多, a
+  // lone digit), "the number is in no pole's entry" gains in proportion.
+  const double weak = set.heard_number && set.best_raw_prior < kUnderstood ? kUnderstood / std::max(set.best_raw_prior, 0.01f) : 1.0;
+  double total = (any_exact ? kNotInRegistryExact : kNotInRegistry) * weak + decoder.background;
   for (const Hit& h : hits) total += h.likelihood();
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     if (a.likelihood() != b.likelihood()) return a.likelihood() > b.likelihood();

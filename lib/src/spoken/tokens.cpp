@@ -34,7 +34,8 @@ constexpr std::array<std::string_view, 48> kChineseWords = {
     "一阵", "统一", "万一", "两个", "两边", "两人", "两位", "两辆", "十分", "什么", "怎么", "这么",
     "那么", "多么", "需要", "不要", "想要", "重要", "主要", "只要", "对面", "对了", "一看", "看一"};
 // Measure words and units right after a number: it counts something.
-constexpr std::array<std::string_view, 40> kChineseUnits = {
+constexpr std::array<std::string_view, 44> kChineseUnits = {
+    "多", "几", "来号", "左右",  // 七百多, 三十几, 一百来号, 五百左右: about, not a number read off a pole
     "号楼", "号院", "号门", "号线", "号房", "号口", "单元", "楼", "层", "室", "户", "栋", "幢", "座",
     "点钟", "点", "分钟", "小时", "岁", "个", "人", "米", "公里", "千米", "辆", "块", "元", "天",
     "年", "月", "日", "次", "条", "路", "位", "门", "期", "区", "排", "组"};
@@ -194,7 +195,9 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
       std::size_t e = pos + w.size();
       const bool digit_next = e < text.size() && is_ascii_digit(text[e]);
       const bool digit_after_space = e + 1 < text.size() && text[e] == ' ' && is_ascii_digit(text[e + 1]);
-      if (std::size_t n = phrase_at(text, pos, kEnglishCorrections)) {
+      if (w == "no" && t.pause_before && (e == text.size() || text[e] == ',')) {
+        t.kind = TokenKind::correction;  // "five four two, no, five four three"
+      } else if (std::size_t n = phrase_at(text, pos, kEnglishCorrections)) {
         t.kind = TokenKind::correction;
         e = pos + n;
       } else if (std::size_t n2 = phrase_at(text, pos, kEnglishConfirmations)) {
@@ -222,7 +225,13 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
       std::size_t next = pos;
       const char32_t cp = decode_utf8(text, next);
       std::size_t n = 0;
-      if ((n = prefix_at(text, pos, kCorrections))) {
+      std::size_t after = next;
+      if (t.pause_before && cp == U'不' &&
+          (after == text.size() || text[after] == ',' || is_ascii_digit(text[after]) ||
+           chinese_numeral(decode_utf8(text, after)))) {
+        t.kind = TokenKind::correction;  // 五四二，不，五四三
+        n = 3;
+      } else if ((n = prefix_at(text, pos, kCorrections))) {
         t.kind = TokenKind::correction;
         t.negation = text.substr(pos, n) == "不是";
       } else if ((n = prefix_at(text, pos, kChineseWords))) {
