@@ -128,6 +128,12 @@ TEST(Gazetteer, GridNamesGiveTheShortFormsResidentsUse) {
   EXPECT_TRUE(Gazetteer::names_from_grid_name("东直门第12街区网格", areas).empty());
 }
 
+TEST(Gazetteer, NamesMatchInPinyinAtWordEdges) {
+  EXPECT_EQ(matched("shuiduizi pole 372"), "水碓子");
+  EXPECT_EQ(matched("shui dui zi 372"), "水碓子");
+  EXPECT_EQ(matched("shuiduizis"), "");  // not at a word's end
+}
+
 TEST(Gazetteer, ParsesPlaceKindsInEnglishAndChinese) {
   EXPECT_EQ(parse_place_kind("School"), PlaceKind::school);
   EXPECT_EQ(parse_place_kind("小区"), PlaceKind::compound);

@@ -199,11 +199,26 @@ void Gazetteer::build(std::vector<Place> places) {
     places_.push_back(std::move(p));
     entries_.push_back({key, place, false});
     if (abbreviation) entries_.push_back({key, place, true});
+    // The name in pinyin, as an English-speaking caller or a recogniser in
+    // pinyin mode says it: 水碓子 -> "shuiduizi" (spaces optional).
+    std::u32string latin;
+    for (char32_t c : key) {
+      const std::string_view py = is_cjk_char(c) ? pinyin(c) : std::string_view{};
+      if (py.empty()) {
+        latin.clear();
+        break;
+      }
+      latin.append(py.begin(), py.end());
+    }
+    if (latin.size() >= 5 && !by_key.count(latin)) {
+      by_key.emplace(latin, static_cast<std::uint32_t>(entries_.size()));
+      entries_.push_back({latin, place, false, true});
+    }
   }
   for (std::uint32_t e = 0; e < entries_.size(); ++e) {
     const Entry& entry = entries_[e];
     by_char_[entry.key[0]].push_back(e);
-    if (!entry.abbreviation && entry.key.size() >= 2) {
+    if (!entry.abbreviation && !entry.latin && entry.key.size() >= 2) {
       for (std::uint16_t s : syllables(entry.key[0])) by_sound_[s].push_back(e);
     }
   }
@@ -253,6 +268,18 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   if (pos >= text.size() || entries_.empty()) return std::nullopt;
   std::size_t i = pos;
   const char32_t first = decode_utf8(text, i);
+  if (first < 0x80) {  // pinyin names: at a word's start, ending at a word's end
+    if (!is_ascii_letter(static_cast<char>(first)) || (pos > 0 && is_ascii_letter(text[pos - 1]))) return std::nullopt;
+    std::optional<Match> best;
+    if (auto it = by_char_.find(first); it != by_char_.end()) {
+      for (std::uint32_t e : it->second) {
+        if (!entries_[e].latin) continue;
+        auto m = try_entry(entries_[e], text, pos);
+        if (m && !(m->end < text.size() && is_ascii_letter(text[m->end])) && (!best || m->end > best->end)) best = m;
+      }
+    }
+    return best;
+  }
   if (!is_cjk_char(first)) return std::nullopt;
   std::optional<Match> best;
   auto consider = [&](std::uint32_t e) {

@@ -11,7 +11,9 @@
 //     each a point with a radius that fits its kind, or a grid;
 //   - the Chinese names of the areas (the aliases table), so that an area
 //     name is matched by sound too, and a two-character alias also matches the
-//     four-character name it abbreviates (XY for X?Y?, as 北大 for 北京大学).
+//     four-character name it abbreviates (XY for X?Y?, as 北大 for 北京大学);
+//   - every name also in toneless pinyin, as English-speaking callers and
+//     recognisers in pinyin mode say it ("shuiduizi", "shui dui zi").
 // Matching is on normalise_text() output. At a position the longest name wins
 // ("团结湖南北里" is the community, not the area 团结湖 it contains); a name
 // also matches when characters are written with others of the same sound
@@ -87,6 +89,7 @@ class Gazetteer {
     std::u32string key;  // code points, no spaces
     std::uint32_t place = 0;
     bool abbreviation = false;  // key is XY, matched as X?Y?
+    bool latin = false;         // key is the name in toneless pinyin
   };
   std::optional<Match> try_entry(const Entry& e, std::string_view text, std::size_t pos) const;
 
