@@ -53,11 +53,11 @@ std::vector<std::uint32_t> codes_of(const SnapshotData& d, const Poles& poles) {
   return out;
 }
 
-// Up to 64 poles of a grid, spread over its list.
+// Up to 16 poles of a grid, spread over its list (enough to name its area codes).
 std::vector<std::uint32_t> sample_grid_poles(const SnapshotData& d, std::size_t g) {
   const std::uint32_t a = d.grid_pole_offsets[g], b = d.grid_pole_offsets[g + 1];
   std::vector<std::uint32_t> out;
-  const std::uint32_t n = b - a, step = std::max<std::uint32_t>(1, n / 64);
+  const std::uint32_t n = b - a, step = std::max<std::uint32_t>(1, n / 16);
   for (std::uint32_t i = a; i < b; i += step) out.push_back(d.grid_poles[i]);
   return out;
 }
