@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <stop_token>
+#include <thread>
 #include <cstdlib>
 #include <cmath>
 #include <cstdio>
@@ -550,7 +552,28 @@ int cmd_serve(CliArgs& a) {
                                      .create_if_missing = false,
                                      .read_only_on_storage_failure = true});
   if (!service) return fail(service.status());
-  return http::serve(**service, options);
+  // Without a token the server only reads; it follows the database, so that an
+  // import (or writes by another process) shows within about a second.
+  std::jthread follower;
+  if ((*service)->read_only()) {
+    follower = std::jthread([&svc = **service](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        for (int i = 0; i < 10 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (stop.stop_requested()) break;
+        auto changed = svc.refresh();
+        if (!changed) {
+          std::fprintf(stderr, "{\"event\":\"follow_failed\",\"message\":\"%s\"}\n",
+                       std::string(describe(changed.status().code()).summary).c_str());
+        } else if (*changed) {
+          std::fprintf(stderr, "{\"event\":\"reloaded\",\"sequence\":%llu}\n",
+                       static_cast<unsigned long long>(svc.snapshot()->stats().sequence));
+        }
+      }
+    });
+  }
+  const int rc = http::serve(**service, options);
+  follower.request_stop();
+  return rc;
 #else
   (void)a;
   return fail({ErrorCode::internal, "this poleloc was built without the HTTP server (POLELOC_BUILD_HTTP=OFF)"});

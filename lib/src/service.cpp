@@ -173,6 +173,17 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
 }
 
 std::shared_ptr<const Snapshot> Service::snapshot() const { return impl_->current.load(); }
+
+Result<bool> Service::refresh() {
+  if (!read_only()) return false;
+  std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->store->reopen_read_only(); !st) return st;
+  if (impl_->store->sequence() == impl_->current.load()->data().sequence) return false;
+  auto data = load_snapshot(*impl_->store);
+  if (!data) return data.status();
+  impl_->publish(std::move(*data));
+  return true;
+}
 const std::string& Service::path() const { return impl_->path; }
 bool Service::read_only() const { return impl_->store->read_only(); }
 Status Service::write_problem() const {

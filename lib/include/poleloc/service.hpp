@@ -73,6 +73,12 @@ class Service {
   const std::string& path() const;
   // Opened read-only on purpose (OpenOptions::read_only).
   bool read_only() const;
+
+  // A read-only service catches up with the database: an import or writes by
+  // another process since it was opened become the new snapshot. Returns true
+  // when the snapshot changed. A read-write service is always current (false).
+  // `poleloc serve` without a token file calls it every second.
+  Result<bool> refresh();
   // Why writes are refused right now: ok while they work (and on a database
   // opened read-only on purpose), else storage_full or storage_unavailable
   // with a message for people. Never waits for a write in progress.

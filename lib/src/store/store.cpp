@@ -232,6 +232,14 @@ Status Store::reopen_for_writes() {
   return Status::ok();
 }
 
+Status Store::reopen_read_only() {
+  if (!read_only_) return Status::ok();
+  impl_->close();
+  auto st = impl_->open_db(false, false);
+  if (st) st = read_sequence();
+  return st;
+}
+
 Status Store::load(const LoadVisitor& visitor) const {
   if (!impl_->db) return write_problem_.is_ok() ? Status(ErrorCode::storage_unavailable, impl_->path + " is closed")
                                                 : write_problem_;

@@ -112,6 +112,11 @@ class Store {
   // the log). Cheap when the disk is still full: free space is checked first.
   Status reopen_for_writes();
 
+  // A read-only store sees what other processes wrote since it was opened:
+  // it closes and opens the database again, read-only (RocksDB replays the
+  // newer log), and rereads the sequence. A no-op for a read-write store.
+  Status reopen_read_only();
+
   // RocksDB's estimate of the number of stored pole versions (for reserving memory).
   std::size_t estimated_poles() const;
 
