@@ -293,3 +293,20 @@ TEST(CompactCommand, KeepHistoryNeedsAUnitAndCompactsWithOne) {
   EXPECT_NE(read_file(dir.file("out")).find("\"versions_removed\": 103"), std::string::npos) << read_file(dir.file("out"));
   EXPECT_EQ(run("--db " + dir.file("nothing-here") + " --keep-history 1d"), 1);
 }
+
+TEST(CompactCommand, ServeRetentionFlagsAreCheckedBeforeServing) {
+  TempDir dir;
+  const auto db = dir.file("db");
+  { ASSERT_TRUE(open_ok(db)->import(sample_sources())); }
+  const auto token = dir.write("token", "ops:abcdefghijklmnopqrstuvwxyz\n");
+  std::filesystem::permissions(token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string serve = std::string(POLELOC_CLI) + " serve --db " + db + " --listen 127.0.0.1:0 ";
+  auto run = [&](const std::string& args) {
+    const int rc = std::system((serve + args + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  EXPECT_EQ(run("--keep-history 365d"), 2) << "a server without a token file opens the database read-only";
+  EXPECT_EQ(run("--token-file " + token + " --compact-every 24h"), 2) << "--compact-every needs --keep-history";
+  EXPECT_EQ(run("--token-file " + token + " --keep-history 1y"), 2);
+  EXPECT_EQ(run("--token-file " + token + " --keep-history 365d --compact-every 0h"), 2);
+}

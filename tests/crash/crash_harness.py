@@ -2,7 +2,8 @@
 """Crash harness: SIGKILL `poleloc serve` during acknowledged writes and
 `poleloc import` midway, then reopen the database and check it.
 
-Each round is one of:
+Each round is one of (and, in some rounds, `poleloc compact --keep-history 0s`
+killed midway, after which every record must still hold its value):
   * writes: a server with a token file; several client threads PUT and DELETE
     poles and grids over HTTP (each thread owns its keys, so every key has at
     most one write in flight); the server is SIGKILLed after a random delay.
@@ -347,12 +348,32 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
                   for t in range(WRITERS)]
     keys_grids = [["T-CRASH-%d-%d" % (t, s) for s in range(OWN_GRIDS)] for t in range(WRITERS)]
 
-    totals = {"write rounds": 0, "import rounds": 0, "acked": 0, "unknown": 0, "refused": 0,
+    totals = {"write rounds": 0, "import rounds": 0, "compact rounds": 0, "acked": 0, "unknown": 0, "refused": 0,
               "imports killed midway": 0, "imports completed": 0, "unknown applied": 0}
     failures: list[str] = []
     for round_no in range(1, args.rounds + 1):
         errors: list[str] = []
-        if rng.random() < 0.7:
+        pick = rng.random()
+        if pick < 0.15:
+            # History compaction killed midway: no current record may change.
+            totals["compact rounds"] += 1
+            p = subprocess.Popen([pl.binary, "compact", "--db", str(db), "--keep-history", "0s"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            delay = rng.uniform(0.0, 0.4)
+            try:
+                p.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+            err = p.stderr.read().decode(errors="replace")
+            p.stderr.close()
+            if p.returncode not in (0, -signal.SIGKILL):
+                errors.append("compact exited %d: %s" % (p.returncode, err))
+            found_poles, found_grids = pl.export(db)
+            check_round(found_poles, model_poles, {}, "pole", errors)
+            check_round(found_grids, model_grids, {}, "grid", errors)
+            kind = "compact %s after %.2f s" % ("completed" if p.returncode == 0 else "killed", delay)
+        elif pick < 0.72:
             totals["write rounds"] += 1
             server, port = pl.start_server(db, token_file)
             stop = threading.Event()
