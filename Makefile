@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 DB ?= var/tuanjiehu
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench clean crash soak
 
 all: build
 
@@ -29,6 +29,16 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# SIGKILL during acknowledged writes and imports, then check the database (tests/crash/).
+ROUNDS ?= 500
+crash: build
+	/usr/bin/python3 tests/crash/crash_harness.py --poleloc $(BUILD)/poleloc --workdir $(BUILD)/tests/crash/tmp --rounds $(ROUNDS)
+
+# Mixed reads and writes against a server on the sample; RSS, errors and latency at the end (tests/soak/).
+DURATION ?= 600
+soak: build
+	/usr/bin/python3 tests/soak/soak.py --poleloc $(BUILD)/poleloc --sample data/tuanjiehu --workdir $(BUILD)/tests/soak/tmp --duration $(DURATION)
 
 clean:
 	rm -rf build var

@@ -7,12 +7,15 @@
 #include <poleloc/poleloc.hpp>
 
 #ifdef POLELOC_WITH_HTTP
+#include "access_log.hpp"
 #include "http_server.hpp"
 #endif
 
 #include <cerrno>
 #include <chrono>
 #include <stop_token>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <cstdlib>
 #include <cmath>
@@ -47,6 +50,8 @@ usage:
   poleloc nearest  --db DIR LON LAT [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
+  poleloc compact  --db DIR --keep-history 365d [--json]
+                   (deletes versions replaced or deleted more than 365 days ago; units s, h, d)
   poleloc synth    --grids N --poles M [--seed S] [--community-names] --out DIR
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
@@ -450,6 +455,55 @@ int cmd_export(CliArgs& a) {
   return 0;
 }
 
+// A span of time for retention flags: a whole number with a unit, "365d", "24h", "90s".
+std::optional<std::chrono::seconds> parse_span(const std::string& s) {
+  if (s.size() < 2) return std::nullopt;
+  const char unit = s.back();
+  auto n = parse_count(s.substr(0, s.size() - 1));
+  if (!n) return std::nullopt;
+  const auto count = static_cast<std::int64_t>(*n);
+  switch (unit) {
+    case 's': return std::chrono::seconds(count);
+    case 'h': return std::chrono::seconds(count * 3600);
+    case 'd': return std::chrono::seconds(count * 86400);
+    default: return std::nullopt;
+  }
+}
+
+std::string compact_summary(const CompactReport& r) {
+  return std::to_string(r.versions_removed) + " old versions removed (" + std::to_string(r.records_removed) +
+         " deleted records gone entirely), " + std::to_string(r.versions_kept) + " kept; " +
+         std::to_string(r.bytes_before) + " -> " + std::to_string(r.bytes_after) + " bytes on disk";
+}
+
+int cmd_compact(CliArgs& a) {
+  const bool as_json = a.flag("--json");
+  auto keep_text = a.option("--keep-history");
+  auto db = a.option("--db");
+  if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
+  if (!db) return usage_error("--db DIR is required");
+  if (!keep_text) return usage_error("compact needs --keep-history SPAN (e.g. 365d, 24h, 0s)");
+  auto keep = parse_span(*keep_text);
+  if (!keep) return usage_error("--keep-history must be a whole number with a unit s, h or d (e.g. 365d), got '" +
+                                *keep_text + "'");
+  auto service = Service::open(*db, {.read_only = false, .create_if_missing = false});
+  if (!service) return fail(service.status(), as_json);
+  auto report = (*service)->compact_history(*keep);
+  if (!report) return fail(report.status(), as_json);
+  if (as_json) {
+    json::Json j;
+    j["versions_removed"] = report->versions_removed;
+    j["records_removed"] = report->records_removed;
+    j["versions_kept"] = report->versions_kept;
+    j["bytes_before"] = report->bytes_before;
+    j["bytes_after"] = report->bytes_after;
+    print_json(j);
+  } else {
+    std::cout << compact_summary(*report) << '\n';
+  }
+  return 0;
+}
+
 int cmd_synth(CliArgs& a) {
   auto grids = a.option("--grids"), poles = a.option("--poles"), seed = a.option("--seed"), out = a.option("--out");
   const bool community_names = a.flag("--community-names");
@@ -496,7 +550,44 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
   --log-queries             also log caller speech and locations (q, near, lon, lat,
                             looked-up pole numbers): personal data, off by default
   --no-access-log           no access log lines on stderr
+  --keep-history SPAN       history retention: every --compact-every, delete stored
+                            versions replaced or deleted more than SPAN ago and compact
+                            the database (units s, h, d: 365d); needs --token-file
+  --compact-every SPAN      how often (default 24h when --keep-history is given); the
+                            first run is one SPAN after the start; writes wait meanwhile
 )";
+
+#ifdef POLELOC_WITH_HTTP
+// Runs Service::compact_history every `every` until stopped; logs each run as an event line.
+class PeriodicCompaction {
+ public:
+  PeriodicCompaction(Service& service, std::chrono::seconds every, std::chrono::seconds keep)
+      : thread_([this, &service, every, keep] {
+          std::unique_lock lock(mutex_);
+          while (!wake_.wait_for(lock, every, [this] { return stop_; })) {
+            lock.unlock();
+            auto report = service.compact_history(keep);
+            http::write_log_event("compact", report ? compact_summary(*report)
+                                                    : "history compaction failed: " + report.status().message());
+            lock.lock();
+          }
+        }) {}
+  ~PeriodicCompaction() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+#endif
 
 int cmd_serve(CliArgs& a) {
 #ifdef POLELOC_WITH_HTTP
@@ -543,6 +634,21 @@ int cmd_serve(CliArgs& a) {
   options.idle_timeout_s = static_cast<unsigned>(std::min<std::size_t>(idle_timeout, 86400));
   options.log_queries = a.flag("--log-queries");
   if (a.flag("--no-access-log")) options.access_log = false;
+  std::optional<std::chrono::seconds> keep_history, compact_every;
+  if (auto text = a.option("--keep-history")) {
+    keep_history = parse_span(*text);
+    if (!keep_history) return usage_error("--keep-history must be a whole number with a unit s, h or d (e.g. 365d)");
+  }
+  if (auto text = a.option("--compact-every")) {
+    compact_every = parse_span(*text);
+    if (!compact_every || compact_every->count() == 0) {
+      return usage_error("--compact-every must be a positive whole number with a unit s, h or d (e.g. 24h)");
+    }
+    if (!keep_history) return usage_error("--compact-every needs --keep-history SPAN (how much history to keep)");
+  }
+  if (keep_history && options.token_file.empty()) {
+    return usage_error("--keep-history needs --token-file: a server without one opens the database read-only");
+  }
   auto db = a.option("--db");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!db) return usage_error("--db DIR is required");
@@ -571,7 +677,10 @@ int cmd_serve(CliArgs& a) {
       }
     });
   }
+  std::optional<PeriodicCompaction> compaction;
+  if (keep_history) compaction.emplace(**service, compact_every.value_or(std::chrono::hours(24)), *keep_history);
   const int rc = http::serve(**service, options);
+  compaction.reset();  // waits for a run in progress
   follower.request_stop();
   return rc;
 #else
@@ -601,6 +710,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return cmd_validate(args);
     if (command == "export") return cmd_export(args);
     if (command == "synth") return cmd_synth(args);
+    if (command == "compact") return cmd_compact(args);
   } catch (const std::exception& e) {
     std::cerr << "poleloc: internal error: " << e.what() << '\n';
     return kExitError;

@@ -467,6 +467,21 @@ Status Service::delete_grid(std::string_view id) {
   return impl_->commit(change, std::move(next));
 }
 
+Result<CompactReport> Service::compact_history(std::chrono::seconds keep) {
+  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (keep.count() < 0) return Status(ErrorCode::invalid_argument, "the history to keep cannot be negative");
+  std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
+  const auto before = std::chrono::system_clock::now() - keep;
+  auto stats = impl_->store->compact_history(before);
+  if (!stats) {
+    impl_->note_write_problem();
+    return stats.status();
+  }
+  return CompactReport{stats->versions_removed, stats->records_removed, stats->versions_kept, stats->bytes_before,
+                       stats->bytes_after};
+}
+
 Status Service::export_to(const std::string& poles_csv, const std::string& grids_geojson,
                           const std::string& aliases_csv, const std::string& places_csv) const {
   Records r = records_of(*snapshot());

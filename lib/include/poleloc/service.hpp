@@ -25,6 +25,8 @@
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -37,6 +39,16 @@ struct OpenOptions {
   // storage fails (a full disk), open it read-only instead: reads work,
   // writes fail with write_problem() until a write finds space again.
   bool read_only_on_storage_failure = false;
+};
+
+// What Service::compact_history() did. Sizes are the bytes of the files in the
+// database directory before and after.
+struct CompactReport {
+  std::uint64_t versions_removed = 0;  // stored versions deleted (replaced values and old tombstones)
+  std::uint64_t records_removed = 0;   // deleted records whose whole history went
+  std::uint64_t versions_kept = 0;     // stored versions left
+  std::uint64_t bytes_before = 0;
+  std::uint64_t bytes_after = 0;
 };
 
 class Service {
@@ -65,6 +77,16 @@ class Service {
   Status delete_pole(std::string_view number);   // not_found if absent
   Status put_grid(GridRecord grid);               // invalid_input on a bad polygon
   Status delete_grid(std::string_view id);       // not_found if absent
+
+  // History retention: deletes the stored versions of poles, grids, aliases
+  // and places that stopped being current more than `keep` ago (replaced or
+  // deleted then), keeps the newest version of every live record, and
+  // compacts the database so the space goes back to the file system. No
+  // current answer changes; the snapshot stays. keep = 0 keeps only the
+  // current versions. Writes wait while it runs (it takes the write lock).
+  // Errors: read_only, invalid_argument (negative keep), storage_full,
+  // storage_unavailable.
+  Result<CompactReport> compact_history(std::chrono::seconds keep);
 
   // Writes the current dataset in the import formats (aliases and places when a path is given).
   Status export_to(const std::string& poles_csv, const std::string& grids_geojson,

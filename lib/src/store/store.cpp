@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -23,6 +24,8 @@ constexpr const char* kAliases = "aliases";
 constexpr const char* kMeta = "meta";
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kSequenceKey = "sequence";
+// meta: seqtime/ + u64 sequence (big-endian, so they sort in sequence order) -> u64 unix ms.
+constexpr std::string_view kSeqTimePrefix = "seqtime/";
 
 std::string encode_u64(std::uint64_t v) {
   std::string s(8, '\0');
@@ -36,6 +39,28 @@ std::uint64_t decode_u64(std::string_view s) {
   std::uint64_t v = 0;
   for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
   return v;
+}
+
+std::string seqtime_key(std::uint64_t seq) { return std::string(kSeqTimePrefix) + encode_u64(seq); }
+
+std::uint64_t unix_ms(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
+}
+
+// Bytes of every file under `dir` (SST files, logs, manifest): what the database costs on disk.
+std::uint64_t directory_bytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
 }
 
 bool is_no_space(const rocksdb::Status& s) {
@@ -386,6 +411,8 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (written) *written = records;
   if (records == 0) return sequence_;  // nothing differs: no new sequence, no write
   batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
+  // When this sequence was written: compact_history() ages versions by it.
+  batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(unix_ms(std::chrono::system_clock::now())));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // acknowledged means on disk
   if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
@@ -394,6 +421,103 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   }
   sequence_ = seq;
   return seq;
+}
+
+Result<CompactStats> Store::compact_history(std::chrono::system_clock::time_point before) {
+  if (read_only_) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (!write_problem_.is_ok()) return write_problem_;
+  if (!impl_->write_side) return Status(ErrorCode::storage_unavailable, impl_->path + " is not open for writing");
+  CompactStats stats;
+  stats.bytes_before = directory_bytes(impl_->path);
+  const std::uint64_t before_ms = unix_ms(before);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+
+  // `cutoff`: the first sequence written after `before`. Every sequence below it
+  // is old (written at or before `before`, or before times were recorded); a
+  // clock that went backwards only makes fewer sequences old.
+  std::uint64_t cutoff = sequence_ + 1;
+  std::vector<std::string> old_seqtimes;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->meta()));
+    for (it->Seek(rocksdb::Slice(kSeqTimePrefix.data(), kSeqTimePrefix.size()));
+         it->Valid() && it->key().starts_with(rocksdb::Slice(kSeqTimePrefix.data(), kSeqTimePrefix.size()));
+         it->Next()) {
+      const std::string_view key{it->key().data(), it->key().size()};
+      const std::uint64_t seq = decode_u64(key.substr(kSeqTimePrefix.size()));
+      if (decode_u64({it->value().data(), it->value().size()}) > before_ms) {
+        cutoff = seq;
+        break;
+      }
+      old_seqtimes.emplace_back(key);
+    }
+    if (auto st = from_rocks(it->status(), impl_->path, "cannot read"); !st) return st;
+  }
+  // The times of old sequences go too: after this pass no kept version was
+  // replaced by an old sequence, and a missing time counts as old anyway.
+
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::WriteBatch batch;
+  auto write = [&]() -> Status {
+    if (batch.Count() == 0) return Status::ok();
+    auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to");
+    batch.Clear();
+    if (is_storage_failure(st)) take_write_side_down(st);
+    return st;
+  };
+  constexpr std::uint32_t kBatchRecords = 10000;
+  for (rocksdb::ColumnFamilyHandle* cf : {impl_->poles(), impl_->grids(), impl_->aliases()}) {
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, cf));
+    std::string id;
+    bool have_id = false;
+    std::uint64_t newer_seq = 0;  // the version that replaced the one at hand
+    bool dropping = false;        // the rest of this record's versions go
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view key_id;
+      std::uint64_t version;
+      const rocksdb::Slice k = it->key();
+      if (!parse_versioned_key({k.data(), k.size()}, key_id, version)) {
+        return Status(ErrorCode::corruption, "a stored key is malformed");
+      }
+      if (!have_id || key_id != id) {
+        // A new record: every version of the previous one is in the batch by now,
+        // so a batch boundary here never splits a record (no tombstone can go
+        // without the versions under it, which would bring them back).
+        if (batch.Count() >= kBatchRecords) {
+          if (auto st = write(); !st) return st;
+        }
+        id.assign(key_id);
+        have_id = true;
+        // The newest version: a live one always stays; an old tombstone goes.
+        const rocksdb::Slice v = it->value();
+        dropping = is_tombstone({v.data(), v.size()}) && version < cutoff;
+        if (dropping) ++stats.records_removed;
+      } else if (!dropping) {
+        dropping = newer_seq < cutoff;  // replaced before the window began
+      }
+      newer_seq = version;
+      if (dropping) {
+        batch.Delete(cf, k);
+        ++stats.versions_removed;
+      } else {
+        ++stats.versions_kept;
+      }
+    }
+    if (auto st = from_rocks(it->status(), impl_->path, "cannot read"); !st) return st;
+  }
+  for (const auto& key : old_seqtimes) batch.Delete(impl_->meta(), key);
+  if (auto st = write(); !st) return st;
+
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* cf : {impl_->poles(), impl_->grids(), impl_->aliases(), impl_->meta()}) {
+    auto st = from_rocks(impl_->db->CompactRange(co, cf, nullptr, nullptr), impl_->path, "cannot compact");
+    if (is_storage_failure(st)) take_write_side_down(st);
+    if (!st) return st;
+  }
+  stats.bytes_after = directory_bytes(impl_->path);
+  return stats;
 }
 
 }  // namespace poleloc::store

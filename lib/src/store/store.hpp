@@ -7,9 +7,15 @@
 //   (*store)->load(visitor);                    // newest version of every live record
 //
 // Column families: poles, grids, aliases (versioned keys, see
-// record_encoding.hpp) and meta (schema_version, sequence). Every change is
-// one atomic, synced WriteBatch that also bumps the sequence, so after a crash
-// either the whole change is there or none of it.
+// record_encoding.hpp) and meta (schema_version, sequence, seqtime). Every
+// change is one atomic, synced WriteBatch that also bumps the sequence and
+// records when it was written (meta `seqtime/` + big-endian u64 sequence ->
+// big-endian u64 unix milliseconds), so after a crash either the whole change
+// is there or none of it.
+//
+// History retention: compact_history(before) deletes every stored version
+// that stopped being current before `before` (the newest version of a live
+// record always stays) and then compacts RocksDB so the space is returned.
 //
 // Storage failures: a write that fails because the disk is full returns
 // storage_full, any other RocksDB I/O failure storage_unavailable. Either one
@@ -21,7 +27,7 @@
 // Options::read_only_on_storage_failure, an open whose write side cannot
 // start (a full disk) opens read-only instead, so the data can still be served.
 //
-// Thread-safety: apply(), flush() and reopen_for_writes() must be serialised
+// Thread-safety: apply(), flush(), compact_history() and reopen_for_writes() must be serialised
 // by the caller (Service does); load() may run concurrently with apply().
 #pragma once
 
@@ -30,6 +36,7 @@
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +49,15 @@ namespace poleloc::store {
 inline constexpr int kSchemaVersion = 1;
 
 using PoleVisitor = std::function<void(std::string_view number, LonLat position, const AttributeViews& attributes)>;
+
+// What compact_history() did; sizes are the files of the database directory.
+struct CompactStats {
+  std::uint64_t versions_removed = 0;   // stored versions deleted, tombstones included
+  std::uint64_t records_removed = 0;    // deleted records whose every version went (their tombstone too)
+  std::uint64_t versions_kept = 0;      // stored versions left (current ones and those inside the window)
+  std::uint64_t bytes_before = 0;
+  std::uint64_t bytes_after = 0;
+};
 
 struct Change {
   std::vector<PoleRecord> put_poles;
@@ -116,6 +132,19 @@ class Store {
   // it closes and opens the database again, read-only (RocksDB replays the
   // newer log), and rereads the sequence. A no-op for a read-write store.
   Status reopen_read_only();
+
+  // Deletes the stored versions that stopped being current before `before`:
+  // a version goes when the version that replaced it was written before
+  // `before`; a tombstone written before `before` goes with every version
+  // under it. The newest version of a live record always stays, so every
+  // current answer is unchanged. Versions written before this store recorded
+  // times (no seqtime entry) count as old. Then compacts every column family
+  // (RocksDB CompactRange, bottommost level forced) so the space is returned.
+  // Deletions of one record are in one synced batch: a crash midway leaves
+  // a consistent store with less history removed. Errors: read_only,
+  // write_problem(), storage_full / storage_unavailable (the write side goes
+  // down, as for apply()).
+  Result<CompactStats> compact_history(std::chrono::system_clock::time_point before);
 
   // RocksDB's estimate of the number of stored pole versions (for reserving memory).
   std::size_t estimated_poles() const;
