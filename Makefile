@@ -3,8 +3,9 @@ BUILD ?= build/release
 JOBS ?= $(shell nproc)
 DB ?= var/tuanjiehu
 LISTEN ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench clean fuzz
 
 all: build
 
@@ -29,6 +30,10 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# libFuzzer targets (tests/fuzz, docs/testing.md): a clang build in build/fuzz, FUZZ_SECONDS per target.
+fuzz: deps
+	JOBS=$(JOBS) ./tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build var
