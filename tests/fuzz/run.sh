@@ -29,7 +29,10 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ "${#targets[@]}" -gt 0 ] || targets=(spoken_fuzz csv_fuzz geojson_fuzz http_fuzz record_fuzz)
+# Every target has a seed corpus, so the corpus folders list the targets.
+if [ "${#targets[@]}" -eq 0 ]; then
+  for d in "$root"/tests/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
+fi
 
 cxx=${CXX_FUZZ:-clang++-14}
 command -v "$cxx" >/dev/null || { echo "run.sh: $cxx not found (cmake/install-deps.sh installs clang-14)" >&2; exit 2; }
