@@ -4,12 +4,17 @@
 // io::read_aliases_csv and io::read_places_csv (WGS84 and GCJ-02 input), and
 // row by row by io::CsvReader. Nothing may crash, and what the readers hand
 // over must be what an import stores: pole and place positions finite and
-// inside lon [-180, 180], lat [-90, 90]; CSV lines counted forwards.
+// inside lon [-180, 180], lat [-90, 90]; CSV lines counted forwards; and the
+// poles read back from write_poles_csv (an export) are the poles that were
+// written, coordinates to the bit.
 #include "fuzz_file.hpp"
 #include "io/csv_reader.hpp"
 #include "io/readers.hpp"
 
+#include <poleloc/import.hpp>
+
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +30,18 @@ void check_position(poleloc::LonLat p, const char* what) {
   }
 }
 
+bool same_poles(const std::vector<poleloc::PoleRecord>& a, const std::vector<poleloc::PoleRecord>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].number != b[i].number || std::memcmp(&a[i].position, &b[i].position, sizeof(poleloc::LonLat)) != 0 ||
+        a[i].attributes != b[i].attributes) {
+      std::fprintf(stderr, "pole %zu: '%s' read back as '%s'\n", i, a[i].number.c_str(), b[i].number.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -33,6 +50,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const geo::CrsTransform wgs84 = std::move(*geo::CrsTransform::create("EPSG:4326"));
   static const geo::CrsTransform gcj02 = std::move(*geo::CrsTransform::create("gcj02"));
   const std::string& path = file.write(data, size);
+
+  static const fuzz::FuzzFile exported("export.csv");
+  std::vector<PoleRecord> poles;
+  {
+    io::ErrorSink errors(8);
+    io::read_poles_csv(path, wgs84, errors, [&](PoleRecord&& p, std::size_t) { poles.push_back(std::move(p)); });
+  }
+  if (!poles.empty()) {
+    if (!write_poles_csv(exported.path(), poles)) std::abort();
+    std::vector<PoleRecord> again;
+    io::ErrorSink errors(8);
+    io::read_poles_csv(exported.path(), wgs84, errors, [&](PoleRecord&& p, std::size_t) { again.push_back(std::move(p)); });
+    if (errors.count() != 0) {
+      std::fprintf(stderr, "an export is not read back: %s\n", errors.errors()[0].to_string().c_str());
+      std::abort();
+    }
+    if (!same_poles(poles, again)) std::abort();
+  }
 
   for (const geo::CrsTransform* crs : {&wgs84, &gcj02}) {
     io::ErrorSink errors(8);

@@ -31,6 +31,8 @@ class FuzzFile {
   FuzzFile(const FuzzFile&) = delete;
   FuzzFile& operator=(const FuzzFile&) = delete;
 
+  const std::string& path() const { return path_; }
+
   const std::string& write(const std::uint8_t* data, std::size_t size) const {
     std::FILE* f = std::fopen(path_.c_str(), "wb");
     if (!f || (size && std::fwrite(data, 1, size, f) != size) || std::fclose(f) != 0) {
