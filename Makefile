@@ -3,8 +3,9 @@ BUILD ?= build/release
 JOBS ?= $(shell nproc)
 DB ?= var/tuanjiehu
 LISTEN ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build test demo bench clean crash soak
+.PHONY: all deps build test demo bench clean crash soak fuzz
 
 all: build
 
@@ -39,6 +40,10 @@ crash: build
 DURATION ?= 600
 soak: build
 	/usr/bin/python3 tests/soak/soak.py --poleloc $(BUILD)/poleloc --sample data/tuanjiehu --workdir $(BUILD)/tests/soak/tmp --duration $(DURATION)
+
+# libFuzzer targets (tests/fuzz, docs/testing.md): a clang build in build/fuzz, FUZZ_SECONDS per target.
+fuzz: deps
+	JOBS=$(JOBS) ./tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build var

@@ -14,6 +14,7 @@ packages=(
   python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib
   unicode-data bzip2
   wrk curl time chromium fonts-wqy-microhei nodejs npm
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

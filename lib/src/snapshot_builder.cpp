@@ -53,7 +53,9 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
   d.positions.push_back(position);
   put_varint(d.attribute_blob, attributes.size());
   for (const auto& [k, v] : attributes) {
-    auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == k; });
+    // A named copy: clang before 16 cannot capture a structured binding.
+    const std::string_view key = k;
+    auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == key; });
     if (it == key_ids_.end()) {
       key_ids_.emplace_back(std::string(k), static_cast<std::uint32_t>(d.attribute_keys.size()));
       d.attribute_keys.emplace_back(k);
