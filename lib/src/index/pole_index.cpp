@@ -13,7 +13,7 @@ namespace poleloc::index {
 namespace {
 
 // WGS84 point on the ellipsoid (height 0) in Earth-centred metres.
-void ecef(LonLat p, double out[3]) {
+void ecef_raw(LonLat p, double out[3]) {
   constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
   const double lat = p.lat * kRad, lon = p.lon * kRad;
   const double sl = std::sin(lat), cl = std::cos(lat);
@@ -23,9 +23,23 @@ void ecef(LonLat p, double out[3]) {
   out[2] = n * (1 - kE2) * sl;
 }
 
+}  // namespace
+
+// ECEF moved to the data's centre and turned to its east/north/up axes: a rigid
+// motion (distances unchanged), so boxes of city patches are tight and floats precise.
+void PoleIndex::ecef(LonLat p, double out[3]) const {
+  double e[3];
+  ecef_raw(p, e);
+  const double d[3] = {e[0] - frame_[9], e[1] - frame_[10], e[2] - frame_[11]};
+  for (int a = 0; a < 3; ++a) out[a] = frame_[3 * a] * d[0] + frame_[3 * a + 1] * d[1] + frame_[3 * a + 2] * d[2];
+}
+
+namespace {
+
 // Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
-// the box: the chord is never longer than the geodesic; 0.1 % and 1 m cover the
-// local metric's error below kExactBeyondM and the floats' rounding.
+// the box: the chord is never longer than the geodesic; 0.1 % (of at most
+// 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
+// floats' rounding.
 template <typename Box>
 double lower_bound_m(const double q[3], const Box& b) {
   double d2 = 0;
@@ -34,7 +48,9 @@ double lower_bound_m(const double q[3], const Box& b) {
     const double d = q[a] < lo ? lo - q[a] : q[a] > hi ? q[a] - hi : 0;
     d2 += d * d;
   }
-  return std::max(0.0, std::sqrt(d2) * 0.999 - 1.0);
+  // Beyond ~3 km the key is the geodesic itself (>= chord): the relative slack stops there.
+  const double chord = std::sqrt(d2);
+  return std::max(0.0, chord - 0.001 * std::min(chord, 3100.0) - 1.0);
 }
 
 }  // namespace
@@ -111,6 +127,14 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 void PoleIndex::build_pyramid() {
   levels_.clear();
   if (order_.empty()) return;
+  {
+    constexpr double kRad = 3.14159265358979323846 / 180;
+    const double lon = 0.5 * (min_lon_all_ + max_lon_all_) * kRad, lat = 0.5 * (min_lat_all_ + max_lat_all_) * kRad;
+    const double sl = std::sin(lon), cl = std::cos(lon), sp = std::sin(lat), cp = std::cos(lat);
+    const double rows[9] = {-sl, cl, 0, -sp * cl, -sp * sl, cp, cp * cl, cp * sl, sp};
+    std::copy(rows, rows + 9, frame_);
+    ecef_raw({0.5 * (min_lon_all_ + max_lon_all_), 0.5 * (min_lat_all_ + max_lat_all_)}, frame_ + 9);
+  }
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const Box3 empty{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
   // Level 1 from the poles: O(n), one pass over sorted_pos_ cell by cell.

@@ -64,6 +64,8 @@ class PoleIndex {
   std::vector<Level> levels_;  // levels_[0] is level 1
   double min_lon_all_ = 0, max_lon_all_ = 0, min_lat_all_ = 0, max_lat_all_ = 0;  // the poles' box
 
+  double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
+  void ecef(LonLat p, double out[3]) const;
   void build_pyramid();
   void nearest_best_first(LonLat p, std::size_t k, double limit2,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
