@@ -37,6 +37,7 @@ void BM_Locate(benchmark::State& state) {
   set_latency(state, bench::latency_p50_p99(200000, [&](std::size_t k) {
                 benchmark::DoNotOptimize(city.snapshot->locate(city.numbers[k % n]));  // numbers are shuffled
               }));
+  state.counters["build_s"] = city.build_seconds;
   state.SetLabel(bench::size_name(static_cast<Size>(state.range(0))));
 }
 
@@ -150,6 +151,44 @@ void BM_Nearest1BoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel(bench::size_name(static_cast<Size>(state.range(0))));
 }
 
+// k = 1 for points outside the poles' bounding box (up to half the city's size
+// beyond it: `outside`) and anywhere on Earth (`far`, range(1) = 1).
+void BM_Nearest1Outside(benchmark::State& state) {
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  const auto& pts = state.range(1) ? city.far : city.outside;
+  const NearestOptions opt{.k = 1};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(city.snapshot->nearest(pts[i], opt));
+    if (++i == pts.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) {
+                benchmark::DoNotOptimize(city.snapshot->nearest(pts[k], opt));
+              }));
+  state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
+}
+
+void BM_Nearest1OutsideBoostRtreeAnchor(benchmark::State& state) {
+  using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  const auto& pts = state.range(1) ? city.far : city.outside;
+  std::vector<std::pair<Pt, std::uint32_t>> all;
+  for (std::uint32_t i = 0; i < city.positions.size(); ++i) all.emplace_back(Pt(city.positions[i].lon, city.positions[i].lat), i);
+  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(all.begin(), all.end());
+  auto query = [&](LonLat q) {
+    std::pair<Pt, std::uint32_t> out;
+    tree.query(bgi::nearest(Pt(q.lon, q.lat), 1), &out);
+    return out.second;
+  };
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(query(pts[i]));
+    if (++i == pts.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(pts[k])); }));
+  state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
+}
+
 void BM_BatchGridAt(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   std::vector<double> lons, lats;
@@ -170,12 +209,17 @@ void BM_BatchGridAt(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_Locate)->Arg(0)->Arg(1);
-BENCHMARK(BM_LocateUnorderedMapAnchor)->Arg(0)->Arg(1);
-BENCHMARK(BM_GridAt)->Arg(0)->Arg(1);
-BENCHMARK(BM_GridAtBoostRtreeAnchor)->Arg(0)->Arg(1);
-BENCHMARK(BM_Nearest1)->Arg(0)->Arg(1);
-BENCHMARK(BM_Nearest1BoostRtreeAnchor)->Arg(0)->Arg(1);
+// Shapes (bench_city.hpp): 0 small, 1 large, 2 many codes + 2 % outside, 3 as 2 with sparse 8-digit serials.
+BENCHMARK(BM_Locate)->DenseRange(0, 3);
+BENCHMARK(BM_LocateUnorderedMapAnchor)->DenseRange(0, 3);
+BENCHMARK(BM_GridAt)->DenseRange(0, 2);
+BENCHMARK(BM_GridAtBoostRtreeAnchor)->DenseRange(0, 2);
+BENCHMARK(BM_Nearest1)->DenseRange(0, 2);
+BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
+// Points just outside the data only: points thousands of km away still take
+// seconds (no pruning there yet; docs/performance.md), which would stall `make bench`.
+BENCHMARK(BM_Nearest1Outside)->ArgsProduct({{1, 2}, {0}});
+BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Time and peak memory from `poleloc` start to its first answer on the large
 # synthetic city (the database is opened, every index built, one query answered).
-# The city and its database are cached under var/bench/ between runs.
+# Usage: bench/open_database.sh [BUILD_DIR] [SYNTH SHAPE OPTIONS...]
+#   bench/open_database.sh build/release                        # the tuned city
+#   bench/open_database.sh build/release --area-codes 100000    # 100,000 area codes
+# The city and its database are cached under var/bench/ between runs (one per shape).
 set -euo pipefail
 build=${1:-build/release}
+shift || true
 cli="$build/poleloc"
-city=var/bench/city-20k-2m
-db=var/bench/db-20k-2m
+shape=$(echo "$*" | tr -d ' -')
+city=var/bench/city-20k-2m${shape:+-$shape}
+db=var/bench/db-20k-2m${shape:+-$shape}
 if [ ! -f "$city/poles.csv" ]; then
-  "$cli" synth --grids 20000 --poles 2000000 --seed 1 --out "$city"
+  "$cli" synth --grids 20000 --poles 2000000 --seed 1 "$@" --out "$city"
 fi
 if [ ! -f "$db/CURRENT" ]; then
   /usr/bin/time -f "import: %e s, peak RSS %M KB" \
@@ -16,5 +21,5 @@ if [ ! -f "$db/CURRENT" ]; then
 fi
 number=$(sed -n 2p "$city/poles.csv" | cut -d, -f1)
 for run in 1 2 3; do
-  /usr/bin/time -f "open + first answer (run $run): %e s, peak RSS %M KB" "$cli" locate --db "$db" "$number" >/dev/null
+  /usr/bin/time -f "open + first answer${shape:+ ($shape)} (run $run): %e s, peak RSS %M KB" "$cli" locate --db "$db" "$number" >/dev/null
 done

@@ -13,6 +13,8 @@ done
 
 echo "== open database -> serving (20,000 grids, 2,000,000 poles)"
 bench/open_database.sh "$build"
+echo "== open database -> serving (20,000 grids, 2,000,000 poles, 100,000 area codes, sparse 8-digit serials)"
+bench/open_database.sh "$build" --area-codes 100000 --serial-width 8 --serial-gap 30
 
 for extra in bench/http/run.sh bench/python/run.sh; do
   if [ -x "$extra" ]; then

@@ -52,7 +52,8 @@ usage:
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc compact  --db DIR --keep-history 365d [--json]
                    (deletes versions replaced or deleted more than 365 days ago; units s, h, d)
-  poleloc synth    --grids N --poles M [--seed S] [--community-names] --out DIR
+  poleloc synth    --grids N --poles M [--seed S] [--community-names]
+                   [--area-codes N] [--serial-width W] [--serial-gap G] --out DIR
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
 1 not found, 2 usage or bad argument, 3 invalid input file, 4 other errors.
@@ -507,6 +508,7 @@ int cmd_compact(CliArgs& a) {
 int cmd_synth(CliArgs& a) {
   auto grids = a.option("--grids"), poles = a.option("--poles"), seed = a.option("--seed"), out = a.option("--out");
   const bool community_names = a.flag("--community-names");
+  auto area_codes = a.option("--area-codes"), serial_width = a.option("--serial-width"), serial_gap = a.option("--serial-gap");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!grids || !poles || !out) return usage_error("synth needs --grids N --poles M --out DIR");
   synth::CityOptions options;
@@ -520,6 +522,15 @@ int cmd_synth(CliArgs& a) {
     options.seed = *s;
   }
   options.community_names = community_names;
+  for (auto [text, field, name] : {std::tuple{&area_codes, &options.area_codes, "--area-codes"},
+                                   std::tuple{&serial_width, &options.serial_width, "--serial-width"},
+                                   std::tuple{&serial_gap, &options.serial_gap, "--serial-gap"}}) {
+    if (!*text) continue;
+    auto v = parse_count(**text);
+    if (!v || *v > 1000000) return usage_error(std::string(name) + " must be a whole number up to 1000000");
+    *field = static_cast<std::size_t>(*v);
+  }
+  if (options.serial_width > 12) return usage_error("--serial-width must be at most 12");
   if (auto st = synth::write_city(options, *out); !st) return fail(st);
   std::cout << "wrote " << *out << "/poles.csv, grids.geojson, aliases.csv" << (community_names ? ", places.csv" : "") << "\n";
   return 0;

@@ -42,6 +42,7 @@ std::uint64_t mix64(std::uint64_t z) {
 enum class Stream : std::uint64_t {
   columns = 1, rows, node, street, block, exclave, poles, people, districts, points,
   community,  // appended last: the streams above keep their keys
+  serials, outside,
 };
 
 std::uint64_t stream_key(std::uint64_t seed, Stream what, std::uint64_t index) {
@@ -781,6 +782,43 @@ class CityBuilder {
     }
     std::vector<std::size_t> serial_width(districts_.size());
     for (std::size_t d = 0; d < districts_.size(); ++d) serial_width[d] = std::max<std::size_t>(4, digit_count(per_district[d]));
+    // Shapes: with area_codes, pole line k belongs to code group k * N / lines
+    // (contiguous, never spanning two districts); a group numbers from 1.
+    const bool shaped = o_.area_codes > 0 || o_.serial_width > 0 || o_.serial_gap > 0;
+    std::vector<std::size_t> group_of_line;
+    std::vector<std::size_t> group_poles;
+    std::vector<std::string> group_code;
+    if (shaped) {
+      group_of_line.resize(lines.size());
+      std::size_t last_key = SIZE_MAX, last_d = SIZE_MAX;
+      for (std::size_t k = 0; k < lines.size(); ++k) {
+        const std::size_t d = district_of_block_[lines[k].block];
+        const std::size_t key = o_.area_codes > 0 ? k * o_.area_codes / lines.size() : d;
+        if (key != last_key || d != last_d) {
+          std::string code = districts_[d].code;
+          if (o_.area_codes > 0) {
+            std::size_t v = key;
+            char suffix[4];
+            for (int i = 3; i >= 0; --i) {
+              suffix[i] = static_cast<char>('A' + v % 26);
+              v /= 26;
+            }
+            code.append(suffix, 4);
+          }
+          group_code.push_back(std::move(code));
+          group_poles.push_back(0);
+          last_key = key;
+          last_d = d;
+        }
+        group_of_line[k] = group_code.size() - 1;
+        group_poles.back() += per_line[k];
+      }
+    }
+    std::vector<std::size_t> group_serial(group_code.size(), 0);
+    auto group_width = [&](std::size_t g) {
+      const std::size_t most = group_poles[g] * (o_.serial_gap > 0 ? 2 * o_.serial_gap + 1 : 1);
+      return std::max<std::size_t>({4, o_.serial_width, digit_count(most)});
+    };
 
     const Frame frame = make_frame();
     const auto& pool = lattice_.pool();
@@ -792,6 +830,7 @@ class CityBuilder {
       const PoleLine& line = lines[k];
       const std::size_t d = district_of_block_[line.block];
       Rng r(o_.seed, Stream::poles, k);
+      Rng gaps(o_.seed, Stream::serials, k);
       // Arc length at each vertex.
       arc.assign(line.points.count, 0);
       for (std::uint32_t v = 1; v < line.points.count; ++v) {
@@ -827,8 +866,15 @@ class CityBuilder {
           }
         }
         PoleRecord pole;
-        pole.number = districts_[d].code;
-        append_padded(pole.number, ++serial[d], serial_width[d]);
+        if (shaped) {
+          const std::size_t g = group_of_line[k];
+          group_serial[g] += 1 + (o_.serial_gap > 0 ? gaps.below(2 * o_.serial_gap + 1) : 0);
+          pole.number = group_code[g];
+          append_padded(pole.number, group_serial[g], group_width(g));
+        } else {
+          pole.number = districts_[d].code;
+          append_padded(pole.number, ++serial[d], serial_width[d]);
+        }
         pole.position = frame.to_lonlat(pos);
         const double pick = r.unit();
         if (o_.pole_attributes) {
@@ -921,6 +967,10 @@ Status write_places_csv(const std::string& path, const std::vector<Place>& place
 }
 
 std::vector<LonLat> random_points(const Dataset& dataset, std::size_t n, std::uint64_t seed) {
+  return random_points(dataset, n, seed, 0.0);
+}
+
+std::vector<LonLat> random_points(const Dataset& dataset, std::size_t n, std::uint64_t seed, double outside) {
   BBox box{180, 90, -180, -90};
   bool any = false;
   auto extend = [&](LonLat p) {
@@ -944,7 +994,24 @@ std::vector<LonLat> random_points(const Dataset& dataset, std::size_t n, std::ui
   if (!any) return out;
   out.reserve(n);
   Rng r(seed, Stream::points, 0);
+  Rng far(seed, Stream::outside, 0);
+  const double w = box.max_lon - box.min_lon, h = box.max_lat - box.min_lat;
+  outside = std::clamp(outside, 0.0, 1.0);
+  double owed = 0;  // spreads the outside points evenly through the run
   for (std::size_t k = 0; k < n; ++k) {
+    owed += outside;
+    if (owed >= 1 && w > 0 && h > 0) {
+      owed -= 1;
+      for (;;) {  // rejection: the grown box minus the box (5/9 of it), a few draws
+        const double lon = far.uniform(box.min_lon - w / 2, box.max_lon + w / 2);
+        const double lat = far.uniform(box.min_lat - h / 2, box.max_lat + h / 2);
+        if (lon < box.min_lon || lon > box.max_lon || lat < box.min_lat || lat > box.max_lat) {
+          out.push_back({lon, lat});
+          break;
+        }
+      }
+      continue;
+    }
     const double lon = r.uniform(box.min_lon, box.max_lon);
     out.push_back({lon, r.uniform(box.min_lat, box.max_lat)});
   }

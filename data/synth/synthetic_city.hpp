@@ -76,6 +76,19 @@ struct CityOptions {
   // (see above). false keeps the output byte-identical to earlier versions.
   bool community_names = false;
 
+  // City shapes (benchmarks of other numberings). The defaults keep the output
+  // byte-identical to earlier versions.
+  // area_codes = 0: one code per district (above). N > 0: about N distinct codes,
+  // one per street side or lane (consecutive pole lines of a district share a
+  // code when N is below the number of lines, about 14 per grid): the district's
+  // code followed by four letters, e.g. DZMAAKB, each numbering its poles from 1.
+  std::size_t area_codes = 0;
+  // serial_width = 0: 4 digits (more when needed). N: at least N digits.
+  std::size_t serial_width = 0;
+  // serial_gap = 0: serials 1, 2, 3, ... G > 0: sparse, each serial is the
+  // previous one plus 1 to 2G + 1 (uniform), and the width grows to hold them.
+  std::size_t serial_gap = 0;
+
   // Finite centre with |lon| <= 170 and |lat| <= 75, at most 1,000,000 grids
   // and 100,000,000 poles (a city must stay clear of the poles and the antimeridian).
   bool is_valid() const;
@@ -111,5 +124,12 @@ poleloc::Status write_city(const CityOptions& options, const std::string& out_di
 // poles when it has no grids); some fall outside every grid. Deterministic for a
 // given dataset, n and seed. Empty if the dataset has neither grids nor poles.
 std::vector<poleloc::LonLat> random_points(const poleloc::Dataset& dataset, std::size_t n, std::uint64_t seed);
+
+// As above, but a share `outside` (0..1) of the points, spread through the run,
+// lies outside that bounding box: uniformly in the box grown by half its size on
+// every side (callers at the edge of the data and a few kilometres beyond it).
+// outside = 0 gives exactly the points of the overload above.
+std::vector<poleloc::LonLat> random_points(const poleloc::Dataset& dataset, std::size_t n, std::uint64_t seed,
+                                           double outside);
 
 }  // namespace poleloc::synth

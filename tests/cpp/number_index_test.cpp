@@ -85,3 +85,43 @@ TEST(NumberIndex, SerialLookupIgnoresLeadingZerosAndArea) {
   EXPECT_TRUE(r.idx.find_serial("0372").empty()) << "callers pass serials without leading zeros";
   EXPECT_EQ(r.idx.area_codes(), (std::vector<std::string_view>{"DZM", "HJL", "TJH"}));
 }
+
+TEST(NumberIndex, HundredThousandAreaCodesAreAllFoundAndAbsentOnesAreNot) {
+  std::vector<std::string> n;
+  for (int a = 0; a < 100000; ++a) {
+    std::string code;
+    for (int v = a, i = 0; i < 4; ++i, v /= 26) code.insert(code.begin(), static_cast<char>('A' + v % 26));
+    for (int s = 1; s <= 3; ++s) n.push_back("DZM" + code + "000" + std::to_string(s));
+  }
+  const Registry r(n);
+  for (const std::string& x : n) ASSERT_EQ(r.at(x), x);
+  EXPECT_EQ(r.at("DZMAAAA0004"), "-");
+  EXPECT_EQ(r.at("DZMZZZZ0001"), "-");  // an area code that is not there
+  EXPECT_EQ(r.at("DZMAAAA001"), "-");   // another width
+}
+
+TEST(NumberIndex, LongSparseSerialsAreFoundExactly) {
+  std::vector<std::string> n;
+  std::mt19937_64 rng(3);
+  for (int a = 0; a < 3000; ++a) {
+    const std::string code = "QX" + std::string(1, static_cast<char>('A' + a % 26)) + std::string(1, static_cast<char>('A' + a / 26 % 26)) +
+                             std::string(1, static_cast<char>('A' + a / 676));
+    std::uint64_t v = 0;
+    for (int s = 0; s < 20; ++s) {
+      v += 1 + rng() % 61;
+      std::string serial = std::to_string(v);
+      n.push_back(code + std::string(8 - serial.size(), '0') + serial);
+    }
+    n.push_back(code + "123456789012");  // 12 digits: still an exact key
+    n.push_back(code + "1234567890123"); // 13 digits: the general table
+  }
+  const Registry r(n);
+  for (const std::string& x : n) ASSERT_EQ(r.at(x), x);
+  // A neighbour of every number that is not itself a number is absent.
+  std::vector<std::string> sorted = r.numbers;
+  for (const std::string& x : n) {
+    std::string y = x;
+    y.back() = y.back() == '9' ? '0' : static_cast<char>(y.back() + 1);
+    if (!std::binary_search(sorted.begin(), sorted.end(), y)) EXPECT_EQ(r.at(y), "-") << y;
+  }
+}

@@ -116,3 +116,71 @@ TEST(PoleIndex, EmptyIndexAnswersNothing) {
   idx.build({});
   EXPECT_TRUE(idx.nearest({116, 39}, 3, std::nullopt).empty());
 }
+
+namespace {
+void expect_same_as_brute(const std::vector<LonLat>& poles, const index::PoleIndex& idx, LonLat p, std::size_t k,
+                          std::optional<double> max_m = {}) {
+  const auto want = brute(poles, p, k, max_m);
+  const auto got = idx.nearest(p, k, max_m);
+  ASSERT_EQ(got.size(), want.size()) << p.lon << " " << p.lat;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    // Beyond kExactBeyondM distances are Karney's own: equal to the brute force within rounding.
+    EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << p.lon << " " << p.lat << " rank " << i;
+  }
+}
+}  // namespace
+
+TEST(PoleIndex, PointsJustOutsideTheDataInEveryDirectionMatchBruteForce) {
+  const auto poles = random_poles(20000, 7);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> along(-0.06, 0.06), beyond(0.0001, 0.3);
+  for (int q = 0; q < 200; ++q) {
+    LonLat p{116.47 + along(rng), 39.92 + along(rng) * 0.8};
+    switch (q % 4) {
+      case 0: p.lon = 116.47 + 0.05 + beyond(rng); break;  // east
+      case 1: p.lon = 116.47 - 0.05 - beyond(rng); break;  // west
+      case 2: p.lat = 39.92 + 0.04 + beyond(rng); break;   // north
+      case 3: p.lat = 39.92 - 0.04 - beyond(rng); break;   // south
+    }
+    for (std::size_t k : {1u, 4u, 10u}) expect_same_as_brute(poles, idx, p, k);
+  }
+}
+
+TEST(PoleIndex, PointsAnywhereOnEarthMatchBruteForce) {
+  const auto poles = random_poles(5000, 9);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(10);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-89, 89);
+  for (int q = 0; q < 60; ++q) expect_same_as_brute(poles, idx, {lon(rng), lat(rng)}, q % 2 ? 1 : 3);
+  expect_same_as_brute(poles, idx, {-63.53, -39.92}, 2);  // the antipode
+  expect_same_as_brute(poles, idx, {116.47, 89.99}, 2);   // the North Pole
+}
+
+TEST(PoleIndex, MaxDistancePrunesOutsideTheData) {
+  const auto poles = random_poles(5000, 11);
+  index::PoleIndex idx;
+  idx.build(poles);
+  const LonLat p{116.47 + 0.06, 39.92};  // ~900 m east of the easternmost poles at most
+  EXPECT_TRUE(idx.nearest({120.0, 39.92}, 5, 10000.0).empty());
+  expect_same_as_brute(poles, idx, p, 5, 1500.0);
+  expect_same_as_brute(poles, idx, p, 5, 100.0);
+}
+
+TEST(PoleIndex, PointInsideAWideEmptyAreaOfTheDataMatchesBruteForce) {
+  // A ring of poles around a lake 8 km across: the centre is inside the poles' box
+  // but far from every pole.
+  std::vector<LonLat> poles;
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> u(-0.06, 0.06);
+  while (poles.size() < 20000) {
+    const LonLat p{116.47 + u(rng), 39.92 + u(rng) * 0.8};
+    const double dx = (p.lon - 116.47) * 85000, dy = (p.lat - 39.92) * 111000;
+    if (dx * dx + dy * dy > 4000.0 * 4000.0) poles.push_back(p);
+  }
+  index::PoleIndex idx;
+  idx.build(poles);
+  for (double off : {0.0, 0.005, -0.01}) expect_same_as_brute(poles, idx, {116.47 + off, 39.92 - off / 2}, 6);
+}

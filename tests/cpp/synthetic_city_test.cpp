@@ -809,3 +809,82 @@ TEST(TuanjiehuSample, EveryPoleIsInsideExactlyOneGridClearOfItsBoundary) {
 }
 
 }  // namespace
+
+// --- city shapes (area_codes, serial_width, serial_gap, outside points) -------
+
+namespace {
+std::pair<std::string, std::string> code_and_serial(const std::string& number) {
+  std::size_t k = 0;
+  while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
+  return {number.substr(0, k), number.substr(k)};
+}
+}  // namespace
+
+TEST(SyntheticCityShapes, ManyAreaCodesGiveAboutThatManyDistinctCodesEachNumberedFromOne) {
+  const Dataset city = make_city({.grids = 200, .poles = 20000, .seed = 5, .area_codes = 1000});
+  ASSERT_EQ(city.poles.size(), 20000u);
+  std::map<std::string, std::vector<long>> serials;
+  std::set<std::string> numbers;
+  for (const auto& p : city.poles) {
+    auto [code, serial] = code_and_serial(p.number);
+    EXPECT_EQ(serial.size(), 4u) << p.number;
+    serials[code].push_back(std::stol(serial));
+    numbers.insert(p.number);
+  }
+  EXPECT_EQ(numbers.size(), city.poles.size());  // numbers stay unique
+  EXPECT_GT(serials.size(), 900u);
+  EXPECT_LT(serials.size(), 1100u);
+  for (const auto& [code, list] : serials) {
+    EXPECT_EQ(code.size(), 7u) << code;  // district code + four letters
+    for (std::size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i], static_cast<long>(i + 1)) << code;
+  }
+}
+
+TEST(SyntheticCityShapes, SparseWideSerialsHaveTheWidthAndGapsAsked) {
+  const Dataset city = make_city({.grids = 50, .poles = 3000, .seed = 5, .serial_width = 8, .serial_gap = 30});
+  std::map<std::string, long> last;
+  std::size_t gaps = 0, big = 0;
+  for (const auto& p : city.poles) {
+    auto [code, serial] = code_and_serial(p.number);
+    EXPECT_EQ(serial.size(), 8u) << p.number;
+    const long v = std::stol(serial);
+    const long step = v - last[code];
+    EXPECT_GE(step, 1) << p.number;
+    EXPECT_LE(step, 61) << p.number;
+    gaps += 1;
+    big += step > 10;
+    last[code] = v;
+  }
+  EXPECT_GT(big * 2, gaps);  // most steps are far from 1: sparse
+}
+
+TEST(SyntheticCityShapes, DefaultShapeOptionsKeepTheCityUnchanged) {
+  const Dataset a = make_city({.grids = 60, .poles = 3000, .seed = 2});
+  const Dataset b = make_city({.grids = 60, .poles = 3000, .seed = 2, .area_codes = 0, .serial_width = 0, .serial_gap = 0});
+  ASSERT_EQ(a.poles.size(), b.poles.size());
+  for (std::size_t i = 0; i < a.poles.size(); ++i) EXPECT_EQ(a.poles[i].number, b.poles[i].number);
+  // Shaped numbers leave positions alone.
+  const Dataset c = make_city({.grids = 60, .poles = 3000, .seed = 2, .area_codes = 500});
+  for (std::size_t i = 0; i < a.poles.size(); ++i) EXPECT_EQ(a.poles[i].position, c.poles[i].position);
+}
+
+TEST(SyntheticCityShapes, OutsideShareOfRandomPointsLiesBeyondTheBoxAndNoFurtherThanHalfItsSize) {
+  const Dataset& city = small_city();
+  EXPECT_EQ(poleloc::synth::random_points(city, 3000, 9, 0.0), poleloc::synth::random_points(city, 3000, 9));
+  const auto pts = poleloc::synth::random_points(city, 10000, 9, 0.02);
+  ASSERT_EQ(pts.size(), 10000u);
+  poleloc::BBox all{180, 90, -180, -90};
+  for (const auto& g : city.grids) {
+    const auto b = bbox_of(g);
+    all = {std::min(all.min_lon, b.min_lon), std::min(all.min_lat, b.min_lat), std::max(all.max_lon, b.max_lon),
+           std::max(all.max_lat, b.max_lat)};
+  }
+  const double w = all.max_lon - all.min_lon, h = all.max_lat - all.min_lat;
+  const poleloc::BBox grown{all.min_lon - w / 2, all.min_lat - h / 2, all.max_lon + w / 2, all.max_lat + h / 2};
+  std::size_t out = 0;
+  for (LonLat p : pts) {
+    EXPECT_TRUE(grown.contains(p));
+    out += !all.contains(p);
+  }
+  EXPECT_EQ(out, 200u);
+}

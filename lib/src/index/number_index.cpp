@@ -49,8 +49,8 @@ std::uint64_t number_key(std::string_view s) {
   return hash_bytes(s) | kLongKey;
 }
 
-// For a number made of letters then 1-9 digits: (packed area * 16 + width, serial value).
-bool dense_key(std::string_view number, std::uint64_t& area_key, std::uint32_t& value) {
+// For a number made of 1-12 letters then 1-12 digits: (packed area * 16 + width, serial value).
+bool dense_key(std::string_view number, std::uint64_t& area_key, std::uint64_t& value) {
   std::size_t k = 0;
   std::uint64_t area = 0;
   while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') {
@@ -59,17 +59,20 @@ bool dense_key(std::string_view number, std::uint64_t& area_key, std::uint32_t& 
     ++k;
   }
   const std::size_t width = number.size() - k;
-  if (width == 0 || width > 9) return false;
-  std::uint32_t v = 0;
+  if (width == 0 || width > 12) return false;
+  std::uint64_t v = 0;
   for (std::size_t i = k; i < number.size(); ++i) {
     const char c = number[i];
     if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  area_key = area * 16 + width;
+  area_key = area * 16 + width;  // 27^12 * 16 < 2^62; width 12 < 16
   value = v;
   return true;
 }
+
+constexpr unsigned kValueBits = 40;  // 10^12 < 2^40
+constexpr std::uint32_t kMaxIds = 1u << 22;
 
 std::uint64_t mix(std::uint64_t k) {
   k ^= k >> 31;
@@ -87,56 +90,108 @@ std::string_view strip_leading_zeros(std::string_view serial) {
 
 void NumberIndex::build(std::size_t count, const std::function<std::string_view(std::uint32_t)>& number_of) {
   number_of_ = number_of;
-  // Dense runs: numbers come sorted, so each (area, width) is one stretch of poles
-  // (same width, digits only: byte order is numeric order).
-  dense_runs_.clear();
-  dense_.clear();
-  reserve_huge(dense_, 2 * count + 64);  // a run is at most half empty (below)
-  std::vector<bool> in_dense(count, false);
-  for (std::uint32_t p = 0; p < count;) {
+  // Stretches: numbers come sorted, so each (area, width) is one stretch of poles
+  // (same width, digits only: byte order is numeric order). An (area, width) whose
+  // serials are interleaved with another width's (TJH0010 sorts between TJH001 and
+  // TJH002) comes in several stretches: only the first may be dense, the rest go
+  // to the exact table, which find() also asks.
+  struct Stretch {
+    std::uint32_t begin, end;
     std::uint64_t key;
-    std::uint32_t first_value;
+    std::uint64_t first, last;
+  };
+  std::vector<Stretch> stretches;
+  for (std::uint32_t p = 0; p < count;) {
+    std::uint64_t key, first_value;
     if (!dense_key(number_of(p), key, first_value)) {
       ++p;
       continue;
     }
-    std::uint32_t q = p + 1, last_value = first_value;
-    for (std::uint64_t k2; q < count; ++q) {
-      std::uint32_t v;
+    std::uint32_t q = p + 1;
+    std::uint64_t last_value = first_value;
+    for (std::uint64_t k2, v; q < count; ++q) {
       if (!dense_key(number_of(q), k2, v) || k2 != key) break;
       last_value = v;
     }
-    // An (area, width) whose serials are interleaved with another width's (TJH0010 sorts
-    // between TJH001 and TJH002) comes in several stretches: only the first is dense,
-    // the rest go to the hash table, which find() also asks.
-    const bool seen = std::any_of(dense_runs_.begin(), dense_runs_.end(), [&](const DenseRun& r) { return r.area_key == key; });
-    const std::uint64_t span = std::uint64_t{last_value} - first_value + 1;
-    if (!seen && span <= 2 * std::uint64_t{q - p} + 64) {  // at most half empty: 8 bytes per number at worst
-      DenseRun run{key, first_value, static_cast<std::uint32_t>(span), static_cast<std::uint32_t>(dense_.size())};
-      dense_.resize(dense_.size() + span, UINT32_MAX);
-      for (std::uint32_t i = p; i < q; ++i) {
-        std::uint64_t k3 = 0;
-        std::uint32_t v = 0;
-        dense_key(number_of(i), k3, v);
-        dense_[run.offset + (v - first_value)] = i;
-        in_dense[i] = true;
-      }
-      dense_runs_.push_back(run);
-    }
+    stretches.push_back({p, q, key, first_value, last_value});
     p = q;
   }
-  std::sort(dense_runs_.begin(), dense_runs_.end(),
-            [](const DenseRun& a, const DenseRun& b) { return a.area_key < b.area_key; });
+  // The (area, width) table: O(1) per stretch.
+  area_mask_ = table_size(stretches.size()) - 1;
+  area_slots_.assign(area_mask_ + 1, AreaSlot{});
+  std::uint32_t ids = 0;
+  std::vector<std::uint8_t> stretch_is_dense(stretches.size(), 0);
+  std::size_t dense_total = 0;
+  for (std::size_t si = 0; si < stretches.size(); ++si) {
+    const Stretch& st = stretches[si];
+    std::uint64_t h = mix(st.key) & area_mask_;
+    while (area_slots_[h].area_key != 0 && area_slots_[h].area_key != st.key) h = (h + 1) & area_mask_;
+    if (area_slots_[h].area_key == st.key) continue;  // a later stretch: not dense
+    AreaSlot& a = area_slots_[h];
+    a.area_key = st.key;
+    a.id = ids++;
+    const std::uint64_t span = st.last - st.first + 1;
+    if (st.last < UINT32_MAX && span <= 2 * std::uint64_t{st.end - st.begin} + 64) {  // at most half empty
+      a.min = static_cast<std::uint32_t>(st.first);
+      a.size = static_cast<std::uint32_t>(span);
+      a.offset = static_cast<std::uint32_t>(dense_total);
+      dense_total += span;
+      stretch_is_dense[si] = 1;
+    }
+  }
+  dense_.clear();
+  reserve_huge(dense_, dense_total);
+  dense_.assign(dense_total, UINT32_MAX);
+  std::vector<bool> in_dense(count, false);
+  std::size_t exact_count = 0;
+  for (std::size_t si = 0; si < stretches.size(); ++si) {
+    const Stretch& st = stretches[si];
+    if (!stretch_is_dense[si]) {
+      exact_count += st.end - st.begin;
+      continue;
+    }
+    const AreaSlot* a = area_slot(st.key);
+    for (std::uint32_t i = st.begin; i < st.end; ++i) {
+      std::uint64_t k3 = 0, v = 0;
+      dense_key(number_of(i), k3, v);
+      dense_[a->offset + (v - a->min)] = i;
+      in_dense[i] = true;
+    }
+  }
+  // Letters+digits outside dense runs: exact (id, value) keys, when the ids fit.
+  const bool exact = ids <= kMaxIds && exact_count > 0;
+  std::vector<bool> in_exact(count, false);
+  exact_slots_.clear();
+  exact_mask_ = 0;
+  if (exact) {
+    exact_mask_ = table_size(exact_count) - 1;
+    reserve_huge(exact_slots_, exact_mask_ + 1);
+    exact_slots_.assign(exact_mask_ + 1, Slot{});
+    for (std::size_t si = 0; si < stretches.size(); ++si) {
+      if (stretch_is_dense[si]) continue;
+      const Stretch& st = stretches[si];
+      const AreaSlot* a = area_slot(st.key);
+      for (std::uint32_t i = st.begin; i < st.end; ++i) {
+        std::uint64_t k3 = 0, v = 0;
+        dense_key(number_of(i), k3, v);
+        const std::uint64_t key = (std::uint64_t{a->id} << kValueBits) | v;
+        std::uint64_t h = mix(key) & exact_mask_;
+        while (exact_slots_[h].pole != UINT32_MAX) h = (h + 1) & exact_mask_;
+        exact_slots_[h] = {key, i};
+        in_exact[i] = true;
+      }
+    }
+  }
 
   // Everything else: open addressing, load factor ~0.7 (one probe, mostly within one cache line).
   std::size_t rest = 0;
-  for (std::uint32_t p = 0; p < count; ++p) rest += !in_dense[p];
+  for (std::uint32_t p = 0; p < count; ++p) rest += !in_dense[p] && !in_exact[p];
   const std::size_t size = std::max<std::size_t>(16, rest + rest / 2 + 1);
   slots_.clear();
   reserve_huge(slots_, size);
   slots_.assign(size, Slot{});
   for (std::uint32_t p = 0; p < count; ++p) {
-    if (in_dense[p]) continue;
+    if (in_dense[p] || in_exact[p]) continue;
     const std::uint64_t key = number_key(number_of(p));
     std::uint64_t i = home(key);
     while (slots_[i].pole != UINT32_MAX) {
@@ -188,20 +243,32 @@ std::uint64_t NumberIndex::home(std::uint64_t key) const {
   return ((mix(key) >> 32) * slots_.size()) >> 32;
 }
 
-const NumberIndex::DenseRun* NumberIndex::dense_run(std::uint64_t area_key) const {
-  auto it = std::lower_bound(dense_runs_.begin(), dense_runs_.end(), area_key,
-                             [](const DenseRun& r, std::uint64_t k) { return r.area_key < k; });
-  return it != dense_runs_.end() && it->area_key == area_key ? &*it : nullptr;
+const NumberIndex::AreaSlot* NumberIndex::area_slot(std::uint64_t area_key) const {
+  if (area_slots_.empty()) return nullptr;
+  for (std::uint64_t h = mix(area_key) & area_mask_;; h = (h + 1) & area_mask_) {
+    const AreaSlot& a = area_slots_[h];
+    if (a.area_key == area_key) return &a;
+    if (a.area_key == 0) return nullptr;
+  }
 }
 
 std::optional<std::uint32_t> NumberIndex::find(std::string_view canonical) const {
-  std::uint64_t area_key;
-  std::uint32_t value;
+  std::uint64_t area_key, value;
   if (dense_key(canonical, area_key, value)) {
-    if (const DenseRun* run = dense_run(area_key); run && value >= run->min && value - run->min < run->size) {
-      const std::uint32_t pole = dense_[run->offset + (value - run->min)];
+    const AreaSlot* a = area_slot(area_key);
+    if (!a) return std::nullopt;  // every letters+digits number has its (area, width) here
+    if (value >= a->min && value - a->min < a->size) {
+      const std::uint32_t pole = dense_[a->offset + (value - a->min)];
       // Later stretches of this (area, width) hold larger serials: an empty slot means absent.
       return pole != UINT32_MAX ? std::optional<std::uint32_t>(pole) : std::nullopt;
+    }
+    if (!exact_slots_.empty()) {
+      const std::uint64_t key = (std::uint64_t{a->id} << kValueBits) | value;
+      for (std::uint64_t h = mix(key) & exact_mask_;; h = (h + 1) & exact_mask_) {
+        const Slot& s = exact_slots_[h];
+        if (s.pole == UINT32_MAX) return std::nullopt;
+        if (s.key == key) return s.pole;
+      }
     }
   }
   if (slots_.empty()) return std::nullopt;
@@ -233,7 +300,8 @@ std::span<const std::uint32_t> NumberIndex::find_serial(std::string_view serial)
 
 std::size_t NumberIndex::memory_bytes() const {
   return slots_.capacity() * sizeof(Slot) + dense_.capacity() * sizeof(std::uint32_t) +
-         dense_runs_.capacity() * sizeof(DenseRun) + serial_slots_.capacity() * sizeof(SerialSlot) +
+         area_slots_.capacity() * sizeof(AreaSlot) + exact_slots_.capacity() * sizeof(Slot) +
+         serial_slots_.capacity() * sizeof(SerialSlot) +
          serial_poles_.capacity() * sizeof(std::uint32_t) + areas_.capacity() * sizeof(std::string_view);
 }
 

@@ -9,10 +9,17 @@
 // Most registries number each area densely (TJH0001, TJH0002, ...). For every
 // (area, serial width) whose serials are dense, a direct table maps the serial's
 // value to the pole: a lookup is one read in an array of 4 bytes per number.
-// Other numbers go to an open-addressing table on a packed key: a canonical
-// number of up to 12 characters is packed exactly into 64 bits (base 37), so a
-// probe compares integers in one cache line. Longer numbers are keyed by a hash
-// with the top bit set and checked against the pole's number.
+// (Area, width) pairs are found in a small open-addressing table (one probe in a
+// table that stays in cache even with 100,000 area codes), so a lookup costs the
+// same with one area code or a hundred thousand.
+// Numbers of letters then digits that are not in a dense table (sparse or long
+// serials, up to 12 digits) are keyed exactly by (area-width id, serial value) in
+// a second open-addressing table: one probe, no string compare, whatever the
+// number's length. Other numbers go to an open-addressing table on a packed key:
+// a canonical number of up to 12 characters is packed exactly into 64 bits
+// (base 37), so a probe compares integers in one cache line. Longer numbers are
+// keyed by a hash with the top bit set and checked against the pole's number.
+// Building is O(n) apart from sorting the serials (O(n log n)).
 //
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
@@ -53,11 +60,18 @@ class NumberIndex {
 #pragma pack(pop)
   std::uint64_t home(std::uint64_t key) const;
   // Serials of one (area, width) in [min, min + size): dense_[offset + value - min].
-  struct DenseRun {
-    std::uint64_t area_key = 0;  // packed area code * 16 + width
+  // (area, width) -> its id and dense run (size 0: none); open addressing on area_key.
+  struct AreaSlot {
+    std::uint64_t area_key = 0;  // 0: empty (a real key has width >= 1)
     std::uint32_t min = 0, size = 0, offset = 0;
+    std::uint32_t id = 0;  // dense id of the (area, width), for exact_slots_
   };
-  const DenseRun* dense_run(std::uint64_t area_key) const;
+  const AreaSlot* area_slot(std::uint64_t area_key) const;
+  std::vector<AreaSlot> area_slots_;  // power-of-two size
+  std::uint64_t area_mask_ = 0;
+  // (id << 40 | serial value) -> pole, for letters+digits numbers outside dense runs.
+  std::vector<Slot> exact_slots_;  // power-of-two size; empty when unused
+  std::uint64_t exact_mask_ = 0;
   struct SerialSlot {
     std::uint64_t key = 0;    // packed serial (as number keys)
     std::uint32_t begin = 0;  // into serial_poles_
@@ -65,7 +79,6 @@ class NumberIndex {
   };
   std::function<std::string_view(std::uint32_t)> number_of_;
   std::vector<Slot> slots_;  // size is not a power of two: home() maps by multiply-shift
-  std::vector<DenseRun> dense_runs_;     // sorted by area_key; few (areas x widths)
   std::vector<std::uint32_t> dense_;     // pole index or UINT32_MAX
   std::vector<SerialSlot> serial_slots_;
   std::uint64_t serial_mask_ = 0;

@@ -8,6 +8,12 @@
 // Poles are bucketed into a uniform lon/lat cell grid (sorted by cell, so a
 // cell's poles are contiguous). nearest() scans rings of cells outward and
 // stops when no unvisited cell can hold a pole closer than the k-th found.
+// For a point outside the poles' bounding box, or when a few rings find too
+// little (a wide empty area), it searches a pyramid of 2x2-merged cells best
+// first instead: each node keeps the box of its poles in Earth-centred (ECEF)
+// coordinates, whose straight-line distance is a lower bound of the geodesic,
+// so the search stops exactly and visits a few nodes per level wherever the
+// point is on Earth.
 // Candidates are ranked by the ellipsoidal distance at the query latitude and
 // the answers' distances are geodesic on WGS84 (see geodesic.hpp): the order
 // is the true geodesic order, not planar degrees.
@@ -44,6 +50,25 @@ class PoleIndex {
   std::vector<std::uint32_t> order_;        // pole indexes sorted by cell
   std::vector<LonLat> sorted_pos_;          // positions in order_ order
   double min_m_per_deg_lon_ = 0, min_m_per_deg_lat_ = 0;  // for ring lower bounds
+
+  // The pyramid: level 1 merges 2x2 cells, level l+1 merges 2x2 nodes of level l;
+  // the last level has one node. Boxes in ECEF metres (floats, rounded outward by
+  // a margin at query time); an empty node has min > max.
+  struct Box3 {
+    float lo[3], hi[3];
+  };
+  struct Level {
+    std::uint32_t nx = 0, ny = 0;
+    std::vector<Box3> boxes;
+  };
+  std::vector<Level> levels_;  // levels_[0] is level 1
+  double min_lon_all_ = 0, max_lon_all_ = 0, min_lat_all_ = 0, max_lat_all_ = 0;  // the poles' box
+
+  double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
+  void ecef(LonLat p, double out[3]) const;
+  void build_pyramid();
+  void nearest_best_first(LonLat p, std::size_t k, double limit2,
+                          std::vector<std::pair<double, std::uint32_t>>& best) const;
 };
 
 }  // namespace poleloc::index

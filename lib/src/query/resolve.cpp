@@ -63,6 +63,9 @@ constexpr double kNearbyMaxM = 3000;
 constexpr std::size_t kMaxNearbyAreas = 4;
 // Without an area or a location, a fuzzy serial in more areas than this says nothing.
 constexpr std::size_t kMaxAreasPerFuzzySerial = 8;
+// With a caller location, a serial found in none of the areas around the caller
+// but in more areas than this elsewhere gives no candidates, only background.
+constexpr std::size_t kMaxFarCandidates = 256;
 
 // Caller position given the pole: a 100 m (handset) and a 1 km (cell) spread,
 // and a few callers who are nowhere near the pole; as a density ratio against
@@ -314,6 +317,14 @@ class Decoder {
         ++others;
       }
       for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = r.prior * kOtherArea / static_cast<double>(others);
+      return;
+    }
+    // A caller location and the serial in none of the areas around them: where
+    // areas are many (a code per street), the same serial stands in thousands of
+    // them, each far from the caller; as in exact_nearby() they only add to the
+    // background (a few dozen, as in a registry of district codes, stay candidates).
+    if (near_ && r.area_source == AreaSource::none && r.said_area < 0 && poles.size() > kMaxFarCandidates) {
+      background += static_cast<double>(poles.size()) * r.prior * kAnywhereShare;
       return;
     }
     for (std::uint32_t p : poles) {
