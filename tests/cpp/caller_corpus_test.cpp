@@ -13,6 +13,7 @@
 #include "geo/geodesic.hpp"
 #include "snapshot_data.hpp"
 #include "synthetic_city.hpp"
+#include "test_support.hpp"
 
 #include <poleloc/geo.hpp>
 #include <poleloc/import.hpp>
@@ -82,18 +83,10 @@ const Snapshot& snapshot_for(const Case& c) { return c.dataset == "sample" ? sam
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = [] {
-    std::ifstream in(std::string(POLELOC_TEST_DATA_DIR) + "/caller_cases.tsv");
-    EXPECT_TRUE(in.good()) << "cannot open caller_cases.tsv";
+    const auto rows = fixtures::read_tsv(std::string(POLELOC_TEST_DATA_DIR) + "/caller_cases.tsv");
+    EXPECT_FALSE(rows.empty()) << "cannot read caller_cases.tsv";
     std::vector<Case> out;
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) {
-      ++n;
-      if (line.empty() || line[0] == '#') continue;
-      std::vector<std::string> f;
-      std::stringstream ss(line);
-      std::string x;
-      while (std::getline(ss, x, '\t')) f.push_back(x);
+    for (const auto& [n, f] : rows) {
       if (f.size() != 7) {
         ADD_FAILURE() << "caller_cases.tsv:" << n << ": expected 7 tab-separated columns, got " << f.size();
         continue;

@@ -10,6 +10,7 @@
 #include "spoken/nato_alphabet.hpp"
 #include "spoken/spoken_text.hpp"
 #include "synthetic_city.hpp"
+#include "test_support.hpp"
 
 #include <poleloc/import.hpp>
 #include <poleloc/number.hpp>
@@ -70,18 +71,10 @@ const Snapshot& synth_city() {
 }
 
 std::vector<Case> load_cases() {
-  std::ifstream in(std::string(POLELOC_TEST_DATA_DIR) + "/spoken_cases.tsv");
-  EXPECT_TRUE(in.good()) << "cannot open spoken_cases.tsv";
+  const auto rows = fixtures::read_tsv(std::string(POLELOC_TEST_DATA_DIR) + "/spoken_cases.tsv");
+  EXPECT_FALSE(rows.empty()) << "cannot read spoken_cases.tsv";
   std::vector<Case> cases;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string x;
-    while (std::getline(ss, x, '\t')) f.push_back(x);
+  for (const auto& [n, f] : rows) {
     EXPECT_EQ(f.size(), 6u) << "spoken_cases.tsv:" << n << ": expected 6 tab-separated columns";
     if (f.size() != 6) continue;
     cases.push_back({n, f[0], f[1], f[2], f[3], f[5], static_cast<std::size_t>(std::stoul(f[4]))});

@@ -92,6 +92,27 @@ inline bool reference_contains(const MultiPolygon& mp, LonLat p) {
   return inside;
 }
 
+// The rows of a tab-separated corpus file, without blank lines and '#' comments:
+// (1-based line number, fields).
+inline std::vector<std::pair<int, std::vector<std::string>>> read_tsv(const std::string& path) {
+  std::vector<std::pair<int, std::vector<std::string>>> rows;
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      fields.push_back(line.substr(start, tab - start));
+    }
+    fields.push_back(line.substr(start));
+    rows.emplace_back(n, std::move(fields));
+  }
+  return rows;
+}
+
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
