@@ -6,14 +6,18 @@
 // with and without a caller location. Texts that check_query_text refuses
 // must be refused cleanly; nothing may crash, and the spans a reading points
 // at must lie inside the normalised text (ReadingSet::spoken() relies on it).
+// A text that is a printed number is canonicalised idempotently, and when it
+// names a pole (Snapshot::locate), resolve() offers that pole as exact.
 #include "snapshot_data.hpp"
 #include "spoken/readings.hpp"
 #include "spoken/spoken_text.hpp"
 
 #include <poleloc/import.hpp>
+#include <poleloc/number.hpp>
 #include <poleloc/query_options.hpp>
 #include <poleloc/snapshot.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -77,9 +81,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   poleloc::spoken::read_text(text, d.alias_table, d.gazetteer, set);
   check_spans(set);
 
+  if (auto number = poleloc::canonical_number(text)) {
+    if (!poleloc::is_canonical_number(*number) || poleloc::canonical_number(*number) != number) {
+      std::fprintf(stderr, "canonical_number is not idempotent: '%s'\n", number->c_str());
+      std::abort();
+    }
+  }
+
   const bool valid = static_cast<bool>(poleloc::check_query_text(text));
   auto plain = snap.resolve(text, {});
   if (plain.has_value() != valid) std::abort();  // resolve refuses exactly the texts check_query_text refuses
+  if (valid) {
+    if (auto pole = snap.locate(text)) {
+      const bool offered = std::any_of(plain->begin(), plain->end(), [&](const poleloc::Candidate& c) {
+        return c.pole == *pole && c.match == poleloc::MatchKind::exact;
+      });
+      if (!offered) {
+        std::fprintf(stderr, "locate finds %.*s but resolve does not offer it as exact\n",
+                     static_cast<int>(pole->number().size()), pole->number().data());
+        std::abort();
+      }
+    }
+  }
   if (valid) {
     auto located = snap.resolve(text, {.near = poleloc::LonLat{116.4712, 39.9251}, .limit = 10});
     if (!located) std::abort();
