@@ -4,6 +4,8 @@
 #include "snapshot_data.hpp"
 #include "spoken/spoken_text.hpp"
 
+#include <poleloc/number.hpp>
+
 #include <algorithm>
 #include <map>
 
@@ -25,20 +27,13 @@ double radius_for(spoken::PlaceKind kind) {
   return 250;
 }
 
-std::size_t area_length(std::string_view number) {
-  std::size_t k = 0;
-  while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
-  return k;
-}
-
 // The codes of the poles given, most poles first; codes with under 5 % of them are dropped.
 template <typename Poles>
 std::vector<std::uint32_t> codes_of(const SnapshotData& d, const Poles& poles) {
   std::map<std::uint32_t, std::size_t> count;
   std::size_t total = 0;
   for (std::uint32_t p : poles) {
-    const std::string_view n = d.number(p);
-    if (auto c = d.alias_table.find_code(n.substr(0, area_length(n)))) {
+    if (auto c = d.alias_table.find_code(split_number(d.number(p)).area)) {
       ++count[*c];
       ++total;
     }

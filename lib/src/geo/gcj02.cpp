@@ -40,6 +40,21 @@ LonLat offset(LonLat wgs) {
   return {dlon, dlat};
 }
 
+// The point whose image under `forward` is `target`: both datum shifts are
+// small and smooth, so subtracting the residual converges in a few steps.
+template <typename Forward>
+LonLat invert(Forward forward, LonLat target, LonLat start, double tolerance) {
+  LonLat p = start;
+  for (int i = 0; i < 30; ++i) {
+    const LonLat f = forward(p);
+    const double dlon = f.lon - target.lon, dlat = f.lat - target.lat;
+    p.lon -= dlon;
+    p.lat -= dlat;
+    if (std::fabs(dlon) < tolerance && std::fabs(dlat) < tolerance) break;
+  }
+  return p;
+}
+
 }  // namespace
 
 bool in_gcj02_region(LonLat p) {
@@ -54,15 +69,7 @@ LonLat wgs84_to_gcj02(LonLat wgs) {
 
 LonLat gcj02_to_wgs84(LonLat gcj) {
   if (!in_gcj02_region(gcj)) return gcj;
-  LonLat wgs = gcj;
-  for (int i = 0; i < 30; ++i) {
-    const LonLat g = wgs84_to_gcj02(wgs);
-    const double dlon = g.lon - gcj.lon, dlat = g.lat - gcj.lat;
-    wgs.lon -= dlon;
-    wgs.lat -= dlat;
-    if (std::fabs(dlon) < 1e-10 && std::fabs(dlat) < 1e-10) break;
-  }
-  return wgs;
+  return invert(wgs84_to_gcj02, gcj, gcj, 1e-10);
 }
 
 // Baidu's published forward transform: polar coordinates around GCJ-02's
@@ -75,15 +82,7 @@ LonLat gcj02_to_bd09(LonLat gcj) {
 }
 
 LonLat bd09_to_gcj02(LonLat bd) {
-  LonLat gcj{bd.lon - 0.0065, bd.lat - 0.006};
-  for (int i = 0; i < 30; ++i) {
-    const LonLat b = gcj02_to_bd09(gcj);
-    const double dlon = b.lon - bd.lon, dlat = b.lat - bd.lat;
-    gcj.lon -= dlon;
-    gcj.lat -= dlat;
-    if (std::fabs(dlon) < 1e-11 && std::fabs(dlat) < 1e-11) break;
-  }
-  return gcj;
+  return invert(gcj02_to_bd09, bd, {bd.lon - 0.0065, bd.lat - 0.006}, 1e-11);
 }
 
 }  // namespace poleloc

@@ -12,21 +12,19 @@ namespace poleloc::io {
 
 void read_places_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PlaceSink& sink) {
   const LineErrors report{errors, path};
-  auto fail = [&](std::size_t line, std::string field, std::string reason) { report.fail(line, std::move(field), std::move(reason)); };
-  auto fatal = [&](std::size_t line, std::string field, std::string reason) { report.fatal(line, std::move(field), std::move(reason)); };
   constexpr const char* kHeader = "the header must be name,kind,lon,lat or name,kind,grid";
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
-    fatal(0, "", st.message());
+    report.fatal(0, "", st.message());
     return;
   }
   std::vector<std::string> row;
   if (!csv.next(row)) {
-    fatal(csv.line() ? csv.line() : 1, "", csv.error().empty() ? std::string("file is empty; ") + kHeader : csv.error());
+    report.fatal(csv.line() ? csv.line() : 1, "", csv.error().empty() ? std::string("file is empty; ") + kHeader : csv.error());
     return;
   }
   if (auto dup = duplicate_column(row)) {
-    fatal(csv.line(), dup->name, dup->to_string());
+    report.fatal(csv.line(), dup->name, dup->to_string());
     return;
   }
   int col_name = -1, col_kind = -1, col_lon = -1, col_lat = -1, col_grid = -1;
@@ -40,7 +38,7 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
   }
   const bool by_point = col_lon >= 0 && col_lat >= 0;
   if (col_name < 0 || col_kind < 0 || (!by_point && col_grid < 0) || (col_lon >= 0) != (col_lat >= 0)) {
-    fatal(1, "", kHeader);
+    report.fatal(1, "", kHeader);
     return;
   }
   const std::size_t columns = row.size();
@@ -48,11 +46,11 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
   while (csv.next(row)) {
     const std::size_t line = csv.line();
     if (!csv.error_in_row().empty()) {
-      fail(line, "", csv.error_in_row());
+      report.fail(line, "", csv.error_in_row());
       continue;
     }
     if (row.size() != columns) {
-      fail(line, "", "row has " + std::to_string(row.size()) + " fields; the header has " + std::to_string(columns));
+      report.fail(line, "", "row has " + std::to_string(row.size()) + " fields; the header has " + std::to_string(columns));
       continue;
     }
     PlaceRecord p;
@@ -60,18 +58,18 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
     while (!p.name.empty() && p.name.back() == ' ') p.name.pop_back();
     while (!p.name.empty() && p.name.front() == ' ') p.name.erase(p.name.begin());
     if (p.name.empty()) {
-      fail(line, "name", "name is empty");
+      report.fail(line, "name", "name is empty");
       continue;
     }
     if (static_cast<unsigned char>(p.name[0]) < 0x20) {
-      fail(line, "name", "name starts with a control character");
+      report.fail(line, "name", "name starts with a control character");
       continue;
     }
     p.kind = row[col_kind];
     const bool has_grid = col_grid >= 0 && !row[col_grid].empty();
     const bool has_point = by_point && !(row[col_lon].empty() && row[col_lat].empty());
     if (has_grid == has_point) {
-      fail(line, has_grid ? "grid" : "lon", "give either lon,lat or grid for a place, not " +
+      report.fail(line, has_grid ? "grid" : "lon", "give either lon,lat or grid for a place, not " +
                                                 std::string(has_grid ? "both" : "neither"));
       continue;
     }
@@ -80,13 +78,13 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
     } else {
       const ParsedNumber x = parse_double(row[col_lon]), y = parse_double(row[col_lat]);
       if (x.problem || y.problem) {
-        fail(line, x.problem ? "lon" : "lat",
+        report.fail(line, x.problem ? "lon" : "lat",
              std::string(x.problem ? "lon '" + row[col_lon] + "' " + x.problem : "lat '" + row[col_lat] + "' " + y.problem));
         continue;
       }
       const LonLat at = crs.to_wgs84({x.value, y.value});
       if (!is_valid_lonlat(at)) {
-        fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " are not a position on Earth" +
+        report.fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " are not a position on Earth" +
                               (crs.is_identity() ? "" : " after CRS conversion"));
         continue;
       }
@@ -94,12 +92,12 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
     }
     auto [it, fresh] = seen.try_emplace(p.name, line);
     if (!fresh) {
-      fail(line, "name", "place '" + p.name + "' is already on line " + std::to_string(it->second));
+      report.fail(line, "name", "place '" + p.name + "' is already on line " + std::to_string(it->second));
       continue;
     }
     sink(std::move(p), line);
   }
-  if (!csv.error().empty()) fatal(csv.line(), "", csv.error());
+  if (!csv.error().empty()) report.fatal(csv.line(), "", csv.error());
 }
 
 }  // namespace poleloc::io

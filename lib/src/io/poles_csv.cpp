@@ -25,25 +25,23 @@ std::string quoted(std::string_view s) {
 void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
                     const Progress& progress) {
   const LineErrors report{errors, path};
-  auto fail = [&](std::size_t line, std::string field, std::string reason) { report.fail(line, std::move(field), std::move(reason)); };
-  auto fatal = [&](std::size_t line, std::string field, std::string reason) { report.fatal(line, std::move(field), std::move(reason)); };
   CsvReader csv;
   if (auto st = csv.open(path); !st) {
-    fatal(0, "", st.message());
+    report.fatal(0, "", st.message());
     return;
   }
   std::vector<std::string> row;
   if (!csv.next(row)) {
-    fatal(csv.line() ? csv.line() : 1, "", csv.error().empty() ? "file is empty; expected a header row number,lon,lat"
+    report.fatal(csv.line() ? csv.line() : 1, "", csv.error().empty() ? "file is empty; expected a header row number,lon,lat"
                                                               : csv.error());
     return;
   }
   if (!csv.error_in_row().empty()) {
-    fatal(csv.line(), "", csv.error_in_row());
+    report.fatal(csv.line(), "", csv.error_in_row());
     return;
   }
   if (auto dup = duplicate_column(row)) {
-    fatal(csv.line(), dup->name, dup->to_string());
+    report.fatal(csv.line(), dup->name, dup->to_string());
     return;
   }
   int col_number = -1, col_lon = -1, col_lat = -1;
@@ -59,7 +57,7 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
   }
   for (auto [col, name] : {std::pair{col_number, "number"}, std::pair{col_lon, "lon"}, std::pair{col_lat, "lat"}}) {
     if (col < 0) {
-      fatal(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
+      report.fatal(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
     }
   }
   if (col_number < 0 || col_lon < 0 || col_lat < 0) return;
@@ -69,17 +67,17 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     const std::size_t line = csv.line();
     if (progress && ++rows % 65536 == 0) progress(rows);
     if (!csv.error_in_row().empty()) {
-      fail(line, "", csv.error_in_row());
+      report.fail(line, "", csv.error_in_row());
       continue;
     }
     if (row.size() != header.size()) {
-      fail(line, "", "row has " + std::to_string(row.size()) + " fields; the header has " +
+      report.fail(line, "", "row has " + std::to_string(row.size()) + " fields; the header has " +
                          std::to_string(header.size()));
       continue;
     }
     auto number = canonical_number(row[col_number]);
     if (!number) {
-      fail(line, "number",
+      report.fail(line, "number",
            "bad number " + quoted(row[col_number]) +
                ": a number is letters and digits (e.g. TJH0372 or TJH-0372), at most " +
                std::to_string(kMaxNumberLength) + " characters");
@@ -88,25 +86,25 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     const ParsedNumber x = parse_double(row[col_lon]);
     const ParsedNumber y = parse_double(row[col_lat]);
     if (x.problem) {
-      fail(line, "lon", "lon " + quoted(row[col_lon]) + " " + x.problem);
+      report.fail(line, "lon", "lon " + quoted(row[col_lon]) + " " + x.problem);
       continue;
     }
     if (y.problem) {
-      fail(line, "lat", "lat " + quoted(row[col_lat]) + " " + y.problem);
+      report.fail(line, "lat", "lat " + quoted(row[col_lat]) + " " + y.problem);
       continue;
     }
     const LonLat p = crs.to_wgs84({x.value, y.value});
     if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) {
-      fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " cannot be converted to WGS84");
+      report.fail(line, "lon", "coordinates " + row[col_lon] + "," + row[col_lat] + " cannot be converted to WGS84");
       continue;
     }
     if (p.lon < -180 || p.lon > 180) {
-      fail(line, "lon", "lon " + std::to_string(p.lon) + " is out of range [-180, 180]" +
+      report.fail(line, "lon", "lon " + std::to_string(p.lon) + " is out of range [-180, 180]" +
                             (crs.is_identity() ? "" : " after CRS conversion"));
       continue;
     }
     if (p.lat < -90 || p.lat > 90) {
-      fail(line, "lat", "lat " + std::to_string(p.lat) + " is out of range [-90, 90]" +
+      report.fail(line, "lat", "lat " + std::to_string(p.lat) + " is out of range [-90, 90]" +
                             (crs.is_identity() ? "" : " after CRS conversion") +
                             (std::fabs(p.lon) <= 90 && std::fabs(p.lat) <= 180 ? " (are lon and lat swapped?)" : ""));
       continue;
@@ -120,7 +118,7 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     }
     sink(std::move(pole), line);
   }
-  if (!csv.error().empty()) fatal(csv.line(), "", csv.error());
+  if (!csv.error().empty()) report.fatal(csv.line(), "", csv.error());
 }
 
 }  // namespace poleloc::io

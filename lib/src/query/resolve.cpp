@@ -265,32 +265,39 @@ class Decoder {
     return r.place < 0 || place_fit(d_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), pole).inside;
   }
 
+  // A pole carrying the digits of reading i in a serial `width` digits wide:
+  // exact unless the reading is a guess, more leading zeros were said than are
+  // painted, or the pole lies outside the place said.
+  void push_as_read(std::int16_t i, std::uint32_t pole, std::size_t width, std::size_t spoken_width, bool guess) {
+    const Reading& r = set_.readings[static_cast<std::size_t>(i)];
+    const bool as_read = spoken_width <= width;
+    hits.push_back({pole, i, as_read && !guess && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+  }
+
   void exact(std::int16_t i) {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
     const std::string_view stripped = r.digits.stripped();
     const std::size_t spoken_width = r.leading_zeros_spoken ? r.digits.size() : 0;
     // A reading that swapped a word for its partner (三十七 as 三四七) is a guess,
-    // not what was said; nor is one the caller did not mean as the pole's number.
-    const bool swapped = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
+    // not what was said; so is one the caller did not mean as the pole's number.
+    const bool guess = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
                          r.prior < kUnderstood || r.raw_prior < kHeardNumber || r.retracted || r.counted;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
-        const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        push_as_read(i, pole, width, spoken_width, guess);
       });
       return;
     }
     if (r.area_source == AreaSource::place) {
       for (std::uint32_t a : d_.gazetteer.place(static_cast<std::uint32_t>(r.place)).codes) {
         in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
-          const bool as_read = spoken_width <= width;
-          hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+          push_as_read(i, pole, width, spoken_width, guess);
         });
       }
       return;
     }
     if (r.said_area >= 0 && r.area_source != AreaSource::unknown_code && any_exact()) return;  // the area said has it
-    if (r.area_source == AreaSource::none && r.said_area < 0 && near_ && exact_nearby(i, stripped, spoken_width, swapped)) {
+    if (r.area_source == AreaSource::none && r.said_area < 0 && near_ && exact_nearby(i, stripped, spoken_width, guess)) {
       return;
     }
     const auto poles = d_.numbers.find_serial(stripped);
@@ -329,8 +336,7 @@ class Decoder {
     }
     for (std::uint32_t p : poles) {
       const std::string_view num = d_.number(p);
-      const bool as_read = spoken_width <= num.size() - area_length(num);
-      hits.push_back({p, i, as_read && !swapped && fits_place(r, p), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+      push_as_read(i, p, num.size() - area_length(num), spoken_width, guess);
     }
   }
 
@@ -342,13 +348,12 @@ class Decoder {
   // becomes candidates; the same serial in the other areas only adds to the
   // background (each is far away, so each is as likely as any pole at all).
   // False when no area around the caller has the serial.
-  bool exact_nearby(std::int16_t i, std::string_view stripped, std::size_t spoken_width, bool swapped) {
+  bool exact_nearby(std::int16_t i, std::string_view stripped, std::size_t spoken_width, bool guess) {
     const Reading& r = set_.readings[static_cast<std::size_t>(i)];
     std::size_t found = 0;
     for (std::uint32_t a : nearby_areas()) {
       in_area(a, stripped, [&](std::uint32_t pole, std::size_t width) {
-        const bool as_read = spoken_width <= width;
-        hits.push_back({pole, i, as_read && !swapped && fits_place(r, pole), {}, r.prior * (as_read ? 1.0 : kExtraLeadingZeros)});
+        push_as_read(i, pole, width, spoken_width, guess);
         ++found;
       });
     }
