@@ -3,7 +3,7 @@
 //   const BenchCity& city = bench_city(Size::large);   // 20,000 grids, 2,000,000 poles
 //   city.snapshot->grid_at(city.points[i]);
 //
-// Sizes are the ones DESIGN.md's targets are stated for.
+// Sizes are the ones the README's performance targets are stated for.
 #pragma once
 
 #include "snapshot_data.hpp"

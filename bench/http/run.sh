@@ -7,7 +7,7 @@
 #                     [--wrk-threads 2] [--connections 64] [--no-access-log]
 #
 # sample: data/tuanjiehu (~1,500 poles); synthetic: `poleloc synth` 200 grids / 20,000 poles;
-# large: 20,000 grids / 2,000,000 poles (the DESIGN.md large city; takes minutes to build).
+# large: 20,000 grids / 2,000,000 poles (the large city of bench/bench_city.hpp; takes minutes to build).
 # The server's access log goes to a file (as in production), unless --no-access-log,
 # which sends it to /dev/null. Everything runs on 127.0.0.1 and is cleaned up on exit.
 set -euo pipefail

@@ -11,14 +11,14 @@ default), then times on those same points:
   - geopandas.sjoin(points, grids, predicate="within")   (Debian's 0.12)
 and reports points/s, the ratio, and how often the answers agree. They differ
 only within about a centimetre of a boundary: poleloc snaps coordinates to
-1e-7 degree and gives a point on a shared edge to exactly one grid (DESIGN.md);
+1e-7 degree and gives a point on a shared edge to exactly one grid (README, "Rules that hold everywhere");
 sjoin tests the raw doubles and gives a point on an edge to none. (Measured:
 17 of 1,000,000 points, all within 5 mm of a boundary.)
 
     PYTHONPATH=build/release/python /usr/bin/python3 bench/python/grid_ids_bench.py \
         --cli build/release/poleloc --workdir /tmp/poleloc-bench
 
-The poleloc target is >= 5,000,000 points/s on 2 cores (DESIGN.md).
+The poleloc target is >= 5,000,000 points/s on 2 cores (README, "Performance").
 """
 from __future__ import annotations
 

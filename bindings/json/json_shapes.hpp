@@ -1,4 +1,4 @@
-// json_shapes.hpp: the JSON shapes of DESIGN.md ("HTTP API"), one function each,
+// json_shapes.hpp: the JSON shapes of the README ("HTTP API"), one function each,
 // shared by the HTTP server and `poleloc ... --json` so both print the same.
 //
 //   nlohmann::ordered_json j = poleloc::json::pole(*snap->locate("TJH0372"));
