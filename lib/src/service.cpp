@@ -1,9 +1,7 @@
-#include "geo/crs.hpp"
+#include "service_impl.hpp"
+
 #include "io/readers.hpp"
 #include "record_checks.hpp"
-#include "snapshot_builder.hpp"
-#include "snapshot_data.hpp"
-#include "store/store.hpp"
 
 #include <poleloc/number.hpp>
 #include <poleloc/service.hpp>
@@ -16,14 +14,6 @@
 #include <unordered_set>
 
 namespace poleloc {
-namespace {
-
-struct Records {
-  std::vector<PoleRecord> poles;
-  std::vector<GridRecord> grids;
-  std::vector<AliasRecord> aliases;
-  std::vector<PlaceRecord> places;
-};
 
 Records records_of(const Snapshot& snap) {
   Records r;
@@ -45,45 +35,6 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
   return msg;
 }
 
-// What an import is called in messages: the file names, or "the import" for records.
-struct ImportLabels {
-  std::string poles = "the import", grids = "the import";
-};
-
-// The safety rule of ImportOptions::replace: refuse an import that would
-// leave nothing, or remove more than the allowed share of what is stored.
-Status check_removals(const char* what, const std::string& label, std::size_t incoming, std::size_t stored,
-                      std::size_t removed, std::size_t rejected, const ImportOptions& options) {
-  const std::string held = label + " holds " + io::with_commas(incoming) + " " +
-                           (incoming == 1 ? std::string(what, std::strlen(what) - 1) : std::string(what)) +
-                           (rejected ? " that can be stored (" + io::with_commas(rejected) + " rejected)" : "");
-  if (incoming == 0) {
-    if (stored == 0) {
-      return {ErrorCode::invalid_input, held + ": refusing to import a dataset without " + what +
-                                            " (use --replace to import it anyway)"};
-    }
-    return {ErrorCode::invalid_input, held + "; the database has " + io::with_commas(stored) +
-                                          ": refusing to remove them all (use --replace to replace the dataset anyway)"};
-  }
-  if (stored > 0 && static_cast<double>(removed) > options.max_remove_share * static_cast<double>(stored)) {
-    const double percent = 100.0 * static_cast<double>(removed) / static_cast<double>(stored);
-    const double allowed = 100.0 * options.max_remove_share;
-    char share[64];
-    std::snprintf(share, sizeof share, " (%.0f %%), more than the %.0f %% allowed", percent, allowed);
-    return {ErrorCode::invalid_input, held + "; importing it would remove " + io::with_commas(removed) + " of the " +
-                                          io::with_commas(stored) + " " + what + " in the database" + share +
-                                          " by --max-remove-share: refusing (use --replace to replace the dataset "
-                                          "anyway)"};
-  }
-  return Status::ok();
-}
-
-std::size_t rejects_in(const std::vector<InputError>& rejects, const std::string& file) {
-  return static_cast<std::size_t>(
-      std::count_if(rejects.begin(), rejects.end(), [&](const InputError& e) { return e.file == file; }));
-}
-
-// Reads every live record of `store` into a new snapshot.
 Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
   SnapshotBuilder builder;
   builder.reserve_poles(store.estimated_poles());
@@ -99,61 +50,32 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
   return builder.finish(store.sequence());
 }
 
-}  // namespace
-
-struct Service::Impl {
-  std::string path;
-  std::unique_ptr<store::Store> store;
-  std::atomic<std::shared_ptr<const Snapshot>> current;
-  std::mutex write_mutex;  // serialises writers; readers never take it
-  mutable std::mutex problem_mutex;  // guards write_problem only, never held across I/O
-  Status write_problem;              // a copy of store->write_problem() for other threads
-
-  void publish(std::unique_ptr<SnapshotData> data) {
-    current.store(std::make_shared<const Snapshot>(std::move(data)));
-  }
-
-  void note_write_problem() {
-    std::lock_guard lock(problem_mutex);
-    write_problem = store->write_problem();
-  }
-
-  // Called with write_mutex held before every write: brings the write side
-  // back after a storage failure. If a write that was reported as failed did
-  // reach the log after all, the reopened store is ahead of the snapshot, and
-  // the snapshot is rebuilt from the store so that both agree.
-  Status ready_for_writes() {
-    if (store->write_problem().is_ok()) return Status::ok();
-    auto st = store->reopen_for_writes();
+Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* written) {
+  auto seq = store->apply(change, written);
+  if (!seq) {
     note_write_problem();
-    if (!st) return st;
-    if (store->sequence() != current.load()->stats().sequence) {
-      auto data = load_snapshot(*store);
-      if (!data) return data.status();
-      publish(std::move(*data));
-    }
-    return Status::ok();
+    return seq.status();
   }
-
-  // Applies `change` durably, then publishes a snapshot of `next`.
-  Status commit(store::Change& change, Records next) {
-    auto seq = store->apply(change);
-    if (!seq) {
-      note_write_problem();
-      return seq.status();
-    }
-    if (*seq == current.load()->data().sequence) return Status::ok();  // the same as stored: nothing changed
-    publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq,
-                                std::move(next.places)));
-    return Status::ok();
-  }
-
-  // Replaces the dataset: `poles` sorted by number and unique; aliases and places kept when absent.
-  Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
-                              std::optional<std::vector<AliasRecord>> aliases,
-                              std::optional<std::vector<PlaceRecord>> places, std::vector<InputError> rejects,
-                              const ImportOptions& options, const ImportLabels& labels);
-};
+  auto before = current.load();
+  if (*seq == before->data().sequence) return seq;  // the same as stored: nothing changed
+  Records next = records_of(*before);
+  before.reset();
+  auto dropped = [](auto& records, const auto& ids, auto&& id_of) {
+    std::unordered_set<std::string_view> gone(ids.begin(), ids.end());
+    std::erase_if(records, [&](const auto& r) { return gone.count(id_of(r)) > 0; });
+  };
+  std::vector<std::string_view> pole_ids(change.delete_poles.begin(), change.delete_poles.end());
+  for (const PoleRecord& p : change.put_poles) pole_ids.push_back(p.number);
+  std::vector<std::string_view> grid_ids(change.delete_grids.begin(), change.delete_grids.end());
+  for (const GridRecord& g : change.put_grids) grid_ids.push_back(g.id);
+  dropped(next.poles, pole_ids, [](const PoleRecord& p) -> std::string_view { return p.number; });
+  dropped(next.grids, grid_ids, [](const GridRecord& g) -> std::string_view { return g.id; });
+  next.poles.insert(next.poles.end(), change.put_poles.begin(), change.put_poles.end());
+  next.grids.insert(next.grids.end(), change.put_grids.begin(), change.put_grids.end());
+  publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq,
+                              std::move(next.places)));
+  return seq;
+}
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;
@@ -189,282 +111,6 @@ bool Service::read_only() const { return impl_->store->read_only(); }
 Status Service::write_problem() const {
   std::lock_guard lock(impl_->problem_mutex);
   return impl_->write_problem;
-}
-
-namespace {
-
-Status check_options(const ImportOptions& options) {
-  if (!(options.max_remove_share >= 0 && options.max_remove_share <= 1)) {
-    return {ErrorCode::invalid_argument, "max_remove_share must be a share between 0 and 1, e.g. 0.5 for 50 %"};
-  }
-  if (options.max_grid_vertices < 4 || options.max_property_depth < 1 || options.max_attribute_bytes < 1 ||
-      options.max_properties_bytes < 1) {
-    return {ErrorCode::invalid_argument, "import limits must be positive (max_grid_vertices at least 4)"};
-  }
-  return Status::ok();
-}
-
-}  // namespace
-
-Result<ImportReport> Service::import(const ImportSources& sources, const ImportOptions& options) {
-  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
-  if (auto st = check_options(options); !st) return st;
-  // Poles stream straight into snapshot columns: no record per pole is kept.
-  io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
-  SnapshotBuilder poles;
-  std::vector<std::uint32_t> lines;
-  std::vector<GridRecord> grids;
-  std::vector<AliasRecord> aliases;
-  std::vector<PlaceRecord> places;
-  auto st = io::read_files(
-      sources, options, errors,
-      [&](PoleRecord&& p, std::size_t line) {
-        poles.add_pole(p);
-        lines.push_back(static_cast<std::uint32_t>(line));
-      },
-      [&](GridRecord&& g, std::size_t) { grids.push_back(std::move(g)); },
-      [&](AliasRecord&& a, std::size_t) { aliases.push_back(std::move(a)); },
-      [&](PlaceRecord&& p, std::size_t) { places.push_back(std::move(p)); });
-  if (!st) return st;
-  poles.keep_only(io::report_duplicates(
-      poles.number_order(), [&](std::uint32_t i) { return poles.number(i); }, lines, sources.poles, errors));
-  lines = {};
-  std::vector<InputError> rejects = std::move(errors.errors());
-  io::sort_errors(rejects, sources);
-  // A file that could not be read to its end (syntax error, bad header) is never
-  // imported in part, even with skip_invalid: the rows after the error would be removed.
-  if (errors.count() > 0 && (!options.skip_invalid || errors.fatal_count() > 0)) {
-    return Status(ErrorCode::invalid_input, error_list(rejects, errors.count(), options.max_listed_errors));
-  }
-  std::optional<std::vector<AliasRecord>> new_aliases;
-  if (!sources.aliases.empty()) new_aliases = std::move(aliases);
-  std::optional<std::vector<PlaceRecord>> new_places;
-  if (!sources.places.empty()) new_places = std::move(places);
-  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
-                       std::move(rejects), options, {sources.poles, sources.grids});
-}
-
-Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
-  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
-  if (auto st = check_options(options); !st) return st;
-  std::vector<InputError> errors;
-  std::size_t error_count = 0;
-  auto reject = [&](const char* file, std::size_t index, std::string why) {
-    ++error_count;
-    InputError e{file, 0, index, "", std::move(why)};
-    if (options.skip_invalid || errors.size() < options.max_listed_errors) errors.push_back(std::move(e));
-  };
-  // Records in another CRS are converted first, exactly as file imports are.
-  auto crs = geo::CrsTransform::create(options.crs);
-  if (!crs) return crs.status();
-  if (!crs->is_identity()) {
-    for (PoleRecord& p : dataset.poles) p.position = crs->to_wgs84(p.position);
-    for (GridRecord& g : dataset.grids) {
-      for (Polygon& poly : g.geometry) {
-        for (Ring& ring : poly.rings) {
-          for (LonLat& q : ring) q = crs->to_wgs84(q);
-        }
-      }
-    }
-  }
-  std::unordered_set<std::string> numbers, ids;
-  auto keep_if = [](auto& records, auto&& ok) {
-    std::size_t w = 0;
-    for (std::size_t r = 0; r < records.size(); ++r) {
-      if (ok(records[r], r)) {
-        if (w != r) records[w] = std::move(records[r]);
-        ++w;
-      }
-    }
-    records.resize(w);
-  };
-  keep_if(dataset.poles, [&](PoleRecord& p, std::size_t i) {
-    if (auto why = check_pole(p)) return reject("poles", i, *why), false;
-    if (!numbers.insert(p.number).second) return reject("poles", i, "number: duplicate number " + p.number), false;
-    return true;
-  });
-  keep_if(dataset.grids, [&](GridRecord& g, std::size_t i) {
-    if (auto why = check_grid(g, options.max_grid_vertices, options.max_attribute_bytes)) {
-      return reject("grids", i, *why), false;
-    }
-    if (!ids.insert(g.id).second) return reject("grids", i, "id: duplicate grid id '" + g.id + "'"), false;
-    return true;
-  });
-  keep_if(dataset.aliases, [&](AliasRecord& a, std::size_t i) {
-    if (auto why = check_alias(a)) return reject("aliases", i, *why), false;
-    return true;
-  });
-  std::unordered_set<std::string> place_names;
-  keep_if(dataset.places, [&](PlaceRecord& p, std::size_t i) {
-    if (auto why = check_place(p)) return reject("places", i, *why), false;
-    if (!p.grid.empty() && !ids.count(p.grid)) return reject("places", i, "grid: no grid '" + p.grid + "'"), false;
-    if (!place_names.insert(p.name).second) return reject("places", i, "name: duplicate place '" + p.name + "'"), false;
-    return true;
-  });
-  if (error_count > 0 && !options.skip_invalid) {
-    return Status(ErrorCode::invalid_input, error_list(errors, error_count, options.max_listed_errors));
-  }
-  SnapshotBuilder poles;
-  poles.reserve_poles(dataset.poles.size());
-  for (const PoleRecord& p : dataset.poles) poles.add_pole(p);
-  dataset.poles = {};
-  poles.keep_only(poles.number_order());
-  std::optional<std::vector<AliasRecord>> aliases;
-  if (dataset.has_aliases || !dataset.aliases.empty()) aliases = std::move(dataset.aliases);
-  std::optional<std::vector<PlaceRecord>> places;
-  if (dataset.has_places || !dataset.places.empty()) places = std::move(dataset.places);
-  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
-                       std::move(errors), options, {});
-}
-
-Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,
-                                           std::optional<std::vector<AliasRecord>> aliases,
-                                           std::optional<std::vector<PlaceRecord>> places,
-                                           std::vector<InputError> rejects, const ImportOptions& options,
-                                           const ImportLabels& labels) {
-  std::lock_guard lock(write_mutex);
-  if (auto st = ready_for_writes(); !st) return st;
-  auto before = current.load();
-  const SnapshotData& old = before->data();
-  if (options.progress) options.progress({"store", 0});
-
-  store::Change change;
-  ImportReport report;
-  // Removed poles: both number lists are sorted, so one merge walk finds them.
-  for (std::uint32_t o = 0, n = 0; o < old.pole_count(); ++o) {
-    while (n < poles.pole_count() && poles.number(n) < old.number(o)) ++n;
-    if (n == poles.pole_count() || poles.number(n) != old.number(o)) change.delete_poles.emplace_back(old.number(o));
-  }
-  {
-    std::unordered_set<std::string_view> new_ids;
-    for (const auto& g : grids) new_ids.insert(g.id);
-    for (const auto& g : old.grids) {
-      if (!new_ids.count(g.id)) change.delete_grids.push_back(g.id);
-    }
-  }
-  if (aliases) {
-    std::unordered_set<std::string_view> new_aliases;
-    for (const auto& a : *aliases) new_aliases.insert(a.alias);
-    for (const auto& a : old.aliases) {
-      if (!new_aliases.count(a.alias)) change.delete_aliases.push_back(a.alias);
-    }
-    change.replace_aliases = std::move(*aliases);
-  }
-  if (places) {
-    std::unordered_set<std::string_view> new_places;
-    for (const auto& p : *places) new_places.insert(p.name);
-    for (const auto& p : old.places) {
-      if (!new_places.count(p.name)) change.delete_places.push_back(p.name);
-    }
-    change.replace_places = std::move(*places);
-  }
-  report.removed_poles = change.delete_poles.size();
-  report.removed_grids = change.delete_grids.size();
-  if (!options.replace) {
-    if (auto st = check_removals("poles", labels.poles, poles.pole_count(), old.pole_count(), report.removed_poles,
-                                 rejects_in(rejects, labels.poles), options);
-        !st) {
-      return st;
-    }
-    if (auto st = check_removals("grids", labels.grids, grids.size(), old.grids.size(), report.removed_grids,
-                                 rejects_in(rejects, labels.grids), options);
-        !st) {
-      return st;
-    }
-  }
-  change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
-  change.put_grids = std::move(grids);
-  auto seq = store->apply(change, &report.changed_records);
-  if (!seq) {
-    note_write_problem();
-    return seq.status();
-  }
-  const bool unchanged = *seq == old.sequence;
-  // Durable already (synced log); flushing spares the next open a replay of the
-  // whole import. A failed flush (a full disk) loses nothing: the import stands,
-  // and the write side comes back at the next write.
-  if (!unchanged) {
-    if (auto st = store->flush(); !st) note_write_problem();
-  }
-  report.poles = poles.pole_count();
-  report.grids = change.put_grids.size();
-  std::vector<AliasRecord> kept = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
-  report.aliases = kept.size();
-  std::vector<PlaceRecord> kept_places = change.replace_places ? std::move(*change.replace_places) : old.places;
-  report.places = kept_places.size();
-  report.rejects = std::move(rejects);
-  if (unchanged) return report;  // the current snapshot already shows exactly this dataset
-  if (options.progress) options.progress({"index", 0});
-  before.reset();
-  for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
-  for (AliasRecord& a : kept) poles.add_alias(std::move(a));
-  for (PlaceRecord& p : kept_places) poles.add_place(std::move(p));
-  change = {};
-  publish(poles.finish(*seq));
-  return report;
-}
-
-Status Service::put_pole(PoleRecord pole) {
-  if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
-  if (auto why = check_pole(pole)) return {ErrorCode::invalid_input, *why};
-  std::lock_guard lock(impl_->write_mutex);
-  if (auto st = impl_->ready_for_writes(); !st) return st;
-  Records next = records_of(*snapshot());
-  auto it = std::lower_bound(next.poles.begin(), next.poles.end(), pole.number,
-                             [](const PoleRecord& p, const std::string& n) { return p.number < n; });
-  if (it != next.poles.end() && it->number == pole.number) {
-    *it = pole;
-  } else {
-    next.poles.insert(it, pole);
-  }
-  store::Change change;
-  change.put_poles.push_back(std::move(pole));
-  return impl_->commit(change, std::move(next));
-}
-
-Status Service::delete_pole(std::string_view number) {
-  if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
-  std::lock_guard lock(impl_->write_mutex);
-  if (auto st = impl_->ready_for_writes(); !st) return st;
-  auto snap = snapshot();
-  auto pole = snap->locate(number);
-  if (!pole) return {ErrorCode::not_found, "no pole with number '" + std::string(number) + "'"};
-  Records next = records_of(*snap);
-  next.poles.erase(next.poles.begin() + pole->index());
-  store::Change change;
-  change.delete_poles.emplace_back(pole->number());
-  return impl_->commit(change, std::move(next));
-}
-
-Status Service::put_grid(GridRecord grid) {
-  if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
-  if (auto why = check_grid(grid)) return {ErrorCode::invalid_input, *why};
-  std::lock_guard lock(impl_->write_mutex);
-  if (auto st = impl_->ready_for_writes(); !st) return st;
-  Records next = records_of(*snapshot());
-  auto it = std::find_if(next.grids.begin(), next.grids.end(), [&](const GridRecord& g) { return g.id == grid.id; });
-  if (it != next.grids.end()) {
-    *it = grid;
-  } else {
-    next.grids.push_back(grid);
-  }
-  store::Change change;
-  change.put_grids.push_back(std::move(grid));
-  return impl_->commit(change, std::move(next));
-}
-
-Status Service::delete_grid(std::string_view id) {
-  if (read_only()) return {ErrorCode::read_only, impl_->path + " is open read-only"};
-  std::lock_guard lock(impl_->write_mutex);
-  if (auto st = impl_->ready_for_writes(); !st) return st;
-  auto snap = snapshot();
-  auto grid = snap->grid(id);
-  if (!grid) return {ErrorCode::not_found, "no grid with id '" + std::string(id) + "'"};
-  Records next = records_of(*snap);
-  next.grids.erase(next.grids.begin() + grid->index());
-  store::Change change;
-  change.delete_grids.emplace_back(id);
-  return impl_->commit(change, std::move(next));
 }
 
 Result<CompactReport> Service::compact_history(std::chrono::seconds keep) {

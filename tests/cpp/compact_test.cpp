@@ -93,11 +93,12 @@ void forget_write_times(const std::string& path) {
   delete db;
 }
 
-GridRecord far_grid(const std::string& id, const std::string& name) {
+// Far from the sample's grids; `slot` keeps grids of other ids from overlapping.
+GridRecord far_grid(const std::string& id, const std::string& name, int slot = 0) {
   GridRecord g;
   g.id = id;
   g.name = name;
-  g.geometry = {{{fixtures::box_ring(116.60, 39.99, 116.61, 40.00)}}};
+  g.geometry = {{{fixtures::box_ring(116.60 + 0.02 * slot, 39.99, 116.61 + 0.02 * slot, 40.00)}}};
   return g;
 }
 
@@ -119,7 +120,7 @@ void make_history(Service& service, int rounds) {
   for (std::uint32_t i = 100; i < 110; ++i) {
     ASSERT_TRUE(service.delete_pole(snap->pole_by_index(i).number()));
   }
-  ASSERT_TRUE(service.put_grid(far_grid("T-GONE", "deleted soon")));
+  ASSERT_TRUE(service.put_grid(far_grid("T-GONE", "deleted soon", 1)));
   ASSERT_TRUE(service.delete_grid("T-GONE"));
 }
 

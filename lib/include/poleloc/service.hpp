@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace poleloc {
 
@@ -39,6 +40,31 @@ struct OpenOptions {
   // storage fails (a full disk), open it read-only instead: reads work,
   // writes fail with write_problem() until a write finds space again.
   bool read_only_on_storage_failure = false;
+};
+
+// Who writes, and how (single writes and batches).
+struct WriteOptions {
+  std::string author;          // kept in the history with every version written ("" = not known);
+                               // the HTTP server passes the token's name
+  bool allow_overlap = false;  // a grid that overlaps another grid by more than 0.01 m² is refused unless set
+};
+
+// A batch of writes, applied by Service::apply() as one atomic, durable change.
+// Poles and grids put are inserted or replaced; the order inside a list does
+// not matter, but one id may appear only once across a record kind's puts and deletes.
+struct ChangeSet {
+  std::vector<PoleRecord> put_poles;
+  std::vector<std::string> delete_poles;   // numbers, any printed form
+  std::vector<GridRecord> put_grids;
+  std::vector<std::string> delete_grids;   // ids
+  bool empty() const { return put_poles.empty() && delete_poles.empty() && put_grids.empty() && delete_grids.empty(); }
+};
+
+// What Service::apply() did.
+struct ApplyReport {
+  std::uint64_t sequence = 0;  // the store sequence the change got (the current one when nothing differed)
+  std::size_t written = 0;     // records written: new, different or deleted; 0 when all were as stored
+  std::vector<std::string> overlaps;  // grids put that overlap others ("A overlaps B by 12.5 m²"), allowed by allow_overlap
 };
 
 // What Service::compact_history() did. Sizes are the bytes of the files in the
@@ -71,12 +97,20 @@ class Service {
   // The same from records already in memory (in options.crs, like files), validated the same way.
   Result<ImportReport> import(Dataset dataset, const ImportOptions& options = {});
 
-  // Single writes: durable before they return. put_* inserts or replaces.
-  // Every write (imports too) may fail with storage_full or storage_unavailable.
-  Status put_pole(PoleRecord pole);
-  Status delete_pole(std::string_view number);   // not_found if absent
-  Status put_grid(GridRecord grid);               // invalid_input on a bad polygon
-  Status delete_grid(std::string_view id);       // not_found if absent
+  // Single writes: durable before they return and visible to the next
+  // snapshot() at once. put_* inserts or replaces. Every write (imports too)
+  // may fail with storage_full or storage_unavailable.
+  Status put_pole(PoleRecord pole, const WriteOptions& options = {});
+  Status delete_pole(std::string_view number, const WriteOptions& options = {});  // not_found if absent
+  // invalid_input on a bad polygon, or an overlap with another grid unless options.allow_overlap.
+  Status put_grid(GridRecord grid, const WriteOptions& options = {});
+  Status delete_grid(std::string_view id, const WriteOptions& options = {});      // not_found if absent
+
+  // Applies a batch atomically and durably: every item or none, one new
+  // sequence. invalid_input (nothing stored) lists every bad item, one per
+  // line, as "poles[3] (TJH0372): position: ..." or "delete_grids[0] (G9): not_found: no grid 'G9'".
+  // An empty batch is invalid_argument.
+  Result<ApplyReport> apply(ChangeSet changes, const WriteOptions& options = {});
 
   // History retention: deletes the stored versions of poles, grids, aliases
   // and places that stopped being current more than `keep` ago (replaced or

@@ -70,6 +70,7 @@ struct Change {
   std::vector<std::string> delete_aliases;
   std::optional<std::vector<PlaceRecord>> replace_places;    // with delete_places (names)
   std::vector<std::string> delete_places;
+  std::string author;  // who made the change ("" = not known)
   bool empty() const {
     return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
            !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty();

@@ -1,0 +1,92 @@
+// service_impl.hpp: what a Service holds, shared by the files that implement it
+// (internal to the library).
+//
+// service.cpp opens, reads and publishes; service_import.cpp replaces the
+// dataset from files or records; the write path of single writes and batches
+// lives in service_writes.cpp.
+//
+// Thread-safety: writers hold write_mutex; readers only load `current`.
+#pragma once
+
+#include "snapshot_builder.hpp"
+#include "snapshot_data.hpp"
+#include "store/store.hpp"
+
+#include <poleloc/service.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace poleloc {
+
+// Every record of a snapshot, as plain records.
+struct Records {
+  std::vector<PoleRecord> poles;
+  std::vector<GridRecord> grids;
+  std::vector<AliasRecord> aliases;
+  std::vector<PlaceRecord> places;
+};
+
+Records records_of(const Snapshot& snap);
+
+// "N errors in the input; nothing was stored" and the first `max_listed` errors, one per line.
+std::string error_list(const std::vector<InputError>& errors, std::size_t total, std::size_t max_listed);
+
+// What an import is called in messages: the file names, or "the import" for records.
+struct ImportLabels {
+  std::string poles = "the import", grids = "the import";
+};
+
+// Reads every live record of `store` into a new snapshot.
+Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store);
+
+struct Service::Impl {
+  std::string path;
+  std::unique_ptr<store::Store> store;
+  std::atomic<std::shared_ptr<const Snapshot>> current;
+  std::mutex write_mutex;  // serialises writers; readers never take it
+  mutable std::mutex problem_mutex;  // guards write_problem only, never held across I/O
+  Status write_problem;              // a copy of store->write_problem() for other threads
+
+  void publish(std::unique_ptr<SnapshotData> data) {
+    current.store(std::make_shared<const Snapshot>(std::move(data)));
+  }
+
+  void note_write_problem() {
+    std::lock_guard lock(problem_mutex);
+    write_problem = store->write_problem();
+  }
+
+  // Called with write_mutex held before every write: brings the write side
+  // back after a storage failure. If a write that was reported as failed did
+  // reach the log after all, the reopened store is ahead of the snapshot, and
+  // the snapshot is rebuilt from the store so that both agree.
+  Status ready_for_writes() {
+    if (store->write_problem().is_ok()) return Status::ok();
+    auto st = store->reopen_for_writes();
+    note_write_problem();
+    if (!st) return st;
+    if (store->sequence() != current.load()->stats().sequence) {
+      auto data = load_snapshot(*store);
+      if (!data) return data.status();
+      publish(std::move(*data));
+    }
+    return Status::ok();
+  }
+
+  // Applies `change` (checked already) durably, then publishes a snapshot
+  // showing it. Returns the new sequence (the old one when nothing differed).
+  Result<std::uint64_t> commit(store::Change& change, std::size_t* written = nullptr);
+
+  // Replaces the dataset: `poles` sorted by number and unique; aliases and places kept when absent.
+  Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
+                              std::optional<std::vector<AliasRecord>> aliases,
+                              std::optional<std::vector<PlaceRecord>> places, std::vector<InputError> rejects,
+                              const ImportOptions& options, const ImportLabels& labels);
+};
+
+}  // namespace poleloc

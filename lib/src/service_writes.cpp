@@ -1,0 +1,193 @@
+// service_writes.cpp: single writes and batches (Service::put_*, delete_*,
+// apply). Every write is checked item by item first, then stored as one
+// synced store::Change, then published (Impl::commit).
+#include "service_impl.hpp"
+
+#include "geo/polygon_check.hpp"
+#include "record_checks.hpp"
+
+#include <poleloc/number.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_set>
+
+namespace poleloc {
+namespace {
+
+// One bad item of a batch: which list, which position, which record, why.
+struct ItemError {
+  ErrorCode code = ErrorCode::invalid_input;
+  std::string text;  // "put_poles[3] (TJH0372): position: ..."
+};
+
+std::string item_label(const char* list, std::size_t i, std::string_view id) {
+  std::string s = std::string(list) + "[" + std::to_string(i) + "]";
+  if (!id.empty()) s.append(" (").append(id.substr(0, 64)).append(")");
+  return s;
+}
+
+bool boxes_meet(const BBox& a, const BBox& b) {
+  return a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
+}
+
+BBox bbox_of(const MultiPolygon& geometry) {
+  BBox b{180, 90, -180, -90};
+  for (const Polygon& poly : geometry) {
+    if (poly.rings.empty()) continue;
+    for (const LonLat& q : poly.rings[0]) {
+      b.min_lon = std::min(b.min_lon, q.lon);
+      b.max_lon = std::max(b.max_lon, q.lon);
+      b.min_lat = std::min(b.min_lat, q.lat);
+      b.max_lat = std::max(b.max_lat, q.lat);
+    }
+  }
+  return b;
+}
+
+// "A overlaps B by 12.5 m²" for every grid of `others` that `grid` overlaps
+// (touching along a shared edge is not an overlap).
+void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<const GridRecord*>& others,
+                   std::vector<std::string>& out) {
+  for (const GridRecord* other : others) {
+    if (other->id == grid.id || !boxes_meet(box, bbox_of(other->geometry))) continue;
+    const double m2 = geo::overlap_area_m2(grid.geometry, other->geometry);
+    if (m2 < 0.01) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", m2);
+    out.push_back("grid '" + grid.id + "' overlaps grid '" + other->id + "' by " + buf + " m²");
+  }
+}
+
+}  // namespace
+
+Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& options) {
+  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (changes.empty()) return Status(ErrorCode::invalid_argument, "the batch holds no change");
+  std::vector<ItemError> errors;
+  auto bad = [&](const char* list, std::size_t i, std::string_view id, std::string why,
+                 ErrorCode code = ErrorCode::invalid_input) {
+    errors.push_back({code, item_label(list, i, id) + ": " + why});
+  };
+
+  // Checks that need no snapshot: record contents, canonical numbers, duplicates.
+  std::unordered_set<std::string> pole_ids, grid_ids;
+  for (std::size_t i = 0; i < changes.put_poles.size(); ++i) {
+    PoleRecord& p = changes.put_poles[i];
+    const std::string given = p.number;
+    if (auto why = check_pole(p)) {
+      bad("put_poles", i, given, *why);
+    } else if (!pole_ids.insert(p.number).second) {
+      bad("put_poles", i, p.number, "number: " + p.number + " appears twice in the batch");
+    }
+  }
+  for (std::size_t i = 0; i < changes.delete_poles.size(); ++i) {
+    auto canonical = canonical_number(changes.delete_poles[i]);
+    if (!canonical) {
+      bad("delete_poles", i, changes.delete_poles[i], "no pole with number '" + changes.delete_poles[i] + "'",
+          ErrorCode::not_found);
+    } else if (!pole_ids.insert(*canonical).second) {
+      bad("delete_poles", i, *canonical, "number: " + *canonical + " appears twice in the batch");
+    } else {
+      changes.delete_poles[i] = std::move(*canonical);
+    }
+  }
+  for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+    const GridRecord& g = changes.put_grids[i];
+    if (auto why = check_grid(g)) {
+      bad("put_grids", i, g.id, *why);
+    } else if (!grid_ids.insert(g.id).second) {
+      bad("put_grids", i, g.id, "id: grid '" + g.id + "' appears twice in the batch");
+    }
+  }
+  for (std::size_t i = 0; i < changes.delete_grids.size(); ++i) {
+    const std::string& id = changes.delete_grids[i];
+    if (!grid_ids.insert(id).second) bad("delete_grids", i, id, "id: grid '" + id + "' appears twice in the batch");
+  }
+
+  std::lock_guard lock(impl_->write_mutex);
+  if (auto st = impl_->ready_for_writes(); !st) return st;
+  auto snap = snapshot();
+  // Checks against the current data: deletions of what exists, overlaps.
+  for (std::size_t i = 0; i < changes.delete_poles.size(); ++i) {
+    const std::string& n = changes.delete_poles[i];
+    if (is_canonical_number(n) && !snap->locate(n)) {
+      bad("delete_poles", i, n, "no pole with number '" + n + "'", ErrorCode::not_found);
+    }
+  }
+  for (std::size_t i = 0; i < changes.delete_grids.size(); ++i) {
+    const std::string& id = changes.delete_grids[i];
+    if (!snap->grid(id)) bad("delete_grids", i, id, "no grid with id '" + id + "'", ErrorCode::not_found);
+  }
+  ApplyReport report;
+  if (!changes.put_grids.empty()) {
+    // The grids as they will stand: current ones not replaced or deleted, and the batch's.
+    std::vector<const GridRecord*> after;
+    for (std::size_t g = 0; g < snap->grid_count(); ++g) {
+      const GridRecord& r = snap->data().grids[g];
+      if (!grid_ids.count(r.id)) after.push_back(&r);
+    }
+    for (const GridRecord& g : changes.put_grids) after.push_back(&g);
+    for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      const GridRecord& g = changes.put_grids[i];
+      std::vector<std::string> found;
+      find_overlaps(g, bbox_of(g.geometry), after, found);
+      if (!found.empty() && !options.allow_overlap) {
+        std::string why = "geometry: ";
+        for (std::size_t k = 0; k < found.size(); ++k) why += (k ? "; " : "") + found[k];
+        bad("put_grids", i, g.id, why + " (allow_overlap accepts it)");
+      }
+      report.overlaps.insert(report.overlaps.end(), found.begin(), found.end());
+    }
+  }
+  if (!errors.empty()) {
+    if (errors.size() == 1 && changes.put_poles.size() + changes.delete_poles.size() + changes.put_grids.size() +
+                                      changes.delete_grids.size() == 1) {
+      // A single write: its own error, without the batch's item label.
+      const std::string& t = errors[0].text;
+      return Status(errors[0].code, t.substr(t.find(": ") + 2));
+    }
+    std::string msg = std::to_string(errors.size()) + (errors.size() == 1 ? " bad item" : " bad items") +
+                      " in the batch; nothing was stored";
+    for (const ItemError& e : errors) msg += "\n  " + e.text;
+    return Status(ErrorCode::invalid_input, msg);
+  }
+
+  store::Change change;
+  change.put_poles = std::move(changes.put_poles);
+  change.delete_poles = std::move(changes.delete_poles);
+  change.put_grids = std::move(changes.put_grids);
+  change.delete_grids = std::move(changes.delete_grids);
+  change.author = options.author;
+  snap.reset();
+  auto seq = impl_->commit(change, &report.written);
+  if (!seq) return seq.status();
+  report.sequence = *seq;
+  return report;
+}
+
+Status Service::put_pole(PoleRecord pole, const WriteOptions& options) {
+  ChangeSet c;
+  c.put_poles.push_back(std::move(pole));
+  return apply(std::move(c), options).status();
+}
+
+Status Service::delete_pole(std::string_view number, const WriteOptions& options) {
+  ChangeSet c;
+  c.delete_poles.emplace_back(number);
+  return apply(std::move(c), options).status();
+}
+
+Status Service::put_grid(GridRecord grid, const WriteOptions& options) {
+  ChangeSet c;
+  c.put_grids.push_back(std::move(grid));
+  return apply(std::move(c), options).status();
+}
+
+Status Service::delete_grid(std::string_view id, const WriteOptions& options) {
+  ChangeSet c;
+  c.delete_grids.emplace_back(id);
+  return apply(std::move(c), options).status();
+}
+
+}  // namespace poleloc
