@@ -15,6 +15,8 @@
 #include <poleloc/service.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,7 +56,16 @@ struct Service::Impl {
 
   void publish(std::unique_ptr<SnapshotData> data) {
     current.store(std::make_shared<const Snapshot>(std::move(data)));
+    notify_published();
   }
+
+  // History (service_history.cpp): the as-of snapshots built lately (most
+  // recently used first) and the wake-up of wait_for_sequence_after().
+  mutable std::mutex as_of_mutex;
+  mutable std::list<std::shared_ptr<const Snapshot>> as_of_cache;
+  mutable std::mutex published_mutex;
+  mutable std::condition_variable published;
+  void notify_published();
 
   void note_write_problem() {
     std::lock_guard lock(problem_mutex);

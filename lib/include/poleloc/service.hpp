@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,40 @@ struct CompactReport {
   std::uint64_t bytes_after = 0;
 };
 
+// One version of a record in its history (Service::pole_history, grid_history).
+struct RecordVersion {
+  using time_point = std::chrono::system_clock::time_point;
+  std::uint64_t sequence = 0;            // the store sequence that wrote it
+  std::optional<time_point> valid_from;  // when it was written; nullopt when not recorded (compacted, or older poleloc)
+  std::optional<time_point> valid_to;    // when the next version replaced it; nullopt while it is current
+  std::string author;                    // the writer's name (the HTTP token's name); "" when not known
+  bool deleted = false;                  // this version is a deletion (the record had no value from valid_from)
+  std::optional<PoleRecord> pole;        // the pole as written (pole_history, unless deleted)
+  std::optional<GridRecord> grid;        // the grid as written (grid_history, unless deleted)
+};
+
+// One change of the change feed: a record put or deleted by a sequence.
+struct FeedChange {
+  std::uint64_t sequence = 0;
+  std::optional<std::chrono::system_clock::time_point> time;  // when the sequence was written
+  std::string author;               // "" when not known
+  std::string kind;                 // "pole", "grid", "alias" or "place"
+  std::string id;                   // number, grid id, alias text or place name
+  bool deleted = false;             // op "delete"; else "put" with the record below
+  std::optional<PoleRecord> pole;
+  std::optional<GridRecord> grid;
+  std::optional<AliasRecord> alias;
+  std::optional<PlaceRecord> place;
+};
+
+// A page of Service::changes_after(): ask again with after = next_after, skip = next_skip.
+struct ChangeFeedPage {
+  std::vector<FeedChange> changes;  // in sequence order, then in the order of the change
+  std::uint64_t next_after = 0;     // every change up to this sequence is delivered...
+  std::uint64_t next_skip = 0;      // ...and this many of sequence next_after + 1 (a large import spans pages)
+  std::uint64_t sequence = 0;       // the newest sequence when the page was read
+};
+
 class Service {
  public:
   // Opens (or creates) the database at `path` and builds the first snapshot.
@@ -121,6 +156,36 @@ class Service {
   // Errors: read_only, invalid_argument (negative keep), storage_full,
   // storage_unavailable.
   Result<CompactReport> compact_history(std::chrono::seconds keep);
+
+  // History and as-of (see docs/history.md). None of it costs current queries anything.
+  //
+  // The data as it stood at time `t`: the snapshot of the newest sequence
+  // written at or before `t`. A `t` at or after the latest change gives the
+  // current snapshot; as-of snapshots are built from the stored versions on
+  // first use (as long as an import takes to open) and the last few are cached.
+  // A `t` before the first change of a database that started empty gives an
+  // empty snapshot (sequence 0). Errors: not_found when the history of `t` is
+  // not kept (compacted by compact_history, or written by a poleloc that did
+  // not record times), storage errors.
+  Result<std::shared_ptr<const Snapshot>> snapshot_at(std::chrono::system_clock::time_point t) const;
+
+  // Every stored version of a pole (any printed number) or grid, oldest first,
+  // deletions included. not_found when none was ever stored (or all were compacted);
+  // invalid_argument for a text that is not a pole number.
+  Result<std::vector<RecordVersion>> pole_history(std::string_view number) const;
+  Result<std::vector<RecordVersion>> grid_history(std::string_view id) const;
+
+  // The change feed: changes after sequence `after` (skipping the first `skip`
+  // of sequence after+1), at most `limit` (1..10000), oldest first. Errors:
+  // invalid_argument for a bad limit; not_found when the log does not reach
+  // back to `after` (compacted, or written before this poleloc kept a log):
+  // a follower then starts again from an export.
+  Result<ChangeFeedPage> changes_after(std::uint64_t after, std::size_t limit, std::uint64_t skip = 0) const;
+  static constexpr std::size_t kMaxFeedPage = 10000;
+
+  // Blocks until a snapshot newer than sequence `seq` is published or
+  // `timeout` passes; returns the sequence of the current snapshot (> seq when one came).
+  std::uint64_t wait_for_sequence_after(std::uint64_t seq, std::chrono::milliseconds timeout) const;
 
   // Writes the current dataset in the import formats (aliases and places when a path is given).
   Status export_to(const std::string& poles_csv, const std::string& grids_geojson,

@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include <sys/statvfs.h>
@@ -24,24 +27,10 @@ constexpr const char* kAliases = "aliases";
 constexpr const char* kMeta = "meta";
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kSequenceKey = "sequence";
-// meta: seqtime/ + u64 sequence (big-endian, so they sort in sequence order) -> u64 unix ms.
-constexpr std::string_view kSeqTimePrefix = "seqtime/";
+constexpr const char* kChangelogFromKeyC = "changelog_from";
 
-std::string encode_u64(std::uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    s[7 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-  return s;
-}
-
-std::uint64_t decode_u64(std::string_view s) {
-  std::uint64_t v = 0;
-  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
-
-std::string seqtime_key(std::uint64_t seq) { return std::string(kSeqTimePrefix) + encode_u64(seq); }
+std::string encode_u64(std::uint64_t v) { return encode_be64(v); }
+std::uint64_t decode_u64(std::string_view s) { return decode_be64(s); }
 
 std::uint64_t unix_ms(std::chrono::system_clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -115,6 +104,9 @@ struct Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // poles, grids, aliases, meta
   bool write_side = false;                            // db was opened for writing
+  // Readers of history (other threads than the writer) hold it shared while
+  // they use `db`; closing and opening hold it exclusively.
+  mutable std::shared_mutex db_mutex;
   rocksdb::ColumnFamilyHandle* poles() const { return handles[0]; }
   rocksdb::ColumnFamilyHandle* grids() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* aliases() const { return handles[2]; }
@@ -122,6 +114,7 @@ struct Store::Impl {
   ~Impl() { close(); }
 
   void close() {
+    std::unique_lock lock(db_mutex);
     if (!db) return;
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     handles.clear();
@@ -157,6 +150,7 @@ struct Store::Impl {
     auto s = for_writes ? rocksdb::DB::Open(db_options, path, descriptors, &opened, &raw)
                         : rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &opened, &raw);
     if (!s.ok()) return from_rocks(s, path, "cannot open");
+    std::unique_lock lock(db_mutex);
     db.reset(raw);
     raw->DestroyColumnFamilyHandle(opened[0]);  // default family unused
     handles.assign(opened.begin() + 1, opened.end());
@@ -233,7 +227,33 @@ Status Store::read_sequence() {
   auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta(), kSequenceKey, &value);
   if (!s.ok()) return from_rocks(s, impl_->path, "cannot read the sequence of");
   sequence_ = decode_u64(value);
-  return Status::ok();
+  s = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta(), kChangelogFromKeyC, &value);
+  if (s.ok()) {
+    changelog_from_ = decode_u64(value);
+  } else if (s.IsNotFound()) {
+    changelog_from_ = 0;
+  } else {
+    return from_rocks(s, impl_->path, "cannot read the change log of");
+  }
+  // The newest recorded time: later sequences never get an earlier one.
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->meta()));
+  const std::string last = seqtime_key(std::numeric_limits<std::uint64_t>::max());
+  it->SeekForPrev(last);
+  if (it->Valid() && it->key().starts_with(rocksdb::Slice(kSeqTimePrefix.data(), kSeqTimePrefix.size()))) {
+    last_time_ms_ = static_cast<std::int64_t>(decode_u64({it->value().data(), it->value().size()}));
+  }
+  return from_rocks(it->status(), impl_->path, "cannot read");
+}
+
+template <class Fn>
+auto Store::with_db(Fn&& fn) const {
+  std::shared_lock lock(impl_->db_mutex);
+  using R = decltype(fn(*impl_->db));
+  if (!impl_->db) {
+    return R(write_problem_.is_ok() ? Status(ErrorCode::storage_unavailable, impl_->path + " is closed")
+                                    : write_problem_);
+  }
+  return fn(*impl_->db);
 }
 
 Status Store::reopen_for_writes() {
@@ -266,6 +286,11 @@ Status Store::reopen_read_only() {
 }
 
 Status Store::load(const LoadVisitor& visitor) const {
+  return load_at(std::numeric_limits<std::uint64_t>::max(), visitor);
+}
+
+Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
+  std::shared_lock lock(impl_->db_mutex);
   if (!impl_->db) return write_problem_.is_ok() ? Status(ErrorCode::storage_unavailable, impl_->path + " is closed")
                                                 : write_problem_;
   rocksdb::ReadOptions ro;
@@ -285,6 +310,7 @@ Status Store::load(const LoadVisitor& visitor) const {
         return {ErrorCode::corruption, std::string("a stored ") + what + " key is malformed"};
       }
       if (have_last && id == last_id) continue;  // an older version
+      if (version > at) continue;                // written after the sequence asked for
       last_id.assign(id);
       have_last = true;
       const rocksdb::Slice v = it->value();
@@ -372,7 +398,19 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   std::string prefix;
   std::size_t records = 0;
   Status read_status = Status::ok();
-  auto put = [&](rocksdb::Iterator& it, rocksdb::ColumnFamilyHandle* cf, std::string_view id, const std::string& value) {
+  // The change log of this sequence, in chunks of kLogChunkItems (change_log.hpp).
+  std::string chunk_items;
+  std::uint32_t chunk_count = 0, chunk_index = 0;
+  auto log = [&](RecordKind kind, ChangeOp op, std::string_view id) {
+    append_logged(chunk_items, kind, op, id);
+    if (++chunk_count == kLogChunkItems) {
+      batch.Put(impl_->meta(), log_key(seq, chunk_index++), finish_chunk(chunk_count, chunk_items));
+      chunk_items.clear();
+      chunk_count = 0;
+    }
+  };
+  auto put = [&](rocksdb::Iterator& it, rocksdb::ColumnFamilyHandle* cf, RecordKind kind, std::string_view id,
+                 std::string_view logged_id, const std::string& value) {
     prefix.assign(id);
     prefix.push_back('\0');
     it.Seek(prefix);
@@ -385,34 +423,46 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
     }
     if (same) return;
     batch.Put(cf, versioned_key(id, seq), value);
+    log(kind, is_tombstone(value) ? ChangeOp::remove : ChangeOp::put, logged_id);
     ++records;
   };
-  for (const auto& n : change.delete_poles) put(*poles_it, impl_->poles(), n, tomb);
-  for (const auto& p : change.put_poles) put(*poles_it, impl_->poles(), p.number, encode_pole(p));
+  const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place;
+  for (const auto& n : change.delete_poles) put(*poles_it, impl_->poles(), P, n, n, tomb);
+  for (const auto& p : change.put_poles) put(*poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p));
   if (change.put_pole_stream) {
     change.put_pole_stream([&](std::string_view number, LonLat position, const AttributeViews& attributes) {
-      put(*poles_it, impl_->poles(), number, encode_pole(position, attributes));
+      put(*poles_it, impl_->poles(), P, number, number, encode_pole(position, attributes));
     });
   }
-  for (const auto& id : change.delete_grids) put(*grids_it, impl_->grids(), id, tomb);
-  for (const auto& g : change.put_grids) put(*grids_it, impl_->grids(), g.id, encode_grid(g));
-  for (const auto& a : change.delete_aliases) put(*aliases_it, impl_->aliases(), a, tomb);
+  for (const auto& id : change.delete_grids) put(*grids_it, impl_->grids(), G, id, id, tomb);
+  for (const auto& g : change.put_grids) put(*grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g));
+  for (const auto& a : change.delete_aliases) put(*aliases_it, impl_->aliases(), A, a, a, tomb);
   if (change.replace_aliases) {
-    for (const auto& a : *change.replace_aliases) put(*aliases_it, impl_->aliases(), a.alias, encode_alias(a));
+    for (const auto& a : *change.replace_aliases) put(*aliases_it, impl_->aliases(), A, a.alias, a.alias, encode_alias(a));
   }
-  for (const auto& n : change.delete_places) put(*aliases_it, impl_->aliases(), place_key(n), tomb);
+  for (const auto& n : change.delete_places) put(*aliases_it, impl_->aliases(), L, place_key(n), n, tomb);
   if (change.replace_places) {
-    for (const auto& p : *change.replace_places) put(*aliases_it, impl_->aliases(), place_key(p.name), encode_place(p));
+    for (const auto& p : *change.replace_places) {
+      put(*aliases_it, impl_->aliases(), L, place_key(p.name), p.name, encode_place(p));
+    }
   }
   poles_it.reset();
   grids_it.reset();
   aliases_it.reset();
   if (!read_status) return read_status;
   if (written) *written = records;
-  if (records == 0) return sequence_;  // nothing differs: no new sequence, no write
+  if (records == 0) return sequence_.load();  // nothing differs: no new sequence, no write
   batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
   // When this sequence was written: compact_history() ages versions by it.
-  batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(unix_ms(std::chrono::system_clock::now())));
+  // Times never go back (a clock stepped back would otherwise make sequence_at() ambiguous).
+  const auto now_ms = std::max<std::int64_t>(last_time_ms_, static_cast<std::int64_t>(unix_ms(std::chrono::system_clock::now())));
+  batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(static_cast<std::uint64_t>(now_ms)));
+  if (!change.author.empty()) batch.Put(impl_->meta(), seqauthor_key(seq), change.author);
+  if (chunk_count > 0) batch.Put(impl_->meta(), log_key(seq, chunk_index), finish_chunk(chunk_count, chunk_items));
+  // The first logged write of a database (a new one, or one written before
+  // the log existed) says from where on the log is complete.
+  const bool first_logged = changelog_from_ == 0;
+  if (first_logged) batch.Put(impl_->meta(), kChangelogFromKeyC, encode_u64(seq));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // acknowledged means on disk
   if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
@@ -420,6 +470,8 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
     return st;
   }
   sequence_ = seq;
+  last_time_ms_ = now_ms;
+  if (first_logged) changelog_from_ = seq;
   return seq;
 }
 
@@ -466,6 +518,16 @@ Result<CompactStats> Store::compact_history(std::chrono::system_clock::time_poin
     if (is_storage_failure(st)) take_write_side_down(st);
     return st;
   };
+  // The change log of old sequences goes first (it names versions about to go):
+  // the feed then starts at `cutoff`, and a follower further behind is told so.
+  const std::uint64_t log_from = std::max<std::uint64_t>(changelog_from_, cutoff);
+  if (log_from != changelog_from_) {
+    batch.Put(impl_->meta(), kChangelogFromKeyC, encode_u64(log_from));
+    batch.DeleteRange(impl_->meta(), log_key(0, 0), log_key(log_from, 0));
+    batch.DeleteRange(impl_->meta(), seqauthor_key(0), seqauthor_key(log_from));
+    if (auto st = write(); !st) return st;
+    changelog_from_ = log_from;
+  }
   constexpr std::uint32_t kBatchRecords = 10000;
   for (rocksdb::ColumnFamilyHandle* cf : {impl_->poles(), impl_->grids(), impl_->aliases()}) {
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, cf));
@@ -518,6 +580,237 @@ Result<CompactStats> Store::compact_history(std::chrono::system_clock::time_poin
   }
   stats.bytes_after = directory_bytes(impl_->path);
   return stats;
+}
+
+}  // namespace poleloc::store
+
+namespace poleloc::store {
+namespace {
+
+// The column family and stored id of a record kind (places live beside aliases).
+std::string stored_id(RecordKind kind, std::string_view id) {
+  return kind == RecordKind::place ? place_key(id) : std::string(id);
+}
+
+}  // namespace
+
+std::uint64_t Store::changelog_from() const {
+  const std::uint64_t from = changelog_from_.load();
+  return from == 0 ? sequence_.load() + 1 : from;
+}
+
+std::optional<std::int64_t> Store::time_of(std::uint64_t seq) const {
+  std::shared_lock lock(impl_->db_mutex);
+  std::string value;
+  if (!impl_->db || !impl_->db->Get(rocksdb::ReadOptions(), impl_->meta(), seqtime_key(seq), &value).ok()) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(decode_u64(value));
+}
+
+std::string Store::author_of(std::uint64_t seq) const {
+  std::shared_lock lock(impl_->db_mutex);
+  std::string value;
+  if (!impl_->db || !impl_->db->Get(rocksdb::ReadOptions(), impl_->meta(), seqauthor_key(seq), &value).ok()) return {};
+  return value;
+}
+
+Result<std::vector<StoredVersion>> Store::history(RecordKind kind, std::string_view id) const {
+  return with_db([&](rocksdb::DB& db) -> Result<std::vector<StoredVersion>> {
+    rocksdb::ReadOptions ro;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    ro.snapshot = snap;
+    rocksdb::ColumnFamilyHandle* cf = kind == RecordKind::pole   ? impl_->poles()
+                                      : kind == RecordKind::grid ? impl_->grids()
+                                                                 : impl_->aliases();
+    std::vector<StoredVersion> out;
+    Status status = Status::ok();
+    {
+      std::string prefix = stored_id(kind, id);
+      prefix.push_back('\0');
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::string_view key_id;
+        std::uint64_t version;
+        if (!parse_versioned_key({it->key().data(), it->key().size()}, key_id, version)) {
+          status = Status(ErrorCode::corruption, "a stored key is malformed");
+          break;
+        }
+        StoredVersion v;
+        v.sequence = version;
+        v.value.assign(it->value().data(), it->value().size());
+        v.deleted = is_tombstone(v.value);
+        out.push_back(std::move(v));
+      }
+      if (status) status = from_rocks(it->status(), impl_->path, "cannot read");
+    }
+    std::reverse(out.begin(), out.end());  // stored newest first
+    for (StoredVersion& v : out) {
+      if (!status) break;
+      std::string value;
+      auto s = db.Get(ro, impl_->meta(), seqtime_key(v.sequence), &value);
+      if (s.ok()) v.unix_ms = static_cast<std::int64_t>(decode_u64(value));
+      else if (!s.IsNotFound()) status = from_rocks(s, impl_->path, "cannot read");
+      s = db.Get(ro, impl_->meta(), seqauthor_key(v.sequence), &v.author);
+      if (!s.ok() && !s.IsNotFound()) status = from_rocks(s, impl_->path, "cannot read");
+    }
+    db.ReleaseSnapshot(snap);
+    if (!status) return status;
+    return out;
+  });
+}
+
+Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> Store::first_recorded() const {
+  using Answer = std::optional<std::pair<std::uint64_t, std::int64_t>>;
+  return with_db([&](rocksdb::DB& db) -> Result<Answer> {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), impl_->meta()));
+    const rocksdb::Slice prefix(kSeqTimePrefix.data(), kSeqTimePrefix.size());
+    it->Seek(prefix);
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      const std::string_view key{it->key().data(), it->key().size()};
+      return Answer(std::pair{decode_u64(key.substr(kSeqTimePrefix.size())),
+                              static_cast<std::int64_t>(decode_u64({it->value().data(), it->value().size()}))});
+    }
+    if (auto st = from_rocks(it->status(), impl_->path, "cannot read"); !st) return st;
+    return Answer();
+  });
+}
+
+Result<std::uint64_t> Store::sequence_at(std::int64_t unix_ms) const {
+  return with_db([&](rocksdb::DB& db) -> Result<std::uint64_t> {
+    // Times never decrease with the sequence (apply() keeps them so), so a
+    // binary search over sequences finds the newest one written by then:
+    // O(log n) seeks. Sequences without a time (compacted, or from before
+    // times were recorded) are skipped: each probe seeks to the next one with a time.
+    rocksdb::ReadOptions ro;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    ro.snapshot = snap;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->meta()));
+    const rocksdb::Slice prefix(kSeqTimePrefix.data(), kSeqTimePrefix.size());
+    // The first recorded sequence >= s, with its time; false when there is none.
+    auto probe = [&](std::uint64_t s, std::uint64_t& seq, std::int64_t& ms) {
+      it->Seek(seqtime_key(s));
+      if (!it->Valid() || !it->key().starts_with(prefix)) return false;
+      seq = decode_u64(std::string_view(it->key().data(), it->key().size()).substr(kSeqTimePrefix.size()));
+      ms = static_cast<std::int64_t>(decode_u64({it->value().data(), it->value().size()}));
+      return true;
+    };
+    std::uint64_t lo = 0, hi = std::numeric_limits<std::uint64_t>::max();  // answer in [lo, hi)
+    std::uint64_t best = 0;
+    std::uint64_t seq;
+    std::int64_t ms;
+    // Bound the search by the last recorded sequence.
+    it->SeekForPrev(seqtime_key(std::numeric_limits<std::uint64_t>::max()));
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      hi = decode_u64(std::string_view(it->key().data(), it->key().size()).substr(kSeqTimePrefix.size())) + 1;
+    } else {
+      hi = 0;
+    }
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (!probe(mid, seq, ms) || seq >= hi) {
+        hi = mid;  // nothing recorded in [mid, hi)
+      } else if (ms <= unix_ms) {
+        best = seq;
+        lo = seq + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    Status st = from_rocks(it->status(), impl_->path, "cannot read");
+    it.reset();
+    db.ReleaseSnapshot(snap);
+    if (!st) return st;
+    return best;
+  });
+}
+
+Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, std::size_t limit) const {
+  if (limit == 0) return Status(ErrorCode::invalid_argument, "limit must be at least 1");
+  return with_db([&](rocksdb::DB& db) -> Result<FeedPage> {
+    rocksdb::ReadOptions ro;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    ro.snapshot = snap;
+    FeedPage page;
+    page.next_after = after;
+    page.next_skip = skip;
+    Status status = Status::ok();
+    std::string value;
+    if (auto s = db.Get(ro, impl_->meta(), kSequenceKey, &value); s.ok()) {
+      page.sequence = decode_u64(value);
+    } else {
+      status = from_rocks(s, impl_->path, "cannot read");
+    }
+    std::uint64_t from = 0;
+    if (status) {
+      auto s = db.Get(ro, impl_->meta(), kChangelogFromKeyC, &value);
+      if (s.ok()) from = decode_u64(value);
+      else if (s.IsNotFound()) from = page.sequence + 1;
+      else status = from_rocks(s, impl_->path, "cannot read");
+    }
+    if (status && after < page.sequence && after + 1 < from) {
+      status = Status(ErrorCode::not_found, std::string("the change log starts after sequence ") + std::to_string(from - 1) +
+                                                "; changes after " + std::to_string(after) +
+                                                " are no longer kept (compacted history, or written before the "
+                                                "log existed): start again from an export");
+    }
+    if (status && after < page.sequence) {
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->meta()));
+      const rocksdb::Slice prefix(kLogPrefix.data(), kLogPrefix.size());
+      std::vector<LoggedChange> items;
+      it->Seek(log_key(after + 1, static_cast<std::uint32_t>(skip / kLogChunkItems)));
+      bool full = false;
+      for (; status && !full && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::uint64_t seq;
+        std::uint32_t chunk;
+        if (!parse_log_key({it->key().data(), it->key().size()}, seq, chunk)) continue;
+        items.clear();
+        if (!decode_chunk({it->value().data(), it->value().size()}, items)) {
+          status = Status(ErrorCode::corruption, std::string("a change log entry of sequence ") + std::to_string(seq) +
+                                                     " cannot be decoded");
+          break;
+        }
+        const std::uint64_t first = static_cast<std::uint64_t>(chunk) * kLogChunkItems;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          const std::uint64_t item = first + i;
+          if (seq == after + 1 && item < skip) continue;
+          if (page.entries.size() == limit) {
+            // Resume here: sequence `seq` is delivered up to (not including) `item`.
+            page.next_after = seq - 1;
+            page.next_skip = item;
+            full = true;
+            break;
+          }
+          LoggedChange& c = items[i];
+          FeedEntry e{seq, c.kind, c.op, std::move(c.id), {}};
+          if (e.op == ChangeOp::put) {
+            rocksdb::ColumnFamilyHandle* cf = e.kind == RecordKind::pole   ? impl_->poles()
+                                              : e.kind == RecordKind::grid ? impl_->grids()
+                                                                           : impl_->aliases();
+            auto s = db.Get(ro, cf, versioned_key(stored_id(e.kind, e.id), seq), &e.value);
+            if (!s.ok()) {
+              status = s.IsNotFound() ? Status(ErrorCode::corruption, std::string("the change log of sequence ") +
+                                                                          std::to_string(seq) + " names " +
+                                                                          std::string(kind_name(e.kind)) + " '" +
+                                                                          e.id + "', which is not stored")
+                                      : from_rocks(s, impl_->path, "cannot read");
+              break;
+            }
+          }
+          page.entries.push_back(std::move(e));
+        }
+      }
+      if (status && !full) {
+        // Every change up to the sequence read with the page was delivered.
+        page.next_after = page.sequence;
+        page.next_skip = 0;
+      }
+      if (status) status = from_rocks(it->status(), impl_->path, "cannot read");
+    }
+    db.ReleaseSnapshot(snap);
+    if (!status) return status;
+    return page;
+  });
 }
 
 }  // namespace poleloc::store

@@ -7,11 +7,15 @@
 //   (*store)->load(visitor);                    // newest version of every live record
 //
 // Column families: poles, grids, aliases (versioned keys, see
-// record_encoding.hpp) and meta (schema_version, sequence, seqtime). Every
-// change is one atomic, synced WriteBatch that also bumps the sequence and
-// records when it was written (meta `seqtime/` + big-endian u64 sequence ->
-// big-endian u64 unix milliseconds), so after a crash either the whole change
-// is there or none of it.
+// record_encoding.hpp; the version is the store sequence that wrote it) and
+// meta (schema_version, sequence, and per sequence its time, author and change
+// log: see change_log.hpp). Every change is one atomic, synced WriteBatch that
+// also bumps the sequence and records when it was written, who wrote it and
+// what it touched, so after a crash either the whole change is there or none of it.
+//
+// History: load_at() reads the records as they stood at a sequence,
+// history() lists the versions of one record, sequence_at() maps a time to
+// the sequence current then, changes_after() pages through the change log.
 //
 // History retention: compact_history(before) deletes every stored version
 // that stopped being current before `before` (the newest version of a live
@@ -28,14 +32,17 @@
 // start (a full disk) opens read-only instead, so the data can still be served.
 //
 // Thread-safety: apply(), flush(), compact_history() and reopen_for_writes() must be serialised
-// by the caller (Service does); load() may run concurrently with apply().
+// by the caller (Service does); load(), load_at() and the history readers may
+// run concurrently with them and with each other.
 #pragma once
 
+#include "store/change_log.hpp"
 #include "store/record_encoding.hpp"
 
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -88,6 +95,32 @@ struct LoadVisitor {
   std::function<void()> grids_done;
 };
 
+// One stored version of a record (Store::history()).
+struct StoredVersion {
+  std::uint64_t sequence = 0;            // the store sequence that wrote it
+  std::optional<std::int64_t> unix_ms;   // when that sequence was written; nullopt if not recorded
+  std::string author;                    // who wrote it; "" when not known
+  bool deleted = false;                  // a tombstone: the record was deleted here
+  std::string value;                     // the encoded record (record_encoding.hpp); a tombstone when deleted
+};
+
+// One item of the change log with the record as that sequence wrote it.
+struct FeedEntry {
+  std::uint64_t sequence = 0;
+  RecordKind kind = RecordKind::pole;
+  ChangeOp op = ChangeOp::put;
+  std::string id;     // number, grid id, alias, place name
+  std::string value;  // the encoded record for a put; empty for a delete
+};
+
+// A page of changes_after(): resume with after = next_after, skip = next_skip.
+struct FeedPage {
+  std::vector<FeedEntry> entries;   // in sequence order, then in the order of the change
+  std::uint64_t next_after = 0;     // every change up to this sequence was delivered...
+  std::uint64_t next_skip = 0;      // ...and this many items of sequence next_after + 1
+  std::uint64_t sequence = 0;       // the store's sequence when the page was read
+};
+
 class Store {
  public:
   struct Options {
@@ -104,6 +137,34 @@ class Store {
   // Visits the newest live version of every pole (in number order), grid and
   // alias, all from one consistent RocksDB snapshot.
   Status load(const LoadVisitor& visitor) const;
+
+  // The same as load() for the records as they stood just after `sequence`:
+  // of each record the newest version written at or before it (a tombstone
+  // hides the record). History removed by compact_history() is not there.
+  Status load_at(std::uint64_t sequence, const LoadVisitor& visitor) const;
+
+  // Every stored version of one record, oldest first; empty when none is.
+  // Errors: storage_unavailable while the database is closed, corruption.
+  Result<std::vector<StoredVersion>> history(RecordKind kind, std::string_view id) const;
+
+  // The newest sequence written at or before `unix_ms`; 0 when none was
+  // (sequences without a recorded time are not considered).
+  Result<std::uint64_t> sequence_at(std::int64_t unix_ms) const;
+  // The oldest sequence with a recorded time and that time, or nullopt when no time is recorded.
+  Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> first_recorded() const;
+  // When `seq` was written, or nullopt.
+  std::optional<std::int64_t> time_of(std::uint64_t seq) const;
+  // Who wrote `seq`; "" when not known.
+  std::string author_of(std::uint64_t seq) const;
+
+  // The change log after position (after, skip): every change of sequences
+  // greater than `after`, skipping the first `skip` items of sequence after+1,
+  // at most `limit` items. Errors: not_found when the log no longer reaches
+  // back to `after` (older than changelog_from(): compacted away, or written
+  // before this poleloc logged changes), invalid_argument for a limit of 0.
+  Result<FeedPage> changes_after(std::uint64_t after, std::uint64_t skip, std::size_t limit) const;
+  // The first sequence whose changes are in the log (sequence() + 1 when none is yet).
+  std::uint64_t changelog_from() const;
 
   // Applies `change` atomically and durably; returns the new sequence. Puts
   // equal to the newest stored version are skipped; when nothing differs,
@@ -150,7 +211,7 @@ class Store {
   // RocksDB's estimate of the number of stored pole versions (for reserving memory).
   std::size_t estimated_poles() const;
 
-  std::uint64_t sequence() const { return sequence_; }
+  std::uint64_t sequence() const { return sequence_.load(); }
   bool read_only() const { return read_only_; }
 
  private:
@@ -159,7 +220,11 @@ class Store {
   std::unique_ptr<Impl> impl_;
   Status read_sequence();
   void take_write_side_down(const Status& why);
-  std::uint64_t sequence_ = 0;
+  template <class Fn>
+  auto with_db(Fn&& fn) const;
+  std::atomic<std::uint64_t> sequence_ = 0;
+  std::atomic<std::uint64_t> changelog_from_ = 0;  // 0: not recorded yet
+  std::int64_t last_time_ms_ = 0;                 // the newest recorded seqtime (times never go back)
   bool read_only_ = false;
   Status write_problem_;
 };
