@@ -27,6 +27,9 @@ constexpr std::chrono::seconds kWriteTimeout{30};
 // With this share of max_connections open, idle connections get kBusyIdleTimeout.
 constexpr std::size_t kBusyPercent = 75;
 constexpr std::chrono::seconds kBusyIdleTimeout{5};
+// How often a held long-poll looks for a newer sequence: a change reaches a
+// waiting follower within this (an atomic load per look).
+constexpr std::chrono::milliseconds kParkPoll{20};
 
 bool is_loopback(const net::ip::address& a) {
   if (a.is_loopback()) return true;
@@ -117,6 +120,7 @@ void Connection::stop() {
     close();
   }
   // Otherwise the response in progress is sent with Connection: close (see write()).
+  if (parked_ && park_timer_) park_timer_->cancel();  // a held long-poll is answered now
 }
 
 Request Connection::view() const {
@@ -254,7 +258,12 @@ void Connection::on_body(beast::error_code ec) {
 void Connection::answer() {
   const Request request = view();
   if (!RequestHandler::is_write(request.method)) {
-    return write(shared_.handler.handle(request, worker_.shard));
+    Response response = shared_.handler.handle(request, worker_.shard);
+    if (response.wait_for_sequence_after && !worker_.stopping) {
+      return park(*response.wait_for_sequence_after, response.wait_for);
+    }
+    if (response.wait_for_sequence_after) return answer_parked();
+    return write(std::move(response));
   }
   // Writes rebuild the snapshot: run them on the writer thread and come back
   // to this connection's thread to answer. The work guard keeps this worker's
@@ -284,6 +293,32 @@ void Connection::answer() {
     net::post(self->worker_.io, [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     guard.reset();
   });
+}
+
+void Connection::park(std::uint64_t after, std::chrono::milliseconds wait) {
+  parked_ = true;
+  parked_after_ = after;
+  parked_until_ = std::chrono::steady_clock::now() + wait;
+  if (!park_timer_) park_timer_.emplace(worker_.io);
+  poll_parked();
+}
+
+void Connection::poll_parked() {
+  park_timer_->expires_after(kParkPoll);
+  park_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    const bool newer = self->shared_.context.service.snapshot()->stats().sequence > self->parked_after_;
+    if (ec || newer || self->worker_.stopping || std::chrono::steady_clock::now() >= self->parked_until_) {
+      return self->answer_parked();
+    }
+    self->poll_parked();
+  });
+}
+
+void Connection::answer_parked() {
+  parked_ = false;
+  Request request = view();
+  request.waited = true;
+  write(shared_.handler.handle(request, worker_.shard));
 }
 
 void Connection::refuse(const Status& why) {

@@ -142,6 +142,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void linger();
   void close();
   Request view() const;
+  // Long-poll (Response::wait_for_sequence_after): the request is held, and
+  // the service's sequence checked every kParkPoll, until it passes `after`,
+  // the wait ends or the server stops; then it is answered. No thread blocks.
+  void park(std::uint64_t after, std::chrono::milliseconds wait);
+  void poll_parked();
+  void answer_parked();
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -154,6 +160,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool loopback_ = false;
   bool idle_ = false;     // waiting for the first byte of a request
   bool closed_ = false;
+  std::optional<net::steady_timer> park_timer_;
+  std::uint64_t parked_after_ = 0;
+  std::chrono::steady_clock::time_point parked_until_{};
+  bool parked_ = false;
 };
 
 }  // namespace poleloc::http

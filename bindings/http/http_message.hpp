@@ -11,7 +11,10 @@
 // until the response has been written.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +30,7 @@ struct Request {
   std::string_view remote;         // peer "ip:port", for the access log
   std::string_view host;           // the Host header; empty when absent
   bool loopback = false;           // the peer is on this machine (127.0.0.0/8, ::1)
+  bool waited = false;             // a long-poll asked again after waiting: answer now, do not wait again
 };
 
 inline constexpr std::string_view kJson = "application/json";
@@ -42,6 +46,12 @@ struct Response {
   bool head = false;               // answer to HEAD: headers (Content-Length of the body) but no body
   std::size_t poles_served = 0;    // for the metrics: poles and grids in the answer
   std::size_t grids_served = 0;
+  // A long-poll (GET /v1/changes?wait=) with nothing to send yet: the
+  // connection holds the request, without blocking its thread, until the
+  // service publishes a sequence greater than this one or `wait_for` passes,
+  // then asks the handler again with Request::waited set and sends that answer.
+  std::optional<std::uint64_t> wait_for_sequence_after;
+  std::chrono::milliseconds wait_for{0};
 };
 
 // Appends the response as HTTP/1.x bytes: status line, Content-Type,

@@ -87,7 +87,7 @@ Response RequestHandler::dispatch(const Request& request, std::size_t& route_ind
   const Route& route = *match->route;
   const Endpoint endpoint = request.method == "PUT" ? route.put : request.method == "DELETE" ? route.del : route.get;
   const Call call{request, route, std::span<const std::string_view>(match->params.data(), match->param_count),
-                  target.query, context_};
+                  target.query, context_, writer};
   return endpoint(call);
 }
 
@@ -116,6 +116,8 @@ Response RequestHandler::handle(const Request& request, Metrics::Shard& shard) c
     response = error_response(ErrorCode::internal, "internal error while answering; the server log has details");
   }
   response.head = request.method == "HEAD";
+  // A long-poll that waits is not answered yet: it is counted and logged once, when it is.
+  if (response.wait_for_sequence_after && !request.waited) return response;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   finish(request, response, route_index, seconds, shard, writer);
   return response;

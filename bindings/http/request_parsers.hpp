@@ -16,6 +16,7 @@
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -74,6 +75,16 @@ Result<std::size_t> parse_count(std::string_view text, std::string_view name);
 
 // A finite decimal number (e.g. max_m); sign and range are checked by the option structs.
 Result<double> parse_real(std::string_view text, std::string_view name);
+
+// An RFC 3339 date-time: "2026-03-01T08:00:00+08:00", "2026-03-01T00:00:00Z",
+// with optional fractional seconds ("…:00.250Z"); 'T' may be 't' or a space,
+// 'Z' may be 'z'. An offset or Z is required (a time without one is ambiguous).
+Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text, std::string_view name);
+
+// A duration: a whole number with unit "ms", "s" or "m" ("30s", "500ms", "1m"),
+// or a bare number of seconds ("30"); at most `max`.
+Result<std::chrono::milliseconds> parse_duration(std::string_view text, std::string_view name,
+                                                 std::chrono::milliseconds max);
 
 // A path parameter ({number}, {id}): percent-decoded ('+' literal), valid UTF-8
 // without control characters, non-empty, at most max_bytes after decoding.

@@ -58,7 +58,11 @@ struct Call {
   std::span<const std::string_view> params;  // raw path parameters, in pattern order
   std::string_view query;                    // raw query string (after '?')
   ServerContext& server;
+  const NamedToken* writer = nullptr;        // a write's token (its name is the author kept in the history)
 };
+
+// The author a write is stored with: the name of the caller's token.
+inline std::string author_of(const Call& call) { return call.writer ? call.writer->name : std::string(); }
 
 using Endpoint = Response (*)(const Call&);
 

@@ -1,8 +1,11 @@
 #include "json_shapes.hpp"
 
 #include <poleloc/error_catalogue.hpp>
+#include <poleloc/geo.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace poleloc::json {
 namespace {
@@ -105,6 +108,70 @@ Json validation(const ValidationReport& report) {
     issues.push_back(std::move(j));
   }
   return Json{{"ok", report.ok()}, {"poles", report.poles}, {"grids", report.grids}, {"issues", std::move(issues)}};
+}
+
+Json time(const std::optional<std::chrono::system_clock::time_point>& t) {
+  if (!t) return nullptr;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000));
+  return std::string(buf);
+}
+
+Json pole_record(const PoleRecord& p) {
+  return Json{{"number", p.number},
+              {"lon", p.position.lon},
+              {"lat", p.position.lat},
+              {"gcj02", lonlat(wgs84_to_gcj02(p.position))},
+              {"attributes", attributes(p.attributes)}};
+}
+
+Json grid_record(const GridRecord& g) {
+  return Json{{"id", g.id}, {"name", g.name}, {"attributes", attributes(g.attributes)}, {"geometry", geometry(g.geometry)}};
+}
+
+Json alias_record(const AliasRecord& a) { return Json{{"alias", a.alias}, {"code", a.code}}; }
+
+Json place_record(const PlaceRecord& p) {
+  Json out{{"name", p.name}, {"kind", p.kind}};
+  if (p.position) {
+    out["lon"] = p.position->lon;
+    out["lat"] = p.position->lat;
+  } else {
+    out["grid"] = p.grid;
+  }
+  return out;
+}
+
+Json record_version(const RecordVersion& v) {
+  Json out{{"sequence", v.sequence}, {"valid_from", time(v.valid_from)}, {"valid_to", time(v.valid_to)},
+           {"author", v.author}, {"deleted", v.deleted}};
+  if (v.pole) out["record"] = pole_record(*v.pole);
+  else if (v.grid) out["record"] = grid_record(*v.grid);
+  else out["record"] = nullptr;
+  return out;
+}
+
+Json feed_change(const FeedChange& c) {
+  Json out{{"seq", c.sequence}, {"time", time(c.time)}, {"author", c.author}, {"kind", c.kind}, {"id", c.id},
+           {"op", c.deleted ? "delete" : "put"}};
+  if (c.pole) out["record"] = pole_record(*c.pole);
+  else if (c.grid) out["record"] = grid_record(*c.grid);
+  else if (c.alias) out["record"] = alias_record(*c.alias);
+  else if (c.place) out["record"] = place_record(*c.place);
+  else out["record"] = nullptr;
+  return out;
+}
+
+Json feed_page(const ChangeFeedPage& page) {
+  Json changes = Json::array();
+  for (const FeedChange& c : page.changes) changes.push_back(feed_change(c));
+  return Json{{"changes", std::move(changes)}, {"next_after", page.next_after}, {"next_skip", page.next_skip},
+              {"sequence", page.sequence}};
 }
 
 Json error(ErrorCode code, std::string_view message) {

@@ -6,12 +6,15 @@
 //   poleloc::json::error(status);   // {"error":{"code":"not_found","message":"..."}}
 #pragma once
 
+#include <poleloc/service.hpp>
 #include <poleloc/snapshot.hpp>
 #include <poleloc/status.hpp>
 #include <poleloc/validate.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +31,23 @@ Json candidate(const Candidate& candidate);
 Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
 Json page(const PolePage& page);  // {"poles":[...], "next_cursor": "..."|null}
 Json validation(const ValidationReport& report);
+// History and the change feed (docs/history.md).
+// A time as RFC 3339 UTC with milliseconds, "2026-03-01T00:00:00.000Z"; null when absent.
+Json time(const std::optional<std::chrono::system_clock::time_point>& t);
+// A stored record in the shape of its GET answer, without what a snapshot
+// derives (a pole's grid): {"number","lon","lat","gcj02","attributes"} and
+// {"id","name","attributes","geometry"}.
+Json pole_record(const PoleRecord& pole);
+Json grid_record(const GridRecord& grid);
+Json alias_record(const AliasRecord& alias);  // {"alias","code"}
+Json place_record(const PlaceRecord& place);  // {"name","kind","lon","lat"} or {"name","kind","grid"}
+// {"sequence","valid_from","valid_to","author","deleted","record"} (record null when deleted).
+Json record_version(const RecordVersion& version);
+// {"seq","time","author","kind","id","op":"put"|"delete","record"} (record null for a delete).
+Json feed_change(const FeedChange& change);
+// {"changes":[...],"next_after","next_skip","sequence"}
+Json feed_page(const ChangeFeedPage& page);
+
 Json error(const Status& status);
 Json error(ErrorCode code, std::string_view message);
 

@@ -382,3 +382,37 @@ TEST(HttpResponseBytes, ExtraHeadersAndNoBodyFor204) {
 
 }  // namespace
 }  // namespace poleloc::http
+
+TEST(HttpParsers, Rfc3339TimesWithOffsetsAndZuluAreTheSameInstant) {
+  using namespace std::chrono;
+  auto east = poleloc::http::parse_rfc3339("2026-03-01T08:00:00+08:00", "as_of");
+  auto zulu = poleloc::http::parse_rfc3339("2026-03-01T00:00:00Z", "as_of");
+  auto frac = poleloc::http::parse_rfc3339("2026-02-28t23:00:00.250-01:00", "as_of");
+  ASSERT_TRUE(east);
+  ASSERT_TRUE(zulu);
+  ASSERT_TRUE(frac);
+  EXPECT_EQ(*east, *zulu);
+  EXPECT_EQ(duration_cast<milliseconds>(zulu->time_since_epoch()).count(), 1772323200000);
+  EXPECT_EQ(*frac - *zulu, milliseconds(250));
+}
+
+TEST(HttpParsers, Rfc3339RefusesTimesWithoutOffsetOrImpossibleDates) {
+  for (const char* bad : {"2026-03-01T08:00:00", "2026-02-30T00:00:00Z", "2026-03-01", "yesterday",
+                          "2026-03-01T24:00:00Z", "2026-03-01T08:00:00+8", "2026-03-01T08:00:00Zjunk"}) {
+    auto t = poleloc::http::parse_rfc3339(bad, "as_of");
+    ASSERT_FALSE(t) << bad;
+    EXPECT_EQ(t.status().code(), poleloc::ErrorCode::invalid_argument);
+    EXPECT_NE(t.status().message().find("as_of"), std::string::npos);
+  }
+}
+
+TEST(HttpParsers, DurationsTakeUnitsAndACap) {
+  using namespace std::chrono;
+  EXPECT_EQ(*poleloc::http::parse_duration("30s", "wait", seconds(60)), seconds(30));
+  EXPECT_EQ(*poleloc::http::parse_duration("500ms", "wait", seconds(60)), milliseconds(500));
+  EXPECT_EQ(*poleloc::http::parse_duration("1m", "wait", seconds(60)), minutes(1));
+  EXPECT_EQ(*poleloc::http::parse_duration("5", "wait", seconds(60)), seconds(5));
+  EXPECT_FALSE(poleloc::http::parse_duration("2m", "wait", seconds(60)));
+  EXPECT_FALSE(poleloc::http::parse_duration("soon", "wait", seconds(60)));
+  EXPECT_FALSE(poleloc::http::parse_duration("-1s", "wait", seconds(60)));
+}

@@ -35,6 +35,16 @@ inline Result<LonLat> required_point(const QueryParams& params) {
   return parse_lonlat(*lon, *lat);
 }
 
+// The snapshot a read answers from: the current one, or the data as it stood
+// at the `as_of` query parameter (RFC 3339, docs/history.md) when it is given.
+inline Result<std::shared_ptr<const Snapshot>> snapshot_for(const Call& call, const QueryParams& params) {
+  const std::string* as_of = params.find("as_of");
+  if (!as_of) return call.server.service.snapshot();
+  auto t = parse_rfc3339(*as_of, "as_of");
+  if (!t) return t.status();
+  return call.server.service.snapshot_at(*t);
+}
+
 // Refuses any query string on routes that take none (a typo must not pass silently).
 inline Status no_query(const Call& call) {
   auto params = parse_query(call.query, {});

@@ -26,6 +26,9 @@ Response put_grid(const Call& call);       // PUT    /v1/grids/{id}
 Response delete_grid(const Call& call);    // DELETE /v1/grids/{id}
 Response get_grid_poles(const Call& call); // GET    /v1/grids/{id}/poles?limit=&cursor=
 Response get_grid_neighbours(const Call& call);  // GET /v1/grids/{id}/neighbours?limit=
+Response get_pole_history(const Call& call);  // GET /v1/poles/{number}/history
+Response get_grid_history(const Call& call);  // GET /v1/grids/{id}/history
+Response get_changes(const Call& call);       // GET /v1/changes?after=&skip=&limit=&wait=
 Response get_healthz(const Call& call);    // GET    /healthz
 Response get_metrics(const Call& call);    // GET    /metrics
 Response get_openapi(const Call& call);    // GET    /v1/openapi.json

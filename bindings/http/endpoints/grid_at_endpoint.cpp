@@ -5,11 +5,13 @@
 namespace poleloc::http::endpoints {
 
 Response get_grid_at(const Call& call) {
-  auto params = parse_query(call.query, {"lon", "lat"});
+  auto params = parse_query(call.query, {"lon", "lat", "as_of"});
   if (!params) return error_response(params.status());
   auto point = required_point(*params);
   if (!point) return error_response(point.status());
-  const auto snap = call.server.service.snapshot();
+  auto snapshot = snapshot_for(call, *params);
+  if (!snapshot) return error_response(snapshot.status());
+  const auto snap = std::move(*snapshot);
   auto grid = snap->grid_at(*point);
   if (!grid) {
     return error_response(ErrorCode::not_found,

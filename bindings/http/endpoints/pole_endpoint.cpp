@@ -39,8 +39,11 @@ Response pole_answer(int status, const PoleView& pole) {
 Response get_pole(const Call& call) {
   auto printed = path_number(call);
   if (!printed) return error_response(printed.status());
-  if (auto st = no_query(call); !st) return error_response(st);
-  const auto snap = call.server.service.snapshot();
+  auto params = parse_query(call.query, {"as_of"});
+  if (!params) return error_response(params.status());
+  auto snapshot = snapshot_for(call, *params);
+  if (!snapshot) return error_response(snapshot.status());
+  const auto snap = std::move(*snapshot);
   if (auto pole = snap->locate(*printed)) return pole_answer(200, *pole);
 
   // Not carried by any pole: say why, and offer what a dispatcher may have meant.
@@ -71,7 +74,7 @@ Response put_pole(const Call& call) {
   if (!record) return error_response(record.status());
   Service& service = call.server.service;
   const bool existed = service.snapshot()->locate(*number).has_value();
-  if (auto st = service.put_pole(std::move(*record)); !st) return error_response(st);
+  if (auto st = service.put_pole(std::move(*record), {.author = author_of(call)}); !st) return error_response(st);
   // Durable and published: answer with the pole as readers now see it.
   const auto snap = service.snapshot();
   auto pole = snap->locate(*number);
@@ -83,7 +86,7 @@ Response delete_pole(const Call& call) {
   auto number = canonical_path_number(call);
   if (!number) return error_response(number.status());
   if (auto st = no_query(call); !st) return error_response(st);
-  if (auto st = call.server.service.delete_pole(*number); !st) return error_response(st);
+  if (auto st = call.server.service.delete_pole(*number, {.author = author_of(call)}); !st) return error_response(st);
   return json_response(200, json::Json{{"deleted", *number}});
 }
 

@@ -8,7 +8,7 @@
 namespace poleloc::http::endpoints {
 
 Response get_resolve(const Call& call) {
-  auto params = parse_query(call.query, {"q", "near", "near_accuracy_m", "near_crs", "limit"});
+  auto params = parse_query(call.query, {"q", "near", "near_accuracy_m", "near_crs", "limit", "as_of"});
   if (!params) return error_response(params.status());
   const std::string* q = params->find("q");
   if (!q) {
@@ -38,7 +38,9 @@ Response get_resolve(const Call& call) {
     options.limit = *n;
   }
   if (auto st = options.is_valid(); !st) return error_response(st);
-  const auto snap = call.server.service.snapshot();
+  auto snapshot = snapshot_for(call, *params);
+  if (!snapshot) return error_response(snapshot.status());
+  const auto snap = std::move(*snapshot);
   auto hits = snap->resolve(*q, options);
   if (!hits) return error_response(hits.status());
   Response r = json_response(200, json::candidates(*q, *hits));
