@@ -5,6 +5,7 @@
 #include "synthetic_city.hpp"
 
 #include <poleloc/poleloc.hpp>
+#include <poleloc/time_text.hpp>
 
 #ifdef POLELOC_WITH_HTTP
 #include "access_log.hpp"
@@ -44,10 +45,11 @@ usage:
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [limits...]
                    (`poleloc serve --help` lists every option)
-  poleloc locate   --db DIR NUMBER [--json]
-  poleloc resolve  --db DIR [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
-  poleloc grid-at  --db DIR LON LAT [--json]
-  poleloc nearest  --db DIR LON LAT [-k N] [--max-m M] [--json]
+  poleloc locate   --db DIR NUMBER [--as-of TIME] [--json]
+  poleloc history  --db DIR NUMBER | --grid ID [--json]   (every version, who wrote it and when)
+  poleloc resolve  --db DIR [--as-of TIME] [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
+  poleloc grid-at  --db DIR LON LAT [--as-of TIME] [--json]
+  poleloc nearest  --db DIR LON LAT [--as-of TIME] [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc compact  --db DIR --keep-history 365d [--json]
@@ -129,6 +131,14 @@ Result<std::unique_ptr<Service>> open_db(CliArgs& a, bool write) {
   auto db = a.option("--db");
   if (!db) return Status(ErrorCode::invalid_argument, "--db DIR is required");
   return Service::open(*db, {.read_only = !write, .create_if_missing = write});
+}
+
+// The snapshot a query answers from: the current one, or as of --as-of (RFC 3339, docs/history.md).
+Result<std::shared_ptr<const Snapshot>> query_snapshot(Service& service, const std::optional<std::string>& as_of) {
+  if (!as_of) return service.snapshot();
+  auto t = parse_rfc3339(*as_of, "--as-of");
+  if (!t) return t.status();
+  return service.snapshot_at(*t);
 }
 
 // Rejects leftover options and wrong positional counts in one place.
@@ -280,11 +290,14 @@ int cmd_import(CliArgs& a) {
 
 int cmd_locate(CliArgs& a) {
   const bool as_json = a.flag("--json");
+  auto as_of = a.option("--as-of");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 1, 1, "one NUMBER")) return *bad;
   if (!service) return fail(service.status(), as_json);
   const std::string number = a.positionals()[0];
-  auto snap = (*service)->snapshot();
+  auto as_of_snap = query_snapshot(**service, as_of);
+  if (!as_of_snap) return fail(as_of_snap.status(), as_json);
+  auto snap = *as_of_snap;
   auto pole = snap->locate(number);
   if (!pole) {
     std::string msg = "no pole with number '" + number + "'";
@@ -324,6 +337,7 @@ int cmd_resolve(CliArgs& a) {
   auto accuracy = a.option("--near-accuracy");
   auto crs = a.option("--near-crs");
   auto limit = a.option("--limit");
+  auto as_of = a.option("--as-of");
   auto service = open_db(a, false);
   if (!a.missing_value().empty()) return usage_error(a.missing_value() + " needs a value");
   if (auto u = a.unknown()) return usage_error("unknown option " + *u);
@@ -355,7 +369,9 @@ int cmd_resolve(CliArgs& a) {
     options.limit = *n;
   }
   if (!service) return fail(service.status(), as_json);
-  auto hits = (*service)->snapshot()->resolve(text, options);
+  auto as_of_snap = query_snapshot(**service, as_of);
+  if (!as_of_snap) return fail(as_of_snap.status(), as_json);
+  auto hits = (*as_of_snap)->resolve(text, options);
   if (!hits) return fail(hits.status(), as_json);
   if (as_json) {
     print_json(json::candidates(text, *hits));
@@ -378,13 +394,16 @@ int cmd_resolve(CliArgs& a) {
 
 int cmd_grid_at(CliArgs& a) {
   const bool as_json = a.flag("--json");
+  auto as_of = a.option("--as-of");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 2, 2, "LON LAT")) return *bad;
   const auto rest = a.positionals();
   auto p = parse_lonlat(rest[0], rest[1]);
   if (!p) return usage_error("LON LAT must be numbers: lon in [-180, 180], lat in [-90, 90]");
   if (!service) return fail(service.status(), as_json);
-  auto g = (*service)->snapshot()->grid_at(*p);
+  auto as_of_snap = query_snapshot(**service, as_of);
+  if (!as_of_snap) return fail(as_of_snap.status(), as_json);
+  auto g = (*as_of_snap)->grid_at(*p);
   if (!g) return fail({ErrorCode::not_found, "no grid contains " + rest[0] + " " + rest[1]}, as_json);
   if (as_json) {
     print_json(json::grid(*g));
@@ -398,6 +417,7 @@ int cmd_nearest(CliArgs& a) {
   const bool as_json = a.flag("--json");
   auto k = a.option("-k");
   auto max_m = a.option("--max-m");
+  auto as_of = a.option("--as-of");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 2, 2, "LON LAT")) return *bad;
   const auto rest = a.positionals();
@@ -415,7 +435,9 @@ int cmd_nearest(CliArgs& a) {
     options.max_m = *m;
   }
   if (!service) return fail(service.status(), as_json);
-  auto hits = (*service)->snapshot()->nearest(*p, options);
+  auto as_of_snap = query_snapshot(**service, as_of);
+  if (!as_of_snap) return fail(as_of_snap.status(), as_json);
+  auto hits = (*as_of_snap)->nearest(*p, options);
   if (!hits) return fail(hits.status(), as_json);
   if (as_json) {
     print_json(json::nearby(*hits));
@@ -425,6 +447,41 @@ int cmd_nearest(CliArgs& a) {
     char d[32];
     std::snprintf(d, sizeof d, "%8.1f m  ", h.distance_m);
     std::cout << d << describe_pole(h.pole) << '\n';
+  }
+  return 0;
+}
+
+// poleloc history [--db DIR] NUMBER | --grid ID [--json]: every stored version.
+int cmd_history(CliArgs& a) {
+  const bool as_json = a.flag("--json");
+  auto grid = a.option("--grid");
+  auto service = open_db(a, false);
+  if (auto bad = check_rest(a, grid ? 0 : 1, grid ? 0 : 1, grid ? "no NUMBER with --grid ID" : "one NUMBER (or --grid ID)")) {
+    return *bad;
+  }
+  if (!service) return fail(service.status(), as_json);
+  auto versions = grid ? (*service)->grid_history(*grid) : (*service)->pole_history(a.positionals()[0]);
+  if (!versions) return fail(versions.status(), as_json);
+  if (as_json) {
+    json::Json list = json::Json::array();
+    for (const RecordVersion& v : *versions) list.push_back(json::record_version(v));
+    print_json(json::Json{{"versions", std::move(list)}});
+    return 0;
+  }
+  for (const RecordVersion& v : *versions) {
+    const auto from = json::time(v.valid_from), to = json::time(v.valid_to);
+    std::cout << "seq " << v.sequence << "  " << (from.is_null() ? "-" : from.get<std::string>()) << " .. "
+              << (to.is_null() ? "now" : to.get<std::string>()) << "  " << (v.author.empty() ? "-" : v.author) << "  ";
+    if (v.deleted) {
+      std::cout << "deleted";
+    } else if (v.pole) {
+      std::cout << fixed7(v.pole->position.lon) << " " << fixed7(v.pole->position.lat);
+      for (const auto& [k, val] : v.pole->attributes) std::cout << " " << k << "=" << val;
+    } else if (v.grid) {
+      std::cout << v.grid->name << " (" << v.grid->geometry.size() << " polygon" << (v.grid->geometry.size() == 1 ? "" : "s")
+                << ")";
+    }
+    std::cout << '\n';
   }
   return 0;
 }
@@ -719,6 +776,7 @@ int main(int argc, char** argv) {
     if (command == "grid-at") return cmd_grid_at(args);
     if (command == "nearest") return cmd_nearest(args);
     if (command == "validate") return cmd_validate(args);
+    if (command == "history") return cmd_history(args);
     if (command == "export") return cmd_export(args);
     if (command == "synth") return cmd_synth(args);
     if (command == "compact") return cmd_compact(args);
