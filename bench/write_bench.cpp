@@ -19,6 +19,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <unistd.h>
 #include <filesystem>
 #include <thread>
 
@@ -40,8 +41,9 @@ struct WriteCity {
 };
 
 WriteCity& write_city() {
-  static WriteCity c = [] {
-    WriteCity w;
+  static std::unique_ptr<WriteCity> c = [] {
+    auto made = std::make_unique<WriteCity>();
+    WriteCity& w = *made;
     const char* tmp = std::getenv("TMPDIR");
     w.dir = std::string(tmp ? tmp : "/tmp") + "/poleloc_write_bench_" + std::to_string(::getpid());
     std::filesystem::remove_all(w.dir);
@@ -54,9 +56,9 @@ WriteCity& write_city() {
     auto report = (*svc)->import(std::move(city));
     if (!report) throw std::runtime_error(report.status().message());
     w.service = std::move(*svc);
-    return w;
+    return made;
   }();
-  return c;
+  return *c;
 }
 
 void set_latency(benchmark::State& state, std::vector<double>& ns) {
