@@ -185,8 +185,18 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   if (!options.dry_run) {
     if (auto st = ready_for_writes(); !st) return st;
   }
+  // The diff below walks the base: fold recent single writes into it first
+  // (a dry run folds them into a copy of its own and publishes nothing).
+  std::unique_ptr<SnapshotData> flat;
+  if (!edits.empty()) {
+    if (options.dry_run) {
+      flat = flatten(*current.load());
+    } else {
+      publish(flatten(*current.load()));
+    }
+  }
   auto before = current.load();
-  const SnapshotData& old = before->data();
+  const SnapshotData& old = flat ? *flat : before->data();
   if (options.progress) options.progress({"store", 0});
 
   store::Change change;

@@ -177,7 +177,7 @@ void PoleIndex::build_pyramid() {
   }
 }
 
-void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
+void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const std::uint64_t* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
   const geo::DegreeScale s = geo::degree_scale(p.lat);
   constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
@@ -222,6 +222,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
             }
             if (d2 > limit2) continue;
             if (best.size() == k && !(d2 < best.back().first)) continue;
+            if (is_hidden(hidden, i)) continue;
             const std::pair<double, std::uint32_t> item{d2, i};
             best.insert(std::upper_bound(best.begin(), best.end(), item), item);
             if (best.size() > k) best.pop_back();
@@ -238,7 +239,8 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
 }
 
 std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::size_t k,
-                                                                 std::optional<double> max_m) const {
+                                                                 std::optional<double> max_m,
+                                                                 const std::uint64_t* hidden) const {
   std::vector<std::pair<std::uint32_t, double>> out;
   if (order_.empty() || k == 0) return out;
   const geo::DegreeScale s = geo::degree_scale(p.lat);
@@ -264,6 +266,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
       const double d2 = rank_key(sorted_pos_[i]);
       if (d2 > limit2) continue;
       if (best.size() == k && !(d2 < best.back().first)) continue;
+      if (is_hidden(hidden, i)) continue;
       const std::pair<double, std::uint32_t> item{d2, i};  // i: slot in sorted_pos_
       best.insert(std::upper_bound(best.begin(), best.end(), item), item);
       if (best.size() > k) best.pop_back();
@@ -308,7 +311,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     if (lb * lb > limit2) break;
     if (best.size() == k && lb * lb > best.back().first) break;
   }
-  if (use_pyramid) nearest_best_first(p, k, limit2, best);
+  if (use_pyramid) nearest_best_first(p, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic);
   // re-rank on them, which only reorders sub-millimetre ties.
   out.reserve(best.size());
