@@ -13,6 +13,7 @@
 //                       (the overlay grows; the background merge builds new bases).
 // Each reports p50_ns / p99_ns from single timed calls.
 #include "bench_city.hpp"
+#include "overlay.hpp"
 
 #include <poleloc/service.hpp>
 
@@ -110,6 +111,23 @@ void BM_PutDeletePole(benchmark::State& state) {
   set_latency(state, ns);
 }
 BENCHMARK(BM_PutDeletePole)->Iterations(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// What a write costs besides the store: building the overlay of `n` edited poles on the 2M base.
+void BM_BuildOverlay(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  auto snap = w.service->snapshot();
+  OverlayEdits edits;
+  store::Change change;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    PoleRecord p = w.sample[static_cast<std::size_t>(i) % w.sample.size()];
+    p.position.lon += 1e-6;
+    change.put_poles.push_back(p);
+  }
+  edits.add(change, snap->stats().sequence + 1);
+  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, snap->stats().sequence + 1));
+}
+BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchmark::kMicrosecond);
 
 enum Kind { kLocate = 0, kGridAt = 1, kNearest = 2, kResolve = 3 };
 

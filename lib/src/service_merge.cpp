@@ -12,7 +12,7 @@
 namespace poleloc {
 namespace {
 
-constexpr std::size_t kMergePoles = 4096;
+constexpr std::size_t kMergePoles = 1024;
 constexpr std::size_t kMergeGrids = 64;
 constexpr auto kMergeAfter = std::chrono::seconds(5);
 

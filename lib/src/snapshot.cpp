@@ -130,7 +130,10 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
     out.push_back({PoleView(data_.get(), pole), d});
   }
   if (delta_ && delta_->pole_count() > 0) {
-    for (auto [pole, d] : delta_->pole_positions.nearest(p, options.k, options.max_m)) {
+    // Only delta poles nearer than the k-th base pole can enter the answer.
+    std::optional<double> bound = options.max_m;
+    if (out.size() == options.k && !out.empty()) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
+    for (auto [pole, d] : delta_->pole_positions.nearest(p, options.k, bound)) {
       out.push_back({PoleView(delta_, pole), d});
     }
     std::sort(out.begin(), out.end(), [](const NearbyPole& a, const NearbyPole& b) {

@@ -240,7 +240,7 @@ TEST(OverlayWrites, TheBackgroundMergeFoldsTheWritesIntoANewBase) {
   TempDir dir;
   auto svc = open_sample(dir);
   ChangeSet many;
-  for (int i = 0; i < 5000; ++i) {
+  for (int i = 0; i < 5000; ++i) {  // more than the merge threshold
     many.put_poles.push_back({"MRG" + std::to_string(10000 + i), {116.46 + 0.00001 * (i % 1000), 39.915 + 0.00002 * (i / 1000)}, {}});
   }
   auto report = svc->apply(many);

@@ -89,7 +89,10 @@ class PoleSpace {
   std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m) const {
     if (!delta_) return base_.pole_positions.nearest(p, k, max_m);
     auto out = base_.pole_positions.nearest(p, k, max_m, overlay_->hidden_poles.data());
-    for (auto [pole, d] : delta_->pole_positions.nearest(p, k, max_m)) out.emplace_back(base_poles_ + pole, d);
+    // Only delta poles nearer than the k-th base pole can enter the answer.
+    std::optional<double> bound = max_m;
+    if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
+    for (auto [pole, d] : delta_->pole_positions.nearest(p, k, bound)) out.emplace_back(base_poles_ + pole, d);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second < b.second : a.first < b.first;
     });
