@@ -337,10 +337,16 @@ class Decoder {
       background += static_cast<double>(poles.size()) * r.prior * kAnywhereShare;
       return;
     }
-    for (std::uint32_t p : poles) {
-      const std::string_view num = s_.number(p);
-      push_as_read(i, p, num.size() - area_length(num), spoken_width, guess);
+    // No area, no location, and the serial in thousands of areas: each is as
+    // likely as the next, so each is unlikely. The first few (number order)
+    // are listed; the others count in the background with the same weight,
+    // which keeps every score what it would be, at a bounded cost.
+    const std::size_t listed = std::min(poles.size(), kMaxFarCandidates);
+    for (std::size_t k = 0; k < listed; ++k) {
+      const std::string_view num = s_.number(poles[k]);
+      push_as_read(i, poles[k], num.size() - area_length(num), spoken_width, guess);
     }
+    if (listed < poles.size()) background += static_cast<double>(poles.size() - listed) * r.prior;
   }
 
   bool any_exact() const {
