@@ -273,6 +273,7 @@ int serve(Service& service, const ServerOptions& options) {
                         .max_target_bytes = options.max_target_bytes,
                         .access_log = options.access_log,
                         .log_queries = options.log_queries};
+  context.import_dir = options.import_dir;
   RequestHandler handler(context);
   net::thread_pool writer(1);
   WriteQueue writes(options.max_pending_writes, std::chrono::seconds(options.write_deadline_s));

@@ -49,6 +49,7 @@ struct ServerOptions {
   unsigned shutdown_grace_s = 10;         // how long requests in progress may take after SIGTERM
   bool access_log = true;                 // one JSON line per request on stderr
   bool log_queries = false;               // log caller speech and locations too (personal data)
+  std::string import_dir;                 // POST /v1/import may read files inside it; empty refuses (403)
 };
 
 // Descriptors kept free for RocksDB (its table files), the logs and refusing

@@ -47,6 +47,7 @@ struct ServerContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<long> open_connections{0};
   std::atomic<long> connections_refused{0};  // turned away at max_connections
+  std::string import_dir;                 // POST /v1/import reads files only inside it; empty refuses (403)
 };
 
 struct Route;
@@ -58,11 +59,8 @@ struct Call {
   std::span<const std::string_view> params;  // raw path parameters, in pattern order
   std::string_view query;                    // raw query string (after '?')
   ServerContext& server;
-  const NamedToken* writer = nullptr;        // a write's token (its name is the author kept in the history)
+  std::string_view writer = {};              // the token's name, for writes (WriteOptions::author)
 };
-
-// The author a write is stored with: the name of the caller's token.
-inline std::string author_of(const Call& call) { return call.writer ? call.writer->name : std::string(); }
 
 using Endpoint = Response (*)(const Call&);
 
@@ -73,6 +71,7 @@ struct Route {
   Endpoint del = nullptr;
   std::string_view allow;    // the methods, for a 405's Allow header (HEAD wherever GET is)
   std::string_view asset;    // for console routes: the embedded file served
+  Endpoint post = nullptr;
 };
 
 std::span<const Route> route_table();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <poleloc/service.hpp>
+#include <poleloc/import.hpp>
 #include <poleloc/snapshot.hpp>
 #include <poleloc/status.hpp>
 #include <poleloc/validate.hpp>
@@ -48,6 +49,10 @@ Json feed_change(const FeedChange& change);
 // {"changes":[...],"next_after","next_skip","sequence"}
 Json feed_page(const ChangeFeedPage& page);
 
+// {"dry_run":false,"poles":N,"grids":N,"aliases":N,"places":N,"removed_poles":N,"removed_grids":N,
+//  "changed_records":N,"summary":"will add …","diff":{"poles":{"added":N,"changed":N,"removed":N,"unchanged":N,
+//  "added_ids":[…],"changed_ids":[…],"removed_ids":[…]},"grids":{…}},"rejects":["file:line: …"]}
+Json import_report(const ImportReport& report);
 Json error(const Status& status);
 Json error(ErrorCode code, std::string_view message);
 

@@ -1,53 +1,67 @@
-// GET /v1/changes?after=SEQ&skip=N&limit=N&wait=30s: the change feed
-// (docs/history.md). With `wait`, a request that finds nothing new is held
-// by its connection (no thread waits) until a write is published or the
-// wait is over, then answered; see Response::wait_for_sequence_after.
+// POST /v1/changes: a batch of pole and grid puts and deletes, applied as one
+// atomic, durable change (Service::apply): all or nothing, one new sequence.
 #include "endpoint_support.hpp"
 #include "endpoints.hpp"
+
+#include "../change_batch.hpp"
+
+#include <poleloc/error_catalogue.hpp>
 
 namespace poleloc::http::endpoints {
 namespace {
 
-// A long-poll is held at most this long (clients ask again).
-constexpr std::chrono::milliseconds kMaxWait = std::chrono::seconds(60);
-constexpr std::size_t kDefaultLimit = 1000;
+// 400 invalid_input: nothing stored; one entry per bad item, by its index in the body.
+Response refused(ErrorCode code, const std::string& message, const std::vector<BatchItemError>& errors,
+                 std::size_t items) {
+  json::Json body = json::error(code, message);
+  json::Json list = json::Json::array();
+  for (const BatchItemError& e : errors) {
+    json::Json entry = json::Json::object();
+    if (e.index < items) entry["index"] = e.index;
+    if (!e.id.empty()) entry["id"] = e.id;
+    entry["message"] = e.message;
+    list.push_back(std::move(entry));
+  }
+  body["error"]["items"] = std::move(list);
+  return json_response(describe(code).http_status, body);
+}
 
 }  // namespace
 
-Response get_changes(const Call& call) {
-  auto params = parse_query(call.query, {"after", "skip", "limit", "wait"});
+Response post_changes(const Call& call) {
+  auto params = parse_query(call.query, {"allow_overlap"});
   if (!params) return error_response(params.status());
-  std::uint64_t after = 0, skip = 0;
-  std::size_t limit = kDefaultLimit;
-  if (const std::string* a = params->find("after")) {
-    auto n = parse_count(*a, "after");
-    if (!n) return error_response(n.status());
-    after = *n;
+  WriteOptions options;
+  options.author = std::string(call.writer);
+  if (const std::string* v = params->find("allow_overlap")) {
+    if (*v != "true" && *v != "false") {
+      return error_response(ErrorCode::invalid_argument, "allow_overlap must be true or false");
+    }
+    options.allow_overlap = *v == "true";
   }
-  if (const std::string* s = params->find("skip")) {
-    auto n = parse_count(*s, "skip");
-    if (!n) return error_response(n.status());
-    skip = *n;
+  auto batch = parse_change_batch(call.request.body);
+  if (!batch) return error_response(batch.status());
+  if (!batch->errors.empty()) {
+    const auto n = batch->errors.size();
+    return refused(ErrorCode::invalid_input,
+                   std::to_string(n) + (n == 1 ? " bad item" : " bad items") + " in the batch; nothing was stored",
+                   batch->errors, batch->items);
   }
-  if (const std::string* l = params->find("limit")) {
-    auto n = parse_count(*l, "limit");
-    if (!n) return error_response(n.status());
-    limit = *n;
+  const std::size_t items = batch->items;
+  auto report = call.server.service.apply(std::move(batch->changes), options);
+  if (!report) {
+    const Status& st = report.status();
+    // Storage and service failures are not the items' fault: the usual error answer.
+    if (st.code() != ErrorCode::invalid_input && st.code() != ErrorCode::not_found) return error_response(st);
+    const auto errors = item_errors(*batch, st);
+    const std::string first_line = st.message().substr(0, st.message().find('\n'));
+    return refused(st.code(), first_line, errors, items);
   }
-  std::chrono::milliseconds wait{0};
-  if (const std::string* w = params->find("wait")) {
-    auto d = parse_duration(*w, "wait", kMaxWait);
-    if (!d) return error_response(d.status());
-    wait = *d;
-  }
-  auto page = call.server.service.changes_after(after, limit, skip);
-  if (!page) return error_response(page.status());
-  Response r = json_response(200, json::feed_page(*page));
-  if (page->changes.empty() && wait.count() > 0 && !call.request.waited) {
-    r.wait_for_sequence_after = page->sequence;
-    r.wait_for = wait;
-  }
-  return r;
+  json::Json overlaps = json::Json::array();
+  for (const std::string& o : report->overlaps) overlaps.push_back(o);
+  return json_response(200, json::Json{{"sequence", report->sequence},
+                                       {"written", report->written},
+                                       {"overlaps", std::move(overlaps)}});
 }
 
 }  // namespace poleloc::http::endpoints

@@ -36,6 +36,24 @@ void PoleIndex::ecef(LonLat p, double out[3]) const {
 
 namespace {
 
+}  // namespace
+
+// The shortest geodesic on WGS84 between two points `chord` metres apart in a
+// straight line: the arc of that chord on a sphere of the ellipsoid's largest
+// radius of curvature (a²/b, at the poles), which bends least. Far from the
+// data (hundreds of km and more) the chord alone is kilometres short of the
+// geodesic and would prune nothing; the arc keeps the best-first search to
+// the few nodes that can hold the answer. PoleIndex.ArcBoundNeverExceedsTheGeodesic
+// checks it against the geodesic at random.
+double arc_lower_bound_m(double chord) {
+  constexpr double kA = 6378137.0, kB = 6356752.314245179;
+  constexpr double kRmax = kA * kA / kB;
+  const double x = std::min(1.0, chord / (2 * kRmax));
+  return 2 * kRmax * std::asin(x);
+}
+
+namespace {
+
 // Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
 // the box: the chord is never longer than the geodesic; 0.1 % (of at most
 // 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
@@ -50,7 +68,8 @@ double lower_bound_m(const double q[3], const Box& b) {
   }
   // Beyond ~3 km the key is the geodesic itself (>= chord): the relative slack stops there.
   const double chord = std::sqrt(d2);
-  return std::max(0.0, chord - 0.001 * std::min(chord, 3100.0) - 1.0);
+  if (chord <= 3100.0) return std::max(0.0, chord - 0.001 * chord - 1.0);
+  return arc_lower_bound_m(chord) - 1.0;
 }
 
 }  // namespace
@@ -217,6 +236,13 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
             const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
             double d2 = dx * dx + dy * dy;
             if (d2 >= kExact2) {
+              // A geodesic costs a microsecond: first the arc of the chord, a lower bound at a tenth of it.
+              double t3[3];
+              ecef(t, t3);
+              const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
+                                             (t3[2] - q[2]) * (t3[2] - q[2]));
+              const double lb = arc_lower_bound_m(chord) - 1.0;
+              if (lb > 0 && lb * lb > bound2()) continue;
               const double g = geo::distance_m(p, t);
               d2 = g * g;
             }

@@ -76,4 +76,7 @@ class PoleIndex {
   }
 };
 
+// A lower bound of the WGS84 geodesic between two points `chord` metres apart (ECEF).
+double arc_lower_bound_m(double chord);
+
 }  // namespace poleloc::index
