@@ -5,7 +5,7 @@ DB ?= var/tuanjiehu
 LISTEN ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build test demo bench clean crash soak fuzz
+.PHONY: all deps build test demo bench clean crash soak fuzz tsan
 
 all: build
 
@@ -44,6 +44,14 @@ soak: build
 # libFuzzer targets (tests/fuzz, docs/testing.md): a clang build in build/fuzz, FUZZ_SECONDS per target.
 fuzz: deps
 	JOBS=$(JOBS) ./tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
+# The concurrency tests (writes racing readers, the background merge) under
+# ThreadSanitizer, in build/tsan (tests/tsan.supp says what is suppressed and why).
+TSAN_TESTS ?= overlay_test service_test
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j $(JOBS) --target $(TSAN_TESTS)
+	for t in $(TSAN_TESTS); do TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" build/tsan/tests/$$t || exit 1; done
 
 clean:
 	rm -rf build var

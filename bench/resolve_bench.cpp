@@ -166,14 +166,14 @@ City& city(int which) {
 
 void BM_Resolve(benchmark::State& state) {
   City& c = city(static_cast<int>(state.range(0)));
-  for (const Query& q : c.queries) benchmark::DoNotOptimize(query::resolve(*c.data, q.text, q.options));  // warm
+  for (const Query& q : c.queries) benchmark::DoNotOptimize(query::resolve(*c.data, nullptr, q.text, q.options));  // warm
   std::vector<double> micros;
   micros.reserve(1 << 20);
   std::size_t i = 0;
   for (auto _ : state) {
     const Query& q = c.queries[i++ % c.queries.size()];
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = query::resolve(*c.data, q.text, q.options);
+    auto r = query::resolve(*c.data, nullptr, q.text, q.options);
     const auto t1 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(r);
     micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -200,7 +200,7 @@ void BM_ResolveByKind(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
     const Query& q = *mine[i++ % mine.size()];
-    benchmark::DoNotOptimize(query::resolve(*c.data, q.text, q.options));
+    benchmark::DoNotOptimize(query::resolve(*c.data, nullptr, q.text, q.options));
   }
   static constexpr const char* kKinds[10] = {"printed",    "zh_digits",   "zh_sentence", "radio_near", "nato_digits",
                                              "no_area_near", "misheard_near", "sentence_near", "absent", "code_near"};
@@ -209,7 +209,7 @@ void BM_ResolveByKind(benchmark::State& state) {
   for (int round = 0; round < 20; ++round) {
     for (const Query* q : mine) {
       const auto t0 = std::chrono::steady_clock::now();
-      benchmark::DoNotOptimize(query::resolve(*c.data, q->text, q->options));
+      benchmark::DoNotOptimize(query::resolve(*c.data, nullptr, q->text, q->options));
       micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     }
   }

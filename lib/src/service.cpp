@@ -18,9 +18,11 @@ namespace poleloc {
 Records records_of(const Snapshot& snap) {
   Records r;
   const SnapshotData& d = snap.data();
-  r.poles.reserve(d.pole_count());
-  for (std::uint32_t p = 0; p < d.pole_count(); ++p) r.poles.push_back(snap.pole_by_index(p).record());
-  r.grids = d.grids;
+  r.poles.reserve(snap.pole_count());
+  snap.for_each_pole([&](PoleView p) { r.poles.push_back(p.record()); });
+  snap.for_each_grid([&](GridView g) {
+    r.grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+  });
   r.aliases = d.aliases;
   r.places = d.places;
   return r;
@@ -56,24 +58,11 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     note_write_problem();
     return seq.status();
   }
-  auto before = current.load();
-  if (*seq == before->data().sequence) return seq;  // the same as stored: nothing changed
-  Records next = records_of(*before);
-  before.reset();
-  auto dropped = [](auto& records, const auto& ids, auto&& id_of) {
-    std::unordered_set<std::string_view> gone(ids.begin(), ids.end());
-    std::erase_if(records, [&](const auto& r) { return gone.count(id_of(r)) > 0; });
-  };
-  std::vector<std::string_view> pole_ids(change.delete_poles.begin(), change.delete_poles.end());
-  for (const PoleRecord& p : change.put_poles) pole_ids.push_back(p.number);
-  std::vector<std::string_view> grid_ids(change.delete_grids.begin(), change.delete_grids.end());
-  for (const GridRecord& g : change.put_grids) grid_ids.push_back(g.id);
-  dropped(next.poles, pole_ids, [](const PoleRecord& p) -> std::string_view { return p.number; });
-  dropped(next.grids, grid_ids, [](const GridRecord& g) -> std::string_view { return g.id; });
-  next.poles.insert(next.poles.end(), change.put_poles.begin(), change.put_poles.end());
-  next.grids.insert(next.grids.end(), change.put_grids.begin(), change.put_grids.end());
-  publish(build_snapshot_data(std::move(next.poles), std::move(next.grids), std::move(next.aliases), *seq,
-                              std::move(next.places)));
+  if (*seq == current.load()->stats().sequence) return seq;  // the same as stored: nothing changed
+  if (edits.empty()) edits_since = std::chrono::steady_clock::now();
+  edits.add(change, *seq);
+  publish_edits(*seq);
+  maybe_wake_merger();
   return seq;
 }
 
@@ -91,6 +80,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   impl->store = std::move(*store);
   impl->write_problem = impl->store->write_problem();
   impl->publish(std::move(*data));
+  if (!impl->store->read_only()) impl->start_merger();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
@@ -100,7 +90,7 @@ Result<bool> Service::refresh() {
   if (!read_only()) return false;
   std::lock_guard lock(impl_->write_mutex);
   if (auto st = impl_->store->reopen_read_only(); !st) return st;
-  if (impl_->store->sequence() == impl_->current.load()->data().sequence) return false;
+  if (impl_->store->sequence() == impl_->current.load()->stats().sequence) return false;
   auto data = load_snapshot(*impl_->store);
   if (!data) return data.status();
   impl_->publish(std::move(*data));

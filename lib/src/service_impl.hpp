@@ -8,6 +8,7 @@
 // Thread-safety: writers hold write_mutex; readers only load `current`.
 #pragma once
 
+#include "overlay.hpp"
 #include "snapshot_builder.hpp"
 #include "snapshot_data.hpp"
 #include "store/store.hpp"
@@ -15,10 +16,13 @@
 #include <poleloc/service.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace poleloc {
@@ -41,6 +45,9 @@ struct ImportLabels {
   std::string poles = "the import", grids = "the import";
 };
 
+// A base holding every live record of `snap` (its base and its overlay).
+std::unique_ptr<SnapshotData> flatten(const Snapshot& snap);
+
 // Reads every live record of `store` into a new snapshot.
 Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store);
 
@@ -52,9 +59,35 @@ struct Service::Impl {
   mutable std::mutex problem_mutex;  // guards write_problem only, never held across I/O
   Status write_problem;              // a copy of store->write_problem() for other threads
 
+  // The write path (overlay.hpp): the base every snapshot shares and the
+  // writes since it was built. Guarded by write_mutex.
+  std::shared_ptr<const SnapshotData> base;
+  OverlayEdits edits;
+  std::chrono::steady_clock::time_point edits_since;  // when the oldest edit not merged was made
+  // The background merge folds the edits into a new base (service_merge.cpp).
+  std::mutex merge_mutex;            // guards the fields below
+  std::condition_variable merge_wake;
+  bool merge_stop = false;
+  std::uint64_t merges_done = 0;     // bases built by the merge, for tests and stats
+  std::thread merger;
+
+  ~Impl();
+
+  // Publishes a new base holding every record (an open, an import, a refresh): no overlay.
   void publish(std::unique_ptr<SnapshotData> data) {
-    current.store(std::make_shared<const Snapshot>(std::move(data)));
+    base = std::shared_ptr<const SnapshotData>(std::move(data));
+    edits.clear();
+    current.store(std::make_shared<const Snapshot>(base, nullptr));
   }
+  // Publishes the base with the overlay of `edits` as of `sequence`; with write_mutex held.
+  void publish_edits(std::uint64_t sequence);
+  // Starts the background merge thread (read-write services).
+  void start_merger();
+  // Wakes the merge thread when the edits are due for a merge (with write_mutex held).
+  void maybe_wake_merger();
+  // Folds the current edits into a new base now (the merge thread, or a caller that needs a flat snapshot).
+  // Takes write_mutex for the two short moments it needs it.
+  Status merge_now();
 
   void note_write_problem() {
     std::lock_guard lock(problem_mutex);

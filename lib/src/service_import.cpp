@@ -180,6 +180,8 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
                                            const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
   if (auto st = ready_for_writes(); !st) return st;
+  // The diff below walks the base: fold recent single writes into it first.
+  if (!edits.empty()) publish(flatten(*current.load()));
   auto before = current.load();
   const SnapshotData& old = before->data();
   if (options.progress) options.progress({"store", 0});

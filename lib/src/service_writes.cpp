@@ -45,17 +45,24 @@ BBox bbox_of(const MultiPolygon& geometry) {
   return b;
 }
 
+// A grid as the overlap check sees it.
+struct GridShape {
+  std::string_view id;
+  const MultiPolygon* geometry;
+  BBox box;
+};
+
 // "A overlaps B by 12.5 m²" for every grid of `others` that `grid` overlaps
 // (touching along a shared edge is not an overlap).
-void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<const GridRecord*>& others,
+void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<GridShape>& others,
                    std::vector<std::string>& out) {
-  for (const GridRecord* other : others) {
-    if (other->id == grid.id || !boxes_meet(box, bbox_of(other->geometry))) continue;
-    const double m2 = geo::overlap_area_m2(grid.geometry, other->geometry);
+  for (const GridShape& other : others) {
+    if (other.id == grid.id || !boxes_meet(box, other.box)) continue;
+    const double m2 = geo::overlap_area_m2(grid.geometry, *other.geometry);
     if (m2 < 0.01) continue;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.1f", m2);
-    out.push_back("grid '" + grid.id + "' overlaps grid '" + other->id + "' by " + buf + " m²");
+    out.push_back("grid '" + grid.id + "' overlaps grid '" + std::string(other.id) + "' by " + buf + " m²");
   }
 }
 
@@ -122,12 +129,11 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   ApplyReport report;
   if (!changes.put_grids.empty()) {
     // The grids as they will stand: current ones not replaced or deleted, and the batch's.
-    std::vector<const GridRecord*> after;
-    for (std::size_t g = 0; g < snap->grid_count(); ++g) {
-      const GridRecord& r = snap->data().grids[g];
-      if (!grid_ids.count(r.id)) after.push_back(&r);
-    }
-    for (const GridRecord& g : changes.put_grids) after.push_back(&g);
+    std::vector<GridShape> after;
+    snap->for_each_grid([&](GridView g) {
+      if (!grid_ids.count(std::string(g.id()))) after.push_back({g.id(), &g.geometry(), g.bbox()});
+    });
+    for (const GridRecord& g : changes.put_grids) after.push_back({g.id, &g.geometry, bbox_of(g.geometry)});
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;

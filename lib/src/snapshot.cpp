@@ -1,5 +1,7 @@
 #include "snapshot_data.hpp"
 
+#include "overlay.hpp"
+
 #include "query/resolve.hpp"
 
 #include <poleloc/geo.hpp>
@@ -28,35 +30,61 @@ const Attributes& GridView::attributes() const { return data_->grids[index_].att
 const MultiPolygon& GridView::geometry() const { return data_->grids[index_].geometry; }
 BBox GridView::bbox() const { return data_->grid_bboxes[index_]; }
 
+std::uint32_t GridView::index() const { return data_->grid_index_offset + index_; }
+std::uint32_t PoleView::index() const { return data_->pole_index_offset + index_; }
+
 std::string_view PoleView::number() const { return data_->number(index_); }
 LonLat PoleView::position() const { return data_->positions[index_]; }
 LonLat PoleView::gcj02() const { return wgs84_to_gcj02(data_->positions[index_]); }
 std::optional<GridView> PoleView::grid() const {
   const std::int32_t g = data_->pole_grid[index_];
-  if (g < 0) return std::nullopt;
-  return GridView(data_, static_cast<std::uint32_t>(g));
+  if (g >= 0) return GridView(data_, static_cast<std::uint32_t>(g));
+  if (g <= -2) return GridView(data_->base, static_cast<std::uint32_t>(-2 - g));  // an overlay pole in a base grid
+  return std::nullopt;
 }
 Attributes PoleView::attributes() const { return pole_attributes(*data_, index_); }
 PoleRecord PoleView::record() const { return {std::string(number()), position(), attributes()}; }
 
 // --- snapshot ------------------------------------------------------------
+//
+// With an overlay, every query asks the delta (recent writes) first, then the
+// base, passing over the base's records the overlay hid.
 
 Snapshot::Snapshot(std::unique_ptr<SnapshotData> data) : data_(std::move(data)) {}
+Snapshot::Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<const OverlayData> overlay)
+    : data_(std::move(base)), overlay_(std::move(overlay)), delta_(overlay_ ? overlay_->delta.get() : nullptr) {}
 Snapshot::~Snapshot() = default;
 
+namespace {
+
+std::optional<std::uint32_t> find_number(const SnapshotData& d, std::string_view number) {
+  if (is_canonical_number(number)) return d.numbers.find(number);  // the common case: no copy, no decoding
+  if (auto canonical = canonical_number(number)) return d.numbers.find(*canonical);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<PoleView> Snapshot::locate(std::string_view number) const {
-  std::optional<std::uint32_t> hit;
-  if (is_canonical_number(number)) {
-    hit = data_->numbers.find(number);  // the common case: no copy, no decoding
-  } else if (auto canonical = canonical_number(number)) {
-    hit = data_->numbers.find(*canonical);
+  if (delta_) {
+    if (auto hit = find_number(*delta_, number)) return PoleView(delta_, *hit);
+    auto hit = find_number(*data_, number);
+    if (!hit || overlay_->pole_hidden(*hit)) return std::nullopt;
+    return PoleView(data_.get(), *hit);
   }
+  auto hit = find_number(*data_, number);
   if (!hit) return std::nullopt;
   return PoleView(data_.get(), *hit);
 }
 
 std::optional<GridView> Snapshot::grid_at(LonLat p) const {
   if (!is_valid_lonlat(p)) return std::nullopt;
+  if (delta_) {
+    if (auto g = delta_->grid_areas.find(p)) return GridView(delta_, *g);
+    auto g = data_->grid_areas.find(p);
+    if (!g || overlay_->grid_hidden(*g)) return std::nullopt;
+    return GridView(data_.get(), *g);
+  }
   auto g = data_->grid_areas.find(p);
   if (!g) return std::nullopt;
   return GridView(data_.get(), *g);
@@ -68,6 +96,13 @@ void Snapshot::grid_indexes_at(std::span<const double> lons, std::span<const dou
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   if (n < 4096) threads = 1;
   auto work = [&](std::size_t begin, std::size_t end) {
+    if (delta_) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto g = grid_at({lons[i], lats[i]});
+        out[i] = g ? static_cast<std::int32_t>(g->index()) : -1;
+      }
+      return;
+    }
     for (std::size_t i = begin; i < end; ++i) {
       const LonLat p{lons[i], lats[i]};
       std::optional<std::uint32_t> g;
@@ -90,36 +125,132 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
     return Status(ErrorCode::invalid_argument, "lon must be in [-180, 180] and lat in [-90, 90]");
   }
   std::vector<NearbyPole> out;
-  for (auto [pole, d] : data_->pole_positions.nearest(p, options.k, options.max_m)) {
+  const std::uint64_t* hidden = delta_ && overlay_->hidden_pole_count ? overlay_->hidden_poles.data() : nullptr;
+  for (auto [pole, d] : data_->pole_positions.nearest(p, options.k, options.max_m, hidden)) {
     out.push_back({PoleView(data_.get(), pole), d});
+  }
+  if (delta_ && delta_->pole_count() > 0) {
+    // Only delta poles nearer than the k-th base pole can enter the answer.
+    std::optional<double> bound = options.max_m;
+    if (out.size() == options.k && !out.empty()) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
+    for (auto [pole, d] : delta_->pole_positions.nearest(p, options.k, bound)) {
+      out.push_back({PoleView(delta_, pole), d});
+    }
+    std::sort(out.begin(), out.end(), [](const NearbyPole& a, const NearbyPole& b) {
+      return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.pole.number() < b.pole.number();
+    });
+    if (out.size() > options.k) out.erase(out.begin() + static_cast<std::ptrdiff_t>(options.k), out.end());
   }
   return out;
 }
 
 Result<std::vector<Candidate>> Snapshot::resolve(std::string_view text, const ResolveOptions& options) const {
-  return query::resolve(*data_, text, options);
+  return query::resolve(*data_, overlay_.get(), text, options);
 }
 
 std::optional<GridView> Snapshot::grid(std::string_view id) const {
+  if (delta_) {
+    if (auto it = delta_->grid_by_id.find(id); it != delta_->grid_by_id.end()) return GridView(delta_, it->second);
+  }
   auto it = data_->grid_by_id.find(id);
   if (it == data_->grid_by_id.end()) return std::nullopt;
+  if (delta_ && overlay_->grid_hidden(it->second)) return std::nullopt;
   return GridView(data_.get(), it->second);
 }
 
-GridView Snapshot::grid_by_index(std::uint32_t index) const { return GridView(data_.get(), index); }
-PoleView Snapshot::pole_by_index(std::uint32_t index) const { return PoleView(data_.get(), index); }
+GridView Snapshot::grid_by_index(std::uint32_t index) const {
+  const auto base = static_cast<std::uint32_t>(data_->grids.size());
+  if (delta_ && index >= base) return GridView(delta_, index - base);
+  return GridView(data_.get(), index);
+}
+PoleView Snapshot::pole_by_index(std::uint32_t index) const {
+  const auto base = static_cast<std::uint32_t>(data_->pole_count());
+  if (delta_ && index >= base) return PoleView(delta_, index - base);
+  return PoleView(data_.get(), index);
+}
+std::uint32_t Snapshot::pole_index_end() const {
+  return static_cast<std::uint32_t>(data_->pole_count() + (delta_ ? delta_->pole_count() : 0));
+}
+std::uint32_t Snapshot::grid_index_end() const {
+  return static_cast<std::uint32_t>(data_->grids.size() + (delta_ ? delta_->grids.size() : 0));
+}
+bool Snapshot::pole_index_is_live(std::uint32_t index) const {
+  if (index >= pole_index_end()) return false;
+  return !delta_ || index >= data_->pole_count() || !overlay_->pole_hidden(index);
+}
+bool Snapshot::grid_index_is_live(std::uint32_t index) const {
+  if (index >= grid_index_end()) return false;
+  return !delta_ || index >= data_->grids.size() || !overlay_->grid_hidden(index);
+}
+
+void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
+  const auto nb = static_cast<std::uint32_t>(data_->pole_count());
+  const auto nd = static_cast<std::uint32_t>(delta_ ? delta_->pole_count() : 0);
+  std::uint32_t b = 0, d = 0;
+  auto skip_hidden = [&] {
+    while (delta_ && b < nb && overlay_->pole_hidden(b)) ++b;
+  };
+  skip_hidden();
+  while (b < nb || d < nd) {
+    if (d == nd || (b < nb && data_->number(b) < delta_->number(d))) {
+      visit(PoleView(data_.get(), b++));
+      skip_hidden();
+    } else {
+      visit(PoleView(delta_, d++));
+    }
+  }
+}
+
+void Snapshot::for_each_grid(const std::function<void(GridView)>& visit) const {
+  for (std::uint32_t g = 0; g < data_->grids.size(); ++g) {
+    if (!delta_ || !overlay_->grid_hidden(g)) visit(GridView(data_.get(), g));
+  }
+  if (delta_) {
+    for (std::uint32_t g = 0; g < delta_->grids.size(); ++g) visit(GridView(delta_, g));
+  }
+}
 
 Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions& page) const {
   if (auto st = page.is_valid(); !st) return st;
   auto g = grid(id);
   if (!g) return Status(ErrorCode::not_found, "no grid with id '" + std::string(id) + "'");
-  const std::uint32_t begin = data_->grid_pole_offsets[g->index()];
-  const std::uint32_t end = data_->grid_pole_offsets[g->index() + 1];
   PolePage out;
-  const std::size_t from = std::min<std::size_t>(begin + page.cursor, end);
-  const std::size_t to = std::min<std::size_t>(from + page.limit, end);
-  for (std::size_t i = from; i < to; ++i) out.poles.emplace_back(data_.get(), data_->grid_poles[i]);
-  if (to < end) out.next_cursor = to - begin;
+  if (!delta_) {
+    const std::uint32_t begin = data_->grid_pole_offsets[g->index()];
+    const std::uint32_t end = data_->grid_pole_offsets[g->index() + 1];
+    const std::size_t from = std::min<std::size_t>(begin + page.cursor, end);
+    const std::size_t to = std::min<std::size_t>(from + page.limit, end);
+    for (std::size_t i = from; i < to; ++i) out.poles.emplace_back(data_.get(), data_->grid_poles[i]);
+    if (to < end) out.next_cursor = to - begin;
+    return out;
+  }
+  // The grid's poles in number order: for a base grid, its base poles not
+  // hidden merged with the delta's poles in it; a delta grid's poles are all in the delta.
+  std::vector<PoleView> all;
+  const auto nb_grids = static_cast<std::uint32_t>(data_->grids.size());
+  const std::uint32_t gi = g->index();
+  const bool in_delta = gi >= nb_grids;
+  const std::int32_t delta_code = in_delta ? static_cast<std::int32_t>(gi - nb_grids) : -2 - static_cast<std::int32_t>(gi);
+  std::vector<PoleView> from_delta;
+  for (std::uint32_t p = 0; p < delta_->pole_count(); ++p) {
+    if (delta_->pole_grid[p] == delta_code) from_delta.emplace_back(delta_, p);
+  }
+  if (in_delta) {
+    all = std::move(from_delta);
+  } else {
+    std::size_t d = 0;
+    for (std::uint32_t i = data_->grid_pole_offsets[gi]; i < data_->grid_pole_offsets[gi + 1]; ++i) {
+      const std::uint32_t p = data_->grid_poles[i];
+      if (overlay_->pole_hidden(p)) continue;
+      while (d < from_delta.size() && from_delta[d].number() < data_->number(p)) all.push_back(from_delta[d++]);
+      all.emplace_back(data_.get(), p);
+    }
+    while (d < from_delta.size()) all.push_back(from_delta[d++]);
+  }
+  const std::size_t from = std::min<std::size_t>(page.cursor, all.size());
+  const std::size_t to = std::min<std::size_t>(from + page.limit, all.size());
+  out.poles.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.begin() + static_cast<std::ptrdiff_t>(to));
+  if (to < all.size()) out.next_cursor = to;
   return out;
 }
 
@@ -129,28 +260,50 @@ Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limi
                   "bbox must be min_lon,min_lat,max_lon,max_lat with min <= max, in degrees");
   }
   auto hits = data_->pole_positions.within(box);
+  if (delta_) std::erase_if(hits, [&](std::uint32_t p) { return overlay_->pole_hidden(p); });
   std::sort(hits.begin(), hits.end());  // pole index order is number order
-  if (hits.size() > limit) hits.resize(limit);
   std::vector<PoleView> out;
-  out.reserve(hits.size());
-  for (std::uint32_t p : hits) out.emplace_back(data_.get(), p);
+  out.reserve(std::min(hits.size(), limit));
+  for (std::uint32_t p : hits) {
+    if (!delta_ && out.size() == limit) break;
+    out.emplace_back(data_.get(), p);
+  }
+  if (delta_) {
+    auto more = delta_->pole_positions.within(box);
+    for (std::uint32_t p : more) out.emplace_back(delta_, p);
+    std::sort(out.begin(), out.end(), [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
+    if (out.size() > limit) out.erase(out.begin() + static_cast<std::ptrdiff_t>(limit), out.end());
+  }
   return out;
 }
 
 std::vector<AliasRecord> Snapshot::aliases() const { return data_->aliases; }
 const std::vector<PlaceRecord>& Snapshot::places() const { return data_->places; }
-std::size_t Snapshot::pole_count() const { return data_->pole_count(); }
-std::size_t Snapshot::grid_count() const { return data_->grids.size(); }
+std::size_t Snapshot::pole_count() const {
+  if (!delta_) return data_->pole_count();
+  return data_->pole_count() - overlay_->hidden_pole_count + delta_->pole_count();
+}
+std::size_t Snapshot::grid_count() const {
+  if (!delta_) return data_->grids.size();
+  return data_->grids.size() - overlay_->hidden_grid_count + delta_->grids.size();
+}
 
 SnapshotStats Snapshot::stats() const {
   SnapshotStats s;
   s.poles = pole_count();
   s.grids = grid_count();
   s.aliases = data_->aliases.size();
-  s.sequence = data_->sequence;
-  s.built_unix_ms = data_->built_unix_ms;
+  s.sequence = delta_ ? delta_->sequence : data_->sequence;
+  s.base_sequence = data_->sequence;
+  s.built_unix_ms = delta_ ? delta_->built_unix_ms : data_->built_unix_ms;
   s.index_bytes = data_->numbers.memory_bytes() + data_->pole_positions.memory_bytes() +
                   data_->grid_areas.memory_bytes() + data_->alias_table.memory_bytes();
+  if (delta_) {
+    s.overlay_poles = delta_->pole_count();
+    s.overlay_grids = delta_->grids.size();
+    s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
+                     delta_->grid_areas.memory_bytes() + overlay_->hidden_poles.size() * 8;
+  }
   return s;
 }
 

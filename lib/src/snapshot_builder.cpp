@@ -157,7 +157,7 @@ void SnapshotBuilder::index_grids() {
   grids_indexed_ = true;
 }
 
-std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
+std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bool small) {
   {
     // Sorted and unique by number, whatever the caller did.
     std::vector<std::uint32_t> order = number_order();
@@ -180,8 +180,12 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
   const std::size_t n = d.pole_count();
   reserve_huge(d.pole_grid, n);
   d.pole_grid.assign(n, -1);
-  const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  {
+  const unsigned threads = small ? 1u : std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  if (threads == 1) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (auto g = d.grid_areas.find(d.positions[i])) d.pole_grid[i] = static_cast<std::int32_t>(*g);
+    }
+  } else {
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
@@ -206,6 +210,12 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
   }
 
   SnapshotData* raw = data_.get();
+  if (small) {
+    d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); });
+    d.pole_positions.build(d.positions);
+    d.alias_table.build(d.aliases, d.numbers.area_codes());
+    return std::move(data_);
+  }
   std::thread numbers([&d, raw, n] { d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); }); });
   d.pole_positions.build(d.positions);
   numbers.join();
@@ -218,7 +228,7 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence) {
 
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
                                                   std::vector<AliasRecord> aliases, std::uint64_t sequence,
-                                                  std::vector<PlaceRecord> places) {
+                                                  std::vector<PlaceRecord> places, bool small) {
   SnapshotBuilder b;
   b.reserve_poles(poles.size());
   for (const PoleRecord& p : poles) b.add_pole(p);
@@ -227,7 +237,7 @@ std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles,
   for (GridRecord& g : grids) b.add_grid(std::move(g));
   for (AliasRecord& a : aliases) b.add_alias(std::move(a));
   for (PlaceRecord& p : places) b.add_place(std::move(p));
-  return b.finish(sequence);
+  return b.finish(sequence, small);
 }
 
 Attributes pole_attributes(const SnapshotData& d, std::uint32_t pole) {

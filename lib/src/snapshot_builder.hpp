@@ -50,7 +50,8 @@ class SnapshotBuilder {
 
   // Builds every index. Poles must be sorted by number and unique by then; if
   // they are not, they are sorted and later duplicates dropped.
-  std::unique_ptr<SnapshotData> finish(std::uint64_t sequence);
+  // `small`: on the calling thread only, no gazetteer (for an overlay's delta).
+  std::unique_ptr<SnapshotData> finish(std::uint64_t sequence, bool small = false);
 
  private:
   std::unique_ptr<SnapshotData> data_;

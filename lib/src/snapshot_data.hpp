@@ -51,6 +51,13 @@ struct SnapshotData {
   std::uint64_t sequence = 0;
   std::int64_t built_unix_ms = 0;
 
+  // Set on an overlay's delta (overlay.hpp): the base it sits on, and where its
+  // poles and grids start in the snapshot's one index space (after the base's).
+  // In a delta, pole_grid[p] <= -2 names base grid -2 - pole_grid[p].
+  const SnapshotData* base = nullptr;
+  std::uint32_t pole_index_offset = 0;
+  std::uint32_t grid_index_offset = 0;
+
   std::size_t pole_count() const { return positions.size(); }
   std::string_view number(std::uint32_t pole) const {
     return {number_chars.data() + number_offsets[pole], number_offsets[pole + 1] - number_offsets[pole]};
@@ -58,10 +65,11 @@ struct SnapshotData {
 };
 
 // Builds every index. Records need not be sorted; numbers must be canonical
-// and unique, grid ids unique (the store guarantees both).
+// and unique, grid ids unique (the store guarantees both). `small`: build on
+// the calling thread only and without the gazetteer (an overlay's delta).
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
                                                   std::vector<AliasRecord> aliases, std::uint64_t sequence,
-                                                  std::vector<PlaceRecord> places = {});
+                                                  std::vector<PlaceRecord> places = {}, bool small = false);
 
 // Builds data.gazetteer from the aliases, grid names and places (the other
 // indexes must be built).

@@ -111,7 +111,7 @@ std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions o = {}) {
 
 std::set<std::string> numbers_of(const Snapshot& snap) {
   std::set<std::string> out;
-  for (std::size_t i = 0; i < snap.pole_count(); ++i) out.emplace(snap.pole_by_index(i).number());
+  snap.for_each_pole([&](PoleView p) { out.emplace(p.number()); });
   return out;
 }
 

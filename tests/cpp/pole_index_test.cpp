@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace poleloc;
@@ -183,4 +184,40 @@ TEST(PoleIndex, PointInsideAWideEmptyAreaOfTheDataMatchesBruteForce) {
   index::PoleIndex idx;
   idx.build(poles);
   for (double off : {0.0, 0.005, -0.01}) expect_same_as_brute(poles, idx, {116.47 + off, 39.92 - off / 2}, 6);
+}
+
+// The far-point search prunes by the arc of the chord on a sphere of radius
+// a²/b; that must never be longer than the true geodesic, or an answer could be missed.
+TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
+  auto ecef = [](LonLat p, double out[3]) {
+    constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
+    const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
+    const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
+    out[0] = n * std::cos(lat) * std::cos(lon);
+    out[1] = n * std::cos(lat) * std::sin(lon);
+    out[2] = n * (1 - e2) * std::sin(lat);
+  };
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-90, 90), small(-0.5, 0.5);
+  double worst = 1e300;
+  for (int i = 0; i < 200000; ++i) {
+    const LonLat a{lon(rng), lat(rng)};
+    LonLat b;
+    switch (i % 4) {
+      case 0: b = {lon(rng), lat(rng)}; break;                                                      // anywhere
+      case 1: b = {std::clamp(a.lon + small(rng), -180.0, 180.0), std::clamp(a.lat + small(rng), -90.0, 90.0)}; break;  // near
+      case 2: b = {a.lon > 0 ? a.lon - 180 + small(rng) * 0.01 : a.lon + 180 + small(rng) * 0.01, -a.lat}; break;  // antipodal
+      case 3: b = {lon(rng), std::clamp(a.lat + small(rng) * 20, -90.0, 90.0)}; break;             // along meridians
+    }
+    double pa[3], pb[3];
+    ecef(a, pa);
+    ecef(b, pb);
+    const double chord = std::sqrt((pa[0] - pb[0]) * (pa[0] - pb[0]) + (pa[1] - pb[1]) * (pa[1] - pb[1]) +
+                                   (pa[2] - pb[2]) * (pa[2] - pb[2]));
+    const double g = geo::geodesic_m(a, b);
+    const double bound = index::arc_lower_bound_m(chord);
+    worst = std::min(worst, g - bound);
+    ASSERT_LE(bound, g + 1e-6) << a.lon << "," << a.lat << " -> " << b.lon << "," << b.lat << " chord " << chord;
+  }
+  RecordProperty("smallest_margin_m", std::to_string(worst));
 }

@@ -293,7 +293,7 @@ TEST(Resolve, CandidateCarriesItsGrid) {
 }
 
 TEST(Resolve, QueryFunctionAndSnapshotFacadeAgree) {
-  auto a = query::resolve(snap().data(), "团结湖三一二", near(at(85, 10)));
+  auto a = query::resolve(snap().data(), nullptr, "团结湖三一二", near(at(85, 10)));
   auto b = snap().resolve("团结湖三一二", near(at(85, 10)));
   ASSERT_TRUE(a && b);
   ASSERT_EQ(a->size(), b->size());

@@ -49,8 +49,8 @@ Response get_grid_neighbours(const Call& call) {
   // A linear scan of the boxes: a few microseconds per thousand grids, and the
   // console asks once per chosen pole.
   std::vector<std::pair<double, std::uint32_t>> near;
-  for (std::uint32_t i = 0; i < snap->grid_count(); ++i) {
-    if (i == grid->index()) continue;
+  for (std::uint32_t i = 0; i < snap->grid_index_end(); ++i) {
+    if (i == grid->index() || !snap->grid_index_is_live(i)) continue;
     const double gap = box_gap(box, snap->grid_by_index(i).bbox());
     if (gap <= margin) near.emplace_back(gap, i);
   }

@@ -195,7 +195,7 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         std::vector<py::ssize_t> shape;
         const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
         const std::size_t n = static_cast<std::size_t>(flat.size());
-        const auto count = static_cast<std::int64_t>(s.snapshot->pole_count());
+        const auto count = static_cast<std::int64_t>(s.snapshot->pole_index_end());
         py::array out = object_array(shape);
         auto** dst = static_cast<PyObject**>(out.mutable_data());
         const std::int64_t* src = flat.data();
@@ -205,7 +205,8 @@ void bind_batch(py::class_<PySnapshot>& cls) {
                                                    std::to_string(i) + " is out of range (" +
                                                    std::to_string(count) + " poles; -1 means no pole)");
           }
-          py::object o = src[i] < 0 ? py::none()
+          py::object o = src[i] < 0 || !s.snapshot->pole_index_is_live(static_cast<std::uint32_t>(src[i]))
+                             ? py::none()
                                     : py::object(py::str(std::string(
                                           s.snapshot->pole_by_index(static_cast<std::uint32_t>(src[i])).number())));
           PyObject* old = dst[i];
@@ -249,14 +250,18 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         return py::make_tuple(indexes, distances);
       }, py::arg("lons"), py::arg("lats"), py::arg("k") = 1, py::arg("max_m") = py::none(), py::arg("threads") = 0)
       .def("pole_positions", [](const PySnapshot& s) {
-        const std::size_t n = s.snapshot->pole_count();
+        // One entry per pole index; NaN at the indexes of poles a later write replaced (until the merge).
+        const std::size_t n = s.snapshot->pole_index_end();
         py::array_t<double> lons(static_cast<py::ssize_t>(n)), lats(static_cast<py::ssize_t>(n));
         double* lo = lons.mutable_data();
         double* la = lats.mutable_data();
         {
           py::gil_scoped_release release;
           for (std::size_t i = 0; i < n; ++i) {
-            const LonLat q = s.snapshot->pole_by_index(static_cast<std::uint32_t>(i)).position();
+            const auto index = static_cast<std::uint32_t>(i);
+            const LonLat q = s.snapshot->pole_index_is_live(index)
+                                 ? s.snapshot->pole_by_index(index).position()
+                                 : LonLat{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
             lo[i] = q.lon;
             la[i] = q.lat;
           }
@@ -264,13 +269,15 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         return py::make_tuple(lons, lats);
       })
       .def("pole_grid_indexes", [](const PySnapshot& s) {
-        const std::size_t n = s.snapshot->pole_count();
+        const std::size_t n = s.snapshot->pole_index_end();
         py::array_t<std::int32_t> out(static_cast<py::ssize_t>(n));
         std::int32_t* dst = out.mutable_data();
         {
           py::gil_scoped_release release;
           for (std::size_t i = 0; i < n; ++i) {
-            const auto g = s.snapshot->pole_by_index(static_cast<std::uint32_t>(i)).grid();
+            const auto index = static_cast<std::uint32_t>(i);
+            const auto g = s.snapshot->pole_index_is_live(index) ? s.snapshot->pole_by_index(index).grid()
+                                                                 : std::nullopt;
             dst[i] = g ? static_cast<std::int32_t>(g->index()) : -1;
           }
         }

@@ -57,11 +57,13 @@ std::size_t count_from(py::handle h, const char* what) {
 }  // namespace
 
 const std::vector<py::object>& PySnapshot::grid_ids() {
-  if (grid_id_objects.size() != snapshot->grid_count()) {
+  if (grid_id_objects.size() != snapshot->grid_index_end()) {
     std::vector<py::object> ids;
-    ids.reserve(snapshot->grid_count());
-    for (std::uint32_t g = 0; g < snapshot->grid_count(); ++g) {
-      ids.push_back(py::str(std::string(snapshot->grid_by_index(g).id())));
+    ids.reserve(snapshot->grid_index_end());
+    for (std::uint32_t g = 0; g < snapshot->grid_index_end(); ++g) {
+      // An index a later write replaced (until the background merge) names no grid.
+      ids.push_back(snapshot->grid_index_is_live(g) ? py::object(py::str(std::string(snapshot->grid_by_index(g).id())))
+                                                    : py::object(py::none()));
     }
     grid_id_objects = std::move(ids);
   }
@@ -147,26 +149,30 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
       }, py::arg("bbox"), py::arg("limit") = kMaxPageSize)
       .def("pole_by_index", [](const PySnapshot& s, py::handle index) {
         const std::size_t i = count_from(index, "index");
-        if (i >= s.snapshot->pole_count()) {
+        if (i >= s.snapshot->pole_index_end()) {
           raise(ErrorCode::invalid_argument, "pole index " + std::to_string(i) + " is out of range (" +
-                                                 std::to_string(s.snapshot->pole_count()) + " poles)");
+                                                 std::to_string(s.snapshot->pole_index_end()) + " pole indexes)");
+        }
+        if (!s.snapshot->pole_index_is_live(static_cast<std::uint32_t>(i))) {
+          raise(ErrorCode::not_found, "pole index " + std::to_string(i) + " names a pole a later write replaced or deleted");
         }
         return pole_of(s, s.snapshot->pole_by_index(static_cast<std::uint32_t>(i)));
       }, py::arg("index"))
       .def("grid_by_index", [](const PySnapshot& s, py::handle index) {
         const std::size_t i = count_from(index, "index");
-        if (i >= s.snapshot->grid_count()) {
+        if (i >= s.snapshot->grid_index_end()) {
           raise(ErrorCode::invalid_argument, "grid index " + std::to_string(i) + " is out of range (" +
-                                                 std::to_string(s.snapshot->grid_count()) + " grids)");
+                                                 std::to_string(s.snapshot->grid_index_end()) + " grid indexes)");
+        }
+        if (!s.snapshot->grid_index_is_live(static_cast<std::uint32_t>(i))) {
+          raise(ErrorCode::not_found, "grid index " + std::to_string(i) + " names a grid a later write replaced or deleted");
         }
         return Grid{s.snapshot, s.snapshot->grid_by_index(static_cast<std::uint32_t>(i))};
       }, py::arg("index"))
       .def("grids", [](const PySnapshot& s) {
         std::vector<Grid> out;
         out.reserve(s.snapshot->grid_count());
-        for (std::uint32_t g = 0; g < s.snapshot->grid_count(); ++g) {
-          out.push_back(Grid{s.snapshot, s.snapshot->grid_by_index(g)});
-        }
+        s.snapshot->for_each_grid([&](GridView g) { out.push_back(Grid{s.snapshot, g}); });
         return out;
       })
       .def("aliases", [](const PySnapshot& s) {

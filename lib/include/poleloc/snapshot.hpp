@@ -30,6 +30,7 @@
 #include <poleloc/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,6 +42,7 @@ namespace poleloc {
 
 class Snapshot;
 struct SnapshotData;
+struct OverlayData;
 
 class GridView {
  public:
@@ -50,7 +52,8 @@ class GridView {
   const Attributes& attributes() const;
   const MultiPolygon& geometry() const;
   BBox bbox() const;
-  std::uint32_t index() const { return index_; }  // dense, 0 .. grid_count()-1, per snapshot
+  // Per snapshot, in [0, Snapshot::grid_index_end()); see Snapshot::pole_by_index.
+  std::uint32_t index() const;
   friend bool operator==(const GridView& a, const GridView& b) {
     return a.data_ == b.data_ && a.index_ == b.index_;
   }
@@ -69,7 +72,8 @@ class PoleView {
   std::optional<GridView> grid() const;  // the grid containing the pole, if any
   Attributes attributes() const;         // decoded on each call
   PoleRecord record() const;
-  std::uint32_t index() const { return index_; }  // dense, per snapshot
+  // Per snapshot, in [0, Snapshot::pole_index_end()); see Snapshot::pole_by_index.
+  std::uint32_t index() const;
   friend bool operator==(const PoleView& a, const PoleView& b) {
     return a.data_ == b.data_ && a.index_ == b.index_;
   }
@@ -115,11 +119,16 @@ struct SnapshotStats {
   std::uint64_t sequence = 0;    // store sequence this snapshot reflects
   std::int64_t built_unix_ms = 0;
   std::size_t index_bytes = 0;   // memory of the indexes
+  std::size_t overlay_poles = 0;  // poles held by the overlay of recent writes (0: none)
+  std::size_t overlay_grids = 0;
+  std::uint64_t base_sequence = 0;  // the sequence the base was built at (== sequence without an overlay)
 };
 
 class Snapshot {
  public:
   explicit Snapshot(std::unique_ptr<SnapshotData> data);
+  // A base with the writes made since it was built (overlay.hpp); overlay may be null.
+  Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<const OverlayData> overlay);
   ~Snapshot();
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -145,8 +154,23 @@ class Snapshot {
   Result<std::vector<Candidate>> resolve(std::string_view text, const ResolveOptions& options) const;
 
   std::optional<GridView> grid(std::string_view id) const;
+  // Indexes: every pole and grid of a snapshot has one, in [0, pole_index_end())
+  // and [0, grid_index_end()). They are dense (end == count) when the snapshot
+  // has no recent writes; a snapshot taken after single writes or batches, until
+  // the service folds them into its base in the background, also counts the
+  // indexes of poles and grids that the writes replaced or deleted: those are
+  // not live (pole_index_is_live() is false) and give no answer anywhere.
+  // pole_by_index/grid_by_index on an index that is not live is a programming error.
   GridView grid_by_index(std::uint32_t index) const;
   PoleView pole_by_index(std::uint32_t index) const;
+  std::uint32_t pole_index_end() const;
+  std::uint32_t grid_index_end() const;
+  bool pole_index_is_live(std::uint32_t index) const;
+  bool grid_index_is_live(std::uint32_t index) const;
+  // Every live pole, in number order.
+  void for_each_pole(const std::function<void(PoleView)>& visit) const;
+  // Every live grid (base order, then the written ones).
+  void for_each_grid(const std::function<void(GridView)>& visit) const;
 
   // Poles inside grid `id` ordered by number, paged. not_found if no such grid.
   Result<PolePage> poles_in_grid(std::string_view id, const PageOptions& page = {}) const;
@@ -164,10 +188,16 @@ class Snapshot {
   std::size_t grid_count() const;
   SnapshotStats stats() const;
 
+  // The base (internal). Without an overlay it holds every record.
   const SnapshotData& data() const { return *data_; }
+  const std::shared_ptr<const SnapshotData>& base() const { return data_; }
+  // The writes since the base was built (internal); null when there are none.
+  const OverlayData* overlay() const { return overlay_.get(); }
 
  private:
-  std::unique_ptr<SnapshotData> data_;
+  std::shared_ptr<const SnapshotData> data_;
+  std::shared_ptr<const OverlayData> overlay_;
+  const SnapshotData* delta_ = nullptr;  // overlay_->delta, or null
 };
 
 }  // namespace poleloc

@@ -36,6 +36,24 @@ void PoleIndex::ecef(LonLat p, double out[3]) const {
 
 namespace {
 
+}  // namespace
+
+// The shortest geodesic on WGS84 between two points `chord` metres apart in a
+// straight line: the arc of that chord on a sphere of the ellipsoid's largest
+// radius of curvature (a²/b, at the poles), which bends least. Far from the
+// data (hundreds of km and more) the chord alone is kilometres short of the
+// geodesic and would prune nothing; the arc keeps the best-first search to
+// the few nodes that can hold the answer. PoleIndex.ArcBoundNeverExceedsTheGeodesic
+// checks it against the geodesic at random.
+double arc_lower_bound_m(double chord) {
+  constexpr double kA = 6378137.0, kB = 6356752.314245179;
+  constexpr double kRmax = kA * kA / kB;
+  const double x = std::min(1.0, chord / (2 * kRmax));
+  return 2 * kRmax * std::asin(x);
+}
+
+namespace {
+
 // Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
 // the box: the chord is never longer than the geodesic; 0.1 % (of at most
 // 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
@@ -50,7 +68,8 @@ double lower_bound_m(const double q[3], const Box& b) {
   }
   // Beyond ~3 km the key is the geodesic itself (>= chord): the relative slack stops there.
   const double chord = std::sqrt(d2);
-  return std::max(0.0, chord - 0.001 * std::min(chord, 3100.0) - 1.0);
+  if (chord <= 3100.0) return std::max(0.0, chord - 0.001 * chord - 1.0);
+  return arc_lower_bound_m(chord) - 1.0;
 }
 
 }  // namespace
@@ -177,7 +196,7 @@ void PoleIndex::build_pyramid() {
   }
 }
 
-void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
+void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const std::uint64_t* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
   const geo::DegreeScale s = geo::degree_scale(p.lat);
   constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
@@ -222,6 +241,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
             }
             if (d2 > limit2) continue;
             if (best.size() == k && !(d2 < best.back().first)) continue;
+            if (is_hidden(hidden, i)) continue;
             const std::pair<double, std::uint32_t> item{d2, i};
             best.insert(std::upper_bound(best.begin(), best.end(), item), item);
             if (best.size() > k) best.pop_back();
@@ -238,7 +258,8 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2,
 }
 
 std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::size_t k,
-                                                                 std::optional<double> max_m) const {
+                                                                 std::optional<double> max_m,
+                                                                 const std::uint64_t* hidden) const {
   std::vector<std::pair<std::uint32_t, double>> out;
   if (order_.empty() || k == 0) return out;
   const geo::DegreeScale s = geo::degree_scale(p.lat);
@@ -264,6 +285,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
       const double d2 = rank_key(sorted_pos_[i]);
       if (d2 > limit2) continue;
       if (best.size() == k && !(d2 < best.back().first)) continue;
+      if (is_hidden(hidden, i)) continue;
       const std::pair<double, std::uint32_t> item{d2, i};  // i: slot in sorted_pos_
       best.insert(std::upper_bound(best.begin(), best.end(), item), item);
       if (best.size() > k) best.pop_back();
@@ -308,7 +330,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     if (lb * lb > limit2) break;
     if (best.size() == k && lb * lb > best.back().first) break;
   }
-  if (use_pyramid) nearest_best_first(p, k, limit2, best);
+  if (use_pyramid) nearest_best_first(p, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic);
   // re-rank on them, which only reorders sub-millimetre ties.
   out.reserve(best.size());

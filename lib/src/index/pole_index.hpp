@@ -35,8 +35,10 @@ class PoleIndex {
   void build(const std::vector<LonLat>& positions);
 
   // Up to k (pole, distance_m) pairs, nearest first; ties by pole index.
-  std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k,
-                                                        std::optional<double> max_m) const;
+  // `hidden` (optional): a bit per pole index, set for poles to pass over
+  // (the poles an overlay deleted or replaced).
+  std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m,
+                                                        const std::uint64_t* hidden = nullptr) const;
 
   // Pole indexes inside `box`, edges included, unordered.
   std::vector<std::uint32_t> within(const BBox& box) const;
@@ -67,8 +69,14 @@ class PoleIndex {
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
   void build_pyramid();
-  void nearest_best_first(LonLat p, std::size_t k, double limit2,
+  void nearest_best_first(LonLat p, std::size_t k, double limit2, const std::uint64_t* hidden,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
+  bool is_hidden(const std::uint64_t* hidden, std::uint32_t slot) const {
+    return hidden && ((hidden[order_[slot] >> 6] >> (order_[slot] & 63)) & 1);
+  }
 };
+
+// A lower bound of the WGS84 geodesic between two points `chord` metres apart (ECEF).
+double arc_lower_bound_m(double chord);
 
 }  // namespace poleloc::index

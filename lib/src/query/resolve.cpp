@@ -1,5 +1,7 @@
 #include "query/resolve.hpp"
 
+#include "query/pole_space.hpp"
+
 #include "geo/geodesic.hpp"
 #include "spoken/confusion.hpp"
 #include "spoken/read_back.hpp"
@@ -121,14 +123,15 @@ struct PlaceFit {
   double outside_m = 0;
 };
 
-PlaceFit place_fit(const SnapshotData& d, const spoken::Place& place, std::uint32_t pole) {
-  const LonLat p = d.positions[pole];
+PlaceFit place_fit(const PoleSpace& space, const spoken::Place& place, std::uint32_t pole) {
+  const SnapshotData& d = space.base();
+  const LonLat p = space.position(pole);
   if (place.point) {
     const double m = geo::local_distance_m(*place.point, p);
     return {m <= place.radius_m, std::max(0.0, m - place.radius_m)};
   }
   PlaceFit fit{false, 1e9};
-  const std::int32_t g = d.pole_grid[pole];
+  const std::int32_t g = space.grid(pole);
   const geo::DegreeScale s = geo::degree_scale(p.lat);
   for (std::int32_t pg : place.grids) {
     if (pg == g) return {true, 0};
@@ -175,15 +178,15 @@ std::size_t area_length(std::string_view number) {
 
 class Decoder {
  public:
-  Decoder(const SnapshotData& data, const ReadingSet& set, const ResolveOptions& options, std::optional<LonLat> near)
-      : d_(data), t_(data.alias_table), set_(set), options_(options), near_(near) {}
+  Decoder(const PoleSpace& space, const ReadingSet& set, const ResolveOptions& options, std::optional<LonLat> near)
+      : d_(space.base()), s_(space), t_(d_.alias_table), set_(set), options_(options), near_(near) {}
 
   std::vector<Hit> hits;
   double background = 0;  // likelihood of candidates not listed in `hits`
 
   void decode(std::string_view text) {
     if (auto canonical = canonical_number(text)) {
-      if (auto p = d_.numbers.find(*canonical)) hits.push_back({*p, -1, true, {}, 1.0});
+      if (auto p = s_.find(*canonical)) hits.push_back({*p, -1, true, {}, 1.0});
     }
     for (std::size_t i = 0; i < set_.readings.size(); ++i) exact(static_cast<std::int16_t>(i));
 
@@ -191,7 +194,7 @@ class Decoder {
     for (const Hit& h : hits) {
       if (!h.exact) continue;
       any_exact = true;
-      if (near_ && geo::local_distance_m(*near_, d_.positions[h.pole]) <= kExactNearM) exact_near = true;
+      if (near_ && geo::local_distance_m(*near_, s_.position(h.pole)) <= kExactNearM) exact_near = true;
     }
     // Without a location an exact number stands: a neighbour one edit away
     // could not outrank it. With one, the likely confusions are looked up even
@@ -256,13 +259,13 @@ class Decoder {
       std::memcpy(buf, code.data(), code.size());
       std::memset(buf + code.size(), '0', width - stripped.size());
       std::memcpy(buf + code.size() + width - stripped.size(), stripped.data(), stripped.size());
-      if (auto p = d_.numbers.find({buf, code.size() + width})) on_pole(*p, width);
+      if (auto p = s_.find({buf, code.size() + width})) on_pole(*p, width);
     }
   }
 
   // The pole is in the place said, or no place was said.
   bool fits_place(const Reading& r, std::uint32_t pole) const {
-    return r.place < 0 || place_fit(d_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), pole).inside;
+    return r.place < 0 || place_fit(s_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), pole).inside;
   }
 
   // A pole carrying the digits of reading i in a serial `width` digits wide:
@@ -300,14 +303,14 @@ class Decoder {
     if (r.area_source == AreaSource::none && r.said_area < 0 && near_ && exact_nearby(i, stripped, spoken_width, guess)) {
       return;
     }
-    const auto poles = d_.numbers.find_serial(stripped);
+    const auto poles = s_.find_serial(stripped, serials_);
     if (r.area_source == AreaSource::unknown_place) {
       for (std::uint32_t p : poles) hits.push_back({p, i, false, {}, r.prior * kUnknownPlace});
       return;
     }
     if (r.area_source == AreaSource::unknown_code) {
       for (std::uint32_t p : poles) {
-        const std::string_view num = d_.number(p);
+        const std::string_view num = s_.number(p);
         const double similar = code_similarity(r.unknown_code, num.substr(0, area_length(num)));
         hits.push_back({p, i, false, {}, r.prior * kUnknownCode * similar});
       }
@@ -318,7 +321,7 @@ class Decoder {
       std::size_t others = 0;
       const std::size_t first = hits.size();
       for (std::uint32_t p : poles) {
-        const std::string_view num = d_.number(p);
+        const std::string_view num = s_.number(p);
         if (num.substr(0, area_length(num)) == said) continue;
         hits.push_back({p, i, false, {}, 0});
         ++others;
@@ -334,10 +337,16 @@ class Decoder {
       background += static_cast<double>(poles.size()) * r.prior * kAnywhereShare;
       return;
     }
-    for (std::uint32_t p : poles) {
-      const std::string_view num = d_.number(p);
-      push_as_read(i, p, num.size() - area_length(num), spoken_width, guess);
+    // No area, no location, and the serial in thousands of areas: each is as
+    // likely as the next, so each is unlikely. The first few (number order)
+    // are listed; the others count in the background with the same weight,
+    // which keeps every score what it would be, at a bounded cost.
+    const std::size_t listed = std::min(poles.size(), kMaxFarCandidates);
+    for (std::size_t k = 0; k < listed; ++k) {
+      const std::string_view num = s_.number(poles[k]);
+      push_as_read(i, poles[k], num.size() - area_length(num), spoken_width, guess);
     }
+    if (listed < poles.size()) background += static_cast<double>(poles.size() - listed) * r.prior;
   }
 
   bool any_exact() const {
@@ -358,7 +367,7 @@ class Decoder {
       });
     }
     if (found == 0) return false;
-    const std::size_t everywhere = d_.numbers.find_serial(stripped).size();
+    const std::size_t everywhere = s_.find_serial(stripped, serials_).size();
     if (everywhere > found) background += static_cast<double>(everywhere - found) * r.prior * kAnywhereShare;
     return true;
   }
@@ -368,9 +377,9 @@ class Decoder {
     if (nearby_done_) return nearby_;
     nearby_done_ = true;
     if (!near_) return nearby_;
-    for (auto [pole, dist] : d_.pole_positions.nearest(*near_, kNearbyPoles, kNearbyMaxM)) {
+    for (auto [pole, dist] : s_.nearest(*near_, kNearbyPoles, kNearbyMaxM)) {
       (void)dist;
-      const std::string_view num = d_.number(pole);
+      const std::string_view num = s_.number(pole);
       auto code = t_.find_code(num.substr(0, area_length(num)));
       if (code && std::find(nearby_.begin(), nearby_.end(), *code) == nearby_.end()) nearby_.push_back(*code);
       if (nearby_.size() >= kMaxNearbyAreas) break;
@@ -412,7 +421,7 @@ class Decoder {
           in_area(a, stripped, [&](std::uint32_t pole, std::size_t) { hits.push_back({pole, i, false, v.edit, w}); });
         }
       } else {
-        const auto poles = d_.numbers.find_serial(stripped);
+        const auto poles = s_.find_serial(stripped, serials_);
         if (poles.size() > kMaxAreasPerFuzzySerial) continue;
         for (std::uint32_t p : poles) hits.push_back({p, i, false, v.edit, w});
       }
@@ -425,14 +434,14 @@ class Decoder {
     if (near_) {
       // The local metric ranks; returned candidates get the exact distance later.
       for (Hit& h : hits) {
-        h.distance = geo::local_distance_m(*near_, d_.positions[h.pole]);
+        h.distance = geo::local_distance_m(*near_, s_.position(h.pole));
         h.location = location_factor(h.distance, options_.near_accuracy_m);
       }
     }
     for (Hit& h : hits) {
       if (h.reading < 0) continue;
       const Reading& r = set_.readings[static_cast<std::size_t>(h.reading)];
-      if (r.place >= 0) h.place = place_factor(place_fit(d_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), h.pole));
+      if (r.place >= 0) h.place = place_factor(place_fit(s_, d_.gazetteer.place(static_cast<std::uint32_t>(r.place)), h.pole));
     }
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
       if (a.pole != b.pole) return a.pole < b.pole;
@@ -451,12 +460,14 @@ class Decoder {
     hits.resize(out);
   }
 
-  const SnapshotData& d_;
+  const SnapshotData& d_;  // the base: aliases, gazetteer, serial widths
+  const PoleSpace& s_;     // the poles, base and overlay
   const AliasTable& t_;
   const ReadingSet& set_;
   const ResolveOptions& options_;
   const std::optional<LonLat> near_;
   std::vector<spoken::Variant> variants_;
+  std::vector<std::uint32_t> serials_;  // find_serial's buffer when there is an overlay
   std::vector<std::uint32_t> nearby_;
   bool nearby_done_ = false;
 };
@@ -478,17 +489,16 @@ std::string note_text(spoken::ReadingNote note) {
   return {};
 }
 
-std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& set, const ResolveOptions& options) {
+std::string reason_for(const Hit& h, const PoleSpace& space, const ReadingSet& set, const ResolveOptions& options) {
+  const SnapshotData& d = space.base();
   const AliasTable& t = d.alias_table;
-  const std::string_view number = d.number(h.pole);
+  const std::string_view number = space.number(h.pole);
   const std::string_view pole_area = number.substr(0, area_length(number));
   std::string s;
   if (h.nearby) {
     s = "no pole number heard; ";
     s.append(options.near ? "a pole near the caller" : "a pole in the place said");
-    if (h.pole < d.pole_grid.size() && d.pole_grid[h.pole] >= 0) {
-      s.append(", grid ").append(d.grids[static_cast<std::size_t>(d.pole_grid[h.pole])].id);
-    }
+    if (const std::int32_t g = space.grid(h.pole); g >= 0) s.append(", grid ").append(space.grid_record(g).id);
   } else if (h.reading < 0) {
     s = "printed number";
   } else {
@@ -521,7 +531,7 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
       s.append(place.name).append(" (").append(spoken::place_kind_name(place.kind));
       if (place.grids.size() == 1 && !place.point) s.append(", grid ").append(d.grids[static_cast<std::size_t>(place.grids[0])].id);
       s.append(")");
-      const PlaceFit fit = place_fit(d, place, h.pole);
+      const PlaceFit fit = place_fit(space, place, h.pole);
       if (!fit.inside) {
         s.append(", the pole is not in it");
         if (fit.outside_m >= 1) s.append(" (").append(format_distance(fit.outside_m)).append(" outside)");
@@ -552,8 +562,9 @@ std::string reason_for(const Hit& h, const SnapshotData& d, const ReadingSet& se
 
 // No number heard: the poles nearest the caller (or the place said), those in
 // the caller's grid first, so the dispatcher knows whose grid it is.
-void nearby_hits(const SnapshotData& d, const ReadingSet& set, std::optional<LonLat> near, const ResolveOptions& options,
-                 std::vector<Hit>& hits) {
+void nearby_hits(const PoleSpace& space, const ReadingSet& set, std::optional<LonLat> near,
+                 const ResolveOptions& options, std::vector<Hit>& hits) {
+  const SnapshotData& d = space.base();
   std::optional<LonLat> centre = near;
   const spoken::Place* place = nullptr;
   if (!centre && !set.places_said.empty()) {
@@ -566,15 +577,15 @@ void nearby_hits(const SnapshotData& d, const ReadingSet& set, std::optional<Lon
     }
   }
   if (!centre) return;
-  const std::optional<std::uint32_t> grid = d.grid_areas.find(*centre);
-  auto found = d.pole_positions.nearest(*centre, options.limit * 3, 3000);
+  const std::optional<std::int32_t> grid = space.grid_at(*centre);
+  auto found = space.nearest(*centre, options.limit * 3, 3000);
   for (auto [pole, m] : found) {
     Hit h{pole, -1, false, {}, 1.0};
     h.nearby = true;
     h.distance = near ? m : -1;
     h.location = location_factor(m, options.near_accuracy_m);
-    bool in_grid = grid && d.pole_grid[pole] == static_cast<std::int32_t>(*grid);
-    if (place) in_grid = place_fit(d, *place, pole).inside;
+    bool in_grid = grid && space.grid(pole) == *grid;
+    if (place) in_grid = place_fit(space, *place, pole).inside;
     h.place = in_grid ? 1 : 0.1;
     hits.push_back(h);
   }
@@ -592,14 +603,16 @@ double calibrate_score(double posterior) {
   return kCalibration[std::size(kCalibration) - 1].score;
 }
 
-Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options) {
+Result<std::vector<Candidate>> resolve(const SnapshotData& data, const OverlayData* overlay, std::string_view text,
+                                       const ResolveOptions& options) {
   if (auto st = check_query_text(text); !st) return st;
   if (auto st = options.is_valid(); !st) return st;
   const std::optional<LonLat> near = options.near_wgs84();
 
   ReadingSet set;
   spoken::read_text(text, data.alias_table, data.gazetteer, set);
-  Decoder decoder(data, set, options, near);
+  const PoleSpace space(data, overlay);
+  Decoder decoder(space, set, options, near);
   decoder.decode(text);
   std::vector<Hit>& hits = decoder.hits;
   bool no_number = hits.empty() && !set.heard_number;
@@ -608,7 +621,7 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
     hits.clear();
     decoder.background = 0;
   }
-  if (no_number) nearby_hits(data, set, near, options, hits);
+  if (no_number) nearby_hits(space, set, near, options, hits);
 
   const bool any_exact = std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
   // When even the best reading hardly sounds like a pole number (七百多, a
@@ -627,14 +640,14 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_vie
   out.reserve(hits.size());
   double score_sum = 0;
   for (Hit& h : hits) {
-    if (near) h.distance = geo::distance_m(*near, data.positions[h.pole]);  // geodesic beyond 3 km
-    Candidate c{PoleView(&data, h.pole)};
+    if (near) h.distance = geo::distance_m(*near, space.position(h.pole));  // geodesic beyond 3 km
+    Candidate c{space.view(h.pole)};
     const double posterior = h.likelihood() / total;
     c.score = no_number ? posterior * kNoNumberShare : calibrate_score(posterior);
     score_sum += c.score;
     c.match = h.nearby ? MatchKind::nearby : h.exact ? MatchKind::exact : MatchKind::fuzzy;
-    c.reason = reason_for(h, data, set, options);
-    const std::string_view number = data.number(h.pole);
+    c.reason = reason_for(h, space, set, options);
+    const std::string_view number = space.number(h.pole);
     const auto code = data.alias_table.find_code(number.substr(0, area_length(number)));
     c.read_back = spoken::read_back(number, code ? data.alias_table.display_name(*code) : std::string_view{}, set.language);
     if (near) {

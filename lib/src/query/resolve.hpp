@@ -40,6 +40,7 @@
 // atomic); call from any number of threads.
 #pragma once
 
+#include "overlay.hpp"
 #include "snapshot_data.hpp"
 
 #include <poleloc/query_options.hpp>
@@ -51,7 +52,9 @@
 
 namespace poleloc::query {
 
-Result<std::vector<Candidate>> resolve(const SnapshotData& data, std::string_view text, const ResolveOptions& options);
+// `overlay`: the writes since `data` was built (overlay.hpp), or null.
+Result<std::vector<Candidate>> resolve(const SnapshotData& data, const OverlayData* overlay, std::string_view text,
+                                       const ResolveOptions& options);
 
 // The calibration map from the model's posterior to the reported score: monotone, in [0, 0.995].
 double calibrate_score(double posterior);

@@ -1,4 +1,5 @@
 #include "geo/polygon_check.hpp"
+#include "service_impl.hpp"
 #include "snapshot_data.hpp"
 
 #include <poleloc/number.hpp>
@@ -9,7 +10,10 @@
 namespace poleloc {
 
 ValidationReport validate(const Snapshot& snapshot) {
-  const SnapshotData& d = snapshot.data();
+  // Recent writes sit in an overlay: check every record, as one base.
+  std::unique_ptr<SnapshotData> flat;
+  if (snapshot.overlay()) flat = flatten(snapshot);
+  const SnapshotData& d = flat ? *flat : snapshot.data();
   ValidationReport report;
   report.poles = d.pole_count();
   report.grids = d.grids.size();

@@ -1,0 +1,80 @@
+// overlay.hpp: the writes made since the base snapshot was built, so that a
+// write costs the size of the writes, not of the dataset.
+//
+//   OverlayEdits edits;                        // kept by the Service, under its write lock
+//   edits.add(change, seq);                    // after the store made `change` durable
+//   auto overlay = build_overlay(*base, edits, seq);   // small: the delta's records only
+//   Snapshot snap(base, overlay);              // every query consults both
+//   ... later, in the background: a new base from snap's records, then
+//   edits.drop_through(base_seq);              // what the new base holds already
+//
+// A Snapshot is an immutable base (SnapshotData, millions of poles, built once)
+// plus an overlay: a small second SnapshotData (the delta) holding every pole
+// and grid written since the base, and two bitsets hiding the base's versions
+// of what the delta replaced or deleted. Poles, grids and their indexes are
+// answered from both: the delta first, then the base's records not hidden.
+//
+// A grid write changes which grid some poles are in. The delta therefore also
+// holds a copy of each base pole whose grid is touched: every pole of the base's
+// version of that grid, and every pole inside the new geometry whose grid changes.
+// Their grid is derived again (a delta grid first, then the base's), so
+// PoleView::grid() is right for every pole without rebuilding the base.
+//
+// Thread-safety: OverlayEdits is used under the Service's write lock; the
+// built OverlayData is immutable and shared by snapshots.
+#pragma once
+
+#include "snapshot_data.hpp"
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace poleloc {
+
+class OverlayEdits {
+ public:
+  // Records the puts and deletes of poles and grids of `change`, stored as `sequence`.
+  void add(const store::Change& change, std::uint64_t sequence);
+  // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
+  void drop_through(std::uint64_t sequence);
+  void clear() { poles_.clear(), grids_.clear(); }
+
+  std::size_t pole_count() const { return poles_.size(); }
+  std::size_t grid_count() const { return grids_.size(); }
+  bool empty() const { return poles_.empty() && grids_.empty(); }
+
+  template <typename T>
+  struct Edit {
+    std::uint64_t sequence = 0;
+    std::optional<T> record;  // nullopt: deleted
+  };
+  const std::map<std::string, Edit<PoleRecord>, std::less<>>& poles() const { return poles_; }
+  const std::map<std::string, Edit<GridRecord>, std::less<>>& grids() const { return grids_; }
+
+ private:
+  std::map<std::string, Edit<PoleRecord>, std::less<>> poles_;  // by canonical number
+  std::map<std::string, Edit<GridRecord>, std::less<>> grids_;  // by id
+};
+
+struct OverlayData {
+  std::unique_ptr<SnapshotData> delta;       // poles and grids written since the base (and re-derived poles)
+  std::vector<std::uint64_t> hidden_poles;   // bit per base pole: replaced or deleted
+  std::vector<std::uint64_t> hidden_grids;   // bit per base grid
+  std::size_t hidden_pole_count = 0;
+  std::size_t hidden_grid_count = 0;
+
+  bool pole_hidden(std::uint32_t base_pole) const { return (hidden_poles[base_pole >> 6] >> (base_pole & 63)) & 1; }
+  bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
+};
+
+// The overlay of `edits` on `base`, as of `sequence`. O(edits log edits) plus
+// the base poles a grid edit touches, plus copying the bitsets (a bit per base pole).
+std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
+                                                 std::uint64_t sequence);
+
+}  // namespace poleloc

@@ -1,0 +1,99 @@
+// service_merge.cpp: publishing writes as an overlay, and folding the overlay
+// into a new base in the background (see overlay.hpp).
+//
+// A write publishes base + overlay at once (a few hundred µs however large the
+// base). When the overlay grows past kMergePoles poles or kMergeGrids grids, or
+// its oldest write is kMergeAfter old, the merge thread builds a new base from
+// a snapshot (seconds for millions of poles, without any lock), then, under the
+// write lock for a moment, makes it the base and keeps as overlay only the
+// writes made meanwhile. Readers never wait; writers wait only for that moment.
+#include "service_impl.hpp"
+
+namespace poleloc {
+namespace {
+
+constexpr std::size_t kMergePoles = 1024;
+constexpr std::size_t kMergeGrids = 64;
+constexpr auto kMergeAfter = std::chrono::seconds(5);
+
+}  // namespace
+
+std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
+  SnapshotBuilder b;
+  b.reserve_poles(snap.pole_count());
+  snap.for_each_pole([&](PoleView p) { b.add_pole(p.record()); });  // in number order
+  snap.for_each_grid([&](GridView g) {
+    b.add_grid(GridRecord{std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+  });
+  for (AliasRecord a : snap.data().aliases) b.add_alias(std::move(a));
+  for (PlaceRecord p : snap.data().places) b.add_place(std::move(p));
+  return b.finish(snap.stats().sequence);
+}
+
+void Service::Impl::publish_edits(std::uint64_t sequence) {
+  current.store(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence)));
+}
+
+void Service::Impl::maybe_wake_merger() {
+  if (edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids) merge_wake.notify_one();
+}
+
+void Service::Impl::start_merger() {
+  merger = std::thread([this] {
+    std::unique_lock lock(merge_mutex);
+    while (!merge_stop) {
+      merge_wake.wait_for(lock, std::chrono::milliseconds(500));
+      if (merge_stop) break;
+      lock.unlock();
+      bool due = false;
+      {
+        std::lock_guard w(write_mutex);
+        due = edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids ||
+              (!edits.empty() && std::chrono::steady_clock::now() - edits_since >= kMergeAfter);
+      }
+      if (due) (void)merge_now();  // a failure leaves the overlay as it is; the next round tries again
+      lock.lock();
+    }
+  });
+}
+
+Status Service::Impl::merge_now() {
+  std::shared_ptr<const Snapshot> snap;
+  std::shared_ptr<const SnapshotData> from;
+  {
+    std::lock_guard w(write_mutex);
+    if (edits.empty()) return Status::ok();
+    snap = current.load();
+    from = base;
+  }
+  std::shared_ptr<const SnapshotData> merged = flatten(*snap);
+  const std::uint64_t merged_sequence = merged->sequence;
+  snap.reset();
+  std::lock_guard w(write_mutex);
+  if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
+  const std::uint64_t now = current.load()->stats().sequence;
+  base = std::move(merged);
+  from.reset();
+  edits.drop_through(merged_sequence);
+  if (edits.empty()) {
+    current.store(std::make_shared<const Snapshot>(base, nullptr));
+  } else {
+    publish_edits(now);
+  }
+  {
+    std::lock_guard m(merge_mutex);
+    ++merges_done;
+  }
+  return Status::ok();
+}
+
+Service::Impl::~Impl() {
+  {
+    std::lock_guard lock(merge_mutex);
+    merge_stop = true;
+  }
+  merge_wake.notify_all();
+  if (merger.joinable()) merger.join();
+}
+
+}  // namespace poleloc
