@@ -40,7 +40,7 @@ const char* kUsage = R"(poleloc: pole numbers -> locations and grids
 
 usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--crs CRS] [--skip-invalid] [--rejects F]
-                   [--replace] [--max-remove-share 0.5] [--max-vertices 250000] [--max-property-depth 32]
+                   [--replace | --merge] [--dry-run] [--max-remove-share 0.1] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [--tiles URL] [limits...]
                    (`poleloc serve --help` lists every option)
@@ -57,8 +57,11 @@ usage:
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
 1 not found, 2 usage or bad argument, 3 invalid input file, 4 other errors.
-An import that would leave no poles or grids, or remove more than
---max-remove-share of them, is refused unless --replace (see docs/import.md).
+An import into a database that holds data first prints what it will add,
+change and remove; --dry-run prints only that and stores nothing; --merge
+upserts without removing. An import that would leave no poles or grids, or
+remove more than --max-remove-share (default 10 %) of them, is refused unless
+--replace (see docs/import.md).
 )";
 
 int usage_error(const std::string& message) {
@@ -182,6 +185,25 @@ std::optional<double> parse_share(std::string s) {
   return v;
 }
 
+// "will add 12, change 3, remove 1 poles; ..." and the first numbers and ids of each list.
+std::string describe_diff(const ImportDiff& diff) {
+  std::string out = diff.summary() + "\n";
+  auto list = [&](const char* what, std::size_t count, const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
+    out += std::string("  ") + what + ":";
+    for (const auto& id : ids) out += " " + id;
+    if (count > ids.size()) out += " … (" + std::to_string(count - ids.size()) + " more)";
+    out += "\n";
+  };
+  list("removed poles", diff.poles.removed, diff.poles.removed_ids);
+  list("changed poles", diff.poles.changed, diff.poles.changed_ids);
+  list("added poles", diff.poles.added, diff.poles.added_ids);
+  list("removed grids", diff.grids.removed, diff.grids.removed_ids);
+  list("changed grids", diff.grids.changed, diff.grids.changed_ids);
+  list("added grids", diff.grids.added, diff.grids.added_ids);
+  return out;
+}
+
 // The rejects file is opened before anything is stored, so that an unwritable
 // path fails the import instead of losing the rejects after a "successful" one.
 class RejectsFile {
@@ -244,7 +266,10 @@ int cmd_import(CliArgs& a) {
   auto max_properties = a.option("--max-properties-bytes");
   const bool skip = a.flag("--skip-invalid");
   const bool replace = a.flag("--replace");
-  auto service = open_db(a, true);
+  const bool merge = a.flag("--merge");
+  const bool dry_run = a.flag("--dry-run");
+  // A dry run only reads: it works while a server holds the database, and never creates one.
+  auto service = open_db(a, !dry_run);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!poles || !grids) return usage_error("import needs --poles F and --grids F");
   if (!service) return fail(service.status(), false, "import");
@@ -252,9 +277,12 @@ int cmd_import(CliArgs& a) {
   if (crs) options.crs = *crs;
   options.skip_invalid = skip;
   options.replace = replace;
+  options.merge = merge;
+  options.dry_run = dry_run;
+  if (replace && merge) return usage_error("--replace and --merge contradict each other: a merge removes nothing");
   if (max_remove_share) {
     auto share = parse_share(*max_remove_share);
-    if (!share) return usage_error("--max-remove-share must be a share 0..1 or a percentage, e.g. 0.5 or 50%");
+    if (!share) return usage_error("--max-remove-share must be a share 0..1 or a percentage, e.g. 0.1 or 10%");
     options.max_remove_share = *share;
   }
   for (auto [value, target, name] : {std::tuple{&max_vertices, &options.max_grid_vertices, "--max-vertices"},
@@ -269,7 +297,7 @@ int cmd_import(CliArgs& a) {
   }
   if (!service) return fail(service.status());
   RejectsFile rejects_file;
-  if (rejects || skip) {
+  if ((rejects || skip) && !dry_run) {
     if (auto st = rejects_file.open(rejects.value_or((*service)->path() + ".rejects.txt")); !st) return fail(st);
   }
   const auto start = std::chrono::steady_clock::now();
@@ -284,9 +312,28 @@ int cmd_import(CliArgs& a) {
     if (p.done) std::cerr << " " << p.done;
     std::cerr << "          " << std::flush;
   };
+  // On a database that holds data, say what the import will do before it is stored.
+  const auto stats = (*service)->snapshot()->stats();
+  const bool had_data = stats.poles > 0 || stats.grids > 0;
+  options.on_diff = [&](const ImportDiff& diff) {
+    if (!had_data && !dry_run) return;
+    if (printed) std::cerr << '\n';
+    printed = false;
+    std::cout << describe_diff(diff) << std::flush;
+  };
   auto report = (*service)->import({*poles, *grids, aliases.value_or(""), places.value_or("")}, options);
   if (printed) std::cerr << '\n';
-  if (!report) return fail(report.status(), false, "import");
+  if (!report) {
+    if (dry_run && report.status().code() == ErrorCode::invalid_input) {
+      std::cerr << "poleloc: dry run: the import would be refused; nothing was stored\n";
+    }
+    return fail(report.status(), false, "import");
+  }
+  if (dry_run) {
+    std::cout << "dry run: nothing was stored (" << report->poles << " poles, " << report->grids
+              << " grids after the import)\n";
+    return 0;
+  }
   std::cout << "imported " << report->poles << " poles, " << report->grids << " grids, " << report->aliases
             << " aliases" << (report->places ? ", " + std::to_string(report->places) + " places" : std::string())
             << " into " << (*service)->path();
@@ -600,6 +647,9 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
   --keep-history SPAN       history retention: every --compact-every, delete stored
                             versions replaced or deleted more than SPAN ago and compact
                             the database (units s, h, d: 365d); needs --token-file
+  --import-dir DIR          allow POST /v1/import (token needed) to re-import the database
+                            from files inside DIR (names relative to DIR; nothing outside
+                            it is read); without it POST /v1/import is refused (403)
   --compact-every SPAN      how often (default 24h when --keep-history is given); the
                             first run is one SPAN after the start; writes wait meanwhile
 )";
@@ -693,6 +743,13 @@ int cmd_serve(CliArgs& a) {
   }
   if (tiles_attribution) options.tiles_attribution = *tiles_attribution;
   options.log_queries = a.flag("--log-queries");
+  if (auto dir = a.option("--import-dir")) {
+    std::error_code ec;
+    if (dir->empty() || !std::filesystem::is_directory(*dir, ec)) {
+      return usage_error("--import-dir must name an existing directory, got '" + *dir + "'");
+    }
+    options.import_dir = *dir;
+  }
   if (a.flag("--no-access-log")) options.access_log = false;
   std::optional<std::chrono::seconds> keep_history, compact_every;
   if (auto text = a.option("--keep-history")) {

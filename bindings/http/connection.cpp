@@ -146,9 +146,9 @@ bool Connection::admit_headers() {
 
 bool Connection::admit_body() {
   const auto method = parser_->get().method_string();
-  if (method != "PUT") {
+  if (method != "PUT" && method != "POST") {
     refuse({ErrorCode::invalid_argument,
-            "a " + in_quotes(sv(method), 20) + " request carries no body; only PUT does"});
+            "a " + in_quotes(sv(method), 20) + " request carries no body; only PUT and POST do"});
     return false;
   }
   // A chunked body has no announced length: it reserves, and is limited to, an

@@ -284,6 +284,7 @@ int serve(Service& service, const ServerOptions& options) {
                         .log_queries = options.log_queries,
                         .tiles = tiles,
                         .console_policy = console_csp(tiles ? &*tiles : nullptr)};
+  context.import_dir = options.import_dir;
   RequestHandler handler(context);
   net::thread_pool writer(1);
   WriteQueue writes(options.max_pending_writes, std::chrono::seconds(options.write_deadline_s));

@@ -66,6 +66,7 @@ Response RequestHandler::admit(const Request& request, std::size_t& route_index,
   const bool known = request.method == "GET" || request.method == "HEAD" ? route.get != nullptr
                      : request.method == "PUT"                            ? route.put != nullptr
                      : request.method == "DELETE"                         ? route.del != nullptr
+                     : request.method == "POST"                           ? route.post != nullptr
                                                                           : false;
   if (!known) {
     Response r = error_response(ErrorCode::method_not_allowed,
@@ -85,9 +86,12 @@ Response RequestHandler::dispatch(const Request& request, std::size_t& route_ind
   const Target target = split_target(request.target);
   const auto match = match_route(target.path);
   const Route& route = *match->route;
-  const Endpoint endpoint = request.method == "PUT" ? route.put : request.method == "DELETE" ? route.del : route.get;
+  const Endpoint endpoint = request.method == "PUT"      ? route.put
+                            : request.method == "DELETE" ? route.del
+                            : request.method == "POST"   ? route.post
+                                                         : route.get;
   const Call call{request, route, std::span<const std::string_view>(match->params.data(), match->param_count),
-                  target.query, context_};
+                  target.query, context_, writer ? std::string_view(writer->name) : std::string_view()};
   return endpoint(call);
 }
 

@@ -6,7 +6,7 @@
 // In order: the Host header (421 host_not_allowed unless allowed, see
 // allowed_hosts.hpp; without Host only from a loopback peer), request-target
 // length (413), route lookup (404), method check (405 with Allow; HEAD is
-// answered wherever GET is, without the body), for PUT/DELETE the bearer token
+// answered wherever GET is, without the body), for PUT/DELETE/POST the bearer token
 // (403 when the server has no token, 401 without a valid one), then the
 // endpoint, with any exception turned into a 500 JSON error; then the latency
 // histogram, request counters and one access log line (with the writer's
@@ -56,7 +56,7 @@ class RequestHandler {
 
   // Writes are run off the I/O threads (they rebuild the snapshot); the
   // connection asks this before calling handle().
-  static bool is_write(std::string_view method) { return method == "PUT" || method == "DELETE"; }
+  static bool is_write(std::string_view method) { return method == "PUT" || method == "DELETE" || method == "POST"; }
 
   // Metric label of each route_table() entry, then "unmatched" for 404s and
   // refused requests; index = route index.

@@ -18,6 +18,8 @@ constexpr std::array kRoutes{
     Route{"/v1/grids/{id}", get_grid, put_grid, delete_grid, "GET, HEAD, PUT, DELETE"},
     Route{"/v1/grids/{id}/poles", get_grid_poles, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/grids/{id}/neighbours", get_grid_neighbours, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/changes", nullptr, nullptr, nullptr, "POST", "", post_changes},
+    Route{"/v1/import", nullptr, nullptr, nullptr, "POST", "", post_import},
     Route{"/v1/openapi.json", get_openapi, nullptr, nullptr, "GET, HEAD"},
     Route{"/healthz", get_healthz, nullptr, nullptr, "GET, HEAD"},
     Route{"/metrics", get_metrics, nullptr, nullptr, "GET, HEAD"},

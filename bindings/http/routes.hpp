@@ -50,6 +50,7 @@ struct ServerContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<long> open_connections{0};
   std::atomic<long> connections_refused{0};  // turned away at max_connections
+  std::string import_dir;                 // POST /v1/import reads files only inside it; empty refuses (403)
 };
 
 struct Route;
@@ -61,6 +62,7 @@ struct Call {
   std::span<const std::string_view> params;  // raw path parameters, in pattern order
   std::string_view query;                    // raw query string (after '?')
   ServerContext& server;
+  std::string_view writer = {};              // the token's name, for writes (WriteOptions::author)
 };
 
 using Endpoint = Response (*)(const Call&);
@@ -72,6 +74,7 @@ struct Route {
   Endpoint del = nullptr;
   std::string_view allow;    // the methods, for a 405's Allow header (HEAD wherever GET is)
   std::string_view asset;    // for console routes: the embedded file served
+  Endpoint post = nullptr;
 };
 
 std::span<const Route> route_table();

@@ -97,6 +97,27 @@ Json page(const PolePage& pg) {
   return out;
 }
 
+Json import_report(const ImportReport& report) {
+  auto counts = [](const ImportDiff::Counts& c) {
+    return Json{{"added", c.added},         {"changed", c.changed},         {"removed", c.removed},
+                {"unchanged", c.unchanged}, {"added_ids", c.added_ids},     {"changed_ids", c.changed_ids},
+                {"removed_ids", c.removed_ids}};
+  };
+  Json rejects = Json::array();
+  for (const InputError& e : report.rejects) rejects.push_back(e.to_string());
+  return Json{{"dry_run", report.dry_run},
+              {"poles", report.poles},
+              {"grids", report.grids},
+              {"aliases", report.aliases},
+              {"places", report.places},
+              {"removed_poles", report.removed_poles},
+              {"removed_grids", report.removed_grids},
+              {"changed_records", report.changed_records},
+              {"summary", report.diff.summary()},
+              {"diff", Json{{"poles", counts(report.diff.poles)}, {"grids", counts(report.diff.grids)}}},
+              {"rejects", std::move(rejects)}};
+}
+
 Json validation(const ValidationReport& report) {
   Json issues = Json::array();
   for (const ValidationIssue& i : report.issues) {

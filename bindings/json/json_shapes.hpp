@@ -6,6 +6,7 @@
 //   poleloc::json::error(status);   // {"error":{"code":"not_found","message":"..."}}
 #pragma once
 
+#include <poleloc/import.hpp>
 #include <poleloc/snapshot.hpp>
 #include <poleloc/status.hpp>
 #include <poleloc/validate.hpp>
@@ -28,6 +29,10 @@ Json candidate(const Candidate& candidate);
 Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
 Json page(const PolePage& page);  // {"poles":[...], "next_cursor": "..."|null}
 Json validation(const ValidationReport& report);
+// {"dry_run":false,"poles":N,"grids":N,"aliases":N,"places":N,"removed_poles":N,"removed_grids":N,
+//  "changed_records":N,"summary":"will add …","diff":{"poles":{"added":N,"changed":N,"removed":N,"unchanged":N,
+//  "added_ids":[…],"changed_ids":[…],"removed_ids":[…]},"grids":{…}},"rejects":["file:line: …"]}
+Json import_report(const ImportReport& report);
 Json error(const Status& status);
 Json error(ErrorCode code, std::string_view message);
 

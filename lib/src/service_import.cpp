@@ -50,8 +50,11 @@ std::size_t rejects_in(const std::vector<InputError>& rejects, const std::string
 }
 
 Status check_options(const ImportOptions& options) {
+  if (options.replace && options.merge) {
+    return {ErrorCode::invalid_argument, "replace and merge contradict each other: a merge removes nothing"};
+  }
   if (!(options.max_remove_share >= 0 && options.max_remove_share <= 1)) {
-    return {ErrorCode::invalid_argument, "max_remove_share must be a share between 0 and 1, e.g. 0.5 for 50 %"};
+    return {ErrorCode::invalid_argument, "max_remove_share must be a share between 0 and 1, e.g. 0.1 for 10 %"};
   }
   if (options.max_grid_vertices < 4 || options.max_property_depth < 1 || options.max_attribute_bytes < 1 ||
       options.max_properties_bytes < 1) {
@@ -63,7 +66,7 @@ Status check_options(const ImportOptions& options) {
 }  // namespace
 
 Result<ImportReport> Service::import(const ImportSources& sources, const ImportOptions& options) {
-  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (read_only() && !options.dry_run) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
   if (auto st = check_options(options); !st) return st;
   // Poles stream straight into snapshot columns: no record per pole is kept.
   io::ErrorSink errors(options.skip_invalid ? SIZE_MAX : options.max_listed_errors);
@@ -101,7 +104,7 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
-  if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
+  if (read_only() && !options.dry_run) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
   if (auto st = check_options(options); !st) return st;
   std::vector<InputError> errors;
   std::size_t error_count = 0;
@@ -179,56 +182,157 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
                                            std::vector<InputError> rejects, const ImportOptions& options,
                                            const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
-  if (auto st = ready_for_writes(); !st) return st;
-  // The diff below walks the base: fold recent single writes into it first.
-  if (!edits.empty()) publish(flatten(*current.load()));
+  if (!options.dry_run) {
+    if (auto st = ready_for_writes(); !st) return st;
+  }
+  // The diff below walks the base: fold recent single writes into it first
+  // (a dry run folds them into a copy of its own and publishes nothing).
+  std::unique_ptr<SnapshotData> flat;
+  if (!edits.empty()) {
+    if (options.dry_run) {
+      flat = flatten(*current.load());
+    } else {
+      publish(flatten(*current.load()));
+    }
+  }
   auto before = current.load();
-  const SnapshotData& old = before->data();
+  const SnapshotData& old = flat ? *flat : before->data();
   if (options.progress) options.progress({"store", 0});
 
   store::Change change;
   ImportReport report;
-  // Removed poles: both number lists are sorted, so one merge walk finds them.
-  for (std::uint32_t o = 0, n = 0; o < old.pole_count(); ++o) {
-    while (n < poles.pole_count() && poles.number(n) < old.number(o)) ++n;
-    if (n == poles.pole_count() || poles.number(n) != old.number(o)) change.delete_poles.emplace_back(old.number(o));
-  }
+  report.dry_run = options.dry_run;
+  ImportDiff& diff = report.diff;
+  auto note = [](std::size_t& count, std::vector<std::string>& ids, std::string_view id) {
+    if (ids.size() < ImportDiff::kListedIds) ids.emplace_back(id);
+    ++count;
+  };
+  // Poles: both number lists are sorted, so one merge walk finds the removed,
+  // added, changed and unchanged ones. With merge, stored poles absent from the
+  // import are kept (kept_poles) instead of removed.
+  std::vector<std::uint32_t> kept_poles;
   {
+    std::uint32_t o = 0;
+    const auto old_count = static_cast<std::uint32_t>(old.pole_count());
+    auto absent_from_import = [&](std::uint32_t i) {
+      if (options.merge) {
+        kept_poles.push_back(i);
+      } else {
+        change.delete_poles.emplace_back(old.number(i));
+        note(diff.poles.removed, diff.poles.removed_ids, old.number(i));
+      }
+    };
+    poles.for_each_pole([&](std::string_view number, LonLat position, const store::AttributeViews& attributes) {
+      while (o < old_count && old.number(o) < number) absent_from_import(o++);
+      if (o < old_count && old.number(o) == number) {
+        bool same = old.positions[o] == position;
+        if (same) {
+          const Attributes stored = pole_attributes(old, o);
+          same = stored.size() == attributes.size() &&
+                 std::equal(stored.begin(), stored.end(), attributes.begin(), [](const auto& a, const auto& b) {
+                   return a.first == b.first && a.second == b.second;
+                 });
+        }
+        if (same) {
+          ++diff.poles.unchanged;
+        } else {
+          note(diff.poles.changed, diff.poles.changed_ids, number);
+        }
+        ++o;
+      } else {
+        note(diff.poles.added, diff.poles.added_ids, number);
+      }
+    });
+    while (o < old_count) absent_from_import(o++);
+  }
+  std::vector<const GridRecord*> kept_grids;
+  {
+    std::sort(grids.begin(), grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
     std::unordered_set<std::string_view> new_ids;
-    for (const auto& g : grids) new_ids.insert(g.id);
-    for (const auto& g : old.grids) {
-      if (!new_ids.count(g.id)) change.delete_grids.push_back(g.id);
+    for (const auto& g : grids) {
+      new_ids.insert(g.id);
+      auto it = old.grid_by_id.find(g.id);
+      if (it == old.grid_by_id.end()) {
+        note(diff.grids.added, diff.grids.added_ids, g.id);
+        continue;
+      }
+      const GridRecord& was = old.grids[it->second];
+      if (was.name == g.name && was.attributes == g.attributes && was.geometry == g.geometry) {
+        ++diff.grids.unchanged;
+      } else {
+        note(diff.grids.changed, diff.grids.changed_ids, g.id);
+      }
+    }
+    for (const auto& g : old.grids) {  // sorted by id
+      if (new_ids.count(g.id)) continue;
+      if (options.merge) {
+        kept_grids.push_back(&g);
+      } else {
+        change.delete_grids.push_back(g.id);
+        note(diff.grids.removed, diff.grids.removed_ids, g.id);
+      }
     }
   }
+  // Aliases and places: replaced as a whole when given, upserted by merge, kept when absent.
+  std::vector<AliasRecord> kept_aliases;
   if (aliases) {
     std::unordered_set<std::string_view> new_aliases;
     for (const auto& a : *aliases) new_aliases.insert(a.alias);
     for (const auto& a : old.aliases) {
-      if (!new_aliases.count(a.alias)) change.delete_aliases.push_back(a.alias);
+      if (new_aliases.count(a.alias)) continue;
+      if (options.merge) {
+        kept_aliases.push_back(a);
+      } else {
+        change.delete_aliases.push_back(a.alias);
+      }
     }
     change.replace_aliases = std::move(*aliases);
+  } else {
+    kept_aliases = old.aliases;
   }
+  std::vector<PlaceRecord> kept_places;
   if (places) {
     std::unordered_set<std::string_view> new_places;
     for (const auto& p : *places) new_places.insert(p.name);
     for (const auto& p : old.places) {
-      if (!new_places.count(p.name)) change.delete_places.push_back(p.name);
+      if (new_places.count(p.name)) continue;
+      if (options.merge) {
+        kept_places.push_back(p);
+      } else {
+        change.delete_places.push_back(p.name);
+      }
     }
     change.replace_places = std::move(*places);
+  } else {
+    kept_places = old.places;
   }
   report.removed_poles = change.delete_poles.size();
   report.removed_grids = change.delete_grids.size();
+  report.poles = poles.pole_count() + kept_poles.size();
+  report.grids = grids.size() + kept_grids.size();
+  if (options.on_diff) options.on_diff(diff);
   if (!options.replace) {
-    if (auto st = check_removals("poles", labels.poles, poles.pole_count(), old.pole_count(), report.removed_poles,
-                                 rejects_in(rejects, labels.poles), options);
+    // With merge nothing is removed: only an import into an empty database without records is refused.
+    if (auto st = check_removals("poles", labels.poles, report.poles,
+                                 old.pole_count(), report.removed_poles, rejects_in(rejects, labels.poles), options);
         !st) {
       return st;
     }
-    if (auto st = check_removals("grids", labels.grids, grids.size(), old.grids.size(), report.removed_grids,
+    if (auto st = check_removals("grids", labels.grids, report.grids, old.grids.size(), report.removed_grids,
                                  rejects_in(rejects, labels.grids), options);
         !st) {
       return st;
     }
+  }
+  const std::size_t alias_count = (change.replace_aliases ? change.replace_aliases->size() : 0) + kept_aliases.size();
+  const std::size_t place_count = (change.replace_places ? change.replace_places->size() : 0) + kept_places.size();
+  if (options.dry_run) {
+    report.aliases = alias_count;
+    report.places = place_count;
+    report.changed_records = diff.poles.added + diff.poles.changed + diff.poles.removed + diff.grids.added +
+                             diff.grids.changed + diff.grids.removed;
+    report.rejects = std::move(rejects);
+    return report;
   }
   change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
   change.put_grids = std::move(grids);
@@ -244,19 +348,34 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   if (!unchanged) {
     if (auto st = store->flush(); !st) note_write_problem();
   }
-  report.poles = poles.pole_count();
-  report.grids = change.put_grids.size();
-  std::vector<AliasRecord> kept = change.replace_aliases ? std::move(*change.replace_aliases) : old.aliases;
-  report.aliases = kept.size();
-  std::vector<PlaceRecord> kept_places = change.replace_places ? std::move(*change.replace_places) : old.places;
-  report.places = kept_places.size();
+  report.aliases = alias_count;
+  report.places = place_count;
   report.rejects = std::move(rejects);
   if (unchanged) return report;  // the current snapshot already shows exactly this dataset
   if (options.progress) options.progress({"index", 0});
+  // The new snapshot: the import's records, and with merge the stored ones it did not name.
+  if (!kept_poles.empty()) {
+    store::AttributeViews views;
+    for (std::uint32_t i : kept_poles) {
+      const Attributes attributes = pole_attributes(old, i);
+      views.assign(attributes.begin(), attributes.end());
+      poles.add_pole(old.number(i), old.positions[i], views);
+    }
+    poles.keep_only(poles.number_order());
+  }
+  for (const GridRecord* g : kept_grids) change.put_grids.push_back(*g);
+  kept_grids.clear();
+  kept_poles.clear();
+  std::vector<AliasRecord> all_aliases = change.replace_aliases ? std::move(*change.replace_aliases)
+                                                                : std::vector<AliasRecord>{};
+  for (AliasRecord& a : kept_aliases) all_aliases.push_back(std::move(a));
+  std::vector<PlaceRecord> all_places = change.replace_places ? std::move(*change.replace_places)
+                                                              : std::vector<PlaceRecord>{};
+  for (PlaceRecord& p : kept_places) all_places.push_back(std::move(p));
   before.reset();
   for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
-  for (AliasRecord& a : kept) poles.add_alias(std::move(a));
-  for (PlaceRecord& p : kept_places) poles.add_place(std::move(p));
+  for (AliasRecord& a : all_aliases) poles.add_alias(std::move(a));
+  for (PlaceRecord& p : all_places) poles.add_place(std::move(p));
   change = {};
   publish(poles.finish(*seq));
   return report;

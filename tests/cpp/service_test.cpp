@@ -374,7 +374,7 @@ TEST(Service, RemovingMoreThanTheAllowedShareIsRefused) {
   TempDir dir;
   auto svc = open_ok(dir.file("db"));
   ASSERT_TRUE(svc->import(sample_sources()));
-  // The first 700 of 1,529 poles: 829 removed (54 %) is over the default 50 %.
+  // The first 700 of 1,529 poles: 829 removed (54 %) is over the default 10 %.
   std::string text = fixtures::read_text(sample("poles.csv"));
   std::size_t cut = 0;
   for (int line = 0; line <= 700; ++line) cut = text.find('\n', cut) + 1;
@@ -383,7 +383,7 @@ TEST(Service, RemovingMoreThanTheAllowedShareIsRefused) {
   ASSERT_FALSE(report);
   EXPECT_EQ(report.status().code(), ErrorCode::invalid_input);
   EXPECT_NE(report.status().message().find("would remove 829 of the 1,529 poles in the database (54 %), more than "
-                                           "the 50 % allowed"),
+                                           "the 10 % allowed"),
             std::string::npos)
       << report.status().message();
   EXPECT_EQ(svc->snapshot()->pole_count(), 1529u);

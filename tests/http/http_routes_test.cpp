@@ -20,6 +20,7 @@ RouteSet served_routes() {
     if (r.get) out.emplace(r.pattern, "get");
     if (r.put) out.emplace(r.pattern, "put");
     if (r.del) out.emplace(r.pattern, "delete");
+    if (r.post) out.emplace(r.pattern, "post");
   }
   return out;
 }
@@ -63,7 +64,7 @@ TEST(HttpRoutes, AllowHeaderListsExactlyTheRouteMethods) {
   for (const Route& r : route_table()) {
     std::string allow;
     for (auto [has, name] : {std::pair{r.get != nullptr, "GET"}, {r.get != nullptr, "HEAD"}, {r.put != nullptr, "PUT"},
-                             {r.del != nullptr, "DELETE"}}) {
+                             {r.del != nullptr, "DELETE"}, {r.post != nullptr, "POST"}}) {
       if (has) allow += (allow.empty() ? "" : ", ") + std::string(name);
     }
     EXPECT_EQ(allow, r.allow) << r.pattern;

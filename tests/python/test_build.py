@@ -182,7 +182,7 @@ def test_removing_most_records_from_memory_needs_replace(sample, tmp_path):
     path = tmp_path / "db"
     poles, grids = sample_frames(sample)
     poleloc.build(path, poles=poles, grids=grids).close()
-    with pytest.raises(poleloc.InvalidInput, match="more than the 50 % allowed"):
+    with pytest.raises(poleloc.InvalidInput, match="more than the 10 % allowed"):
         poleloc.build(path, poles=poles.head(100), grids=grids)
     with poleloc.build(path, poles=poles.head(100), grids=grids, max_remove_share=0.95) as db:
         assert db.stats()["poles"] == 100

@@ -26,6 +26,8 @@ Response put_grid(const Call& call);       // PUT    /v1/grids/{id}
 Response delete_grid(const Call& call);    // DELETE /v1/grids/{id}
 Response get_grid_poles(const Call& call); // GET    /v1/grids/{id}/poles?limit=&cursor=
 Response get_grid_neighbours(const Call& call);  // GET /v1/grids/{id}/neighbours?limit=
+Response post_changes(const Call& call);   // POST   /v1/changes (a batch: JSON array or NDJSON)
+Response post_import(const Call& call);    // POST   /v1/import (files inside --import-dir)
 Response get_healthz(const Call& call);    // GET    /healthz
 Response get_metrics(const Call& call);    // GET    /metrics
 Response get_openapi(const Call& call);    // GET    /v1/openapi.json

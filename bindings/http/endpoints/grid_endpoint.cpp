@@ -35,7 +35,7 @@ Response put_grid(const Call& call) {
   if (!record) return error_response(record.status());
   Service& service = call.server.service;
   const bool existed = service.snapshot()->grid(*id).has_value();
-  if (auto st = service.put_grid(std::move(*record)); !st) return error_response(st);
+  if (auto st = service.put_grid(std::move(*record), {.author = std::string(call.writer)}); !st) return error_response(st);
   const auto snap = service.snapshot();
   auto grid = snap->grid(*id);
   if (!grid) return error_response(ErrorCode::internal, "grid " + *id + " was stored but is not visible");
@@ -46,7 +46,7 @@ Response delete_grid(const Call& call) {
   auto id = path_id(call);
   if (!id) return error_response(id.status());
   if (auto st = no_query(call); !st) return error_response(st);
-  if (auto st = call.server.service.delete_grid(*id); !st) return error_response(st);
+  if (auto st = call.server.service.delete_grid(*id, {.author = std::string(call.writer)}); !st) return error_response(st);
   return json_response(200, json::Json{{"deleted", *id}});
 }
 

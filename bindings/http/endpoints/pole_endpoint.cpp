@@ -71,7 +71,7 @@ Response put_pole(const Call& call) {
   if (!record) return error_response(record.status());
   Service& service = call.server.service;
   const bool existed = service.snapshot()->locate(*number).has_value();
-  if (auto st = service.put_pole(std::move(*record)); !st) return error_response(st);
+  if (auto st = service.put_pole(std::move(*record), {.author = std::string(call.writer)}); !st) return error_response(st);
   // Durable and published: answer with the pole as readers now see it.
   const auto snap = service.snapshot();
   auto pole = snap->locate(*number);
@@ -83,7 +83,7 @@ Response delete_pole(const Call& call) {
   auto number = canonical_path_number(call);
   if (!number) return error_response(number.status());
   if (auto st = no_query(call); !st) return error_response(st);
-  if (auto st = call.server.service.delete_pole(*number); !st) return error_response(st);
+  if (auto st = call.server.service.delete_pole(*number, {.author = std::string(call.writer)}); !st) return error_response(st);
   return json_response(200, json::Json{{"deleted", *number}});
 }
 

@@ -34,6 +34,7 @@ from ._poleloc import (
     geodesic_distance_m,
     wgs84_to_gcj02,
 )
+from ._changes import apply_changes
 from ._records import aliases_records, grid_records, is_path, pole_columns, write_aliases_csv
 
 __version__ = "0.1.0"
@@ -198,6 +199,13 @@ class Database:
     def delete_grid(self, id: str) -> None:
         self._service.delete_grid(id)
 
+    def apply(self, changes: Any, allow_overlap: bool = False, author: str = "") -> dict[str, Any]:
+        """Applies a batch of pole and grid puts and deletes as one atomic, durable change:
+        every item or none, one new sequence. Items have the shapes of POST /v1/changes
+        (docs/changes.md). Returns {"sequence": int, "written": int, "overlaps": [str]}.
+        A bad item raises InvalidInput naming every bad item as changes[i]; nothing is stored."""
+        return apply_changes(self._service, changes, allow_overlap, author)
+
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
                aliases: str | os.PathLike[str] | None = None,
                places: str | os.PathLike[str] | None = None) -> None:
@@ -216,11 +224,13 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
-          max_remove_share: float = 0.5, places: str | os.PathLike[str] | None = None) -> Database:
+          max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
+          dry_run: bool = False, merge: bool = False) -> Database:
     """Creates (or replaces the content of) the database at `path` and returns it open read-write.
 
     places: a places.csv (name,kind,lon,lat or name,kind,grid) of compounds, schools, markets,
-    roads that callers name; read with file inputs (poles and grids given as paths)."""
+    roads that callers name; read with file inputs (poles and grids given as paths).
+    dry_run: compute import_report.diff and store nothing; merge: upsert, remove nothing."""
     path = os.fspath(path)
     crs_name = "EPSG:4326" if crs is None else str(crs)
     poles_is_path, grids_is_path = is_path(poles), is_path(grids)
@@ -239,7 +249,8 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
                 alias_path = tmp
             try:
                 report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
-                                              replace, max_remove_share, os.fspath(places) if places else "")
+                                              replace, max_remove_share, os.fspath(places) if places else "",
+                                              dry_run, merge)
             finally:
                 if tmp:
                     os.unlink(tmp)
@@ -254,7 +265,7 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
             numbers, lons, lats, columns = pole_columns(poles)
             report = service.import_records(numbers, lons, lats, columns, grid_records(grids),
                                             None if aliases is None else aliases_records(aliases), skip_invalid,
-                                            replace, max_remove_share)
+                                            replace, max_remove_share, dry_run, merge)
     except BaseException:
         service.close()
         raise

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Iterable, NamedTuple, Protocol
+from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -215,6 +215,11 @@ class ImportReport:
     removed_poles: int
     removed_grids: int
     changed_records: int  # poles, grids and aliases written; 0 when the import held nothing new
+    dry_run: bool  # True: nothing was stored; the report says what an import would do
+    @property
+    def diff(self) -> dict[str, Any]:
+        """{"poles": {"added", "changed", "removed", "unchanged": int, "added_ids", "changed_ids",
+        "removed_ids": [first 20]}, "grids": {...}, "summary": "will add 12, change 3, remove 1 poles; ..."}"""
     @property
     def rejects(self) -> list[str]:
         """With skip_invalid: one line per rejected row or feature (file:line, field, reason)."""
@@ -325,6 +330,14 @@ class Database:
         (shapely). InvalidInput for a bad polygon."""
     def delete_grid(self, id: str) -> None:
         """NotFound if absent."""
+    def apply(self, changes: Iterable[Mapping[str, Any]], allow_overlap: bool = False,
+              author: str = "") -> dict[str, Any]:
+        """Applies a batch of puts and deletes as one atomic, durable change (all or nothing, one
+        new sequence). Items: {"op": "put", "pole": {number, lon, lat, attributes}} (or a Pole),
+        {"op": "delete", "pole": "TJH0372"}, {"op": "put", "grid": {id, name, attributes, geometry}}
+        (or a GeoJSON Feature, or a Grid), {"op": "delete", "grid": "G1"}. Returns
+        {"sequence": int, "written": int, "overlaps": [str]}. InvalidInput names every bad item
+        as changes[i]; nothing is stored. author: kept in the history with every version."""
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
                aliases: str | os.PathLike[str] | None = None,
                places: str | os.PathLike[str] | None = None) -> None: ...
@@ -336,7 +349,8 @@ def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
 
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
-          max_remove_share: float = 0.5, places: str | os.PathLike[str] | None = None) -> Database:
+          max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
+          dry_run: bool = False, merge: bool = False) -> Database:
     """Creates the database at `path` (or replaces its content in one atomic commit) and returns
     it open read-write, with db.import_report set.
 
@@ -356,9 +370,10 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
     unless skip_invalid, which stores the valid rows and lists the rest in import_report.rejects.
     A file that cannot be read to its end (syntax error, bad header) always raises InvalidInput.
     Safety: into an existing database, an import that would leave zero poles or zero grids, or
-    remove more than max_remove_share (default 0.5) of the stored poles or of the stored grids,
+    remove more than max_remove_share (default 0.10) of the stored poles or of the stored grids,
     raises InvalidInput and stores nothing, unless replace=True. Importing the same data again
-    stores nothing new (import_report.changed_records == 0). See docs/import.md for the limits.
+    stores nothing new (import_report.changed_records == 0). dry_run=True computes
+    import_report.diff and stores nothing; merge=True upserts and removes nothing. See docs/import.md.
     """
 
 def feature_collection(items: Iterable[GeoInterface]) -> dict[str, Any]:

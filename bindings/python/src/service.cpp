@@ -64,6 +64,26 @@ void bind_service(py::module_& m) {
       .def_readonly("removed_grids", &ImportReport::removed_grids)
       .def_readonly("changed_records", &ImportReport::changed_records,
                     "poles, grids and aliases written because they were new or different; 0 for an identical re-import")
+      .def_readonly("dry_run", &ImportReport::dry_run, "True: nothing was stored; the report says what an import would do")
+      .def_property_readonly("diff", [](const ImportReport& r) {
+        auto counts = [](const ImportDiff::Counts& c) {
+          py::dict d;
+          d["added"] = c.added;
+          d["changed"] = c.changed;
+          d["removed"] = c.removed;
+          d["unchanged"] = c.unchanged;
+          d["added_ids"] = c.added_ids;
+          d["changed_ids"] = c.changed_ids;
+          d["removed_ids"] = c.removed_ids;
+          return d;
+        };
+        py::dict d;
+        d["poles"] = counts(r.diff.poles);
+        d["grids"] = counts(r.diff.grids);
+        d["summary"] = r.diff.summary();
+        return d;
+      }, "{'poles': {added, changed, removed, unchanged, added_ids, changed_ids, removed_ids}, 'grids': {...}, "
+         "'summary': 'will add ...'}; ids: the first 20 of each")
       .def_property_readonly("rejects", [](const ImportReport& r) {
         std::vector<std::string> out;
         for (const InputError& e : r.rejects) out.push_back(e.to_string());
@@ -98,9 +118,11 @@ void bind_service(py::module_& m) {
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
                               std::string crs, bool skip_invalid, bool replace, double max_remove_share,
-                              std::string places) {
+                              std::string places, bool dry_run, bool merge) {
         auto service = s.get();
         ImportOptions options;
+        options.dry_run = dry_run;
+        options.merge = merge;
         options.crs = std::move(crs);
         options.skip_invalid = skip_invalid;
         options.replace = replace;
@@ -113,14 +135,14 @@ void bind_service(py::module_& m) {
         }
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
-         py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.5,
-         py::arg("places") = "")
+         py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.10,
+         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false)
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
                                 std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> columns,
                                 py::list grids, std::optional<std::vector<std::pair<std::string, std::string>>> aliases,
-                                bool skip_invalid, bool replace, double max_remove_share) {
+                                bool skip_invalid, bool replace, double max_remove_share, bool dry_run, bool merge) {
         // Records in WGS84, validated by the facade exactly as file rows are.
         auto service = s.get();
         const std::size_t n = numbers.size();
@@ -162,10 +184,12 @@ void bind_service(py::module_& m) {
         options.skip_invalid = skip_invalid;
         options.replace = replace;
         options.max_remove_share = max_remove_share;
+        options.dry_run = dry_run;
+        options.merge = merge;
         return run_import(service, std::move(dataset), options);
       }, py::arg("numbers"), py::arg("lons"), py::arg("lats"), py::arg("columns"), py::arg("grids"),
          py::arg("aliases"), py::arg("skip_invalid") = false, py::arg("replace") = false,
-         py::arg("max_remove_share") = 0.5)
+         py::arg("max_remove_share") = 0.10, py::arg("dry_run") = false, py::arg("merge") = false)
       .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes) {
         auto service = s.get();
         PoleRecord pole{std::move(number), {lon, lat}, attributes_from(attributes, "attributes")};
@@ -188,6 +212,64 @@ void bind_service(py::module_& m) {
         auto service = s.get();
         check_released([&] { return service->delete_grid(id); });
       }, py::arg("id"))
+      .def("apply", [](PyService& s, py::list put_poles, std::vector<std::string> delete_poles, py::list put_grids,
+                       std::vector<std::string> delete_grids, bool allow_overlap, std::string author) {
+        // Records as (number, lon, lat, attributes) and (id, name, attributes, geometry); the
+        // facade checks them all and stores every one or none (Service::apply).
+        auto service = s.get();
+        ChangeSet changes;
+        std::vector<std::string> bad;
+        std::size_t i = 0;
+        for (py::handle row : put_poles) {
+          auto t = py::reinterpret_borrow<py::sequence>(row);
+          const std::string number = py::str(t[0]).cast<std::string>();
+          const std::string where = "put_poles[" + std::to_string(i++) + "] (" + number + ")";
+          try {
+            changes.put_poles.push_back({number, {t[1].cast<double>(), t[2].cast<double>()},
+                                         attributes_from(t[3], "attributes")});
+          } catch (const StatusError& e) {
+            bad.push_back(where + ": " + e.status().message());
+          } catch (const py::cast_error&) {
+            bad.push_back(where + ": lon and lat must be numbers");
+          }
+        }
+        i = 0;
+        for (py::handle row : put_grids) {
+          auto t = py::reinterpret_borrow<py::sequence>(row);
+          GridRecord g;
+          g.id = py::str(t[0]).cast<std::string>();
+          const std::string where = "put_grids[" + std::to_string(i++) + "] (" + g.id + ")";
+          try {
+            g.name = t[1].is_none() ? std::string() : py::str(t[1]).cast<std::string>();
+            g.attributes = attributes_from(t[2], "attributes");
+            g.geometry = geometry_from_python(t[3], "geometry");
+            changes.put_grids.push_back(std::move(g));
+          } catch (const StatusError& e) {
+            bad.push_back(where + ": " + e.status().message());
+          }
+        }
+        if (!bad.empty()) {
+          std::string msg = std::to_string(bad.size()) + (bad.size() == 1 ? " bad item" : " bad items") +
+                            " in the batch; nothing was stored";
+          for (const auto& b : bad) msg += "\n  " + b;
+          raise(ErrorCode::invalid_input, msg);
+        }
+        changes.delete_poles = std::move(delete_poles);
+        changes.delete_grids = std::move(delete_grids);
+        const WriteOptions options{.author = std::move(author), .allow_overlap = allow_overlap};
+        Result<ApplyReport> report = Status(ErrorCode::internal, "not run");
+        {
+          py::gil_scoped_release release;
+          report = service->apply(std::move(changes), options);
+        }
+        const ApplyReport r = unwrap(std::move(report));
+        py::dict out;
+        out["sequence"] = r.sequence;
+        out["written"] = r.written;
+        out["overlaps"] = r.overlaps;
+        return out;
+      }, py::arg("put_poles"), py::arg("delete_poles"), py::arg("put_grids"), py::arg("delete_grids"),
+         py::arg("allow_overlap") = false, py::arg("author") = "")
       .def("export", [](PyService& s, std::string poles, std::string grids, std::string aliases, std::string places) {
         auto service = s.get();
         check_released([&] { return service->export_to(poles, grids, aliases, places); });

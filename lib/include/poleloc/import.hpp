@@ -53,6 +53,26 @@ inline constexpr std::size_t kDefaultMaxPropertyDepth = 32;            // nested
 inline constexpr std::size_t kDefaultMaxAttributeBytes = 64 * 1024;     // one property value, as stored
 inline constexpr std::size_t kDefaultMaxPropertiesBytes = 1024 * 1024;  // all property names and values of a feature
 
+// What an import changes, record by record: computed before anything is
+// stored (ImportReport::diff, ImportOptions::on_diff). "changed" is a record
+// whose stored value differs (position, attributes; name, geometry);
+// "unchanged" a record of the import identical to the stored one. With
+// ImportOptions::merge nothing is removed and stored records absent from the
+// import are not counted.
+struct ImportDiff {
+  static constexpr std::size_t kListedIds = 20;  // ids listed per list, for display
+  struct Counts {
+    std::size_t added = 0, changed = 0, removed = 0, unchanged = 0;
+    // The first kListedIds numbers (poles) or ids (grids) of each, in sorted order.
+    std::vector<std::string> added_ids, changed_ids, removed_ids;
+  };
+  Counts poles, grids;
+  // True when nothing would be added, changed or removed.
+  bool empty() const;
+  // "will add 12, change 3, remove 1 poles; add 0, change 1, remove 0 grids (2,040 poles and 31 grids unchanged)"
+  std::string summary() const;
+};
+
 struct ImportOptions {
   std::string crs = "EPSG:4326";  // CRS of the input coordinates, or "gcj02"
   bool skip_invalid = false;      // store valid rows, report the rest
@@ -65,7 +85,17 @@ struct ImportOptions {
   // `max_remove_share` of the stored poles or of the stored grids. An import
   // into an empty database removes nothing, so only the zero rule applies.
   bool replace = false;
-  double max_remove_share = 0.5;  // 0..1; a share of the stored poles (and of the stored grids)
+  double max_remove_share = 0.10;  // 0..1; a share of the stored poles (and of the stored grids)
+
+  // Compute and return the diff (and run the removal checks), store nothing.
+  // Allowed on a database opened read-only.
+  bool dry_run = false;
+  // Upsert the import's poles and grids (and aliases and places when given),
+  // remove nothing. Not together with `replace`.
+  bool merge = false;
+  // Called once the diff is known, before the removal checks and before
+  // anything is stored (the CLI prints it). May be empty.
+  std::function<void(const ImportDiff&)> on_diff;
 
   std::size_t max_grid_vertices = kDefaultMaxGridVertices;
   std::size_t max_property_depth = kDefaultMaxPropertyDepth;
@@ -74,13 +104,16 @@ struct ImportOptions {
 };
 
 struct ImportReport {
-  std::size_t poles = 0;      // stored
+  std::size_t poles = 0;      // in the database after the import (with merge: kept ones too)
   std::size_t grids = 0;
   std::size_t aliases = 0;
   std::size_t places = 0;
   std::size_t removed_poles = 0;  // present before, absent from the new files
   std::size_t removed_grids = 0;
   std::size_t changed_records = 0;  // poles, grids and aliases written (new or different); 0: nothing stored
+                                    // (dry_run: poles and grids that would be added, changed or removed)
+  bool dry_run = false;             // nothing was stored: the report says what an import would do
+  ImportDiff diff;                  // what the import changed (or, dry_run, would change)
   std::vector<InputError> rejects;  // with skip_invalid: every rejected row
 };
 

@@ -236,6 +236,13 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
             const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
             double d2 = dx * dx + dy * dy;
             if (d2 >= kExact2) {
+              // A geodesic costs a microsecond: first the arc of the chord, a lower bound at a tenth of it.
+              double t3[3];
+              ecef(t, t3);
+              const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
+                                             (t3[2] - q[2]) * (t3[2] - q[2]));
+              const double lb = arc_lower_bound_m(chord) - 1.0;
+              if (lb > 0 && lb * lb > bound2()) continue;
               const double g = geo::distance_m(p, t);
               d2 = g * g;
             }

@@ -164,10 +164,10 @@ double code_similarity(std::string_view typed, std::string_view code) {
   const std::string_view longer = typed.size() > code.size() ? typed : code;
   const std::string_view shorter = typed.size() > code.size() ? code : typed;
   if (longer.size() != shorter.size() + 1) return 0.05;
-  for (std::size_t i = 0; i < longer.size(); ++i) {
-    if (std::string(longer.substr(0, i)) + std::string(longer.substr(i + 1)) == shorter) return 0.5;
-  }
-  return 0.05;
+  // One letter missing or extra: the longer without one of its letters is the shorter.
+  std::size_t i = 0;
+  while (i < shorter.size() && longer[i] == shorter[i]) ++i;
+  return longer.substr(i + 1) == shorter.substr(i) ? 0.5 : 0.05;
 }
 
 std::size_t area_length(std::string_view number) {
@@ -305,14 +305,24 @@ class Decoder {
     }
     const auto poles = s_.find_serial(stripped, serials_);
     if (r.area_source == AreaSource::unknown_place) {
-      for (std::uint32_t p : poles) hits.push_back({p, i, false, {}, r.prior * kUnknownPlace});
+      const std::size_t listed = std::min(poles.size(), kMaxFarCandidates);  // the rest: background, same weight
+      for (std::size_t k = 0; k < listed; ++k) hits.push_back({poles[k], i, false, {}, r.prior * kUnknownPlace});
+      background += static_cast<double>(poles.size() - listed) * r.prior * kUnknownPlace;
       return;
     }
     if (r.area_source == AreaSource::unknown_code) {
+      // Codes one typo from the one typed are candidates; of the others (each
+      // as unlikely as the next) a few are listed and the rest count in the background.
+      std::size_t others = 0;
       for (std::uint32_t p : poles) {
         const std::string_view num = s_.number(p);
         const double similar = code_similarity(r.unknown_code, num.substr(0, area_length(num)));
-        hits.push_back({p, i, false, {}, r.prior * kUnknownCode * similar});
+        const double weight = r.prior * kUnknownCode * similar;
+        if (similar < 0.5 && ++others > kMaxFarCandidates) {
+          background += weight;
+          continue;
+        }
+        hits.push_back({p, i, false, {}, weight});
       }
       return;
     }
@@ -323,10 +333,11 @@ class Decoder {
       for (std::uint32_t p : poles) {
         const std::string_view num = s_.number(p);
         if (num.substr(0, area_length(num)) == said) continue;
-        hits.push_back({p, i, false, {}, 0});
-        ++others;
+        if (++others <= kMaxFarCandidates) hits.push_back({p, i, false, {}, 0});  // the rest: background
       }
-      for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = r.prior * kOtherArea / static_cast<double>(others);
+      const double each = r.prior * kOtherArea / static_cast<double>(others);
+      for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = each;
+      if (others > kMaxFarCandidates) background += static_cast<double>(others - kMaxFarCandidates) * each;
       return;
     }
     // A caller location and the serial in none of the areas around them: where

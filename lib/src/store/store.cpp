@@ -108,6 +108,15 @@ class NoAutoRecovery final : public rocksdb::EventListener {
   }
 };
 
+// A read-only open that failed because a table file named by the manifest was
+// deleted by a writer in between (see Store::Impl::open_db).
+bool vanished_file(const rocksdb::Status& s) {
+  return (s.IsCorruption() || s.IsIOError() || s.IsPathNotFound()) &&
+         s.ToString().find("No such file or directory") != std::string::npos;
+}
+
+constexpr int kReadOnlyOpenAttempts = 50;
+
 }  // namespace
 
 struct Store::Impl {
@@ -156,6 +165,16 @@ struct Store::Impl {
     if (for_writes) fs::create_directories(path, ec);
     auto s = for_writes ? rocksdb::DB::Open(db_options, path, descriptors, &opened, &raw)
                         : rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &opened, &raw);
+    // A read-only open reads the manifest, then opens the table files it names.
+    // A writer (this process or another) that flushes or compacts meanwhile may
+    // delete one of them: RocksDB then says "Corruption: ... .sst: No such file
+    // or directory", although nothing is corrupt. The manifest has moved on by
+    // then, so opening again reads a consistent set of files.
+    for (int attempt = 1; !for_writes && !s.ok() && attempt <= kReadOnlyOpenAttempts && vanished_file(s); ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt * 2, 50)));
+      opened.clear();
+      s = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &opened, &raw);
+    }
     if (!s.ok()) return from_rocks(s, path, "cannot open");
     db.reset(raw);
     raw->DestroyColumnFamilyHandle(opened[0]);  // default family unused

@@ -1,0 +1,285 @@
+"""POST /v1/changes (atomic batches) and POST /v1/import (re-import from
+--import-dir without downtime) over loopback."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from conftest import CLI, SAMPLE, TOKEN, import_sample, start_server, write_token_file
+
+AUTH = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+NDJSON = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/x-ndjson"}
+
+FAR_SQUARE = [[116.5000, 39.9500], [116.5010, 39.9500], [116.5010, 39.9510], [116.5000, 39.9510], [116.5000, 39.9500]]
+
+
+@pytest.fixture(scope="module")
+def setup(workdir):
+    db = workdir / "db-changes-import"
+    shutil.rmtree(db, ignore_errors=True)
+    import_sample(db)
+    imports = workdir / "import-dir"
+    shutil.rmtree(imports, ignore_errors=True)
+    imports.mkdir()
+    for name in ("poles.csv", "grids.geojson", "aliases.csv"):
+        shutil.copy(SAMPLE / name, imports / name)
+    token_file = write_token_file(workdir / "named-token", "gis-sync:" + TOKEN + "\n")
+    server = start_server(db, workdir, token_file=token_file, extra=["--import-dir", str(imports)])
+    yield server, db, imports, workdir
+    assert server.stop() == 0
+
+
+def post(server, path, body, headers=AUTH):
+    if not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return server.request("POST", path, body=body, headers=headers)
+
+
+def export(db, workdir, tag):
+    """`poleloc export` of the served database (opened read-only beside the server)."""
+    poles, grids = workdir / ("export-%s.csv" % tag), workdir / ("export-%s.geojson" % tag)
+    subprocess.run([CLI, "export", "--db", str(db), "--poles", str(poles), "--grids", str(grids)], check=True)
+    return poles.read_bytes() + grids.read_bytes()
+
+
+def sequence(server):
+    return server.get("/healthz").json()["sequence"]
+
+
+def test_a_batch_is_applied_at_once_with_one_new_sequence(setup):
+    server, _, _, _ = setup
+    before = sequence(server)
+    items = [
+        {"op": "put", "pole": {"number": "TJH-9101", "lon": 116.4701, "lat": 39.9201, "attributes": {"kind": "路灯"}}},
+        {"op": "put", "pole": {"number": "TJH9102", "lon": 116.4702, "lat": 39.9202}},
+        {"op": "put", "grid": {"type": "Feature", "properties": {"id": "FAR-1", "name": "远处", "manager": "王"},
+                               "geometry": {"type": "Polygon", "coordinates": [FAR_SQUARE]}}},
+    ]
+    r = post(server, "/v1/changes", items)
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["sequence"] == before + 1
+    assert body["written"] == 3
+    assert body["overlaps"] == []
+    assert sequence(server) == before + 1
+    assert server.get("/v1/poles/TJH9101").json()["attributes"] == {"kind": "路灯"}
+    grid = server.get("/v1/grids/FAR-1").json()
+    assert grid["name"] == "远处"
+    assert grid["attributes"] == {"manager": "王"}
+    # NDJSON: deletes of what was just put.
+    r = post(server, "/v1/changes", '{"op":"delete","pole":"TJH9101"}\n\n{"op":"delete","pole":"TJH9102"}\n'
+             '{"op":"delete","grid":"FAR-1"}\n', headers=NDJSON)
+    assert r.status == 200, r.body
+    assert r.json()["sequence"] == before + 2
+    assert server.get("/v1/poles/TJH9101").status == 404
+    assert server.get("/v1/grids/FAR-1").status == 404
+
+
+def test_a_batch_with_one_bad_item_leaves_everything_unchanged(setup):
+    server, db, _, workdir = setup
+    before = sequence(server)
+    exported = export(db, workdir, "before")
+    items = [
+        {"op": "put", "pole": {"number": "TJH9201", "lon": 116.4701, "lat": 39.9201}},
+        {"op": "delete", "pole": "TJH0001"},
+        {"op": "put", "pole": {"number": "TJH9202", "lon": 116.4702, "lat": 95}},
+        {"op": "delete", "grid": "NO-SUCH-GRID"},
+    ]
+    r = post(server, "/v1/changes", items)
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert "nothing was stored" in error["message"]
+    by_index = {e.get("index"): e for e in error["items"]}
+    assert set(by_index) == {2}, error  # the shape error is found first: only item 2 is named
+    assert "lat" in by_index[2]["message"]
+    # Shapes fine, but the facade refuses two items: both are named, by their index in the body.
+    items[2] = {"op": "put", "pole": {"number": "TJH9202", "lon": 116.4702, "lat": 39.9202}}
+    r = post(server, "/v1/changes", items)
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert [e["index"] for e in error["items"]] == [3], error
+    assert "NO-SUCH-GRID" in error["items"][0]["message"]
+    items.append({"op": "put", "pole": {"number": "TJH9201", "lon": 116.4701, "lat": 39.9201}})
+    r = post(server, "/v1/changes", items)
+    error = r.json()["error"]
+    assert sorted(e["index"] for e in error["items"]) == [3, 4], error
+    # Nothing of it is stored: same sequence, same export.
+    assert sequence(server) == before
+    assert server.get("/v1/poles/TJH9201").status == 404
+    assert server.get("/v1/poles/TJH0001").status == 200
+    assert export(db, workdir, "after") == exported
+
+
+def test_overlapping_grids_need_allow_overlap(setup):
+    server, _, _, _ = setup
+    sample_grid = server.get("/v1/grids/CY-TJH-001").json()
+    item = {"op": "put", "grid": {"id": "OVER-1", "geometry": sample_grid["geometry"]}}
+    r = post(server, "/v1/changes", [item])
+    assert r.status == 400 and r.json()["error"]["code"] == "invalid_input", r.body
+    assert "overlaps" in r.json()["error"]["items"][0]["message"]
+    r = post(server, "/v1/changes?allow_overlap=true", [item])
+    assert r.status == 200, r.body
+    assert any("OVER-1" in o for o in r.json()["overlaps"])
+    assert post(server, "/v1/changes", [{"op": "delete", "grid": "OVER-1"}]).status == 200
+
+
+@pytest.mark.parametrize("body, says", [
+    ("", "empty"),
+    ("[", "not valid JSON"),
+    ('{"op":"put"', "not valid JSON"),
+    ("[]", "no change"),
+    ('{"changes":[]}', "items"),
+])
+def test_malformed_batches_are_refused(setup, body, says):
+    server, _, _, _ = setup
+    r = post(server, "/v1/changes", body)
+    assert r.status == 400, r.body
+    text = json.dumps(r.json())
+    assert says in text, text
+
+
+def test_batches_need_the_token(setup):
+    server, _, _, _ = setup
+    r = server.request("POST", "/v1/changes", body="[]", headers={"Content-Type": "application/json"})
+    assert r.status == 401
+
+
+def test_the_writer_of_a_batch_is_in_the_access_log(setup):
+    server, _, _, _ = setup
+    r = post(server, "/v1/changes", [{"op": "put", "pole": {"number": "TJH9301", "lon": 116.47, "lat": 39.92}}])
+    assert r.status == 200, r.body
+    lines = [json.loads(l) for l in server.log_lines() if l.startswith("{") and '"POST"' in l]
+    assert any(l.get("writer") == "gis-sync" and l.get("route") == "/v1/changes" for l in lines), lines[-3:]
+    assert post(server, "/v1/changes", [{"op": "delete", "pole": "TJH9301"}]).status == 200
+
+
+# --- POST /v1/import -----------------------------------------------------------------
+
+def test_import_dry_run_reports_the_diff_and_stores_nothing(setup):
+    server, _, imports, _ = setup
+    before = sequence(server)
+    lines = (SAMPLE / "poles.csv").read_text(encoding="utf-8").splitlines()
+    (imports / "edited.csv").write_text("\n".join(lines[:1] + lines[2:] + ["TJH9401,116.4700,39.9200,路灯,,"]) + "\n",
+                                        encoding="utf-8")
+    r = post(server, "/v1/import", {"poles": "edited.csv", "grids": "grids.geojson", "dry_run": True})
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["dry_run"] is True
+    assert body["diff"]["poles"]["added"] == 1 and body["diff"]["poles"]["removed"] == 1
+    assert body["diff"]["poles"]["removed_ids"] == ["TJH0001"]
+    assert body["summary"].startswith("will add 1, change 0, remove 1 poles")
+    assert sequence(server) == before
+    assert server.get("/v1/poles/TJH0001").status == 200
+    # The real import: readers see the new data, the sequence moves on.
+    r = post(server, "/v1/import", {"poles": "edited.csv", "grids": "grids.geojson"})
+    assert r.status == 200, r.body
+    assert r.json()["dry_run"] is False
+    assert r.json()["sequence"] == sequence(server) > before
+    assert server.get("/v1/poles/TJH0001").status == 404
+    assert server.get("/v1/poles/TJH9401").status == 200
+    # And back.
+    r = post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson", "merge": False})
+    assert r.status == 200, r.body
+    assert server.get("/v1/poles/TJH0001").status == 200
+
+
+def test_import_removing_most_poles_is_refused_without_replace(setup):
+    server, _, imports, _ = setup
+    before = sequence(server)
+    lines = (SAMPLE / "poles.csv").read_text(encoding="utf-8").splitlines()
+    (imports / "few.csv").write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")
+    r = post(server, "/v1/import", {"poles": "few.csv", "grids": "grids.geojson"})
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert "few.csv holds 10 poles" in error["message"] and "--replace" in error["message"], error
+    assert str(imports) not in error["message"]  # files are named as the client named them
+    assert sequence(server) == before
+    assert server.get("/healthz").json()["poles"] >= 1529
+
+
+def test_import_merge_removes_nothing(setup):
+    server, _, imports, _ = setup
+    (imports / "one.csv").write_text("number,lon,lat\nTJH9501,116.4700,39.9200\n", encoding="utf-8")
+    (imports / "none.geojson").write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
+    poles_before = server.get("/healthz").json()["poles"]
+    r = post(server, "/v1/import", {"poles": "one.csv", "grids": "none.geojson", "merge": True})
+    assert r.status == 200, r.body
+    assert r.json()["diff"]["poles"]["removed"] == 0
+    assert r.json()["poles"] == poles_before + 1
+    assert server.get("/healthz").json()["poles"] == poles_before + 1
+    assert post(server, "/v1/changes", [{"op": "delete", "pole": "TJH9501"}]).status == 200
+
+
+@pytest.mark.parametrize("name", ["../poles.csv", "/etc/passwd", "sub/../../x.csv", "link-out.csv"])
+def test_import_paths_outside_the_import_dir_are_refused(setup, name):
+    server, _, imports, workdir = setup
+    outside = workdir / "outside.csv"
+    shutil.copy(SAMPLE / "poles.csv", outside)
+    link = imports / "link-out.csv"
+    if not link.is_symlink():
+        os.symlink(outside, link)
+    before = sequence(server)
+    r = post(server, "/v1/import", {"poles": name, "grids": "grids.geojson"})
+    assert r.status == 400, r.body
+    assert r.json()["error"]["code"] == "bad_request"
+    assert "import directory" in r.json()["error"]["message"]
+    assert sequence(server) == before
+
+
+def test_import_bad_requests(setup):
+    server, _, _, _ = setup
+    assert post(server, "/v1/import", {"poles": "poles.csv"}).status == 400
+    assert post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson", "wipe": True}).status == 400
+    assert post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson",
+                                       "max_remove_share": 2}).status == 400
+    assert post(server, "/v1/import", {"poles": "nope.csv", "grids": "grids.geojson"}).status == 400
+    assert post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson", "replace": True,
+                                       "merge": True}).status == 400
+    r = server.request("POST", "/v1/import", body='{"poles":"poles.csv","grids":"grids.geojson"}',
+                       headers={"Content-Type": "application/json"})
+    assert r.status == 401
+
+
+def test_readers_keep_answering_during_an_import(setup):
+    server, _, _, _ = setup
+    failures = []
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set():
+            r = server.get("/v1/poles/TJH0372")
+            if r.status != 200:
+                failures.append(r.status)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(3):
+            r = post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson", "replace": True})
+            assert r.status == 200, r.body
+    finally:
+        stop.set()
+        reader.join()
+    assert failures == []
+
+
+def test_import_without_import_dir_is_403(workdir):
+    db = workdir / "db-no-import-dir"
+    shutil.rmtree(db, ignore_errors=True)
+    import_sample(db)
+    token_file = write_token_file(workdir / "token-no-import-dir", TOKEN + "\n")
+    server = start_server(db, workdir, token_file=token_file)
+    try:
+        r = post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson"})
+        assert r.status == 403, r.body
+        assert r.json()["error"]["code"] == "read_only"
+        assert "--import-dir" in r.json()["error"]["message"]
+    finally:
+        assert server.stop() == 0
