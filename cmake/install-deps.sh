@@ -13,7 +13,7 @@ packages=(
   python3 python3-dev pybind11-dev python3-numpy python3-pytest
   python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib
   unicode-data bzip2
-  wrk curl time chromium fonts-wqy-microhei nodejs npm
+  wrk curl time chromium fonts-wqy-microhei nodejs npm libjs-leaflet
   clang-14 libclang-rt-14-dev
 )
 

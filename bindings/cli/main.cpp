@@ -43,7 +43,7 @@ usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--crs CRS] [--skip-invalid] [--rejects F]
                    [--replace | --merge] [--dry-run] [--max-remove-share 0.1] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
-  poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [limits...]
+  poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [--tiles URL] [limits...]
                    (`poleloc serve --help` lists every option)
   poleloc locate   --db DIR NUMBER [--as-of TIME] [--json]
   poleloc history  --db DIR NUMBER | --grid ID [--json]   (every version, who wrote it and when)
@@ -114,19 +114,47 @@ std::string fixed7(double v) {
   return buf;
 }
 
+std::optional<std::string> attribute(const Attributes& a, std::string_view key) {
+  if (const std::string* v = find_attribute(a, key)) return *v;
+  return std::nullopt;
+}
+
+// "网格长 grid manager 张三 010-…": who to call for the grid, labelled so that it
+// is never mistaken for the pole's maintainer.
 std::string describe_grid(const std::optional<GridView>& g) {
   if (!g) return "no grid";
   std::string s = "grid " + std::string(g->id());
-  if (!g->name().empty()) s += " " + std::string(g->name());
-  for (const char* key : {"manager", "phone"}) {
-    if (auto v = find_attribute(g->attributes(), key)) s += "  " + std::string(key) + " " + *v;
+  if (!g->name().empty()) s.append(" ").append(g->name());
+  const Attributes a = g->attributes();
+  auto manager = attribute(a, "manager");
+  auto phone = attribute(a, "phone");
+  if (manager || phone) {
+    s += "  网格长 grid manager ";
+    s += manager.value_or("—");
+    if (phone) s.append(" ").append(*phone);
   }
   return s;
 }
 
+// The pole, its kind and who maintains it (杆体维护 pole maintainer: the pole's own
+// manager/maintainer/owner attribute), then its grid and the grid manager.
 std::string describe_pole(const PoleView& p) {
   const LonLat pos = p.position();
-  return std::string(p.number()) + "  " + fixed7(pos.lon) + " " + fixed7(pos.lat) + "  " + describe_grid(p.grid());
+  std::string s = std::string(p.number()) + "  " + fixed7(pos.lon) + " " + fixed7(pos.lat);
+  const Attributes a = p.attributes();
+  if (auto kind = attribute(a, "kind")) s += "  " + *kind;
+  std::optional<std::string> who;
+  for (const char* key : {"maintainer", "manager", "owner"}) {
+    if ((who = attribute(a, key))) break;
+  }
+  auto phone = attribute(a, "maintainer_phone");
+  if (!phone) phone = attribute(a, "phone");
+  if (who || phone) {
+    s += "  杆体维护 pole maintainer ";
+    s += who.value_or("—");
+    if (phone) s.append(" ").append(*phone);
+  }
+  return s + "  |  " + describe_grid(p.grid());
 }
 
 // Opens the database; read-only unless `write`, so queries work while a server runs.
@@ -662,6 +690,14 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
                             start is not applied and gets 503 (default 10)
   --idle-timeout S          a connection idle or sending its headers this long is
                             closed (default 30; 5 when near --max-connections)
+  --tiles URL_TEMPLATE      the console's base map: a raster tile server, e.g.
+                            https://tiles.example.org/{z}/{x}/{y}.png ({s}. for a/b/c
+                            subdomains); the page may load images from that origin
+                            only. Without it the console draws grids and poles on a
+                            plain background (offline). See docs/console.md.
+  --tiles-crs wgs84|gcj02   the datum the tiles are drawn in (default wgs84; gcj02 for
+                            高德/腾讯-style tiles: the console shifts its data to match)
+  --tiles-attribution TEXT  plain text shown in the map corner (the tiles' licence)
   --log-queries             also log caller speech and locations (q, near, lon, lat,
                             looked-up pole numbers): personal data, off by default
   --no-access-log           no access log lines on stderr
@@ -750,6 +786,19 @@ int cmd_serve(CliArgs& a) {
   }
   options.write_deadline_s = static_cast<unsigned>(std::min<std::size_t>(write_deadline, 86400));
   options.idle_timeout_s = static_cast<unsigned>(std::min<std::size_t>(idle_timeout, 86400));
+  if (auto tiles = a.option("--tiles")) {
+    if (tiles->empty()) return usage_error("--tiles needs a URL template with {z}, {x} and {y}");
+    options.tiles = *tiles;
+  }
+  auto tiles_crs = a.option("--tiles-crs"), tiles_attribution = a.option("--tiles-attribution");
+  if ((tiles_crs || tiles_attribution) && options.tiles.empty()) {
+    return usage_error("--tiles-crs and --tiles-attribution need --tiles URL_TEMPLATE");
+  }
+  if (tiles_crs) {
+    if (*tiles_crs != "wgs84" && *tiles_crs != "gcj02") return usage_error("--tiles-crs must be wgs84 or gcj02");
+    options.tiles_crs = *tiles_crs;
+  }
+  if (tiles_attribution) options.tiles_attribution = *tiles_attribution;
   options.log_queries = a.flag("--log-queries");
   if (auto dir = a.option("--import-dir")) {
     std::error_code ec;

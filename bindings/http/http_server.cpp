@@ -228,6 +228,15 @@ int serve(Service& service, const ServerOptions& options) {
       return kExitBadOptions;
     }
   }
+  std::optional<TileSource> tiles;
+  if (!options.tiles.empty()) {
+    auto t = TileSource::parse(options.tiles, options.tiles_crs, options.tiles_attribution);
+    if (!t) {
+      std::cerr << "poleloc: " << t.status().message() << '\n';
+      return kExitBadOptions;
+    }
+    tiles = std::move(*t);
+  }
   for (auto [value, name] : {std::pair{options.max_connections == 0 ? std::size_t{1} : options.max_connections,
                                        "max-connections"},
                              {options.max_buffered_bytes, "max-buffered-bytes"},
@@ -272,7 +281,9 @@ int serve(Service& service, const ServerOptions& options) {
                         .tokens = tokens,
                         .max_target_bytes = options.max_target_bytes,
                         .access_log = options.access_log,
-                        .log_queries = options.log_queries};
+                        .log_queries = options.log_queries,
+                        .tiles = tiles,
+                        .console_policy = console_csp(tiles ? &*tiles : nullptr)};
   context.import_dir = options.import_dir;
   RequestHandler handler(context);
   net::thread_pool writer(1);

@@ -49,6 +49,9 @@ struct ServerOptions {
   unsigned shutdown_grace_s = 10;         // how long requests in progress may take after SIGTERM
   bool access_log = true;                 // one JSON line per request on stderr
   bool log_queries = false;               // log caller speech and locations too (personal data)
+  std::string tiles;                      // console base map URL template, {z}/{x}/{y} (console_config.hpp); empty: offline
+  std::string tiles_crs = "wgs84";        // the tiles' datum: wgs84 or gcj02
+  std::string tiles_attribution;          // plain text shown on the map
   std::string import_dir;                 // POST /v1/import may read files inside it; empty refuses (403)
 };
 
@@ -61,7 +64,7 @@ inline constexpr std::size_t kDescriptorReserveShare = 8;
 // Serves until SIGTERM or SIGINT, then shuts down gracefully. Returns the exit
 // status: 0 after a clean shutdown, 2 for bad options (listen address, token
 // file: unreadable, group/other-readable, short or malformed tokens; allowed
-// hosts), 4 when the address cannot be bound.
+// hosts; tile source), 4 when the address cannot be bound.
 int serve(Service& service, const ServerOptions& options);
 
 }  // namespace poleloc::http

@@ -28,6 +28,10 @@ constexpr std::array kRoutes{
     Route{"/", get_asset, nullptr, nullptr, "GET, HEAD", "index.html"},
     Route{"/console.js", get_asset, nullptr, nullptr, "GET, HEAD", "console.js"},
     Route{"/console.css", get_asset, nullptr, nullptr, "GET, HEAD", "console.css"},
+    Route{"/console-config.json", get_console_config, nullptr, nullptr, "GET, HEAD"},
+    Route{"/leaflet.js", get_asset, nullptr, nullptr, "GET, HEAD", "leaflet.min.js"},
+    Route{"/leaflet.css", get_asset, nullptr, nullptr, "GET, HEAD", "leaflet.css"},
+    Route{"/favicon.svg", get_asset, nullptr, nullptr, "GET, HEAD", "favicon.svg"},
 };
 
 constexpr std::size_t kMaxSegments = 8;

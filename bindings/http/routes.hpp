@@ -16,6 +16,7 @@
 #pragma once
 
 #include "allowed_hosts.hpp"
+#include "console_config.hpp"
 #include "http_message.hpp"
 #include "token_file.hpp"
 
@@ -44,6 +45,8 @@ struct ServerContext {
   std::size_t max_target_bytes = 8192;    // longer request-targets get 413
   bool access_log = true;
   bool log_queries = false;               // log caller speech and locations (personal data)
+  std::optional<TileSource> tiles;        // the console's base map; none: offline (console_config.hpp)
+  std::string console_policy = console_csp(nullptr);  // the console's CSP header, made once from `tiles`
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<long> open_connections{0};
   std::atomic<long> connections_refused{0};  // turned away at max_connections

@@ -1,11 +1,15 @@
-// The dispatcher console in headless Chromium: type what was heard, press Enter,
-// and check that the right pole, its grid card and the map appear; arrow keys
-// choose; copy buttons copy; nothing is loaded from anywhere but the server.
+// The dispatcher console in headless Chromium at 1366×768, as a dispatcher uses it:
+// type what was heard (answers arrive as you type), read the pole, who to call for
+// the pole and for the grid, copy the coordinates, give the caller's location in
+// WGS84, GCJ-02 or BD-09 (or click the map), and trust what is on screen: an
+// answer to an older query is never shown as current, and a server that went
+// away is shown within 2 s. The map is checked offline (no tile source), against
+// a tile server started here on loopback (WGS84 tiles) and with GCJ-02 tiles.
 //
 //   node console.test.mjs        (env: POLELOC_CLI, POLELOC_SAMPLE_DIR, POLELOC_SCREENSHOT_DIR)
 //
 // Exit status: 0 passed, 1 failed, 77 skipped (playwright-core not installed:
-// run cmake/install-deps.sh).
+// run cmake/install-deps.sh). Screenshots: console-*.png in POLELOC_SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
 import {spawn, execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.POLELOC_CLI;
 const sample = process.env.POLELOC_SAMPLE_DIR || path.join(here, '..', '..', 'data', 'tuanjiehu');
 const shots = process.env.POLELOC_SCREENSHOT_DIR || path.join(os.tmpdir(), 'poleloc-browser');
+const VIEWPORT = {width: 1366, height: 768};
 
 let chromium;
 try {
@@ -41,15 +46,26 @@ function pickPole() {
   return {number, spoken};
 }
 
-async function startServer(db) {
-  const server = spawn(cli, ['serve', '--db', db, '--listen', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe']});
+// Baidu's published GCJ-02 -> BD-09 transform, written here apart from the console's copy.
+function bd09(gcj) {
+  const k = Math.PI * 3000 / 180;
+  const z = Math.hypot(gcj.lon, gcj.lat) + 0.00002 * Math.sin(gcj.lat * k);
+  const t = Math.atan2(gcj.lat, gcj.lon) + 0.000003 * Math.cos(gcj.lon * k);
+  return {lon: z * Math.cos(t) + 0.0065, lat: z * Math.sin(t) + 0.006};
+}
+
+// Starts a process that prints "listening on http://127.0.0.1:PORT" and resolves to that URL.
+async function startListening(command, args) {
+  const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe']});
   let log = '';
-  server.stderr.on('data', (d) => { log += d; });
-  const lines = readline.createInterface({input: server.stdout});
+  child.stderr.on('data', (d) => { log += d; });
+  const lines = readline.createInterface({input: child.stdout});
+  const seen = [];
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start:\n' + log)), 20000);
-    server.on('exit', (code) => reject(new Error('server exited with ' + code + ':\n' + log)));
+    const timer = setTimeout(() => reject(new Error(command + ' did not start:\n' + log)), 20000);
+    child.on('exit', (code) => reject(new Error(command + ' exited with ' + code + ':\n' + log)));
     lines.on('line', (line) => {
+      seen.push(line);
       const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (m) {
         clearTimeout(timer);
@@ -57,14 +73,14 @@ async function startServer(db) {
       }
     });
   });
-  return {server, url, log: () => log};
+  return {child, url, lines: seen, log: () => log};
 }
 
-async function stopServer(server) {
-  if (server.exitCode !== null) return server.exitCode;
-  const exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 15000);
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
   const code = await exited;
   clearTimeout(timer);
   return code;
@@ -72,51 +88,98 @@ async function stopServer(server) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'poleloc-browser-'));
 fs.mkdirSync(shots, {recursive: true});
-let server = null;
+const servers = [];
+let tileServer = null;
 let browser = null;
 let failed = false;
-try {
-  const db = path.join(work, 'db');
-  execFileSync(cli, ['import', '--db', db, '--poles', path.join(sample, 'poles.csv'),
-                     '--grids', path.join(sample, 'grids.geojson'), '--aliases', path.join(sample, 'aliases.csv')],
-               {stdio: ['ignore', 'ignore', 'inherit']});
-  const started = await startServer(db);
-  server = started.server;
-  const base = started.url;
-  const {number, spoken} = pickPole();
-  const expected = await (await fetch(base + '/v1/poles/' + number)).json();
-  assert.ok(expected.grid, number + ' lies in a grid of the sample');
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'zh-CN'});
+// A fresh page at 1366×768 that may load from `base` (and `tileOrigin`, if given) only.
+async function openPage(base, tileOrigin) {
+  const context = await browser.newContext({viewport: VIEWPORT, locale: 'zh-CN'});
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: base});
   const page = await context.newPage();
-
-  // Anything not from the server is refused and remembered: the console must work offline.
   const foreign = [];
+  const tiles = [];
   await page.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith(base + '/') || url === base) return route.continue();
+    if (tileOrigin && url.startsWith(tileOrigin + '/')) {
+      tiles.push(url);
+      return route.continue();
+    }
     foreign.push(url);
     return route.abort();
   });
   const problems = [];
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+  return {context, page, foreign, tiles, problems};
+}
 
+const poleShown = (page, n) => page.waitForFunction((x) => document.getElementById('pole-number').textContent === x &&
+                                                           !document.getElementById('answer').classList.contains('stale') &&
+                                                           !document.getElementById('answer').classList.contains('pending'), n);
+
+// Everything a dispatcher needs is inside the 1366×768 window, nothing scrolls.
+async function assertFitsWithoutScrolling(page) {
+  const fit = await page.evaluate(() => {
+    const box = (id) => document.getElementById(id).getBoundingClientRect();
+    return {
+      scroll: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
+      map: box('map'), pole: box('pole-card'), grid: box('grid-card'), h: innerHeight, w: innerWidth,
+    };
+  });
+  assert.ok(fit.scroll <= fit.h && fit.width <= fit.w, 'the page does not scroll at 1366×768: ' + JSON.stringify(fit));
+  for (const name of ['map', 'pole', 'grid']) {
+    const b = fit[name];
+    assert.ok(b.top >= 0 && b.bottom <= fit.h && b.left >= 0 && b.right <= fit.w && b.height > 0,
+              name + ' is fully visible at 1366×768: ' + JSON.stringify(b));
+  }
+  assert.ok(fit.map.width >= 400 && fit.map.height >= 400, 'the map is large enough to read: ' + JSON.stringify(fit.map));
+}
+
+try {
+  const db = path.join(work, 'db');
+  execFileSync(cli, ['import', '--db', db, '--poles', path.join(sample, 'poles.csv'),
+                     '--grids', path.join(sample, 'grids.geojson'), '--aliases', path.join(sample, 'aliases.csv')],
+               {stdio: ['ignore', 'ignore', 'inherit']});
+  const {number, spoken} = pickPole();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+
+  // ===== Offline: no tile source ============================================================
+  const offline = await startListening(cli, ['serve', '--db', db, '--listen', '127.0.0.1:0']);
+  servers.push(offline.child);
+  const base = offline.url;
+  const expected = await (await fetch(base + '/v1/poles/' + number)).json();
+  assert.ok(expected.grid, number + ' lies in a grid of the sample');
+  const csp = (await fetch(base + '/')).headers.get('content-security-policy');
+  assert.match(csp, /img-src 'self' data:;/, 'offline, images come from the server only: ' + csp);
+
+  const {page, foreign, problems} = await openPage(base);
+  const resolveCalls = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/resolve?')) resolveCalls.push(r.url()); });
   await page.goto(base + '/');
-  await page.waitForFunction(() => /\d+/.test(document.getElementById('health').textContent));
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  // The data version (sequence and time of the data) is in the header.
+  await page.waitForFunction(() => /version \d+ · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(document.getElementById('health').textContent));
+  assert.match(await page.textContent('#health'), /\d+ 电杆 poles/);
   assert.match(await page.textContent('h1'), /调度台/);
+  assert.equal(await page.getAttribute('link[rel="icon"]', 'href'), 'favicon.svg');
+  assert.equal(await page.evaluate(async () => (await fetch('/favicon.svg')).headers.get('content-type')), 'image/svg+xml');
+  assert.equal(await page.getAttribute('#map', 'data-tiles'), 'none');
 
-  // What was heard, then Enter.
-  await page.fill('#heard', spoken);
-  await page.press('#heard', 'Enter');
+  // As you type: no Enter, the answer appears; typing fast asks far fewer times than keys pressed.
+  await page.focus('#heard');
+  await page.keyboard.type(spoken);
   await page.waitForSelector('#candidates li.candidate.selected');
+  await poleShown(page, number);
+  assert.ok(resolveCalls.length < [...spoken].length,
+            'suggestions are debounced: ' + resolveCalls.length + ' requests for ' + [...spoken].length + ' keys');
   const first = page.locator('#candidates li.candidate').first();
   assert.equal(await first.getAttribute('data-number'), number);
   assert.equal(await first.getAttribute('aria-selected'), 'true');
@@ -125,33 +188,66 @@ try {
   assert.ok((await first.locator('.reason').textContent()).length > 0, 'a reason is shown');
   assert.ok((await first.locator('.readback .phrase').textContent()).length > 0, 'a read-back phrase is shown');
 
-  // The pole card: number and both coordinate systems.
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, number);
-  assert.equal(await page.textContent('#coord-wgs84'), expected.lon.toFixed(7) + ', ' + expected.lat.toFixed(7));
-  assert.equal(await page.textContent('#coord-gcj02'),
-               expected.gcj02.lon.toFixed(7) + ', ' + expected.gcj02.lat.toFixed(7));
-
-  // The grid card.
+  // Who to call: the pole's maintainer and the grid manager, labelled apart, phones as tel: links.
+  const telOf = (phone) => 'tel:' + phone.replace(/[^\d+]/g, '');
+  const a = expected.attributes;
+  assert.equal(await page.textContent('#pole-kind'), a.kind);
+  assert.match(await page.textContent('.pole-card .contacts'), /杆体维护\s*Pole maintainer/);
+  assert.match(await page.textContent('#pole-maintainer'), new RegExp(a.manager));
+  assert.equal(await page.getAttribute('#pole-maintainer a.tel', 'href'), telOf(a.phone));
+  const g = expected.grid.attributes;
+  assert.match(await page.textContent('.grid-card .contacts'), /网格长\s*Grid manager/);
+  assert.equal(await page.textContent('#grid-manager .who'), g.manager);
+  assert.equal(await page.getAttribute('#grid-phone a.tel', 'href'), telOf(g.phone));
   assert.equal(await page.textContent('#grid-name'), expected.grid.name);
   assert.equal(await page.textContent('#grid-id'), expected.grid.id);
-  assert.equal(await page.textContent('#grid-manager'), expected.grid.attributes.manager);
-  assert.equal(await page.textContent('#grid-phone'), expected.grid.attributes.phone);
+  assert.doesNotMatch(await page.textContent('#answer'), /负责人/, 'no ambiguous "manager" label is left');
 
-  // The map: the grid's outline, neighbours, the pole, poles around it.
+  // Coordinates in three formats, and links into three web maps in their own datum.
+  const gcj = expected.gcj02;
+  const bd = bd09(gcj);
+  const f7 = (v) => v.toFixed(7);
+  assert.equal(await page.textContent('#coord-wgs84'), f7(expected.lon) + ', ' + f7(expected.lat));
+  assert.equal(await page.textContent('#coord-wgs84-latlon'), f7(expected.lat) + ', ' + f7(expected.lon));
+  assert.equal(await page.textContent('#coord-gcj02'), f7(gcj.lon) + ', ' + f7(gcj.lat));
+  assert.ok((await page.getAttribute('#open-amap', 'href')).includes('position=' + f7(gcj.lon) + ',' + f7(gcj.lat)),
+            '高德 gets GCJ-02 lon,lat');
+  const baidu = await page.getAttribute('#open-baidu', 'href');
+  const m = /location=([\d.]+),([\d.]+)/.exec(baidu);
+  assert.ok(m && Math.abs(Number(m[1]) - bd.lat) < 2e-7 && Math.abs(Number(m[2]) - bd.lon) < 2e-7 &&
+            baidu.includes('coord_type=bd09ll'), '百度 gets BD-09 lat,lon: ' + baidu);
+  const osm = await page.getAttribute('#open-osm', 'href');
+  assert.ok(osm.includes('mlat=' + f7(expected.lat) + '&mlon=' + f7(expected.lon)), 'OpenStreetMap gets WGS84: ' + osm);
+
+  // The map (Leaflet): the grid's outline, neighbours, the pole, poles around it; no tiles offline.
   await page.waitForSelector('#map path.grid-outline');
   assert.equal(await page.getAttribute('#map path.grid-outline', 'data-grid-id'), expected.grid.id);
-  assert.equal(await page.getAttribute('#map g.pole-chosen', 'data-number'), number);
+  await page.waitForFunction((n) => document.querySelector('#map path.pole-chosen')?.getAttribute('data-number') === n, number);
   assert.ok(await page.locator('#map path.grid-neighbour').count() >= 1, 'neighbouring grids are drawn');
-  assert.ok(await page.locator('#map circle.pole-nearby').count() >= 3, 'poles around are drawn');
-  const outline = await page.getAttribute('#map path.grid-outline', 'd');
-  assert.match(outline, /^M[\d.]+ [\d.]+L/);
+  assert.ok(await page.locator('#map path.pole-nearby').count() >= 3, 'poles around are drawn');
+  assert.equal(await page.locator('#map img.leaflet-tile').count(), 0, 'offline: no tiles');
+  assert.equal(await page.getAttribute('#map', 'data-pole-display'), f7(expected.lon) + ',' + f7(expected.lat));
+  assert.match(await page.textContent('#map .leaflet-tooltip.grid-label'), new RegExp(expected.grid.name));
+  const labelBox = await page.locator('#map .leaflet-tooltip.grid-label').boundingBox();
+  const mapBox0 = await page.locator('#map').boundingBox();
+  assert.ok(labelBox.x >= mapBox0.x && labelBox.y >= mapBox0.y && labelBox.x + labelBox.width <= mapBox0.x + mapBox0.width &&
+            labelBox.y + labelBox.height <= mapBox0.y + mapBox0.height, 'the grid name is written on the map, inside it');
+  await assertFitsWithoutScrolling(page);
+  await page.screenshot({path: path.join(shots, 'console.png')});
 
-  await page.screenshot({path: path.join(shots, 'console.png'), fullPage: true});
-
-  // Copy buttons copy what is shown.
+  // Copy buttons copy what is shown; Alt+C copies in the chosen format, which is remembered.
   await page.click('button.copy[data-copy="coord-wgs84"]');
   await page.waitForFunction(() => document.querySelector('button.copy[data-copy="coord-wgs84"]').textContent.includes('已复制'));
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.textContent('#coord-wgs84'));
+  await page.selectOption('#copy-format', 'coord-wgs84-latlon');
+  await page.focus('#heard');
+  await page.keyboard.press('Alt+c');
+  await page.waitForFunction(async () => (await navigator.clipboard.readText()) ===
+                                         document.getElementById('coord-wgs84-latlon').textContent);
+  await page.selectOption('#copy-format', 'coord-gcj02');
+  await page.keyboard.press('Alt+c');
+  await page.waitForFunction(async () => (await navigator.clipboard.readText()) ===
+                                         document.getElementById('coord-gcj02').textContent);
 
   // Arrow keys choose among the candidates; the detail follows. A number that
   // no pole carries has several fuzzy candidates: find one.
@@ -170,59 +266,201 @@ try {
   await page.waitForFunction((q) => document.getElementById('heard').value === q &&
                                     document.querySelectorAll('#candidates li.candidate').length >= 2, ambiguous);
   const firstNumber = await page.locator('#candidates li.candidate').first().getAttribute('data-number');
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, firstNumber);
+  await poleShown(page, firstNumber);
   assert.match(await page.locator('#candidates li.candidate').first().locator('.badge').textContent(), /fuzzy/);
   await page.focus('#heard');
   await page.keyboard.press('ArrowDown');
   const second = page.locator('#candidates li.candidate').nth(1);
   assert.equal(await second.getAttribute('aria-selected'), 'true');
   const secondNumber = await second.getAttribute('data-number');
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, secondNumber);
-  await page.waitForFunction((n) => document.querySelector('#map g.pole-chosen')?.dataset.number === n, secondNumber);
+  await poleShown(page, secondNumber);
+  await page.waitForFunction((n) => document.querySelector('#map path.pole-chosen')?.getAttribute('data-number') === n, secondNumber);
   await page.keyboard.press('ArrowUp');
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, firstNumber);
-  await page.screenshot({path: path.join(shots, 'console-candidates.png'), fullPage: true});
+  await poleShown(page, firstNumber);
+  await page.screenshot({path: path.join(shots, 'console-candidates.png')});
 
-  // With the caller's location: distances appear and the caller is on the map.
+  // An answer that arrives late for an older query is dropped: the slow query
+  // (held back 800 ms here) must not replace the answer to the newer one.
+  await page.route('**/v1/resolve?*', async (route) => {
+    if (route.request().url().includes(encodeURIComponent(ambiguous))) await new Promise((r) => setTimeout(r, 800));
+    return route.continue();
+  });
+  await page.fill('#heard', ambiguous);
+  await page.waitForTimeout(250);  // the debounced query for `ambiguous` is on its way
   await page.fill('#heard', spoken);
+  await poleShown(page, number);
+  await page.waitForTimeout(1200);  // the held-back answer has arrived by now
+  assert.equal(await page.textContent('#pole-number'), number, 'a late answer for an older query is ignored');
+  assert.equal(await page.locator('#candidates li.candidate').first().getAttribute('data-number'), number);
+  await page.unroute('**/v1/resolve?*');
+
+  // Caller location in GCJ-02 (a phone app): sent as near_crs, remembered across a reload.
+  await page.selectOption('#near-crs', 'gcj02');
+  await page.fill('#near', gcj.lon + ',' + gcj.lat);
+  await page.press('#near', 'Enter');
+  await poleShown(page, number);
+  await page.waitForFunction(() => /\d+ m/.test(document.getElementById('pole-distance').textContent));
+  const gcjDistance = Number(/([\d.]+) m/.exec(await page.textContent('#pole-distance'))[1]);
+  assert.ok(gcjDistance <= 1, 'a GCJ-02 caller location on the pole is ~0 m away, got ' + gcjDistance);
+  await page.waitForSelector('#map path.caller');
+  assert.ok(resolveCalls.some((u) => u.includes('near_crs=gcj02')), 'near_crs is sent');
+  await page.screenshot({path: path.join(shots, 'console-with-caller.png')});
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  assert.equal(await page.inputValue('#near-crs'), 'gcj02', 'the caller-location system is remembered');
+  assert.equal(await page.inputValue('#copy-format'), 'coord-gcj02', 'the copy format is remembered');
+  await poleShown(page, number);  // the address kept q, near and near_crs
+
+  // BD-09 (百度).
+  await page.selectOption('#near-crs', 'bd09');
+  await page.fill('#near', bd.lon + ',' + bd.lat);
+  await page.press('#near', 'Enter');
+  await page.waitForFunction(() => /\d+ m/.test(document.getElementById('pole-distance').textContent) &&
+                                   new URL(location.href).searchParams.get('near_crs') === 'bd09');
+  await poleShown(page, number);
+  const bdDistance = Number(/([\d.]+) m/.exec(await page.textContent('#pole-distance'))[1]);
+  assert.ok(bdDistance <= 1, 'a BD-09 caller location on the pole is ~0 m away, got ' + bdDistance);
+
+  // A location and no number: the grid at the caller and the nearest poles.
+  await page.selectOption('#near-crs', 'wgs84');
+  await page.fill('#heard', '');
   await page.fill('#near', expected.lon + ',' + expected.lat);
   await page.press('#near', 'Enter');
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, number);
-  await page.waitForFunction(() => document.querySelector('#candidates li.candidate .distance'));
-  await page.waitForSelector('#map rect.caller');
-  assert.match(await page.textContent('#pole-distance'), /0 m/);
-  await page.screenshot({path: path.join(shots, 'console-with-caller.png'), fullPage: true});
+  await page.waitForFunction(() => document.querySelector('#candidates li.candidate .badge.nearby'));
+  await poleShown(page, number);
+  assert.match(await page.textContent('#grid-title'), /Grid at the caller/);
+  assert.equal(await page.textContent('#grid-id'), expected.grid.id);
+  assert.ok(await page.locator('#candidates li.candidate').count() >= 2, 'the nearest poles are listed');
+  await page.screenshot({path: path.join(shots, 'console-caller-only.png')});
 
-  // A bad caller location is explained, not sent.
-  await page.fill('#near', '39.9,116.4');
+  // A point clicked on the map becomes the caller location (in the selected system).
+  const mapBox = await page.locator('#map').boundingBox();
+  let clicked = false;
+  for (const [fx, fy] of [[0.85, 0.2], [0.8, 0.75], [0.5, 0.15], [0.3, 0.6]]) {
+    await page.fill('#near', '');
+    await page.mouse.click(mapBox.x + mapBox.width * fx, mapBox.y + mapBox.height * fy);
+    try {
+      await page.waitForFunction(() => /^\d+\.\d+,\d+\.\d+$/.test(document.getElementById('near').value), null, {timeout: 3000});
+      clicked = true;
+      break;
+    } catch (e) { /* hit a pole marker: try elsewhere */ }
+  }
+  assert.ok(clicked, 'a click on the map sets the caller location');
+  const [clon, clat] = (await page.inputValue('#near')).split(',').map(Number);
+  assert.ok(Math.abs(clon - expected.lon) < 0.05 && Math.abs(clat - expected.lat) < 0.05, 'the clicked point is on the map shown');
+  await page.waitForFunction(() => document.querySelector('#candidates li.candidate .badge.nearby') &&
+                                   !document.getElementById('answer').classList.contains('pending'));
+
+  // States a dispatcher can trust: a failed query never leaves the old answer looking current.
+  await page.fill('#heard', spoken);
+  await page.fill('#near', '');
+  await page.press('#heard', 'Enter');
+  await poleShown(page, number);
+  await page.fill('#near', '39.9,116.4');  // lat,lon by mistake: rejected in the page
   await page.press('#heard', 'Enter');
   await page.waitForFunction(() => document.getElementById('message').classList.contains('error'));
-
-  // Nothing heard that matches: an error message, not a crash.
+  await page.waitForFunction(() => document.getElementById('answer').classList.contains('stale'));
+  assert.ok(await page.isVisible('#stale-banner'), 'the stale answer is marked');
+  assert.match(await page.textContent('#stale-banner'), /STALE/);
+  assert.equal(await page.locator('#candidates li.candidate').count(), 0, 'no candidates are shown for the failed query');
+  await page.screenshot({path: path.join(shots, 'console-stale.png')});
+  // Alt+C does not copy a stale answer's coordinates.
+  await page.evaluate(() => navigator.clipboard.writeText('untouched'));
+  await page.keyboard.press('Alt+c');
+  await page.waitForFunction(() => /No current coordinates/.test(document.getElementById('message').textContent));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'untouched');
+  // A good query makes the answer current again.
   await page.fill('#near', '');
+  await page.press('#heard', 'Enter');
+  await poleShown(page, number);
+  assert.ok(!(await page.isVisible('#stale-banner')));
+  // A server error is a failed query too.
+  await page.route('**/v1/resolve?*', (route) => route.fulfill({
+    status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"boom"}}'}));
+  await page.fill('#heard', ambiguous);
+  await page.press('#heard', 'Enter');
+  await page.waitForFunction(() => document.getElementById('answer').classList.contains('stale'));
+  assert.match(await page.textContent('#message'), /boom/);
+  await page.unroute('**/v1/resolve?*');
+
+  // Nothing typed, Enter: an error message, not a crash.
   await page.fill('#heard', '   ');
   await page.press('#heard', 'Enter');
   await page.waitForFunction(() => document.getElementById('message').classList.contains('error'));
 
   // A deep link resolves on load.
   await page.goto(base + '/?q=' + encodeURIComponent(spoken));
-  await page.waitForFunction((n) => document.getElementById('pole-number').textContent === n, number);
+  await poleShown(page, number);
+  await page.waitForFunction(() => /version \d+/.test(document.getElementById('health').textContent));
+
+  // The server goes away: within 2 s the page says so, the header greys out and
+  // shows the time of the last good answer; a query then marks the answer stale.
+  assert.ok(await page.isHidden('#offline'));
+  assert.equal(await stop(offline.child), 0, 'the server shut down cleanly');
+  await page.waitForFunction(() => !document.getElementById('offline').hidden, null, {timeout: 2000});
+  assert.match(await page.textContent('#offline'), /SERVER UNREACHABLE.*last good answer \d\d:\d\d:\d\d/);
+  assert.ok(await page.evaluate(() => document.getElementById('top').classList.contains('unreachable')), 'the header greys out');
+  await page.fill('#heard', ambiguous);
+  await page.press('#heard', 'Enter');
+  await page.waitForFunction(() => document.getElementById('answer').classList.contains('stale'));
+  assert.match(await page.textContent('#message'), /unreachable/);
+  await page.screenshot({path: path.join(shots, 'console-unreachable.png')});
 
   assert.deepEqual(foreign, [], 'the console loaded nothing from elsewhere');
-  assert.deepEqual(problems, [], 'no script errors or policy violations');
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(p)), [],
+                   'no script errors or policy violations');
+
+  // ===== A tile server on loopback: WGS84 tiles, then GCJ-02 tiles ==============================
+  tileServer = await startListening('/usr/bin/python3', [path.join(here, 'tile_server.py')]);
+  const tileTemplate = tileServer.url + '/{z}/{x}/{y}.png';
+  for (const crs of ['wgs84', 'gcj02']) {
+    const served = await startListening(cli, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--tiles', tileTemplate,
+                                              '--tiles-crs', crs, '--tiles-attribution', 'Test tiles <b>&</b>']);
+    servers.push(served.child);
+    const headers = (await fetch(served.url + '/')).headers;
+    assert.match(headers.get('content-security-policy'), new RegExp("img-src 'self' data: " + tileServer.url + ';'),
+                 'the policy allows exactly the tile origin');
+    const before = tileServer.lines.filter((l) => l.startsWith('tile ')).length;
+    const p = await openPage(served.url, tileServer.url);
+    await p.page.goto(served.url + '/?q=' + encodeURIComponent(spoken));
+    await poleShown(p.page, number);
+    assert.equal(await p.page.getAttribute('#map', 'data-tiles'), crs);
+    // Tiles are requested from the tile server and drawn (decoded 256×256 images on the map).
+    await p.page.waitForFunction(() => {
+      const loaded = [...document.querySelectorAll('#map img.leaflet-tile-loaded')];
+      return loaded.length >= 4 && loaded.every((img) => img.complete && img.naturalWidth === 256);
+    });
+    assert.ok(p.tiles.length >= 4, 'tiles were requested: ' + p.tiles.length);
+    assert.ok(tileServer.lines.filter((l) => l.startsWith('tile ')).length - before >= 4, 'the tile server served them');
+    // The attribution is shown as text, never as HTML.
+    assert.match(await p.page.textContent('#map .leaflet-control-attribution'), /Test tiles <b>&<\/b>/);
+    // Data are drawn in the tiles' datum: GCJ-02 tiles get the pole's GCJ-02 position.
+    const shown = (await p.page.getAttribute('#map', 'data-pole-display')).split(',').map(Number);
+    const want = crs === 'gcj02' ? gcj : {lon: expected.lon, lat: expected.lat};
+    assert.ok(Math.abs(shown[0] - want.lon) < 2e-7 && Math.abs(shown[1] - want.lat) < 2e-7,
+              crs + ' tiles: the pole is drawn at ' + shown + ', expected ' + want.lon + ',' + want.lat);
+    await assertFitsWithoutScrolling(p.page);
+    await p.page.screenshot({path: path.join(shots, 'console-tiles-' + crs + '.png')});
+    assert.deepEqual(p.foreign, [], 'nothing but the server and the tile server was asked');
+    assert.deepEqual(p.problems, [], 'no script errors or policy violations with tiles');
+    await p.context.close();
+    assert.equal(await stop(served.child), 0);
+  }
+
   console.log('PASS: console resolved ' + spoken + ' -> ' + number + ' (' + expected.grid.name + '); screenshots in ' + shots);
 } catch (e) {
   failed = true;
   console.error('FAIL:', e && e.stack ? e.stack : e);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  if (server) {
-    const code = await stopServer(server);
+  for (const s of servers) {
+    const code = await stop(s);
     if (code !== 0) {
       failed = true;
       console.error('server exited with status ' + code);
     }
   }
+  if (tileServer) await stop(tileServer.child);
   fs.rmSync(work, {recursive: true, force: true});
 }
 process.exit(failed ? 1 : 0);

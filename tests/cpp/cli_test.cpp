@@ -120,6 +120,26 @@ TEST_F(Cli, ResolveJsonHasCandidates) {
   EXPECT_EQ(j["candidates"][0]["match"], "exact");
 }
 
+// The text answer says who to call for the pole and for its grid, labelled apart,
+// so that the pole's maintainer is never taken for the grid manager.
+TEST_F(Cli, TextOutputNamesPoleMaintainerAndGridManager) {
+  const auto pole = nlohmann::json::parse(cli({"locate", "--db", db(), "TJH0372", "--json"}).out);
+  const std::string maintainer = pole["attributes"]["manager"], maintainer_phone = pole["attributes"]["phone"];
+  const std::string manager = pole["grid"]["attributes"]["manager"], phone = pole["grid"]["attributes"]["phone"];
+  for (const auto& args : {std::vector<std::string>{"locate", "--db", db(), "TJH0372"},
+                           std::vector<std::string>{"resolve", "--db", db(), "--limit", "1", "团结湖三七二"}}) {
+    const CliRun r = cli(args);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("杆体维护 pole maintainer " + maintainer + " " + maintainer_phone), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("网格长 grid manager " + manager + " " + phone), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(std::string(pole["attributes"]["kind"])), std::string::npos) << r.out;
+    EXPECT_LT(r.out.find("pole maintainer"), r.out.find("grid manager")) << r.out;
+  }
+  const CliRun g = cli({"grid-at", "--db", db(), std::to_string(double(pole["lon"])), std::to_string(double(pole["lat"]))});
+  ASSERT_EQ(g.status, 0) << g.err;
+  EXPECT_NE(g.out.find("网格长 grid manager " + manager), std::string::npos) << g.out;
+}
+
 TEST_F(Cli, ValidateSampleIsClean) {
   const CliRun r = cli({"validate", "--db", db(), "--json"});
   EXPECT_EQ(r.status, 0) << r.out;

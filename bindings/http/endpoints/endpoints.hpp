@@ -34,6 +34,7 @@ Response post_import(const Call& call);    // POST   /v1/import (files inside --
 Response get_healthz(const Call& call);    // GET    /healthz
 Response get_metrics(const Call& call);    // GET    /metrics
 Response get_openapi(const Call& call);    // GET    /v1/openapi.json
-Response get_asset(const Call& call);      // GET    /, /console.js, /console.css
+Response get_asset(const Call& call);      // GET    /, /console.js, /console.css, /leaflet.*, /favicon.svg
+Response get_console_config(const Call& call);  // GET /console-config.json (the console's base map)
 
 }  // namespace poleloc::http::endpoints

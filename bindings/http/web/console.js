@@ -1,27 +1,132 @@
-// poleloc dispatcher console: what was heard -> candidates -> pole, grid card, map.
-// Talks only to the server it was loaded from (/v1/...); no external resources.
+// poleloc dispatcher console: what was heard -> candidates -> pole, who to call, map.
+// Talks only to the server it was loaded from (/v1/..., /healthz); the only other
+// host it may load from is the tile server named by `poleloc serve --tiles`
+// (GET /console-config.json), and the Content-Security-Policy enforces that.
+//
+// Trust rules (docs/console.md): every answer carries the id of the query it
+// answers and is dropped if another query started since; a failed query marks
+// the answer on screen stale; /healthz is polled every second so that a server
+// that went away is shown within two seconds.
 'use strict';
 
 (function () {
-  const SVG_NS = 'http://www.w3.org/2000/svg';
-  const MAP_W = 600;
-  const MAP_H = 420;
   const NEARBY_K = 40;
   const NEARBY_MAX_M = 400;
+  const CALLER_POLES = 5;         // poles listed when only the caller's location is known
+  const CALLER_MAX_M = 2000;
+  const TYPE_DELAY_MS = 150;      // as-you-type debounce
+  const HEALTH_EVERY_MS = 1000;
+  const HEALTH_TIMEOUT_MS = 900;
 
   const $ = (id) => document.getElementById(id);
   const state = {
     candidates: [],
     selected: -1,
-    near: null,        // {lon, lat} of the caller, when given
-    generation: 0,     // bumps on every selection; late answers for older ones are dropped
-    grids: new Map(),  // id -> grid with geometry
+    near: null,          // caller in WGS84 {lon, lat}, when given
+    callerGrid: null,    // in "caller only" mode: the grid at the caller (or null)
+    callerOnly: false,
+    query: 0,            // bumps on every query; answers for older ones are dropped
+    answeredKey: null,   // the inputs the answer on screen belongs to
+    generation: 0,       // bumps on every selection; late map data for older ones is dropped
+    grids: new Map(),    // id -> grid with geometry
+    tiles: null,         // {url, crs, attribution} or null (offline)
+    map: null,
+    data: null,          // Leaflet layer group of the answer's shapes
+    lastGood: null,      // Date of the last good /healthz answer
+    healthBusy: false,
+    typeTimer: 0,
   };
+
+  // --- coordinate systems ------------------------------------------------------
+  // GCJ-02 is WGS84 plus a published, smooth offset (only inside China); BD-09 is
+  // GCJ-02 in Baidu's polar tweak. Inverses are fixed-point iterations, as on the server.
+
+  const PI = Math.PI;
+  const KRASOVSKY_A = 6378245.0;
+  const KRASOVSKY_EE = 0.00669342162296594323;
+
+  function inChina(lon, lat) {
+    return lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271;
+  }
+
+  function gcjOffset(lon, lat) {
+    const x = lon - 105.0;
+    const y = lat - 35.0;
+    let dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    dLat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    let dLon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    dLon += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLon += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dLon += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    const radLat = lat / 180.0 * PI;
+    const magic = 1 - KRASOVSKY_EE * Math.sin(radLat) * Math.sin(radLat);
+    const sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrtMagic) * PI);
+    dLon = (dLon * 180.0) / (KRASOVSKY_A / sqrtMagic * Math.cos(radLat) * PI);
+    return {lon: dLon, lat: dLat};
+  }
+
+  function wgs84ToGcj02(p) {
+    if (!inChina(p.lon, p.lat)) return {lon: p.lon, lat: p.lat};
+    const d = gcjOffset(p.lon, p.lat);
+    return {lon: p.lon + d.lon, lat: p.lat + d.lat};
+  }
+
+  function gcj02ToBd09(p) {
+    const xPi = PI * 3000.0 / 180.0;
+    const z = Math.sqrt(p.lon * p.lon + p.lat * p.lat) + 0.00002 * Math.sin(p.lat * xPi);
+    const theta = Math.atan2(p.lat, p.lon) + 0.000003 * Math.cos(p.lon * xPi);
+    return {lon: z * Math.cos(theta) + 0.0065, lat: z * Math.sin(theta) + 0.006};
+  }
+
+  // The point whose image under `forward` is `target`.
+  function invert(forward, target) {
+    let p = {lon: target.lon, lat: target.lat};
+    for (let i = 0; i < 30; i++) {
+      const f = forward(p);
+      const dLon = f.lon - target.lon;
+      const dLat = f.lat - target.lat;
+      p = {lon: p.lon - dLon, lat: p.lat - dLat};
+      if (Math.abs(dLon) < 1e-10 && Math.abs(dLat) < 1e-10) break;
+    }
+    return p;
+  }
+
+  function toWgs84(p, crs) {
+    if (crs === 'bd09') p = invert(gcj02ToBd09, p);
+    if (crs === 'bd09' || crs === 'gcj02') return inChina(p.lon, p.lat) ? invert(wgs84ToGcj02, p) : p;
+    return p;
+  }
+
+  function fromWgs84(p, crs) {
+    if (crs === 'gcj02') return wgs84ToGcj02(p);
+    if (crs === 'bd09') return gcj02ToBd09(wgs84ToGcj02(p));
+    return p;
+  }
+
+  // Data (WGS84) -> where the base map draws it, and back.
+  function display(lon, lat) {
+    const p = state.tiles && state.tiles.crs === 'gcj02' ? wgs84ToGcj02({lon, lat}) : {lon, lat};
+    return [p.lat, p.lon];
+  }
+  function undisplay(latlng) {
+    const p = {lon: latlng.lng, lat: latlng.lat};
+    return state.tiles && state.tiles.crs === 'gcj02' ? toWgs84(p, 'gcj02') : p;
+  }
 
   // --- talking to the server ------------------------------------------------
 
-  async function getJson(path) {
-    const response = await fetch(path, {headers: {Accept: 'application/json'}});
+  class ServerUnreachable extends Error {}
+
+  async function getJson(path, options) {
+    let response;
+    try {
+      response = await fetch(path, Object.assign({headers: {Accept: 'application/json'}, cache: 'no-store'}, options));
+    } catch (e) {
+      throw new ServerUnreachable('服务器无法连接 Server unreachable');
+    }
     let body = null;
     try {
       body = await response.json();
@@ -51,19 +156,29 @@
     return e;
   }
 
-  function svg(tag, attrs, text) {
-    const e = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    return e;
+  function fixed7(v) { return Number(v).toFixed(7); }
+
+  function formatDistance(m) {
+    return m >= 1000 ? (m / 1000).toFixed(2) + ' km' : Math.round(m) + ' m';
   }
 
-  function fixed7(v) { return Number(v).toFixed(7); }
+  function pad2(n) { return String(n).padStart(2, '0'); }
+  function clock(d) { return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()); }
+  function dateTime(d) {
+    return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) + ' ' + clock(d);
+  }
 
   function showMessage(text, isError) {
     const m = $('message');
     m.textContent = text || '';
     m.classList.toggle('error', Boolean(isError));
+  }
+
+  function remember(key, value) {
+    try { localStorage.setItem('poleloc.' + key, value); } catch (e) { /* private mode: not remembered */ }
+  }
+  function recall(key) {
+    try { return localStorage.getItem('poleloc.' + key); } catch (e) { return null; }
   }
 
   function parseNear(text) {
@@ -79,10 +194,36 @@
     return {lon, lat};
   }
 
+  // A phone number as a link the desk phone or softphone dials; the text stays as given.
+  function phoneLink(phone) {
+    const digits = String(phone).replace(/[^\d+]/g, '');
+    if (!digits) return document.createTextNode(phone);
+    const a = el('a', 'tel', phone);
+    a.href = 'tel:' + digits;
+    return a;
+  }
+
+  // "徐伟 ☎ 010-65880746" with the number as a tel: link; "—" when nobody is named.
+  function contact(dd, name, phone) {
+    dd.replaceChildren();
+    if (!name && !phone) {
+      dd.textContent = '—';
+      return;
+    }
+    if (name) dd.append(el('span', 'who', name));
+    if (phone) dd.append(el('span', 'phone-sign', ' ☎ '), phoneLink(phone));
+  }
+
+  // Pole attributes shown in their own lines; the rest is listed below with these labels.
+  const MAINTAINER_KEYS = ['maintainer', 'manager', 'owner'];
+  const MAINTAINER_PHONE_KEYS = ['maintainer_phone', 'phone'];
   const ATTRIBUTE_LABELS = {
-    kind: '类型 Kind', manager: '负责人 Manager', phone: '电话 Phone', department: '部门 Department',
-    parent: '上级 Parent', street: '道路 Street',
+    department: '部门 Department', parent: '上级 Parent', street: '道路 Street',
   };
+  function firstOf(attrs, keys) {
+    for (const k of keys) if (attrs[k]) return [k, attrs[k]];
+    return [null, null];
+  }
 
   async function copyText(text, button) {
     try {
@@ -98,56 +239,157 @@
         document.execCommand('copy');
         area.remove();
       }
-      button.classList.add('copied');
-      button.dataset.label = button.dataset.label || button.innerHTML;
-      button.textContent = '已复制 Copied';
-      setTimeout(() => {
-        button.classList.remove('copied');
-        button.innerHTML = button.dataset.label;
-      }, 1500);
+      if (button) {
+        button.classList.add('copied');
+        button.dataset.label = button.dataset.label || button.innerHTML;
+        button.textContent = '已复制 Copied';
+        setTimeout(() => {
+          button.classList.remove('copied');
+          button.innerHTML = button.dataset.label;
+        }, 1500);
+      }
+      showMessage('已复制 Copied: ' + text);
     } catch (e) {
       showMessage('无法复制 Could not copy: ' + e.message, true);
     }
   }
 
-  // --- resolving ---------------------------------------------------------------
+  // --- trust: pending, stale, fresh ----------------------------------------------
 
-  async function resolve() {
+  function inputKey() {
+    return JSON.stringify([$('heard').value.trim(), $('near').value.trim(), $('near-crs').value]);
+  }
+
+  // The inputs changed and the answer on screen is for the old ones until the new one arrives.
+  function markPending() {
+    if (state.answeredKey !== null && state.answeredKey !== inputKey()) $('answer').classList.add('pending');
+  }
+
+  // The query on screen failed: whatever is still shown belongs to an earlier one.
+  function markStale(reason) {
+    state.answeredKey = null;
+    state.candidates = [];
+    renderCandidates();
+    const answer = $('answer');
+    answer.classList.remove('pending');
+    const shown = !$('pole-card').hidden || !$('grid-card').hidden;
+    answer.classList.toggle('stale', shown);
+    $('map-card').classList.toggle('stale', shown);
+    const banner = $('stale-banner');
+    banner.hidden = !shown;
+    banner.textContent = shown ? '⚠ 过时：以下为上一次查询的结果，不属于当前输入 STALE: the answer below is from an earlier ' +
+                                 'query, not the one on screen (' + reason + ')' : '';
+    state.generation++;  // map data still on its way is for the old answer
+  }
+
+  // The answer to the query made with inputs `key` is on screen; still pending if they changed since.
+  function markFresh(key) {
+    $('answer').classList.remove('stale');
+    $('map-card').classList.remove('stale');
+    $('stale-banner').hidden = true;
+    state.answeredKey = key;
+    $('answer').classList.toggle('pending', key !== inputKey());
+  }
+
+  function clearDetail() {
+    $('pole-card').hidden = true;
+    $('grid-card').hidden = true;
+    if (state.data) state.data.clearLayers();
+    state.generation++;
+  }
+
+  // --- querying ------------------------------------------------------------------
+
+  function scheduleQuery() {
+    markPending();
+    clearTimeout(state.typeTimer);
+    state.typeTimer = setTimeout(() => runQuery(false), TYPE_DELAY_MS);
+  }
+
+  // explicit: Enter or the button (an empty field is then an error, not a quiet clear).
+  async function runQuery(explicit) {
+    clearTimeout(state.typeTimer);
+    const id = ++state.query;
+    const key = inputKey();
     const q = $('heard').value;
-    if (!q.trim()) {
-      showMessage('请输入听到的内容 Type what was heard', true);
-      return;
-    }
+    const crs = $('near-crs').value;
     let near;
     try {
       near = parseNear($('near').value);
     } catch (e) {
       showMessage(e.message, true);
+      markStale('来电位置无效 bad caller location');
       return;
     }
-    state.near = near;
-    const params = new URLSearchParams({q, limit: '8'});
-    if (near) params.set('near', near.lon + ',' + near.lat);
+    state.near = near ? toWgs84(near, crs) : null;
+    const params = new URLSearchParams();
+    if (q.trim()) params.set('q', q);
+    if (near) {
+      params.set('near', near.lon + ',' + near.lat);
+      if (crs !== 'wgs84') params.set('near_crs', crs);
+    }
     // Keep the query in the address so that a page can be shared or reloaded.
-    history.replaceState(null, '', '/?' + params.toString());
-    showMessage('查询中 Resolving…');
-    try {
-      const answer = await getJson('/v1/resolve?' + params.toString());
-      state.candidates = answer.candidates;
-      renderCandidates();
-      if (answer.candidates.length === 0) {
-        showMessage('没有候选 No candidates: 请再确认号码 ask the caller to repeat the number', true);
-        clearDetail();
-      } else {
-        showMessage(answer.candidates.length + ' 个候选 candidates');
-        select(0);
-      }
-    } catch (e) {
+    history.replaceState(null, '', '/' + (params.toString() ? '?' + params.toString() : ''));
+
+    if (!q.trim() && !near) {
+      state.answeredKey = null;
       state.candidates = [];
       renderCandidates();
       clearDetail();
-      showMessage('错误 Error: ' + e.message, true);
+      markFresh(key);
+      state.answeredKey = null;
+      showMessage(explicit ? '请输入听到的内容或来电位置 Type what was heard, or the caller location' : '', explicit);
+      return;
     }
+    showMessage('查询中 Resolving…');
+    try {
+      if (q.trim()) {
+        params.set('limit', '8');
+        const answer = await getJson('/v1/resolve?' + params.toString());
+        if (id !== state.query) return;  // an older query's answer: the screen has moved on
+        state.callerOnly = false;
+        state.callerGrid = null;
+        state.candidates = answer.candidates;
+      } else {
+        await callerOnly(id);
+        if (id !== state.query) return;
+      }
+    } catch (e) {
+      if (id !== state.query) return;
+      showMessage((e instanceof ServerUnreachable ? '' : '错误 Error: ') + e.message, true);
+      markStale(e instanceof ServerUnreachable ? '服务器无法连接 server unreachable' : '查询失败 query failed');
+      return;
+    }
+    if (state.candidates.length === 0) {
+      showMessage('没有候选 No candidates: 请再确认号码 ask the caller to repeat the number', true);
+      markStale('没有候选 no candidates');
+      return;
+    }
+    markFresh(key);
+    renderCandidates();
+    const nearbyOnly = state.candidates.every((c) => c.match === 'nearby');
+    showMessage(nearbyOnly ? '未听到号码：来电位置附近的电杆 No number heard: poles near the caller'
+                           : state.candidates.length + ' 个候选 candidates');
+    select(0);
+  }
+
+  // A location and no number: the grid at the caller and the poles nearest to them.
+  async function callerOnly(id) {
+    const p = state.near;
+    const at = 'lon=' + p.lon + '&lat=' + p.lat;
+    const [grid, nearest] = await Promise.all([
+      getJson('/v1/grids/at?' + at).catch((e) => {
+        if (e.status === 404) return null;
+        throw e;
+      }),
+      getJson('/v1/poles/nearest?' + at + '&k=' + CALLER_POLES + '&max_m=' + CALLER_MAX_M),
+    ]);
+    if (id !== state.query) return;
+    state.callerOnly = true;
+    state.callerGrid = grid;
+    state.candidates = nearest.poles.map((pole) => Object.assign({}, pole, {
+      match: 'nearby', score: null, reason: '来电位置附近 near the caller', read_back: '',
+    }));
   }
 
   function renderCandidates() {
@@ -164,19 +406,24 @@
 
       const head = el('div', 'candidate-head');
       head.append(el('span', 'number', c.number));
-      head.append(el('span', 'badge ' + c.match, c.match === 'exact' ? '精确 exact' : '模糊 fuzzy'));
-      const score = el('span', 'score');
-      const bar = el('span', 'score-bar');
-      bar.style.width = Math.round(c.score * 100) + '%';
-      score.append(bar);
-      head.append(score);
-      head.append(el('span', 'score-text', Math.round(c.score * 100) + '%'));
+      const badge = {exact: '精确 exact', fuzzy: '模糊 fuzzy', nearby: '附近 nearby'}[c.match] || c.match;
+      head.append(el('span', 'badge ' + c.match, badge));
+      if (typeof c.score === 'number') {
+        const score = el('span', 'score');
+        const bar = el('span', 'score-bar');
+        bar.style.width = Math.round(c.score * 100) + '%';
+        score.append(bar);
+        head.append(score);
+        head.append(el('span', 'score-text', Math.round(c.score * 100) + '%'));
+      }
       item.append(head);
 
       item.append(el('div', 'reason', c.reason));
-      const readBack = el('div', 'readback');
-      readBack.append(el('span', 'label', '复述 Read back: '), el('span', 'phrase', c.read_back));
-      item.append(readBack);
+      if (c.read_back) {
+        const readBack = el('div', 'readback');
+        readBack.append(el('span', 'label', '复述 Read back: '), el('span', 'phrase', c.read_back));
+        item.append(readBack);
+      }
       const where = el('div', 'where', c.grid ? c.grid.name + ' · ' + c.grid.id : '不在任何网格 Outside every grid');
       if (c.distance_m !== undefined) {
         where.append(el('span', 'distance', ' · ' + formatDistance(c.distance_m) + ' 距来电 from caller'));
@@ -187,10 +434,6 @@
       item.addEventListener('click', () => select(i));
       list.append(item);
     });
-  }
-
-  function formatDistance(m) {
-    return m >= 1000 ? (m / 1000).toFixed(2) + ' km' : Math.round(m) + ' m';
   }
 
   function select(i) {
@@ -210,38 +453,57 @@
 
   // --- the chosen pole -----------------------------------------------------------
 
-  function clearDetail() {
-    $('pole-card').hidden = true;
-    $('grid-card').hidden = true;
-    $('map-card').hidden = true;
-  }
-
   function showPole(pole) {
     const generation = ++state.generation;
     $('pole-card').hidden = false;
     $('pole-number').textContent = pole.number;
     const badge = $('pole-match');
     badge.className = 'badge ' + (pole.match || '');
-    badge.textContent = pole.match ? (pole.match === 'exact' ? '精确 exact' : '模糊 fuzzy') : '';
+    badge.textContent = {exact: '精确 exact', fuzzy: '模糊 fuzzy', nearby: '附近 nearby'}[pole.match] || '';
     $('pole-readback').textContent = pole.read_back ? '复述 Read back: ' + pole.read_back : '';
-    $('coord-wgs84').textContent = fixed7(pole.lon) + ', ' + fixed7(pole.lat);
-    $('coord-gcj02').textContent = fixed7(pole.gcj02.lon) + ', ' + fixed7(pole.gcj02.lat);
-    const attrs = $('pole-attributes');
-    attrs.replaceChildren();
-    for (const [k, v] of Object.entries(pole.attributes || {})) {
-      attrs.append(el('dt', null, ATTRIBUTE_LABELS[k] || k), el('dd', null, v));
+
+    const attrs = pole.attributes || {};
+    $('pole-kind').textContent = attrs.kind || '—';
+    const [whoKey, who] = firstOf(attrs, MAINTAINER_KEYS);
+    const [phoneKey, phone] = firstOf(attrs, MAINTAINER_PHONE_KEYS);
+    contact($('pole-maintainer'), who, phone);
+    const rest = $('pole-attributes');
+    rest.replaceChildren();
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === 'kind' || k === whoKey || k === phoneKey) continue;
+      rest.append(el('dt', null, ATTRIBUTE_LABELS[k] || k), el('dd', null, v));
     }
+
+    const wgs = {lon: pole.lon, lat: pole.lat};
+    const gcj = pole.gcj02 || wgs84ToGcj02(wgs);
+    const bd = gcj02ToBd09(gcj);
+    $('coord-wgs84').textContent = fixed7(wgs.lon) + ', ' + fixed7(wgs.lat);
+    $('coord-wgs84-latlon').textContent = fixed7(wgs.lat) + ', ' + fixed7(wgs.lon);
+    $('coord-gcj02').textContent = fixed7(gcj.lon) + ', ' + fixed7(gcj.lat);
+    const name = encodeURIComponent(pole.number);
+    // 高德 takes GCJ-02, 百度 BD-09 (coord_type=bd09ll), OpenStreetMap WGS84.
+    $('open-amap').href = 'https://uri.amap.com/marker?position=' + fixed7(gcj.lon) + ',' + fixed7(gcj.lat) +
+                          '&name=' + name + '&coordinate=gaode&callnative=0';
+    $('open-baidu').href = 'https://api.map.baidu.com/marker?location=' + fixed7(bd.lat) + ',' + fixed7(bd.lon) +
+                           '&title=' + name + '&content=' + name + '&coord_type=bd09ll&output=html&src=poleloc';
+    $('open-osm').href = 'https://www.openstreetmap.org/?mlat=' + fixed7(wgs.lat) + '&mlon=' + fixed7(wgs.lon) +
+                         '#map=18/' + fixed7(wgs.lat) + '/' + fixed7(wgs.lon);
     $('pole-distance').textContent =
         pole.distance_m !== undefined ? '距来电位置 From the caller: ' + formatDistance(pole.distance_m) : '';
 
-    const card = $('grid-card');
-    card.hidden = false;
-    if (pole.grid) {
-      const a = pole.grid.attributes || {};
-      $('grid-id').textContent = pole.grid.id;
-      $('grid-name').textContent = pole.grid.name || '（无名称 unnamed）';
-      $('grid-manager').textContent = a.manager || '—';
-      $('grid-phone').textContent = a.phone || '—';
+    // In caller-only mode the grid card is the caller's grid, whichever pole is chosen.
+    const grid = state.callerOnly ? state.callerGrid : pole.grid;
+    $('grid-card').hidden = false;
+    $('grid-title').replaceChildren(
+        el('span', 'zh', state.callerOnly ? '来电位置所在网格' : '网格'), ' ',
+        el('span', 'en', state.callerOnly ? 'Grid at the caller' : 'Grid'));
+    if (grid) {
+      const a = grid.attributes || {};
+      $('grid-id').textContent = grid.id;
+      $('grid-name').textContent = grid.name || '（无名称 unnamed）';
+      contact($('grid-manager'), a.manager, null);
+      contact($('grid-phone'), null, a.phone);
+      if (!a.phone) $('grid-phone').textContent = '—';
       $('grid-department').textContent = a.department || '—';
     } else {
       $('grid-id').textContent = '';
@@ -250,16 +512,52 @@
       $('grid-phone').textContent = '—';
       $('grid-department').textContent = '—';
     }
-    drawMap(pole, generation);
+    drawMap(pole, grid, generation);
   }
 
   // --- the map -----------------------------------------------------------------
 
-  async function drawMap(pole, generation) {
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
+  }
+
+  function startMap() {
+    const map = L.map('map', {zoomControl: true, attributionControl: true, preferCanvas: false});
+    map.attributionControl.setPrefix('Leaflet');
+    const container = $('map');
+    if (state.tiles) {
+      L.tileLayer(state.tiles.url, {
+        maxZoom: 19,
+        subdomains: 'abc',
+        attribution: escapeHtml(state.tiles.attribution || ''),
+      }).addTo(map);
+      container.dataset.tiles = state.tiles.crs;
+      $('map-base').textContent = '底图 Base map: ' + (state.tiles.crs === 'gcj02' ? 'GCJ-02' : 'WGS84');
+    } else {
+      container.dataset.tiles = 'none';
+      container.classList.add('offline-map');
+      $('map-base').textContent = '无底图（离线）No base map (offline)';
+    }
+    L.control.scale({imperial: false}).addTo(map);
+    map.setView([35, 105], 4);
+    state.data = L.layerGroup().addTo(map);
+    map.on('click', (e) => setCaller(undisplay(e.latlng)));
+    state.map = map;
+  }
+
+  // A point clicked on the map becomes the caller's location, in the selected system.
+  function setCaller(wgs) {
+    const crs = $('near-crs').value;
+    const p = fromWgs84(wgs, crs);
+    $('near').value = p.lon.toFixed(6) + ',' + p.lat.toFixed(6);
+    runQuery(false);
+  }
+
+  async function drawMap(pole, grid, generation) {
     const nearbyPath = '/v1/poles/nearest?lon=' + pole.lon + '&lat=' + pole.lat + '&k=' + NEARBY_K +
                        '&max_m=' + NEARBY_MAX_M;
-    const gridId = pole.grid ? pole.grid.id : null;
-    let grid = null;
+    const gridId = grid ? grid.id : null;
+    let shape = null;
     let neighbours = [];
     let nearby = [];
     try {
@@ -269,14 +567,14 @@
                : Promise.resolve({grids: []}),
         getJson(nearbyPath),
       ]);
-      grid = g;
+      shape = g;
       neighbours = n.grids;
       nearby = p.poles;
     } catch (e) {
       if (generation === state.generation) showMessage('地图数据错误 Map data error: ' + e.message, true);
     }
     if (generation !== state.generation) return;  // the dispatcher has moved on
-    render(pole, grid, neighbours, nearby);
+    render(pole, shape, neighbours, nearby);
   }
 
   function polygonsOf(geometry) {
@@ -284,152 +582,98 @@
     return geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
   }
 
-  function extentOf(pole, grid, nearby) {
-    let box = {minLon: pole.lon, maxLon: pole.lon, minLat: pole.lat, maxLat: pole.lat};
-    const add = (lon, lat) => {
-      box.minLon = Math.min(box.minLon, lon);
-      box.maxLon = Math.max(box.maxLon, lon);
-      box.minLat = Math.min(box.minLat, lat);
-      box.maxLat = Math.max(box.maxLat, lat);
-    };
-    if (grid) {
-      for (const polygon of polygonsOf(grid.geometry)) for (const [lon, lat] of polygon[0]) add(lon, lat);
-    } else {
-      for (const p of nearby) add(p.lon, p.lat);
-    }
-    // The caller is shown when near enough to matter on this map (within ~3 km).
-    if (state.near && Math.abs(state.near.lon - pole.lon) < 0.03 && Math.abs(state.near.lat - pole.lat) < 0.03) {
-      add(state.near.lon, state.near.lat);
-    }
-    // A margin, and at least ~200 m across so a lone pole is not drawn at infinite zoom.
-    const minSpan = 0.002;
-    const spanLon = Math.max(box.maxLon - box.minLon, minSpan);
-    const spanLat = Math.max(box.maxLat - box.minLat, minSpan);
-    const cLon = (box.minLon + box.maxLon) / 2;
-    const cLat = (box.minLat + box.maxLat) / 2;
-    return {
-      minLon: cLon - spanLon * 0.6, maxLon: cLon + spanLon * 0.6,
-      minLat: cLat - spanLat * 0.6, maxLat: cLat + spanLat * 0.6,
-    };
+  function latLngsOf(geometry) {
+    return polygonsOf(geometry).map((polygon) => polygon.map((ring) => ring.map(([lon, lat]) => display(lon, lat))));
   }
 
-  // Local equirectangular projection: fine for a few kilometres, keeps right angles.
-  function projection(box) {
-    const k = Math.cos(((box.minLat + box.maxLat) / 2) * Math.PI / 180);
-    const w = (box.maxLon - box.minLon) * k;
-    const h = box.maxLat - box.minLat;
-    const scale = Math.min(MAP_W / w, MAP_H / h);
-    const ox = (MAP_W - w * scale) / 2;
-    const oy = (MAP_H - h * scale) / 2;
-    const project = (lon, lat) => [ox + (lon - box.minLon) * k * scale, oy + (box.maxLat - lat) * scale];
-    project.metresPerUnit = 111320 / scale;  // one degree of latitude is ~111.32 km
-    return project;
+  function label(text, className) {
+    const span = el('span', null, text);  // an element, never HTML: names come from the data
+    return L.tooltip({permanent: true, direction: 'center', className, interactive: false}).setContent(span);
   }
 
-  function pathOf(geometry, project) {
-    let d = '';
-    for (const polygon of polygonsOf(geometry)) {
-      for (const ring of polygon) {
-        ring.forEach(([lon, lat], i) => {
-          const [x, y] = project(lon, lat);
-          d += (i === 0 ? 'M' : 'L') + x.toFixed(1) + ' ' + y.toFixed(1);
-        });
-        d += 'Z';
-      }
-    }
-    return d;
-  }
-
-  function labelPoint(geometry, project) {
-    // The middle of the outer ring's box: good enough for a label on convex-ish grids.
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    for (const polygon of polygonsOf(geometry)) {
-      for (const [lon, lat] of polygon[0]) {
-        const [x, y] = project(lon, lat);
-        minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-        minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-      }
-    }
-    return [(minX + maxX) / 2, (minY + maxY) / 2];
+  function tag(layer, attrs) {
+    const e = layer.getElement && layer.getElement();
+    if (e) for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   }
 
   function render(pole, grid, neighbours, nearby) {
-    const map = $('map');
-    map.replaceChildren();
-    $('map-card').hidden = false;
-    const box = extentOf(pole, grid, nearby);
-    const project = projection(box);
-    map.dataset.gridId = grid ? grid.id : '';
-    map.dataset.pole = pole.number;
+    const map = state.map;
+    const layers = state.data;
+    layers.clearLayers();
+    const container = $('map');
+    container.dataset.gridId = grid ? grid.id : '';
+    container.dataset.pole = pole.number;
 
-    map.append(svg('rect', {x: 0, y: 0, width: MAP_W, height: MAP_H, class: 'map-background'}));
-
-    const neighbourLayer = svg('g', {class: 'neighbours'});
     for (const n of neighbours) {
-      const shape = svg('path', {d: pathOf(n.geometry, project), class: 'grid-neighbour', 'data-grid-id': n.id});
-      shape.append(svg('title', {}, n.name + ' ' + n.id));
-      neighbourLayer.append(shape);
+      const shape = L.polygon(latLngsOf(n.geometry), {className: 'grid-neighbour', weight: 1});
+      shape.bindTooltip(label(n.name, 'neighbour-label'));
+      layers.addLayer(shape);
+      tag(shape, {'data-grid-id': n.id});
     }
-    map.append(neighbourLayer);
-
+    let bounds = null;
     if (grid) {
-      const outline = svg('path', {d: pathOf(grid.geometry, project), class: 'grid-outline', 'data-grid-id': grid.id});
-      outline.append(svg('title', {}, grid.name + ' ' + grid.id));
-      map.append(outline);
+      const outline = L.polygon(latLngsOf(grid.geometry), {className: 'grid-outline', weight: 3});
+      outline.bindTooltip(label(grid.name, 'grid-label'));
+      layers.addLayer(outline);
+      tag(outline, {'data-grid-id': grid.id});
+      bounds = outline.getBounds();
     }
-
-    const labels = svg('g', {class: 'labels'});
-    for (const n of neighbours) {
-      const [x, y] = labelPoint(n.geometry, project);
-      if (x > 0 && x < MAP_W && y > 0 && y < MAP_H) labels.append(svg('text', {x, y, class: 'neighbour-label'}, n.name));
-    }
-    if (grid) {
-      const [x, y] = labelPoint(grid.geometry, project);
-      labels.append(svg('text', {x, y: y - 14, class: 'grid-label'}, grid.name));
-    }
-    map.append(labels);
-
-    const poles = svg('g', {class: 'nearby'});
     for (const p of nearby) {
       if (p.number === pole.number) continue;
-      const [x, y] = project(p.lon, p.lat);
-      const dot = svg('circle', {cx: x.toFixed(1), cy: y.toFixed(1), r: 3, class: 'pole-nearby', 'data-number': p.number});
-      dot.append(svg('title', {}, p.number + ' · ' + formatDistance(p.distance_m)));
-      poles.append(dot);
+      const dot = L.circleMarker(display(p.lon, p.lat), {radius: 4, className: 'pole-nearby', weight: 1});
+      dot.bindTooltip(p.number + ' · ' + formatDistance(p.distance_m));
+      dot.on('click', (e) => {
+        L.DomEvent.stopPropagation(e);
+        const i = state.candidates.findIndex((c) => c.number === p.number);
+        if (i >= 0) select(i);
+      });
+      layers.addLayer(dot);
+      tag(dot, {'data-number': p.number});
+      if (!grid) bounds = bounds ? bounds.extend(dot.getLatLng()) : L.latLngBounds([dot.getLatLng()]);
     }
-    map.append(poles);
-
     if (state.near) {
-      const [x, y] = project(state.near.lon, state.near.lat);
-      if (x >= 0 && x <= MAP_W && y >= 0 && y <= MAP_H) {
-        const caller = svg('rect', {x: x - 6, y: y - 6, width: 12, height: 12, class: 'caller',
-                                    transform: 'rotate(45 ' + x.toFixed(1) + ' ' + y.toFixed(1) + ')'});
-        caller.append(svg('title', {}, '来电位置 Caller'));
-        map.append(caller);
+      const at = display(state.near.lon, state.near.lat);
+      const caller = L.circleMarker(at, {radius: 8, className: 'caller', weight: 3});
+      caller.bindTooltip('来电位置 Caller');
+      layers.addLayer(caller);
+      // The caller is framed when near enough to matter on this map (within ~3 km).
+      if (Math.abs(state.near.lon - pole.lon) < 0.03 && Math.abs(state.near.lat - pole.lat) < 0.03) {
+        bounds = bounds ? bounds.extend(at) : L.latLngBounds([at]);
       }
     }
-
-    const [px, py] = project(pole.lon, pole.lat);
-    const chosen = svg('g', {class: 'pole-chosen', 'data-number': pole.number});
-    chosen.append(svg('circle', {cx: px.toFixed(1), cy: py.toFixed(1), r: 9, class: 'pole-halo'}));
-    chosen.append(svg('circle', {cx: px.toFixed(1), cy: py.toFixed(1), r: 5, class: 'pole-dot'}));
-    chosen.append(svg('text', {x: (px + 12).toFixed(1), y: (py + 4).toFixed(1), class: 'pole-label'}, pole.number));
-    map.append(chosen);
-
-    // Scale bar: the round distance nearest to a fifth of the map width.
-    const target = (MAP_W / 5) * project.metresPerUnit;
-    const steps = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
-    const metres = steps.reduce((best, s) => (Math.abs(s - target) < Math.abs(best - target) ? s : best), steps[0]);
-    const length = metres / project.metresPerUnit;
-    const bar = svg('g', {class: 'scale'});
-    bar.append(svg('line', {x1: 16, y1: MAP_H - 16, x2: 16 + length, y2: MAP_H - 16}));
-    bar.append(svg('text', {x: 16, y: MAP_H - 22}, metres >= 1000 ? metres / 1000 + ' km' : metres + ' m'));
-    map.append(bar);
+    const at = display(pole.lon, pole.lat);
+    container.dataset.poleDisplay = at[1].toFixed(7) + ',' + at[0].toFixed(7);
+    const halo = L.circleMarker(at, {radius: 11, className: 'pole-halo', weight: 2, interactive: false});
+    const dot = L.circleMarker(at, {radius: 6, className: 'pole-chosen', weight: 2});
+    dot.bindTooltip(label(pole.number, 'pole-label'));
+    layers.addLayer(halo);
+    layers.addLayer(dot);
+    tag(dot, {'data-number': pole.number});
+    bounds = bounds ? bounds.extend(at) : L.latLngBounds([at]);
+    map.invalidateSize();
+    map.fitBounds(bounds.pad(0.15), {maxZoom: 18, animate: false});
+    // Permanent labels were placed at the old view's centres: place them again.
+    layers.eachLayer((layer) => {
+      if (layer.getTooltip() && layer.getTooltip().options.permanent) {
+        layer.closeTooltip();
+        layer.openTooltip();
+      }
+    });
   }
 
   // --- keyboard and start-up ---------------------------------------------------
 
   function onKey(event) {
+    if (event.altKey && (event.key === 'c' || event.key === 'C' || event.code === 'KeyC')) {
+      event.preventDefault();
+      if ($('pole-card').hidden || $('answer').classList.contains('stale')) {
+        showMessage('没有可复制的坐标 No current coordinates to copy', true);
+        return;
+      }
+      const id = $('copy-format').value;
+      copyText($(id).textContent, document.querySelector('button.copy[data-copy="' + id + '"]'));
+      return;
+    }
     if (state.candidates.length === 0) return;
     if (event.key === 'ArrowDown') {
       event.preventDefault();
@@ -440,35 +684,93 @@
     }
   }
 
-  async function showHealth() {
+  async function pollHealth() {
+    if (state.healthBusy) return;
+    state.healthBusy = true;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), HEALTH_TIMEOUT_MS);
     try {
-      const h = await getJson('/healthz');
-      $('health').textContent = '数据 Data: ' + h.poles + ' 电杆 poles · ' + h.grids + ' 网格 grids';
+      const h = await getJson('/healthz', {signal: controller.signal});
+      state.lastGood = new Date();
+      const built = new Date(Date.now() - (h.snapshot_age_s || 0) * 1000);
+      const health = $('health');
+      health.replaceChildren(
+          el('span', 'counts', '数据 Data: ' + h.poles + ' 电杆 poles · ' + h.grids + ' 网格 grids'),
+          el('span', 'version', ' · 版本 version ' + h.sequence + ' · ' + dateTime(built)));
+      health.dataset.sequence = String(h.sequence);
+      if (h.status !== 'ok') health.append(el('span', 'degraded', ' · ⚠ ' + h.status));
+      $('top').classList.remove('unreachable');
+      $('offline').hidden = true;
     } catch (e) {
-      $('health').textContent = '服务器无响应 Server not answering';
-      $('health').classList.add('error');
+      $('top').classList.add('unreachable');
+      const since = state.lastGood ? '最后一次正常应答 last good answer ' + clock(state.lastGood)
+                                   : '尚未收到应答 no answer yet';
+      $('offline').textContent = '⚠ 服务器无法连接 SERVER UNREACHABLE — 结果可能过时 answers may be out of date · ' + since;
+      $('offline').hidden = false;
+      if (state.lastGood) $('health').dataset.lastGood = clock(state.lastGood);
+    } finally {
+      clearTimeout(timer);
+      state.healthBusy = false;
     }
   }
 
-  function start() {
+  async function loadConfig() {
+    try {
+      const config = await getJson('/console-config.json');
+      state.tiles = config.tiles || null;
+    } catch (e) {
+      state.tiles = null;  // offline map: the console still answers
+    }
+  }
+
+  async function start() {
+    const savedCrs = recall('nearCrs');
+    if (savedCrs && ['wgs84', 'gcj02', 'bd09'].includes(savedCrs)) $('near-crs').value = savedCrs;
+    const savedFormat = recall('copyFormat');
+    if (savedFormat && document.querySelector('#copy-format option[value="' + savedFormat + '"]')) {
+      $('copy-format').value = savedFormat;
+    }
     $('search').addEventListener('submit', (event) => {
       event.preventDefault();
-      resolve();
+      // Enter takes the highlighted candidate (the first unless ↑↓ moved) when the
+      // answer on screen is for these inputs; otherwise it asks now and takes the first.
+      if (state.answeredKey === inputKey() && state.selected >= 0) {
+        select(state.selected);
+      } else {
+        runQuery(true);
+      }
     });
-    $('heard').addEventListener('keydown', onKey);
-    $('near').addEventListener('keydown', onKey);
-    $('candidates').addEventListener('keydown', onKey);
+    $('heard').addEventListener('input', scheduleQuery);
+    $('near').addEventListener('input', scheduleQuery);
+    $('near-crs').addEventListener('change', () => {
+      remember('nearCrs', $('near-crs').value);
+      if ($('near').value.trim()) runQuery(false);
+    });
+    $('copy-format').addEventListener('change', () => remember('copyFormat', $('copy-format').value));
+    document.addEventListener('keydown', (event) => {
+      if (event.altKey) onKey(event);
+    });
+    for (const id of ['heard', 'near', 'candidates']) {
+      $(id).addEventListener('keydown', (event) => {
+        if (!event.altKey) onKey(event);
+      });
+    }
     for (const button of document.querySelectorAll('button.copy')) {
       button.addEventListener('click', () => copyText($(button.dataset.copy).textContent, button));
     }
-    showHealth();
-    // /?q=…&near=… resolves at once (links from other systems, reloads).
+    pollHealth();
+    setInterval(pollHealth, HEALTH_EVERY_MS);
+    await loadConfig();
+    startMap();
+    // /?q=…&near=…&near_crs=… resolves at once (links from other systems, reloads).
     const params = new URLSearchParams(location.search);
-    if (params.get('near')) $('near').value = params.get('near');
-    if (params.get('q')) {
-      $('heard').value = params.get('q');
-      resolve();
+    if (params.get('near_crs') && ['wgs84', 'gcj02', 'bd09'].includes(params.get('near_crs'))) {
+      $('near-crs').value = params.get('near_crs');
     }
+    if (params.get('near')) $('near').value = params.get('near');
+    if (params.get('q')) $('heard').value = params.get('q');
+    if (params.get('q') || params.get('near')) runQuery(false);
+    document.body.dataset.ready = 'true';
   }
 
   if (document.readyState === 'loading') {

@@ -143,7 +143,8 @@ class Service {
 
   // Applies a batch atomically and durably: every item or none, one new
   // sequence. invalid_input (nothing stored) lists every bad item, one per
-  // line, as "poles[3] (TJH0372): position: ..." or "delete_grids[0] (G9): not_found: no grid 'G9'".
+  // line, as "put_poles[3] (TJH0372): lon/lat: ..." or "delete_grids[0] (G9): no grid 'G9'" (the HTTP and
+  // Python faces read the list and position back from these lines).
   // An empty batch is invalid_argument.
   Result<ApplyReport> apply(ChangeSet changes, const WriteOptions& options = {});
 

@@ -311,33 +311,46 @@ class Decoder {
       return;
     }
     if (r.area_source == AreaSource::unknown_code) {
-      // Codes one typo from the one typed are candidates; of the others (each
-      // as unlikely as the next) a few are listed and the rest count in the background.
-      std::size_t others = 0;
-      for (std::uint32_t p : poles) {
-        const std::string_view num = s_.number(p);
-        const double similar = code_similarity(r.unknown_code, num.substr(0, area_length(num)));
-        const double weight = r.prior * kUnknownCode * similar;
-        if (similar < 0.5 && ++others > kMaxFarCandidates) {
-          background += weight;
-          continue;
-        }
-        hits.push_back({p, i, false, {}, weight});
+      // Codes one typo from the one typed are candidates, found by trying each
+      // typo in the alias table; of the others (each as unlikely as the next) a
+      // few are listed and the rest count in the background.
+      std::size_t similar_count = 0;
+      for (std::uint32_t code : typo_codes(r.unknown_code)) {
+        in_area(code, stripped, [&](std::uint32_t pole, std::size_t) {
+          const double similar = code_similarity(r.unknown_code, t_.code(code));
+          hits.push_back({pole, i, false, {}, r.prior * kUnknownCode * similar});
+          ++similar_count;
+        });
       }
+      const std::size_t others = poles.size() - std::min(similar_count, poles.size());
+      const double each = r.prior * kUnknownCode * 0.05;
+      std::size_t listed = 0;
+      for (std::size_t k = 0; k < poles.size() && listed < kMaxFarCandidates; ++k) {
+        const std::string_view num = s_.number(poles[k]);
+        if (code_similarity(r.unknown_code, num.substr(0, area_length(num))) >= 0.5) continue;  // listed above
+        hits.push_back({poles[k], i, false, {}, each});
+        ++listed;
+      }
+      background += static_cast<double>(others - std::min(others, listed)) * each;
       return;
     }
     if (r.said_area >= 0) {  // the digits in an area other than the one said
+      // Each of the others is as likely as the next: the first few (number order)
+      // are listed and the rest count in the background, at a cost bounded by the list.
       const std::string_view said = t_.code(static_cast<std::uint32_t>(r.said_area));
-      std::size_t others = 0;
-      const std::size_t first = hits.size();
-      for (std::uint32_t p : poles) {
-        const std::string_view num = s_.number(p);
-        if (num.substr(0, area_length(num)) == said) continue;
-        if (++others <= kMaxFarCandidates) hits.push_back({p, i, false, {}, 0});  // the rest: background
-      }
+      std::size_t in_said = 0;
+      in_area(static_cast<std::uint32_t>(r.said_area), stripped, [&](std::uint32_t, std::size_t) { ++in_said; });
+      const std::size_t others = poles.size() - std::min(in_said, poles.size());
+      if (others == 0) return;
       const double each = r.prior * kOtherArea / static_cast<double>(others);
-      for (std::size_t k = first; k < hits.size(); ++k) hits[k].weight = each;
-      if (others > kMaxFarCandidates) background += static_cast<double>(others - kMaxFarCandidates) * each;
+      std::size_t listed = 0;
+      for (std::size_t k = 0; k < poles.size() && listed < kMaxFarCandidates; ++k) {
+        const std::string_view num = s_.number(poles[k]);
+        if (num.substr(0, area_length(num)) == said) continue;
+        hits.push_back({poles[k], i, false, {}, each});
+        ++listed;
+      }
+      background += static_cast<double>(others - std::min(others, listed)) * each;
       return;
     }
     // A caller location and the serial in none of the areas around them: where
@@ -358,6 +371,41 @@ class Decoder {
       push_as_read(i, poles[k], num.size() - area_length(num), spoken_width, guess);
     }
     if (listed < poles.size()) background += static_cast<double>(poles.size() - listed) * r.prior;
+  }
+
+  // Known codes one typo from `typed` (a letter wrong, missing, extra, or two
+  // neighbours swapped): the codes code_similarity() scores 0.5 or more.
+  std::vector<std::uint32_t> typo_codes(std::string_view typed) const {
+    std::vector<std::uint32_t> out;
+    std::string v;
+    auto try_code = [&](const std::string& c) {
+      if (c.empty()) return;
+      if (auto id = t_.find_code(c); id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
+    };
+    const std::string base(typed);
+    for (std::size_t i = 0; i <= base.size(); ++i) {
+      for (char ch = 'A'; ch <= 'Z'; ++ch) {
+        if (i < base.size() && ch != base[i]) {
+          v = base;
+          v[i] = ch;
+          try_code(v);  // a letter wrong
+        }
+        v = base;
+        v.insert(v.begin() + static_cast<std::ptrdiff_t>(i), ch);
+        try_code(v);  // a letter missing from what was typed
+      }
+      if (i < base.size()) {
+        v = base;
+        v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+        try_code(v);  // a letter typed in excess
+      }
+      if (i + 1 < base.size()) {
+        v = base;
+        std::swap(v[i], v[i + 1]);
+        try_code(v);  // neighbours swapped
+      }
+    }
+    return out;
   }
 
   bool any_exact() const {
