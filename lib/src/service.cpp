@@ -90,7 +90,11 @@ Result<bool> Service::refresh() {
   if (!read_only()) return false;
   std::lock_guard lock(impl_->write_mutex);
   if (auto st = impl_->store->reopen_read_only(); !st) return st;
-  if (impl_->store->sequence() == impl_->current.load()->stats().sequence) return false;
+  const std::uint64_t served = impl_->current.load()->stats().sequence;
+  if (impl_->store->sequence() == served) return false;
+  // A few writes since: read them from the change log into the overlay, as
+  // the writer did, instead of reloading every record.
+  if (impl_->store->sequence() > served && impl_->follow_log(served)) return true;
   auto data = load_snapshot(*impl_->store);
   if (!data) return data.status();
   impl_->publish(std::move(*data));

@@ -85,6 +85,11 @@ struct Service::Impl {
   void publish_edits(std::uint64_t sequence);
   // Starts the background merge thread (read-write services).
   void start_merger();
+  // A read-only service: adds the changes after `served` from the store's
+  // change log to the overlay and publishes it. False (nothing published) when
+  // they are too many for an overlay, or not all poles and grids, or the log
+  // does not reach back: the caller then reloads every record. With write_mutex held.
+  bool follow_log(std::uint64_t served);
   // Wakes the merge thread when the edits are due for a merge (with write_mutex held).
   void maybe_wake_merger();
   // Folds the current edits into a new base now (the merge thread, or a caller that needs a flat snapshot).

@@ -35,6 +35,43 @@ void Service::Impl::publish_edits(std::uint64_t sequence) {
   notify_published();
 }
 
+bool Service::Impl::follow_log(std::uint64_t served) {
+  if (!base) return false;
+  const std::uint64_t target = store->sequence();
+  auto page = store->changes_after(served, 0, kMergePoles + kMergeGrids + 1);
+  if (!page || page->next_after < target || page->next_skip != 0) return false;  // too many, or not in the log
+  OverlayEdits next = edits;
+  for (const store::FeedEntry& e : page->entries) {
+    store::Change one;
+    if (e.kind == store::RecordKind::pole) {
+      if (e.op == store::ChangeOp::remove) {
+        one.delete_poles.push_back(e.id);
+      } else {
+        store::PoleValueView v;
+        if (!store::decode_pole(e.value, v)) return false;
+        PoleRecord p{e.id, v.position, {}};
+        for (const auto& [k, val] : v.attributes) p.attributes.emplace_back(k, val);
+        one.put_poles.push_back(std::move(p));
+      }
+    } else if (e.kind == store::RecordKind::grid) {
+      if (e.op == store::ChangeOp::remove) {
+        one.delete_grids.push_back(e.id);
+      } else {
+        auto g = store::decode_grid(e.id, e.value);
+        if (!g) return false;
+        one.put_grids.push_back(std::move(*g));
+      }
+    } else {
+      return false;  // aliases and places: a new base
+    }
+    next.add(one, e.sequence);
+  }
+  if (next.pole_count() > kMergePoles || next.grid_count() > kMergeGrids) return false;
+  edits = std::move(next);
+  publish_edits(target);
+  return true;
+}
+
 void Service::Impl::maybe_wake_merger() {
   if (edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids) merge_wake.notify_one();
 }

@@ -350,3 +350,35 @@ TEST(OverlayWrites, ReadersOnEightThreadsSeeEveryWriteWholeOrNotAtAll) {
   for (auto& r : readers) r.join();
   EXPECT_EQ(failures.load(), 0);
 }
+
+TEST(OverlayWrites, AReadOnlyServiceFollowsWritesThroughTheChangeLogWithoutReloading) {
+  TempDir dir;
+  auto writer = open_sample(dir);
+  auto reader = Service::open(dir.file("db"), {.read_only = true});
+  ASSERT_TRUE(reader) << reader.status().message();
+  auto& ro = **reader;
+  const auto base_before = ro.snapshot()->stats();
+  ASSERT_TRUE(writer->put_pole({"TJH9001", {116.4712, 39.9251}, {{"kind", "lamp"}}}));
+  ASSERT_TRUE(writer->delete_pole(std::string(ro.snapshot()->pole_by_index(5).number())));
+  ASSERT_TRUE(writer->put_grid(box_grid("FAR", 116.60, 39.99, 116.61, 40.00)));
+  auto changed = ro.refresh();
+  ASSERT_TRUE(changed) << changed.status().message();
+  EXPECT_TRUE(*changed);
+  auto snap = ro.snapshot();
+  EXPECT_EQ(snap->stats().sequence, writer->snapshot()->stats().sequence);
+  EXPECT_EQ(snap->stats().base_sequence, base_before.sequence) << "followed through the log, not reloaded";
+  EXPECT_TRUE(snap->locate("TJH9001"));
+  EXPECT_TRUE(snap->grid("FAR"));
+  Snapshot flat(flatten(*writer->snapshot()));
+  expect_same_answers(*snap, flat);
+  auto again = ro.refresh();
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  // An import (a new base on the writer) is followed by a reload.
+  auto report = writer->import(ImportSources{sample("poles.csv"), sample("grids.geojson"), sample("aliases.csv")},
+                               {.replace = true});
+  ASSERT_TRUE(report) << report.status().message();
+  ASSERT_TRUE(ro.refresh());
+  EXPECT_EQ(ro.snapshot()->stats().sequence, writer->snapshot()->stats().sequence);
+  EXPECT_FALSE(ro.snapshot()->locate("TJH9001"));
+}
