@@ -129,6 +129,41 @@ void BM_BuildOverlay(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchmark::kMicrosecond);
 
+// The cost of the overlay to readers alone (no writer running): queries on the
+// base with an overlay of `n` moved poles, against the same base without one.
+void BM_QueryWithOverlay(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  auto plain = w.service->snapshot();
+  const auto n = static_cast<std::size_t>(state.range(1));
+  std::shared_ptr<const Snapshot> snap = plain;
+  if (n > 0) {
+    OverlayEdits edits;
+    store::Change change;
+    for (std::size_t i = 0; i < n; ++i) {
+      PoleRecord p = w.sample[(i * 7919) % w.sample.size()];
+      p.position.lon += 1e-6;
+      change.put_poles.push_back(p);
+    }
+    edits.add(change, plain->stats().sequence + 1);
+    snap = std::make_shared<const Snapshot>(plain->base(), build_overlay(plain->data(), edits, plain->stats().sequence + 1));
+  }
+  const int kind = static_cast<int>(state.range(0));
+  std::vector<double> ns;
+  ns.reserve(400000);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (kind == 0) benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()]));
+    else benchmark::DoNotOptimize(snap->nearest(w.points[i % w.points.size()], {.k = 5}));
+    const auto t1 = std::chrono::steady_clock::now();
+    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    ++i;
+  }
+  set_latency(state, ns);
+}
+BENCHMARK(BM_QueryWithOverlay)->ArgNames({"kind", "overlay"})->ArgsProduct({{0, 1}, {0, 100, 1000}})->Iterations(300000);
+
 enum Kind { kLocate = 0, kGridAt = 1, kNearest = 2, kResolve = 3 };
 
 void BM_Read(benchmark::State& state) {

@@ -22,11 +22,13 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
                                                  std::uint64_t sequence) {
   auto out = std::make_shared<OverlayData>();
   out->hidden_poles.assign((base.pole_count() + 63) / 64, 0);
+  out->hidden.bits = out->hidden_poles.data();  // until the set below, if any, is built
   out->hidden_grids.assign((base.grids.size() + 63) / 64, 0);
+  std::vector<std::uint32_t> hidden_list;
   auto hide_pole = [&](std::uint32_t p) {
     std::uint64_t& word = out->hidden_poles[p >> 6];
     const std::uint64_t bit = std::uint64_t{1} << (p & 63);
-    if (!(word & bit)) ++out->hidden_pole_count;
+    if (!(word & bit)) ++out->hidden_pole_count, hidden_list.push_back(p);
     word |= bit;
   };
 
@@ -61,6 +63,44 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     if (out->pole_hidden(p)) continue;  // edited itself
     hide_pole(p);
     poles.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
+  }
+
+  if (out->hidden_pole_count <= 4096) {
+    std::size_t size = 16;
+    while (size < out->hidden_pole_count * 2) size *= 2;
+    out->hidden_set.assign(size, index::HiddenPoles::kEmpty);
+    for (std::uint32_t pole : hidden_list) {
+      std::size_t i = index::HiddenPoles::slot_of(pole, size - 1);
+      while (out->hidden_set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & (size - 1);
+      out->hidden_set[i] = pole;
+    }
+    out->hidden.set = out->hidden_set.data();
+    out->hidden.mask = size - 1;
+  }
+
+  // By slot in the base's pole index, for nearest.
+  {
+    std::vector<std::uint32_t> slots;
+    slots.reserve(hidden_list.size());
+    for (std::uint32_t pole : hidden_list) {
+      if (auto slot = base.pole_positions.slot_of(pole, base.positions[pole])) slots.push_back(*slot);
+    }
+    if (slots.size() <= 4096) {
+      std::size_t size = 16;
+      while (size < slots.size() * 2) size *= 2;
+      out->hidden_slot_set.assign(size, index::HiddenPoles::kEmpty);
+      for (std::uint32_t slot : slots) {
+        std::size_t i = index::HiddenPoles::slot_of(slot, size - 1);
+        while (out->hidden_slot_set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & (size - 1);
+        out->hidden_slot_set[i] = slot;
+      }
+      out->hidden_slots.set = out->hidden_slot_set.data();
+      out->hidden_slots.mask = size - 1;
+    } else {
+      out->hidden_slot_bits.assign((base.pole_positions.slot_count() + 63) / 64, 0);
+      for (std::uint32_t slot : slots) out->hidden_slot_bits[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+      out->hidden_slots.bits = out->hidden_slot_bits.data();
+    }
   }
 
   out->delta = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);

@@ -68,7 +68,16 @@ struct OverlayData {
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
 
-  bool pole_hidden(std::uint32_t base_pole) const { return (hidden_poles[base_pole >> 6] >> (base_pole & 63)) & 1; }
+  // The hidden base poles also as a small open-addressing set (a few KB, in
+  // cache) while they are few: a lookup there beats a miss in the bitset.
+  std::vector<std::uint32_t> hidden_set;  // power-of-two size, HiddenPoles::kEmpty where free; empty: the bitset
+  index::HiddenPoles hidden;              // the view queries use (points into the two above)
+  // The same poles by their slot in the base's PoleIndex (what nearest checks).
+  std::vector<std::uint32_t> hidden_slot_set;
+  std::vector<std::uint64_t> hidden_slot_bits;
+  index::HiddenPoles hidden_slots;
+
+  bool pole_hidden(std::uint32_t base_pole) const { return hidden.contains(base_pole); }
   bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
 };
 

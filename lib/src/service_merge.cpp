@@ -9,6 +9,10 @@
 // writes made meanwhile. Readers never wait; writers wait only for that moment.
 #include "service_impl.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace poleloc {
 namespace {
 
@@ -78,6 +82,9 @@ void Service::Impl::maybe_wake_merger() {
 
 void Service::Impl::start_merger() {
   merger = std::thread([this] {
+    // Building a base takes both cores for a second or two: at a lower
+    // priority (inherited by the builder's threads) it yields to the readers.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_lock lock(merge_mutex);
     while (!merge_stop) {
       merge_wake.wait_for(lock, std::chrono::milliseconds(500));

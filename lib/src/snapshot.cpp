@@ -67,10 +67,17 @@ std::optional<std::uint32_t> find_number(const SnapshotData& d, std::string_view
 
 std::optional<PoleView> Snapshot::locate(std::string_view number) const {
   if (delta_) {
-    if (auto hit = find_number(*delta_, number)) return PoleView(delta_, *hit);
-    auto hit = find_number(*data_, number);
-    if (!hit || overlay_->pole_hidden(*hit)) return std::nullopt;
-    return PoleView(data_.get(), *hit);
+    // Any write of a number hides its base version: a base pole not hidden is current.
+    std::optional<std::string> canonical;
+    std::string_view n = number;
+    if (!is_canonical_number(n)) {
+      canonical = canonical_number(n);
+      if (!canonical) return std::nullopt;
+      n = *canonical;
+    }
+    if (auto hit = data_->numbers.find(n); hit && !overlay_->pole_hidden(*hit)) return PoleView(data_.get(), *hit);
+    if (auto hit = delta_->numbers.find(n)) return PoleView(delta_, *hit);
+    return std::nullopt;
   }
   auto hit = find_number(*data_, number);
   if (!hit) return std::nullopt;
@@ -125,7 +132,7 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
     return Status(ErrorCode::invalid_argument, "lon must be in [-180, 180] and lat in [-90, 90]");
   }
   std::vector<NearbyPole> out;
-  const std::uint64_t* hidden = delta_ && overlay_->hidden_pole_count ? overlay_->hidden_poles.data() : nullptr;
+  const index::HiddenPoles* hidden = delta_ && overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr;
   for (auto [pole, d] : data_->pole_positions.nearest(p, options.k, options.max_m, hidden)) {
     out.push_back({PoleView(data_.get(), pole), d});
   }

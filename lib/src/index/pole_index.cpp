@@ -196,7 +196,7 @@ void PoleIndex::build_pyramid() {
   }
 }
 
-void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const std::uint64_t* hidden,
+void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
   const geo::DegreeScale s = geo::degree_scale(p.lat);
   constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
@@ -266,7 +266,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
 
 std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::size_t k,
                                                                  std::optional<double> max_m,
-                                                                 const std::uint64_t* hidden) const {
+                                                                 const HiddenPoles* hidden) const {
   std::vector<std::pair<std::uint32_t, double>> out;
   if (order_.empty() || k == 0) return out;
   const geo::DegreeScale s = geo::degree_scale(p.lat);
@@ -274,22 +274,36 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
   // (sub-millimetre agreement with the geodesic for city distances); beyond
   // kExactBeyondM the squared geodesic itself.
   constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
-  auto rank_key = [&](const LonLat& q) {
-    const double dx = (q.lon - p.lon) * s.m_per_deg_lon;
-    const double dy = (q.lat - p.lat) * s.m_per_deg_lat;
-    const double d2 = dx * dx + dy * dy;
-    if (d2 < kExact2) return d2;
-    const double g = geo::distance_m(p, q);
-    return g * g;
-  };
   const double limit2 = max_m ? *max_m * *max_m : std::numeric_limits<double>::infinity();
   // The best k so far, sorted by (key, slot); k is small, so insertion beats a heap.
   std::vector<std::pair<double, std::uint32_t>> best;
   best.reserve(std::min<std::size_t>(k, order_.size()) + 1);
+  double q3[3];
+  bool have_q3 = false;
+  // The key of pole t, or infinity when it cannot beat `bound2`: beyond
+  // kExactBeyondM a geodesic costs a microsecond, so the arc of the ECEF
+  // chord (a lower bound, a tenth of the cost) is checked first.
+  auto rank_key = [&](const LonLat& t, double bound2) {
+    const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
+    const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
+    const double d2 = dx * dx + dy * dy;
+    if (d2 < kExact2) return d2;
+    if (bound2 < std::numeric_limits<double>::infinity()) {
+      if (!have_q3) ecef(p, q3), have_q3 = true;
+      double t3[3];
+      ecef(t, t3);
+      const double chord = std::sqrt((t3[0] - q3[0]) * (t3[0] - q3[0]) + (t3[1] - q3[1]) * (t3[1] - q3[1]) +
+                                     (t3[2] - q3[2]) * (t3[2] - q3[2]));
+      const double lb = arc_lower_bound_m(chord) - 1.0;
+      if (lb > 0 && lb * lb > bound2) return std::numeric_limits<double>::infinity();
+    }
+    const double g = geo::distance_m(p, t);
+    return g * g;
+  };
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-      const double d2 = rank_key(sorted_pos_[i]);
+      const double d2 = rank_key(sorted_pos_[i], best.size() == k ? std::min(limit2, best.back().first) : limit2);
       if (d2 > limit2) continue;
       if (best.size() == k && !(d2 < best.back().first)) continue;
       if (is_hidden(hidden, i)) continue;
@@ -348,6 +362,20 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     return a.second != b.second ? a.second < b.second : a.first < b.first;
   });
   return out;
+}
+
+std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat position) const {
+  if (order_.empty()) return std::nullopt;
+  const auto cx = std::min<std::uint32_t>(nx_ - 1, static_cast<std::uint32_t>(std::max(0.0, (position.lon - min_lon_) / cell_deg_lon_)));
+  const auto cy = std::min<std::uint32_t>(ny_ - 1, static_cast<std::uint32_t>(std::max(0.0, (position.lat - min_lat_) / cell_deg_lat_)));
+  const std::uint32_t c = cy * nx_ + cx;
+  for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
+    if (order_[i] == pole) return i;
+  }
+  for (std::uint32_t i = 0; i < order_.size(); ++i) {  // not where its position says: never for a built index
+    if (order_[i] == pole) return i;
+  }
+  return std::nullopt;
 }
 
 std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {

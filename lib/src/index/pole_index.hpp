@@ -30,15 +30,37 @@
 
 namespace poleloc::index {
 
+// Poles a query passes over (the base poles an overlay replaced or deleted):
+// a small open-addressing set while they are few (in cache), else a bit per pole.
+struct HiddenPoles {
+  static constexpr std::uint32_t kEmpty = 0xffffffffu;
+  const std::uint64_t* bits = nullptr;  // a bit per pole, used when `set` is null
+  const std::uint32_t* set = nullptr;   // mask + 1 slots, kEmpty where free
+  std::size_t mask = 0;
+  static std::size_t slot_of(std::uint32_t pole, std::size_t mask) { return (pole * 0x9E3779B1u >> 7) & mask; }
+  bool contains(std::uint32_t pole) const {
+    if (!set) return (bits[pole >> 6] >> (pole & 63)) & 1;
+    for (std::size_t i = slot_of(pole, mask);; i = (i + 1) & mask) {
+      if (set[i] == pole) return true;
+      if (set[i] == kEmpty) return false;
+    }
+  }
+};
+
 class PoleIndex {
  public:
   void build(const std::vector<LonLat>& positions);
 
   // Up to k (pole, distance_m) pairs, nearest first; ties by pole index.
-  // `hidden` (optional): a bit per pole index, set for poles to pass over
-  // (the poles an overlay deleted or replaced).
+  // `hidden` (optional): poles to pass over (the poles an overlay deleted or
+  // replaced), by their slot (slot_of()), so that checking one costs no
+  // random read of the pole order.
   std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m,
-                                                        const std::uint64_t* hidden = nullptr) const;
+                                                        const HiddenPoles* hidden = nullptr) const;
+
+  // Where pole `pole` (at `position`, as built) sits in the index; nullopt if it is not there.
+  std::optional<std::uint32_t> slot_of(std::uint32_t pole, LonLat position) const;
+  std::size_t slot_count() const { return order_.size(); }
 
   // Pole indexes inside `box`, edges included, unordered.
   std::vector<std::uint32_t> within(const BBox& box) const;
@@ -69,11 +91,9 @@ class PoleIndex {
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
   void build_pyramid();
-  void nearest_best_first(LonLat p, std::size_t k, double limit2, const std::uint64_t* hidden,
+  void nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
-  bool is_hidden(const std::uint64_t* hidden, std::uint32_t slot) const {
-    return hidden && ((hidden[order_[slot] >> 6] >> (order_[slot] & 63)) & 1);
-  }
+  bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const { return hidden && hidden->contains(slot); }
 };
 
 // A lower bound of the WGS84 geodesic between two points `chord` metres apart (ECEF).

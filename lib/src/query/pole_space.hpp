@@ -38,10 +38,10 @@ class PoleSpace {
 
   std::optional<std::uint32_t> find(std::string_view canonical) const {
     if (delta_) {
+      // Any write of a number hides its base version: a base pole not hidden is current.
+      if (auto p = base_.numbers.find(canonical); p && !overlay_->pole_hidden(*p)) return p;
       if (auto p = delta_->numbers.find(canonical)) return base_poles_ + *p;
-      auto p = base_.numbers.find(canonical);
-      if (p && overlay_->pole_hidden(*p)) return std::nullopt;
-      return p;
+      return std::nullopt;
     }
     return base_.numbers.find(canonical);
   }
@@ -88,7 +88,7 @@ class PoleSpace {
 
   std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m) const {
     if (!delta_) return base_.pole_positions.nearest(p, k, max_m);
-    auto out = base_.pole_positions.nearest(p, k, max_m, overlay_->hidden_poles.data());
+    auto out = base_.pole_positions.nearest(p, k, max_m, &overlay_->hidden_slots);
     // Only delta poles nearer than the k-th base pole can enter the answer.
     std::optional<double> bound = max_m;
     if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
