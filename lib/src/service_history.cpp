@@ -146,7 +146,15 @@ Result<std::shared_ptr<const Snapshot>> Service::snapshot_at(Clock::time_point t
       }
     }
   }
-  // Built outside the lock: other as-of queries (of cached times) go on meanwhile.
+  // Built outside the cache lock: other as-of queries (of cached times) go on
+  // meanwhile. One build at a time: each holds a whole index (hundreds of MB
+  // at millions of poles), so queries of many distinct times cannot exhaust
+  // memory; the others are told to retry.
+  std::unique_lock building(impl_->as_of_build_mutex, std::try_to_lock);
+  if (!building.owns_lock()) {
+    return Status(ErrorCode::overloaded,
+                  "another as-of snapshot is being built; ask again in a moment (times already asked are cached)");
+  }
   auto data = load_snapshot_at(store, *seq);
   if (!data) return data.status();
   std::shared_ptr<const Snapshot> snap = std::make_shared<const Snapshot>(std::move(*data));

@@ -99,6 +99,7 @@ struct Service::Impl {
   // History (service_history.cpp): the as-of snapshots built lately (most
   // recently used first) and the wake-up of wait_for_sequence_after().
   mutable std::mutex as_of_mutex;
+  mutable std::mutex as_of_build_mutex;  // one as-of snapshot built at a time
   mutable std::list<std::shared_ptr<const Snapshot>> as_of_cache;
   mutable std::mutex published_mutex;
   mutable std::condition_variable published;

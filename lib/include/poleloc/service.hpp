@@ -167,7 +167,8 @@ class Service {
   // A `t` before the first change of a database that started empty gives an
   // empty snapshot (sequence 0). Errors: not_found when the history of `t` is
   // not kept (compacted by compact_history, or written by a poleloc that did
-  // not record times), storage errors.
+  // not record times), overloaded while another as-of snapshot is being built
+  // (one at a time, so that many distinct times cannot exhaust memory), storage errors.
   Result<std::shared_ptr<const Snapshot>> snapshot_at(std::chrono::system_clock::time_point t) const;
 
   // Every stored version of a pole (any printed number) or grid, oldest first,
