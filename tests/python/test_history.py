@@ -111,6 +111,9 @@ def test_as_of_before_the_first_write_is_an_empty_registry(writable):
 def test_as_of_now_or_later_is_the_current_snapshot(writable):
     later = datetime.datetime.now(UTC) + datetime.timedelta(days=1)
     assert writable.snapshot(as_of=later) is writable.snapshot()
+    # Beyond the C++ clock's range (year 2262) still means "now", and year 1 "before everything".
+    assert writable.snapshot(as_of=datetime.datetime(9999, 12, 31, tzinfo=UTC)) is writable.snapshot()
+    assert writable.snapshot(as_of=datetime.datetime(1, 1, 1, tzinfo=UTC)).pole_count == 0
 
 
 def test_a_naive_datetime_or_a_time_without_offset_is_refused(writable):

@@ -18,6 +18,7 @@
 
 #include <poleloc/time_text.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -60,7 +61,12 @@ Clock::time_point time_from(py::handle as_of) {
   }
   py::object delta = as_of - utc_epoch();
   const auto us = (delta.attr("__floordiv__")(dt.attr("timedelta")(py::arg("microseconds") = 1))).cast<long long>();
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(us)));
+  // datetime reaches years 1..9999; the clock's range is narrower (about 1678..2261 in
+  // nanoseconds): a time beyond it means "before everything" or "now".
+  const auto lowest = std::chrono::duration_cast<std::chrono::microseconds>(Clock::time_point::min().time_since_epoch());
+  const auto highest = std::chrono::duration_cast<std::chrono::microseconds>(Clock::time_point::max().time_since_epoch());
+  const long long clamped = std::clamp<long long>(us, lowest.count() + 1, highest.count() - 1);
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(clamped)));
 }
 
 py::dict pole_dict(const PoleRecord& p) {
@@ -188,7 +194,8 @@ void bind_history(py::class_<PyService>& cls) {
           page = service->changes_after(after, static_cast<std::size_t>(limit), skip);
           if (page && page->changes.empty() && wait_s && *wait_s > 0) {
             // Nothing new: wait for a write after the page's newest sequence, then read again.
-            const auto timeout = std::chrono::milliseconds(static_cast<long long>(*wait_s * 1000.0));
+            const double wait_ms = std::min(*wait_s, 1e9) * 1000.0;  // beyond 30 years: as long as that
+            const auto timeout = std::chrono::milliseconds(static_cast<long long>(wait_ms));
             const std::uint64_t seen = std::max(after, page->sequence);
             if (service->wait_for_sequence_after(seen, timeout) > seen) {
               page = service->changes_after(after, static_cast<std::size_t>(limit), skip);
