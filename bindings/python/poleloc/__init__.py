@@ -16,7 +16,8 @@ library's message. See __init__.pyi for the full, typed API.
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+import datetime as _datetime
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from ._changes import apply_changes
 from ._records import aliases_records, grid_records, is_path, pole_columns, write_aliases_csv
 
 __version__ = "0.1.0"
+
+# An as-of time: an aware datetime.datetime, or an RFC 3339 str with an offset ('2026-03-01T08:00:00+08:00').
+AsOf = Union[_datetime.datetime, str]
 
 # One exception class per catalogue entry (poleloc.NotFound, ...), all under poleloc.Error.
 ERROR_CLASSES: dict[str, type[Error]] = {}
@@ -105,54 +109,64 @@ class Database:
         mode = "read-only" if self.read_only else "read-write"
         return f"<poleloc.Database {self.path!r} {mode}: {s.pole_count} poles, {s.grid_count} grids>"
 
-    def snapshot(self) -> Snapshot:
-        """The current snapshot: the same object until the database is written."""
-        return self._service.snapshot()
+    def snapshot(self, as_of: AsOf | None = None) -> Snapshot:
+        """The current snapshot: the same object until the database is written.
+
+        as_of: the data as it stood at that time (an aware datetime.datetime or an RFC 3339
+        str with an offset; docs/history.md). NotFound when the history of that time is not kept."""
+        if as_of is None:
+            return self._service.snapshot()
+        return self._service.snapshot_at(as_of)
+
+    def _snap(self, as_of: AsOf | None) -> Snapshot:
+        return self._service.snapshot() if as_of is None else self._service.snapshot_at(as_of)
 
     # --- one at a time ----------------------------------------------------
-    def locate(self, number: str) -> Pole | None:
+    def locate(self, number: str, as_of: AsOf | None = None) -> Pole | None:
         """The pole carrying `number` in any printed form ('TJH-0372', 'tjh 0372'); None if none does."""
-        return self._service.snapshot().locate(number)
+        return self._snap(as_of).locate(number)
 
     def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
                 far_m: float = 2000.0, near_accuracy_m: float | None = None,
-                near_crs: str = "wgs84") -> list[Candidate]:
+                near_crs: str = "wgs84", as_of: AsOf | None = None) -> list[Candidate]:
         """Candidates for a spoken or typed text, best first.
 
         near: the caller's (lon, lat) in near_crs ('wgs84', 'gcj02' as AMap/Tencent report it,
         'bd09' as Baidu does); near_accuracy_m: how far off that position may be (GPS ~10, cell ~1000)."""
-        return self._service.snapshot().resolve(text, near, limit, far_m, near_accuracy_m, near_crs)
+        return self._snap(as_of).resolve(text, near, limit, far_m, near_accuracy_m, near_crs)
 
-    def grid_at(self, lon: float, lat: float) -> Grid | None:
+    def grid_at(self, lon: float, lat: float, as_of: AsOf | None = None) -> Grid | None:
         """The grid containing the point (shared edges: the east / north grid); None outside every grid."""
-        return self._service.snapshot().grid_at(lon, lat)
+        return self._snap(as_of).grid_at(lon, lat)
 
-    def grid(self, id: str) -> Grid | None:
+    def grid(self, id: str, as_of: AsOf | None = None) -> Grid | None:
         """The grid with this id, or None."""
-        return self._service.snapshot().grid(id)
+        return self._snap(as_of).grid(id)
 
-    def grids(self) -> list[Grid]:
+    def grids(self, as_of: AsOf | None = None) -> list[Grid]:
         """Every grid, in index order (Grid.index == position)."""
-        return self._service.snapshot().grids()
+        return self._snap(as_of).grids()
 
-    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None) -> list[NearbyPole]:
+    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None,
+                as_of: AsOf | None = None) -> list[NearbyPole]:
         """The k poles nearest by geodesic distance, nearest first, optionally within max_m metres."""
-        return self._service.snapshot().nearest(lon, lat, k, max_m)
+        return self._snap(as_of).nearest(lon, lat, k, max_m)
 
-    def poles_in_grid(self, id: str, limit: int | None = None) -> list[Pole]:
+    def poles_in_grid(self, id: str, limit: int | None = None, as_of: AsOf | None = None) -> list[Pole]:
         """The poles inside grid `id` in number order (all, or the first `limit`). NotFound if no such grid."""
-        return self._service.snapshot().poles_in_grid(id, limit)
+        return self._snap(as_of).poles_in_grid(id, limit)
 
-    def within(self, bbox: tuple[float, float, float, float], limit: int = 10000) -> list[Pole]:
+    def within(self, bbox: tuple[float, float, float, float], limit: int = 10000,
+               as_of: AsOf | None = None) -> list[Pole]:
         """Poles inside (min_lon, min_lat, max_lon, max_lat), edges included, in number order."""
-        return self._service.snapshot().within(bbox, limit)
+        return self._snap(as_of).within(bbox, limit)
 
-    def aliases(self) -> dict[str, str]:
+    def aliases(self, as_of: AsOf | None = None) -> dict[str, str]:
         """Spoken or written area names -> area code ({'团结湖': 'TJH', ...})."""
-        return self._service.snapshot().aliases()
+        return self._snap(as_of).aliases()
 
-    def stats(self) -> dict[str, int]:
-        return self._service.snapshot().stats()
+    def stats(self, as_of: AsOf | None = None) -> dict[str, int]:
+        return self._snap(as_of).stats()
 
     # --- batch (numpy) ----------------------------------------------------
     def grid_indexes_at(self, lons: Any, lats: Any, threads: int = 0) -> np.ndarray:
@@ -187,17 +201,20 @@ class Database:
         return self._service.snapshot().pole_grid_indexes()
 
     # --- writes (durable before they return) ------------------------------
-    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None) -> None:
-        self._service.put_pole(number, lon, lat, attributes)
+    # author: the writer's name, kept in the history with every version written ("" = not known).
+    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None,
+                 author: str = "") -> None:
+        self._service.put_pole(number, lon, lat, attributes, author)
 
-    def delete_pole(self, number: str) -> None:
-        self._service.delete_pole(number)
+    def delete_pole(self, number: str, author: str = "") -> None:
+        self._service.delete_pole(number, author)
 
-    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None) -> None:
-        self._service.put_grid(id, geometry, name, attributes)
+    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None,
+                 author: str = "") -> None:
+        self._service.put_grid(id, geometry, name, attributes, author)
 
-    def delete_grid(self, id: str) -> None:
-        self._service.delete_grid(id)
+    def delete_grid(self, id: str, author: str = "") -> None:
+        self._service.delete_grid(id, author)
 
     def apply(self, changes: Any, allow_overlap: bool = False, author: str = "") -> dict[str, Any]:
         """Applies a batch of pole and grid puts and deletes as one atomic, durable change:
@@ -205,6 +222,26 @@ class Database:
         (docs/changes.md). Returns {"sequence": int, "written": int, "overlaps": [str]}.
         A bad item raises InvalidInput naming every bad item as changes[i]; nothing is stored."""
         return apply_changes(self._service, changes, allow_overlap, author)
+
+    # --- history and the change feed (docs/history.md) -------------------
+    def pole_history(self, number: str) -> list[dict[str, Any]]:
+        """Every stored version of a pole (any printed number), oldest first, deletions included:
+        [{"sequence", "valid_from", "valid_to", "author", "deleted", "record"}]; times are aware
+        UTC datetimes (valid_to None while current), record a {number, lon, lat, attributes} dict
+        (None for a deletion). NotFound when the pole was never stored."""
+        return self._service.pole_history(number)
+
+    def grid_history(self, id: str) -> list[dict[str, Any]]:
+        """Every stored version of a grid, like pole_history; record is {id, name, attributes, geometry}."""
+        return self._service.grid_history(id)
+
+    def changes(self, after: int = 0, limit: int = 1000, skip: int = 0,
+                wait: float | None = None) -> dict[str, Any]:
+        """A page of the change feed: {"changes": [{"seq", "time", "author", "kind", "id", "op", "record"}],
+        "next_after", "next_skip", "sequence"}. Ask again with after=next_after, skip=next_skip.
+        wait: seconds to wait (GIL released) for a write when nothing after `after` is there yet.
+        NotFound when the log no longer reaches back to `after` (start again from an export)."""
+        return self._service.changes(after, limit, skip, wait)
 
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
                aliases: str | os.PathLike[str] | None = None,

@@ -16,17 +16,52 @@
 # infinite or out-of-range points are not errors: they get -1 / None / NaN.
 # Batch calls release the GIL and use every core (threads=0) or `threads` threads.
 #
+# As of a time (docs/history.md): the one-at-a-time queries and snapshot() take
+# as_of=, an aware datetime.datetime or an RFC 3339 str with an offset
+# ('2026-03-01T08:00:00+08:00'); they answer as the data stood then. A naive
+# datetime, a str without offset or another type -> InvalidArgument; a time
+# whose history was compacted away -> NotFound; before the first write -> an
+# empty registry. History times come back as aware datetimes in UTC.
+#
 # Thread-safety: every function and method may be called from any number of
 # threads at once; queries never wait for writes.
 from __future__ import annotations
 
+import datetime
 import os
-from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Protocol
+from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Protocol, TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+
+AsOf = Union[datetime.datetime, str]
+
+class _RecordVersion(TypedDict):  # a dict at run time; typed for checkers only
+    """One version of a pole or grid (Database.pole_history, grid_history)."""
+    sequence: int
+    valid_from: datetime.datetime | None  # UTC; None when not recorded (compacted, older poleloc)
+    valid_to: datetime.datetime | None    # the next version's valid_from; None while current
+    author: str                           # "" when not known
+    deleted: bool
+    record: dict[str, Any] | None         # {number, lon, lat, attributes} or {id, name, attributes, geometry}
+
+class _FeedChange(TypedDict):
+    """One change of the feed (Database.changes)."""
+    seq: int
+    time: datetime.datetime | None
+    author: str
+    kind: str                      # "pole", "grid", "alias" or "place"
+    id: str                        # number, grid id, alias text or place name
+    op: str                        # "put" or "delete"
+    record: dict[str, Any] | None  # None for a delete; a put's record is accepted back by Database.apply
+
+class _FeedPage(TypedDict):
+    changes: list[_FeedChange]
+    next_after: int
+    next_skip: int
+    sequence: int
 
 # --- errors: one class per entry of the library's error catalogue -------------
 
@@ -274,35 +309,37 @@ class Database:
     def close(self) -> None: ...
     def __enter__(self) -> Database: ...
     def __exit__(self, *exc: object) -> None: ...
-    def snapshot(self) -> Snapshot:
-        """The current snapshot (the same object until the database is written)."""
+    def snapshot(self, as_of: AsOf | None = None) -> Snapshot:
+        """The current snapshot (the same object until the database is written); with as_of,
+        the data as it stood then (the current snapshot object for a time at or after the latest write)."""
 
     # One at a time.
-    def locate(self, number: str) -> Pole | None:
+    def locate(self, number: str, as_of: AsOf | None = None) -> Pole | None:
         """The pole carrying `number` in any printed form. Not found -> None (not an exception);
         text that is not a printed number ('电线杆') -> None as well: use resolve() for spoken text."""
     def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
                 far_m: float = 2000.0, near_accuracy_m: float | None = None,
-                near_crs: str = "wgs84") -> list[Candidate]:
+                near_crs: str = "wgs84", as_of: AsOf | None = None) -> list[Candidate]:
         """Candidates best first (limit 1..50). InvalidArgument on empty, oversized (> 512 bytes)
         or non-UTF-8 text or a bad limit/near/near_accuracy_m/near_crs. No candidate -> [].
         near is in near_crs ('wgs84', 'gcj02', 'bd09'); near_accuracy_m in metres."""
-    def grid_at(self, lon: float, lat: float) -> Grid | None:
+    def grid_at(self, lon: float, lat: float, as_of: AsOf | None = None) -> Grid | None:
         """The grid containing the point; on a shared edge the east (then north) grid.
         None outside every grid or for an invalid point."""
-    def grid(self, id: str) -> Grid | None: ...
-    def grids(self) -> list[Grid]:
+    def grid(self, id: str, as_of: AsOf | None = None) -> Grid | None: ...
+    def grids(self, as_of: AsOf | None = None) -> list[Grid]:
         """Every grid in index order."""
-    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None) -> list[NearbyPole]:
+    def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None,
+                as_of: AsOf | None = None) -> list[NearbyPole]:
         """Nearest first by geodesic distance. InvalidArgument for k outside 1..1000, max_m <= 0
         or an invalid point."""
-    def poles_in_grid(self, id: str, limit: int | None = None) -> list[Pole]:
+    def poles_in_grid(self, id: str, limit: int | None = None, as_of: AsOf | None = None) -> list[Pole]:
         """Poles inside grid `id`, in number order. NotFound if there is no such grid."""
-    def within(self, bbox: _BBoxLike, limit: int = 10000) -> list[Pole]:
+    def within(self, bbox: _BBoxLike, limit: int = 10000, as_of: AsOf | None = None) -> list[Pole]:
         """Poles inside (min_lon, min_lat, max_lon, max_lat), edges included, in number order.
         InvalidArgument for an unordered or out-of-range box."""
-    def aliases(self) -> dict[str, str]: ...
-    def stats(self) -> dict[str, int]: ...
+    def aliases(self, as_of: AsOf | None = None) -> dict[str, str]: ...
+    def stats(self, as_of: AsOf | None = None) -> dict[str, int]: ...
 
     # Batch: numpy in, numpy out (see the input policy at the top).
     def grid_indexes_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = 0) -> npt.NDArray[np.int32]:
@@ -322,13 +359,16 @@ class Database:
         """Grid index of every pole (-1: none); np.bincount of it counts poles per grid."""
 
     # Writes: durable before they return; ReadOnly on a read-only database.
-    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None) -> None: ...
-    def delete_pole(self, number: str) -> None:
+    # author: the writer's name, kept in the history with every version ("" = not known).
+    def put_pole(self, number: str, lon: float, lat: float, attributes: dict[str, Any] | None = None,
+                 author: str = "") -> None: ...
+    def delete_pole(self, number: str, author: str = "") -> None:
         """NotFound if absent."""
-    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None) -> None:
+    def put_grid(self, id: str, geometry: Any, name: str = "", attributes: dict[str, Any] | None = None,
+                 author: str = "") -> None:
         """`geometry`: a GeoJSON-like Polygon/MultiPolygon mapping or any object with __geo_interface__
         (shapely). InvalidInput for a bad polygon."""
-    def delete_grid(self, id: str) -> None:
+    def delete_grid(self, id: str, author: str = "") -> None:
         """NotFound if absent."""
     def apply(self, changes: Iterable[Mapping[str, Any]], allow_overlap: bool = False,
               author: str = "") -> dict[str, Any]:
@@ -341,6 +381,19 @@ class Database:
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
                aliases: str | os.PathLike[str] | None = None,
                places: str | os.PathLike[str] | None = None) -> None: ...
+
+    # History and the change feed (docs/history.md). GIL released while the store is read.
+    def pole_history(self, number: str) -> list[_RecordVersion]:
+        """Every stored version of the pole (any printed number), oldest first, deletions included.
+        NotFound when it was never stored (or all its versions were compacted); InvalidArgument
+        for text that is not a pole number."""
+    def grid_history(self, id: str) -> list[_RecordVersion]:
+        """Every stored version of the grid, oldest first; records carry the geometry."""
+    def changes(self, after: int = 0, limit: int = 1000, skip: int = 0, wait: float | None = None) -> _FeedPage:
+        """The changes after sequence `after` (skipping `skip` of sequence after+1), at most `limit`
+        (1..10000), oldest first. Follow with after=next_after, skip=next_skip. wait: seconds to wait
+        (GIL released) for a write when the page would be empty; an empty page when none came.
+        NotFound when the log no longer reaches back to `after`: start again from an export."""
 
 def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
     """Opens the database at `path`. read_only=True: no lock, many processes may read; NotFound if

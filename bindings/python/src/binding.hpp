@@ -94,6 +94,27 @@ void check_released(F&& call) {
   check(status);
 }
 
+// The Python-side Service (service.cpp; history.cpp adds the history calls).
+struct PyService {
+  std::shared_ptr<Service> service;  // null once closed; calls in flight hold their own reference
+  std::string path;
+  SnapshotPtr cached;
+  py::object cached_object;
+
+  std::shared_ptr<Service> get() const {
+    if (!service) raise(ErrorCode::invalid_argument, "the database is closed");
+    return service;
+  }
+  // The Python Snapshot of `snap`: the cached object while the C++ snapshot is the same one.
+  py::object snapshot_object(SnapshotPtr snap) {
+    if (snap != cached || !cached_object) {
+      cached_object = py::cast(PySnapshot{snap, {}});
+      cached = std::move(snap);
+    }
+    return cached_object;
+  }
+};
+
 // Python values of the views (views.cpp).
 py::dict attributes_dict(const Attributes& attributes);
 py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
@@ -104,6 +125,7 @@ void bind_views(py::module_& m);
 void bind_snapshot(py::module_& m, py::class_<PySnapshot>& cls);
 void bind_batch(py::class_<PySnapshot>& cls);
 void bind_service(py::module_& m);
+void bind_history(py::class_<PyService>& cls);
 void bind_geo(py::module_& m);
 
 }  // namespace poleloc::python

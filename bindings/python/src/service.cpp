@@ -9,18 +9,6 @@
 namespace poleloc::python {
 namespace {
 
-struct PyService {
-  std::shared_ptr<Service> service;  // null once closed; calls in flight hold their own reference
-  std::string path;
-  SnapshotPtr cached;
-  py::object cached_object;
-
-  std::shared_ptr<Service> get() const {
-    if (!service) raise(ErrorCode::invalid_argument, "the database is closed");
-    return service;
-  }
-};
-
 Attributes attributes_from(py::handle h, const std::string& where) {
   Attributes out;
   if (h.is_none()) return out;
@@ -96,8 +84,9 @@ void bind_service(py::module_& m) {
                std::to_string(r.rejects.size()) + ")";
       });
 
-  py::class_<PyService>(m, "Service", "An open poleloc database (the C++ poleloc::Service).")
-      .def_static("open", [](std::string path, bool read_only, bool create_if_missing) {
+  py::class_<PyService> cls(m, "Service", "An open poleloc database (the C++ poleloc::Service).");
+  bind_history(cls);
+  cls.def_static("open", [](std::string path, bool read_only, bool create_if_missing) {
         Result<std::unique_ptr<Service>> opened = Status(ErrorCode::internal, "not run");
         {
           py::gil_scoped_release release;
@@ -109,12 +98,7 @@ void bind_service(py::module_& m) {
         return s;
       }, py::arg("path"), py::arg("read_only") = true, py::arg("create_if_missing") = true)
       .def("snapshot", [](PyService& s) -> py::object {
-        SnapshotPtr snap = s.get()->snapshot();
-        if (snap != s.cached || !s.cached_object) {
-          s.cached_object = py::cast(PySnapshot{snap, {}});
-          s.cached = std::move(snap);
-        }
-        return s.cached_object;
+        return s.snapshot_object(s.get()->snapshot());
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
                               std::string crs, bool skip_invalid, bool replace, double max_remove_share,
@@ -190,28 +174,35 @@ void bind_service(py::module_& m) {
       }, py::arg("numbers"), py::arg("lons"), py::arg("lats"), py::arg("columns"), py::arg("grids"),
          py::arg("aliases"), py::arg("skip_invalid") = false, py::arg("replace") = false,
          py::arg("max_remove_share") = 0.10, py::arg("dry_run") = false, py::arg("merge") = false)
-      .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes) {
+      .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes,
+                          std::string author) {
         auto service = s.get();
         PoleRecord pole{std::move(number), {lon, lat}, attributes_from(attributes, "attributes")};
-        check_released([&] { return service->put_pole(std::move(pole)); });
-      }, py::arg("number"), py::arg("lon"), py::arg("lat"), py::arg("attributes") = py::none())
-      .def("delete_pole", [](PyService& s, std::string number) {
+        const WriteOptions options{.author = std::move(author)};
+        check_released([&] { return service->put_pole(std::move(pole), options); });
+      }, py::arg("number"), py::arg("lon"), py::arg("lat"), py::arg("attributes") = py::none(), py::arg("author") = "")
+      .def("delete_pole", [](PyService& s, std::string number, std::string author) {
         auto service = s.get();
-        check_released([&] { return service->delete_pole(number); });
-      }, py::arg("number"))
-      .def("put_grid", [](PyService& s, std::string id, py::object geometry, std::string name, py::object attributes) {
+        const WriteOptions options{.author = std::move(author)};
+        check_released([&] { return service->delete_pole(number, options); });
+      }, py::arg("number"), py::arg("author") = "")
+      .def("put_grid", [](PyService& s, std::string id, py::object geometry, std::string name, py::object attributes,
+                          std::string author) {
         auto service = s.get();
         GridRecord grid;
         grid.id = std::move(id);
         grid.name = std::move(name);
         grid.attributes = attributes_from(attributes, "attributes");
         grid.geometry = geometry_from_python(geometry, "geometry");
-        check_released([&] { return service->put_grid(std::move(grid)); });
-      }, py::arg("id"), py::arg("geometry"), py::arg("name") = "", py::arg("attributes") = py::none())
-      .def("delete_grid", [](PyService& s, std::string id) {
+        const WriteOptions options{.author = std::move(author)};
+        check_released([&] { return service->put_grid(std::move(grid), options); });
+      }, py::arg("id"), py::arg("geometry"), py::arg("name") = "", py::arg("attributes") = py::none(),
+         py::arg("author") = "")
+      .def("delete_grid", [](PyService& s, std::string id, std::string author) {
         auto service = s.get();
-        check_released([&] { return service->delete_grid(id); });
-      }, py::arg("id"))
+        const WriteOptions options{.author = std::move(author)};
+        check_released([&] { return service->delete_grid(id, options); });
+      }, py::arg("id"), py::arg("author") = "")
       .def("apply", [](PyService& s, py::list put_poles, std::vector<std::string> delete_poles, py::list put_grids,
                        std::vector<std::string> delete_grids, bool allow_overlap, std::string author) {
         // Records as (number, lon, lat, attributes) and (id, name, attributes, geometry); the
