@@ -156,9 +156,9 @@ std::string answers(const Snapshot& snap) {
   return out.str();
 }
 
-std::string feed(const Service& svc, std::size_t limit) {
+std::string feed(const Service& svc, std::size_t limit, std::uint64_t from = 0) {
   std::ostringstream out;
-  std::uint64_t after = 0, skip = 0;
+  std::uint64_t after = from, skip = 0;
   for (int pages = 0; pages < 1000; ++pages) {
     auto page = svc.changes_after(after, limit, skip);
     if (!page) return "error " + std::string(describe(page.status().code()).json_code);
@@ -242,6 +242,15 @@ TEST(HistoryDump, CompactedHistoryAndVersionsOlderThanTheLogSurviveTheRestore) {
   auto copy = open_ok(dir.file("copy"));
   ASSERT_TRUE(copy);
   expect_same_history(*original, *copy, times);
+  // The feed from every sequence: refused before the log begins, the same entries after.
+  bool some_refused = false, some_served = false;
+  for (std::uint64_t after = 0; after <= original->snapshot()->stats().sequence; ++after) {
+    const auto expected = feed(*original, 2, after);
+    EXPECT_EQ(expected, feed(*copy, 2, after)) << "after " << after;
+    (expected.starts_with("error") ? some_refused : some_served) = true;
+  }
+  EXPECT_TRUE(some_refused);
+  EXPECT_TRUE(some_served);
   ASSERT_TRUE(copy->export_history(dir.file("again.ndjson")));
   EXPECT_EQ(read_file(dump), read_file(dir.file("again.ndjson")));
 }
