@@ -356,7 +356,13 @@ Status Service::export_history(const std::string& path) const {
   return st;
 }
 
-Status Service::restore_history(const std::string& db_path, const std::string& dump_path) {
+Status Service::restore_history(const std::string& db_path_given, const std::string& dump_path) {
+  // "NEWDIR/" must not put the work directory inside NEWDIR.
+  std::string db_path = fs::path(db_path_given).lexically_normal().string();
+  while (db_path.size() > 1 && db_path.back() == '/') db_path.pop_back();
+  if (db_path.empty() || db_path == "." || db_path == "/") {
+    return {ErrorCode::invalid_argument, "restore needs a new database directory, got '" + db_path_given + "'"};
+  }
   std::error_code ec;
   if (fs::exists(db_path, ec)) {
     if (!fs::is_directory(db_path, ec) || !fs::is_empty(db_path, ec)) {

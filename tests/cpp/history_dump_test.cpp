@@ -280,6 +280,10 @@ TEST(HistoryDump, RestoreRefusesATargetThatIsNotEmpty) {
   auto copy = open_ok(dir.file("empty"));
   ASSERT_TRUE(copy);
   EXPECT_TRUE(copy->snapshot()->locate("TST00001"));
+  // A trailing slash names the same new directory.
+  EXPECT_TRUE(Service::restore_history(dir.file("slash") + "/", dump));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("slash/CURRENT")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("slash.restoring")));
 }
 
 TEST(HistoryDump, ATruncatedOrCorruptDumpNamesTheLineAndLeavesNoDatabase) {
