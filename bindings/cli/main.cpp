@@ -52,6 +52,8 @@ usage:
   poleloc nearest  --db DIR LON LAT [--as-of TIME] [-k N] [--max-m M] [--json]
   poleloc validate --db DIR [--json]
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
+  poleloc export   --db DIR --with-history FILE   (every version of every record, NDJSON)
+  poleloc restore  --db NEWDIR --history FILE     (a --with-history dump into a new database)
   poleloc compact  --db DIR --keep-history 365d [--json]
                    (deletes versions replaced or deleted more than 365 days ago; units s, h, d)
   poleloc synth    --grids N --poles M [--seed S] [--community-names]
@@ -580,11 +582,28 @@ int cmd_validate(CliArgs& a) {
 int cmd_export(CliArgs& a) {
   auto poles = a.option("--poles"), grids = a.option("--grids"), aliases = a.option("--aliases");
   auto places = a.option("--places");
+  auto with_history = a.option("--with-history");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
+  if (with_history) {
+    // Every stored version as NDJSON (docs/history.md, "Dump and restore with history").
+    if (poles || grids || aliases || places) return usage_error("--with-history FILE is used alone (no --poles/--grids)");
+    if (!service) return fail(service.status());
+    if (auto st = (*service)->export_history(*with_history); !st) return fail(st);
+    return 0;
+  }
   if (!poles || !grids) return usage_error("export needs --poles F and --grids F");
   if (!service) return fail(service.status());
   if (auto st = (*service)->export_to(*poles, *grids, aliases.value_or(""), places.value_or("")); !st) return fail(st);
+  return 0;
+}
+
+// poleloc restore --db NEWDIR --history FILE: a dump of export --with-history into a new database.
+int cmd_restore(CliArgs& a) {
+  auto db = a.option("--db"), history = a.option("--history");
+  if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
+  if (!db || !history) return usage_error("restore needs --db NEWDIR and --history FILE");
+  if (auto st = Service::restore_history(*db, *history); !st) return fail(st);
   return 0;
 }
 
@@ -884,6 +903,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return cmd_validate(args);
     if (command == "history") return cmd_history(args);
     if (command == "export") return cmd_export(args);
+    if (command == "restore") return cmd_restore(args);
     if (command == "synth") return cmd_synth(args);
     if (command == "compact") return cmd_compact(args);
   } catch (const std::exception& e) {

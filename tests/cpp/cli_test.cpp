@@ -308,3 +308,22 @@ TEST_F(Cli, BadImportLimitsExitTwo) {
     EXPECT_EQ(cli(args).status, 2) << extra[0] << " " << extra[1];
   }
 }
+
+TEST_F(Cli, ExportWithHistoryThenRestoreGivesTheSameHistory) {
+  const std::string dump = dir_->file("history.ndjson"), copy = dir_->file("restored");
+  CliRun r = cli({"export", "--db", db(), "--with-history", dump});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = cli({"restore", "--db", copy, "--history", dump});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const CliRun a = cli({"history", "--db", db(), "TJH0372", "--json"});
+  const CliRun b = cli({"history", "--db", copy, "TJH0372", "--json"});
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  // A second restore into the now non-empty directory is refused.
+  r = cli({"restore", "--db", copy, "--history", dump});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("not empty"), std::string::npos) << r.err;
+  // --with-history goes alone.
+  r = cli({"export", "--db", db(), "--with-history", dump, "--poles", dir_->file("p.csv")});
+  EXPECT_EQ(r.status, 2);
+}

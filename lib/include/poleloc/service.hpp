@@ -193,6 +193,23 @@ class Service {
   Status export_to(const std::string& poles_csv, const std::string& grids_geojson,
                    const std::string& aliases_csv = {}, const std::string& places_csv = {}) const;
 
+  // Dump and restore with history (docs/history.md, "Dump and restore with
+  // history"). export_history writes every stored version of every pole,
+  // grid, alias and place as NDJSON, ordered by sequence, from one consistent
+  // view of the store (writes may go on meanwhile), streaming: only the ids of
+  // versions older than the change log are held in memory. The file is written
+  // to `path`.tmp and renamed when complete. Errors: io_error, storage errors.
+  Status export_history(const std::string& path) const;
+  // Restores such a dump into a new database at `db_path`, which must not
+  // exist or be an empty directory (invalid_argument otherwise): every
+  // version with its original sequence, time and author, and the change log.
+  // It is written into `db_path`.restoring (removed first if an interrupted
+  // restore left it) and renamed to `db_path` only when the whole dump is in,
+  // so a bad dump leaves no database behind. Errors: invalid_input naming the
+  // line of the dump ("dump.ndjson:12: ..."), a truncated dump (no end line)
+  // included; io_error; storage errors.
+  static Status restore_history(const std::string& db_path, const std::string& dump_path);
+
   const std::string& path() const;
   // Opened read-only on purpose (OpenOptions::read_only).
   bool read_only() const;

@@ -833,3 +833,187 @@ Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, s
 }
 
 }  // namespace poleloc::store
+
+namespace poleloc::store {
+
+Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& header,
+                            const std::function<Status(const DumpedVersion&)>& version) const {
+  return with_db([&](rocksdb::DB& db) -> Status {
+    rocksdb::ReadOptions ro;
+    // The versions are read by point lookups in log order, which within a
+    // sequence is mostly key order: cached blocks serve the neighbours.
+    ro.fill_cache = true;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    ro.snapshot = snap;
+    auto run = [&]() -> Status {
+      DumpHeader h;
+      std::string value;
+      auto s = db.Get(ro, impl_->meta(), kSequenceKey, &value);
+      if (!s.ok()) return from_rocks(s, impl_->path, "cannot read");
+      h.sequence = decode_u64(value);
+      s = db.Get(ro, impl_->meta(), kChangelogFromKeyC, &value);
+      if (s.ok()) h.changelog_from = decode_u64(value);
+      else if (s.IsNotFound()) h.changelog_from = h.sequence + 1;
+      else return from_rocks(s, impl_->path, "cannot read");
+      if (auto st = header(h); !st) return st;
+
+      auto cf_of = [&](RecordKind kind) {
+        return kind == RecordKind::pole ? impl_->poles() : kind == RecordKind::grid ? impl_->grids() : impl_->aliases();
+      };
+      // Time and author of the sequence at hand, read once per sequence.
+      std::uint64_t facts_seq = 0;
+      DumpedVersion v;
+      auto set_facts = [&](std::uint64_t seq) -> Status {
+        if (seq == facts_seq && seq != 0) return Status::ok();
+        facts_seq = seq;
+        std::string t;
+        auto s2 = db.Get(ro, impl_->meta(), seqtime_key(seq), &t);
+        if (s2.ok()) v.unix_ms = static_cast<std::int64_t>(decode_u64(t));
+        else if (s2.IsNotFound()) v.unix_ms.reset();
+        else return from_rocks(s2, impl_->path, "cannot read");
+        v.author.clear();
+        s2 = db.Get(ro, impl_->meta(), seqauthor_key(seq), &v.author);
+        if (!s2.ok() && !s2.IsNotFound()) return from_rocks(s2, impl_->path, "cannot read");
+        return Status::ok();
+      };
+
+      // 1. Versions older than the change log: collect their keys, sort by sequence.
+      struct Old {
+        std::uint64_t seq;
+        RecordKind kind;
+        std::string id;  // the stored id (places with their prefix)
+      };
+      std::vector<Old> old;
+      for (RecordKind kind : {RecordKind::pole, RecordKind::grid, RecordKind::alias}) {
+        std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf_of(kind)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          std::string_view id;
+          std::uint64_t seq;
+          if (!parse_versioned_key({it->key().data(), it->key().size()}, id, seq)) {
+            return {ErrorCode::corruption, "a stored key is malformed"};
+          }
+          if (seq >= h.changelog_from) continue;
+          const RecordKind k = kind == RecordKind::alias && is_place_key(id) ? RecordKind::place : kind;
+          old.push_back({seq, k, std::string(id)});
+        }
+        if (auto st = from_rocks(it->status(), impl_->path, "cannot read"); !st) return st;
+      }
+      std::sort(old.begin(), old.end(), [](const Old& a, const Old& b) {
+        if (a.seq != b.seq) return a.seq < b.seq;
+        if (a.kind != b.kind) return a.kind < b.kind;
+        return a.id < b.id;
+      });
+      for (Old& o : old) {
+        if (auto st = set_facts(o.seq); !st) return st;
+        v.sequence = o.seq;
+        v.kind = o.kind;
+        auto s2 = db.Get(ro, cf_of(o.kind), versioned_key(o.id, o.seq), &v.value);
+        if (!s2.ok()) return from_rocks(s2, impl_->path, "cannot read");
+        v.op = is_tombstone(v.value) ? ChangeOp::remove : ChangeOp::put;
+        v.id = o.kind == RecordKind::place ? o.id.substr(1) : o.id;
+        if (auto st = version(v); !st) return st;
+        std::string().swap(o.id);
+      }
+      std::vector<Old>().swap(old);
+
+      // 2. The change log, in its order, with each version it names.
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->meta()));
+      const rocksdb::Slice prefix(kLogPrefix.data(), kLogPrefix.size());
+      std::vector<LoggedChange> items;
+      for (it->Seek(log_key(h.changelog_from, 0)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::uint64_t seq;
+        std::uint32_t chunk;
+        if (!parse_log_key({it->key().data(), it->key().size()}, seq, chunk)) continue;
+        items.clear();
+        if (!decode_chunk({it->value().data(), it->value().size()}, items)) {
+          return {ErrorCode::corruption, "a change log entry of sequence " + std::to_string(seq) + " cannot be decoded"};
+        }
+        if (auto st = set_facts(seq); !st) return st;
+        for (LoggedChange& c : items) {
+          v.sequence = seq;
+          v.kind = c.kind;
+          v.op = c.op;
+          auto s2 = db.Get(ro, cf_of(c.kind), versioned_key(stored_id(c.kind, c.id), seq), &v.value);
+          if (!s2.ok()) {
+            return s2.IsNotFound() ? Status(ErrorCode::corruption, "the change log of sequence " + std::to_string(seq) +
+                                                                       " names " + std::string(kind_name(c.kind)) +
+                                                                       " '" + c.id + "', which is not stored")
+                                   : from_rocks(s2, impl_->path, "cannot read");
+          }
+          v.id = std::move(c.id);
+          if (auto st = version(v); !st) return st;
+        }
+      }
+      return from_rocks(it->status(), impl_->path, "cannot read");
+    };
+    Status st = run();
+    db.ReleaseSnapshot(snap);
+    return st;
+  });
+}
+
+Status Store::restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, const std::string& author,
+                      const std::vector<DumpedVersion>& items, bool logged) {
+  if (read_only_) return {ErrorCode::read_only, impl_->path + " is open read-only"};
+  if (!write_problem_.is_ok()) return write_problem_;
+  if (!impl_->write_side) return {ErrorCode::storage_unavailable, impl_->path + " is not open for writing"};
+  if (seq <= sequence_) {
+    return {ErrorCode::invalid_argument, "sequence " + std::to_string(seq) + " is not after the store's sequence " +
+                                             std::to_string(sequence_.load())};
+  }
+  rocksdb::WriteBatch batch;
+  std::string chunk_items;
+  std::uint32_t chunk_count = 0, chunk_index = 0;
+  for (const DumpedVersion& d : items) {
+    rocksdb::ColumnFamilyHandle* cf = d.kind == RecordKind::pole   ? impl_->poles()
+                                      : d.kind == RecordKind::grid ? impl_->grids()
+                                                                   : impl_->aliases();
+    batch.Put(cf, versioned_key(stored_id(d.kind, d.id), seq), d.value);
+    if (!logged) continue;
+    append_logged(chunk_items, d.kind, d.op, d.id);
+    if (++chunk_count == kLogChunkItems) {
+      batch.Put(impl_->meta(), log_key(seq, chunk_index++), finish_chunk(chunk_count, chunk_items));
+      chunk_items.clear();
+      chunk_count = 0;
+    }
+  }
+  if (chunk_count > 0) batch.Put(impl_->meta(), log_key(seq, chunk_index), finish_chunk(chunk_count, chunk_items));
+  batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
+  if (unix_ms) batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(static_cast<std::uint64_t>(*unix_ms)));
+  if (!author.empty()) batch.Put(impl_->meta(), seqauthor_key(seq), author);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
+    if (is_storage_failure(st)) take_write_side_down(st);
+    return st;
+  }
+  sequence_ = seq;
+  if (unix_ms) last_time_ms_ = std::max(last_time_ms_, *unix_ms);
+  return Status::ok();
+}
+
+Status Store::finish_restore(std::uint64_t sequence, std::uint64_t changelog_from) {
+  if (read_only_) return {ErrorCode::read_only, impl_->path + " is open read-only"};
+  if (!write_problem_.is_ok()) return write_problem_;
+  if (!impl_->write_side) return {ErrorCode::storage_unavailable, impl_->path + " is not open for writing"};
+  if (sequence < sequence_) {
+    return {ErrorCode::invalid_argument, "the final sequence " + std::to_string(sequence) +
+                                             " is before the last one restored (" + std::to_string(sequence_.load()) +
+                                             ")"};
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->meta(), kSequenceKey, encode_u64(sequence));
+  const bool log_from = changelog_from >= 1 && changelog_from <= sequence;
+  if (log_from) batch.Put(impl_->meta(), kChangelogFromKeyC, encode_u64(changelog_from));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
+    if (is_storage_failure(st)) take_write_side_down(st);
+    return st;
+  }
+  sequence_ = sequence;
+  if (log_from) changelog_from_ = changelog_from;
+  return Status::ok();
+}
+
+}  // namespace poleloc::store

@@ -121,6 +121,23 @@ struct FeedPage {
   std::uint64_t sequence = 0;       // the store's sequence when the page was read
 };
 
+// One stored version as dump_versions() visits it and restore() writes it back.
+struct DumpedVersion {
+  std::uint64_t sequence = 0;           // the sequence that wrote it
+  std::optional<std::int64_t> unix_ms;  // when that sequence was written; nullopt if not recorded
+  std::string author;                   // "" when not known
+  RecordKind kind = RecordKind::pole;
+  ChangeOp op = ChangeOp::put;
+  std::string id;                       // number, grid id, alias text or place name (no key prefix)
+  std::string value;                    // the encoded record (record_encoding.hpp); a tombstone for a delete
+};
+
+// What a dump starts with: the store's sequence and changelog_from().
+struct DumpHeader {
+  std::uint64_t sequence = 0;
+  std::uint64_t changelog_from = 0;
+};
+
 class Store {
  public:
   struct Options {
@@ -174,6 +191,28 @@ class Store {
   // storage_full / storage_unavailable when this write fails (nothing of it is
   // stored, and the write side goes down).
   Result<std::uint64_t> apply(const Change& change, std::size_t* written = nullptr);
+
+  // Dump and restore with history (docs/history.md). dump_versions() calls
+  // `header` once, then `version` for every stored version of every record
+  // from one consistent RocksDB snapshot, ordered by sequence. Versions of
+  // sequences in the change log come in the log's order (the order of the
+  // change); older ones (written before the log began, or left by
+  // compact_history) come by kind, then id. Memory: the ids of the versions
+  // older than the log are held (sorted) while they are visited; values are
+  // read one at a time. A callback's error stops the walk and is returned.
+  Status dump_versions(const std::function<Status(const DumpHeader&)>& header,
+                       const std::function<Status(const DumpedVersion&)>& version) const;
+
+  // Writes the versions of one sequence exactly as a dump holds them: under
+  // sequence `seq` (which must be greater than sequence(): invalid_argument
+  // otherwise), with its time and author, in one synced batch; the items go
+  // to the change log in the given order when `logged`. No equality check
+  // (unlike apply()). For restoring a dump into an empty store only.
+  Status restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, const std::string& author,
+                 const std::vector<DumpedVersion>& items, bool logged);
+  // Ends a restore: sets the sequence (at least the last one restored) and,
+  // when changelog_from <= sequence, where the change log begins.
+  Status finish_restore(std::uint64_t sequence, std::uint64_t changelog_from);
 
   // Writes the memtables to SST files, so that the next open need not replay
   // the log (a large import is otherwise replayed at every start). A failure
