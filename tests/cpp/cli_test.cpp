@@ -327,3 +327,17 @@ TEST_F(Cli, ExportWithHistoryThenRestoreGivesTheSameHistory) {
   r = cli({"export", "--db", db(), "--with-history", dump, "--poles", dir_->file("p.csv")});
   EXPECT_EQ(r.status, 2);
 }
+
+TEST_F(Cli, AsOfAnswersAsTheDataStoodAndRefusesATimeWithoutOffset) {
+  // Before the import the registry was empty; after it the pole is there.
+  CliRun r = cli({"locate", "--db", db(), "--as-of", "2000-01-01T00:00:00Z", "TJH0372"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  r = cli({"locate", "--db", db(), "--as-of", "2100-01-01T08:00:00+08:00", "TJH0372"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("TJH0372"), std::string::npos) << r.out;
+  r = cli({"grid-at", "--db", db(), "--as-of", "2000-01-01T00:00:00Z", "116.4712", "39.9251"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  r = cli({"locate", "--db", db(), "--as-of", "2026-03-01 08:00", "TJH0372"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("as-of"), std::string::npos) << r.err;
+}
