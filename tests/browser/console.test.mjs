@@ -440,6 +440,8 @@ try {
     // The attribution is shown as text, never as HTML.
     assert.match(await p.page.textContent('#map .leaflet-control-attribution'), /Test tiles <b>&<\/b>/);
     // Data are drawn in the tiles' datum: GCJ-02 tiles get the pole's GCJ-02 position.
+    // The map is drawn after the pole card (it fetches the grid's neighbours first).
+    await p.page.waitForFunction(() => document.getElementById('map').dataset.poleDisplay);
     const shown = (await p.page.getAttribute('#map', 'data-pole-display')).split(',').map(Number);
     const want = crs === 'gcj02' ? gcj : {lon: expected.lon, lat: expected.lat};
     assert.ok(Math.abs(shown[0] - want.lon) < 2e-7 && Math.abs(shown[1] - want.lat) < 2e-7,
