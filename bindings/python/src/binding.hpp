@@ -116,6 +116,9 @@ struct PyService {
 };
 
 // Python values of the views (views.cpp).
+// A non-negative Python int as a count, index or sequence: negative, huge or
+// non-integer values raise InvalidArgument naming `what` instead of wrapping around.
+std::size_t count_from(py::handle h, const char* what);
 py::dict attributes_dict(const Attributes& attributes);
 py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
 MultiPolygon geometry_from_python(py::handle geometry, const std::string& where);  // raises InvalidInput

@@ -134,17 +134,6 @@ py::object record_of(const FeedChange& c) {
   return py::none();
 }
 
-std::uint64_t sequence_from(py::handle h, const char* what) {
-  long long v = 0;
-  try {
-    v = h.cast<long long>();
-  } catch (const py::cast_error&) {
-    raise(ErrorCode::invalid_argument, std::string(what) + " must be an integer");
-  }
-  if (v < 0) raise(ErrorCode::invalid_argument, std::string(what) + " must not be negative, got " + std::to_string(v));
-  return static_cast<std::uint64_t>(v);
-}
-
 }  // namespace
 
 void bind_history(py::class_<PyService>& cls) {
@@ -182,9 +171,9 @@ void bind_history(py::class_<PyService>& cls) {
       .def("changes", [](PyService& s, py::handle after_h, py::handle limit_h, py::handle skip_h,
                          std::optional<double> wait_s) {
         auto service = s.get();
-        const std::uint64_t after = sequence_from(after_h, "after");
-        const std::uint64_t limit = sequence_from(limit_h, "limit");
-        const std::uint64_t skip = sequence_from(skip_h, "skip");
+        const std::uint64_t after = count_from(after_h, "after");
+        const std::uint64_t limit = count_from(limit_h, "limit");
+        const std::uint64_t skip = count_from(skip_h, "skip");
         if (wait_s && (!std::isfinite(*wait_s) || *wait_s < 0)) {
           raise(ErrorCode::invalid_argument, "wait must be a number of seconds >= 0");
         }

@@ -42,7 +42,8 @@ BBox bbox_from(py::handle h) {
   }
 }
 
-// Python ints may be negative or huge; size_t options must not wrap around silently.
+}  // namespace
+
 std::size_t count_from(py::handle h, const char* what) {
   long long v = 0;
   try {
@@ -53,8 +54,6 @@ std::size_t count_from(py::handle h, const char* what) {
   if (v < 0) raise(ErrorCode::invalid_argument, std::string(what) + " must not be negative, got " + std::to_string(v));
   return static_cast<std::size_t>(v);
 }
-
-}  // namespace
 
 const std::vector<py::object>& PySnapshot::grid_ids() {
   if (grid_id_objects.size() != snapshot->grid_index_end()) {

@@ -1,15 +1,9 @@
 #include "store/change_log.hpp"
 
+#include "store/record_encoding.hpp"
+
 namespace poleloc::store {
 namespace {
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 bool get_varint(std::string_view s, std::size_t& pos, std::uint64_t& v) {
   v = 0;

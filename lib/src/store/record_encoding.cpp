@@ -5,7 +5,6 @@
 #include <cstring>
 
 namespace poleloc::store {
-namespace {
 
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -14,6 +13,8 @@ void put_varint(std::string& out, std::uint64_t v) {
   }
   out.push_back(static_cast<char>(v));
 }
+
+namespace {
 
 void put_str(std::string& out, std::string_view s) {
   put_varint(out, s.size());

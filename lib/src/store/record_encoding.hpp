@@ -27,6 +27,9 @@ namespace poleloc::store {
 inline constexpr std::uint8_t kValueFormat = 1;
 inline constexpr std::uint8_t kTombstone = 1;
 
+// Appends `v` as a LEB128 varint (the length and count prefix of every stored value).
+void put_varint(std::string& out, std::uint64_t v);
+
 std::string versioned_key(std::string_view id, std::uint64_t version);
 // Splits a versioned key; false if malformed.
 bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64_t& version);
