@@ -67,7 +67,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
 
   if (out->hidden_pole_count <= 4096) {
     std::size_t size = 16;
-    while (size < out->hidden_pole_count * 2) size *= 2;
+    while (size < out->hidden_pole_count * 8) size *= 2;  // mostly one probe for a pole not hidden
     out->hidden_set.assign(size, index::HiddenPoles::kEmpty);
     for (std::uint32_t pole : hidden_list) {
       std::size_t i = index::HiddenPoles::slot_of(pole, size - 1);
@@ -87,7 +87,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
     if (slots.size() <= 4096) {
       std::size_t size = 16;
-      while (size < slots.size() * 2) size *= 2;
+      while (size < slots.size() * 8) size *= 2;
       out->hidden_slot_set.assign(size, index::HiddenPoles::kEmpty);
       for (std::uint32_t slot : slots) {
         std::size_t i = index::HiddenPoles::slot_of(slot, size - 1);

@@ -59,7 +59,8 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     return seq.status();
   }
   if (*seq == current.load()->stats().sequence) return seq;  // the same as stored: nothing changed
-  if (edits.empty()) edits_since = std::chrono::steady_clock::now();
+  edits_last = std::chrono::steady_clock::now();
+  if (edits.empty()) edits_since = edits_last;
   edits.add(change, *seq);
   publish_edits(*seq);
   maybe_wake_merger();

@@ -65,6 +65,7 @@ struct Service::Impl {
   std::shared_ptr<const SnapshotData> base;
   OverlayEdits edits;
   std::chrono::steady_clock::time_point edits_since;  // when the oldest edit not merged was made
+  std::chrono::steady_clock::time_point edits_last;   // when the newest was made
   // The background merge folds the edits into a new base (service_merge.cpp).
   std::mutex merge_mutex;            // guards the fields below
   std::condition_variable merge_wake;

@@ -166,6 +166,9 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
     for (std::uint32_t p : order) {
       if (unique.empty() || number(unique.back()) != number(p)) unique.push_back(p);
     }
+    bool identity = unique.size() == pole_count();
+    for (std::uint32_t i = 0; i < unique.size() && identity; ++i) identity = unique[i] == i;
+    if (!identity || known_grids_.size() != pole_count()) known_grids_.clear();
     keep_only(unique);
   }
   SnapshotData& d = *data_;
@@ -181,7 +184,13 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
   reserve_huge(d.pole_grid, n);
   d.pole_grid.assign(n, -1);
   const unsigned threads = small ? 1u : std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  if (threads == 1) {
+  if (!known_grids_.empty()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t g = known_grids_[i];
+      if (g >= 0 && static_cast<std::size_t>(g) < d.grids.size()) d.pole_grid[i] = g;
+    }
+    known_grids_ = {};
+  } else if (threads == 1) {
     for (std::size_t i = 0; i < n; ++i) {
       if (auto g = d.grid_areas.find(d.positions[i])) d.pole_grid[i] = static_cast<std::int32_t>(*g);
     }

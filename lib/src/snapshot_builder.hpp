@@ -43,6 +43,13 @@ class SnapshotBuilder {
   // Visits every pole in its current order; the views live for the call.
   void for_each_pole(const std::function<void(std::string_view, LonLat, const store::AttributeViews&)>& visit) const;
 
+  // Each pole's grid as the caller already knows it (a merge: the poles of a
+  // snapshot whose grids were derived there), as an index into the grids in id
+  // order (-1: none), one per pole in the order added. finish() then trusts
+  // them instead of finding each pole's grid again; it ignores them if the
+  // poles were not added sorted and unique.
+  void set_pole_grids(std::vector<std::int32_t> grids) { known_grids_ = std::move(grids); }
+
   // Sorts the grids and builds the grid index; may run on another thread while
   // poles are still being added (it touches only grid members). finish() calls
   // it if nobody did.
@@ -58,6 +65,7 @@ class SnapshotBuilder {
   std::vector<std::pair<std::string, std::uint32_t>> key_ids_;  // few distinct keys: a scan beats hashing
   store::AttributeViews scratch_;
   bool grids_indexed_ = false;
+  std::vector<std::int32_t> known_grids_;
 };
 
 }  // namespace poleloc
