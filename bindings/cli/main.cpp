@@ -50,7 +50,7 @@ usage:
   poleloc resolve  --db DIR [--as-of TIME] [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
   poleloc grid-at  --db DIR LON LAT [--as-of TIME] [--json]
   poleloc nearest  --db DIR LON LAT [--as-of TIME] [-k N] [--max-m M] [--json]
-  poleloc validate --db DIR [--json]
+  poleloc validate --db DIR [--json] [--geojson OUT] [--max-twins 1000] [--twin-distance 500]
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc export   --db DIR --with-history FILE   (every version of every record, NDJSON)
   poleloc restore  --db NEWDIR --history FILE     (a --with-history dump into a new database)
@@ -565,16 +565,52 @@ int cmd_history(CliArgs& a) {
 
 int cmd_validate(CliArgs& a) {
   const bool as_json = a.flag("--json");
+  auto geojson = a.option("--geojson");
+  auto max_twins = a.option("--max-twins");
+  auto twin_distance = a.option("--twin-distance");
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
+  ValidateOptions options;
+  if (max_twins) {
+    auto n = parse_count(*max_twins);
+    if (!n) return usage_error("--max-twins must be a whole number, e.g. 1000");
+    options.max_twins = *n;
+  }
+  if (twin_distance) {
+    auto m = parse_number(*twin_distance);
+    if (!m || *m < 0) return usage_error("--twin-distance must be metres >= 0, e.g. 500");
+    options.twin_distance_m = *m;
+  }
   if (!service) return fail(service.status(), as_json);
-  const ValidationReport report = validate(*(*service)->snapshot());
+  const ValidationReport report = validate(*(*service)->snapshot(), options);
+  if (geojson) {
+    std::ofstream out(*geojson);
+    out << json::validation_geojson(report).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    if (!out) {
+      std::cerr << "poleloc: cannot write " << *geojson << ": " << std::strerror(errno) << '\n';
+      return kExitError;
+    }
+  }
   if (as_json) {
     print_json(json::validation(report));
   } else {
-    std::cout << report.poles << " poles, " << report.grids << " grids: "
-              << (report.ok() ? "no issues" : std::to_string(report.issues.size()) + " issues") << '\n';
-    for (const auto& i : report.issues) std::cout << "  " << i.kind << "  " << i.message << '\n';
+    const std::size_t errors = report.errors(), warnings = report.issues.size() - errors;
+    std::cout << report.poles << " poles, " << report.grids << " grids: " << errors << " errors, " << warnings
+              << " warnings; " << report.poles_with_dangerous_twin << " poles have a dangerous twin ("
+              << report.dangerous_twins << " pairs)\n";
+    if (!report.issues.empty()) {
+      std::printf("%-8s %-19s %-24s %-12s %s\n", "severity", "kind", "where (lon,lat)", "size", "what / what to do");
+    }
+    for (const auto& i : report.issues) {
+      std::string where = i.location ? fixed7(i.location->lon) + "," + fixed7(i.location->lat) : "-";
+      std::string size = "-";
+      char buf[32];
+      if (i.area_m2) std::snprintf(buf, sizeof buf, "%.1f m²", *i.area_m2), size = buf;
+      else if (i.distance_m) std::snprintf(buf, sizeof buf, "%.0f m", *i.distance_m), size = buf;
+      std::printf("%-8s %-19s %-24s %-12s %s%s%s\n", i.warning ? "warning" : "error", i.kind.c_str(), where.c_str(),
+                  size.c_str(), i.message.c_str(), i.suggestion.empty() ? "" : " -> ", i.suggestion.c_str());
+    }
+    if (geojson) std::cout << "every issue as a feature: " << *geojson << '\n';
   }
   return report.ok() ? 0 : kExitInvalidInput;
 }

@@ -34,6 +34,7 @@ struct Request {
 };
 
 inline constexpr std::string_view kJson = "application/json";
+inline constexpr std::string_view kGeoJson = "application/geo+json";
 
 struct Response {
   int status = 200;

@@ -10,17 +10,19 @@
 namespace poleloc::http {
 namespace {
 
-Response check_token(const Request& request, const std::vector<NamedToken>& tokens, const NamedToken*& writer) {
+Response check_token(const Request& request, const std::vector<NamedToken>& tokens, const NamedToken*& writer,
+                     bool write) {
   if (tokens.empty()) {
-    return error_response(ErrorCode::read_only,
-                          "writes are disabled: the server was started without --token-file");
+    return error_response(ErrorCode::read_only, write ? "writes are disabled: the server was started without --token-file"
+                                                      : "this route needs a token: the server was started without --token-file");
   }
   const auto given = bearer_token(request.authorization);
   writer = given ? find_token(tokens, *given) : nullptr;
   if (!writer) {
     return error_response(ErrorCode::unauthorized,
                           given ? "the bearer token is not valid"
-                                : "a write needs the header 'Authorization: Bearer TOKEN'");
+                                : write ? "a write needs the header 'Authorization: Bearer TOKEN'"
+                                        : "this route needs the header 'Authorization: Bearer TOKEN'");
   }
   return Response{.status = 0};
 }
@@ -75,8 +77,10 @@ Response RequestHandler::admit(const Request& request, std::size_t& route_index,
     r.headers.emplace_back("Allow", route.allow);
     return r;
   }
-  if (is_write(request.method)) {
-    if (Response denied = check_token(request, context_.tokens, writer); denied.status != 0) return denied;
+  if (is_write(request.method) || route.read_needs_token) {
+    if (Response denied = check_token(request, context_.tokens, writer, is_write(request.method)); denied.status != 0) {
+      return denied;
+    }
   }
   return Response{.status = 0};
 }

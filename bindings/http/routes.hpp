@@ -75,6 +75,7 @@ struct Route {
   std::string_view allow;    // the methods, for a 405's Allow header (HEAD wherever GET is)
   std::string_view asset;    // for console routes: the embedded file served
   Endpoint post = nullptr;
+  bool read_needs_token = false;  // GET too needs the bearer token (the report on the data's quality)
 };
 
 std::span<const Route> route_table();

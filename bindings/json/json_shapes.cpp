@@ -124,11 +124,47 @@ Json import_report(const ImportReport& report) {
 Json validation(const ValidationReport& report) {
   Json issues = Json::array();
   for (const ValidationIssue& i : report.issues) {
-    Json j{{"kind", i.kind}, {"subject", i.subject}, {"message", i.message}};
+    Json j{{"kind", i.kind}, {"subject", i.subject}, {"message", i.message}, {"severity", i.warning ? "warning" : "error"}};
     if (i.location) j["location"] = lonlat(*i.location);
+    if (i.area_m2) j["area_m2"] = *i.area_m2;
+    if (i.distance_m) j["distance_m"] = *i.distance_m;
+    if (i.other_location) j["other_location"] = lonlat(*i.other_location);
+    if (i.kind == "dangerous_twin") j["risk"] = i.risk;
+    if (!i.suggestion.empty()) j["suggestion"] = i.suggestion;
     issues.push_back(std::move(j));
   }
-  return Json{{"ok", report.ok()}, {"poles", report.poles}, {"grids", report.grids}, {"issues", std::move(issues)}};
+  return Json{{"ok", report.ok()},
+              {"poles", report.poles},
+              {"grids", report.grids},
+              {"errors", report.errors()},
+              {"warnings", report.issues.size() - report.errors()},
+              {"dangerous_twins", report.dangerous_twins},
+              {"poles_with_dangerous_twin", report.poles_with_dangerous_twin},
+              {"issues", std::move(issues)}};
+}
+
+Json validation_geojson(const ValidationReport& report) {
+  Json features = Json::array();
+  for (const ValidationIssue& i : report.issues) {
+    Json geometry;
+    if (!i.shape.empty()) {
+      geometry = json::geometry(i.shape);
+    } else if (i.location && i.other_location) {
+      geometry = Json{{"type", "LineString"},
+                      {"coordinates", Json::array({Json::array({i.location->lon, i.location->lat}),
+                                                   Json::array({i.other_location->lon, i.other_location->lat})})}};
+    } else if (i.location) {
+      geometry = Json{{"type", "Point"}, {"coordinates", Json::array({i.location->lon, i.location->lat})}};
+    }
+    Json props{{"kind", i.kind}, {"severity", i.warning ? "warning" : "error"}, {"subject", i.subject},
+               {"message", i.message}};
+    if (i.area_m2) props["area_m2"] = *i.area_m2;
+    if (i.distance_m) props["distance_m"] = *i.distance_m;
+    if (i.kind == "dangerous_twin") props["risk"] = i.risk;
+    if (!i.suggestion.empty()) props["suggestion"] = i.suggestion;
+    features.push_back(Json{{"type", "Feature"}, {"geometry", std::move(geometry)}, {"properties", std::move(props)}});
+  }
+  return Json{{"type", "FeatureCollection"}, {"features", std::move(features)}};
 }
 
 Json time(const std::optional<std::chrono::system_clock::time_point>& t) {

@@ -32,6 +32,8 @@ Json candidate(const Candidate& candidate);
 Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
 Json page(const PolePage& page);  // {"poles":[...], "next_cursor": "..."|null}
 Json validation(const ValidationReport& report);
+// The same issues as a GeoJSON FeatureCollection (areas as polygons, twins as a line between the poles, else a point).
+Json validation_geojson(const ValidationReport& report);
 // History and the change feed (docs/history.md).
 // A time as RFC 3339 UTC with milliseconds, "2026-03-01T00:00:00.000Z"; null when absent.
 Json time(const std::optional<std::chrono::system_clock::time_point>& t);

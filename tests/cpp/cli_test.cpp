@@ -143,7 +143,35 @@ TEST_F(Cli, TextOutputNamesPoleMaintainerAndGridManager) {
 TEST_F(Cli, ValidateSampleIsClean) {
   const CliRun r = cli({"validate", "--db", db(), "--json"});
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(nlohmann::json::parse(r.out)["ok"].get<bool>());
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["errors"], 0);
+}
+
+TEST_F(Cli, ValidateWritesATableAndEveryIssueAsGeoJson) {
+  const std::string out = dir_->file("report.geojson");
+  const CliRun r = cli({"validate", "--db", db(), "--max-twins", "5", "--geojson", out});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("poles have a dangerous twin"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dangerous_twin"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-> renumber "), std::string::npos) << r.out;
+  const auto g = nlohmann::json::parse(poleloc::fixtures::read_text(out));
+  EXPECT_EQ(g["type"], "FeatureCollection");
+  std::size_t twins = 0, holes = 0;
+  for (const auto& f : g["features"]) {
+    if (f["properties"]["kind"] == "dangerous_twin") {
+      ++twins;
+      EXPECT_EQ(f["geometry"]["type"], "LineString");
+    }
+    if (f["properties"]["kind"] == "hole") {
+      ++holes;
+      EXPECT_EQ(f["geometry"]["type"], "Polygon");
+    }
+  }
+  EXPECT_EQ(twins, 5u);
+  EXPECT_EQ(holes, 1u);  // Tuanjiehu Park
+  EXPECT_EQ(cli({"validate", "--db", db(), "--max-twins", "many"}).status, 2);
 }
 
 TEST_F(Cli, ExportThenImportGivesTheSameAnswers) {

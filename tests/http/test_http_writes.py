@@ -370,3 +370,29 @@ def test_serve_help_lists_every_limit_flag():
     for flag in ["--max-connections", "--max-buffered-bytes", "--max-pending-writes", "--write-deadline",
                  "--idle-timeout", "--allowed-hosts", "--log-queries", "--token-file", "--max-body-bytes"]:
         assert flag in text, flag
+
+
+# --- the validation report --------------------------------------------------------------
+
+def test_report_needs_the_token_and_names_every_issue(writable_server):
+    s = writable_server
+    assert_error(s.get("/v1/report"), 401, "unauthorized")
+    a = s.get("/v1/report", headers=AUTH)
+    assert a.status == 200, a.body
+    report = a.json()
+    assert report["errors"] == 0 or report["ok"] is False
+    kinds = {i["kind"] for i in report["issues"]}
+    assert "hole" in kinds  # Tuanjiehu Park, cut out of one grid
+    twins = [i for i in report["issues"] if i["kind"] == "dangerous_twin"]
+    assert twins and all(i["severity"] == "warning" and i["suggestion"].startswith("renumber ") for i in twins)
+    assert twins == sorted(twins, key=lambda i: -i["risk"])
+    assert report["poles_with_dangerous_twin"] > 0
+    g = s.get("/v1/report?format=geojson", headers=AUTH)
+    assert g.status == 200
+    assert g.headers["content-type"].startswith("application/geo+json")
+    assert len(g.json()["features"]) == len(report["issues"])
+    assert_error(s.get("/v1/report?format=shp", headers=AUTH), 400, "bad_request")
+
+
+def test_report_on_a_server_without_tokens_is_refused(read_only_server):
+    assert_error(read_only_server.get("/v1/report"), 403, "read_only", "without --token-file")

@@ -1,6 +1,7 @@
 #include "geo/polygon_check.hpp"
 
 #include "geo/geodesic.hpp"
+#include "geo/geos_util.hpp"
 
 #include <poleloc/geo.hpp>
 
@@ -15,41 +16,6 @@
 
 namespace poleloc::geo {
 namespace {
-
-struct Context {
-  GEOSContextHandle_t h = GEOS_init_r();
-  ~Context() { GEOS_finish_r(h); }
-};
-
-GEOSContextHandle_t geos() {
-  thread_local Context ctx;
-  return ctx.h;
-}
-
-struct GeomDeleter {
-  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(geos(), g); }
-};
-using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
-
-GEOSGeometry* make_ring(const Ring& ring) {
-  GEOSContextHandle_t h = geos();
-  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(ring.size()), 2);
-  for (unsigned i = 0; i < ring.size(); ++i) GEOSCoordSeq_setXY_r(h, seq, i, ring[i].lon, ring[i].lat);
-  return GEOSGeom_createLinearRing_r(h, seq);
-}
-
-Geom make_geometry(const MultiPolygon& mp) {
-  GEOSContextHandle_t h = geos();
-  std::vector<GEOSGeometry*> polys;
-  for (const Polygon& poly : mp) {
-    GEOSGeometry* shell = make_ring(poly.rings[0]);
-    std::vector<GEOSGeometry*> holes;
-    for (std::size_t r = 1; r < poly.rings.size(); ++r) holes.push_back(make_ring(poly.rings[r]));
-    polys.push_back(GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())));
-  }
-  if (polys.size() == 1) return Geom(polys[0]);
-  return Geom(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())));
-}
 
 std::string where(std::size_t poly, std::size_t ring, const MultiPolygon& mp) {
   std::string s = "ring " + std::to_string(ring);
@@ -127,8 +93,7 @@ double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b) {
   GEOSArea_r(h, inter.get(), &area_deg2);
   if (area_deg2 <= 0) return 0;
   const BBox box = bounding_box(a);
-  const DegreeScale s = degree_scale(0.5 * (box.min_lat + box.max_lat));
-  return area_deg2 * s.m_per_deg_lat * s.m_per_deg_lon;
+  return area_deg2 * m2_per_deg2(0.5 * (box.min_lat + box.max_lat));
 }
 
 std::optional<LonLat> overlap_point(const MultiPolygon& a, const MultiPolygon& b) {
