@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <stop_token>
 
 namespace poleloc::http {
 namespace {
@@ -52,11 +53,13 @@ struct Answer {
   std::string body;
 };
 
-// One GET to the primary; io_error when it does not answer (in time). `stop`
-// points at the io_context the caller may stop from another thread.
+// One GET to the primary; io_error when it does not answer (in time). Another
+// thread may end it at once with ioc.stop() (after requesting `stop`).
 Result<Answer> http_get(net::io_context& ioc, const PrimaryUrl& url, const std::string& target,
-                        std::chrono::seconds deadline) {
+                        std::chrono::seconds deadline, std::stop_token stop = {}) {
   ioc.restart();
+  // A stop requested from here on stops run() below (restart() no longer clears it).
+  if (stop.stop_requested()) return Status(ErrorCode::storage_unavailable, "stopped");
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
   beast::flat_buffer buffer;
@@ -166,6 +169,9 @@ FeedChange change_of(const Json& j) {
   }
   c.author = j.contains("author") && !j["author"].is_null() ? need_string(j, "author") : std::string();
   c.kind = need_string(j, "kind");
+  if (c.kind != "pole" && c.kind != "grid" && c.kind != "alias" && c.kind != "place") {
+    throw BadFeed{"unknown kind \"" + c.kind + "\""};
+  }
   c.id = need_string(j, "id");
   const std::string op = need_string(j, "op");
   if (op != "put" && op != "delete") throw BadFeed{"\"op\" must be put or delete"};
@@ -317,7 +323,7 @@ struct ReplicaFollower::Impl {
     while (!stop.stop_requested()) {
       const std::string target = "/v1/changes?after=" + std::to_string(after) + "&skip=" + std::to_string(skip) +
                                  "&limit=" + std::to_string(kFeedLimit) + "&wait=" + kWait;
-      auto answer = http_get(ioc, url, target, kPollDeadline);
+      auto answer = http_get(ioc, url, target, kPollDeadline, stop);
       if (stop.stop_requested()) break;
       Status problem = Status::ok();
       if (!answer) {

@@ -83,8 +83,12 @@ def cluster(workdir):
     token = write_token_file(root / "token", "writer:" + TOKEN + "\n")
     ports = {"primary": free_port(), "r1": free_port(), "r2": free_port(), "nginx": free_port()}
     primary = start_server(db, root, token_file=token, listen="127.0.0.1:%d" % ports["primary"])
+    servers = {"primary": primary}
     url = "http://127.0.0.1:%d" % ports["primary"]
     replicas = {}
+
+    def start_primary():
+        return start_server(db, root, token_file=token, listen="127.0.0.1:%d" % ports["primary"])
 
     def start_replica(name: str):
         replicas[name] = start_server(root / ("db-" + name), root, extra=["--follow", url],
@@ -111,8 +115,8 @@ def cluster(workdir):
         if not wait_until(nginx_up, 10, 0.05):
             nginx.kill()
             raise AssertionError("nginx did not start: %s" % nginx.communicate()[1].decode(errors="replace"))
-        yield {"primary": primary, "replicas": replicas, "start_replica": start_replica, "front": front,
-               "url": url, "ports": ports}
+        yield {"servers": servers, "replicas": replicas, "start_replica": start_replica,
+               "start_primary": start_primary, "front": front, "url": url, "ports": ports}
     finally:
         nginx.send_signal(signal.SIGQUIT)
         try:
@@ -122,7 +126,7 @@ def cluster(workdir):
             nginx.wait()
         for server in replicas.values():
             server.stop()
-        primary.stop()
+        servers["primary"].stop()
 
 
 def sequence_of(server) -> int:
@@ -136,7 +140,7 @@ def put_pole(front: Client, number: str, lon: float, lat: float):
 
 
 def test_replicas_start_from_the_primarys_snapshot_with_its_sequence(cluster):
-    primary = cluster["primary"]
+    primary = cluster["servers"]["primary"]
     for server in cluster["replicas"].values():
         assert wait_until(lambda: sequence_of(server) == sequence_of(primary), 10)
         health = server.get("/healthz").json()
@@ -173,7 +177,7 @@ def test_a_replica_refuses_writes_naming_the_primary(cluster):
 
 
 def test_a_replica_keeps_the_primarys_history_and_sequences(cluster):
-    primary, replica = cluster["primary"], cluster["replicas"]["r2"]
+    primary, replica = cluster["servers"]["primary"], cluster["replicas"]["r2"]
     put_pole(cluster["front"], "TJH9103", 116.4713, 39.9252)
     put_pole(cluster["front"], "TJH9103", 116.4714, 39.9253)
     assert wait_until(lambda: sequence_of(replica) == sequence_of(primary), 5)
@@ -188,7 +192,7 @@ def test_lag_is_reported_in_healthz_and_metrics(cluster):
     assert wait_until(lambda: replica.get("/healthz").json()["replica"]["behind"] == 0, 5)
     lag = replica.get("/healthz").json()["replica"]
     assert lag["connected"] is True and lag["last_contact_s"] >= 0
-    assert lag["primary_sequence"] == sequence_of(cluster["primary"])
+    assert lag["primary_sequence"] == sequence_of(cluster["servers"]["primary"])
     metrics = replica.get("/metrics").body.decode()
     assert "poleloc_replica_lag_sequences 0" in metrics
     assert "poleloc_replica_connected 1" in metrics
@@ -196,7 +200,7 @@ def test_lag_is_reported_in_healthz_and_metrics(cluster):
 
 
 def test_killing_a_replica_under_read_load_fails_no_read_and_it_catches_up_on_restart(cluster):
-    front, primary = cluster["front"], cluster["primary"]
+    front, primary = cluster["front"], cluster["servers"]["primary"]
     stop = threading.Event()
     counts = {"ok": 0, "failed": []}
     lock = threading.Lock()
@@ -253,3 +257,18 @@ def test_killing_a_replica_under_read_load_fails_no_read_and_it_catches_up_on_re
             t.join()
     assert counts["failed"] == []
     assert counts["ok"] > 50
+
+
+def test_replicas_answer_while_the_primary_is_away_and_catch_up_when_it_returns(cluster):
+    replica = cluster["replicas"]["r2"]
+    assert cluster["servers"]["primary"].stop() == 0
+    assert wait_until(lambda: replica.get("/healthz").json()["replica"]["connected"] is False, 30, 0.1)
+    assert replica.get("/v1/poles/TJH0372").status == 200
+    assert cluster["front"].request("GET", "/v1/poles/TJH0372")[0] == 200
+    primary = cluster["start_primary"]()
+    cluster["servers"]["primary"] = primary
+    put_pole(cluster["front"], "TJH9301", 116.4715, 39.9255)
+    # The replica retries with a backoff of at most 5 s.
+    assert wait_until(lambda: replica.get("/v1/poles/TJH9301").status == 200, 15, 0.05)
+    assert replica.get("/healthz").json()["replica"]["connected"] is True
+    assert any('"event":"primary_lost"' in line for line in replica.log_lines())

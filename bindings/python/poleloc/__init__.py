@@ -19,7 +19,10 @@ import os
 import datetime as _datetime
 from typing import Any, NamedTuple, Union
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # numpy is needed by the batch (array) calls only; the rest works without it
+    np = None  # type: ignore[assignment]
 
 from . import _poleloc
 from ._poleloc import (

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # numpy is needed by the batch (array) calls only; the rest works without it
+    np = None  # type: ignore[assignment]
 
 from . import _poleloc
 
 
 def _is_scalar(v: Any) -> bool:
+    if np is None:
+        return isinstance(v, (int, float))
     return np.ndim(v) == 0
 
 

@@ -23,7 +23,10 @@ import os
 import threading
 from typing import Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # numpy is needed by the batch (array) calls only; the rest works without it
+    np = None  # type: ignore[assignment]
 
 _databases: dict[str, Any] = {}
 _lock = threading.Lock()
