@@ -2,7 +2,9 @@
 (the first python3 on PATH outside /usr/bin and /bin, or $POLELOC_OTHER_PYTHON),
 then the wheel installed into a scratch directory and used by that interpreter:
 the module imports, opens a database made by the CLI, answers a lookup,
-pickles a pole, and `from poleloc import *` leaves `open` and `IOError` alone.
+pickles a pole, and `from poleloc import *` leaves `open` and `IOError` alone;
+the batch calls answer where numpy is installed and raise ImportError where it
+is not. With --debian-too, the same with Debian's /usr/bin/python3 (numpy there).
 Exit 77 (CTest: skipped) when there is no such interpreter or it has no pip.
 
     pip_wheel_check.py --source REPO --cli build/release/poleloc --sample data/tuanjiehu --work DIR
@@ -55,7 +57,12 @@ assert abs(lon - 116.4712) < 0.01
 try:
     import numpy
 except ImportError:
-    print("numpy not installed here: the batch calls were not tried")
+    try:
+        db.grid_ids_at([pole.lon], [pole.lat])
+    except ImportError as e:
+        print("numpy not installed here: the batch calls say so:", e)
+    else:
+        raise AssertionError("a batch call without numpy did not raise ImportError")
 else:
     ids = db.grid_ids_at(numpy.array([pole.lon]), numpy.array([pole.lat]))
     assert list(ids) == [pole.grid.id], ids
@@ -71,6 +78,7 @@ def main() -> int:
     ap.add_argument("--cli", required=True)
     ap.add_argument("--sample", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--debian-too", action="store_true", help="also pip wheel with /usr/bin/python3 (numpy there)")
     a = ap.parse_args()
     python = other_python()
     if not python:
@@ -109,6 +117,16 @@ def main() -> int:
                    stdout=subprocess.DEVNULL)
     run_env = dict(env, PYTHONPATH=str(site))
     subprocess.run([python, "-c", CHECK, str(db), str(site)], check=True, env=run_env, cwd=str(work))
+    # The same with Debian's interpreter, which has numpy: the batch calls through the wheel.
+    if a.debian_too and os.path.exists("/usr/bin/python3"):
+        (work / "wheels-debian").mkdir()
+        subprocess.run(["/usr/bin/python3", "-m", "pip", "wheel", a.source, "--no-build-isolation", "--no-deps",
+                        "-w", str(work / "wheels-debian")], check=True, env=env)
+        wheel = next((work / "wheels-debian").glob("poleloc-*.whl"))
+        with zipfile.ZipFile(wheel) as z:
+            z.extractall(work / "site-debian")
+        subprocess.run(["/usr/bin/python3", "-c", CHECK, str(db), str(work / "site-debian")], check=True,
+                       env=dict(env, PYTHONPATH=str(work / "site-debian")), cwd=str(work))
     return 0
 
 

@@ -5,7 +5,7 @@ from Debian's pybind11-dev), and no Python packages at all (not even
 setuptools or wheel), so it works offline with --no-build-isolation.
 
 The module is built for the interpreter that runs pip (sys.executable, its
-own headers found by CMake through sysconfig) in build/pip-<python tag>/ of
+own headers found by CMake through sysconfig) in build/pip-<tags>-<hash>/ of
 the source tree: CMake configures the project with only the Python binding
 (no tests, benchmarks or HTTP server), builds the `_poleloc` target with the
 library linked in statically, and this file zips the package
@@ -13,7 +13,7 @@ library linked in statically, and this file zips the package
 tagged for that interpreter and platform.
 
 Environment: CMAKE_BUILD_PARALLEL_LEVEL (default 2) and POLELOC_PIP_BUILD_DIR
-(default <source>/build/pip-<tag>); ccache is used when it is on PATH.
+(default <source>/build/pip-<tags>-<hash of the interpreter's path>); ccache is used when it is on PATH.
 """
 from __future__ import annotations
 
@@ -102,7 +102,9 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 
 
 def _build_module(tags: tuple[str, str, str]) -> Path:
-    build = Path(os.environ.get("POLELOC_PIP_BUILD_DIR") or ROOT / "build" / f"pip-{tags[0]}-{tags[2]}")
+    # One build directory per interpreter: two CPythons of one version (Debian's, pyenv's) differ in headers.
+    which = hashlib.sha1(os.path.realpath(sys.executable).encode()).hexdigest()[:8]
+    build = Path(os.environ.get("POLELOC_PIP_BUILD_DIR") or ROOT / "build" / f"pip-{tags[0]}-{tags[2]}-{which}")
     cmake = shutil.which("cmake")
     if not cmake:
         raise RuntimeError("building poleloc needs cmake (Debian: cmake; see cmake/install-deps.sh)")
