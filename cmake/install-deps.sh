@@ -15,6 +15,7 @@ packages=(
   unicode-data bzip2
   wrk curl time chromium fonts-wqy-microhei nodejs npm libjs-leaflet
   clang-14 libclang-rt-14-dev
+  nginx python3-dask python3-distributed
 )
 
 missing=()

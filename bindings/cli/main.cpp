@@ -10,6 +10,7 @@
 #ifdef POLELOC_WITH_HTTP
 #include "access_log.hpp"
 #include "http_server.hpp"
+#include "replica_follower.hpp"
 #endif
 
 #include <cerrno>
@@ -762,6 +763,10 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
   --import-dir DIR          allow POST /v1/import (token needed) to re-import the database
                             from files inside DIR (names relative to DIR; nothing outside
                             it is read); without it POST /v1/import is refused (403)
+  --follow URL              run as a read replica of the poleloc server at URL
+                            (http://HOST:PORT): copy its database when --db is empty,
+                            then follow its change feed; writes get 409
+                            read_only_replica. See docs/replicas.md.
   --compact-every SPAN      how often (default 24h when --keep-history is given); the
                             first run is one SPAN after the start; writes wait meanwhile
 )";
@@ -878,15 +883,39 @@ int cmd_serve(CliArgs& a) {
   if (keep_history && options.token_file.empty()) {
     return usage_error("--keep-history needs --token-file: a server without one opens the database read-only");
   }
+  std::optional<http::PrimaryUrl> primary;
+  if (auto follow = a.option("--follow")) {
+    auto url = http::parse_primary_url(*follow);
+    if (!url) return usage_error(url.status().message());
+    if (!options.token_file.empty() || keep_history || !options.import_dir.empty()) {
+      return usage_error("--follow takes no --token-file, --keep-history or --import-dir: a read replica "
+                         "writes only what its primary sends");
+    }
+    primary = std::move(*url);
+  }
   auto db = a.option("--db");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!db) return usage_error("--db DIR is required");
-  // The server writes only when a token file is configured; otherwise it opens read-only.
+  // A read replica starting from nothing copies the primary's database first
+  // (GET /v1/snapshot); one that has a database resumes from its sequence.
+  http::ReplicaStatus replica_status;
+  if (primary) {
+    replica_status.primary = primary->text;
+    options.replica = &replica_status;
+    std::error_code ec;
+    if (!std::filesystem::exists(*db, ec) || std::filesystem::is_empty(*db, ec)) {
+      if (auto st = http::clone_from_primary(*primary, *db, replica_status); !st) return fail(st);
+    }
+  }
+  // The server writes only when a token file is configured (or it is a replica,
+  // which writes what its primary sends); otherwise it opens read-only.
   // On a full disk it still serves: read-only until a write finds space again.
-  auto service = Service::open(*db, {.read_only = options.token_file.empty(),
+  auto service = Service::open(*db, {.read_only = options.token_file.empty() && !primary,
                                      .create_if_missing = false,
                                      .read_only_on_storage_failure = true});
   if (!service) return fail(service.status());
+  std::optional<http::ReplicaFollower> replica;
+  if (primary) replica.emplace(**service, *primary, replica_status);
   // Without a token the server only reads; it follows the database, so that an
   // import (or writes by another process) shows within about a second.
   std::jthread follower;
@@ -910,6 +939,7 @@ int cmd_serve(CliArgs& a) {
   if (keep_history) compaction.emplace(**service, compact_every.value_or(std::chrono::hours(24)), *keep_history);
   const int rc = http::serve(**service, options);
   compaction.reset();  // waits for a run in progress
+  replica.reset();     // ends a long-poll to the primary at once
   follower.request_stop();
   return rc;
 #else

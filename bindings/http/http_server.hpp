@@ -26,6 +26,8 @@
 // Kept free of Boost.Beast so including it costs nothing.
 #pragma once
 
+#include "replica_status.hpp"
+
 #include <poleloc/service.hpp>
 
 #include <cstddef>
@@ -53,6 +55,9 @@ struct ServerOptions {
   std::string tiles_crs = "wgs84";        // the tiles' datum: wgs84 or gcj02
   std::string tiles_attribution;          // plain text shown on the map
   std::string import_dir;                 // POST /v1/import may read files inside it; empty refuses (403)
+  // A read replica (serve --follow): every write is answered 409
+  // read_only_replica naming the primary; /healthz and /metrics report the lag.
+  const ReplicaStatus* replica = nullptr;
 };
 
 // Descriptors kept free for RocksDB (its table files), the logs and refusing

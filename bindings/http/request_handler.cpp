@@ -4,6 +4,8 @@
 #include "request_parsers.hpp"
 #include "response.hpp"
 
+#include <poleloc/error_catalogue.hpp>
+
 #include <chrono>
 #include <exception>
 
@@ -75,6 +77,15 @@ Response RequestHandler::admit(const Request& request, std::size_t& route_index,
                                 "method " + in_quotes(request.method, 20) + " is not allowed on " +
                                     std::string(route.pattern) + "; allowed: " + std::string(route.allow));
     r.headers.emplace_back("Allow", route.allow);
+    return r;
+  }
+  if (is_write(request.method) && context_.replica) {
+    json::Json body = json::error(ErrorCode::read_only_replica, "this server is a read replica of " +
+                                                                   context_.replica->primary +
+                                                                   "; send writes to the primary");
+    body["error"]["primary"] = context_.replica->primary;
+    Response r = json_response(describe(ErrorCode::read_only_replica).http_status, body);
+    r.headers.emplace_back("X-Poleloc-Primary", context_.replica->primary);
     return r;
   }
   if (is_write(request.method) || route.read_needs_token) {

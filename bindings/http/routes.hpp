@@ -18,6 +18,7 @@
 #include "allowed_hosts.hpp"
 #include "console_config.hpp"
 #include "http_message.hpp"
+#include "replica_status.hpp"
 #include "token_file.hpp"
 
 #include <poleloc/service.hpp>
@@ -51,6 +52,7 @@ struct ServerContext {
   std::atomic<long> open_connections{0};
   std::atomic<long> connections_refused{0};  // turned away at max_connections
   std::string import_dir;                 // POST /v1/import reads files only inside it; empty refuses (403)
+  const ReplicaStatus* replica = nullptr; // set on a read replica: writes get 409 read_only_replica
 };
 
 struct Route;

@@ -6,7 +6,7 @@ namespace poleloc {
 namespace {
 
 // Indexed by ErrorCode value; the faces read this table and nothing else.
-constexpr std::array<ErrorInfo, 17> kCatalogue{{
+constexpr std::array<ErrorInfo, 18> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
     {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
      "a parameter is malformed or out of range"},
@@ -33,6 +33,8 @@ constexpr std::array<ErrorInfo, 17> kCatalogue{{
      "no space left on the database's disk; reads go on, writes resume when space is freed"},
     {ErrorCode::storage_unavailable, 503, "storage_unavailable", "StorageUnavailable",
      "the database's storage failed; reads go on, writes are retried on the next request"},
+    {ErrorCode::read_only_replica, 409, "read_only_replica", "ReadOnlyReplica",
+     "this server is a read replica (serve --follow); send writes to the primary named in the message"},
 }};
 
 }  // namespace

@@ -98,8 +98,9 @@ def import_sample(db: Path) -> None:
 
 
 def start_server(db: Path, workdir: Path, token_file: Path | None = None, threads: int = 2,
-                 extra: list[str] | None = None, descriptor_limit: int | None = None) -> Server:
-    args = [CLI, "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--threads", str(threads)]
+                 extra: list[str] | None = None, descriptor_limit: int | None = None,
+                 listen: str = "127.0.0.1:0") -> Server:
+    args = [CLI, "serve", "--db", str(db), "--listen", listen, "--threads", str(threads)]
     if token_file:
         args += ["--token-file", str(token_file)]
     args += extra or []

@@ -236,5 +236,38 @@ TEST_F(HttpHandler, RefusedRequestsAreCountedAndClose) {
   EXPECT_NE(text.find("{route=\"unmatched\",status=\"413\"} 1\n"), std::string::npos);
 }
 
+TEST_F(HttpHandler, AReplicaRefusesEveryWriteWith409NamingThePrimaryAndReportsItsLag) {
+  ReplicaStatus replica;
+  replica.primary = "http://10.0.0.5:8080";
+  replica.primary_sequence = service_->snapshot()->stats().sequence + 3;
+  replica.connected = true;
+  context_->replica = &replica;
+  for (auto [method, target] : {std::pair{"PUT", "/v1/poles/TJH0372"}, {"DELETE", "/v1/grids/X"},
+                                {"POST", "/v1/changes"}, {"POST", "/v1/import"}}) {
+    const Response r = call(method, target, "{}", std::string("Bearer ") + kToken);
+    EXPECT_EQ(r.status, 409) << method << ' ' << target;
+    EXPECT_EQ(error_code(r), "read_only_replica");
+    EXPECT_EQ(body_of(r)["error"]["primary"], "http://10.0.0.5:8080");
+  }
+  EXPECT_EQ(call("GET", "/v1/poles/TJH0372").status, 200);
+  const json health = body_of(call("GET", "/healthz"));
+  EXPECT_EQ(health["writable"], false);
+  EXPECT_EQ(health["replica"]["behind"], 3);
+  EXPECT_EQ(health["replica"]["primary"], "http://10.0.0.5:8080");
+  const std::string metrics = call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("poleloc_replica_lag_sequences 3\n"), std::string::npos);
+  context_->replica = nullptr;
+}
+
+TEST_F(HttpHandler, TheSnapshotIsTheHistoryDumpAtTheServedSequence) {
+  const Response r = call("GET", "/v1/snapshot");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/x-ndjson");
+  const json header = json::parse(r.body.substr(0, r.body.find('\n')));
+  EXPECT_EQ(header["poleloc_history"], 1);
+  EXPECT_EQ(header["sequence"], service_->snapshot()->stats().sequence);
+  EXPECT_NE(r.body.find("\"poleloc_history_end\":true"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace poleloc::http

@@ -27,6 +27,16 @@ Response get_healthz(const Call& call) {
                   {"snapshot_age_s", static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0},
                   {"writable", !call.server.tokens.empty() && !call.server.service.read_only() && problem.is_ok()},
                   {"uptime_s", static_cast<std::int64_t>(uptime)}};
+  if (const ReplicaStatus* replica = call.server.replica) {
+    // A read replica: how far behind its primary it is, and since when it has not heard from it.
+    const std::uint64_t primary = replica->primary_sequence.load();
+    body["writable"] = false;
+    body["replica"] = {{"primary", replica->primary},
+                       {"connected", replica->connected.load()},
+                       {"primary_sequence", primary},
+                       {"behind", primary > stats.sequence ? primary - stats.sequence : 0},
+                       {"last_contact_s", replica->seconds_since_contact(call.server.started)}};
+  }
   if (!problem) body["degraded"] = {{"code", describe(problem.code()).json_code}, {"reason", problem.message()}};
   Response r = json_response(200, body);
   r.headers.emplace_back("Cache-Control", "no-store");

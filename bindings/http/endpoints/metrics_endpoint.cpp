@@ -43,6 +43,20 @@ Response get_metrics(const Call& call) {
   out += "# HELP poleloc_http_connections_refused_total Connections turned away (503) at --max-connections.\n"
          "# TYPE poleloc_http_connections_refused_total counter\n"
          "poleloc_http_connections_refused_total " + std::to_string(refused) + "\n";
+  if (const ReplicaStatus* replica = call.server.replica) {
+    const std::uint64_t primary = replica->primary_sequence.load();
+    gauge(out, "poleloc_replica_primary_sequence", "The primary's newest sequence at the last contact.",
+          static_cast<double>(primary));
+    gauge(out, "poleloc_replica_lag_sequences", "Sequences of the primary this replica does not serve yet.",
+          static_cast<double>(primary > stats.sequence ? primary - stats.sequence : 0));
+    gauge(out, "poleloc_replica_last_contact_seconds", "Seconds since the primary last answered this replica.",
+          replica->seconds_since_contact(call.server.started));
+    gauge(out, "poleloc_replica_connected", "1 when the last request to the primary was answered, else 0.",
+          replica->connected.load() ? 1.0 : 0.0);
+    out += "# HELP poleloc_replica_errors_total Failed requests to the primary.\n"
+           "# TYPE poleloc_replica_errors_total counter\n"
+           "poleloc_replica_errors_total " + std::to_string(replica->errors.load()) + "\n";
+  }
   gauge(out, "poleloc_uptime_seconds", "Seconds since the server started.",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - call.server.started).count());
   r.headers.emplace_back("Cache-Control", "no-store");

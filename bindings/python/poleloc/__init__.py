@@ -19,7 +19,10 @@ import os
 import datetime as _datetime
 from typing import Any, NamedTuple, Union
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # numpy is needed by the batch (array) calls only; the rest works without it
+    np = None  # type: ignore[assignment]
 
 from . import _poleloc
 from ._poleloc import (
@@ -31,11 +34,10 @@ from ._poleloc import (
     Pole,
     Snapshot,
     canonical_number,
-    gcj02_to_wgs84,
     geodesic_distance_m,
-    wgs84_to_gcj02,
 )
 from ._changes import apply_changes
+from ._geo import gcj02_to_wgs84, points_of, to_geopandas, wgs84_to_gcj02
 from ._records import aliases_records, grid_records, is_path, pole_columns, write_aliases_csv
 
 __version__ = "0.1.0"
@@ -101,6 +103,11 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def __reduce__(self):
+        # Pickles by path: unpickled (in another process, a Dask worker) it is the same
+        # database opened read-only there. Writes stay with the process that opened it.
+        return (open, (self.path, True))
 
     def __repr__(self) -> str:
         if self.closed:
@@ -169,21 +176,27 @@ class Database:
         return self._snap(as_of).stats()
 
     # --- batch (numpy) ----------------------------------------------------
-    def grid_indexes_at(self, lons: Any, lats: Any, threads: int = 0) -> np.ndarray:
+    # lons, lats: array-likes of WGS84 degrees, or lons a GeoSeries (or GeoDataFrame) of points
+    # and lats None: it is converted to WGS84 from its CRS (EPSG:3857 included); one without a
+    # CRS whose coordinates are not degrees is refused (InvalidArgument), never read as degrees.
+    def grid_indexes_at(self, lons: Any, lats: Any = None, threads: int = 0) -> np.ndarray:
         """int32 grid index per point, -1 outside every grid or for an invalid point; all cores."""
+        lons, lats = points_of(lons, lats)
         return self._service.snapshot().grid_indexes_at(lons, lats, threads)
 
-    def grid_ids_at(self, lons: Any, lats: Any, threads: int = 0) -> np.ndarray:
+    def grid_ids_at(self, lons: Any, lats: Any = None, threads: int = 0) -> np.ndarray:
         """Object array of grid ids (str) per point, None outside every grid or for an invalid point."""
+        lons, lats = points_of(lons, lats)
         return self._service.snapshot().grid_ids_at(lons, lats, threads)
 
     def grid_ids(self, indexes: Any) -> np.ndarray:
         """Object array of grid ids for grid indexes (-1 -> None), same shape."""
         return self._service.snapshot().grid_ids(indexes)
 
-    def nearest_many(self, lons: Any, lats: Any, k: int = 1, max_m: float | None = None,
+    def nearest_many(self, lons: Any, lats: Any = None, k: int = 1, max_m: float | None = None,
                      threads: int = 0) -> NearestMany:
         """The k nearest poles of every point: arrays of shape (n, k); see NearestMany."""
+        lons, lats = points_of(lons, lats)
         snap = self._service.snapshot()
         indexes, distances = snap.nearest_many(lons, lats, k, max_m, threads)
         return NearestMany(indexes, snap.pole_numbers(indexes), distances)
@@ -199,6 +212,25 @@ class Database:
     def pole_grid_indexes(self) -> np.ndarray:
         """int32 grid index of every pole (-1: in no grid), in pole index order."""
         return self._service.snapshot().pole_grid_indexes()
+
+    def to_geopandas(self, what: str = "grids"):
+        """The database as a GeoDataFrame (EPSG:4326): what="grids" (id, name, attributes,
+        polygons) or "poles" (number, grid_id, points; built from arrays, so fast for millions
+        of poles: for their attributes use poleloc.to_geopandas(poles)). Needs geopandas."""
+        if what == "grids":
+            return to_geopandas(self.grids())
+        if what == "poles":
+            import geopandas  # noqa: F401 (the ImportError names the package)
+            snap = self._service.snapshot()
+            lons, lats = snap.pole_positions()
+            indexes = np.arange(len(lons), dtype=np.int64)
+            numbers = snap.pole_numbers(indexes)
+            live = np.array([n is not None for n in numbers], dtype=bool)
+            grid_ids = snap.grid_ids(snap.pole_grid_indexes())
+            return geopandas.GeoDataFrame(
+                {"number": numbers[live], "grid_id": grid_ids[live]},
+                geometry=geopandas.points_from_xy(lons[live], lats[live]), crs="EPSG:4326")
+        raise InvalidArgument(f"what must be 'grids' or 'poles', not {what!r}")  # noqa: F821 (from the catalogue)
 
     # --- writes (durable before they return) ------------------------------
     # author: the writer's name, kept in the history with every version written ("" = not known).
@@ -318,8 +350,10 @@ def feature_collection(items: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-__all__ = [
+# What `from poleloc import *` brings: never a name that would shadow a builtin (`open`,
+# the catalogue's `IOError`); use poleloc.open and poleloc.IOError for those.
+__all__ = [name for name in [
     "Candidate", "Database", "Error", "Grid", "ImportReport", "NearbyPole", "NearestMany", "Pole", "Snapshot",
-    "build", "canonical_number", "feature_collection", "gcj02_to_wgs84", "geodesic_distance_m", "open",
-    "wgs84_to_gcj02", *sorted(cls.__name__ for cls in ERROR_CLASSES.values()),
-]
+    "build", "canonical_number", "feature_collection", "gcj02_to_wgs84", "geodesic_distance_m",
+    "to_geopandas", "wgs84_to_gcj02", *sorted(cls.__name__ for cls in ERROR_CLASSES.values()),
+] if not hasattr(__import__("builtins"), name)]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Protocol, TypedDict, Union
+from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Protocol, TypedDict, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -140,6 +140,11 @@ class StorageFull(Error):
 class StorageUnavailable(Error):
     """A write refused: the database's storage failed (an I/O error). Nothing of
     it was stored; reads go on, and each later write tries the storage again."""
+    code: ClassVar[str]
+    http_status: ClassVar[int]
+
+class ReadOnlyReplica(Error):
+    """A write sent to a read replica (`poleloc serve --follow`); send it to the primary (HTTP 409)."""
     code: ClassVar[str]
     http_status: ClassVar[int]
 
@@ -342,15 +347,18 @@ class Database:
     def stats(self, as_of: AsOf | None = None) -> dict[str, int]: ...
 
     # Batch: numpy in, numpy out (see the input policy at the top).
-    def grid_indexes_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = 0) -> npt.NDArray[np.int32]:
-        """Grid index per point (Grid.index), -1 outside every grid or for an invalid point."""
-    def grid_ids_at(self, lons: _ArrayLike, lats: _ArrayLike, threads: int = 0) -> npt.NDArray[np.object_]:
+    def grid_indexes_at(self, lons: _ArrayLike | Any, lats: _ArrayLike | None = None,
+                        threads: int = 0) -> npt.NDArray[np.int32]:
+        """Grid index per point (Grid.index), -1 outside every grid or for an invalid point.
+        lons may be a GeoSeries/GeoDataFrame of points (lats None), converted to WGS84 from its CRS."""
+    def grid_ids_at(self, lons: _ArrayLike | Any, lats: _ArrayLike | None = None,
+                    threads: int = 0) -> npt.NDArray[np.object_]:
         """Grid id (str) per point, None outside every grid or for an invalid point."""
     def grid_ids(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]:
         """Grid ids for grid indexes (any integer dtype, any shape); -1 -> None; others out of
         range -> InvalidArgument."""
-    def nearest_many(self, lons: _ArrayLike, lats: _ArrayLike, k: int = 1, max_m: float | None = None,
-                     threads: int = 0) -> NearestMany:
+    def nearest_many(self, lons: _ArrayLike | Any, lats: _ArrayLike | None = None, k: int = 1,
+                     max_m: float | None = None, threads: int = 0) -> NearestMany:
         """The k nearest poles of every point, arrays of shape (n, k)."""
     def pole_numbers(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]: ...
     def pole_positions(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -381,6 +389,10 @@ class Database:
     def export(self, poles: str | os.PathLike[str], grids: str | os.PathLike[str],
                aliases: str | os.PathLike[str] | None = None,
                places: str | os.PathLike[str] | None = None) -> None: ...
+    def to_geopandas(self, what: str = "grids") -> Any:
+        """A geopandas.GeoDataFrame (EPSG:4326) of every grid (what="grids") or pole ("poles")."""
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles by path; unpickled it is the database opened read-only."""
 
     # History and the change feed (docs/history.md). GIL released while the store is read.
     def pole_history(self, number: str) -> list[_RecordVersion]:
@@ -435,6 +447,16 @@ def feature_collection(items: Iterable[GeoInterface]) -> dict[str, Any]:
 def canonical_number(printed: str) -> str | None:
     """'tjh-0372号' -> 'TJH0372'; None if the text is not a printed pole number."""
 
+@overload
 def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def wgs84_to_gcj02(lon: _ArrayLike, lat: _ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Arrays (any shape, broadcast against each other) give a pair of float64 arrays."""
+@overload
 def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def gcj02_to_wgs84(lon: _ArrayLike, lat: _ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Arrays (any shape, broadcast against each other) give a pair of float64 arrays."""
+def to_geopandas(items: Iterable[GeoInterface]) -> Any:
+    """A geopandas.GeoDataFrame (EPSG:4326) of poles, grids, candidates or nearby poles; needs geopandas."""
 def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float: ...

@@ -15,7 +15,10 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # numpy is needed by the batch (array) calls only; the rest works without it
+    np = None  # type: ignore[assignment]
 
 from . import _poleloc
 

@@ -9,7 +9,8 @@ PYBIND11_MODULE(_poleloc, m) {
   namespace py = pybind11;
   using namespace poleloc::python;
   m.doc() = "poleloc C++ core (private; use the `poleloc` package)";
-  py::module_::import("numpy");  // fail early and clearly if numpy is missing
+  // numpy is imported by the batch calls when they first run (pybind11's array
+  // support): the module imports, and answers every other call, without it.
 
   bind_errors(m);
   bind_views(m);

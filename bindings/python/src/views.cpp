@@ -11,6 +11,8 @@
 // Coordinates are lon, lat in degrees, WGS84.
 #include "binding.hpp"
 
+#include <poleloc/record_snapshot.hpp>
+
 #include <cmath>
 #include <cstdio>
 
@@ -201,6 +203,67 @@ MultiPolygon geometry_from_python(py::handle geometry, const std::string& where)
   raise(ErrorCode::invalid_input, where + ": geometry type " + kind + " is not Polygon or MultiPolygon");
 }
 
+// ---- pickling (multiprocessing, Dask) ----
+// A Pole or Grid pickles as its record (a pole with the grid containing it)
+// and unpickles into a small snapshot of its own (record_snapshot.hpp): the
+// same number, position, attributes, grid and geometry, bit for bit, with no
+// database to open. Comparisons (==) and `index` are per snapshot, as for
+// objects of two different database snapshots.
+namespace {
+
+py::tuple attributes_state(const Attributes& attributes) {
+  py::tuple out(attributes.size());
+  for (std::size_t i = 0; i < attributes.size(); ++i) out[i] = py::make_tuple(attributes[i].first, attributes[i].second);
+  return out;
+}
+Attributes attributes_of_state(const py::handle& state) {
+  Attributes out;
+  for (py::handle kv : py::reinterpret_borrow<py::sequence>(state)) {
+    auto pair = py::reinterpret_borrow<py::tuple>(kv);
+    out.emplace_back(pair[0].cast<std::string>(), pair[1].cast<std::string>());
+  }
+  return out;
+}
+py::tuple grid_state(const GridView& g) {
+  py::tuple polygons(g.geometry().size());
+  for (std::size_t i = 0; i < g.geometry().size(); ++i) polygons[i] = polygon_coordinates(g.geometry()[i]);
+  return py::make_tuple(std::string(g.id()), std::string(g.name()), attributes_state(g.attributes()), polygons);
+}
+GridRecord grid_of_state(const py::tuple& state) {
+  if (state.size() != 4) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Grid");
+  GridRecord g{state[0].cast<std::string>(), state[1].cast<std::string>(), attributes_of_state(state[2]), {}};
+  for (py::handle p : py::reinterpret_borrow<py::sequence>(state[3])) g.geometry.push_back(polygon_from_python(p, "grid"));
+  return g;
+}
+py::tuple pole_state(const Pole& p) {
+  std::optional<GridView> g = p.view.grid();
+  return py::make_tuple(std::string(p.view.number()), p.view.position().lon, p.view.position().lat,
+                        attributes_state(p.view.attributes()), g ? py::object(grid_state(*g)) : py::object(py::none()));
+}
+Pole pole_of_state(const py::tuple& state) {
+  if (state.size() != 5) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Pole");
+  PoleRecord pole{state[0].cast<std::string>(), {state[1].cast<double>(), state[2].cast<double>()},
+                  attributes_of_state(state[3])};
+  std::vector<GridRecord> grids;
+  if (!state[4].is_none()) grids.push_back(grid_of_state(state[4].cast<py::tuple>()));
+  auto snap = snapshot_from_records({pole}, std::move(grids));
+  auto view = snap->locate(pole.number);
+  if (!view) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Pole: bad number '" + pole.number + "'");
+  return Pole{snap, *view};
+}
+Grid grid_of_pickle(const py::tuple& state) {
+  GridRecord g = grid_of_state(state);
+  const std::string id = g.id;
+  std::vector<GridRecord> grids;
+  grids.push_back(std::move(g));
+  auto snap = snapshot_from_records({}, std::move(grids));
+  auto view = snap->grid(id);
+  if (!view) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Grid");
+  return Grid{snap, *view};
+}
+
+}  // namespace
+
 void bind_views(py::module_& m) {
   py::class_<Grid>(m, "Grid", "A grid (responsibility zone) of one snapshot. Coordinates: lon, lat, WGS84.")
       .def_property_readonly("id", [](const Grid& g) { return std::string(g.view.id()); })
@@ -224,7 +287,8 @@ void bind_views(py::module_& m) {
       .def("__eq__", [](const Grid& a, py::object b) {
         return py::isinstance<Grid>(b) && a.view == b.cast<const Grid&>().view;
       })
-      .def("__hash__", [](const Grid& g) { return view_hash(g.snapshot.get(), g.view.index()); });
+      .def("__hash__", [](const Grid& g) { return view_hash(g.snapshot.get(), g.view.index()); })
+      .def(py::pickle([](const Grid& g) { return grid_state(g.view); }, &grid_of_pickle));
 
   py::class_<Pole>(m, "Pole", "A numbered pole of one snapshot. Coordinates: lon, lat, WGS84.")
       .def_property_readonly("number", [](const Pole& p) { return std::string(p.view.number()); },
@@ -252,7 +316,8 @@ void bind_views(py::module_& m) {
       .def("__eq__", [](const Pole& a, py::object b) {
         return py::isinstance<Pole>(b) && a.view == b.cast<const Pole&>().view;
       })
-      .def("__hash__", [](const Pole& p) { return view_hash(p.snapshot.get(), p.view.index()); });
+      .def("__hash__", [](const Pole& p) { return view_hash(p.snapshot.get(), p.view.index()); })
+      .def(py::pickle(&pole_state, &pole_of_state));
 
   py::class_<Nearby>(m, "NearbyPole", "A pole and its geodesic distance (metres, WGS84) from the query point.")
       .def_readonly("pole", &Nearby::pole)

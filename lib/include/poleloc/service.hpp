@@ -210,6 +210,20 @@ class Service {
   // included; io_error; storage errors.
   static Status restore_history(const std::string& db_path, const std::string& dump_path);
 
+  // Replication (a read replica, docs/replicas.md): writes the changes of
+  // whole sequences of another database's change feed (changes_after() there)
+  // with their original sequence numbers, times and authors, so that the
+  // history, as-of answers and this database's own feed are the primary's.
+  // `changes` hold complete sequences in order, each after sequence(); a
+  // change of a sequence at or before the current one is skipped (a page read
+  // twice after a reconnect). Each sequence is one atomic, durable write; the
+  // new snapshot is published after the last. Records are stored as given
+  // (the primary checked them). Errors: read_only, invalid_argument (a change
+  // without its record), storage errors. Returns the sequence reached.
+  Result<std::uint64_t> apply_replicated(const std::vector<FeedChange>& changes);
+  // The sequence of the stored data (the snapshot's, once published).
+  std::uint64_t sequence() const;
+
   const std::string& path() const;
   // Opened read-only on purpose (OpenOptions::read_only).
   bool read_only() const;

@@ -40,6 +40,7 @@ enum class ErrorCode : int {
   host_not_allowed = 14,  // an HTTP Host header outside the server's allow-list (DNS rebinding defence)
   storage_full = 15,      // a write refused: no space left on the database's device
   storage_unavailable = 16,  // a write refused: the database's storage failed (I/O error)
+  read_only_replica = 17,    // a write sent to a read replica (serve --follow): send it to the primary
 };
 
 class Status {

@@ -978,6 +978,10 @@ Status Store::restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, co
     }
   }
   if (chunk_count > 0) batch.Put(impl_->meta(), log_key(seq, chunk_index), finish_chunk(chunk_count, chunk_items));
+  // As for a write: the first logged sequence of a database says from where
+  // on its log is complete (a replica's first sequence; finish_restore() may set it again).
+  const bool first_logged = logged && changelog_from_ == 0;
+  if (first_logged) batch.Put(impl_->meta(), kChangelogFromKeyC, encode_u64(seq));
   batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
   if (unix_ms) batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(static_cast<std::uint64_t>(*unix_ms)));
   if (!author.empty()) batch.Put(impl_->meta(), seqauthor_key(seq), author);
@@ -988,6 +992,7 @@ Status Store::restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, co
     return st;
   }
   sequence_ = seq;
+  if (first_logged) changelog_from_ = seq;
   if (unix_ms) last_time_ms_ = std::max(last_time_ms_, *unix_ms);
   return Status::ok();
 }
