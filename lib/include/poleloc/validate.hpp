@@ -1,7 +1,11 @@
 // poleloc/validate.hpp: a report on the quality of a dataset.
 //
-//   auto report = poleloc::validate(*service->snapshot());
+// ```cpp
+// void check(poleloc::Service& service) {
+//   auto report = poleloc::validate(*service.snapshot());
 //   for (const auto& issue : report.issues) std::cout << issue.kind << ' ' << issue.message << '\n';
+// }
+// ```
 //
 // Kinds: "invalid_polygon" (GEOS reason and location), "overlap" (two grids
 // share area, with the area in m²), "orphan_pole" (a pole outside every grid),
