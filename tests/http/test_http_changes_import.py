@@ -283,3 +283,21 @@ def test_import_without_import_dir_is_403(workdir):
         assert "--import-dir" in r.json()["error"]["message"]
     finally:
         assert server.stop() == 0
+
+
+def test_a_refused_import_lists_its_input_errors_named_as_the_client_named_the_files(setup):
+    server, _, imports, _ = setup
+    before = sequence(server)
+    lines = (SAMPLE / "poles.csv").read_text(encoding="utf-8").splitlines()
+    (imports / "broken.csv").write_text("\n".join(lines[:3] + ["TJH9501,not-a-number,39.92,路灯,,"]) + "\n",
+                                        encoding="utf-8")
+    r = post(server, "/v1/import", {"poles": "broken.csv", "grids": "grids.geojson"})
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    rows = error["input_errors"]
+    assert len(rows) == 1, rows
+    assert rows[0]["file"] == "broken.csv" and rows[0]["line"] == 4 and rows[0]["field"] == "lon", rows
+    assert rows[0]["feature"] is None and rows[0]["reason"]
+    assert str(imports) not in json.dumps(error)
+    assert sequence(server) == before
