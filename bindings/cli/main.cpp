@@ -767,6 +767,9 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
   --import-dir DIR          allow POST /v1/import (token needed) to re-import the database
                             from files inside DIR (names relative to DIR; nothing outside
                             it is read); without it POST /v1/import is refused (403)
+  --backup-dir DIR          allow POST /v1/backup (token needed): a consistent backup
+                            (RocksDB checkpoint) of the database into DIR/NAME while
+                            writes go on (docs/operations.md); without it: 403
   --compact-every SPAN      how often (default 24h when --keep-history is given); the
                             first run is one SPAN after the start; writes wait meanwhile
   --config F                read options from F: `key = value` lines, keys the options
@@ -871,6 +874,13 @@ int cmd_serve(CliArgs& a) {
       return usage_error("--import-dir must name an existing directory, got '" + *dir + "'");
     }
     options.import_dir = *dir;
+  }
+  if (auto dir = a.option("--backup-dir")) {
+    std::error_code ec;
+    if (dir->empty() || !std::filesystem::is_directory(*dir, ec)) {
+      return usage_error("--backup-dir must name an existing directory, got '" + *dir + "'");
+    }
+    options.backup_dir = *dir;
   }
   if (a.flag("--no-access-log")) options.access_log = false;
   std::optional<std::chrono::seconds> keep_history, compact_every;

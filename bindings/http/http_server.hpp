@@ -53,6 +53,7 @@ struct ServerOptions {
   std::string tiles_crs = "wgs84";        // the tiles' datum: wgs84 or gcj02
   std::string tiles_attribution;          // plain text shown on the map
   std::string import_dir;                 // POST /v1/import may read files inside it; empty refuses (403)
+  std::string backup_dir;                 // POST /v1/backup writes a checkpoint into it; empty refuses (403)
 };
 
 // Descriptors kept free for RocksDB (its table files), the logs and refusing

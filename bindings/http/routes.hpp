@@ -51,6 +51,7 @@ struct ServerContext {
   std::atomic<long> open_connections{0};
   std::atomic<long> connections_refused{0};  // turned away at max_connections
   std::string import_dir;                 // POST /v1/import reads files only inside it; empty refuses (403)
+  std::string backup_dir;                 // POST /v1/backup writes backups into it; empty refuses (403)
 };
 
 struct Route;

@@ -30,6 +30,7 @@ Response get_pole_history(const Call& call);  // GET /v1/poles/{number}/history
 Response get_grid_history(const Call& call);  // GET /v1/grids/{id}/history
 Response get_changes(const Call& call);       // GET /v1/changes?after=&skip=&limit=&wait=
 Response post_changes(const Call& call);   // POST   /v1/changes (a batch: JSON array or NDJSON)
+Response post_backup(const Call& call);    // POST   /v1/backup (a checkpoint into --backup-dir)
 Response post_import(const Call& call);    // POST   /v1/import (files inside --import-dir)
 Response get_healthz(const Call& call);    // GET    /healthz
 Response get_metrics(const Call& call);    // GET    /metrics
