@@ -5,7 +5,7 @@ DB ?= var/tuanjiehu
 LISTEN ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build test demo bench clean crash soak fuzz tsan
+.PHONY: all deps build test demo bench clean crash soak fuzz tsan package
 
 all: build
 
@@ -18,6 +18,10 @@ build: deps
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# The Debian package in $(BUILD): poleloc_VERSION_ARCH.deb (cmake/packaging.cmake, docs/operations.md).
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 demo: build
 	rm -rf $(DB)

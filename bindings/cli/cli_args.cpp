@@ -9,6 +9,7 @@ bool looks_like_option(const std::string& s) {
 }
 
 CliArgs::CliArgs(int argc, char** argv) : args_(argv, argv + argc), used_(args_.size(), false) {}
+CliArgs::CliArgs(std::vector<std::string> args) : args_(std::move(args)), used_(args_.size(), false) {}
 
 std::optional<std::string> CliArgs::option(const std::string& name) {
   for (std::size_t i = 0; i < args_.size(); ++i) {

@@ -16,6 +16,7 @@ namespace poleloc::cli {
 class CliArgs {
  public:
   CliArgs(int argc, char** argv);
+  explicit CliArgs(std::vector<std::string> args);
   std::optional<std::string> option(const std::string& name);  // consumes it
   bool flag(const std::string& name);                          // consumes it
   // Remaining arguments that are not options; call after every option()/flag().

@@ -1,11 +1,13 @@
 // poleloc: the command line face. Every command opens the database, calls the
 // facade, and prints either text for people or (--json) the HTTP answer's shape.
 #include "cli_args.hpp"
+#include "config_file.hpp"
 #include "json_shapes.hpp"
 #include "synthetic_city.hpp"
 
 #include <poleloc/poleloc.hpp>
 #include <poleloc/time_text.hpp>
+#include <poleloc/version.hpp>
 
 #ifdef POLELOC_WITH_HTTP
 #include "access_log.hpp"
@@ -23,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <tuple>
 #include <fstream>
@@ -45,7 +48,7 @@ usage:
                    [--replace | --merge] [--dry-run] [--max-remove-share 0.1] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [--tiles URL] [limits...]
-                   (`poleloc serve --help` lists every option)
+                   [--config F]   (`poleloc serve --help` lists every option)
   poleloc locate   --db DIR NUMBER [--as-of TIME] [--json]
   poleloc history  --db DIR NUMBER | --grid ID [--json]   (every version, who wrote it and when)
   poleloc resolve  --db DIR [--as-of TIME] [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
@@ -55,10 +58,13 @@ usage:
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc export   --db DIR --with-history FILE   (every version of every record, NDJSON)
   poleloc restore  --db NEWDIR --history FILE     (a --with-history dump into a new database)
+  poleloc restore  --db NEWDIR --from-backup DIR  (a `poleloc backup` directory into a new database)
+  poleloc backup   --db DIR --out NEWDIR [--json] (a consistent copy, history included, while a server runs)
   poleloc compact  --db DIR --keep-history 365d [--json]
                    (deletes versions replaced or deleted more than 365 days ago; units s, h, d)
   poleloc synth    --grids N --poles M [--seed S] [--community-names]
                    [--area-codes N] [--serial-width W] [--serial-gap G] --out DIR
+  poleloc --version  poleloc COMMAND --help
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
 1 not found, 2 usage or bad argument, 3 invalid input file, 4 other errors.
@@ -635,12 +641,47 @@ int cmd_export(CliArgs& a) {
   return 0;
 }
 
-// poleloc restore --db NEWDIR --history FILE: a dump of export --with-history into a new database.
+// poleloc restore --db NEWDIR --history FILE: a dump of export --with-history into a new database;
+// --from-backup DIR: a directory written by `poleloc backup`.
 int cmd_restore(CliArgs& a) {
-  auto db = a.option("--db"), history = a.option("--history");
+  auto db = a.option("--db"), history = a.option("--history"), backup = a.option("--from-backup");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
-  if (!db || !history) return usage_error("restore needs --db NEWDIR and --history FILE");
+  if (!db || (!history && !backup)) return usage_error("restore needs --db NEWDIR and --history FILE or --from-backup DIR");
+  if (history && backup) return usage_error("--history and --from-backup contradict each other: give one");
+  if (backup) {
+    auto report = Service::restore_backup(*backup, *db);
+    if (!report) return fail(report.status());
+    std::cout << "restored " << *backup << " into " << report->path << " (sequence " << report->sequence << ")\n";
+    return 0;
+  }
   if (auto st = Service::restore_history(*db, *history); !st) return fail(st);
+  return 0;
+}
+
+// poleloc backup --db DIR --out NEWDIR: a consistent copy while a server may run (docs/operations.md).
+int cmd_backup(CliArgs& a) {
+  const bool as_json = a.flag("--json");
+  auto db = a.option("--db"), out = a.option("--out");
+  if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
+  if (!db || !out) return usage_error("backup needs --db DIR and --out NEWDIR");
+  const auto start = std::chrono::steady_clock::now();
+  auto report = Service::backup_database(*db, *out);
+  if (!report) return fail(report.status(), as_json);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (as_json) {
+    json::Json j;
+    j["path"] = report->path;
+    j["sequence"] = report->sequence;
+    j["bytes"] = report->bytes;
+    j["method"] = report->checkpoint ? "checkpoint" : "copy";
+    j["seconds"] = std::round(seconds * 1000) / 1000;
+    print_json(j);
+  } else {
+    std::cout << "backed up " << *db << " at sequence " << report->sequence << " to " << report->path << " ("
+              << (report->checkpoint ? "checkpoint" : "copy from a read-only open: a server holds the database")
+              << ", " << report->bytes << " bytes, " << fixed7(seconds).substr(0, fixed7(seconds).size() - 4)
+              << " s)\n";
+  }
   return 0;
 }
 
@@ -767,8 +808,16 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
                             (http://HOST:PORT): copy its database when --db is empty,
                             then follow its change feed; writes get 409
                             read_only_replica. See docs/replicas.md.
+  --backup-dir DIR          allow POST /v1/backup (token needed): a consistent backup
+                            (RocksDB checkpoint) of the database into DIR/NAME while
+                            writes go on (docs/operations.md); without it: 403
   --compact-every SPAN      how often (default 24h when --keep-history is given); the
                             first run is one SPAN after the start; writes wait meanwhile
+  --config F                read options from F: `key = value` lines, keys the options
+                            above without "--" (db = /var/lib/poleloc/db; a flag is
+                            `log-queries = true`); options on the command line win.
+                            See docs/operations.md. The Debian package's file is
+                            /etc/poleloc/poleloc.conf
 )";
 
 #ifdef POLELOC_WITH_HTTP
@@ -867,6 +916,13 @@ int cmd_serve(CliArgs& a) {
     }
     options.import_dir = *dir;
   }
+  if (auto dir = a.option("--backup-dir")) {
+    std::error_code ec;
+    if (dir->empty() || !std::filesystem::is_directory(*dir, ec)) {
+      return usage_error("--backup-dir must name an existing directory, got '" + *dir + "'");
+    }
+    options.backup_dir = *dir;
+  }
   if (a.flag("--no-access-log")) options.access_log = false;
   std::optional<std::chrono::seconds> keep_history, compact_every;
   if (auto text = a.option("--keep-history")) {
@@ -948,6 +1004,29 @@ int cmd_serve(CliArgs& a) {
 #endif
 }
 
+// `poleloc COMMAND --help`: the command's lines of kUsage (the usage line and its
+// continuation lines), then the notes at the end of kUsage. nullopt: no such command.
+std::optional<std::string> command_help(const std::string& command) {
+  std::string lines;
+  bool in_entry = false;
+  std::size_t pos = 0;
+  const std::string usage = kUsage;
+  while (pos < usage.size()) {
+    const auto end = usage.find('\n', pos);
+    const std::string line = usage.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? usage.size() : end + 1;
+    if (line.rfind("  poleloc ", 0) == 0) {
+      const std::string rest = line.substr(10);
+      in_entry = rest.rfind(command + " ", 0) == 0;
+    } else if (line.rfind("     ", 0) != 0) {
+      in_entry = false;
+    }
+    if (in_entry) lines += line + "\n";
+  }
+  if (lines.empty()) return std::nullopt;
+  return "usage:\n" + lines + "\n" + usage.substr(usage.find("Coordinates are"));
+}
+
 }  // namespace
 }  // namespace poleloc::cli
 
@@ -958,7 +1037,39 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitUsage : 0;
   }
   const std::string command = argv[1];
-  CliArgs args(argc - 2, argv + 2);
+  if (command == "--version" || command == "-V" || command == "version") {
+    std::cout << "poleloc " << POLELOC_VERSION_STRING << '\n';
+    return 0;
+  }
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  const bool wants_help = std::any_of(rest.begin(), rest.end(), [](const std::string& s) { return s == "--help" || s == "-h"; });
+  if (wants_help && command != "serve") {
+    auto help = command_help(command);
+    if (!help) return usage_error("unknown command '" + command + "'");
+    std::cout << *help;
+    return 0;
+  }
+  if (command == "serve" && !wants_help) {
+    // --config F: the file's options go after the command line's, so the command line wins.
+    CliArgs peek(rest);
+    auto config = peek.option("--config");
+    if (!peek.missing_value().empty()) return usage_error("--config needs a file");
+    if (config) {
+      auto extra = read_config_file(*config);
+      if (!extra) return fail(extra.status());
+      std::vector<std::string> command_line;
+      for (std::size_t i = 0; i < rest.size(); ++i) {
+        if (rest[i] == "--config") {
+          ++i;
+          continue;
+        }
+        if (rest[i].rfind("--config=", 0) != 0) command_line.push_back(rest[i]);
+      }
+      auto merged = with_config(command_line, *extra);
+      rest = std::move(merged);
+    }
+  }
+  CliArgs args(rest);
   try {
     if (command == "import") return cmd_import(args);
     if (command == "serve") return cmd_serve(args);
@@ -970,6 +1081,7 @@ int main(int argc, char** argv) {
     if (command == "history") return cmd_history(args);
     if (command == "export") return cmd_export(args);
     if (command == "restore") return cmd_restore(args);
+    if (command == "backup") return cmd_backup(args);
     if (command == "synth") return cmd_synth(args);
     if (command == "compact") return cmd_compact(args);
   } catch (const std::exception& e) {

@@ -286,6 +286,7 @@ int serve(Service& service, const ServerOptions& options) {
                         .console_policy = console_csp(tiles ? &*tiles : nullptr)};
   context.import_dir = options.import_dir;
   context.replica = options.replica;
+  context.backup_dir = options.backup_dir;
   RequestHandler handler(context);
   net::thread_pool writer(1);
   WriteQueue writes(options.max_pending_writes, std::chrono::seconds(options.write_deadline_s));

@@ -58,6 +58,7 @@ struct ServerOptions {
   // A read replica (serve --follow): every write is answered 409
   // read_only_replica naming the primary; /healthz and /metrics report the lag.
   const ReplicaStatus* replica = nullptr;
+  std::string backup_dir;                 // POST /v1/backup writes a checkpoint into it; empty refuses (403)
 };
 
 // Descriptors kept free for RocksDB (its table files), the logs and refusing

@@ -24,6 +24,7 @@ constexpr std::array kRoutes{
     Route{"/v1/changes", get_changes, nullptr, nullptr, "GET, HEAD, POST", "", post_changes},
     Route{"/v1/import", nullptr, nullptr, nullptr, "POST", "", post_import},
     Route{"/v1/report", get_report, nullptr, nullptr, "GET, HEAD", "", nullptr, true},
+    Route{"/v1/backup", nullptr, nullptr, nullptr, "POST", "", post_backup},
     Route{"/v1/openapi.json", get_openapi, nullptr, nullptr, "GET, HEAD"},
     Route{"/healthz", get_healthz, nullptr, nullptr, "GET, HEAD"},
     Route{"/metrics", get_metrics, nullptr, nullptr, "GET, HEAD"},

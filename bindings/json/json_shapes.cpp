@@ -235,6 +235,22 @@ Json error(ErrorCode code, std::string_view message) {
   return Json{{"error", {{"code", describe(code).json_code}, {"message", message}}}};
 }
 
-Json error(const Status& status) { return error(status.code(), status.message()); }
+// A refused import also lists its input errors (Status::input_errors()), each as
+// {"file","line","feature","field","reason"} (line / feature null when not known).
+Json error(const Status& status) {
+  Json out = error(status.code(), status.message());
+  if (!status.input_errors().empty()) {
+    Json list = Json::array();
+    for (const InputError& e : status.input_errors()) {
+      list.push_back(Json{{"file", e.file},
+                          {"line", e.line ? Json(e.line) : Json(nullptr)},
+                          {"feature", e.feature ? Json(*e.feature) : Json(nullptr)},
+                          {"field", e.field},
+                          {"reason", e.reason}});
+    }
+    out["error"]["input_errors"] = std::move(list);
+  }
+  return out;
+}
 
 }  // namespace poleloc::json

@@ -8,7 +8,7 @@ namespace {
 // Indexed by ErrorCode value; the faces read this table and nothing else.
 constexpr std::array<ErrorInfo, 18> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
-    {ErrorCode::invalid_argument, 400, "bad_request", "InvalidArgument",
+    {ErrorCode::invalid_argument, 400, "invalid_argument", "InvalidArgument",
      "a parameter is malformed or out of range"},
     {ErrorCode::invalid_input, 400, "invalid_input", "InvalidInput",
      "an input file or record has bad rows or features"},
@@ -45,5 +45,7 @@ const ErrorInfo& describe(ErrorCode code) {
 }
 
 std::span<const ErrorInfo> error_catalogue() { return kCatalogue; }
+
+std::string_view Error::code_name() const noexcept { return describe(code()).json_code; }
 
 }  // namespace poleloc

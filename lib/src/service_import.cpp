@@ -93,7 +93,9 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   // A file that could not be read to its end (syntax error, bad header) is never
   // imported in part, even with skip_invalid: the rows after the error would be removed.
   if (errors.count() > 0 && (!options.skip_invalid || errors.fatal_count() > 0)) {
-    return Status(ErrorCode::invalid_input, error_list(rejects, errors.count(), options.max_listed_errors));
+    std::string message = error_list(rejects, errors.count(), options.max_listed_errors);
+    if (rejects.size() > options.max_listed_errors) rejects.resize(options.max_listed_errors);
+    return Status(ErrorCode::invalid_input, std::move(message), std::move(rejects));
   }
   std::optional<std::vector<AliasRecord>> new_aliases;
   if (!sources.aliases.empty()) new_aliases = std::move(aliases);
@@ -161,7 +163,8 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     return true;
   });
   if (error_count > 0 && !options.skip_invalid) {
-    return Status(ErrorCode::invalid_input, error_list(errors, error_count, options.max_listed_errors));
+    std::string message = error_list(errors, error_count, options.max_listed_errors);
+    return Status(ErrorCode::invalid_input, std::move(message), std::move(errors));
   }
   SnapshotBuilder poles;
   poles.reserve_poles(dataset.poles.size());

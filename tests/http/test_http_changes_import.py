@@ -228,7 +228,7 @@ def test_import_paths_outside_the_import_dir_are_refused(setup, name):
     before = sequence(server)
     r = post(server, "/v1/import", {"poles": name, "grids": "grids.geojson"})
     assert r.status == 400, r.body
-    assert r.json()["error"]["code"] == "bad_request"
+    assert r.json()["error"]["code"] == "invalid_argument"
     assert "import directory" in r.json()["error"]["message"]
     assert sequence(server) == before
 
@@ -283,3 +283,61 @@ def test_import_without_import_dir_is_403(workdir):
         assert "--import-dir" in r.json()["error"]["message"]
     finally:
         assert server.stop() == 0
+
+
+def test_a_refused_import_lists_its_input_errors_named_as_the_client_named_the_files(setup):
+    server, _, imports, _ = setup
+    before = sequence(server)
+    lines = (SAMPLE / "poles.csv").read_text(encoding="utf-8").splitlines()
+    (imports / "broken.csv").write_text("\n".join(lines[:3] + ["TJH9501,not-a-number,39.92,路灯,,"]) + "\n",
+                                        encoding="utf-8")
+    r = post(server, "/v1/import", {"poles": "broken.csv", "grids": "grids.geojson"})
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    rows = error["input_errors"]
+    assert len(rows) == 1, rows
+    assert rows[0]["file"] == "broken.csv" and rows[0]["line"] == 4 and rows[0]["field"] == "lon", rows
+    assert rows[0]["feature"] is None and rows[0]["reason"]
+    assert str(imports) not in json.dumps(error)
+    assert sequence(server) == before
+
+
+# --- POST /v1/backup --------------------------------------------------------------------
+
+def test_backup_over_http_is_a_checkpoint_that_restores_with_every_acknowledged_write(workdir):
+    db, backups, restored = workdir / "backup-db", workdir / "backups", workdir / "from-http-backup"
+    for d in (db, backups, restored):
+        shutil.rmtree(d, ignore_errors=True)
+    import_sample(db)
+    token_file = write_token_file(workdir / "backup-tokens", "ops:" + TOKEN + "\n")
+    backups.mkdir()
+    server = start_server(db, workdir, token_file=token_file, extra=["--backup-dir", str(backups)])
+    try:
+        headers = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+        put = server.request("PUT", "/v1/poles/TJH9601", body=json.dumps({"lon": 116.47, "lat": 39.92}), headers=headers)
+        assert put.status in (200, 201), put.body
+        written = sequence(server)
+        assert server.request("POST", "/v1/backup", body="{}").status == 401
+        r = server.request("POST", "/v1/backup", body=json.dumps({"name": "nightly"}), headers=headers)
+        assert r.status == 201, r.body
+        body = r.json()
+        assert body["name"] == "nightly" and body["method"] == "checkpoint" and body["sequence"] >= written
+        again = server.request("POST", "/v1/backup", body=json.dumps({"name": "nightly"}), headers=headers)
+        assert again.status == 400 and str(backups) not in again.body.decode("utf-8", "replace")
+        bad = server.request("POST", "/v1/backup", body=json.dumps({"name": "../x"}), headers=headers)
+        assert bad.status == 400
+        unnamed = server.request("POST", "/v1/backup", body="", headers=headers)
+        assert unnamed.status == 201 and unnamed.json()["name"].startswith("poleloc-"), unnamed.body
+    finally:
+        server.stop()
+    subprocess.run([CLI, "restore", "--db", str(restored), "--from-backup", str(backups / "nightly")], check=True,
+                   capture_output=True)
+    out = subprocess.run([CLI, "locate", "--db", str(restored), "TJH9601"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("TJH9601"), out
+
+
+def test_backup_without_backup_dir_is_403(setup):
+    server, _, _, _ = setup
+    r = server.request("POST", "/v1/backup", body="", headers={"Authorization": "Bearer " + TOKEN})
+    assert r.status == 403 and r.json()["error"]["code"] == "read_only"

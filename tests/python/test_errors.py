@@ -25,7 +25,7 @@ def test_every_catalogue_entry_has_its_exception_class():
 
 @pytest.mark.parametrize("name,json_code,http_status,builtin", [
     ("NotFound", "not_found", 404, LookupError),
-    ("InvalidArgument", "bad_request", 400, ValueError),
+    ("InvalidArgument", "invalid_argument", 400, ValueError),
     ("InvalidInput", "invalid_input", 400, ValueError),
     ("ReadOnly", "read_only", 403, Exception),
     ("Conflict", "conflict", 409, Exception),

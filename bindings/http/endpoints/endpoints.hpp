@@ -31,6 +31,7 @@ Response get_grid_history(const Call& call);  // GET /v1/grids/{id}/history
 Response get_changes(const Call& call);       // GET /v1/changes?after=&skip=&limit=&wait=
 Response get_snapshot(const Call& call);      // GET /v1/snapshot (the history dump, for replicas)
 Response post_changes(const Call& call);   // POST   /v1/changes (a batch: JSON array or NDJSON)
+Response post_backup(const Call& call);    // POST   /v1/backup (a checkpoint into --backup-dir)
 Response post_import(const Call& call);    // POST   /v1/import (files inside --import-dir)
 Response get_report(const Call& call);     // GET    /v1/report?format=json|geojson (token)
 Response get_healthz(const Call& call);    // GET    /healthz

@@ -129,7 +129,12 @@ Response post_import(const Call& call) {
   auto report = call.server.service.import(sources, options);
   if (!report) {
     const Status& st = report.status();
-    return error_response(Status(st.code(), relative(st.message(), dir.string())));
+    std::vector<InputError> rows = st.input_errors();  // error.input_errors, named relative to the directory too
+    for (InputError& e : rows) {
+      e.file = relative(e.file, dir.string());
+      e.reason = relative(e.reason, dir.string());
+    }
+    return error_response(Status(st.code(), relative(st.message(), dir.string()), std::move(rows)));
   }
   json::Json answer = json::import_report(*report);
   for (auto& r : answer["rejects"]) r = relative(r.get<std::string>(), dir.string());

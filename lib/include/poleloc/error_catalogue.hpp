@@ -1,10 +1,12 @@
 // poleloc/error_catalogue.hpp: the one table that maps an ErrorCode to what
 // each face shows: HTTP status, JSON `error.code` string, Python exception.
 //
-//   const auto& e = poleloc::describe(ErrorCode::not_found);
-//   e.http_status   // 404
-//   e.json_code     // "not_found"
-//   e.python_class  // "NotFound"
+// ```cpp
+// const auto& e = poleloc::describe(poleloc::ErrorCode::not_found);
+// std::cout << e.http_status       // 404
+//           << ' ' << e.json_code  // "not_found": the ErrorCode enumerator's own name
+//           << ' ' << e.python_class << '\n';  // "NotFound"
+// ```
 //
 // Thread-safety: immutable static data.
 #pragma once

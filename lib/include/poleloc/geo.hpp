@@ -1,9 +1,12 @@
 // poleloc/geo.hpp: coordinate conversions and distances.
 //
-//   poleloc::LonLat wgs{116.4712345, 39.9251234};
-//   poleloc::LonLat mars = poleloc::wgs84_to_gcj02(wgs);   // what Chinese web maps show
-//   poleloc::LonLat back = poleloc::gcj02_to_wgs84(mars);  // within 0.5 m of wgs (iterated inverse)
-//   double m = poleloc::geodesic_distance_m(a, b);          // WGS84 ellipsoid, metres
+// ```cpp
+// poleloc::LonLat wgs{116.4712345, 39.9251234};
+// poleloc::LonLat mars = poleloc::wgs84_to_gcj02(wgs);     // what Chinese web maps show
+// poleloc::LonLat back = poleloc::gcj02_to_wgs84(mars);    // within 0.5 m of wgs (iterated inverse)
+// double m = poleloc::geodesic_distance_m(wgs, back);      // WGS84 ellipsoid, metres
+// std::cout << m << " m\n";
+// ```
 //
 // GCJ-02 is applied only inside mainland China (a coarse outline box); outside
 // it the conversion returns its input, as the web maps do.

@@ -1,13 +1,31 @@
 // poleloc/import.hpp: reading the input files (poles.csv, grids.geojson,
 // aliases.csv) with validation that names file, line or feature, field and reason.
 //
-//   poleloc::ImportSources src{.poles = "poles.csv", .grids = "grids.geojson",
-//                              .aliases = "aliases.csv"};
-//   poleloc::ImportOptions opt{.crs = "EPSG:4490"};
-//   auto report = service->import(src, opt);
-//   if (!report) {                       // invalid_input: nothing was stored
-//     for (auto& e : report.status() ...) // message lists the first 50 errors
+// ```cpp
+// #include <poleloc/poleloc.hpp>
+// #include <iostream>
+//
+// int main() {
+//   auto service = poleloc::Service::open("var/db");
+//   if (!service) return 1;
+//   poleloc::ImportSources src{.poles = "poles.csv", .grids = "grids.geojson", .aliases = "aliases.csv"};
+//   poleloc::ImportOptions opt;
+//   opt.crs = "EPSG:4490";
+//   auto report = (*service)->import(src, opt);
+//   if (!report) {  // invalid_input: nothing was stored
+//     std::cerr << report.status().message() << '\n';  // a summary: the count and the first errors
+//     for (const poleloc::InputError& e : report.status().input_errors()) {
+//       std::cerr << e.file << ':' << e.line << ' ' << e.field << ": " << e.reason << '\n';
+//     }
+//     return 1;
 //   }
+//   std::cout << report->poles << " poles\n";
+// }
+// ```
+//
+// The errors of a refused import are in Status::input_errors() (at most
+// ImportOptions::max_listed_errors of them); with skip_invalid, the rows left
+// out are in ImportReport::rejects.
 //
 // Input CRS: any CRS PROJ knows ("EPSG:32650", a PROJ string, WKT) or "gcj02".
 // Coordinates are converted to WGS84 before validation and storage.
@@ -31,15 +49,7 @@ struct ImportSources {
   std::string places;   // path to places.csv (docs/resolve.md); empty keeps the stored places
 };
 
-// One rejected row or feature.
-struct InputError {
-  std::string file;
-  std::size_t line = 0;           // 1-based CSV line; 0 when not line-based
-  std::optional<std::size_t> feature;  // 0-based GeoJSON feature index
-  std::string field;              // column or property; may be empty
-  std::string reason;
-  std::string to_string() const;  // "grids.geojson: feature 3: geometry: Self-intersection at 116.47 39.92"
-};
+// One rejected row or feature: poleloc::InputError (status.hpp).
 
 struct ImportProgress {
   std::string stage;     // "poles", "grids", "aliases", "store", "index"

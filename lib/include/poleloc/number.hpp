@@ -5,9 +5,13 @@
 // digits only: "TJH0372". The area code is the leading run of letters ("TJH"),
 // the serial the rest ("0372").
 //
-//   auto n = poleloc::canonical_number("tjh-0372号");   // "TJH0372"
-//   poleloc::split_number("TJH0372");                    // {"TJH", "0372"}
-//   poleloc::canonical_number("电线杆");                 // nullopt: nothing left
+// ```cpp
+// auto n = poleloc::canonical_number("tjh-0372号");       // "TJH0372"
+// auto parts = poleloc::split_number("TJH0372");          // {"TJH", "0372"}
+// auto none = poleloc::canonical_number("电线杆");        // nullopt: nothing left
+// std::cout << n.value_or("?") << ' ' << none.has_value() << '\n';
+// (void)parts;
+// ```
 //
 // Accepted and dropped: ASCII/full-width spaces, '-', '_', '.', '/', a leading
 // '#' or '＃' or "No." / "NO", a trailing '号'. Full-width letters and digits

@@ -9,6 +9,8 @@
 #include <poleloc/service.hpp>
 #include <poleloc/snapshot.hpp>
 #include <poleloc/status.hpp>
+#include <poleloc/time_text.hpp>
 #include <poleloc/types.hpp>
 #include <poleloc/utf8.hpp>
 #include <poleloc/validate.hpp>
+#include <poleloc/version.hpp>

@@ -3,9 +3,14 @@
 // Each face (C++, Python, HTTP, CLI) fills one of these and calls is_valid()
 // before querying, so the same bad parameter gets the same error everywhere.
 //
+// ```cpp
+// poleloc::Status nearest_five(const poleloc::Snapshot& snap) {
 //   poleloc::NearestOptions opt{.k = 5, .max_m = 500};
 //   if (auto st = opt.is_valid(); !st) return st;   // ErrorCode::invalid_argument
-//   auto poles = snap->nearest({116.4712, 39.9251}, opt);
+//   auto poles = snap.nearest({116.4712, 39.9251}, opt);
+//   return poles ? poleloc::Status::ok() : poles.status();
+// }
+// ```
 #pragma once
 
 #include <poleloc/status.hpp>

@@ -4,11 +4,14 @@
 // snapshot(); writes are durable (WAL synced) before they return, then a new
 // snapshot is published atomically.
 //
-//   auto service = poleloc::Service::open("var/db");           // Result<std::unique_ptr<Service>>
-//   if (!service) { std::cerr << service.status().message(); return 1; }
-//   auto snap = (*service)->snapshot();                         // lock-free
-//   auto pole = snap->locate("TJH0372");
-//   (*service)->put_pole({"TJH9999", {116.47, 39.92}, {}});     // durable, then visible
+// ```cpp
+// auto service = poleloc::Service::open("var/db");            // Result<std::unique_ptr<Service>>
+// if (!service) { std::cerr << service.status().message(); return 1; }
+// auto snap = (*service)->snapshot();                          // lock-free
+// auto pole = snap->locate("TJH0372");
+// auto put = (*service)->put_pole({"TJH9999", {116.47, 39.92}, {}});  // durable, then visible
+// if (!put) std::cerr << put.message() << '\n';
+// ```
 //
 // Storage failures: when the disk is full a write fails with storage_full
 // (any other storage I/O failure: storage_unavailable) and nothing of it is
@@ -76,6 +79,14 @@ struct CompactReport {
   std::uint64_t versions_kept = 0;     // stored versions left
   std::uint64_t bytes_before = 0;
   std::uint64_t bytes_after = 0;
+};
+
+// What Service::backup() (and backup_database, restore_backup) wrote.
+struct BackupReport {
+  std::string path;               // the directory written
+  std::uint64_t sequence = 0;     // the store sequence the copy holds: every write up to it
+  std::uint64_t bytes = 0;        // size of its files (hard-linked files counted in full)
+  bool checkpoint = false;        // true: a RocksDB checkpoint; false: every key copied
 };
 
 // One version of a record in its history (Service::pole_history, grid_history).
@@ -223,6 +234,27 @@ class Service {
   Result<std::uint64_t> apply_replicated(const std::vector<FeedChange>& changes);
   // The sequence of the stored data (the snapshot's, once published).
   std::uint64_t sequence() const;
+  // Backups (docs/operations.md, "Back up and restore"). backup() writes a
+  // consistent copy of the database, every version and the change log
+  // included, into the new directory `out` (which must not exist): on a
+  // service open for writing a RocksDB checkpoint (hard links, seconds even
+  // for millions of poles) holding every write acknowledged before the call;
+  // on a read-only service a key-by-key copy of what it has read. The copy is
+  // made in `out`.partial, opened to check it, then renamed to `out`.
+  // Writes go on meanwhile. Errors: invalid_argument (`out` exists), io_error,
+  // storage_full, storage errors.
+  Result<BackupReport> backup(const std::string& out) const;
+  // The same for the database at `db_path` without loading it: when no other
+  // process holds it, a checkpoint; while one does (a running `poleloc
+  // serve`), a copy from a read-only open, which holds every write
+  // acknowledged before the open. `poleloc backup` calls it.
+  static Result<BackupReport> backup_database(const std::string& db_path, const std::string& out);
+  // Makes the backup at `backup_dir` the database at `db_path`, which must not
+  // exist or be an empty directory: the backup is checked (it opens, its
+  // schema is this poleloc's), copied into `db_path`.restoring and renamed.
+  // The backup is left as it was. Errors: not_found, invalid_argument,
+  // schema_mismatch, io_error, storage errors.
+  static Result<BackupReport> restore_backup(const std::string& backup_dir, const std::string& db_path);
 
   const std::string& path() const;
   // Opened read-only on purpose (OpenOptions::read_only).

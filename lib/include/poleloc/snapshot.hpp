@@ -4,14 +4,20 @@
 // Snapshot after each durable write; a query keeps using the snapshot it
 // started with, so readers never wait for writers.
 //
-//   auto snap = service->snapshot();                     // std::shared_ptr<const Snapshot>
+// ```cpp
+// void show(poleloc::Service& service) {
+//   auto snap = service.snapshot();                      // std::shared_ptr<const Snapshot>
 //   if (auto pole = snap->locate("tjh-0372")) {
-//     LonLat p = pole->position();                       // WGS84 degrees
+//     poleloc::LonLat p = pole->position();              // WGS84 degrees
+//     std::cout << p.lon << ' ' << p.lat << '\n';
 //     if (auto g = pole->grid()) std::cout << g->id();   // the grid containing the pole
 //   }
 //   auto grid = snap->grid_at({116.4712, 39.9251});      // optional<GridView>
 //   auto near = snap->nearest({116.4712, 39.9251}, {.k = 5, .max_m = 500});
-//   auto hits = snap->resolve("团结湖三七二", {.near = LonLat{116.47, 39.92}});
+//   auto hits = snap->resolve("团结湖三七二", {.near = poleloc::LonLat{116.47, 39.92}});
+//   (void)grid, (void)near, (void)hits;
+// }
+// ```
 //
 // Views (PoleView, GridView) point into the snapshot: they are valid while the
 // snapshot is alive. Keep the shared_ptr as long as you use them.

@@ -1,8 +1,11 @@
 // poleloc/time_text.hpp: times as people and other systems write them, for
 // as-of queries (docs/history.md), shared by the CLI and the HTTP server.
 //
-//   auto t = poleloc::parse_rfc3339("2026-03-01T08:00:00+08:00", "--as-of");  // Result<time_point>
-//   auto same = poleloc::parse_rfc3339("2026-03-01T00:00:00Z", "as_of");     // the same instant
+// ```cpp
+// auto t = poleloc::parse_rfc3339("2026-03-01T08:00:00+08:00", "--as-of");  // Result<time_point>
+// auto same = poleloc::parse_rfc3339("2026-03-01T00:00:00Z", "as_of");     // the same instant
+// std::cout << (t && same && *t == *same) << '\n';
+// ```
 //
 // Thread-safety: pure functions.
 #pragma once

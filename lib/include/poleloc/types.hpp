@@ -3,11 +3,13 @@
 // Coordinates are lon, lat in degrees, WGS84 (EPSG:4326 axis order lon, lat),
 // whatever CRS the input files used: conversion happens at import.
 //
-//   poleloc::PoleRecord pole{"TJH0372", {116.4712345, 39.9251234},
-//                            {{"kind", "lamp"}, {"manager", "王芳"}}};
-//   poleloc::GridRecord grid;
-//   grid.id = "CY-TJH-027";
-//   grid.geometry = {{{ {{116.46, 39.92}, {116.47, 39.92}, {116.47, 39.93}, {116.46, 39.92}} }}};
+// ```cpp
+// poleloc::PoleRecord pole{"TJH0372", {116.4712345, 39.9251234},
+//                          {{"kind", "lamp"}, {"manager", "王芳"}}};
+// poleloc::GridRecord grid;
+// grid.id = "CY-TJH-027";
+// grid.geometry = {{{ {{116.46, 39.92}, {116.47, 39.92}, {116.47, 39.93}, {116.46, 39.92}} }}};
+// ```
 //
 // Thread-safety: plain values.
 #pragma once

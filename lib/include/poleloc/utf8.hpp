@@ -1,7 +1,10 @@
 // poleloc/utf8.hpp: the one UTF-8 check every input path uses.
 //
-//   if (auto at = poleloc::invalid_utf8_offset(text); at != std::string_view::npos)
-//     reject("not UTF-8 at byte " + std::to_string(at));
+// ```cpp
+// std::string_view text = "caf\xc3";
+// if (auto at = poleloc::invalid_utf8_offset(text); at != std::string_view::npos)
+//   std::cerr << "not UTF-8 at byte " + std::to_string(at) << '\n';
+// ```
 //
 // Strict: rejects overlong forms, surrogates and code points above U+10FFFF.
 // Thread-safety: pure function.

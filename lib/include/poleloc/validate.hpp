@@ -1,7 +1,11 @@
 // poleloc/validate.hpp: a report on the quality of a dataset that its owners can act on.
 //
-//   auto report = poleloc::validate(*service->snapshot());
+// ```cpp
+// void check(poleloc::Service& service) {
+//   auto report = poleloc::validate(*service.snapshot());
 //   for (const auto& issue : report.issues) std::cout << issue.kind << ' ' << issue.message << '\n';
+// }
+// ```
 //
 // Errors (ok() is false while any is present):
 //   "invalid_polygon"   a grid GEOS finds invalid (reason and location);

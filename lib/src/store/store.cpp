@@ -6,6 +6,7 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -1019,6 +1020,85 @@ Status Store::finish_restore(std::uint64_t sequence, std::uint64_t changelog_fro
   sequence_ = sequence;
   if (log_from) changelog_from_ = changelog_from;
   return Status::ok();
+}
+
+namespace {
+
+// Copies every key of the four column families of `src` (read through `ro`)
+// into a new database at `out`, without a write-ahead log, then flushes.
+Status copy_all_keys(rocksdb::DB& src, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+                     const rocksdb::ReadOptions& ro, const std::string& out) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.error_if_exists = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{{rocksdb::kDefaultColumnFamilyName, {}},
+                                                           {kPoles, {}}, {kGrids, {}}, {kAliases, {}}, {kMeta, {}}};
+  std::vector<rocksdb::ColumnFamilyHandle*> opened;
+  rocksdb::DB* raw = nullptr;
+  if (auto s = rocksdb::DB::Open(options, out, descriptors, &opened, &raw); !s.ok()) {
+    return from_rocks(s, out, "cannot create the backup");
+  }
+  std::unique_ptr<rocksdb::DB> dst(raw);
+  Status st = Status::ok();
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // flushed below; a failed backup is removed whole
+  for (std::size_t f = 0; st && f < families.size(); ++f) {
+    std::unique_ptr<rocksdb::Iterator> it(src.NewIterator(ro, families[f]));
+    rocksdb::WriteBatch batch;
+    for (it->SeekToFirst(); st && it->Valid(); it->Next()) {
+      batch.Put(opened[f + 1], it->key(), it->value());
+      if (batch.GetDataSize() >= (8u << 20)) {
+        st = from_rocks(dst->Write(wo, &batch), out, "cannot write the backup");
+        batch.Clear();
+      }
+    }
+    if (st && !it->status().ok()) st = from_rocks(it->status(), out, "cannot read for the backup");
+    if (st && batch.Count() > 0) st = from_rocks(dst->Write(wo, &batch), out, "cannot write the backup");
+  }
+  if (st) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> data(opened.begin() + 1, opened.end());
+    st = from_rocks(dst->Flush(flush, data), out, "cannot flush the backup");
+  }
+  for (auto* h : opened) dst->DestroyColumnFamilyHandle(h);
+  if (auto s = dst->Close(); st && !s.ok()) st = from_rocks(s, out, "cannot close the backup");
+  return st;
+}
+
+}  // namespace
+
+Result<BackupStats> Store::backup(const std::string& out) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (out.empty() || fs::exists(out, ec)) {
+    return Status(ErrorCode::invalid_argument, "the backup directory " + out + " exists: give a new path");
+  }
+  return with_db([&](rocksdb::DB& db) -> Result<BackupStats> {
+    BackupStats stats;
+    Status st = Status::ok();
+    if (impl_->write_side) {
+      stats.checkpoint = true;
+      rocksdb::Checkpoint* raw = nullptr;
+      st = from_rocks(rocksdb::Checkpoint::Create(&db, &raw), out, "cannot start a checkpoint for");
+      std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+      // No flush (that would write into the live database): the log is copied instead.
+      if (st) {
+        st = from_rocks(checkpoint->CreateCheckpoint(out, std::numeric_limits<std::uint64_t>::max()), out,
+                        "cannot write the checkpoint");
+      }
+    } else {
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;
+      st = copy_all_keys(db, impl_->handles, ro, out);
+    }
+    if (!st) {
+      fs::remove_all(out, ec);
+      return st;
+    }
+    return stats;
+  });
 }
 
 }  // namespace poleloc::store

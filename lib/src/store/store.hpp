@@ -138,6 +138,11 @@ struct DumpHeader {
   std::uint64_t changelog_from = 0;
 };
 
+// What Store::backup() wrote.
+struct BackupStats {
+  bool checkpoint = false;  // true: a RocksDB checkpoint (table files hard-linked); false: every key copied
+};
+
 class Store {
  public:
   struct Options {
@@ -246,6 +251,19 @@ class Store {
   // write_problem(), storage_full / storage_unavailable (the write side goes
   // down, as for apply()).
   Result<CompactStats> compact_history(std::chrono::system_clock::time_point before);
+
+  // Writes a consistent copy of the database, history and change log
+  // included, into the directory `out`, which must not exist. A store open
+  // for writing takes a RocksDB checkpoint: table files are hard-linked (copied
+  // when `out` is on another file system), the write-ahead log is copied and
+  // nothing is flushed, so it holds every write acknowledged before the call
+  // and no part of a later one. A read-only store (another process may be
+  // writing) copies every key of every column family from one read into a new
+  // database: it holds what this store saw when it was opened (or last
+  // reopened). May run concurrently with apply() and the readers.
+  // Errors: invalid_argument when `out` exists, storage_full /
+  // io_error when writing it fails (a partial `out` is removed).
+  Result<BackupStats> backup(const std::string& out) const;
 
   // RocksDB's estimate of the number of stored pole versions (for reserving memory).
   std::size_t estimated_poles() const;

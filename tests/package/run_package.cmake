@@ -1,0 +1,95 @@
+# Script mode (tests/package/CMakeLists.txt):
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DCXX=... -DPYTHON=... -DVERSION=... -P run_package.cmake
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+function(expect_match regex text what)
+  if(NOT text MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: expected /${regex}/ in:\n${text}")
+  endif()
+endfunction()
+
+# 1. The package.
+run(cpack -G DEB --config ${BUILD_DIR}/CPackConfig.cmake -B ${WORK_DIR}/pkg)
+file(GLOB debs ${WORK_DIR}/pkg/poleloc_${VERSION}_*.deb)
+list(LENGTH debs n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "expected one poleloc_${VERSION}_*.deb in ${WORK_DIR}/pkg, found: ${debs}")
+endif()
+file(SIZE ${debs} deb_bytes)
+message("package: ${debs} (${deb_bytes} bytes)")
+
+# 2. Its control files: dependencies, maintainer scripts creating the poleloc user, the conffile.
+run(dpkg-deb --field ${debs} Package Version Depends)
+expect_match("Package: poleloc" "${last_output}" "control")
+expect_match("Version: ${VERSION}" "${last_output}" "control")
+expect_match("librocksdb" "${last_output}" "Depends (from dpkg-shlibdeps)")
+file(MAKE_DIRECTORY ${WORK_DIR}/control)
+run(dpkg-deb --control ${debs} ${WORK_DIR}/control)
+file(READ ${WORK_DIR}/control/postinst postinst)
+expect_match("useradd --system" "${postinst}" "postinst")
+file(READ ${WORK_DIR}/control/conffiles conffiles)
+expect_match("/etc/poleloc/poleloc.conf" "${conffiles}" "conffiles")
+
+# 3. Its files, unpacked into a throwaway root.
+set(root ${WORK_DIR}/root)
+run(dpkg-deb -x ${debs} ${root})
+foreach(f usr/bin/poleloc lib/systemd/system/poleloc.service etc/poleloc/poleloc.conf
+          usr/include/poleloc/poleloc.hpp usr/include/poleloc/version.hpp
+          usr/lib/python3/dist-packages/poleloc/__init__.py usr/share/doc/poleloc/copyright
+          usr/share/doc/poleloc/operations.md)
+  if(NOT EXISTS ${root}/${f})
+    message(FATAL_ERROR "the package has no /${f}")
+  endif()
+endforeach()
+file(GLOB_RECURSE so_files ${root}/usr/lib/libpoleloc.so.* ${root}/usr/lib/*/libpoleloc.so.*)
+file(GLOB_RECURSE config_files ${root}/usr/lib/*polelocConfig.cmake)
+file(GLOB_RECURSE pc_files ${root}/usr/lib/*poleloc.pc)
+file(GLOB_RECURSE py_modules ${root}/usr/lib/python3/dist-packages/poleloc/_poleloc*.so)
+foreach(what so_files config_files pc_files py_modules)
+  if(NOT ${what})
+    message(FATAL_ERROR "the package has no ${what}")
+  endif()
+endforeach()
+list(GET so_files 0 so_file)
+list(GET pc_files 0 pc_file)
+run(objdump -p ${so_file})
+expect_match("SONAME +libpoleloc\\.so\\.[0-9]+\\.[0-9]+" "${last_output}" "soname")
+file(READ ${root}/lib/systemd/system/poleloc.service unit)
+expect_match("User=poleloc" "${unit}" "systemd unit")
+expect_match("ExecStart=/usr/bin/poleloc serve --config /etc/poleloc/poleloc.conf" "${unit}" "systemd unit")
+run(${root}/usr/bin/poleloc --version)
+expect_match("poleloc ${VERSION}" "${last_output}" "poleloc --version")
+
+# 4. The example against the unpacked package: find_package(poleloc) with CMAKE_PREFIX_PATH.
+set(sample ${SOURCE_DIR}/data/tuanjiehu)
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cpp -B ${WORK_DIR}/example
+    -DCMAKE_PREFIX_PATH=${root}/usr -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/example)
+run(${WORK_DIR}/example/where_is_pole ${WORK_DIR}/db TJH0372 ${sample}/poles.csv ${sample}/grids.geojson ${sample}/aliases.csv)
+expect_match("TJH0372 116\\.[0-9]+ 39\\.[0-9]+ CY-TJH-" "${last_output}" "example (CMake)")
+
+# 5. The same with pkg-config, the library found through LD_LIBRARY_PATH.
+get_filename_component(pc_dir ${pc_file} DIRECTORY)
+get_filename_component(lib_dir ${so_file} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+run(pkg-config --cflags --libs poleloc)
+string(STRIP "${last_output}" pc_flags)
+separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+run(${CXX} -O0 ${SOURCE_DIR}/examples/cpp/where_is_pole.cpp ${pc_flags} -o ${WORK_DIR}/where_is_pole_pc)
+set(ENV{LD_LIBRARY_PATH} ${lib_dir})
+run(${WORK_DIR}/where_is_pole_pc ${WORK_DIR}/db TJH0372)
+expect_match("TJH0372 116\\.[0-9]+ 39\\.[0-9]+ CY-TJH-" "${last_output}" "example (pkg-config)")
+
+# 6. The Python module from the package.
+set(ENV{PYTHONPATH} ${root}/usr/lib/python3/dist-packages)
+# (no ';' in the program: CMake would split the argument there)
+run(${PYTHON} -c "import poleloc, sys\nprint(poleloc.open(sys.argv[1], read_only=True).locate('TJH0372').number)" ${WORK_DIR}/db)
+expect_match("TJH0372" "${last_output}" "python")
+message("package ok")
