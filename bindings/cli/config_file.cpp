@@ -39,17 +39,17 @@ Result<std::vector<ConfigOption>> read_config_file(const std::string& path) {
     if (line.empty()) continue;
     const auto where = path + ":" + std::to_string(number) + ": ";
     const auto eq = line.find('=');
-    if (eq == std::string::npos) return Status(ErrorCode::invalid_argument, where + "expected `key = value`");
+    if (eq == std::string::npos) return Status(ErrorCode::bad_request, where + "expected `key = value`");
     const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
     if (!is_key(key)) {
-      return Status(ErrorCode::invalid_argument,
+      return Status(ErrorCode::bad_request,
                     where + "'" + key + "' is not an option name (a `poleloc serve` option without \"--\")");
     }
-    if (key == "config") return Status(ErrorCode::invalid_argument, where + "a configuration file cannot name another");
+    if (key == "config") return Status(ErrorCode::bad_request, where + "a configuration file cannot name another");
     if (value == "true") {
       args.push_back({"--" + key, std::nullopt});
     } else if (value != "false") {
-      if (value.empty()) return Status(ErrorCode::invalid_argument, where + "'" + key + "' needs a value");
+      if (value.empty()) return Status(ErrorCode::bad_request, where + "'" + key + "' needs a value");
       args.push_back({"--" + key, value});
     }
   }

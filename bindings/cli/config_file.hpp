@@ -12,7 +12,7 @@
 // line; the file's line for it is ignored.
 //
 //   auto file = poleloc::cli::read_config_file("/etc/poleloc/poleloc.conf");
-//   if (!file) fail(file.status());          // invalid_argument naming file:line
+//   if (!file) fail(file.status());          // bad_request naming file:line
 //   // (*file)[0] == {"--db", "/var/lib/poleloc/db"}; a flag has no value
 //   auto args = poleloc::cli::with_config(command_line_args, *file);
 //

@@ -91,7 +91,7 @@ int fail(const Status& st, bool as_json = false, const char* writing = nullptr) 
   }
   switch (st.code()) {
     case ErrorCode::not_found: return kExitNotFound;
-    case ErrorCode::invalid_argument: return kExitUsage;
+    case ErrorCode::bad_request: return kExitUsage;
     case ErrorCode::invalid_input: return kExitInvalidInput;
     default: return kExitError;
   }
@@ -169,7 +169,7 @@ std::string describe_pole(const PoleView& p) {
 // Opens the database; read-only unless `write`, so queries work while a server runs.
 Result<std::unique_ptr<Service>> open_db(CliArgs& a, bool write) {
   auto db = a.option("--db");
-  if (!db) return Status(ErrorCode::invalid_argument, "--db DIR is required");
+  if (!db) return Status(ErrorCode::bad_request, "--db DIR is required");
   return Service::open(*db, {.read_only = !write, .create_if_missing = write});
 }
 

@@ -86,7 +86,7 @@ Result<AllowedHosts> AllowedHosts::parse(std::string_view list, std::string_view
       std::string_view host;
       int p = -1;
       if (!split_host_port(item, host, p)) {
-        return Status(ErrorCode::invalid_argument,
+        return Status(ErrorCode::bad_request,
                       "--allowed-hosts: '" + std::string(item) +
                           "' is not a host name or address with an optional :PORT (e.g. poleloc.example.org, "
                           "10.0.0.5:8080, [::1])");
@@ -97,7 +97,7 @@ Result<AllowedHosts> AllowedHosts::parse(std::string_view list, std::string_view
     list.remove_prefix(comma + 1);
   }
   if (h.entries_.size() == before && !h.any_) {
-    return Status(ErrorCode::invalid_argument, "--allowed-hosts needs at least one host name (or '*' for any)");
+    return Status(ErrorCode::bad_request, "--allowed-hosts needs at least one host name (or '*' for any)");
   }
   return h;
 }

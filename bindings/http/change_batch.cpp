@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-Status bad(std::string message) { return {ErrorCode::invalid_argument, std::move(message)}; }
+Status bad(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
 
 std::string text_of(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 

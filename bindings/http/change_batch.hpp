@@ -17,7 +17,7 @@
 //   if (!batch->errors.empty()) ...                // one per bad item, with its index
 //   service.apply(std::move(batch->changes), options);
 //
-// Errors: invalid_argument when the body as a whole is not a JSON array or
+// Errors: bad_request when the body as a whole is not a JSON array or
 // NDJSON of objects (too deep, empty, not JSON). A bad item is not an error of
 // the call: it is listed in ChangeBatch::errors, so that every bad item is named.
 // Thread-safety: pure functions.

@@ -151,7 +151,7 @@ bool Connection::admit_headers() {
 bool Connection::admit_body() {
   const auto method = parser_->get().method_string();
   if (method != "PUT" && method != "POST") {
-    refuse({ErrorCode::invalid_argument,
+    refuse({ErrorCode::bad_request,
             "a " + in_quotes(sv(method), 20) + " request carries no body; only PUT and POST do"});
     return false;
   }
@@ -206,7 +206,7 @@ void Connection::on_header(beast::error_code ec) {
                        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
                        ec == net::error::eof || ec == net::error::bad_descriptor;
     if (!quiet && buffer_.size() + parser_->get().target().size() > 0) {
-      return refuse({ErrorCode::invalid_argument, "malformed HTTP request: " + ec.message()});
+      return refuse({ErrorCode::bad_request, "malformed HTTP request: " + ec.message()});
     }
     return close();
   }
@@ -250,7 +250,7 @@ void Connection::on_body(beast::error_code ec) {
         ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
     }
-    return refuse({ErrorCode::invalid_argument, "malformed HTTP request body: " + ec.message()});
+    return refuse({ErrorCode::bad_request, "malformed HTTP request body: " + ec.message()});
   }
   answer();
 }

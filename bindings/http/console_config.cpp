@@ -5,7 +5,7 @@
 namespace poleloc::http {
 namespace {
 
-Status bad(std::string message) { return {ErrorCode::invalid_argument, std::move(message)}; }
+Status bad(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
 
 bool is_host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';

@@ -2,7 +2,7 @@
 // map), and the Content-Security-Policy that lets the page load exactly that.
 //
 //   auto tiles = http::TileSource::parse("https://tiles.example.org/{z}/{x}/{y}.png", "gcj02", "© Example");
-//   if (!tiles) fail(tiles.status());            // invalid_argument, message names the flag
+//   if (!tiles) fail(tiles.status());            // bad_request, message names the flag
 //   tiles->origin;                                // "https://tiles.example.org"
 //   http::console_csp(&*tiles);                   // "... img-src 'self' data: https://tiles.example.org; ..."
 //   http::console_config_json(&*tiles);           // {"tiles":{"url":…,"crs":"gcj02","attribution":…}}
@@ -36,7 +36,7 @@ struct TileSource {
   std::string attribution;   // plain text shown in the map corner (never HTML)
   std::string origin;        // scheme://host[:port] for the CSP; "*." stands for {s}.
 
-  // invalid_argument naming --tiles, --tiles-crs or --tiles-attribution on a bad value.
+  // bad_request naming --tiles, --tiles-crs or --tiles-attribution on a bad value.
   static Result<TileSource> parse(std::string_view url_template, std::string_view crs, std::string_view attribution);
 };
 

@@ -205,7 +205,7 @@ std::chrono::milliseconds next_backoff(std::chrono::milliseconds b) { return std
 
 Result<PrimaryUrl> parse_primary_url(std::string_view url) {
   auto bad = [&](const std::string& why) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   "--follow: " + why + " in '" + std::string(url) + "'; expected http://HOST[:PORT][/PREFIX]");
   };
   constexpr std::string_view scheme = "http://";

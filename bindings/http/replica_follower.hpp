@@ -39,7 +39,7 @@ struct PrimaryUrl {
   std::string base;  // path prefix without a trailing '/' ("" for the root)
 };
 
-// "http://HOST[:PORT][/PREFIX]"; invalid_argument for anything else (https is not spoken: put a TLS proxy beside).
+// "http://HOST[:PORT][/PREFIX]"; bad_request for anything else (https is not spoken: put a TLS proxy beside).
 Result<PrimaryUrl> parse_primary_url(std::string_view url);
 
 // A page of the primary's change feed, as the follower reads it.

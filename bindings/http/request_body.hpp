@@ -14,7 +14,7 @@
 // agree with the path. Unknown members are refused so that typos do not pass
 // silently.
 //
-// Errors: invalid_argument (malformed JSON, wrong types, too deeply nested).
+// Errors: bad_request (malformed JSON, wrong types, too deeply nested).
 // Thread-safety: pure functions.
 #pragma once
 

@@ -11,7 +11,7 @@
 namespace poleloc::http {
 namespace {
 
-Status bad(std::string message) { return {ErrorCode::invalid_argument, std::move(message)}; }
+Status bad(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -243,7 +243,7 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
 Result<std::chrono::milliseconds> parse_duration(std::string_view text, std::string_view name,
                                                  std::chrono::milliseconds max) {
   auto bad = [&]() {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   std::string(name) + " " + in_quotes(text) + " is not a duration; use e.g. 30s, 500ms or 1m (at most " +
                       std::to_string(max.count() / 1000) + "s)");
   };

@@ -7,7 +7,7 @@
 //   auto number = http::decode_path_param(raw_segment, "number");      // "%E5%9B%A2..." -> UTF-8 text
 //
 // No sockets and no Boost.Beast here, so every parser is unit-tested (and can be
-// fuzzed) on its own. Every failure is ErrorCode::invalid_argument with a
+// fuzzed) on its own. Every failure is ErrorCode::bad_request with a
 // message naming the parameter, what was received (shortened) and what is accepted.
 //
 // Thread-safety: pure functions.

@@ -46,11 +46,11 @@ Result<std::vector<NamedToken>> parse_token_file(std::string_view text, std::str
       const std::string_view name = line.substr(0, colon);
       token = line.substr(colon + 1);
       if (name.empty() || name.size() > 64) {
-        return Status(ErrorCode::invalid_argument, where(path, line_number) + ": a name before ':' must be 1 to 64 characters");
+        return Status(ErrorCode::bad_request, where(path, line_number) + ": a name before ':' must be 1 to 64 characters");
       }
       for (char c : name) {
         if (!is_name_char(c)) {
-          return Status(ErrorCode::invalid_argument,
+          return Status(ErrorCode::bad_request,
                         where(path, line_number) + ": a name may hold only A-Z a-z 0-9 . _ @ - (write NAME:TOKEN)");
         }
       }
@@ -58,22 +58,22 @@ Result<std::vector<NamedToken>> parse_token_file(std::string_view text, std::str
     }
     for (char c : token) {
       if (!is_token_char(c)) {
-        return Status(ErrorCode::invalid_argument,
+        return Status(ErrorCode::bad_request,
                       where(path, line_number) + ": a token may hold only visible ASCII characters, no blanks");
       }
     }
     if (token.size() < kMinTokenLength) {
-      return Status(ErrorCode::invalid_argument, where(path, line_number) + ": the token has " +
+      return Status(ErrorCode::bad_request, where(path, line_number) + ": the token has " +
                                                      std::to_string(token.size()) + " characters; at least " +
                                                      std::to_string(kMinTokenLength) + " are required");
     }
     for (const NamedToken& other : tokens) {
       if (other.name == entry.name) {
-        return Status(ErrorCode::invalid_argument,
+        return Status(ErrorCode::bad_request,
                       where(path, line_number) + ": the name '" + entry.name + "' is given twice");
       }
       if (other.token == token) {
-        return Status(ErrorCode::invalid_argument,
+        return Status(ErrorCode::bad_request,
                       where(path, line_number) + ": the same token as '" + other.name + "'; give each writer its own");
       }
     }
@@ -81,7 +81,7 @@ Result<std::vector<NamedToken>> parse_token_file(std::string_view text, std::str
     tokens.push_back(std::move(entry));
   }
   if (tokens.empty()) {
-    return Status(ErrorCode::invalid_argument, "token file '" + std::string(path) + "' holds no token");
+    return Status(ErrorCode::bad_request, "token file '" + std::string(path) + "' holds no token");
   }
   return tokens;
 }
@@ -91,11 +91,11 @@ Result<std::vector<NamedToken>> read_token_file(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     return Status(ErrorCode::io_error, "cannot read token file '" + path + "': " + std::strerror(errno));
   }
-  if (!S_ISREG(st.st_mode)) return Status(ErrorCode::invalid_argument, "token file '" + path + "' is not a regular file");
+  if (!S_ISREG(st.st_mode)) return Status(ErrorCode::bad_request, "token file '" + path + "' is not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status(ErrorCode::invalid_argument, "token file '" + path + "' has mode " + mode +
+    return Status(ErrorCode::bad_request, "token file '" + path + "' has mode " + mode +
                                                    ": group or others may read it; run chmod 600 on it");
   }
   std::ifstream in(path, std::ios::binary);

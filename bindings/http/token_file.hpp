@@ -16,7 +16,7 @@
 // rather than becoming part of a token. Names and tokens must be unique.
 //
 // Errors (the server refuses to start): io_error when the file cannot be read,
-// invalid_argument when it is readable by group or others, empty, or a line is
+// bad_request when it is readable by group or others, empty, or a line is
 // malformed. Messages give the file and line but never the token text.
 //
 // Thread-safety: pure functions; find_token is const over its input.

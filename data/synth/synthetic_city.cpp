@@ -923,7 +923,7 @@ Dataset make_city(const CityOptions& options) {
 
 Status write_city(const CityOptions& options, const std::string& out_dir) {
   if (!options.is_valid()) {
-    return {ErrorCode::invalid_argument,
+    return {ErrorCode::bad_request,
             "synthetic city: centre must be finite with |lon| <= 170 and |lat| <= 75, grids <= 1000000, "
             "poles <= 100000000"};
   }

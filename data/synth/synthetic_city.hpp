@@ -116,7 +116,7 @@ poleloc::Status write_places_csv(const std::string& path, const std::vector<Plac
 
 // Writes poles.csv, grids.geojson and aliases.csv (and places.csv when
 // options.community_names) into `out_dir` (created if missing).
-// Errors: invalid_argument for invalid options, io_error when the
+// Errors: bad_request for invalid options, io_error when the
 // directory or a file cannot be written.
 poleloc::Status write_city(const CityOptions& options, const std::string& out_dir);
 

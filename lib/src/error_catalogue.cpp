@@ -8,7 +8,7 @@ namespace {
 // Indexed by ErrorCode value; the faces read this table and nothing else.
 constexpr std::array<ErrorInfo, 18> kCatalogue{{
     {ErrorCode::ok, 200, "ok", "", "success"},
-    {ErrorCode::invalid_argument, 400, "invalid_argument", "InvalidArgument",
+    {ErrorCode::bad_request, 400, "bad_request", "BadRequest",
      "a parameter is malformed or out of range"},
     {ErrorCode::invalid_input, 400, "invalid_input", "InvalidInput",
      "an input file or record has bad rows or features"},

@@ -110,7 +110,7 @@ Status Service::write_problem() const {
 
 Result<CompactReport> Service::compact_history(std::chrono::seconds keep) {
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
-  if (keep.count() < 0) return Status(ErrorCode::invalid_argument, "the history to keep cannot be negative");
+  if (keep.count() < 0) return Status(ErrorCode::bad_request, "the history to keep cannot be negative");
   std::lock_guard lock(impl_->write_mutex);
   if (auto st = impl_->ready_for_writes(); !st) return st;
   const auto before = std::chrono::system_clock::now() - keep;

@@ -18,11 +18,11 @@ Result<std::string> new_directory(const std::string& given, const char* what) {
   std::string path = fs::path(given).lexically_normal().string();
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty() || path == "." || path == "/") {
-    return Status(ErrorCode::invalid_argument, std::string(what) + " needs a new directory, got '" + given + "'");
+    return Status(ErrorCode::bad_request, std::string(what) + " needs a new directory, got '" + given + "'");
   }
   std::error_code ec;
   if (fs::exists(path, ec) && (!fs::is_directory(path, ec) || !fs::is_empty(path, ec))) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   path + " exists and is not empty: " + what + " writes only a new directory");
   }
   return path;

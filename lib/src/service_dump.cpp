@@ -361,12 +361,12 @@ Status Service::restore_history(const std::string& db_path_given, const std::str
   std::string db_path = fs::path(db_path_given).lexically_normal().string();
   while (db_path.size() > 1 && db_path.back() == '/') db_path.pop_back();
   if (db_path.empty() || db_path == "." || db_path == "/") {
-    return {ErrorCode::invalid_argument, "restore needs a new database directory, got '" + db_path_given + "'"};
+    return {ErrorCode::bad_request, "restore needs a new database directory, got '" + db_path_given + "'"};
   }
   std::error_code ec;
   if (fs::exists(db_path, ec)) {
     if (!fs::is_directory(db_path, ec) || !fs::is_empty(db_path, ec)) {
-      return {ErrorCode::invalid_argument, db_path + " is not empty: a dump is restored only into a new database "
+      return {ErrorCode::bad_request, db_path + " is not empty: a dump is restored only into a new database "
                                                      "(give a path that does not exist, or an empty directory)"};
     }
   }

@@ -169,7 +169,7 @@ Result<std::shared_ptr<const Snapshot>> Service::snapshot_at(Clock::time_point t
 Result<std::vector<RecordVersion>> Service::pole_history(std::string_view number) const {
   auto canonical = canonical_number(number);
   if (!canonical) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   std::string("'").append(number.substr(0, 40)) + "' is not a pole number; a number is letters then digits");
   }
   return versions_of(*impl_->store, store::RecordKind::pole, *canonical, "pole");
@@ -181,7 +181,7 @@ Result<std::vector<RecordVersion>> Service::grid_history(std::string_view id) co
 
 Result<ChangeFeedPage> Service::changes_after(std::uint64_t after, std::size_t limit, std::uint64_t skip) const {
   if (limit == 0 || limit > kMaxFeedPage) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   std::string("limit must be 1..") + std::to_string(kMaxFeedPage) + ", not " + std::to_string(limit));
   }
   const store::Store& store = *impl_->store;

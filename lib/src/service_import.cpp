@@ -51,14 +51,14 @@ std::size_t rejects_in(const std::vector<InputError>& rejects, const std::string
 
 Status check_options(const ImportOptions& options) {
   if (options.replace && options.merge) {
-    return {ErrorCode::invalid_argument, "replace and merge contradict each other: a merge removes nothing"};
+    return {ErrorCode::bad_request, "replace and merge contradict each other: a merge removes nothing"};
   }
   if (!(options.max_remove_share >= 0 && options.max_remove_share <= 1)) {
-    return {ErrorCode::invalid_argument, "max_remove_share must be a share between 0 and 1, e.g. 0.1 for 10 %"};
+    return {ErrorCode::bad_request, "max_remove_share must be a share between 0 and 1, e.g. 0.1 for 10 %"};
   }
   if (options.max_grid_vertices < 4 || options.max_property_depth < 1 || options.max_attribute_bytes < 1 ||
       options.max_properties_bytes < 1) {
-    return {ErrorCode::invalid_argument, "import limits must be positive (max_grid_vertices at least 4)"};
+    return {ErrorCode::bad_request, "import limits must be positive (max_grid_vertices at least 4)"};
   }
   return Status::ok();
 }

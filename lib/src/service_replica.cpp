@@ -24,7 +24,7 @@ Result<store::DumpedVersion> version_of(const FeedChange& c) {
   else if (c.kind == "grid") v.kind = store::RecordKind::grid;
   else if (c.kind == "alias") v.kind = store::RecordKind::alias;
   else if (c.kind == "place") v.kind = store::RecordKind::place;
-  else return Status(ErrorCode::invalid_argument, where + ": unknown kind");
+  else return Status(ErrorCode::bad_request, where + ": unknown kind");
   if (c.deleted) {
     v.value = store::encode_tombstone();
     return v;
@@ -33,7 +33,7 @@ Result<store::DumpedVersion> version_of(const FeedChange& c) {
   else if (v.kind == store::RecordKind::grid && c.grid) v.value = store::encode_grid(*c.grid);
   else if (v.kind == store::RecordKind::alias && c.alias) v.value = store::encode_alias(*c.alias);
   else if (v.kind == store::RecordKind::place && c.place) v.value = store::encode_place(*c.place);
-  else return Status(ErrorCode::invalid_argument, where + ": a put without its record");
+  else return Status(ErrorCode::bad_request, where + ": a put without its record");
   return v;
 }
 

@@ -70,7 +70,7 @@ void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<Gr
 
 Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& options) {
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
-  if (changes.empty()) return Status(ErrorCode::invalid_argument, "the batch holds no change");
+  if (changes.empty()) return Status(ErrorCode::bad_request, "the batch holds no change");
   std::vector<ItemError> errors;
   auto bad = [&](const char* list, std::size_t i, std::string_view id, std::string why,
                  ErrorCode code = ErrorCode::invalid_input) {

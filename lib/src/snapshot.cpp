@@ -129,7 +129,7 @@ void Snapshot::grid_indexes_at(std::span<const double> lons, std::span<const dou
 Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions& options) const {
   if (auto st = options.is_valid(); !st) return st;
   if (!is_valid_lonlat(p)) {
-    return Status(ErrorCode::invalid_argument, "lon must be in [-180, 180] and lat in [-90, 90]");
+    return Status(ErrorCode::bad_request, "lon must be in [-180, 180] and lat in [-90, 90]");
   }
   std::vector<NearbyPole> out;
   const index::HiddenPoles* hidden = delta_ && overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr;
@@ -263,7 +263,7 @@ Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions&
 
 Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limit) const {
   if (!box.is_valid()) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   "bbox must be min_lon,min_lat,max_lon,max_lat with min <= max, in degrees");
   }
   auto hits = data_->pole_positions.within(box);

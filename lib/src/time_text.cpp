@@ -42,7 +42,7 @@ bool digits(std::string_view text, std::size_t pos, std::size_t n, int& out) {
 
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text, std::string_view name) {
   auto bad = [&](std::string_view why) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   std::string(name) + " " + quoted(text) + " is not an RFC 3339 time (" + std::string(why) +
                       "); use e.g. 2026-03-01T08:00:00+08:00 or 2026-03-01T00:00:00Z");
   };

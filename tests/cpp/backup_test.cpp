@@ -182,7 +182,7 @@ TEST(Backup, RefusesAnExistingTargetAndAMissingSource) {
   std::ofstream(dir.file("full/x")) << "x";
   auto exists = svc->backup(dir.file("full"));
   ASSERT_FALSE(exists);
-  EXPECT_EQ(exists.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(exists.status().code(), ErrorCode::bad_request);
   auto missing = Service::backup_database(dir.file("nothing"), dir.file("out"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.status().code(), ErrorCode::not_found);
@@ -192,7 +192,7 @@ TEST(Backup, RefusesAnExistingTargetAndAMissingSource) {
   ASSERT_TRUE(svc->backup(dir.file("b")));
   auto onto_data = Service::restore_backup(dir.file("b"), dir.file("full"));
   ASSERT_FALSE(onto_data);
-  EXPECT_EQ(onto_data.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(onto_data.status().code(), ErrorCode::bad_request);
 }
 
 }  // namespace

@@ -23,12 +23,12 @@ struct Named {
 
 #define POLELOC_NAMED(e) Named{ErrorCode::e, #e}
 const std::vector<Named> kEveryCode{
-    POLELOC_NAMED(ok),          POLELOC_NAMED(invalid_argument),   POLELOC_NAMED(invalid_input),
+    POLELOC_NAMED(ok),          POLELOC_NAMED(bad_request),   POLELOC_NAMED(invalid_input),
     POLELOC_NAMED(not_found),   POLELOC_NAMED(unauthorized),       POLELOC_NAMED(payload_too_large),
     POLELOC_NAMED(method_not_allowed), POLELOC_NAMED(conflict),    POLELOC_NAMED(schema_mismatch),
     POLELOC_NAMED(io_error),    POLELOC_NAMED(corruption),         POLELOC_NAMED(internal),
     POLELOC_NAMED(read_only),   POLELOC_NAMED(overloaded),         POLELOC_NAMED(host_not_allowed),
-    POLELOC_NAMED(storage_full), POLELOC_NAMED(storage_unavailable)};
+    POLELOC_NAMED(storage_full), POLELOC_NAMED(storage_unavailable), POLELOC_NAMED(read_only_replica)};
 #undef POLELOC_NAMED
 
 TEST(ErrorNames, JsonCodeIsTheEnumeratorName) {
@@ -69,7 +69,7 @@ TEST(ResultValue, OnAnErrorThrowsPolelocErrorWithCodeAndMessage) {
 }
 
 TEST(ResultValue, ValueOrGivesTheFallbackOnlyOnAnError) {
-  Result<std::string> bad(ErrorCode::invalid_argument, "k must be 1..1000");
+  Result<std::string> bad(ErrorCode::bad_request, "k must be 1..1000");
   Result<std::string> good(std::string("TJH0372"));
   EXPECT_EQ(bad.value_or("none"), "none");
   EXPECT_EQ(good.value_or("none"), "TJH0372");

@@ -76,7 +76,7 @@ TEST(Crs, ProjStringIsAccepted) {
 TEST(Crs, UnknownCrsIsAnInvalidArgumentNamingIt) {
   auto t = geo::CrsTransform::create("EPSG:999999");
   ASSERT_FALSE(t);
-  EXPECT_EQ(t.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(t.status().code(), ErrorCode::bad_request);
   EXPECT_NE(t.status().message().find("EPSG:999999"), std::string::npos);
 }
 

@@ -267,12 +267,12 @@ TEST(HistoryDump, RestoreRefusesATargetThatIsNotEmpty) {
 
   // An existing database.
   auto st = Service::restore_history(dir.file("db"), dump);
-  EXPECT_EQ(st.code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(st.code(), ErrorCode::bad_request);
   EXPECT_NE(st.message().find("not empty"), std::string::npos) << st.message();
   // A directory with any file in it.
   std::filesystem::create_directories(dir.file("other"));
   write_file(dir.file("other/keep.txt"), "mine");
-  EXPECT_EQ(Service::restore_history(dir.file("other"), dump).code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(Service::restore_history(dir.file("other"), dump).code(), ErrorCode::bad_request);
   EXPECT_EQ(read_file(dir.file("other/keep.txt")), "mine");
   // An empty directory is fine.
   std::filesystem::create_directories(dir.file("empty"));

@@ -194,7 +194,7 @@ TEST(History, PoleHistoryListsVersionsWithAuthorAndTimes) {
   EXPECT_FALSE((*h)[2].valid_to);
 
   EXPECT_EQ(svc->pole_history("XYZ0001").status().code(), ErrorCode::not_found);
-  EXPECT_EQ(svc->pole_history("???").status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(svc->pole_history("???").status().code(), ErrorCode::bad_request);
 }
 
 TEST(History, GridHistoryListsRedrawnVersions) {
@@ -259,7 +259,7 @@ TEST(ChangeFeed, ChangesAfterReturnsChangesInOrderAndPages) {
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->changes.empty());
   EXPECT_EQ(none->next_after, s1 + 2);
-  EXPECT_EQ(svc->changes_after(0, 0).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(svc->changes_after(0, 0).status().code(), ErrorCode::bad_request);
 }
 
 TEST(ChangeFeed, LargeImportIsChunkedAndPagedWhole) {

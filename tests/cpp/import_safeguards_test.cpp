@@ -167,7 +167,7 @@ TEST(ImportSafeguards, MergeAndReplaceTogetherAreRefused) {
   ImportOptions o;
   o.merge = true;
   o.replace = true;
-  EXPECT_EQ(svc->import(sample_sources(), o).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(svc->import(sample_sources(), o).status().code(), ErrorCode::bad_request);
 }
 
 TEST(ImportSafeguards, TheDefaultThresholdRefusesRemovingMoreThanTenPercentOfThePoles) {

@@ -153,7 +153,7 @@ TEST(ImportPoles, UnknownCrsFailsTheWholeRead) {
   o.crs = "EPSG:123456789";
   auto r = read_input({in.poles, in.grids, in.aliases}, o);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
   expect_has(r.status().message(), {"unknown CRS", "EPSG:123456789"});
 }
 

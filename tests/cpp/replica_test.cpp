@@ -125,7 +125,7 @@ TEST(Replica, APutWithoutItsRecordIsRefusedAndNothingOfItIsStored) {
   bad.id = "TST00001";
   auto r = replica->apply_replicated({bad});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
   EXPECT_EQ(replica->sequence(), 0u);
 }
 

@@ -83,12 +83,12 @@ TEST(Resolve, RejectsEmptyOversizedAndInvalidText) {
   for (std::string_view bad : {std::string_view(""), std::string_view("   "), std::string_view("\xff\xfe")}) {
     auto r = snap().resolve(bad, {});
     ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+    EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
     EXPECT_NE(r.status().message().find("query text"), std::string::npos) << r.status().message();
   }
   auto r = snap().resolve(std::string(kMaxQueryBytes + 1, '3'), {});
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
 }
 
 TEST(Resolve, RejectsBadOptionsNamingTheParameter) {
@@ -96,7 +96,7 @@ TEST(Resolve, RejectsBadOptionsNamingTheParameter) {
   o.limit = 0;
   auto r = snap().resolve("TJH0372", o);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
   EXPECT_NE(r.status().message().find("limit"), std::string::npos);
   o = near({200, 95});
   r = snap().resolve("TJH0372", o);
@@ -348,7 +348,7 @@ TEST(Resolve, SurvivesArbitraryMixturesOfWords) {
     o.limit = 1 + next() % 10;
     auto r = snap().resolve(text, o);
     if (!r) {
-      EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument) << text;
+      EXPECT_EQ(r.status().code(), ErrorCode::bad_request) << text;
       continue;
     }
     EXPECT_LE(r->size(), o.limit);

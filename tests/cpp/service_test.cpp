@@ -268,10 +268,10 @@ TEST(Snapshot, QueriesOnTheSample) {
   auto in = snap->within({p.lon - 1e-4, p.lat - 1e-4, p.lon + 1e-4, p.lat + 1e-4});
   ASSERT_TRUE(in);
   EXPECT_NE(std::find(in->begin(), in->end(), *pole), in->end());
-  EXPECT_EQ(snap->within({1, 1, 0, 0}).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(snap->within({1, 1, 0, 0}).status().code(), ErrorCode::bad_request);
   // Bad options are errors, not crashes.
-  EXPECT_EQ(snap->nearest(p, {.k = 0}).status().code(), ErrorCode::invalid_argument);
-  EXPECT_EQ(snap->nearest({std::nan(""), 39.9}, {}).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(snap->nearest(p, {.k = 0}).status().code(), ErrorCode::bad_request);
+  EXPECT_EQ(snap->nearest({std::nan(""), 39.9}, {}).status().code(), ErrorCode::bad_request);
   EXPECT_FALSE(snap->grid_at({200, 39.9}));
 }
 
@@ -393,7 +393,7 @@ TEST(Service, RemovingMoreThanTheAllowedShareIsRefused) {
   ASSERT_TRUE(allowed) << allowed.status().message();
   EXPECT_EQ(allowed->removed_poles, 829u);
   o.max_remove_share = 1.5;
-  EXPECT_EQ(svc->import({poles, sample("grids.geojson"), ""}, o).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(svc->import({poles, sample("grids.geojson"), ""}, o).status().code(), ErrorCode::bad_request);
 }
 
 TEST(Service, FirstImportRemovesNothingButZeroGridsIsStillRefused) {

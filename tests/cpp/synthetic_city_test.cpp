@@ -518,7 +518,7 @@ TEST(SyntheticCity, InvalidOptionsAreRejected) {
   EXPECT_TRUE(make_city({.center_lat = 89}).grids.empty());
   const auto dir = std::filesystem::temp_directory_path() / "poleloc_synth_invalid";
   const poleloc::Status s = poleloc::synth::write_city({.center_lon = 400}, dir.string());
-  EXPECT_EQ(s.code(), poleloc::ErrorCode::invalid_argument);
+  EXPECT_EQ(s.code(), poleloc::ErrorCode::bad_request);
 }
 
 TEST(SyntheticCity, WriteCityWritesTheThreeInputFiles) {

@@ -34,7 +34,7 @@ TEST(HttpPercentDecode, RejectsTruncatedOrNonHexEscapes) {
   for (const char* bad : {"%", "%4", "abc%", "%zz", "%4g", "%%41"}) {
     auto r = percent_decode(bad, true);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument);
+    EXPECT_EQ(r.status().code(), ErrorCode::bad_request);
     EXPECT_NE(r.status().message().find("percent-encoding"), std::string::npos);
   }
 }
@@ -110,7 +110,7 @@ TEST(HttpLonLat, RejectsNonNumbersNanInfinityAndOutOfRange) {
     auto p = parse_lonlat(lon, lat);
     EXPECT_FALSE(p) << lon << " " << lat;
     if (!p) {
-      EXPECT_EQ(p.status().code(), ErrorCode::invalid_argument);
+      EXPECT_EQ(p.status().code(), ErrorCode::bad_request);
     }
   }
 }
@@ -252,7 +252,7 @@ TEST(HttpPoleBody, NumberInBodyMustMatchPathInAnyPrintedForm) {
 TEST(HttpPoleBody, RejectsMalformedJsonWithPosition) {
   auto p = parse_pole_body(R"({"lon":116.47,"lat":)", "TJH9001");
   ASSERT_FALSE(p);
-  EXPECT_EQ(p.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(p.status().code(), ErrorCode::bad_request);
   EXPECT_NE(p.status().message().find("not valid JSON (byte"), std::string::npos);
 }
 
@@ -281,11 +281,11 @@ TEST(HttpPoleBody, NumberTooLargeForADoubleIsABadRequestNotAnException) {
   // escaped as a 500 before.
   auto p = parse_pole_body(R"({"lon":1e999,"lat":39.9})", "TJH9001");
   ASSERT_FALSE(p);
-  EXPECT_EQ(p.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(p.status().code(), ErrorCode::bad_request);
   EXPECT_NE(p.status().message().find("1e999"), std::string::npos) << p.status().message();
   auto g = parse_grid_body(R"({"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,-1e999],[1,1],[0,0]]]}})", "T");
   ASSERT_FALSE(g);
-  EXPECT_EQ(g.status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(g.status().code(), ErrorCode::bad_request);
 }
 
 TEST(HttpPoleBody, RejectsDeepNestingBeforeParsing) {
@@ -401,7 +401,7 @@ TEST(HttpParsers, Rfc3339RefusesTimesWithoutOffsetOrImpossibleDates) {
                           "2026-03-01T24:00:00Z", "2026-03-01T08:00:00+8", "2026-03-01T08:00:00Zjunk"}) {
     auto t = poleloc::http::parse_rfc3339(bad, "as_of");
     ASSERT_FALSE(t) << bad;
-    EXPECT_EQ(t.status().code(), poleloc::ErrorCode::invalid_argument);
+    EXPECT_EQ(t.status().code(), poleloc::ErrorCode::bad_request);
     EXPECT_NE(t.status().message().find("as_of"), std::string::npos);
   }
 }

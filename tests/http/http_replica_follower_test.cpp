@@ -29,7 +29,7 @@ TEST(PrimaryUrl, AnythingButPlainHttpWithAHostIsRefusedSayingWhatIsAccepted) {
                           "http://h:99999", "http://h:80x", "http://user@h", "http://h/x?y=1"}) {
     auto u = parse_primary_url(bad);
     ASSERT_FALSE(u) << bad;
-    EXPECT_EQ(u.status().code(), ErrorCode::invalid_argument);
+    EXPECT_EQ(u.status().code(), ErrorCode::bad_request);
     EXPECT_NE(u.status().message().find("http://HOST[:PORT]"), std::string::npos) << u.status().message();
   }
 }

@@ -103,7 +103,7 @@ def test_spoken_text_in_the_pole_path_suggests_the_pole(read_only_server):
     ("/v1/poles/%s?verbose=1" % NUMBER, "unknown query parameter"),
 ])
 def test_bad_pole_paths_are_400(read_only_server, path, says):
-    assert_error(read_only_server.get(path), 400, "invalid_argument", says)
+    assert_error(read_only_server.get(path), 400, "bad_request", says)
 
 
 # --- GET /v1/resolve -------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_resolve_limit_caps_candidates(read_only_server):
     ("q=x&text=y", "unknown query parameter 'text'"),
 ])
 def test_resolve_errors_are_400(read_only_server, query, says):
-    assert_error(read_only_server.get("/v1/resolve?" + query), 400, "invalid_argument", says)
+    assert_error(read_only_server.get("/v1/resolve?" + query), 400, "bad_request", says)
 
 
 def test_resolve_accepts_exactly_512_bytes(read_only_server):
@@ -191,7 +191,7 @@ def test_grid_at_a_pole_and_nowhere(read_only_server):
     ("lon=116.4&lat=39.9&lng=1", "unknown query parameter"),
 ])
 def test_bad_lon_lat_are_400(read_only_server, route, query, says):
-    assert_error(read_only_server.get(route + "?" + query), 400, "invalid_argument", says)
+    assert_error(read_only_server.get(route + "?" + query), 400, "bad_request", says)
 
 
 def test_nearest_is_ordered_by_distance_and_honours_k_and_max_m(read_only_server):
@@ -221,7 +221,7 @@ def test_nearest_is_ordered_by_distance_and_honours_k_and_max_m(read_only_server
 ])
 def test_nearest_option_errors_are_400(read_only_server, query, says):
     a = read_only_server.get("/v1/poles/nearest?lon=%r&lat=%r&%s" % (LON, LAT, query))
-    assert_error(a, 400, "invalid_argument", says)
+    assert_error(a, 400, "bad_request", says)
 
 
 # --- grids -------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_grid_poles_pages_cover_the_grid_once(read_only_server):
 ])
 def test_grid_poles_errors_are_400(read_only_server, query, says):
     a = read_only_server.get("/v1/grids/%s/poles?%s" % (q(grid_id(read_only_server)), query))
-    assert_error(a, 400, "invalid_argument", says)
+    assert_error(a, 400, "bad_request", says)
 
 
 def test_neighbours_are_other_grids_with_geometry(read_only_server):
@@ -288,7 +288,7 @@ def test_neighbours_are_other_grids_with_geometry(read_only_server):
     assert body["grids"], "a sample grid has neighbours"
     assert all(g["id"] != gid and "geometry" in g for g in body["grids"])
     assert len(read_only_server.get("/v1/grids/%s/neighbours?limit=1" % q(gid)).json()["grids"]) == 1
-    assert_error(read_only_server.get("/v1/grids/%s/neighbours?limit=0" % q(gid)), 400, "invalid_argument")
+    assert_error(read_only_server.get("/v1/grids/%s/neighbours?limit=0" % q(gid)), 400, "bad_request")
 
 
 # --- routing, methods, limits, protocol --------------------------------------------
@@ -336,7 +336,7 @@ def raw_exchange(server, data: bytes) -> bytes:
 def test_garbage_is_400_and_the_server_keeps_serving(read_only_server):
     reply = raw_exchange(read_only_server, b"\x16\x03\x01\x02\x00hello this is not http\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
-    assert b'"code":"invalid_argument"' in reply
+    assert b'"code":"bad_request"' in reply
     assert read_only_server.get("/healthz").status == 200
 
 

@@ -228,7 +228,7 @@ def test_import_paths_outside_the_import_dir_are_refused(setup, name):
     before = sequence(server)
     r = post(server, "/v1/import", {"poles": name, "grids": "grids.geojson"})
     assert r.status == 400, r.body
-    assert r.json()["error"]["code"] == "invalid_argument"
+    assert r.json()["error"]["code"] == "bad_request"
     assert "import directory" in r.json()["error"]["message"]
     assert sequence(server) == before
 

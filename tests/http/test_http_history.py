@@ -77,7 +77,7 @@ def test_as_of_answers_before_and_after_a_grid_is_redrawn_and_a_pole_renumbered(
 def test_a_bad_as_of_is_400_naming_the_parameter(server, value):
     a = server.get("/v1/poles/TJH0372?as_of=" + urllib.parse.quote(value))
     assert a.status == 400
-    assert a.json()["error"]["code"] == "invalid_argument"
+    assert a.json()["error"]["code"] == "bad_request"
     assert "as_of" in a.json()["error"]["message"] and "RFC 3339" in a.json()["error"]["message"]
 
 

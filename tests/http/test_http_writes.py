@@ -101,20 +101,20 @@ def test_put_pole_then_read_it_everywhere(writable_server):
 ])
 def test_malformed_pole_bodies_are_400(writable_server, body, says):
     a = writable_server.request("PUT", "/v1/poles/TJH8004", body=body, headers=AUTH)
-    assert_error(a, 400, "invalid_argument", says)
+    assert_error(a, 400, "bad_request", says)
     assert writable_server.get("/v1/poles/TJH8004").status == 404
 
 
 def test_invalid_utf8_body_is_400(writable_server):
     a = writable_server.request("PUT", "/v1/poles/TJH8005", body=b'{"lon":1,"lat":2,"attributes":{"a":"\xff"}}',
                                 headers=AUTH)
-    assert_error(a, 400, "invalid_argument", "not valid JSON")
+    assert_error(a, 400, "bad_request", "not valid JSON")
 
 
 def test_path_that_is_not_a_number_is_400(writable_server):
     a = writable_server.request("PUT", "/v1/poles/" + urllib.parse.quote("团结湖"), body='{"lon":1,"lat":2}',
                                 headers=AUTH)
-    assert_error(a, 400, "invalid_argument", "not a pole number")
+    assert_error(a, 400, "bad_request", "not a pole number")
 
 
 def test_oversized_body_is_413_and_the_server_keeps_serving(writable_server):
@@ -179,9 +179,9 @@ def test_put_grid_then_read_it_and_its_poles(writable_server):
 
 
 @pytest.mark.parametrize("body,status,code,says", [
-    ('{"name":"x"}', 400, "invalid_argument", "'geometry' is required"),
-    ('{"geometry":{"type":"Point","coordinates":[1,2]}}', 400, "invalid_argument", "Polygon"),
-    ('{"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],"x",[0,0]]]}}', 400, "invalid_argument",
+    ('{"name":"x"}', 400, "bad_request", "'geometry' is required"),
+    ('{"geometry":{"type":"Point","coordinates":[1,2]}}', 400, "bad_request", "Polygon"),
+    ('{"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],"x",[0,0]]]}}', 400, "bad_request",
      "geometry.coordinates[0][2]"),
     # A bow-tie: well-formed JSON, but not a valid polygon; the facade refuses it.
     ('{"geometry":{"type":"Polygon","coordinates":[[[116.50,39.95],[116.51,39.96],[116.51,39.95],[116.50,39.96],[116.50,39.95]]]}}',

@@ -68,7 +68,7 @@ def test_malformed_items_are_named_by_index(writable, item, says):
 
 
 def test_an_empty_batch_and_overlaps(writable):
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         writable.apply([])
     geometry = writable.grid("CY-TJH-001").geometry
     with pytest.raises(poleloc.InvalidInput, match="overlaps"):

@@ -92,9 +92,9 @@ def test_nearest_many_in_parallel_equals_single_thread(db, points):
 
 def test_nearest_many_rejects_bad_options(db):
     xs = np.array([116.47])
-    with pytest.raises(poleloc.InvalidArgument, match="k must be between 1 and 1000"):
+    with pytest.raises(poleloc.BadRequest, match="k must be between 1 and 1000"):
         db.nearest_many(xs, xs, k=0)
-    with pytest.raises(poleloc.InvalidArgument, match="max_m"):
+    with pytest.raises(poleloc.BadRequest, match="max_m"):
         db.nearest_many(xs, xs, max_m=-5.0)
 
 
@@ -105,7 +105,7 @@ def test_pole_numbers(db):
     assert got.shape == (2, 2)
     assert got.tolist() == [[snap.pole_by_index(0).number, None],
                             [snap.pole_by_index(snap.pole_count - 1).number, snap.pole_by_index(5).number]]
-    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+    with pytest.raises(poleloc.BadRequest, match="out of range"):
         db.pole_numbers(np.array([snap.pole_count]))
 
 
@@ -116,21 +116,21 @@ def test_pole_numbers(db):
 def test_wrong_dtype_is_refused_with_the_fix(db, dtype, call):
     lons = np.array([116, 117], dtype=dtype)
     lats = np.array([39.9, 39.9])
-    with pytest.raises(poleloc.InvalidArgument, match=r"lons must have dtype float64, got .*numpy.asarray"):
+    with pytest.raises(poleloc.BadRequest, match=r"lons must have dtype float64, got .*numpy.asarray"):
         getattr(db, call)(lons, lats)
-    with pytest.raises(ValueError):  # InvalidArgument is a ValueError as well
+    with pytest.raises(ValueError):  # BadRequest is a ValueError as well
         getattr(db, call)(lats, lons)
 
 
 @pytest.mark.parametrize("call", ["grid_indexes_at", "grid_ids_at", "nearest_many"])
 def test_mismatched_lengths_are_refused(db, call):
-    with pytest.raises(poleloc.InvalidArgument, match="same length, got 3 and 2"):
+    with pytest.raises(poleloc.BadRequest, match="same length, got 3 and 2"):
         getattr(db, call)(np.zeros(3), np.zeros(2))
 
 
 @pytest.mark.parametrize("call", ["grid_indexes_at", "grid_ids_at", "nearest_many"])
 def test_two_dimensional_arrays_are_refused(db, call):
-    with pytest.raises(poleloc.InvalidArgument, match=r"lats must be a 1-D array, got shape \(2, 2\)"):
+    with pytest.raises(poleloc.BadRequest, match=r"lats must be a 1-D array, got shape \(2, 2\)"):
         getattr(db, call)(np.zeros(4), np.zeros((2, 2)))
 
 
@@ -176,7 +176,7 @@ def test_lists_series_and_empty_arrays(db):
     assert db.grid_ids_at([pole.lon], [pole.lat]).tolist() == [pole.grid.id]
     s = pd.Series([pole.lon, 0.0])
     assert db.grid_ids_at(s, pd.Series([pole.lat, 0.0])).tolist() == [pole.grid.id, None]
-    with pytest.raises(poleloc.InvalidArgument, match="got int64"):
+    with pytest.raises(poleloc.BadRequest, match="got int64"):
         db.grid_ids_at([116, 117], [39.9, 39.9])
     empty = np.array([], dtype=np.float64)
     assert db.grid_ids_at(empty, empty).shape == (0,)
@@ -187,16 +187,16 @@ def test_lists_series_and_empty_arrays(db):
 def test_grid_ids_refuses_bad_indexes(db):
     n = db.snapshot().grid_count
     assert db.grid_ids(np.array([-1, 0], dtype=np.int8)).tolist() == [None, db.grids()[0].id]
-    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+    with pytest.raises(poleloc.BadRequest, match="out of range"):
         db.grid_ids(np.array([n]))
-    with pytest.raises(poleloc.InvalidArgument, match="out of range"):
+    with pytest.raises(poleloc.BadRequest, match="out of range"):
         db.grid_ids(np.array([-2]))
-    with pytest.raises(poleloc.InvalidArgument, match="integer array"):
+    with pytest.raises(poleloc.BadRequest, match="integer array"):
         db.grid_ids(np.array([0.0]))
 
 
 def test_bad_thread_counts_are_refused(db):
-    with pytest.raises(poleloc.InvalidArgument, match="threads"):
+    with pytest.raises(poleloc.BadRequest, match="threads"):
         db.grid_indexes_at(np.zeros(1), np.zeros(1), threads=-1)
 
 

@@ -138,10 +138,10 @@ def test_skip_invalid_stores_the_valid_rows_and_reports_the_rest(sample, tmp_pat
 @pytest.mark.parametrize("make,error,message", [
     (lambda p, g: (p, g.assign(geometry=g.geometry.boundary)), poleloc.InvalidInput,
      "is not Polygon or MultiPolygon"),
-    (lambda p, g: (p.drop(columns=["lat"]), g), poleloc.InvalidArgument, "columns number, lon, lat"),
-    (lambda p, g: (p, g.drop(columns=["id"])), poleloc.InvalidArgument, "'id' column"),
+    (lambda p, g: (p.drop(columns=["lat"]), g), poleloc.BadRequest, "columns number, lon, lat"),
+    (lambda p, g: (p, g.drop(columns=["id"])), poleloc.BadRequest, "'id' column"),
     (lambda p, g: (p.assign(lon=["x"] * len(p)), g), poleloc.InvalidInput, "column lon"),
-    (lambda p, g: (42, g), poleloc.InvalidArgument, "poles must be"),
+    (lambda p, g: (42, g), poleloc.BadRequest, "poles must be"),
 ])
 def test_malformed_frames_are_refused(sample, tmp_path, make, error, message):
     poles, grids = make(*sample_frames(sample))
@@ -151,9 +151,9 @@ def test_malformed_frames_are_refused(sample, tmp_path, make, error, message):
 
 def test_mixing_files_and_frames_or_crs_with_frames_is_refused(sample, tmp_path):
     poles, grids = sample_frames(sample)
-    with pytest.raises(poleloc.InvalidArgument, match="both be file paths or both be in memory"):
+    with pytest.raises(poleloc.BadRequest, match="both be file paths or both be in memory"):
         poleloc.build(tmp_path / "db", poles=poles, grids=sample.grids_geojson)
-    with pytest.raises(poleloc.InvalidArgument, match="applies to file inputs"):
+    with pytest.raises(poleloc.BadRequest, match="applies to file inputs"):
         poleloc.build(tmp_path / "db", poles=poles, grids=grids, crs="EPSG:32650")
 
 
@@ -235,7 +235,7 @@ def test_closed_database_refuses_queries_but_old_objects_live_on(db_path):
     with db:
         pass
     assert db.closed
-    with pytest.raises(poleloc.InvalidArgument, match="closed"):
+    with pytest.raises(poleloc.BadRequest, match="closed"):
         db.locate("TJH0372")
     assert pole.number == "TJH0372" and pole.grid.id and sg.shape(pole.grid).is_valid
 

@@ -41,9 +41,9 @@ def test_gcj02_and_bd09_locations_are_converted(db):
     by_gcj = db.resolve("团结湖九七一", near=gcj, near_crs="gcj02", near_accuracy_m=10)
     assert [c.pole.number for c in by_gcj] == [c.pole.number for c in wgs]
     assert abs(by_gcj[0].distance_m - wgs[0].distance_m) < 0.5
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         db.resolve("团结湖九七一", near=gcj, near_crs="mars")
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         db.resolve("团结湖九七一", near=gcj, near_accuracy_m=-1)
 
 

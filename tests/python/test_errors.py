@@ -25,7 +25,7 @@ def test_every_catalogue_entry_has_its_exception_class():
 
 @pytest.mark.parametrize("name,json_code,http_status,builtin", [
     ("NotFound", "not_found", 404, LookupError),
-    ("InvalidArgument", "invalid_argument", 400, ValueError),
+    ("BadRequest", "bad_request", 400, ValueError),
     ("InvalidInput", "invalid_input", 400, ValueError),
     ("ReadOnly", "read_only", 403, Exception),
     ("Conflict", "conflict", 409, Exception),
@@ -41,5 +41,5 @@ def test_known_classes(name, json_code, http_status, builtin):
 def test_the_message_is_the_librarys(db):
     with pytest.raises(poleloc.Error) as e:
         db.nearest(116.47, 39.92, k=0)
-    assert type(e.value) is poleloc.InvalidArgument
+    assert type(e.value) is poleloc.BadRequest
     assert str(e.value) == "k must be between 1 and 1000, got 0"

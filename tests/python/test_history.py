@@ -117,11 +117,11 @@ def test_as_of_now_or_later_is_the_current_snapshot(writable):
 
 
 def test_a_naive_datetime_or_a_time_without_offset_is_refused(writable):
-    with pytest.raises(poleloc.InvalidArgument, match="naive"):
+    with pytest.raises(poleloc.BadRequest, match="naive"):
         writable.locate("TJH0372", as_of=datetime.datetime(2026, 3, 1, 8, 0))
-    with pytest.raises(poleloc.InvalidArgument, match="as_of"):
+    with pytest.raises(poleloc.BadRequest, match="as_of"):
         writable.locate("TJH0372", as_of="2026-03-01T08:00:00")
-    with pytest.raises(poleloc.InvalidArgument, match="as_of"):
+    with pytest.raises(poleloc.BadRequest, match="as_of"):
         writable.grid_at(116.47, 39.92, as_of=1234)
 
 
@@ -218,9 +218,9 @@ def test_changes_with_wait_and_nothing_new_returns_an_empty_page(writable):
 
 
 def test_bad_feed_arguments_are_invalid(writable):
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         writable.changes(limit=0)
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         writable.changes(after=-1)
-    with pytest.raises(poleloc.InvalidArgument):
+    with pytest.raises(poleloc.BadRequest):
         writable.changes(wait=-1)

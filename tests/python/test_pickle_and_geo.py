@@ -95,7 +95,7 @@ def test_a_geoseries_in_web_mercator_is_converted_not_read_as_degrees(sdb):
     near = sdb.nearest_many(mercator, k=1)
     assert near.numbers[0, 0] == "TJH0372"
     # Without a CRS, projected metres are refused instead of answering None everywhere.
-    with pytest.raises(poleloc.InvalidArgument, match="CRS"):
+    with pytest.raises(poleloc.BadRequest, match="CRS"):
         sdb.grid_ids_at(geopandas.GeoSeries(geopandas.points_from_xy(mercator.x, mercator.y)))
     frame = geopandas.GeoDataFrame({"case": [1]}, geometry=mercator)
     assert list(sdb.grid_indexes_at(frame)) == [pole.grid.index]

@@ -129,12 +129,12 @@ def test_nearest_max_m_keeps_only_poles_within(db, sample):
     ({"max_m": 0}, "max_m must be a positive"),
 ])
 def test_nearest_rejects_bad_options(db, kwargs, message):
-    with pytest.raises(poleloc.InvalidArgument, match=message):
+    with pytest.raises(poleloc.BadRequest, match=message):
         db.nearest(116.47, 39.92, **kwargs)
 
 
 def test_nearest_rejects_invalid_point(db):
-    with pytest.raises(poleloc.InvalidArgument, match=r"lon must be in \[-180, 180\]"):
+    with pytest.raises(poleloc.BadRequest, match=r"lon must be in \[-180, 180\]"):
         db.nearest(float("nan"), 39.92)
 
 
@@ -169,7 +169,7 @@ def test_within_returns_the_poles_in_the_box_in_number_order(db, sample):
 
 @pytest.mark.parametrize("box", [(116.48, 39.92, 116.47, 39.93), (0, 0, 0, float("nan")), (1, 2, 3)])
 def test_within_rejects_bad_boxes(db, box):
-    with pytest.raises(poleloc.InvalidArgument, match="bbox"):
+    with pytest.raises(poleloc.BadRequest, match="bbox"):
         db.within(box)
 
 
@@ -205,7 +205,7 @@ def test_resolve_with_near_gives_distances(db):
     ("团结湖三七二", {"near": (1.0,)}, "near"),
 ])
 def test_resolve_rejects_bad_input(db, text, kwargs, error):
-    with pytest.raises(poleloc.InvalidArgument, match=error):
+    with pytest.raises(poleloc.BadRequest, match=error):
         db.resolve(text, **kwargs)
 
 

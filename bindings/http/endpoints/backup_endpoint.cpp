@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Status bad(std::string message) { return {ErrorCode::invalid_argument, std::move(message)}; }
+Status bad(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
 
 bool is_backup_name(const std::string& name) {
   if (name.empty() || name.size() > 100 || name.front() == '.') return false;

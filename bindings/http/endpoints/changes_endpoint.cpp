@@ -35,7 +35,7 @@ Response post_changes(const Call& call) {
   options.author = std::string(call.writer);
   if (const std::string* v = params->find("allow_overlap")) {
     if (*v != "true" && *v != "false") {
-      return error_response(ErrorCode::invalid_argument, "allow_overlap must be true or false");
+      return error_response(ErrorCode::bad_request, "allow_overlap must be true or false");
     }
     options.allow_overlap = *v == "true";
   }

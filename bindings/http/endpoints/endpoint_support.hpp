@@ -20,7 +20,7 @@ namespace poleloc::http::endpoints {
 inline Result<std::string_view> required(const QueryParams& params, std::string_view key, std::string_view what) {
   const std::string* v = params.find(key);
   if (!v || v->empty()) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   "query parameter '" + std::string(key) + "' is required (" + std::string(what) + ")");
   }
   return std::string_view(*v);

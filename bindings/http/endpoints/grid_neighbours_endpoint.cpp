@@ -37,7 +37,7 @@ Response get_grid_neighbours(const Call& call) {
     limit = *n;
   }
   if (limit < 1 || limit > kMaxLimit) {
-    return error_response(ErrorCode::invalid_argument,
+    return error_response(ErrorCode::bad_request,
                           "limit must be between 1 and " + std::to_string(kMaxLimit) + ", got " + std::to_string(limit));
   }
   const auto snap = call.server.service.snapshot();

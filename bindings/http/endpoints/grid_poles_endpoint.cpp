@@ -20,7 +20,7 @@ Response get_grid_poles(const Call& call) {
   if (const std::string* cursor = params->find("cursor")) {
     auto c = parse_count(*cursor, "cursor");
     if (!c) {
-      return error_response(ErrorCode::invalid_argument,
+      return error_response(ErrorCode::bad_request,
                             "cursor must be the next_cursor of a previous page, got '" + excerpt(*cursor) + "'");
     }
     page.cursor = *c;

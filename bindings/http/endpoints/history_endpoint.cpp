@@ -23,7 +23,7 @@ Response get_pole_history(const Call& call) {
   if (auto st = no_query(call); !st) return error_response(st);
   auto canonical = canonical_number(*printed);
   if (!canonical) {
-    return error_response(ErrorCode::invalid_argument,
+    return error_response(ErrorCode::bad_request,
                           in_quotes(*printed) + " is not a pole number; a number is letters then digits, e.g. TJH0372");
   }
   auto versions = call.server.service.pole_history(*canonical);

@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Status bad(std::string message) { return {ErrorCode::invalid_argument, std::move(message)}; }
+Status bad(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
 
 // `name` inside `dir` (canonical), or why not.
 Result<std::string> inside(const fs::path& dir, const std::string& name, const char* member) {

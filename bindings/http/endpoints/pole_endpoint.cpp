@@ -21,7 +21,7 @@ Result<std::string> canonical_path_number(const Call& call) {
   if (!printed) return printed.status();
   auto canonical = canonical_number(*printed);
   if (!canonical) {
-    return Status(ErrorCode::invalid_argument,
+    return Status(ErrorCode::bad_request,
                   in_quotes(*printed) + " is not a pole number; a number is letters then digits, e.g. TJH0372");
   }
   return *canonical;

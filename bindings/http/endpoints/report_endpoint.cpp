@@ -28,7 +28,7 @@ Response get_report(const Call& call) {
   if (!params) return error_response(params.status());
   const std::string* format = params->find("format");
   if (format && *format != "json" && *format != "geojson") {
-    return error_response(ErrorCode::invalid_argument, "format must be json or geojson");
+    return error_response(ErrorCode::bad_request, "format must be json or geojson");
   }
   const bool as_geojson = format && *format == "geojson";
   auto snap = call.server.service.snapshot();

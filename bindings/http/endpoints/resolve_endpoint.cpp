@@ -12,7 +12,7 @@ Response get_resolve(const Call& call) {
   if (!params) return error_response(params.status());
   const std::string* q = params->find("q");
   if (!q) {
-    return error_response(ErrorCode::invalid_argument,
+    return error_response(ErrorCode::bad_request,
                           "query parameter 'q' is required: the text heard, e.g. q=团结湖三七二");
   }
   if (auto st = check_query_text(*q); !st) return error_response(st);
@@ -29,7 +29,7 @@ Response get_resolve(const Call& call) {
   }
   if (const std::string* crs = params->find("near_crs")) {
     auto c = parse_location_crs(*crs);
-    if (!c) return error_response(ErrorCode::invalid_argument, "near_crs must be wgs84, gcj02 or bd09");
+    if (!c) return error_response(ErrorCode::bad_request, "near_crs must be wgs84, gcj02 or bd09");
     options.near_crs = *c;
   }
   if (const std::string* limit = params->find("limit")) {

@@ -10,7 +10,7 @@
 Coordinates are lon, lat in degrees, WGS84, everywhere. Every answer comes
 from the C++ facade, so it equals what the CLI and the HTTP server say.
 Errors are poleloc.Error subclasses, one per entry of the library's error
-catalogue (NotFound, InvalidArgument, InvalidInput, ...), carrying the
+catalogue (NotFound, BadRequest, InvalidInput, ...), carrying the
 library's message. See __init__.pyi for the full, typed API.
 """
 from __future__ import annotations
@@ -52,6 +52,8 @@ for _code, _http, _json_code, _name, _summary in _poleloc.ERROR_CATALOGUE:
         ERROR_CLASSES[_json_code] = getattr(_poleloc, _name)
         globals()[_name] = ERROR_CLASSES[_json_code]
 del _code, _http, _json_code, _name, _summary
+# The name this class had before it took the JSON code's name (bad_request); kept for one release.
+InvalidArgument = ERROR_CLASSES["bad_request"]
 
 
 class NearestMany(NamedTuple):
@@ -178,7 +180,7 @@ class Database:
     # --- batch (numpy) ----------------------------------------------------
     # lons, lats: array-likes of WGS84 degrees, or lons a GeoSeries (or GeoDataFrame) of points
     # and lats None: it is converted to WGS84 from its CRS (EPSG:3857 included); one without a
-    # CRS whose coordinates are not degrees is refused (InvalidArgument), never read as degrees.
+    # CRS whose coordinates are not degrees is refused (BadRequest), never read as degrees.
     def grid_indexes_at(self, lons: Any, lats: Any = None, threads: int = 0) -> np.ndarray:
         """int32 grid index per point, -1 outside every grid or for an invalid point; all cores."""
         lons, lats = points_of(lons, lats)
@@ -230,7 +232,7 @@ class Database:
             return geopandas.GeoDataFrame(
                 {"number": numbers[live], "grid_id": grid_ids[live]},
                 geometry=geopandas.points_from_xy(lons[live], lats[live]), crs="EPSG:4326")
-        raise InvalidArgument(f"what must be 'grids' or 'poles', not {what!r}")  # noqa: F821 (from the catalogue)
+        raise BadRequest(f"what must be 'grids' or 'poles', not {what!r}")  # noqa: F821 (from the catalogue)
 
     # --- writes (durable before they return) ------------------------------
     # author: the writer's name, kept in the history with every version written ("" = not known).
@@ -304,7 +306,7 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
     crs_name = "EPSG:4326" if crs is None else str(crs)
     poles_is_path, grids_is_path = is_path(poles), is_path(grids)
     if poles_is_path != grids_is_path:
-        raise _poleloc.InvalidArgument(
+        raise _poleloc.BadRequest(
             "poles and grids must both be file paths or both be in memory (DataFrame, GeoDataFrame, records); "
             "read the file with pandas/geopandas to mix them")
     service = _poleloc.Service.open(path, False, True)
@@ -325,10 +327,10 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
                     os.unlink(tmp)
         else:
             if places is not None:
-                raise _poleloc.InvalidArgument("places is read from a file with file inputs; give poles and grids "
+                raise _poleloc.BadRequest("places is read from a file with file inputs; give poles and grids "
                                                "as paths too, or import places.csv with `poleloc import --places`")
             if crs is not None and crs_name.upper() not in _WGS84_NAMES:
-                raise _poleloc.InvalidArgument(
+                raise _poleloc.BadRequest(
                     f"crs={crs_name!r} applies to file inputs; in-memory poles and grids must be WGS84 lon/lat "
                     "(pass GeoDataFrames with their .crs set and they are converted, or convert with to_crs(4326))")
             numbers, lons, lats, columns = pole_columns(poles)

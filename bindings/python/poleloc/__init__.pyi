@@ -9,7 +9,7 @@
 #     need an existing thing raise NotFound (poles_in_grid, delete_pole, delete_grid).
 #
 # Batch input policy (grid_indexes_at, grid_ids_at, nearest_many): lons and lats
-# are 1-D, of equal length and dtype float64. Other dtypes raise InvalidArgument
+# are 1-D, of equal length and dtype float64. Other dtypes raise BadRequest
 # (convert explicitly: numpy.asarray(x, dtype=numpy.float64)); lists and pandas
 # Series are passed through numpy.asarray first. Non-contiguous float64 arrays
 # (e.g. pts[:, 0]) are copied once; contiguous ones are read in place. NaN,
@@ -19,7 +19,7 @@
 # As of a time (docs/history.md): the one-at-a-time queries and snapshot() take
 # as_of=, an aware datetime.datetime or an RFC 3339 str with an offset
 # ('2026-03-01T08:00:00+08:00'); they answer as the data stood then. A naive
-# datetime, a str without offset or another type -> InvalidArgument; a time
+# datetime, a str without offset or another type -> BadRequest; a time
 # whose history was compacted away -> NotFound; before the first write -> an
 # empty registry. History times come back as aware datetimes in UTC.
 #
@@ -68,7 +68,7 @@ class _FeedPage(TypedDict):
 class Error(Exception):
     """Base class of every poleloc error; str(e) is the library's message."""
 
-class InvalidArgument(Error, ValueError):
+class BadRequest(Error, ValueError):
     """A parameter is malformed or out of range (also: wrong array dtype/shape/length)."""
     code: ClassVar[str]  # "bad_request"
     http_status: ClassVar[int]  # 400
@@ -325,7 +325,7 @@ class Database:
     def resolve(self, text: str, near: tuple[float, float] | None = None, limit: int = 5,
                 far_m: float = 2000.0, near_accuracy_m: float | None = None,
                 near_crs: str = "wgs84", as_of: AsOf | None = None) -> list[Candidate]:
-        """Candidates best first (limit 1..50). InvalidArgument on empty, oversized (> 512 bytes)
+        """Candidates best first (limit 1..50). BadRequest on empty, oversized (> 512 bytes)
         or non-UTF-8 text or a bad limit/near/near_accuracy_m/near_crs. No candidate -> [].
         near is in near_crs ('wgs84', 'gcj02', 'bd09'); near_accuracy_m in metres."""
     def grid_at(self, lon: float, lat: float, as_of: AsOf | None = None) -> Grid | None:
@@ -336,13 +336,13 @@ class Database:
         """Every grid in index order."""
     def nearest(self, lon: float, lat: float, k: int = 5, max_m: float | None = None,
                 as_of: AsOf | None = None) -> list[NearbyPole]:
-        """Nearest first by geodesic distance. InvalidArgument for k outside 1..1000, max_m <= 0
+        """Nearest first by geodesic distance. BadRequest for k outside 1..1000, max_m <= 0
         or an invalid point."""
     def poles_in_grid(self, id: str, limit: int | None = None, as_of: AsOf | None = None) -> list[Pole]:
         """Poles inside grid `id`, in number order. NotFound if there is no such grid."""
     def within(self, bbox: _BBoxLike, limit: int = 10000, as_of: AsOf | None = None) -> list[Pole]:
         """Poles inside (min_lon, min_lat, max_lon, max_lat), edges included, in number order.
-        InvalidArgument for an unordered or out-of-range box."""
+        BadRequest for an unordered or out-of-range box."""
     def aliases(self, as_of: AsOf | None = None) -> dict[str, str]: ...
     def stats(self, as_of: AsOf | None = None) -> dict[str, int]: ...
 
@@ -356,7 +356,7 @@ class Database:
         """Grid id (str) per point, None outside every grid or for an invalid point."""
     def grid_ids(self, indexes: _ArrayLike) -> npt.NDArray[np.object_]:
         """Grid ids for grid indexes (any integer dtype, any shape); -1 -> None; others out of
-        range -> InvalidArgument."""
+        range -> BadRequest."""
     def nearest_many(self, lons: _ArrayLike | Any, lats: _ArrayLike | None = None, k: int = 1,
                      max_m: float | None = None, threads: int = 0) -> NearestMany:
         """The k nearest poles of every point, arrays of shape (n, k)."""
@@ -397,7 +397,7 @@ class Database:
     # History and the change feed (docs/history.md). GIL released while the store is read.
     def pole_history(self, number: str) -> list[_RecordVersion]:
         """Every stored version of the pole (any printed number), oldest first, deletions included.
-        NotFound when it was never stored (or all its versions were compacted); InvalidArgument
+        NotFound when it was never stored (or all its versions were compacted); BadRequest
         for text that is not a pole number."""
     def grid_history(self, id: str) -> list[_RecordVersion]:
         """Every stored version of the grid, oldest first; records carry the geometry."""
@@ -429,7 +429,7 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
       None keeps the aliases already stored.
     crs: CRS of file coordinates ("EPSG:4326" by default, any PROJ CRS, or "gcj02").
       In-memory inputs must be WGS84, except GeoDataFrames with .crs set, which are converted
-      (to_crs(4326)); another crs with in-memory input raises InvalidArgument.
+      (to_crs(4326)); another crs with in-memory input raises BadRequest.
     poles and grids must both be paths or both be in memory.
     Bad rows raise InvalidInput (nothing stored) naming file:line / feature, field and reason,
     unless skip_invalid, which stores the valid rows and lists the rest in import_report.rejects.

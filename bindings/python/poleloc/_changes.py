@@ -92,7 +92,7 @@ def _item(item: Any) -> tuple[str, Any]:
 
 def apply_changes(service: Any, changes: Iterable[Any], allow_overlap: bool, author: str) -> dict[str, Any]:
     if isinstance(changes, (str, bytes, Mapping)):
-        raise _poleloc.InvalidArgument("changes must be a list of items like {'op': 'put', 'pole': {...}}")
+        raise _poleloc.BadRequest("changes must be a list of items like {'op': 'put', 'pole': {...}}")
     lists: dict[str, list[Any]] = {name: [] for name in _LISTS}
     where: dict[str, list[int]] = {name: [] for name in _LISTS}
     bad = []
@@ -110,7 +110,7 @@ def apply_changes(service: Any, changes: Iterable[Any], allow_overlap: bool, aut
         raise _poleloc.InvalidInput("%d bad item%s in the batch; nothing was stored\n  %s"
                                     % (len(bad), "" if len(bad) == 1 else "s", "\n  ".join(bad)))
     if count == 0:
-        raise _poleloc.InvalidArgument("the batch holds no change")
+        raise _poleloc.BadRequest("the batch holds no change")
     try:
         return service.apply(lists["put_poles"], lists["delete_poles"], lists["put_grids"], lists["delete_grids"],
                              allow_overlap, author)

@@ -55,25 +55,25 @@ def points_of(lons: Any, lats: Any) -> tuple[Any, Any]:
     as lon/lat degrees, and refused when its coordinates cannot be (|x| > 180 or |y| > 90)."""
     if not _is_geo(lons):
         if lats is None:
-            raise _poleloc.InvalidArgument("give lons and lats, or one GeoSeries of points")
+            raise _poleloc.BadRequest("give lons and lats, or one GeoSeries of points")
         return lons, lats
     if lats is not None:
-        raise _poleloc.InvalidArgument("a GeoSeries carries both coordinates: pass it alone, without lats")
+        raise _poleloc.BadRequest("a GeoSeries carries both coordinates: pass it alone, without lats")
     geo = lons
     series = geo.geometry if hasattr(geo, "columns") else geo  # a GeoDataFrame: its active geometry
     if len(series) and not bool((series.geom_type.dropna() == "Point").all()):
-        raise _poleloc.InvalidArgument("a GeoSeries given as points must hold only Point geometries")
+        raise _poleloc.BadRequest("a GeoSeries given as points must hold only Point geometries")
     crs = series.crs
     if crs is not None and crs.to_epsg() != 4326:
         if not crs.is_geographic and not crs.is_projected:
-            raise _poleloc.InvalidArgument(f"cannot convert points from the CRS {crs.to_string()!r} to EPSG:4326")
+            raise _poleloc.BadRequest(f"cannot convert points from the CRS {crs.to_string()!r} to EPSG:4326")
         series = series.to_crs(4326)
     x = np.asarray(series.x, dtype=np.float64)
     y = np.asarray(series.y, dtype=np.float64)
     if crs is None:
         finite = np.isfinite(x) & np.isfinite(y)
         if bool((np.abs(x[finite]) > 180).any() or (np.abs(y[finite]) > 90).any()):
-            raise _poleloc.InvalidArgument(
+            raise _poleloc.BadRequest(
                 "the GeoSeries has no CRS and its coordinates are not lon/lat degrees (projected, e.g. "
                 "EPSG:3857?): set it with .set_crs(...) so that poleloc can convert them")
     return x, y

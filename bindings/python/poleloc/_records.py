@@ -100,9 +100,9 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
             lons, lats = _floats(geometry.x, "lon"), _floats(geometry.y, "lat")
             skip.add(geometry.name)
         elif not {"lon", "lat"} <= set(names):
-            raise _poleloc.InvalidArgument(f"poles needs the columns number, lon, lat; it has {names}")
+            raise _poleloc.BadRequest(f"poles needs the columns number, lon, lat; it has {names}")
         if "number" not in names:
-            raise _poleloc.InvalidArgument(f"poles needs the columns number, lon, lat; it has {names}")
+            raise _poleloc.BadRequest(f"poles needs the columns number, lon, lat; it has {names}")
         if lons is None:
             lons, lats = _floats(frame["lon"], "lon"), _floats(frame["lat"], "lat")
         numbers = [t or "" for t in _column_texts(frame["number"])]
@@ -113,7 +113,7 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
     if isinstance(poles, Mapping):  # columns: {"number": [...], "lon": [...], ...}
         missing = [k for k in _POLE_KEYS if k not in poles]
         if missing:
-            raise _poleloc.InvalidArgument(f"poles needs the columns number, lon, lat; missing {missing}")
+            raise _poleloc.BadRequest(f"poles needs the columns number, lon, lat; missing {missing}")
         numbers = [t or "" for t in _column_texts(poles["number"])]
         columns = [(str(k), _column_texts(v)) for k, v in poles.items() if k not in _POLE_KEYS]
         return numbers, _floats(poles["lon"], "lon"), _floats(poles["lat"], "lat"), columns
@@ -128,10 +128,10 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
                 try:
                     number, lon, lat = rec["number"], rec["lon"], rec["lat"]
                 except KeyError as e:
-                    raise _poleloc.InvalidArgument(f"poles: record {i} has no {e.args[0]!r}") from None
+                    raise _poleloc.BadRequest(f"poles: record {i} has no {e.args[0]!r}") from None
                 extra = {k: v for k, v in rec.items() if k not in _POLE_KEYS}
             else:
-                raise _poleloc.InvalidArgument(f"poles: record {i} is a {type(rec).__name__}, not a mapping or Pole")
+                raise _poleloc.BadRequest(f"poles: record {i} is a {type(rec).__name__}, not a mapping or Pole")
             for k, v in extra.items():
                 attrs.setdefault(str(k), [None] * i).append(_text(v))
             for values in attrs.values():
@@ -142,7 +142,7 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
             lats_l.append(lat)
         return numbers, _floats(lons_l, "lon"), _floats(lats_l, "lat"), list(attrs.items())
 
-    raise _poleloc.InvalidArgument(
+    raise _poleloc.BadRequest(
         f"poles must be a path, a DataFrame, a mapping of columns or records, not {type(poles).__name__}")
 
 
@@ -164,7 +164,7 @@ def grid_records(grids: Any) -> list[tuple[str, str, list[tuple[str, str]], Any]
         geometry_name = frame.geometry.name
         names = [str(c) for c in frame.columns]
         if "id" not in names:
-            raise _poleloc.InvalidArgument(f"grids needs an 'id' column (and geometry); it has {names}")
+            raise _poleloc.BadRequest(f"grids needs an 'id' column (and geometry); it has {names}")
         ids = _column_texts(frame["id"])
         name_col = _column_texts(frame["name"]) if "name" in names else [None] * len(frame)
         others = [(str(c), _column_texts(frame[c])) for c in frame.columns
@@ -184,13 +184,13 @@ def grid_records(grids: Any) -> list[tuple[str, str, list[tuple[str, str]], Any]
         for i, item in enumerate(grids):
             gi = getattr(item, "__geo_interface__", item)
             if not isinstance(gi, Mapping):
-                raise _poleloc.InvalidArgument(f"grids: feature {i} is a {type(item).__name__}, not a feature")
+                raise _poleloc.BadRequest(f"grids: feature {i} is a {type(item).__name__}, not a feature")
             props = gi.get("properties") or {}
             geometry = gi.get("geometry") if "geometry" in gi else gi
             out.append(_grid_tuple(props, geometry, f"feature {i}", gi.get("id")))
         return out
 
-    raise _poleloc.InvalidArgument(
+    raise _poleloc.BadRequest(
         f"grids must be a path, a GeoDataFrame, a FeatureCollection or features, not {type(grids).__name__}")
 
 

@@ -98,7 +98,7 @@ def nearest_poles(ddf: Any, db_path: str | os.PathLike[str], lon: str = "lon", l
     import pandas as pd
     if not isinstance(k, int) or k < 1:
         import poleloc
-        raise poleloc.InvalidArgument(f"k must be a whole number of at least 1, got {k!r}")
+        raise poleloc.BadRequest(f"k must be a whole number of at least 1, got {k!r}")
     path = os.path.abspath(os.fspath(db_path))
     meta = ddf._meta.copy()
     for number_col, distance_col in _nearest_columns(k, prefix):

@@ -2,7 +2,7 @@
 //
 // Input policy (the same for every batch call):
 //   - lons, lats: 1-D, equal length, dtype float64 (native byte order).
-//     Any other dtype is refused with InvalidArgument instead of being cast
+//     Any other dtype is refused with BadRequest instead of being cast
 //     silently (float32 has already lost ~1 m at these longitudes; ints and
 //     strings are usually a column mix-up). Non-arrays (lists, pandas Series)
 //     go through numpy.asarray first and must come out float64.
@@ -36,11 +36,11 @@ py::array as_array(py::handle h) {
 py::array_t<double> coordinate_array(py::handle h, const char* name) {
   py::array a = as_array(h);
   if (a.ndim() != 1) {
-    raise(ErrorCode::invalid_argument,
+    raise(ErrorCode::bad_request,
           std::string(name) + " must be a 1-D array, got shape " + shape_text(a));
   }
   if (!py::array_t<double>::check_(a)) {
-    raise(ErrorCode::invalid_argument,
+    raise(ErrorCode::bad_request,
           std::string(name) + " must have dtype float64, got " + py::str(a.dtype()).cast<std::string>() +
               "; convert explicitly, e.g. numpy.asarray(" + name + ", dtype=numpy.float64)");
   }
@@ -58,7 +58,7 @@ struct Points {
 Points points_from(py::handle lons, py::handle lats) {
   Points p{coordinate_array(lons, "lons"), coordinate_array(lats, "lats")};
   if (p.lons.size() != p.lats.size()) {
-    raise(ErrorCode::invalid_argument, "lons and lats must have the same length, got " +
+    raise(ErrorCode::bad_request, "lons and lats must have the same length, got " +
                                            std::to_string(p.lons.size()) + " and " + std::to_string(p.lats.size()));
   }
   p.n = static_cast<std::size_t>(p.lons.size());
@@ -67,7 +67,7 @@ Points points_from(py::handle lons, py::handle lats) {
 
 unsigned threads_from(long long threads) {
   if (threads < 0 || threads > 1024) {
-    raise(ErrorCode::invalid_argument, "threads must be 0 (all cores) to 1024, got " + std::to_string(threads));
+    raise(ErrorCode::bad_request, "threads must be 0 (all cores) to 1024, got " + std::to_string(threads));
   }
   return static_cast<unsigned>(threads);
 }
@@ -77,7 +77,7 @@ py::array_t<std::int64_t> index_array(py::handle h, const char* name, std::vecto
   py::array a = as_array(h);
   const char kind = a.dtype().kind();
   if (kind != 'i' && kind != 'u') {
-    raise(ErrorCode::invalid_argument, std::string(name) + " must be an integer array, got dtype " +
+    raise(ErrorCode::bad_request, std::string(name) + " must be an integer array, got dtype " +
                                            py::str(a.dtype()).cast<std::string>());
   }
   shape.assign(a.shape(), a.shape() + a.ndim());
@@ -164,7 +164,7 @@ py::array grid_id_objects(PySnapshot& s, const Index* indexes, std::size_t n, co
     }
   }
   if (bad) {  // nothing was written: the array is still all NULL, which numpy frees as such
-    raise(ErrorCode::invalid_argument, "grid index " + std::to_string(static_cast<std::int64_t>(indexes[*bad])) +
+    raise(ErrorCode::bad_request, "grid index " + std::to_string(static_cast<std::int64_t>(indexes[*bad])) +
                                            " at position " + std::to_string(*bad) + " is out of range (" +
                                            std::to_string(grid_count) + " grids; -1 means no grid)");
   }
@@ -201,7 +201,7 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         const std::int64_t* src = flat.data();
         for (std::size_t i = 0; i < n; ++i) {
           if (src[i] < -1 || src[i] >= count) {
-            raise(ErrorCode::invalid_argument, "pole index " + std::to_string(src[i]) + " at position " +
+            raise(ErrorCode::bad_request, "pole index " + std::to_string(src[i]) + " at position " +
                                                    std::to_string(i) + " is out of range (" +
                                                    std::to_string(count) + " poles; -1 means no pole)");
           }
@@ -217,7 +217,7 @@ void bind_batch(py::class_<PySnapshot>& cls) {
       }, py::arg("indexes"))
       .def("nearest_many", [](const PySnapshot& s, py::handle lons, py::handle lats, long long k,
                               std::optional<double> max_m, long long threads) {
-        if (k < 0) raise(ErrorCode::invalid_argument, "k must not be negative, got " + std::to_string(k));
+        if (k < 0) raise(ErrorCode::bad_request, "k must not be negative, got " + std::to_string(k));
         const NearestOptions options{.k = static_cast<std::size_t>(k), .max_m = max_m};
         check(options.is_valid());
         const Points p = points_from(lons, lats);

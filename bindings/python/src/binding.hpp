@@ -102,7 +102,7 @@ struct PyService {
   py::object cached_object;
 
   std::shared_ptr<Service> get() const {
-    if (!service) raise(ErrorCode::invalid_argument, "the database is closed");
+    if (!service) raise(ErrorCode::bad_request, "the database is closed");
     return service;
   }
   // The Python Snapshot of `snap`: the cached object while the C++ snapshot is the same one.
@@ -117,7 +117,7 @@ struct PyService {
 
 // Python values of the views (views.cpp).
 // A non-negative Python int as a count, index or sequence: negative, huge or
-// non-integer values raise InvalidArgument naming `what` instead of wrapping around.
+// non-integer values raise BadRequest naming `what` instead of wrapping around.
 std::size_t count_from(py::handle h, const char* what);
 py::dict attributes_dict(const Attributes& attributes);
 py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon

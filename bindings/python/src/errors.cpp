@@ -19,7 +19,7 @@ PyObject* g_base = nullptr;
 PyObject* builtin_base(ErrorCode code) {
   switch (code) {
     case ErrorCode::not_found: return PyExc_LookupError;
-    case ErrorCode::invalid_argument:
+    case ErrorCode::bad_request:
     case ErrorCode::invalid_input: return PyExc_ValueError;
     default: return nullptr;
   }

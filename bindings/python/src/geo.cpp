@@ -22,7 +22,7 @@ void bind_geo(py::module_& m) {
   auto many = [](LonLat (*convert)(LonLat)) {
     return [convert](const Doubles& lons, const Doubles& lats) {
       if (lons.ndim() != 1 || lats.ndim() != 1 || lons.shape(0) != lats.shape(0)) {
-        raise(ErrorCode::invalid_argument, "lons and lats must be 1-D arrays of one length");
+        raise(ErrorCode::bad_request, "lons and lats must be 1-D arrays of one length");
       }
       const py::ssize_t n = lons.shape(0);
       Doubles out_lon(n), out_lat(n);

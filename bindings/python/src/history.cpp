@@ -50,12 +50,12 @@ Clock::time_point time_from(py::handle as_of) {
   }
   py::module_ dt = py::module_::import("datetime");
   if (!py::isinstance(as_of, dt.attr("datetime"))) {
-    raise(ErrorCode::invalid_argument,
+    raise(ErrorCode::bad_request,
           "as_of must be a datetime.datetime with tzinfo or an RFC 3339 str like '2026-03-01T08:00:00+08:00', got " +
               py::str(py::type::of(as_of).attr("__name__")).cast<std::string>());
   }
   if (as_of.attr("utcoffset")().is_none()) {
-    raise(ErrorCode::invalid_argument,
+    raise(ErrorCode::bad_request,
           "as_of: a naive datetime is ambiguous; give it a tzinfo (e.g. datetime.timezone.utc or "
           "zoneinfo.ZoneInfo('Asia/Shanghai'))");
   }
@@ -175,7 +175,7 @@ void bind_history(py::class_<PyService>& cls) {
         const std::uint64_t limit = count_from(limit_h, "limit");
         const std::uint64_t skip = count_from(skip_h, "skip");
         if (wait_s && (!std::isfinite(*wait_s) || *wait_s < 0)) {
-          raise(ErrorCode::invalid_argument, "wait must be a number of seconds >= 0");
+          raise(ErrorCode::bad_request, "wait must be a number of seconds >= 0");
         }
         Result<ChangeFeedPage> page = Status(ErrorCode::internal, "not run");
         {

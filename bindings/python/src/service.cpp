@@ -131,10 +131,10 @@ void bind_service(py::module_& m) {
         auto service = s.get();
         const std::size_t n = numbers.size();
         if (static_cast<std::size_t>(lons.size()) != n || static_cast<std::size_t>(lats.size()) != n) {
-          raise(ErrorCode::invalid_argument, "poles: number, lon and lat columns must have the same length");
+          raise(ErrorCode::bad_request, "poles: number, lon and lat columns must have the same length");
         }
         for (const auto& [name, values] : columns) {
-          if (values.size() != n) raise(ErrorCode::invalid_argument, "poles: column " + name + " has the wrong length");
+          if (values.size() != n) raise(ErrorCode::bad_request, "poles: column " + name + " has the wrong length");
         }
         Dataset dataset;
         dataset.poles.reserve(n);
@@ -150,7 +150,7 @@ void bind_service(py::module_& m) {
         std::size_t index = 0;
         for (py::handle row : grids) {
           auto t = py::reinterpret_borrow<py::sequence>(row);
-          if (t.size() != 4) raise(ErrorCode::invalid_argument, "grids: each record is (id, name, attributes, geometry)");
+          if (t.size() != 4) raise(ErrorCode::bad_request, "grids: each record is (id, name, attributes, geometry)");
           GridRecord g;
           g.id = py::str(t[0]).cast<std::string>();
           g.name = t[1].is_none() ? std::string() : py::str(t[1]).cast<std::string>();

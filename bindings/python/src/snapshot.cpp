@@ -20,25 +20,25 @@ std::vector<Pole> poles_of(const PySnapshot& s, const std::vector<PoleView>& vie
 
 LonLat lonlat_from(py::handle h, const char* what) {
   if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h) || py::len(h) != 2) {
-    raise(ErrorCode::invalid_argument, std::string(what) + " must be a (lon, lat) pair in degrees");
+    raise(ErrorCode::bad_request, std::string(what) + " must be a (lon, lat) pair in degrees");
   }
   auto seq = py::reinterpret_borrow<py::sequence>(h);
   try {
     return {seq[0].cast<double>(), seq[1].cast<double>()};
   } catch (const py::cast_error&) {
-    raise(ErrorCode::invalid_argument, std::string(what) + " must be a (lon, lat) pair of numbers");
+    raise(ErrorCode::bad_request, std::string(what) + " must be a (lon, lat) pair of numbers");
   }
 }
 
 BBox bbox_from(py::handle h) {
   if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h) || py::len(h) != 4) {
-    raise(ErrorCode::invalid_argument, "bbox must be (min_lon, min_lat, max_lon, max_lat) in degrees");
+    raise(ErrorCode::bad_request, "bbox must be (min_lon, min_lat, max_lon, max_lat) in degrees");
   }
   auto seq = py::reinterpret_borrow<py::sequence>(h);
   try {
     return {seq[0].cast<double>(), seq[1].cast<double>(), seq[2].cast<double>(), seq[3].cast<double>()};
   } catch (const py::cast_error&) {
-    raise(ErrorCode::invalid_argument, "bbox must be (min_lon, min_lat, max_lon, max_lat) of numbers");
+    raise(ErrorCode::bad_request, "bbox must be (min_lon, min_lat, max_lon, max_lat) of numbers");
   }
 }
 
@@ -49,9 +49,9 @@ std::size_t count_from(py::handle h, const char* what) {
   try {
     v = h.cast<long long>();
   } catch (const py::cast_error&) {
-    raise(ErrorCode::invalid_argument, std::string(what) + " must be an integer");
+    raise(ErrorCode::bad_request, std::string(what) + " must be an integer");
   }
-  if (v < 0) raise(ErrorCode::invalid_argument, std::string(what) + " must not be negative, got " + std::to_string(v));
+  if (v < 0) raise(ErrorCode::bad_request, std::string(what) + " must not be negative, got " + std::to_string(v));
   return static_cast<std::size_t>(v);
 }
 
@@ -99,7 +99,7 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
         if (!near.is_none()) options.near = lonlat_from(near, "near");
         options.near_accuracy_m = near_accuracy_m;
         auto crs = parse_location_crs(near_crs);
-        if (!crs) unwrap(Result<int>(Status(ErrorCode::invalid_argument, "near_crs must be 'wgs84', 'gcj02' or 'bd09'")));
+        if (!crs) unwrap(Result<int>(Status(ErrorCode::bad_request, "near_crs must be 'wgs84', 'gcj02' or 'bd09'")));
         options.near_crs = *crs;
         options.limit = count_from(limit, "limit");
         options.far_m = far_m;
@@ -149,7 +149,7 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
       .def("pole_by_index", [](const PySnapshot& s, py::handle index) {
         const std::size_t i = count_from(index, "index");
         if (i >= s.snapshot->pole_index_end()) {
-          raise(ErrorCode::invalid_argument, "pole index " + std::to_string(i) + " is out of range (" +
+          raise(ErrorCode::bad_request, "pole index " + std::to_string(i) + " is out of range (" +
                                                  std::to_string(s.snapshot->pole_index_end()) + " pole indexes)");
         }
         if (!s.snapshot->pole_index_is_live(static_cast<std::uint32_t>(i))) {
@@ -160,7 +160,7 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
       .def("grid_by_index", [](const PySnapshot& s, py::handle index) {
         const std::size_t i = count_from(index, "index");
         if (i >= s.snapshot->grid_index_end()) {
-          raise(ErrorCode::invalid_argument, "grid index " + std::to_string(i) + " is out of range (" +
+          raise(ErrorCode::bad_request, "grid index " + std::to_string(i) + " is out of range (" +
                                                  std::to_string(s.snapshot->grid_index_end()) + " grid indexes)");
         }
         if (!s.snapshot->grid_index_is_live(static_cast<std::uint32_t>(i))) {

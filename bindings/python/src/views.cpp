@@ -230,7 +230,7 @@ py::tuple grid_state(const GridView& g) {
   return py::make_tuple(std::string(g.id()), std::string(g.name()), attributes_state(g.attributes()), polygons);
 }
 GridRecord grid_of_state(const py::tuple& state) {
-  if (state.size() != 4) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Grid");
+  if (state.size() != 4) raise(ErrorCode::bad_request, "not a pickled poleloc.Grid");
   GridRecord g{state[0].cast<std::string>(), state[1].cast<std::string>(), attributes_of_state(state[2]), {}};
   for (py::handle p : py::reinterpret_borrow<py::sequence>(state[3])) g.geometry.push_back(polygon_from_python(p, "grid"));
   return g;
@@ -241,14 +241,14 @@ py::tuple pole_state(const Pole& p) {
                         attributes_state(p.view.attributes()), g ? py::object(grid_state(*g)) : py::object(py::none()));
 }
 Pole pole_of_state(const py::tuple& state) {
-  if (state.size() != 5) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Pole");
+  if (state.size() != 5) raise(ErrorCode::bad_request, "not a pickled poleloc.Pole");
   PoleRecord pole{state[0].cast<std::string>(), {state[1].cast<double>(), state[2].cast<double>()},
                   attributes_of_state(state[3])};
   std::vector<GridRecord> grids;
   if (!state[4].is_none()) grids.push_back(grid_of_state(state[4].cast<py::tuple>()));
   auto snap = snapshot_from_records({pole}, std::move(grids));
   auto view = snap->locate(pole.number);
-  if (!view) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Pole: bad number '" + pole.number + "'");
+  if (!view) raise(ErrorCode::bad_request, "not a pickled poleloc.Pole: bad number '" + pole.number + "'");
   return Pole{snap, *view};
 }
 Grid grid_of_pickle(const py::tuple& state) {
@@ -258,7 +258,7 @@ Grid grid_of_pickle(const py::tuple& state) {
   grids.push_back(std::move(g));
   auto snap = snapshot_from_records({}, std::move(grids));
   auto view = snap->grid(id);
-  if (!view) raise(ErrorCode::invalid_argument, "not a pickled poleloc.Grid");
+  if (!view) raise(ErrorCode::bad_request, "not a pickled poleloc.Grid");
   return Grid{snap, *view};
 }
 

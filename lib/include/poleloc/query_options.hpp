@@ -6,7 +6,7 @@
 // ```cpp
 // poleloc::Status nearest_five(const poleloc::Snapshot& snap) {
 //   poleloc::NearestOptions opt{.k = 5, .max_m = 500};
-//   if (auto st = opt.is_valid(); !st) return st;   // ErrorCode::invalid_argument
+//   if (auto st = opt.is_valid(); !st) return st;   // ErrorCode::bad_request
 //   auto poles = snap.nearest({116.4712, 39.9251}, opt);
 //   return poles ? poleloc::Status::ok() : poles.status();
 // }

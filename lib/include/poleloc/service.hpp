@@ -156,7 +156,7 @@ class Service {
   // sequence. invalid_input (nothing stored) lists every bad item, one per
   // line, as "put_poles[3] (TJH0372): lon/lat: ..." or "delete_grids[0] (G9): no grid 'G9'" (the HTTP and
   // Python faces read the list and position back from these lines).
-  // An empty batch is invalid_argument.
+  // An empty batch is bad_request.
   Result<ApplyReport> apply(ChangeSet changes, const WriteOptions& options = {});
 
   // History retention: deletes the stored versions of poles, grids, aliases
@@ -165,7 +165,7 @@ class Service {
   // compacts the database so the space goes back to the file system. No
   // current answer changes; the snapshot stays. keep = 0 keeps only the
   // current versions. Writes wait while it runs (it takes the write lock).
-  // Errors: read_only, invalid_argument (negative keep), storage_full,
+  // Errors: read_only, bad_request (negative keep), storage_full,
   // storage_unavailable.
   Result<CompactReport> compact_history(std::chrono::seconds keep);
 
@@ -184,13 +184,13 @@ class Service {
 
   // Every stored version of a pole (any printed number) or grid, oldest first,
   // deletions included. not_found when none was ever stored (or all were compacted);
-  // invalid_argument for a text that is not a pole number.
+  // bad_request for a text that is not a pole number.
   Result<std::vector<RecordVersion>> pole_history(std::string_view number) const;
   Result<std::vector<RecordVersion>> grid_history(std::string_view id) const;
 
   // The change feed: changes after sequence `after` (skipping the first `skip`
   // of sequence after+1), at most `limit` (1..10000), oldest first. Errors:
-  // invalid_argument for a bad limit; not_found when the log does not reach
+  // bad_request for a bad limit; not_found when the log does not reach
   // back to `after` (compacted, or written before this poleloc kept a log):
   // a follower then starts again from an export.
   Result<ChangeFeedPage> changes_after(std::uint64_t after, std::size_t limit, std::uint64_t skip = 0) const;
@@ -212,7 +212,7 @@ class Service {
   // to `path`.tmp and renamed when complete. Errors: io_error, storage errors.
   Status export_history(const std::string& path) const;
   // Restores such a dump into a new database at `db_path`, which must not
-  // exist or be an empty directory (invalid_argument otherwise): every
+  // exist or be an empty directory (bad_request otherwise): every
   // version with its original sequence, time and author, and the change log.
   // It is written into `db_path`.restoring (removed first if an interrupted
   // restore left it) and renamed to `db_path` only when the whole dump is in,
@@ -229,7 +229,7 @@ class Service {
   // change of a sequence at or before the current one is skipped (a page read
   // twice after a reconnect). Each sequence is one atomic, durable write; the
   // new snapshot is published after the last. Records are stored as given
-  // (the primary checked them). Errors: read_only, invalid_argument (a change
+  // (the primary checked them). Errors: read_only, bad_request (a change
   // without its record), storage errors. Returns the sequence reached.
   Result<std::uint64_t> apply_replicated(const std::vector<FeedChange>& changes);
   // The sequence of the stored data (the snapshot's, once published).
@@ -241,7 +241,7 @@ class Service {
   // for millions of poles) holding every write acknowledged before the call;
   // on a read-only service a key-by-key copy of what it has read. The copy is
   // made in `out`.partial, opened to check it, then renamed to `out`.
-  // Writes go on meanwhile. Errors: invalid_argument (`out` exists), io_error,
+  // Writes go on meanwhile. Errors: bad_request (`out` exists), io_error,
   // storage_full, storage errors.
   Result<BackupReport> backup(const std::string& out) const;
   // The same for the database at `db_path` without loading it: when no other
@@ -252,7 +252,7 @@ class Service {
   // Makes the backup at `backup_dir` the database at `db_path`, which must not
   // exist or be an empty directory: the backup is checked (it opens, its
   // schema is this poleloc's), copied into `db_path`.restoring and renamed.
-  // The backup is left as it was. Errors: not_found, invalid_argument,
+  // The backup is left as it was. Errors: not_found, bad_request,
   // schema_mismatch, io_error, storage errors.
   static Result<BackupReport> restore_backup(const std::string& backup_dir, const std::string& db_path);
 

@@ -152,11 +152,11 @@ class Snapshot {
                        std::span<std::int32_t> out, unsigned threads = 0) const;
 
   // The k poles nearest to `p` by geodesic distance, nearest first.
-  // Fails with invalid_argument on bad options or an invalid point.
+  // Fails with bad_request on bad options or an invalid point.
   Result<std::vector<NearbyPole>> nearest(LonLat p, const NearestOptions& options) const;
 
   // Candidates for a spoken or typed text, best first. Fails with
-  // invalid_argument on an empty, oversized or non-UTF-8 text or bad options.
+  // bad_request on an empty, oversized or non-UTF-8 text or bad options.
   Result<std::vector<Candidate>> resolve(std::string_view text, const ResolveOptions& options) const;
 
   std::optional<GridView> grid(std::string_view id) const;

@@ -14,10 +14,10 @@
 // #include <string_view>
 //
 // poleloc::Result<int> parse_k(std::string_view s) {
-//   if (s.empty() || s.size() > 3) return poleloc::Status(poleloc::ErrorCode::invalid_argument, "k must be 1..999");
+//   if (s.empty() || s.size() > 3) return poleloc::Status(poleloc::ErrorCode::bad_request, "k must be 1..999");
 //   int k = 0;
 //   for (char c : s) {
-//     if (c < '0' || c > '9') return poleloc::Status(poleloc::ErrorCode::invalid_argument, "k must be digits");
+//     if (c < '0' || c > '9') return poleloc::Status(poleloc::ErrorCode::bad_request, "k must be digits");
 //     k = k * 10 + (c - '0');
 //   }
 //   return k;
@@ -31,7 +31,7 @@
 //     int v = parse_k("oops").value();                    // no value: throws poleloc::Error
 //     (void)v;
 //   } catch (const poleloc::Error& e) {
-//     std::cerr << e.code_name() << ": " << e.what() << '\n';  // "invalid_argument: k must be digits"
+//     std::cerr << e.code_name() << ": " << e.what() << '\n';  // "bad_request: k must be digits"
 //   }
 //   return *k + fallback == 12 ? 0 : 1;
 // }
@@ -57,7 +57,8 @@ namespace poleloc {
 // Stable codes: never renumber, only append.
 enum class ErrorCode : int {
   ok = 0,
-  invalid_argument = 1,   // a query parameter or value is malformed or out of range
+  bad_request = 1,        // a query parameter or value is malformed or out of range
+  invalid_argument [[deprecated("use ErrorCode::bad_request, the name on every face")]] = bad_request,
   invalid_input = 2,      // an input file (CSV, GeoJSON) has bad rows or features
   not_found = 3,          // no such pole / grid
   unauthorized = 4,       // a write without a valid token

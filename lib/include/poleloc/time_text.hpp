@@ -19,7 +19,7 @@ namespace poleloc {
 
 // An RFC 3339 date-time with fractional seconds optional ("…:00.250Z"); 'T'
 // may be 't' or a space, 'Z' may be 'z'. An offset or Z is required: a time
-// without one is ambiguous. invalid_argument names `name` and what is accepted.
+// without one is ambiguous. bad_request names `name` and what is accepted.
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text, std::string_view name);
 
 }  // namespace poleloc

@@ -39,13 +39,13 @@ Result<CrsTransform> CrsTransform::create(const std::string& crs) {
   PJ* raw = proj_create_crs_to_crs(p->ctx, crs.c_str(), "EPSG:4326", nullptr);
   if (!raw) {
     const int err = proj_context_errno(p->ctx);
-    return Result<CrsTransform>(ErrorCode::invalid_argument,
+    return Result<CrsTransform>(ErrorCode::bad_request,
                                 "unknown CRS '" + crs + "': " + proj_context_errno_string(p->ctx, err) +
                                     " (accepted: an EPSG code like EPSG:4490 or EPSG:32650, a PROJ string, WKT, or gcj02)");
   }
   p->pj = proj_normalize_for_visualization(p->ctx, raw);
   proj_destroy(raw);
-  if (!p->pj) return Result<CrsTransform>(ErrorCode::invalid_argument, "CRS '" + crs + "' cannot be normalised to lon/lat");
+  if (!p->pj) return Result<CrsTransform>(ErrorCode::bad_request, "CRS '" + crs + "' cannot be normalised to lon/lat");
   t.kind_ = Kind::proj;
   t.proj_ = std::move(p);
   return t;

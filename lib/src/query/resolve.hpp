@@ -33,7 +33,7 @@
 // than painted, another area than the one said, an unknown code (XYZ0372) or
 // an unknown place name before the digits (呼家楼三七二 where 呼家楼 is no alias).
 //
-// Errors: invalid_argument for a bad text (check_query_text) or bad options
+// Errors: bad_request for a bad text (check_query_text) or bad options
 // (ResolveOptions::is_valid), with the message saying which.
 //
 // Thread-safety: reads `data` only (the alias table's serial-width cache is

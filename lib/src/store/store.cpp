@@ -746,7 +746,7 @@ Result<std::uint64_t> Store::sequence_at(std::int64_t unix_ms) const {
 }
 
 Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, std::size_t limit) const {
-  if (limit == 0) return Status(ErrorCode::invalid_argument, "limit must be at least 1");
+  if (limit == 0) return Status(ErrorCode::bad_request, "limit must be at least 1");
   return with_db([&](rocksdb::DB& db) -> Result<FeedPage> {
     rocksdb::ReadOptions ro;
     const rocksdb::Snapshot* snap = db.GetSnapshot();
@@ -959,7 +959,7 @@ Status Store::restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, co
   if (!write_problem_.is_ok()) return write_problem_;
   if (!impl_->write_side) return {ErrorCode::storage_unavailable, impl_->path + " is not open for writing"};
   if (seq <= sequence_) {
-    return {ErrorCode::invalid_argument, "sequence " + std::to_string(seq) + " is not after the store's sequence " +
+    return {ErrorCode::bad_request, "sequence " + std::to_string(seq) + " is not after the store's sequence " +
                                              std::to_string(sequence_.load())};
   }
   rocksdb::WriteBatch batch;
@@ -1003,7 +1003,7 @@ Status Store::finish_restore(std::uint64_t sequence, std::uint64_t changelog_fro
   if (!write_problem_.is_ok()) return write_problem_;
   if (!impl_->write_side) return {ErrorCode::storage_unavailable, impl_->path + " is not open for writing"};
   if (sequence < sequence_) {
-    return {ErrorCode::invalid_argument, "the final sequence " + std::to_string(sequence) +
+    return {ErrorCode::bad_request, "the final sequence " + std::to_string(sequence) +
                                              " is before the last one restored (" + std::to_string(sequence_.load()) +
                                              ")"};
   }
@@ -1073,7 +1073,7 @@ Result<BackupStats> Store::backup(const std::string& out) const {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (out.empty() || fs::exists(out, ec)) {
-    return Status(ErrorCode::invalid_argument, "the backup directory " + out + " exists: give a new path");
+    return Status(ErrorCode::bad_request, "the backup directory " + out + " exists: give a new path");
   }
   return with_db([&](rocksdb::DB& db) -> Result<BackupStats> {
     BackupStats stats;

@@ -183,7 +183,7 @@ class Store {
   // greater than `after`, skipping the first `skip` items of sequence after+1,
   // at most `limit` items. Errors: not_found when the log no longer reaches
   // back to `after` (older than changelog_from(): compacted away, or written
-  // before this poleloc logged changes), invalid_argument for a limit of 0.
+  // before this poleloc logged changes), bad_request for a limit of 0.
   Result<FeedPage> changes_after(std::uint64_t after, std::uint64_t skip, std::size_t limit) const;
   // The first sequence whose changes are in the log (sequence() + 1 when none is yet).
   std::uint64_t changelog_from() const;
@@ -209,7 +209,7 @@ class Store {
                        const std::function<Status(const DumpedVersion&)>& version) const;
 
   // Writes the versions of one sequence exactly as a dump holds them: under
-  // sequence `seq` (which must be greater than sequence(): invalid_argument
+  // sequence `seq` (which must be greater than sequence(): bad_request
   // otherwise), with its time and author, in one synced batch; the items go
   // to the change log in the given order when `logged`. No equality check
   // (unlike apply()). For restoring a dump into an empty store only.
@@ -261,7 +261,7 @@ class Store {
   // writing) copies every key of every column family from one read into a new
   // database: it holds what this store saw when it was opened (or last
   // reopened). May run concurrently with apply() and the readers.
-  // Errors: invalid_argument when `out` exists, storage_full /
+  // Errors: bad_request when `out` exists, storage_full /
   // io_error when writing it fails (a partial `out` is removed).
   Result<BackupStats> backup(const std::string& out) const;
 
