@@ -99,8 +99,11 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   if (!sources.aliases.empty()) new_aliases = std::move(aliases);
   std::optional<std::vector<PlaceRecord>> new_places;
   if (!sources.places.empty()) new_places = std::move(places);
-  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
-                       std::move(rejects), options, {sources.poles, sources.grids});
+  std::vector<std::string> repairs = std::move(errors.notes());
+  auto report = impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
+                              std::move(rejects), options, {sources.poles, sources.grids});
+  if (report) report->repairs = std::move(repairs);
+  return report;
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
