@@ -413,3 +413,31 @@ TEST(GisImport, IdAndNameFieldsAreChosenByFlag) {
   ASSERT_TRUE(bad);
   expect_has(all_errors(*bad), {"--id-field names 'code'", "网格编号"});
 }
+
+TEST(GisImport, OverlappingGridsAreRefusedUnlessAllowed) {
+  TempDir dir;
+  const std::string grids = dir.file("grids.geojson");
+  // G2 reaches 0.002 degrees into G1; G1 and G3 only share an edge.
+  const Shape over = square({"G2", "二", 116.468, 39.92, 116.48, 39.93});
+  const Shape touching = square({"G3", "三", 116.45, 39.92, 116.46, 39.93});
+  write_layer(grids, "GeoJSON", 0, {kWest, over, touching});
+  const std::string poles = dir.write("poles.csv", "number,lon,lat\nW1,116.465,39.925\n");
+  auto refused = read_input({poles, grids, ""}, {});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error_count, 1u) << all_errors(*refused);
+  expect_has(all_errors(*refused), {"grid 'G1' overlaps grid 'G2' by", "m² near 116.46", "--allow-overlap"});
+  auto allowed = read_input({poles, grids, ""}, {.allow_overlap = true});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->error_count, 0u) << all_errors(*allowed);
+  ASSERT_EQ(allowed->overlaps.size(), 1u);
+  EXPECT_EQ(allowed->dataset.grids.size(), 3u);
+  // Through the service too: nothing stored without the flag.
+  auto svc = Service::open(dir.file("db"));
+  ASSERT_TRUE(svc);
+  auto report = (*svc)->import({poles, grids, ""}, {});
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.status().message().find("overlaps grid 'G2'"), std::string::npos) << report.status().message();
+  auto ok = (*svc)->import({poles, grids, ""}, {.allow_overlap = true});
+  ASSERT_TRUE(ok) << ok.status().message();
+  EXPECT_EQ(ok->overlaps.size(), 1u);
+}

@@ -155,7 +155,8 @@ struct ParsedInput {
   std::vector<InputError> errors;
   std::size_t error_count = 0;  // may exceed errors.size() when capped
   std::size_t fatal_errors = 0;  // errors that ended the read of a file (never skippable)
-  std::vector<std::string> repairs;  // see ImportReport::repairs
+  std::vector<std::string> repairs;   // see ImportReport::repairs
+  std::vector<std::string> overlaps;  // see ImportReport::overlaps
 };
 Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options);
 

@@ -1,4 +1,5 @@
 // read_input: the three files -> one validated Dataset (poleloc/import.hpp).
+#include "geo/grid_overlaps.hpp"
 #include "geo/polygon_check.hpp"
 #include "geo/polygon_repair.hpp"
 #include "io/input_format.hpp"
@@ -129,7 +130,8 @@ CrsChoice choice_for(const std::string& per_file, const char* flag, const Import
 }  // namespace
 
 Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
-                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places) {
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places,
+                  const std::function<void()>& grids_done) {
   const CrsChoice pole_choice = choice_for(options.poles_crs, "--poles-crs", options);
   const CrsChoice grid_choice = choice_for(options.grids_crs, "--grids-crs", options);
   auto crs = geo::CrsTransform::create(options.crs);
@@ -170,13 +172,6 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
     poles(std::move(p), line);
   };
   const std::size_t errors_before = errors.count();
-  if (*pole_format == InputFormat::csv) {
-    auto t = choose_crs(pole_choice, "", "", shown(sources.poles), pole_crs);
-    if (!t) return t.status();
-    read_poles_csv(sources.poles, *t, errors, pole_sink, report("poles"), pole_options);
-  } else {
-    read_poles_ogr(sources.poles, *pole_format, pole_choice, errors, pole_sink, report("poles"), pole_options, pole_crs);
-  }
   std::unordered_set<std::string> grid_ids;  // for the places given by a grid
   auto grid_sink = [&](GridRecord&& g, std::size_t feature) {
     for (const Polygon& poly : g.geometry) {
@@ -205,6 +200,14 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
                    grid_options, grid_crs);
   }
 
+  if (grids_done) grids_done();
+  if (*pole_format == InputFormat::csv) {
+    auto t = choose_crs(pole_choice, "", "", shown(sources.poles), pole_crs);
+    if (!t) return t.status();
+    read_poles_csv(sources.poles, *t, errors, pole_sink, report("poles"), pole_options);
+  } else {
+    read_poles_ogr(sources.poles, *pole_format, pole_choice, errors, pole_sink, report("poles"), pole_options, pole_crs);
+  }
   // Coordinates far from where their CRS is used, or poles nowhere near the
   // grids: one of the files was read in the wrong CRS. Better stop than store
   // every pole in the wrong grid.
@@ -258,6 +261,48 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
     });
   }
   return Status::ok();
+}
+
+std::vector<std::pair<std::size_t, std::string>> find_grid_overlaps(const std::vector<GridRecord>& grids) {
+  std::vector<const MultiPolygon*> shapes;
+  shapes.reserve(grids.size());
+  for (const GridRecord& g : grids) shapes.push_back(&g.geometry);
+  std::vector<std::pair<std::size_t, std::string>> out;
+  for (const geo::Overlap& o : geo::find_overlaps(shapes)) {
+    char buf[160];
+    if (o.point) {
+      std::snprintf(buf, sizeof buf, " by %.1f m² near %.7f %.7f", o.area_m2, o.point->lon, o.point->lat);
+    } else {
+      std::snprintf(buf, sizeof buf, " by %.1f m²", o.area_m2);
+    }
+    out.emplace_back(o.b, "grid '" + grids[o.a].id + "' overlaps grid '" + grids[o.b].id + "'" + buf);
+  }
+  return out;
+}
+
+void apply_grid_overlaps(std::vector<GridRecord>& grids, const std::vector<std::pair<std::size_t, std::string>>& found,
+                         bool allow_overlap, const std::string& file, ErrorSink& errors, std::vector<std::string>& allowed) {
+  std::vector<char> drop(grids.size(), 0);
+  for (const auto& [later, text] : found) {
+    if (allow_overlap) {
+      allowed.push_back(text);
+    } else {
+      errors.add({shown(file), 0, std::nullopt, "geometry", text + " (--allow-overlap accepts it)"});
+      drop[later] = 1;
+    }
+  }
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < grids.size(); ++r) {
+    if (drop[r]) continue;
+    if (w != r) grids[w] = std::move(grids[r]);
+    ++w;
+  }
+  grids.resize(w);
+}
+
+void check_overlaps(std::vector<GridRecord>& grids, bool allow_overlap, const std::string& file, ErrorSink& errors,
+                    std::vector<std::string>& allowed) {
+  apply_grid_overlaps(grids, find_grid_overlaps(grids), allow_overlap, file, errors, allowed);
 }
 
 std::vector<std::uint32_t> report_duplicates(const std::vector<std::uint32_t>& order,
@@ -320,6 +365,7 @@ Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions
   out.dataset.poles.reserve(keep.size());
   for (std::uint32_t i : keep) out.dataset.poles.push_back(std::move(poles[i]));
 
+  io::check_overlaps(out.dataset.grids, options.allow_overlap, sources.grids, errors, out.overlaps);
   out.error_count = errors.count();
   out.fatal_errors = errors.fatal_count();
   out.errors = std::move(errors.errors());

@@ -130,8 +130,22 @@ void read_places_csv(const std::string& path, const geo::CrsTransform& crs, Erro
 // (aliases only when sources.aliases is set). Duplicate numbers are left to the
 // collector, which sees every number: see report_duplicates(). Fails only on an
 // unknown CRS; everything else goes to `errors`.
+// The grids are read first; `grids_done` (may be empty) is called once they
+// are, before the poles are read.
 Status read_files(const ImportSources& sources, const ImportOptions& options, ErrorSink& errors,
-                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places = {});
+                  const PoleSink& poles, const GridSink& grids, const AliasSink& aliases, const PlaceSink& places = {},
+                  const std::function<void()>& grids_done = {});
+
+// Grids of the import that overlap each other (more than 0.01 m²): without
+// allow_overlap each pair is an error (and, kept by skip_invalid, the later grid
+// of the pair is dropped); with it they are listed in `allowed`.
+void check_overlaps(std::vector<GridRecord>& grids, bool allow_overlap, const std::string& file, ErrorSink& errors,
+                    std::vector<std::string>& allowed);
+// The same in two steps, so that the search (the costly part) can run on
+// another thread while the poles are read: pairs as indexes into `grids`.
+std::vector<std::pair<std::size_t, std::string>> find_grid_overlaps(const std::vector<GridRecord>& grids);
+void apply_grid_overlaps(std::vector<GridRecord>& grids, const std::vector<std::pair<std::size_t, std::string>>& found,
+                         bool allow_overlap, const std::string& file, ErrorSink& errors, std::vector<std::string>& allowed);
 
 // `order` lists pole indexes sorted by number, ties in file order. Reports every
 // later occurrence of a number as an error naming the first one's line, and
