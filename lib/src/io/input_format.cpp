@@ -25,7 +25,8 @@ const char* accepted(InputRole role) {
 }
 
 Status refuse(const std::string& path, InputRole role, const std::string& what) {
-  return {ErrorCode::invalid_input, path + ": " + what + "; " + accepted(role)};
+  (void)path;  // the caller names the file
+  return {ErrorCode::invalid_input, what + "; " + accepted(role)};
 }
 
 }  // namespace

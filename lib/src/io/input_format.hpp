@@ -2,7 +2,7 @@
 // name and its first bytes.
 //
 //   auto f = io::detect_format("grids.shp", io::InputRole::grids);   // Result<InputFormat>
-//   if (!f) fail(f.status().message());   // names the formats read for grids
+//   if (!f) fail(path, f.status().message());   // "is a part of a Shapefile; name the .shp file; grids are read from ..."
 //   if (*f == InputFormat::geojson) read_grids_geojson(...); else read_grids_ogr(...);
 //
 // Poles: CSV (own streaming reader), Shapefile, GeoPackage, FlatGeobuf, XLSX (GDAL).

@@ -49,7 +49,8 @@ Result<geo::CrsTransform> choose_crs(const CrsChoice& choice, const std::string&
                         "; leave out " + choice.flag + " to use the file's CRS, or fix the file's CRS");
     }
     if (!web_map_on_wgs84) {
-      use = declared;
+      // WGS84 declared (CRS84 in GDAL's GeoJSON) takes the identity, not a PROJ pipeline per point.
+      use = geo::same_crs(declared, "EPSG:4326") ? "EPSG:4326" : declared;
       used.declared = true;
     }
   }
@@ -161,7 +162,7 @@ Status read_files(const ImportSources& sources, const ImportOptions& options, Er
   const std::size_t fatal_before = errors.fatal_count();
   for (const auto* f : {&pole_format, &grid_format}) {
     if (!*f) errors.add_fatal({f == &pole_format ? shown(sources.poles) : shown(sources.grids), 0, std::nullopt, "",
-                               f->status().message().substr(f->status().message().find(": ") + 2)});
+                               f->status().message()});
   }
   if (errors.fatal_count() > fatal_before) return Status::ok();
 

@@ -1,6 +1,9 @@
 #include "io/ogr_reader.hpp"
 
 #include "io/csv_reader.hpp"
+#include "io/recode.hpp"
+
+#include <poleloc/utf8.hpp>
 
 #include <poleloc/number.hpp>
 
@@ -12,6 +15,7 @@
 #include <ogr_srs_api.h>
 
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <type_traits>
 #include <mutex>
@@ -83,7 +87,10 @@ GDALDatasetH open_dataset(const std::string& path, InputFormat format, const std
   }
   drivers.push_back(nullptr);
   char** oo = nullptr;
-  if (format == InputFormat::shapefile && !encoding.empty()) oo = CSLSetNameValue(oo, "ENCODING", encoding.c_str());
+  // UTF-8 (or nothing) leaves the choice to the .cpg / DBF language id.
+  if (format == InputFormat::shapefile && !is_utf8_name(encoding)) {
+    oo = CSLSetNameValue(oo, "ENCODING", encoding.c_str());
+  }
   CPLErrorReset();
   GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers.data(), oo, nullptr);
   CSLDestroy(oo);
@@ -179,6 +186,10 @@ std::string field_text(OGRFeatureH f, int i) {
   return s ? std::string(s) : std::string();
 }
 
+// Text that is not UTF-8 after GDAL's decoding: the file's encoding was not what its .cpg says (or it has none).
+bool bad_text(const std::string& s) { return invalid_utf8_offset(s) != std::string_view::npos; }
+const char* kEncodingHint = "is not valid UTF-8: name the file's encoding with --encoding (e.g. GBK)";
+
 bool in_range(LonLat p) {
   return std::isfinite(p.lon) && std::isfinite(p.lat) && p.lon >= -180 && p.lon <= 180 && p.lat >= -90 && p.lat <= 90;
 }
@@ -262,6 +273,10 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
       fail(index, names[id_col], names[id_col] + " is empty; every grid needs an id");
       continue;
     }
+    if (bad_text(grid.id)) {
+      fail(index, names[id_col], std::string("the id ") + kEncodingHint);
+      continue;
+    }
     if (grid.id.size() > 256) {
       fail(index, names[id_col], names[id_col] + " is longer than 256 bytes");
       continue;
@@ -281,7 +296,10 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
     for (int i = 0; i < static_cast<int>(names.size()) && !refused; ++i) {
       if (i == id_col || skip[static_cast<std::size_t>(i)] || !OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
       std::string text = field_text(f.get(), i);
-      if (text.size() > limits.max_attribute_bytes) {
+      if (bad_text(text) || bad_text(names[i])) {
+        fail(index, "", "grid '" + grid.id + "': a field " + kEncodingHint);
+        refused = true;
+      } else if (text.size() > limits.max_attribute_bytes) {
         fail(index, names[i], "grid '" + grid.id + "': the value has " + with_commas(text.size()) +
                                   " bytes; the limit is " + with_commas(limits.max_attribute_bytes) + " bytes per attribute");
         refused = true;
@@ -384,6 +402,14 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
       bool blank = true;  // spreadsheets end with empty rows
       for (int i = 0; i < static_cast<int>(names.size()) && blank; ++i) blank = !OGR_F_IsFieldSetAndNotNull(f.get(), i);
       if (blank) continue;
+    }
+    bool garbled = false;
+    for (int i = 0; i < static_cast<int>(names.size()) && !garbled; ++i) {
+      garbled = bad_text(names[i]) || (OGR_F_IsFieldSetAndNotNull(f.get(), i) && bad_text(field_text(f.get(), i)));
+    }
+    if (garbled) {
+      report.fail(line, "", std::string("a field ") + kEncodingHint);
+      continue;
     }
     auto number = canonical_number(number_text);
     if (!number) {

@@ -48,9 +48,9 @@ Result<std::string> read_as_utf8(const std::string& path, const std::string& enc
     const std::size_t offset = bytes.size() - src_left;
     const std::size_t line = 1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
     char buf[160];
-    std::snprintf(buf, sizeof buf, ":%zu: not valid %s (byte 0x%02X at offset %zu)", line, encoding.c_str(),
+    std::snprintf(buf, sizeof buf, "line %zu is not valid %s (byte 0x%02X at offset %zu)", line, encoding.c_str(),
                   static_cast<unsigned char>(bytes[offset]), offset);
-    st = Status(ErrorCode::invalid_input, path + buf);
+    st = Status(ErrorCode::invalid_input, buf);
     break;
   }
   iconv_close(cd);

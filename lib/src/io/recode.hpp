@@ -1,7 +1,7 @@
 // recode.hpp: a text file in another encoding (GBK, GB18030, Big5, ...) -> UTF-8 (glibc iconv).
 //
 //   auto text = io::read_as_utf8("poles.csv", "GBK");   // Result<std::string>
-//   if (!text) fail(text.status().message());           // "poles.csv:12: not valid GBK (byte 0x80 at offset 345)"
+//   if (!text) fail(text.status().message());           // "line 12 is not valid GBK (byte 0x80 at offset 345)"
 //
 // "UTF-8" (any case, with or without the dash) and "" return the bytes as they are.
 //
