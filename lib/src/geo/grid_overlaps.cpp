@@ -84,9 +84,20 @@ std::vector<Overlap> find_overlaps(const std::vector<const MultiPolygon*>& shape
       const std::size_t b = order[oj];
       if (boxes[b].min_lon > boxes[a].max_lon) break;
       if (boxes[b].min_lat > boxes[a].max_lat || boxes[b].max_lat < boxes[a].min_lat) continue;
-      // Most neighbours share an edge and their interiors do not meet: relate
-      // says so without building the intersection.
-      if (GEOSRelatePattern_r(h, geom(a), geom(b), "2********") != 1) continue;
+      // Shared area can only lie where the boxes meet: relate (interiors meet
+      // in 2D?) on both shapes clipped to that strip, a few vertices instead of
+      // hundreds. Most neighbours only share an edge.
+      const double x0 = std::max(boxes[a].min_lon, boxes[b].min_lon), x1 = std::min(boxes[a].max_lon, boxes[b].max_lon);
+      const double y0 = std::max(boxes[a].min_lat, boxes[b].min_lat), y1 = std::min(boxes[a].max_lat, boxes[b].max_lat);
+      if (!(x0 < x1 && y0 < y1)) continue;  // boxes only touch: no shared area
+      Geom ca(GEOSClipByRect_r(h, geom(a), x0, y0, x1, y1));
+      Geom cb(GEOSClipByRect_r(h, geom(b), x0, y0, x1, y1));
+      if (ca && cb) {
+        if (GEOSisEmpty_r(h, ca.get()) || GEOSisEmpty_r(h, cb.get())) continue;
+        if (GEOSRelatePattern_r(h, ca.get(), cb.get(), "2********") != 1) continue;
+      } else if (GEOSRelatePattern_r(h, geom(a), geom(b), "2********") != 1) {
+        continue;
+      }
       Geom inter(GEOSIntersection_r(h, geom(a), geom(b)));
       if (!inter) continue;
       double deg2 = 0;
