@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libboost-dev libgeos-dev libproj-dev proj-data
+  libboost-dev libgeos-dev libproj-dev proj-data libgdal-dev gdal-bin
   librocksdb-dev rocksdb-tools
   nlohmann-json3-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev

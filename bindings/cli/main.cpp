@@ -47,6 +47,10 @@ usage:
   poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--crs CRS] [--skip-invalid] [--rejects F]
                    [--replace | --merge] [--dry-run] [--max-remove-share 0.1] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
+                   [--poles-crs CRS] [--grids-crs CRS] [--columns number=杆号,lon=经度,lat=纬度] [--encoding GBK]
+                   [--id-field F] [--name-field F] [--layer L] [--poles-layer L] [--repair] [--allow-overlap]
+                   (poles: CSV, XLSX, Shapefile, GeoPackage, FlatGeobuf; grids: GeoJSON, Shapefile,
+                    GeoPackage, FlatGeobuf, KML, File Geodatabase; see docs/import.md)
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [--tiles URL] [limits...]
                    [--config F]   (`poleloc serve --help` lists every option)
   poleloc locate   --db DIR NUMBER [--as-of TIME] [--json]
@@ -283,6 +287,11 @@ int cmd_import(CliArgs& a) {
   auto max_remove_share = a.option("--max-remove-share"), max_vertices = a.option("--max-vertices");
   auto max_depth = a.option("--max-property-depth"), max_attribute = a.option("--max-attribute-bytes");
   auto max_properties = a.option("--max-properties-bytes");
+  auto poles_crs = a.option("--poles-crs"), grids_crs = a.option("--grids-crs"), columns = a.option("--columns");
+  auto id_field = a.option("--id-field"), name_field = a.option("--name-field"), encoding = a.option("--encoding");
+  auto layer = a.option("--layer"), poles_layer = a.option("--poles-layer");
+  const bool repair = a.flag("--repair");
+  const bool allow_overlap = a.flag("--allow-overlap");
   const bool skip = a.flag("--skip-invalid");
   const bool replace = a.flag("--replace");
   const bool merge = a.flag("--merge");
@@ -294,6 +303,16 @@ int cmd_import(CliArgs& a) {
   if (!service) return fail(service.status(), false, "import");
   ImportOptions options;
   if (crs) options.crs = *crs;
+  options.poles_crs = poles_crs.value_or("");
+  options.grids_crs = grids_crs.value_or("");
+  options.columns = columns.value_or("");
+  options.id_field = id_field.value_or("");
+  options.name_field = name_field.value_or("");
+  options.encoding = encoding.value_or("");
+  options.grids_layer = layer.value_or("");
+  options.poles_layer = poles_layer.value_or("");
+  options.repair = repair;
+  options.allow_overlap = allow_overlap;
   options.skip_invalid = skip;
   options.replace = replace;
   options.merge = merge;
@@ -353,6 +372,8 @@ int cmd_import(CliArgs& a) {
               << " grids after the import)\n";
     return 0;
   }
+  for (const std::string& r : report->repairs) std::cout << "repaired " << r << '\n';
+  for (const std::string& o : report->overlaps) std::cout << "overlap allowed: " << o << '\n';
   std::cout << "imported " << report->poles << " poles, " << report->grids << " grids, " << report->aliases
             << " aliases" << (report->places ? ", " + std::to_string(report->places) + " places" : std::string())
             << " into " << (*service)->path();

@@ -118,7 +118,9 @@ Json import_report(const ImportReport& report) {
               {"changed_records", report.changed_records},
               {"summary", report.diff.summary()},
               {"diff", Json{{"poles", counts(report.diff.poles)}, {"grids", counts(report.diff.grids)}}},
-              {"rejects", std::move(rejects)}};
+              {"rejects", std::move(rejects)},
+              {"repairs", report.repairs},
+              {"overlaps", report.overlaps}};
 }
 
 Json validation(const ValidationReport& report) {

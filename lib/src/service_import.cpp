@@ -9,6 +9,7 @@
 #include <poleloc/number.hpp>
 
 #include <algorithm>
+#include <future>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
@@ -75,6 +76,8 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   std::vector<GridRecord> grids;
   std::vector<AliasRecord> aliases;
   std::vector<PlaceRecord> places;
+  // Declared before `grids`' readers finish and joined (by its destructor) on every return.
+  std::future<std::vector<std::pair<std::size_t, std::string>>> overlap_search;
   auto st = io::read_files(
       sources, options, errors,
       [&](PoleRecord&& p, std::size_t line) {
@@ -83,10 +86,17 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
       },
       [&](GridRecord&& g, std::size_t) { grids.push_back(std::move(g)); },
       [&](AliasRecord&& a, std::size_t) { aliases.push_back(std::move(a)); },
-      [&](PlaceRecord&& p, std::size_t) { places.push_back(std::move(p)); });
+      [&](PlaceRecord&& p, std::size_t) { places.push_back(std::move(p)); },
+      // The overlap search runs beside the reading of the poles: on two cores it costs no wall time.
+      [&] { overlap_search = std::async(std::launch::async, [&grids] { return io::find_grid_overlaps(grids); }); });
   if (!st) return st;
   poles.keep_only(io::report_duplicates(
       poles.number_order(), [&](std::uint32_t i) { return poles.number(i); }, lines, sources.poles, errors));
+  std::vector<std::string> overlaps;
+  if (overlap_search.valid()) {
+    const auto found = overlap_search.get();
+    if (errors.fatal_count() == 0) io::apply_grid_overlaps(grids, found, options.allow_overlap, sources.grids, errors, overlaps);
+  }
   lines = {};
   std::vector<InputError> rejects = std::move(errors.errors());
   io::sort_errors(rejects, sources);
@@ -101,8 +111,14 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   if (!sources.aliases.empty()) new_aliases = std::move(aliases);
   std::optional<std::vector<PlaceRecord>> new_places;
   if (!sources.places.empty()) new_places = std::move(places);
-  return impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
-                       std::move(rejects), options, {sources.poles, sources.grids});
+  std::vector<std::string> repairs = std::move(errors.notes());
+  auto report = impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
+                              std::move(rejects), options, {sources.poles, sources.grids});
+  if (report) {
+    report->repairs = std::move(repairs);
+    report->overlaps = std::move(overlaps);
+  }
+  return report;
 }
 
 Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& options) {
@@ -151,6 +167,15 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     if (!ids.insert(g.id).second) return reject("grids", i, "id: duplicate grid id '" + g.id + "'"), false;
     return true;
   });
+  std::vector<std::string> overlaps;
+  {
+    io::ErrorSink overlap_errors(SIZE_MAX);
+    io::check_overlaps(dataset.grids, options.allow_overlap, "grids", overlap_errors, overlaps);
+    for (InputError& e : overlap_errors.errors()) {
+      ++error_count;
+      if (options.skip_invalid || errors.size() < options.max_listed_errors) errors.push_back(std::move(e));
+    }
+  }
   keep_if(dataset.aliases, [&](AliasRecord& a, std::size_t i) {
     if (auto why = check_alias(a)) return reject("aliases", i, *why), false;
     return true;
@@ -175,8 +200,10 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   if (dataset.has_aliases || !dataset.aliases.empty()) aliases = std::move(dataset.aliases);
   std::optional<std::vector<PlaceRecord>> places;
   if (dataset.has_places || !dataset.places.empty()) places = std::move(dataset.places);
-  return impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
+  auto report = impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
                        std::move(errors), options, {});
+  if (report) report->overlaps = std::move(overlaps);
+  return report;
 }
 
 Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,

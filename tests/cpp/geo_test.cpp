@@ -73,7 +73,7 @@ TEST(Crs, ProjStringIsAccepted) {
   EXPECT_NEAR(t->to_wgs84({500000, 0}).lon, 117.0, 1e-9);
 }
 
-TEST(Crs, UnknownCrsIsAnInvalidArgumentNamingIt) {
+TEST(Crs, UnknownCrsIsABadRequestNamingIt) {
   auto t = geo::CrsTransform::create("EPSG:999999");
   ASSERT_FALSE(t);
   EXPECT_EQ(t.status().code(), ErrorCode::bad_request);

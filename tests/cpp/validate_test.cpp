@@ -38,7 +38,7 @@ TEST(Validate, FindsOverlapsOrphansAndLeadingZeroTwins) {
   GridRecord over{"OVER", "", {}, {{{fixtures::box_ring(116.0005, 39.0002, 116.0015, 39.0008)}}}};
   d.grids.push_back(over);
   d.poles = {{"X0372", {116.0003, 39.0005}, {}}, {"X372", {116.0017, 39.0005}, {}}, {"ORPHAN1", {117, 40}, {}}};
-  ASSERT_TRUE((*svc)->import(d));
+  ASSERT_TRUE((*svc)->import(d, {.allow_overlap = true}));  // an import refuses the overlap without it
   const auto report = validate(*(*svc)->snapshot());
   EXPECT_EQ(count_kind(report, "overlap"), 2u);  // OVER overlaps A and B
   EXPECT_EQ(count_kind(report, "orphan_pole"), 1u);

@@ -247,6 +247,32 @@ def test_import_bad_requests(setup):
     assert r.status == 401
 
 
+def test_import_reads_a_shapefile_with_the_gis_members(setup):
+    """The flags of issue 12 are members of POST /v1/import; a Shapefile (made
+    here with gdal-bin's ogr2ogr) is read with its .prj and .cpg."""
+    server, _, imports, _ = setup
+    if shutil.which("ogr2ogr") is None:
+        pytest.skip("ogr2ogr (gdal-bin, cmake/install-deps.sh) is not installed")
+    subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", "-a_srs", "EPSG:4490", "-lco", "ENCODING=GBK",
+                    str(imports / "grids-gbk.shp"), str(imports / "grids.geojson")], check=True)
+    before = sequence(server)
+    r = post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids-gbk.shp", "dry_run": True,
+                                    "repair": True, "allow_overlap": False, "encoding": "UTF-8",
+                                    "columns": "number=number,lon=lon,lat=lat"})
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["dry_run"] is True and body["repairs"] == [] and body["overlaps"] == []
+    assert body["diff"]["grids"]["removed"] == 0
+    # The .prj says CGCS2000: a different CRS given for the grids is refused, naming the file as the client did.
+    r = post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids-gbk.shp", "grids_crs": "EPSG:32650"})
+    assert r.status == 400, r.body
+    message = r.json()["error"]["message"]
+    assert "grids-gbk.shp" in message and "declares its CRS as EPSG:4490" in message, message
+    assert str(imports) not in message
+    assert post(server, "/v1/import", {"poles": "poles.csv", "grids": "grids.geojson", "repair": "yes"}).status == 400
+    assert sequence(server) == before
+
+
 def test_readers_keep_answering_during_an_import(setup):
     server, _, _, _ = setup
     failures = []

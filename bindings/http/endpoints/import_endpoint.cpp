@@ -4,7 +4,9 @@
 //
 // Body: {"poles":"poles.csv","grids":"grids.geojson","aliases":"aliases.csv","places":"places.csv",
 //        "crs":"EPSG:4326","replace":false,"merge":false,"dry_run":false,"max_remove_share":0.1,
-//        "skip_invalid":false}
+//        "skip_invalid":false, "poles_crs":"gcj02","grids_crs":"EPSG:4490","columns":"number=杆号,lon=经度,lat=纬度",
+//        "id_field":"网格编号","name_field":"网格名称","encoding":"GBK","layer":"grids","poles_layer":"poles",
+//        "repair":false,"allow_overlap":false}
 // File names are relative to DIR; an absolute path, a ".." component, or a
 // name that resolves (through symlinks) outside DIR is refused (400). Without
 // --import-dir every import is refused (403 read_only). Messages name files
@@ -99,7 +101,18 @@ Response post_import(const Call& call) {
                  : key == "merge"        ? &options.merge
                  : key == "dry_run"      ? &options.dry_run
                  : key == "skip_invalid" ? &options.skip_invalid
+                 : key == "repair"       ? &options.repair
+                 : key == "allow_overlap" ? &options.allow_overlap
                                          : nullptr;
+    std::string* text = key == "poles_crs"    ? &options.poles_crs
+                        : key == "grids_crs"   ? &options.grids_crs
+                        : key == "columns"     ? &options.columns
+                        : key == "id_field"    ? &options.id_field
+                        : key == "name_field"  ? &options.name_field
+                        : key == "encoding"    ? &options.encoding
+                        : key == "layer"       ? &options.grids_layer
+                        : key == "poles_layer" ? &options.poles_layer
+                                               : nullptr;
     if (path) {
       if (v.is_null()) continue;
       if (!v.is_string()) return error_response(bad(key + " must be a file name (a string)"));
@@ -109,6 +122,9 @@ Response post_import(const Call& call) {
     } else if (flag) {
       if (!v.is_boolean()) return error_response(bad(key + " must be true or false"));
       *flag = v.get<bool>();
+    } else if (text) {
+      if (!v.is_string()) return error_response(bad(key + " must be a string"));
+      *text = v.get<std::string>();
     } else if (key == "max_remove_share") {
       if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
         return error_response(bad("max_remove_share must be a number between 0 and 1, e.g. 0.1 for 10 %"));
@@ -120,7 +136,8 @@ Response post_import(const Call& call) {
     } else {
       return error_response(bad("unknown member '" + key +
                                 "'; accepted: poles, grids, aliases, places, crs, replace, merge, dry_run, "
-                                "max_remove_share, skip_invalid"));
+                                "max_remove_share, skip_invalid, poles_crs, grids_crs, columns, id_field, name_field, "
+                                "encoding, layer, poles_layer, repair, allow_overlap"));
     }
   }
   if (sources.poles.empty() || sources.grids.empty()) {
@@ -137,7 +154,9 @@ Response post_import(const Call& call) {
     return error_response(Status(st.code(), relative(st.message(), dir.string()), std::move(rows)));
   }
   json::Json answer = json::import_report(*report);
-  for (auto& r : answer["rejects"]) r = relative(r.get<std::string>(), dir.string());
+  for (const char* list : {"rejects", "repairs"}) {
+    for (auto& r : answer[list]) r = relative(r.get<std::string>(), dir.string());
+  }
   answer["sequence"] = call.server.service.snapshot()->stats().sequence;
   return json_response(200, answer);
 }

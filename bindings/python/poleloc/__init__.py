@@ -296,12 +296,18 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
           max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
-          dry_run: bool = False, merge: bool = False) -> Database:
+          dry_run: bool = False, merge: bool = False, *, poles_crs: str | None = None,
+          grids_crs: str | None = None, columns: str | None = None, encoding: str | None = None,
+          id_field: str | None = None, name_field: str | None = None, layer: str | None = None,
+          poles_layer: str | None = None, repair: bool = False, allow_overlap: bool = False) -> Database:
     """Creates (or replaces the content of) the database at `path` and returns it open read-write.
 
     places: a places.csv (name,kind,lon,lat or name,kind,grid) of compounds, schools, markets,
     roads that callers name; read with file inputs (poles and grids given as paths).
-    dry_run: compute import_report.diff and store nothing; merge: upsert, remove nothing."""
+    dry_run: compute import_report.diff and store nothing; merge: upsert, remove nothing.
+    File inputs may be Shapefile, GeoPackage, FlatGeobuf, KML, XLSX (docs/import.md); poles_crs,
+    grids_crs, columns, encoding, id_field, name_field, layer, poles_layer, repair are the flags of
+    `poleloc import`; allow_overlap imports grids that overlap each other (else InvalidInput)."""
     path = os.fspath(path)
     crs_name = "EPSG:4326" if crs is None else str(crs)
     poles_is_path, grids_is_path = is_path(poles), is_path(grids)
@@ -321,7 +327,9 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
             try:
                 report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
                                               replace, max_remove_share, os.fspath(places) if places else "",
-                                              dry_run, merge)
+                                              dry_run, merge, poles_crs or "", grids_crs or "", columns or "",
+                                              encoding or "", id_field or "", name_field or "", layer or "",
+                                              poles_layer or "", repair, allow_overlap)
             finally:
                 if tmp:
                     os.unlink(tmp)
@@ -336,7 +344,7 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
             numbers, lons, lats, columns = pole_columns(poles)
             report = service.import_records(numbers, lons, lats, columns, grid_records(grids),
                                             None if aliases is None else aliases_records(aliases), skip_invalid,
-                                            replace, max_remove_share, dry_run, merge)
+                                            replace, max_remove_share, dry_run, merge, allow_overlap)
     except BaseException:
         service.close()
         raise

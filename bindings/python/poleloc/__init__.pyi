@@ -256,6 +256,8 @@ class ImportReport:
     removed_grids: int
     changed_records: int  # poles, grids and aliases written; 0 when the import held nothing new
     dry_run: bool  # True: nothing was stored; the report says what an import would do
+    repairs: list[str]  # with repair=True: each repaired grid, what was wrong, where, area before/after in m²
+    overlaps: list[str]  # with allow_overlap=True: each pair of overlapping grids
     @property
     def diff(self) -> dict[str, Any]:
         """{"poles": {"added", "changed", "removed", "unchanged": int, "added_ids", "changed_ids",
@@ -415,7 +417,10 @@ def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
           max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
-          dry_run: bool = False, merge: bool = False) -> Database:
+          dry_run: bool = False, merge: bool = False, *, poles_crs: str | None = None,
+          grids_crs: str | None = None, columns: str | None = None, encoding: str | None = None,
+          id_field: str | None = None, name_field: str | None = None, layer: str | None = None,
+          poles_layer: str | None = None, repair: bool = False, allow_overlap: bool = False) -> Database:
     """Creates the database at `path` (or replaces its content in one atomic commit) and returns
     it open read-write, with db.import_report set.
 

@@ -53,6 +53,8 @@ void bind_service(py::module_& m) {
       .def_readonly("changed_records", &ImportReport::changed_records,
                     "poles, grids and aliases written because they were new or different; 0 for an identical re-import")
       .def_readonly("dry_run", &ImportReport::dry_run, "True: nothing was stored; the report says what an import would do")
+      .def_readonly("repairs", &ImportReport::repairs, "with repair=True: each repaired grid, what was wrong, where, area change")
+      .def_readonly("overlaps", &ImportReport::overlaps, "with allow_overlap=True: each pair of overlapping grids")
       .def_property_readonly("diff", [](const ImportReport& r) {
         auto counts = [](const ImportDiff::Counts& c) {
           py::dict d;
@@ -102,9 +104,22 @@ void bind_service(py::module_& m) {
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
                               std::string crs, bool skip_invalid, bool replace, double max_remove_share,
-                              std::string places, bool dry_run, bool merge) {
+                              std::string places, bool dry_run, bool merge, std::string poles_crs,
+                              std::string grids_crs, std::string columns, std::string encoding, std::string id_field,
+                              std::string name_field, std::string layer, std::string poles_layer, bool repair,
+                              bool allow_overlap) {
         auto service = s.get();
         ImportOptions options;
+        options.poles_crs = std::move(poles_crs);
+        options.grids_crs = std::move(grids_crs);
+        options.columns = std::move(columns);
+        options.encoding = std::move(encoding);
+        options.id_field = std::move(id_field);
+        options.name_field = std::move(name_field);
+        options.grids_layer = std::move(layer);
+        options.poles_layer = std::move(poles_layer);
+        options.repair = repair;
+        options.allow_overlap = allow_overlap;
         options.dry_run = dry_run;
         options.merge = merge;
         options.crs = std::move(crs);
@@ -120,13 +135,17 @@ void bind_service(py::module_& m) {
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
          py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.10,
-         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false)
+         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false, py::arg("poles_crs") = "",
+         py::arg("grids_crs") = "", py::arg("columns") = "", py::arg("encoding") = "", py::arg("id_field") = "",
+         py::arg("name_field") = "", py::arg("layer") = "", py::arg("poles_layer") = "", py::arg("repair") = false,
+         py::arg("allow_overlap") = false)
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
                                 std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> columns,
                                 py::list grids, std::optional<std::vector<std::pair<std::string, std::string>>> aliases,
-                                bool skip_invalid, bool replace, double max_remove_share, bool dry_run, bool merge) {
+                                bool skip_invalid, bool replace, double max_remove_share, bool dry_run, bool merge,
+                                bool allow_overlap) {
         // Records in WGS84, validated by the facade exactly as file rows are.
         auto service = s.get();
         const std::size_t n = numbers.size();
@@ -170,10 +189,12 @@ void bind_service(py::module_& m) {
         options.max_remove_share = max_remove_share;
         options.dry_run = dry_run;
         options.merge = merge;
+        options.allow_overlap = allow_overlap;
         return run_import(service, std::move(dataset), options);
       }, py::arg("numbers"), py::arg("lons"), py::arg("lats"), py::arg("columns"), py::arg("grids"),
          py::arg("aliases"), py::arg("skip_invalid") = false, py::arg("replace") = false,
-         py::arg("max_remove_share") = 0.10, py::arg("dry_run") = false, py::arg("merge") = false)
+         py::arg("max_remove_share") = 0.10, py::arg("dry_run") = false, py::arg("merge") = false,
+         py::arg("allow_overlap") = false)
       .def("put_pole", [](PyService& s, std::string number, double lon, double lat, py::object attributes,
                           std::string author) {
         auto service = s.get();

@@ -84,7 +84,23 @@ struct ImportDiff {
 };
 
 struct ImportOptions {
-  std::string crs = "EPSG:4326";  // CRS of the input coordinates, or "gcj02"
+  std::string crs = "EPSG:4326";  // CRS of the input coordinates, or "gcj02"/"bd09"; the default for both files
+  // Per file (docs/import.md, "CRS rules"): empty means `crs`. A CRS the file
+  // declares (.prj, GeoPackage SRS, GeoJSON `crs`) is used when the flag is not
+  // given, and a flag that disagrees with it is an error.
+  std::string poles_crs, grids_crs;
+  // The pole register's columns: "number=杆号,lon=经度,lat=纬度"; empty: the
+  // header names recognised by default (docs/import.md).
+  std::string columns;
+  std::string id_field, name_field;  // grid properties holding id and name; empty: "id", "name" (and Chinese names)
+  std::string encoding;              // CSV and Shapefile DBF text, e.g. "GBK"; empty: UTF-8 (or the .cpg)
+  std::string grids_layer, poles_layer;  // GeoPackage / File Geodatabase layer; empty: the only one
+  // Fix invalid polygons with GEOS MakeValid and report each fix
+  // (ImportReport::repairs) instead of refusing them.
+  bool repair = false;
+  // Import grids that overlap each other; without it an overlap refuses the
+  // import (invalid_input, naming the pair, area and a point inside).
+  bool allow_overlap = false;
   bool skip_invalid = false;      // store valid rows, report the rest
   std::size_t max_listed_errors = 50;
   std::function<void(const ImportProgress&)> progress;  // called now and then; may be empty
@@ -125,6 +141,11 @@ struct ImportReport {
   bool dry_run = false;             // nothing was stored: the report says what an import would do
   ImportDiff diff;                  // what the import changed (or, dry_run, would change)
   std::vector<InputError> rejects;  // with skip_invalid: every rejected row
+  // With repair: one line per repaired grid, "grids.shp: feature 3: grid 'A': Self-intersection at
+  // 116.47 39.92; area 1,234.5 m² -> 1,230.0 m² (-4.5 m²)".
+  std::vector<std::string> repairs;
+  // With allow_overlap: the overlaps accepted ("grid 'A' overlaps grid 'B' by 12.5 m² near 116.47 39.92").
+  std::vector<std::string> overlaps;
 };
 
 // The parsed content of the input files, already in WGS84.
@@ -144,6 +165,8 @@ struct ParsedInput {
   std::vector<InputError> errors;
   std::size_t error_count = 0;  // may exceed errors.size() when capped
   std::size_t fatal_errors = 0;  // errors that ended the read of a file (never skippable)
+  std::vector<std::string> repairs;   // see ImportReport::repairs
+  std::vector<std::string> overlaps;  // see ImportReport::overlaps
 };
 Result<ParsedInput> read_input(const ImportSources& sources, const ImportOptions& options);
 

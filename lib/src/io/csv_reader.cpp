@@ -1,5 +1,7 @@
 #include "io/csv_reader.hpp"
 
+#include "io/recode.hpp"
+
 #include <poleloc/utf8.hpp>
 
 #include <cerrno>
@@ -18,6 +20,18 @@ CsvReader::~CsvReader() {
 Status CsvReader::open(const std::string& path) {
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_) return {ErrorCode::io_error, path + ": cannot open: " + std::strerror(errno)};
+  buf_.resize(1 << 16);
+  return Status::ok();
+}
+
+Status CsvReader::open(const std::string& path, const std::string& encoding) {
+  if (is_utf8_name(encoding)) return open(path);
+  auto text = read_as_utf8(path, encoding);
+  if (!text) return text.status();
+  converted_ = std::move(*text);
+  if (converted_.empty()) converted_.push_back('\n');  // fmemopen refuses a zero-size buffer
+  file_ = fmemopen(converted_.data(), converted_.size(), "rb");
+  if (!file_) return {ErrorCode::io_error, path + ": cannot read the converted text: " + std::strerror(errno)};
   buf_.resize(1 << 16);
   return Status::ok();
 }
@@ -124,7 +138,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (auto at = invalid_utf8_offset(fields[i]); at != std::string_view::npos) {
         row_error_ = "not valid UTF-8 in column " + std::to_string(i + 1) + " (byte " + std::to_string(at) +
-                     " of the field); files must be UTF-8";
+                     " of the field); files must be UTF-8 (or name the encoding, e.g. --encoding GBK)";
         break;
       }
     }

@@ -32,6 +32,9 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   Status open(const std::string& path);
+  // Reads a file in another encoding (GBK, GB18030, ...): it is converted to
+  // UTF-8 in memory first (see recode.hpp). "" or "UTF-8" is open(path).
+  Status open(const std::string& path, const std::string& encoding);
   // Reads the next row; false at the end of the file or on a fatal error (see error()).
   bool next(std::vector<std::string>& fields);
   std::size_t line() const { return row_line_; }
@@ -44,6 +47,7 @@ class CsvReader {
   void unget();  // only right after a get() that returned a byte
   void skip_byte_order_mark();
   std::FILE* file_ = nullptr;
+  std::string converted_;  // the UTF-8 text when the file was in another encoding
   std::vector<char> buf_;
   std::size_t pos_ = 0, len_ = 0, bytes_ = 0;
   std::size_t line_ = 1, row_line_ = 0;

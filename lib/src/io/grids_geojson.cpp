@@ -98,7 +98,10 @@ std::string as_attribute(const json& v) { return v.is_string() ? v.get<std::stri
 }  // namespace
 
 void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors,
-                        const GridSink& sink, const Progress& progress, const GridLimits& limits) {
+                        const GridSink& sink, const Progress& progress, const GridLimits& limits,
+                        const GridFileOptions& options, const DeclaredCrs& on_declared) {
+  const geo::CrsTransform* active = &crs;  // replaced when the file declares its CRS
+  struct StopRead {};
   auto fail = [&](std::optional<std::size_t> feature, std::size_t line, std::string field, std::string reason) {
     errors.add({shown(path), line, feature, std::move(field), std::move(reason)});
   };
@@ -136,7 +139,7 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       std::string id_text;  // name the grid when its id was read before the problem
       if (f.is_object()) {
         if (auto props = f.find("properties"); props != f.end() && props->is_object()) {
-          if (auto it = props->find("id"); it != props->end() && it->is_string()) id_text = it->get<std::string>();
+          if (auto it = props->find(options.id_field); it != props->end() && it->is_string()) id_text = it->get<std::string>();
         }
       }
       fail(index, 0, std::move(field), (id_text.empty() ? "" : "grid '" + id_text.substr(0, 256) + "': ") + reason);
@@ -154,13 +157,33 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     // properties.id is the contract; a feature-level "id" and integer ids are accepted too,
     // as many GIS tools write them that way.
     const json* id = nullptr;
-    if (auto it = props->find("id"); it != props->end() && !it->is_null()) id = &*it;
-    if (auto it = f.find("id"); !id && it != f.end()) id = &*it;
+    // Without --id-field, the Chinese names GIS offices use are tried after "id".
+    std::string id_key = options.id_field, name_key = options.name_field;
+    if (!options.id_field_given && !props->contains(id_key)) {
+      for (const char* k : {"grid_id", "网格编号", "编号", "code"}) {
+        if (props->contains(k)) {
+          id_key = k;
+          break;
+        }
+      }
+    }
+    if (!options.name_field_given && !props->contains(name_key)) {
+      for (const char* k : {"grid_name", "网格名称", "名称"}) {
+        if (props->contains(k)) {
+          name_key = k;
+          break;
+        }
+      }
+    }
+    if (auto it = props->find(id_key); it != props->end() && !it->is_null()) id = &*it;
+    if (auto it = f.find("id"); !id && !options.id_field_given && it != f.end()) id = &*it;
     std::string id_text;
     if (id && id->is_string()) id_text = id->get<std::string>();
     if (id && id->is_number_integer()) id_text = id->dump();
     if (id_text.empty()) {
-      fail(index, 0, "properties.id", "properties.id is missing or not a non-empty string");
+      fail(index, 0, "properties." + options.id_field,
+           "properties." + options.id_field + " is missing or not a non-empty string" +
+               (options.id_field_given ? "" : " (name the id property with --id-field)"));
       return;
     }
     GridRecord grid;
@@ -175,7 +198,7 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     }
     std::size_t properties_bytes = 0;
     for (auto& [key, value] : props->items()) {
-      if (key == "id") continue;
+      if (key == id_key) continue;
       // Nesting is bounded by the parse callback, so dump() cannot recurse deeply here.
       std::string text = as_attribute(value);
       if (text.size() > limits.max_attribute_bytes) {
@@ -191,7 +214,7 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
                  " bytes (the limit per feature)");
         return;
       }
-      if (key == "name") {
+      if (key == name_key) {
         grid.name = std::move(text);
       } else if (!value.is_null()) {
         grid.attributes.emplace_back(key, std::move(text));
@@ -199,14 +222,14 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     }
     try {
       auto g = f.find("geometry");
-      GeometryReader reader{crs, limits.max_vertices};
+      GeometryReader reader{*active, limits.max_vertices};
       grid.geometry = reader.geometry(g == f.end() ? json() : *g);
     } catch (const GeometryError& e) {
       fail(index, 0, "geometry", "grid '" + grid.id + "': " + e.reason);
       return;
     }
-    if (auto problem = geo::polygon_problem(grid.geometry)) {
-      fail(index, 0, "geometry", "grid '" + grid.id + "': invalid polygon: " + problem->reason);
+    if (auto why = check_grid_geometry(grid, options, true, shown(path) + ": feature " + std::to_string(index), errors)) {
+      fail(index, 0, "geometry", "grid '" + grid.id + "': " + *why);
       return;
     }
     ids.insert(grid.id);
@@ -263,6 +286,18 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     } else if (start && d > 3 + member_limit) {
       return false;  // deep foreign members outside features are ignored anyway
     }
+    if (depth == 1 && event == E::object_end && last_root_key == "crs" && on_declared) {
+      // {"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4490"}} (or the old {"type":"EPSG","properties":{"code":4490}})
+      std::string declared;
+      if (auto props = parsed.find("properties"); props != parsed.end() && props->is_object()) {
+        if (auto n = props->find("name"); n != props->end() && n->is_string()) declared = n->get<std::string>();
+        if (auto c = props->find("code"); c != props->end() && c->is_number_integer()) declared = "EPSG:" + c->dump();
+      }
+      if (!declared.empty()) {
+        active = on_declared(declared);
+        if (!active) throw StopRead{};
+      }
+    }
     if (depth == 1 && event == E::key) {
       last_root_key = parsed.get<std::string>();
     } else if (depth == 1 && event == E::array_start && last_root_key == "features") {
@@ -291,6 +326,8 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       fatal(std::nullopt, 1, "", "not a GeoJSON object; expected a FeatureCollection");
       return;
     }
+  } catch (const StopRead&) {
+    return;
   } catch (const json::parse_error& e) {
     const std::size_t line = line_of_byte(path, e.byte);
     std::string what = e.what();

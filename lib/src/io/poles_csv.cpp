@@ -23,10 +23,10 @@ std::string quoted(std::string_view s) {
 }  // namespace
 
 void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, ErrorSink& errors, const PoleSink& sink,
-                    const Progress& progress) {
+                    const Progress& progress, const PoleFileOptions& options) {
   const LineErrors report{errors, path};
   CsvReader csv;
-  if (auto st = csv.open(path); !st) {
+  if (auto st = csv.open(path, options.encoding); !st) {
     report.fatal(0, "", st.message());
     return;
   }
@@ -44,23 +44,19 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     report.fatal(csv.line(), dup->name, dup->to_string());
     return;
   }
-  int col_number = -1, col_lon = -1, col_lat = -1;
   std::vector<std::string> header = row;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    std::string& h = header[i];
+  for (std::string& h : header) {
     while (!h.empty() && h.back() == ' ') h.pop_back();
     while (!h.empty() && h.front() == ' ') h.erase(h.begin());
-    const std::string key = column_key(h);  // "Number", "LON" are the same columns
-    if (key == "number") col_number = static_cast<int>(i);
-    else if (key == "lon") col_lon = static_cast<int>(i);
-    else if (key == "lat") col_lat = static_cast<int>(i);
   }
-  for (auto [col, name] : {std::pair{col_number, "number"}, std::pair{col_lon, "lon"}, std::pair{col_lat, "lat"}}) {
-    if (col < 0) {
-      report.fatal(csv.line(), name, std::string("missing column '") + name + "' in the header; required columns are number,lon,lat");
-    }
+  PoleColumns cols;
+  if (auto why = find_pole_columns(header, options.columns, cols)) {
+    const std::size_t q = why->find('\'');
+    const std::string field = q == std::string::npos ? "" : why->substr(q + 1, why->find('\'', q + 1) - q - 1);
+    report.fatal(csv.line(), field, *why);
+    return;
   }
-  if (col_number < 0 || col_lon < 0 || col_lat < 0) return;
+  const int col_number = cols.number, col_lon = cols.lon, col_lat = cols.lat;
 
   std::size_t rows = 0;
   while (csv.next(row)) {
@@ -100,7 +96,10 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     }
     if (p.lon < -180 || p.lon > 180) {
       report.fail(line, "lon", "lon " + std::to_string(p.lon) + " is out of range [-180, 180]" +
-                            (crs.is_identity() ? "" : " after CRS conversion"));
+                            (crs.is_identity() ? "" : " after CRS conversion") +
+                            (crs.is_identity() && std::fabs(p.lon) > 1000
+                                 ? " (projected metres? name the file's CRS, e.g. --poles-crs EPSG:4548)"
+                                 : ""));
       continue;
     }
     if (p.lat < -90 || p.lat > 90) {
