@@ -20,6 +20,7 @@ constexpr std::array kRoutes{
     Route{"/v1/grids/{id}/neighbours", get_grid_neighbours, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/poles/{number}/history", get_pole_history, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/grids/{id}/history", get_grid_history, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/roads", get_roads, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/changes", get_changes, nullptr, nullptr, "GET, HEAD, POST", "", post_changes},
     Route{"/v1/import", nullptr, nullptr, nullptr, "POST", "", post_import},
     Route{"/v1/openapi.json", get_openapi, nullptr, nullptr, "GET, HEAD"},

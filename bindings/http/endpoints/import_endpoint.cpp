@@ -3,7 +3,7 @@
 // readers keep the current snapshot until the import publishes the new one.
 //
 // Body: {"poles":"poles.csv","grids":"grids.geojson","aliases":"aliases.csv","places":"places.csv",
-//        "crs":"EPSG:4326","replace":false,"merge":false,"dry_run":false,"max_remove_share":0.1,
+//        "roads":"roads.geojson","crs":"EPSG:4326","replace":false,"merge":false,"dry_run":false,"max_remove_share":0.1,
 //        "skip_invalid":false}
 // File names are relative to DIR; an absolute path, a ".." component, or a
 // name that resolves (through symlinks) outside DIR is refused (400). Without
@@ -94,6 +94,7 @@ Response post_import(const Call& call) {
                         : key == "grids"   ? &sources.grids
                         : key == "aliases" ? &sources.aliases
                         : key == "places"  ? &sources.places
+                        : key == "roads"   ? &sources.roads
                                            : nullptr;
     bool* flag = key == "replace"        ? &options.replace
                  : key == "merge"        ? &options.merge
@@ -119,7 +120,7 @@ Response post_import(const Call& call) {
       options.crs = v.get<std::string>();
     } else {
       return error_response(bad("unknown member '" + key +
-                                "'; accepted: poles, grids, aliases, places, crs, replace, merge, dry_run, "
+                                "'; accepted: poles, grids, aliases, places, roads, crs, replace, merge, dry_run, "
                                 "max_remove_share, skip_invalid"));
     }
   }

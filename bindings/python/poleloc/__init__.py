@@ -262,11 +262,13 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
           max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
-          dry_run: bool = False, merge: bool = False) -> Database:
+          dry_run: bool = False, merge: bool = False, roads: str | os.PathLike[str] | None = None) -> Database:
     """Creates (or replaces the content of) the database at `path` and returns it open read-write.
 
     places: a places.csv (name,kind,lon,lat or name,kind,grid) of compounds, schools, markets,
     roads that callers name; read with file inputs (poles and grids given as paths).
+    roads: a roads.geojson of named LineStrings (docs/import.md): poles then carry `where`;
+    read with file inputs.
     dry_run: compute import_report.diff and store nothing; merge: upsert, remove nothing."""
     path = os.fspath(path)
     crs_name = "EPSG:4326" if crs is None else str(crs)
@@ -287,11 +289,14 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
             try:
                 report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
                                               replace, max_remove_share, os.fspath(places) if places else "",
-                                              dry_run, merge)
+                                              dry_run, merge, os.fspath(roads) if roads else "")
             finally:
                 if tmp:
                     os.unlink(tmp)
         else:
+            if roads is not None:
+                raise _poleloc.InvalidArgument("roads is read from a file with file inputs; give poles and grids "
+                                               "as paths too, or import roads.geojson with `poleloc import --roads`")
             if places is not None:
                 raise _poleloc.InvalidArgument("places is read from a file with file inputs; give poles and grids "
                                                "as paths too, or import places.csv with `poleloc import --places`")

@@ -48,6 +48,7 @@ void bind_service(py::module_& m) {
       .def_readonly("grids", &ImportReport::grids)
       .def_readonly("aliases", &ImportReport::aliases)
       .def_readonly("places", &ImportReport::places)
+      .def_readonly("roads", &ImportReport::roads)
       .def_readonly("removed_poles", &ImportReport::removed_poles)
       .def_readonly("removed_grids", &ImportReport::removed_grids)
       .def_readonly("changed_records", &ImportReport::changed_records,
@@ -102,7 +103,7 @@ void bind_service(py::module_& m) {
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
                               std::string crs, bool skip_invalid, bool replace, double max_remove_share,
-                              std::string places, bool dry_run, bool merge) {
+                              std::string places, bool dry_run, bool merge, std::string roads) {
         auto service = s.get();
         ImportOptions options;
         options.dry_run = dry_run;
@@ -111,7 +112,8 @@ void bind_service(py::module_& m) {
         options.skip_invalid = skip_invalid;
         options.replace = replace;
         options.max_remove_share = max_remove_share;
-        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases), std::move(places)};
+        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases), std::move(places),
+                                    std::move(roads)};
         Result<ImportReport> report = Status(ErrorCode::internal, "not run");
         {
           py::gil_scoped_release release;
@@ -120,7 +122,7 @@ void bind_service(py::module_& m) {
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
          py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.10,
-         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false)
+         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false, py::arg("roads") = "")
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
