@@ -80,6 +80,11 @@ Json road_feature(const RoadRecord& road) {
               {"geometry", {{"type", "MultiLineString"}, {"coordinates", std::move(lines)}}}};
 }
 
+Json road_record(const RoadRecord& road) {
+  Json f = road_feature(road);
+  return Json{{"name", road.name}, {"geometry", std::move(f["geometry"])}};
+}
+
 Json roads(const std::vector<RoadRecord>& list) {
   Json features = Json::array();
   for (const RoadRecord& r : list) features.push_back(road_feature(r));
@@ -213,7 +218,7 @@ Json feed_change(const FeedChange& c) {
   else if (c.grid) out["record"] = grid_record(*c.grid);
   else if (c.alias) out["record"] = alias_record(*c.alias);
   else if (c.place) out["record"] = place_record(*c.place);
-  else if (c.road) out["record"] = road_feature(*c.road);
+  else if (c.road) out["record"] = road_record(*c.road);
   else out["record"] = nullptr;
   return out;
 }

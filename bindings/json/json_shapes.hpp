@@ -50,6 +50,7 @@ Json pole_record(const PoleRecord& pole);
 Json grid_record(const GridRecord& grid);
 Json alias_record(const AliasRecord& alias);  // {"alias","code"}
 Json place_record(const PlaceRecord& place);  // {"name","kind","lon","lat"} or {"name","kind","grid"}
+Json road_record(const RoadRecord& road);     // {"name","geometry":MultiLineString}
 // {"sequence","valid_from","valid_to","author","deleted","record"} (record null when deleted).
 Json record_version(const RecordVersion& version);
 // {"seq","time","author","kind","id","op":"put"|"delete","record"} (record null for a delete).

@@ -156,6 +156,17 @@ TEST(Where, ImportedRoadsAreStoredAndGiveEveryPoleAWhere) {
   auto w = pole->where();
   ASSERT_TRUE(w);
   EXPECT_EQ(w->zh, "团结湖路北侧，距团结湖北一条路口东约40米");
+
+  // A dump with history and its restore keep the roads (record kind "road").
+  const std::string dump = dir.file("dump.ndjson"), restored = dir.file("restored");
+  ASSERT_TRUE((*svc)->export_history(dump));
+  ASSERT_TRUE(Service::restore_history(restored, dump));
+  auto again = Service::open(restored, {.read_only = true});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->snapshot()->roads(), snap->roads());
+  auto moved = (*again)->snapshot()->locate("TJH0001");
+  ASSERT_TRUE(moved && moved->where());
+  EXPECT_EQ(moved->where()->en, w->en);
 }
 
 TEST(Where, RoadWithoutANameIsRejectedNamingTheFeature) {

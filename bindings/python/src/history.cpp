@@ -140,7 +140,10 @@ py::object record_of(const FeedChange& c) {
       for (const LonLat& q : l) line.append(py::make_tuple(q.lon, q.lat));
       lines.append(std::move(line));
     }
-    d["lines"] = std::move(lines);
+    py::dict geometry;
+    geometry["type"] = "MultiLineString";
+    geometry["coordinates"] = std::move(lines);
+    d["geometry"] = std::move(geometry);
     return d;
   }
   return py::none();
