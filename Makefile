@@ -25,7 +25,7 @@ package: build
 
 demo: build
 	rm -rf $(DB)
-	$(BUILD)/poleloc import --db $(DB) --poles data/tuanjiehu/poles.csv --grids data/tuanjiehu/grids.geojson --aliases data/tuanjiehu/aliases.csv
+	$(BUILD)/poleloc import --db $(DB) --poles data/tuanjiehu/poles.csv --grids data/tuanjiehu/grids.geojson --aliases data/tuanjiehu/aliases.csv --roads data/tuanjiehu/roads.geojson
 	@echo '$$ poleloc locate TJH-0372';            $(BUILD)/poleloc locate --db $(DB) TJH-0372
 	@echo '$$ poleloc resolve 团结湖三七二';        $(BUILD)/poleloc resolve --db $(DB) --limit 3 团结湖三七二
 	@echo '$$ poleloc grid-at 116.4712 39.9251';   $(BUILD)/poleloc grid-at --db $(DB) 116.4712 39.9251

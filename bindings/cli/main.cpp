@@ -44,7 +44,7 @@ constexpr int kExitError = 4;
 const char* kUsage = R"(poleloc: pole numbers -> locations and grids
 
 usage:
-  poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--crs CRS] [--skip-invalid] [--rejects F]
+  poleloc import   --db DIR --poles F --grids F [--aliases F] [--places F] [--roads F] [--crs CRS] [--skip-invalid] [--rejects F]
                    [--replace | --merge] [--dry-run] [--max-remove-share 0.1] [--max-vertices 250000] [--max-property-depth 32]
                    [--max-attribute-bytes 65536] [--max-properties-bytes 1048576]
                    [--poles-crs CRS] [--grids-crs CRS] [--columns number=杆号,lon=经度,lat=纬度] [--encoding GBK]
@@ -170,6 +170,13 @@ std::string describe_pole(const PoleView& p) {
   return s + "  |  " + describe_grid(p.grid());
 }
 
+// "\n      where: 团结湖路北侧，… | north side of 团结湖路, …" with roads imported, else "".
+std::string where_line(const PoleView& p) {
+  auto w = p.where();
+  if (!w) return {};
+  return "\n      where: " + w->zh + " | " + w->en;
+}
+
 // Opens the database; read-only unless `write`, so queries work while a server runs.
 Result<std::unique_ptr<Service>> open_db(CliArgs& a, bool write) {
   auto db = a.option("--db");
@@ -282,7 +289,7 @@ class RejectsFile {
 
 int cmd_import(CliArgs& a) {
   auto poles = a.option("--poles"), grids = a.option("--grids"), aliases = a.option("--aliases");
-  auto places = a.option("--places");
+  auto places = a.option("--places"), roads = a.option("--roads");
   auto crs = a.option("--crs"), rejects = a.option("--rejects");
   auto max_remove_share = a.option("--max-remove-share"), max_vertices = a.option("--max-vertices");
   auto max_depth = a.option("--max-property-depth"), max_attribute = a.option("--max-attribute-bytes");
@@ -359,7 +366,8 @@ int cmd_import(CliArgs& a) {
     printed = false;
     std::cout << describe_diff(diff) << std::flush;
   };
-  auto report = (*service)->import({*poles, *grids, aliases.value_or(""), places.value_or("")}, options);
+  auto report =
+      (*service)->import({*poles, *grids, aliases.value_or(""), places.value_or(""), roads.value_or("")}, options);
   if (printed) std::cerr << '\n';
   if (!report) {
     if (dry_run && report.status().code() == ErrorCode::invalid_input) {
@@ -376,6 +384,7 @@ int cmd_import(CliArgs& a) {
   for (const std::string& o : report->overlaps) std::cout << "overlap allowed: " << o << '\n';
   std::cout << "imported " << report->poles << " poles, " << report->grids << " grids, " << report->aliases
             << " aliases" << (report->places ? ", " + std::to_string(report->places) + " places" : std::string())
+            << (report->roads ? ", " + std::to_string(report->roads) + " roads" : std::string())
             << " into " << (*service)->path();
   if (report->removed_poles || report->removed_grids) {
     std::cout << " (removed " << report->removed_poles << " poles, " << report->removed_grids << " grids)";
@@ -425,7 +434,7 @@ int cmd_locate(CliArgs& a) {
   if (as_json) {
     print_json(json::pole(*pole));
   } else {
-    std::cout << describe_pole(*pole) << '\n';
+    std::cout << describe_pole(*pole) << where_line(*pole) << '\n';
   }
   return 0;
 }
@@ -492,7 +501,7 @@ int cmd_resolve(CliArgs& a) {
     std::cout << score << "  " << match_kind_name(c.match) << "  " << describe_pole(c.pole) << '\n'
               << "      " << c.reason << "  |  read back: " << c.read_back;
     if (c.distance_m) std::cout << "  |  " << std::lround(*c.distance_m) << " m" << (c.far_from_caller ? " FAR" : "");
-    std::cout << '\n';
+    std::cout << where_line(c.pole) << '\n';
   }
   return 0;
 }
@@ -551,7 +560,7 @@ int cmd_nearest(CliArgs& a) {
   for (const auto& h : *hits) {
     char d[32];
     std::snprintf(d, sizeof d, "%8.1f m  ", h.distance_m);
-    std::cout << d << describe_pole(h.pole) << '\n';
+    std::cout << d << describe_pole(h.pole) << where_line(h.pole) << '\n';
   }
   return 0;
 }

@@ -21,6 +21,7 @@ constexpr std::array kRoutes{
     Route{"/v1/poles/{number}/history", get_pole_history, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/grids/{id}/history", get_grid_history, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/snapshot", get_snapshot, nullptr, nullptr, "GET, HEAD"},
+    Route{"/v1/roads", get_roads, nullptr, nullptr, "GET, HEAD"},
     Route{"/v1/changes", get_changes, nullptr, nullptr, "GET, HEAD, POST", "", post_changes},
     Route{"/v1/import", nullptr, nullptr, nullptr, "POST", "", post_import},
     Route{"/v1/report", get_report, nullptr, nullptr, "GET, HEAD", "", nullptr, true},

@@ -55,7 +55,40 @@ Json pole(const PoleView& p) {
     out["grid"] = nullptr;
   }
   out["attributes"] = attributes(p.attributes());
+  if (auto w = p.where()) out["where"] = where(*w);
   return out;
+}
+
+Json where(const Where& w) {
+  auto or_null = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  Json out{{"zh", w.zh}, {"en", w.en}, {"road", w.road}, {"side", or_null(w.side)},
+           {"road_distance_m", w.road_distance_m}, {"crossing", or_null(w.crossing)},
+           {"direction", or_null(w.direction)}};
+  out["distance_m"] = w.crossing.empty() ? Json(nullptr) : Json(w.distance_m);
+  return out;
+}
+
+Json road_feature(const RoadRecord& road) {
+  Json lines = Json::array();
+  for (const LineString& l : road.lines) {
+    Json line = Json::array();
+    for (const LonLat& q : l) line.push_back(Json::array({q.lon, q.lat}));
+    lines.push_back(std::move(line));
+  }
+  return Json{{"type", "Feature"},
+              {"properties", {{"name", road.name}}},
+              {"geometry", {{"type", "MultiLineString"}, {"coordinates", std::move(lines)}}}};
+}
+
+Json road_record(const RoadRecord& road) {
+  Json f = road_feature(road);
+  return Json{{"name", road.name}, {"geometry", std::move(f["geometry"])}};
+}
+
+Json roads(const std::vector<RoadRecord>& list) {
+  Json features = Json::array();
+  for (const RoadRecord& r : list) features.push_back(road_feature(r));
+  return Json{{"type", "FeatureCollection"}, {"features", std::move(features)}};
 }
 
 Json nearby(const std::vector<NearbyPole>& poles) {
@@ -113,6 +146,7 @@ Json import_report(const ImportReport& report) {
               {"grids", report.grids},
               {"aliases", report.aliases},
               {"places", report.places},
+              {"roads", report.roads},
               {"removed_poles", report.removed_poles},
               {"removed_grids", report.removed_grids},
               {"changed_records", report.changed_records},
@@ -222,6 +256,7 @@ Json feed_change(const FeedChange& c) {
   else if (c.grid) out["record"] = grid_record(*c.grid);
   else if (c.alias) out["record"] = alias_record(*c.alias);
   else if (c.place) out["record"] = place_record(*c.place);
+  else if (c.road) out["record"] = road_record(*c.road);
   else out["record"] = nullptr;
   return out;
 }

@@ -26,7 +26,15 @@ using Json = nlohmann::ordered_json;
 Json attributes(const Attributes& attributes);
 Json geometry(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
 Json grid(const GridView& grid, bool with_geometry = false);
+// A pole; with roads imported it carries "where" (see where()).
 Json pole(const PoleView& pole);
+// {"zh","en","road","side","road_distance_m","crossing","direction","distance_m"}; side, crossing and
+// direction are null when absent (on the road; a road without crossings; at the crossing).
+Json where(const Where& where);
+// A road as a GeoJSON Feature: {"type":"Feature","properties":{"name"},"geometry":MultiLineString}.
+Json road_feature(const RoadRecord& road);
+// Every road as a FeatureCollection (GET /v1/roads).
+Json roads(const std::vector<RoadRecord>& roads);
 Json nearby(const std::vector<NearbyPole>& poles);  // {"poles":[... with distance_m]}
 Json candidate(const Candidate& candidate);
 Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
@@ -44,6 +52,7 @@ Json pole_record(const PoleRecord& pole);
 Json grid_record(const GridRecord& grid);
 Json alias_record(const AliasRecord& alias);  // {"alias","code"}
 Json place_record(const PlaceRecord& place);  // {"name","kind","lon","lat"} or {"name","kind","grid"}
+Json road_record(const RoadRecord& road);     // {"name","geometry":MultiLineString}
 // {"sequence","valid_from","valid_to","author","deleted","record"} (record null when deleted).
 Json record_version(const RecordVersion& version);
 // {"seq","time","author","kind","id","op":"put"|"delete","record"} (record null for a delete).

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generates the bundled Tuanjiehu sample: poles.csv, grids.geojson, aliases.csv.
+"""Generates the bundled Tuanjiehu sample: poles.csv, grids.geojson, aliases.csv, roads.geojson.
 
 The sample is a plausible, hand-laid model of 团结湖街道 (Tuanjiehu subdistrict,
 Chaoyang, Beijing): the East 3rd Ring Road on the west, Chaoyang Park West Road
@@ -120,6 +120,26 @@ GRIDS = [
     ("CY-TJH-008", "三四条北社区", ["G2", "E2", "NE", "G3"]),
     ("CY-TJH-009", "水碓子东路社区", ["F2", "D2", "G2", "G3", "F3"]),
 ]
+# Named roads (roads.geojson): each a chain of nodes, drawn along the very street
+# pieces the grid boundaries follow. The names are the real streets of Tuanjiehu;
+# the sample lays them on its model network (团结湖路 east-west through the
+# middle, 团结湖北路 north of the park, the lanes 团结湖北一条/北二条/北三条 and
+# 水碓子东路 running north from them; 白家庄路 and 团结湖南路 south of 团结湖路).
+ROADS = [
+    ("朝阳北路", ["SW", "Sa", "Sb", "SE"]),
+    ("团结湖路", ["W1", "C1", "A1", "D1", "B1", "E1"]),
+    ("团结湖北路", ["W2", "C2", "F2", "D2", "G2", "E2"]),
+    ("农展馆南路", ["NW", "F3", "G3", "NE"]),
+    ("东三环北路", ["SW", "W1", "W2", "NW"]),
+    ("朝阳公园西路", ["SE", "E1", "E2", "NE"]),
+    ("白家庄路", ["Sa", "A1"]),
+    ("团结湖南路", ["Sb", "B1"]),
+    ("团结湖北一条", ["C1", "C2"]),
+    ("团结湖北二条", ["D1", "D2"]),
+    ("水碓子东路", ["F2", "F3"]),
+    ("团结湖北三条", ["G2", "G3"]),
+]
+
 PARK_GRID = "CY-TJH-003"          # Tuanjiehu Park is a hole in this grid
 PARK_CENTRE, PARK_AXES = (700.0, 885.0), (150.0, 120.0)
 
@@ -347,7 +367,14 @@ def build():
             s += rng.uniform(30.0, 50.0)
     for i, p in enumerate(poles):
         p["number"] = "TJH%04d" % (i + 1)
-    return grids, outline, park, poles
+    roads = []
+    for name, chain in ROADS:
+        line = []
+        for u, v in zip(chain, chain[1:]):
+            piece = walk(u, v)
+            line.extend(piece if not line else piece[1:])
+        roads.append((name, line))
+    return grids, outline, park, poles, roads
 
 
 # ---------------------------------------------------------------------------
@@ -463,7 +490,7 @@ def fmt(p):
     return "[%.7f,%.7f]" % p
 
 
-def render(grids, poles):
+def render(grids, poles, roads):
     rows = ["number,lon,lat,kind,manager,phone"]
     for p in poles:
         rows.append(",".join([p["number"], "%.7f" % p["pos"][0], "%.7f" % p["pos"][1],
@@ -481,19 +508,23 @@ def render(grids, poles):
                         % (props_json, rings))
     grids_geojson = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(features) + "\n]}\n"
 
+    road_features = ['{"type": "Feature", "properties": {"name": "%s"},\n "geometry": {"type": "LineString", "coordinates": [%s]}}'
+                     % (name, ",".join(fmt(p) for p in line)) for name, line in roads]
+    roads_geojson = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(road_features) + "\n]}\n"
+
     aliases_csv = "alias,code\n团结湖,TJH\n团结湖街道,TJH\ntuanjiehu,TJH\ntuan jie hu,TJH\n"
-    return {"poles.csv": poles_csv, "grids.geojson": grids_geojson, "aliases.csv": aliases_csv}
+    return {"poles.csv": poles_csv, "grids.geojson": grids_geojson, "aliases.csv": aliases_csv, "roads.geojson": roads_geojson}
 
 
 def main():
-    grids, outline, park, poles = build()
+    grids, outline, park, poles, roads = build()
     problems, clearance = check(grids, outline, park, poles)
     for msg in problems[:50]:
         print("check failed:", msg, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problems; nothing written", file=sys.stderr)
         return 1
-    files = render(grids, poles)
+    files = render(grids, poles, roads)
     if "--check-only" not in sys.argv[1:]:
         for name, text in files.items():
             with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="") as f:

@@ -72,4 +72,17 @@ std::optional<std::string> check_place(const PlaceRecord& place) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_road(const RoadRecord& road) {
+  if (road.name.empty()) return "name: empty";
+  if (static_cast<unsigned char>(road.name[0]) < 0x20) return "name: starts with a control character";
+  if (road.lines.empty()) return "geometry: a road needs at least one line";
+  for (const LineString& l : road.lines) {
+    if (l.size() < 2) return "geometry: a line needs at least 2 positions";
+    for (const LonLat& p : l) {
+      if (!is_valid_lonlat(p)) return "geometry: a position is not lon, lat in degrees";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace poleloc

@@ -20,5 +20,6 @@ std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_ve
                                       std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes);
 std::optional<std::string> check_alias(AliasRecord& alias);
 std::optional<std::string> check_place(const PlaceRecord& place);
+std::optional<std::string> check_road(const RoadRecord& road);
 
 }  // namespace poleloc

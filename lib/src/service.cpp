@@ -25,6 +25,7 @@ Records records_of(const Snapshot& snap) {
   });
   r.aliases = d.aliases;
   r.places = d.places;
+  r.roads = d.roads;
   return r;
 }
 
@@ -47,6 +48,7 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
   visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
+  visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };
   visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
   if (auto st = store.load(visitor); !st) return st;
   return builder.finish(store.sequence());

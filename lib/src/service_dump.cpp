@@ -101,6 +101,17 @@ Result<Json> record_json(const store::DumpedVersion& v) {
       }
       return out;
     }
+    case store::RecordKind::road: {
+      auto r = store::decode_road(store::road_key(v.id), v.value);
+      if (!r) return r.status();
+      Json lines = Json::array();
+      for (const LineString& l : r->lines) {
+        Json line = Json::array();
+        for (const LonLat& q : l) line.push_back(Json::array({q.lon, q.lat}));
+        lines.push_back(std::move(line));
+      }
+      return Json{{"name", r->name}, {"geometry", {{"type", "MultiLineString"}, {"coordinates", std::move(lines)}}}};
+    }
   }
   return Status(ErrorCode::corruption, "unknown record kind");
 }
@@ -202,6 +213,24 @@ std::string value_of(store::RecordKind kind, store::ChangeOp op, const std::stri
       if (p.name != id) throw BadLine{"the record's name is not the line's id"};
       return store::encode_place(p);
     }
+    case store::RecordKind::road: {
+      RoadRecord road;
+      road.name = need_string(r, "name");
+      const Json& g = need(r, "geometry");
+      const Json& lines = need(g, "coordinates");
+      if (!lines.is_array()) throw BadLine{"a road's \"coordinates\" must be an array of lines"};
+      for (const Json& l : lines) {
+        if (!l.is_array() || l.size() < 2) throw BadLine{"a road line needs at least 2 positions"};
+        LineString line;
+        for (const Json& q : l) {
+          if (!q.is_array() || q.size() < 2) throw BadLine{"a road position must be [lon, lat]"};
+          line.push_back({need_number(q[0], "lon"), need_number(q[1], "lat")});
+        }
+        road.lines.push_back(std::move(line));
+      }
+      if (road.name != id) throw BadLine{"the record's name is not the line's id"};
+      return store::encode_road(road);
+    }
   }
   throw BadLine{"unknown kind"};
 }
@@ -211,7 +240,8 @@ store::RecordKind kind_of(const std::string& k) {
   if (k == "grid") return store::RecordKind::grid;
   if (k == "alias") return store::RecordKind::alias;
   if (k == "place") return store::RecordKind::place;
-  throw BadLine{"\"kind\" must be pole, grid, alias or place, got \"" + k + "\""};
+  if (k == "road") return store::RecordKind::road;
+  throw BadLine{"\"kind\" must be pole, grid, alias, place or road, got \"" + k + "\""};
 }
 
 Status restore_into(store::Store& store, const std::string& dump_path) {

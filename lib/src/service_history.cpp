@@ -42,6 +42,7 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot_at(const store::Store& store
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
   visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
+  visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };
   visitor.grids_done = [&] { builder.index_grids(); };
   if (auto st = store.load_at(sequence, visitor); !st) return st;
   return builder.finish(sequence);
@@ -234,6 +235,12 @@ Result<ChangeFeedPage> Service::changes_after(std::uint64_t after, std::size_t l
           auto p = store::decode_place(store::place_key(e.id), e.value);
           if (!p) return p.status();
           c.place = std::move(*p);
+          break;
+        }
+        case store::RecordKind::road: {
+          auto r = store::decode_road(store::road_key(e.id), e.value);
+          if (!r) return r.status();
+          c.road = std::move(*r);
           break;
         }
       }

@@ -34,6 +34,7 @@ struct Records {
   std::vector<GridRecord> grids;
   std::vector<AliasRecord> aliases;
   std::vector<PlaceRecord> places;
+  std::vector<RoadRecord> roads;
 };
 
 Records records_of(const Snapshot& snap);
@@ -132,10 +133,11 @@ struct Service::Impl {
   // showing it. Returns the new sequence (the old one when nothing differed).
   Result<std::uint64_t> commit(store::Change& change, std::size_t* written = nullptr);
 
-  // Replaces the dataset: `poles` sorted by number and unique; aliases and places kept when absent.
+  // Replaces the dataset: `poles` sorted by number and unique; aliases, places and roads kept when absent.
   Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,
                               std::optional<std::vector<AliasRecord>> aliases,
-                              std::optional<std::vector<PlaceRecord>> places, std::vector<InputError> rejects,
+                              std::optional<std::vector<PlaceRecord>> places,
+                              std::optional<std::vector<RoadRecord>> roads, std::vector<InputError> rejects,
                               const ImportOptions& options, const ImportLabels& labels);
 };
 

@@ -4,6 +4,7 @@
 
 #include "geo/crs.hpp"
 #include "io/readers.hpp"
+#include "io/roads_geojson.hpp"
 #include "record_checks.hpp"
 
 #include <poleloc/number.hpp>
@@ -90,6 +91,13 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
       // The overlap search runs beside the reading of the poles: on two cores it costs no wall time.
       [&] { overlap_search = std::async(std::launch::async, [&grids] { return io::find_grid_overlaps(grids); }); });
   if (!st) return st;
+  std::optional<std::vector<RoadRecord>> new_roads;
+  if (!sources.roads.empty()) {
+    // Roads come from the same office as the grids: in the grids' CRS unless the file says otherwise.
+    auto crs = geo::CrsTransform::create(options.grids_crs.empty() ? options.crs : options.grids_crs);
+    if (!crs) return crs.status();
+    new_roads = io::read_roads_geojson(sources.roads, *crs, errors);
+  }
   poles.keep_only(io::report_duplicates(
       poles.number_order(), [&](std::uint32_t i) { return poles.number(i); }, lines, sources.poles, errors));
   std::vector<std::string> overlaps;
@@ -113,7 +121,7 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
   if (!sources.places.empty()) new_places = std::move(places);
   std::vector<std::string> repairs = std::move(errors.notes());
   auto report = impl_->import(std::move(poles), std::move(grids), std::move(new_aliases), std::move(new_places),
-                              std::move(rejects), options, {sources.poles, sources.grids});
+                              std::move(new_roads), std::move(rejects), options, {sources.poles, sources.grids});
   if (report) {
     report->repairs = std::move(repairs);
     report->overlaps = std::move(overlaps);
@@ -187,6 +195,23 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
     if (!place_names.insert(p.name).second) return reject("places", i, "name: duplicate place '" + p.name + "'"), false;
     return true;
   });
+  std::optional<std::vector<RoadRecord>> roads;
+  if (dataset.has_roads || !dataset.roads.empty()) {
+    if (!crs->is_identity()) {
+      for (RoadRecord& r : dataset.roads) {
+        for (LineString& l : r.lines) {
+          for (LonLat& p : l) p = crs->to_wgs84(p);
+        }
+      }
+    }
+    std::unordered_set<std::string> road_names;
+    keep_if(dataset.roads, [&](RoadRecord& r, std::size_t i) {
+      if (auto why = check_road(r)) return reject("roads", i, *why), false;
+      if (!road_names.insert(r.name).second) return reject("roads", i, "name: duplicate road '" + r.name + "'"), false;
+      return true;
+    });
+    roads = std::move(dataset.roads);
+  }
   if (error_count > 0 && !options.skip_invalid) {
     std::string message = error_list(errors, error_count, options.max_listed_errors);
     return Status(ErrorCode::invalid_input, std::move(message), std::move(errors));
@@ -201,7 +226,7 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   std::optional<std::vector<PlaceRecord>> places;
   if (dataset.has_places || !dataset.places.empty()) places = std::move(dataset.places);
   auto report = impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
-                       std::move(errors), options, {});
+                       std::move(roads), std::move(errors), options, {});
   if (report) report->overlaps = std::move(overlaps);
   return report;
 }
@@ -209,6 +234,7 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
 Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<GridRecord> grids,
                                            std::optional<std::vector<AliasRecord>> aliases,
                                            std::optional<std::vector<PlaceRecord>> places,
+                                           std::optional<std::vector<RoadRecord>> roads,
                                            std::vector<InputError> rejects, const ImportOptions& options,
                                            const ImportLabels& labels) {
   std::lock_guard lock(write_mutex);
@@ -336,6 +362,22 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   } else {
     kept_places = old.places;
   }
+  std::vector<RoadRecord> kept_roads;
+  if (roads) {
+    std::unordered_set<std::string_view> new_roads;
+    for (const auto& r : *roads) new_roads.insert(r.name);
+    for (const auto& r : old.roads) {
+      if (new_roads.count(r.name)) continue;
+      if (options.merge) {
+        kept_roads.push_back(r);
+      } else {
+        change.delete_roads.push_back(r.name);
+      }
+    }
+    change.replace_roads = std::move(*roads);
+  } else {
+    kept_roads = old.roads;
+  }
   report.removed_poles = change.delete_poles.size();
   report.removed_grids = change.delete_grids.size();
   report.poles = poles.pole_count() + kept_poles.size();
@@ -356,9 +398,11 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   }
   const std::size_t alias_count = (change.replace_aliases ? change.replace_aliases->size() : 0) + kept_aliases.size();
   const std::size_t place_count = (change.replace_places ? change.replace_places->size() : 0) + kept_places.size();
+  const std::size_t road_count = (change.replace_roads ? change.replace_roads->size() : 0) + kept_roads.size();
   if (options.dry_run) {
     report.aliases = alias_count;
     report.places = place_count;
+    report.roads = road_count;
     report.changed_records = diff.poles.added + diff.poles.changed + diff.poles.removed + diff.grids.added +
                              diff.grids.changed + diff.grids.removed;
     report.rejects = std::move(rejects);
@@ -380,6 +424,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   }
   report.aliases = alias_count;
   report.places = place_count;
+  report.roads = road_count;
   report.rejects = std::move(rejects);
   if (unchanged) return report;  // the current snapshot already shows exactly this dataset
   if (options.progress) options.progress({"index", 0});
@@ -402,10 +447,14 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   std::vector<PlaceRecord> all_places = change.replace_places ? std::move(*change.replace_places)
                                                               : std::vector<PlaceRecord>{};
   for (PlaceRecord& p : kept_places) all_places.push_back(std::move(p));
+  std::vector<RoadRecord> all_roads = change.replace_roads ? std::move(*change.replace_roads)
+                                                           : std::vector<RoadRecord>{};
+  for (RoadRecord& r : kept_roads) all_roads.push_back(std::move(r));
   before.reset();
   for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
   for (AliasRecord& a : all_aliases) poles.add_alias(std::move(a));
   for (PlaceRecord& p : all_places) poles.add_place(std::move(p));
+  for (RoadRecord& r : all_roads) poles.add_road(std::move(r));
   change = {};
   publish(poles.finish(*seq));
   return report;

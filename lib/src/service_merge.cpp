@@ -56,6 +56,7 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
   b.set_pole_grids(std::move(grids));
   for (AliasRecord a : snap.data().aliases) b.add_alias(std::move(a));
   for (PlaceRecord p : snap.data().places) b.add_place(std::move(p));
+  for (RoadRecord r : snap.data().roads) b.add_road(std::move(r));
   return b.finish(snap.stats().sequence);
 }
 

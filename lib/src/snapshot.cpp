@@ -3,6 +3,7 @@
 #include "overlay.hpp"
 
 #include "query/resolve.hpp"
+#include "query/where.hpp"
 
 #include <poleloc/geo.hpp>
 #include <poleloc/number.hpp>
@@ -44,6 +45,10 @@ std::optional<GridView> PoleView::grid() const {
 }
 Attributes PoleView::attributes() const { return pole_attributes(*data_, index_); }
 PoleRecord PoleView::record() const { return {std::string(number()), position(), attributes()}; }
+std::optional<Where> PoleView::where() const {
+  const SnapshotData& d = data_->base ? *data_->base : *data_;  // an overlay's delta has no roads of its own
+  return query::where_at(d.road_index, d.roads, position());
+}
 
 // --- snapshot ------------------------------------------------------------
 //
@@ -286,6 +291,8 @@ Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limi
 
 std::vector<AliasRecord> Snapshot::aliases() const { return data_->aliases; }
 const std::vector<PlaceRecord>& Snapshot::places() const { return data_->places; }
+const std::vector<RoadRecord>& Snapshot::roads() const { return data_->roads; }
+std::optional<Where> Snapshot::where(LonLat p) const { return query::where_at(data_->road_index, data_->roads, p); }
 std::size_t Snapshot::pole_count() const {
   if (!delta_) return data_->pole_count();
   return data_->pole_count() - overlay_->hidden_pole_count + delta_->pole_count();

@@ -114,6 +114,7 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
   next->grids = std::move(data_->grids);
   next->aliases = std::move(data_->aliases);
   next->places = std::move(data_->places);
+  next->roads = std::move(data_->roads);
   data_ = std::move(next);
   grids_indexed_ = false;  // the grid index lived in the old data; finish() rebuilds it
 }
@@ -141,6 +142,7 @@ void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::
 void SnapshotBuilder::add_alias(AliasRecord&& alias) { data_->aliases.push_back(std::move(alias)); }
 
 void SnapshotBuilder::add_place(PlaceRecord&& place) { data_->places.push_back(std::move(place)); }
+void SnapshotBuilder::add_road(RoadRecord&& road) { data_->roads.push_back(std::move(road)); }
 
 void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
@@ -225,7 +227,12 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
     d.alias_table.build(d.aliases, d.numbers.area_codes());
     return std::move(data_);
   }
-  std::thread numbers([&d, raw, n] { d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); }); });
+  std::thread numbers([&d, raw, n] {
+    d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); });
+    // Roads and their crossings: computed once here, so that a where phrase is a lookup.
+    std::sort(d.roads.begin(), d.roads.end(), [](const RoadRecord& a, const RoadRecord& b) { return a.name < b.name; });
+    d.road_index.build(d.roads);
+  });
   d.pole_positions.build(d.positions);
   numbers.join();
   std::sort(d.aliases.begin(), d.aliases.end(),

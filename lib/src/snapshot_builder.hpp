@@ -33,6 +33,7 @@ class SnapshotBuilder {
   void add_grid(GridRecord&& grid);
   void add_alias(AliasRecord&& alias);
   void add_place(PlaceRecord&& place);
+  void add_road(RoadRecord&& road);
 
   std::size_t pole_count() const;
   std::string_view number(std::uint32_t pole) const;

@@ -11,6 +11,7 @@
 #include "index/grid_index.hpp"
 #include "index/number_index.hpp"
 #include "index/pole_index.hpp"
+#include "index/road_index.hpp"
 #include "spoken/alias_table.hpp"
 #include "spoken/gazetteer.hpp"
 
@@ -41,11 +42,13 @@ struct SnapshotData {
 
   std::vector<AliasRecord> aliases;
   std::vector<PlaceRecord> places;
+  std::vector<RoadRecord> roads;  // sorted by name
 
   index::NumberIndex numbers;
   index::PoleIndex pole_positions;
   index::GridIndex grid_areas;
   spoken::AliasTable alias_table;
+  index::RoadIndex road_index;  // segments and crossings of `roads` (empty in an overlay's delta)
   spoken::Gazetteer gazetteer;  // areas' Chinese names, communities from grid names, places
 
   std::uint64_t sequence = 0;

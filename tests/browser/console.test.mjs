@@ -5,6 +5,10 @@
 // answer to an older query is never shown as current, and a server that went
 // away is shown within 2 s. The map is checked offline (no tile source), against
 // a tile server started here on loopback (WGS84 tiles) and with GCJ-02 tiles.
+// With roads imported, the pole card says where the pole stands (nearest road,
+// side, crossing) and the offline map draws the named roads; "Locate me" fills
+// the caller location from the device's GPS. A dispatcher walkthrough on a
+// second, small city written here checks several spoken forms at 1366×768.
 //
 //   node console.test.mjs        (env: POLELOC_CLI, POLELOC_SAMPLE_DIR, POLELOC_SCREENSHOT_DIR)
 //
@@ -94,8 +98,8 @@ let browser = null;
 let failed = false;
 
 // A fresh page at 1366×768 that may load from `base` (and `tileOrigin`, if given) only.
-async function openPage(base, tileOrigin) {
-  const context = await browser.newContext({viewport: VIEWPORT, locale: 'zh-CN'});
+async function openPage(base, tileOrigin, contextOptions = {}) {
+  const context = await browser.newContext({viewport: VIEWPORT, locale: 'zh-CN', ...contextOptions});
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: base});
   const page = await context.newPage();
   const foreign = [];
@@ -138,10 +142,59 @@ async function assertFitsWithoutScrolling(page) {
   assert.ok(fit.map.width >= 400 && fit.map.height >= 400, 'the map is large enough to read: ' + JSON.stringify(fit.map));
 }
 
+// Each of these is inside the window (nothing to scroll to).
+async function assertVisibleInWindow(page, selectors) {
+  for (const s of selectors) {
+    const b = await page.evaluate((sel) => {
+      const e = document.querySelector(sel);
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, h: innerHeight, w: innerWidth,
+              shown: r.height > 0 && getComputedStyle(e).visibility !== 'hidden'};
+    }, s);
+    assert.ok(b && b.shown && b.top >= 0 && b.bottom <= b.h && b.left >= 0 && b.right <= b.w,
+              s + ' is visible without scrolling at 1366×768: ' + JSON.stringify(b));
+  }
+}
+
+// A small city that is not Tuanjiehu (天河, Guangzhou): two grids either side of
+// 体育东路, poles along it and along 天河路, both roads named. x, y in metres.
+function writeSmallCity(dir) {
+  const lon0 = 113.3270, lat0 = 23.1370;
+  const at = (x, y) => [+(lon0 + x / (111195 * Math.cos(lat0 * Math.PI / 180))).toFixed(7), +(lat0 + y / 111195).toFixed(7)];
+  const box = (x0, y0, x1, y1) => [[at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]];
+  const grids = {type: 'FeatureCollection', features: [
+    {type: 'Feature', properties: {id: 'TH-W', name: '天河路西网格', manager: '陈志强', phone: '020-38001111', department: '天河街道'},
+     geometry: {type: 'Polygon', coordinates: box(-400, -300, 0, 300)}},
+    {type: 'Feature', properties: {id: 'TH-E', name: '天河路东网格', manager: '黄丽娟', phone: '020-38002222', department: '天河街道'},
+     geometry: {type: 'Polygon', coordinates: box(0, -300, 400, 300)}},
+  ]};
+  const roads = {type: 'FeatureCollection', features: [
+    {type: 'Feature', properties: {name: '天河路'}, geometry: {type: 'LineString', coordinates: [at(-420, 2), at(420, -2)]}},
+    {type: 'Feature', properties: {name: '体育东路'}, geometry: {type: 'MultiLineString', coordinates: [[at(0, -320), at(0, 0)], [at(0, 0), at(0, 320)]]}},
+  ]};
+  const rows = ['number,lon,lat,kind,maintainer,maintainer_phone'];
+  let n = 0;
+  for (let x = -360; x <= 360; x += 45) {
+    if (Math.abs(x) < 20) continue;
+    rows.push(['THH' + String(++n).padStart(4, '0'), ...at(x, 6), '路灯', '广州路灯所 李工', '020-83330000'].join(','));
+  }
+  for (let y = -280; y <= 280; y += 40) {
+    if (Math.abs(y) < 20) continue;
+    rows.push(['THH' + String(++n).padStart(4, '0'), ...at(-5, y), '电力杆', '南方电网 王工', '95598'].join(','));
+  }
+  fs.writeFileSync(path.join(dir, 'poles.csv'), rows.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'grids.geojson'), JSON.stringify(grids));
+  fs.writeFileSync(path.join(dir, 'roads.geojson'), JSON.stringify(roads));
+  fs.writeFileSync(path.join(dir, 'aliases.csv'), 'alias,code\n天河,THH\ntianhe,THH\n');
+  return n;
+}
+
 try {
   const db = path.join(work, 'db');
   execFileSync(cli, ['import', '--db', db, '--poles', path.join(sample, 'poles.csv'),
-                     '--grids', path.join(sample, 'grids.geojson'), '--aliases', path.join(sample, 'aliases.csv')],
+                     '--grids', path.join(sample, 'grids.geojson'), '--aliases', path.join(sample, 'aliases.csv'),
+                     '--roads', path.join(sample, 'roads.geojson')],
                {stdio: ['ignore', 'ignore', 'inherit']});
   const {number, spoken} = pickPole();
   browser = await chromium.launch({
@@ -233,6 +286,20 @@ try {
   assert.ok(labelBox.x >= mapBox0.x && labelBox.y >= mapBox0.y && labelBox.x + labelBox.width <= mapBox0.x + mapBox0.width &&
             labelBox.y + labelBox.height <= mapBox0.y + mapBox0.height, 'the grid name is written on the map, inside it');
   await assertFitsWithoutScrolling(page);
+
+  // Where the pole stands, in words a crew can drive to: the server's phrase, on the card.
+  assert.ok(expected.where && expected.where.zh && expected.where.en, 'the sample has roads: the pole has a where phrase');
+  assert.equal(await page.textContent('#pole-where-zh'), expected.where.zh);
+  assert.equal(await page.textContent('#pole-where-en'), expected.where.en);
+  assert.match(expected.where.zh, /侧/);
+  await assertVisibleInWindow(page, ['#pole-where']);
+  assert.equal(await first.locator('.where-line').textContent(), expected.where.zh, 'the candidate shows it too');
+  // Offline, the named roads are the base map: drawn, with their names written on the map.
+  await page.waitForFunction(() => document.getElementById('map').dataset.roads === '12');
+  assert.ok(await page.locator('#map path.road').count() >= 12, 'the roads are drawn');
+  assert.equal(await page.locator('#map path.road[data-road="团结湖路"]').count(), 1);
+  const roadNames = await page.locator('#map .leaflet-tooltip.road-label').allTextContents();
+  assert.ok(roadNames.includes(expected.where.road), 'the road of the where phrase is named on the map: ' + roadNames);
   await page.screenshot({path: path.join(shots, 'console.png')});
 
   // Copy buttons copy what is shown; Alt+C copies in the chosen format, which is remembered.
@@ -412,6 +479,70 @@ try {
   await page.screenshot({path: path.join(shots, 'console-unreachable.png')});
 
   assert.deepEqual(foreign, [], 'the console loaded nothing from elsewhere');
+
+  // "Locate me": the device's GPS position (WGS84) is the caller location; with
+  // no number heard the page shows the grid there and the nearest poles.
+  {
+    const gps = await startListening(cli, ['serve', '--db', db, '--listen', '127.0.0.1:0']);
+    servers.push(gps.child);
+    const p = await openPage(gps.url, null, {geolocation: {longitude: expected.lon, latitude: expected.lat, accuracy: 10}});
+    await p.context.grantPermissions(['geolocation'], {origin: gps.url});
+    await p.page.goto(gps.url + '/');
+    await p.page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await p.page.selectOption('#near-crs', 'gcj02');  // the button switches to WGS84: GPS gives WGS84
+    await p.page.click('#locate-me');
+    await p.page.waitForFunction(() => /^\d+\.\d+,\d+\.\d+$/.test(document.getElementById('near').value));
+    assert.equal(await p.page.inputValue('#near-crs'), 'wgs84');
+    const [glon, glat] = (await p.page.inputValue('#near')).split(',').map(Number);
+    assert.ok(Math.abs(glon - expected.lon) < 2e-6 && Math.abs(glat - expected.lat) < 2e-6, 'the GPS position is filled in');
+    await p.page.waitForFunction(() => document.querySelector('#candidates li.candidate .badge.nearby'));
+    await poleShown(p.page, number);
+    assert.match(await p.page.textContent('#grid-title'), /Grid at the caller/);
+    assert.equal(await p.page.textContent('#grid-id'), expected.grid.id);
+    assert.ok(await p.page.locator('#candidates li.candidate').count() >= 2, 'the nearest poles are listed');
+    await p.page.screenshot({path: path.join(shots, 'console-locate-me.png')});
+    assert.deepEqual(p.problems, [], 'no script errors with geolocation');
+    await p.context.close();
+    assert.equal(await stop(gps.child), 0);
+  }
+
+  // ===== Dispatcher walkthrough on another city ===============================================
+  {
+    const cityDir = path.join(work, 'tianhe');
+    fs.mkdirSync(cityDir);
+    writeSmallCity(cityDir);
+    const cityDb = path.join(work, 'tianhe-db');
+    execFileSync(cli, ['import', '--db', cityDb, '--poles', path.join(cityDir, 'poles.csv'), '--grids',
+                       path.join(cityDir, 'grids.geojson'), '--aliases', path.join(cityDir, 'aliases.csv'),
+                       '--roads', path.join(cityDir, 'roads.geojson')], {stdio: ['ignore', 'ignore', 'inherit']});
+    const city = await startListening(cli, ['serve', '--db', cityDb, '--listen', '127.0.0.1:0']);
+    servers.push(city.child);
+    const p = await openPage(city.url);
+    await p.page.goto(city.url + '/');
+    await p.page.waitForFunction(() => document.body.dataset.ready === 'true');
+    // Spoken and written forms of two poles, one on each road.
+    const forms = [['THH0003', 'THH-0003'], ['THH0003', '天河零零零三'], ['THH0003', 'tianhe three'],
+                   ['THH0020', '天河二十'], ['THH0020', 'thh 20']];
+    for (const [want, heard] of forms) {
+      const pole = await (await fetch(city.url + '/v1/poles/' + want)).json();
+      assert.ok(pole.where, want + ' has a where phrase');
+      await p.page.fill('#heard', heard);
+      await p.page.press('#heard', 'Enter');
+      await poleShown(p.page, want);
+      assert.equal(await p.page.textContent('#pole-where-zh'), pole.where.zh, heard + ': the where phrase');
+      assert.match(await p.page.textContent('#pole-maintainer'), new RegExp(pole.attributes.maintainer));
+      assert.equal(await p.page.textContent('#grid-manager .who'), pole.grid.attributes.manager);
+      await assertVisibleInWindow(p.page, ['#pole-number', '#pole-where', '#pole-maintainer', '#grid-manager',
+                                           '#grid-phone', '#map']);
+      await assertFitsWithoutScrolling(p.page);
+    }
+    assert.match(await p.page.textContent('#pole-where-zh'), /^体育东路西侧，距天河路路口(南|北)约\d+米$/);
+    await p.page.screenshot({path: path.join(shots, 'console-walkthrough-tianhe.png')});
+    assert.deepEqual(p.foreign, [], 'nothing but the server was asked');
+    assert.deepEqual(p.problems, [], 'no script errors in the walkthrough');
+    await p.context.close();
+    assert.equal(await stop(city.child), 0);
+  }
   assert.deepEqual(problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(p)), [],
                    'no script errors or policy violations');
 

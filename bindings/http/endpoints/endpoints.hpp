@@ -25,6 +25,7 @@ Response get_grid(const Call& call);       // GET    /v1/grids/{id}
 Response put_grid(const Call& call);       // PUT    /v1/grids/{id}
 Response delete_grid(const Call& call);    // DELETE /v1/grids/{id}
 Response get_grid_poles(const Call& call); // GET    /v1/grids/{id}/poles?limit=&cursor=
+Response get_roads(const Call& call);      // GET    /v1/roads
 Response get_grid_neighbours(const Call& call);  // GET /v1/grids/{id}/neighbours?limit=
 Response get_pole_history(const Call& call);  // GET /v1/poles/{number}/history
 Response get_grid_history(const Call& call);  // GET /v1/grids/{id}/history

@@ -3,7 +3,7 @@
 // readers keep the current snapshot until the import publishes the new one.
 //
 // Body: {"poles":"poles.csv","grids":"grids.geojson","aliases":"aliases.csv","places":"places.csv",
-//        "crs":"EPSG:4326","replace":false,"merge":false,"dry_run":false,"max_remove_share":0.1,
+//        "roads":"roads.geojson","crs":"EPSG:4326","replace":false,"merge":false,"dry_run":false,"max_remove_share":0.1,
 //        "skip_invalid":false, "poles_crs":"gcj02","grids_crs":"EPSG:4490","columns":"number=杆号,lon=经度,lat=纬度",
 //        "id_field":"网格编号","name_field":"网格名称","encoding":"GBK","layer":"grids","poles_layer":"poles",
 //        "repair":false,"allow_overlap":false}
@@ -96,6 +96,7 @@ Response post_import(const Call& call) {
                         : key == "grids"   ? &sources.grids
                         : key == "aliases" ? &sources.aliases
                         : key == "places"  ? &sources.places
+                        : key == "roads"   ? &sources.roads
                                            : nullptr;
     bool* flag = key == "replace"        ? &options.replace
                  : key == "merge"        ? &options.merge
@@ -135,7 +136,7 @@ Response post_import(const Call& call) {
       options.crs = v.get<std::string>();
     } else {
       return error_response(bad("unknown member '" + key +
-                                "'; accepted: poles, grids, aliases, places, crs, replace, merge, dry_run, "
+                                "'; accepted: poles, grids, aliases, places, roads, crs, replace, merge, dry_run, "
                                 "max_remove_share, skip_invalid, poles_crs, grids_crs, columns, id_field, name_field, "
                                 "encoding, layer, poles_layer, repair, allow_overlap"));
     }

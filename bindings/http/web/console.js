@@ -32,6 +32,7 @@
     tiles: null,         // {url, crs, attribution} or null (offline)
     map: null,
     data: null,          // Leaflet layer group of the answer's shapes
+    roads: null,         // Leaflet layer group of the named roads (drawn when there is no base map)
     lastGood: null,      // Date of the last good /healthz answer
     healthBusy: false,
     typeTimer: 0,
@@ -429,6 +430,7 @@
         where.append(el('span', 'distance', ' · ' + formatDistance(c.distance_m) + ' 距来电 from caller'));
       }
       item.append(where);
+      if (c.where) item.append(el('div', 'where-line', c.where.zh));
       if (c.far_from_caller) item.append(el('div', 'warning', '⚠ 远离来电位置 Far from the caller'));
 
       item.addEventListener('click', () => select(i));
@@ -461,6 +463,10 @@
     badge.className = 'badge ' + (pole.match || '');
     badge.textContent = {exact: '精确 exact', fuzzy: '模糊 fuzzy', nearby: '附近 nearby'}[pole.match] || '';
     $('pole-readback').textContent = pole.read_back ? '复述 Read back: ' + pole.read_back : '';
+    // Nearest road, side, crossing: present when roads were imported.
+    $('pole-where').hidden = !pole.where;
+    $('pole-where-zh').textContent = pole.where ? pole.where.zh : '';
+    $('pole-where-en').textContent = pole.where ? pole.where.en : '';
 
     const attrs = pole.attributes || {};
     $('pole-kind').textContent = attrs.kind || '—';
@@ -540,9 +546,59 @@
     }
     L.control.scale({imperial: false}).addTo(map);
     map.setView([35, 105], 4);
+    state.roads = L.layerGroup().addTo(map);  // below the answer's layers
     state.data = L.layerGroup().addTo(map);
+    loadRoads();
     map.on('click', (e) => setCaller(undisplay(e.latlng)));
     state.map = map;
+  }
+
+  // The named roads (GET /v1/roads): with no base map they are the map, so they
+  // carry their names; over tiles the tiles show the streets already.
+  async function loadRoads() {
+    let roads;
+    try {
+      roads = await getJson('/v1/roads');
+    } catch (e) {
+      return;  // the console answers without them
+    }
+    const named = !state.tiles;
+    for (const f of roads.features || []) {
+      const g = f.geometry || {};
+      const lines = g.type === 'LineString' ? [g.coordinates] : g.type === 'MultiLineString' ? g.coordinates : [];
+      const name = (f.properties && f.properties.name) || '';
+      for (const line of lines) {
+        if (!named) continue;
+        const path = L.polyline(line.map(([lon, lat]) => display(lon, lat)),
+                                {className: 'road', weight: 5, interactive: false});
+        state.roads.addLayer(path);
+        if (name) {
+          path.bindTooltip(L.tooltip({permanent: true, direction: 'center', className: 'road-label', interactive: false})
+                               .setContent(el('span', null, name)));
+        }
+        tag(path, {'data-road': name});
+      }
+    }
+    $('map').dataset.roads = String((roads.features || []).length);
+  }
+
+  // This device's GPS position (WGS84) becomes the caller's location.
+  function locateMe() {
+    if (!navigator.geolocation) {
+      showMessage('此浏览器不能定位 This browser cannot give a position', true);
+      return;
+    }
+    $('locate-me').disabled = true;
+    navigator.geolocation.getCurrentPosition((pos) => {
+      $('locate-me').disabled = false;
+      $('near-crs').value = 'wgs84';
+      remember('nearCrs', 'wgs84');
+      $('near').value = pos.coords.longitude.toFixed(6) + ',' + pos.coords.latitude.toFixed(6);
+      runQuery(false);
+    }, (err) => {
+      $('locate-me').disabled = false;
+      showMessage('定位失败 Could not get the position: ' + err.message, true);
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
   }
 
   // A point clicked on the map becomes the caller's location, in the selected system.
@@ -653,12 +709,14 @@
     map.invalidateSize();
     map.fitBounds(bounds.pad(0.15), {maxZoom: 18, animate: false});
     // Permanent labels were placed at the old view's centres: place them again.
-    layers.eachLayer((layer) => {
-      if (layer.getTooltip() && layer.getTooltip().options.permanent) {
-        layer.closeTooltip();
-        layer.openTooltip();
-      }
-    });
+    for (const group of [state.roads, layers]) {  // road names first: the answer's labels on top
+      group.eachLayer((layer) => {
+        if (layer.getTooltip() && layer.getTooltip().options.permanent) {
+          layer.closeTooltip();
+          layer.openTooltip();
+        }
+      });
+    }
   }
 
   // --- keyboard and start-up ---------------------------------------------------
@@ -742,6 +800,7 @@
     });
     $('heard').addEventListener('input', scheduleQuery);
     $('near').addEventListener('input', scheduleQuery);
+    $('locate-me').addEventListener('click', locateMe);
     $('near-crs').addEventListener('change', () => {
       remember('nearCrs', $('near-crs').value);
       if ($('near').value.trim()) runQuery(false);

@@ -296,7 +296,7 @@ _WGS84_NAMES = {"EPSG:4326", "WGS84", "OGC:CRS84"}
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
           max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
-          dry_run: bool = False, merge: bool = False, *, poles_crs: str | None = None,
+          dry_run: bool = False, merge: bool = False, roads: str | os.PathLike[str] | None = None, *, poles_crs: str | None = None,
           grids_crs: str | None = None, columns: str | None = None, encoding: str | None = None,
           id_field: str | None = None, name_field: str | None = None, layer: str | None = None,
           poles_layer: str | None = None, repair: bool = False, allow_overlap: bool = False) -> Database:
@@ -304,6 +304,8 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
 
     places: a places.csv (name,kind,lon,lat or name,kind,grid) of compounds, schools, markets,
     roads that callers name; read with file inputs (poles and grids given as paths).
+    roads: a roads.geojson of named LineStrings (docs/import.md): poles then carry `where`;
+    read with file inputs.
     dry_run: compute import_report.diff and store nothing; merge: upsert, remove nothing.
     File inputs may be Shapefile, GeoPackage, FlatGeobuf, KML, XLSX (docs/import.md); poles_crs,
     grids_crs, columns, encoding, id_field, name_field, layer, poles_layer, repair are the flags of
@@ -327,13 +329,16 @@ def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = N
             try:
                 report = service.import_files(os.fspath(poles), os.fspath(grids), alias_path, crs_name, skip_invalid,
                                               replace, max_remove_share, os.fspath(places) if places else "",
-                                              dry_run, merge, poles_crs or "", grids_crs or "", columns or "",
+                                              dry_run, merge, os.fspath(roads) if roads else "", poles_crs or "", grids_crs or "", columns or "",
                                               encoding or "", id_field or "", name_field or "", layer or "",
                                               poles_layer or "", repair, allow_overlap)
             finally:
                 if tmp:
                     os.unlink(tmp)
         else:
+            if roads is not None:
+                raise _poleloc.InvalidArgument("roads is read from a file with file inputs; give poles and grids "
+                                               "as paths too, or import roads.geojson with `poleloc import --roads`")
             if places is not None:
                 raise _poleloc.BadRequest("places is read from a file with file inputs; give poles and grids "
                                                "as paths too, or import places.csv with `poleloc import --places`")

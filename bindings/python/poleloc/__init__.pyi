@@ -207,6 +207,10 @@ class Pole:
     @property
     def attributes(self) -> dict[str, str]: ...
     @property
+    def where(self) -> dict[str, Any] | None:
+        """Where the pole stands, in words a crew can drive to (roads imported), else None:
+        {"zh", "en", "road", "side", "road_distance_m", "crossing", "direction", "distance_m"}."""
+    @property
     def index(self) -> int:
         """Dense index in its snapshot: what nearest_many returns."""
     @property
@@ -252,6 +256,7 @@ class ImportReport:
     grids: int
     aliases: int
     places: int
+    roads: int
     removed_poles: int
     removed_grids: int
     changed_records: int  # poles, grids and aliases written; 0 when the import held nothing new
@@ -417,7 +422,7 @@ def open(path: str | os.PathLike[str], read_only: bool = True) -> Database:
 def build(path: str | os.PathLike[str], poles: Any, grids: Any, aliases: Any = None,
           crs: str | None = None, skip_invalid: bool = False, replace: bool = False,
           max_remove_share: float = 0.10, places: str | os.PathLike[str] | None = None,
-          dry_run: bool = False, merge: bool = False, *, poles_crs: str | None = None,
+          dry_run: bool = False, merge: bool = False, roads: str | os.PathLike[str] | None = None, *, poles_crs: str | None = None,
           grids_crs: str | None = None, columns: str | None = None, encoding: str | None = None,
           id_field: str | None = None, name_field: str | None = None, layer: str | None = None,
           poles_layer: str | None = None, repair: bool = False, allow_overlap: bool = False) -> Database:

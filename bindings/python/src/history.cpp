@@ -131,6 +131,21 @@ py::object record_of(const FeedChange& c) {
     return d;
   }
   if (c.place) return place_dict(*c.place);
+  if (c.road) {
+    py::dict d;
+    d["name"] = c.road->name;
+    py::list lines;
+    for (const LineString& l : c.road->lines) {
+      py::list line;
+      for (const LonLat& q : l) line.append(py::make_tuple(q.lon, q.lat));
+      lines.append(std::move(line));
+    }
+    py::dict geometry;
+    geometry["type"] = "MultiLineString";
+    geometry["coordinates"] = std::move(lines);
+    d["geometry"] = std::move(geometry);
+    return d;
+  }
   return py::none();
 }
 

@@ -48,6 +48,7 @@ void bind_service(py::module_& m) {
       .def_readonly("grids", &ImportReport::grids)
       .def_readonly("aliases", &ImportReport::aliases)
       .def_readonly("places", &ImportReport::places)
+      .def_readonly("roads", &ImportReport::roads)
       .def_readonly("removed_poles", &ImportReport::removed_poles)
       .def_readonly("removed_grids", &ImportReport::removed_grids)
       .def_readonly("changed_records", &ImportReport::changed_records,
@@ -104,7 +105,7 @@ void bind_service(py::module_& m) {
       })
       .def("import_files", [](PyService& s, std::string poles, std::string grids, std::string aliases,
                               std::string crs, bool skip_invalid, bool replace, double max_remove_share,
-                              std::string places, bool dry_run, bool merge, std::string poles_crs,
+                              std::string places, bool dry_run, bool merge, std::string roads, std::string poles_crs,
                               std::string grids_crs, std::string columns, std::string encoding, std::string id_field,
                               std::string name_field, std::string layer, std::string poles_layer, bool repair,
                               bool allow_overlap) {
@@ -126,7 +127,8 @@ void bind_service(py::module_& m) {
         options.skip_invalid = skip_invalid;
         options.replace = replace;
         options.max_remove_share = max_remove_share;
-        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases), std::move(places)};
+        const ImportSources sources{std::move(poles), std::move(grids), std::move(aliases), std::move(places),
+                                    std::move(roads)};
         Result<ImportReport> report = Status(ErrorCode::internal, "not run");
         {
           py::gil_scoped_release release;
@@ -135,7 +137,7 @@ void bind_service(py::module_& m) {
         return unwrap(std::move(report));
       }, py::arg("poles"), py::arg("grids"), py::arg("aliases") = "", py::arg("crs") = "EPSG:4326",
          py::arg("skip_invalid") = false, py::arg("replace") = false, py::arg("max_remove_share") = 0.10,
-         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false, py::arg("poles_crs") = "",
+         py::arg("places") = "", py::arg("dry_run") = false, py::arg("merge") = false, py::arg("roads") = "", py::arg("poles_crs") = "",
          py::arg("grids_crs") = "", py::arg("columns") = "", py::arg("encoding") = "", py::arg("id_field") = "",
          py::arg("name_field") = "", py::arg("layer") = "", py::arg("poles_layer") = "", py::arg("repair") = false,
          py::arg("allow_overlap") = false)

@@ -304,6 +304,21 @@ void bind_views(py::module_& m) {
         return std::nullopt;
       }, "the grid containing the pole, or None")
       .def_property_readonly("attributes", [](const Pole& p) { return attributes_dict(p.view.attributes()); })
+      .def_property_readonly("where", [](const Pole& p) -> py::object {
+        auto w = p.view.where();
+        if (!w) return py::none();
+        auto or_none = [](const std::string& s) -> py::object { return s.empty() ? py::object(py::none()) : py::str(s); };
+        py::dict d;
+        d["zh"] = w->zh;
+        d["en"] = w->en;
+        d["road"] = w->road;
+        d["side"] = or_none(w->side);
+        d["road_distance_m"] = w->road_distance_m;
+        d["crossing"] = or_none(w->crossing);
+        d["direction"] = or_none(w->direction);
+        d["distance_m"] = w->crossing.empty() ? py::object(py::none()) : py::object(py::float_(w->distance_m));
+        return d;
+      }, "Where the pole stands in words (nearest road, side, crossing; docs/console.md), or None without roads")
       .def_property_readonly("index", [](const Pole& p) { return p.view.index(); },
                              "dense index of this pole in its snapshot (what nearest_many returns)")
       .def_property_readonly("__geo_interface__", [](const Pole& p) {

@@ -47,6 +47,7 @@ struct ImportSources {
   std::string grids;    // path to grids.geojson
   std::string aliases;  // path to aliases.csv; empty keeps the stored aliases
   std::string places;   // path to places.csv (docs/resolve.md); empty keeps the stored places
+  std::string roads;    // path to roads.geojson (docs/import.md); empty keeps the stored roads
 };
 
 // One rejected row or feature: poleloc::InputError (status.hpp).
@@ -134,6 +135,7 @@ struct ImportReport {
   std::size_t grids = 0;
   std::size_t aliases = 0;
   std::size_t places = 0;
+  std::size_t roads = 0;
   std::size_t removed_poles = 0;  // present before, absent from the new files
   std::size_t removed_grids = 0;
   std::size_t changed_records = 0;  // poles, grids and aliases written (new or different); 0: nothing stored
@@ -156,6 +158,8 @@ struct Dataset {
   bool has_aliases = false;
   std::vector<PlaceRecord> places;
   bool has_places = false;  // replace the stored places (even by none)
+  std::vector<RoadRecord> roads;
+  bool has_roads = false;   // replace the stored roads (even by none)
 };
 
 // Reads and validates the files. Errors are collected (all of them, not only

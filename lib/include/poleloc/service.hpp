@@ -106,13 +106,14 @@ struct FeedChange {
   std::uint64_t sequence = 0;
   std::optional<std::chrono::system_clock::time_point> time;  // when the sequence was written
   std::string author;               // "" when not known
-  std::string kind;                 // "pole", "grid", "alias" or "place"
+  std::string kind;                 // "pole", "grid", "alias", "place" or "road"
   std::string id;                   // number, grid id, alias text or place name
   bool deleted = false;             // op "delete"; else "put" with the record below
   std::optional<PoleRecord> pole;
   std::optional<GridRecord> grid;
   std::optional<AliasRecord> alias;
   std::optional<PlaceRecord> place;
+  std::optional<RoadRecord> road;
 };
 
 // A page of Service::changes_after(): ask again with after = next_after, skip = next_skip.

@@ -34,6 +34,7 @@
 #include <poleloc/query_options.hpp>
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
+#include <poleloc/where.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -78,6 +79,10 @@ class PoleView {
   std::optional<GridView> grid() const;  // the grid containing the pole, if any
   Attributes attributes() const;         // decoded on each call
   PoleRecord record() const;
+  // Where the pole stands in words (nearest road, side, crossing; see
+  // where.hpp); nullopt without roads or farther than kWhereMaxRoadDistanceM
+  // from every road. Computed on each call (an R-tree lookup): per-pole answers only.
+  std::optional<Where> where() const;
   // Per snapshot, in [0, Snapshot::pole_index_end()); see Snapshot::pole_by_index.
   std::uint32_t index() const;
   friend bool operator==(const PoleView& a, const PoleView& b) {
@@ -189,6 +194,10 @@ class Snapshot {
   // The places of places.csv (the gazetteer also holds the areas' names and the
   // communities the grid names give; see docs/resolve.md).
   const std::vector<PlaceRecord>& places() const;
+  // The roads of roads.geojson, by name (docs/import.md).
+  const std::vector<RoadRecord>& roads() const;
+  // The where phrase of any point (see PoleView::where()).
+  std::optional<Where> where(LonLat p) const;
 
   std::size_t pole_count() const;
   std::size_t grid_count() const;

@@ -76,6 +76,16 @@ struct PlaceRecord {
   friend bool operator==(const PlaceRecord&, const PlaceRecord&) = default;
 };
 
+// A named road (roads.geojson): one or more polylines, WGS84. Features with
+// the same name are one road (a street drawn in pieces, or a MultiLineString).
+//   {"团结湖路", {{{116.4690, 39.9262}, {116.4775, 39.9262}}}}
+using LineString = std::vector<LonLat>;  // at least 2 points
+struct RoadRecord {
+  std::string name;               // unique, non-empty
+  std::vector<LineString> lines;  // at least one
+  friend bool operator==(const RoadRecord&, const RoadRecord&) = default;
+};
+
 // area code -> spoken or written name, e.g. {"团结湖", "TJH"}.
 struct AliasRecord {
   std::string alias;

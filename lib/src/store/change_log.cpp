@@ -30,6 +30,7 @@ std::string_view kind_name(RecordKind kind) {
     case RecordKind::grid: return "grid";
     case RecordKind::alias: return "alias";
     case RecordKind::place: return "place";
+    case RecordKind::road: return "road";
   }
   return "pole";
 }
@@ -83,7 +84,7 @@ bool decode_chunk(std::string_view value, std::vector<LoggedChange>& out) {
   for (std::uint64_t i = 0; i < count; ++i) {
     if (pos >= value.size()) return false;
     const auto tag = static_cast<std::uint8_t>(value[pos++]);
-    if ((tag >> 1) > 3) return false;
+    if ((tag >> 1) > static_cast<std::uint8_t>(RecordKind::road)) return false;
     std::uint64_t n = 0;
     if (!get_varint(value, pos, n) || n > value.size() - pos) return false;
     out.push_back({static_cast<RecordKind>(tag >> 1), static_cast<ChangeOp>(tag & 1), std::string(value.substr(pos, n))});

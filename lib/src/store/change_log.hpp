@@ -30,16 +30,16 @@
 
 namespace poleloc::store {
 
-enum class RecordKind : std::uint8_t { pole = 0, grid = 1, alias = 2, place = 3 };
+enum class RecordKind : std::uint8_t { pole = 0, grid = 1, alias = 2, place = 3, road = 4 };
 enum class ChangeOp : std::uint8_t { put = 0, remove = 1 };
 
-std::string_view kind_name(RecordKind kind);  // "pole", "grid", "alias", "place"
+std::string_view kind_name(RecordKind kind);  // "pole", "grid", "alias", "place", "road"
 std::string_view op_name(ChangeOp op);        // "put", "delete"
 
 struct LoggedChange {
   RecordKind kind = RecordKind::pole;
   ChangeOp op = ChangeOp::put;
-  std::string id;  // pole number, grid id, alias text or place name
+  std::string id;  // pole number, grid id, alias text, place name or road name
 };
 
 inline constexpr std::uint32_t kLogChunkItems = 4096;

@@ -233,4 +233,46 @@ Result<PlaceRecord> decode_place(std::string_view key, std::string_view value) {
   return p;
 }
 
+std::string road_key(std::string_view name) {
+  std::string key(1, kRoadKeyPrefix);
+  key.append(name);
+  return key;
+}
+
+bool is_road_key(std::string_view key) { return !key.empty() && key[0] == kRoadKeyPrefix; }
+
+// header, varint line count, per line: varint point count, (lon, lat)*
+std::string encode_road(const RoadRecord& road) {
+  std::string out;
+  put_header(out);
+  put_varint(out, road.lines.size());
+  for (const LineString& line : road.lines) {
+    put_varint(out, line.size());
+    for (const LonLat& p : line) {
+      put_f64(out, p.lon);
+      put_f64(out, p.lat);
+    }
+  }
+  return out;
+}
+
+Result<RoadRecord> decode_road(std::string_view key, std::string_view value) {
+  Cursor c(value);
+  RoadRecord r;
+  r.name = std::string(key.substr(1));
+  std::uint64_t lines = 0;
+  if (!c.header() || !c.varint(lines) || lines > value.size()) return corrupt("road", r.name);
+  r.lines.resize(lines);
+  for (LineString& line : r.lines) {
+    std::uint64_t n = 0;
+    if (!c.varint(n) || n > value.size() / 16) return corrupt("road", r.name);
+    line.resize(n);
+    for (LonLat& p : line) {
+      if (!c.f64(p.lon) || !c.f64(p.lat)) return corrupt("road", r.name);
+    }
+  }
+  if (!c.done()) return corrupt("road", r.name);
+  return r;
+}
+
 }  // namespace poleloc::store

@@ -61,4 +61,11 @@ bool is_place_key(std::string_view key);
 std::string encode_place(const PlaceRecord& place);
 Result<PlaceRecord> decode_place(std::string_view key, std::string_view value);
 
+// Roads (roads.geojson) too, under ids that begin with '\x02' then the road's name.
+inline constexpr char kRoadKeyPrefix = '\x02';
+std::string road_key(std::string_view name);
+bool is_road_key(std::string_view key);
+std::string encode_road(const RoadRecord& road);
+Result<RoadRecord> decode_road(std::string_view key, std::string_view value);
+
 }  // namespace poleloc::store

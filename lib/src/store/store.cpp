@@ -356,6 +356,12 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
           if (visitor.place) visitor.place(std::move(*p));
           return Status::ok();
         }
+        if (is_road_key(id)) {
+          auto r = decode_road(id, value);
+          if (!r) return r.status();
+          if (visitor.road) visitor.road(std::move(*r));
+          return Status::ok();
+        }
         auto a = decode_alias(id, value);
         if (!a) return a.status();
         if (visitor.alias) visitor.alias(std::move(*a));
@@ -446,7 +452,8 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
     log(kind, is_tombstone(value) ? ChangeOp::remove : ChangeOp::put, logged_id);
     ++records;
   };
-  const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place;
+  const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place,
+             R = RecordKind::road;
   for (const auto& n : change.delete_poles) put(*poles_it, impl_->poles(), P, n, n, tomb);
   for (const auto& p : change.put_poles) put(*poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p));
   if (change.put_pole_stream) {
@@ -465,6 +472,10 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
     for (const auto& p : *change.replace_places) {
       put(*aliases_it, impl_->aliases(), L, place_key(p.name), p.name, encode_place(p));
     }
+  }
+  for (const auto& n : change.delete_roads) put(*aliases_it, impl_->aliases(), R, road_key(n), n, tomb);
+  if (change.replace_roads) {
+    for (const auto& r : *change.replace_roads) put(*aliases_it, impl_->aliases(), R, road_key(r.name), r.name, encode_road(r));
   }
   poles_it.reset();
   grids_it.reset();
@@ -607,9 +618,9 @@ Result<CompactStats> Store::compact_history(std::chrono::system_clock::time_poin
 namespace poleloc::store {
 namespace {
 
-// The column family and stored id of a record kind (places live beside aliases).
+// The column family and stored id of a record kind (places and roads live beside aliases).
 std::string stored_id(RecordKind kind, std::string_view id) {
-  return kind == RecordKind::place ? place_key(id) : std::string(id);
+  return kind == RecordKind::place ? place_key(id) : kind == RecordKind::road ? road_key(id) : std::string(id);
 }
 
 }  // namespace
@@ -894,7 +905,10 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
             return {ErrorCode::corruption, "a stored key is malformed"};
           }
           if (seq >= h.changelog_from) continue;
-          const RecordKind k = kind == RecordKind::alias && is_place_key(id) ? RecordKind::place : kind;
+          const RecordKind k = kind != RecordKind::alias ? kind
+                               : is_place_key(id)        ? RecordKind::place
+                               : is_road_key(id)         ? RecordKind::road
+                                                         : kind;
           old.push_back({seq, k, std::string(id)});
         }
         if (auto st = from_rocks(it->status(), impl_->path, "cannot read"); !st) return st;
@@ -911,7 +925,7 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
         auto s2 = db.Get(ro, cf_of(o.kind), versioned_key(o.id, o.seq), &v.value);
         if (!s2.ok()) return from_rocks(s2, impl_->path, "cannot read");
         v.op = is_tombstone(v.value) ? ChangeOp::remove : ChangeOp::put;
-        v.id = o.kind == RecordKind::place ? o.id.substr(1) : o.id;
+        v.id = o.kind == RecordKind::place || o.kind == RecordKind::road ? o.id.substr(1) : o.id;
         if (auto st = version(v); !st) return st;
         std::string().swap(o.id);
       }

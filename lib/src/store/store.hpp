@@ -77,10 +77,12 @@ struct Change {
   std::vector<std::string> delete_aliases;
   std::optional<std::vector<PlaceRecord>> replace_places;    // with delete_places (names)
   std::vector<std::string> delete_places;
+  std::optional<std::vector<RoadRecord>> replace_roads;      // with delete_roads (names)
+  std::vector<std::string> delete_roads;
   std::string author;  // who made the change ("" = not known)
   bool empty() const {
     return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
-           !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty();
+           !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty() && !replace_roads && delete_roads.empty();
   }
 };
 
@@ -92,6 +94,7 @@ struct LoadVisitor {
   std::function<void(GridRecord&&)> grid;
   std::function<void(AliasRecord&&)> alias;
   std::function<void(PlaceRecord&&)> place;
+  std::function<void(RoadRecord&&)> road;
   std::function<void()> grids_done;
 };
 
