@@ -1,6 +1,7 @@
 // `poleloc import` on a database that holds data: the diff before storing,
 // --dry-run, --merge, the 10 % threshold and its exit status; query commands
 // never create a database at a mistyped path.
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -15,33 +16,9 @@ using poleloc::fixtures::TempDir;
 
 namespace {
 
-struct CliRun {
-  int status;
-  std::string out;
-  std::string err;
-};
+using poleloc::fixtures::CliRun;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CliRun run(const std::vector<std::string>& args, const TempDir& dir) {
-  std::string cmd = quote(POLELOC_CLI);
-  for (const auto& a : args) cmd += " " + quote(a);
-  const std::string err_file = dir.file("stderr.txt");
-  cmd += " 2>" + quote(err_file);
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = poleloc::fixtures::read_text(err_file);
-  return r;
-}
+CliRun run(const std::vector<std::string>& args, const TempDir& dir) { return poleloc::fixtures::run_cli(args, dir); }
 
 const std::string kSample = POLELOC_SAMPLE_DIR;
 

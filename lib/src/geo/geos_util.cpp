@@ -26,7 +26,7 @@ GEOSContextHandle_t geos() {
   return ctx.h;
 }
 
-Geom make_geometry(const MultiPolygon& mp) {
+Geom make_geometry(const MultiPolygon& mp, bool always_multi) {
   GEOSContextHandle_t h = geos();
   std::vector<GEOSGeometry*> polys;
   for (const Polygon& poly : mp) {
@@ -35,7 +35,7 @@ Geom make_geometry(const MultiPolygon& mp) {
     for (std::size_t r = 1; r < poly.rings.size(); ++r) holes.push_back(make_ring(poly.rings[r]));
     polys.push_back(GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())));
   }
-  if (polys.size() == 1) return Geom(polys[0]);
+  if (polys.size() == 1 && !always_multi) return Geom(polys[0]);
   return Geom(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())));
 }
 

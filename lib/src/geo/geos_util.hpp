@@ -24,8 +24,9 @@ struct GeomDeleter {
 };
 using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
 
-// A polygon or multipolygon with the same rings (not checked for validity).
-Geom make_geometry(const MultiPolygon& mp);
+// A polygon (one part) or multipolygon with the same rings (not checked for
+// validity); `always_multi`: a multipolygon even of one part.
+Geom make_geometry(const MultiPolygon& mp, bool always_multi = false);
 
 // Square metres per square degree around latitude `lat` (a city-sized area).
 double m2_per_deg2(double lat);

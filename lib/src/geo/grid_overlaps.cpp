@@ -1,6 +1,7 @@
 #include "geo/grid_overlaps.hpp"
 
 #include "geo/geodesic.hpp"
+#include "geo/geos_util.hpp"
 #include "geo/polygon_check.hpp"
 
 #include <geos_c.h>
@@ -11,43 +12,6 @@
 #include <tuple>
 
 namespace poleloc::geo {
-namespace {
-
-struct Context {
-  GEOSContextHandle_t h = GEOS_init_r();
-  ~Context() { GEOS_finish_r(h); }
-};
-
-GEOSContextHandle_t geos() {
-  thread_local Context ctx;
-  return ctx.h;
-}
-
-struct GeomDeleter {
-  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(geos(), g); }
-};
-using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
-
-GEOSGeometry* make_ring(const Ring& ring) {
-  GEOSContextHandle_t h = geos();
-  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(ring.size()), 2);
-  for (unsigned i = 0; i < ring.size(); ++i) GEOSCoordSeq_setXY_r(h, seq, i, ring[i].lon, ring[i].lat);
-  return GEOSGeom_createLinearRing_r(h, seq);
-}
-
-Geom make_geometry(const MultiPolygon& mp) {
-  GEOSContextHandle_t h = geos();
-  std::vector<GEOSGeometry*> polys;
-  for (const Polygon& poly : mp) {
-    GEOSGeometry* shell = make_ring(poly.rings[0]);
-    std::vector<GEOSGeometry*> holes;
-    for (std::size_t r = 1; r < poly.rings.size(); ++r) holes.push_back(make_ring(poly.rings[r]));
-    polys.push_back(GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())));
-  }
-  return Geom(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())));
-}
-
-}  // namespace
 
 std::vector<Overlap> find_overlaps(const std::vector<const MultiPolygon*>& shapes, double min_area_m2) {
   std::vector<Overlap> out;
@@ -62,7 +26,7 @@ std::vector<Overlap> find_overlaps(const std::vector<const MultiPolygon*>& shape
   std::vector<std::size_t> built;  // geometries alive, freed once the sweep has passed them
   auto geom = [&](std::size_t i) -> GEOSGeometry* {
     if (!geoms[i]) {
-      geoms[i] = make_geometry(*shapes[i]);
+      geoms[i] = make_geometry(*shapes[i], /*always_multi=*/true);
       built.push_back(i);
     }
     return geoms[i].get();

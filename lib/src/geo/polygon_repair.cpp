@@ -1,6 +1,7 @@
 #include "geo/polygon_repair.hpp"
 
 #include "geo/geodesic.hpp"
+#include "geo/geos_util.hpp"
 #include "geo/polygon_check.hpp"
 
 #include <geos_c.h>
@@ -12,40 +13,6 @@
 
 namespace poleloc::geo {
 namespace {
-
-struct Context {
-  GEOSContextHandle_t h = GEOS_init_r();
-  ~Context() { GEOS_finish_r(h); }
-};
-
-GEOSContextHandle_t geos() {
-  thread_local Context ctx;
-  return ctx.h;
-}
-
-struct GeomDeleter {
-  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(geos(), g); }
-};
-using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
-
-GEOSGeometry* make_ring(const Ring& ring) {
-  GEOSContextHandle_t h = geos();
-  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(ring.size()), 2);
-  for (unsigned i = 0; i < ring.size(); ++i) GEOSCoordSeq_setXY_r(h, seq, i, ring[i].lon, ring[i].lat);
-  return GEOSGeom_createLinearRing_r(h, seq);
-}
-
-Geom make_geometry(const MultiPolygon& mp) {
-  GEOSContextHandle_t h = geos();
-  std::vector<GEOSGeometry*> polys;
-  for (const Polygon& poly : mp) {
-    GEOSGeometry* shell = make_ring(poly.rings[0]);
-    std::vector<GEOSGeometry*> holes;
-    for (std::size_t r = 1; r < poly.rings.size(); ++r) holes.push_back(make_ring(poly.rings[r]));
-    polys.push_back(GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())));
-  }
-  return Geom(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())));
-}
 
 Ring read_ring(const GEOSGeometry* ring) {
   GEOSContextHandle_t h = geos();
@@ -188,7 +155,7 @@ Result<std::optional<PolygonRepair>> repair_polygon(MultiPolygon& mp, const Repa
   if (cleaned.empty()) return Status(ErrorCode::invalid_input, "no polygon is left after the repair");
 
   GEOSContextHandle_t h = geos();
-  Geom g = make_geometry(cleaned);
+  Geom g = make_geometry(cleaned, /*always_multi=*/true);
   if (!g) return Status(ErrorCode::invalid_input, "GEOS could not build the geometry");
   char* reason = nullptr;
   GEOSGeometry* location = nullptr;
