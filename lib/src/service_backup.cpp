@@ -28,19 +28,6 @@ Result<std::string> new_directory(const std::string& given, const char* what) {
   return path;
 }
 
-std::uint64_t directory_bytes(const std::string& dir) {
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) {
-      const auto n = it->file_size(size_ec);
-      if (!size_ec) total += n;
-    }
-  }
-  return total;
-}
-
 // Opens the copy in `work` read-only (the schema check included), then renames it to `final_path`.
 Result<BackupReport> check_and_rename(const std::string& work, const std::string& final_path, bool checkpoint) {
   BackupReport report;
@@ -55,7 +42,7 @@ Result<BackupReport> check_and_rename(const std::string& work, const std::string
     }
     report.sequence = (*copy)->sequence();
   }
-  report.bytes = directory_bytes(work);
+  report.bytes = store::directory_bytes(work);
   if (fs::exists(final_path, ec)) fs::remove(final_path, ec);  // an empty directory (checked before)
   fs::rename(work, final_path, ec);
   if (ec) {

@@ -38,20 +38,6 @@ std::uint64_t unix_ms(std::chrono::system_clock::time_point t) {
   return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
 }
 
-// Bytes of every file under `dir` (SST files, logs, manifest): what the database costs on disk.
-std::uint64_t directory_bytes(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) {
-      const auto n = it->file_size(size_ec);
-      if (!size_ec) total += n;
-    }
-  }
-  return total;
-}
 
 bool is_no_space(const rocksdb::Status& s) {
   if (s.IsNoSpace()) return true;
@@ -108,6 +94,20 @@ bool vanished_file(const rocksdb::Status& s) {
 constexpr int kReadOnlyOpenAttempts = 50;
 
 }  // namespace
+
+std::uint64_t directory_bytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
+}
 
 struct Store::Impl {
   std::string path;

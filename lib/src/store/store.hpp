@@ -292,4 +292,7 @@ class Store {
 // Free bytes on the file system holding `path` (for an unprivileged user); nullopt if unknown.
 std::optional<std::uint64_t> free_bytes(const std::string& path);
 
+// Bytes of every file under `dir` (SST files, logs, manifest): what a database costs on disk.
+std::uint64_t directory_bytes(const std::string& dir);
+
 }  // namespace poleloc::store
