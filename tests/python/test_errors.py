@@ -43,3 +43,12 @@ def test_the_message_is_the_librarys(db):
         db.nearest(116.47, 39.92, k=0)
     assert type(e.value) is poleloc.BadRequest
     assert str(e.value) == "k must be between 1 and 1000, got 0"
+
+
+def test_every_error_class_is_named_as_its_json_code():
+    """One name per error on every face: bad_request is BadRequest, io_error IoError."""
+    for code, cls in poleloc.ERROR_CLASSES.items():
+        assert cls.__name__ == "".join(part.capitalize() for part in code.split("_")), (code, cls.__name__)
+    # The names before, for one release.
+    assert poleloc.InvalidArgument is poleloc.BadRequest
+    assert poleloc.IOError is poleloc.IoError and poleloc.InternalError is poleloc.Internal

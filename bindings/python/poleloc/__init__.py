@@ -54,6 +54,8 @@ for _code, _http, _json_code, _name, _summary in _poleloc.ERROR_CATALOGUE:
 del _code, _http, _json_code, _name, _summary
 # The name this class had before it took the JSON code's name (bad_request); kept for one release.
 InvalidArgument = ERROR_CLASSES["bad_request"]
+IOError = ERROR_CLASSES["io_error"]  # noqa: A001 (now IoError; not in __all__, never shadows the builtin)
+InternalError = ERROR_CLASSES["internal"]  # now Internal
 
 
 class NearestMany(NamedTuple):
@@ -366,7 +368,7 @@ def feature_collection(items: Any) -> dict[str, Any]:
 
 
 # What `from poleloc import *` brings: never a name that would shadow a builtin (`open`,
-# the catalogue's `IOError`); use poleloc.open and poleloc.IOError for those.
+# the old alias `IOError` of IoError); use poleloc.open for the first.
 __all__ = [name for name in [
     "Candidate", "Database", "Error", "Grid", "ImportReport", "NearbyPole", "NearestMany", "Pole", "Snapshot",
     "build", "canonical_number", "feature_collection", "gcj02_to_wgs84", "geodesic_distance_m",

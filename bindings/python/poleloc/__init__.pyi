@@ -104,7 +104,7 @@ class SchemaMismatch(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
-class IOError(Error):  # noqa: A001 (the catalogue's name; not the builtin)
+class IoError(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
@@ -112,7 +112,7 @@ class Corruption(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
-class InternalError(Error):
+class Internal(Error):
     code: ClassVar[str]
     http_status: ClassVar[int]
 
