@@ -28,19 +28,12 @@ std::unique_ptr<Service> open_ok(const std::string& path) {
   return s ? std::move(*s) : nullptr;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // Everything a reader can get (poles, grids, aliases) in the export formats.
 std::string dump(const Service& service, const TempDir& dir) {
   const auto poles = dir.file("dump-poles.csv"), grids = dir.file("dump-grids.geojson"),
              aliases = dir.file("dump-aliases.csv");
   EXPECT_TRUE(service.export_to(poles, grids, aliases));
-  return read_file(poles) + "\n--\n" + read_file(grids) + "\n--\n" + read_file(aliases);
+  return poleloc::fixtures::read_text(poles) + "\n--\n" + poleloc::fixtures::read_text(grids) + "\n--\n" + poleloc::fixtures::read_text(aliases);
 }
 
 // Stored keys per column family, counted with RocksDB directly (the service must be closed).
@@ -289,9 +282,9 @@ TEST(CompactCommand, KeepHistoryNeedsAUnitAndCompactsWithOne) {
   EXPECT_EQ(run("--db " + db + " --keep-history 3x"), 2);
   EXPECT_EQ(run("--db " + db), 2);
   EXPECT_EQ(run("--db " + db + " --keep-history 365d --json"), 0);
-  EXPECT_NE(read_file(dir.file("out")).find("\"versions_removed\": 0"), std::string::npos) << read_file(dir.file("out"));
+  EXPECT_NE(poleloc::fixtures::read_text(dir.file("out")).find("\"versions_removed\": 0"), std::string::npos) << poleloc::fixtures::read_text(dir.file("out"));
   EXPECT_EQ(run("--db " + db + " --keep-history 0h --json"), 0);
-  EXPECT_NE(read_file(dir.file("out")).find("\"versions_removed\": 103"), std::string::npos) << read_file(dir.file("out"));
+  EXPECT_NE(poleloc::fixtures::read_text(dir.file("out")).find("\"versions_removed\": 103"), std::string::npos) << poleloc::fixtures::read_text(dir.file("out"));
   EXPECT_EQ(run("--db " + dir.file("nothing-here") + " --keep-history 1d"), 1);
 }
 

@@ -18,13 +18,6 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -204,7 +197,7 @@ TEST(HistoryDump, RestoreKeepsEveryVersionTimeAuthorAsOfAnswerAndTheFeed) {
   const auto dump = dir.file("history.ndjson");
   ASSERT_TRUE(original->export_history(dump));
 
-  const auto lines = lines_of(read_file(dump));
+  const auto lines = lines_of(poleloc::fixtures::read_text(dump));
   ASSERT_GE(lines.size(), 3u);
   EXPECT_NE(lines.front().find("\"poleloc_history\":1"), std::string::npos) << lines.front();
   EXPECT_NE(lines.back().find("\"poleloc_history_end\":true"), std::string::npos) << lines.back();
@@ -218,7 +211,7 @@ TEST(HistoryDump, RestoreKeepsEveryVersionTimeAuthorAsOfAnswerAndTheFeed) {
 
   // The same dump again, byte for byte (aliases and places included).
   ASSERT_TRUE(copy->export_history(dir.file("again.ndjson")));
-  EXPECT_EQ(read_file(dump), read_file(dir.file("again.ndjson")));
+  EXPECT_EQ(poleloc::fixtures::read_text(dump), poleloc::fixtures::read_text(dir.file("again.ndjson")));
 
   // The restored database takes new writes after the restored sequences.
   const auto before = copy->snapshot()->stats().sequence;
@@ -252,7 +245,7 @@ TEST(HistoryDump, CompactedHistoryAndVersionsOlderThanTheLogSurviveTheRestore) {
   EXPECT_TRUE(some_refused);
   EXPECT_TRUE(some_served);
   ASSERT_TRUE(copy->export_history(dir.file("again.ndjson")));
-  EXPECT_EQ(read_file(dump), read_file(dir.file("again.ndjson")));
+  EXPECT_EQ(poleloc::fixtures::read_text(dump), poleloc::fixtures::read_text(dir.file("again.ndjson")));
 }
 
 TEST(HistoryDump, RestoreRefusesATargetThatIsNotEmpty) {
@@ -273,7 +266,7 @@ TEST(HistoryDump, RestoreRefusesATargetThatIsNotEmpty) {
   std::filesystem::create_directories(dir.file("other"));
   write_file(dir.file("other/keep.txt"), "mine");
   EXPECT_EQ(Service::restore_history(dir.file("other"), dump).code(), ErrorCode::bad_request);
-  EXPECT_EQ(read_file(dir.file("other/keep.txt")), "mine");
+  EXPECT_EQ(poleloc::fixtures::read_text(dir.file("other/keep.txt")), "mine");
   // An empty directory is fine.
   std::filesystem::create_directories(dir.file("empty"));
   EXPECT_TRUE(Service::restore_history(dir.file("empty"), dump));
@@ -293,7 +286,7 @@ TEST(HistoryDump, ATruncatedOrCorruptDumpNamesTheLineAndLeavesNoDatabase) {
   make_history(*original);
   const auto dump = dir.file("history.ndjson");
   ASSERT_TRUE(original->export_history(dump));
-  const auto lines = lines_of(read_file(dump));
+  const auto lines = lines_of(poleloc::fixtures::read_text(dump));
   ASSERT_GE(lines.size(), 6u);
 
   auto expect_refused = [&](const std::string& text, const std::string& line_tag, const std::string& what) {

@@ -26,17 +26,10 @@ std::unique_ptr<Service> open_ok(const std::string& path) {
   return s ? std::move(*s) : nullptr;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::string dump(const Service& service, const TempDir& dir) {
   const auto poles = dir.file("dump-poles.csv"), grids = dir.file("dump-grids.geojson");
   EXPECT_TRUE(service.export_to(poles, grids));
-  return read_file(poles) + "\n--\n" + read_file(grids);
+  return poleloc::fixtures::read_text(poles) + "\n--\n" + poleloc::fixtures::read_text(grids);
 }
 
 // A moment strictly between two writes: times are kept in milliseconds.

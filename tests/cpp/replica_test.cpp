@@ -23,18 +23,11 @@ std::unique_ptr<Service> open_ok(const std::string& path, bool read_only = false
   return s ? std::move(*s) : nullptr;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The whole history dump: every version with its sequence, time and author.
 std::string history(const Service& s, const TempDir& dir) {
   const auto path = dir.file("history.ndjson");
   EXPECT_TRUE(s.export_history(path));
-  return read_file(path);
+  return poleloc::fixtures::read_text(path);
 }
 
 Dataset sample(std::size_t poles) {
