@@ -18,19 +18,34 @@ void OverlayEdits::drop_through(std::uint64_t sequence) {
   std::erase_if(grids_, [&](const auto& e) { return e.second.sequence <= sequence; });
 }
 
+namespace {
+
+// An open-addressing set of `items` (kEmpty where free), sized for about one probe per miss.
+std::vector<std::uint32_t> small_set(const std::vector<std::uint32_t>& items, std::size_t& mask) {
+  std::size_t size = 16;
+  while (size < items.size() * 8) size *= 2;
+  std::vector<std::uint32_t> set(size, index::HiddenPoles::kEmpty);
+  for (std::uint32_t item : items) {
+    std::size_t i = index::HiddenPoles::slot_of(item, size - 1);
+    while (set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & (size - 1);
+    set[i] = item;
+  }
+  mask = size - 1;
+  return set;
+}
+
+std::vector<std::uint64_t> bitset(const std::vector<std::uint32_t>& items, std::size_t universe) {
+  std::vector<std::uint64_t> bits((universe + 63) / 64, 0);
+  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
+  return bits;
+}
+
+}  // namespace
+
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence) {
   auto out = std::make_shared<OverlayData>();
-  out->hidden_poles.assign((base.pole_count() + 63) / 64, 0);
-  out->hidden.bits = out->hidden_poles.data();  // until the set below, if any, is built
   out->hidden_grids.assign((base.grids.size() + 63) / 64, 0);
-  std::vector<std::uint32_t> hidden_list;
-  auto hide_pole = [&](std::uint32_t p) {
-    std::uint64_t& word = out->hidden_poles[p >> 6];
-    const std::uint64_t bit = std::uint64_t{1} << (p & 63);
-    if (!(word & bit)) ++out->hidden_pole_count, hidden_list.push_back(p);
-    word |= bit;
-  };
 
   // Grids: the base's version of an edited grid is hidden; its poles, and the
   // base poles under the new geometry, have their grid derived again.
@@ -51,56 +66,55 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
   }
 
+  // Base poles hidden (by pole index and by slot in the base's PoleIndex):
+  // first the edited numbers the base holds, then the touched poles.
+  std::vector<std::uint32_t> hidden_list, hidden_slots;
   std::vector<PoleRecord> poles;
   poles.reserve(edits.pole_count() + touched.size());
   for (const auto& [number, edit] : edits.poles()) {
-    if (auto p = base.numbers.find(number)) hide_pole(*p);
+    if (edit.found_in != &base) {
+      edit.found_in = &base;
+      edit.base_pole = edit.base_slot = OverlayEdits::kNotInBase;
+      if (auto p = base.numbers.find(number)) {
+        edit.base_pole = *p;
+        if (auto slot = base.pole_positions.slot_of(*p, base.positions[*p])) edit.base_slot = *slot;
+      }
+    }
+    if (edit.base_pole != OverlayEdits::kNotInBase) {
+      hidden_list.push_back(edit.base_pole);
+      if (edit.base_slot != OverlayEdits::kNotInBase) hidden_slots.push_back(edit.base_slot);
+    }
     if (edit.record) poles.push_back(*edit.record);
   }
-  std::sort(touched.begin(), touched.end());
-  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-  for (std::uint32_t p : touched) {
-    if (out->pole_hidden(p)) continue;  // edited itself
-    hide_pole(p);
-    poles.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
-  }
-
-  if (out->hidden_pole_count <= 4096) {
-    std::size_t size = 16;
-    while (size < out->hidden_pole_count * 8) size *= 2;  // mostly one probe for a pole not hidden
-    out->hidden_set.assign(size, index::HiddenPoles::kEmpty);
-    for (std::uint32_t pole : hidden_list) {
-      std::size_t i = index::HiddenPoles::slot_of(pole, size - 1);
-      while (out->hidden_set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & (size - 1);
-      out->hidden_set[i] = pole;
+  if (!touched.empty()) {
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    std::vector<std::uint32_t> edited = hidden_list;
+    std::sort(edited.begin(), edited.end());
+    for (std::uint32_t p : touched) {
+      if (std::binary_search(edited.begin(), edited.end(), p)) continue;  // edited itself
+      hidden_list.push_back(p);
+      if (auto slot = base.pole_positions.slot_of(p, base.positions[p])) hidden_slots.push_back(*slot);
+      poles.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
     }
+  }
+  out->hidden_pole_count = hidden_list.size();
+
+  // A small set (a few KB, in cache) while few are hidden: a lookup there beats
+  // a miss in a bitset, and no bitset of 2,000,000 bits is made on each write.
+  if (hidden_list.size() <= OverlayData::kHiddenSetMax) {
+    out->hidden_set = small_set(hidden_list, out->hidden.mask);
     out->hidden.set = out->hidden_set.data();
-    out->hidden.mask = size - 1;
+  } else {
+    out->hidden_poles = bitset(hidden_list, base.pole_count());
+    out->hidden.bits = out->hidden_poles.data();
   }
-
-  // By slot in the base's pole index, for nearest.
-  {
-    std::vector<std::uint32_t> slots;
-    slots.reserve(hidden_list.size());
-    for (std::uint32_t pole : hidden_list) {
-      if (auto slot = base.pole_positions.slot_of(pole, base.positions[pole])) slots.push_back(*slot);
-    }
-    if (slots.size() <= 4096) {
-      std::size_t size = 16;
-      while (size < slots.size() * 8) size *= 2;
-      out->hidden_slot_set.assign(size, index::HiddenPoles::kEmpty);
-      for (std::uint32_t slot : slots) {
-        std::size_t i = index::HiddenPoles::slot_of(slot, size - 1);
-        while (out->hidden_slot_set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & (size - 1);
-        out->hidden_slot_set[i] = slot;
-      }
-      out->hidden_slots.set = out->hidden_slot_set.data();
-      out->hidden_slots.mask = size - 1;
-    } else {
-      out->hidden_slot_bits.assign((base.pole_positions.slot_count() + 63) / 64, 0);
-      for (std::uint32_t slot : slots) out->hidden_slot_bits[slot >> 6] |= std::uint64_t{1} << (slot & 63);
-      out->hidden_slots.bits = out->hidden_slot_bits.data();
-    }
+  if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {
+    out->hidden_slot_set = small_set(hidden_slots, out->hidden_slots.mask);
+    out->hidden_slots.set = out->hidden_slot_set.data();
+  } else {
+    out->hidden_slot_bits = bitset(hidden_slots, base.pole_positions.slot_count());
+    out->hidden_slots.bits = out->hidden_slot_bits.data();
   }
 
   out->delta = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
@@ -115,6 +129,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
       d.pole_grid[p] = -2 - static_cast<std::int32_t>(*g);
     }
   }
+  out->delta_cells.build(d.positions);
   return out;
 }
 

@@ -24,6 +24,7 @@
 // built OverlayData is immutable and shared by snapshots.
 #pragma once
 
+#include "index/cell_presence.hpp"
 #include "snapshot_data.hpp"
 #include "store/store.hpp"
 
@@ -52,7 +53,15 @@ class OverlayEdits {
   struct Edit {
     std::uint64_t sequence = 0;
     std::optional<T> record;  // nullopt: deleted
+    // For a pole: where build_overlay() last found its number in a base (a
+    // random read into 2,000,000 poles, kept so that each write pays for its
+    // own edit only). Valid while `found_in` is that base; written by
+    // build_overlay() under the Service's write lock.
+    mutable const SnapshotData* found_in = nullptr;
+    mutable std::uint32_t base_pole = kNotInBase;
+    mutable std::uint32_t base_slot = kNotInBase;  // the pole's slot in the base's PoleIndex
   };
+  static constexpr std::uint32_t kNotInBase = 0xffffffffu;
   const std::map<std::string, Edit<PoleRecord>, std::less<>>& poles() const { return poles_; }
   const std::map<std::string, Edit<GridRecord>, std::less<>>& grids() const { return grids_; }
 
@@ -63,7 +72,7 @@ class OverlayEdits {
 
 struct OverlayData {
   std::unique_ptr<SnapshotData> delta;       // poles and grids written since the base (and re-derived poles)
-  std::vector<std::uint64_t> hidden_poles;   // bit per base pole: replaced or deleted
+  std::vector<std::uint64_t> hidden_poles;   // bit per base pole, replaced or deleted (only above kHiddenSetMax)
   std::vector<std::uint64_t> hidden_grids;   // bit per base grid
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
@@ -77,12 +86,21 @@ struct OverlayData {
   std::vector<std::uint64_t> hidden_slot_bits;
   index::HiddenPoles hidden_slots;
 
+  static constexpr std::size_t kHiddenSetMax = 4096;
+
+  // Cells holding a delta pole: nearest() skips the delta's search when none
+  // is within the base's k-th distance (nearly always).
+  index::CellPresence delta_cells;
+
   bool pole_hidden(std::uint32_t base_pole) const { return hidden.contains(base_pole); }
   bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
 };
 
 // The overlay of `edits` on `base`, as of `sequence`. O(edits log edits) plus
-// the base poles a grid edit touches, plus copying the bitsets (a bit per base pole).
+// the base poles a grid edit touches; a pole edit looks its number up in the
+// base once (cached in the edit). No allocation scales with the base while
+// fewer than kHiddenSetMax base poles are hidden (a small set stands for the
+// bitsets), so a write costs the size of the overlay, not of the city.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence);
 

@@ -142,9 +142,13 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
     out.push_back({PoleView(data_.get(), pole), d});
   }
   if (delta_ && delta_->pole_count() > 0) {
-    // Only delta poles nearer than the k-th base pole can enter the answer.
+    // Only delta poles nearer than the k-th base pole can enter the answer,
+    // and nearly always none is that near: a few probes into the overlay's
+    // occupied cells decide, without searching the delta (the margin covers
+    // a delta pole at the same distance, which the number order may rank first).
     std::optional<double> bound = options.max_m;
     if (out.size() == options.k && !out.empty()) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
+    if (bound && !overlay_->delta_cells.maybe_within(p, *bound + 0.01)) return out;
     for (auto [pole, d] : delta_->pole_positions.nearest(p, options.k, bound)) {
       out.push_back({PoleView(delta_, pole), d});
     }
@@ -316,7 +320,8 @@ SnapshotStats Snapshot::stats() const {
     s.overlay_poles = delta_->pole_count();
     s.overlay_grids = delta_->grids.size();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
-                     delta_->grid_areas.memory_bytes() + overlay_->hidden_poles.size() * 8;
+                     delta_->grid_areas.memory_bytes() + (overlay_->hidden_poles.size() + overlay_->hidden_slot_bits.size()) * 8 +
+                     (overlay_->hidden_set.size() + overlay_->hidden_slot_set.size()) * 4;
   }
   return s;
 }

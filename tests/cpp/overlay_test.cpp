@@ -236,6 +236,40 @@ TEST(OverlayWrites, EveryQueryAnswersAsABaseRebuiltFromAllRecords) {
   expect_same_answers(*(*reopened)->snapshot(), flat);
 }
 
+TEST(OverlayWrites, NearestFindsAWrittenPoleRightNextToTheQueryInEveryDirection) {
+  // The overlay skips its own search when no written pole can be nearer than
+  // the base's k-th: query right beside each written pole, on either side of
+  // the overlay's cell edges, and compare with a base rebuilt from all records.
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::vector<LonLat> written;
+  for (int i = 0; i < 40; ++i) {
+    // On and around a 0.001-degree cell corner, and between poles of the sample.
+    const LonLat at{116.470 + 0.001 * (i % 8) + (i % 3 - 1) * 2e-6, 39.920 + 0.001 * (i / 8) + (i % 5 - 2) * 2e-6};
+    ASSERT_TRUE(svc->put_pole({"TJH" + std::to_string(7000 + i), at, {}}));
+    written.push_back(at);
+  }
+  auto snap = svc->snapshot();
+  ASSERT_TRUE(snap->overlay());
+  Snapshot flat(flatten(*snap));
+  for (const LonLat& w : written) {
+    for (double d : {0.0, 3e-6, 2e-5, 1e-4, 4e-4}) {
+      for (const LonLat p : {LonLat{w.lon + d, w.lat}, LonLat{w.lon - d, w.lat}, LonLat{w.lon, w.lat + d},
+                             LonLat{w.lon, w.lat - d}, LonLat{w.lon + d, w.lat - d}}) {
+        for (std::size_t k : {1u, 5u}) {
+          auto a = snap->nearest(p, {.k = k});
+          auto b = flat.nearest(p, {.k = k});
+          ASSERT_TRUE(a && b);
+          ASSERT_EQ(a->size(), b->size());
+          for (std::size_t i = 0; i < a->size(); ++i) {
+            EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(OverlayWrites, TheBackgroundMergeFoldsTheWritesIntoANewBase) {
   TempDir dir;
   auto svc = open_sample(dir);

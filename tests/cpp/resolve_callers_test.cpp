@@ -83,7 +83,9 @@ TEST(ResolveCallers, TheLongestPlaceNameWinsOverTheAreaItContains) {
   ASSERT_FALSE(c.empty());
   EXPECT_EQ(c[0].pole.number(), "XB0012");
   for (const Candidate& x : c) {
-    if (x.pole.number() == "DB0012") EXPECT_NE(x.match, MatchKind::exact);
+    if (x.pole.number() == "DB0012") {
+      EXPECT_NE(x.match, MatchKind::exact);
+    }
   }
 }
 
@@ -100,7 +102,9 @@ TEST(ResolveCallers, ANumberOutsideThePlaceSaidIsNeverExact) {
   const auto c = resolve("东坝一二，红庙那边");
   ASSERT_FALSE(c.empty());
   for (const Candidate& x : c) {
-    if (x.match == MatchKind::exact) EXPECT_TRUE(x.pole.grid() && x.pole.grid()->id() == "G-BY") << x.pole.number();
+    if (x.match == MatchKind::exact) {
+      EXPECT_TRUE(x.pole.grid() && x.pole.grid()->id() == "G-BY") << x.pole.number();
+    }
   }
 }
 
@@ -116,7 +120,9 @@ TEST(ResolveCallers, ABuildingNumberIsNotThePoleNumber) {
   ASSERT_FALSE(c.empty());
   EXPECT_EQ(c[0].pole.number(), "DB0031");
   for (const Candidate& x : c) {
-    if (x.pole.number() == "DB0008") EXPECT_NE(x.match, MatchKind::exact);
+    if (x.pole.number() == "DB0008") {
+      EXPECT_NE(x.match, MatchKind::exact);
+    }
   }
 }
 
@@ -126,7 +132,9 @@ TEST(ResolveCallers, ARetractedNumberIsNeverFirst) {
   EXPECT_EQ(c[0].pole.number(), "DB0019");
   EXPECT_NE(c[0].reason.find("taken back"), std::string::npos) << c[0].reason;
   for (std::size_t i = 1; i < c.size(); ++i) {
-    if (c[i].pole.number() == "DB0016") EXPECT_NE(c[i].match, MatchKind::exact);
+    if (c[i].pole.number() == "DB0016") {
+      EXPECT_NE(c[i].match, MatchKind::exact);
+    }
   }
 }
 

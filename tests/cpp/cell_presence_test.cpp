@@ -1,0 +1,71 @@
+// CellPresence: the overlay's "is any written pole near?" test may say "maybe"
+// too often, never "no" when a point is within the radius.
+#include "index/cell_presence.hpp"
+
+#include "geo/geodesic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using poleloc::LonLat;
+using poleloc::index::CellPresence;
+
+namespace {
+
+// Points within `radius` of any of `points`, by the exact geodesic.
+bool truly_within(const std::vector<LonLat>& points, LonLat p, double radius) {
+  for (const LonLat& q : points) {
+    if (poleloc::geo::geodesic_m(p, q) <= radius) return true;
+  }
+  return false;
+}
+
+void check_never_says_no_wrongly(double lon0, double lat0, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dlon(-0.05, 0.05), dlat(-0.05, 0.05), radius(0, 300);
+  std::vector<LonLat> points;
+  for (int i = 0; i < 100; ++i) points.push_back({lon0 + dlon(rng), lat0 + dlat(rng)});
+  CellPresence cells;
+  cells.build(points);
+  int no = 0;
+  for (int i = 0; i < 6000; ++i) {
+    // Half the queries close to a point (just inside or just outside the radius).
+    LonLat p{lon0 + dlon(rng), lat0 + dlat(rng)};
+    double r = radius(rng);
+    if (i % 2) {
+      const LonLat q = points[static_cast<std::size_t>(i) % points.size()];
+      std::uniform_real_distribution<double> off(-0.004, 0.004);
+      p = {q.lon + off(rng), q.lat + off(rng)};
+      r = poleloc::geo::geodesic_m(p, q) * (i % 4 == 1 ? 1.0001 : 0.9999);
+    }
+    const bool maybe = cells.maybe_within(p, r);
+    if (truly_within(points, p, r)) {
+      ASSERT_TRUE(maybe) << p.lon << "," << p.lat << " r=" << r;
+    }
+    no += !maybe;
+  }
+  EXPECT_GT(no, 500) << "the test prunes";
+}
+
+}  // namespace
+
+TEST(CellPresence, NeverSaysNoWhenAPointIsWithinTheRadius) {
+  check_never_says_no_wrongly(116.47, 39.92, 1);   // Beijing
+  check_never_says_no_wrongly(-0.0005, 51.48, 2);  // across the prime meridian
+  check_never_says_no_wrongly(18.07, 69.65, 3);    // far north: degrees of longitude are short
+  check_never_says_no_wrongly(151.2, -33.87, 4);   // southern hemisphere
+}
+
+TEST(CellPresence, SaysMaybeForWideCirclesThePolesAndTheAntimeridian) {
+  CellPresence cells;
+  cells.build({{179.9995, 10.0}, {116.47, 39.92}});
+  EXPECT_TRUE(cells.maybe_within({116.47, 39.92}, 0));
+  EXPECT_TRUE(cells.maybe_within({-179.9995, 10.0}, 200)) << "across the antimeridian";
+  EXPECT_TRUE(cells.maybe_within({0, 89.5}, 10)) << "next to the pole";
+  EXPECT_TRUE(cells.maybe_within({0, 0}, CellPresence::kMaxRadiusM * 2));
+  EXPECT_FALSE(cells.maybe_within({0, 0}, 200));
+  CellPresence none;
+  none.build({});
+  EXPECT_FALSE(none.maybe_within({116.47, 39.92}, 1e9));
+}
