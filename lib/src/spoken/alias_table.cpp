@@ -1,6 +1,7 @@
 #include "spoken/alias_table.hpp"
 
 #include "spoken/chinese_numerals.hpp"
+#include "spoken/english_numerals.hpp"
 #include "spoken/nato_alphabet.hpp"
 #include "spoken/spoken_text.hpp"
 
@@ -238,6 +239,18 @@ std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view tex
   return std::nullopt;
 }
 
+namespace {
+
+// After `end` (past spaces) comes a digit or an English number word.
+bool number_follows(std::string_view text, std::size_t end) {
+  while (end < text.size() && text[end] == ' ') ++end;
+  if (end >= text.size()) return false;
+  if (is_ascii_digit(text[end])) return true;
+  return english_numeral(word_at(text, end)).has_value();
+}
+
+}  // namespace
+
 // Letters said one by one, each a single letter, a NATO word or a letter's name, at least one word.
 std::optional<AliasTable::Match> AliasTable::match_spelled(std::string_view text, std::size_t pos) const {
   std::string letters;
@@ -267,7 +280,9 @@ std::optional<AliasTable::Match> AliasTable::match_spelled(std::string_view text
       break;
     }
     letters.push_back(letter);
-    if (any_nato) {
+    // Bare letters ("o h", "f o r") name a code only when two or more spell one
+    // and a number follows: "o" alone is "oh", a digit.
+    if (any_nato || (letters.size() >= 2 && number_follows(text, end))) {
       if (auto code = find_code(letters)) best = Match{*code, end, MatchForm::nato, codes_[*code]};
     }
     t = end;

@@ -358,40 +358,16 @@ void read_text(std::string_view text, const AliasTable& aliases, ReadingSet& out
   read_text(text, aliases, kNoPlaces, out);
 }
 
-void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out) {
-  out.normalised = normalise_text(text);
-  out.readings.clear();
-  out.retracted.clear();
-  out.any_correction = false;
-  out.heard_number = false;
-  out.best_raw_prior = 0;
-  out.places_said.clear();
-  const std::string_view norm = out.normalised;
-  const bool printed = canonical_number(text).has_value();
+namespace {
 
-  std::vector<Token> tokens;
-  tokens.reserve(32);
-  tokenise(norm, aliases, gazetteer, tokens);
-
-  out.language = has_cjk(norm) ? Language::chinese : Language::neutral;
-  if (out.language == Language::neutral) {
-    for (const Token& t : tokens) {
-      if ((t.kind == TokenKind::numeral && t.numeral.script == Script::english && !t.numeral.weak) ||
-          (t.kind == TokenKind::alias && t.alias.form == AliasTable::MatchForm::nato)) {
-        out.language = Language::english;
-        break;
-      }
-    }
-  }
-  for (const Token& t : tokens) {
-    if (t.kind == TokenKind::place && out.places_said.size() < 4) out.places_said.push_back(static_cast<std::int32_t>(t.place));
-  }
-
+// The readings of one tokenisation of the text, their priors times `weight`, appended to out.readings.
+void read_tokens(const std::vector<Token>& tokens, std::string_view norm, bool printed, const AliasTable& aliases,
+                 const Gazetteer& gazetteer, float weight, ReadingSet& out) {
   std::vector<Run> runs;
   find_runs(tokens, runs);
   Utterance utterance;
   analyse_utterance(tokens, runs, utterance);
-  out.any_correction = utterance.any_correction;
+  out.any_correction |= utterance.any_correction;
   std::vector<Numeral> seq;
   std::vector<ParsedDigits> parses;
   std::vector<AreaChoice> areas;
@@ -505,7 +481,7 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
             r.form = (printed && p.form == ReadingForm::arabic_digits) ? ReadingForm::printed : p.form;
             r.note = p.note;
             if (r.note == ReadingNote::none && (with_lead || with_trail || interior_weak)) r.note = ReadingNote::weak_digit;
-            r.prior = p.prior * a.prior * edge_prior * length_prior * context * run.weight;
+            r.prior = p.prior * a.prior * edge_prior * length_prior * context * run.weight * weight;
             if (!area_adjacent && is_emergency_number(p.digits.view())) r.prior *= kEmergencyNumber;
             r.begin = static_cast<std::uint16_t>(tokens[tok_from].begin);
             r.end = static_cast<std::uint16_t>(tokens[tok_to].end);
@@ -514,6 +490,48 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
         }
       }
     }
+  }
+
+}
+
+}  // namespace
+
+void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out) {
+  out.normalised = normalise_text(text);
+  out.readings.clear();
+  out.retracted.clear();
+  out.any_correction = false;
+  out.heard_number = false;
+  out.best_raw_prior = 0;
+  out.places_said.clear();
+  const std::string_view norm = out.normalised;
+  const bool printed = canonical_number(text).has_value();
+
+  std::vector<Token> tokens;
+  tokens.reserve(32);
+  bool code_word = false;
+  tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_codes, &code_word);
+
+  out.language = has_cjk(norm) ? Language::chinese : Language::neutral;
+  if (out.language == Language::neutral) {
+    for (const Token& t : tokens) {
+      if ((t.kind == TokenKind::numeral && t.numeral.script == Script::english && !t.numeral.weak) ||
+          (t.kind == TokenKind::alias && t.alias.form == AliasTable::MatchForm::nato)) {
+        out.language = Language::english;
+        break;
+      }
+    }
+  }
+  for (const Token& t : tokens) {
+    if (t.kind == TokenKind::place && out.places_said.size() < 4) out.places_said.push_back(static_cast<std::int32_t>(t.place));
+  }
+  read_tokens(tokens, norm, printed, aliases, gazetteer, 1.0f, out);
+  // A code that is also a number word ("one zero three seven two": ONE0372 or
+  // 10372): the number-word reading too, a little less believed; the registry
+  // decides which names a pole.
+  if (code_word) {
+    tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_numerals);
+    read_tokens(tokens, norm, printed, aliases, gazetteer, kCodeWordAsNumeral, out);
   }
 
   auto& rs = out.readings;

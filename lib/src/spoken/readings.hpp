@@ -133,6 +133,9 @@ struct ReadingSet {
 };
 
 inline constexpr std::size_t kMaxReadings = 16;
+// A word that is an area code and a number word (ONE, SIX, OH): the reading as
+// a number word weighs this much beside the reading as the code (tokens.hpp, CodeWords).
+inline constexpr float kCodeWordAsNumeral = 0.5f;
 
 // Fills `out` (reusing its storage). No reading when the text holds no numeral.
 void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out);

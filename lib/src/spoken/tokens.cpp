@@ -99,6 +99,14 @@ std::string_view word_at(std::string_view text, std::size_t pos) {
   return text.substr(pos, e - pos);
 }
 
+// After `end` (past spaces and commas) comes an English number word or a digit.
+bool next_is_numeral_word(std::string_view text, std::size_t end) {
+  while (end < text.size() && (text[end] == ' ' || text[end] == ',')) ++end;
+  if (end >= text.size()) return false;
+  if (is_ascii_digit(text[end])) return true;
+  return english_numeral(word_at(text, end)).has_value();
+}
+
 // A pinyin digit counts only beside another one ("san qi er"), so that a
 // lone "er" or "wu" in English stays a word.
 bool pinyin_neighbour(std::string_view text, std::size_t begin, std::size_t end) {
@@ -147,7 +155,8 @@ bool is_place_suffix(char32_t c) {
   return kSuffixes.find(c) != std::u32string_view::npos;
 }
 
-void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out) {
+void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out,
+              CodeWords code_words, bool* code_word_seen) {
   out.clear();
   std::size_t pos = 0;
   bool pause = false;
@@ -168,6 +177,27 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
     if (alias && place && place->end <= alias->end) place.reset();  // the table's own match wins a tie
     if (alias && alias->misheard && place && place->end >= alias->end) alias.reset();
     if (place && alias && place->end > alias->end) alias.reset();
+    if (is_ascii_letter(c)) {
+      // An area code that is also a number word (see CodeWords).
+      const std::string_view w = word_at(text, pos);
+      if (auto numeral = english_numeral(w)) {
+        std::optional<std::uint32_t> code;
+        if (alias && alias->end == pos + w.size()) {
+          code = alias->code;
+        } else if (!alias) {
+          std::string upper(w);
+          for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
+          code = aliases.find_code(upper);
+          // A code that is a short English word ("oh", "for") counts before a number word only.
+          if (code && !next_is_numeral_word(text, pos + w.size())) code.reset();
+          if (code) alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
+        }
+        if (code) {
+          if (code_word_seen) *code_word_seen = true;
+          if (code_words == CodeWords::as_numerals || after_numeral) alias.reset();
+        }
+      }
+    }
     if (alias) {
       t.kind = TokenKind::alias;
       t.alias = *alias;

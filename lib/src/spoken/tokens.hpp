@@ -72,7 +72,20 @@ struct Run {
   std::size_t first = 0, last = 0;
 };
 
-void tokenise(std::string_view normalised, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out);
+// Area codes that are also number words (ONE, TEN, SIX, OH, FOR, ATE): "one
+// zero three seven two" is ONE0372 or 10372, and only the registry can tell.
+//   as_codes     such a word is the code where a code can stand: not right
+//                after a numeral ("six zero one two": SIX012, the "two" is a
+//                digit), and before a number word even for a code that is a
+//                short English word (OH, FOR: otherwise codes only before digits);
+//   as_numerals  such a word is always the number word.
+// read_text() reads both when the text holds such a word and lets the
+// registry decide between them.
+enum class CodeWords : std::uint8_t { as_codes, as_numerals };
+
+// `code_word_seen` (optional): set when a word could be either.
+void tokenise(std::string_view normalised, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out,
+              CodeWords code_words = CodeWords::as_codes, bool* code_word_seen = nullptr);
 
 // Runs of numerals; "and" joins English numerals ("three hundred and five").
 void find_runs(const std::vector<Token>& tokens, std::vector<Run>& runs);
