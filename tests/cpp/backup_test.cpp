@@ -15,15 +15,10 @@
 #include <thread>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 
 namespace {
-
-std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions options = {}) {
-  auto s = Service::open(path, options);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
-}
 
 std::string number_of(std::size_t i) {
   char number[16];

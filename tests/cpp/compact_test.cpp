@@ -14,6 +14,7 @@
 #include <sstream>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 
 namespace {
@@ -21,12 +22,6 @@ namespace {
 std::string sample(const char* file) { return std::string(POLELOC_SAMPLE_DIR) + "/" + file; }
 
 ImportSources sample_sources() { return {sample("poles.csv"), sample("grids.geojson"), sample("aliases.csv")}; }
-
-std::unique_ptr<Service> open_ok(const std::string& path) {
-  auto s = Service::open(path);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
-}
 
 // Everything a reader can get (poles, grids, aliases) in the export formats.
 std::string dump(const Service& service, const TempDir& dir) {

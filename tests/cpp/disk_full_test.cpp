@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 
 namespace {
 
@@ -101,12 +102,6 @@ Dataset small_city() {
 // A pole whose stored value is a few kilobytes, so that a full disk is reached in a few writes.
 PoleRecord big_pole(int i) {
   return {"W" + std::to_string(100000 + i), {116.475, 39.925}, {{"note", std::string(4000, 'x')}}};
-}
-
-std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions o = {}) {
-  auto s = Service::open(path, o);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
 }
 
 std::set<std::string> numbers_of(const Snapshot& snap) {

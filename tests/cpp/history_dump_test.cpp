@@ -13,6 +13,7 @@
 #include <thread>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 using Clock = std::chrono::system_clock;
 
@@ -34,12 +35,6 @@ std::string join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += l + "\n";
   return out;
-}
-
-std::unique_ptr<Service> open_ok(const std::string& path) {
-  auto s = Service::open(path);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
 }
 
 void pause_ms() { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }

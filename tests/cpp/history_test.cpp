@@ -15,16 +15,11 @@
 #include <thread>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 using Clock = std::chrono::system_clock;
 
 namespace {
-
-std::unique_ptr<Service> open_ok(const std::string& path) {
-  auto s = Service::open(path);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
-}
 
 std::string dump(const Service& service, const TempDir& dir) {
   const auto poles = dir.file("dump-poles.csv"), grids = dir.file("dump-grids.geojson");

@@ -12,6 +12,7 @@
 #include <thread>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 
 namespace {
@@ -19,12 +20,6 @@ namespace {
 std::string sample(const char* file) { return std::string(POLELOC_SAMPLE_DIR) + "/" + file; }
 
 ImportSources sample_sources() { return {sample("poles.csv"), sample("grids.geojson"), sample("aliases.csv")}; }
-
-std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions o = {}) {
-  auto s = Service::open(path, o);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
-}
 
 }  // namespace
 

@@ -13,15 +13,10 @@
 #include <sstream>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 
 namespace {
-
-std::unique_ptr<Service> open_ok(const std::string& path, bool read_only = false) {
-  auto s = Service::open(path, {.read_only = read_only});
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
-}
 
 // The whole history dump: every version with its sequence, time and author.
 std::string history(const Service& s, const TempDir& dir) {
@@ -125,7 +120,7 @@ TEST(Replica, APutWithoutItsRecordIsRefusedAndNothingOfItIsStored) {
 TEST(Replica, AReadOnlyServiceCannotReplicate) {
   TempDir dir;
   { auto created = open_ok(dir.file("db")); }
-  auto ro = open_ok(dir.file("db"), true);
+  auto ro = open_ok(dir.file("db"), {.read_only = true});
   auto r = ro->apply_replicated({});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().code(), ErrorCode::read_only);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 using namespace poleloc;
+using poleloc::fixtures::open_ok;
 using poleloc::fixtures::TempDir;
 
 namespace {
@@ -16,12 +17,6 @@ std::string sample(const char* file) { return std::string(POLELOC_SAMPLE_DIR) + 
 
 ImportSources sample_sources() {
   return {sample("poles.csv"), sample("grids.geojson"), sample("aliases.csv")};
-}
-
-std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions o = {}) {
-  auto s = Service::open(path, o);
-  EXPECT_TRUE(s) << s.status().message();
-  return s ? std::move(*s) : nullptr;
 }
 
 }  // namespace

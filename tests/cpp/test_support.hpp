@@ -1,7 +1,10 @@
 // test_support.hpp: small helpers shared by the C++ tests.
 #pragma once
 
+#include <poleloc/service.hpp>
 #include <poleloc/types.hpp>
+
+#include <gtest/gtest.h>
 
 #include <array>
 #include <cstdlib>
@@ -35,6 +38,14 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Service::open that must succeed: a failed open fails the test with the
+// store's message and gives null.
+inline std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions options = {}) {
+  auto s = Service::open(path, options);
+  EXPECT_TRUE(s) << s.status().message();
+  return s ? std::move(*s) : nullptr;
+}
 
 inline Ring box_ring(double x0, double y0, double x1, double y1) {
   return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
