@@ -304,7 +304,7 @@ TEST_F(Cli, IdenticalReimportStoresNothing) {
 
 TEST_F(Cli, BadImportLimitsExitTwo) {
   const std::string s = POLELOC_SAMPLE_DIR;
-  for (const std::vector<std::string> extra : {std::vector<std::string>{"--max-remove-share", "1.5"},
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--max-remove-share", "1.5"},
                                                 std::vector<std::string>{"--max-remove-share", "x"},
                                                 std::vector<std::string>{"--max-vertices", "0"},
                                                 std::vector<std::string>{"--max-property-depth", "-1"}}) {
