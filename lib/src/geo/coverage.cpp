@@ -9,48 +9,13 @@
 namespace poleloc::geo {
 namespace {
 
-Ring ring_of(const GEOSGeometry* ring) {
-  GEOSContextHandle_t h = geos();
-  Ring out;
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, ring);
-  unsigned n = 0;
-  if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n)) return out;
-  out.reserve(n);
-  for (unsigned i = 0; i < n; ++i) {
-    double x = 0, y = 0;
-    GEOSCoordSeq_getXY_r(h, seq, i, &x, &y);
-    out.push_back({x, y});
-  }
-  return out;
-}
-
-MultiPolygon shape_of(const GEOSGeometry* g) {
-  GEOSContextHandle_t h = geos();
-  MultiPolygon out;
-  const int type = GEOSGeomTypeId_r(h, g);
-  if (type == GEOS_POLYGON) {
-    Polygon p;
-    p.rings.push_back(ring_of(GEOSGetExteriorRing_r(h, g)));
-    const int holes = GEOSGetNumInteriorRings_r(h, g);
-    for (int i = 0; i < holes; ++i) p.rings.push_back(ring_of(GEOSGetInteriorRingN_r(h, g, i)));
-    out.push_back(std::move(p));
-  } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-    const int n = GEOSGetNumGeometries_r(h, g);
-    for (int i = 0; i < n; ++i) {
-      MultiPolygon part = shape_of(GEOSGetGeometryN_r(h, g, i));
-      for (Polygon& p : part) out.push_back(std::move(p));
-    }
-  }
-  return out;
-}
-
 // Area, perimeter and a point of a polygonal geometry, measured on a plane
 // scaled to metres around its latitude.
 std::optional<Patch> measure(const GEOSGeometry* g) {
   GEOSContextHandle_t h = geos();
   if (!g || GEOSisEmpty_r(h, g)) return std::nullopt;
   Patch out;
-  out.shape = shape_of(g);
+  append_polygons(g, out.shape);
   if (out.shape.empty()) return std::nullopt;  // lines or points only
   double area_deg2 = 0;
   GEOSArea_r(h, g, &area_deg2);

@@ -44,4 +44,35 @@ double m2_per_deg2(double lat) {
   return s.m_per_deg_lat * s.m_per_deg_lon;
 }
 
+namespace {
+
+Ring ring_of(const GEOSGeometry* ring) {
+  GEOSContextHandle_t h = geos();
+  Ring out;
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, ring);
+  unsigned n = 0;
+  if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n)) return out;
+  out.resize(n);
+  for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(h, seq, i, &out[i].lon, &out[i].lat);
+  return out;
+}
+
+}  // namespace
+
+void append_polygons(const GEOSGeometry* g, MultiPolygon& out) {
+  GEOSContextHandle_t h = geos();
+  const int type = GEOSGeomTypeId_r(h, g);
+  if (type == GEOS_POLYGON) {
+    if (GEOSisEmpty_r(h, g)) return;
+    Polygon p;
+    p.rings.push_back(ring_of(GEOSGetExteriorRing_r(h, g)));
+    const int holes = GEOSGetNumInteriorRings_r(h, g);
+    for (int i = 0; i < holes; ++i) p.rings.push_back(ring_of(GEOSGetInteriorRingN_r(h, g, i)));
+    out.push_back(std::move(p));
+  } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+    const int n = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < n; ++i) append_polygons(GEOSGetGeometryN_r(h, g, i), out);
+  }
+}
+
 }  // namespace poleloc::geo

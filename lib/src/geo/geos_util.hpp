@@ -28,6 +28,10 @@ using Geom = std::unique_ptr<GEOSGeometry, GeomDeleter>;
 // validity); `always_multi`: a multipolygon even of one part.
 Geom make_geometry(const MultiPolygon& mp, bool always_multi = false);
 
+// The polygons of `g` (a polygon, multipolygon or collection; empty ones
+// skipped), appended to `out` with their rings as GEOS holds them.
+void append_polygons(const GEOSGeometry* g, MultiPolygon& out);
+
 // Square metres per square degree around latitude `lat` (a city-sized area).
 double m2_per_deg2(double lat);
 

@@ -14,33 +14,6 @@
 namespace poleloc::geo {
 namespace {
 
-Ring read_ring(const GEOSGeometry* ring) {
-  GEOSContextHandle_t h = geos();
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, ring);
-  unsigned n = 0;
-  GEOSCoordSeq_getSize_r(h, seq, &n);
-  Ring out(n);
-  for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(h, seq, i, &out[i].lon, &out[i].lat);
-  return out;
-}
-
-// Appends every polygon of `g` (a polygon, multipolygon or collection) to `out`.
-void collect_polygons(const GEOSGeometry* g, MultiPolygon& out) {
-  GEOSContextHandle_t h = geos();
-  const int type = GEOSGeomTypeId_r(h, g);
-  if (type == GEOS_POLYGON) {
-    if (GEOSisEmpty_r(h, g)) return;
-    Polygon p;
-    p.rings.push_back(read_ring(GEOSGetExteriorRing_r(h, g)));
-    const int holes = GEOSGetNumInteriorRings_r(h, g);
-    for (int i = 0; i < holes; ++i) p.rings.push_back(read_ring(GEOSGetInteriorRingN_r(h, g, i)));
-    out.push_back(std::move(p));
-  } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-    const int n = GEOSGetNumGeometries_r(h, g);
-    for (int i = 0; i < n; ++i) collect_polygons(GEOSGetGeometryN_r(h, g, i), out);
-  }
-}
-
 // Twice the signed area in square degrees: positive for counter-clockwise.
 double signed_area2(const Ring& r) {
   double s = 0;
@@ -175,7 +148,7 @@ Result<std::optional<PolygonRepair>> repair_polygon(MultiPolygon& mp, const Repa
     if (!fixed) return Status(ErrorCode::invalid_input, "GEOS MakeValid failed");
     // Normalize gives GEOS's canonical ring order (shells clockwise): turn them back.
     MultiPolygon result;
-    collect_polygons(fixed.get(), result);
+    append_polygons(fixed.get(), result);
     for (Polygon& poly : result) {
       for (std::size_t r = 0; r < poly.rings.size(); ++r) {
         const double s = signed_area2(poly.rings[r]);
