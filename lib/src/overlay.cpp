@@ -105,6 +105,12 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   if (hidden_list.size() <= OverlayData::kHiddenSetMax) {
     out->hidden_set = small_set(hidden_list, out->hidden.mask);
     out->hidden.set = out->hidden_set.data();
+    out->hidden_filter.assign(index::HiddenPoles::kFilterBits / 64, 0);
+    for (std::uint32_t p : hidden_list) {
+      const std::size_t b = index::HiddenPoles::filter_bit(p);
+      out->hidden_filter[b >> 6] |= std::uint64_t{1} << (b & 63);
+    }
+    out->hidden.filter = out->hidden_filter.data();
   } else {
     out->hidden_poles = bitset(hidden_list, base.pole_count());
     out->hidden.bits = out->hidden_poles.data();

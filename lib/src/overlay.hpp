@@ -80,6 +80,7 @@ struct OverlayData {
   // The hidden base poles also as a small open-addressing set (a few KB, in
   // cache) while they are few: a lookup there beats a miss in the bitset.
   std::vector<std::uint32_t> hidden_set;  // power-of-two size, HiddenPoles::kEmpty where free; empty: the bitset
+  std::vector<std::uint64_t> hidden_filter;  // HiddenPoles::kFilterBits bits over hidden_set
   index::HiddenPoles hidden;              // the view queries use (points into the two above)
   // The same poles by their slot in the base's PoleIndex (what nearest checks).
   std::vector<std::uint32_t> hidden_slot_set;
