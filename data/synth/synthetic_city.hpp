@@ -97,9 +97,10 @@ struct CityOptions {
   std::size_t vertices_per_grid = 0;
   // clusters = 0: poles evenly along every street and lane (uniform density).
   // N > 0: poles crowd around N hot spots: a block's share of the poles is its
-  // length times 0.02 + sum over the spots of 1 / (1 + (d / 800 m)^2)^2, so a
-  // spot's centre is about 25 times as dense as the city's average and the
-  // outskirts about 2 times as sparse (spacing along a line from ~2 m to ~100 m).
+  // length times 0.02 + sum over the spots of 1 / (1 + (d / 800 m)^2)^2. With 20
+  // spots on 20,000 grids a spot's centre is about 25 times as dense as the city's
+  // average and the outskirts half of it (poles ~2 m to ~80 m apart along a line).
+  // The grids are the same as without clusters; only the poles move.
   std::size_t clusters = 0;
 
   // Finite centre with |lon| <= 170 and |lat| <= 75, at most 1,000,000 grids
