@@ -72,7 +72,7 @@ struct Shape {
 
 std::vector<Shape> all_shapes() {
   std::vector<Shape> s;
-  s.push_back({"tuned", "the tuned large city: ~67 district codes, dense 4-5 digit serials, uniform poles, grids of 40-150 vertices, no query outside",
+  s.push_back({"tuned", "the tuned large city: ~70 district codes, dense 4-5 digit serials, uniform poles, grids of 40-150 vertices, no query outside",
                {.grids = 20000, .poles = 2000000, .seed = 1}, 0.0});
   s.push_back({"many_codes", "100,000 area codes (one per street side or lane), dense serials from 1, 2 % of query points outside the data",
                {.grids = 20000, .poles = 2000000, .seed = 1, .area_codes = 100000}, 0.02});
