@@ -7,9 +7,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 for suite in "$build"/bench/*_bench; do
+  [ "$(basename "$suite")" = shapes_bench ] && continue  # not a Google Benchmark suite: below
   echo "== $(basename "$suite")"
   "$suite" --benchmark_counters_tabular=true
 done
+
+# One Markdown table per city shape, poleloc beside Boost.Geometry, GEOS and
+# std::unordered_map on the same queries (bench/RESULTS.md keeps the latest).
+echo "== shapes_bench (city shapes side by side; also in $build/bench/shapes.md)"
+"$build"/bench/shapes_bench | tee "$build"/bench/shapes.md
 
 echo "== open database -> serving (20,000 grids, 2,000,000 poles)"
 bench/open_database.sh "$build"

@@ -67,7 +67,9 @@ usage:
   poleloc compact  --db DIR --keep-history 365d [--json]
                    (deletes versions replaced or deleted more than 365 days ago; units s, h, d)
   poleloc synth    --grids N --poles M [--seed S] [--community-names]
-                   [--area-codes N] [--serial-width W] [--serial-gap G] --out DIR
+                   [--area-codes N] [--serial-width W] [--serial-gap G]
+                   [--clusters N] [--vertices-per-grid V]
+                   [--query-points N [--outside SHARE]] --out DIR
   poleloc --version  poleloc COMMAND --help
 
 Coordinates are lon lat in degrees, WGS84. Errors go to stderr; exit status
@@ -768,6 +770,8 @@ int cmd_synth(CliArgs& a) {
   auto grids = a.option("--grids"), poles = a.option("--poles"), seed = a.option("--seed"), out = a.option("--out");
   const bool community_names = a.flag("--community-names");
   auto area_codes = a.option("--area-codes"), serial_width = a.option("--serial-width"), serial_gap = a.option("--serial-gap");
+  auto clusters = a.option("--clusters"), vertices = a.option("--vertices-per-grid");
+  auto query_points = a.option("--query-points"), outside = a.option("--outside");
   if (auto bad = check_rest(a, 0, 0, "no positional arguments")) return *bad;
   if (!grids || !poles || !out) return usage_error("synth needs --grids N --poles M --out DIR");
   synth::CityOptions options;
@@ -783,15 +787,50 @@ int cmd_synth(CliArgs& a) {
   options.community_names = community_names;
   for (auto [text, field, name] : {std::tuple{&area_codes, &options.area_codes, "--area-codes"},
                                    std::tuple{&serial_width, &options.serial_width, "--serial-width"},
-                                   std::tuple{&serial_gap, &options.serial_gap, "--serial-gap"}}) {
+                                   std::tuple{&serial_gap, &options.serial_gap, "--serial-gap"},
+                                   std::tuple{&clusters, &options.clusters, "--clusters"},
+                                   std::tuple{&vertices, &options.vertices_per_grid, "--vertices-per-grid"}}) {
     if (!*text) continue;
     auto v = parse_count(**text);
     if (!v || *v > 1000000) return usage_error(std::string(name) + " must be a whole number up to 1000000");
     *field = static_cast<std::size_t>(*v);
   }
   if (options.serial_width > 12) return usage_error("--serial-width must be at most 12");
+  if (options.clusters > 100000) return usage_error("--clusters must be at most 100000");
+  if (options.grids * options.vertices_per_grid > 100000000) {
+    return usage_error("--grids times --vertices-per-grid must be at most 100000000");
+  }
+  std::size_t n_queries = 0;
+  double outside_share = 0;
+  if (query_points) {
+    auto v = parse_count(*query_points);
+    if (!v || *v > 100000000) return usage_error("--query-points must be a whole number up to 100000000");
+    n_queries = static_cast<std::size_t>(*v);
+  }
+  if (outside) {
+    auto v = parse_share(*outside);
+    if (!v) return usage_error("--outside must be a share in [0, 1] (0.02) or a percentage (2%)");
+    if (!query_points) return usage_error("--outside needs --query-points N");
+    outside_share = *v;
+  }
   if (auto st = synth::write_city(options, *out); !st) return fail(st);
-  std::cout << "wrote " << *out << "/poles.csv, grids.geojson, aliases.csv" << (community_names ? ", places.csv" : "") << "\n";
+  if (query_points) {
+    // Query points over the grids' box, a share `outside_share` beyond it (synth::random_points).
+    const std::vector<LonLat> pts =
+        synth::random_points(synth::make_city(options), n_queries, options.seed + 1000, outside_share);
+    const std::string path = *out + "/queries.csv";
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    char buf[64];
+    f << "lon,lat\n";
+    for (const LonLat& p : pts) {
+      std::snprintf(buf, sizeof buf, "%.7f,%.7f\n", p.lon, p.lat);
+      f << buf;
+    }
+    f.flush();
+    if (!f) return fail(Status{ErrorCode::io_error, path + ": write failed"});
+  }
+  std::cout << "wrote " << *out << "/poles.csv, grids.geojson, aliases.csv" << (community_names ? ", places.csv" : "")
+            << (query_points ? ", queries.csv" : "") << "\n";
   return 0;
 }
 

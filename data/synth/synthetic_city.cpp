@@ -42,7 +42,7 @@ std::uint64_t mix64(std::uint64_t z) {
 enum class Stream : std::uint64_t {
   columns = 1, rows, node, street, block, exclave, poles, people, districts, points,
   community,  // appended last: the streams above keep their keys
-  serials, outside,
+  serials, outside, clusters,
 };
 
 std::uint64_t stream_key(std::uint64_t seed, Stream what, std::uint64_t index) {
@@ -235,7 +235,9 @@ struct Span {
 
 class Lattice {
  public:
-  Lattice(std::size_t grids, std::uint64_t seed) : grids_(grids) {
+  // vertices_per_grid: CityOptions::vertices_per_grid (0: 11-35 per street piece).
+  Lattice(std::size_t grids, std::uint64_t seed, std::size_t vertices_per_grid)
+      : grids_(grids), vertices_per_grid_(vertices_per_grid) {
     cols_ = 1;
     while (cols_ * cols_ < grids) ++cols_;
     rows_ = (grids + cols_ - 1) / cols_;
@@ -290,16 +292,22 @@ class Lattice {
 
   Span add_street(Rng rng, XY p, XY q) {
     Span span{static_cast<std::uint32_t>(pool_.size()), 0};
-    const std::size_t n = 11 + rng.below(25);  // vertices including both crossings: 11..35
+    std::size_t n = 11 + rng.below(25);  // vertices including both crossings: 11..35
+    if (vertices_per_grid_ > 0) n = std::max<std::size_t>(2, vertices_per_grid_ / 4 + 1);
     const double dx = q.x - p.x, dy = q.y - p.y;
     const double len = std::sqrt(dx * dx + dy * dy);
     const double nx = -dy / len, ny = dx / len;
     const double bow = rng.uniform(-kBow, kBow);
+    // Many vertices: wiggles no larger than a tenth of the vertex spacing, so the
+    // street stays smooth (a pole's offset is measured from its local segment).
+    const double wiggle = vertices_per_grid_ > 0
+                              ? kWiggle * std::min(1.0, len / static_cast<double>(n - 1) / 10.0)
+                              : kWiggle;
     pool_.push_back(p);
     for (std::size_t k = 1; k + 1 < n; ++k) {
       // t stays increasing (jitter < half a step), so the piece never folds back on itself.
       const double t = (static_cast<double>(k) + rng.uniform(-0.3, 0.3)) / static_cast<double>(n - 1);
-      const double off = bow * 4 * t * (1 - t) + rng.uniform(-kWiggle, kWiggle);
+      const double off = bow * 4 * t * (1 - t) + rng.uniform(-wiggle, wiggle);
       pool_.push_back({p.x + dx * t + nx * off, p.y + dy * t + ny * off});
     }
     pool_.push_back(q);
@@ -329,7 +337,7 @@ class Lattice {
     }
   }
 
-  std::size_t grids_, cols_ = 0, rows_ = 0;
+  std::size_t grids_, vertices_per_grid_, cols_ = 0, rows_ = 0;
   double width_ = 0, height_ = 0;
   std::vector<XY> nodes_;
   std::vector<Span> east_, north_;
@@ -388,7 +396,7 @@ struct BlockPlan {
 
 class CityBuilder {
  public:
-  explicit CityBuilder(const CityOptions& o) : o_(o), lattice_(o.grids, o.seed) {}
+  explicit CityBuilder(const CityOptions& o) : o_(o), lattice_(o.grids, o.seed, o.vertices_per_grid) {}
 
   // The city; without poles when `with_poles` is false (places only need the grids).
   Dataset build(bool with_poles = true) {
@@ -513,7 +521,8 @@ class CityBuilder {
       Compound c;
       c.centre = lattice_.block_point(col_of(host), row_of(host), r.uniform(0.45, 0.55), r.uniform(0.45, 0.55));
       c.radius = std::min(50.0, 0.14 * block_extent(host));
-      const std::size_t budget = kMaxGridVertices - std::max(shell_vertices(host), shell_vertices(owner));
+      const std::size_t shells = std::max(shell_vertices(host), shell_vertices(owner));
+      const std::size_t budget = o_.vertices_per_grid > 0 || shells >= kMaxGridVertices ? 20 : kMaxGridVertices - shells;
       c.wall = compound_wall(r, c.centre, c.radius, std::min<std::size_t>(20, budget));
       compound_of_host_[host] = compounds_.size();
       compound_of_owner_[owner] = compounds_.size();
@@ -756,21 +765,44 @@ class CityBuilder {
     return out;
   }
 
+  // Per lattice block, the weight of its pole lines with clusters (CityOptions::clusters):
+  // 0.02 + sum over the hot spots of 1 / (1 + (d / 800 m)^2)^2, d from the block's
+  // middle. Hot spots are drawn uniformly over the city. Empty without clusters.
+  std::vector<double> block_weights() const {
+    if (o_.clusters == 0) return {};
+    constexpr double kSpotRadius = 800, kFloor = 0.02;
+    Rng r(o_.seed, Stream::clusters, 0);
+    std::vector<XY> spots(o_.clusters);
+    for (XY& s : spots) s = {r.uniform(0, lattice_.width()), r.uniform(0, lattice_.height())};
+    std::vector<double> w(lattice_.cols() * lattice_.rows(), kFloor);
+    for (std::size_t b : order_) {
+      const XY m = lattice_.block_point(col_of(b), row_of(b), 0.5, 0.5);
+      for (const XY& s : spots) {
+        const double q = 1 + (dist(m, s) / kSpotRadius) * (dist(m, s) / kSpotRadius);
+        w[b] += 1 / (q * q);
+      }
+    }
+    return w;
+  }
+
   void emit_poles(Dataset& out) {
     // Every line, in output order (district by district), then the exact pole budget
     // spread over them in proportion to their usable length.
     std::vector<PoleLine> lines;
     lines.reserve(order_.size() * (6 + 2 * static_cast<std::size_t>(std::min(lanes_per_block_, 12.0) + 1)));
     for (std::size_t b : order_) block_lines(b, lines);
+    // Clustered poles: a line's share is its usable length times its block's weight.
+    const std::vector<double> weight = block_weights();
+    auto share = [&](const PoleLine& l) { return weight.empty() ? l.usable() : l.usable() * weight[l.block]; };
     double total = 0;
-    for (const PoleLine& l : lines) total += l.usable();
+    for (const PoleLine& l : lines) total += share(l);
     std::vector<std::uint32_t> per_line(lines.size(), 0);
     std::vector<std::size_t> per_district(districts_.size(), 0);
     if (total > 0 && o_.poles > 0) {
       double cumulative = 0;
       std::size_t assigned = 0;
       for (std::size_t k = 0; k < lines.size(); ++k) {
-        cumulative += lines[k].usable();
+        cumulative += share(lines[k]);
         const std::size_t upto = k + 1 == lines.size()
                                      ? o_.poles
                                      : std::min(o_.poles, static_cast<std::size_t>(std::floor(
@@ -791,10 +823,12 @@ class CityBuilder {
     if (shaped) {
       group_of_line.resize(lines.size());
       std::size_t last_key = SIZE_MAX, last_d = SIZE_MAX;
+      // Fewer codes than districts: a code spans districts (else each district has its own).
+      const bool span_districts = o_.area_codes > 0 && o_.area_codes < districts_.size();
       for (std::size_t k = 0; k < lines.size(); ++k) {
         const std::size_t d = district_of_block_[lines[k].block];
         const std::size_t key = o_.area_codes > 0 ? k * o_.area_codes / lines.size() : d;
-        if (key != last_key || d != last_d) {
+        if (key != last_key || (d != last_d && !span_districts)) {
           std::string code = districts_[d].code;
           if (o_.area_codes > 0) {
             std::size_t v = key;
@@ -913,7 +947,8 @@ class CityBuilder {
 
 bool CityOptions::is_valid() const {
   return std::isfinite(center_lon) && std::isfinite(center_lat) && std::abs(center_lon) <= 170 &&
-         std::abs(center_lat) <= 75 && grids <= 1'000'000 && poles <= 100'000'000;
+         std::abs(center_lat) <= 75 && grids <= 1'000'000 && poles <= 100'000'000 && clusters <= 100'000 &&
+         vertices_per_grid <= 1'000'000 && grids * vertices_per_grid <= 100'000'000;
 }
 
 Dataset make_city(const CityOptions& options) {
@@ -925,7 +960,8 @@ Status write_city(const CityOptions& options, const std::string& out_dir) {
   if (!options.is_valid()) {
     return {ErrorCode::bad_request,
             "synthetic city: centre must be finite with |lon| <= 170 and |lat| <= 75, grids <= 1000000, "
-            "poles <= 100000000"};
+            "poles <= 100000000, clusters <= 100000, vertices per grid <= 1000000 and grids x vertices per "
+            "grid <= 100000000"};
   }
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);

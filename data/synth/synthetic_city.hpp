@@ -82,15 +82,30 @@ struct CityOptions {
   // one per street side or lane (consecutive pole lines of a district share a
   // code when N is below the number of lines, about 14 per grid): the district's
   // code followed by four letters, e.g. DZMAAKB, each numbering its poles from 1.
+  // N below the number of districts (about grids / 300): a code spans several
+  // districts and takes the first one's name (N = 1: one code for the whole city).
   std::size_t area_codes = 0;
   // serial_width = 0: 4 digits (more when needed). N: at least N digits.
   std::size_t serial_width = 0;
   // serial_gap = 0: serials 1, 2, 3, ... G > 0: sparse, each serial is the
   // previous one plus 1 to 2G + 1 (uniform), and the width grows to hold them.
   std::size_t serial_gap = 0;
+  // vertices_per_grid = 0: street pieces of 11-35 vertices, grid shells of 40-136.
+  // N > 0: every street piece has N / 4 + 1 vertices (at least 2), so a grid's
+  // shell has about N vertices, at least 4 (a walled compound adds 20 more);
+  // wiggles shrink with the vertex spacing so the streets stay smooth.
+  std::size_t vertices_per_grid = 0;
+  // clusters = 0: poles evenly along every street and lane (uniform density).
+  // N > 0: poles crowd around N hot spots: a block's share of the poles is its
+  // length times 0.02 + sum over the spots of 1 / (1 + (d / 800 m)^2)^2. With 20
+  // spots on 20,000 grids a spot's centre is about 25 times as dense as the city's
+  // average and the outskirts half of it (poles ~2 m to ~80 m apart along a line).
+  // The grids are the same as without clusters; only the poles move.
+  std::size_t clusters = 0;
 
   // Finite centre with |lon| <= 170 and |lat| <= 75, at most 1,000,000 grids
-  // and 100,000,000 poles (a city must stay clear of the poles and the antimeridian).
+  // and 100,000,000 poles (a city must stay clear of the poles and the antimeridian),
+  // at most 100,000 clusters, and grids x vertices_per_grid at most 100,000,000.
   bool is_valid() const;
 };
 

@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <set>
+#include <sstream>
+#include <string>
 #include <sys/wait.h>
 
 using poleloc::fixtures::TempDir;
@@ -188,6 +192,34 @@ TEST_F(Cli, SynthWritesTheThreeFiles) {
                        out.file("grids.geojson"), "--aliases", out.file("aliases.csv")});
   EXPECT_EQ(imp.status, 0) << imp.err;
   EXPECT_NE(imp.out.find("imported 500 poles, 20 grids"), std::string::npos) << imp.out;
+}
+
+TEST_F(Cli, SynthShapeFlagsShapeTheCityAndWriteQueryPoints) {
+  TempDir out;
+  const CliRun r = cli({"synth", "--grids", "20", "--poles", "500", "--seed", "3", "--area-codes", "1", "--clusters",
+                        "2", "--vertices-per-grid", "400", "--query-points", "1000", "--outside", "2%", "--out",
+                        out.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("queries.csv"), std::string::npos) << r.out;
+  const std::string queries = poleloc::fixtures::read_text(out.file("queries.csv"));
+  EXPECT_EQ(queries.rfind("lon,lat\n", 0), 0u);
+  EXPECT_EQ(std::count(queries.begin(), queries.end(), '\n'), 1001);
+  const std::string poles = poleloc::fixtures::read_text(out.file("poles.csv"));
+  std::istringstream lines(poles);
+  std::string line;
+  std::getline(lines, line);  // header
+  std::set<std::string> codes;
+  while (std::getline(lines, line)) codes.insert(line.substr(0, line.find_first_of("0123456789")));
+  EXPECT_EQ(codes.size(), 1u);  // --area-codes 1: one code for the whole city
+  const CliRun imp = cli({"import", "--db", out.file("db"), "--poles", out.file("poles.csv"), "--grids",
+                          out.file("grids.geojson"), "--aliases", out.file("aliases.csv")});
+  EXPECT_EQ(imp.status, 0) << imp.err;
+  EXPECT_NE(imp.out.find("imported 500 poles, 20 grids"), std::string::npos) << imp.out;
+  // --outside needs --query-points; shares beyond 1 are refused.
+  TempDir other;
+  EXPECT_EQ(cli({"synth", "--grids", "20", "--poles", "500", "--outside", "0.1", "--out", other.path()}).status, 2);
+  EXPECT_EQ(cli({"synth", "--grids", "20", "--poles", "500", "--query-points", "10", "--outside", "1.5", "--out",
+                 other.path()}).status, 2);
 }
 
 // --- regressions from the outside trial of issue 11 --------------------------------

@@ -888,3 +888,95 @@ TEST(SyntheticCityShapes, OutsideShareOfRandomPointsLiesBeyondTheBoxAndNoFurther
   }
   EXPECT_EQ(out, 200u);
 }
+
+// --- city shapes: clustered poles, vertices per grid, one code ----------------
+
+namespace {
+// Poles per grid (index), checking on the way that every pole is inside exactly
+// one grid and at least 2 m from its boundary.
+std::vector<std::size_t> poles_per_grid_checked(const Dataset& city) {
+  std::vector<poleloc::BBox> boxes;
+  for (const auto& g : city.grids) boxes.push_back(bbox_of(g));
+  std::vector<std::size_t> count(city.grids.size(), 0);
+  for (const auto& pole : city.poles) {
+    const long g = containing_grid(city.grids, boxes, pole.position);
+    EXPECT_GE(g, 0) << pole.number << (g == -1 ? " is in no grid" : " is in two grids");
+    if (g < 0) continue;
+    EXPECT_GE(boundary_distance_m(city.grids[static_cast<std::size_t>(g)], pole.position), 2.0) << pole.number;
+    ++count[static_cast<std::size_t>(g)];
+  }
+  return count;
+}
+
+std::pair<std::size_t, std::size_t> median_and_max(std::vector<std::size_t> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.back()};
+}
+}  // namespace
+
+TEST(SyntheticCityShapes, ClusteredPolesCrowdAroundHotSpotsAndStayInsideTheirGrids) {
+  const Dataset uniform = make_city({.grids = 400, .poles = 40000, .seed = 3, .pole_attributes = false});
+  const Dataset clustered = make_city({.grids = 400, .poles = 40000, .seed = 3, .pole_attributes = false, .clusters = 2});
+  ASSERT_EQ(clustered.poles.size(), 40000u);
+  // Same grids: clustering moves poles only.
+  ASSERT_EQ(clustered.grids.size(), uniform.grids.size());
+  for (std::size_t g = 0; g < uniform.grids.size(); ++g) {
+    EXPECT_EQ(clustered.grids[g].geometry.front().rings.front(), uniform.grids[g].geometry.front().rings.front());
+  }
+  const auto [u_median, u_max] = median_and_max(poles_per_grid_checked(uniform));
+  const auto [c_median, c_max] = median_and_max(poles_per_grid_checked(clustered));
+  RecordProperty("uniform_median_max", std::to_string(u_median) + "/" + std::to_string(u_max));
+  RecordProperty("clustered_median_max", std::to_string(c_median) + "/" + std::to_string(c_max));
+  EXPECT_LT(u_max, 3 * u_median);   // uniform: every grid about the same
+  EXPECT_GT(c_max, 10 * c_median);  // clustered: the hot spots hold many times the typical grid
+  std::set<std::string> numbers;
+  for (const auto& p : clustered.poles) numbers.insert(p.number);
+  EXPECT_EQ(numbers.size(), clustered.poles.size());
+}
+
+TEST(SyntheticCityShapes, VerticesPerGridGivesShellsOfThatManyVerticesThatStillPartitionTheCity) {
+  const Dataset city = make_city({.grids = 16, .poles = 3000, .seed = 4, .vertices_per_grid = 2000});
+  ASSERT_EQ(city.grids.size(), 16u);
+  ASSERT_EQ(city.poles.size(), 3000u);
+  for (const auto& g : city.grids) {
+    const Ring& shell = g.geometry.front().rings.front();
+    EXPECT_EQ(shell.size() - 1, 2000u) << g.id;  // 4 pieces of 501 vertices, crossings shared
+    EXPECT_TRUE(ring_is_simple(shell)) << g.id;
+    EXPECT_GT(signed_area(shell), 0) << g.id;
+  }
+  EXPECT_GT(shared_segments(city.grids), 0u);  // neighbours still share their vertices
+  poles_per_grid_checked(city);
+  // Few vertices: straight streets, 4-vertex shells.
+  const Dataset box = make_city({.grids = 9, .poles = 500, .seed = 4, .vertices_per_grid = 4});
+  for (const auto& g : box.grids) EXPECT_EQ(g.geometry.front().rings.front().size() - 1, 4u) << g.id;
+  poles_per_grid_checked(box);
+}
+
+TEST(SyntheticCityShapes, OneAreaCodeNumbersTheWholeCityFromOne) {
+  const Dataset city = make_city({.grids = 1200, .poles = 20000, .seed = 5, .pole_attributes = false, .area_codes = 1});
+  std::set<std::string> codes;
+  long expected = 0;
+  for (const auto& p : city.poles) {
+    auto [code, serial] = code_and_serial(p.number);
+    codes.insert(code);
+    EXPECT_EQ(std::stol(serial), ++expected) << p.number;
+  }
+  EXPECT_EQ(codes.size(), 1u);
+}
+
+TEST(SyntheticCityShapes, NewShapeOptionsAtTheirDefaultsKeepTheCityUnchanged) {
+  const Dataset a = make_city({.grids = 60, .poles = 3000, .seed = 2});
+  const Dataset b = make_city({.grids = 60, .poles = 3000, .seed = 2, .vertices_per_grid = 0, .clusters = 0});
+  ASSERT_EQ(a.poles.size(), b.poles.size());
+  for (std::size_t i = 0; i < a.poles.size(); ++i) {
+    EXPECT_EQ(a.poles[i].number, b.poles[i].number);
+    EXPECT_EQ(a.poles[i].position, b.poles[i].position);
+  }
+  ASSERT_EQ(a.grids.size(), b.grids.size());
+  for (std::size_t g = 0; g < a.grids.size(); ++g) {
+    ASSERT_EQ(a.grids[g].geometry.size(), b.grids[g].geometry.size());
+    for (std::size_t k = 0; k < a.grids[g].geometry.size(); ++k) {
+      EXPECT_EQ(a.grids[g].geometry[k].rings, b.grids[g].geometry[k].rings);
+    }
+  }
+}
