@@ -163,6 +163,23 @@
     return m >= 1000 ? (m / 1000).toFixed(2) + ' km' : Math.round(m) + ' m';
   }
 
+  // "近网格边界 near the boundary with 团结湖第二网格 CY-TJH-002 (8 m), …": the other grids whose edge is
+  // within the server's boundary_m (default 15 m) of the pole or point; '' when none (docs/boundary.md).
+  function boundaryText(answer) {
+    const list = (answer && answer.neighbour_grids) || [];
+    if (!list.length) return '';
+    return '近网格边界 near the boundary with ' +
+           list.map((n) => (n.name ? n.name + ' ' : '') + n.id + ' (' + formatDistance(n.distance_m) + ')').join(', ');
+  }
+
+  // How far the edge of the answer's grid is ("距网格边界 To the grid's edge: 12 m"); outside every grid,
+  // how far the nearest grid is; '' when the answer carries no distance.
+  function edgeText(answer, inGrid) {
+    if (!answer || typeof answer.boundary_distance_m !== 'number') return '';
+    const d = formatDistance(answer.boundary_distance_m);
+    return inGrid ? '距网格边界 To the grid\'s edge: ' + d : '距最近网格 To the nearest grid: ' + d;
+  }
+
   function pad2(n) { return String(n).padStart(2, '0'); }
   function clock(d) { return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()); }
   function dateTime(d) {
@@ -431,6 +448,7 @@
       }
       item.append(where);
       if (c.where) item.append(el('div', 'where-line', c.where.zh));
+      if (boundaryText(c)) item.append(el('div', 'boundary-line', '⚠ ' + boundaryText(c)));
       if (c.far_from_caller) item.append(el('div', 'warning', '⚠ 远离来电位置 Far from the caller'));
 
       item.addEventListener('click', () => select(i));
@@ -467,6 +485,10 @@
     $('pole-where').hidden = !pole.where;
     $('pole-where-zh').textContent = pole.where ? pole.where.zh : '';
     $('pole-where-en').textContent = pole.where ? pole.where.en : '';
+    // Near another grid's edge: the dispatcher may need to call that grid too.
+    const nearBoundary = boundaryText(pole);
+    $('pole-boundary').hidden = !nearBoundary;
+    $('pole-boundary').textContent = nearBoundary ? '⚠ ' + nearBoundary : '';
 
     const attrs = pole.attributes || {};
     $('pole-kind').textContent = attrs.kind || '—';
@@ -499,6 +521,13 @@
 
     // In caller-only mode the grid card is the caller's grid, whichever pole is chosen.
     const grid = state.callerOnly ? state.callerGrid : pole.grid;
+    // The grid card's boundary line: of the caller's point (its grid-at answer) or of the pole.
+    const measured = state.callerOnly ? state.callerGrid : pole;
+    const edge = edgeText(measured, Boolean(grid));
+    const across = boundaryText(measured);
+    $('grid-boundary').hidden = !edge && !across;
+    $('grid-boundary').textContent = [edge, across].filter(Boolean).join(' · ');
+    $('grid-boundary').classList.toggle('near', Boolean(across));
     $('grid-card').hidden = false;
     $('grid-title').replaceChildren(
         el('span', 'zh', state.callerOnly ? '来电位置所在网格' : '网格'), ' ',
