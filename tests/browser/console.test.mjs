@@ -536,13 +536,17 @@ try {
       // 体育东路 is the line between the two grids: its poles (5 m west of it) are near 天河路东网格.
       if (want === 'THH0020') {
         assert.deepEqual(pole.neighbour_grids.map((n) => [n.id, Math.round(n.distance_m)]), [['TH-E', 5]]);
-        assert.equal(await p.page.textContent('#pole-boundary'), '⚠ 近网格边界 near the boundary with 天河路东网格 TH-E (5 m)');
-        assert.match(await p.page.textContent('#grid-boundary'), /^距网格边界 To the grid's edge: 5 m · 近网格边界 near the boundary with 天河路东网格 TH-E \(5 m\)$/);
-        await assertVisibleInWindow(p.page, ['#pole-boundary', '#grid-boundary']);
+        const sentence = '近网格边界 near the boundary with 天河路东网格 TH-E (5 m)';
+        assert.equal(await p.page.textContent('#candidates li.candidate.selected .boundary-line'), '⚠ ' + sentence);
+        assert.equal(await p.page.textContent('#pole-boundary'), '⚠ 近 TH-E 5 m');
+        assert.equal(await p.page.getAttribute('#pole-boundary', 'title'), sentence);
+        assert.equal(await p.page.textContent('#grid-boundary'), '距边界 5 m · ⚠ 近 TH-E 5 m');
+        await assertVisibleInWindow(p.page, ['#pole-boundary', '#grid-boundary',
+                                             '#candidates li.candidate.selected .boundary-line']);
       } else {
         assert.equal(pole.neighbour_grids, undefined, want + ' is far from the other grid');
-        assert.ok(await p.page.isHidden('#pole-boundary'), 'no boundary warning far from other grids');
-        assert.match(await p.page.textContent('#grid-boundary'), /^距网格边界 To the grid's edge: \d+ m$/);
+        assert.ok(await p.page.isHidden('#pole-boundary'), 'no boundary badge far from other grids');
+        assert.match(await p.page.textContent('#grid-boundary'), /^距边界 \d+ m$/);
       }
       await assertVisibleInWindow(p.page, ['#pole-number', '#pole-where', '#pole-maintainer', '#grid-manager',
                                            '#grid-phone', '#map']);

@@ -172,12 +172,18 @@
            list.map((n) => (n.name ? n.name + ' ' : '') + n.id + ' (' + formatDistance(n.distance_m) + ')').join(', ');
   }
 
-  // How far the edge of the answer's grid is ("距网格边界 To the grid's edge: 12 m"); outside every grid,
-  // how far the nearest grid is; '' when the answer carries no distance.
+  // The same in a few characters, for a card's title line: "⚠ 近 CY-TJH-002 8 m" (+N more).
+  function boundaryBadge(answer, prefix) {
+    const list = (answer && answer.neighbour_grids) || [];
+    if (!list.length) return '';
+    return prefix + list[0].id + ' ' + formatDistance(list[0].distance_m) + (list.length > 1 ? ' +' + (list.length - 1) : '');
+  }
+
+  // How far the edge of the answer's grid is ("距边界 12 m"); outside every grid, how far the
+  // nearest grid is ("距最近网格 40 m"); '' when the answer carries no distance.
   function edgeText(answer, inGrid) {
     if (!answer || typeof answer.boundary_distance_m !== 'number') return '';
-    const d = formatDistance(answer.boundary_distance_m);
-    return inGrid ? '距网格边界 To the grid\'s edge: ' + d : '距最近网格 To the nearest grid: ' + d;
+    return (inGrid ? '距边界 ' : '距最近网格 ') + formatDistance(answer.boundary_distance_m);
   }
 
   function pad2(n) { return String(n).padStart(2, '0'); }
@@ -486,9 +492,12 @@
     $('pole-where-zh').textContent = pole.where ? pole.where.zh : '';
     $('pole-where-en').textContent = pole.where ? pole.where.en : '';
     // Near another grid's edge: the dispatcher may need to call that grid too.
+    // A badge on the title line (the card has no room for another line at 1366×768); the whole
+    // sentence is its tooltip and stands under the candidate.
     const nearBoundary = boundaryText(pole);
     $('pole-boundary').hidden = !nearBoundary;
-    $('pole-boundary').textContent = nearBoundary ? '⚠ ' + nearBoundary : '';
+    $('pole-boundary').textContent = boundaryBadge(pole, '⚠ 近 ');
+    $('pole-boundary').title = nearBoundary;
 
     const attrs = pole.attributes || {};
     $('pole-kind').textContent = attrs.kind || '—';
@@ -524,10 +533,11 @@
     // The grid card's boundary line: of the caller's point (its grid-at answer) or of the pole.
     const measured = state.callerOnly ? state.callerGrid : pole;
     const edge = edgeText(measured, Boolean(grid));
-    const across = boundaryText(measured);
-    $('grid-boundary').hidden = !edge && !across;
-    $('grid-boundary').textContent = [edge, across].filter(Boolean).join(' · ');
-    $('grid-boundary').classList.toggle('near', Boolean(across));
+    $('grid-boundary').hidden = !edge;
+    $('grid-boundary').textContent = [edge, boundaryBadge(measured, '⚠ 近 ')].filter(Boolean).join(' · ');
+    $('grid-boundary').title = [edge.replace('距边界', '距网格边界 To the grid\'s edge:').replace('距最近网格', '距最近网格 To the nearest grid:'),
+                                boundaryText(measured)].filter(Boolean).join(' · ');
+    $('grid-boundary').classList.toggle('near', Boolean(boundaryText(measured)));
     $('grid-card').hidden = false;
     $('grid-title').replaceChildren(
         el('span', 'zh', state.callerOnly ? '来电位置所在网格' : '网格'), ' ',
