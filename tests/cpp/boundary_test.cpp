@@ -118,6 +118,8 @@ TEST_F(Boundary, PointOnTheEdgeIsAtZeroAndListsTheGridAcross) {
   EXPECT_NEAR(b->boundary_distance_m, 0, 0.01);
   ASSERT_EQ(neighbour_ids(*b), std::vector<std::string>{"A"});
   EXPECT_NEAR(b->neighbour_grids[0].distance_m, 0, 0.01);
+  // boundary_m = 0 names exactly the grids the point touches.
+  EXPECT_EQ(neighbour_ids(*snap()->boundary(on_edge, 0)), std::vector<std::string>{"A"});
 }
 
 TEST_F(Boundary, WithinDecidesWhichGridsAreNeighbours) {

@@ -30,7 +30,8 @@
 //   grid (to its edge) when one lies within kBoundaryNearestGridMaxM, and
 //   `inside` is false; beyond that there is no GridBoundary (nullopt).
 // - neighbour_grids: every grid other than the one containing the point whose
-//   edge is within `within_m` of the point, nearest first (ties by id), each
+//   edge is within `within_m` of the point (to the millimetre: within_m = 0
+//   names the grids the point touches), nearest first (ties by id), each
 //   with its distance. A point on an edge shared by two grids belongs to one of
 //   them (snapshot.hpp) and lists the other at 0 m.
 // The nearest edge is found on a plane tangent at the point and measured on

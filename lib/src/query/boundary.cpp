@@ -26,6 +26,11 @@ namespace {
 // on the plane so that no grid within `within_m` on the ellipsoid is missed.
 double plane_reach(double m) { return m * 1.002 + 0.05; }
 
+// A grid counts as within `m` up to a millimetre more: a point on an edge
+// measures a few nanometres off it, and boundary_m = 0 must still name the
+// grid across (coordinates are kept to 1e-7 degree, about 1 cm, anyway).
+constexpr double kWithinSlackM = 1e-3;
+
 // The box of points within `m` metres of p (widened a little; a coarse filter).
 BBox box_around(LonLat p, double m) {
   const geo::DegreeScale s = geo::degree_scale(p.lat);
@@ -54,7 +59,7 @@ void grids_within(const Source (&sources)[2], LonLat p, double m, std::optional<
       auto near = s.data->grid_areas.nearest_boundary_point(g, p, plane_reach(m));
       if (!near) continue;
       const double d = geo::distance_m(p, near->point);
-      if (d <= m) out.push_back({view, d});
+      if (d <= m + kWithinSlackM) out.push_back({view, d});
     }
   }
   std::sort(out.begin(), out.end(), [](const NeighbourGrid& a, const NeighbourGrid& b) {
