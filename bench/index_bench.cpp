@@ -69,6 +69,24 @@ void BM_GridAt(benchmark::State& state) {
   state.SetLabel(bench::size_name(static_cast<Size>(state.range(0))));
 }
 
+// Boundary-aware answer (poleloc/boundary.hpp): distance to the grid's edge and the
+// grids within 15 m, per point; what every pole answer adds. Points at poles (near streets,
+// so often near grid boundaries) and uniform points over the city.
+void BM_Boundary(benchmark::State& state) {
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  const auto& points = state.range(1) ? city.positions : city.points;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(city.snapshot->boundary(points[i]));
+    if (++i == points.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(100000, [&](std::size_t k) {
+                benchmark::DoNotOptimize(city.snapshot->boundary(points[k % points.size()]));
+              }));
+  state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) +
+                 (state.range(1) ? " at poles" : " uniform"));
+}
+
 // Anchor: Boost.Geometry R-tree of grid boxes + bg::within on each candidate polygon.
 void BM_GridAtBoostRtreeAnchor(benchmark::State& state) {
   using Pt = bg::model::d2::point_xy<double>;
@@ -214,6 +232,7 @@ BENCHMARK(BM_Locate)->DenseRange(0, 3);
 BENCHMARK(BM_LocateUnorderedMapAnchor)->DenseRange(0, 3);
 BENCHMARK(BM_GridAt)->DenseRange(0, 2);
 BENCHMARK(BM_GridAtBoostRtreeAnchor)->DenseRange(0, 2);
+BENCHMARK(BM_Boundary)->ArgsProduct({{0, 1}, {0, 1}});
 BENCHMARK(BM_Nearest1)->DenseRange(0, 2);
 BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
 // Points just outside the data only: points thousands of km away still take

@@ -53,11 +53,12 @@ usage:
                     GeoPackage, FlatGeobuf, KML, File Geodatabase; see docs/import.md)
   poleloc serve    --db DIR [--listen 127.0.0.1:8080] [--token-file F] [--threads N] [--tiles URL] [limits...]
                    [--config F]   (`poleloc serve --help` lists every option)
-  poleloc locate   --db DIR NUMBER [--as-of TIME] [--json]
+  poleloc locate   --db DIR NUMBER [--as-of TIME] [--boundary-m 15] [--json]
   poleloc history  --db DIR NUMBER | --grid ID [--json]   (every version, who wrote it and when)
-  poleloc resolve  --db DIR [--as-of TIME] [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--json] TEXT
-  poleloc grid-at  --db DIR LON LAT [--as-of TIME] [--json]
-  poleloc nearest  --db DIR LON LAT [--as-of TIME] [-k N] [--max-m M] [--json]
+  poleloc resolve  --db DIR [--as-of TIME] [--near LON,LAT] [--near-accuracy M] [--near-crs wgs84|gcj02|bd09] [--limit N] [--boundary-m 15] [--json] TEXT
+  poleloc grid-at  --db DIR LON LAT [--as-of TIME] [--boundary-m 15] [--json]
+  poleloc nearest  --db DIR LON LAT [--as-of TIME] [-k N] [--max-m M] [--boundary-m 15] [--json]
+                   (--boundary-m: answers name other grids whose edge is within M metres; docs/boundary.md)
   poleloc validate --db DIR [--json] [--geojson OUT] [--max-twins 1000] [--twin-distance 500]
   poleloc export   --db DIR --poles F --grids F [--aliases F] [--places F]
   poleloc export   --db DIR --with-history FILE   (every version of every record, NDJSON)
@@ -177,6 +178,35 @@ std::string where_line(const PoleView& p) {
   auto w = p.where();
   if (!w) return {};
   return "\n      where: " + w->zh + " | " + w->en;
+}
+
+// "\n      boundary: 8 m to the grid's edge; 近网格边界 near the boundary with CY-TJH-002 团结湖第二网格 (8 m)":
+// how far the grid's edge is and the other grids within --boundary-m (docs/boundary.md).
+std::string boundary_line(const std::optional<GridBoundary>& b) {
+  if (!b) return {};
+  std::string s = "\n      boundary: ";
+  s += b->inside ? std::to_string(std::lround(b->boundary_distance_m)) + " m to the grid's edge"
+                 : "outside every grid, the nearest " + std::to_string(std::lround(b->boundary_distance_m)) + " m away";
+  for (std::size_t i = 0; i < b->neighbour_grids.size(); ++i) {
+    const NeighbourGrid& n = b->neighbour_grids[i];
+    s += i == 0 ? "; 近网格边界 near the boundary with " : ", ";
+    s += std::string(n.grid.id());
+    if (!n.grid.name().empty()) s.append(" ").append(n.grid.name());
+    s += " (" + std::to_string(std::lround(n.distance_m)) + " m)";
+  }
+  return s;
+}
+
+// --boundary-m M: within how many metres another grid is named (default 15); a usage error otherwise.
+std::optional<int> boundary_option(CliArgs& a, double& within) {
+  within = kBoundaryNeighbourDefaultM;
+  auto text = a.option("--boundary-m");
+  if (!text) return std::nullopt;
+  auto m = parse_number(*text);
+  const Status st = check_boundary_within(m.value_or(-1), "--boundary-m");
+  if (!st) return usage_error(st.message() + ", got '" + *text + "'");
+  within = *m;
+  return std::nullopt;
 }
 
 // Opens the database; read-only unless `write`, so queries work while a server runs.
@@ -407,6 +437,8 @@ int cmd_import(CliArgs& a) {
 int cmd_locate(CliArgs& a) {
   const bool as_json = a.flag("--json");
   auto as_of = a.option("--as-of");
+  double within = 0;
+  if (auto bad = boundary_option(a, within)) return *bad;
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 1, 1, "one NUMBER")) return *bad;
   if (!service) return fail(service.status(), as_json);
@@ -434,9 +466,9 @@ int cmd_locate(CliArgs& a) {
     return fail({ErrorCode::not_found, msg});
   }
   if (as_json) {
-    print_json(json::pole(*pole));
+    print_json(json::pole(*pole, {snap.get(), within}));
   } else {
-    std::cout << describe_pole(*pole) << where_line(*pole) << '\n';
+    std::cout << describe_pole(*pole) << where_line(*pole) << boundary_line(snap->boundary(*pole, within)) << '\n';
   }
   return 0;
 }
@@ -454,6 +486,8 @@ int cmd_resolve(CliArgs& a) {
   auto crs = a.option("--near-crs");
   auto limit = a.option("--limit");
   auto as_of = a.option("--as-of");
+  double within = 0;
+  if (auto bad = boundary_option(a, within)) return *bad;
   auto service = open_db(a, false);
   if (!a.missing_value().empty()) return usage_error(a.missing_value() + " needs a value");
   if (auto u = a.unknown()) return usage_error("unknown option " + *u);
@@ -487,10 +521,11 @@ int cmd_resolve(CliArgs& a) {
   if (!service) return fail(service.status(), as_json);
   auto as_of_snap = query_snapshot(**service, as_of);
   if (!as_of_snap) return fail(as_of_snap.status(), as_json);
-  auto hits = (*as_of_snap)->resolve(text, options);
+  const auto& snap = *as_of_snap;
+  auto hits = snap->resolve(text, options);
   if (!hits) return fail(hits.status(), as_json);
   if (as_json) {
-    print_json(json::candidates(text, *hits));
+    print_json(json::candidates(text, *hits, {snap.get(), within}));
     return 0;
   }
   if (hits->empty()) {
@@ -503,7 +538,7 @@ int cmd_resolve(CliArgs& a) {
     std::cout << score << "  " << match_kind_name(c.match) << "  " << describe_pole(c.pole) << '\n'
               << "      " << c.reason << "  |  read back: " << c.read_back;
     if (c.distance_m) std::cout << "  |  " << std::lround(*c.distance_m) << " m" << (c.far_from_caller ? " FAR" : "");
-    std::cout << where_line(c.pole) << '\n';
+    std::cout << where_line(c.pole) << boundary_line(snap->boundary(c.pole, within)) << '\n';
   }
   return 0;
 }
@@ -511,6 +546,8 @@ int cmd_resolve(CliArgs& a) {
 int cmd_grid_at(CliArgs& a) {
   const bool as_json = a.flag("--json");
   auto as_of = a.option("--as-of");
+  double within = 0;
+  if (auto bad = boundary_option(a, within)) return *bad;
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 2, 2, "LON LAT")) return *bad;
   const auto rest = a.positionals();
@@ -519,12 +556,27 @@ int cmd_grid_at(CliArgs& a) {
   if (!service) return fail(service.status(), as_json);
   auto as_of_snap = query_snapshot(**service, as_of);
   if (!as_of_snap) return fail(as_of_snap.status(), as_json);
-  auto g = (*as_of_snap)->grid_at(*p);
-  if (!g) return fail({ErrorCode::not_found, "no grid contains " + rest[0] + " " + rest[1]}, as_json);
+  const auto& snap = *as_of_snap;
+  auto g = snap->grid_at(*p);
+  const auto boundary = snap->boundary(*p, within);
+  if (!g) {
+    // Outside every grid: the message says how far the nearest grid is (and names those within --boundary-m).
+    std::string msg = "no grid contains " + rest[0] + " " + rest[1];
+    if (as_json) {  // the HTTP 404's shape: the error with boundary_distance_m (and neighbour_grids)
+      json::Json j = json::error(ErrorCode::not_found, msg);
+      json::add_boundary(j, boundary);
+      std::cerr << j.dump() << '\n';
+      return kExitNotFound;
+    }
+    if (boundary) msg += ";" + boundary_line(boundary).substr(std::string_view("\n      boundary:").size());
+    return fail({ErrorCode::not_found, msg});
+  }
   if (as_json) {
-    print_json(json::grid(*g));
+    json::Json j = json::grid(*g);
+    json::add_boundary(j, boundary);
+    print_json(j);
   } else {
-    std::cout << describe_grid(g) << '\n';
+    std::cout << describe_grid(g) << boundary_line(boundary) << '\n';
   }
   return 0;
 }
@@ -534,6 +586,8 @@ int cmd_nearest(CliArgs& a) {
   auto k = a.option("-k");
   auto max_m = a.option("--max-m");
   auto as_of = a.option("--as-of");
+  double within = 0;
+  if (auto bad = boundary_option(a, within)) return *bad;
   auto service = open_db(a, false);
   if (auto bad = check_rest(a, 2, 2, "LON LAT")) return *bad;
   const auto rest = a.positionals();
@@ -553,16 +607,17 @@ int cmd_nearest(CliArgs& a) {
   if (!service) return fail(service.status(), as_json);
   auto as_of_snap = query_snapshot(**service, as_of);
   if (!as_of_snap) return fail(as_of_snap.status(), as_json);
-  auto hits = (*as_of_snap)->nearest(*p, options);
+  const auto& snap = *as_of_snap;
+  auto hits = snap->nearest(*p, options);
   if (!hits) return fail(hits.status(), as_json);
   if (as_json) {
-    print_json(json::nearby(*hits));
+    print_json(json::nearby(*hits, {snap.get(), within}));
     return 0;
   }
   for (const auto& h : *hits) {
     char d[32];
     std::snprintf(d, sizeof d, "%8.1f m  ", h.distance_m);
-    std::cout << d << describe_pole(h.pole) << where_line(h.pole) << '\n';
+    std::cout << d << describe_pole(h.pole) << where_line(h.pole) << boundary_line(snap->boundary(h.pole, within)) << '\n';
   }
   return 0;
 }
@@ -864,6 +919,9 @@ Serves the HTTP API (v1) and the dispatcher console. See SECURITY.md.
   --tiles-crs wgs84|gcj02   the datum the tiles are drawn in (default wgs84; gcj02 for
                             高德/腾讯-style tiles: the console shifts its data to match)
   --tiles-attribution TEXT  plain text shown in the map corner (the tiles' licence)
+  --boundary-m M            answers name other grids whose edge is within M metres of a
+                            pole or point (default 15, 0..1000): the default of the
+                            boundary_m query parameter (docs/boundary.md)
   --log-queries             also log caller speech and locations (q, near, lon, lat,
                             looked-up pole numbers): personal data, off by default
   --no-access-log           no access log lines on stderr
@@ -978,6 +1036,7 @@ int cmd_serve(CliArgs& a) {
   }
   if (tiles_attribution) options.tiles_attribution = *tiles_attribution;
   options.log_queries = a.flag("--log-queries");
+  if (auto bad = boundary_option(a, options.boundary_m)) return *bad;
   if (auto dir = a.option("--import-dir")) {
     std::error_code ec;
     if (dir->empty() || !std::filesystem::is_directory(*dir, ec)) {

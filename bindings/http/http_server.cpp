@@ -287,6 +287,7 @@ int serve(Service& service, const ServerOptions& options) {
   context.import_dir = options.import_dir;
   context.replica = options.replica;
   context.backup_dir = options.backup_dir;
+  context.boundary_m = options.boundary_m;
   RequestHandler handler(context);
   net::thread_pool writer(1);
   WriteQueue writes(options.max_pending_writes, std::chrono::seconds(options.write_deadline_s));

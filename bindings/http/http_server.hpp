@@ -59,6 +59,7 @@ struct ServerOptions {
   // read_only_replica naming the primary; /healthz and /metrics report the lag.
   const ReplicaStatus* replica = nullptr;
   std::string backup_dir;                 // POST /v1/backup writes a checkpoint into it; empty refuses (403)
+  double boundary_m = kBoundaryNeighbourDefaultM;  // default of the boundary_m query parameter (docs/boundary.md)
 };
 
 // Descriptors kept free for RocksDB (its table files), the logs and refusing

@@ -54,6 +54,7 @@ struct ServerContext {
   std::string import_dir;                 // POST /v1/import reads files only inside it; empty refuses (403)
   const ReplicaStatus* replica = nullptr; // set on a read replica: writes get 409 read_only_replica
   std::string backup_dir;                 // POST /v1/backup writes backups into it; empty refuses (403)
+  double boundary_m = kBoundaryNeighbourDefaultM;  // default of the boundary_m query parameter (docs/boundary.md)
 };
 
 struct Route;

@@ -45,7 +45,18 @@ Json grid(const GridView& g, bool with_geometry) {
   return out;
 }
 
-Json pole(const PoleView& p) {
+void add_boundary(Json& out, const std::optional<GridBoundary>& boundary) {
+  auto cm = [](double m) { return std::round(m * 100) / 100; };
+  out["boundary_distance_m"] = boundary ? Json(cm(boundary->boundary_distance_m)) : Json(nullptr);
+  if (!boundary || boundary->neighbour_grids.empty()) return;
+  Json list = Json::array();
+  for (const NeighbourGrid& n : boundary->neighbour_grids) {
+    list.push_back(Json{{"id", n.grid.id()}, {"name", n.grid.name()}, {"distance_m", cm(n.distance_m)}});
+  }
+  out["neighbour_grids"] = std::move(list);
+}
+
+Json pole(const PoleView& p, const BoundaryContext& boundary) {
   const LonLat pos = p.position();
   // Stored coordinates as imported (shortest round-trip form); derived GCJ-02 to 7 decimals (~1 cm).
   Json out{{"number", p.number()}, {"lon", pos.lon}, {"lat", pos.lat}, {"gcj02", lonlat(p.gcj02())}};
@@ -56,6 +67,7 @@ Json pole(const PoleView& p) {
   }
   out["attributes"] = attributes(p.attributes());
   if (auto w = p.where()) out["where"] = where(*w);
+  if (boundary.snapshot) add_boundary(out, boundary.snapshot->boundary(p, boundary.within_m));
   return out;
 }
 
@@ -91,10 +103,10 @@ Json roads(const std::vector<RoadRecord>& list) {
   return Json{{"type", "FeatureCollection"}, {"features", std::move(features)}};
 }
 
-Json nearby(const std::vector<NearbyPole>& poles) {
+Json nearby(const std::vector<NearbyPole>& poles, const BoundaryContext& boundary) {
   Json list = Json::array();
   for (const NearbyPole& n : poles) {
-    Json j = pole(n.pole);
+    Json j = pole(n.pole, boundary);
     j["distance_m"] = std::round(n.distance_m * 100) / 100;
     list.push_back(std::move(j));
   }
@@ -102,8 +114,8 @@ Json nearby(const std::vector<NearbyPole>& poles) {
 }
 
 
-Json candidate(const Candidate& c) {
-  Json j = pole(c.pole);
+Json candidate(const Candidate& c, const BoundaryContext& boundary) {
+  Json j = pole(c.pole, boundary);
   j["score"] = std::round(c.score * 1000) / 1000;
   j["match"] = match_kind_name(c.match);
   j["reason"] = c.reason;
@@ -115,15 +127,15 @@ Json candidate(const Candidate& c) {
   return j;
 }
 
-Json candidates(std::string_view query, const std::vector<Candidate>& list) {
+Json candidates(std::string_view query, const std::vector<Candidate>& list, const BoundaryContext& boundary) {
   Json arr = Json::array();
-  for (const Candidate& c : list) arr.push_back(candidate(c));
+  for (const Candidate& c : list) arr.push_back(candidate(c, boundary));
   return Json{{"query", query}, {"candidates", std::move(arr)}};
 }
 
-Json page(const PolePage& pg) {
+Json page(const PolePage& pg, const BoundaryContext& boundary) {
   Json arr = Json::array();
-  for (const PoleView& p : pg.poles) arr.push_back(pole(p));
+  for (const PoleView& p : pg.poles) arr.push_back(pole(p, boundary));
   Json out{{"poles", std::move(arr)}};
   if (pg.next_cursor) {
     out["next_cursor"] = std::to_string(*pg.next_cursor);

@@ -6,6 +6,7 @@
 //   poleloc::json::error(status);   // {"error":{"code":"not_found","message":"..."}}
 #pragma once
 
+#include <poleloc/boundary.hpp>
 #include <poleloc/service.hpp>
 #include <poleloc/import.hpp>
 #include <poleloc/snapshot.hpp>
@@ -23,11 +24,24 @@ namespace poleloc::json {
 
 using Json = nlohmann::ordered_json;
 
+// Where the boundary fields of an answer come from (docs/boundary.md): the
+// snapshot that answered and the distance within which another grid is named.
+// Without a snapshot the shapes carry no boundary fields.
+struct BoundaryContext {
+  const Snapshot* snapshot = nullptr;
+  double within_m = kBoundaryNeighbourDefaultM;
+};
+
 Json attributes(const Attributes& attributes);
 Json geometry(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
 Json grid(const GridView& grid, bool with_geometry = false);
-// A pole; with roads imported it carries "where" (see where()).
-Json pole(const PoleView& pole);
+// A pole; with roads imported it carries "where" (see where()); with a
+// BoundaryContext, "boundary_distance_m" and "neighbour_grids" (see add_boundary()).
+Json pole(const PoleView& pole, const BoundaryContext& boundary = {});
+// Adds "boundary_distance_m" (metres, to 1 cm; null when outside every grid and
+// none within kBoundaryNearestGridMaxM) and, when any, "neighbour_grids":
+// [{"id","name","distance_m"}] nearest first.
+void add_boundary(Json& out, const std::optional<GridBoundary>& boundary);
 // {"zh","en","road","side","road_distance_m","crossing","direction","distance_m"}; side, crossing and
 // direction are null when absent (on the road; a road without crossings; at the crossing).
 Json where(const Where& where);
@@ -35,10 +49,10 @@ Json where(const Where& where);
 Json road_feature(const RoadRecord& road);
 // Every road as a FeatureCollection (GET /v1/roads).
 Json roads(const std::vector<RoadRecord>& roads);
-Json nearby(const std::vector<NearbyPole>& poles);  // {"poles":[... with distance_m]}
-Json candidate(const Candidate& candidate);
-Json candidates(std::string_view query, const std::vector<Candidate>& candidates);
-Json page(const PolePage& page);  // {"poles":[...], "next_cursor": "..."|null}
+Json nearby(const std::vector<NearbyPole>& poles, const BoundaryContext& boundary = {});  // {"poles":[... with distance_m]}
+Json candidate(const Candidate& candidate, const BoundaryContext& boundary = {});
+Json candidates(std::string_view query, const std::vector<Candidate>& candidates, const BoundaryContext& boundary = {});
+Json page(const PolePage& page, const BoundaryContext& boundary = {});  // {"poles":[...], "next_cursor": "..."|null}
 Json validation(const ValidationReport& report);
 // The same issues as a GeoJSON FeatureCollection (areas as polygons, twins as a line between the poles, else a point).
 Json validation_geojson(const ValidationReport& report);

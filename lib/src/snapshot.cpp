@@ -2,6 +2,7 @@
 
 #include "overlay.hpp"
 
+#include "query/boundary.hpp"
 #include "query/resolve.hpp"
 #include "query/where.hpp"
 
@@ -297,6 +298,18 @@ std::vector<AliasRecord> Snapshot::aliases() const { return data_->aliases; }
 const std::vector<PlaceRecord>& Snapshot::places() const { return data_->places; }
 const std::vector<RoadRecord>& Snapshot::roads() const { return data_->roads; }
 std::optional<Where> Snapshot::where(LonLat p) const { return query::where_at(data_->road_index, data_->roads, p); }
+
+std::optional<GridBoundary> Snapshot::boundary(LonLat p) const { return boundary(p, kBoundaryNeighbourDefaultM); }
+std::optional<GridBoundary> Snapshot::boundary(LonLat p, double within_m) const {
+  if (!is_valid_lonlat(p)) return std::nullopt;
+  return query::boundary(*data_, overlay_.get(), p, grid_at(p), within_m);
+}
+std::optional<GridBoundary> Snapshot::boundary(const PoleView& pole) const {
+  return boundary(pole, kBoundaryNeighbourDefaultM);
+}
+std::optional<GridBoundary> Snapshot::boundary(const PoleView& pole, double within_m) const {
+  return query::boundary(*data_, overlay_.get(), pole.position(), pole.grid(), within_m);
+}
 std::size_t Snapshot::pole_count() const {
   if (!delta_) return data_->pole_count();
   return data_->pole_count() - overlay_->hidden_pole_count + delta_->pole_count();

@@ -6,7 +6,8 @@
 // away is shown within 2 s. The map is checked offline (no tile source), against
 // a tile server started here on loopback (WGS84 tiles) and with GCJ-02 tiles.
 // With roads imported, the pole card says where the pole stands (nearest road,
-// side, crossing) and the offline map draws the named roads; "Locate me" fills
+// side, crossing) and the offline map draws the named roads; a pole near the line
+// between two grids says which other grid is near and how near (docs/boundary.md); "Locate me" fills
 // the caller location from the device's GPS. A dispatcher walkthrough on a
 // second, small city written here checks several spoken forms at 1366×768.
 //
@@ -532,6 +533,21 @@ try {
       assert.equal(await p.page.textContent('#pole-where-zh'), pole.where.zh, heard + ': the where phrase');
       assert.match(await p.page.textContent('#pole-maintainer'), new RegExp(pole.attributes.maintainer));
       assert.equal(await p.page.textContent('#grid-manager .who'), pole.grid.attributes.manager);
+      // 体育东路 is the line between the two grids: its poles (5 m west of it) are near 天河路东网格.
+      if (want === 'THH0020') {
+        assert.deepEqual(pole.neighbour_grids.map((n) => [n.id, Math.round(n.distance_m)]), [['TH-E', 5]]);
+        const sentence = '近网格边界 near the boundary with 天河路东网格 TH-E (5 m)';
+        assert.equal(await p.page.textContent('#candidates li.candidate.selected .boundary-line'), '⚠ ' + sentence);
+        assert.equal(await p.page.textContent('#pole-boundary'), '⚠ 近 TH-E 5 m');
+        assert.equal(await p.page.getAttribute('#pole-boundary', 'title'), sentence);
+        assert.equal(await p.page.textContent('#grid-boundary'), '距边界 5 m · ⚠ 近 TH-E 5 m');
+        await assertVisibleInWindow(p.page, ['#pole-boundary', '#grid-boundary',
+                                             '#candidates li.candidate.selected .boundary-line']);
+      } else {
+        assert.equal(pole.neighbour_grids, undefined, want + ' is far from the other grid');
+        assert.ok(await p.page.isHidden('#pole-boundary'), 'no boundary badge far from other grids');
+        assert.match(await p.page.textContent('#grid-boundary'), /^距边界 \d+ m$/);
+      }
       await assertVisibleInWindow(p.page, ['#pole-number', '#pole-where', '#pole-maintainer', '#grid-manager',
                                            '#grid-phone', '#map']);
       await assertFitsWithoutScrolling(p.page);

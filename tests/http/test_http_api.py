@@ -71,7 +71,10 @@ def test_pole_grid_is_the_grid_at_its_position(read_only_server):
     p = read_only_server.get("/v1/poles/" + NUMBER).json()
     g = read_only_server.get("/v1/grids/at?lon=%r&lat=%r" % (p["lon"], p["lat"]))
     assert g.status == 200
-    assert p["grid"] == g.json()
+    grid = g.json()
+    assert p["grid"] == {k: grid[k] for k in ("id", "name", "attributes")}
+    # The point is the pole's: the same distance to the grid's edge (docs/boundary.md).
+    assert grid["boundary_distance_m"] == p["boundary_distance_m"]
 
 
 def test_missing_pole_is_404_with_fuzzy_suggestions(read_only_server):
@@ -173,7 +176,7 @@ def test_grid_at_a_pole_and_nowhere(read_only_server):
     a = read_only_server.get("/v1/grids/at?lon=%r&lat=%r" % (LON, LAT))
     assert a.status == 200, a.body
     g = a.json()
-    assert set(g) == {"id", "name", "attributes"}  # no geometry here
+    assert set(g) - {"neighbour_grids"} == {"id", "name", "attributes", "boundary_distance_m"}  # no geometry here
     assert_error(read_only_server.get("/v1/grids/at?lon=0&lat=0"), 404, "not_found", "no grid contains")
 
 

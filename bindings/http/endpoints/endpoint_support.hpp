@@ -45,6 +45,20 @@ inline Result<std::shared_ptr<const Snapshot>> snapshot_for(const Call& call, co
   return call.server.service.snapshot_at(*t);
 }
 
+// The `boundary_m` query parameter: within how many metres another grid's edge
+// is named in "neighbour_grids" (docs/boundary.md); the server's --boundary-m
+// when absent. bad_request naming the parameter outside [0, kBoundaryNeighbourMaxM].
+inline Result<double> boundary_within(const Call& call, const QueryParams& params) {
+  double within = call.server.boundary_m;
+  if (const std::string* m = params.find("boundary_m")) {
+    auto v = parse_real(*m, "boundary_m");
+    if (!v) return v.status();
+    within = *v;
+  }
+  if (auto st = check_boundary_within(within, "boundary_m"); !st) return st;
+  return within;
+}
+
 // Refuses any query string on routes that take none (a typo must not pass silently).
 inline Status no_query(const Call& call) {
   auto params = parse_query(call.query, {});

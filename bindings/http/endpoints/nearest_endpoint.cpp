@@ -7,7 +7,7 @@
 namespace poleloc::http::endpoints {
 
 Response get_nearest(const Call& call) {
-  auto params = parse_query(call.query, {"lon", "lat", "k", "max_m", "as_of"});
+  auto params = parse_query(call.query, {"lon", "lat", "k", "max_m", "as_of", "boundary_m"});
   if (!params) return error_response(params.status());
   auto point = required_point(*params);
   if (!point) return error_response(point.status());
@@ -23,12 +23,14 @@ Response get_nearest(const Call& call) {
     options.max_m = *m;
   }
   if (auto st = options.is_valid(); !st) return error_response(st);
+  auto within = boundary_within(call, *params);
+  if (!within) return error_response(within.status());
   auto snapshot = snapshot_for(call, *params);
   if (!snapshot) return error_response(snapshot.status());
   const auto snap = std::move(*snapshot);
   auto poles = snap->nearest(*point, options);
   if (!poles) return error_response(poles.status());
-  Response r = json_response(200, json::nearby(*poles));
+  Response r = json_response(200, json::nearby(*poles, {snap.get(), *within}));
   r.poles_served = poles->size();
   return r;
 }

@@ -27,8 +27,8 @@ Result<std::string> canonical_path_number(const Call& call) {
   return *canonical;
 }
 
-Response pole_answer(int status, const PoleView& pole) {
-  Response r = json_response(status, json::pole(pole));
+Response pole_answer(int status, const PoleView& pole, const json::BoundaryContext& boundary) {
+  Response r = json_response(status, json::pole(pole, boundary));
   r.poles_served = 1;
   r.grids_served = pole.grid() ? 1 : 0;
   return r;
@@ -39,12 +39,15 @@ Response pole_answer(int status, const PoleView& pole) {
 Response get_pole(const Call& call) {
   auto printed = path_number(call);
   if (!printed) return error_response(printed.status());
-  auto params = parse_query(call.query, {"as_of"});
+  auto params = parse_query(call.query, {"as_of", "boundary_m"});
   if (!params) return error_response(params.status());
+  auto within = boundary_within(call, *params);
+  if (!within) return error_response(within.status());
   auto snapshot = snapshot_for(call, *params);
   if (!snapshot) return error_response(snapshot.status());
   const auto snap = std::move(*snapshot);
-  if (auto pole = snap->locate(*printed)) return pole_answer(200, *pole);
+  const json::BoundaryContext boundary{snap.get(), *within};
+  if (auto pole = snap->locate(*printed)) return pole_answer(200, *pole, boundary);
 
   // Not carried by any pole: say why, and offer what a dispatcher may have meant.
   const auto canonical = canonical_number(*printed);
@@ -57,7 +60,7 @@ Response get_pole(const Call& call) {
   options.limit = 5;
   Response r;
   if (auto hits = snap->resolve(*printed, options)) {
-    for (const Candidate& c : *hits) suggestions.push_back(json::candidate(c));
+    for (const Candidate& c : *hits) suggestions.push_back(json::candidate(c, boundary));
     r.poles_served = hits->size();
   }
   body["suggestions"] = std::move(suggestions);
@@ -79,7 +82,7 @@ Response put_pole(const Call& call) {
   const auto snap = service.snapshot();
   auto pole = snap->locate(*number);
   if (!pole) return error_response(ErrorCode::internal, "pole " + *number + " was stored but is not visible");
-  return pole_answer(existed ? 200 : 201, *pole);
+  return pole_answer(existed ? 200 : 201, *pole, {snap.get(), call.server.boundary_m});
 }
 
 Response delete_pole(const Call& call) {

@@ -8,7 +8,7 @@
 namespace poleloc::http::endpoints {
 
 Response get_resolve(const Call& call) {
-  auto params = parse_query(call.query, {"q", "near", "near_accuracy_m", "near_crs", "limit", "as_of"});
+  auto params = parse_query(call.query, {"q", "near", "near_accuracy_m", "near_crs", "limit", "as_of", "boundary_m"});
   if (!params) return error_response(params.status());
   const std::string* q = params->find("q");
   if (!q) {
@@ -38,12 +38,14 @@ Response get_resolve(const Call& call) {
     options.limit = *n;
   }
   if (auto st = options.is_valid(); !st) return error_response(st);
+  auto within = boundary_within(call, *params);
+  if (!within) return error_response(within.status());
   auto snapshot = snapshot_for(call, *params);
   if (!snapshot) return error_response(snapshot.status());
   const auto snap = std::move(*snapshot);
   auto hits = snap->resolve(*q, options);
   if (!hits) return error_response(hits.status());
-  Response r = json_response(200, json::candidates(*q, *hits));
+  Response r = json_response(200, json::candidates(*q, *hits, {snap.get(), *within}));
   r.poles_served = hits->size();
   return r;
 }

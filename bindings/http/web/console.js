@@ -163,6 +163,29 @@
     return m >= 1000 ? (m / 1000).toFixed(2) + ' km' : Math.round(m) + ' m';
   }
 
+  // "近网格边界 near the boundary with 团结湖第二网格 CY-TJH-002 (8 m), …": the other grids whose edge is
+  // within the server's boundary_m (default 15 m) of the pole or point; '' when none (docs/boundary.md).
+  function boundaryText(answer) {
+    const list = (answer && answer.neighbour_grids) || [];
+    if (!list.length) return '';
+    return '近网格边界 near the boundary with ' +
+           list.map((n) => (n.name ? n.name + ' ' : '') + n.id + ' (' + formatDistance(n.distance_m) + ')').join(', ');
+  }
+
+  // The same in a few characters, for a card's title line: "⚠ 近 CY-TJH-002 8 m" (+N more).
+  function boundaryBadge(answer, prefix) {
+    const list = (answer && answer.neighbour_grids) || [];
+    if (!list.length) return '';
+    return prefix + list[0].id + ' ' + formatDistance(list[0].distance_m) + (list.length > 1 ? ' +' + (list.length - 1) : '');
+  }
+
+  // How far the edge of the answer's grid is ("距边界 12 m"); outside every grid, how far the
+  // nearest grid is ("距最近网格 40 m"); '' when the answer carries no distance.
+  function edgeText(answer, inGrid) {
+    if (!answer || typeof answer.boundary_distance_m !== 'number') return '';
+    return (inGrid ? '距边界 ' : '距最近网格 ') + formatDistance(answer.boundary_distance_m);
+  }
+
   function pad2(n) { return String(n).padStart(2, '0'); }
   function clock(d) { return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()); }
   function dateTime(d) {
@@ -431,6 +454,7 @@
       }
       item.append(where);
       if (c.where) item.append(el('div', 'where-line', c.where.zh));
+      if (boundaryText(c)) item.append(el('div', 'boundary-line', '⚠ ' + boundaryText(c)));
       if (c.far_from_caller) item.append(el('div', 'warning', '⚠ 远离来电位置 Far from the caller'));
 
       item.addEventListener('click', () => select(i));
@@ -467,6 +491,13 @@
     $('pole-where').hidden = !pole.where;
     $('pole-where-zh').textContent = pole.where ? pole.where.zh : '';
     $('pole-where-en').textContent = pole.where ? pole.where.en : '';
+    // Near another grid's edge: the dispatcher may need to call that grid too.
+    // A badge on the title line (the card has no room for another line at 1366×768); the whole
+    // sentence is its tooltip and stands under the candidate.
+    const nearBoundary = boundaryText(pole);
+    $('pole-boundary').hidden = !nearBoundary;
+    $('pole-boundary').textContent = boundaryBadge(pole, '⚠ 近 ');
+    $('pole-boundary').title = nearBoundary;
 
     const attrs = pole.attributes || {};
     $('pole-kind').textContent = attrs.kind || '—';
@@ -499,6 +530,14 @@
 
     // In caller-only mode the grid card is the caller's grid, whichever pole is chosen.
     const grid = state.callerOnly ? state.callerGrid : pole.grid;
+    // The grid card's boundary line: of the caller's point (its grid-at answer) or of the pole.
+    const measured = state.callerOnly ? state.callerGrid : pole;
+    const edge = edgeText(measured, Boolean(grid));
+    $('grid-boundary').hidden = !edge;
+    $('grid-boundary').textContent = [edge, boundaryBadge(measured, '⚠ 近 ')].filter(Boolean).join(' · ');
+    $('grid-boundary').title = [edge.replace('距边界', '距网格边界 To the grid\'s edge:').replace('距最近网格', '距最近网格 To the nearest grid:'),
+                                boundaryText(measured)].filter(Boolean).join(' · ');
+    $('grid-boundary').classList.toggle('near', Boolean(boundaryText(measured)));
     $('grid-card').hidden = false;
     $('grid-title').replaceChildren(
         el('span', 'zh', state.callerOnly ? '来电位置所在网格' : '网格'), ' ',

@@ -26,11 +26,13 @@ except ImportError:  # numpy is needed by the batch (array) calls only; the rest
 
 from . import _poleloc
 from ._poleloc import (
+    Boundary,
     Candidate,
     Error,
     Grid,
     ImportReport,
     NearbyPole,
+    NeighbourGrid,
     Pole,
     Snapshot,
     canonical_number,
@@ -149,6 +151,14 @@ class Database:
     def grid_at(self, lon: float, lat: float, as_of: AsOf | None = None) -> Grid | None:
         """The grid containing the point (shared edges: the east / north grid); None outside every grid."""
         return self._snap(as_of).grid_at(lon, lat)
+
+    def boundary(self, lon: float, lat: float, boundary_m: float = 15.0,
+                 as_of: AsOf | None = None) -> Boundary | None:
+        """How far the point is from the edge of its grid (boundary_distance_m, metres) and the other
+        grids whose edge is within boundary_m metres (neighbour_grids, nearest first); outside every
+        grid, boundary_distance_m is the distance to the nearest grid. None for an invalid point or
+        with no grid within 10 km. BadRequest for boundary_m outside 0..1000. See docs/boundary.md."""
+        return self._snap(as_of).boundary(lon, lat, boundary_m)
 
     def grid(self, id: str, as_of: AsOf | None = None) -> Grid | None:
         """The grid with this id, or None."""
@@ -370,7 +380,8 @@ def feature_collection(items: Any) -> dict[str, Any]:
 # What `from poleloc import *` brings: never a name that would shadow a builtin (`open`,
 # the old alias `IOError` of IoError); use poleloc.open for the first.
 __all__ = [name for name in [
-    "Candidate", "Database", "Error", "Grid", "ImportReport", "NearbyPole", "NearestMany", "Pole", "Snapshot",
+    "Boundary", "Candidate", "Database", "Error", "Grid", "ImportReport", "NearbyPole", "NearestMany",
+    "NeighbourGrid", "Pole", "Snapshot",
     "build", "canonical_number", "feature_collection", "gcj02_to_wgs84", "geodesic_distance_m",
     "to_geopandas", "wgs84_to_gcj02", *sorted(cls.__name__ for cls in ERROR_CLASSES.values()),
 ] if not hasattr(__import__("builtins"), name)]

@@ -213,6 +213,16 @@ class Pole:
     @property
     def index(self) -> int:
         """Dense index in its snapshot: what nearest_many returns."""
+    def boundary(self, boundary_m: float = 15.0) -> Boundary | None:
+        """How far the pole is from the edge of its grid and the other grids within boundary_m
+        metres (docs/boundary.md); None outside every grid with none within 10 km.
+        BadRequest for boundary_m outside 0..1000."""
+    @property
+    def boundary_distance_m(self) -> float | None:
+        """Metres to the nearest edge of the pole's grid (outside every grid: to the nearest grid)."""
+    @property
+    def neighbour_grids(self) -> list[NeighbourGrid]:
+        """The other grids whose edge is within 15 m, nearest first (boundary() for another distance)."""
     @property
     def __geo_interface__(self) -> dict[str, Any]:
         """Point with properties {number, grid_id, grid_name, **attributes}."""
@@ -220,6 +230,17 @@ class Pole:
     def feature(self) -> dict[str, Any]: ...
     def __eq__(self, other: object) -> bool: ...  # same pole of the same snapshot
     def __hash__(self) -> int: ...
+
+class NeighbourGrid:
+    """Another grid whose edge is near the point."""
+    grid: Grid
+    distance_m: float  # metres, WGS84, to the grid's nearest edge
+
+class Boundary:
+    """How far a point is from the edge of its grid, and the other grids near it (docs/boundary.md)."""
+    inside: bool  # the point lies in a grid
+    boundary_distance_m: float  # to the nearest edge of its grid (0 on it); outside every grid: to the nearest grid
+    neighbour_grids: list[NeighbourGrid]  # other grids within boundary_m, nearest first
 
 class NearbyPole:
     pole: Pole
@@ -287,6 +308,7 @@ class Snapshot:
                 far_m: float = ..., near_accuracy_m: float | None = ...,
                 near_crs: str = ...) -> list[Candidate]: ...
     def grid_at(self, lon: float, lat: float) -> Grid | None: ...
+    def boundary(self, lon: float, lat: float, boundary_m: float = ...) -> Boundary | None: ...
     def grid(self, id: str) -> Grid | None: ...
     def grids(self) -> list[Grid]: ...
     def nearest(self, lon: float, lat: float, k: int = ..., max_m: float | None = ...) -> list[NearbyPole]: ...
@@ -338,6 +360,11 @@ class Database:
     def grid_at(self, lon: float, lat: float, as_of: AsOf | None = None) -> Grid | None:
         """The grid containing the point; on a shared edge the east (then north) grid.
         None outside every grid or for an invalid point."""
+    def boundary(self, lon: float, lat: float, boundary_m: float = 15.0,
+                 as_of: AsOf | None = None) -> Boundary | None:
+        """How far the point is from the edge of its grid and the other grids within boundary_m
+        metres, nearest first; outside every grid, the distance to the nearest grid. None for an
+        invalid point or with no grid within 10 km. BadRequest for boundary_m outside 0..1000."""
     def grid(self, id: str, as_of: AsOf | None = None) -> Grid | None: ...
     def grids(self, as_of: AsOf | None = None) -> list[Grid]:
         """Every grid in index order."""

@@ -130,5 +130,6 @@ void bind_batch(py::class_<PySnapshot>& cls);
 void bind_service(py::module_& m);
 void bind_history(py::class_<PyService>& cls);
 void bind_geo(py::module_& m);
+void bind_boundary(py::module_& m, py::class_<PySnapshot>& snapshot);  // after bind_views
 
 }  // namespace poleloc::python

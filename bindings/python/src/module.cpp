@@ -18,6 +18,7 @@ PYBIND11_MODULE(_poleloc, m) {
                                   "An immutable, fully indexed view of the dataset; all queries, no locks.");
   bind_snapshot(m, snapshot);
   bind_batch(snapshot);
+  bind_boundary(m, snapshot);
   bind_service(m);
   bind_geo(m);
 }

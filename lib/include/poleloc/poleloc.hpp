@@ -1,6 +1,7 @@
 // poleloc/poleloc.hpp: everything a user of the library needs.
 #pragma once
 
+#include <poleloc/boundary.hpp>
 #include <poleloc/error_catalogue.hpp>
 #include <poleloc/geo.hpp>
 #include <poleloc/import.hpp>

@@ -50,6 +50,7 @@ namespace poleloc {
 class Snapshot;
 struct SnapshotData;
 struct OverlayData;
+struct GridBoundary;  // boundary.hpp (included at the end of this header)
 
 class GridView {
  public:
@@ -199,6 +200,18 @@ class Snapshot {
   // The where phrase of any point (see PoleView::where()).
   std::optional<Where> where(LonLat p) const;
 
+  // How far `p` is from the edge of its grid and which other grids have an
+  // edge within `within_m` metres (boundary.hpp; default
+  // kBoundaryNeighbourDefaultM = 15 m). nullopt for an invalid point, or
+  // outside every grid with none within kBoundaryNearestGridMaxM. `within_m` is
+  // clamped to [0, kBoundaryNeighbourMaxM] (faces reject other values first
+  // with check_boundary_within). Honours recent writes.
+  std::optional<GridBoundary> boundary(LonLat p) const;
+  std::optional<GridBoundary> boundary(LonLat p, double within_m) const;
+  // The same for a pole of this snapshot, about the grid its answer names (pole.grid()).
+  std::optional<GridBoundary> boundary(const PoleView& pole) const;
+  std::optional<GridBoundary> boundary(const PoleView& pole, double within_m) const;
+
   std::size_t pole_count() const;
   std::size_t grid_count() const;
   SnapshotStats stats() const;
@@ -216,3 +229,7 @@ class Snapshot {
 };
 
 }  // namespace poleloc
+
+// GridBoundary and NeighbourGrid need GridView complete: included last, so that
+// <poleloc/snapshot.hpp> alone is enough to call Snapshot::boundary.
+#include <poleloc/boundary.hpp>

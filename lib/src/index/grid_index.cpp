@@ -1,5 +1,7 @@
 #include "index/grid_index.hpp"
 
+#include "geo/geodesic.hpp"
+
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/box.hpp>
 #include <boost/geometry/geometries/point.hpp>
@@ -60,6 +62,8 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   grids_.assign(geometries.size(), GridEdges{});
   band_offsets_.clear();
   band_edges_.clear();
+  flat_offsets_.assign(1, 0);
+  flat_edges_.clear();
   cells_.clear();
   cell_lists_.clear();
   boxes_ = std::make_unique<BoxIndex>();
@@ -94,6 +98,13 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
       }
     }
     total_edges += edges.size();
+    const std::size_t flat_begin = flat_edges_.size();
+    for (const Edge& e : edges) {
+      if (e.y0 == e.y1) flat_edges_.push_back(e);
+    }
+    std::sort(flat_edges_.begin() + static_cast<std::ptrdiff_t>(flat_begin), flat_edges_.end(),
+              [](const Edge& a, const Edge& b) { return a.y0 < b.y0; });
+    flat_offsets_.push_back(static_cast<std::uint32_t>(flat_edges_.size()));
     GridEdges& ge = grids_[g];
     if (edges.empty()) continue;
     ge.min_x = min_x;
@@ -277,8 +288,79 @@ std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
   return out;
 }
 
+std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::uint32_t g, LonLat p,
+                                                                          double max_m) const {
+  if (g >= grids_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat) || !(max_m >= 0)) return std::nullopt;
+  const GridEdges& ge = grids_[g];
+  // Plane coordinates in metres, relative to p: x east, y north.
+  const geo::DegreeScale scale = geo::degree_scale(p.lat);
+  const double kx = scale.m_per_deg_lon / kScale, ky = scale.m_per_deg_lat / kScale;
+  const double px = p.lon * kScale, py = p.lat * kScale;
+  double best2 = max_m * max_m;
+  bool found = false;
+  double best_x = 0, best_y = 0;  // plane offset of the best point from p
+  auto visit = [&](const Edge& e) {
+    const double ax = (e.x0 - px) * kx, ay = (e.y0 - py) * ky;
+    const double dx = (e.x1 - px) * kx - ax, dy = (e.y1 - py) * ky - ay;
+    const double len2 = dx * dx + dy * dy;
+    const double t = len2 > 0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
+    const double cx = ax + t * dx, cy = ay + t * dy;
+    const double d2 = cx * cx + cy * cy;
+    if (d2 <= best2) {
+      best2 = d2;
+      best_x = cx;
+      best_y = cy;
+      found = true;
+    }
+  };
+
+  // Sloped edges, band by band outward from p's latitude, while a band can
+  // still hold an edge nearer than the best so far. An edge sits in every band
+  // its latitude range meets, so its nearest point to p lies no nearer in
+  // latitude than the nearest band holding it (less two units of slack for the
+  // half-open band ends).
+  if (ge.band_count > 0) {
+    const auto n = static_cast<std::int64_t>(ge.band_count);
+    auto lat_gap_m = [&](std::int64_t b) {
+      const double lo = static_cast<double>(ge.min_y) + static_cast<double>(b) * ge.band_h;
+      const double hi = lo + ge.band_h;
+      return std::max(0.0, std::max(lo - py, py - hi) - 2.0) * ky;
+    };
+    auto scan = [&](std::int64_t b) {
+      const std::uint32_t i = ge.band_start + static_cast<std::uint32_t>(b);
+      for (std::uint32_t k = band_offsets_[i]; k < band_offsets_[i + 1]; ++k) visit(band_edges_[k]);
+    };
+    const std::int64_t b0 =
+        std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((py - ge.min_y) / ge.band_h)), 0, n - 1);
+    scan(b0);
+    std::int64_t below = b0 - 1, above = b0 + 1;
+    while (below >= 0 || above < n) {
+      const double gap_below = below >= 0 ? lat_gap_m(below) : INFINITY;
+      const double gap_above = above < n ? lat_gap_m(above) : INFINITY;
+      const bool take_below = gap_below <= gap_above;
+      const double gap = take_below ? gap_below : gap_above;
+      if (gap * gap > best2) break;
+      scan(take_below ? below-- : above++);
+    }
+  }
+
+  // East-west edges within the best distance's latitude range.
+  const Edge* first = flat_edges_.data() + flat_offsets_[g];
+  const Edge* last = flat_edges_.data() + flat_offsets_[g + 1];
+  if (first != last) {
+    const double reach = std::sqrt(best2) / ky + 2.0;  // units of latitude
+    const double lo = py - reach;
+    const Edge* it = std::lower_bound(first, last, lo, [](const Edge& e, double y) { return e.y0 < y; });
+    for (; it != last && it->y0 <= py + reach; ++it) visit(*it);
+  }
+
+  if (!found) return std::nullopt;
+  return BoundaryPoint{{(px + best_x / kx) / kScale, (py + best_y / ky) / kScale}, std::sqrt(best2)};
+}
+
 std::size_t GridIndex::memory_bytes() const {
   return grids_.capacity() * sizeof(GridEdges) + band_offsets_.capacity() * 4 + band_edges_.capacity() * sizeof(Edge) +
+         flat_offsets_.capacity() * 4 + flat_edges_.capacity() * sizeof(Edge) +
          cells_.capacity() * 4 + cell_lists_.capacity() * 4 + (boxes_ ? boxes_->tree.size() * 48 : 0);
 }
 

@@ -45,6 +45,19 @@ class GridIndex {
   // Grid indexes whose bounding box meets `box` (a coarse filter).
   std::vector<std::uint32_t> candidates(const BBox& box) const;
 
+  // The point of grid `grid`'s boundary (every ring: shells and holes) nearest
+  // to `p`, when it lies within `max_m` metres; nullopt when none does or the
+  // grid has no edges. `plane_m` is the distance on a plane tangent at p (WGS84
+  // radii of curvature at p's latitude): good to pick the nearest edge; callers
+  // measure the returned point on the ellipsoid for the answer. Edges are the
+  // snapped ones (1e-7 degree). Cost: the latitude bands within the answer's
+  // distance of p, so a few edges near a boundary, all of them at worst.
+  struct BoundaryPoint {
+    LonLat point;
+    double plane_m = 0;
+  };
+  std::optional<BoundaryPoint> nearest_boundary_point(std::uint32_t grid, LonLat p, double max_m) const;
+
   std::size_t memory_bytes() const;
 
   struct Edge {  // lo.y <= hi.y; 1e-7 degree integers
@@ -65,6 +78,9 @@ class GridIndex {
   std::vector<GridEdges> grids_;
   std::vector<std::uint32_t> band_offsets_;  // into band_edges_
   std::vector<Edge> band_edges_;
+  // East-west edges (never in a band), per grid sorted by latitude: only nearest_boundary_point needs them.
+  std::vector<std::uint32_t> flat_offsets_;  // size grids+1, into flat_edges_
+  std::vector<Edge> flat_edges_;
 
   // cells: value >= 0 and < kMixed: owner grid + 1 (0 = none); kMixed bit set: list offset
   std::int64_t min_x_ = 0, min_y_ = 0, cell_w_ = 1, cell_h_ = 1;
