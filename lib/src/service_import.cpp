@@ -351,7 +351,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
           const Attributes stored = pole_attributes(old, o);
           same = stored.size() == attributes.size() &&
                  std::equal(stored.begin(), stored.end(), attributes.begin(), [](const auto& a, const auto& b) {
-                   return a.first == b.first && a.second == b.second;
+                   return a.first == b.first && a.second == b.second && a.type == b.type;
                  });
         }
         if (same) {
