@@ -73,3 +73,14 @@ def test_build_from_records_keeps_value_types(tmp_path):
         assert db.locate("TJH0001").attributes == {"height_m": 12.5, "count": 3, "code": "0372"}
         assert type(db.locate("TJH0001").attributes["count"]) is int
         assert db.grid("G1").attributes == {"voltage_kv": 10, "lit": False}
+
+
+def test_numpy_scalars_are_stored_as_their_python_values(tmp_path):
+    np = __import__("numpy")
+    db = typed_db(tmp_path)
+    db.put_pole("TJH0003", 116.466, 39.926, {"n": np.int32(7), "x": np.float32(0.5), "b": np.bool_(True),
+                                              "missing": float("nan")})
+    attributes = db.locate("TJH0003").attributes
+    assert attributes == {"n": 7, "x": 0.5, "b": True}
+    assert type(attributes["n"]) is int and type(attributes["b"]) is bool
+    db.close()

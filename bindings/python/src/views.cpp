@@ -177,6 +177,11 @@ py::dict attributes_dict(const Attributes& attributes) {
 std::optional<Attribute> attribute_from_python(std::string name, py::handle v) {
   if (v.is_none()) return std::nullopt;
   if (PyBool_Check(v.ptr())) return Attribute::boolean(std::move(name), v.ptr() == Py_True);
+  if (py::hasattr(v, "dtype") && py::hasattr(v, "item") && !py::isinstance<py::array>(v)) {
+    // A numpy scalar (numpy.bool_, int32, float32, ...): as its Python value.
+    py::object item = v.attr("item")();
+    if (!py::hasattr(item, "dtype")) return attribute_from_python(std::move(name), item);
+  }
   if (PyFloat_Check(v.ptr())) {
     const double d = PyFloat_AsDouble(v.ptr());
     if (std::isnan(d)) return std::nullopt;
@@ -185,7 +190,10 @@ std::optional<Attribute> attribute_from_python(std::string name, py::handle v) {
   if (PyLong_Check(v.ptr()) || (!PyUnicode_Check(v.ptr()) && PyIndex_Check(v.ptr()))) {
     int overflow = 0;
     py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));
-    if (!index) throw py::error_already_set();
+    if (!index) {
+      PyErr_Clear();
+      return Attribute{std::move(name), py::str(v).cast<std::string>()};
+    }
     const long long n = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
     if (overflow == 0 && !(n == -1 && PyErr_Occurred())) return Attribute::integer(std::move(name), n);
     PyErr_Clear();
