@@ -40,8 +40,10 @@ Result<json> feature_to_grid_body(const json& feature) {
         id = it.value();
       } else if (it.key() == "name") {
         if (!it.value().is_null()) out["name"] = it.value();
+      } else if (it.value().is_object() || it.value().is_array()) {
+        attributes[it.key()] = json(text_of(it.value()));  // as an import keeps them: their JSON text
       } else if (!it.value().is_null()) {
-        attributes[it.key()] = it.value().is_string() ? it.value() : json(text_of(it.value()));
+        attributes[it.key()] = it.value();  // strings, numbers, booleans keep their type
       }
     }
   }

@@ -10,8 +10,9 @@
 // skipped). A "pole" put has the shape of the PUT /v1/poles body with its
 // "number" required; a "grid" put has the shape of the PUT /v1/grids body with
 // "id" required, or is a GeoJSON Feature (id in properties.id or the feature
-// id, name in properties.name, other properties become attributes: strings as
-// they are, other values as their JSON text, as an import does).
+// id, name in properties.name, other properties become attributes: strings,
+// numbers and booleans with their type, objects and arrays as their JSON text,
+// nulls left out, as an import does).
 //
 //   auto batch = http::parse_change_batch(body);   // Result<ChangeBatch>
 //   if (!batch->errors.empty()) ...                // one per bad item, with its index

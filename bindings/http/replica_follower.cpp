@@ -6,6 +6,7 @@
 // io_context instead of waiting for the primary to answer.
 #include "replica_follower.hpp"
 
+#include <poleloc/attribute_json.hpp>
 #include <poleloc/time_text.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -126,8 +127,10 @@ Attributes attributes_of(const Json& r) {
   if (it == r.end() || it->is_null()) return out;
   if (!it->is_object()) throw BadFeed{"\"attributes\" must be an object"};
   for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) throw BadFeed{"attribute \"" + k + "\" must be a string"};
-    out.emplace_back(k, v.get<std::string>());
+    if (v.is_null()) continue;
+    auto a = attribute_from_json(k, v);
+    if (!a) throw BadFeed{"attribute \"" + k + "\" must be a string, number or boolean"};
+    out.push_back(std::move(*a));
   }
   return out;
 }

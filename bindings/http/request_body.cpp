@@ -1,5 +1,6 @@
 #include "request_body.hpp"
 
+#include <poleloc/attribute_json.hpp>
 #include <poleloc/geo.hpp>
 #include <poleloc/number.hpp>
 
@@ -60,12 +61,14 @@ Result<Attributes> read_attributes(const json& obj) {
   Attributes out;
   auto it = obj.find("attributes");
   if (it == obj.end() || it->is_null()) return out;
-  if (!it->is_object()) return bad("attributes must be an object of strings, got " + type_of(*it));
+  if (!it->is_object()) return bad("attributes must be an object, got " + type_of(*it));
   for (auto a = it->begin(); a != it->end(); ++a) {
-    if (!a.value().is_string()) {
-      return bad("attributes." + a.key() + " must be a string, got " + type_of(a.value()));
+    if (a.value().is_null()) continue;  // null: no such attribute
+    auto typed = attribute_from_json(a.key(), a.value());
+    if (!typed) {
+      return bad("attributes." + a.key() + " must be a string, number, boolean or null, got " + type_of(a.value()));
     }
-    out.emplace_back(a.key(), a.value().get<std::string>());
+    out.push_back(std::move(*typed));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "json_shapes.hpp"
 
+#include <poleloc/attribute_json.hpp>
 #include <poleloc/error_catalogue.hpp>
 #include <poleloc/geo.hpp>
 
@@ -17,11 +18,8 @@ Json lonlat(LonLat p) { return Json{{"lon", round7(p.lon)}, {"lat", round7(p.lat
 
 }  // namespace
 
-Json attributes(const Attributes& attributes) {
-  Json out = Json::object();
-  for (const auto& [k, v] : attributes) out[k] = v;
-  return out;
-}
+// Typed values as JSON numbers and booleans (poleloc/attribute_json.hpp).
+Json attributes(const Attributes& attributes) { return attributes_to_json<Json>(attributes); }
 
 Json geometry(const MultiPolygon& mp) {
   auto polygon = [](const Polygon& p) {

@@ -6,6 +6,20 @@
 #include <poleloc/number.hpp>
 
 namespace poleloc {
+namespace {
+
+// A typed value must be in its canonical text (Attribute::integer/real/boolean make it so).
+std::optional<std::string> check_value(const Attribute& a) {
+  if (a.type > AttributeType::boolean) return "attributes." + a.first.substr(0, 64) + ": unknown value type";
+  if (!is_canonical_value(a.type, a.second)) {
+    return "attributes." + a.first.substr(0, 64) + ": '" + a.second.substr(0, 64) + "' is not a " +
+           std::string(attribute_type_name(a.type)) + " value" +
+           (a.type == AttributeType::real ? " (a real must be finite)" : "");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<std::string> check_pole(PoleRecord& pole) {
   auto canonical = canonical_number(pole.number);
@@ -21,6 +35,9 @@ std::optional<std::string> check_pole(PoleRecord& pole) {
   for (const auto& [k, v] : pole.attributes) {
     if (k.empty()) return "attributes: an attribute has an empty name";
     if (k == "number" || k == "lon" || k == "lat") return "attributes: '" + k + "' is not an attribute name";
+  }
+  for (const Attribute& a : pole.attributes) {
+    if (auto why = check_value(a)) return why;
   }
   return std::nullopt;
 }
@@ -46,6 +63,9 @@ std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_ve
       return "attributes." + k.substr(0, 64) + ": grid '" + grid.id + "': the value has " + std::to_string(v.size()) +
              " bytes; the limit is " + std::to_string(max_attribute_bytes);
     }
+  }
+  for (const Attribute& a : grid.attributes) {
+    if (auto why = check_value(a)) return why;
   }
   if (auto problem = geo::polygon_problem(grid.geometry)) {
     return "geometry: grid '" + grid.id + "': invalid polygon: " + problem->reason;

@@ -10,6 +10,7 @@
 //   {"poleloc_history_end":true,"versions":K}
 #include "service_impl.hpp"
 
+#include <poleloc/attribute_json.hpp>
 #include <poleloc/service.hpp>
 
 #include <nlohmann/json.hpp>
@@ -37,16 +38,9 @@ std::string rfc3339_ms(std::int64_t ms) {
   return buf;
 }
 
-Json attributes_json(const store::AttributeViews& a) {
-  Json out = Json::object();
-  for (const auto& [k, v] : a) out[std::string(k)] = std::string(v);
-  return out;
-}
-Json attributes_json(const Attributes& a) {
-  Json out = Json::object();
-  for (const auto& [k, v] : a) out[k] = v;
-  return out;
-}
+// Typed values as JSON numbers and booleans (poleloc/attribute_json.hpp), so a restore gives them back.
+Json attributes_json(const store::AttributeViews& a) { return attributes_to_json<Json>(a); }
+Json attributes_json(const Attributes& a) { return attributes_to_json<Json>(a); }
 
 Json ring_json(const Ring& r) {
   Json out = Json::array();
@@ -148,8 +142,10 @@ Attributes attributes_of(const Json& j) {
   if (it == j.end() || it->is_null()) return out;
   if (!it->is_object()) throw BadLine{"\"attributes\" must be an object"};
   for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) throw BadLine{"attribute \"" + k + "\" must be a string"};
-    out.emplace_back(k, v.get<std::string>());
+    if (v.is_null()) continue;
+    auto a = attribute_from_json(k, v);
+    if (!a) throw BadLine{"attribute \"" + k + "\" must be a string, number or boolean"};
+    out.push_back(std::move(*a));
   }
   return out;
 }

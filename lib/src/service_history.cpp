@@ -54,7 +54,7 @@ Result<PoleRecord> decode_pole_record(std::string_view number, std::string_view 
     return Status(ErrorCode::corruption, "stored pole '" + std::string(number) + "' cannot be decoded");
   }
   PoleRecord p{std::string(number), view.position, {}};
-  for (const auto& [k, v] : view.attributes) p.attributes.emplace_back(std::string(k), std::string(v));
+  p.attributes.assign(view.attributes.begin(), view.attributes.end());
   return p;
 }
 

@@ -3,6 +3,7 @@
 #include "service_impl.hpp"
 
 #include "geo/crs.hpp"
+#include "geo/grid_overlaps.hpp"
 #include "io/readers.hpp"
 #include "io/roads_geojson.hpp"
 #include "record_checks.hpp"
@@ -65,6 +66,70 @@ Status check_options(const ImportOptions& options) {
   return Status::ok();
 }
 
+// A merge keeps the stored grids the import does not name: the grids it adds or
+// reshapes must not overlap those, as put_grid checks (the file's grids among
+// themselves were checked while reading). Without allow_overlap an overlap
+// refuses the import, or with skip_invalid drops the incoming grid as a reject;
+// with it the overlap is listed in `allowed`.
+Status check_merge_overlaps(const SnapshotData& old, std::vector<GridRecord>& grids, std::vector<InputError>& rejects,
+                            std::vector<std::string>& allowed, const ImportOptions& options,
+                            const ImportLabels& labels) {
+  std::unordered_set<std::string_view> named;
+  for (const GridRecord& g : grids) named.insert(g.id);
+  // Shapes: the incoming grids with a new geometry first, then the stored grids that stay.
+  std::vector<const MultiPolygon*> shapes;
+  std::vector<std::size_t> incoming;  // index into `grids` of each of the first shapes
+  for (std::size_t i = 0; i < grids.size(); ++i) {
+    auto it = old.grid_by_id.find(grids[i].id);
+    if (it != old.grid_by_id.end() && old.grids[it->second].geometry == grids[i].geometry) continue;
+    shapes.push_back(&grids[i].geometry);
+    incoming.push_back(i);
+  }
+  if (incoming.empty()) return Status::ok();
+  std::vector<const GridRecord*> stays;
+  for (const GridRecord& g : old.grids) {
+    if (named.count(g.id)) continue;
+    shapes.push_back(&g.geometry);
+    stays.push_back(&g);
+  }
+  if (stays.empty()) return Status::ok();
+  const std::size_t n = incoming.size();
+  std::vector<InputError> found;
+  std::vector<char> drop(grids.size(), 0);
+  for (const geo::Overlap& o : geo::find_overlaps(shapes)) {
+    if (o.a >= n || o.b < n) continue;  // both incoming (checked while reading) or both stored
+    const GridRecord& g = grids[incoming[o.a]];
+    char buf[160];
+    if (o.point) {
+      std::snprintf(buf, sizeof buf, " by %.1f m² near %.7f %.7f", o.area_m2, o.point->lon, o.point->lat);
+    } else {
+      std::snprintf(buf, sizeof buf, " by %.1f m²", o.area_m2);
+    }
+    std::string text = "grid '" + g.id + "' overlaps stored grid '" + stays[o.b - n]->id + "'" + buf;
+    if (options.allow_overlap) {
+      allowed.push_back(std::move(text));
+    } else {
+      found.push_back({labels.grids, 0, std::nullopt, "geometry", text + " (--allow-overlap accepts it)"});
+      drop[incoming[o.a]] = 1;
+    }
+  }
+  if (found.empty()) return Status::ok();
+  if (!options.skip_invalid) {
+    std::string message = error_list(found, found.size(), options.max_listed_errors);
+    if (found.size() > options.max_listed_errors) found.resize(options.max_listed_errors);
+    return Status(ErrorCode::invalid_input, std::move(message), std::move(found));
+  }
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < grids.size(); ++r) {
+    if (drop[r]) continue;
+    if (w != r) grids[w] = std::move(grids[r]);
+    ++w;
+  }
+  grids.resize(w);
+  for (InputError& e : found) rejects.push_back(std::move(e));
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<ImportReport> Service::import(const ImportSources& sources, const ImportOptions& options) {
@@ -124,7 +189,7 @@ Result<ImportReport> Service::import(const ImportSources& sources, const ImportO
                               std::move(new_roads), std::move(rejects), options, {sources.poles, sources.grids});
   if (report) {
     report->repairs = std::move(repairs);
-    report->overlaps = std::move(overlaps);
+    report->overlaps.insert(report->overlaps.begin(), overlaps.begin(), overlaps.end());
   }
   return report;
 }
@@ -227,7 +292,7 @@ Result<ImportReport> Service::import(Dataset dataset, const ImportOptions& optio
   if (dataset.has_places || !dataset.places.empty()) places = std::move(dataset.places);
   auto report = impl_->import(std::move(poles), std::move(dataset.grids), std::move(aliases), std::move(places),
                        std::move(roads), std::move(errors), options, {});
-  if (report) report->overlaps = std::move(overlaps);
+  if (report) report->overlaps.insert(report->overlaps.begin(), overlaps.begin(), overlaps.end());
   return report;
 }
 
@@ -286,7 +351,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
           const Attributes stored = pole_attributes(old, o);
           same = stored.size() == attributes.size() &&
                  std::equal(stored.begin(), stored.end(), attributes.begin(), [](const auto& a, const auto& b) {
-                   return a.first == b.first && a.second == b.second;
+                   return a.first == b.first && a.second == b.second && a.type == b.type;
                  });
         }
         if (same) {
@@ -300,6 +365,9 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
       }
     });
     while (o < old_count) absent_from_import(o++);
+  }
+  if (options.merge) {
+    if (auto st = check_merge_overlaps(old, grids, rejects, report.overlaps, options, labels); !st) return st;
   }
   std::vector<const GridRecord*> kept_grids;
   {

@@ -80,7 +80,7 @@ bool Service::Impl::follow_log(std::uint64_t served) {
         store::PoleValueView v;
         if (!store::decode_pole(e.value, v)) return false;
         PoleRecord p{e.id, v.position, {}};
-        for (const auto& [k, val] : v.attributes) p.attributes.emplace_back(k, val);
+        p.attributes.assign(v.attributes.begin(), v.attributes.end());
         one.put_poles.push_back(std::move(p));
       }
     } else if (e.kind == store::RecordKind::grid) {

@@ -28,6 +28,10 @@ std::uint64_t get_varint(const char*& p) {
   }
 }
 
+// Each attribute in the blob starts with varint (key id << kTypeBits | AttributeType).
+constexpr int kTypeBits = 3;
+AttributeType type_of(std::uint64_t key) { return static_cast<AttributeType>(key & ((1u << kTypeBits) - 1)); }
+
 }  // namespace
 
 SnapshotBuilder::SnapshotBuilder() : data_(std::make_unique<SnapshotData>()) {
@@ -52,16 +56,15 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
   d.number_offsets.push_back(static_cast<std::uint32_t>(d.number_chars.size()));
   d.positions.push_back(position);
   put_varint(d.attribute_blob, attributes.size());
-  for (const auto& [k, v] : attributes) {
-    // A named copy: clang before 16 cannot capture a structured binding.
-    const std::string_view key = k;
+  for (const AttributeView& a : attributes) {
+    const std::string_view key = a.first, v = a.second;
     auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == key; });
     if (it == key_ids_.end()) {
-      key_ids_.emplace_back(std::string(k), static_cast<std::uint32_t>(d.attribute_keys.size()));
-      d.attribute_keys.emplace_back(k);
+      key_ids_.emplace_back(std::string(key), static_cast<std::uint32_t>(d.attribute_keys.size()));
+      d.attribute_keys.emplace_back(key);
       it = key_ids_.end() - 1;
     }
-    put_varint(d.attribute_blob, it->second);
+    put_varint(d.attribute_blob, (std::uint64_t{it->second} << kTypeBits) | static_cast<std::uint64_t>(a.type));
     put_varint(d.attribute_blob, v.size());
     d.attribute_blob.insert(d.attribute_blob.end(), v.begin(), v.end());
   }
@@ -70,7 +73,7 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
 
 void SnapshotBuilder::add_pole(const PoleRecord& pole) {
   scratch_.clear();
-  for (const auto& [k, v] : pole.attributes) scratch_.emplace_back(k, v);
+  scratch_.assign(pole.attributes.begin(), pole.attributes.end());
   add_pole(pole.number, pole.position, scratch_);
 }
 
@@ -130,7 +133,7 @@ void SnapshotBuilder::for_each_pole(
     for (std::uint64_t i = 0; i < count; ++i) {
       const std::uint64_t key = get_varint(c);
       const std::uint64_t len = get_varint(c);
-      views.emplace_back(d.attribute_keys[key], std::string_view(c, len));
+      views.emplace_back(d.attribute_keys[key >> kTypeBits], std::string_view(c, len), type_of(key));
       c += len;
     }
     visit(d.number(p), d.positions[p], views);
@@ -264,7 +267,7 @@ Attributes pole_attributes(const SnapshotData& d, std::uint32_t pole) {
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint64_t key = get_varint(p);
     const std::uint64_t len = get_varint(p);
-    out.emplace_back(d.attribute_keys[key], std::string(p, len));
+    out.emplace_back(d.attribute_keys[key >> kTypeBits], std::string(p, len), type_of(key));
     p += len;
   }
   return out;

@@ -29,7 +29,7 @@ struct SnapshotData {
   std::vector<std::uint32_t> number_offsets;  // size poles+1
   std::vector<LonLat> positions;
   std::vector<std::int32_t> pole_grid;        // grid index or -1
-  std::vector<char> attribute_blob;           // per pole: varint count, (key id, varint len, bytes)*
+  std::vector<char> attribute_blob;           // per pole: varint count, (varint key id << 3 | type, varint len, bytes)*
   std::vector<std::uint64_t> attribute_offsets;  // size poles+1
   std::vector<std::string> attribute_keys;    // interned column names
 

@@ -185,7 +185,7 @@ TEST(GisImport, GbkShapefileIn4490ReadsChineseNamesAndRefusesBowTieAndDuplicateI
   ASSERT_NE(grid(*r, "G1"), nullptr);
   EXPECT_EQ(grid(*r, "G1")->name, "团结湖一");  // decoded from GBK through the .cpg
   ASSERT_FALSE(grid(*r, "G1")->attributes.empty());
-  EXPECT_EQ(grid(*r, "G1")->attributes[0], (std::pair<std::string, std::string>{"人数", "12"}));
+  EXPECT_EQ(grid(*r, "G1")->attributes[0], Attribute::integer("人数", 12));
 }
 
 TEST(GisImport, RepairTurnsTheBowTieIntoTwoTrianglesAndReportsWhereAndArea) {
@@ -288,6 +288,7 @@ TEST(GisImport, XlsxRegisterWithChineseHeaders) {
   EXPECT_NEAR(r->dataset.poles[0].position.lon, 116.465, 1e-9);
   ASSERT_EQ(r->dataset.poles[0].attributes.size(), 1u);
   EXPECT_EQ(r->dataset.poles[0].attributes[0].first, "高度");
+  EXPECT_EQ(r->dataset.poles[0].attributes[0], Attribute::real("高度", 12.5));  // a real field stays a number
 }
 
 TEST(GisImport, FlatGeobufAndKmlGrids) {
@@ -382,7 +383,7 @@ TEST(GisImport, ChineseCsvHeadersAndGbkEncoding) {
   EXPECT_EQ(r->error_count, 0u) << all_errors(*r);
   ASSERT_EQ(r->dataset.poles.size(), 1u);
   ASSERT_EQ(r->dataset.poles[0].attributes.size(), 1u);
-  EXPECT_EQ(r->dataset.poles[0].attributes[0], (std::pair<std::string, std::string>{"类型", "路灯"}));
+  EXPECT_EQ(r->dataset.poles[0].attributes[0], (Attribute{"类型", "路灯"}));
 }
 
 TEST(GisImport, ColumnsFlagNamesTheColumns) {
@@ -440,4 +441,59 @@ TEST(GisImport, OverlappingGridsAreRefusedUnlessAllowed) {
   auto ok = (*svc)->import({poles, grids, ""}, {.allow_overlap = true});
   ASSERT_TRUE(ok) << ok.status().message();
   EXPECT_EQ(ok->overlaps.size(), 1u);
+}
+
+// A GeoPackage grid layer with integer, 64-bit integer, real, boolean and date
+// fields: numbers and booleans keep their type, a date stays text.
+TEST(GisImport, GeoPackageFieldsKeepTheirTypes) {
+  TempDir dir;
+  const std::string gpkg = dir.file("grids.gpkg");
+  {
+    GDALAllRegister();
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), gpkg.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+    ASSERT_NE(ds, nullptr) << CPLGetLastErrorMsg();
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(nullptr);
+    OSRImportFromEPSG(wgs, 4326);
+    OGRLayerH layer = GDALDatasetCreateLayer(ds, "grids", wgs, wkbPolygon, nullptr);
+    ASSERT_NE(layer, nullptr) << CPLGetLastErrorMsg();
+    auto field = [&](const char* name, OGRFieldType type, OGRFieldSubType sub = OFSTNone) {
+      OGRFieldDefnH fd = OGR_Fld_Create(name, type);
+      OGR_Fld_SetSubType(fd, sub);
+      OGR_L_CreateField(layer, fd, TRUE);
+      OGR_Fld_Destroy(fd);
+    };
+    field("id", OFTString);
+    field("voltage_kv", OFTInteger);
+    field("households", OFTInteger64);
+    field("area_km2", OFTReal);
+    field("lit", OFTInteger, OFSTBoolean);
+    field("surveyed", OFTDate);
+    field("code", OFTString);
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    OGR_F_SetFieldString(f, 0, "G1");
+    OGR_F_SetFieldInteger(f, 1, 10);
+    OGR_F_SetFieldInteger64(f, 2, 5000000000LL);
+    OGR_F_SetFieldDouble(f, 3, 0.1);
+    OGR_F_SetFieldInteger(f, 4, 1);
+    OGR_F_SetFieldDateTime(f, 5, 2026, 3, 1, 0, 0, 0, 0);
+    OGR_F_SetFieldString(f, 6, "0372");
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+    for (const LonLat& p : kWest.ring) OGR_G_AddPoint_2D(ring, p.lon, p.lat);
+    OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddGeometryDirectly(poly, ring);
+    OGR_F_SetGeometryDirectly(f, poly);
+    ASSERT_EQ(OGR_L_CreateFeature(layer, f), OGRERR_NONE) << CPLGetLastErrorMsg();
+    OGR_F_Destroy(f);
+    OSRDestroySpatialReference(wgs);
+    GDALClose(ds);
+  }
+  const std::string poles = dir.write("poles.csv", "number,lon,lat\nA1,116.465,39.925\n");
+  auto r = read_input({poles, gpkg, ""}, {});
+  ASSERT_TRUE(r) << r.status().message();
+  ASSERT_EQ(r->error_count, 0u) << all_errors(*r);
+  ASSERT_NE(grid(*r, "G1"), nullptr);
+  EXPECT_EQ(grid(*r, "G1")->attributes,
+            (Attributes{Attribute::integer("voltage_kv", 10), Attribute::integer("households", 5000000000LL),
+                        Attribute::real("area_km2", 0.1), Attribute::boolean("lit", true),
+                        Attribute{"surveyed", "2026/03/01"}, Attribute{"code", "0372"}}));
 }

@@ -219,3 +219,113 @@ TEST(ImportSafeguards, AnImportRemovingMostPolesIsRefusedWithoutReplaceAndStored
   EXPECT_EQ(replaced->diff.poles.removed_ids.size(), ImportDiff::kListedIds);
   EXPECT_EQ(svc->snapshot()->pole_count(), 10u);
 }
+
+namespace {
+
+// One grid as a GeoJSON FeatureCollection, coordinates printed exactly.
+std::string grid_file(const std::string& id, const MultiPolygon& shape) {
+  std::ostringstream out;
+  out.precision(17);
+  out << R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":")" << id
+      << R"("},"geometry":{"type":"MultiPolygon","coordinates":[)";
+  for (std::size_t p = 0; p < shape.size(); ++p) {
+    out << (p ? "," : "") << "[";
+    for (std::size_t r = 0; r < shape[p].rings.size(); ++r) {
+      out << (r ? "," : "") << "[";
+      for (std::size_t i = 0; i < shape[p].rings[r].size(); ++i) {
+        out << (i ? "," : "") << "[" << shape[p].rings[r][i].lon << "," << shape[p].rings[r][i].lat << "]";
+      }
+      out << "]";
+    }
+    out << "]";
+  }
+  out << "]}}]}";
+  return out.str();
+}
+
+}  // namespace
+
+TEST(ImportSafeguards, MergeRefusesAGridThatOverlapsAStoredGridItDoesNotReplace) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  std::string stored_id;
+  MultiPolygon stored_shape;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    if (stored_id.empty()) {
+      stored_id = std::string(g.id());
+      stored_shape = g.geometry();
+    }
+  });
+  ASSERT_FALSE(stored_id.empty());
+  const auto sequence = svc->snapshot()->stats().sequence;
+  const std::string poles = dir.write("none.csv", "number,lon,lat\n");
+  // A new grid drawn over a stored one, which the merge keeps.
+  const std::string grids = dir.write("over.geojson", grid_file("CY-NEW-1", stored_shape));
+  ImportOptions o;
+  o.merge = true;
+  for (bool dry_run : {true, false}) {
+    o.dry_run = dry_run;
+    auto refused = svc->import({poles, grids, ""}, o);
+    ASSERT_FALSE(refused) << "dry_run " << dry_run;
+    EXPECT_EQ(refused.status().code(), ErrorCode::invalid_input);
+    EXPECT_NE(refused.status().message().find("grid 'CY-NEW-1' overlaps stored grid '" + stored_id + "'"),
+              std::string::npos)
+        << refused.status().message();
+    EXPECT_NE(refused.status().message().find("--allow-overlap"), std::string::npos);
+    ASSERT_EQ(refused.status().input_errors().size(), 1u);
+    EXPECT_EQ(refused.status().input_errors()[0].field, "geometry");
+  }
+  EXPECT_EQ(svc->snapshot()->stats().sequence, sequence);
+  EXPECT_FALSE(svc->snapshot()->grid("CY-NEW-1"));
+  // With skip_invalid the grid is a reject and the rest of the merge stands.
+  o.dry_run = true;
+  o.skip_invalid = true;
+  auto skipped = svc->import({poles, grids, ""}, o);
+  ASSERT_TRUE(skipped) << skipped.status().message();
+  ASSERT_EQ(skipped->rejects.size(), 1u);
+  EXPECT_EQ(skipped->diff.grids.added, 0u);
+  // Allowed, it is stored and reported.
+  o.dry_run = false;
+  o.skip_invalid = false;
+  o.allow_overlap = true;
+  auto allowed = svc->import({poles, grids, ""}, o);
+  ASSERT_TRUE(allowed) << allowed.status().message();
+  ASSERT_EQ(allowed->overlaps.size(), 1u);
+  EXPECT_NE(allowed->overlaps[0].find("overlaps stored grid '" + stored_id + "'"), std::string::npos);
+  EXPECT_TRUE(svc->snapshot()->grid("CY-NEW-1"));
+}
+
+TEST(ImportSafeguards, MergeChecksAgainstTheGridsAsTheyWillStandNotTheShapesItReplaces) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  std::string stored_id;
+  MultiPolygon stored_shape;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    if (stored_id.empty()) {
+      stored_id = std::string(g.id());
+      stored_shape = g.geometry();
+    }
+  });
+  // The stored grid moves a degree east and a new grid takes its old place: no overlap.
+  MultiPolygon moved = stored_shape;
+  for (Polygon& p : moved) {
+    for (Ring& r : p.rings) {
+      for (LonLat& q : r) q.lon += 1.0;
+    }
+  }
+  std::string features = grid_file("CY-NEW-1", stored_shape);
+  const std::string other = grid_file(stored_id, moved);
+  const std::string first_feature = other.substr(other.find("[{") + 1, other.rfind("}]") - other.find("[{"));
+  features.insert(features.rfind("]}"), "," + first_feature);
+  const std::string poles = dir.write("none.csv", "number,lon,lat\n");
+  const std::string grids = dir.write("swap.geojson", features);
+  ImportOptions o;
+  o.merge = true;
+  auto report = svc->import({poles, grids, ""}, o);
+  ASSERT_TRUE(report) << report.status().message() << "\n" << features;
+  EXPECT_TRUE(report->overlaps.empty());
+  EXPECT_EQ(report->diff.grids.added, 1u);
+  EXPECT_EQ(report->diff.grids.changed, 1u);
+}

@@ -53,7 +53,7 @@ TEST(ImportPoles, GoodFileGivesCanonicalNumbersAndAttributes) {
   EXPECT_EQ(r.dataset.poles[0].number, "TJH0001");
   EXPECT_EQ(r.dataset.poles[0].position, (LonLat{116.465, 39.925}));
   ASSERT_EQ(r.dataset.poles[0].attributes.size(), 2u);
-  EXPECT_EQ(r.dataset.poles[0].attributes[0], (std::pair<std::string, std::string>{"kind", "路灯"}));
+  EXPECT_EQ(r.dataset.poles[0].attributes[0], (Attribute{"kind", "路灯"}));
   EXPECT_TRUE(r.dataset.poles[1].attributes.empty());
   EXPECT_EQ(r.dataset.grids.size(), 1u);
   EXPECT_EQ(r.dataset.aliases.size(), 1u);

@@ -1,5 +1,6 @@
 // The pure parsers of the HTTP face: request-target, query string, lon/lat,
 // counts, path parameters, bearer tokens, listen addresses, JSON bodies.
+#include "change_batch.hpp"
 #include "http_message.hpp"
 #include "request_body.hpp"
 #include "request_parsers.hpp"
@@ -266,7 +267,8 @@ TEST(HttpPoleBody, RejectsWrongShapes) {
                         Case{R"({"lat":39.9})", "'lon' is required"},
                         Case{R"({"lon":"116.4","lat":39.9})", "lon must be a number"},
                         Case{R"({"lon":216.4,"lat":39.9})", "lon must be in"},
-                        Case{R"({"lon":116.4,"lat":39.9,"attributes":{"height":12}})", "attributes.height must be a string"},
+                        Case{R"({"lon":116.4,"lat":39.9,"attributes":{"height":{"m":12}}})",
+                             "attributes.height must be a string, number, boolean or null, got object"},
                         Case{R"({"lon":116.4,"lat":39.9,"attributes":[]})", "attributes must be an object"},
                         Case{R"({"lon":116.4,"lat":39.9,"lng":1})", "unknown member 'lng'"},
                         Case{"{\"lon\":116.4,\"lat\":39.9,\"attributes\":{\"a\":\"\xff\"}}", "not valid JSON"}}) {
@@ -274,6 +276,25 @@ TEST(HttpPoleBody, RejectsWrongShapes) {
     ASSERT_FALSE(p) << c.body;
     EXPECT_NE(p.status().message().find(c.says), std::string::npos) << c.body << " -> " << p.status().message();
   }
+}
+
+TEST(HttpPoleBody, NumbersAndBooleansInAttributesKeepTheirTypeAndNullLeavesOneOut) {
+  auto p = parse_pole_body(R"({"lon":116.4,"lat":39.9,"attributes":{"voltage_kv":10,"rated":0.5,"lit":true,"code":"0372","gone":null}})",
+                           "TJH9001");
+  ASSERT_TRUE(p) << p.status().message();
+  // (A body's members come in name order.)
+  EXPECT_EQ(p->attributes, (Attributes{Attribute{"code", "0372"}, Attribute::boolean("lit", true),
+                                       Attribute::real("rated", 0.5), Attribute::integer("voltage_kv", 10)}));
+}
+
+TEST(HttpChangeBatch, AGeojsonFeatureKeepsNumberPropertiesTyped) {
+  auto batch = parse_change_batch(R"([{"op":"put","grid":{"type":"Feature","properties":{"id":"G1","households":120,"tags":[1]},
+    "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}}])");
+  ASSERT_TRUE(batch) << batch.status().message();
+  ASSERT_TRUE(batch->errors.empty()) << batch->errors[0].message;
+  ASSERT_EQ(batch->changes.put_grids.size(), 1u);
+  EXPECT_EQ(batch->changes.put_grids[0].attributes,
+            (Attributes{Attribute::integer("households", 120), Attribute{"tags", "[1]"}}));
 }
 
 TEST(HttpPoleBody, NumberTooLargeForADoubleIsABadRequestNotAnException) {

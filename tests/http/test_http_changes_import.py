@@ -217,6 +217,42 @@ def test_import_merge_removes_nothing(setup):
     assert post(server, "/v1/changes", [{"op": "delete", "pole": "TJH9501"}]).status == 200
 
 
+def test_import_merge_refuses_a_grid_over_a_stored_grid_unless_allow_overlap(setup):
+    server, _, imports, _ = setup
+    stored = server.get("/v1/grids/CY-TJH-001").json()
+    (imports / "none.csv").write_text("number,lon,lat\n", encoding="utf-8")
+    (imports / "over.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "OVER-M"}, "geometry": stored["geometry"]}]}), encoding="utf-8")
+    before = sequence(server)
+    body = {"poles": "none.csv", "grids": "over.geojson", "merge": True}
+    r = post(server, "/v1/import", body)
+    assert r.status == 400, r.body
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert "grid 'OVER-M' overlaps stored grid 'CY-TJH-001'" in error["message"], error
+    assert error["input_errors"][0]["file"] == "over.geojson" and error["input_errors"][0]["field"] == "geometry"
+    assert sequence(server) == before
+    r = post(server, "/v1/import", dict(body, allow_overlap=True))
+    assert r.status == 200, r.body
+    assert any("OVER-M" in o and "CY-TJH-001" in o for o in r.json()["overlaps"]), r.body
+    assert post(server, "/v1/changes", [{"op": "delete", "grid": "OVER-M"}]).status == 200
+
+
+def test_attributes_keep_their_types_through_put_get_and_the_feed(setup):
+    server, _, _, _ = setup
+    before = sequence(server)
+    item = {"op": "put", "pole": {"number": "TJH9601", "lon": 116.4701, "lat": 39.9201,
+                                  "attributes": {"voltage_kv": 10, "height_m": 12.5, "lit": True, "code": "0372",
+                                                 "gone": None}}}
+    assert post(server, "/v1/changes", [item]).status == 200
+    pole = server.get("/v1/poles/TJH9601").json()
+    assert pole["attributes"] == {"code": "0372", "height_m": 12.5, "lit": True, "voltage_kv": 10}
+    assert type(pole["attributes"]["voltage_kv"]) is int and pole["attributes"]["lit"] is True
+    feed = server.get("/v1/changes?after=%d" % before).json()["changes"]
+    assert any(c["id"] == "TJH9601" and c["record"]["attributes"]["voltage_kv"] == 10 for c in feed), feed
+    assert post(server, "/v1/changes", [{"op": "delete", "pole": "TJH9601"}]).status == 200
+
+
 @pytest.mark.parametrize("name", ["../poles.csv", "/etc/passwd", "sub/../../x.csv", "link-out.csv"])
 def test_import_paths_outside_the_import_dir_are_refused(setup, name):
     server, _, imports, workdir = setup

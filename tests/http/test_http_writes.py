@@ -93,7 +93,7 @@ def test_put_pole_then_read_it_everywhere(writable_server):
     ('{"lat":39.92}', "'lon' is required"),
     ('{"lon":"116.47","lat":39.92}', "lon must be a number"),
     ('{"lon":116.47,"lat":99}', "lat must be in"),
-    ('{"lon":116.47,"lat":39.92,"attributes":{"height":12}}', "attributes.height must be a string"),
+    ('{"lon":116.47,"lat":39.92,"attributes":{"height":[12]}}', "attributes.height must be a string, number, boolean or null"),
     ('{"lon":116.47,"lat":39.92,"colour":"red"}', "unknown member 'colour'"),
     ('{"number":"TJH0001","lon":116.47,"lat":39.92}', "must match"),
     ('{"lon":1,"lat":2,"attributes":' + "[" * 100 + "]" * 100 + "}", "deeper than"),

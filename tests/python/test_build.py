@@ -259,7 +259,7 @@ def test_put_and_delete_pole_and_snapshots_stay_as_they_were(writable):
     before = db.snapshot()
     db.put_pole("tjh-9999", 116.4712, 39.9251, {"kind": "lamp", "height": 9})
     pole = db.locate("TJH9999")
-    assert pole.attributes == {"kind": "lamp", "height": "9"}
+    assert pole.attributes == {"kind": "lamp", "height": 9}  # an int stays an int
     assert pole.grid == db.grid_at(116.4712, 39.9251)
     assert before.locate("TJH9999") is None  # a pinned snapshot never changes
     assert db.snapshot() is db.snapshot()

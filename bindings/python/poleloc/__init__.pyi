@@ -167,7 +167,7 @@ class Grid:
     @property
     def name(self) -> str: ...
     @property
-    def attributes(self) -> dict[str, str]: ...
+    def attributes(self) -> dict[str, str | int | float | bool]: ...
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         """(min_lon, min_lat, max_lon, max_lat)."""
@@ -205,7 +205,7 @@ class Pole:
     def grid(self) -> Grid | None:
         """The grid containing the pole, or None."""
     @property
-    def attributes(self) -> dict[str, str]: ...
+    def attributes(self) -> dict[str, str | int | float | bool]: ...
     @property
     def where(self) -> dict[str, Any] | None:
         """Where the pole stands, in words a crew can drive to (roads imported), else None:

@@ -46,7 +46,8 @@ def _grid_put(value: Any) -> tuple[str, str, Any, Any]:
         props = dict(value.get("properties") or {})
         gid = props.pop("id", value.get("id"))
         name = props.pop("name", "") or ""
-        attributes = {k: (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+        # Strings, numbers and booleans keep their type; objects and arrays become their JSON text.
+        attributes = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
                       for k, v in props.items() if v is not None}
         geometry = value.get("geometry")
     else:

@@ -52,6 +52,27 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _value(value: Any) -> Any:
+    """A cell as an attribute value, keeping its type: str, int, float, bool (numpy scalars as
+    their Python value); None when missing (docs/import.md, "Attribute types")."""
+    if _missing(value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _column_values(column: Any) -> list[Any]:
+    if hasattr(column, "isna") and hasattr(column, "tolist"):  # pandas Series: vectorised NA test
+        mask = np.asarray(column.isna())
+        return [None if m else _value(v) for v, m in zip(column.tolist(), mask)]
+    return [_value(v) for v in column]
+
+
 def _column_texts(column: Any) -> list[str | None]:
     if hasattr(column, "isna") and hasattr(column, "tolist"):  # pandas Series: vectorised NA test
         mask = np.asarray(column.isna())
@@ -84,7 +105,7 @@ def _to_wgs84(frame: Any) -> Any:
     return frame.to_crs(4326)
 
 
-def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tuple[str, list[str | None]]]]:
+def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tuple[str, list[Any]]]]:
     """(numbers, lons, lats, [(attribute name, values)]) from a DataFrame, a GeoDataFrame of
     points, a mapping of columns, or an iterable of records (mappings or Pole objects)."""
     if _is_frame(poles):
@@ -106,7 +127,7 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
         if lons is None:
             lons, lats = _floats(frame["lon"], "lon"), _floats(frame["lat"], "lat")
         numbers = [t or "" for t in _column_texts(frame["number"])]
-        columns = [(str(c), _column_texts(frame[c])) for c in frame.columns
+        columns = [(str(c), _column_values(frame[c])) for c in frame.columns
                    if str(c) not in _POLE_KEYS and str(c) not in skip]
         return numbers, lons, lats, columns
 
@@ -115,7 +136,7 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
         if missing:
             raise _poleloc.BadRequest(f"poles needs the columns number, lon, lat; missing {missing}")
         numbers = [t or "" for t in _column_texts(poles["number"])]
-        columns = [(str(k), _column_texts(v)) for k, v in poles.items() if k not in _POLE_KEYS]
+        columns = [(str(k), _column_values(v)) for k, v in poles.items() if k not in _POLE_KEYS]
         return numbers, _floats(poles["lon"], "lon"), _floats(poles["lat"], "lat"), columns
 
     if isinstance(poles, Iterable):  # records
@@ -133,7 +154,7 @@ def pole_columns(poles: Any) -> tuple[list[str], np.ndarray, np.ndarray, list[tu
             else:
                 raise _poleloc.BadRequest(f"poles: record {i} is a {type(rec).__name__}, not a mapping or Pole")
             for k, v in extra.items():
-                attrs.setdefault(str(k), [None] * i).append(_text(v))
+                attrs.setdefault(str(k), [None] * i).append(_value(v))
             for values in attrs.values():
                 if len(values) < i + 1:
                     values.append(None)
@@ -152,7 +173,7 @@ def _grid_tuple(props: Mapping[str, Any], geometry: Any, where: str,
     if _missing(gid):
         raise _poleloc.InvalidInput(f"grids: {where}: id: missing (properties.id is required)")
     name = _text(props.get("name")) or ""
-    attrs = [(str(k), t) for k, v in props.items() if k not in ("id", "name") and (t := _text(v)) is not None]
+    attrs = [(str(k), t) for k, v in props.items() if k not in ("id", "name") and (t := _value(v)) is not None]
     return _text(gid) or "", name, attrs, geometry
 
 
@@ -167,7 +188,7 @@ def grid_records(grids: Any) -> list[tuple[str, str, list[tuple[str, str]], Any]
             raise _poleloc.BadRequest(f"grids needs an 'id' column (and geometry); it has {names}")
         ids = _column_texts(frame["id"])
         name_col = _column_texts(frame["name"]) if "name" in names else [None] * len(frame)
-        others = [(str(c), _column_texts(frame[c])) for c in frame.columns
+        others = [(str(c), _column_values(frame[c])) for c in frame.columns
                   if str(c) not in ("id", "name", geometry_name)]
         out = []
         for i, (gid, geom) in enumerate(zip(ids, frame.geometry)):

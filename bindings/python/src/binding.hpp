@@ -119,7 +119,12 @@ struct PyService {
 // A non-negative Python int as a count, index or sequence: negative, huge or
 // non-integer values raise BadRequest naming `what` instead of wrapping around.
 std::size_t count_from(py::handle h, const char* what);
+// Attribute values with their type: str, int, float or bool (docs/import.md "Attribute types").
+py::object attribute_value(const Attribute& attribute);
 py::dict attributes_dict(const Attributes& attributes);
+// A Python value as an attribute: bool, int (and numpy integers), float, else its str();
+// nullopt for None and NaN (pandas' missing value): no attribute.
+std::optional<Attribute> attribute_from_python(std::string name, py::handle value);
 py::dict geometry_dict(const MultiPolygon& geometry);  // GeoJSON Polygon or MultiPolygon
 MultiPolygon geometry_from_python(py::handle geometry, const std::string& where);  // raises InvalidInput
 

@@ -14,8 +14,7 @@ Attributes attributes_from(py::handle h, const std::string& where) {
   if (h.is_none()) return out;
   if (py::isinstance<py::dict>(h)) {
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
-      if (v.is_none()) continue;
-      out.emplace_back(py::str(k).cast<std::string>(), py::str(v).cast<std::string>());
+      if (auto a = attribute_from_python(py::str(k).cast<std::string>(), v)) out.push_back(std::move(*a));
     }
     return out;
   }
@@ -25,8 +24,7 @@ Attributes attributes_from(py::handle h, const std::string& where) {
   for (py::handle pair : py::reinterpret_borrow<py::sequence>(h)) {
     auto kv = py::reinterpret_borrow<py::sequence>(pair);
     if (kv.size() != 2) raise(ErrorCode::invalid_input, where + ": an attribute is a (name, value) pair");
-    if (kv[1].is_none()) continue;
-    out.emplace_back(py::str(kv[0]).cast<std::string>(), py::str(kv[1]).cast<std::string>());
+    if (auto a = attribute_from_python(py::str(kv[0]).cast<std::string>(), kv[1])) out.push_back(std::move(*a));
   }
   return out;
 }
@@ -144,7 +142,7 @@ void bind_service(py::module_& m) {
       .def("import_records", [](PyService& s, std::vector<std::string> numbers,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lons,
                                 py::array_t<double, py::array::c_style | py::array::forcecast> lats,
-                                std::vector<std::pair<std::string, std::vector<std::optional<std::string>>>> columns,
+                                std::vector<std::pair<std::string, std::vector<py::object>>> columns,
                                 py::list grids, std::optional<std::vector<std::pair<std::string, std::string>>> aliases,
                                 bool skip_invalid, bool replace, double max_remove_share, bool dry_run, bool merge,
                                 bool allow_overlap) {
@@ -164,7 +162,7 @@ void bind_service(py::module_& m) {
         for (std::size_t i = 0; i < n; ++i) {
           PoleRecord p{std::move(numbers[i]), {lo[i], la[i]}, {}};
           for (auto& [name, values] : columns) {
-            if (values[i]) p.attributes.emplace_back(name, std::move(*values[i]));
+            if (auto a = attribute_from_python(name, values[i])) p.attributes.push_back(std::move(*a));
           }
           dataset.poles.push_back(std::move(p));
         }

@@ -69,9 +69,9 @@ py::dict point_dict(LonLat p) {
 
 // Fixed keys first; an attribute never overrides one of them.
 void add_attributes(py::dict& properties, const Attributes& attributes) {
-  for (const auto& [k, v] : attributes) {
-    py::str key(k);
-    if (!properties.contains(key)) properties[key] = py::str(v);
+  for (const Attribute& a : attributes) {
+    py::str key(a.first);
+    if (!properties.contains(key)) properties[key] = attribute_value(a);
   }
 }
 
@@ -151,10 +151,55 @@ Polygon polygon_from_python(py::handle h, const std::string& where) {
 
 }  // namespace
 
+py::object attribute_value(const Attribute& a) {
+  switch (a.type) {
+    case AttributeType::integer:
+      if (auto v = a.as_integer()) return py::int_(*v);
+      break;
+    case AttributeType::real:
+      if (auto v = a.as_real()) return py::float_(*v);
+      break;
+    case AttributeType::boolean:
+      if (auto v = a.as_boolean()) return py::bool_(*v);
+      break;
+    case AttributeType::text:
+      break;
+  }
+  return py::str(a.second);
+}
+
 py::dict attributes_dict(const Attributes& attributes) {
   py::dict d;
-  for (const auto& [k, v] : attributes) d[py::str(k)] = py::str(v);
+  for (const Attribute& a : attributes) d[py::str(a.first)] = attribute_value(a);
   return d;
+}
+
+std::optional<Attribute> attribute_from_python(std::string name, py::handle v) {
+  if (v.is_none()) return std::nullopt;
+  if (PyBool_Check(v.ptr())) return Attribute::boolean(std::move(name), v.ptr() == Py_True);
+  if (py::hasattr(v, "dtype") && py::hasattr(v, "item") && !py::isinstance<py::array>(v)) {
+    // A numpy scalar (numpy.bool_, int32, float32, ...): as its Python value.
+    py::object item = v.attr("item")();
+    if (!py::hasattr(item, "dtype")) return attribute_from_python(std::move(name), item);
+  }
+  if (PyFloat_Check(v.ptr())) {
+    const double d = PyFloat_AsDouble(v.ptr());
+    if (std::isnan(d)) return std::nullopt;
+    return Attribute::real(std::move(name), d);  // infinity: refused by the facade's record check
+  }
+  if (PyLong_Check(v.ptr()) || (!PyUnicode_Check(v.ptr()) && PyIndex_Check(v.ptr()))) {
+    int overflow = 0;
+    py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));
+    if (!index) {
+      PyErr_Clear();
+      return Attribute{std::move(name), py::str(v).cast<std::string>()};
+    }
+    const long long n = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+    if (overflow == 0 && !(n == -1 && PyErr_Occurred())) return Attribute::integer(std::move(name), n);
+    PyErr_Clear();
+    return Attribute{std::move(name), py::str(index).cast<std::string>()};  // beyond int64: the digits as text
+  }
+  return Attribute{std::move(name), py::str(v).cast<std::string>()};
 }
 
 py::dict geometry_dict(const MultiPolygon& geometry) {
@@ -213,14 +258,19 @@ namespace {
 
 py::tuple attributes_state(const Attributes& attributes) {
   py::tuple out(attributes.size());
-  for (std::size_t i = 0; i < attributes.size(); ++i) out[i] = py::make_tuple(attributes[i].first, attributes[i].second);
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    out[i] = py::make_tuple(attributes[i].first, attributes[i].second, static_cast<int>(attributes[i].type));
+  }
   return out;
 }
 Attributes attributes_of_state(const py::handle& state) {
   Attributes out;
   for (py::handle kv : py::reinterpret_borrow<py::sequence>(state)) {
     auto pair = py::reinterpret_borrow<py::tuple>(kv);
-    out.emplace_back(pair[0].cast<std::string>(), pair[1].cast<std::string>());
+    // (name, text, type); pickles made before typed attributes hold (name, text).
+    const int type = pair.size() > 2 ? pair[2].cast<int>() : 0;
+    if (type < 0 || type > static_cast<int>(AttributeType::boolean)) raise(ErrorCode::bad_request, "not a pickled attribute");
+    out.emplace_back(pair[0].cast<std::string>(), pair[1].cast<std::string>(), static_cast<AttributeType>(type));
   }
   return out;
 }

@@ -14,8 +14,13 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -36,8 +41,95 @@ struct BBox {
   bool is_valid() const;  // finite, ordered, inside lon/lat ranges
 };
 
-// String attributes in input order (CSV columns, GeoJSON properties).
-using Attributes = std::vector<std::pair<std::string, std::string>>;
+// The type an attribute value keeps from its source (a GeoJSON number, a
+// GeoPackage integer field): faces print it as that type (JSON numbers and
+// booleans, Python int/float/bool). A null value is no attribute at all.
+enum class AttributeType : std::uint8_t { text = 0, integer = 1, real = 2, boolean = 3 };
+
+// "text", "integer", "real", "boolean".
+std::string_view attribute_type_name(AttributeType type);
+
+// The canonical text of typed values: integers in decimal, reals in the
+// shortest form that reads back to the same double ("0.1", "10", "1e+300"),
+// booleans "true" / "false".
+std::string integer_text(std::int64_t value);
+std::string real_text(double value);  // value must be finite
+
+// One attribute: name (`first`) and value (`second`, always its canonical
+// text, whatever the type) and the value's type. It reads like the
+// pair it once was: `for (const auto& [name, value] : attributes)`,
+// `attributes.emplace_back("kind", "lamp")` (text), plus a type:
+//
+//   poleloc::Attribute a = poleloc::Attribute::integer("voltage_kv", 10);  // second == "10"
+//   a.as_integer();                                 // 10; nullopt unless type == integer
+//   poleloc::Attribute b{"rated", "0.4", poleloc::AttributeType::real};
+//
+// `String` is std::string (Attribute) or std::string_view (AttributeView, a view
+// into storage); each converts to the other. Two attributes are equal when name,
+// text and type are.
+template <class String>
+struct BasicAttribute {
+  String first;   // the name
+  String second;  // the value as canonical text
+  AttributeType type = AttributeType::text;
+
+  BasicAttribute() = default;
+  template <class K, class V>
+    requires std::constructible_from<String, K&&> && std::constructible_from<String, V&&>
+  BasicAttribute(K&& name, V&& value, AttributeType t = AttributeType::text)
+      : first(std::forward<K>(name)), second(std::forward<V>(value)), type(t) {}
+  template <class Other>
+    requires(!std::same_as<Other, String>)
+  BasicAttribute(const BasicAttribute<Other>& o) : first(o.first), second(o.second), type(o.type) {}
+
+  // Typed values (owned attributes only).
+  static BasicAttribute integer(String name, std::int64_t v)
+    requires std::same_as<String, std::string>
+  {
+    return {std::move(name), integer_text(v), AttributeType::integer};
+  }
+  // A real that is not finite (NaN, infinity) has no JSON form: check_pole/check_grid refuse it.
+  static BasicAttribute real(String name, double v)
+    requires std::same_as<String, std::string>
+  {
+    return {std::move(name), real_text(v), AttributeType::real};
+  }
+  static BasicAttribute boolean(String name, bool v)
+    requires std::same_as<String, std::string>
+  {
+    return {std::move(name), std::string(v ? "true" : "false"), AttributeType::boolean};
+  }
+
+  std::optional<std::int64_t> as_integer() const;  // the value when type == integer
+  std::optional<double> as_real() const;           // the value when type == real or integer
+  std::optional<bool> as_boolean() const;          // the value when type == boolean
+
+  // Structured bindings see (name, value), as of a pair.
+  template <std::size_t I>
+  auto& get() & {
+    if constexpr (I == 0) return first; else return second;
+  }
+  template <std::size_t I>
+  const auto& get() const& {
+    if constexpr (I == 0) return first; else return second;
+  }
+  template <std::size_t I>
+  auto&& get() && {
+    if constexpr (I == 0) return std::move(first); else return std::move(second);
+  }
+
+  friend bool operator==(const BasicAttribute&, const BasicAttribute&) = default;
+};
+
+using Attribute = BasicAttribute<std::string>;
+using AttributeView = BasicAttribute<std::string_view>;
+
+// Attributes in input order (CSV columns, GeoJSON properties, GDAL fields).
+using Attributes = std::vector<Attribute>;
+
+// Whether `text` is the canonical text of a value of `type` (what check_pole and
+// check_grid require of typed attributes; any text is text).
+bool is_canonical_value(AttributeType type, std::string_view text);
 
 // A closed ring: first point == last point, at least 4 points.
 using Ring = std::vector<LonLat>;
@@ -92,7 +184,14 @@ struct AliasRecord {
   std::string code;
 };
 
-// Lookup helper: the value of `key`, or nullptr.
+// Lookup helper: the value (as text) of `key`, or nullptr.
 const std::string* find_attribute(const Attributes& attributes, std::string_view key);
 
 }  // namespace poleloc
+
+template <class String>
+struct std::tuple_size<poleloc::BasicAttribute<String>> : std::integral_constant<std::size_t, 2> {};
+template <std::size_t I, class String>
+struct std::tuple_element<I, poleloc::BasicAttribute<String>> {
+  using type = String;
+};

@@ -1,6 +1,8 @@
 #include "geo/polygon_check.hpp"
 #include "io/readers.hpp"
 
+#include <poleloc/attribute_json.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -216,8 +218,10 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       }
       if (key == name_key) {
         grid.name = std::move(text);
+      } else if (auto typed = attribute_from_json(key, value)) {
+        grid.attributes.push_back(std::move(*typed));  // strings, numbers and booleans keep their type
       } else if (!value.is_null()) {
-        grid.attributes.emplace_back(key, std::move(text));
+        grid.attributes.emplace_back(key, std::move(text));  // objects and arrays as their JSON text
       }
     }
     try {

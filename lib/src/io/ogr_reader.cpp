@@ -186,6 +186,28 @@ std::string field_text(OGRFeatureH f, int i) {
   return s ? std::string(s) : std::string();
 }
 
+// A field's value with the type of its field: integer fields (32 and 64 bit)
+// as integers, those of the boolean subtype as booleans, real fields as reals;
+// dates, times and text as text. `text` is the field as GDAL prints it.
+Attribute typed_field(OGRFeatureH f, int i, const std::string& name, std::string text) {
+  OGRFieldDefnH defn = OGR_F_GetFieldDefnRef(f, i);
+  switch (defn ? OGR_Fld_GetType(defn) : OFTString) {
+    case OFTInteger:
+      if (OGR_Fld_GetSubType(defn) == OFSTBoolean) return Attribute::boolean(name, OGR_F_GetFieldAsInteger(f, i) != 0);
+      return Attribute::integer(name, OGR_F_GetFieldAsInteger64(f, i));
+    case OFTInteger64:
+      return Attribute::integer(name, OGR_F_GetFieldAsInteger64(f, i));
+    case OFTReal: {
+      const double v = OGR_F_GetFieldAsDouble(f, i);
+      if (std::isfinite(v)) return Attribute::real(name, v);
+      break;
+    }
+    default:
+      break;
+  }
+  return Attribute{name, std::move(text)};
+}
+
 // Text that is not UTF-8 after GDAL's decoding: the file's encoding was not what its .cpg says (or it has none).
 bool bad_text(const std::string& s) { return invalid_utf8_offset(s) != std::string_view::npos; }
 const char* kEncodingHint = "is not valid UTF-8: name the file's encoding with --encoding (e.g. GBK)";
@@ -306,7 +328,7 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
       } else if (i == name_col) {
         grid.name = std::move(text);
       } else {
-        grid.attributes.emplace_back(names[i], std::move(text));
+        grid.attributes.push_back(typed_field(f.get(), i, names[i], std::move(text)));
       }
     }
     if (refused) continue;
@@ -453,7 +475,7 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
       if (i == cols.number || (from_columns && (i == cols.lon || i == cols.lat))) continue;
       if (!OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
       std::string text = field_text(f.get(), i);
-      if (!text.empty()) pole.attributes.emplace_back(names[i], std::move(text));
+      if (!text.empty()) pole.attributes.push_back(typed_field(f.get(), i, names[i], std::move(text)));
     }
     sink(std::move(pole), line);
   }

@@ -1,5 +1,6 @@
 // Export in the import formats; numbers are written in shortest round-trip
 // form, so reading an export back gives exactly the stored coordinates.
+#include <poleloc/attribute_json.hpp>
 #include <poleloc/import.hpp>
 
 #include <nlohmann/json.hpp>
@@ -87,7 +88,8 @@ Status write_grids_geojson(const std::string& path, const std::vector<GridRecord
     nlohmann::ordered_json props;
     props["id"] = g.id;
     if (!g.name.empty()) props["name"] = g.name;
-    for (const auto& [k, v] : g.attributes) props[k] = v;
+    // Numbers and booleans as JSON numbers and booleans: importing the export gives them back typed.
+    for (const Attribute& a : g.attributes) props[a.first] = attribute_to_json<nlohmann::ordered_json>(a);
     out += "{\"type\":\"Feature\",\"properties\":";
     out += props.dump();
     out += ",\"geometry\":{\"type\":\"";

@@ -59,18 +59,22 @@ class Cursor {
     return true;
   }
   bool header() {
-    std::uint8_t format, flags;
-    return u8(format) && format == kValueFormat && u8(flags);
+    std::uint8_t format;
+    return u8(format) && format == kValueFormat && u8(flags_);
   }
   bool attributes(AttributeViews& out) {
     std::uint64_t n;
     if (!varint(n) || n > s_.size()) return false;
     out.clear();
     out.reserve(n);
+    const bool typed = flags_ & kTypedAttributes;
     for (std::uint64_t i = 0; i < n; ++i) {
       std::string_view k, v;
-      if (!str(k) || !str(v)) return false;
-      out.emplace_back(k, v);
+      std::uint8_t type = 0;
+      if (!str(k) || (typed && (!u8(type) || type > static_cast<std::uint8_t>(AttributeType::boolean))) || !str(v)) {
+        return false;
+      }
+      out.emplace_back(k, v, static_cast<AttributeType>(type));
     }
     return true;
   }
@@ -79,6 +83,7 @@ class Cursor {
  private:
   std::string_view s_;
   std::size_t pos_ = 0;
+  std::uint8_t flags_ = 0;
 };
 
 void put_header(std::string& out, std::uint8_t flags = 0) {
@@ -86,12 +91,22 @@ void put_header(std::string& out, std::uint8_t flags = 0) {
   out.push_back(static_cast<char>(flags));
 }
 
-template <typename Pairs>
-void put_attributes(std::string& out, const Pairs& attributes) {
+template <typename List>
+std::uint8_t attribute_flags(const List& attributes) {
+  for (const auto& a : attributes) {
+    if (a.type != AttributeType::text) return kTypedAttributes;
+  }
+  return 0;
+}
+
+// `flags` as put_header wrote them: with kTypedAttributes each value carries its type.
+template <typename List>
+void put_attributes(std::string& out, const List& attributes, std::uint8_t flags) {
   put_varint(out, attributes.size());
-  for (const auto& [k, v] : attributes) {
-    put_str(out, k);
-    put_str(out, v);
+  for (const auto& a : attributes) {
+    put_str(out, a.first);
+    if (flags & kTypedAttributes) out.push_back(static_cast<char>(a.type));
+    put_str(out, a.second);
   }
 }
 
@@ -122,28 +137,31 @@ bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64
 
 std::string encode_pole(const PoleRecord& pole) {
   std::string out;
-  put_header(out);
+  const std::uint8_t flags = attribute_flags(pole.attributes);
+  put_header(out, flags);
   put_f64(out, pole.position.lon);
   put_f64(out, pole.position.lat);
-  put_attributes(out, pole.attributes);
+  put_attributes(out, pole.attributes, flags);
   return out;
 }
 
 
 std::string encode_pole(LonLat position, const AttributeViews& attributes) {
   std::string out;
-  put_header(out);
+  const std::uint8_t flags = attribute_flags(attributes);
+  put_header(out, flags);
   put_f64(out, position.lon);
   put_f64(out, position.lat);
-  put_attributes(out, attributes);
+  put_attributes(out, attributes, flags);
   return out;
 }
 
 std::string encode_grid(const GridRecord& grid) {
   std::string out;
-  put_header(out);
+  const std::uint8_t flags = attribute_flags(grid.attributes);
+  put_header(out, flags);
   put_str(out, grid.name);
-  put_attributes(out, grid.attributes);
+  put_attributes(out, grid.attributes, flags);
   put_str(out, geo::to_wkb(grid.geometry));
   return out;
 }
@@ -182,7 +200,7 @@ Result<GridRecord> decode_grid(std::string_view id, std::string_view value) {
   auto geometry = geo::from_wkb(wkb);
   if (!geometry) return corrupt("grid geometry", id);
   GridRecord g{std::string(id), std::string(name), {}, std::move(*geometry)};
-  for (auto [k, v] : attrs) g.attributes.emplace_back(k, v);
+  g.attributes.assign(attrs.begin(), attrs.end());
   return g;
 }
 

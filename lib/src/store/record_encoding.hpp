@@ -5,8 +5,10 @@
 // A deletion is a new version with the tombstone flag. Values start with a
 // format byte so that later formats can be read beside old ones.
 //
-//   pole value : u8 format | u8 flags | f64 lon | f64 lat | varint n | (str key, str value)*
-//   grid value : u8 format | u8 flags | str name | varint n | (str key, str value)* | str wkb
+//   pole value : u8 format | u8 flags | f64 lon | f64 lat | varint n | attribute*
+//   grid value : u8 format | u8 flags | str name | varint n | attribute* | str wkb
+//   attribute  : str key, str value                 (flags without kTypedAttributes: all text)
+//              | str key, u8 type, str value        (flags with kTypedAttributes)
 //   alias value: u8 format | u8 flags | str code
 //   str = varint length, bytes
 //
@@ -26,6 +28,10 @@ namespace poleloc::store {
 
 inline constexpr std::uint8_t kValueFormat = 1;
 inline constexpr std::uint8_t kTombstone = 1;
+// Set when some attribute of the record is not text (AttributeType); records
+// written before typed attributes, and all-text records, go without it and
+// read as text.
+inline constexpr std::uint8_t kTypedAttributes = 2;
 
 // Appends `v` as a LEB128 varint (the length and count prefix of every stored value).
 void put_varint(std::string& out, std::uint64_t v);
@@ -34,7 +40,7 @@ std::string versioned_key(std::string_view id, std::uint64_t version);
 // Splits a versioned key; false if malformed.
 bool parse_versioned_key(std::string_view key, std::string_view& id, std::uint64_t& version);
 
-using AttributeViews = std::vector<std::pair<std::string_view, std::string_view>>;
+using AttributeViews = std::vector<AttributeView>;
 
 std::string encode_pole(const PoleRecord& pole);
 std::string encode_pole(LonLat position, const AttributeViews& attributes);
