@@ -222,15 +222,11 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   const auto top = static_cast<std::uint32_t>(levels_.size() - 1);
   if (const double root_lb = lower_bound_m(q, levels_[top].boxes[0]);
       root_lb > kFarModelM && root_lb * root_lb <= limit2) {
-    // Walk down by the best bound to a leaf, then take its pole with the least
-    // bound: twice, first by the arc bound, then by the FarBound around that
-    // pole (the arc bound's order is loose far away, near the antipode by
-    // hundreds of km; the bound is tightest near its reference).
-    auto node_bound = [&](const Box3& b) {
-      const double lb = lower_bound_m(q, b);
-      return far.valid() ? std::max(lb, far.box_lower_bound_m(b.lo, b.hi)) : lb;
-    };
-    for (int pass = 0; pass < 2; ++pass) {
+    // Walk down by the arc bound to a leaf, then take its pole with the least
+    // arc bound. (A second walk by the FarBound around that pole found a
+    // better reference near the antipode, but cost 3 us on every far query;
+    // the nodes' own references below do that job only where it is needed.)
+    {
       std::uint32_t level = top, node = 0;
       while (level > 0) {
         const Level& lv = levels_[level];
@@ -242,7 +238,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
           for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) {
             const Box3& b = down.boxes[cy * down.nx + cx];
             if (b.lo[0] > b.hi[0]) continue;
-            const double lb = node_bound(b);
+            const double lb = lower_bound_m(q, b);
             if (lb < least) least = lb, pick = cy * down.nx + cx;
           }
         }
@@ -260,15 +256,15 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
             ecef(sorted_pos_[i], t3);
             double key = arc_lower_bound_m(std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) +
                                                      (t3[1] - q[1]) * (t3[1] - q[1]) + (t3[2] - q[2]) * (t3[2] - q[2])));
-            if (far.valid()) key = std::max(key, far.point_lower_bound_m(t3));
             if (key < least) least = key, t0_slot = i, std::copy(t3, t3 + 3, t0);
           }
         }
       }
-      if (least == std::numeric_limits<double>::infinity()) break;
-      const FarBound next = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
-      if (!next.valid()) break;
-      far = next;
+      if (least < std::numeric_limits<double>::infinity()) far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
+      // Its geodesic is measured already: a first answer that bounds the search from the start.
+      if (far.valid() && far.s0() * far.s0() <= limit2 && !is_hidden(hidden, t0_slot)) {
+        best.emplace_back(far.s0() * far.s0(), t0_slot);
+      }
     }
   }
   // Where the bound around t0 is loose (a node far from t0 near the antipode,
@@ -276,6 +272,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   // geodesic, up to kMaxRefs per query.
   constexpr std::size_t kMaxRefs = 64;
   std::vector<FarBound> refs{far};
+  std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
@@ -335,6 +332,39 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
           if (lb * lb > bound2()) continue;
         }
       }
+    }
+    if (e.level == 0 && refs[e.ref].valid()) {
+      // Far: bound every pole of the leaf, then measure geodesics in the order
+      // of the bounds (millimetres short), so usually only the answer is measured.
+      leaf.clear();
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+          const std::uint32_t c = cy * nx_ + cx;
+          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
+            double t3[3];
+            ecef(sorted_pos_[i], t3);
+            const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
+                                           (t3[2] - q[2]) * (t3[2] - q[2]));
+            const double lb = std::max(arc_lower_bound_m(chord) - 1.0, refs[e.ref].point_lower_bound_m(t3));
+            if (lb > 0 && lb * lb > bound2()) continue;
+            leaf.emplace_back(lb, i);
+          }
+        }
+      }
+      std::sort(leaf.begin(), leaf.end());
+      for (const auto& [lb, i] : leaf) {
+        if (lb > 0 && lb * lb > bound2()) break;
+        if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
+        const double g = geo::distance_m(p, sorted_pos_[i]);
+        const double d2 = g * g;
+        if (d2 > limit2) continue;
+        if (best.size() == k && !(d2 < best.back().first)) continue;
+        if (is_hidden(hidden, i)) continue;
+        const std::pair<double, std::uint32_t> item{d2, i};
+        best.insert(std::upper_bound(best.begin(), best.end(), item), item);
+        if (best.size() > k) best.pop_back();
+      }
+      continue;
     }
     if (e.level == 0) {
       for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
