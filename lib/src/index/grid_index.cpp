@@ -40,7 +40,9 @@ bool GridIndex::contains(std::uint32_t g, std::int32_t x, std::int32_t y) const 
   const std::uint32_t band = static_cast<std::uint32_t>((static_cast<std::int64_t>(y) - ge.min_y) / ge.band_h);
   const std::uint32_t b = ge.band_start + std::min(band, ge.band_count - 1);
   bool inside = false;
-  if (ge.xband_count > 0 && x >= ge.min_x) {
+  // Only a long latitude band is worth a look at the longitude band (another read).
+  constexpr std::uint32_t kLongBand = 16;
+  if (ge.xband_count > 0 && x >= ge.min_x && band_offsets_[b + 1] - band_offsets_[b] > kLongBand) {
     const std::uint32_t xband = static_cast<std::uint32_t>((static_cast<std::int64_t>(x) - ge.min_x) / ge.band_w);
     const std::uint32_t xb = ge.xband_start + std::min(xband, ge.xband_count - 1);
     if (xband_offsets_[xb + 1] - xband_offsets_[xb] < band_offsets_[b + 1] - band_offsets_[b]) {
