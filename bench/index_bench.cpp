@@ -6,12 +6,17 @@
 // Each benchmark reports the mean per query (Google Benchmark's time) and
 // p50_ns / p99_ns counters from a separate pass timing single calls.
 #include "bench_city.hpp"
+#include "index/grid_index.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 
+#include <chrono>
+#include <cmath>
+#include <map>
 #include <optional>
+#include <random>
 
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
@@ -207,6 +212,90 @@ void BM_Nearest1OutsideBoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
 }
 
+// Grids of many vertices (issue 10: "grid_at p99 under 2 us with grids of 50,000
+// vertices"): 6 x 6 wiggly discs of range(0) vertices each, 4-6 km across, with
+// points uniform over their box (inside one, between them, near the wiggles).
+struct WigglyGrids {
+  std::vector<MultiPolygon> grids;
+  std::vector<LonLat> points;
+};
+const WigglyGrids& wiggly_grids(std::size_t vertices) {
+  static std::map<std::size_t, WigglyGrids> cache;
+  auto [it, fresh] = cache.try_emplace(vertices);
+  WigglyGrids& w = it->second;
+  if (!fresh) return w;
+  constexpr double kPi = 3.14159265358979323846;
+  for (int gy = 0; gy < 6; ++gy) {
+    for (int gx = 0; gx < 6; ++gx) {
+      const double cx = 116.2 + gx * 0.08, cy = 39.7 + gy * 0.06, r = 0.022;  // never overlapping
+      Ring ring;
+      for (std::size_t i = 0; i < vertices; ++i) {
+        const double t = 2 * kPi * static_cast<double>(i) / static_cast<double>(vertices);
+        const double rr = r * (1 + 0.2 * std::sin(40 * t + gx) + 0.05 * std::sin(997 * t + gy) + 0.01 * std::sin(9973 * t));
+        ring.push_back({cx + rr * std::cos(t) * 1.3, cy + rr * std::sin(t)});
+      }
+      ring.push_back(ring.front());
+      w.grids.push_back(MultiPolygon{Polygon{{std::move(ring)}}});
+    }
+  }
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> lon(116.16, 116.64), lat(39.67, 40.03);
+  for (int i = 0; i < 200000; ++i) w.points.push_back({lon(rng), lat(rng)});
+  return w;
+}
+
+void BM_GridAtManyVertices(benchmark::State& state) {
+  const WigglyGrids& w = wiggly_grids(static_cast<std::size_t>(state.range(0)));
+  std::vector<const MultiPolygon*> ptrs;
+  for (const auto& g : w.grids) ptrs.push_back(&g);
+  index::GridIndex idx;
+  const auto t0 = std::chrono::steady_clock::now();
+  idx.build(ptrs);
+  state.counters["build_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::size_t i = 0, found = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(idx.find(w.points[i]));
+    if (++i == w.points.size()) i = 0;
+  }
+  for (const LonLat& p : w.points) found += idx.find(p).has_value();
+  set_latency(state, bench::latency_p50_p99(w.points.size(), [&](std::size_t k) { benchmark::DoNotOptimize(idx.find(w.points[k])); }));
+  state.counters["inside_pct"] = 100.0 * static_cast<double>(found) / static_cast<double>(w.points.size());
+  state.counters["memory_mb"] = static_cast<double>(idx.memory_bytes()) / 1e6;
+  state.SetLabel(std::to_string(w.grids.size()) + " grids x " + std::to_string(state.range(0)) + " vertices");
+}
+
+// Anchor: Boost.Geometry R-tree of grid boxes + bg::within on the candidates (same grids, same points).
+void BM_GridAtManyVerticesBoostAnchor(benchmark::State& state) {
+  using Pt = bg::model::d2::point_xy<double>;
+  using Poly = bg::model::polygon<Pt>;
+  using Box = bg::model::box<Pt>;
+  const WigglyGrids& w = wiggly_grids(static_cast<std::size_t>(state.range(0)));
+  std::vector<Poly> polys;
+  std::vector<std::pair<Box, std::uint32_t>> boxes;
+  for (std::uint32_t g = 0; g < w.grids.size(); ++g) {
+    Poly bp;
+    for (const LonLat& q : w.grids[g][0].rings[0]) bp.outer().emplace_back(q.lon, q.lat);
+    bg::correct(bp);
+    boxes.emplace_back(bg::return_envelope<Box>(bp), g);
+    polys.push_back(std::move(bp));
+  }
+  bgi::rtree<std::pair<Box, std::uint32_t>, bgi::rstar<16>> tree(boxes.begin(), boxes.end());
+  auto query = [&](LonLat q) -> std::optional<std::uint32_t> {
+    const Pt p(q.lon, q.lat);
+    for (auto it = tree.qbegin(bgi::intersects(p)); it != tree.qend(); ++it) {
+      if (bg::within(p, polys[it->second])) return it->second;
+    }
+    return std::nullopt;
+  };
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(query(w.points[i]));
+    if (++i == w.points.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(20000, [&](std::size_t k) { benchmark::DoNotOptimize(query(w.points[k])); }));
+  state.SetLabel(std::to_string(w.grids.size()) + " grids x " + std::to_string(state.range(0)) + " vertices");
+}
+
 void BM_BatchGridAt(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   std::vector<double> lons, lats;
@@ -235,10 +324,11 @@ BENCHMARK(BM_GridAtBoostRtreeAnchor)->DenseRange(0, 2);
 BENCHMARK(BM_Boundary)->ArgsProduct({{0, 1}, {0, 1}});
 BENCHMARK(BM_Nearest1)->DenseRange(0, 2);
 BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
-// Points just outside the data only: points thousands of km away still take
-// seconds (no pruning there yet; docs/performance.md), which would stall `make bench`.
+// Points just outside the data (range(1) = 0) and anywhere on Earth (range(1) = 1).
 BENCHMARK(BM_Nearest1Outside)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
+BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
+BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

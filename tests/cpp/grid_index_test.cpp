@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
 #include <random>
 
 using namespace poleloc;
@@ -178,4 +180,105 @@ TEST(GridIndex, AgreesWithReferencePointInPolygonOnASyntheticCity) {
     ++checked;
   }
   EXPECT_EQ(checked, points.size());
+}
+
+// Grids of 50,000 vertices (wiggly discs: a horizontal line crosses their
+// boundary hundreds of times): the latitude bands scale with the edge count
+// instead of stopping at 256, and the answers stay those of a plain
+// point-in-polygon test over every edge.
+TEST(GridIndex, GridsOfFiftyThousandVerticesAgreeWithReferencePointInPolygon) {
+  constexpr double kPi = 3.14159265358979323846;
+  std::vector<GridRecord> grids;
+  for (int g = 0; g < 2; ++g) {
+    Ring ring;
+    const double cx = 116.2 + g * 0.08, cy = 39.7, r = 0.022;
+    for (int i = 0; i < 50000; ++i) {
+      const double t = 2 * kPi * i / 50000.0;
+      const double rr = r * (1 + 0.2 * std::sin(40 * t + g) + 0.05 * std::sin(997 * t) + 0.01 * std::sin(9973 * t));
+      ring.push_back({cx + rr * std::cos(t) * 1.3, cy + rr * std::sin(t)});
+    }
+    ring.push_back(ring.front());
+    GridRecord rec;
+    rec.id = "G" + std::to_string(g);
+    rec.geometry = MultiPolygon{Polygon{{std::move(ring)}}};
+    grids.push_back(std::move(rec));
+  }
+  Fixture f(grids);
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> lon(116.16, 116.32), lat(39.67, 39.73);
+  int inside = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const LonLat p{lon(rng), lat(rng)};
+    std::optional<std::size_t> want;
+    for (std::size_t g = 0; g < grids.size(); ++g) {
+      if (fixtures::reference_contains(grids[g].geometry, p)) want = g;
+    }
+    const auto got = f.idx.find(p);
+    inside += got.has_value();
+    if (got.has_value() != want.has_value() || (got && *got != *want)) {
+      // Only a point within a few 1e-7 degree of an edge may differ (snapping).
+      const auto& geom = grids[got ? *got : *want].geometry;
+      const bool a = fixtures::reference_contains(geom, {p.lon + 3e-7, p.lat + 3e-7});
+      const bool b = fixtures::reference_contains(geom, {p.lon - 3e-7, p.lat - 3e-7});
+      const bool c = fixtures::reference_contains(geom, {p.lon + 3e-7, p.lat - 3e-7});
+      const bool d = fixtures::reference_contains(geom, {p.lon - 3e-7, p.lat + 3e-7});
+      EXPECT_FALSE(a == b && b == c && c == d) << p.lon << "," << p.lat;
+    }
+  }
+  EXPECT_GT(inside, 1000);
+}
+
+namespace {
+// The boundary rule of grid_index.hpp, written plainly: a ray east over every edge.
+bool ray_east_contains(const MultiPolygon& geometry, LonLat p) {
+  const std::int64_t x = std::llround(p.lon * 1e7), y = std::llround(p.lat * 1e7);
+  bool inside = false;
+  for (const Polygon& poly : geometry) {
+    for (const Ring& ring : poly.rings) {
+      for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        std::int64_t x0 = std::llround(ring[i].lon * 1e7), y0 = std::llround(ring[i].lat * 1e7);
+        std::int64_t x1 = std::llround(ring[i + 1].lon * 1e7), y1 = std::llround(ring[i + 1].lat * 1e7);
+        if (y0 > y1) std::swap(x0, x1), std::swap(y0, y1);
+        if (y < y0 || y >= y1) continue;
+        if ((x - x0) * (y1 - y0) < (y - y0) * (x1 - x0)) inside = !inside;
+      }
+    }
+  }
+  return inside;
+}
+}  // namespace
+
+// Two grids sharing a boundary that zigzags along a parallel: a line of latitude
+// crosses it 200 times, a meridian once, so the index casts its ray north there.
+// Every lattice point, on the zigzag's edges and vertices included, gets the
+// grid of the plain ray-east rule (the documented boundary rule).
+TEST(GridIndex, RayNorthGivesTheSameAnswerAsTheBoundaryRuleOnEdgesAndVertices) {
+  Ring zig;
+  for (int i = 0; i <= 200; ++i) zig.push_back({116.0 + i * 1e-4, 39.0 + (i % 2) * 1e-4});
+  Ring south = zig, north(zig.rbegin(), zig.rend());
+  south.push_back({116.02, 38.99});
+  south.push_back({116.0, 38.99});
+  south.push_back(south.front());
+  north.push_back({116.0, 39.01});
+  north.push_back({116.02, 39.01});
+  north.push_back(north.front());
+  std::vector<GridRecord> grids(2);
+  grids[0].id = "S";
+  grids[0].geometry = MultiPolygon{Polygon{{south}}};
+  grids[1].id = "N";
+  grids[1].geometry = MultiPolygon{Polygon{{north}}};
+  Fixture f(grids);
+  int on_boundary = 0;
+  for (int ix = -4; ix <= 804; ++ix) {
+    for (int iy = -8; iy <= 12; ++iy) {
+      const LonLat p{116.0 + ix * 2.5e-6 * 10, 39.0 + iy * 2.5e-5};
+      std::string want = ".";
+      for (std::size_t g = 0; g < grids.size(); ++g) {
+        if (ray_east_contains(grids[g].geometry, p)) want = grids[g].id;
+      }
+      on_boundary += (iy >= 0 && iy <= 4);
+      ASSERT_EQ(f.at(p), want) << ix << "," << iy;
+    }
+  }
+  EXPECT_GT(on_boundary, 0);
 }

@@ -1,4 +1,5 @@
 #include "geo/geodesic.hpp"
+#include "index/far_bound.hpp"
 #include "index/pole_index.hpp"
 
 #include <gtest/gtest.h>
@@ -220,4 +221,127 @@ TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
     ASSERT_LE(bound, g + 1e-6) << a.lon << "," << a.lat << " -> " << b.lon << "," << b.lat << " chord " << chord;
   }
   RecordProperty("smallest_margin_m", std::to_string(worst));
+}
+
+namespace {
+void ecef_of(LonLat p, double out[3]) {
+  constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
+  const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
+  const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
+  out[0] = n * std::cos(lat) * std::cos(lon);
+  out[1] = n * std::cos(lat) * std::sin(lon);
+  out[2] = n * (1 - e2) * std::sin(lat);
+}
+}  // namespace
+
+// Far from the data the search prunes with a Taylor bound around one pole
+// (far_bound.hpp); it must never exceed the geodesic, for points and for boxes,
+// wherever the query is: near, far, the other hemisphere, near the poles, across
+// the antimeridian, close to the antipode.
+TEST(PoleIndex, FarBoundNeverExceedsTheGeodesic) {
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-89.5, 89.5), unit(-1, 1), u01(0, 1);
+  const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double worst = 1e300, widest_far_gap = 0;
+  int used = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const LonLat t0{lon(rng), lat(rng)};
+    LonLat q;
+    switch (i % 5) {
+      case 0: q = {lon(rng), lat(rng)}; break;  // anywhere
+      case 1: q = {t0.lon + unit(rng) * 10, std::clamp(t0.lat + unit(rng) * 10, -89.9, 89.9)}; break;  // within ~1,000 km
+      case 2: q = {t0.lon > 0 ? t0.lon - 180 + unit(rng) * 20 : t0.lon + 180 + unit(rng) * 20, -t0.lat + unit(rng) * 20}; break;  // towards the antipode
+      case 3: q = {lon(rng), (i % 2 ? 1 : -1) * (89.0 + u01(rng))}; break;  // near a geographic pole
+      case 4: q = {t0.lon > 0 ? t0.lon - 360 + unit(rng) * 40 : t0.lon + unit(rng) * 40, t0.lat + unit(rng) * 20}; break;
+    }
+    if (q.lon < -180) q.lon += 360;
+    if (q.lon > 180) q.lon -= 360;
+    q.lat = std::clamp(q.lat, -90.0, 90.0);
+    double x0[3];
+    ecef_of(t0, x0);
+    const auto far = index::FarBound::make(q, t0, x0, identity);
+    if (!far.valid()) continue;
+    ++used;
+    for (int j = 0; j < 40; ++j) {
+      // Up to ~30 km from t0 (0.3 degrees), more often within a few km.
+      const double reach = j % 2 ? 0.3 : 0.03;
+      const LonLat t{t0.lon + unit(rng) * reach, std::clamp(t0.lat + unit(rng) * reach, -90.0, 90.0)};
+      double x[3];
+      ecef_of(t, x);
+      const double g = geo::geodesic_m(q, t);
+      const double lb = far.point_lower_bound_m(x);
+      ASSERT_LE(lb, g) << "q " << q.lon << "," << q.lat << " t0 " << t0.lon << "," << t0.lat << " t " << t.lon << ","
+                       << t.lat;
+      if (lb > 0) worst = std::min(worst, g - lb);
+      const double r = std::sqrt((x[0] - x0[0]) * (x[0] - x0[0]) + (x[1] - x0[1]) * (x[1] - x0[1]) +
+                                 (x[2] - x0[2]) * (x[2] - x0[2]));
+      if (r < 3000 && far.s0() > 1e6 && far.s0() < 15e6 && lb > 0) widest_far_gap = std::max(widest_far_gap, g - lb);
+    }
+    // A box around a few points near t0: no more than the nearest of them... or any point inside.
+    float lo[3], hi[3];
+    for (int a = 0; a < 3; ++a) lo[a] = hi[a] = static_cast<float>(x0[a]);
+    double least = geo::geodesic_m(q, t0);
+    for (int j = 0; j < 8; ++j) {
+      const LonLat t{t0.lon + unit(rng) * 0.02, std::clamp(t0.lat + unit(rng) * 0.02, -90.0, 90.0)};
+      double x[3];
+      ecef_of(t, x);
+      for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], static_cast<float>(x[a])), hi[a] = std::max(hi[a], static_cast<float>(x[a]));
+      least = std::min(least, geo::geodesic_m(q, t));
+    }
+    ASSERT_LE(far.box_lower_bound_m(lo, hi), least) << "q " << q.lon << "," << q.lat << " t0 " << t0.lon << "," << t0.lat;
+  }
+  EXPECT_GT(used, 3000);
+  // Tight where it matters: within 3 km of t0 and 1,000-15,000 km away, a few centimetres short.
+  EXPECT_LT(widest_far_gap, 0.25);
+  RecordProperty("smallest_margin_m", std::to_string(worst));
+  RecordProperty("widest_gap_within_3km_m", std::to_string(widest_far_gap));
+}
+
+// Exact by geodesic distance wherever the query is: inside, at the edge, just
+// outside, 100-10,000 km away, the other hemisphere, near the poles, across the
+// antimeridian; k = 1 and 5, with and without max_m. The city has straight
+// edges, the worst shape for far queries (a whole edge is nearly equidistant).
+TEST(PoleIndex, NearestAnywhereMatchesBruteForceForEveryDistanceAndLimit) {
+  const auto poles = random_poles(8000, 41, {116.47, 39.92}, 0.1);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> unit(-1, 1), u01(0, 1), lon(-180, 180), lat(-90, 90);
+  constexpr double kPi = 3.14159265358979323846;
+  for (int q = 0; q < 96; ++q) {
+    LonLat p;
+    switch (q % 8) {
+      case 0: p = {116.47 + unit(rng) * 0.1, 39.92 + unit(rng) * 0.08}; break;  // inside
+      case 1: p = {116.47 + (q % 16 ? 0.1 : -0.1), 39.92 + unit(rng) * 0.08}; break;  // on an edge
+      case 2: {  // 100-10,000 km away in any direction (degrees of arc, roughly)
+        const double dist_deg = std::exp(std::log(0.9) + u01(rng) * std::log(100.0)), az = u01(rng) * 2 * kPi;
+        p = {116.47 + dist_deg * std::sin(az) / std::cos(39.92 * kPi / 180), 39.92 + dist_deg * std::cos(az)};
+        if (p.lat > 90) p.lat = 180 - p.lat, p.lon += 180;
+        if (p.lat < -90) p.lat = -180 - p.lat, p.lon += 180;
+        p.lon = std::fmod(p.lon + 540.0, 360.0) - 180;
+        break;
+      }
+      case 3: p = {lon(rng), -lat(rng) * 0.5 - 45}; break;                     // the other hemisphere
+      case 4: p = {lon(rng), (q % 16 ? 1 : -1) * (89 + u01(rng))}; break;      // near a geographic pole
+      case 5: p = {q % 16 ? 179.9 + 0.1 * u01(rng) : -180 + 0.1 * u01(rng), 39.92 + unit(rng) * 30}; break;  // antimeridian
+      case 6: p = {-63.53 + unit(rng) * 3, -39.92 + unit(rng) * 3}; break;   // near the antipode
+      case 7: p = {116.47 + 0.1 + u01(rng) * 0.5, 39.92 + unit(rng) * 0.5}; break;  // just outside
+    }
+    for (std::size_t k : {1u, 5u}) {
+      expect_same_as_brute(poles, idx, p, k);
+      const double nearest = brute(poles, p, 1)[0].second;
+      expect_same_as_brute(poles, idx, p, k, nearest + 50.0);  // a limit that keeps a few
+      expect_same_as_brute(poles, idx, p, k, nearest * 0.99);  // a limit that keeps none
+    }
+  }
+}
+
+TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
+  const auto poles = random_poles(20000, 43);
+  index::PoleIndex idx;
+  idx.build(poles);
+  for (const LonLat p : {LonLat{-70.0, -33.0}, LonLat{2.35, 48.85}, LonLat{-63.53, -39.92}, LonLat{0, 90}}) {
+    EXPECT_TRUE(idx.nearest(p, 1, 500.0).empty());
+    EXPECT_TRUE(idx.nearest(p, 5, 500.0).empty());
+  }
 }

@@ -31,6 +31,13 @@ double geodesic_m(LonLat a, LonLat b) {
   return s12;
 }
 
+GeodesicEnd geodesic_end(LonLat a, LonLat b) {
+  GeodesicEnd e;
+  geod_geninverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &e.s12, nullptr, &e.azi2_deg, &e.m12, nullptr, &e.M21,
+                  nullptr);
+  return e;
+}
+
 DegreeScale degree_scale(double lat_deg) {
   const double phi = lat_deg * kDegToRad;
   const double s = std::sin(phi);

@@ -20,6 +20,15 @@ inline constexpr double kExactBeyondM = 3000;
 
 double geodesic_m(LonLat a, LonLat b);
 
+// The geodesic from a to b and how it behaves around b (Karney 2013): its
+// length s12 (m), the azimuth at b (degrees clockwise from north, pointing away
+// from a), the reduced length m12 (m) and the geodesic scale M21. The distance
+// from a grows along azi2 at rate 1 and curves across it by M21 / m12 per metre.
+struct GeodesicEnd {
+  double s12 = 0, azi2_deg = 0, m12 = 0, M21 = 0;
+};
+GeodesicEnd geodesic_end(LonLat a, LonLat b);
+
 // Metres per degree of latitude and of longitude at `lat_deg`.
 struct DegreeScale {
   double m_per_deg_lat;

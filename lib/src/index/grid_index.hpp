@@ -18,6 +18,11 @@
 // by two grids belongs to the grid east of it (north of it, for an east-west
 // edge), a point on a shared vertex to the grid north-east of it, and every
 // point belongs to at most one grid of a set of non-overlapping grids.
+// Each grid's edges are also bucketed into longitude bands; when the point's
+// longitude band holds fewer edges than its latitude band (a boundary that
+// wiggles along a parallel), the ray goes north instead, with the rule for the
+// same moved point: an edge with x0 <= x < x1 counts when the point is south
+// of it, or on it with the edge rising eastward. The answer is the same.
 //
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
@@ -70,6 +75,10 @@ class GridIndex {
     std::uint32_t band_count = 0;
     std::uint32_t band_start = 0;            // into band_offsets_ (band_count+1 entries)
     std::int32_t min_x = 0, max_x = 0, max_y = 0;
+    // The same by longitude (edges with x0 < x1, not vertical), for a ray cast north.
+    std::int32_t band_w = 1;
+    std::uint32_t xband_count = 0;
+    std::uint32_t xband_start = 0;           // into xband_offsets_
   };
   struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates() and building
   bool contains(std::uint32_t grid, std::int32_t x, std::int32_t y) const;
@@ -81,6 +90,8 @@ class GridIndex {
   // East-west edges (never in a band), per grid sorted by latitude: only nearest_boundary_point needs them.
   std::vector<std::uint32_t> flat_offsets_;  // size grids+1, into flat_edges_
   std::vector<Edge> flat_edges_;
+  std::vector<std::uint32_t> xband_offsets_;  // into xband_edges_
+  std::vector<Edge> xband_edges_;             // x0 < x1
 
   // cells: value >= 0 and < kMixed: owner grid + 1 (0 = none); kMixed bit set: list offset
   std::int64_t min_x_ = 0, min_y_ = 0, cell_w_ = 1, cell_h_ = 1;

@@ -1,6 +1,7 @@
 #include "index/pole_index.hpp"
 
 #include "geo/geodesic.hpp"
+#include "index/far_bound.hpp"
 
 #include "huge_pages.hpp"
 
@@ -206,26 +207,165 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     double lb2;
     std::uint32_t level;  // index into levels_
     std::uint32_t node;
+    std::uint32_t ref;    // index into refs: the FarBound for this node's poles
     bool operator>(const Entry& o) const { return lb2 > o.lb2; }
   };
   std::vector<Entry> storage;
   storage.reserve(64);
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap(std::greater<>{}, std::move(storage));
   auto bound2 = [&] { return best.size() == k ? std::min(limit2, best.back().first) : limit2; };
-  auto push = [&](std::uint32_t level, std::uint32_t node) {
+  // Far from the data (beyond kFarModelM) the arc bound is metres to a kilometre
+  // short; a FarBound around a pole near the answer (one geodesic) is
+  // millimetres short there, so few nodes and poles pass it (far_bound.hpp).
+  constexpr double kFarModelM = 200'000;
+  FarBound far;
+  const auto top = static_cast<std::uint32_t>(levels_.size() - 1);
+  if (const double root_lb = lower_bound_m(q, levels_[top].boxes[0]);
+      root_lb > kFarModelM && root_lb * root_lb <= limit2) {
+    // Walk down by the arc bound to a leaf, then take its pole with the least
+    // arc bound. (A second walk by the FarBound around that pole found a
+    // better reference near the antipode, but cost 3 us on every far query;
+    // the nodes' own references below do that job only where it is needed.)
+    {
+      std::uint32_t level = top, node = 0;
+      while (level > 0) {
+        const Level& lv = levels_[level];
+        const Level& down = levels_[level - 1];
+        const std::uint32_t x = node % lv.nx, y = node / lv.nx;
+        double least = std::numeric_limits<double>::infinity();
+        std::uint32_t pick = 0;
+        for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
+          for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) {
+            const Box3& b = down.boxes[cy * down.nx + cx];
+            if (b.lo[0] > b.hi[0]) continue;
+            const double lb = lower_bound_m(q, b);
+            if (lb < least) least = lb, pick = cy * down.nx + cx;
+          }
+        }
+        node = pick;
+        --level;
+      }
+      const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
+      double least = std::numeric_limits<double>::infinity(), t0[3] = {0, 0, 0};
+      std::uint32_t t0_slot = 0;
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+          const std::uint32_t c = cy * nx_ + cx;
+          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
+            double t3[3];
+            ecef(sorted_pos_[i], t3);
+            double key = arc_lower_bound_m(std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) +
+                                                     (t3[1] - q[1]) * (t3[1] - q[1]) + (t3[2] - q[2]) * (t3[2] - q[2])));
+            if (key < least) least = key, t0_slot = i, std::copy(t3, t3 + 3, t0);
+          }
+        }
+      }
+      if (least < std::numeric_limits<double>::infinity()) far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
+      // Its geodesic is measured already: a first answer that bounds the search from the start.
+      if (far.valid() && far.s0() * far.s0() <= limit2 && !is_hidden(hidden, t0_slot)) {
+        best.emplace_back(far.s0() * far.s0(), t0_slot);
+      }
+    }
+  }
+  // Where the bound around t0 is loose (a node far from t0 near the antipode,
+  // where the distance curves most), a node gets its own reference: one more
+  // geodesic, up to kMaxRefs per query.
+  constexpr std::size_t kMaxRefs = 64;
+  std::vector<FarBound> refs{far};
+  std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
+  auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    const double lb = lower_bound_m(q, b);
+    double lb = lower_bound_m(q, b);
+    if (refs[ref].valid()) lb = std::max(lb, refs[ref].box_lower_bound_m(b.lo, b.hi));
     if (lb * lb > bound2()) return;
-    heap.push({lb * lb, level, node});
+    heap.push({lb * lb, level, node, ref});
   };
-  push(static_cast<std::uint32_t>(levels_.size() - 1), 0);
+  // A pole of a non-empty node: the first one down its first non-empty children.
+  auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
+    while (level > 0) {
+      const Level& lv = levels_[level];
+      const Level& down = levels_[level - 1];
+      const std::uint32_t x = node % lv.nx, y = node / lv.nx;
+      bool found = false;
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny) && !found; ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx) && !found; ++cx) {
+          const Box3& b = down.boxes[cy * down.nx + cx];
+          if (b.lo[0] <= b.hi[0]) node = cy * down.nx + cx, found = true;
+        }
+      }
+      --level;
+    }
+    const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
+    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+        const std::uint32_t c = cy * nx_ + cx;
+        if (cell_start_[c] < cell_start_[c + 1]) return cell_start_[c];
+      }
+    }
+    return cell_start_[0];  // not reached: the node has poles
+  };
+  push(top, 0, 0);
   while (!heap.empty()) {
-    const Entry e = heap.top();
+    Entry e = heap.top();
     heap.pop();
     if (e.lb2 > bound2()) break;
     const Level& lv = levels_[e.level];
     const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
+    if (far.valid() && refs.size() < kMaxRefs) {
+      const Box3& b = lv.boxes[e.node];
+      const double slack = refs[e.ref].slack_m(b.lo, b.hi);
+      double h2 = 0;
+      for (int a = 0; a < 3; ++a) h2 += (double(b.hi[a]) - b.lo[a]) * (double(b.hi[a]) - b.lo[a]);
+      const double h = std::sqrt(h2);
+      // Worth a geodesic when the bound may be a metre short here and a
+      // reference inside the node would be several times tighter.
+      if (slack > 1.0 && 8 * refs[e.ref].slack_for_radius_m(h) < slack) {
+        const std::uint32_t slot = some_pole(e.level, e.node);
+        double t3[3];
+        ecef(sorted_pos_[slot], t3);
+        const FarBound local = FarBound::make(p, sorted_pos_[slot], t3, frame_);
+        if (local.valid()) {
+          refs.push_back(local);
+          e.ref = static_cast<std::uint32_t>(refs.size() - 1);
+          const double lb = local.box_lower_bound_m(b.lo, b.hi);
+          if (lb * lb > bound2()) continue;
+        }
+      }
+    }
+    if (e.level == 0 && refs[e.ref].valid()) {
+      // Far: bound every pole of the leaf, then measure geodesics in the order
+      // of the bounds (millimetres short), so usually only the answer is measured.
+      leaf.clear();
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+          const std::uint32_t c = cy * nx_ + cx;
+          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
+            double t3[3];
+            ecef(sorted_pos_[i], t3);
+            const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
+                                           (t3[2] - q[2]) * (t3[2] - q[2]));
+            const double lb = std::max(arc_lower_bound_m(chord) - 1.0, refs[e.ref].point_lower_bound_m(t3));
+            if (lb > 0 && lb * lb > bound2()) continue;
+            leaf.emplace_back(lb, i);
+          }
+        }
+      }
+      std::sort(leaf.begin(), leaf.end());
+      for (const auto& [lb, i] : leaf) {
+        if (lb > 0 && lb * lb > bound2()) break;
+        if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
+        const double g = geo::distance_m(p, sorted_pos_[i]);
+        const double d2 = g * g;
+        if (d2 > limit2) continue;
+        if (best.size() == k && !(d2 < best.back().first)) continue;
+        if (is_hidden(hidden, i)) continue;
+        const std::pair<double, std::uint32_t> item{d2, i};
+        best.insert(std::upper_bound(best.begin(), best.end(), item), item);
+        if (best.size() > k) best.pop_back();
+      }
+      continue;
+    }
     if (e.level == 0) {
       for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
         for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
@@ -241,7 +381,8 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
               ecef(t, t3);
               const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
                                              (t3[2] - q[2]) * (t3[2] - q[2]));
-              const double lb = arc_lower_bound_m(chord) - 1.0;
+              double lb = arc_lower_bound_m(chord) - 1.0;
+              if (refs[e.ref].valid()) lb = std::max(lb, refs[e.ref].point_lower_bound_m(t3));
               if (lb > 0 && lb * lb > bound2()) continue;
               const double g = geo::distance_m(p, t);
               d2 = g * g;
@@ -259,7 +400,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     }
     const Level& down = levels_[e.level - 1];
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
-      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx);
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, e.ref);
     }
   }
 }

@@ -13,7 +13,12 @@
 // first instead: each node keeps the box of its poles in Earth-centred (ECEF)
 // coordinates, whose straight-line distance is a lower bound of the geodesic,
 // so the search stops exactly and visits a few nodes per level wherever the
-// point is on Earth.
+// point is on Earth. Beyond 200 km of the data that bound (the arc of the
+// chord) is metres to a kilometre short of the geodesic; there nodes and poles
+// are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
+// millimetres short, and a leaf's geodesics are measured in the order of those
+// bounds: about one geodesic per far query. Within ~100 km of the data's
+// antipode (past q's cut-locus margin) only the arc bound remains: slow there.
 // Candidates are ranked by the ellipsoidal distance at the query latitude and
 // the answers' distances are geodesic on WGS84 (see geodesic.hpp): the order
 // is the true geodesic order, not planar degrees.
