@@ -332,7 +332,7 @@ TEST(ImportAliases, DuplicateColumnIsRefused) {
 
 TEST(ImportPoles, ShortFilesStartingLikeAByteOrderMarkAreReadWithinTheFile) {
   // 1- and 2-byte files starting 0xEF made the reader step before its buffer (valgrind).
-  for (const std::string content : {std::string("\xEF"), std::string("\xEF\xBB"), std::string("\xEF\xBB\xBF")}) {
+  for (const std::string& content : {std::string("\xEF"), std::string("\xEF\xBB"), std::string("\xEF\xBB\xBF")}) {
     Input in(content);
     auto r = in.read();
     EXPECT_TRUE(r.dataset.poles.empty());

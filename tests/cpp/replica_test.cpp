@@ -48,7 +48,9 @@ void replicate(const Service& primary, Service& replica, std::size_t limit) {
     std::vector<FeedChange> rest;
     for (FeedChange& c : pending) (c.sequence <= page->next_after ? whole : rest).push_back(std::move(c));
     pending = std::move(rest);
-    if (!whole.empty()) ASSERT_TRUE(replica.apply_replicated(whole));
+    if (!whole.empty()) {
+      ASSERT_TRUE(replica.apply_replicated(whole));
+    }
     if (page->next_after == after && page->next_skip == skip) break;
     after = page->next_after;
     skip = page->next_skip;
