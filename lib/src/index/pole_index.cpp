@@ -214,6 +214,16 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   storage.reserve(64);
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap(std::greater<>{}, std::move(storage));
   auto bound2 = [&] { return best.size() == k ? std::min(limit2, best.back().first) : limit2; };
+  // A pole at squared distance d2 (slot i) enters the k best if it is within
+  // the limit, nearer than the k-th and not hidden.
+  auto offer = [&](double d2, std::uint32_t i) {
+    if (d2 > limit2) return;
+    if (best.size() == k && !(d2 < best.back().first)) return;
+    if (is_hidden(hidden, i)) return;
+    const std::pair<double, std::uint32_t> item{d2, i};
+    best.insert(std::upper_bound(best.begin(), best.end(), item), item);
+    if (best.size() > k) best.pop_back();
+  };
   // Far from the data (beyond kFarModelM) the arc bound is metres to a kilometre
   // short; a FarBound around a pole near the answer (one geodesic) is
   // millimetres short there, so few nodes and poles pass it (far_bound.hpp).
@@ -356,13 +366,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
         if (lb > 0 && lb * lb > bound2()) break;
         if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
         const double g = geo::distance_m(p, sorted_pos_[i]);
-        const double d2 = g * g;
-        if (d2 > limit2) continue;
-        if (best.size() == k && !(d2 < best.back().first)) continue;
-        if (is_hidden(hidden, i)) continue;
-        const std::pair<double, std::uint32_t> item{d2, i};
-        best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-        if (best.size() > k) best.pop_back();
+        offer(g * g, i);
       }
       continue;
     }
@@ -387,12 +391,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
               const double g = geo::distance_m(p, t);
               d2 = g * g;
             }
-            if (d2 > limit2) continue;
-            if (best.size() == k && !(d2 < best.back().first)) continue;
-            if (is_hidden(hidden, i)) continue;
-            const std::pair<double, std::uint32_t> item{d2, i};
-            best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-            if (best.size() > k) best.pop_back();
+            offer(d2, i);
           }
         }
       }
