@@ -362,7 +362,10 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
         }
       }
       std::sort(leaf.begin(), leaf.end());
-      for (const auto& [lb, i] : leaf) {
+      for (const auto& entry : leaf) {
+        // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const double lb = entry.first;
+        const std::uint32_t i = entry.second;
         if (lb > 0 && lb * lb > bound2()) break;
         if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
         const double g = geo::distance_m(p, sorted_pos_[i]);
