@@ -178,23 +178,24 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
     if (alias && alias->misheard && place && place->end >= alias->end) alias.reset();
     if (place && alias && place->end > alias->end) alias.reset();
     if (is_ascii_letter(c)) {
-      // An area code that is also a number word (see CodeWords).
+      // An area code that is also a number word (see CodeWords). Where it is
+      // read as the number word, there is no code to look up, and the text needs
+      // no second reading for it.
       const std::string_view w = word_at(text, pos);
-      if (auto numeral = english_numeral(w)) {
-        std::optional<std::uint32_t> code;
-        if (alias && alias->end == pos + w.size()) {
-          code = alias->code;
+      if (english_numeral(w)) {
+        const bool whole_word_alias = alias && alias->end == pos + w.size();
+        if (code_words == CodeWords::as_numerals || after_numeral) {
+          if (whole_word_alias) alias.reset();
+        } else if (whole_word_alias) {
+          if (code_word_seen) *code_word_seen = true;
         } else if (!alias) {
           std::string upper(w);
           for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
-          code = aliases.find_code(upper);
           // A code that is a short English word ("oh", "for") counts before a number word only.
-          if (code && !next_is_numeral_word(text, pos + w.size())) code.reset();
-          if (code) alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
-        }
-        if (code) {
-          if (code_word_seen) *code_word_seen = true;
-          if (code_words == CodeWords::as_numerals || after_numeral) alias.reset();
+          if (auto code = aliases.find_code(upper); code && next_is_numeral_word(text, pos + w.size())) {
+            alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
+            if (code_word_seen) *code_word_seen = true;
+          }
         }
       }
     }
