@@ -55,6 +55,11 @@ double arc_lower_bound_m(double chord) {
 
 namespace {
 
+// Straight-line distance between two ECEF points (metres).
+double chord_m(const double a[3], const double b[3]) {
+  return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
 // Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
 // the box: the chord is never longer than the geodesic; 0.1 % (of at most
 // 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
@@ -203,6 +208,15 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
   double q[3];
   ecef(p, q);
+  // Calls visit(slot) for every pole of level-1 node (x, y), that is of its 2x2 cells.
+  auto for_each_leaf_slot = [&](std::uint32_t x, std::uint32_t y, auto&& visit) {
+    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+        const std::uint32_t c = cy * nx_ + cx;
+        for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) visit(i);
+      }
+    }
+  };
   struct Entry {
     double lb2;
     std::uint32_t level;  // index into levels_
@@ -258,18 +272,12 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
       double least = std::numeric_limits<double>::infinity(), t0[3] = {0, 0, 0};
       std::uint32_t t0_slot = 0;
-      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
-          const std::uint32_t c = cy * nx_ + cx;
-          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-            double t3[3];
-            ecef(sorted_pos_[i], t3);
-            double key = arc_lower_bound_m(std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) +
-                                                     (t3[1] - q[1]) * (t3[1] - q[1]) + (t3[2] - q[2]) * (t3[2] - q[2])));
-            if (key < least) least = key, t0_slot = i, std::copy(t3, t3 + 3, t0);
-          }
-        }
-      }
+      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+        double t3[3];
+        ecef(sorted_pos_[i], t3);
+        const double key = arc_lower_bound_m(chord_m(t3, q));
+        if (key < least) least = key, t0_slot = i, std::copy(t3, t3 + 3, t0);
+      });
       if (least < std::numeric_limits<double>::infinity()) far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
       // Its geodesic is measured already: a first answer that bounds the search from the start.
       if (far.valid() && far.s0() * far.s0() <= limit2 && !is_hidden(hidden, t0_slot)) {
@@ -347,20 +355,13 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       // Far: bound every pole of the leaf, then measure geodesics in the order
       // of the bounds (millimetres short), so usually only the answer is measured.
       leaf.clear();
-      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
-          const std::uint32_t c = cy * nx_ + cx;
-          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-            double t3[3];
-            ecef(sorted_pos_[i], t3);
-            const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
-                                           (t3[2] - q[2]) * (t3[2] - q[2]));
-            const double lb = std::max(arc_lower_bound_m(chord) - 1.0, refs[e.ref].point_lower_bound_m(t3));
-            if (lb > 0 && lb * lb > bound2()) continue;
-            leaf.emplace_back(lb, i);
-          }
-        }
-      }
+      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+        double t3[3];
+        ecef(sorted_pos_[i], t3);
+        const double lb = std::max(arc_lower_bound_m(chord_m(t3, q)) - 1.0, refs[e.ref].point_lower_bound_m(t3));
+        if (lb > 0 && lb * lb > bound2()) return;
+        leaf.emplace_back(lb, i);
+      });
       std::sort(leaf.begin(), leaf.end());
       for (const auto& entry : leaf) {
         // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
@@ -374,30 +375,23 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       continue;
     }
     if (e.level == 0) {
-      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
-          const std::uint32_t c = cy * nx_ + cx;
-          for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-            const LonLat& t = sorted_pos_[i];
-            const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
-            const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
-            double d2 = dx * dx + dy * dy;
-            if (d2 >= kExact2) {
-              // A geodesic costs a microsecond: first the arc of the chord, a lower bound at a tenth of it.
-              double t3[3];
-              ecef(t, t3);
-              const double chord = std::sqrt((t3[0] - q[0]) * (t3[0] - q[0]) + (t3[1] - q[1]) * (t3[1] - q[1]) +
-                                             (t3[2] - q[2]) * (t3[2] - q[2]));
-              double lb = arc_lower_bound_m(chord) - 1.0;
-              if (refs[e.ref].valid()) lb = std::max(lb, refs[e.ref].point_lower_bound_m(t3));
-              if (lb > 0 && lb * lb > bound2()) continue;
-              const double g = geo::distance_m(p, t);
-              d2 = g * g;
-            }
-            offer(d2, i);
-          }
+      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+        const LonLat& t = sorted_pos_[i];
+        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
+        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
+        double d2 = dx * dx + dy * dy;
+        if (d2 >= kExact2) {
+          // A geodesic costs a microsecond: first the arc of the chord, a lower bound at a tenth of it.
+          double t3[3];
+          ecef(t, t3);
+          double lb = arc_lower_bound_m(chord_m(t3, q)) - 1.0;
+          if (refs[e.ref].valid()) lb = std::max(lb, refs[e.ref].point_lower_bound_m(t3));
+          if (lb > 0 && lb * lb > bound2()) return;
+          const double g = geo::distance_m(p, t);
+          d2 = g * g;
         }
-      }
+        offer(d2, i);
+      });
       continue;
     }
     const Level& down = levels_[e.level - 1];
@@ -435,9 +429,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
       if (!have_q3) ecef(p, q3), have_q3 = true;
       double t3[3];
       ecef(t, t3);
-      const double chord = std::sqrt((t3[0] - q3[0]) * (t3[0] - q3[0]) + (t3[1] - q3[1]) * (t3[1] - q3[1]) +
-                                     (t3[2] - q3[2]) * (t3[2] - q3[2]));
-      const double lb = arc_lower_bound_m(chord) - 1.0;
+      const double lb = arc_lower_bound_m(chord_m(t3, q3)) - 1.0;
       if (lb > 0 && lb * lb > bound2) return std::numeric_limits<double>::infinity();
     }
     const double g = geo::distance_m(p, t);
