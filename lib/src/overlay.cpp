@@ -99,6 +99,11 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
   }
   out->hidden_pole_count = hidden_list.size();
+  out->edited_numbers.assign(OverlayData::kNumberFilterBits / 64, 0);
+  for (std::uint32_t p : hidden_list) {
+    const std::size_t b = OverlayData::number_filter_bit(base.number(p));
+    out->edited_numbers[b >> 6] |= std::uint64_t{1} << (b & 63);
+  }
 
   // A small set (a few KB, in cache) while few are hidden: a lookup there beats
   // a miss in a bitset, and no bitset of 2,000,000 bits is made on each write.
