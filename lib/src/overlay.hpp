@@ -62,7 +62,11 @@ class OverlayEdits {
     mutable const SnapshotData* found_in = nullptr;
     mutable std::uint32_t base_pole = kNotInBase;
     mutable std::uint32_t base_slot = kNotInBase;  // the pole's slot in the base's PoleIndex
+    // The base grid holding the record's position (-1: none; kGridUnknown: not
+    // looked up yet): a point-in-polygon test of a few hundred ns, made once.
+    mutable std::int32_t base_grid = kGridUnknown;
   };
+  static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;
   const std::map<std::string, Edit<PoleRecord>, std::less<>>& poles() const { return poles_; }
   const std::map<std::string, Edit<GridRecord>, std::less<>>& grids() const { return grids_; }
