@@ -476,7 +476,40 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
     report.rejects = std::move(rejects);
     return report;
   }
-  change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
+  // Without stored poles to keep (a merge's), the new snapshot depends only on
+  // the import: it is built on another thread while the store writes (reading
+  // the same pole columns, which sort_unique() has made final), and published
+  // only once the write is durable. The snapshot gets copies of the grids and
+  // names; the store writes the originals. The store streams the poles from
+  // the columns the snapshot takes over (pole_stream()): they live until
+  // `building` is dropped, after the write on every path.
+  std::future<std::unique_ptr<SnapshotData>> building;
+  const bool changes_expected = diff.poles.added + diff.poles.changed + diff.poles.removed + diff.grids.added +
+                                    diff.grids.changed + diff.grids.removed >
+                                0;  // else (names only, or nothing) the store may write nothing: build after it
+  if (kept_poles.empty() && changes_expected) {
+    poles.sort_unique();
+    change.put_pole_stream = poles.pole_stream();
+    std::vector<GridRecord> snapshot_grids = grids;
+    for (const GridRecord* g : kept_grids) snapshot_grids.push_back(*g);
+    std::vector<AliasRecord> snapshot_aliases = change.replace_aliases ? *change.replace_aliases : std::vector<AliasRecord>{};
+    for (const AliasRecord& a : kept_aliases) snapshot_aliases.push_back(a);
+    std::vector<PlaceRecord> snapshot_places = change.replace_places ? *change.replace_places : std::vector<PlaceRecord>{};
+    for (const PlaceRecord& p : kept_places) snapshot_places.push_back(p);
+    std::vector<RoadRecord> snapshot_roads = change.replace_roads ? *change.replace_roads : std::vector<RoadRecord>{};
+    for (const RoadRecord& r : kept_roads) snapshot_roads.push_back(r);
+    building = std::async(std::launch::async, [&poles, g = std::move(snapshot_grids), a = std::move(snapshot_aliases),
+                                               p = std::move(snapshot_places), r = std::move(snapshot_roads)]() mutable {
+      for (GridRecord& x : g) poles.add_grid(std::move(x));
+      for (AliasRecord& x : a) poles.add_alias(std::move(x));
+      for (PlaceRecord& x : p) poles.add_place(std::move(x));
+      for (RoadRecord& x : r) poles.add_road(std::move(x));
+      return poles.finish(0);
+    });
+  }
+  if (!change.put_pole_stream) {
+    change.put_pole_stream = [&](const store::PoleVisitor& visit) { poles.for_each_pole(visit); };
+  }
   change.put_grids = std::move(grids);
   auto seq = store->apply(change, &report.changed_records);
   if (!seq) {
@@ -496,6 +529,14 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   report.rejects = std::move(rejects);
   if (unchanged) return report;  // the current snapshot already shows exactly this dataset
   if (options.progress) options.progress({"index", 0});
+  if (building.valid()) {
+    change = {};
+    before.reset();
+    std::unique_ptr<SnapshotData> built = building.get();
+    built->sequence = *seq;
+    publish(std::move(built));
+    return report;
+  }
   // The new snapshot: the import's records, and with merge the stored ones it did not name.
   if (!kept_poles.empty()) {
     store::AttributeViews views;

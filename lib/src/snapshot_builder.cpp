@@ -122,9 +122,9 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
   grids_indexed_ = false;  // the grid index lived in the old data; finish() rebuilds it
 }
 
-void SnapshotBuilder::for_each_pole(
-    const std::function<void(std::string_view, LonLat, const store::AttributeViews&)>& visit) const {
-  const SnapshotData& d = *data_;
+namespace {
+
+void visit_poles(const SnapshotData& d, const SnapshotBuilder::PoleVisit& visit) {
   store::AttributeViews views;
   for (std::uint32_t p = 0; p < d.pole_count(); ++p) {
     views.clear();
@@ -138,6 +138,15 @@ void SnapshotBuilder::for_each_pole(
     }
     visit(d.number(p), d.positions[p], views);
   }
+}
+
+}  // namespace
+
+void SnapshotBuilder::for_each_pole(const PoleVisit& visit) const { visit_poles(*data_, visit); }
+
+std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_stream() const {
+  const SnapshotData* d = data_.get();
+  return [d](const PoleVisit& visit) { visit_poles(*d, visit); };
 }
 
 void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::move(grid)); }
@@ -162,20 +171,22 @@ void SnapshotBuilder::index_grids() {
   grids_indexed_ = true;
 }
 
-std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bool small) {
-  {
-    // Sorted and unique by number, whatever the caller did.
-    std::vector<std::uint32_t> order = number_order();
-    std::vector<std::uint32_t> unique;
-    unique.reserve(order.size());
-    for (std::uint32_t p : order) {
-      if (unique.empty() || number(unique.back()) != number(p)) unique.push_back(p);
-    }
-    bool identity = unique.size() == pole_count();
-    for (std::uint32_t i = 0; i < unique.size() && identity; ++i) identity = unique[i] == i;
-    if (!identity || known_grids_.size() != pole_count()) known_grids_.clear();
-    keep_only(unique);
+void SnapshotBuilder::sort_unique() {
+  // Sorted and unique by number, whatever the caller did.
+  std::vector<std::uint32_t> order = number_order();
+  std::vector<std::uint32_t> unique;
+  unique.reserve(order.size());
+  for (std::uint32_t p : order) {
+    if (unique.empty() || number(unique.back()) != number(p)) unique.push_back(p);
   }
+  bool identity = unique.size() == pole_count();
+  for (std::uint32_t i = 0; i < unique.size() && identity; ++i) identity = unique[i] == i;
+  if (!identity || known_grids_.size() != pole_count()) known_grids_.clear();
+  keep_only(unique);
+}
+
+std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bool small) {
+  sort_unique();
   SnapshotData& d = *data_;
   d.sequence = sequence;
   d.built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

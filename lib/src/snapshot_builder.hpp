@@ -42,7 +42,13 @@ class SnapshotBuilder {
   // Keeps the listed poles, in the listed order.
   void keep_only(const std::vector<std::uint32_t>& poles);
   // Visits every pole in its current order; the views live for the call.
-  void for_each_pole(const std::function<void(std::string_view, LonLat, const store::AttributeViews&)>& visit) const;
+  using PoleVisit = std::function<void(std::string_view, LonLat, const store::AttributeViews&)>;
+  void for_each_pole(const PoleVisit& visit) const;
+  // The same visit, bound to the pole columns as they are now: it stays valid
+  // after finish() has handed them on in the SnapshotData it returns (for as
+  // long as that lives), so a store write can stream the poles while finish()
+  // runs on another thread (after sort_unique(); no pole may be added meanwhile).
+  std::function<void(const PoleVisit&)> pole_stream() const;
 
   // Each pole's grid as the caller already knows it (a merge: the poles of a
   // snapshot whose grids were derived there), as an index into the grids in id
@@ -55,6 +61,10 @@ class SnapshotBuilder {
   // poles are still being added (it touches only grid members). finish() calls
   // it if nobody did.
   void index_grids();
+
+  // Sorts the poles by number and drops later duplicates (finish() does it
+  // first). Afterwards finish() leaves the pole columns as they are.
+  void sort_unique();
 
   // Builds every index. Poles must be sorted by number and unique by then; if
   // they are not, they are sorted and later duplicates dropped.

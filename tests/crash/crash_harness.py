@@ -10,13 +10,17 @@ killed midway, after which every record must still hold its value):
   * import: `poleloc import --replace` of the other of two datasets (A and B,
     which differ in moved, removed, added poles and renamed grids), SIGKILLed
     after a random delay between 0 and a little more than a full import takes.
+  * new database: the first import of A into a new database (bulk loaded as
+    table files), SIGKILLed after such a delay: the database must then hold
+    nothing (or not exist) or the whole of A.
 After each kill the database is exported (`poleloc export`, which opens it
 anew) and checked against a model of what was acknowledged:
   * every acknowledged write is there, with the acknowledged value;
   * a write without an answer (in flight at the kill) is either wholly there or
     wholly absent: the key holds its old value or the new one, nothing else;
   * a write refused with an error status left nothing;
-  * an import killed midway left the whole old dataset or the whole new one.
+  * an import killed midway left the whole old dataset or the whole new one
+    (into a new database: nothing or the whole dataset).
 Keys whose write was in flight take the value found, and the next round goes on
 from there. The next round's server opens the database for writing, so the
 recovery of a writable open is checked too; the last check runs after a server
@@ -349,7 +353,7 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
     keys_grids = [["T-CRASH-%d-%d" % (t, s) for s in range(OWN_GRIDS)] for t in range(WRITERS)]
 
     totals = {"write rounds": 0, "import rounds": 0, "compact rounds": 0, "acked": 0, "unknown": 0, "refused": 0,
-              "imports killed midway": 0, "imports completed": 0, "unknown applied": 0}
+              "imports killed midway": 0, "imports completed": 0, "unknown applied": 0, "new database imports": 0}
     failures: list[str] = []
     for round_no in range(1, args.rounds + 1):
         errors: list[str] = []
@@ -373,6 +377,55 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
             check_round(found_poles, model_poles, {}, "pole", errors)
             check_round(found_grids, model_grids, {}, "grid", errors)
             kind = "compact %s after %.2f s" % ("completed" if p.returncode == 0 else "killed", delay)
+        elif pick < 0.22:
+            # The first import into a new database (bulk loaded as table files,
+            # store/bulk_load.hpp) killed midway: nothing or all of it.
+            totals["new database imports"] += 1
+            fresh = work / "fresh"
+            shutil.rmtree(fresh, ignore_errors=True)
+            p = subprocess.Popen([pl.binary, *import_args(fresh, a)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+            delay = rng.uniform(0.0, import_seconds * 1.3)
+            try:
+                p.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+            err = p.stderr.read().decode(errors="replace")
+            p.stderr.close()
+            completed = p.returncode == 0
+            if p.returncode not in (0, -signal.SIGKILL):
+                errors.append("import into a new database exited %d: %s" % (p.returncode, err))
+            state = "empty"
+            if (fresh / "CURRENT").exists():
+                r = pl.run("export", "--db", str(fresh), "--poles", str(work / "fresh-poles.csv"), "--grids",
+                           str(work / "fresh-grids.geojson"), check=False)
+                if r.returncode == 0:
+                    found = (read_poles_csv(work / "fresh-poles.csv"), read_grids_geojson(work / "fresh-grids.geojson"))
+                    if found == reference["A"]:
+                        state = "complete"
+                    elif found != ({}, {}):
+                        state = "partial"
+                        errors.append("an import into a new database %s left %d of %d poles and %d of %d grids" % (
+                            "completed" if completed else "killed", len(found[0]), len(reference["A"][0]),
+                            len(found[1]), len(reference["A"][1])))
+                elif b"has no schema version" in r.stderr or b"but not a poleloc one" in r.stderr:
+                    # Killed while RocksDB was still creating the directory (before the
+                    # import's data): a known gap of database creation, not of the import,
+                    # which holds nothing there. Such a directory must be removed by hand.
+                    state = "creation interrupted"
+                elif b"no poleloc database" not in r.stderr:
+                    errors.append("a new database whose import was killed cannot be exported: %s" % r.stderr.decode())
+            if completed and state != "complete":
+                errors.append("an import into a new database completed but left an %s database" % state)
+            if state == "empty":
+                # Whatever the kill left, importing again gives the whole dataset.
+                pl.run(*import_args(fresh, a))
+                if pl.export(fresh) != reference["A"]:
+                    errors.append("importing again into a new database whose import was killed gave another dataset")
+            shutil.rmtree(fresh, ignore_errors=True)
+            kind = "import into a new database %s after %.2f s: %s" % (
+                "completed" if completed else "killed", delay, state)
         elif pick < 0.72:
             totals["write rounds"] += 1
             server, port = pl.start_server(db, token_file)

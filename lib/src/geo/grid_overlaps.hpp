@@ -9,6 +9,9 @@
 // put_grid count it). Only pairs whose bounding boxes meet are intersected
 // (a sweep over the boxes sorted by west edge), each geometry is built once.
 //
+// `threads`: the sweep is shared by that many threads (each with its own GEOS
+// context); the result does not depend on it.
+//
 // Thread-safety: each thread uses its own GEOS context.
 #pragma once
 
@@ -26,6 +29,7 @@ struct Overlap {
   std::optional<LonLat> point;  // a point inside the shared area
 };
 
-std::vector<Overlap> find_overlaps(const std::vector<const MultiPolygon*>& shapes, double min_area_m2 = 0.01);
+std::vector<Overlap> find_overlaps(const std::vector<const MultiPolygon*>& shapes, double min_area_m2 = 0.01,
+                                   unsigned threads = 1);
 
 }  // namespace poleloc::geo

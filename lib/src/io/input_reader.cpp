@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -269,7 +270,9 @@ std::vector<std::pair<std::size_t, std::string>> find_grid_overlaps(const std::v
   shapes.reserve(grids.size());
   for (const GridRecord& g : grids) shapes.push_back(&g.geometry);
   std::vector<std::pair<std::size_t, std::string>> out;
-  for (const geo::Overlap& o : geo::find_overlaps(shapes)) {
+  // On every core: an import runs this beside the reading of the poles, and waits for it after.
+  const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 4u));
+  for (const geo::Overlap& o : geo::find_overlaps(shapes, 0.01, threads)) {
     char buf[160];
     if (o.point) {
       std::snprintf(buf, sizeof buf, " by %.1f m² near %.7f %.7f", o.area_m2, o.point->lon, o.point->lat);

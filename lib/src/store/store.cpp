@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include "store/bulk_load.hpp"
 #include "store/rocksdb_log.hpp"
 
 #include <rocksdb/db.h>
@@ -29,6 +30,8 @@ constexpr const char* kMeta = "meta";
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kSequenceKey = "sequence";
 constexpr const char* kChangelogFromKeyC = "changelog_from";
+// Where a bulk load writes its table files before ingesting them (inside the database directory).
+constexpr const char* kBulkLoadDir = "import.tmp";
 
 std::string encode_u64(std::uint64_t v) { return encode_be64(v); }
 std::uint64_t decode_u64(std::string_view s) { return decode_be64(s); }
@@ -114,6 +117,7 @@ struct Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // poles, grids, aliases, meta
   bool write_side = false;                            // db was opened for writing
+  rocksdb::ColumnFamilyOptions cf_options;            // as opened (bulk loads write table files with them)
   // Readers of history (other threads than the writer) hold it shared while
   // they use `db`; closing and opening hold it exclusively.
   mutable std::shared_mutex db_mutex;
@@ -121,6 +125,17 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* grids() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* aliases() const { return handles[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
+  // No key at all in the record families (no record, no history): a change can be bulk loaded.
+  bool holds_no_records() const {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    for (auto* cf : {poles(), grids(), aliases()}) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+      it->SeekToFirst();
+      if (it->Valid() || !it->status().ok()) return false;
+    }
+    return true;
+  }
   ~Impl() { close(); }
 
   void close() {
@@ -150,6 +165,7 @@ struct Store::Impl {
       table.block_size = 32 << 10;
       cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     }
+    this->cf_options = cf_options;
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
         {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, cf_options}, {kGrids, cf_options},
         {kAliases, cf_options}, {kMeta, cf_options}};
@@ -234,6 +250,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
     return Status(ErrorCode::schema_mismatch, path + " has schema version " + value + "; this poleloc reads version " +
                                                   std::to_string(kSchemaVersion) +
                                                   " (export with the poleloc that wrote it, then import)");
+  }
+  if (impl->write_side) {
+    // Table files of a bulk load that crashed before ingesting them: never part of the database.
+    std::error_code rm;
+    fs::remove_all(fs::path(path) / kBulkLoadDir, rm);
   }
   std::unique_ptr<Store> store(new Store(std::move(impl)));
   if (auto seq = store->read_sequence(); !seq) return seq;
@@ -410,8 +431,33 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (read_only_) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
   if (!write_problem_.is_ok()) return write_problem_;
   if (!impl_->write_side) return Status(ErrorCode::storage_unavailable, impl_->path + " is not open for writing");
+  // An import into a database without records goes in as table files (bulk_load.hpp):
+  // the same keys and values as the WriteBatch below, written once instead of three times.
+  if (change.put_pole_stream && bulk_loads_ && impl_->holds_no_records()) {
+    BulkLoad bulk(*impl_->db, impl_->handles, rocksdb::Options(rocksdb::DBOptions(), impl_->cf_options),
+                  impl_->path + "/" + kBulkLoadDir);
+    auto seq = apply_with(change, written, &bulk);
+    if (!bulk.out_of_order()) return seq;
+  }
+  return apply_with(change, written, nullptr);
+}
+
+Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* written, BulkLoad* bulk) {
   const std::uint64_t seq = sequence_ + 1;
+  if (bulk) {
+    if (auto st = from_rocks(bulk->start(), impl_->path, "cannot write to"); !st) return st;
+  }
   rocksdb::WriteBatch batch;
+  // Every key of the change goes through here, into the batch or the bulk load.
+  auto sink = [&](rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
+    if (!bulk) {
+      batch.Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+      return;
+    }
+    const auto family = static_cast<std::size_t>(std::find(impl_->handles.begin(), impl_->handles.end(), cf) -
+                                                  impl_->handles.begin());
+    bulk->put(family, key, value);
+  };
   const std::string tomb = encode_tombstone();
   // A put whose value equals the newest stored version (a tombstone for a
   // deletion) adds nothing: identical re-imports must not grow the history.
@@ -430,25 +476,29 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   auto log = [&](RecordKind kind, ChangeOp op, std::string_view id) {
     append_logged(chunk_items, kind, op, id);
     if (++chunk_count == kLogChunkItems) {
-      batch.Put(impl_->meta(), log_key(seq, chunk_index++), finish_chunk(chunk_count, chunk_items));
+      sink(impl_->meta(), log_key(seq, chunk_index++), finish_chunk(chunk_count, chunk_items));
       chunk_items.clear();
       chunk_count = 0;
     }
   };
   auto put = [&](rocksdb::Iterator& it, rocksdb::ColumnFamilyHandle* cf, RecordKind kind, std::string_view id,
                  std::string_view logged_id, const std::string& value) {
-    prefix.assign(id);
-    prefix.push_back('\0');
-    it.Seek(prefix);
     bool same;
-    if (it.Valid() && it.key().starts_with(prefix)) {
-      same = it.value() == rocksdb::Slice(value);  // the newest version sorts first
+    if (bulk) {
+      same = is_tombstone(value);  // nothing is stored (holds_no_records)
     } else {
-      same = is_tombstone(value);  // deleting what was never stored
-      if (!it.status().ok() && read_status) read_status = from_rocks(it.status(), impl_->path, "cannot read");
+      prefix.assign(id);
+      prefix.push_back('\0');
+      it.Seek(prefix);
+      if (it.Valid() && it.key().starts_with(prefix)) {
+        same = it.value() == rocksdb::Slice(value);  // the newest version sorts first
+      } else {
+        same = is_tombstone(value);  // deleting what was never stored
+        if (!it.status().ok() && read_status) read_status = from_rocks(it.status(), impl_->path, "cannot read");
+      }
     }
     if (same) return;
-    batch.Put(cf, versioned_key(id, seq), value);
+    sink(cf, versioned_key(id, seq), value);
     log(kind, is_tombstone(value) ? ChangeOp::remove : ChangeOp::put, logged_id);
     ++records;
   };
@@ -483,22 +533,33 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (!read_status) return read_status;
   if (written) *written = records;
   if (records == 0) return sequence_.load();  // nothing differs: no new sequence, no write
-  batch.Put(impl_->meta(), kSequenceKey, encode_u64(seq));
+  sink(impl_->meta(), kSequenceKey, encode_u64(seq));
   // When this sequence was written: compact_history() ages versions by it.
   // Times never go back (a clock stepped back would otherwise make sequence_at() ambiguous).
   const auto now_ms = std::max<std::int64_t>(last_time_ms_, static_cast<std::int64_t>(unix_ms(std::chrono::system_clock::now())));
-  batch.Put(impl_->meta(), seqtime_key(seq), encode_u64(static_cast<std::uint64_t>(now_ms)));
-  if (!change.author.empty()) batch.Put(impl_->meta(), seqauthor_key(seq), change.author);
-  if (chunk_count > 0) batch.Put(impl_->meta(), log_key(seq, chunk_index), finish_chunk(chunk_count, chunk_items));
+  sink(impl_->meta(), seqtime_key(seq), encode_u64(static_cast<std::uint64_t>(now_ms)));
+  if (!change.author.empty()) sink(impl_->meta(), seqauthor_key(seq), change.author);
+  if (chunk_count > 0) sink(impl_->meta(), log_key(seq, chunk_index), finish_chunk(chunk_count, chunk_items));
   // The first logged write of a database (a new one, or one written before
   // the log existed) says from where on the log is complete.
   const bool first_logged = changelog_from_ == 0;
-  if (first_logged) batch.Put(impl_->meta(), kChangelogFromKeyC, encode_u64(seq));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;  // acknowledged means on disk
-  if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
-    if (is_storage_failure(st)) take_write_side_down(st);
-    return st;
+  if (first_logged) sink(impl_->meta(), kChangelogFromKeyC, encode_u64(seq));
+  if (bulk) {
+    // Table files synced, then one MANIFEST record: all of it or nothing, as the batch below.
+    const auto s = bulk->ingest();
+    if (bulk->out_of_order()) return Status(ErrorCode::internal, "bulk load keys out of order");
+    if (auto st = from_rocks(s, impl_->path, "cannot write to"); !st) {
+      // Failing to write the files beside the database leaves its own files untouched.
+      if (bulk->failed_in_ingestion() && is_storage_failure(st)) take_write_side_down(st);
+      return st;
+    }
+  } else {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;  // acknowledged means on disk
+    if (auto st = from_rocks(impl_->db->Write(wo, &batch), impl_->path, "cannot write to"); !st) {
+      if (is_storage_failure(st)) take_write_side_down(st);
+      return st;
+    }
   }
   sequence_ = seq;
   last_time_ms_ = now_ms;

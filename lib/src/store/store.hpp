@@ -146,6 +146,8 @@ struct BackupStats {
   bool checkpoint = false;  // true: a RocksDB checkpoint (table files hard-linked); false: every key copied
 };
 
+class BulkLoad;
+
 class Store {
  public:
   struct Options {
@@ -198,7 +200,15 @@ class Store {
   // Errors: read_only; write_problem() while the write side is down;
   // storage_full / storage_unavailable when this write fails (nothing of it is
   // stored, and the write side goes down).
+  //
+  // An import (put_pole_stream) into a store without any record or history
+  // (a new database) is bulk loaded: the same keys are written as table files
+  // and ingested in one atomic, synced step (bulk_load.hpp) instead of going
+  // through the write-ahead log and memtables. What is stored afterwards is
+  // the same either way.
   Result<std::uint64_t> apply(const Change& change, std::size_t* written = nullptr);
+  // For tests: false makes apply() always use a WriteBatch.
+  void set_bulk_loads(bool on) { bulk_loads_ = on; }
 
   // Dump and restore with history (docs/history.md). dump_versions() calls
   // `header` once, then `version` for every stored version of every record
@@ -279,6 +289,7 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   Status read_sequence();
+  Result<std::uint64_t> apply_with(const Change& change, std::size_t* written, BulkLoad* bulk);
   void take_write_side_down(const Status& why);
   template <class Fn>
   auto with_db(Fn&& fn) const;
@@ -286,6 +297,7 @@ class Store {
   std::atomic<std::uint64_t> changelog_from_ = 0;  // 0: not recorded yet
   std::int64_t last_time_ms_ = 0;                 // the newest recorded seqtime (times never go back)
   bool read_only_ = false;
+  bool bulk_loads_ = true;
   Status write_problem_;
 };
 

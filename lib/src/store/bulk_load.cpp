@@ -1,0 +1,95 @@
+#include "store/bulk_load.hpp"
+
+#include <rocksdb/sst_file_writer.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace poleloc::store {
+
+BulkLoad::BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, const rocksdb::Options& options,
+                   std::string dir)
+    : db_(db), families_(std::move(families)), options_(options), dir_(std::move(dir)), held_(families_.size()) {}
+
+BulkLoad::~BulkLoad() {
+  stream_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+rocksdb::Status BulkLoad::start() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(dir_, ec);  // files of an import that crashed before its ingestion
+  if (!fs::create_directories(dir_, ec) || ec) {
+    return rocksdb::Status::IOError("cannot create " + dir_, ec.message());
+  }
+  stream_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_), options_, families_[0]);
+  stream_file_ = dir_ + "/0.sst";
+  return stream_->Open(stream_file_);
+}
+
+void BulkLoad::put(std::size_t family, std::string_view key, std::string_view value) {
+  ++keys_;
+  if (!failed_.ok() || out_of_order_) return;
+  if (family != 0) {
+    held_[family].emplace_back(std::string(key), std::string(value));
+    return;
+  }
+  if (streamed_any_ && !(rocksdb::Slice(last_key_).compare(rocksdb::Slice(key)) < 0)) {
+    out_of_order_ = true;
+    return;
+  }
+  last_key_.assign(key);
+  streamed_any_ = true;
+  failed_ = stream_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+}
+
+rocksdb::Status BulkLoad::write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows,
+                                     std::string& file) {
+  // A later put of the same key wins, as in a WriteBatch.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options_), options_, families_[family]);
+  file = dir_ + "/" + std::to_string(family) + ".sst";
+  auto s = writer.Open(file);
+  for (std::size_t i = 0; s.ok() && i < rows.size(); ++i) {
+    if (i + 1 < rows.size() && rows[i + 1].first == rows[i].first) continue;
+    s = writer.Put(rows[i].first, rows[i].second);
+  }
+  if (s.ok()) s = writer.Finish();  // syncs the file
+  rows = {};
+  return s;
+}
+
+rocksdb::Status BulkLoad::ingest() {
+  if (out_of_order_) return rocksdb::Status::Aborted("keys out of order");
+  if (!failed_.ok()) return failed_;
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  if (streamed_any_) {
+    if (auto s = stream_->Finish(); !s.ok()) return s;
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = families_[0];
+    arg.external_files = {stream_file_};
+    args.push_back(std::move(arg));
+  }
+  stream_.reset();
+  for (std::size_t f = 1; f < families_.size(); ++f) {
+    if (held_[f].empty()) continue;
+    std::string file;
+    if (auto s = write_file(f, held_[f], file); !s.ok()) return s;
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = families_[f];
+    arg.external_files = {file};
+    args.push_back(std::move(arg));
+  }
+  if (args.empty()) return rocksdb::Status::OK();
+  for (auto& arg : args) {
+    arg.options.move_files = true;           // hard links: the data is not copied again
+    arg.options.write_global_seqno = false;  // the sequence number lives in the MANIFEST; files stay as written
+  }
+  auto s = db_.IngestExternalFiles(args);
+  if (!s.ok()) failed_in_ingestion_ = true;
+  return s;
+}
+
+}  // namespace poleloc::store

@@ -1,0 +1,92 @@
+// bulk_load.hpp: writes one large change as SST files and ingests them into
+// the database in one atomic step, instead of one huge WriteBatch.
+//
+//   BulkLoad bulk(db, {poles, grids, aliases, meta}, options, path + "/import.tmp");
+//   if (auto st = bulk.start(); !st) return st;
+//   bulk.put(0, key, value);        // family 0: keys strictly increasing, streamed to disk
+//   bulk.put(3, key, value);        // other families: any order, held and sorted at ingest()
+//   if (bulk.out_of_order()) ...    // family 0 was not sorted: nothing was ingested, use a WriteBatch
+//   auto st = bulk.ingest();        // synced files, one MANIFEST record for every family
+//
+// Why: an import of 2,000,000 poles into an empty database as a WriteBatch is
+// written three times (the write-ahead log, the memtables, then the flushed
+// table files) and held in memory once more as the batch. Table files written
+// directly and ingested with IngestExternalFiles are written once, streamed.
+//
+// Atomicity and durability: each file is synced when finished; ingest()
+// records every family's files in one MANIFEST write, so after a crash either
+// all of them are part of the database or none is (RocksDB's guarantee for
+// IngestExternalFiles). Files left in `dir` by a crash before that are not part
+// of the database; start() and the destructor remove `dir`.
+//
+// Semantics: within a family, a later put of the same key wins (as in a
+// WriteBatch). The ingested keys get a sequence number above everything in the
+// database, so they read exactly as if written by a WriteBatch at that moment.
+// During ingest() a reader without a RocksDB snapshot may briefly see one
+// family's new keys before another's (the result after it returns, or after a
+// crash, is atomic).
+//
+// Thread-safety: one thread; ingest() must be serialised with other writes of
+// the database by the caller (Store::apply is).
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rocksdb {
+class SstFileWriter;
+}
+
+namespace poleloc::store {
+
+class BulkLoad {
+ public:
+  // `families[0]` is streamed; `options` are the families' options (table format, compression).
+  BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, const rocksdb::Options& options,
+           std::string dir);
+  ~BulkLoad();
+  BulkLoad(const BulkLoad&) = delete;
+  BulkLoad& operator=(const BulkLoad&) = delete;
+
+  // Creates `dir` afresh. Errors as RocksDB reports them (Store maps them to
+  // storage_full / storage_unavailable / io_error).
+  rocksdb::Status start();
+  // Adds one key to `family` (an index into `families`). Failures are kept and
+  // returned by ingest(); an out-of-order key of family 0 sets out_of_order().
+  void put(std::size_t family, std::string_view key, std::string_view value);
+  bool out_of_order() const { return out_of_order_; }
+  // Finishes the files and ingests them all at once. Nothing is ingested on an
+  // error (or when out_of_order(): then it returns Aborted). Errors as RocksDB
+  // reports them: writing a file (no space, I/O) or ingesting them.
+  rocksdb::Status ingest();
+  // True when the error of ingest() came from RocksDB's ingestion (the
+  // database's own files), not from writing the files beside it.
+  bool failed_in_ingestion() const { return failed_in_ingestion_; }
+  // How many keys were put.
+  std::size_t keys() const { return keys_; }
+
+ private:
+  rocksdb::Status write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows, std::string& file);
+  rocksdb::DB& db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  rocksdb::Options options_;
+  std::string dir_;
+  std::unique_ptr<rocksdb::SstFileWriter> stream_;
+  std::string stream_file_;
+  std::string last_key_;
+  bool streamed_any_ = false;
+  bool out_of_order_ = false;
+  bool failed_in_ingestion_ = false;
+  std::size_t keys_ = 0;
+  rocksdb::Status failed_;
+  std::vector<std::vector<std::pair<std::string, std::string>>> held_;
+};
+
+}  // namespace poleloc::store

@@ -1,0 +1,262 @@
+// An import into a new database is bulk loaded (table files ingested at once,
+// store/bulk_load.hpp) instead of written as one WriteBatch. What is stored
+// must not depend on that: the same records, versions, sequence, change log
+// and authors; and a bulk load that fails or crashes leaves the store as it was.
+#include "test_support.hpp"
+
+#include "store/store.hpp"
+
+#include <poleloc/poleloc.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <sys/mount.h>
+
+using namespace poleloc;
+using poleloc::fixtures::TempDir;
+
+namespace {
+
+struct Records {
+  std::vector<PoleRecord> poles;  // streamed in this order
+  std::vector<GridRecord> grids;
+  std::vector<AliasRecord> aliases;
+  std::vector<PlaceRecord> places;
+  std::vector<RoadRecord> roads;
+};
+
+Records city(int poles, std::size_t attribute_bytes = 0) {
+  Records r;
+  for (int i = 0; i < poles; ++i) {
+    Attributes a{{"kind", i % 3 ? "lamp" : "utility"}};
+    if (i % 5 == 0) a.push_back({"height", "10", AttributeType::integer});
+    if (attribute_bytes) {
+      std::string note(attribute_bytes, ' ');
+      std::uint32_t x = 2463534242u + static_cast<std::uint32_t>(i);  // incompressible text
+      for (char& ch : note) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        ch = static_cast<char>('!' + x % 90);
+      }
+      a.push_back({"note", note});
+    }
+    r.poles.push_back({"TJH" + std::to_string(100000 + i), {116.47 + 1e-5 * (i % 1000), 39.92 + 1e-5 * (i / 1000)}, a});
+  }
+  r.grids = fixtures::draw_grids({"AB", "CD"}, {116.46, 39.91}, 0.01);
+  std::swap(r.grids[0], r.grids[3]);  // not sorted by id
+  r.aliases = {{"团结湖", "TJH"}, {"tuanjiehu", "TJH"}, {"白家庄", "BJZ"}};
+  r.places = {{"水碓子小区", "compound", LonLat{116.471, 39.921}, ""}};
+  r.roads = {{"团结湖路", {{{116.46, 39.92}, {116.48, 39.92}}}}};
+  return r;
+}
+
+store::Change change_of(const Records& r) {
+  store::Change c;
+  c.put_pole_stream = [&r](const store::PoleVisitor& visit) {
+    store::AttributeViews views;
+    for (const PoleRecord& p : r.poles) {
+      views.assign(p.attributes.begin(), p.attributes.end());
+      visit(p.number, p.position, views);
+    }
+  };
+  c.delete_poles = {"NEVER1"};  // deleting what was never stored writes nothing, either way
+  c.put_grids = r.grids;
+  c.replace_aliases = r.aliases;
+  c.replace_places = r.places;
+  c.replace_roads = r.roads;
+  c.author = "importer";
+  return c;
+}
+
+std::unique_ptr<store::Store> open_store(const std::string& path) {
+  auto s = store::Store::open(path, {});
+  EXPECT_TRUE(s) << s.status().message();
+  return s ? std::move(*s) : nullptr;
+}
+
+// Everything a store holds that a user can see: every version with its
+// sequence and author, the change log in order, the sequence.
+using Version = std::tuple<std::uint64_t, bool, std::string, int, int, std::string, std::string>;
+struct Contents {
+  std::uint64_t sequence = 0, changelog_from = 0;
+  std::vector<Version> versions;
+  std::vector<std::tuple<std::uint64_t, int, int, std::string, std::string>> feed;
+  bool operator==(const Contents&) const = default;
+};
+
+Contents contents_of(const store::Store& s) {
+  Contents c;
+  c.sequence = s.sequence();
+  c.changelog_from = s.changelog_from();
+  EXPECT_TRUE(s.dump_versions([](const store::DumpHeader&) { return Status::ok(); },
+                              [&](const store::DumpedVersion& v) {
+                                c.versions.emplace_back(v.sequence, v.unix_ms.has_value(), v.author,
+                                                        static_cast<int>(v.kind), static_cast<int>(v.op), v.id,
+                                                        v.value);
+                                return Status::ok();
+                              }));
+  auto page = s.changes_after(0, 0, 1'000'000);
+  EXPECT_TRUE(page) << page.status().message();
+  if (page) {
+    for (const store::FeedEntry& e : page->entries) {
+      c.feed.emplace_back(e.sequence, static_cast<int>(e.kind), static_cast<int>(e.op), e.id, e.value);
+    }
+  }
+  return c;
+}
+
+std::size_t live_poles(const store::Store& s) {
+  std::size_t n = 0;
+  store::LoadVisitor v;
+  v.pole = [&](std::string_view, const store::PoleValueView&) { ++n; };
+  v.grid = [](GridRecord&&) {};
+  v.alias = [](AliasRecord&&) {};
+  v.place = [](PlaceRecord&&) {};
+  v.road = [](RoadRecord&&) {};
+  v.grids_done = [] {};
+  EXPECT_TRUE(s.load(v));
+  return n;
+}
+
+}  // namespace
+
+TEST(BulkLoad, ImportIntoEmptyStoreStoresExactlyWhatAWriteBatchStores) {
+  TempDir dir;
+  const Records r = city(5000);
+  auto bulk = open_store(dir.file("bulk"));
+  auto batch = open_store(dir.file("batch"));
+  ASSERT_TRUE(bulk && batch);
+  batch->set_bulk_loads(false);
+  std::size_t bulk_written = 0, batch_written = 0;
+  auto a = bulk->apply(change_of(r), &bulk_written);
+  auto b = batch->apply(change_of(r), &batch_written);
+  ASSERT_TRUE(a) << a.status().message();
+  ASSERT_TRUE(b) << b.status().message();
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(bulk_written, batch_written);
+  EXPECT_EQ(bulk_written, 5000u + r.grids.size() + r.aliases.size() + r.places.size() + r.roads.size());
+  const Contents want = contents_of(*batch);
+  EXPECT_EQ(contents_of(*bulk), want);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
+
+  // The same after a reopen (the ingested files are part of the database),
+  // and later writes go on from there exactly as after a batch.
+  bulk.reset();
+  bulk = open_store(dir.file("bulk"));
+  ASSERT_TRUE(bulk);
+  EXPECT_EQ(contents_of(*bulk), want);
+  store::Change next;
+  next.put_poles = {{"TJH100001", {116.5, 39.9}, {}}};
+  next.delete_poles = {"TJH100002"};
+  ASSERT_TRUE(bulk->apply(next));
+  ASSERT_TRUE(batch->apply(next));
+  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+  // A second import into the now non-empty store is a WriteBatch with the usual
+  // equality check: re-importing the same records writes only what differs.
+  std::size_t again = 0;
+  ASSERT_TRUE(bulk->apply(change_of(r), &again));
+  EXPECT_EQ(again, 2u);  // TJH100001 and TJH100002 back as they were
+}
+
+TEST(BulkLoad, ServiceImportIntoNewDatabaseAnswersAsBefore) {
+  TempDir dir;
+  Dataset d;
+  const Records r = city(300);
+  d.poles = r.poles;
+  d.grids = r.grids;
+  d.aliases = r.aliases;
+  d.has_aliases = true;
+  auto svc = fixtures::open_ok(dir.file("db"));
+  auto report = svc->import(d);
+  ASSERT_TRUE(report) << report.status().message();
+  EXPECT_EQ(report->poles, 300u);
+  auto check = [&](const Service& s) {
+    auto snap = s.snapshot();
+    EXPECT_EQ(snap->stats().poles, 300u);
+    auto p = snap->locate("tjh-100043");
+    ASSERT_TRUE(p);
+    const Attributes attributes = p->attributes();
+    ASSERT_NE(find_attribute(attributes, "kind"), nullptr);
+    EXPECT_EQ(*find_attribute(attributes, "kind"), "lamp");
+    ASSERT_TRUE(p->grid());
+  };
+  check(*svc);
+  svc.reset();
+  check(*fixtures::open_ok(dir.file("db")));
+}
+
+TEST(BulkLoad, PolesOutOfOrderFallBackToAWriteBatchWithTheSameResult) {
+  TempDir dir;
+  Records r = city(100);
+  std::swap(r.poles[10], r.poles[70]);
+  auto bulk = open_store(dir.file("bulk"));
+  auto batch = open_store(dir.file("batch"));
+  ASSERT_TRUE(bulk && batch);
+  batch->set_bulk_loads(false);
+  ASSERT_TRUE(bulk->apply(change_of(r)));
+  ASSERT_TRUE(batch->apply(change_of(r)));
+  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+  EXPECT_EQ(live_poles(*bulk), 100u);
+}
+
+TEST(BulkLoad, FilesOfABulkLoadThatCrashedBeforeIngestionAreNotPartOfTheDatabase) {
+  TempDir dir;
+  {
+    auto s = open_store(dir.file("db"));
+    ASSERT_TRUE(s);
+  }
+  // What a crash between writing the table files and ingesting them leaves.
+  std::filesystem::create_directories(dir.file("db/import.tmp"));
+  dir.write("db/import.tmp/0.sst", "half a table file");
+  auto s = open_store(dir.file("db"));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("db/import.tmp")));
+  EXPECT_EQ(s->sequence(), 0u);
+  EXPECT_EQ(live_poles(*s), 0u);
+  ASSERT_TRUE(s->apply(change_of(city(50))));
+  EXPECT_EQ(live_poles(*s), 50u);
+}
+
+TEST(BulkLoad, AFullDiskDuringABulkLoadStoresNothingAndTheNextImportWorks) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "poleloc-bulk-full-XXXXXX").string();
+  ASSERT_TRUE(::mkdtemp(tmpl.data()));
+  const std::string mnt = tmpl;
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0700") != 0) {
+    const std::string why = std::strerror(errno);
+    ::rmdir(mnt.c_str());
+    GTEST_SKIP() << "cannot mount a tmpfs (" << why << "); mounting needs root, as in CI";
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() {
+      if (::umount(dir.c_str()) != 0) ::umount2(dir.c_str(), MNT_DETACH);
+      ::rmdir(dir.c_str());
+    }
+  } unmount{mnt};
+  {
+    auto s = open_store(mnt + "/db");
+    ASSERT_TRUE(s);
+    const Records big = city(3000, 2000);  // ~6 MB of poles: more than the disk holds
+    auto seq = s->apply(change_of(big));
+    ASSERT_FALSE(seq);
+    EXPECT_EQ(seq.status().code(), ErrorCode::storage_full) << seq.status().message();
+    EXPECT_EQ(s->sequence(), 0u);
+    EXPECT_EQ(live_poles(*s), 0u);
+    EXPECT_FALSE(std::filesystem::exists(mnt + "/db/import.tmp"));
+    // The database's own files were not touched: it takes the next import.
+    ASSERT_TRUE(s->write_problem().is_ok()) << s->write_problem().message();
+    auto small = s->apply(change_of(city(100)));
+    ASSERT_TRUE(small) << small.status().message();
+    EXPECT_EQ(*small, 1u);
+  }
+  auto s = open_store(mnt + "/db");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(live_poles(*s), 100u);
+  EXPECT_EQ(s->sequence(), 1u);
+}
