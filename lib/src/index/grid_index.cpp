@@ -11,6 +11,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <thread>
 
 namespace poleloc::index {
 namespace {
@@ -118,22 +120,35 @@ struct GridIndex::BoxIndex {
   BoxTree tree;
 };
 
-// Building: cuts runs of edges into cells and walks each column of cells from
-// south to north, carrying the set of grids that hold the current corner.
+// Building: cuts edges into cells and walks each column of cells from south to
+// north, carrying the set of grids that hold the current corner. One Builder
+// per thread, each with its own output (offsets rebased when joined).
 struct GridIndex::Builder {
-  GridIndex& ix;
-  std::vector<std::array<std::vector<Run>, 16>> children;  // per depth
-  std::vector<Run> sorted;
+  struct Edge {  // snapped edge i -> i+1 of a ring
+    std::int32_t ax, ay, bx, by;
+    std::uint32_t ring, i;
+    Pt a() const { return {ax, ay}; }
+    Pt b() const { return {bx, by}; }
+  };
+  const GridIndex& ix;
+  std::vector<std::uint32_t> nodes, leaves;
+  Stats stats;
+  std::vector<std::array<std::vector<Edge>, 16>> children;  // per depth
+  std::vector<Edge> top;
   std::vector<std::uint32_t> odd;
 
-  explicit Builder(GridIndex& index) : ix(index), children(kMaxDepth + 1) {}
+  explicit Builder(const GridIndex& index) : ix(index), children(kMaxDepth + 1) {}
 
-  // Cuts `runs` into the cells of an nc x nr grid of side 2^shift at (ox, oy): emit(cell, ring, edge, starts_run).
-  // A run continues while consecutive edges touch the same cell.
-  template <typename Emit>
-  void cut(const Run* runs, std::size_t n, i64 ox, i64 oy, int shift, i64 nc, i64 nr, Emit&& emit) {
+  std::uint32_t grid_of(const Edge& e) const { return ix.rings_[e.ring].grid; }
+
+  // Cuts `runs` into the cells of an nc x nr grid of side 2^shift at (ox, oy). A run continues
+  // while consecutive edges touch the same cell: open(cell, ring, edge) starts one and returns a
+  // handle, extend(handle) adds the next edge to it.
+  template <typename Open, typename Extend>
+  void cut(const Run* runs, std::size_t n, i64 ox, i64 oy, int shift, i64 nc, i64 nr, Open&& open, Extend&& extend) {
     const double side = std::ldexp(1.0, shift);
-    std::vector<std::size_t> prev, cur;
+    using Handle = decltype(open(std::size_t{0}, 0u, 0u));
+    std::vector<std::pair<std::size_t, Handle>> prev, cur;
     for (std::size_t k = 0; k < n; ++k) {
       const Run& run = runs[k];
       const LonLat* v = ix.rings_[run.ring].points;
@@ -142,131 +157,187 @@ struct GridIndex::Builder {
       for (std::uint32_t i = run.first; i < run.first + run.count; ++i) {
         const Pt b = snap(v[i + 1]);
         cur.clear();
-        for_each_cell(a, b, ox, oy, side, nc, nr, [&](i64 c, i64 r) {
-          const auto cell = static_cast<std::size_t>(r * nc + c);
-          cur.push_back(cell);
-          emit(cell, run.ring, i, std::find(prev.begin(), prev.end(), cell) == prev.end());
-        });
+        auto touch = [&](i64 c, i64 r) {
+          const auto cell = static_cast<std::size_t>(c * nr + r);  // column-major, as the walk reads them
+          for (const auto& [pc, h] : prev) {
+            if (pc == cell) {
+              extend(h);
+              cur.emplace_back(cell, h);
+              return;
+            }
+          }
+          cur.emplace_back(cell, open(cell, run.ring, i));
+        };
+        // Most edges lie within one column or one row (with a unit of slack): integer shifts.
+        const i64 c0 = std::clamp<i64>((std::min(a.x, b.x) - 1 - ox) >> shift, 0, nc - 1);
+        const i64 c1 = std::clamp<i64>((std::max(a.x, b.x) + 1 - ox) >> shift, 0, nc - 1);
+        const i64 r0 = std::clamp<i64>((std::min(a.y, b.y) - 1 - oy) >> shift, 0, nr - 1);
+        const i64 r1 = std::clamp<i64>((std::max(a.y, b.y) + 1 - oy) >> shift, 0, nr - 1);
+        if (c0 == c1 || r0 == r1) {
+          for (i64 r = r0; r <= r1; ++r) {
+            for (i64 c = c0; c <= c1; ++c) touch(c, r);
+          }
+        } else {
+          for_each_cell(a, b, ox, oy, side, nc, nr, touch);
+        }
         std::swap(prev, cur);
         a = b;
       }
     }
   }
 
-  // Grids whose edges among `runs` cross the path (h from (xa, y) to (xe, y); v at xe from ya to yb)
-  // an odd number of times, sorted, each once.
-  void odd_grids(const Run* runs, std::size_t n, bool horizontal, i64 x_or_xe, i64 y_or_ya, i64 xe_or_yb) {
-    odd.clear();
+  // The snapped edges of `runs`, in order.
+  void expand(const Run* runs, std::size_t n, std::vector<Edge>& out) const {
+    out.clear();
     for (std::size_t k = 0; k < n; ++k) {
-      const Run& run = runs[k];
-      const LonLat* v = ix.rings_[run.ring].points + run.first;
-      bool flip = false;
-      Pt a = snap(v[0]);
-      for (std::uint32_t i = 0; i < run.count; ++i) {
+      const LonLat* v = ix.rings_[runs[k].ring].points;
+      Pt a = snap(v[runs[k].first]);
+      for (std::uint32_t i = runs[k].first; i < runs[k].first + runs[k].count; ++i) {
         const Pt b = snap(v[i + 1]);
-        flip ^= horizontal ? crosses_h(a, b, x_or_xe, y_or_ya, xe_or_yb) : crosses_v(a, b, x_or_xe, y_or_ya, xe_or_yb);
+        out.push_back({static_cast<std::int32_t>(a.x), static_cast<std::int32_t>(a.y), static_cast<std::int32_t>(b.x),
+                       static_cast<std::int32_t>(b.y), runs[k].ring, i});
         a = b;
       }
-      if (flip) odd.push_back(ix.rings_[run.ring].grid);
     }
-    std::sort(odd.begin(), odd.end());
-    std::size_t w = 0;
-    for (std::size_t i = 0; i < odd.size();) {
-      std::size_t j = i;
-      while (j < odd.size() && odd[j] == odd[i]) ++j;
-      if ((j - i) % 2) odd[w++] = odd[i];
-      i = j;
-    }
-    odd.resize(w);
   }
 
-  // state := state xor odd (both sorted).
-  void toggle(std::vector<std::uint32_t>& state) const {
-    if (odd.empty()) return;
+  // Grids (ascending, each once) whose edges among e[0..n) cross the vertical leg at xe
+  // from ya to yb an odd number of times. Edges come grouped by grid.
+  void odd_v(const Edge* e, std::size_t n, i64 xe, i64 ya, i64 yb) {
+    odd.clear();
+    bool flip = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      flip ^= crosses_v(e[k].a(), e[k].b(), xe, ya, yb);
+      if (k + 1 == n || grid_of(e[k + 1]) != grid_of(e[k])) {
+        if (flip) odd.push_back(grid_of(e[k]));
+        flip = false;
+      }
+    }
+  }
+
+  // state := state xor odd (both ascending).
+  void toggle(std::vector<std::uint32_t>& state, const std::vector<std::uint32_t>& flips) const {
+    if (flips.empty()) return;
     std::vector<std::uint32_t> out;
-    std::set_symmetric_difference(state.begin(), state.end(), odd.begin(), odd.end(), std::back_inserter(out));
+    std::set_symmetric_difference(state.begin(), state.end(), flips.begin(), flips.end(), std::back_inserter(out));
     state.swap(out);
   }
 
-  // The value of the cell [ox, ox + 2^shift) x [oy, oy + 2^shift) touched by `runs`,
-  // whose south-east corner lies inside exactly the grids of `state`.
-  std::uint32_t node(i64 ox, i64 oy, int shift, const Run* runs, std::size_t n, const std::vector<std::uint32_t>& state,
+  // The value of the cell [ox, ox + 2^shift) x [oy, oy + 2^shift) touched by edges e[0..n)
+  // (in ring order), whose south-east corner lies inside exactly the grids of `state`.
+  std::uint32_t node(i64 ox, i64 oy, int shift, const Edge* e, std::size_t n, const std::vector<std::uint32_t>& state,
                      int depth) {
     if (n == 0) return state.empty() ? 0 : state.front() + 1;
-    std::size_t edges = 0;
-    for (std::size_t k = 0; k < n; ++k) edges += runs[k].count;
-    if (edges > kLeafEdges && shift >= 2 && depth < kMaxDepth) {
-      const int h = shift - 2;
-      const i64 s = i64{1} << h;
-      auto& kids = children[depth];
-      for (auto& k : kids) k.clear();
-      cut(runs, n, ox, oy, h, 4, 4, [&](std::size_t cell, std::uint32_t ring, std::uint32_t i, bool starts) {
-        auto& list = kids[cell];
-        if (starts) {
-          list.push_back({ring, i, 1});
-        } else {
-          // The open run of this ring in this cell ends at edge i - 1.
-          for (auto it = list.rbegin(); it != list.rend(); ++it) {
-            if (it->ring == ring && it->first + it->count == i) {
-              ++it->count;
-              break;
-            }
-          }
-        }
-      });
-      const std::size_t at = ix.nodes_.size();
-      ix.nodes_.resize(at + 16);
-      ++ix.stats_.splits;
-      const i64 xe = ox + 4 * s;
-      for (int j = 0; j < 4; ++j) {
-        std::vector<std::uint32_t> st = state;
-        if (j < 3) {
-          odd_grids(runs, n, true, ox + (j + 1) * s, oy, xe);
-          toggle(st);
-        }
-        for (int i = 0; i < 4; ++i) {
-          const auto& list = kids[static_cast<std::size_t>(i * 4 + j)];
-          const std::uint32_t v = node(ox + j * s, oy + i * s, h, list.data(), list.size(), st, depth + 1);
-          ix.nodes_[at + static_cast<std::size_t>(i * 4 + j)] = v;
-          if (i < 3) {
-            odd_grids(list.data(), list.size(), false, ox + (j + 1) * s, oy + i * s, oy + (i + 1) * s);
-            toggle(st);
-          }
-        }
-      }
-      return kSplit | static_cast<std::uint32_t>(at);
-    }
-    // A leaf: groups by grid, lowest first.
-    sorted.assign(runs, runs + n);
-    std::sort(sorted.begin(), sorted.end(), [&](const Run& a, const Run& b) {
-      const std::uint32_t ga = ix.rings_[a.ring].grid, gb = ix.rings_[b.ring].grid;
-      return ga != gb ? ga < gb : a.ring != b.ring ? a.ring < b.ring : a.first < b.first;
-    });
-    const std::size_t at = ix.leaves_.size();
-    ix.leaves_.push_back(0);
+    if (n > kLeafEdges && shift >= 2 && depth < kMaxDepth) return split(ox, oy, shift, e, n, state, depth);
+    // A leaf: groups by grid, lowest first (ring order is grid order); runs of consecutive edges.
+    const std::size_t at = leaves.size();
+    leaves.push_back(0);
     std::uint32_t groups = 0;
     std::size_t k = 0, si = 0;
-    while (k < sorted.size() || si < state.size()) {
-      const std::uint32_t g_run = k < sorted.size() ? ix.rings_[sorted[k].ring].grid : UINT32_MAX;
+    while (k < n || si < state.size()) {
+      const std::uint32_t g_run = k < n ? grid_of(e[k]) : UINT32_MAX;
       const std::uint32_t g_st = si < state.size() ? state[si] : UINT32_MAX;
       const std::uint32_t g = std::min(g_run, g_st);
       const bool corner = g_st == g;
       si += corner;
-      ix.leaves_.push_back(g << 1 | static_cast<std::uint32_t>(corner));
-      const std::size_t count_at = ix.leaves_.size();
-      ix.leaves_.push_back(0);
+      leaves.push_back(g << 1 | static_cast<std::uint32_t>(corner));
+      const std::size_t count_at = leaves.size();
+      leaves.push_back(0);
       std::uint32_t count = 0;
-      for (; k < sorted.size() && ix.rings_[sorted[k].ring].grid == g; ++k, ++count) {
-        ix.leaves_.insert(ix.leaves_.end(), {sorted[k].ring, sorted[k].first, sorted[k].count});
+      while (k < n && grid_of(e[k]) == g) {
+        std::size_t m = k + 1;
+        while (m < n && e[m].ring == e[k].ring && e[m].i == e[m - 1].i + 1) ++m;
+        leaves.insert(leaves.end(), {e[k].ring, e[k].i, static_cast<std::uint32_t>(m - k)});
+        ++count;
+        k = m;
       }
-      ix.leaves_[count_at] = count;
+      leaves[count_at] = count;
+      stats.runs += count;
       ++groups;
     }
-    ix.leaves_[at] = groups;
-    ++ix.stats_.leaves;
-    ix.stats_.runs += n;
-    ix.stats_.max_leaf_edges = std::max(ix.stats_.max_leaf_edges, edges);
+    leaves[at] = groups;
+    ++stats.leaves;
+    stats.max_leaf_edges = std::max(stats.max_leaf_edges, n);
     return kLeaf | static_cast<std::uint32_t>(at);
+  }
+
+  std::uint32_t split(i64 ox, i64 oy, int shift, const Edge* e, std::size_t n, const std::vector<std::uint32_t>& state,
+                      int depth) {
+    const int h = shift - 2;
+    const i64 s = i64{1} << h;
+    const double side = std::ldexp(1.0, h);
+    auto& kids = children[static_cast<std::size_t>(depth)];
+    for (auto& k : kids) k.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      const Pt a = e[k].a(), b = e[k].b();
+      const i64 c0 = std::clamp<i64>((std::min(a.x, b.x) - 1 - ox) >> h, 0, 3);
+      const i64 c1 = std::clamp<i64>((std::max(a.x, b.x) + 1 - ox) >> h, 0, 3);
+      const i64 r0 = std::clamp<i64>((std::min(a.y, b.y) - 1 - oy) >> h, 0, 3);
+      const i64 r1 = std::clamp<i64>((std::max(a.y, b.y) + 1 - oy) >> h, 0, 3);
+      if (c0 == c1 || r0 == r1) {
+        for (i64 r = r0; r <= r1; ++r) {
+          for (i64 c = c0; c <= c1; ++c) kids[static_cast<std::size_t>(r * 4 + c)].push_back(e[k]);
+        }
+      } else {
+        for_each_cell(a, b, ox, oy, side, 4, 4, [&](i64 c, i64 r) { kids[static_cast<std::size_t>(r * 4 + c)].push_back(e[k]); });
+      }
+    }
+    // The corners on the south side: the parent's corner, flipped by the edges crossing
+    // the parent's south side between them (one pass for the three).
+    const i64 xe = ox + 4 * s;
+    std::array<std::vector<std::uint32_t>, 4> st;
+    st[3] = state;
+    {
+      std::array<std::vector<std::uint32_t>, 3> flips;
+      std::array<bool, 3> flip{};
+      for (std::size_t k = 0; k < n; ++k) {
+        for (int j = 0; j < 3; ++j) flip[j] ^= crosses_h(e[k].a(), e[k].b(), ox + (j + 1) * s, oy, xe);
+        if (k + 1 == n || grid_of(e[k + 1]) != grid_of(e[k])) {
+          for (int j = 0; j < 3; ++j) {
+            if (flip[j]) flips[j].push_back(grid_of(e[k]));
+            flip[j] = false;
+          }
+        }
+      }
+      for (int j = 0; j < 3; ++j) {
+        st[j] = state;
+        toggle(st[j], flips[j]);
+      }
+    }
+    const std::size_t at = nodes.size();
+    nodes.resize(at + 16);
+    ++stats.splits;
+    for (int j = 0; j < 4; ++j) {
+      for (int i = 0; i < 4; ++i) {
+        const auto& list = kids[static_cast<std::size_t>(i * 4 + j)];
+        const std::uint32_t v = node(ox + j * s, oy + i * s, h, list.data(), list.size(), st[j], depth + 1);
+        nodes[at + static_cast<std::size_t>(i * 4 + j)] = v;
+        if (i < 3) {
+          odd_v(list.data(), list.size(), ox + (j + 1) * s, oy + i * s, oy + (i + 1) * s);
+          toggle(st[j], odd);
+        }
+      }
+    }
+    return kSplit | static_cast<std::uint32_t>(at);
+  }
+
+  // Top cells of columns [cx0, cx1), written into cells (offsets into this builder's output).
+  void columns(std::uint32_t cx0, std::uint32_t cx1, const std::vector<std::uint32_t>& start, const std::vector<Run>& runs,
+               std::vector<std::uint32_t>& cells) {
+    const i64 s = i64{1} << ix.shift_;
+    std::vector<std::uint32_t> state;
+    for (std::uint32_t cx = cx0; cx < cx1; ++cx) {
+      state.clear();
+      const i64 ox = ix.min_x_ + cx * s;
+      for (std::uint32_t cy = 0; cy < ix.ny_; ++cy) {
+        const std::size_t c = static_cast<std::size_t>(cx) * ix.ny_ + cy;
+        const i64 oy = ix.min_y_ + cy * s;
+        expand(runs.data() + start[c], start[c + 1] - start[c], top);
+        cells[c] = node(ox, oy, ix.shift_, top.data(), top.size(), state, 0);
+        odd_v(top.data(), top.size(), ox + s, oy, oy + s);
+        toggle(state, odd);
+      }
+    }
   }
 };
 
@@ -356,50 +427,90 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   stats_.top_cells = ncells;
 
   // 3. Runs per top cell, counted then placed (no per-edge temporary).
-  Builder b(*this);
-  std::vector<Run> whole(rings_.size());
-  for (std::uint32_t r = 0; r < rings_.size(); ++r) whole[r] = {r, 0, rings_[r].size - 1};
   std::vector<std::uint32_t> start(ncells + 1, 0);
-  b.cut(whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
-        [&](std::size_t cell, std::uint32_t, std::uint32_t, bool starts) { start[cell + 1] += starts; });
-  for (std::size_t c = 0; c < ncells; ++c) start[c + 1] += start[c];
-  std::vector<Run> runs(start[ncells]);
+  std::vector<Run> runs;
   {
+    Builder b(*this);
+    std::vector<Run> whole(rings_.size());
+    for (std::uint32_t r = 0; r < rings_.size(); ++r) whole[r] = {r, 0, rings_[r].size - 1};
+    b.cut(
+        whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
+        [&](std::size_t cell, std::uint32_t, std::uint32_t) {
+          ++start[cell + 1];
+          return 0u;
+        },
+        [](std::uint32_t) {});
+    for (std::size_t c = 0; c < ncells; ++c) start[c + 1] += start[c];
+    runs.resize(start[ncells]);
     std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    b.cut(whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
-          [&](std::size_t cell, std::uint32_t ring, std::uint32_t i, bool starts) {
-            if (starts) {
-              runs[fill[cell]++] = {ring, i, 1};
-            } else {
-              for (std::uint32_t k = fill[cell]; k-- > start[cell];) {
-                if (runs[k].ring == ring && runs[k].first + runs[k].count == i) {
-                  ++runs[k].count;
-                  break;
-                }
-              }
-            }
-          });
+    b.cut(
+        whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
+        [&](std::size_t cell, std::uint32_t ring, std::uint32_t i) {
+          runs[fill[cell]] = {ring, i, 1};
+          return fill[cell]++;
+        },
+        [&](std::uint32_t slot) { ++runs[slot].count; });
   }
 
-  // 4. Each column from south to north.
+  // 4. Each column from south to north; columns in parallel stripes of about equal runs.
   cells_.assign(ncells, 0);
-  const i64 s = i64{1} << shift_;
-  std::vector<std::uint32_t> state;
-  for (std::uint32_t cx = 0; cx < nx_; ++cx) {
-    state.clear();
-    const i64 ox = min_x_ + cx * s;
-    for (std::uint32_t cy = 0; cy < ny_; ++cy) {
-      const std::size_t c = static_cast<std::size_t>(cy) * nx_ + cx;
-      const i64 oy = min_y_ + cy * s;
-      const Run* list = runs.data() + start[c];
-      const std::size_t n = start[c + 1] - start[c];
-      cells_[c] = b.node(ox, oy, shift_, list, n, state, 0);
-      b.odd_grids(list, n, false, ox + s, oy, oy + s);
-      b.toggle(state);
+  const unsigned threads =
+      total_edges < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<std::uint32_t> bounds{0};
+  {
+    std::vector<std::size_t> per_column(nx_, 0);
+    for (std::size_t c = 0; c < ncells; ++c) per_column[c / ny_] += start[c + 1] - start[c];
+    const double share = static_cast<double>(runs.size()) / threads;
+    std::size_t acc = 0;
+    for (std::uint32_t cx = 0; cx < nx_; ++cx) {
+      acc += per_column[cx];
+      if (bounds.size() < threads && static_cast<double>(acc) >= share * static_cast<double>(bounds.size())) {
+        bounds.push_back(cx + 1);
+      }
     }
+    if (bounds.back() != nx_) bounds.push_back(nx_);
   }
-  nodes_.shrink_to_fit();
-  leaves_.shrink_to_fit();
+  std::vector<std::unique_ptr<Builder>> builders;
+  for (std::size_t t = 0; t + 1 < bounds.size(); ++t) builders.push_back(std::make_unique<Builder>(*this));
+  {
+    std::vector<std::thread> workers;
+    for (std::size_t t = 1; t < builders.size(); ++t) {
+      workers.emplace_back([&, t] { builders[t]->columns(bounds[t], bounds[t + 1], start, runs, cells_); });
+    }
+    builders[0]->columns(bounds[0], bounds[1], start, runs, cells_);
+    for (auto& w : workers) w.join();
+  }
+  runs = {};
+  start = {};
+  // Join the outputs: offsets of stripe t move by the sizes of the stripes before it.
+  std::size_t node_total = 0, leaf_total = 0;
+  for (const auto& b : builders) {
+    node_total += b->nodes.size();
+    leaf_total += b->leaves.size();
+  }
+  if (node_total >= kPayload || leaf_total >= kPayload) throw std::length_error("grid index: too many cells");
+  nodes_.reserve(node_total);
+  leaves_.reserve(leaf_total);
+  for (std::size_t t = 0; t < builders.size(); ++t) {
+    Builder& b = *builders[t];
+    const auto node_base = static_cast<std::uint32_t>(nodes_.size()), leaf_base = static_cast<std::uint32_t>(leaves_.size());
+    auto rebase = [&](std::uint32_t v) {
+      const std::uint32_t tag = v & kTagMask;
+      return tag == kSplit ? v + node_base : tag == kLeaf ? v + leaf_base : v;
+    };
+    for (std::uint32_t& v : b.nodes) v = rebase(v);
+    for (std::size_t c = static_cast<std::size_t>(bounds[t]) * ny_; c < static_cast<std::size_t>(bounds[t + 1]) * ny_; ++c) {
+      cells_[c] = rebase(cells_[c]);
+    }
+    nodes_.insert(nodes_.end(), b.nodes.begin(), b.nodes.end());
+    leaves_.insert(leaves_.end(), b.leaves.begin(), b.leaves.end());
+    stats_.splits += b.stats.splits;
+    stats_.leaves += b.stats.leaves;
+    stats_.runs += b.stats.runs;
+    stats_.max_leaf_edges = std::max(stats_.max_leaf_edges, b.stats.max_leaf_edges);
+    b.nodes = {};
+    b.leaves = {};
+  }
 }
 
 std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
@@ -410,7 +521,7 @@ std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
   const i64 cx = (x - min_x_) >> shift, cy = (y - min_y_) >> shift;
   if (cx >= nx_ || cy >= ny_) return std::nullopt;
   i64 ox = min_x_ + (cx << shift), oy = min_y_ + (cy << shift);
-  std::uint32_t v = cells_[static_cast<std::size_t>(cy) * nx_ + static_cast<std::size_t>(cx)];
+  std::uint32_t v = cells_[static_cast<std::size_t>(cx) * ny_ + static_cast<std::size_t>(cy)];
   while ((v & kTagMask) == kSplit) {
     shift -= 2;
     const i64 j = (x - ox) >> shift, i = (y - oy) >> shift;

@@ -108,6 +108,7 @@ class GridIndex {
 
   // Cell value: tag in the top two bits. kPure: owner grid + 1 (0 = none);
   // kLeaf: offset into leaves_; kSplit: offset into nodes_ of 16 child values (row-major, from south-west).
+  // Top cells are column-major (cx * ny_ + cy), the order the build walks them.
   // Leaf: [group count] then per group [grid << 1 | corner inside] [run count] [ring, first, count]*.
   std::int64_t min_x_ = 0, min_y_ = 0;
   int shift_ = 0;  // top cells are 2^shift_ units on a side
