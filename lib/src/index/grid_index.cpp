@@ -21,7 +21,7 @@ constexpr double kScale = 1e7;  // 1e-7 degree units
 constexpr std::uint32_t kTagMask = 0xC0000000u, kLeaf = 0x40000000u, kSplit = 0x80000000u, kPayload = 0x3FFFFFFFu;
 // A cell touched by more edges than this is cut 4 x 4 (while its side allows):
 // the p99 of find() is about this many edge tests.
-constexpr std::size_t kLeafEdges = 24;
+constexpr std::size_t kLeafEdges = 48;
 constexpr std::uint32_t kChunk = 32;       // edges per box of nearest_boundary_point
 constexpr double kTopCellsMax = 1 << 23;   // 32 MB of top cells at most
 constexpr int kMaxDepth = 16;
@@ -414,11 +414,13 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   min_x_ = gx0;
   min_y_ = gy0 - 1;
   const double w = static_cast<double>(gx1 - min_x_ + 1), h = static_cast<double>(gy1 - min_y_ + 1);
-  const double target = std::clamp(static_cast<double>(total_edges), 1.0, kTopCellsMax);
-  shift_ = std::max(0, static_cast<int>(std::lround(std::log2(std::sqrt(w * h / target)))));
+  // The finest side with at most two cells per edge (and kTopCellsMax in all): empty cells cost 4 bytes,
+  // a cut one 64 bytes and its leaves.
+  const double target = std::clamp(2.0 * static_cast<double>(total_edges), 1.0, kTopCellsMax);
+  shift_ = std::max(0, static_cast<int>(std::floor(std::log2(std::sqrt(w * h / target)))));
   for (;; ++shift_) {
     const double side = std::ldexp(1.0, shift_);
-    if (std::ceil(w / side) * std::ceil(h / side) <= kTopCellsMax) break;
+    if (std::ceil(w / side) * std::ceil(h / side) <= target) break;
   }
   const double side = std::ldexp(1.0, shift_);
   nx_ = static_cast<std::uint32_t>(std::ceil(w / side));
@@ -489,8 +491,13 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
     leaf_total += b->leaves.size();
   }
   if (node_total >= kPayload || leaf_total >= kPayload) throw std::length_error("grid index: too many cells");
-  nodes_.reserve(node_total);
-  leaves_.reserve(leaf_total);
+  if (builders.size() == 1) {
+    nodes_ = std::move(builders[0]->nodes);
+    leaves_ = std::move(builders[0]->leaves);
+  } else {
+    nodes_.reserve(node_total);
+    leaves_.reserve(leaf_total);
+  }
   for (std::size_t t = 0; t < builders.size(); ++t) {
     Builder& b = *builders[t];
     const auto node_base = static_cast<std::uint32_t>(nodes_.size()), leaf_base = static_cast<std::uint32_t>(leaves_.size());
@@ -498,12 +505,14 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
       const std::uint32_t tag = v & kTagMask;
       return tag == kSplit ? v + node_base : tag == kLeaf ? v + leaf_base : v;
     };
-    for (std::uint32_t& v : b.nodes) v = rebase(v);
-    for (std::size_t c = static_cast<std::size_t>(bounds[t]) * ny_; c < static_cast<std::size_t>(bounds[t + 1]) * ny_; ++c) {
-      cells_[c] = rebase(cells_[c]);
+    if (builders.size() > 1) {
+      for (std::uint32_t& v : b.nodes) v = rebase(v);
+      for (std::size_t c = static_cast<std::size_t>(bounds[t]) * ny_; c < static_cast<std::size_t>(bounds[t + 1]) * ny_; ++c) {
+        cells_[c] = rebase(cells_[c]);
+      }
+      nodes_.insert(nodes_.end(), b.nodes.begin(), b.nodes.end());
+      leaves_.insert(leaves_.end(), b.leaves.begin(), b.leaves.end());
     }
-    nodes_.insert(nodes_.end(), b.nodes.begin(), b.nodes.end());
-    leaves_.insert(leaves_.end(), b.leaves.begin(), b.leaves.end());
     stats_.splits += b.stats.splits;
     stats_.leaves += b.stats.leaves;
     stats_.runs += b.stats.runs;
