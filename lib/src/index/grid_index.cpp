@@ -428,36 +428,70 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   const std::size_t ncells = static_cast<std::size_t>(nx_) * ny_;
   stats_.top_cells = ncells;
 
-  // 3. Runs per top cell, counted then placed (no per-edge temporary).
+  // 3. Runs per top cell, counted then placed (no per-edge temporary). Rings in
+  // stripes of about equal edges, one per thread; a cell lists stripe 0's runs
+  // first, so runs stay in ring order (which is grid order).
+  const unsigned threads =
+      total_edges < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::uint32_t> start(ncells + 1, 0);
   std::vector<Run> runs;
   {
-    Builder b(*this);
+    std::vector<std::uint32_t> ring_bounds{0};
+    std::size_t acc = 0;
+    for (std::uint32_t r = 0; r < rings_.size(); ++r) {
+      acc += rings_[r].size - 1;
+      if (ring_bounds.size() < threads &&
+          static_cast<double>(acc) >= static_cast<double>(total_edges) / threads * static_cast<double>(ring_bounds.size())) {
+        ring_bounds.push_back(r + 1);
+      }
+    }
+    if (ring_bounds.back() != rings_.size()) ring_bounds.push_back(static_cast<std::uint32_t>(rings_.size()));
+    const std::size_t stripes = ring_bounds.size() - 1;
     std::vector<Run> whole(rings_.size());
     for (std::uint32_t r = 0; r < rings_.size(); ++r) whole[r] = {r, 0, rings_[r].size - 1};
-    b.cut(
-        whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
-        [&](std::size_t cell, std::uint32_t, std::uint32_t) {
-          ++start[cell + 1];
-          return 0u;
-        },
-        [](std::uint32_t) {});
-    for (std::size_t c = 0; c < ncells; ++c) start[c + 1] += start[c];
+    std::vector<std::vector<std::uint32_t>> fill(stripes, std::vector<std::uint32_t>(ncells, 0));
+    auto in_parallel = [&](auto&& work) {
+      std::vector<std::thread> workers;
+      for (std::size_t t = 1; t < stripes; ++t) workers.emplace_back([&, t] { work(t); });
+      work(0);
+      for (auto& w : workers) w.join();
+    };
+    in_parallel([&](std::size_t t) {
+      Builder b(*this);
+      std::vector<std::uint32_t>& count = fill[t];
+      b.cut(
+          whole.data() + ring_bounds[t], ring_bounds[t + 1] - ring_bounds[t], min_x_, min_y_, shift_, nx_, ny_,
+          [&](std::size_t cell, std::uint32_t, std::uint32_t) {
+            ++count[cell];
+            return 0u;
+          },
+          [](std::uint32_t) {});
+    });
+    for (std::size_t c = 0; c < ncells; ++c) {
+      std::uint32_t at = start[c];
+      for (std::size_t t = 0; t < stripes; ++t) {
+        const std::uint32_t n = fill[t][c];
+        fill[t][c] = at;
+        at += n;
+      }
+      start[c + 1] = at;
+    }
     runs.resize(start[ncells]);
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    b.cut(
-        whole.data(), whole.size(), min_x_, min_y_, shift_, nx_, ny_,
-        [&](std::size_t cell, std::uint32_t ring, std::uint32_t i) {
-          runs[fill[cell]] = {ring, i, 1};
-          return fill[cell]++;
-        },
-        [&](std::uint32_t slot) { ++runs[slot].count; });
+    in_parallel([&](std::size_t t) {
+      Builder b(*this);
+      std::vector<std::uint32_t>& next = fill[t];
+      b.cut(
+          whole.data() + ring_bounds[t], ring_bounds[t + 1] - ring_bounds[t], min_x_, min_y_, shift_, nx_, ny_,
+          [&](std::size_t cell, std::uint32_t ring, std::uint32_t i) {
+            runs[next[cell]] = {ring, i, 1};
+            return next[cell]++;
+          },
+          [&](std::uint32_t slot) { ++runs[slot].count; });
+    });
   }
 
   // 4. Each column from south to north; columns in parallel stripes of about equal runs.
   cells_.assign(ncells, 0);
-  const unsigned threads =
-      total_edges < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::uint32_t> bounds{0};
   {
     std::vector<std::size_t> per_column(nx_, 0);
@@ -545,6 +579,15 @@ std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
   const std::uint32_t* l = leaves_.data() + (v & kPayload);
   const i64 xe = ox + (i64{1} << shift);
   const std::uint32_t groups = *l++;
+  {
+    // The runs' vertices are scattered over the grids' rings: ask for all of them before reading any.
+    const std::uint32_t* q = l;
+    for (std::uint32_t gi = 0; gi < groups; ++gi) {
+      const std::uint32_t nruns = q[1];
+      q += 2;
+      for (std::uint32_t k = 0; k < nruns; ++k, q += 3) __builtin_prefetch(rings_[q[0]].points + q[1]);
+    }
+  }
   for (std::uint32_t gi = 0; gi < groups; ++gi) {
     const std::uint32_t head = *l++;
     const std::uint32_t nruns = *l++;

@@ -80,6 +80,10 @@ class GridIndex {
 
   std::size_t memory_bytes() const;
 
+  struct Edge {  // a snapped edge, lo.y <= hi.y, 1e-7 degree integers (kept for callers' own scans; the index stores none)
+    std::int32_t x0, y0, x1, y1;
+  };
+
   // Shape of the cell tree, for benchmarks and tests.
   struct Stats {
     std::size_t edges = 0, top_cells = 0, leaves = 0, splits = 0, runs = 0, max_leaf_edges = 0;
