@@ -26,6 +26,7 @@
 // Output: Markdown on stdout, progress on stderr. Not a Google Benchmark suite
 // (bench/run.sh runs it without --benchmark flags).
 #include "geo/geos_util.hpp"
+#include "index/grid_index.hpp"
 #include "snapshot_data.hpp"
 #include "synthetic_city.hpp"
 
@@ -51,6 +52,7 @@
 #include <vector>
 
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace bg = boost::geometry;
@@ -62,6 +64,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// CPU seconds of this process (every thread), to read beside wall time on a loaded machine.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 struct Shape {
   std::string name;
@@ -79,6 +88,8 @@ std::vector<Shape> all_shapes() {
   s.push_back({"sparse_wide", "100,000 area codes, sparse 8-digit serials (gaps of 1-61), 2 % of query points outside",
                {.grids = 20000, .poles = 2000000, .seed = 1, .area_codes = 100000, .serial_width = 8, .serial_gap = 30},
                0.02});
+  s.push_back({"huge_grids", "800 grids of 50,000 vertices (40 million vertices), 2,000,000 uniform poles, 2 % of query points outside",
+               {.grids = 800, .poles = 2000000, .seed = 1, .vertices_per_grid = 50000}, 0.02});
   s.push_back({"clustered_detailed", "poles clustered around 20 hot spots, grids of 2,000 vertices, one area code for the whole city (serials of 7 digits), 2 % of query points outside",
                {.grids = 20000, .poles = 2000000, .seed = 1, .area_codes = 1, .vertices_per_grid = 2000, .clusters = 20},
                0.02});
@@ -272,6 +283,35 @@ std::vector<LonLat> deterministic_shuffle_points(std::vector<LonLat> v, std::uin
   return v;
 }
 
+// --grid-index-only: the grid index alone (build time, memory, find latency), without the snapshot or the anchors.
+void run_grid_index_only(const Shape& shape, double scale, double query_scale) {
+  synth::CityOptions options = shape.options;
+  options.grids = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(options.grids) * scale));
+  options.poles = 1000;
+  options.pole_attributes = false;
+  Dataset city = synth::make_city(options);
+  const std::vector<LonLat> points = synth::random_points(
+      city, std::max<std::size_t>(1000, static_cast<std::size_t>(200000 * query_scale)), 42, shape.outside);
+  std::vector<const MultiPolygon*> geometries;
+  for (const GridRecord& g : city.grids) geometries.push_back(&g.geometry);
+  const double rss_before = status_mb("VmRSS:");
+  reset_peak();
+  index::GridIndex idx;
+  const auto t = Clock::now();
+  const double cpu = cpu_seconds();
+  idx.build(geometries);
+  const double wall_s = seconds_since(t), cpu_s = cpu_seconds() - cpu;
+  const double peak_extra_mb = status_mb("VmHWM:") - rss_before;
+  const index::GridIndex::Stats st = idx.stats();
+  const Latency l = measure(points.size(), [&](std::size_t i) { benchmark::DoNotOptimize(idx.find(points[i])); });
+  std::cout << "| " << shape.name << " | " << st.edges << " | " << fmt(wall_s, "%.2f") << " s | " << fmt(cpu_s, "%.2f")
+            << " s | " << fmt(static_cast<double>(idx.memory_bytes()) / (1024.0 * 1024.0), "%.0f") << " MB | "
+            << fmt(peak_extra_mb, "%.0f") << " MB | " << st.top_cells << " / " << st.splits << " / " << st.leaves << " / "
+            << st.runs << " / " << st.max_leaf_edges << " | " << fmt_ns(l.p50) << " | " << fmt_ns(l.p99) << " | "
+            << fmt_ns(l.mean) << " |\n"
+            << std::flush;
+}
+
 void run_shape(const Shape& shape, double scale, double query_scale, double clock_ns) {
   std::cerr << "== " << shape.name << ": generating\n";
   reset_peak();
@@ -314,12 +354,29 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
   std::cerr << "== " << shape.name << ": poleloc build\n";
   const double rss_before = status_mb("VmRSS:");
   t = Clock::now();
+  double cpu = cpu_seconds();
   auto data = build_snapshot_data(std::move(city.poles), city.grids, city.aliases, 1);
   const std::vector<LonLat> positions = data->positions;
   Snapshot snap(std::move(data));
   const double poleloc_build_s = seconds_since(t);
+  const double poleloc_build_cpu_s = cpu_seconds() - cpu;
   const double peak_mb = status_mb("VmHWM:");
   const double poleloc_mb = status_mb("VmRSS:") - rss_before;
+  // The grid index alone: its memory in the snapshot, and a second build of it timed on its own.
+  const index::GridIndex& grid_index = snap.data().grid_areas;
+  const double grid_index_mb = static_cast<double>(grid_index.memory_bytes()) / (1024.0 * 1024.0);
+  const index::GridIndex::Stats grid_stats = grid_index.stats();
+  double grid_index_build_s = 0, grid_index_build_cpu_s = 0;
+  {
+    std::vector<const MultiPolygon*> geometries;
+    for (const GridRecord& g : city.grids) geometries.push_back(&g.geometry);
+    index::GridIndex again;
+    t = Clock::now();
+    cpu = cpu_seconds();
+    again.build(geometries);
+    grid_index_build_s = seconds_since(t);
+    grid_index_build_cpu_s = cpu_seconds() - cpu;
+  }
 
   std::cerr << "== " << shape.name << ": anchors build\n";
   t = Clock::now();
@@ -435,11 +492,16 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
             << ", serial digits " << fmt(static_cast<double>(serial_digits) / static_cast<double>(std::max<std::size_t>(1, numbers.size())), "%.1f")
             << " on average, query points outside the data " << fmt(100 * shape.outside, "%.0f") << " % (grid_at, k=5).\n\n";
   std::cout << "Build: generate " << fmt(generate_s, "%.2f") << " s; **poleloc snapshot " << fmt(poleloc_build_s, "%.2f")
-            << " s, +" << fmt(poleloc_mb, "%.0f") << " MB RSS, peak RSS " << fmt(peak_mb, "%.0f")
+            << " s (CPU " << fmt(poleloc_build_cpu_s, "%.2f") << " s), +" << fmt(poleloc_mb, "%.0f") << " MB RSS, peak RSS " << fmt(peak_mb, "%.0f")
             << " MB** (city + poleloc); anchors: unordered_map " << fmt(map_build_s, "%.2f") << " s, Boost point R-tree "
             << fmt(boost_points_build_s, "%.2f") << " s, Boost grid R-tree + polygons " << fmt(boost_grids_build_s, "%.2f")
             << " s, GEOS STRtree + prepared " << fmt(geos_build_s, "%.2f") << " s (peak RSS with every anchor "
             << fmt(end_peak_mb, "%.0f") << " MB).\n\n";
+  std::cout << "Grid index: " << fmt(grid_index_mb, "%.0f") << " MB for " << grid_stats.edges << " edges, built alone in "
+            << fmt(grid_index_build_s, "%.2f") << " s (CPU " << fmt(grid_index_build_cpu_s, "%.2f") << " s); "
+            << grid_stats.top_cells << " top cells, " << grid_stats.splits << " cut 4x4, " << grid_stats.leaves
+            << " leaves with " << grid_stats.runs << " runs of edges, at most " << grid_stats.max_leaf_edges
+            << " edges in a leaf.\n\n";
   std::cout << "| query | n | poleloc p50 | poleloc p99 | poleloc mean | anchor | anchor p50 | anchor p99 | anchor mean | same answer |\n";
   std::cout << "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n";
   for (const Row& r : rows) {
@@ -451,9 +513,10 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
 }
 
 int usage() {
-  std::cerr << "usage: shapes_bench [--shapes NAME,NAME...] [--scale F] [--queries F] [--list]\n"
+  std::cerr << "usage: shapes_bench [--shapes NAME,NAME...] [--scale F] [--queries F] [--grid-index-only] [--list]\n"
                "  --scale F    grids and poles times F (default 1: 20,000 grids, 2,000,000 poles)\n"
-               "  --queries F  query counts times F (default 1)\n";
+               "  --queries F  query counts times F (default 1)\n"
+               "  --grid-index-only  only the grid index: build time and memory, find() latency (one row per shape)\n";
   return 2;
 }
 
@@ -462,12 +525,17 @@ int usage() {
 int main(int argc, char** argv) {
   std::vector<Shape> shapes = all_shapes();
   double scale = 1, query_scale = 1;
+  bool grid_index_only = false;
   std::set<std::string> wanted;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") {
       for (const Shape& s : shapes) std::cout << s.name << ": " << s.what << "\n";
       return 0;
+    }
+    if (a == "--grid-index-only") {
+      grid_index_only = true;
+      continue;
     }
     if (i + 1 >= argc) return usage();
     if (a == "--scale") {
@@ -487,6 +555,10 @@ int main(int argc, char** argv) {
   std::cout << "## City shapes (bench/shapes_bench";
   for (int i = 1; i < argc; ++i) std::cout << ' ' << argv[i];
   std::cout << ")\n\n";
+  if (grid_index_only) {
+    std::cout << "| shape | edges | build | build CPU | memory | peak while building | top cells / cut 4x4 / leaves / runs / max leaf edges | find p50 | find p99 | find mean |\n"
+              << "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n";
+  }
   int status = 0;
   for (const Shape& s : shapes) {
     if (!wanted.empty() && !wanted.count(s.name)) continue;
@@ -495,7 +567,11 @@ int main(int argc, char** argv) {
     std::cout << std::flush;
     const pid_t child = fork();
     if (child == 0) {
-      run_shape(s, scale, query_scale, clock_ns);
+      if (grid_index_only) {
+        run_grid_index_only(s, scale, query_scale);
+      } else {
+        run_shape(s, scale, query_scale, clock_ns);
+      }
       std::cout << std::flush;
       _exit(0);
     }

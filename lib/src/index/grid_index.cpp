@@ -8,16 +8,73 @@
 #include <boost/geometry/index/rtree.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <thread>
 
 namespace poleloc::index {
 namespace {
 
-constexpr std::uint32_t kMixed = 0x80000000u;
 constexpr double kScale = 1e7;  // 1e-7 degree units
+constexpr std::uint32_t kTagMask = 0xC0000000u, kLeaf = 0x40000000u, kSplit = 0x80000000u, kPayload = 0x3FFFFFFFu;
+// A cell touched by more edges than this is cut 4 x 4 (while its side allows):
+// the p99 of find() is about this many edge tests.
+constexpr std::size_t kLeafEdges = 48;
+constexpr std::uint32_t kChunk = 32;       // edges per box of nearest_boundary_point
+constexpr double kTopCellsMax = 1 << 23;   // 32 MB of top cells at most
+constexpr int kMaxDepth = 16;
 
-std::int32_t snap(double deg) { return static_cast<std::int32_t>(std::llround(deg * kScale)); }
+using i64 = std::int64_t;
+__extension__ typedef __int128 i128;  // products of two coordinate differences
+
+// std::llround(deg * 1e7), inline: exact for |deg * 1e7| < 2^52 (the caller
+// keeps vertices within +-1000 degrees). t - trunc(t) is exact there.
+inline i64 snap(double deg) {
+  const double t = deg * kScale;
+  i64 i = static_cast<i64>(t);
+  const double f = t - static_cast<double>(i);
+  i += static_cast<i64>(f >= 0.5) - static_cast<i64>(f <= -0.5);
+  return i;
+}
+
+struct Pt {
+  i64 x, y;
+};
+inline Pt snap(const LonLat& p) { return {snap(p.lon), snap(p.lat)}; }
+
+// Every point below is tested as moved (eps, eps^2) (grid_index.hpp).
+//
+// Edge a-b crosses the horizontal leg from (x, y) east to (xe, y):
+// lo.y <= y < hi.y and x < x_edge(y) <= xe.
+inline bool crosses_h(Pt a, Pt b, i64 x, i64 y, i64 xe) {
+  if (a.y > b.y) std::swap(a, b);
+  if (y < a.y || y >= b.y) return false;
+  const i64 lo = std::min(a.x, b.x), hi = std::max(a.x, b.x);
+  if (x >= hi || xe < lo) return false;
+  if (x < lo && hi <= xe) return true;
+  // x_edge(y) = a.x + t / dy
+  const i128 dy = b.y - a.y, t = static_cast<i128>(y - a.y) * (b.x - a.x);
+  return static_cast<i128>(x - a.x) * dy < t && t <= static_cast<i128>(xe - a.x) * dy;
+}
+
+// Edge a-b crosses the vertical leg at x = xe from (xe, ya) north to (xe, yb), ya <= yb:
+// min.x <= xe < max.x and the edge lies above ya and not above yb at xe + eps,
+// where "above Y" is y_edge(xe) > Y, or y_edge(xe) == Y with the edge rising eastward.
+inline bool crosses_v(Pt a, Pt b, i64 xe, i64 ya, i64 yb) {
+  if (a.x > b.x) std::swap(a, b);
+  if (xe < a.x || xe >= b.x) return false;
+  const i64 lo = std::min(a.y, b.y), hi = std::max(a.y, b.y);
+  if (hi < ya || lo > yb) return false;
+  const i128 dx = b.x - a.x, s = static_cast<i128>(xe - a.x) * (b.y - a.y);
+  const bool rising = b.y > a.y;
+  auto above = [&](i64 y) {
+    const i128 d = s - static_cast<i128>(y - a.y) * dx;
+    return d > 0 || (d == 0 && rising);
+  };
+  return above(ya) && !above(yb);
+}
 
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
@@ -25,10 +82,263 @@ using BoxPoint = bg::model::point<double, 2, bg::cs::cartesian>;
 using Box = bg::model::box<BoxPoint>;
 using BoxTree = bgi::rtree<std::pair<Box, std::uint32_t>, bgi::quadratic<16>>;
 
+// Calls visit(col, row) for every cell of an nc x nr grid of side `side` at
+// (ox, oy) that the closed edge a-b may touch (conservatively: one unit of
+// slack all round), each cell once.
+template <typename Visit>
+void for_each_cell(Pt a, Pt b, i64 ox, i64 oy, double side, i64 nc, i64 nr, Visit&& visit) {
+  const double ax = static_cast<double>(a.x - ox), ay = static_cast<double>(a.y - oy);
+  const double bx = static_cast<double>(b.x - ox), by = static_cast<double>(b.y - oy);
+  const auto col = [&](double x) { return std::clamp<i64>(static_cast<i64>(std::floor(x / side)), 0, nc - 1); };
+  const auto row = [&](double y) { return std::clamp<i64>(static_cast<i64>(std::floor(y / side)), 0, nr - 1); };
+  const double eps = 1.0;
+  const double xmin = std::min(ax, bx), xmax = std::max(ax, bx);
+  if (xmax + eps < 0 || xmin - eps >= static_cast<double>(nc) * side + eps) return;
+  if (std::max(ay, by) + eps < 0 || std::min(ay, by) - eps >= static_cast<double>(nr) * side + eps) return;
+  const i64 c0 = col(xmin - eps), c1 = col(xmax + eps);
+  for (i64 c = c0; c <= c1; ++c) {
+    double ya, yb;
+    if (ax == bx || c0 == c1) {
+      ya = std::min(ay, by);
+      yb = std::max(ay, by);
+    } else {
+      const double xl = std::max(static_cast<double>(c) * side - eps, xmin);
+      const double xr = std::min(static_cast<double>(c + 1) * side + eps, xmax);
+      const double t0 = (xl - ax) / (bx - ax), t1 = (xr - ax) / (bx - ax);
+      ya = ay + std::clamp(t0, 0.0, 1.0) * (by - ay);
+      yb = ay + std::clamp(t1, 0.0, 1.0) * (by - ay);
+      if (ya > yb) std::swap(ya, yb);
+    }
+    if (yb + eps < 0 || ya - eps >= static_cast<double>(nr) * side + eps) continue;
+    for (i64 r = row(ya - eps); r <= row(yb + eps); ++r) visit(c, r);
+  }
+}
+
 }  // namespace
 
 struct GridIndex::BoxIndex {
   BoxTree tree;
+};
+
+// Building: cuts edges into cells and walks each column of cells from south to
+// north, carrying the set of grids that hold the current corner. One Builder
+// per thread, each with its own output (offsets rebased when joined).
+struct GridIndex::Builder {
+  struct Edge {  // snapped edge i -> i+1 of a ring
+    std::int32_t ax, ay, bx, by;
+    std::uint32_t ring, i;
+    Pt a() const { return {ax, ay}; }
+    Pt b() const { return {bx, by}; }
+  };
+  const GridIndex& ix;
+  std::vector<std::uint32_t> nodes, leaves;
+  Stats stats;
+  std::vector<std::array<std::vector<Edge>, 16>> children;  // per depth
+  std::vector<Edge> top;
+  std::vector<std::uint32_t> odd;
+
+  explicit Builder(const GridIndex& index) : ix(index), children(kMaxDepth + 1) {}
+
+  std::uint32_t grid_of(const Edge& e) const { return ix.rings_[e.ring].grid; }
+
+  // Cuts `runs` into the cells of an nc x nr grid of side 2^shift at (ox, oy). A run continues
+  // while consecutive edges touch the same cell: open(cell, ring, edge) starts one and returns a
+  // handle, extend(handle) adds the next edge to it.
+  template <typename Open, typename Extend>
+  void cut(const Run* runs, std::size_t n, i64 ox, i64 oy, int shift, i64 nc, i64 nr, Open&& open, Extend&& extend) {
+    const double side = std::ldexp(1.0, shift);
+    using Handle = decltype(open(std::size_t{0}, 0u, 0u));
+    std::vector<std::pair<std::size_t, Handle>> prev, cur;
+    for (std::size_t k = 0; k < n; ++k) {
+      const Run& run = runs[k];
+      const LonLat* v = ix.rings_[run.ring].points;
+      prev.clear();
+      Pt a = snap(v[run.first]);
+      for (std::uint32_t i = run.first; i < run.first + run.count; ++i) {
+        const Pt b = snap(v[i + 1]);
+        cur.clear();
+        auto touch = [&](i64 c, i64 r) {
+          const auto cell = static_cast<std::size_t>(c * nr + r);  // column-major, as the walk reads them
+          for (const auto& [pc, h] : prev) {
+            if (pc == cell) {
+              extend(h);
+              cur.emplace_back(cell, h);
+              return;
+            }
+          }
+          cur.emplace_back(cell, open(cell, run.ring, i));
+        };
+        // Most edges lie within one column or one row (with a unit of slack): integer shifts.
+        const i64 c0 = std::clamp<i64>((std::min(a.x, b.x) - 1 - ox) >> shift, 0, nc - 1);
+        const i64 c1 = std::clamp<i64>((std::max(a.x, b.x) + 1 - ox) >> shift, 0, nc - 1);
+        const i64 r0 = std::clamp<i64>((std::min(a.y, b.y) - 1 - oy) >> shift, 0, nr - 1);
+        const i64 r1 = std::clamp<i64>((std::max(a.y, b.y) + 1 - oy) >> shift, 0, nr - 1);
+        if (c0 == c1 || r0 == r1) {
+          for (i64 r = r0; r <= r1; ++r) {
+            for (i64 c = c0; c <= c1; ++c) touch(c, r);
+          }
+        } else {
+          for_each_cell(a, b, ox, oy, side, nc, nr, touch);
+        }
+        std::swap(prev, cur);
+        a = b;
+      }
+    }
+  }
+
+  // The snapped edges of `runs`, in order.
+  void expand(const Run* runs, std::size_t n, std::vector<Edge>& out) const {
+    out.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      const LonLat* v = ix.rings_[runs[k].ring].points;
+      Pt a = snap(v[runs[k].first]);
+      for (std::uint32_t i = runs[k].first; i < runs[k].first + runs[k].count; ++i) {
+        const Pt b = snap(v[i + 1]);
+        out.push_back({static_cast<std::int32_t>(a.x), static_cast<std::int32_t>(a.y), static_cast<std::int32_t>(b.x),
+                       static_cast<std::int32_t>(b.y), runs[k].ring, i});
+        a = b;
+      }
+    }
+  }
+
+  // Grids (ascending, each once) whose edges among e[0..n) cross the vertical leg at xe
+  // from ya to yb an odd number of times. Edges come grouped by grid.
+  void odd_v(const Edge* e, std::size_t n, i64 xe, i64 ya, i64 yb) {
+    odd.clear();
+    bool flip = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      flip ^= crosses_v(e[k].a(), e[k].b(), xe, ya, yb);
+      if (k + 1 == n || grid_of(e[k + 1]) != grid_of(e[k])) {
+        if (flip) odd.push_back(grid_of(e[k]));
+        flip = false;
+      }
+    }
+  }
+
+  // state := state xor odd (both ascending).
+  void toggle(std::vector<std::uint32_t>& state, const std::vector<std::uint32_t>& flips) const {
+    if (flips.empty()) return;
+    std::vector<std::uint32_t> out;
+    std::set_symmetric_difference(state.begin(), state.end(), flips.begin(), flips.end(), std::back_inserter(out));
+    state.swap(out);
+  }
+
+  // The value of the cell [ox, ox + 2^shift) x [oy, oy + 2^shift) touched by edges e[0..n)
+  // (in ring order), whose south-east corner lies inside exactly the grids of `state`.
+  std::uint32_t node(i64 ox, i64 oy, int shift, const Edge* e, std::size_t n, const std::vector<std::uint32_t>& state,
+                     int depth) {
+    if (n == 0) return state.empty() ? 0 : state.front() + 1;
+    if (n > kLeafEdges && shift >= 2 && depth < kMaxDepth) return split(ox, oy, shift, e, n, state, depth);
+    // A leaf: groups by grid, lowest first (ring order is grid order); runs of consecutive edges.
+    const std::size_t at = leaves.size();
+    leaves.push_back(0);
+    std::uint32_t groups = 0;
+    std::size_t k = 0, si = 0;
+    while (k < n || si < state.size()) {
+      const std::uint32_t g_run = k < n ? grid_of(e[k]) : UINT32_MAX;
+      const std::uint32_t g_st = si < state.size() ? state[si] : UINT32_MAX;
+      const std::uint32_t g = std::min(g_run, g_st);
+      const bool corner = g_st == g;
+      si += corner;
+      leaves.push_back(g << 1 | static_cast<std::uint32_t>(corner));
+      const std::size_t count_at = leaves.size();
+      leaves.push_back(0);
+      std::uint32_t count = 0;
+      while (k < n && grid_of(e[k]) == g) {
+        std::size_t m = k + 1;
+        while (m < n && e[m].ring == e[k].ring && e[m].i == e[m - 1].i + 1) ++m;
+        leaves.insert(leaves.end(), {e[k].ring, e[k].i, static_cast<std::uint32_t>(m - k)});
+        ++count;
+        k = m;
+      }
+      leaves[count_at] = count;
+      stats.runs += count;
+      ++groups;
+    }
+    leaves[at] = groups;
+    ++stats.leaves;
+    stats.max_leaf_edges = std::max(stats.max_leaf_edges, n);
+    return kLeaf | static_cast<std::uint32_t>(at);
+  }
+
+  std::uint32_t split(i64 ox, i64 oy, int shift, const Edge* e, std::size_t n, const std::vector<std::uint32_t>& state,
+                      int depth) {
+    const int h = shift - 2;
+    const i64 s = i64{1} << h;
+    const double side = std::ldexp(1.0, h);
+    auto& kids = children[static_cast<std::size_t>(depth)];
+    for (auto& k : kids) k.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      const Pt a = e[k].a(), b = e[k].b();
+      const i64 c0 = std::clamp<i64>((std::min(a.x, b.x) - 1 - ox) >> h, 0, 3);
+      const i64 c1 = std::clamp<i64>((std::max(a.x, b.x) + 1 - ox) >> h, 0, 3);
+      const i64 r0 = std::clamp<i64>((std::min(a.y, b.y) - 1 - oy) >> h, 0, 3);
+      const i64 r1 = std::clamp<i64>((std::max(a.y, b.y) + 1 - oy) >> h, 0, 3);
+      if (c0 == c1 || r0 == r1) {
+        for (i64 r = r0; r <= r1; ++r) {
+          for (i64 c = c0; c <= c1; ++c) kids[static_cast<std::size_t>(r * 4 + c)].push_back(e[k]);
+        }
+      } else {
+        for_each_cell(a, b, ox, oy, side, 4, 4, [&](i64 c, i64 r) { kids[static_cast<std::size_t>(r * 4 + c)].push_back(e[k]); });
+      }
+    }
+    // The corners on the south side: the parent's corner, flipped by the edges crossing
+    // the parent's south side between them (one pass for the three).
+    const i64 xe = ox + 4 * s;
+    std::array<std::vector<std::uint32_t>, 4> st;
+    st[3] = state;
+    {
+      std::array<std::vector<std::uint32_t>, 3> flips;
+      std::array<bool, 3> flip{};
+      for (std::size_t k = 0; k < n; ++k) {
+        for (int j = 0; j < 3; ++j) flip[j] ^= crosses_h(e[k].a(), e[k].b(), ox + (j + 1) * s, oy, xe);
+        if (k + 1 == n || grid_of(e[k + 1]) != grid_of(e[k])) {
+          for (int j = 0; j < 3; ++j) {
+            if (flip[j]) flips[j].push_back(grid_of(e[k]));
+            flip[j] = false;
+          }
+        }
+      }
+      for (int j = 0; j < 3; ++j) {
+        st[j] = state;
+        toggle(st[j], flips[j]);
+      }
+    }
+    const std::size_t at = nodes.size();
+    nodes.resize(at + 16);
+    ++stats.splits;
+    for (int j = 0; j < 4; ++j) {
+      for (int i = 0; i < 4; ++i) {
+        const auto& list = kids[static_cast<std::size_t>(i * 4 + j)];
+        const std::uint32_t v = node(ox + j * s, oy + i * s, h, list.data(), list.size(), st[j], depth + 1);
+        nodes[at + static_cast<std::size_t>(i * 4 + j)] = v;
+        if (i < 3) {
+          odd_v(list.data(), list.size(), ox + (j + 1) * s, oy + i * s, oy + (i + 1) * s);
+          toggle(st[j], odd);
+        }
+      }
+    }
+    return kSplit | static_cast<std::uint32_t>(at);
+  }
+
+  // Top cells of columns [cx0, cx1), written into cells (offsets into this builder's output).
+  void columns(std::uint32_t cx0, std::uint32_t cx1, const std::vector<std::uint32_t>& start, const std::vector<Run>& runs,
+               std::vector<std::uint32_t>& cells) {
+    const i64 s = i64{1} << ix.shift_;
+    std::vector<std::uint32_t> state;
+    for (std::uint32_t cx = cx0; cx < cx1; ++cx) {
+      state.clear();
+      const i64 ox = ix.min_x_ + cx * s;
+      for (std::uint32_t cy = 0; cy < ix.ny_; ++cy) {
+        const std::size_t c = static_cast<std::size_t>(cx) * ix.ny_ + cy;
+        const i64 oy = ix.min_y_ + cy * s;
+        expand(runs.data() + start[c], start[c + 1] - start[c], top);
+        cells[c] = node(ox, oy, ix.shift_, top.data(), top.size(), state, 0);
+        odd_v(top.data(), top.size(), ox + s, oy, oy + s);
+        toggle(state, odd);
+      }
+    }
+  }
 };
 
 GridIndex::GridIndex() = default;
@@ -36,307 +346,262 @@ GridIndex::~GridIndex() = default;
 GridIndex::GridIndex(GridIndex&&) noexcept = default;
 GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
-bool GridIndex::contains(std::uint32_t g, std::int32_t x, std::int32_t y) const {
-  const GridEdges& ge = grids_[g];
-  if (ge.band_count == 0 || y < ge.min_y || y >= ge.max_y || x >= ge.max_x) return false;
-  const std::uint32_t band = static_cast<std::uint32_t>((static_cast<std::int64_t>(y) - ge.min_y) / ge.band_h);
-  const std::uint32_t b = ge.band_start + std::min(band, ge.band_count - 1);
-  bool inside = false;
-  // Only a long latitude band is worth a look at the longitude band (another read).
-  constexpr std::uint32_t kLongBand = 16;
-  if (ge.xband_count > 0 && x >= ge.min_x && band_offsets_[b + 1] - band_offsets_[b] > kLongBand) {
-    const std::uint32_t xband = static_cast<std::uint32_t>((static_cast<std::int64_t>(x) - ge.min_x) / ge.band_w);
-    const std::uint32_t xb = ge.xband_start + std::min(xband, ge.xband_count - 1);
-    if (xband_offsets_[xb + 1] - xband_offsets_[xb] < band_offsets_[b + 1] - band_offsets_[b]) {
-      // Ray north, for the point moved (eps, eps^2): the same answer as the ray east.
-      for (std::uint32_t i = xband_offsets_[xb]; i < xband_offsets_[xb + 1]; ++i) {
-        const Edge& e = xband_edges_[i];
-        if (x < e.x0 || x >= e.x1) continue;
-        if (y < std::min(e.y0, e.y1)) {
-          inside = !inside;
-        } else if (y <= std::max(e.y0, e.y1)) {
-          // y vs y_edge(x): (y - y0) * (x1 - x0) vs (x - x0) * (y1 - y0), x1 > x0.
-          const std::int64_t lhs = (static_cast<std::int64_t>(y) - e.y0) * (static_cast<std::int64_t>(e.x1) - e.x0);
-          const std::int64_t rhs = (static_cast<std::int64_t>(x) - e.x0) * (static_cast<std::int64_t>(e.y1) - e.y0);
-          if (lhs < rhs || (lhs == rhs && e.y1 > e.y0)) inside = !inside;
-        }
-      }
-      return inside;
-    }
-  }
-  for (std::uint32_t i = band_offsets_[b]; i < band_offsets_[b + 1]; ++i) {
-    const Edge& e = band_edges_[i];
-    // Half-open in latitude: lo.y <= y < hi.y. Counted when p is strictly west of the edge.
-    if (y < e.y0 || y >= e.y1) continue;
-    if (x < std::min(e.x0, e.x1)) {
-      inside = !inside;
-    } else if (x < std::max(e.x0, e.x1)) {
-      // x < x_edge(y)  <=>  (x - x0) * (y1 - y0) < (y - y0) * (x1 - x0); both products fit in int64.
-      const std::int64_t lhs = (static_cast<std::int64_t>(x) - e.x0) * (static_cast<std::int64_t>(e.y1) - e.y0);
-      const std::int64_t rhs = (static_cast<std::int64_t>(y) - e.y0) * (static_cast<std::int64_t>(e.x1) - e.x0);
-      if (lhs < rhs) inside = !inside;
-    }
-  }
-  return inside;
-}
-
 void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
-  grids_.assign(geometries.size(), GridEdges{});
-  band_offsets_.clear();
-  band_edges_.clear();
-  flat_offsets_.assign(1, 0);
-  flat_edges_.clear();
-  xband_offsets_.clear();
-  xband_edges_.clear();
+  rings_.clear();
+  chunk_offsets_.assign(1, 0);
+  chunks_.clear();
   cells_.clear();
-  cell_lists_.clear();
+  nodes_.clear();
+  leaves_.clear();
   boxes_ = std::make_unique<BoxIndex>();
   nx_ = ny_ = 0;
+  stats_ = {};
 
-  // 1. Per grid: snapped edges (all rings of all parts), bucketed into latitude bands.
-  std::vector<std::vector<Edge>> all_edges(geometries.size());  // including east-west edges, for cells
-  std::int64_t gx0 = std::numeric_limits<std::int64_t>::max(), gy0 = gx0;
-  std::int64_t gx1 = std::numeric_limits<std::int64_t>::min(), gy1 = gx1;
+  // 1. Rings (by reference), per-grid boxes and chunks.
+  i64 gx0 = std::numeric_limits<i64>::max(), gy0 = gx0;
+  i64 gx1 = std::numeric_limits<i64>::min(), gy1 = gx1;
   std::vector<std::pair<Box, std::uint32_t>> boxes;
   std::size_t total_edges = 0;
   for (std::uint32_t g = 0; g < geometries.size(); ++g) {
-    std::vector<Edge>& edges = all_edges[g];
-    std::int32_t min_x = std::numeric_limits<std::int32_t>::max(), min_y = min_x;
-    std::int32_t max_x = std::numeric_limits<std::int32_t>::min(), max_y = max_x;
+    i64 min_x = std::numeric_limits<i64>::max(), min_y = min_x;
+    i64 max_x = std::numeric_limits<i64>::min(), max_y = max_x;
     for (const Polygon& poly : *geometries[g]) {
       for (const Ring& ring : poly.rings) {
-        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
-          std::int32_t x0 = snap(ring[i].lon), y0 = snap(ring[i].lat);
-          std::int32_t x1 = snap(ring[i + 1].lon), y1 = snap(ring[i + 1].lat);
-          if (x0 == x1 && y0 == y1) continue;
-          if (y0 > y1 || (y0 == y1 && x0 > x1)) {
-            std::swap(x0, x1);
-            std::swap(y0, y1);
+        if (ring.size() < 2 || ring.size() > UINT32_MAX) continue;
+        // Snapping needs finite, sane coordinates; a ring without them is not indexed.
+        const bool sane = std::all_of(ring.begin(), ring.end(), [](const LonLat& p) {
+          return std::fabs(p.lon) <= 1000 && std::fabs(p.lat) <= 1000;  // false for NaN
+        });
+        if (!sane) continue;
+        const auto r = static_cast<std::uint32_t>(rings_.size());
+        rings_.push_back({ring.data(), static_cast<std::uint32_t>(ring.size()), g});
+        const auto edges = static_cast<std::uint32_t>(ring.size() - 1);
+        total_edges += edges;
+        for (std::uint32_t first = 0; first < edges; first += kChunk) {
+          i64 cx0 = std::numeric_limits<i64>::max(), cy0 = cx0, cx1 = std::numeric_limits<i64>::min(), cy1 = cx1;
+          for (std::uint32_t i = first; i <= std::min(edges, first + kChunk); ++i) {
+            const Pt q = snap(ring[i]);
+            cx0 = std::min(cx0, q.x);
+            cx1 = std::max(cx1, q.x);
+            cy0 = std::min(cy0, q.y);
+            cy1 = std::max(cy1, q.y);
           }
-          edges.push_back({x0, y0, x1, y1});
-          min_x = std::min({min_x, x0, x1});
-          max_x = std::max({max_x, x0, x1});
-          min_y = std::min(min_y, y0);
-          max_y = std::max(max_y, y1);
+          chunks_.push_back({static_cast<std::int32_t>(cx0), static_cast<std::int32_t>(cy0),
+                             static_cast<std::int32_t>(cx1), static_cast<std::int32_t>(cy1), r, first});
+          min_x = std::min(min_x, cx0);
+          min_y = std::min(min_y, cy0);
+          max_x = std::max(max_x, cx1);
+          max_y = std::max(max_y, cy1);
         }
       }
     }
-    total_edges += edges.size();
-    const std::size_t flat_begin = flat_edges_.size();
-    for (const Edge& e : edges) {
-      if (e.y0 == e.y1) flat_edges_.push_back(e);
-    }
-    std::sort(flat_edges_.begin() + static_cast<std::ptrdiff_t>(flat_begin), flat_edges_.end(),
-              [](const Edge& a, const Edge& b) { return a.y0 < b.y0; });
-    flat_offsets_.push_back(static_cast<std::uint32_t>(flat_edges_.size()));
-    GridEdges& ge = grids_[g];
-    if (edges.empty()) continue;
-    ge.min_x = min_x;
-    ge.max_x = max_x;
-    ge.min_y = min_y;
-    ge.max_y = max_y;
-    gx0 = std::min<std::int64_t>(gx0, min_x);
-    gy0 = std::min<std::int64_t>(gy0, min_y);
-    gx1 = std::max<std::int64_t>(gx1, max_x);
-    gy1 = std::max<std::int64_t>(gy1, max_y);
-    boxes.push_back({Box(BoxPoint(min_x / kScale, min_y / kScale), BoxPoint(max_x / kScale, max_y / kScale)), g});
-
-    // About four sloped edges per band, whatever the vertex count (a cap of 256
-    // bands left ~200 edges per band at 50,000 vertices: 3 us at p99), but no
-    // more bands than keep the copies of edges spanning several bands within
-    // about two per edge (band height >= the mean edge height), so memory stays O(edges).
-    std::size_t sloped = 0;
-    double sum_dy = 0;
-    for (const Edge& e : edges) {
-      sloped += e.y0 != e.y1;
-      sum_dy += static_cast<double>(e.y1) - e.y0;
-    }
-    const std::int64_t span = static_cast<std::int64_t>(max_y) - min_y + 1;
-    const double by_copies = sum_dy > 0 ? 1.0 * static_cast<double>(sloped) * static_cast<double>(span) / sum_dy : 1.0;
-    ge.band_count = static_cast<std::uint32_t>(
-        std::clamp<double>(std::min(static_cast<double>(sloped / 4), by_copies), 1.0, double{1 << 20}));
-    ge.band_h = static_cast<std::int32_t>((span + ge.band_count - 1) / ge.band_count);
-    ge.band_start = static_cast<std::uint32_t>(band_offsets_.size());
-    std::vector<std::vector<Edge>> bands(ge.band_count);
-    for (const Edge& e : edges) {
-      if (e.y0 == e.y1) continue;  // east-west edges never change the crossing count
-      const auto b0 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.y0) - min_y) / ge.band_h);
-      const auto b1 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.y1) - 1 - min_y) / ge.band_h);
-      for (std::uint32_t b = b0; b <= std::min(b1, ge.band_count - 1); ++b) bands[b].push_back(e);
-    }
-    for (const auto& band : bands) {
-      band_offsets_.push_back(static_cast<std::uint32_t>(band_edges_.size()));
-      band_edges_.insert(band_edges_.end(), band.begin(), band.end());
-    }
-    // Longitude bands, sized by the same rule.
-    std::size_t slanted = 0;
-    double sum_dx = 0;
-    for (const Edge& e : edges) {
-      slanted += e.x0 != e.x1;
-      sum_dx += std::fabs(static_cast<double>(e.x1) - e.x0);
-    }
-    if (slanted > 0) {
-      const std::int64_t span_x = static_cast<std::int64_t>(max_x) - min_x + 1;
-      const double by_copies_x = 1.0 * static_cast<double>(slanted) * static_cast<double>(span_x) / sum_dx;
-      ge.xband_count = static_cast<std::uint32_t>(
-          std::clamp<double>(std::min(static_cast<double>(slanted / 4), by_copies_x), 1.0, double{1 << 20}));
-      ge.band_w = static_cast<std::int32_t>((span_x + ge.xband_count - 1) / ge.xband_count);
-      ge.xband_start = static_cast<std::uint32_t>(xband_offsets_.size());
-      std::vector<std::vector<Edge>> xbands(ge.xband_count);
-      for (Edge e : edges) {
-        if (e.x0 == e.x1) continue;  // north-south edges never cross a ray going north
-        if (e.x0 > e.x1) std::swap(e.x0, e.x1), std::swap(e.y0, e.y1);
-        const auto b0 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.x0) - min_x) / ge.band_w);
-        const auto b1 = static_cast<std::uint32_t>((static_cast<std::int64_t>(e.x1) - 1 - min_x) / ge.band_w);
-        for (std::uint32_t b = b0; b <= std::min(b1, ge.xband_count - 1); ++b) xbands[b].push_back(e);
-      }
-      for (const auto& band : xbands) {
-        xband_offsets_.push_back(static_cast<std::uint32_t>(xband_edges_.size()));
-        xband_edges_.insert(xband_edges_.end(), band.begin(), band.end());
-      }
-    }
+    chunk_offsets_.push_back(static_cast<std::uint32_t>(chunks_.size()));
+    if (min_x > max_x) continue;
+    gx0 = std::min(gx0, min_x);
+    gy0 = std::min(gy0, min_y);
+    gx1 = std::max(gx1, max_x);
+    gy1 = std::max(gy1, max_y);
+    boxes.push_back({Box(BoxPoint(static_cast<double>(min_x) / kScale, static_cast<double>(min_y) / kScale),
+                         BoxPoint(static_cast<double>(max_x) / kScale, static_cast<double>(max_y) / kScale)),
+                     g});
   }
-  band_offsets_.push_back(static_cast<std::uint32_t>(band_edges_.size()));
-  xband_offsets_.push_back(static_cast<std::uint32_t>(xband_edges_.size()));
-  // band_offsets_ is one array for all grids: grid g's bands are [band_start, band_start + band_count],
-  // and the entry after its last band is the next grid's first (or the final sentinel).
   boxes_->tree = BoxTree(boxes.begin(), boxes.end());
+  stats_.edges = total_edges;
   if (total_edges == 0) return;
 
-  // 2. Uniform cells over all grids, about two per edge.
+  // 2. Top cells: about one per edge, of a power-of-two side. The south row's
+  // corners lie one unit below every grid, so outside all of them.
   min_x_ = gx0;
-  min_y_ = gy0;
-  const double w = static_cast<double>(gx1 - gx0 + 1), h = static_cast<double>(gy1 - gy0 + 1);
-  const double target = std::clamp(2.0 * static_cast<double>(total_edges), 1.0, double{1 << 23});
-  const double side = std::max(1.0, std::sqrt(w * h / target));
-  nx_ = static_cast<std::uint32_t>(std::clamp(std::ceil(w / side), 1.0, 8192.0));
-  ny_ = static_cast<std::uint32_t>(std::clamp(std::ceil(h / side), 1.0, 8192.0));
-  cell_w_ = static_cast<std::int64_t>(std::ceil(w / nx_));
-  cell_h_ = static_cast<std::int64_t>(std::ceil(h / ny_));
+  min_y_ = gy0 - 1;
+  const double w = static_cast<double>(gx1 - min_x_ + 1), h = static_cast<double>(gy1 - min_y_ + 1);
+  // The finest side with at most two cells per edge (and kTopCellsMax in all): empty cells cost 4 bytes,
+  // a cut one 64 bytes and its leaves.
+  const double target = std::clamp(2.0 * static_cast<double>(total_edges), 1.0, kTopCellsMax);
+  shift_ = std::max(0, static_cast<int>(std::floor(std::log2(std::sqrt(w * h / target)))));
+  for (;; ++shift_) {
+    const double side = std::ldexp(1.0, shift_);
+    if (std::ceil(w / side) * std::ceil(h / side) <= target) break;
+  }
+  const double side = std::ldexp(1.0, shift_);
+  nx_ = static_cast<std::uint32_t>(std::ceil(w / side));
+  ny_ = static_cast<std::uint32_t>(std::ceil(h / side));
   const std::size_t ncells = static_cast<std::size_t>(nx_) * ny_;
+  stats_.top_cells = ncells;
 
-  // 3. Which grids have an edge touching each cell (closed cells, conservatively widened).
-  std::vector<std::uint32_t> last(ncells, UINT32_MAX), count(ncells, 0);
-  auto walk = [&](std::uint32_t g, const Edge& e, auto&& visit) {
-    const double cw = static_cast<double>(cell_w_), ch = static_cast<double>(cell_h_);
-    const double ax = static_cast<double>(e.x0 - min_x_), ay = static_cast<double>(e.y0 - min_y_);
-    const double bx = static_cast<double>(e.x1 - min_x_), by = static_cast<double>(e.y1 - min_y_);
-    const auto col = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(x / cw)), 0, nx_ - 1); };
-    const auto row = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(y / ch)), 0, ny_ - 1); };
-    const double eps = 1.0;  // one unit (1e-7 degree) of slack on each side
-    const std::int64_t c0 = col(std::min(ax, bx) - eps), c1 = col(std::max(ax, bx) + eps);
-    for (std::int64_t c = c0; c <= c1; ++c) {
-      // The part of the segment within this column's x-range (widened by eps).
-      double xl = std::max(c * cw - eps, std::min(ax, bx)), xr = std::min((c + 1) * cw + eps, std::max(ax, bx));
-      double ya, yb;
-      if (ax == bx) {
-        ya = std::min(ay, by);
-        yb = std::max(ay, by);
-      } else {
-        const double t0 = (xl - ax) / (bx - ax), t1 = (xr - ax) / (bx - ax);
-        ya = ay + std::clamp(t0, 0.0, 1.0) * (by - ay);
-        yb = ay + std::clamp(t1, 0.0, 1.0) * (by - ay);
-        if (ya > yb) std::swap(ya, yb);
-      }
-      for (std::int64_t r = row(ya - eps); r <= row(yb + eps); ++r) {
-        visit(g, static_cast<std::size_t>(r) * nx_ + static_cast<std::size_t>(c));
-      }
-    }
-  };
-  for (std::uint32_t g = 0; g < all_edges.size(); ++g) {
-    for (const Edge& e : all_edges[g]) {
-      walk(g, e, [&](std::uint32_t gg, std::size_t c) {
-        if (last[c] != gg) {
-          last[c] = gg;
-          ++count[c];
-        }
-      });
-    }
-  }
+  // 3. Runs per top cell, counted then placed (no per-edge temporary). Rings in
+  // stripes of about equal edges, one per thread; a cell lists stripe 0's runs
+  // first, so runs stay in ring order (which is grid order).
+  const unsigned threads =
+      total_edges < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::uint32_t> start(ncells + 1, 0);
-  for (std::size_t c = 0; c < ncells; ++c) start[c + 1] = start[c] + count[c];
-  std::vector<std::uint32_t> members(start[ncells]);
-  std::fill(last.begin(), last.end(), UINT32_MAX);
-  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-  for (std::uint32_t g = 0; g < all_edges.size(); ++g) {
-    for (const Edge& e : all_edges[g]) {
-      walk(g, e, [&](std::uint32_t gg, std::size_t c) {
-        if (last[c] != gg) {
-          last[c] = gg;
-          members[fill[c]++] = gg;
-        }
-      });
+  std::vector<Run> runs;
+  {
+    std::vector<std::uint32_t> ring_bounds{0};
+    std::size_t acc = 0;
+    for (std::uint32_t r = 0; r < rings_.size(); ++r) {
+      acc += rings_[r].size - 1;
+      if (ring_bounds.size() < threads &&
+          static_cast<double>(acc) >= static_cast<double>(total_edges) / threads * static_cast<double>(ring_bounds.size())) {
+        ring_bounds.push_back(r + 1);
+      }
     }
+    if (ring_bounds.back() != rings_.size()) ring_bounds.push_back(static_cast<std::uint32_t>(rings_.size()));
+    const std::size_t stripes = ring_bounds.size() - 1;
+    std::vector<Run> whole(rings_.size());
+    for (std::uint32_t r = 0; r < rings_.size(); ++r) whole[r] = {r, 0, rings_[r].size - 1};
+    std::vector<std::vector<std::uint32_t>> fill(stripes, std::vector<std::uint32_t>(ncells, 0));
+    auto in_parallel = [&](auto&& work) {
+      std::vector<std::thread> workers;
+      for (std::size_t t = 1; t < stripes; ++t) workers.emplace_back([&, t] { work(t); });
+      work(0);
+      for (auto& w : workers) w.join();
+    };
+    in_parallel([&](std::size_t t) {
+      Builder b(*this);
+      std::vector<std::uint32_t>& count = fill[t];
+      b.cut(
+          whole.data() + ring_bounds[t], ring_bounds[t + 1] - ring_bounds[t], min_x_, min_y_, shift_, nx_, ny_,
+          [&](std::size_t cell, std::uint32_t, std::uint32_t) {
+            ++count[cell];
+            return 0u;
+          },
+          [](std::uint32_t) {});
+    });
+    for (std::size_t c = 0; c < ncells; ++c) {
+      std::uint32_t at = start[c];
+      for (std::size_t t = 0; t < stripes; ++t) {
+        const std::uint32_t n = fill[t][c];
+        fill[t][c] = at;
+        at += n;
+      }
+      start[c + 1] = at;
+    }
+    runs.resize(start[ncells]);
+    in_parallel([&](std::size_t t) {
+      Builder b(*this);
+      std::vector<std::uint32_t>& next = fill[t];
+      b.cut(
+          whole.data() + ring_bounds[t], ring_bounds[t + 1] - ring_bounds[t], min_x_, min_y_, shift_, nx_, ny_,
+          [&](std::size_t cell, std::uint32_t ring, std::uint32_t i) {
+            runs[next[cell]] = {ring, i, 1};
+            return next[cell]++;
+          },
+          [&](std::uint32_t slot) { ++runs[slot].count; });
+    });
   }
-  all_edges.clear();
-  all_edges.shrink_to_fit();
 
-  // 4. Cells without edges belong wholly to one grid (or none); so do runs of them along a row.
-  // Cells with edges list their edge grids plus whatever grid holds the cell centre.
+  // 4. Each column from south to north; columns in parallel stripes of about equal runs.
   cells_.assign(ncells, 0);
-  auto center = [&](std::size_t cx, std::size_t cy) {
-    const std::int64_t x = min_x_ + static_cast<std::int64_t>(cx) * cell_w_ + cell_w_ / 2;
-    const std::int64_t y = min_y_ + static_cast<std::int64_t>(cy) * cell_h_ + cell_h_ / 2;
-    return std::pair<std::int32_t, std::int32_t>(static_cast<std::int32_t>(x), static_cast<std::int32_t>(y));
-  };
-  cell_lists_.clear();
-  std::vector<std::uint32_t> list;
-  for (std::size_t cy = 0; cy < ny_; ++cy) {
-    std::uint32_t run_owner = 0;
-    bool in_run = false;
-    for (std::size_t cx = 0; cx < nx_; ++cx) {
-      const std::size_t c = cy * nx_ + cx;
-      const auto [x, y] = center(cx, cy);
-      if (count[c] == 0) {
-        if (!in_run) {
-          auto owner = find_slow(x, y);
-          run_owner = owner ? *owner + 1 : 0;
-          in_run = true;
-        }
-        cells_[c] = run_owner;
-        continue;
+  std::vector<std::uint32_t> bounds{0};
+  {
+    std::vector<std::size_t> per_column(nx_, 0);
+    for (std::size_t c = 0; c < ncells; ++c) per_column[c / ny_] += start[c + 1] - start[c];
+    const double share = static_cast<double>(runs.size()) / threads;
+    std::size_t acc = 0;
+    for (std::uint32_t cx = 0; cx < nx_; ++cx) {
+      acc += per_column[cx];
+      if (bounds.size() < threads && static_cast<double>(acc) >= share * static_cast<double>(bounds.size())) {
+        bounds.push_back(cx + 1);
       }
-      in_run = false;
-      list.assign(members.begin() + start[c], members.begin() + start[c + 1]);
-      bool centre_found = false;
-      for (std::uint32_t g : list) centre_found = centre_found || contains(g, x, y);
-      if (!centre_found) {
-        if (auto owner = find_slow(x, y); owner && std::find(list.begin(), list.end(), *owner) == list.end()) {
-          list.push_back(*owner);
-        }
-      }
-      std::sort(list.begin(), list.end());  // lowest grid index first: deterministic even for overlaps
-      cells_[c] = kMixed | static_cast<std::uint32_t>(cell_lists_.size());
-      cell_lists_.push_back(static_cast<std::uint32_t>(list.size()));
-      cell_lists_.insert(cell_lists_.end(), list.begin(), list.end());
     }
+    if (bounds.back() != nx_) bounds.push_back(nx_);
   }
-}
-
-std::optional<std::uint32_t> GridIndex::find_slow(std::int32_t x, std::int32_t y) const {
-  std::optional<std::uint32_t> best;
-  const BoxPoint p(x / kScale, y / kScale);
-  for (auto it = boxes_->tree.qbegin(bgi::intersects(p)); it != boxes_->tree.qend(); ++it) {
-    if (contains(it->second, x, y) && (!best || it->second < *best)) best = it->second;
+  std::vector<std::unique_ptr<Builder>> builders;
+  for (std::size_t t = 0; t + 1 < bounds.size(); ++t) builders.push_back(std::make_unique<Builder>(*this));
+  {
+    std::vector<std::thread> workers;
+    for (std::size_t t = 1; t < builders.size(); ++t) {
+      workers.emplace_back([&, t] { builders[t]->columns(bounds[t], bounds[t + 1], start, runs, cells_); });
+    }
+    builders[0]->columns(bounds[0], bounds[1], start, runs, cells_);
+    for (auto& w : workers) w.join();
   }
-  return best;
+  runs = {};
+  start = {};
+  // Join the outputs: offsets of stripe t move by the sizes of the stripes before it.
+  std::size_t node_total = 0, leaf_total = 0;
+  for (const auto& b : builders) {
+    node_total += b->nodes.size();
+    leaf_total += b->leaves.size();
+  }
+  if (node_total >= kPayload || leaf_total >= kPayload) throw std::length_error("grid index: too many cells");
+  if (builders.size() == 1) {
+    nodes_ = std::move(builders[0]->nodes);
+    leaves_ = std::move(builders[0]->leaves);
+  } else {
+    nodes_.reserve(node_total);
+    leaves_.reserve(leaf_total);
+  }
+  for (std::size_t t = 0; t < builders.size(); ++t) {
+    Builder& b = *builders[t];
+    const auto node_base = static_cast<std::uint32_t>(nodes_.size()), leaf_base = static_cast<std::uint32_t>(leaves_.size());
+    auto rebase = [&](std::uint32_t v) {
+      const std::uint32_t tag = v & kTagMask;
+      return tag == kSplit ? v + node_base : tag == kLeaf ? v + leaf_base : v;
+    };
+    if (builders.size() > 1) {
+      for (std::uint32_t& v : b.nodes) v = rebase(v);
+      for (std::size_t c = static_cast<std::size_t>(bounds[t]) * ny_; c < static_cast<std::size_t>(bounds[t + 1]) * ny_; ++c) {
+        cells_[c] = rebase(cells_[c]);
+      }
+      nodes_.insert(nodes_.end(), b.nodes.begin(), b.nodes.end());
+      leaves_.insert(leaves_.end(), b.leaves.begin(), b.leaves.end());
+    }
+    stats_.splits += b.stats.splits;
+    stats_.leaves += b.stats.leaves;
+    stats_.runs += b.stats.runs;
+    stats_.max_leaf_edges = std::max(stats_.max_leaf_edges, b.stats.max_leaf_edges);
+    b.nodes = {};
+    b.leaves = {};
+  }
 }
 
 std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
   if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || nx_ == 0) return std::nullopt;
-  const std::int64_t x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
+  const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
   if (x < min_x_ || y < min_y_) return std::nullopt;
-  const std::int64_t cx = (x - min_x_) / cell_w_, cy = (y - min_y_) / cell_h_;
+  int shift = shift_;
+  const i64 cx = (x - min_x_) >> shift, cy = (y - min_y_) >> shift;
   if (cx >= nx_ || cy >= ny_) return std::nullopt;
-  const std::uint32_t v = cells_[static_cast<std::size_t>(cy) * nx_ + static_cast<std::size_t>(cx)];
-  if (!(v & kMixed)) {
+  i64 ox = min_x_ + (cx << shift), oy = min_y_ + (cy << shift);
+  std::uint32_t v = cells_[static_cast<std::size_t>(cx) * ny_ + static_cast<std::size_t>(cy)];
+  while ((v & kTagMask) == kSplit) {
+    shift -= 2;
+    const i64 j = (x - ox) >> shift, i = (y - oy) >> shift;
+    ox += j << shift;
+    oy += i << shift;
+    v = nodes_[(v & kPayload) + static_cast<std::size_t>(i * 4 + j)];
+  }
+  if ((v & kTagMask) != kLeaf) {
     if (v == 0) return std::nullopt;
     return v - 1;
   }
-  const std::uint32_t* list = cell_lists_.data() + (v & ~kMixed);
-  const std::uint32_t n = list[0];
-  for (std::uint32_t i = 1; i <= n; ++i) {
-    if (contains(list[i], static_cast<std::int32_t>(x), static_cast<std::int32_t>(y))) return list[i];
+  const std::uint32_t* l = leaves_.data() + (v & kPayload);
+  const i64 xe = ox + (i64{1} << shift);
+  const std::uint32_t groups = *l++;
+  {
+    // The runs' vertices are scattered over the grids' rings: ask for all of them before reading any.
+    const std::uint32_t* q = l;
+    for (std::uint32_t gi = 0; gi < groups; ++gi) {
+      const std::uint32_t nruns = q[1];
+      q += 2;
+      for (std::uint32_t k = 0; k < nruns; ++k, q += 3) __builtin_prefetch(rings_[q[0]].points + q[1]);
+    }
+  }
+  for (std::uint32_t gi = 0; gi < groups; ++gi) {
+    const std::uint32_t head = *l++;
+    const std::uint32_t nruns = *l++;
+    bool inside = head & 1;
+    for (std::uint32_t k = 0; k < nruns; ++k, l += 3) {
+      const LonLat* q = rings_[l[0]].points + l[1];
+      Pt a = snap(q[0]);
+      for (std::uint32_t i = 0; i < l[2]; ++i) {
+        const Pt b = snap(q[i + 1]);
+        inside ^= crosses_h(a, b, x, y, xe) != crosses_v(a, b, xe, oy, y);
+        a = b;
+      }
+    }
+    if (inside) return head >> 1;
   }
   return std::nullopt;
 }
@@ -352,8 +617,9 @@ std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
 
 std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::uint32_t g, LonLat p,
                                                                           double max_m) const {
-  if (g >= grids_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat) || !(max_m >= 0)) return std::nullopt;
-  const GridEdges& ge = grids_[g];
+  if (g + 1 >= chunk_offsets_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat) || !(max_m >= 0)) {
+    return std::nullopt;
+  }
   // Plane coordinates in metres, relative to p: x east, y north.
   const geo::DegreeScale scale = geo::degree_scale(p.lat);
   const double kx = scale.m_per_deg_lon / kScale, ky = scale.m_per_deg_lat / kScale;
@@ -361,9 +627,9 @@ std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::u
   double best2 = max_m * max_m;
   bool found = false;
   double best_x = 0, best_y = 0;  // plane offset of the best point from p
-  auto visit = [&](const Edge& e) {
-    const double ax = (e.x0 - px) * kx, ay = (e.y0 - py) * ky;
-    const double dx = (e.x1 - px) * kx - ax, dy = (e.y1 - py) * ky - ay;
+  auto visit = [&](Pt a, Pt b) {
+    const double ax = (static_cast<double>(a.x) - px) * kx, ay = (static_cast<double>(a.y) - py) * ky;
+    const double dx = (static_cast<double>(b.x) - px) * kx - ax, dy = (static_cast<double>(b.y) - py) * ky - ay;
     const double len2 = dx * dx + dy * dy;
     const double t = len2 > 0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
     const double cx = ax + t * dx, cy = ay + t * dy;
@@ -375,56 +641,35 @@ std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::u
       found = true;
     }
   };
-
-  // Sloped edges, band by band outward from p's latitude, while a band can
-  // still hold an edge nearer than the best so far. An edge sits in every band
-  // its latitude range meets, so its nearest point to p lies no nearer in
-  // latitude than the nearest band holding it (less two units of slack for the
-  // half-open band ends).
-  if (ge.band_count > 0) {
-    const auto n = static_cast<std::int64_t>(ge.band_count);
-    auto lat_gap_m = [&](std::int64_t b) {
-      const double lo = static_cast<double>(ge.min_y) + static_cast<double>(b) * ge.band_h;
-      const double hi = lo + ge.band_h;
-      return std::max(0.0, std::max(lo - py, py - hi) - 2.0) * ky;
-    };
-    auto scan = [&](std::int64_t b) {
-      const std::uint32_t i = ge.band_start + static_cast<std::uint32_t>(b);
-      for (std::uint32_t k = band_offsets_[i]; k < band_offsets_[i + 1]; ++k) visit(band_edges_[k]);
-    };
-    const std::int64_t b0 =
-        std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((py - ge.min_y) / ge.band_h)), 0, n - 1);
-    scan(b0);
-    std::int64_t below = b0 - 1, above = b0 + 1;
-    while (below >= 0 || above < n) {
-      const double gap_below = below >= 0 ? lat_gap_m(below) : INFINITY;
-      const double gap_above = above < n ? lat_gap_m(above) : INFINITY;
-      const bool take_below = gap_below <= gap_above;
-      const double gap = take_below ? gap_below : gap_above;
-      if (gap * gap > best2) break;
-      scan(take_below ? below-- : above++);
+  // Boxes nearest first; a box no nearer than the best so far holds nothing better.
+  std::vector<std::pair<double, std::uint32_t>> order;
+  for (std::uint32_t c = chunk_offsets_[g]; c < chunk_offsets_[g + 1]; ++c) {
+    const Chunk& k = chunks_[c];
+    const double dx = std::max({0.0, k.x0 - px, px - k.x1}) * kx, dy = std::max({0.0, k.y0 - py, py - k.y1}) * ky;
+    const double d2 = dx * dx + dy * dy;
+    if (d2 <= best2) order.emplace_back(d2, c);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [d2, c] : order) {
+    if (d2 > best2) break;
+    const Chunk& k = chunks_[c];
+    const RingRef& ring = rings_[k.ring];
+    const std::uint32_t last = std::min(ring.size - 1, k.first + kChunk);
+    Pt a = snap(ring.points[k.first]);
+    for (std::uint32_t i = k.first; i < last; ++i) {
+      const Pt b = snap(ring.points[i + 1]);
+      visit(a, b);
+      a = b;
     }
   }
-
-  // East-west edges within the best distance's latitude range.
-  const Edge* first = flat_edges_.data() + flat_offsets_[g];
-  const Edge* last = flat_edges_.data() + flat_offsets_[g + 1];
-  if (first != last) {
-    const double reach = std::sqrt(best2) / ky + 2.0;  // units of latitude
-    const double lo = py - reach;
-    const Edge* it = std::lower_bound(first, last, lo, [](const Edge& e, double y) { return e.y0 < y; });
-    for (; it != last && it->y0 <= py + reach; ++it) visit(*it);
-  }
-
   if (!found) return std::nullopt;
   return BoundaryPoint{{(px + best_x / kx) / kScale, (py + best_y / ky) / kScale}, std::sqrt(best2)};
 }
 
 std::size_t GridIndex::memory_bytes() const {
-  return grids_.capacity() * sizeof(GridEdges) + band_offsets_.capacity() * 4 + band_edges_.capacity() * sizeof(Edge) +
-         flat_offsets_.capacity() * 4 + flat_edges_.capacity() * sizeof(Edge) +
-         xband_offsets_.capacity() * 4 + xband_edges_.capacity() * sizeof(Edge) +
-         cells_.capacity() * 4 + cell_lists_.capacity() * 4 + (boxes_ ? boxes_->tree.size() * 48 : 0);
+  return rings_.capacity() * sizeof(RingRef) + chunk_offsets_.capacity() * 4 + chunks_.capacity() * sizeof(Chunk) +
+         cells_.capacity() * 4 + nodes_.capacity() * 4 + leaves_.capacity() * 4 +
+         (boxes_ ? boxes_->tree.size() * 48 : 0);
 }
 
 }  // namespace poleloc::index

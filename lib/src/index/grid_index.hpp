@@ -1,28 +1,41 @@
-// grid_index.hpp: point -> grid, exact, in about one cache miss for most points.
+// grid_index.hpp: point -> grid, exact, in one or two cache misses for most points,
+// without a copy of the grids' coordinates.
 //
+//   std::vector<GridRecord> grids = ...;          // must outlive the index, unchanged
 //   GridIndex idx;
 //   idx.build(geometries);             // one MultiPolygon per grid index, WGS84
 //   idx.find({116.4712, 39.9251});     // optional grid index
 //
-// Coordinates are snapped to integers of 1e-7 degree (about 1 cm) and every
-// test is exact integer arithmetic, so the answer never depends on rounding.
-// The bounding box of all grids is cut into uniform cells. A cell crossed by
-// no edge belongs wholly to one grid (or none) and answers directly. A cell
-// crossed by edges lists the grids that may own part of it; each is tested by
-// a crossing-number test over only the edges of that grid whose latitude band
-// holds the point.
+// Memory: the index keeps no coordinates of its own. It refers to the rings of
+// the geometries passed to build() (by pointer), which must stay alive and
+// unchanged, and not move, for as long as the index is used: in a snapshot
+// they are the snapshot's own grid records. Per edge it keeps about one
+// 12-byte "run" (ring, first edge, edge count) per cell that a stretch of
+// boundary crosses, and a 24-byte box per 32 edges for nearest_boundary_point.
 //
-// Boundary rule: the crossing test counts an edge when lo.lat <= p.lat < hi.lat
-// and p lies strictly west of it, which is the same as testing a point moved an
-// infinitesimal step east and a smaller step north. So a point on an edge shared
-// by two grids belongs to the grid east of it (north of it, for an east-west
-// edge), a point on a shared vertex to the grid north-east of it, and every
-// point belongs to at most one grid of a set of non-overlapping grids.
-// Each grid's edges are also bucketed into longitude bands; when the point's
-// longitude band holds fewer edges than its latitude band (a boundary that
-// wiggles along a parallel), the ray goes north instead, with the rule for the
-// same moved point: an edge with x0 <= x < x1 counts when the point is south
-// of it, or on it with the edge rising eastward. The answer is the same.
+// Coordinates are snapped to integers of 1e-7 degree (about 1 cm) when read
+// (llround(deg * 1e7)) and every test is exact integer arithmetic, so the
+// answer never depends on rounding.
+//
+// Structure: the bounding box of all grids is cut into square cells of a
+// power-of-two side. A cell crossed by no edge belongs wholly to one grid (or
+// none) and answers directly. A cell crossed by more than a few dozen edges is
+// cut again into 4 x 4 (and so on), so a leaf holds few edges whatever the
+// shape. A leaf lists, per grid with edges in it, the runs of that grid's edges
+// that touch it and whether the leaf's south-east corner C lies inside the grid.
+// A point p is inside grid g when C is, flipped once per edge of g crossed by
+// the path p -> (C.x, p.y) -> C; only edges touching the leaf can cross it.
+// The corners are found at build time by the same walk from the south edge of
+// the data upwards, so the build is linear in edges (times the depth of cuts).
+//
+// Boundary rule: every point (p, and the corners) is tested as if moved an
+// infinitesimal step eps east and eps^2 north. That is the rule of a crossing
+// test casting a ray east that counts an edge when lo.lat <= p.lat < hi.lat
+// and p lies strictly west of it. So a point on an edge shared by two grids
+// belongs to the grid east of it (north of it, for an east-west edge), a point
+// on a shared vertex to the grid north-east of it, and every point belongs to
+// at most one grid of a set of non-overlapping grids. Where grids overlap, the
+// lowest grid index containing the point is the answer.
 //
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
@@ -43,6 +56,8 @@ class GridIndex {
   GridIndex(GridIndex&&) noexcept;
   GridIndex& operator=(GridIndex&&) noexcept;
 
+  // Builds over `geometries` (grid index = position), which must outlive the
+  // index (see above). O(edges x depth of cuts); at most a few dozen bytes per edge while building.
   void build(const std::vector<const MultiPolygon*>& geometries);
 
   std::optional<std::uint32_t> find(LonLat p) const;
@@ -55,8 +70,8 @@ class GridIndex {
   // grid has no edges. `plane_m` is the distance on a plane tangent at p (WGS84
   // radii of curvature at p's latitude): good to pick the nearest edge; callers
   // measure the returned point on the ellipsoid for the answer. Edges are the
-  // snapped ones (1e-7 degree). Cost: the latitude bands within the answer's
-  // distance of p, so a few edges near a boundary, all of them at worst.
+  // snapped ones (1e-7 degree). Cost: one box test per 32 edges of the grid,
+  // then the edges of the boxes nearer than the answer.
   struct BoundaryPoint {
     LonLat point;
     double plane_m = 0;
@@ -65,40 +80,48 @@ class GridIndex {
 
   std::size_t memory_bytes() const;
 
-  struct Edge {  // lo.y <= hi.y; 1e-7 degree integers
+  struct Edge {  // a snapped edge, lo.y <= hi.y, 1e-7 degree integers (kept for callers' own scans; the index stores none)
     std::int32_t x0, y0, x1, y1;
   };
 
- private:
-  struct GridEdges {
-    std::int32_t min_y = 0, band_h = 1;      // band b covers [min_y + b*band_h, min_y + (b+1)*band_h)
-    std::uint32_t band_count = 0;
-    std::uint32_t band_start = 0;            // into band_offsets_ (band_count+1 entries)
-    std::int32_t min_x = 0, max_x = 0, max_y = 0;
-    // The same by longitude (edges with x0 < x1, not vertical), for a ray cast north.
-    std::int32_t band_w = 1;
-    std::uint32_t xband_count = 0;
-    std::uint32_t xband_start = 0;           // into xband_offsets_
+  // Shape of the cell tree, for benchmarks and tests.
+  struct Stats {
+    std::size_t edges = 0, top_cells = 0, leaves = 0, splits = 0, runs = 0, max_leaf_edges = 0;
   };
-  struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates() and building
-  bool contains(std::uint32_t grid, std::int32_t x, std::int32_t y) const;
-  std::optional<std::uint32_t> find_slow(std::int32_t x, std::int32_t y) const;
+  Stats stats() const { return stats_; }
 
-  std::vector<GridEdges> grids_;
-  std::vector<std::uint32_t> band_offsets_;  // into band_edges_
-  std::vector<Edge> band_edges_;
-  // East-west edges (never in a band), per grid sorted by latitude: only nearest_boundary_point needs them.
-  std::vector<std::uint32_t> flat_offsets_;  // size grids+1, into flat_edges_
-  std::vector<Edge> flat_edges_;
-  std::vector<std::uint32_t> xband_offsets_;  // into xband_edges_
-  std::vector<Edge> xband_edges_;             // x0 < x1
+ private:
+  struct RingRef {
+    const LonLat* points = nullptr;  // the caller's ring; edges i -> i+1 for i < size-1
+    std::uint32_t size = 0;
+    std::uint32_t grid = 0;
+  };
+  struct Chunk {  // up to kChunk edges of one ring and their box (1e-7 degree)
+    std::int32_t x0, y0, x1, y1;
+    std::uint32_t ring, first;
+  };
+  struct Run {  // edges first .. first+count-1 of a ring
+    std::uint32_t ring, first, count;
+  };
+  struct Builder;
+  struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates()
 
-  // cells: value >= 0 and < kMixed: owner grid + 1 (0 = none); kMixed bit set: list offset
-  std::int64_t min_x_ = 0, min_y_ = 0, cell_w_ = 1, cell_h_ = 1;
+  std::vector<RingRef> rings_;
+  std::vector<std::uint32_t> chunk_offsets_;  // size grids+1, into chunks_
+  std::vector<Chunk> chunks_;
+
+  // Cell value: tag in the top two bits. kPure: owner grid + 1 (0 = none);
+  // kLeaf: offset into leaves_; kSplit: offset into nodes_ of 16 child values (row-major, from south-west).
+  // Top cells are column-major (cx * ny_ + cy), the order the build walks them.
+  // Leaf: [group count] then per group [grid << 1 | corner inside] [run count] [ring, first, count]*.
+  std::int64_t min_x_ = 0, min_y_ = 0;
+  int shift_ = 0;  // top cells are 2^shift_ units on a side
   std::uint32_t nx_ = 0, ny_ = 0;
   std::vector<std::uint32_t> cells_;
-  std::vector<std::uint32_t> cell_lists_;   // [count, grid...] per mixed cell
+  std::vector<std::uint32_t> nodes_;
+  std::vector<std::uint32_t> leaves_;
   std::unique_ptr<BoxIndex> boxes_;
+  Stats stats_;
 };
 
 }  // namespace poleloc::index
