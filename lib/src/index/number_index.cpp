@@ -49,6 +49,8 @@ std::uint64_t number_key(std::string_view s) {
   return hash_bytes(s) | kLongKey;
 }
 
+constexpr unsigned kMaxLetters = 13, kMaxDigits = 18;
+
 // A canonical number split as letters then digits ("DZMABCD00012345": 7 letters,
 // 8 digits), in one pass; `ok` false for any other shape (digits before letters,
 // a trailing letter, no digit, more than 13 letters or 18 digits).
@@ -59,24 +61,52 @@ struct Parts {
   std::uint64_t value = 0;   // the serial's value (< 10^18)
 };
 
+// 8 ASCII digits (the first, most significant, in the low byte) -> their value.
+// Digit pairs, then pairs of pairs, then the two halves: 3 multiplies, no loop.
+std::uint64_t eight_digits(std::uint64_t chunk) {
+  std::uint64_t x = chunk - 0x3030303030303030ULL;                 // bytes 0..9
+  x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFULL;                  // 16-bit lanes 0..99
+  x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFULL;                // 32-bit lanes 0..9999
+  return (x * 10000 + (x >> 32)) & 0xFFFFFFFFULL;                   // 0..99999999
+}
+
+bool all_digits(std::uint64_t chunk) {
+  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL, kThrees = 0x3030303030303030ULL;
+  // Every byte in 0x30..0x3F, and still so after adding 6 (0x3A..0x3F become 0x40..).
+  return (chunk & kHigh) == kThrees && ((chunk + 0x0606060606060606ULL) & kHigh) == kThrees;
+}
+
 Parts split(std::string_view number) {
   Parts p;
+  const char* s = number.data();
+  const std::size_t n = number.size();
   std::size_t k = 0;
-  for (; k < number.size() && number[k] >= 'A' && number[k] <= 'Z'; ++k) {
-    if (k == 13) return p;
-    p.area = p.area * 27 + static_cast<std::uint64_t>(number[k] - 'A' + 1);
+  std::uint64_t area = 0;
+  for (; k < n; ++k) {
+    const unsigned c = static_cast<unsigned>(static_cast<unsigned char>(s[k])) - 'A';
+    if (c > 25) break;
+    area = area * 27 + c + 1;  // wraps past 13 letters, refused below
   }
-  const std::size_t width = number.size() - k;
-  if (width == 0 || width > 18) return p;
+  const std::size_t width = n - k;
+  if (k > kMaxLetters || width == 0 || width > kMaxDigits) return p;
   std::uint64_t v = 0;
-  for (std::size_t i = k; i < number.size(); ++i) {
-    const char c = number[i];
-    if (c < '0' || c > '9') return p;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  std::size_t i = k;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, s + i, 8);
+    if constexpr (std::endian::native == std::endian::big) chunk = __builtin_bswap64(chunk);
+    if (!all_digits(chunk)) return p;
+    v = v * 100000000 + eight_digits(chunk);
+  }
+  for (; i < n; ++i) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
+    if (d > 9) return p;
+    v = v * 10 + d;
   }
   p.ok = true;
   p.letters = static_cast<unsigned>(k);
   p.width = static_cast<unsigned>(width);
+  p.area = area;
   p.value = v;
   return p;
 }
@@ -95,7 +125,6 @@ bool dense_key(const Parts& p, std::uint64_t& area_key) {
 // Every shape with at most about 10^18 numbers fits (7 letters + 8 digits, 6 + 9,
 // 4 + 12, 3 + 14, 10 + 4, ...); a rank is unique, so a table keyed by it needs no
 // string compare.
-constexpr unsigned kMaxLetters = 13, kMaxDigits = 18;
 struct RankShapes {
   std::uint64_t offset[kMaxLetters + 1][kMaxDigits + 1] = {};
   bool fits[kMaxLetters + 1][kMaxDigits + 1] = {};
@@ -261,19 +290,22 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
       ++exact_count;
     }
   }
-  exact_slots_.clear();
+  exact_.clear();
   if (exact_count > 0) {
-    const std::size_t size = exact_count + exact_count / 2 + 1;
-    reserve_huge(exact_slots_, size);
-    exact_slots_.assign(size, Slot{});
+    const std::size_t buckets = exact_count * 4 / (3 * ExactBucket::kSlots) + 1;  // load 3/4
+    reserve_huge(exact_, buckets);
+    exact_.assign(buckets, ExactBucket{});
     for (std::uint32_t p = 0; p < count; ++p) {
       if (where[p] != kExact) continue;
       const std::uint64_t key = rank(split(number_of(p)));
-      std::uint64_t i = reduce(mix_strong(key), size);
-      while (exact_slots_[i].pole != UINT32_MAX) {
-        if (++i == size) i = 0;
+      for (std::uint64_t b = reduce(mix_strong(key), buckets);; b = b + 1 == buckets ? 0 : b + 1) {
+        ExactBucket& bucket = exact_[b];
+        const auto slot = std::find(bucket.pole, bucket.pole + ExactBucket::kSlots, UINT32_MAX) - bucket.pole;
+        if (slot == ExactBucket::kSlots) continue;
+        bucket.key[slot] = key;
+        bucket.pole[slot] = p;
+        break;
       }
-      exact_slots_[i] = {key, p};
     }
   }
 
@@ -357,22 +389,32 @@ std::optional<std::uint32_t> NumberIndex::find(std::string_view canonical) const
   };
   auto answer = [](std::uint32_t pole) { return pole != UINT32_MAX ? std::optional<std::uint32_t>(pole) : std::nullopt; };
   if (has_rank(parts)) {
-    const std::size_t size = exact_slots_.size();
-    if (size == 0) {
+    const std::size_t buckets = exact_.size();
+    if (buckets == 0) {
       const std::uint32_t* d = dense_slot();
       return d ? answer(*d) : std::nullopt;
     }
-    // The exact slot's line is fetched while the (area, width) table is asked:
+    // The exact bucket's line is fetched while the (area, width) table is asked:
     // a number outside dense runs costs one memory miss, not two.
     const std::uint64_t key = rank(parts);
-    std::uint64_t i = reduce(mix_strong(key), size);
-    __builtin_prefetch(&exact_slots_[i]);
+    std::uint64_t b = reduce(mix_strong(key), buckets);
+    __builtin_prefetch(&exact_[b]);
     if (const std::uint32_t* d = dense_slot()) return answer(*d);
     for (;;) {
-      const Slot& s = exact_slots_[i];
-      if (s.pole == UINT32_MAX) return std::nullopt;
-      if (s.key == key) return s.pole;
-      if (++i == size) i = 0;
+      const ExactBucket& bucket = exact_[b];
+      // A key is in at most one slot; an empty slot (key 0, pole UINT32_MAX) may
+      // match key 0 too, but comes after it: the first match wins. Slots fill in
+      // order, so a bucket with an empty slot ends the probe.
+      // Masks, not branches: a branch on data just fetched from memory would be
+      // mispredicted and hold up the next queries' loads.
+      std::uint32_t pole = UINT32_MAX;
+      for (unsigned j = ExactBucket::kSlots; j-- > 0;) {
+        const std::uint32_t match = 0u - static_cast<std::uint32_t>(bucket.key[j] == key);
+        pole = (bucket.pole[j] & match) | (pole & ~match);
+      }
+      if (pole != UINT32_MAX) return pole;
+      if (bucket.pole[ExactBucket::kSlots - 1] == UINT32_MAX) return std::nullopt;
+      if (++b == buckets) b = 0;
     }
   }
   if (const std::uint32_t* d = dense_slot()) return answer(*d);
@@ -405,7 +447,7 @@ std::span<const std::uint32_t> NumberIndex::find_serial(std::string_view serial)
 
 std::size_t NumberIndex::memory_bytes() const {
   return slots_.capacity() * sizeof(Slot) + dense_.capacity() * sizeof(std::uint32_t) +
-         area_slots_.capacity() * sizeof(AreaSlot) + exact_slots_.capacity() * sizeof(Slot) +
+         area_slots_.capacity() * sizeof(AreaSlot) + exact_.capacity() * sizeof(ExactBucket) +
          serial_slots_.capacity() * sizeof(SerialSlot) +
          serial_poles_.capacity() * sizeof(std::uint32_t) + areas_.capacity() * sizeof(std::string_view);
 }

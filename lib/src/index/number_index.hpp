@@ -68,10 +68,17 @@ class NumberIndex {
   std::vector<AreaSlot> area_slots_;  // dense (area, width) runs only; power-of-two size, empty when none
   std::uint64_t area_mask_ = 0;
   std::vector<std::uint32_t> dense_;  // pole index or UINT32_MAX
-  // rank -> pole, for letters-then-digits numbers outside dense runs. Any size:
-  // slots are found by multiply-shift, probing linearly.
-  std::vector<Slot> exact_slots_;
-  // number_key -> pole, for every other number. Any size, as exact_slots_.
+  // rank -> pole, for letters-then-digits numbers outside dense runs: buckets of
+  // one cache line (5 keys, 5 poles), found by multiply-shift (any count),
+  // probing linearly to the next bucket when one is full (rare at load 3/4).
+  // A lookup compares the 5 keys without branches: one line, one predictable branch.
+  struct alignas(64) ExactBucket {
+    static constexpr unsigned kSlots = 5;
+    std::uint64_t key[kSlots] = {};
+    std::uint32_t pole[kSlots] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};  // filled in order
+  };
+  std::vector<ExactBucket> exact_;
+  // number_key -> pole, for every other number. Any size (multiply-shift), probing linearly.
   std::vector<Slot> slots_;
   std::function<std::string_view(std::uint32_t)> number_of_;
   struct SerialSlot {
