@@ -239,13 +239,16 @@ TEST(NumberIndex, NumbersAtTheLimitsOfExactKeysAreFoundAndTheirNeighboursAreNot)
       "0", "1", "9", "00", "A0", "Z9", "AAAAAAA00000000", "ZZZZZZZ99999999", "ZZZZZZZ999999999", "ZZZZZZ999999999",
       "ZZZZZZ9999999999", "ZZZZ999999999999", "ZZZZ9999999999999", "999999999999999999", "9999999999999999999",
       "000000000000000000", "ZZZZZZZZZZZZ9", "ZZZZZZZZZZZZZ9", "ZZZZZZZZZZZZZZ9", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
-      "A1B2", "ABC", "12AB"};
+      "A1B2", "ABC", "12AB", "ABCDEFGH123", "ABCDEFGH123456", "ABCDEFGH1234567", "ABCDEFGHI12345", "ABCDEFGHIJ1234",
+      "ABCDEFG1", "AB12345", "ABCDEFGHIJKLMNO1"};
   const Registry r(n);
   for (const std::string& x : n) ASSERT_EQ(r.at(x), x) << x;
   for (const char* absent : {"2", "000", "A1", "Z8", "AAAAAAA00000001", "ZZZZZZZ99999998", "ZZZZZZZ999999998",
                              "ZZZZZZ9999999998", "ZZZZ999999999998", "ZZZZ9999999999998", "999999999999999998",
                              "9999999999999999998", "000000000000000001", "0000000000000000000", "ZZZZZZZZZZZZ8",
-                             "ZZZZZZZZZZZZZ8", "ZZZZZZZZZZZZZZ8", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012346", "A1B3", "ABD", "12AC"}) {
+                             "ZZZZZZZZZZZZZ8", "ZZZZZZZZZZZZZZ8", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012346", "A1B3", "ABD", "12AC",
+                             "ABCDEFGH124", "ABCDEFGH123457", "ABCDEFGH1234568", "ABCDEFGHI12346", "ABCDEFGHIJ1235",
+                             "ABCDEFG2", "AB12346", "ABCDEFGHIJKLMNO2", "BBCDEFGH123", "ABCDEFGG123"}) {
     EXPECT_EQ(r.at(absent), "-") << absent;
   }
 }
@@ -257,7 +260,9 @@ TEST(NumberIndex, NonCanonicalInputIsAbsentNotMisread) {
   const std::string x = r.numbers[7];
   for (const std::string& y : {x.substr(0, 6) + "0000:000", x.substr(0, 6) + "0000/000", x.substr(0, 6) + "000000 1",
                                std::string("qx") + x.substr(2), x.substr(0, 6) + "-" + x.substr(6), std::string(),
-                               x + std::string(40, '0'), x.substr(0, 6) + "\x80" + x.substr(7), x.substr(0, 6)}) {
+                               x + std::string(40, '0'), x.substr(0, 6) + "\x80" + x.substr(7), x.substr(0, 6),
+                               "@" + x.substr(1), "[" + x.substr(1), x.substr(0, 3) + "`" + x.substr(4),
+                               x.substr(0, 3) + "{" + x.substr(4), x.substr(0, 12) + ":" + x.substr(13)}) {
     EXPECT_EQ(r.at(y), "-") << y;
   }
   EXPECT_EQ(r.at(x), x);

@@ -76,13 +76,45 @@ bool all_digits(std::uint64_t chunk) {
   return (chunk & kHigh) == kThrees && ((chunk + 0x0606060606060606ULL) & kHigh) == kThrees;
 }
 
+// Up to 8 letters (first in the low byte, 1..26 each) -> bijective base 27;
+// `count` letters, the bytes above them ignored. Pairs, pairs of pairs, halves.
+std::uint64_t letters_base27(std::uint64_t values, unsigned count) {
+  if (count == 0) return 0;
+  std::uint64_t x = values << (8 * (8 - count));  // right-aligned: zero digits in front change nothing
+  constexpr std::uint64_t kBytes = 0x00FF00FF00FF00FFULL, kHalves = 0x0000FFFF0000FFFFULL;
+  x = (x & kBytes) * 27 + ((x >> 8) & kBytes);      // 16-bit lanes <= 728
+  x = (x & kHalves) * 729 + ((x >> 16) & kHalves);  // 32-bit lanes <= 531440
+  return (x & 0xFFFFFFFFULL) * 531441 + (x >> 32);
+}
+
+std::uint64_t load8(const char* p) {
+  std::uint64_t chunk;
+  std::memcpy(&chunk, p, 8);
+  if constexpr (std::endian::native == std::endian::big) chunk = __builtin_bswap64(chunk);
+  return chunk;
+}
+
 Parts split(std::string_view number) {
   Parts p;
   const char* s = number.data();
   const std::size_t n = number.size();
   std::size_t k = 0;
   std::uint64_t area = 0;
-  for (; k < n; ++k) {
+  bool letters_done = false;
+  if (n >= 8) {
+    // The leading letters of the first 8 bytes at once (ASCII only; else the loop).
+    const std::uint64_t chunk = load8(s);
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    if ((chunk & kHigh) == 0) {
+      // Per byte: >= 'A' and not > 'Z' (no byte carries: every byte < 0x80).
+      const std::uint64_t letter = (chunk + 0x3F3F3F3F3F3F3F3FULL) & ~(chunk + 0x2525252525252525ULL) & kHigh;
+      k = letter == kHigh ? 8 : static_cast<std::size_t>(std::countr_zero(~letter & kHigh)) / 8;
+      // Letters become 1..26; borrows from the bytes after them only go up, and are shifted out.
+      area = letters_base27(chunk - 0x4040404040404040ULL, static_cast<unsigned>(k));
+      letters_done = k < 8;
+    }
+  }
+  for (; !letters_done && k < n; ++k) {
     const unsigned c = static_cast<unsigned>(static_cast<unsigned char>(s[k])) - 'A';
     if (c > 25) break;
     area = area * 27 + c + 1;  // wraps past 13 letters, refused below
@@ -92,16 +124,23 @@ Parts split(std::string_view number) {
   std::uint64_t v = 0;
   std::size_t i = k;
   for (; i + 8 <= n; i += 8) {
-    std::uint64_t chunk;
-    std::memcpy(&chunk, s + i, 8);
-    if constexpr (std::endian::native == std::endian::big) chunk = __builtin_bswap64(chunk);
+    const std::uint64_t chunk = load8(s + i);
     if (!all_digits(chunk)) return p;
     v = v * 100000000 + eight_digits(chunk);
   }
-  for (; i < n; ++i) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
-    if (d > 9) return p;
-    v = v * 10 + d;
+  if (const std::size_t rest = n - i; rest > 0 && n >= 8) {
+    // The last `rest` digits: the 8 bytes ending the number, the bytes before them read as '0'.
+    const std::uint64_t before = ~0ULL >> (8 * rest);
+    const std::uint64_t chunk = (load8(s + n - 8) & ~before) | (0x3030303030303030ULL & before);
+    if (!all_digits(chunk)) return p;
+    constexpr std::uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    v = v * kPow10[rest] + eight_digits(chunk);
+  } else {
+    for (; i < n; ++i) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
+      if (d > 9) return p;
+      v = v * 10 + d;
+    }
   }
   p.ok = true;
   p.letters = static_cast<unsigned>(k);
