@@ -321,7 +321,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
   }
 
   // Letters-then-digits numbers outside dense runs whose rank fits in 64 bits:
-  // keyed exactly by the rank, load factor ~2/3.
+  // keyed exactly by the rank, in buckets at load 3/4.
   std::size_t exact_count = 0;
   for (std::uint32_t p = 0; p < count; ++p) {
     if (where[p] == kGeneral && has_rank(split(number_of(p)))) {
