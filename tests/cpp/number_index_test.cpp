@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -122,6 +123,147 @@ TEST(NumberIndex, LongSparseSerialsAreFoundExactly) {
   for (const std::string& x : n) {
     std::string y = x;
     y.back() = y.back() == '9' ? '0' : static_cast<char>(y.back() + 1);
-    if (!std::binary_search(sorted.begin(), sorted.end(), y)) EXPECT_EQ(r.at(y), "-") << y;
+    if (!std::binary_search(sorted.begin(), sorted.end(), y)) {
+      EXPECT_EQ(r.at(y), "-") << y;
+    }
   }
+}
+
+namespace {
+
+// "QX" + a 4-letter code from a: QXAAAA, QXAAAB, ...
+std::string code_of(int a) {
+  std::string code = "QX";
+  for (int div : {26 * 26 * 26, 26 * 26, 26, 1}) code.push_back(static_cast<char>('A' + a / div % 26));
+  return code;
+}
+
+std::string padded(std::uint64_t v, std::size_t width) {
+  std::string s = std::to_string(v);
+  return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
+}
+
+// Sparse serials of `width` digits (gaps of 1-61) in `codes` areas, `per` each.
+std::vector<std::string> sparse_registry(int codes, int per, std::size_t width, std::uint64_t seed) {
+  std::vector<std::string> n;
+  std::mt19937_64 rng(seed);
+  for (int a = 0; a < codes; ++a) {
+    std::uint64_t v = 0;
+    for (int s = 0; s < per; ++s) {
+      v += 1 + rng() % 61;
+      n.push_back(code_of(a) + padded(v, width));
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(NumberIndex, EveryAbsentSerialNextToSparseOnesIsAbsent) {
+  // Every serial from 0 to past the last in 2,000 sparse areas: most are absent,
+  // and many share a table bucket (or a full one) with a present number.
+  const Registry r(sparse_registry(2000, 20, 8, 5));
+  std::size_t found = 0;
+  for (int a = 0; a < 2000; ++a) {
+    for (std::uint64_t v = 0; v <= 1300; ++v) {
+      const std::string q = code_of(a) + padded(v, 8);
+      const bool present = std::binary_search(r.numbers.begin(), r.numbers.end(), q);
+      ASSERT_EQ(r.at(q), present ? q : "-") << q;
+      found += present;
+    }
+  }
+  EXPECT_EQ(found, r.numbers.size());
+}
+
+TEST(NumberIndex, NumbersDifferingInOneCharacterAreTold) {
+  const Registry r(sparse_registry(300, 20, 8, 6));
+  const std::string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (const std::string& x : r.numbers) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      for (char c : alphabet) {
+        if (c == x[i]) continue;
+        std::string y = x;
+        y[i] = c;
+        const bool present = std::binary_search(r.numbers.begin(), r.numbers.end(), y);
+        ASSERT_EQ(r.at(y), present ? y : "-") << y;
+      }
+    }
+  }
+}
+
+TEST(NumberIndex, HundredThousandSparseAreaCodesAreAllFoundAndNeighboursAreNot) {
+  const Registry r(sparse_registry(100000, 3, 8, 7));
+  for (const std::string& x : r.numbers) ASSERT_EQ(r.at(x), x);
+  for (const std::string& x : r.numbers) {
+    for (const std::string& y : {x.substr(0, x.size() - 1) + (x.back() == '9' ? '0' : static_cast<char>(x.back() + 1)),
+                                 x.substr(0, 6) + "0" + x.substr(6), x.substr(0, 6) + x.substr(7)}) {
+      const bool present = std::binary_search(r.numbers.begin(), r.numbers.end(), y);
+      ASSERT_EQ(r.at(y), present ? y : "-") << y;
+    }
+  }
+  EXPECT_EQ(r.at(code_of(100000) + "00000001"), "-");  // an area code that is not there
+}
+
+TEST(NumberIndex, EverySerialWidthFromOneToTwelveDenseOrSparse) {
+  std::vector<std::string> n;
+  std::mt19937_64 rng(8);
+  for (std::size_t width = 1; width <= 12; ++width) {
+    const std::uint64_t top = width >= 19 ? UINT64_MAX : static_cast<std::uint64_t>(std::pow(10.0, static_cast<double>(width)));
+    for (int a = 0; a < 40; ++a) {
+      const std::string code = code_of(static_cast<int>(width) * 100 + a).substr(a % 6);  // 0 to 5 letters
+      const bool dense = a % 2 == 0;
+      std::uint64_t v = rng() % top;
+      for (int s = 0; s < 50 && v < top; ++s, v += dense ? 1 : 1 + rng() % 1000) n.push_back(code + padded(v, width));
+    }
+  }
+  std::sort(n.begin(), n.end());
+  n.erase(std::unique(n.begin(), n.end()), n.end());
+  const Registry r(n);
+  for (const std::string& x : r.numbers) ASSERT_EQ(r.at(x), x);
+  for (const std::string& x : r.numbers) {
+    for (int delta : {-2, -1, 1, 2, 500}) {
+      std::string y = x;
+      const std::size_t k = y.find_first_of("0123456789");
+      const std::uint64_t v = std::stoull(y.substr(k)) + static_cast<std::uint64_t>(delta);
+      y = y.substr(0, k) + padded(v, y.size() - k);
+      const bool present = std::binary_search(r.numbers.begin(), r.numbers.end(), y);
+      ASSERT_EQ(r.at(y), present ? y : "-") << y;
+    }
+  }
+}
+
+TEST(NumberIndex, NumbersAtTheLimitsOfExactKeysAreFoundAndTheirNeighboursAreNot) {
+  // Exact 64-bit keys reach 7 letters + 8 digits, 6 + 9, 4 + 12, 0 + 18 digits;
+  // one more character, a 13th letter or a 19th digit takes the general table.
+  const std::vector<std::string> n = {
+      "0", "1", "9", "00", "A0", "Z9", "AAAAAAA00000000", "ZZZZZZZ99999999", "ZZZZZZZ999999999", "ZZZZZZ999999999",
+      "ZZZZZZ9999999999", "ZZZZ999999999999", "ZZZZ9999999999999", "999999999999999999", "9999999999999999999",
+      "000000000000000000", "ZZZZZZZZZZZZ9", "ZZZZZZZZZZZZZ9", "ZZZZZZZZZZZZZZ9", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+      "A1B2", "ABC", "12AB", "ABCDEFGH123", "ABCDEFGH123456", "ABCDEFGH1234567", "ABCDEFGHI12345", "ABCDEFGHIJ1234",
+      "ABCDEFG1", "AB12345", "ABCDEFGHIJKLMNO1"};
+  const Registry r(n);
+  for (const std::string& x : n) ASSERT_EQ(r.at(x), x) << x;
+  for (const char* absent : {"2", "000", "A1", "Z8", "AAAAAAA00000001", "ZZZZZZZ99999998", "ZZZZZZZ999999998",
+                             "ZZZZZZ9999999998", "ZZZZ999999999998", "ZZZZ9999999999998", "999999999999999998",
+                             "9999999999999999998", "000000000000000001", "0000000000000000000", "ZZZZZZZZZZZZ8",
+                             "ZZZZZZZZZZZZZ8", "ZZZZZZZZZZZZZZ8", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012346", "A1B3", "ABD", "12AC",
+                             "ABCDEFGH124", "ABCDEFGH123457", "ABCDEFGH1234568", "ABCDEFGHI12346", "ABCDEFGHIJ1235",
+                             "ABCDEFG2", "AB12346", "ABCDEFGHIJKLMNO2", "BBCDEFGH123", "ABCDEFGG123"}) {
+    EXPECT_EQ(r.at(absent), "-") << absent;
+  }
+}
+
+TEST(NumberIndex, NonCanonicalInputIsAbsentNotMisread) {
+  // find() takes canonical numbers; anything else must simply be absent, even
+  // characters next to the digits in ASCII (':' and '/') inside an 8-digit chunk.
+  const Registry r(sparse_registry(50, 20, 8, 9));
+  const std::string x = r.numbers[7];
+  for (const std::string& y : {x.substr(0, 6) + "0000:000", x.substr(0, 6) + "0000/000", x.substr(0, 6) + "000000 1",
+                               std::string("qx") + x.substr(2), x.substr(0, 6) + "-" + x.substr(6), std::string(),
+                               x + std::string(40, '0'), x.substr(0, 6) + "\x80" + x.substr(7), x.substr(0, 6),
+                               "@" + x.substr(1), "[" + x.substr(1), x.substr(0, 3) + "`" + x.substr(4),
+                               x.substr(0, 3) + "{" + x.substr(4), x.substr(0, 12) + ":" + x.substr(13)}) {
+    EXPECT_EQ(r.at(y), "-") << y;
+  }
+  EXPECT_EQ(r.at(x), x);
 }

@@ -9,16 +9,17 @@
 // Most registries number each area densely (TJH0001, TJH0002, ...). For every
 // (area, serial width) whose serials are dense, a direct table maps the serial's
 // value to the pole: a lookup is one read in an array of 4 bytes per number.
-// (Area, width) pairs are found in a small open-addressing table (one probe in a
-// table that stays in cache even with 100,000 area codes), so a lookup costs the
-// same with one area code or a hundred thousand.
-// Numbers of letters then digits that are not in a dense table (sparse or long
-// serials, up to 12 digits) are keyed exactly by (area-width id, serial value) in
-// a second open-addressing table: one probe, no string compare, whatever the
-// number's length. Other numbers go to an open-addressing table on a packed key:
-// a canonical number of up to 12 characters is packed exactly into 64 bits
-// (base 37), so a probe compares integers in one cache line. Longer numbers are
-// keyed by a hash with the top bit set and checked against the pole's number.
+// Dense (area, width) pairs are found in a small open-addressing table (one probe;
+// a lookup costs the same with one area code or a hundred thousand).
+// Other numbers of letters then digits (sparse or long serials) are keyed by
+// their exact rank among all letters-then-digits numbers, a 64-bit integer
+// (exact for up to 7 letters + 8 digits, 6 + 9, 4 + 12, 3 + 14, 0 + 18, ...): one
+// open-addressing table of 12-byte slots, no string compare, no area lookup
+// first. Its slot is prefetched before the dense table is asked, so such a
+// number costs one memory miss. Any other number goes to a last table on a
+// packed key: up to 12 characters packed exactly into 64 bits (base 37); longer
+// ones keyed by a hash with the top bit set and checked against the pole's number.
+// An absent number is never reported found: every key is exact or checked.
 // Building is O(n) apart from sorting the serials (O(n log n)).
 //
 // Thread-safety: const members are safe from any number of threads.
@@ -54,32 +55,37 @@ class NumberIndex {
  private:
 #pragma pack(push, 4)
   struct Slot {
-    std::uint64_t key = 0;            // packed number, or hash | 1<<63 for long numbers
+    std::uint64_t key = 0;            // rank, packed number, or hash | 1<<63 for long numbers
     std::uint32_t pole = UINT32_MAX;  // UINT32_MAX: empty
   };
-#pragma pack(pop)
-  std::uint64_t home(std::uint64_t key) const;
   // Serials of one (area, width) in [min, min + size): dense_[offset + value - min].
-  // (area, width) -> its id and dense run (size 0: none); open addressing on area_key.
   struct AreaSlot {
     std::uint64_t area_key = 0;  // 0: empty (a real key has width >= 1)
     std::uint32_t min = 0, size = 0, offset = 0;
-    std::uint32_t id = 0;  // dense id of the (area, width), for exact_slots_
   };
+#pragma pack(pop)
   const AreaSlot* area_slot(std::uint64_t area_key) const;
-  std::vector<AreaSlot> area_slots_;  // power-of-two size
+  std::vector<AreaSlot> area_slots_;  // dense (area, width) runs only; power-of-two size, empty when none
   std::uint64_t area_mask_ = 0;
-  // (id << 40 | serial value) -> pole, for letters+digits numbers outside dense runs.
-  std::vector<Slot> exact_slots_;  // power-of-two size; empty when unused
-  std::uint64_t exact_mask_ = 0;
+  std::vector<std::uint32_t> dense_;  // pole index or UINT32_MAX
+  // rank -> pole, for letters-then-digits numbers outside dense runs: buckets of
+  // one cache line (5 keys, 5 poles), found by multiply-shift (any count),
+  // probing linearly to the next bucket when one is full (rare at load 3/4).
+  // A lookup compares the 5 keys without branches: one line, one predictable branch.
+  struct alignas(64) ExactBucket {
+    static constexpr unsigned kSlots = 5;
+    std::uint64_t key[kSlots] = {};
+    std::uint32_t pole[kSlots] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};  // filled in order
+  };
+  std::vector<ExactBucket> exact_;
+  // number_key -> pole, for every other number. Any size (multiply-shift), probing linearly.
+  std::vector<Slot> slots_;
+  std::function<std::string_view(std::uint32_t)> number_of_;
   struct SerialSlot {
     std::uint64_t key = 0;    // packed serial (as number keys)
     std::uint32_t begin = 0;  // into serial_poles_
     std::uint32_t count = 0;  // 0: empty
   };
-  std::function<std::string_view(std::uint32_t)> number_of_;
-  std::vector<Slot> slots_;  // size is not a power of two: home() maps by multiply-shift
-  std::vector<std::uint32_t> dense_;     // pole index or UINT32_MAX
   std::vector<SerialSlot> serial_slots_;
   std::uint64_t serial_mask_ = 0;
   std::vector<std::uint32_t> serial_poles_;
