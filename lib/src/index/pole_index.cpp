@@ -72,16 +72,39 @@ void small_sincos(double x, double& s, double& c) {
 // pole: the angle addition formulas around the patch centre, whose sines and
 // cosines are computed once. Exact to rounding while the patch is within
 // kSmallAngle radians of its centre; otherwise falls back to ecef_raw.
+//
+// Cheaper still, chord_lower_bound2() bounds a pole's chord to a point from
+// below with the patch's tangent plane: ECEF(centre) + J (dlat, dlon) (J the
+// derivatives in radians). The second derivatives of ECEF in (lat, lon) are at
+// most ~1.03 a (M and N <= a^2/b, dM/dlat <= 0.01 a), so the plane is off by at
+// most 1.03 a (dlat^2 + dlon^2) over the patch: `plane_err_`, taken as 1.1 a (...).
 class PatchEcef {
  public:
   PatchEcef(double lon0, double lat0, double half_lon_deg, double half_lat_deg) : lon0_(lon0), lat0_(lat0) {
-    constexpr double kRad = 3.14159265358979323846 / 180;
+    constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
     small_ = half_lon_deg * kRad <= kSmallAngle && half_lat_deg * kRad <= kSmallAngle;
     if (small_) {
       sp0_ = std::sin(lat0 * kRad), cp0_ = std::cos(lat0 * kRad);
       sl0_ = std::sin(lon0 * kRad), cl0_ = std::cos(lon0 * kRad);
+      const double w2 = 1 - kE2 * sp0_ * sp0_, w = std::sqrt(w2);
+      const double n = kA / w, m = kA * (1 - kE2) / (w2 * w);
+      c_[0] = n * cp0_ * cl0_, c_[1] = n * cp0_ * sl0_, c_[2] = n * (1 - kE2) * sp0_;
+      jp_[0] = -m * sp0_ * cl0_, jp_[1] = -m * sp0_ * sl0_, jp_[2] = m * cp0_;
+      jl_[0] = -n * cp0_ * sl0_, jl_[1] = n * cp0_ * cl0_, jl_[2] = 0;
+      const double hp = half_lat_deg * kRad, hl = half_lon_deg * kRad;
+      plane_err_ = 1.1 * kA * (hp * hp + hl * hl) + 1e-6;
     }
   }
+  bool small() const { return small_; }
+  double plane_err_m() const { return plane_err_; }
+  // |q - plane(t)|^2, with q given relative to the centre (q - centre()).
+  double plane_d2(const double qc[3], LonLat t) const {
+    constexpr double kRad = 3.14159265358979323846 / 180;
+    const double u = (t.lat - lat0_) * kRad, v = (t.lon - lon0_) * kRad;
+    const double d0 = qc[0] - jp_[0] * u - jl_[0] * v, d1 = qc[1] - jp_[1] * u - jl_[1] * v, d2 = qc[2] - jp_[2] * u;
+    return d0 * d0 + d1 * d1 + d2 * d2;
+  }
+  const double* centre() const { return c_; }
   void operator()(LonLat t, double out[3]) const {
     constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
     if (!small_) return ecef_raw(t, out);
@@ -98,6 +121,7 @@ class PatchEcef {
 
  private:
   double lon0_, lat0_, sp0_ = 0, cp0_ = 1, sl0_ = 0, cl0_ = 1;
+  double c_[3] = {0, 0, 0}, jp_[3] = {0, 0, 0}, jl_[3] = {0, 0, 0}, plane_err_ = 0;
   bool small_ = false;
 };
 
@@ -177,6 +201,12 @@ double box_chord_m(const double q[3], const Box& b) {
 // off the geodesic); beyond, the geodesic itself (>= chord).
 double near_key_lower_bound_m(double chord) {
   return chord <= 3100.0 ? std::max(0.0, chord - 0.001 * chord - 1.0) : chord;
+}
+
+// The chord beyond which near_key_lower_bound_m exceeds sqrt(bound2) (infinity for none).
+double chord_threshold_m(double bound2) {
+  const double b = std::sqrt(bound2);
+  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1.0) / 0.999;
 }
 
 template <typename Box>
@@ -401,6 +431,13 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   std::vector<FarBound>& refs = scratch_.refs;
   refs.assign(1, far);
   std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
+  // Within kFarModelM the search is depth first, nearest child first (as an
+  // R-tree's): the first leaf gives a bound that prunes nearly every other
+  // node, and a stack costs less than a heap's unpredictable branches. Far
+  // away it is best first: where references are made depends on that order.
+  const bool depth_first = !far.valid();
+  HeapEntry children[4];
+  int child_count = 0;
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
@@ -414,8 +451,18 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       lb = near_key_lower_bound_m(std::max(0.0, box_chord_m(q, b) - box_margin_m_));
     }
     if (lb * lb > bound2()) return;
+    if (depth_first) {
+      children[child_count++] = {lb * lb, level, node, ref};
+      return;
+    }
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+  };
+  // Depth first: a node's children onto the stack, the nearest on top.
+  auto flush_children = [&] {
+    std::sort(children, children + child_count, [](const HeapEntry& a, const HeapEntry& b) { return a.lb2 > b.lb2; });
+    heap.insert(heap.end(), children, children + child_count);
+    child_count = 0;
   };
   // A pole of a non-empty node: the first one down its first non-empty children.
   auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
@@ -442,11 +489,19 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     return cell_start_[0];  // not reached: the node has poles
   };
   push(top, 0, 0);
+  if (depth_first) flush_children();
   while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
-    HeapEntry e = heap.back();
-    heap.pop_back();
-    if (e.lb2 > bound2()) break;
+    HeapEntry e;
+    if (depth_first) {
+      e = heap.back();
+      heap.pop_back();
+      if (e.lb2 > bound2()) continue;
+    } else {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+      e = heap.back();
+      heap.pop_back();
+      if (e.lb2 > bound2()) break;
+    }
     const Level& lv = levels_[e.level];
     const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
     if (far.valid() && refs.size() < kMaxRefs) {
@@ -499,8 +554,19 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
       const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
                             cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9));
+      const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
+      // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
+      double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
         const LonLat& t = sorted_pos_[i];
+        if (patch.small()) {
+          if (const double b2 = bound2(); b2 != plane_bound2) {
+            plane_bound2 = b2;
+            const double c = chord_threshold_m(b2) + patch.plane_err_m();
+            plane_max2 = c * c;
+          }
+          if (patch.plane_d2(qc, t) > plane_max2) return;
+        }
         double t3[3];
         patch(t, t3);
         const double c2 = (t3[0] - q_raw[0]) * (t3[0] - q_raw[0]) + (t3[1] - q_raw[1]) * (t3[1] - q_raw[1]) +
@@ -522,6 +588,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
       for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, e.ref);
     }
+    if (depth_first) flush_children();
   }
 }
 
