@@ -162,6 +162,14 @@ double far_distance_m(LonLat p, const double p3[3], LonLat t, const double t3[3]
   return chord <= kChordGeodesicMaxM ? chord_geodesic_m(p3, t3) : geo::distance_m(p, t);
 }
 
+// Below this squared distance (m^2) from p the key is the local metric. Near a
+// geographic pole the meridians converge within a few kilometres and the local
+// metric is millimetres off (57 m across the pole: 1 mm): there every key is
+// the chord's arc, exact to nanometres at that range.
+double local_metric_limit2(LonLat p) {
+  return std::fabs(p.lat) < 80.0 ? geo::kExactBeyondM * geo::kExactBeyondM : 0.0;
+}
+
 // Per-thread scratch for a query: the vectors keep their capacity, so a query allocates nothing.
 struct HeapEntry {
   double lb2;
@@ -350,7 +358,7 @@ void PoleIndex::build_pyramid() {
 void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
   const geo::DegreeScale s = geo::degree_scale(p.lat);
-  constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
+  const double kExact2 = local_metric_limit2(p);
   double q[3], q_raw[3];
   ecef(p, q);
   ecef_raw(p, q_raw);
@@ -608,7 +616,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   // Ranking key: squared distance in the local metric at the query's latitude
   // (sub-millimetre agreement with the geodesic for city distances); beyond
   // kExactBeyondM the squared geodesic itself.
-  constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
+  const double kExact2 = local_metric_limit2(p);
   const double limit2 = max_m ? *max_m * *max_m : std::numeric_limits<double>::infinity();
   // The best k so far, sorted by (key, slot); k is small, so insertion beats a heap.
   std::vector<std::pair<double, std::uint32_t>>& best = scratch().best;
