@@ -30,6 +30,10 @@ void ecef_raw(LonLat p, double out[3]) {
 void PoleIndex::ecef(LonLat p, double out[3]) const {
   double e[3];
   ecef_raw(p, e);
+  to_frame(e, out);
+}
+
+void PoleIndex::to_frame(const double e[3], double out[3]) const {
   const double d[3] = {e[0] - frame_[9], e[1] - frame_[10], e[2] - frame_[11]};
   for (int a = 0; a < 3; ++a) out[a] = frame_[3 * a] * d[0] + frame_[3 * a + 1] * d[1] + frame_[3 * a + 2] * d[2];
 }
@@ -355,13 +359,13 @@ void PoleIndex::build_pyramid() {
   box_margin_m_ = 2e-7 * max_abs + 1e-3;
 }
 
-void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
+void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2,
+                                   const HiddenPoles* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
-  const geo::DegreeScale s = geo::degree_scale(p.lat);
   const double kExact2 = local_metric_limit2(p);
   double q[3], q_raw[3];
-  ecef(p, q);
   ecef_raw(p, q_raw);
+  to_frame(q_raw, q);
   Scratch& scratch_ = scratch();
   // Calls visit(slot) for every pole of level-1 node (x, y), that is of its 2x2 cells.
   auto for_each_leaf_slot = [&](std::uint32_t x, std::uint32_t y, auto&& visit) {
@@ -469,7 +473,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   // Depth first: a node's children onto the stack, the nearest on top.
   auto flush_children = [&] {
     std::sort(children, children + child_count, [](const HeapEntry& a, const HeapEntry& b) { return a.lb2 > b.lb2; });
-    heap.insert(heap.end(), children, children + child_count);
+    for (int c = 0; c < child_count; ++c) heap.push_back(children[c]);
     child_count = 0;
   };
   // A pole of a non-empty node: the first one down its first non-empty children.
@@ -691,7 +695,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
     if (lb * lb > limit2) break;
     if (best.size() == k && lb * lb > best.back().first) break;
   }
-  if (use_pyramid) nearest_best_first(p, k, limit2, hidden, best);
+  if (use_pyramid) nearest_best_first(p, s, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic);
   // re-rank on them, which only reorders sub-millimetre ties.
   out.reserve(best.size());

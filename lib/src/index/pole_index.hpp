@@ -26,6 +26,8 @@
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
 
+#include "geo/geodesic.hpp"
+
 #include <poleloc/types.hpp>
 
 #include <cstdint>
@@ -111,7 +113,8 @@ class PoleIndex {
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
   void build_pyramid();
-  void nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
+  void to_frame(const double ecef_xyz[3], double out[3]) const;
+  void nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2, const HiddenPoles* hidden,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
   bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const { return hidden && hidden->contains(slot); }
 };
