@@ -84,12 +84,15 @@ void small_sincos(double x, double& s, double& c) {
 // most 1.03 a (dlat^2 + dlon^2) over the patch: `plane_err_`, taken as 1.1 a (...).
 class PatchEcef {
  public:
-  PatchEcef(double lon0, double lat0, double half_lon_deg, double half_lat_deg) : lon0_(lon0), lat0_(lat0) {
+  // sc_lat, sc_lon: sin and cos of lat0 and lon0 (degrees), computed once per row and column at build.
+  PatchEcef(double lon0, double lat0, double half_lon_deg, double half_lat_deg, const double sc_lat[2],
+            const double sc_lon[2])
+      : lon0_(lon0), lat0_(lat0) {
     constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
     small_ = half_lon_deg * kRad <= kSmallAngle && half_lat_deg * kRad <= kSmallAngle;
     if (small_) {
-      sp0_ = std::sin(lat0 * kRad), cp0_ = std::cos(lat0 * kRad);
-      sl0_ = std::sin(lon0 * kRad), cl0_ = std::cos(lon0 * kRad);
+      sp0_ = sc_lat[0], cp0_ = sc_lat[1];
+      sl0_ = sc_lon[0], cl0_ = sc_lon[1];
       const double w2 = 1 - kE2 * sp0_ * sp0_, w = std::sqrt(w2);
       const double n = kA / w, m = kA * (1 - kE2) / (w2 * w);
       c_[0] = n * cp0_ * cl0_, c_[1] = n * cp0_ * sl0_, c_[2] = n * (1 - kE2) * sp0_;
@@ -198,14 +201,18 @@ Scratch& scratch() {
 // 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
 // floats' rounding.
 template <typename Box>
-double box_chord_m(const double q[3], const Box& b) {
+double box_chord2(const double q[3], const Box& b) {
   double d2 = 0;
   for (int a = 0; a < 3; ++a) {
     const double lo = b.lo[a], hi = b.hi[a];
     const double d = q[a] < lo ? lo - q[a] : q[a] > hi ? q[a] - hi : 0;
     d2 += d * d;
   }
-  return std::sqrt(d2);
+  return d2;
+}
+template <typename Box>
+double box_chord_m(const double q[3], const Box& b) {
+  return std::sqrt(box_chord2(q, b));
 }
 
 // Lower bound of the ranking key (metres) of a pole `chord` metres from the
@@ -350,6 +357,20 @@ void PoleIndex::build_pyramid() {
     }
     levels_.push_back(std::move(up));
   }
+  {
+    constexpr double kRad = 3.14159265358979323846 / 180;
+    const Level& leaves = levels_.front();
+    leaf_row_sc_.resize(2 * std::size_t{leaves.ny});
+    leaf_col_sc_.resize(2 * std::size_t{leaves.nx});
+    for (std::uint32_t y = 0; y < leaves.ny; ++y) {
+      const double lat = (min_lat_ + (2 * y + 1) * cell_deg_lat_) * kRad;
+      leaf_row_sc_[2 * y] = std::sin(lat), leaf_row_sc_[2 * y + 1] = std::cos(lat);
+    }
+    for (std::uint32_t x = 0; x < leaves.nx; ++x) {
+      const double lon = (min_lon_ + (2 * x + 1) * cell_deg_lon_) * kRad;
+      leaf_col_sc_[2 * x] = std::sin(lon), leaf_col_sc_[2 * x + 1] = std::cos(lon);
+    }
+  }
   // The boxes' floats are rounded to nearest (half an ulp, 6e-8 relative, per axis).
   float max_abs = 0;
   for (const Box3& b : levels_.front().boxes) {
@@ -448,25 +469,33 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   // node, and a stack costs less than a heap's unpredictable branches. Far
   // away it is best first: where references are made depends on that order.
   const bool depth_first = !far.valid();
+  // The squared chord beyond which a box's poles cannot beat the k-th: the
+  // inverse of near_key_lower_bound_m, widened by the boxes' float margin.
+  double chord_bound2 = -1, chord_max2_value = std::numeric_limits<double>::infinity();
+  auto chord_max2 = [&] {
+    if (const double b2 = bound2(); b2 != chord_bound2) {
+      chord_bound2 = b2;
+      const double c = chord_threshold_m(b2) + box_margin_m_;
+      chord_max2_value = c * c;
+    }
+    return chord_max2_value;
+  };
   HeapEntry children[4];
   int child_count = 0;
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    double lb;
-    if (far.valid()) {
-      lb = std::max(lower_bound_m(q, b), refs[ref].box_lower_bound_m(b.lo, b.hi));
-    } else {
-      // Within kFarModelM the chord itself (never longer than the geodesic,
-      // centimetres short at 50 km) prunes well and costs no arcsine; the
-      // margin covers the floats of the box.
-      lb = near_key_lower_bound_m(std::max(0.0, box_chord_m(q, b) - box_margin_m_));
-    }
-    if (lb * lb > bound2()) return;
     if (depth_first) {
-      children[child_count++] = {lb * lb, level, node, ref};
+      // Within kFarModelM the chord itself (never longer than the geodesic,
+      // centimetres short at 50 km) prunes well: keys are squared chords to
+      // the box, compared with chord_max2() (no square root, no arcsine).
+      const double c2 = box_chord2(q, b);
+      if (c2 > chord_max2()) return;
+      children[child_count++] = {c2, level, node, ref};
       return;
     }
+    const double lb = std::max(lower_bound_m(q, b), refs[ref].box_lower_bound_m(b.lo, b.hi));
+    if (lb * lb > bound2()) return;
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
   };
@@ -507,7 +536,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     if (depth_first) {
       e = heap.back();
       heap.pop_back();
-      if (e.lb2 > bound2()) continue;
+      if (e.lb2 > chord_max2()) continue;
     } else {
       std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
       e = heap.back();
@@ -565,7 +594,8 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       // geodesic) first, from its ECEF computed without trigonometry; the few
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
       const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
-                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9));
+                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[2 * y],
+                            &leaf_col_sc_[2 * x]);
       const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
       // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
@@ -744,6 +774,7 @@ std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {
 std::size_t PoleIndex::memory_bytes() const {
   std::size_t pyramid = 0;
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
+  pyramid += (leaf_row_sc_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) + pyramid;
 }
 

@@ -109,6 +109,7 @@ class PoleIndex {
   std::vector<Level> levels_;  // levels_[0] is level 1
   double min_lon_all_ = 0, max_lon_all_ = 0, min_lat_all_ = 0, max_lat_all_ = 0;  // the poles' box
 
+  std::vector<double> leaf_row_sc_, leaf_col_sc_;  // sin, cos of each level-1 row's and column's centre
   double box_margin_m_ = 0;  // the boxes' float rounding, as a distance (metres)
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
