@@ -75,6 +75,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     if (edit.found_in != &base) {
       edit.found_in = &base;
       edit.base_pole = edit.base_slot = OverlayEdits::kNotInBase;
+      edit.base_grid = OverlayEdits::kGridUnknown;
       if (auto p = base.numbers.find(number)) {
         edit.base_pole = *p;
         if (auto slot = base.pole_positions.slot_of(*p, base.positions[*p])) edit.base_slot = *slot;
@@ -99,6 +100,18 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
   }
   out->hidden_pole_count = hidden_list.size();
+  // The filter of hidden numbers: the edits' own keys (in cache), then the
+  // touched poles' numbers from the base (the rest of hidden_list).
+  out->edited_numbers.assign(OverlayData::kNumberFilterBits / 64, 0);
+  auto mark_number = [&](std::string_view number) {
+    const std::size_t b = OverlayData::number_filter_bit(number);
+    out->edited_numbers[b >> 6] |= std::uint64_t{1} << (b & 63);
+  };
+  std::size_t edited_in_base = 0;
+  for (const auto& [number, edit] : edits.poles()) {
+    if (edit.base_pole != OverlayEdits::kNotInBase) mark_number(number), ++edited_in_base;
+  }
+  for (std::size_t i = edited_in_base; i < hidden_list.size(); ++i) mark_number(base.number(hidden_list[i]));
 
   // A small set (a few KB, in cache) while few are hidden: a lookup there beats
   // a miss in a bitset, and no bitset of 2,000,000 bits is made on each write.
@@ -128,12 +141,29 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
   d.grid_index_offset = static_cast<std::uint32_t>(base.grids.size());
-  // Outside every delta grid, a delta pole is in the base grid that holds it, unless that grid was edited.
+  // Outside every delta grid, a delta pole is in the base grid that holds it,
+  // unless that grid was edited. That grid is known for a touched base pole
+  // and, after the first time, kept in an edit; the delta's poles and the
+  // edits are both in number order, so one walk pairs them.
+  auto edit = edits.poles().begin();
+  const auto edits_end = edits.poles().end();
   for (std::uint32_t p = 0; p < d.pole_count(); ++p) {
     if (d.pole_grid[p] >= 0) continue;
-    if (auto g = base.grid_areas.find(d.positions[p]); g && !out->grid_hidden(*g)) {
-      d.pole_grid[p] = -2 - static_cast<std::int32_t>(*g);
+    const std::string_view number = d.number(p);
+    while (edit != edits_end && std::string_view(edit->first) < number) ++edit;
+    std::int32_t g = -1;
+    if (edit != edits_end && edit->first == number && edit->second.record) {
+      if (edit->second.base_grid == OverlayEdits::kGridUnknown) {
+        const auto found = base.grid_areas.find(d.positions[p]);
+        edit->second.base_grid = found ? static_cast<std::int32_t>(*found) : -1;
+      }
+      g = edit->second.base_grid;
+    } else if (auto bp = base.numbers.find(number)) {
+      g = base.pole_grid[*bp];  // a touched base pole, where it stands in the base
+    } else if (auto found = base.grid_areas.find(d.positions[p])) {
+      g = static_cast<std::int32_t>(*found);  // not reached: a delta pole is an edit or a base pole
     }
+    if (g >= 0 && !out->grid_hidden(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
   }
   out->delta_cells.build(d.positions);
   return out;

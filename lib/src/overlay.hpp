@@ -29,10 +29,12 @@
 #include "store/store.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace poleloc {
@@ -60,7 +62,11 @@ class OverlayEdits {
     mutable const SnapshotData* found_in = nullptr;
     mutable std::uint32_t base_pole = kNotInBase;
     mutable std::uint32_t base_slot = kNotInBase;  // the pole's slot in the base's PoleIndex
+    // The base grid holding the record's position (-1: none; kGridUnknown: not
+    // looked up yet): a point-in-polygon test of a few hundred ns, made once.
+    mutable std::int32_t base_grid = kGridUnknown;
   };
+  static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;
   const std::map<std::string, Edit<PoleRecord>, std::less<>>& poles() const { return poles_; }
   const std::map<std::string, Edit<GridRecord>, std::less<>>& grids() const { return grids_; }
@@ -92,6 +98,44 @@ struct OverlayData {
   // Cells holding a delta pole: nearest() skips the delta's search when none
   // is within the base's k-th distance (nearly always).
   index::CellPresence delta_cells;
+
+  // The numbers of the hidden base poles, as a filter of kNumberFilterBits bits
+  // (2 KB, in L1) keyed by a hash of the canonical number. locate() tests it
+  // from the number it was given, beside (not after) the base lookup, so that
+  // a base pole no write touched costs a few instructions off the critical
+  // path; only a hit asks the hidden set by pole index.
+  static constexpr std::size_t kNumberFilterBits = 16384;
+  std::vector<std::uint64_t> edited_numbers;  // kNumberFilterBits / 64 words
+  static std::size_t number_filter_bit(std::string_view canonical) {
+    return static_cast<std::size_t>(number_hash(canonical) >> 50);  // 14 bits
+  }
+  bool number_maybe_edited(std::string_view canonical) const {
+    const std::size_t b = number_filter_bit(canonical);
+    return (edited_numbers[b >> 6] >> (b & 63)) & 1;
+  }
+  // A hash of a short string in a few multiplications, reading it in words.
+  static std::uint64_t number_hash(std::string_view s) {
+    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+    const char* c = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t h = n * kMul, a = 0, b = 0;
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 < n; i += 8) {
+        std::memcpy(&a, c + i, 8);
+        h = (h ^ a) * kMul;
+      }
+      std::memcpy(&b, c + n - 8, 8);  // the last 8 bytes, overlapping the loop's
+    } else if (n >= 4) {
+      std::uint32_t x, y;
+      std::memcpy(&x, c, 4);
+      std::memcpy(&y, c + n - 4, 4);
+      b = (std::uint64_t{x} << 32) | y;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) b = (b << 8) | static_cast<unsigned char>(c[i]);
+    }
+    h = (h ^ b) * kMul;
+    return h ^ (h >> 29);
+  }
 
   bool pole_hidden(std::uint32_t base_pole) const { return hidden.contains(base_pole); }
   bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }

@@ -80,9 +80,20 @@ struct Service::Impl {
   void publish(std::unique_ptr<SnapshotData> data) {
     base = std::shared_ptr<const SnapshotData>(std::move(data));
     edits.clear();
-    current.store(std::make_shared<const Snapshot>(base, nullptr));
+    replace_current(std::make_shared<const Snapshot>(base, nullptr));
     notify_published();
   }
+  // Makes `next` the snapshot readers get (with write_mutex held). The one it
+  // replaces is retired, not dropped: a reader still holding it would
+  // otherwise free its overlay, or a whole base of millions of poles after a
+  // merge, inside a query. The merge thread frees retired snapshots once no
+  // reader holds them (free_retired); without one, the publisher does.
+  void replace_current(std::shared_ptr<const Snapshot> next);
+  // Frees the retired snapshots no reader holds any more; returns how many remain.
+  std::size_t free_retired();
+  std::mutex retired_mutex;  // guards `retired`, never held while freeing
+  std::vector<std::shared_ptr<const Snapshot>> retired;
+  bool merger_running = false;  // set before the merge thread starts; then constant
   // Publishes the base with the overlay of `edits` as of `sequence`; with write_mutex held.
   void publish_edits(std::uint64_t sequence);
   // Starts the background merge thread (read-write services).

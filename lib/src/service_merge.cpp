@@ -11,6 +11,9 @@
 #include "service_impl.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,6 +27,9 @@ constexpr std::size_t kMergeGrids = 64;
 // (every ~10 s at 100 writes/s): each merge competes with readers for caches
 // and memory bandwidth, so merging on a timer would cost reads for nothing.
 // Once writes pause, the overlay is folded in while nobody is waiting on it.
+// An overlay this far past due is merged at nice 19 instead of SCHED_IDLE.
+constexpr std::size_t kUrgentPoles = 4 * kMergePoles;
+constexpr std::size_t kUrgentGrids = 4 * kMergeGrids;
 constexpr auto kMergeQuiet = std::chrono::seconds(1);
 constexpr auto kMergeMaxAge = std::chrono::seconds(60);
 
@@ -61,8 +67,34 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
 }
 
 void Service::Impl::publish_edits(std::uint64_t sequence) {
-  current.store(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence)));
+  replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence)));
   notify_published();
+}
+
+void Service::Impl::replace_current(std::shared_ptr<const Snapshot> next) {
+  std::shared_ptr<const Snapshot> old = current.exchange(std::move(next));
+  if (!old) return;
+  {
+    std::lock_guard lock(retired_mutex);
+    retired.push_back(std::move(old));
+  }
+  if (!merger_running) (void)free_retired();
+}
+
+std::size_t Service::Impl::free_retired() {
+  std::vector<std::shared_ptr<const Snapshot>> unused;
+  std::size_t left = 0;
+  {
+    std::lock_guard lock(retired_mutex);
+    // use_count() 1: only this list holds it, and nobody can take a new
+    // reference (it is no longer `current`), so the count cannot rise again.
+    auto held = std::partition(retired.begin(), retired.end(), [](const auto& s) { return s.use_count() > 1; });
+    std::move(held, retired.end(), std::back_inserter(unused));
+    retired.erase(held, retired.end());
+    left = retired.size();
+  }
+  unused.clear();  // freed here, outside the lock
+  return left;
 }
 
 bool Service::Impl::follow_log(std::uint64_t served) {
@@ -107,23 +139,45 @@ void Service::Impl::maybe_wake_merger() {
 }
 
 void Service::Impl::start_merger() {
+  merger_running = true;
   merger = std::thread([this] {
-    // Building a base takes both cores for a second or two: at the lowest
-    // priority (inherited by the builder's threads) it yields to the readers.
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+    // Building a base takes a core for about a second: under a stream of
+    // writes it must only use what readers leave. SCHED_IDLE (inherited by the
+    // builder's threads) also tells the kernel that a core running it counts
+    // as idle when a reader or a writer wakes, so they are not queued behind
+    // the merge. Nice 19 otherwise, and where SCHED_IDLE is refused.
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    (void)::setpriority(PRIO_PROCESS, tid, 19);
+    auto set_policy = [](int policy) {
+      sched_param none{};
+      return ::pthread_setschedparam(::pthread_self(), policy, &none) == 0;
+    };
     std::unique_lock lock(merge_mutex);
     while (!merge_stop) {
       merge_wake.wait_for(lock, std::chrono::milliseconds(500));
       if (merge_stop) break;
       lock.unlock();
-      bool due = false;
+      bool due = false, idle_class = false;
       {
         std::lock_guard w(write_mutex);
         const auto now = std::chrono::steady_clock::now();
-        due = edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids ||
-              (!edits.empty() && (now - edits_last >= kMergeQuiet || now - edits_since >= kMergeMaxAge));
+        const bool full = edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids;
+        const bool urgent = edits.pole_count() >= kUrgentPoles || edits.grid_count() >= kUrgentGrids;
+        due = full || (!edits.empty() && (now - edits_last >= kMergeQuiet || now - edits_since >= kMergeMaxAge));
+        // Writes streaming in (the overlay filled up): the merge takes only
+        // what readers leave. Writes paused, or the overlay far past due: nice
+        // 19, which still gets a share of a saturated machine.
+        idle_class = full && !urgent;
       }
-      if (due) (void)merge_now();  // a failure leaves the overlay as it is; the next round tries again
+      if (due) {
+        // In a thread of its own: an unprivileged thread can enter SCHED_IDLE
+        // but not leave it, and this one must stay free to choose next time.
+        std::thread([&] {
+          if (idle_class) (void)set_policy(SCHED_IDLE);
+          (void)merge_now();  // a failure leaves the overlay as it is; the next round tries again
+        }).join();
+      }
+      (void)free_retired();
       lock.lock();
     }
   });
@@ -148,7 +202,7 @@ Status Service::Impl::merge_now() {
   from.reset();
   edits.drop_through(merged_sequence);
   if (edits.empty()) {
-    current.store(std::make_shared<const Snapshot>(base, nullptr));
+    replace_current(std::make_shared<const Snapshot>(base, nullptr));
   } else {
     publish_edits(now);
   }

@@ -81,7 +81,13 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
       if (!canonical) return std::nullopt;
       n = *canonical;
     }
-    if (auto hit = data_->numbers.find(n); hit && !overlay_->pole_hidden(*hit)) return PoleView(data_.get(), *hit);
+    // The filter of edited numbers is tested from the number itself, so the
+    // CPU works it out beside the base lookup; nearly always it says "no write
+    // touched this number" and the base pole is the answer.
+    const bool maybe_edited = overlay_->number_maybe_edited(n);
+    if (auto hit = data_->numbers.find(n); hit && (!maybe_edited || !overlay_->pole_hidden(*hit))) {
+      return PoleView(data_.get(), *hit);
+    }
     if (auto hit = delta_->numbers.find(n)) return PoleView(delta_, *hit);
     return std::nullopt;
   }

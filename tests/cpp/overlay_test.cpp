@@ -416,3 +416,68 @@ TEST(OverlayWrites, AReadOnlyServiceFollowsWritesThroughTheChangeLogWithoutReloa
   EXPECT_EQ(ro.snapshot()->stats().sequence, writer->snapshot()->stats().sequence);
   EXPECT_FALSE(ro.snapshot()->locate("TJH9001"));
 }
+
+// locate() asks a filter of the written numbers (by a hash of the number's
+// bytes) before the set of hidden base poles: every number length the hash
+// reads differently, and a thousand written poles in one overlay, must still
+// pass over each replaced or deleted base pole and find each untouched one.
+TEST(OverlayWrites, LocatePassesOverEveryWrittenNumberWhateverItsLength) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  ChangeSet lengths;
+  std::vector<std::string> odd;
+  for (std::size_t len = 1; len <= kMaxNumberLength; ++len) {
+    std::string n = "Q";
+    while (n.size() < len) n += static_cast<char>('0' + n.size() % 10);
+    lengths.put_poles.push_back({n, {116.47 + 0.0001 * static_cast<double>(len), 39.92}, {}});
+    if (len % 2) odd.push_back(n);
+  }
+  ASSERT_TRUE(svc->apply(lengths));
+  for (int i = 0; i < 600 && svc->snapshot()->overlay(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto merged = svc->snapshot();
+  ASSERT_FALSE(merged->overlay()) << "the numbers of every length are in the base";
+
+  std::vector<PoleRecord> base_poles;
+  merged->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
+  ChangeSet writes;  // fewer than a merge's threshold: they stay in the overlay
+  for (const std::string& n : odd) writes.delete_poles.push_back(n);
+  for (std::size_t i = 0; i < base_poles.size() && writes.put_poles.size() < 900; i += 2) {
+    if (base_poles[i].number.starts_with("Q")) continue;
+    PoleRecord p = base_poles[i];
+    p.position.lat += 0.0003;
+    writes.put_poles.push_back(p);
+  }
+  ASSERT_TRUE(svc->apply(writes));
+  auto snap = svc->snapshot();
+  ASSERT_TRUE(snap->overlay());
+  for (const std::string& n : odd) EXPECT_FALSE(snap->locate(n)) << n << " was deleted";
+  for (std::size_t len = 2; len <= kMaxNumberLength; len += 2) {
+    EXPECT_TRUE(snap->locate(lengths.put_poles[len - 1].number)) << lengths.put_poles[len - 1].number;
+  }
+  for (const PoleRecord& p : writes.put_poles) {
+    auto got = snap->locate(p.number);
+    ASSERT_TRUE(got) << p.number;
+    EXPECT_EQ(got->position(), p.position) << p.number << " answered from the base, not the write";
+  }
+  Snapshot flat(flatten(*snap));
+  expect_same_answers(*snap, flat);
+}
+
+// A reader that holds the last reference to a replaced snapshot must not pay
+// for freeing it (after a merge, a whole base): the service keeps it and its
+// background thread frees it once no reader holds it.
+TEST(OverlayWrites, AReaderNeverFreesAReplacedBaseTheServiceDoesInTheBackground) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  auto held = svc->snapshot();
+  std::weak_ptr<const SnapshotData> old_base = held->base();
+  ASSERT_TRUE(svc->put_pole({"TJH9990", {116.47, 39.92}, {}}));
+  for (int i = 0; i < 600 && svc->snapshot()->overlay(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(svc->snapshot()->overlay()) << "the merge did not run";
+  ASSERT_NE(svc->snapshot()->base(), held->base()) << "the merge built a new base";
+  EXPECT_TRUE(held->locate("TJH0372")) << "a held snapshot stays whole after the merge";
+  held.reset();  // the reader lets go of the last snapshot on the old base
+  EXPECT_FALSE(old_base.expired()) << "the reader freed a base inside its query";
+  for (int i = 0; i < 300 && !old_base.expired(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(old_base.expired()) << "the service never freed the old base";
+}

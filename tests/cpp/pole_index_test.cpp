@@ -457,3 +457,31 @@ TEST(PoleIndex, NearestIntoAReusedBufferMatchesFromSeveralThreads) {
   t2.join();
   EXPECT_EQ(m1 + m2, 0);
 }
+
+// Below 3 km poles are ranked by a key in the metric at the query's latitude,
+// but answered with the metric at both points' mean latitude. At 60°N two
+// poles a kilometre north and south, at the same key, differ by centimetres in
+// the answer's distance: the nearer by that distance must be the one returned
+// (a regression: k = 1 returned the farther, k = 2 listed both in the other order).
+TEST(PoleIndex, ANearTieIsDecidedByTheReportedDistanceNotTheRankingKey) {
+  const LonLat q{10.0, 60.0};
+  // North: the longitude metres shrink, so it is nearer than the key says; its
+  // key is made a hair larger than the south pole's.
+  const std::vector<LonLat> poles = {{10.01, 60.0 - 0.009}, {10.01, 60.0 + 0.0090000001}};
+  ASSERT_LT(geo::local_distance_m(q, poles[1]), geo::local_distance_m(q, poles[0]) - 0.01);
+  index::PoleIndex idx;
+  idx.build(poles);
+  const auto one = idx.nearest(q, 1, std::nullopt);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].first, 1u);
+  EXPECT_DOUBLE_EQ(one[0].second, geo::local_distance_m(q, poles[1]));
+  const auto two = idx.nearest(q, 2, std::nullopt);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].first, 1u);
+  EXPECT_EQ(two[1].first, 0u);
+  // The same from outside the poles' box (the best-first search).
+  const LonLat west{9.99, 60.0};
+  const auto far = idx.nearest(west, 1, std::nullopt);
+  ASSERT_EQ(far.size(), 1u);
+  EXPECT_EQ(far[0].first, 1u);
+}

@@ -23,6 +23,38 @@ void ecef_raw(LonLat p, double out[3]) {
   out[2] = n * (1 - kE2) * sl;
 }
 
+// The k best are chosen by a ranking key but reported, and finally ordered, by
+// another distance: below kExactBeyondM the key is the squared distance in the
+// metric at the query's latitude, the answer geo::local_distance_m (the metric
+// at both points' mean latitude). Their ratio differs from 1 by up to
+// |dlat| / 2 * (|tan lat| + 0.01), a few centimetres at 3 km: enough to swap
+// two poles at nearly the same distance. So every candidate whose key is within
+// this factor of the k-th key is kept, and the final order on the reported
+// distance picks the k exactly. Returns the factor on squared keys.
+double tie_band2(double lat_deg) {
+  constexpr double kRad = 3.14159265358979323846 / 180;
+  const double dlat = geo::kExactBeyondM / 6'335'000.0;  // the widest latitude span of a local distance, radians
+  const double tan_lat = std::abs(lat_deg) < 89.9 ? std::abs(std::tan(lat_deg * kRad)) : 600.0;
+  // + 2e-6: the local metric itself is within 1 mm per km of the geodesic.
+  const double d = std::min(0.3, 0.5 * dlat * (tan_lat + 0.01) + 2e-6);
+  const double f = (1 + d) / (1 - d);
+  return f * f;
+}
+
+// The bound on keys that can still enter `best` (sorted by key): the k-th key times the tie band.
+double best_bound2(const std::vector<std::pair<double, std::uint32_t>>& best, std::size_t k, double limit2,
+                   double band2) {
+  return best.size() >= k ? std::min(limit2, best[k - 1].first * band2) : limit2;
+}
+
+// Inserts (d2, slot) into `best` (sorted by key), then drops every entry beyond the k-th's tie band.
+void keep_best(std::vector<std::pair<double, std::uint32_t>>& best, std::size_t k, double band2, double d2,
+               std::uint32_t slot) {
+  const std::pair<double, std::uint32_t> item{d2, slot};
+  best.insert(std::upper_bound(best.begin(), best.end(), item), item);
+  while (best.size() > k && best.back().first > best[k - 1].first * band2) best.pop_back();
+}
+
 }  // namespace
 
 // ECEF moved to the data's centre and turned to its east/north/up axes: a rigid
@@ -399,16 +431,14 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   };
   std::vector<HeapEntry>& heap = scratch_.heap;  // a min-heap by lb2 (std::push_heap with greater)
   heap.clear();
-  auto bound2 = [&] { return best.size() == k ? std::min(limit2, best.back().first) : limit2; };
+  const double band2 = tie_band2(p.lat);
+  auto bound2 = [&] { return best_bound2(best, k, limit2, band2); };
   // A pole at squared distance d2 (slot i) enters the k best if it is within
-  // the limit, nearer than the k-th and not hidden.
+  // the limit, within the k-th's tie band and not hidden.
   auto offer = [&](double d2, std::uint32_t i) {
-    if (d2 > limit2) return;
-    if (best.size() == k && !(d2 < best.back().first)) return;
+    if (d2 > bound2()) return;
     if (is_hidden(hidden, i)) return;
-    const std::pair<double, std::uint32_t> item{d2, i};
-    best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-    if (best.size() > k) best.pop_back();
+    keep_best(best, k, band2, d2, i);
   };
   // Far from the data (beyond kFarModelM) the arc bound is metres to a kilometre
   // short; a FarBound around a pole near the answer (one geodesic) is
@@ -652,10 +682,11 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   // kExactBeyondM the squared geodesic itself.
   const double kExact2 = local_metric_limit2(p);
   const double limit2 = max_m ? *max_m * *max_m : std::numeric_limits<double>::infinity();
-  // The best k so far, sorted by (key, slot); k is small, so insertion beats a heap.
+  // The best k so far and those in the k-th's tie band, sorted by (key, slot);
+  // k is small, so insertion beats a heap. Per thread: no allocation per query.
   std::vector<std::pair<double, std::uint32_t>>& best = scratch().best;
   best.clear();
-  best.reserve(std::min<std::size_t>(k, order_.size()) + 1);
+  best.reserve(std::min<std::size_t>(k, order_.size()) + 4);
   double q3[3];
   bool have_q3 = false;
   // The key of pole t, or infinity when it cannot beat `bound2`: beyond
@@ -674,16 +705,15 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
     const double g = far_distance_m(p, q3, t, t3);
     return g * g;
   };
+  const double band2 = tie_band2(p.lat);
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-      const double d2 = rank_key(sorted_pos_[i], best.size() == k ? std::min(limit2, best.back().first) : limit2);
-      if (d2 > limit2) continue;
-      if (best.size() == k && !(d2 < best.back().first)) continue;
+      const double bound2 = best_bound2(best, k, limit2, band2);
+      const double d2 = rank_key(sorted_pos_[i], bound2);
+      if (d2 > bound2) continue;
       if (is_hidden(hidden, i)) continue;
-      const std::pair<double, std::uint32_t> item{d2, i};  // i: slot in sorted_pos_
-      best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-      if (best.size() > k) best.pop_back();
+      keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
     }
   };
   // Outside the poles' box the rings would start at the edge and grow through
@@ -723,11 +753,11 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
     if (y0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lat - (min_lat_ + y0 * cell_deg_lat_)) * lb_lat));
     if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
     if (lb * lb > limit2) break;
-    if (best.size() == k && lb * lb > best.back().first) break;
+    if (lb * lb > best_bound2(best, k, limit2, band2)) break;
   }
   if (use_pyramid) nearest_best_first(p, s, k, limit2, hidden, best);
-  // Reported distances use the mean latitude of both points (or the geodesic);
-  // re-rank on them, which only reorders sub-millimetre ties.
+  // Reported distances use the mean latitude of both points (or the geodesic):
+  // re-rank on them and keep the k nearest (tie_band2).
   out.reserve(best.size());
   for (const auto& [d2, slot] : best) {
     out.emplace_back(order_[slot], d2 < kExact2 ? geo::local_distance_m(p, sorted_pos_[slot]) : std::sqrt(d2));
@@ -735,6 +765,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second < b.second : a.first < b.first;
   });
+  if (out.size() > k) out.resize(k);  // the candidates in the k-th's tie band that lost on the reported distance
 }
 
 std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat position) const {
