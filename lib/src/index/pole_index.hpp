@@ -9,11 +9,16 @@
 // cell's poles are contiguous). nearest() scans rings of cells outward and
 // stops when no unvisited cell can hold a pole closer than the k-th found.
 // For a point outside the poles' bounding box, or when a few rings find too
-// little (a wide empty area), it searches a pyramid of 2x2-merged cells best
-// first instead: each node keeps the box of its poles in Earth-centred (ECEF)
+// little (a wide empty area), it searches a pyramid of 2x2-merged cells
+// instead: each node keeps the box of its poles in Earth-centred (ECEF)
 // coordinates, whose straight-line distance is a lower bound of the geodesic,
 // so the search stops exactly and visits a few nodes per level wherever the
-// point is on Earth. Beyond 200 km of the data that bound (the arc of the
+// point is on Earth. Within 200 km of the data the descent is depth first,
+// nearest child first, on squared chords; a leaf's poles are tested against
+// the patch's tangent plane (no trigonometry per pole) and the few that pass
+// are ranked by the chord's arc (chord_geodesic_m, 1e-4 m of Karney's
+// geodesic up to 300 km, tens of nanoseconds). A query allocates nothing but
+// its answer (per-thread buffers). Beyond 200 km of the data the chord bound (the arc of the
 // chord) is metres to a kilometre short of the geodesic; there nodes and poles
 // are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
 // millimetres short, and a leaf's geodesics are measured in the order of those
