@@ -44,7 +44,10 @@ double tie_band2(double lat_deg) {
 // The bound on keys that can still enter `best` (sorted by key): the k-th key times the tie band.
 double best_bound2(const std::vector<std::pair<double, std::uint32_t>>& best, std::size_t k, double limit2,
                    double band2) {
-  return best.size() >= k ? std::min(limit2, best[k - 1].first * band2) : limit2;
+  if (best.size() < k) return limit2;
+  const double kth = best[k - 1].first;
+  // Keys from kExactBeyondM on are the reported distances themselves (squared): no band there.
+  return std::min(limit2, kth < geo::kExactBeyondM * geo::kExactBeyondM * band2 ? kth * band2 : kth);
 }
 
 // Inserts (d2, slot) into `best` (sorted by key), then drops every entry beyond the k-th's tie band.
@@ -52,7 +55,9 @@ void keep_best(std::vector<std::pair<double, std::uint32_t>>& best, std::size_t 
                std::uint32_t slot) {
   const std::pair<double, std::uint32_t> item{d2, slot};
   best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-  while (best.size() > k && best.back().first > best[k - 1].first * band2) best.pop_back();
+  while (best.size() > k && best.back().first > best_bound2(best, k, std::numeric_limits<double>::infinity(), band2)) {
+    best.pop_back();
+  }
 }
 
 }  // namespace
