@@ -143,11 +143,14 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
   if (!is_valid_lonlat(p)) {
     return Status(ErrorCode::bad_request, "lon must be in [-180, 180] and lat in [-90, 90]");
   }
-  std::vector<NearbyPole> out;
+  // One allocation per query (the answer): the index writes into a per-thread
+  // buffer, so bulk calls on several threads do not meet in the allocator.
+  thread_local std::vector<std::pair<std::uint32_t, double>> hits;
   const index::HiddenPoles* hidden = delta_ && overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr;
-  for (auto [pole, d] : data_->pole_positions.nearest(p, options.k, options.max_m, hidden)) {
-    out.push_back({PoleView(data_.get(), pole), d});
-  }
+  data_->pole_positions.nearest(p, options.k, options.max_m, hidden, hits);
+  std::vector<NearbyPole> out;
+  out.reserve(hits.size() + (delta_ && delta_->pole_count() > 0 ? 1 : 0));
+  for (auto [pole, d] : hits) out.push_back({PoleView(data_.get(), pole), d});
   if (delta_ && delta_->pole_count() > 0) {
     // Only delta poles nearer than the k-th base pole can enter the answer,
     // and nearly always none is that near: a few probes into the overlay's
@@ -156,9 +159,8 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
     std::optional<double> bound = options.max_m;
     if (out.size() == options.k && !out.empty()) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
     if (bound && !overlay_->delta_cells.maybe_within(p, *bound + 0.01)) return out;
-    for (auto [pole, d] : delta_->pole_positions.nearest(p, options.k, bound)) {
-      out.push_back({PoleView(delta_, pole), d});
-    }
+    delta_->pole_positions.nearest(p, options.k, bound, nullptr, hits);
+    for (auto [pole, d] : hits) out.push_back({PoleView(delta_, pole), d});
     std::sort(out.begin(), out.end(), [](const NearbyPole& a, const NearbyPole& b) {
       return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.pole.number() < b.pole.number();
     });

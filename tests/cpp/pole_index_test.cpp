@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 
 using namespace poleloc;
 
@@ -344,6 +345,117 @@ TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
     EXPECT_TRUE(idx.nearest(p, 1, 500.0).empty());
     EXPECT_TRUE(idx.nearest(p, 5, 500.0).empty());
   }
+}
+
+// The chord's arc replaces Karney's geodesic for distances up to
+// kChordGeodesicMaxM: it must agree within a tenth of a millimetre anywhere,
+// at the geographic poles and across the antimeridian too.
+TEST(PoleIndex, ChordGeodesicMatchesKarneyBelowItsRange) {
+  auto ecef = [](LonLat p, double out[3]) {
+    constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
+    const double sl = std::sin(p.lat * kRad), cl = std::cos(p.lat * kRad);
+    const double n = kA / std::sqrt(1 - kE2 * sl * sl);
+    out[0] = n * cl * std::cos(p.lon * kRad);
+    out[1] = n * cl * std::sin(p.lon * kRad);
+    out[2] = n * (1 - kE2) * sl;
+  };
+  std::mt19937_64 rng(51);
+  std::uniform_real_distribution<double> u01(0, 1), lon(-180, 180);
+  double worst_near = 0, worst = 0;
+  for (int i = 0; i < 20000; ++i) {
+    LonLat a{lon(rng), std::asin(2 * u01(rng) - 1) * 180 / 3.14159265358979323846};
+    if (i % 5 == 1) a.lat = 90 - 2 * u01(rng);    // near the North Pole
+    if (i % 5 == 2) a.lat = -90 + 2 * u01(rng);   // near the South Pole
+    if (i % 5 == 3) a.lon = 179.5 + 0.5 * u01(rng);  // at the antimeridian
+    const double reach = 3000 * std::pow(100.0, u01(rng));  // 3 km .. 300 km, in degrees below
+    const double az = u01(rng) * 2 * 3.14159265358979323846, deg = reach / 111000;
+    LonLat b{a.lon + deg * std::sin(az) / std::max(0.05, std::cos(a.lat * 3.14159265358979323846 / 180)),
+             a.lat + deg * std::cos(az)};
+    if (b.lat > 90 || b.lat < -90) continue;
+    b.lon = std::fmod(b.lon + 540.0, 360.0) - 180;
+    double pa[3], pb[3];
+    ecef(a, pa);
+    ecef(b, pb);
+    const double chord = std::sqrt((pa[0] - pb[0]) * (pa[0] - pb[0]) + (pa[1] - pb[1]) * (pa[1] - pb[1]) +
+                                   (pa[2] - pb[2]) * (pa[2] - pb[2]));
+    if (chord > index::kChordGeodesicMaxM) continue;
+    const double err = std::fabs(index::chord_geodesic_m(pa, pb) - geo::geodesic_m(a, b));
+    worst = std::max(worst, err);
+    if (chord <= 150'000) worst_near = std::max(worst_near, err);
+  }
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_LT(worst_near, 1e-5);
+}
+
+// Points 3-300 km from the data, where the chord's arc ranks the poles: the
+// same poles and distances as Karney's brute force, with and without max_m.
+TEST(PoleIndex, PointsTensOfKilometresOutsideMatchBruteForce) {
+  const auto poles = random_poles(20000, 53);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(54);
+  std::uniform_real_distribution<double> u01(0, 1);
+  for (int q = 0; q < 120; ++q) {
+    const double dist_deg = 0.03 * std::pow(100.0, u01(rng)), az = u01(rng) * 2 * 3.14159265358979323846;
+    const LonLat p{116.47 + (0.05 + dist_deg) * std::sin(az) / 0.77, 39.92 + (0.04 + dist_deg) * std::cos(az)};
+    const std::size_t k = q % 3 ? 1 : 5;
+    expect_same_as_brute(poles, idx, p, k);
+    const double nearest = brute(poles, p, 1)[0].second;
+    expect_same_as_brute(poles, idx, p, k, nearest + 20.0);
+    expect_same_as_brute(poles, idx, p, k, nearest * 0.999);
+  }
+}
+
+// Data straddling the antimeridian and data around a geographic pole (cells
+// degrees wide in longitude): exact for points inside, just outside and far.
+TEST(PoleIndex, DataAtTheAntimeridianAndAtTheNorthPoleMatchBruteForce) {
+  std::mt19937_64 rng(55);
+  std::uniform_real_distribution<double> u01(0, 1), unit(-1, 1);
+  std::vector<LonLat> dateline, polar;
+  for (int i = 0; i < 3000; ++i) {
+    const double lon = 179.95 + 0.1 * u01(rng);
+    dateline.push_back({lon > 180 ? lon - 360 : lon, 64.7 + 0.05 * unit(rng)});
+    polar.push_back({360 * u01(rng) - 180, 90 - 0.08 * u01(rng)});
+  }
+  for (const auto* poles : {&dateline, &polar}) {
+    index::PoleIndex idx;
+    idx.build(*poles);
+    const LonLat c = (*poles)[0];
+    for (int q = 0; q < 40; ++q) {
+      LonLat p{c.lon + unit(rng) * (q % 2 ? 0.3 : 3.0), c.lat + unit(rng) * (q % 2 ? 0.1 : 1.0)};
+      if (q % 10 == 9) p = {unit(rng) * 180, unit(rng) * 80};  // anywhere
+      if (p.lat > 90) p.lat = 180 - p.lat;
+      p.lon = std::fmod(p.lon + 540.0, 360.0) - 180;
+      for (std::size_t k : {1u, 5u}) {
+        expect_same_as_brute(*poles, idx, p, k);
+        expect_same_as_brute(*poles, idx, p, k, brute(*poles, p, 1)[0].second + 10.0);
+      }
+    }
+  }
+}
+
+// The buffer overload gives what the allocating one gives, the buffer reused
+// across queries and threads (each with its own buffer; the search's scratch is per thread).
+TEST(PoleIndex, NearestIntoAReusedBufferMatchesFromSeveralThreads) {
+  const auto poles = random_poles(20000, 57);
+  index::PoleIndex idx;
+  idx.build(poles);
+  auto run = [&](std::uint64_t seed, int* mismatches) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> unit(-1, 1);
+    std::vector<std::pair<std::uint32_t, double>> out;
+    for (int q = 0; q < 2000; ++q) {
+      const LonLat p{116.47 + unit(rng) * 0.2, 39.92 + unit(rng) * 0.16};
+      const std::size_t k = 1 + q % 6;
+      idx.nearest(p, k, std::nullopt, nullptr, out);
+      if (out != idx.nearest(p, k, std::nullopt)) ++*mismatches;
+    }
+  };
+  int m1 = 0, m2 = 0;
+  std::thread t1(run, 1, &m1), t2(run, 2, &m2);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(m1 + m2, 0);
 }
 
 // Below 3 km poles are ranked by a key in the metric at the query's latitude,

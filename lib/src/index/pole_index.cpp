@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <queue>
 
 namespace poleloc::index {
 namespace {
@@ -45,7 +44,10 @@ double tie_band2(double lat_deg) {
 // The bound on keys that can still enter `best` (sorted by key): the k-th key times the tie band.
 double best_bound2(const std::vector<std::pair<double, std::uint32_t>>& best, std::size_t k, double limit2,
                    double band2) {
-  return best.size() >= k ? std::min(limit2, best[k - 1].first * band2) : limit2;
+  if (best.size() < k) return limit2;
+  const double kth = best[k - 1].first;
+  // Keys from kExactBeyondM on are the reported distances themselves (squared): no band there.
+  return std::min(limit2, kth < geo::kExactBeyondM * geo::kExactBeyondM * band2 ? kth * band2 : kth);
 }
 
 // Inserts (d2, slot) into `best` (sorted by key), then drops every entry beyond the k-th's tie band.
@@ -53,7 +55,9 @@ void keep_best(std::vector<std::pair<double, std::uint32_t>>& best, std::size_t 
                std::uint32_t slot) {
   const std::pair<double, std::uint32_t> item{d2, slot};
   best.insert(std::upper_bound(best.begin(), best.end(), item), item);
-  while (best.size() > k && best.back().first > best[k - 1].first * band2) best.pop_back();
+  while (best.size() > k && best.back().first > best_bound2(best, k, std::numeric_limits<double>::infinity(), band2)) {
+    best.pop_back();
+  }
 }
 
 }  // namespace
@@ -63,6 +67,10 @@ void keep_best(std::vector<std::pair<double, std::uint32_t>>& best, std::size_t 
 void PoleIndex::ecef(LonLat p, double out[3]) const {
   double e[3];
   ecef_raw(p, e);
+  to_frame(e, out);
+}
+
+void PoleIndex::to_frame(const double e[3], double out[3]) const {
   const double d[3] = {e[0] - frame_[9], e[1] - frame_[10], e[2] - frame_[11]};
   for (int a = 0; a < 3; ++a) out[a] = frame_[3 * a] * d[0] + frame_[3 * a + 1] * d[1] + frame_[3 * a + 2] * d[2];
 }
@@ -92,21 +100,175 @@ double chord_m(const double a[3], const double b[3]) {
   return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
 }
 
+// sin and cos of a small angle (|x| <= kSmallAngle) by their Taylor series:
+// the next terms are below 1e-20.
+constexpr double kSmallAngle = 0.02;
+void small_sincos(double x, double& s, double& c) {
+  const double x2 = x * x;
+  s = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42)));
+  c = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30 * (1 - x2 / 56)));
+}
+
+// ECEF of the poles of one patch (a level-1 node) without a sine or cosine per
+// pole: the angle addition formulas around the patch centre, whose sines and
+// cosines are computed once. Exact to rounding while the patch is within
+// kSmallAngle radians of its centre; otherwise falls back to ecef_raw.
+//
+// Cheaper still, chord_lower_bound2() bounds a pole's chord to a point from
+// below with the patch's tangent plane: ECEF(centre) + J (dlat, dlon) (J the
+// derivatives in radians). The second derivatives of ECEF in (lat, lon) are at
+// most ~1.03 a (M and N <= a^2/b, dM/dlat <= 0.01 a), so the plane is off by at
+// most 1.03 a (dlat^2 + dlon^2) over the patch: `plane_err_`, taken as 1.1 a (...).
+class PatchEcef {
+ public:
+  // sc_lat, sc_lon: sin and cos of lat0 and lon0 (degrees), computed once per row and column at build.
+  PatchEcef(double lon0, double lat0, double half_lon_deg, double half_lat_deg, const double sc_lat[2],
+            const double sc_lon[2])
+      : lon0_(lon0), lat0_(lat0) {
+    constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
+    small_ = half_lon_deg * kRad <= kSmallAngle && half_lat_deg * kRad <= kSmallAngle;
+    if (small_) {
+      sp0_ = sc_lat[0], cp0_ = sc_lat[1];
+      sl0_ = sc_lon[0], cl0_ = sc_lon[1];
+      const double w2 = 1 - kE2 * sp0_ * sp0_, w = std::sqrt(w2);
+      const double n = kA / w, m = kA * (1 - kE2) / (w2 * w);
+      c_[0] = n * cp0_ * cl0_, c_[1] = n * cp0_ * sl0_, c_[2] = n * (1 - kE2) * sp0_;
+      jp_[0] = -m * sp0_ * cl0_, jp_[1] = -m * sp0_ * sl0_, jp_[2] = m * cp0_;
+      jl_[0] = -n * cp0_ * sl0_, jl_[1] = n * cp0_ * cl0_, jl_[2] = 0;
+      const double hp = half_lat_deg * kRad, hl = half_lon_deg * kRad;
+      plane_err_ = 1.1 * kA * (hp * hp + hl * hl) + 1e-6;
+    }
+  }
+  bool small() const { return small_; }
+  double plane_err_m() const { return plane_err_; }
+  // |q - plane(t)|^2, with q given relative to the centre (q - centre()).
+  double plane_d2(const double qc[3], LonLat t) const {
+    constexpr double kRad = 3.14159265358979323846 / 180;
+    const double u = (t.lat - lat0_) * kRad, v = (t.lon - lon0_) * kRad;
+    const double d0 = qc[0] - jp_[0] * u - jl_[0] * v, d1 = qc[1] - jp_[1] * u - jl_[1] * v, d2 = qc[2] - jp_[2] * u;
+    return d0 * d0 + d1 * d1 + d2 * d2;
+  }
+  const double* centre() const { return c_; }
+  void operator()(LonLat t, double out[3]) const {
+    constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
+    if (!small_) return ecef_raw(t, out);
+    double su, cu, sv, cv;
+    small_sincos((t.lat - lat0_) * kRad, su, cu);
+    small_sincos((t.lon - lon0_) * kRad, sv, cv);
+    const double sp = sp0_ * cu + cp0_ * su, cp = cp0_ * cu - sp0_ * su;
+    const double sl = sl0_ * cv + cl0_ * sv, cl = cl0_ * cv - sl0_ * sv;
+    const double n = kA / std::sqrt(1 - kE2 * sp * sp);
+    out[0] = n * cp * cl;
+    out[1] = n * cp * sl;
+    out[2] = n * (1 - kE2) * sp;
+  }
+
+ private:
+  double lon0_, lat0_, sp0_ = 0, cp0_ = 1, sl0_ = 0, cl0_ = 1;
+  double c_[3] = {0, 0, 0}, jp_[3] = {0, 0, 0}, jl_[3] = {0, 0, 0}, plane_err_ = 0;
+  bool small_ = false;
+};
+
+}  // namespace
+
+// The chord turned into the arc of a circle with the ellipsoid's normal
+// curvature at the chord's middle in the chord's direction (Euler's formula:
+// cos^2(azimuth) / M + sin^2(azimuth) / N). Two square roots and an arcsine
+// instead of Karney's iteration (~0.7 us here); the curvature changes little
+// along a geodesic of up to kChordGeodesicMaxM, so the arc agrees with the
+// geodesic to 2e-6 m at 150 km and 1e-4 m at 300 km
+// (PoleIndex.ChordGeodesicMatchesKarneyBelowItsRange checks it at random, polar
+// and antimeridian pairs included).
+double chord_geodesic_m(const double q[3], const double t[3]) {
+  constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kB2 = kA * kA * (1 - kE2);
+  const double d[3] = {t[0] - q[0], t[1] - q[1], t[2] - q[2]};
+  const double c2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+  // The ellipsoid's normal at the chord's middle: the gradient (x/a^2, y/a^2, z/b^2).
+  const double m[3] = {(t[0] + q[0]) / (kA * kA), (t[1] + q[1]) / (kA * kA), (t[2] + q[2]) / kB2};
+  const double inv = 1 / std::sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]);
+  const double n[3] = {m[0] * inv, m[1] * inv, m[2] * inv};
+  const double dn = d[0] * n[0] + d[1] * n[1] + d[2] * n[2];
+  const double h2 = c2 - dn * dn;                  // the chord's horizontal part, squared
+  const double w = std::sqrt(1 - kE2 * n[2] * n[2]);  // n[2] = sin(latitude)
+  // 1/M - 1/N = w e^2 cos^2(lat) / (a (1 - e^2)), and cos^2(azimuth) cos^2(lat) = north^2 / h2.
+  const double north = d[2] - n[2] * dn;
+  const double kappa = w / kA + (h2 > 0 ? w * kE2 * north * north / (kA * (1 - kE2) * h2) : 0);
+  const double r = 1 / kappa;
+  return 2 * r * std::asin(std::min(1.0, std::sqrt(c2) / (2 * r)));
+}
+
+namespace {
+
+// The ranking distance (metres) beyond kExactBeyondM from p (ECEF `p3`) to t
+// (ECEF `t3`): the chord's arc while short enough, else Karney's geodesic.
+double far_distance_m(LonLat p, const double p3[3], LonLat t, const double t3[3]) {
+  const double chord = chord_m(p3, t3);
+  return chord <= kChordGeodesicMaxM ? chord_geodesic_m(p3, t3) : geo::distance_m(p, t);
+}
+
+// Below this squared distance (m^2) from p the key is the local metric. Near a
+// geographic pole the meridians converge within a few kilometres and the local
+// metric is millimetres off (57 m across the pole: 1 mm): there every key is
+// the chord's arc, exact to nanometres at that range.
+double local_metric_limit2(LonLat p) {
+  return std::fabs(p.lat) < 80.0 ? geo::kExactBeyondM * geo::kExactBeyondM : 0.0;
+}
+
+// Per-thread scratch for a query: the vectors keep their capacity, so a query allocates nothing.
+struct HeapEntry {
+  double lb2;
+  std::uint32_t level;  // index into levels_
+  std::uint32_t node;
+  std::uint32_t ref;    // index into refs: the FarBound for this node's poles
+  bool operator>(const HeapEntry& o) const { return lb2 > o.lb2; }
+};
+struct Scratch {
+  std::vector<HeapEntry> heap;
+  std::vector<FarBound> refs;
+  std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
+  std::vector<std::pair<double, std::uint32_t>> best;  // (key, slot), the k best so far
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 // Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
 // the box: the chord is never longer than the geodesic; 0.1 % (of at most
 // 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
 // floats' rounding.
 template <typename Box>
-double lower_bound_m(const double q[3], const Box& b) {
+double box_chord2(const double q[3], const Box& b) {
   double d2 = 0;
   for (int a = 0; a < 3; ++a) {
     const double lo = b.lo[a], hi = b.hi[a];
     const double d = q[a] < lo ? lo - q[a] : q[a] > hi ? q[a] - hi : 0;
     d2 += d * d;
   }
-  // Beyond ~3 km the key is the geodesic itself (>= chord): the relative slack stops there.
-  const double chord = std::sqrt(d2);
-  if (chord <= 3100.0) return std::max(0.0, chord - 0.001 * chord - 1.0);
+  return d2;
+}
+template <typename Box>
+double box_chord_m(const double q[3], const Box& b) {
+  return std::sqrt(box_chord2(q, b));
+}
+
+// Lower bound of the ranking key (metres) of a pole `chord` metres from the
+// query: below ~3 km the key is the local metric (a millimetre per kilometre
+// off the geodesic); beyond, the geodesic itself (>= chord).
+double near_key_lower_bound_m(double chord) {
+  return chord <= 3100.0 ? std::max(0.0, chord - 0.001 * chord - 1.0) : chord;
+}
+
+// The chord beyond which near_key_lower_bound_m exceeds sqrt(bound2) (infinity for none).
+double chord_threshold_m(double bound2) {
+  const double b = std::sqrt(bound2);
+  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1.0) / 0.999;
+}
+
+template <typename Box>
+double lower_bound_m(const double q[3], const Box& b) {
+  const double chord = box_chord_m(q, b);
+  if (chord <= 3100.0) return near_key_lower_bound_m(chord);
   return arc_lower_bound_m(chord) - 1.0;
 }
 
@@ -232,14 +394,37 @@ void PoleIndex::build_pyramid() {
     }
     levels_.push_back(std::move(up));
   }
+  {
+    constexpr double kRad = 3.14159265358979323846 / 180;
+    const Level& leaves = levels_.front();
+    leaf_row_sc_.resize(2 * std::size_t{leaves.ny});
+    leaf_col_sc_.resize(2 * std::size_t{leaves.nx});
+    for (std::uint32_t y = 0; y < leaves.ny; ++y) {
+      const double lat = (min_lat_ + (2 * y + 1) * cell_deg_lat_) * kRad;
+      leaf_row_sc_[2 * y] = std::sin(lat), leaf_row_sc_[2 * y + 1] = std::cos(lat);
+    }
+    for (std::uint32_t x = 0; x < leaves.nx; ++x) {
+      const double lon = (min_lon_ + (2 * x + 1) * cell_deg_lon_) * kRad;
+      leaf_col_sc_[2 * x] = std::sin(lon), leaf_col_sc_[2 * x + 1] = std::cos(lon);
+    }
+  }
+  // The boxes' floats are rounded to nearest (half an ulp, 6e-8 relative, per axis).
+  float max_abs = 0;
+  for (const Box3& b : levels_.front().boxes) {
+    if (b.lo[0] > b.hi[0]) continue;
+    for (int a = 0; a < 3; ++a) max_abs = std::max({max_abs, std::fabs(b.lo[a]), std::fabs(b.hi[a])});
+  }
+  box_margin_m_ = 2e-7 * max_abs + 1e-3;
 }
 
-void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const HiddenPoles* hidden,
+void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2,
+                                   const HiddenPoles* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
-  const geo::DegreeScale s = geo::degree_scale(p.lat);
-  constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
-  double q[3];
-  ecef(p, q);
+  const double kExact2 = local_metric_limit2(p);
+  double q[3], q_raw[3];
+  ecef_raw(p, q_raw);
+  to_frame(q_raw, q);
+  Scratch& scratch_ = scratch();
   // Calls visit(slot) for every pole of level-1 node (x, y), that is of its 2x2 cells.
   auto for_each_leaf_slot = [&](std::uint32_t x, std::uint32_t y, auto&& visit) {
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
@@ -249,16 +434,8 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       }
     }
   };
-  struct Entry {
-    double lb2;
-    std::uint32_t level;  // index into levels_
-    std::uint32_t node;
-    std::uint32_t ref;    // index into refs: the FarBound for this node's poles
-    bool operator>(const Entry& o) const { return lb2 > o.lb2; }
-  };
-  std::vector<Entry> storage;
-  storage.reserve(64);
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap(std::greater<>{}, std::move(storage));
+  std::vector<HeapEntry>& heap = scratch_.heap;  // a min-heap by lb2 (std::push_heap with greater)
+  heap.clear();
   const double band2 = tie_band2(p.lat);
   auto bound2 = [&] { return best_bound2(best, k, limit2, band2); };
   // A pole at squared distance d2 (slot i) enters the k best if it is within
@@ -319,15 +496,49 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
   // where the distance curves most), a node gets its own reference: one more
   // geodesic, up to kMaxRefs per query.
   constexpr std::size_t kMaxRefs = 64;
-  std::vector<FarBound> refs{far};
-  std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
+  std::vector<FarBound>& refs = scratch_.refs;
+  refs.assign(1, far);
+  std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
+  // Within kFarModelM the search is depth first, nearest child first (as an
+  // R-tree's): the first leaf gives a bound that prunes nearly every other
+  // node, and a stack costs less than a heap's unpredictable branches. Far
+  // away it is best first: where references are made depends on that order.
+  const bool depth_first = !far.valid();
+  // The squared chord beyond which a box's poles cannot beat the k-th: the
+  // inverse of near_key_lower_bound_m, widened by the boxes' float margin.
+  double chord_bound2 = -1, chord_max2_value = std::numeric_limits<double>::infinity();
+  auto chord_max2 = [&] {
+    if (const double b2 = bound2(); b2 != chord_bound2) {
+      chord_bound2 = b2;
+      const double c = chord_threshold_m(b2) + box_margin_m_;
+      chord_max2_value = c * c;
+    }
+    return chord_max2_value;
+  };
+  HeapEntry children[4];
+  int child_count = 0;
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    double lb = lower_bound_m(q, b);
-    if (refs[ref].valid()) lb = std::max(lb, refs[ref].box_lower_bound_m(b.lo, b.hi));
+    if (depth_first) {
+      // Within kFarModelM the chord itself (never longer than the geodesic,
+      // centimetres short at 50 km) prunes well: keys are squared chords to
+      // the box, compared with chord_max2() (no square root, no arcsine).
+      const double c2 = box_chord2(q, b);
+      if (c2 > chord_max2()) return;
+      children[child_count++] = {c2, level, node, ref};
+      return;
+    }
+    const double lb = std::max(lower_bound_m(q, b), refs[ref].box_lower_bound_m(b.lo, b.hi));
     if (lb * lb > bound2()) return;
-    heap.push({lb * lb, level, node, ref});
+    heap.push_back({lb * lb, level, node, ref});
+    std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+  };
+  // Depth first: a node's children onto the stack, the nearest on top.
+  auto flush_children = [&] {
+    std::sort(children, children + child_count, [](const HeapEntry& a, const HeapEntry& b) { return a.lb2 > b.lb2; });
+    for (int c = 0; c < child_count; ++c) heap.push_back(children[c]);
+    child_count = 0;
   };
   // A pole of a non-empty node: the first one down its first non-empty children.
   auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
@@ -354,10 +565,19 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     return cell_start_[0];  // not reached: the node has poles
   };
   push(top, 0, 0);
+  if (depth_first) flush_children();
   while (!heap.empty()) {
-    Entry e = heap.top();
-    heap.pop();
-    if (e.lb2 > bound2()) break;
+    HeapEntry e;
+    if (depth_first) {
+      e = heap.back();
+      heap.pop_back();
+      if (e.lb2 > chord_max2()) continue;
+    } else {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+      e = heap.back();
+      heap.pop_back();
+      if (e.lb2 > bound2()) break;
+    }
     const Level& lv = levels_[e.level];
     const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
     if (far.valid() && refs.size() < kMaxRefs) {
@@ -405,19 +625,36 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
       continue;
     }
     if (e.level == 0) {
+      // Within kFarModelM of the data: each pole's chord (a lower bound of its
+      // geodesic) first, from its ECEF computed without trigonometry; the few
+      // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
+      const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
+                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[2 * y],
+                            &leaf_col_sc_[2 * x]);
+      const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
+      // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
+      double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
         const LonLat& t = sorted_pos_[i];
+        if (patch.small()) {
+          if (const double b2 = bound2(); b2 != plane_bound2) {
+            plane_bound2 = b2;
+            const double c = chord_threshold_m(b2) + patch.plane_err_m();
+            plane_max2 = c * c;
+          }
+          if (patch.plane_d2(qc, t) > plane_max2) return;
+        }
+        double t3[3];
+        patch(t, t3);
+        const double c2 = (t3[0] - q_raw[0]) * (t3[0] - q_raw[0]) + (t3[1] - q_raw[1]) * (t3[1] - q_raw[1]) +
+                          (t3[2] - q_raw[2]) * (t3[2] - q_raw[2]);
+        const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
+        if (lb * lb > bound2()) return;
         const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
         const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
         double d2 = dx * dx + dy * dy;
         if (d2 >= kExact2) {
-          // A geodesic costs a microsecond: first the arc of the chord, a lower bound at a tenth of it.
-          double t3[3];
-          ecef(t, t3);
-          double lb = arc_lower_bound_m(chord_m(t3, q)) - 1.0;
-          if (refs[e.ref].valid()) lb = std::max(lb, refs[e.ref].point_lower_bound_m(t3));
-          if (lb > 0 && lb * lb > bound2()) return;
-          const double g = geo::distance_m(p, t);
+          const double g = far_distance_m(p, q_raw, t, t3);
           d2 = g * g;
         }
         offer(d2, i);
@@ -428,6 +665,7 @@ void PoleIndex::nearest_best_first(LonLat p, std::size_t k, double limit2, const
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
       for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, e.ref);
     }
+    if (depth_first) flush_children();
   }
 }
 
@@ -435,16 +673,24 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
                                                                  std::optional<double> max_m,
                                                                  const HiddenPoles* hidden) const {
   std::vector<std::pair<std::uint32_t, double>> out;
-  if (order_.empty() || k == 0) return out;
+  nearest(p, k, max_m, hidden, out);
+  return out;
+}
+
+void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
+                        std::vector<std::pair<std::uint32_t, double>>& out) const {
+  out.clear();
+  if (order_.empty() || k == 0) return;
   const geo::DegreeScale s = geo::degree_scale(p.lat);
   // Ranking key: squared distance in the local metric at the query's latitude
   // (sub-millimetre agreement with the geodesic for city distances); beyond
   // kExactBeyondM the squared geodesic itself.
-  constexpr double kExact2 = geo::kExactBeyondM * geo::kExactBeyondM;
+  const double kExact2 = local_metric_limit2(p);
   const double limit2 = max_m ? *max_m * *max_m : std::numeric_limits<double>::infinity();
   // The best k so far and those in the k-th's tie band, sorted by (key, slot);
-  // k is small, so insertion beats a heap.
-  std::vector<std::pair<double, std::uint32_t>> best;
+  // k is small, so insertion beats a heap. Per thread: no allocation per query.
+  std::vector<std::pair<double, std::uint32_t>>& best = scratch().best;
+  best.clear();
   best.reserve(std::min<std::size_t>(k, order_.size()) + 4);
   double q3[3];
   bool have_q3 = false;
@@ -456,14 +702,12 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
     const double d2 = dx * dx + dy * dy;
     if (d2 < kExact2) return d2;
-    if (bound2 < std::numeric_limits<double>::infinity()) {
-      if (!have_q3) ecef(p, q3), have_q3 = true;
-      double t3[3];
-      ecef(t, t3);
-      const double lb = arc_lower_bound_m(chord_m(t3, q3)) - 1.0;
-      if (lb > 0 && lb * lb > bound2) return std::numeric_limits<double>::infinity();
-    }
-    const double g = geo::distance_m(p, t);
+    if (!have_q3) ecef_raw(p, q3), have_q3 = true;
+    double t3[3];
+    ecef_raw(t, t3);
+    const double lb = arc_lower_bound_m(chord_m(t3, q3)) - 1.0;
+    if (lb > 0 && lb * lb > bound2) return std::numeric_limits<double>::infinity();
+    const double g = far_distance_m(p, q3, t, t3);
     return g * g;
   };
   const double band2 = tie_band2(p.lat);
@@ -516,7 +760,7 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     if (lb * lb > limit2) break;
     if (lb * lb > best_bound2(best, k, limit2, band2)) break;
   }
-  if (use_pyramid) nearest_best_first(p, k, limit2, hidden, best);
+  if (use_pyramid) nearest_best_first(p, s, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic):
   // re-rank on them and keep the k nearest (tie_band2).
   out.reserve(best.size());
@@ -527,7 +771,6 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
     return a.second != b.second ? a.second < b.second : a.first < b.first;
   });
   if (out.size() > k) out.resize(k);  // the candidates in the k-th's tie band that lost on the reported distance
-  return out;
 }
 
 std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat position) const {
@@ -567,6 +810,7 @@ std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {
 std::size_t PoleIndex::memory_bytes() const {
   std::size_t pyramid = 0;
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
+  pyramid += (leaf_row_sc_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) + pyramid;
 }
 
