@@ -14,6 +14,8 @@
 #include "binding.hpp"
 
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -90,6 +92,10 @@ py::array object_array(const std::vector<py::ssize_t>& shape) {
 }
 
 // Runs body(begin, end) over [0, n) on `threads` threads (0 = all cores); the caller has released the GIL.
+// The threads take chunks of a few thousand points in turn rather than one
+// fixed share each: points far from the data cost several times the others,
+// and a core the machine lends to something else for a moment must not leave
+// the other waiting at the end.
 template <typename Body>
 void parallel_for(std::size_t n, unsigned threads, Body body) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -98,12 +104,18 @@ void parallel_for(std::size_t n, unsigned threads, Body body) {
     body(std::size_t{0}, n);
     return;
   }
+  const std::size_t chunk = std::clamp<std::size_t>(n / (std::size_t{threads} * 32), 256, 8192);
+  std::atomic<std::size_t> next{0};
   std::vector<std::thread> workers;
   std::vector<std::exception_ptr> errors(threads);
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       try {
-        body(n * t / threads, n * (t + 1) / threads);
+        for (;;) {
+          const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+          if (begin >= n) break;
+          body(begin, std::min(n, begin + chunk));
+        }
       } catch (...) {
         errors[t] = std::current_exception();
       }
