@@ -324,6 +324,20 @@ def import_args(db: Path, dataset: Path) -> list[str]:
             str(dataset / "grids.geojson"), "--aliases", str(dataset / "aliases.csv"), "--replace"]
 
 
+def import_killed_after(pl: Poleloc, db: Path, dataset: Path, delay: float) -> tuple[int, str]:
+    """Runs an import of `dataset` into `db`, SIGKILLed after `delay` seconds
+    unless it ended before: (its return code, its stderr)."""
+    p = subprocess.Popen([pl.binary, *import_args(db, dataset)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        p.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    return p.returncode, err
+
+
 def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
     a, b = make_datasets(pl, work, args.poles)
     # The canonical form of each dataset, and how long an import of one over the other takes.
@@ -383,19 +397,10 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
             totals["new database imports"] += 1
             fresh = work / "fresh"
             shutil.rmtree(fresh, ignore_errors=True)
-            p = subprocess.Popen([pl.binary, *import_args(fresh, a)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
-            delay = rng.uniform(0.0, import_seconds * 1.3)
-            try:
-                p.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-            err = p.stderr.read().decode(errors="replace")
-            p.stderr.close()
-            completed = p.returncode == 0
-            if p.returncode not in (0, -signal.SIGKILL):
-                errors.append("import into a new database exited %d: %s" % (p.returncode, err))
+            code, err = import_killed_after(pl, fresh, a, rng.uniform(0.0, import_seconds * 1.3))
+            completed = code == 0
+            if code not in (0, -signal.SIGKILL):
+                errors.append("import into a new database exited %d: %s" % (code, err))
             state = "empty"
             if (fresh / "CURRENT").exists():
                 r = pl.run("export", "--db", str(fresh), "--poles", str(work / "fresh-poles.csv"), "--grids",
@@ -473,21 +478,13 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
         else:
             totals["import rounds"] += 1
             target = "B" if current == "A" else "A"
-            p = subprocess.Popen([pl.binary, *import_args(db, b if target == "B" else a)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             # Half the kills land near the end, where the import commits and flushes.
             delay = rng.uniform(0.0, import_seconds * 1.3) if rng.random() < 0.5 else \
                 rng.uniform(import_seconds * 0.6, import_seconds * 1.1)
-            try:
-                p.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-            err = p.stderr.read().decode(errors="replace")
-            p.stderr.close()
-            completed = p.returncode == 0
-            if p.returncode not in (0, -signal.SIGKILL):
-                errors.append("import exited %d: %s" % (p.returncode, err))
+            code, err = import_killed_after(pl, db, b if target == "B" else a, delay)
+            completed = code == 0
+            if code not in (0, -signal.SIGKILL):
+                errors.append("import exited %d: %s" % (code, err))
             found = pl.export(db)
             old = (model_poles, model_grids)
             new = reference[target]
@@ -501,7 +498,7 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
                 diff_new = sum(1 for k in set(found[0]) | set(new[0]) if found[0].get(k) != new[0].get(k))
                 errors.append("import %s (exit %d) left a dataset that is neither the old nor the new one: "
                               "%d poles differ from the old, %d from the new" % (
-                                  "completed" if completed else "killed", p.returncode, diff_old, diff_new))
+                                  "completed" if completed else "killed", code, diff_old, diff_new))
             if state == "new":
                 model_poles, model_grids = dict(new[0]), dict(new[1])
                 current = target
