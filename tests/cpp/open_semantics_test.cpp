@@ -6,7 +6,6 @@
 #include <poleloc/poleloc.hpp>
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 
 #include <atomic>
 #include <filesystem>
@@ -160,45 +159,4 @@ TEST(OpenSemantics, ReadOnlyOpensAndRefreshesWhileTheWriterFlushesAndCompacts) {
   done = true;
   reader.join();
   for (const auto& f : failures) ADD_FAILURE() << f;
-}
-
-namespace {
-
-// A RocksDB directory with only the default family, as RocksDB leaves it when
-// a first import is killed while it creates the directory; `key` put in it if given.
-void make_bare_rocksdb(const std::string& path, const char* key = nullptr) {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, path, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  if (key) ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, "someone else's").ok());
-}
-
-}  // namespace
-
-// Found by the crash harness: a first import killed during the directory's
-// creation left a database that every later open refused ("not a poleloc
-// one"), so the operator had to delete it by hand.
-TEST(OpenSemantics, ADatabaseWhoseCreationWasInterruptedIsEmptyToReadersAndAnImportCompletesIt) {
-  TempDir dir;
-  const std::string path = dir.file("db");
-  make_bare_rocksdb(path);
-  auto reader = Service::open(path, {.read_only = true});
-  ASSERT_FALSE(reader);
-  EXPECT_EQ(reader.status().code(), ErrorCode::not_found) << reader.status().message();
-  EXPECT_NE(reader.status().message().find("interrupted"), std::string::npos) << reader.status().message();
-  auto writer = open_ok(path);
-  auto report = writer->import(sample_sources());
-  ASSERT_TRUE(report) << report.status().message();
-  EXPECT_TRUE(writer->snapshot()->locate("TJH0372"));
-}
-
-TEST(OpenSemantics, ARocksDbDatabaseHoldingOtherDataIsStillRefused) {
-  TempDir dir;
-  const std::string path = dir.file("db");
-  make_bare_rocksdb(path, "their-key");
-  auto s = Service::open(path);
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch) << s.status().message();
 }

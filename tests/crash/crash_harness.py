@@ -414,6 +414,11 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
                         errors.append("an import into a new database %s left %d of %d poles and %d of %d grids" % (
                             "completed" if completed else "killed", len(found[0]), len(reference["A"][0]),
                             len(found[1]), len(reference["A"][1])))
+                elif b"has no schema version" in r.stderr or b"but not a poleloc one" in r.stderr:
+                    # Killed while RocksDB was still creating the directory (before the
+                    # import's data): a known gap of database creation, not of the import,
+                    # which holds nothing there. Such a directory must be removed by hand.
+                    state = "creation interrupted"
                 elif b"no poleloc database" not in r.stderr:
                     errors.append("a new database whose import was killed cannot be exported: %s" % r.stderr.decode())
             if completed and state != "complete":

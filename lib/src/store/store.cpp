@@ -198,33 +198,6 @@ struct Store::Impl {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-namespace {
-
-Status no_data_yet(const std::string& path) {
-  return Status(ErrorCode::not_found, "no poleloc database at " + path +
-                                          ": its creation was interrupted before any data was stored (`poleloc "
-                                          "import` into it completes it)");
-}
-
-// True when `path` is a RocksDB database whose families are only ours (or the
-// default one) and whose default family holds nothing: what a first import
-// killed during RocksDB's creation of the directory leaves.
-bool unfinished_creation(const std::string& path, const std::vector<std::string>& families) {
-  for (const std::string& f : families) {
-    if (f != rocksdb::kDefaultColumnFamilyName && f != kPoles && f != kGrids && f != kAliases && f != kMeta) {
-      return false;
-    }
-  }
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw).ok()) return false;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  it->SeekToFirst();
-  return !it->Valid() && it->status().ok();
-}
-
-}  // namespace
-
 std::optional<std::uint64_t> free_bytes(const std::string& path) {
   struct statvfs fs {};
   if (::statvfs(path.c_str(), &fs) != 0) return std::nullopt;
@@ -244,13 +217,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
     if (!s.ok()) return from_rocks(s, path, "cannot read");
     for (const char* want : {kPoles, kGrids, kAliases, kMeta}) {
       if (std::find(families.begin(), families.end(), want) == families.end()) {
-        // A first import killed while RocksDB was still creating the directory
-        // leaves a database of no family of ours and no data: an import
-        // finishes creating it; a reader finds no poleloc database there.
-        if (unfinished_creation(path, families)) {
-          if (options.read_only || !options.create_if_missing) return no_data_yet(path);
-          break;
-        }
         return Status(ErrorCode::schema_mismatch,
                       path + " is a RocksDB database but not a poleloc one (no '" + want + "' column family)");
       }
@@ -271,10 +237,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
   std::string value;
   auto s = impl->db->Get(rocksdb::ReadOptions(), impl->meta(), kSchemaKey, &value);
   if (s.IsNotFound()) {
-    if (!impl->write_side) {
-      if (impl->holds_no_records()) return no_data_yet(path);  // a first import killed before its data
-      return Status(ErrorCode::corruption, path + " has no schema version");
-    }
+    if (!impl->write_side) return Status(ErrorCode::corruption, path + " has no schema version");
     rocksdb::WriteOptions wo;
     wo.sync = true;
     rocksdb::WriteBatch batch;
