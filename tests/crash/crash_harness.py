@@ -397,7 +397,8 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
             totals["new database imports"] += 1
             fresh = work / "fresh"
             shutil.rmtree(fresh, ignore_errors=True)
-            code, err = import_killed_after(pl, fresh, a, rng.uniform(0.0, import_seconds * 1.3))
+            delay = rng.uniform(0.0, import_seconds * 1.3)
+            code, err = import_killed_after(pl, fresh, a, delay)
             completed = code == 0
             if code not in (0, -signal.SIGKILL):
                 errors.append("import into a new database exited %d: %s" % (code, err))
