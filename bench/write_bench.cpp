@@ -155,17 +155,23 @@ void BM_QueryWithOverlay(benchmark::State& state) {
     snap = std::make_shared<const Snapshot>(plain->base(), build_overlay(plain->data(), edits, plain->stats().sequence + 1));
   }
   const int kind = static_cast<int>(state.range(0));
+  // locate is timed in runs of 16 (the clock ticks in about 10 ns), nearest one call at a time.
+  const std::size_t run = kind == 0 ? 16 : 1;
   std::vector<double> ns;
   ns.reserve(400000);
   std::size_t i = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (kind == 0) benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()]));
-    else benchmark::DoNotOptimize(snap->nearest(w.points[i % w.points.size()], {.k = 5}));
+    for (std::size_t r = 0; r < run; ++r, ++i) {
+      if (kind == 0) benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()]));
+      else benchmark::DoNotOptimize(snap->nearest(w.points[i % w.points.size()], {.k = 5}));
+    }
     const auto t1 = std::chrono::steady_clock::now();
-    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
-    ++i;
+    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(run));
   }
+  double sum = 0;
+  for (double v : ns) sum += v;
+  state.counters["mean_ns"] = sum / static_cast<double>(ns.size());
   set_latency(state, ns);
 }
 BENCHMARK(BM_QueryWithOverlay)->ArgNames({"kind", "overlay"})->ArgsProduct({{0, 1}, {0, 100, 1000}})->Iterations(300000);
@@ -234,13 +240,19 @@ class Latencies {
 // Reads as a server makes them (a fresh snapshot() per query) for `seconds` of
 // wall time. Queries of well under a microsecond (locate, grid_at) are timed
 // in runs of 16, each run giving one per-query figure: the clock here ticks in
-// about 10 ns, too coarse for a single 40 ns call.
-Latencies read_for(WriteCity& w, Kind kind, double seconds) {
-  Latencies out;
+// about 10 ns, too coarse for a single 40 ns call. Each figure is also filed by
+// what the merge thread was doing when the run started (merge_activity()).
+struct ReadLatencies {
+  Latencies all, merge_idle, merge_building, merge_freeing;
+};
+
+ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
+  ReadLatencies out;
   const std::size_t run = kind == kLocate || kind == kGridAt ? 16 : 1;
   std::size_t i = 0;
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
+    const Service::MergeActivity merge = w.service->merge_activity();
     const auto t0 = std::chrono::steady_clock::now();
     if (t0 >= until) break;
     for (std::size_t r = 0; r < run; ++r, ++i) {
@@ -258,7 +270,9 @@ Latencies read_for(WriteCity& w, Kind kind, double seconds) {
       }
     }
     const auto t1 = std::chrono::steady_clock::now();
-    out.add(std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(run));
+    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(run);
+    out.all.add(ns);
+    (merge.building ? out.merge_building : merge.freeing ? out.merge_freeing : out.merge_idle).add(ns);
   }
   return out;
 }
@@ -271,13 +285,16 @@ Latencies read_for(WriteCity& w, Kind kind, double seconds) {
 //   write_p50/p99/mean_ns   during the writes
 //   p50/p99/mean_change_pct the difference
 //   merges                  new bases built during the window
+//   merging_pct, freeing_pct  share of the reads made while the merge thread
+//                           built a new base / freed a replaced one
+//   no_merge_mean_ns, merging_mean_ns  the mean of the reads outside / during a build
 void BM_ReadDuringWrites(benchmark::State& state) {
   WriteCity& w = write_city();
   const auto kind = static_cast<Kind>(state.range(0));
   constexpr double kQuietSeconds = 10, kWriteSeconds = 30;
   for (auto _ : state) {
     settle(*w.service);
-    const Latencies quiet = read_for(w, kind, kQuietSeconds);
+    const Latencies quiet = read_for(w, kind, kQuietSeconds).all;
 
     std::atomic<bool> stop{false};
     std::atomic<std::size_t> writes{0}, merges{0};
@@ -298,7 +315,8 @@ void BM_ReadDuringWrites(benchmark::State& state) {
       }
     });
     const auto started = std::chrono::steady_clock::now();
-    const Latencies busy = read_for(w, kind, kWriteSeconds);
+    const ReadLatencies during = read_for(w, kind, kWriteSeconds);
+    const Latencies& busy = during.all;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     stop = true;
     writer.join();
@@ -315,6 +333,13 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     state.counters["mean_change_pct"] = change(quiet.mean(), busy.mean());
     state.counters["writes_per_s"] = static_cast<double>(writes.load()) / seconds;
     state.counters["merges"] = static_cast<double>(merges.load());
+    // The same reads split by what the merge thread was doing: the share of
+    // the window spent building a new base, and the mean while it did.
+    const double runs = static_cast<double>(busy.count());
+    state.counters["merging_pct"] = runs ? 100.0 * static_cast<double>(during.merge_building.count()) / runs : 0;
+    state.counters["freeing_pct"] = runs ? 100.0 * static_cast<double>(during.merge_freeing.count()) / runs : 0;
+    state.counters["no_merge_mean_ns"] = during.merge_idle.mean();
+    state.counters["merging_mean_ns"] = during.merge_building.mean();
   }
 }
 BENCHMARK(BM_ReadDuringWrites)

@@ -71,7 +71,11 @@ struct Service::Impl {
   std::mutex merge_mutex;            // guards the fields below
   std::condition_variable merge_wake;
   bool merge_stop = false;
-  std::uint64_t merges_done = 0;     // bases built by the merge, for tests and stats
+  std::atomic<std::uint64_t> merges_done{0};  // bases built by the merge (Service::merge_activity)
+  // What the merge thread is doing now: kMergeIdle, kMergeBuilding (a new
+  // base), kMergeFreeing (retired snapshots).
+  static constexpr int kMergeIdle = 0, kMergeBuilding = 1, kMergeFreeing = 2;
+  std::atomic<int> merge_activity{kMergeIdle};
   std::thread merger;
 
   ~Impl();

@@ -93,7 +93,11 @@ std::size_t Service::Impl::free_retired() {
     retired.erase(held, retired.end());
     left = retired.size();
   }
-  unused.clear();  // freed here, outside the lock
+  if (!unused.empty()) {
+    merge_activity.store(kMergeFreeing, std::memory_order_relaxed);
+    unused.clear();  // freed here, outside the lock
+    merge_activity.store(kMergeIdle, std::memory_order_relaxed);
+  }
   return left;
 }
 
@@ -192,7 +196,9 @@ Status Service::Impl::merge_now() {
     snap = current.load();
     from = base;
   }
+  merge_activity.store(kMergeBuilding, std::memory_order_relaxed);
   std::shared_ptr<const SnapshotData> merged = flatten(*snap);
+  merge_activity.store(kMergeIdle, std::memory_order_relaxed);
   const std::uint64_t merged_sequence = merged->sequence;
   snap.reset();
   std::lock_guard w(write_mutex);
@@ -206,11 +212,13 @@ Status Service::Impl::merge_now() {
   } else {
     publish_edits(now);
   }
-  {
-    std::lock_guard m(merge_mutex);
-    ++merges_done;
-  }
+  merges_done.fetch_add(1, std::memory_order_relaxed);
   return Status::ok();
+}
+
+Service::MergeActivity Service::merge_activity() const {
+  const int now = impl_->merge_activity.load(std::memory_order_relaxed);
+  return {impl_->merges_done.load(std::memory_order_relaxed), now == Impl::kMergeBuilding, now == Impl::kMergeFreeing};
 }
 
 Service::Impl::~Impl() {

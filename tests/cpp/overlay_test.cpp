@@ -291,6 +291,9 @@ TEST(OverlayWrites, TheBackgroundMergeFoldsTheWritesIntoANewBase) {
   EXPECT_EQ(snap->pole_index_end(), snap->pole_count()) << "indexes are dense again";
   EXPECT_TRUE(snap->locate("MRG14999"));
   EXPECT_TRUE(snap->locate("TJH9999"));
+  const Service::MergeActivity merge = svc->merge_activity();
+  EXPECT_GE(merge.merges, 1u) << "metrics count the bases the merge built";
+  EXPECT_FALSE(merge.building) << "the merge is over once the overlay is gone";
 }
 
 TEST(OverlayWrites, ABatchWithOneBadItemStoresNothingAndNamesEachBadItem) {

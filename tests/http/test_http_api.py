@@ -399,6 +399,7 @@ def test_metrics_in_prometheus_text(read_only_server):
     assert "poleloc_snapshot_age_seconds " in text
     assert "poleloc_snapshot_poles %d\n" % len(POLES) in text
     assert "poleloc_poles_served_total " in text and "poleloc_grids_served_total " in text
+    assert "poleloc_merges_total" not in text, "a read-only server never merges"
     for line in text.splitlines():
         assert line.startswith("#") or len(line.rsplit(" ", 1)) == 2, line
 

@@ -85,6 +85,19 @@ def test_put_pole_then_read_it_everywhere(writable_server):
     assert_error(s.request("DELETE", "/v1/poles/TJH8003", headers=AUTH), 404, "not_found")
 
 
+def test_metrics_of_a_writable_server_show_the_overlay_and_the_merges(writable_server):
+    s = writable_server
+    before = s.get("/metrics").body.decode()
+    assert "# TYPE poleloc_merges_total counter" in before
+    assert "poleloc_merge_running " in before
+    a = s.request("PUT", "/v1/poles/TJH8011", body=json.dumps({"lon": 116.4702, "lat": 39.9232}), headers=AUTH)
+    assert a.status in (200, 201), a.body
+    lines = dict(l.rsplit(" ", 1) for l in s.get("/metrics").body.decode().splitlines() if not l.startswith("#"))
+    # The write is in the overlay until the background merge folds it in (a second after writes pause).
+    assert float(lines["poleloc_overlay_poles"]) >= 1 or float(lines["poleloc_merges_total"]) >= 1
+    assert float(lines["poleloc_overlay_grids"]) >= 0
+
+
 @pytest.mark.parametrize("body,says", [
     ("", "empty"),
     ("{", "not valid JSON"),

@@ -37,6 +37,17 @@ Response get_metrics(const Call& call) {
         static_cast<double>(stats.sequence));
   gauge(out, "poleloc_snapshot_age_seconds", "Seconds since the served snapshot was built.",
         static_cast<double>(now_ms - stats.built_unix_ms) / 1000.0);
+  if (!call.server.service.read_only()) {
+    const Service::MergeActivity merge = call.server.service.merge_activity();
+    gauge(out, "poleloc_overlay_poles", "Poles written since the base snapshot, not merged into it yet.",
+          static_cast<double>(stats.overlay_poles));
+    gauge(out, "poleloc_overlay_grids", "Grids written since the base snapshot, not merged into it yet.",
+          static_cast<double>(stats.overlay_grids));
+    out += "# HELP poleloc_merges_total Base snapshots built in the background from recent writes.\n"
+           "# TYPE poleloc_merges_total counter\n"
+           "poleloc_merges_total " + std::to_string(merge.merges) + "\n";
+    gauge(out, "poleloc_merge_running", "1 while a merge builds a new base snapshot, else 0.", merge.building ? 1.0 : 0.0);
+  }
   gauge(out, "poleloc_http_connections_open", "Client connections currently open.",
         static_cast<double>(call.server.open_connections.load(std::memory_order_relaxed)));
   const auto refused = call.server.connections_refused.load(std::memory_order_relaxed);

@@ -271,6 +271,17 @@ class Service {
   // with a message for people. Never waits for a write in progress.
   Status write_problem() const;
 
+  // The background merge that folds recent writes into a new base: how many
+  // bases it built since open, and what it is doing at this moment (building
+  // one, or freeing a replaced one). For /metrics and for benchmarks that
+  // split read latency by it. Lock-free; a read-only service never merges.
+  struct MergeActivity {
+    std::uint64_t merges = 0;
+    bool building = false;
+    bool freeing = false;
+  };
+  MergeActivity merge_activity() const;
+
  private:
   struct Impl;
   explicit Service(std::unique_ptr<Impl> impl);
