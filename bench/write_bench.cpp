@@ -9,10 +9,11 @@
 //   BM_PutDeletePole    a new pole put then deleted (two writes per iteration);
 //   BM_ReadDuringWrites/kind:0..3
 //                       locate, grid_at, nearest (k=5), resolve, each on a fresh
-//                       snapshot() per query as a server does: 10 s with no
-//                       writes, then 30 s while another thread writes 100 times
+//                       snapshot() per query as a server does: 12 s with no
+//                       writes and 36 s while another thread writes 100 times
 //                       a second (the overlay grows; the background merge
-//                       builds new bases), with the change in p50/p99/mean.
+//                       builds new bases), in three interleaved rounds, with
+//                       the change in p50/p99/mean.
 // The write benchmarks report p50_ns / p99_ns from single timed calls.
 #include "bench_city.hpp"
 #include "overlay.hpp"
@@ -218,6 +219,11 @@ class Latencies {
     return value(buckets_.size() - 1);
   }
   std::uint64_t count() const { return count_; }
+  void add(const Latencies& other) {
+    for (std::size_t b = 0; b < buckets_.size(); ++b) buckets_[b] += other.buckets_[b];
+    count_ += other.count_;
+    sum_ += other.sum_;
+  }
 
  private:
   static constexpr std::size_t kLinear = 1024, kPerOctave = 128, kOctaves = 30;
@@ -277,49 +283,64 @@ ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
   return out;
 }
 
-// Reads with no writes, then the same reads for 30 s while another thread
-// writes 100 times a second: the overlay grows to 1,024 poles and the
-// background merge folds it into a new base about every 10 s, so the window
-// holds the merges at their natural rate. Side by side, in one run:
+// Reads with no writes, then the same reads while another thread writes 100
+// times a second: the overlay grows to 1,024 poles and the background merge
+// folds it into a new base about every 10 s, so the write windows hold the
+// merges at their natural rate. Three rounds of 4 s quiet then 12 s of writes
+// (12 s quiet, 36 s of writes in all), so that a drift of the machine over the
+// run does not pass for the writes' cost. Side by side, in one run:
 //   quiet_p50/p99/mean_ns   no writes (the overlay merged away first)
 //   write_p50/p99/mean_ns   during the writes
 //   p50/p99/mean_change_pct the difference
-//   merges                  new bases built during the window
+//   merges                  new bases built during the write windows
 //   merging_pct, freeing_pct  share of the reads made while the merge thread
 //                           built a new base / freed a replaced one
 //   no_merge_mean_ns, merging_mean_ns  the mean of the reads outside / during a build
 void BM_ReadDuringWrites(benchmark::State& state) {
   WriteCity& w = write_city();
   const auto kind = static_cast<Kind>(state.range(0));
-  constexpr double kQuietSeconds = 10, kWriteSeconds = 30;
+  constexpr int kRounds = 3;
+  constexpr double kQuietSeconds = 4, kWriteSeconds = 12;
   for (auto _ : state) {
-    settle(*w.service);
-    const Latencies quiet = read_for(w, kind, kQuietSeconds).all;
+    Latencies quiet;
+    ReadLatencies during;
+    std::size_t writes = 0, merges = 0;
+    double seconds = 0;
+    for (int round = 0; round < kRounds; ++round) {
+      settle(*w.service);
+      quiet.add(read_for(w, kind, kQuietSeconds).all);
 
-    std::atomic<bool> stop{false};
-    std::atomic<std::size_t> writes{0}, merges{0};
-    std::thread writer([&] {
-      std::size_t i = 0;
-      std::uint64_t base = w.service->snapshot()->stats().base_sequence;
-      auto next = std::chrono::steady_clock::now();
-      while (!stop.load()) {
-        // A position this pole has never had, or the write would change nothing.
-        const std::size_t k = w.moves++;
-        PoleRecord p = w.sample[(k * 7919) % w.sample.size()];
-        p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
-        if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
-        writes.store(++i);
-        if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++merges;
-        next += std::chrono::milliseconds(10);  // 100 writes a second
-        std::this_thread::sleep_until(next);
-      }
-    });
-    const auto started = std::chrono::steady_clock::now();
-    const ReadLatencies during = read_for(w, kind, kWriteSeconds);
+      std::atomic<bool> stop{false};
+      std::atomic<std::size_t> round_writes{0}, round_merges{0};
+      std::thread writer([&] {
+        std::size_t i = 0;
+        std::uint64_t base = w.service->snapshot()->stats().base_sequence;
+        auto next = std::chrono::steady_clock::now();
+        while (!stop.load()) {
+          // A position this pole has never had, or the write would change nothing.
+          const std::size_t k = w.moves++;
+          PoleRecord p = w.sample[(k * 7919) % w.sample.size()];
+          p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
+          if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
+          round_writes.store(++i);
+          if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++round_merges;
+          next += std::chrono::milliseconds(10);  // 100 writes a second
+          std::this_thread::sleep_until(next);
+        }
+      });
+      const auto started = std::chrono::steady_clock::now();
+      const ReadLatencies busy = read_for(w, kind, kWriteSeconds);
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      stop = true;
+      writer.join();
+      during.all.add(busy.all);
+      during.merge_idle.add(busy.merge_idle);
+      during.merge_building.add(busy.merge_building);
+      during.merge_freeing.add(busy.merge_freeing);
+      writes += round_writes.load();
+      merges += round_merges.load();
+    }
     const Latencies& busy = during.all;
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    stop = true;
-    writer.join();
 
     auto change = [](double before, double after) { return 100.0 * (after - before) / before; };
     state.counters["quiet_p50_ns"] = quiet.quantile(0.5);
@@ -331,8 +352,8 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     state.counters["p50_change_pct"] = change(quiet.quantile(0.5), busy.quantile(0.5));
     state.counters["p99_change_pct"] = change(quiet.quantile(0.99), busy.quantile(0.99));
     state.counters["mean_change_pct"] = change(quiet.mean(), busy.mean());
-    state.counters["writes_per_s"] = static_cast<double>(writes.load()) / seconds;
-    state.counters["merges"] = static_cast<double>(merges.load());
+    state.counters["writes_per_s"] = static_cast<double>(writes) / seconds;
+    state.counters["merges"] = static_cast<double>(merges);
     // The same reads split by what the merge thread was doing: the share of
     // the window spent building a new base, and the mean while it did.
     const double runs = static_cast<double>(busy.count());

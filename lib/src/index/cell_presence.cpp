@@ -11,7 +11,15 @@ constexpr std::uint64_t kFree = ~std::uint64_t{0};
 // Cell coordinates shifted to be non-negative: keys stay below 2^40, never kFree.
 constexpr std::int64_t kOffsetX = 200000, kOffsetY = 100000;
 
-std::int64_t cell(double deg) { return static_cast<std::int64_t>(std::floor(deg / CellPresence::kCellDeg)); }
+std::int64_t cell(double deg) { return static_cast<std::int64_t>(std::floor(deg * (1.0 / CellPresence::kCellDeg))); }
+
+// A lower bound of cos(x) for |x| <= pi/2, in a few multiplications instead of
+// a libm call (a quarter of this test's time): the Taylor series cut after a
+// negative term; the remainder x^8 cos(t) / 8! is >= 0 there.
+double cos_lower_bound(double x) {
+  const double x2 = x * x;
+  return 1.0 - x2 * (1.0 / 2 - x2 * (1.0 / 24 - x2 * (1.0 / 720)));
+}
 
 std::size_t slot(std::uint64_t key, std::size_t mask) {
   return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 40) & mask;
@@ -49,7 +57,7 @@ bool CellPresence::maybe_within(LonLat p, double radius_m) const {
   const double dlat = radius_m / 110000.0;
   const double highest = std::abs(p.lat) + dlat;
   if (highest >= 89.0) return true;
-  const double dlon = radius_m / (111000.0 * std::cos(highest * std::numbers::pi / 180.0));
+  const double dlon = radius_m / (111000.0 * cos_lower_bound(highest * (std::numbers::pi / 180.0)));
   if (p.lon - dlon < -180.0 || p.lon + dlon > 180.0) return true;
   const std::int64_t x0 = cell(p.lon - dlon), x1 = cell(p.lon + dlon);
   const std::int64_t y0 = cell(p.lat - dlat), y1 = cell(p.lat + dlat);
