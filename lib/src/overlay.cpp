@@ -100,34 +100,10 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
   }
   out->hidden_pole_count = hidden_list.size();
-  // The filter of hidden numbers: the edits' own keys (in cache), then the
-  // touched poles' numbers from the base (the rest of hidden_list).
-  out->edited_numbers.assign(OverlayData::kNumberFilterBits / 64, 0);
-  auto mark_number = [&](std::string_view number) {
-    const std::size_t b = OverlayData::number_filter_bit(number);
-    out->edited_numbers[b >> 6] |= std::uint64_t{1} << (b & 63);
-  };
-  std::size_t edited_in_base = 0;
-  for (const auto& [number, edit] : edits.poles()) {
-    if (edit.base_pole != OverlayEdits::kNotInBase) mark_number(number), ++edited_in_base;
-  }
-  for (std::size_t i = edited_in_base; i < hidden_list.size(); ++i) mark_number(base.number(hidden_list[i]));
-
-  // A small set (a few KB, in cache) while few are hidden: a lookup there beats
-  // a miss in a bitset, and no bitset of 2,000,000 bits is made on each write.
-  if (hidden_list.size() <= OverlayData::kHiddenSetMax) {
-    out->hidden_set = small_set(hidden_list, out->hidden.mask);
-    out->hidden.set = out->hidden_set.data();
-    out->hidden_filter.assign(index::HiddenPoles::kFilterBits / 64, 0);
-    for (std::uint32_t p : hidden_list) {
-      const std::size_t b = index::HiddenPoles::filter_bit(p);
-      out->hidden_filter[b >> 6] |= std::uint64_t{1} << (b & 63);
-    }
-    out->hidden.filter = out->hidden_filter.data();
-  } else {
-    out->hidden_poles = bitset(hidden_list, base.pole_count());
-    out->hidden.bits = out->hidden_poles.data();
-  }
+  out->hidden_poles = bitset(hidden_list, base.pole_count());
+  out->hidden.bits = out->hidden_poles.data();
+  // By slot, a small set (a few KB, in cache) while few are hidden: nearest()
+  // asks it for each candidate, and a lookup there beats a miss in a bitset.
   if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {
     out->hidden_slot_set = small_set(hidden_slots, out->hidden_slots.mask);
     out->hidden_slots.set = out->hidden_slot_set.data();

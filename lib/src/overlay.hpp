@@ -29,7 +29,6 @@
 #include "store/store.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,17 +77,19 @@ class OverlayEdits {
 
 struct OverlayData {
   std::unique_ptr<SnapshotData> delta;       // poles and grids written since the base (and re-derived poles)
-  std::vector<std::uint64_t> hidden_poles;   // bit per base pole, replaced or deleted (only above kHiddenSetMax)
+  // A bit per base pole, set where a write replaced or deleted it (256 KB at
+  // 2,000,000 poles, made on each write in about 10 us). locate() tests it
+  // right after the base lookup: one load from L2, a branch predicted "not
+  // hidden", so a base pole no write touched costs about a nanosecond more
+  // than without an overlay (a filter keyed by the number cost twice that, and
+  // its false hits a miss in a set each write rebuilt cold).
+  std::vector<std::uint64_t> hidden_poles;
   std::vector<std::uint64_t> hidden_grids;   // bit per base grid
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
-
-  // The hidden base poles also as a small open-addressing set (a few KB, in
-  // cache) while they are few: a lookup there beats a miss in the bitset.
-  std::vector<std::uint32_t> hidden_set;  // power-of-two size, HiddenPoles::kEmpty where free; empty: the bitset
-  std::vector<std::uint64_t> hidden_filter;  // HiddenPoles::kFilterBits bits over hidden_set
-  index::HiddenPoles hidden;              // the view queries use (points into the two above)
-  // The same poles by their slot in the base's PoleIndex (what nearest checks).
+  index::HiddenPoles hidden;              // the view queries use (points into hidden_poles)
+  // The same poles by their slot in the base's PoleIndex (what nearest checks):
+  // a small open-addressing set (a few KB, in cache) while they are few.
   std::vector<std::uint32_t> hidden_slot_set;
   std::vector<std::uint64_t> hidden_slot_bits;
   index::HiddenPoles hidden_slots;
@@ -99,55 +100,14 @@ struct OverlayData {
   // is within the base's k-th distance (nearly always).
   index::CellPresence delta_cells;
 
-  // The numbers of the hidden base poles, as a filter of kNumberFilterBits bits
-  // (8 KB, in L1/L2) keyed by a hash of the canonical number. locate() tests it
-  // from the number it was given, beside (not after) the base lookup, so that
-  // a base pole no write touched costs a few instructions off the critical
-  // path; only a hit asks the hidden set by pole index. With the overlay full
-  // (kMergePoles edits) under 2 % of untouched numbers hit: each write builds a
-  // new set, cold in the reader's cache, so a false hit costs a cache miss.
-  static constexpr std::size_t kNumberFilterBits = 65536;
-  std::vector<std::uint64_t> edited_numbers;  // kNumberFilterBits / 64 words
-  static std::size_t number_filter_bit(std::string_view canonical) {
-    return static_cast<std::size_t>(number_hash(canonical) >> 48);  // 16 bits
-  }
-  bool number_maybe_edited(std::string_view canonical) const {
-    const std::size_t b = number_filter_bit(canonical);
-    return (edited_numbers[b >> 6] >> (b & 63)) & 1;
-  }
-  // A hash of a short string for the filter: its length and its first and
-  // last (up to) 8 bytes, in one multiplication (the filter reads the top
-  // bits, which depend on every bit below). Bytes in the middle of numbers
-  // longer than 16 are not read: such numbers differing there only share a
-  // filter bit, which costs a hidden-set lookup, never a wrong answer.
-  static std::uint64_t number_hash(std::string_view s) {
-    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-    const char* c = s.data();
-    const std::size_t n = s.size();
-    std::uint64_t a = 0, b = 0;
-    if (n >= 8) {
-      std::memcpy(&a, c, 8);
-      std::memcpy(&b, c + n - 8, 8);
-    } else if (n >= 4) {
-      std::uint32_t x, y;
-      std::memcpy(&x, c, 4);
-      std::memcpy(&y, c + n - 4, 4);
-      a = x, b = y;
-    } else {
-      for (std::size_t i = 0; i < n; ++i) a = (a << 8) | static_cast<unsigned char>(c[i]);
-    }
-    return (a ^ ((b << 27) | (b >> 37)) ^ (std::uint64_t{n} << 58)) * kMul;
-  }
-
-  bool pole_hidden(std::uint32_t base_pole) const { return hidden.contains(base_pole); }
+  bool pole_hidden(std::uint32_t base_pole) const { return (hidden_poles[base_pole >> 6] >> (base_pole & 63)) & 1; }
   bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
 };
 
 // The overlay of `edits` on `base`, as of `sequence`. O(edits log edits) plus
 // the base poles a grid edit touches; a pole edit looks its number up in the
-// base once (cached in the edit). No allocation scales with the base while
-// fewer than kHiddenSetMax base poles are hidden (a small set stands for the
-// bitsets), so a write costs the size of the overlay, not of the city.
+// base once (cached in the edit). Besides the bit per base pole (a memset),
+// a write costs the size of the overlay, not of the city.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence);
 

@@ -81,11 +81,9 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
       if (!canonical) return std::nullopt;
       n = *canonical;
     }
-    // The filter of edited numbers is tested from the number itself, so the
-    // CPU works it out beside the base lookup; nearly always it says "no write
-    // touched this number" and the base pole is the answer.
-    const bool maybe_edited = overlay_->number_maybe_edited(n);
-    if (auto hit = data_->numbers.find(n); hit && (!maybe_edited || !overlay_->pole_hidden(*hit))) {
+    // One bit per base pole says whether a write touched it: a load from L2
+    // after the base lookup, predicted "no", so nearly free.
+    if (auto hit = data_->numbers.find(n); hit && !overlay_->pole_hidden(*hit)) {
       return PoleView(data_.get(), *hit);
     }
     if (auto hit = delta_->numbers.find(n)) return PoleView(delta_, *hit);
@@ -342,7 +340,7 @@ SnapshotStats Snapshot::stats() const {
     s.overlay_grids = delta_->grids.size();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
                      delta_->grid_areas.memory_bytes() + (overlay_->hidden_poles.size() + overlay_->hidden_slot_bits.size()) * 8 +
-                     (overlay_->hidden_set.size() + overlay_->hidden_slot_set.size()) * 4;
+                     overlay_->hidden_slot_set.size() * 4;
   }
   return s;
 }

@@ -44,23 +44,14 @@ namespace poleloc::index {
 
 // Poles a query passes over (the base poles an overlay replaced or deleted):
 // a small open-addressing set while they are few (in cache), else a bit per pole.
-// With the set, a filter of kFilterBits bits (2 KB, in L1) answers "not
-// hidden" for nearly every pole before the set is probed.
 struct HiddenPoles {
   static constexpr std::uint32_t kEmpty = 0xffffffffu;
-  static constexpr std::size_t kFilterBits = 16384;
   const std::uint64_t* bits = nullptr;  // a bit per pole, used when `set` is null
   const std::uint32_t* set = nullptr;   // mask + 1 slots, kEmpty where free
-  const std::uint64_t* filter = nullptr;  // kFilterBits bits by filter_bit(); optional
   std::size_t mask = 0;
   static std::size_t slot_of(std::uint32_t pole, std::size_t mask) { return (pole * 0x9E3779B1u >> 7) & mask; }
-  static std::size_t filter_bit(std::uint32_t pole) { return (pole * 0x85EBCA77u) >> 18; }  // 14 bits
   bool contains(std::uint32_t pole) const {
     if (!set) return (bits[pole >> 6] >> (pole & 63)) & 1;
-    if (filter) {
-      const std::size_t b = filter_bit(pole);
-      if (!((filter[b >> 6] >> (b & 63)) & 1)) return false;
-    }
     for (std::size_t i = slot_of(pole, mask);; i = (i + 1) & mask) {
       if (set[i] == pole) return true;
       if (set[i] == kEmpty) return false;
