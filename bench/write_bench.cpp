@@ -138,6 +138,7 @@ BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchma
 
 // The cost of the overlay to readers alone (no writer running): queries on the
 // base with an overlay of `n` moved poles, against the same base without one.
+// kind 0 locate, 1 nearest k=5, 2 resolve with the caller's position.
 void BM_QueryWithOverlay(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
@@ -164,8 +165,15 @@ void BM_QueryWithOverlay(benchmark::State& state) {
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t r = 0; r < run; ++r, ++i) {
-      if (kind == 0) benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()]));
-      else benchmark::DoNotOptimize(snap->nearest(w.points[i % w.points.size()], {.k = 5}));
+      if (kind == 0) {
+        benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()]));
+      } else if (kind == 1) {
+        benchmark::DoNotOptimize(snap->nearest(w.points[i % w.points.size()], {.k = 5}));
+      } else {
+        ResolveOptions o;
+        o.near = w.points[i % w.points.size()];
+        benchmark::DoNotOptimize(snap->resolve(w.numbers[i % w.numbers.size()], o));
+      }
     }
     const auto t1 = std::chrono::steady_clock::now();
     ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(run));
@@ -176,6 +184,7 @@ void BM_QueryWithOverlay(benchmark::State& state) {
   set_latency(state, ns);
 }
 BENCHMARK(BM_QueryWithOverlay)->ArgNames({"kind", "overlay"})->ArgsProduct({{0, 1}, {0, 100, 1000}})->Iterations(300000);
+BENCHMARK(BM_QueryWithOverlay)->ArgNames({"kind", "overlay"})->ArgsProduct({{2}, {0, 100, 1000}})->Iterations(50000);
 
 // What the background merge costs: folding an overlay of `n` moved poles into a
 // new 2M-pole base (flatten, as the merge thread does, here at normal priority).

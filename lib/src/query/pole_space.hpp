@@ -92,6 +92,10 @@ class PoleSpace {
     // Only delta poles nearer than the k-th base pole can enter the answer.
     std::optional<double> bound = max_m;
     if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
+    // Nearly always no delta pole is that near: a few probes of the overlay's
+    // occupied cells say so without searching the delta (as Snapshot::nearest;
+    // the margin keeps a delta pole at the same distance).
+    if (bound && !overlay_->delta_cells.maybe_within(p, *bound + 0.01)) return out;
     for (auto [pole, d] : delta_->pole_positions.nearest(p, k, bound)) out.emplace_back(base_poles_ + pole, d);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second < b.second : a.first < b.first;
