@@ -109,6 +109,36 @@ def test_pole_numbers(db):
         db.pole_numbers(np.array([snap.pole_count]))
 
 
+def test_pole_numbers_of_many_indexes_share_one_str_per_pole(db):
+    """Past a sixteenth of the poles the numbers are made once per distinct pole
+    (k-nearest answers name the same poles many times) and shared."""
+    snap = db.snapshot()
+    n = snap.pole_count
+    idx = np.tile(np.arange(-1, n, dtype=np.int64), 3).reshape(3, n + 1)
+    got = db.pole_numbers(idx)
+    assert got.shape == idx.shape
+    expected = [None] + [snap.pole_by_index(i).number for i in range(n)]
+    assert got.tolist() == [expected] * 3
+    assert got[0, 1] is got[1, 1] is got[2, 1], "one str per pole"
+    number = got[0, 1]
+    assert sys.getrefcount(number) == 3 + 2  # three positions, `number`, the call's argument
+    del got
+    assert sys.getrefcount(number) == 2, "the array held its references and let them go"
+    with pytest.raises(poleloc.BadRequest, match=f"pole index {n} at position {n} is out of range"):
+        db.pole_numbers(np.concatenate([np.arange(n), [n]]).astype(np.int32))
+
+
+def test_pole_numbers_say_none_for_a_pole_a_write_replaced(writable):
+    first = writable.snapshot().pole_by_index(0)
+    writable.put_pole(first.number, first.lon + 0.0001, first.lat)
+    snap = writable.snapshot()  # the write in its overlay: base index 0 is the replaced version
+    many = np.zeros(snap.pole_count, dtype=np.int64)  # index 0, many times: the table path
+    assert set(snap.pole_numbers(many).tolist()) == {None}
+    assert snap.pole_numbers(np.array([0])).tolist() == [None]
+    moved = snap.locate(first.number)
+    assert snap.pole_numbers(np.array([moved.index] * snap.pole_count)).tolist() == [first.number] * snap.pole_count
+
+
 # --- bad and unusual inputs -------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32, np.float16, object, "U8", ">f8"])

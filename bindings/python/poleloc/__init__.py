@@ -213,7 +213,7 @@ class Database:
         lons, lats = points_of(lons, lats)
         snap = self._service.snapshot()
         indexes, distances = snap.nearest_many(lons, lats, k, max_m, threads)
-        return NearestMany(indexes, snap.pole_numbers(indexes), distances)
+        return NearestMany(indexes, snap.pole_numbers(indexes, threads), distances)
 
     def pole_numbers(self, indexes: Any) -> np.ndarray:
         """Object array of pole numbers for pole indexes (-1 -> None), same shape."""

@@ -14,9 +14,11 @@
 #include "binding.hpp"
 
 
+#include <cstring>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <thread>
@@ -186,6 +188,90 @@ py::array grid_id_objects(PySnapshot& s, const Index* indexes, std::size_t n, co
   return out;
 }
 
+
+// A str of a pole number. Canonical numbers are ASCII nearly always: then the
+// bytes are copied into a compact str without decoding.
+PyObject* number_str(std::string_view number) {
+  bool ascii = true;
+  for (const char c : number) ascii &= static_cast<unsigned char>(c) < 0x80;
+  if (!ascii) return PyUnicode_DecodeUTF8(number.data(), static_cast<py::ssize_t>(number.size()), "strict");
+  PyObject* str = PyUnicode_New(static_cast<py::ssize_t>(number.size()), 127);
+  if (str) std::memcpy(PyUnicode_1BYTE_DATA(str), number.data(), number.size());
+  return str;
+}
+
+// An object array of pole numbers from pole indexes (-1, or a pole a later
+// write replaced -> None). Made under the GIL, one str per distinct pole,
+// shared by every position naming it (k-nearest answers name the same poles
+// many times), and placed as grid_id_objects places grid ids: pointers written
+// by all cores with the GIL released, each refcount raised once by its uses.
+// Making Python objects is the one part that cannot use every core, so it
+// must be small beside the search it follows (nearest_many).
+py::array pole_number_objects(const PySnapshot& s, const std::int64_t* indexes, std::size_t n,
+                              const std::vector<py::ssize_t>& shape, unsigned threads) {
+  const Snapshot& snap = *s.snapshot;
+  const std::size_t count = snap.pole_index_end();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (indexes[i] < -1 || indexes[i] >= static_cast<std::int64_t>(count)) {
+      raise(ErrorCode::bad_request, "pole index " + std::to_string(indexes[i]) + " at position " + std::to_string(i) +
+                                        " is out of range (" + std::to_string(count) + " poles; -1 means no pole)");
+    }
+  }
+  py::array out = object_array(shape);
+  auto** dst = static_cast<PyObject**>(out.mutable_data());
+  if (n * 16 < count) {  // a few indexes: no table over every pole
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto pole = static_cast<std::uint32_t>(indexes[i]);
+      PyObject* o = indexes[i] < 0 || !snap.pole_index_is_live(pole) ? Py_NewRef(Py_None)
+                                                                      : number_str(snap.pole_by_index(pole).number());
+      if (!o) throw py::error_already_set();  // the array frees what it holds so far
+      PyObject* old = dst[i];
+      dst[i] = o;
+      Py_XDECREF(old);
+    }
+    return out;
+  }
+  // uses[p]: how many positions name pole p; [count]: how many are None.
+  // Counted by all cores (random increments into millions of counters: misses).
+  std::vector<std::uint32_t> uses(count + 1, 0);
+  {
+    py::gil_scoped_release release;
+    parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::int64_t p = indexes[i];
+        const std::size_t u =
+            p < 0 || !snap.pole_index_is_live(static_cast<std::uint32_t>(p)) ? count : static_cast<std::size_t>(p);
+        std::atomic_ref<std::uint32_t>(uses[u]).fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::vector<PyObject*> objects(count + 1, nullptr);
+  objects[count] = Py_None;
+  for (std::size_t p = 0; p < count; ++p) {
+    if (!uses[p]) continue;
+    objects[p] = number_str(snap.pole_by_index(static_cast<std::uint32_t>(p)).number());
+    if (!objects[p]) {
+      for (std::size_t q = 0; q < p; ++q) Py_XDECREF(objects[q]);
+      throw py::error_already_set();
+    }
+  }
+  {
+    py::gil_scoped_release release;
+    parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::int64_t p = indexes[i];
+        PyObject* o = p < 0 ? nullptr : objects[static_cast<std::size_t>(p)];
+        dst[i] = o ? o : Py_None;  // a pole not live has no object: None
+      }
+    });
+  }
+  // Each made str came with one reference (ours): it now has one per use.
+  for (std::size_t p = 0; p < count; ++p) {
+    if (objects[p]) Py_SET_REFCNT(objects[p], static_cast<py::ssize_t>(uses[p]));
+  }
+  if (uses[count]) Py_SET_REFCNT(Py_None, Py_REFCNT(Py_None) + uses[count]);
+  return out;
+}
 }  // namespace
 
 void bind_batch(py::class_<PySnapshot>& cls) {
@@ -203,30 +289,11 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
         return grid_id_objects(s, flat.data(), static_cast<std::size_t>(flat.size()), shape, 0);
       }, py::arg("indexes"))
-      .def("pole_numbers", [](const PySnapshot& s, py::handle indexes) {
+      .def("pole_numbers", [](const PySnapshot& s, py::handle indexes, long long threads) {
         std::vector<py::ssize_t> shape;
         const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
-        const std::size_t n = static_cast<std::size_t>(flat.size());
-        const auto count = static_cast<std::int64_t>(s.snapshot->pole_index_end());
-        py::array out = object_array(shape);
-        auto** dst = static_cast<PyObject**>(out.mutable_data());
-        const std::int64_t* src = flat.data();
-        for (std::size_t i = 0; i < n; ++i) {
-          if (src[i] < -1 || src[i] >= count) {
-            raise(ErrorCode::bad_request, "pole index " + std::to_string(src[i]) + " at position " +
-                                                   std::to_string(i) + " is out of range (" +
-                                                   std::to_string(count) + " poles; -1 means no pole)");
-          }
-          py::object o = src[i] < 0 || !s.snapshot->pole_index_is_live(static_cast<std::uint32_t>(src[i]))
-                             ? py::none()
-                                    : py::object(py::str(std::string(
-                                          s.snapshot->pole_by_index(static_cast<std::uint32_t>(src[i])).number())));
-          PyObject* old = dst[i];
-          dst[i] = o.release().ptr();
-          Py_XDECREF(old);
-        }
-        return out;
-      }, py::arg("indexes"))
+        return pole_number_objects(s, flat.data(), static_cast<std::size_t>(flat.size()), shape, threads_from(threads));
+      }, py::arg("indexes"), py::arg("threads") = 0)
       .def("nearest_many", [](const PySnapshot& s, py::handle lons, py::handle lats, long long k,
                               std::optional<double> max_m, long long threads) {
         if (k < 0) raise(ErrorCode::bad_request, "k must not be negative, got " + std::to_string(k));
