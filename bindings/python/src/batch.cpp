@@ -85,7 +85,7 @@ py::array_t<std::int64_t> index_array(py::handle h, const char* name, std::vecto
                                            py::str(a.dtype()).cast<std::string>());
   }
   shape.assign(a.shape(), a.shape() + a.ndim());
-  py::array flat = a.attr("astype")("int64").attr("ravel")();
+  py::array flat = a.attr("astype")("int64", py::arg("copy") = false).attr("ravel")();  // no copy when int64 already
   return py::reinterpret_borrow<py::array_t<std::int64_t>>(flat);
 }
 
