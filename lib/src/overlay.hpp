@@ -76,9 +76,15 @@ class OverlayEdits {
 };
 
 struct OverlayData {
+  OverlayData() = default;
+  OverlayData(const OverlayData&) = delete;
+  OverlayData& operator=(const OverlayData&) = delete;
+  ~OverlayData();  // hands hidden_poles back to the pool the next write takes it from
+
   std::unique_ptr<SnapshotData> delta;       // poles and grids written since the base (and re-derived poles)
   // A bit per base pole, set where a write replaced or deleted it (256 KB at
-  // 2,000,000 poles, made on each write in about 10 us). locate() tests it
+  // 2,000,000 poles, cleared on each write in about 10 us: the memory of
+  // retired overlays is reused, not faulted in again). locate() tests it
   // right after the base lookup: one load from L2, a branch predicted "not
   // hidden", so a base pole no write touched costs about a nanosecond more
   // than without an overlay (a filter keyed by the number cost twice that, and
