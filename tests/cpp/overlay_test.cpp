@@ -420,10 +420,42 @@ TEST(OverlayWrites, AReadOnlyServiceFollowsWritesThroughTheChangeLogWithoutReloa
   EXPECT_FALSE(ro.snapshot()->locate("TJH9001"));
 }
 
-// locate() asks a filter of the written numbers (by a hash of the number's
-// bytes) before the set of hidden base poles: every number length the hash
-// reads differently, and a thousand written poles in one overlay, must still
-// pass over each replaced or deleted base pole and find each untouched one.
+// Each write's overlay marks the base poles it hides in a bit set whose memory
+// comes back from retired overlays: a reused set must hide only what this
+// overlay's writes replaced, never a pole an older overlay hid.
+TEST(OverlayWrites, ABitSetReusedFromAnOlderOverlayHidesOnlyThisOnesPoles) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::vector<PoleRecord> poles;
+  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  ASSERT_GT(poles.size(), 200u);
+  for (std::size_t round = 0; round < 3; ++round) {
+    for (std::size_t i = round; i < 120; i += 3) {  // every write retires the last overlay
+      PoleRecord moved = poles[i];
+      moved.position.lon += 0.00001 * static_cast<double>(round + 1);
+      ASSERT_TRUE(svc->put_pole(moved));
+      poles[i] = moved;
+    }
+    for (int i = 0; i < 600 && svc->snapshot()->overlay(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_FALSE(svc->snapshot()->overlay()) << "merged: the next round's overlays reuse the retired sets";
+  }
+  PoleRecord last = poles[200];
+  last.position.lat += 0.0001;
+  ASSERT_TRUE(svc->put_pole(last));
+  poles[200] = last;
+  auto snap = svc->snapshot();
+  ASSERT_TRUE(snap->overlay());
+  for (const PoleRecord& p : poles) {
+    auto got = snap->locate(p.number);
+    ASSERT_TRUE(got) << p.number << " hidden by a bit an older overlay set";
+    EXPECT_EQ(got->position(), p.position) << p.number;
+  }
+}
+
+// locate() tests the bit of the base pole it found (set where a write replaced
+// or deleted it): every number length, and a thousand written poles in one
+// overlay, must still pass over each replaced or deleted base pole and find
+// each untouched one.
 TEST(OverlayWrites, LocatePassesOverEveryWrittenNumberWhateverItsLength) {
   TempDir dir;
   auto svc = open_sample(dir);
