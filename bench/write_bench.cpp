@@ -305,6 +305,7 @@ ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
 //   merging_pct, freeing_pct  share of the reads made while the merge thread
 //                           built a new base / freed a replaced one
 //   no_merge_mean_ns, merging_mean_ns  the mean of the reads outside / during a build
+//   put_p50_us, put_p99_us  the writes' own latency at 100 a second (durable and published)
 void BM_ReadDuringWrites(benchmark::State& state) {
   WriteCity& w = write_city();
   const auto kind = static_cast<Kind>(state.range(0));
@@ -315,6 +316,7 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     ReadLatencies during;
     std::size_t writes = 0, merges = 0;
     double seconds = 0;
+    std::vector<double> put_ns;  // each write's latency (written by the writer thread, read after join)
     for (int round = 0; round < kRounds; ++round) {
       settle(*w.service);
       quiet.add(read_for(w, kind, kQuietSeconds).all);
@@ -330,7 +332,9 @@ void BM_ReadDuringWrites(benchmark::State& state) {
           const std::size_t k = w.moves++;
           PoleRecord p = w.sample[(k * 7919) % w.sample.size()];
           p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
+          const auto t0 = std::chrono::steady_clock::now();
           if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
+          put_ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
           round_writes.store(++i);
           if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++round_merges;
           next += std::chrono::milliseconds(10);  // 100 writes a second
@@ -362,6 +366,11 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     state.counters["p99_change_pct"] = change(quiet.quantile(0.99), busy.quantile(0.99));
     state.counters["mean_change_pct"] = change(quiet.mean(), busy.mean());
     state.counters["writes_per_s"] = static_cast<double>(writes) / seconds;
+    std::sort(put_ns.begin(), put_ns.end());
+    if (!put_ns.empty()) {
+      state.counters["put_p50_us"] = put_ns[put_ns.size() / 2] / 1000;
+      state.counters["put_p99_us"] = put_ns[put_ns.size() * 99 / 100] / 1000;
+    }
     state.counters["merges"] = static_cast<double>(merges);
     // The same reads split by what the merge thread was doing: the share of
     // the window spent building a new base, and the mean while it did.
