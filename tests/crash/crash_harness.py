@@ -324,10 +324,10 @@ def import_args(db: Path, dataset: Path) -> list[str]:
             str(dataset / "grids.geojson"), "--aliases", str(dataset / "aliases.csv"), "--replace"]
 
 
-def import_killed_after(pl: Poleloc, db: Path, dataset: Path, delay: float) -> tuple[int, str]:
-    """Runs an import of `dataset` into `db`, SIGKILLed after `delay` seconds
-    unless it ended before: (its return code, its stderr)."""
-    p = subprocess.Popen([pl.binary, *import_args(db, dataset)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def killed_after(pl: Poleloc, args: list[str], delay: float) -> tuple[int, str]:
+    """Runs `poleloc ARGS`, SIGKILLed after `delay` seconds unless it ended
+    before: (its return code, its stderr)."""
+    p = subprocess.Popen([pl.binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         p.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -336,6 +336,11 @@ def import_killed_after(pl: Poleloc, db: Path, dataset: Path, delay: float) -> t
     err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
     return p.returncode, err
+
+
+def import_killed_after(pl: Poleloc, db: Path, dataset: Path, delay: float) -> tuple[int, str]:
+    """An import of `dataset` into `db`, SIGKILLed after `delay` seconds (see killed_after)."""
+    return killed_after(pl, import_args(db, dataset), delay)
 
 
 def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
@@ -375,22 +380,14 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
         if pick < 0.15:
             # History compaction killed midway: no current record may change.
             totals["compact rounds"] += 1
-            p = subprocess.Popen([pl.binary, "compact", "--db", str(db), "--keep-history", "0s"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             delay = rng.uniform(0.0, 0.4)
-            try:
-                p.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-            err = p.stderr.read().decode(errors="replace")
-            p.stderr.close()
-            if p.returncode not in (0, -signal.SIGKILL):
-                errors.append("compact exited %d: %s" % (p.returncode, err))
+            code, err = killed_after(pl, ["compact", "--db", str(db), "--keep-history", "0s"], delay)
+            if code not in (0, -signal.SIGKILL):
+                errors.append("compact exited %d: %s" % (code, err))
             found_poles, found_grids = pl.export(db)
             check_round(found_poles, model_poles, {}, "pole", errors)
             check_round(found_grids, model_grids, {}, "grid", errors)
-            kind = "compact %s after %.2f s" % ("completed" if p.returncode == 0 else "killed", delay)
+            kind = "compact %s after %.2f s" % ("completed" if code == 0 else "killed", delay)
         elif pick < 0.22:
             # The first import into a new database (bulk loaded as table files,
             # store/bulk_load.hpp) killed midway: nothing or all of it.
