@@ -35,9 +35,14 @@ std::vector<std::uint32_t> small_set(const std::vector<std::uint32_t>& items, st
   return set;
 }
 
+// Sets the bit of each of `items` in `bits` (cleared, a bit per item of the universe).
+void set_bits(std::vector<std::uint64_t>& bits, const std::vector<std::uint32_t>& items) {
+  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
+}
+
 std::vector<std::uint64_t> bitset(const std::vector<std::uint32_t>& items, std::size_t universe) {
   std::vector<std::uint64_t> bits((universe + 63) / 64, 0);
-  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
+  set_bits(bits, items);
   return bits;
 }
 
@@ -143,8 +148,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   }
   out->hidden_pole_count = hidden_list.size();
   out->hidden_poles = bitset_pool().take((base.pole_count() + 63) / 64);
-  for (std::uint32_t p : hidden_list) out->hidden_poles[p >> 6] |= std::uint64_t{1} << (p & 63);
-  out->hidden.bits = out->hidden_poles.data();
+  set_bits(out->hidden_poles, hidden_list);
   // By slot, a small set (a few KB, in cache) while few are hidden: nearest()
   // asks it for each candidate, and a lookup there beats a miss in a bitset.
   if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {

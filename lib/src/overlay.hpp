@@ -93,7 +93,6 @@ struct OverlayData {
   std::vector<std::uint64_t> hidden_grids;   // bit per base grid
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
-  index::HiddenPoles hidden;              // the view queries use (points into hidden_poles)
   // The same poles by their slot in the base's PoleIndex (what nearest checks):
   // a small open-addressing set (a few KB, in cache) while they are few.
   std::vector<std::uint32_t> hidden_slot_set;
