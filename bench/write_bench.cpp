@@ -259,6 +259,9 @@ class Latencies {
 // what the merge thread was doing when the run started (merge_activity()).
 struct ReadLatencies {
   Latencies all, merge_idle, merge_building, merge_freeing;
+  void add(const ReadLatencies& o) {
+    all.add(o.all), merge_idle.add(o.merge_idle), merge_building.add(o.merge_building), merge_freeing.add(o.merge_freeing);
+  }
 };
 
 ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
@@ -316,7 +319,7 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     ReadLatencies during;
     std::size_t writes = 0, merges = 0;
     double seconds = 0;
-    std::vector<double> put_ns;  // each write's latency (written by the writer thread, read after join)
+    Latencies puts;  // each write's latency (added by the writer thread, read after join)
     for (int round = 0; round < kRounds; ++round) {
       settle(*w.service);
       quiet.add(read_for(w, kind, kQuietSeconds).all);
@@ -334,7 +337,7 @@ void BM_ReadDuringWrites(benchmark::State& state) {
           p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
           const auto t0 = std::chrono::steady_clock::now();
           if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
-          put_ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+          puts.add(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
           round_writes.store(++i);
           if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++round_merges;
           next += std::chrono::milliseconds(10);  // 100 writes a second
@@ -342,14 +345,10 @@ void BM_ReadDuringWrites(benchmark::State& state) {
         }
       });
       const auto started = std::chrono::steady_clock::now();
-      const ReadLatencies busy = read_for(w, kind, kWriteSeconds);
+      during.add(read_for(w, kind, kWriteSeconds));
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       stop = true;
       writer.join();
-      during.all.add(busy.all);
-      during.merge_idle.add(busy.merge_idle);
-      during.merge_building.add(busy.merge_building);
-      during.merge_freeing.add(busy.merge_freeing);
       writes += round_writes.load();
       merges += round_merges.load();
     }
@@ -366,11 +365,8 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     state.counters["p99_change_pct"] = change(quiet.quantile(0.99), busy.quantile(0.99));
     state.counters["mean_change_pct"] = change(quiet.mean(), busy.mean());
     state.counters["writes_per_s"] = static_cast<double>(writes) / seconds;
-    std::sort(put_ns.begin(), put_ns.end());
-    if (!put_ns.empty()) {
-      state.counters["put_p50_us"] = put_ns[put_ns.size() / 2] / 1000;
-      state.counters["put_p99_us"] = put_ns[put_ns.size() * 99 / 100] / 1000;
-    }
+    state.counters["put_p50_us"] = puts.quantile(0.5) / 1000;
+    state.counters["put_p99_us"] = puts.quantile(0.99) / 1000;
     state.counters["merges"] = static_cast<double>(merges);
     // The same reads split by what the merge thread was doing: the share of
     // the window spent building a new base, and the mean while it did.

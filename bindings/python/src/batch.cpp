@@ -13,8 +13,6 @@
 // Outputs are new numpy arrays; -1 marks "no grid" / "no pole".
 #include "binding.hpp"
 
-
-#include <cstring>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
