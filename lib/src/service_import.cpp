@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
@@ -128,6 +129,24 @@ Status check_merge_overlaps(const SnapshotData& old, std::vector<GridRecord>& gr
   grids.resize(w);
   for (InputError& e : found) rejects.push_back(std::move(e));
   return Status::ok();
+}
+
+// The import's records of one kind (when it replaces them) followed by the
+// stored ones it keeps: what the new snapshot holds.
+template <typename T>
+std::vector<T> joined(std::optional<std::vector<T>> replaced, std::vector<T> kept) {
+  std::vector<T> all = replaced ? std::move(*replaced) : std::vector<T>{};
+  all.insert(all.end(), std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()));
+  return all;
+}
+
+// Hands a new snapshot's records other than poles to its builder.
+void add_records(SnapshotBuilder& b, std::vector<GridRecord> grids, std::vector<AliasRecord> aliases,
+                 std::vector<PlaceRecord> places, std::vector<RoadRecord> roads) {
+  for (GridRecord& g : grids) b.add_grid(std::move(g));
+  for (AliasRecord& a : aliases) b.add_alias(std::move(a));
+  for (PlaceRecord& p : places) b.add_place(std::move(p));
+  for (RoadRecord& r : roads) b.add_road(std::move(r));
 }
 
 }  // namespace
@@ -492,18 +511,11 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
     change.put_pole_stream = poles.pole_stream();
     std::vector<GridRecord> snapshot_grids = grids;
     for (const GridRecord* g : kept_grids) snapshot_grids.push_back(*g);
-    std::vector<AliasRecord> snapshot_aliases = change.replace_aliases ? *change.replace_aliases : std::vector<AliasRecord>{};
-    for (const AliasRecord& a : kept_aliases) snapshot_aliases.push_back(a);
-    std::vector<PlaceRecord> snapshot_places = change.replace_places ? *change.replace_places : std::vector<PlaceRecord>{};
-    for (const PlaceRecord& p : kept_places) snapshot_places.push_back(p);
-    std::vector<RoadRecord> snapshot_roads = change.replace_roads ? *change.replace_roads : std::vector<RoadRecord>{};
-    for (const RoadRecord& r : kept_roads) snapshot_roads.push_back(r);
-    building = std::async(std::launch::async, [&poles, g = std::move(snapshot_grids), a = std::move(snapshot_aliases),
-                                               p = std::move(snapshot_places), r = std::move(snapshot_roads)]() mutable {
-      for (GridRecord& x : g) poles.add_grid(std::move(x));
-      for (AliasRecord& x : a) poles.add_alias(std::move(x));
-      for (PlaceRecord& x : p) poles.add_place(std::move(x));
-      for (RoadRecord& x : r) poles.add_road(std::move(x));
+    building = std::async(std::launch::async, [&poles, g = std::move(snapshot_grids),
+                                               a = joined(change.replace_aliases, kept_aliases),
+                                               p = joined(change.replace_places, kept_places),
+                                               r = joined(change.replace_roads, kept_roads)]() mutable {
+      add_records(poles, std::move(g), std::move(a), std::move(p), std::move(r));
       return poles.finish(0);
     });
   }
@@ -550,20 +562,11 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   for (const GridRecord* g : kept_grids) change.put_grids.push_back(*g);
   kept_grids.clear();
   kept_poles.clear();
-  std::vector<AliasRecord> all_aliases = change.replace_aliases ? std::move(*change.replace_aliases)
-                                                                : std::vector<AliasRecord>{};
-  for (AliasRecord& a : kept_aliases) all_aliases.push_back(std::move(a));
-  std::vector<PlaceRecord> all_places = change.replace_places ? std::move(*change.replace_places)
-                                                              : std::vector<PlaceRecord>{};
-  for (PlaceRecord& p : kept_places) all_places.push_back(std::move(p));
-  std::vector<RoadRecord> all_roads = change.replace_roads ? std::move(*change.replace_roads)
-                                                           : std::vector<RoadRecord>{};
-  for (RoadRecord& r : kept_roads) all_roads.push_back(std::move(r));
+  std::vector<AliasRecord> all_aliases = joined(std::move(change.replace_aliases), std::move(kept_aliases));
+  std::vector<PlaceRecord> all_places = joined(std::move(change.replace_places), std::move(kept_places));
+  std::vector<RoadRecord> all_roads = joined(std::move(change.replace_roads), std::move(kept_roads));
   before.reset();
-  for (GridRecord& g : change.put_grids) poles.add_grid(std::move(g));
-  for (AliasRecord& a : all_aliases) poles.add_alias(std::move(a));
-  for (PlaceRecord& p : all_places) poles.add_place(std::move(p));
-  for (RoadRecord& r : all_roads) poles.add_road(std::move(r));
+  add_records(poles, std::move(change.put_grids), std::move(all_aliases), std::move(all_places), std::move(all_roads));
   change = {};
   publish(poles.finish(*seq));
   return report;
