@@ -136,6 +136,36 @@ void BM_BuildOverlay(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchmark::kMicrosecond);
 
+// What a pole write costs besides the store once the overlay holds a delta of
+// 1,000 edited poles: building the recent layer of the last `n` pole writes
+// (the write itself included) on top of it.
+void BM_ExtendOverlay(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  auto snap = w.service->snapshot();
+  const std::uint64_t seq = snap->stats().sequence;
+  OverlayEdits edits;
+  store::Change change;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    PoleRecord p = w.sample[i * 7 % w.sample.size()];
+    p.position.lon += 1e-6;
+    change.put_poles.push_back(p);
+  }
+  edits.add(change, seq + 1);
+  auto delta = build_overlay(snap->data(), edits, seq + 1);
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    store::Change one;
+    PoleRecord p = w.sample[(static_cast<std::size_t>(i) * 13 + 5) % w.sample.size()];
+    p.position.lat += 1e-6;
+    one.put_poles.push_back(p);
+    edits.add(one, seq + 2 + static_cast<std::uint64_t>(i));
+  }
+  const std::uint64_t last = seq + 1 + static_cast<std::uint64_t>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, last, delta.get()));
+  state.counters["recent_poles"] = static_cast<double>(build_overlay(snap->data(), edits, last, delta.get())->recent_count());
+}
+BENCHMARK(BM_ExtendOverlay)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
+
 // The cost of the overlay to readers alone (no writer running): queries on the
 // base with an overlay of `n` moved poles, against the same base without one.
 // kind 0 locate, 1 nearest k=5, 2 resolve with the caller's position.

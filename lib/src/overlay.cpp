@@ -3,20 +3,49 @@
 #include "geo/polygon_check.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 
 namespace poleloc {
 
+OverlayEdits::OverlayEdits(const OverlayEdits& other)
+    : poles_(other.poles_), grids_(other.grids_), last_grid_sequence_(other.last_grid_sequence_) {
+  pole_log_.reserve(other.pole_log_.size());
+  for (const auto& [sequence, edit] : other.pole_log_) pole_log_.emplace_back(sequence, &*poles_.find(edit->first));
+}
+
+OverlayEdits& OverlayEdits::operator=(const OverlayEdits& other) {
+  if (this != &other) *this = OverlayEdits(other);
+  return *this;
+}
+
 void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
-  for (const PoleRecord& p : change.put_poles) poles_[p.number] = {sequence, p};
-  for (const std::string& n : change.delete_poles) poles_[n] = {sequence, std::nullopt};
+  for (const PoleRecord& p : change.put_poles) {
+    auto it = poles_.insert_or_assign(p.number, Edit<PoleRecord>{sequence, p}).first;
+    pole_log_.emplace_back(sequence, &*it);
+  }
+  for (const std::string& n : change.delete_poles) {
+    auto it = poles_.insert_or_assign(n, Edit<PoleRecord>{sequence, std::nullopt}).first;
+    pole_log_.emplace_back(sequence, &*it);
+  }
   for (const GridRecord& g : change.put_grids) grids_[g.id] = {sequence, g};
   for (const std::string& id : change.delete_grids) grids_[id] = {sequence, std::nullopt};
+  if (!change.put_grids.empty() || !change.delete_grids.empty()) last_grid_sequence_ = sequence;
 }
 
 void OverlayEdits::drop_through(std::uint64_t sequence) {
   std::erase_if(poles_, [&](const auto& e) { return e.second.sequence <= sequence; });
   std::erase_if(grids_, [&](const auto& e) { return e.second.sequence <= sequence; });
+  pole_log_.erase(pole_log_.begin(), first_after(sequence));
+}
+
+OverlayEdits::PoleLog::const_iterator OverlayEdits::first_after(std::uint64_t sequence) const {
+  return std::upper_bound(pole_log_.begin(), pole_log_.end(), sequence,
+                          [](std::uint64_t s, const auto& entry) { return s < entry.first; });
+}
+
+std::size_t OverlayEdits::poles_after_count(std::uint64_t sequence) const {
+  return static_cast<std::size_t>(pole_log_.end() - first_after(sequence));
 }
 
 namespace {
@@ -89,10 +118,38 @@ BitsetPool& bitset_pool() {
 
 OverlayData::~OverlayData() { bitset_pool().give(std::move(hidden_poles)); }
 
-std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
-                                                 std::uint64_t sequence) {
-  auto out = std::make_shared<OverlayData>();
+namespace {
+
+// Where the edit's number stands in `base` (pole index and PoleIndex slot),
+// looked up once per base and kept in the edit.
+void find_in_base(const SnapshotData& base, std::string_view number, const OverlayEdits::Edit<PoleRecord>& edit) {
+  if (edit.found_in == &base) return;
+  edit.found_in = &base;
+  edit.base_pole = edit.base_slot = OverlayEdits::kNotInBase;
+  edit.base_grid = OverlayEdits::kGridUnknown;
+  if (auto p = base.numbers.find(number)) {
+    edit.base_pole = *p;
+    if (auto slot = base.pole_positions.slot_of(*p, base.positions[*p])) edit.base_slot = *slot;
+  }
+}
+
+// The base grid holding the edit's record (-1: none), found once per edit.
+std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<PoleRecord>& edit) {
+  if (edit.base_grid == OverlayEdits::kGridUnknown) {
+    const auto found = base.grid_areas.find(edit.record->position);
+    edit.base_grid = found ? static_cast<std::int32_t>(*found) : -1;
+  }
+  return edit.base_grid;
+}
+
+// The delta from every edit: the base grids and poles it hides, and the delta
+// data with each pole's grid derived.
+std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const OverlayEdits& edits,
+                                              std::uint64_t sequence) {
+  auto out = std::make_shared<DeltaLayer>();
+  out->sequence = sequence;
   out->hidden_grids.assign((base.grids.size() + 63) / 64, 0);
+  auto grid_hidden = [&](std::uint32_t g) { return (out->hidden_grids[g >> 6] >> (g & 63)) & 1; };
 
   // Grids: the base's version of an edited grid is hidden; its poles, and the
   // base poles under the new geometry, have their grid derived again.
@@ -113,24 +170,15 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     }
   }
 
-  // Base poles hidden (by pole index and by slot in the base's PoleIndex):
-  // first the edited numbers the base holds, then the touched poles.
-  std::vector<std::uint32_t> hidden_list, hidden_slots;
+  // Base poles hidden: first the edited numbers the base holds, then the touched poles.
+  std::vector<std::uint32_t>& hidden_list = out->hidden_base_poles;
   std::vector<PoleRecord> poles;
   poles.reserve(edits.pole_count() + touched.size());
   for (const auto& [number, edit] : edits.poles()) {
-    if (edit.found_in != &base) {
-      edit.found_in = &base;
-      edit.base_pole = edit.base_slot = OverlayEdits::kNotInBase;
-      edit.base_grid = OverlayEdits::kGridUnknown;
-      if (auto p = base.numbers.find(number)) {
-        edit.base_pole = *p;
-        if (auto slot = base.pole_positions.slot_of(*p, base.positions[*p])) edit.base_slot = *slot;
-      }
-    }
+    find_in_base(base, number, edit);
     if (edit.base_pole != OverlayEdits::kNotInBase) {
       hidden_list.push_back(edit.base_pole);
-      if (edit.base_slot != OverlayEdits::kNotInBase) hidden_slots.push_back(edit.base_slot);
+      if (edit.base_slot != OverlayEdits::kNotInBase) out->hidden_base_slots.push_back(edit.base_slot);
     }
     if (edit.record) poles.push_back(*edit.record);
   }
@@ -142,25 +190,13 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     for (std::uint32_t p : touched) {
       if (std::binary_search(edited.begin(), edited.end(), p)) continue;  // edited itself
       hidden_list.push_back(p);
-      if (auto slot = base.pole_positions.slot_of(p, base.positions[p])) hidden_slots.push_back(*slot);
+      if (auto slot = base.pole_positions.slot_of(p, base.positions[p])) out->hidden_base_slots.push_back(*slot);
       poles.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
     }
   }
-  out->hidden_pole_count = hidden_list.size();
-  out->hidden_poles = bitset_pool().take((base.pole_count() + 63) / 64);
-  set_bits(out->hidden_poles, hidden_list);
-  // By slot, a small set (a few KB, in cache) while few are hidden: nearest()
-  // asks it for each candidate, and a lookup there beats a miss in a bitset.
-  if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {
-    out->hidden_slot_set = small_set(hidden_slots, out->hidden_slots.mask);
-    out->hidden_slots.set = out->hidden_slot_set.data();
-  } else {
-    out->hidden_slot_bits = bitset(hidden_slots, base.pole_positions.slot_count());
-    out->hidden_slots.bits = out->hidden_slot_bits.data();
-  }
 
-  out->delta = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
-  SnapshotData& d = *out->delta;
+  out->data = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
+  SnapshotData& d = *out->data;
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
   d.grid_index_offset = static_cast<std::uint32_t>(base.grids.size());
@@ -176,19 +212,109 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     while (edit != edits_end && std::string_view(edit->first) < number) ++edit;
     std::int32_t g = -1;
     if (edit != edits_end && edit->first == number && edit->second.record) {
-      if (edit->second.base_grid == OverlayEdits::kGridUnknown) {
-        const auto found = base.grid_areas.find(d.positions[p]);
-        edit->second.base_grid = found ? static_cast<std::int32_t>(*found) : -1;
-      }
-      g = edit->second.base_grid;
+      g = base_grid_of(base, edit->second);
     } else if (auto bp = base.numbers.find(number)) {
       g = base.pole_grid[*bp];  // a touched base pole, where it stands in the base
     } else if (auto found = base.grid_areas.find(d.positions[p])) {
       g = static_cast<std::int32_t>(*found);  // not reached: a delta pole is an edit or a base pole
     }
-    if (g >= 0 && !out->grid_hidden(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
+    if (g >= 0 && !grid_hidden(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
   }
-  out->delta_cells.build(d.positions);
+  out->cells.build(d.positions);
+  return out;
+}
+
+// The recent layer: the poles of the edits after `layer`, hiding their older
+// versions in the base and in the delta. Fills `out` (hidden_poles holds the
+// delta's hidden base poles already) and returns the base slots it hides.
+std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayEdits& edits, std::uint64_t sequence,
+                                        OverlayData& out) {
+  const SnapshotData& delta = *out.delta;
+  std::vector<std::uint32_t> base_slots, delta_poles, delta_slots;
+  std::vector<PoleRecord> poles;
+  std::vector<const OverlayEdits::PoleEdit*> numbers;  // each edited number once, in number order
+  edits.for_each_pole_after(out.layer->sequence, [&](const OverlayEdits::PoleEdit& e) { numbers.push_back(&e); });
+  std::sort(numbers.begin(), numbers.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::vector<const OverlayEdits::Edit<PoleRecord>*> written;  // in number order, as the recent data
+  for (const OverlayEdits::PoleEdit* e : numbers) {
+    const std::string& number = e->first;
+    const auto& edit = e->second;
+    find_in_base(base, number, edit);
+    if (edit.base_pole != OverlayEdits::kNotInBase && !out.pole_hidden(edit.base_pole)) {
+      out.hidden_poles[edit.base_pole >> 6] |= std::uint64_t{1} << (edit.base_pole & 63);
+      ++out.hidden_pole_count;
+      if (edit.base_slot != OverlayEdits::kNotInBase) base_slots.push_back(edit.base_slot);
+    }
+    if (auto dp = delta.numbers.find(number)) {
+      delta_poles.push_back(*dp);
+      if (auto slot = delta.pole_positions.slot_of(*dp, delta.positions[*dp])) delta_slots.push_back(*slot);
+    }
+    if (edit.record) {
+      poles.push_back(*edit.record);
+      written.push_back(&edit);
+    }
+  }
+  if (!delta_poles.empty()) {
+    out.delta_hidden = bitset(delta_poles, delta.pole_count());
+    out.delta_hidden_count = delta_poles.size();
+    out.delta_hidden_slot_set = small_set(delta_slots, out.delta_hidden_slots.mask);
+    out.delta_hidden_slots.set = out.delta_hidden_slot_set.data();
+  }
+  if (!poles.empty()) {
+    out.recent = build_snapshot_data(std::move(poles), {}, {}, sequence, {}, /*small=*/true);
+    SnapshotData& r = *out.recent;
+    r.base = &base;
+    r.grids_of = &delta;
+    r.pole_index_offset = static_cast<std::uint32_t>(base.pole_count() + delta.pole_count());
+    r.grid_index_offset = static_cast<std::uint32_t>(base.grids.size() + delta.grids.size());
+    // A recent pole is in the delta grid holding it, else in the base's unless hidden.
+    for (std::uint32_t p = 0; p < r.pole_count(); ++p) {
+      std::int32_t code = -1;
+      if (auto g = delta.grids.empty() ? std::nullopt : delta.grid_areas.find(r.positions[p])) {
+        code = static_cast<std::int32_t>(*g);
+      } else if (const std::int32_t g = base_grid_of(base, *written[p]);
+                 g >= 0 && !out.grid_hidden(static_cast<std::uint32_t>(g))) {
+        code = -2 - g;
+      }
+      r.pole_grid[p] = code;
+    }
+    out.recent_cells.build(r.positions);
+  }
+  return base_slots;
+}
+
+}  // namespace
+
+std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
+                                                 std::uint64_t sequence, const OverlayData* previous) {
+  auto out = std::make_shared<OverlayData>();
+  out->sequence = sequence;
+  out->built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+  const bool extend = previous && previous->delta->base == &base &&
+                      edits.last_grid_sequence() <= previous->layer->sequence &&
+                      edits.poles_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxPoles;
+  out->layer = extend ? previous->layer : build_delta(base, edits, sequence);
+  out->delta = out->layer->data.get();
+  out->hidden_grid_count = out->layer->hidden_grid_count;
+  out->hidden_poles = bitset_pool().take((base.pole_count() + 63) / 64);
+  set_bits(out->hidden_poles, out->layer->hidden_base_poles);
+  out->hidden_pole_count = out->layer->hidden_base_poles.size();
+  std::vector<std::uint32_t> recent_slots;
+  if (extend) recent_slots = build_recent(base, edits, sequence, *out);
+
+  // By slot, a small set (a few KB, in cache) while few are hidden: nearest()
+  // asks it for each candidate, and a lookup there beats a miss in a bitset.
+  std::vector<std::uint32_t> hidden_slots = out->layer->hidden_base_slots;
+  hidden_slots.insert(hidden_slots.end(), recent_slots.begin(), recent_slots.end());
+  if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {
+    out->hidden_slot_set = small_set(hidden_slots, out->hidden_slots.mask);
+    out->hidden_slots.set = out->hidden_slot_set.data();
+  } else {
+    out->hidden_slot_bits = bitset(hidden_slots, base.pole_positions.slot_count());
+    out->hidden_slots.bits = out->hidden_slot_bits.data();
+  }
   return out;
 }
 

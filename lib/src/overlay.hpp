@@ -1,24 +1,37 @@
 // overlay.hpp: the writes made since the base snapshot was built, so that a
-// write costs the size of the writes, not of the dataset.
+// write costs the size of its own edit, not of the dataset nor of the writes
+// before it.
 //
 //   OverlayEdits edits;                        // kept by the Service, under its write lock
 //   edits.add(change, seq);                    // after the store made `change` durable
-//   auto overlay = build_overlay(*base, edits, seq);   // small: the delta's records only
+//   auto overlay = build_overlay(*base, edits, seq, previous);   // the new edits only
 //   Snapshot snap(base, overlay);              // every query consults both
 //   ... later, in the background: a new base from snap's records, then
 //   edits.drop_through(base_seq);              // what the new base holds already
 //
 // A Snapshot is an immutable base (SnapshotData, millions of poles, built once)
-// plus an overlay: a small second SnapshotData (the delta) holding every pole
-// and grid written since the base, and two bitsets hiding the base's versions
-// of what the delta replaced or deleted. Poles, grids and their indexes are
-// answered from both: the delta first, then the base's records not hidden.
+// plus an overlay in two layers, as a log-structured store keeps a small
+// memtable above larger runs:
+//   - the delta: a small second SnapshotData holding every pole and grid
+//     written since the base up to some sequence, built from all those edits
+//     (about 0.5 us per edit) and shared by the overlays of the writes after it;
+//   - the recent layer: the poles written after the delta, at most
+//     kRecentMaxPoles of them, built by each pole write from those edits only
+//     (tens of microseconds). When it is full, or a grid is written, the next
+//     write builds the delta again from every edit and the recent layer
+//     starts empty.
+// Bitsets hide the versions that later writes replaced or deleted: a bit per
+// base pole and per base grid (hidden by either layer), and a bit per delta
+// pole (hidden by the recent layer). Poles, grids and their indexes are
+// answered from all of them: the newest layer first, then the older records
+// not hidden.
 //
 // A grid write changes which grid some poles are in. The delta therefore also
 // holds a copy of each base pole whose grid is touched: every pole of the base's
 // version of that grid, and every pole inside the new geometry whose grid changes.
 // Their grid is derived again (a delta grid first, then the base's), so
-// PoleView::grid() is right for every pole without rebuilding the base.
+// PoleView::grid() is right for every pole without rebuilding the base. The
+// recent layer holds no grid: a pole there is in a delta grid or a base grid.
 //
 // Thread-safety: OverlayEdits is used under the Service's write lock; the
 // built OverlayData is immutable and shared by snapshots.
@@ -40,11 +53,18 @@ namespace poleloc {
 
 class OverlayEdits {
  public:
+  OverlayEdits() = default;
+  // A copy's log names the copy's own map nodes; a move keeps the nodes.
+  OverlayEdits(const OverlayEdits& other);
+  OverlayEdits& operator=(const OverlayEdits& other);
+  OverlayEdits(OverlayEdits&&) noexcept = default;
+  OverlayEdits& operator=(OverlayEdits&&) noexcept = default;
+
   // Records the puts and deletes of poles and grids of `change`, stored as `sequence`.
   void add(const store::Change& change, std::uint64_t sequence);
   // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
   void drop_through(std::uint64_t sequence);
-  void clear() { poles_.clear(), grids_.clear(); }
+  void clear() { poles_.clear(), grids_.clear(), pole_log_.clear(), last_grid_sequence_ = 0; }
 
   std::size_t pole_count() const { return poles_.size(); }
   std::size_t grid_count() const { return grids_.size(); }
@@ -70,9 +90,42 @@ class OverlayEdits {
   const std::map<std::string, Edit<PoleRecord>, std::less<>>& poles() const { return poles_; }
   const std::map<std::string, Edit<GridRecord>, std::less<>>& grids() const { return grids_; }
 
+  using PoleEdit = std::pair<const std::string, Edit<PoleRecord>>;
+  // The pole edits made after `sequence`, in the order written (a number
+  // written twice appears twice), and how many they are.
+  std::size_t poles_after_count(std::uint64_t sequence) const;
+  template <typename Visit>
+  void for_each_pole_after(std::uint64_t sequence, Visit&& visit) const {
+    for (auto it = first_after(sequence); it != pole_log_.end(); ++it) visit(*it->second);
+  }
+  // The newest sequence that put or deleted a grid (0: none since the last clear()).
+  std::uint64_t last_grid_sequence() const { return last_grid_sequence_; }
+
  private:
+  // A map node stays where it is until erased, and drop_through() erases a
+  // number's node only with every log entry naming it.
+  using PoleLog = std::vector<std::pair<std::uint64_t, const PoleEdit*>>;
+  PoleLog::const_iterator first_after(std::uint64_t sequence) const;
+
   std::map<std::string, Edit<PoleRecord>, std::less<>> poles_;  // by canonical number
   std::map<std::string, Edit<GridRecord>, std::less<>> grids_;  // by id
+  PoleLog pole_log_;  // (sequence, edit) of each pole edit, in sequence order
+  std::uint64_t last_grid_sequence_ = 0;
+};
+
+// The delta layer of an overlay: built from every edit since the base, and
+// shared by the overlays of the pole writes after it.
+struct DeltaLayer {
+  std::unique_ptr<SnapshotData> data;  // poles and grids written since the base (and re-derived poles)
+  std::uint64_t sequence = 0;          // the edits it holds are those up to here
+  // Cells holding a delta pole: nearest() skips the delta's search when none
+  // is within the base's k-th distance (nearly always).
+  index::CellPresence cells;
+  // The base poles it hides (by pole index and by slot in the base's
+  // PoleIndex) and the base grids: each overlay's bitsets start from these.
+  std::vector<std::uint32_t> hidden_base_poles, hidden_base_slots;
+  std::vector<std::uint64_t> hidden_grids;  // bit per base grid
+  std::size_t hidden_grid_count = 0;
 };
 
 struct OverlayData {
@@ -81,7 +134,15 @@ struct OverlayData {
   OverlayData& operator=(const OverlayData&) = delete;
   ~OverlayData();  // hands hidden_poles back to the pool the next write takes it from
 
-  std::unique_ptr<SnapshotData> delta;       // poles and grids written since the base (and re-derived poles)
+  std::uint64_t sequence = 0;     // the sequence the overlay brings the base to
+  std::int64_t built_unix_ms = 0;
+  std::shared_ptr<const DeltaLayer> layer;
+  const SnapshotData* delta = nullptr;  // layer->data
+  // Poles written after the delta (no grids); null when there are none. Its
+  // pole_grid uses the delta's codes: >= 0 a delta grid, <= -2 a base grid.
+  std::unique_ptr<SnapshotData> recent;
+  index::CellPresence recent_cells;
+
   // A bit per base pole, set where a write replaced or deleted it (256 KB at
   // 2,000,000 poles, cleared on each write in about 10 us: the memory of
   // retired overlays is reused, not faulted in again). locate() tests it
@@ -90,7 +151,6 @@ struct OverlayData {
   // than without an overlay (a filter keyed by the number cost twice that, and
   // its false hits a miss in a set each write rebuilt cold).
   std::vector<std::uint64_t> hidden_poles;
-  std::vector<std::uint64_t> hidden_grids;   // bit per base grid
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
   // The same poles by their slot in the base's PoleIndex (what nearest checks):
@@ -98,22 +158,40 @@ struct OverlayData {
   std::vector<std::uint32_t> hidden_slot_set;
   std::vector<std::uint64_t> hidden_slot_bits;
   index::HiddenPoles hidden_slots;
+  // Delta poles the recent layer replaced or deleted: a bit per delta pole,
+  // and by slot in the delta's PoleIndex.
+  std::vector<std::uint64_t> delta_hidden;
+  std::size_t delta_hidden_count = 0;
+  std::vector<std::uint32_t> delta_hidden_slot_set;
+  index::HiddenPoles delta_hidden_slots;
 
   static constexpr std::size_t kHiddenSetMax = 4096;
-
-  // Cells holding a delta pole: nearest() skips the delta's search when none
-  // is within the base's k-th distance (nearly always).
-  index::CellPresence delta_cells;
+  // Pole writes after the delta kept in the recent layer before the next
+  // write builds the delta again (about 0.5 us each to build per write).
+  static constexpr std::size_t kRecentMaxPoles = 64;
 
   bool pole_hidden(std::uint32_t base_pole) const { return (hidden_poles[base_pole >> 6] >> (base_pole & 63)) & 1; }
-  bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
+  bool grid_hidden(std::uint32_t base_grid) const {
+    return (layer->hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1;
+  }
+  bool delta_pole_hidden(std::uint32_t delta_pole) const {
+    return delta_hidden_count && ((delta_hidden[delta_pole >> 6] >> (delta_pole & 63)) & 1);
+  }
+  const index::HiddenPoles* delta_hidden_filter() const { return delta_hidden_count ? &delta_hidden_slots : nullptr; }
+  std::size_t recent_count() const { return recent ? recent->pole_count() : 0; }
+  // Poles held by the overlay that are current: the delta's not hidden and the recent ones.
+  std::size_t live_poles() const { return delta->pole_count() - delta_hidden_count + recent_count(); }
 };
 
-// The overlay of `edits` on `base`, as of `sequence`. O(edits log edits) plus
-// the base poles a grid edit touches; a pole edit looks its number up in the
-// base once (cached in the edit). Besides the bit per base pole (a memset),
-// a write costs the size of the overlay, not of the city.
+// The overlay of `edits` on `base`, as of `sequence`. With `previous` (the
+// overlay published before, on the same base), a write of poles builds only
+// the recent layer: the poles written after previous's delta, looked up in the
+// base and the delta once (cached in the edit). Otherwise, or when the recent
+// layer would exceed kRecentMaxPoles or a grid was written since, the delta is
+// built from every edit: O(edits log edits) plus the base poles a grid edit
+// touches. Besides the bit per base pole (a memset), a write costs the size of
+// what it builds, not of the city.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
-                                                 std::uint64_t sequence);
+                                                 std::uint64_t sequence, const OverlayData* previous = nullptr);
 
 }  // namespace poleloc

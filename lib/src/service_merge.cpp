@@ -1,8 +1,8 @@
 // service_merge.cpp: publishing writes as an overlay, and folding the overlay
 // into a new base in the background (see overlay.hpp).
 //
-// A write publishes base + overlay at once (a few hundred µs however large the
-// base). When the overlay grows past kMergePoles poles or kMergeGrids grids,
+// A write publishes base + overlay at once (tens of µs for a pole write,
+// however large the base and the overlay). When the overlay grows past kMergePoles poles or kMergeGrids grids,
 // when writes have paused for kMergeQuiet, or when its oldest write is
 // kMergeMaxAge old, the merge thread builds a new base from
 // a snapshot (seconds for millions of poles, without any lock), then, under the
@@ -67,7 +67,10 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
 }
 
 void Service::Impl::publish_edits(std::uint64_t sequence) {
-  replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence)));
+  // The overlay published last, if on this base: a pole write adds to its recent layer.
+  const std::shared_ptr<const Snapshot> now = current.load();
+  const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
+  replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence, previous)));
   notify_published();
 }
 

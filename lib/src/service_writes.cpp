@@ -5,6 +5,7 @@
 
 #include "geo/polygon_check.hpp"
 #include "record_checks.hpp"
+#include "store/record_encoding.hpp"
 
 #include <poleloc/number.hpp>
 
@@ -160,6 +161,14 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   }
 
   store::Change change;
+  // The snapshot is what is stored (every write publishes under this lock):
+  // a pole that differs from it differs from the newest stored version, and
+  // the store need not read that version back. The deletions were checked above.
+  change.poles_differ_from_stored = std::none_of(changes.put_poles.begin(), changes.put_poles.end(),
+                                                 [&](const PoleRecord& p) {
+                                                   auto now = snap->locate(p.number);
+                                                   return now && store::encode_pole(now->record()) == store::encode_pole(p);
+                                                 });
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);
   change.put_grids = std::move(changes.put_grids);

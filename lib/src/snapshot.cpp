@@ -40,7 +40,7 @@ LonLat PoleView::position() const { return data_->positions[index_]; }
 LonLat PoleView::gcj02() const { return wgs84_to_gcj02(data_->positions[index_]); }
 std::optional<GridView> PoleView::grid() const {
   const std::int32_t g = data_->pole_grid[index_];
-  if (g >= 0) return GridView(data_, static_cast<std::uint32_t>(g));
+  if (g >= 0) return GridView(data_->grids_of ? data_->grids_of : data_, static_cast<std::uint32_t>(g));
   if (g <= -2) return GridView(data_->base, static_cast<std::uint32_t>(-2 - g));  // an overlay pole in a base grid
   return std::nullopt;
 }
@@ -53,12 +53,15 @@ std::optional<Where> PoleView::where() const {
 
 // --- snapshot ------------------------------------------------------------
 //
-// With an overlay, every query asks the delta (recent writes) first, then the
-// base, passing over the base's records the overlay hid.
+// With an overlay, every query asks its layers (the recent poles, then the
+// delta) and the base, passing over the records a newer layer hid.
 
 Snapshot::Snapshot(std::unique_ptr<SnapshotData> data) : data_(std::move(data)) {}
 Snapshot::Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<const OverlayData> overlay)
-    : data_(std::move(base)), overlay_(std::move(overlay)), delta_(overlay_ ? overlay_->delta.get() : nullptr) {}
+    : data_(std::move(base)),
+      overlay_(std::move(overlay)),
+      delta_(overlay_ ? overlay_->delta : nullptr),
+      recent_(overlay_ ? overlay_->recent.get() : nullptr) {}
 Snapshot::~Snapshot() = default;
 
 namespace {
@@ -86,7 +89,10 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
     if (auto hit = data_->numbers.find(n); hit && !overlay_->pole_hidden(*hit)) {
       return PoleView(data_.get(), *hit);
     }
-    if (auto hit = delta_->numbers.find(n)) return PoleView(delta_, *hit);
+    if (recent_) {
+      if (auto hit = recent_->numbers.find(n)) return PoleView(recent_, *hit);
+    }
+    if (auto hit = delta_->numbers.find(n); hit && !overlay_->delta_pole_hidden(*hit)) return PoleView(delta_, *hit);
     return std::nullopt;
   }
   auto hit = find_number(*data_, number);
@@ -147,18 +153,27 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
   const index::HiddenPoles* hidden = delta_ && overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr;
   data_->pole_positions.nearest(p, options.k, options.max_m, hidden, hits);
   std::vector<NearbyPole> out;
-  out.reserve(hits.size() + (delta_ && delta_->pole_count() > 0 ? 1 : 0));
+  out.reserve(hits.size() + (delta_ ? 1 : 0));
   for (auto [pole, d] : hits) out.push_back({PoleView(data_.get(), pole), d});
-  if (delta_ && delta_->pole_count() > 0) {
-    // Only delta poles nearer than the k-th base pole can enter the answer,
-    // and nearly always none is that near: a few probes into the overlay's
-    // occupied cells decide, without searching the delta (the margin covers
-    // a delta pole at the same distance, which the number order may rank first).
+  if (!delta_) return out;
+  // Only overlay poles nearer than the k-th base pole can enter the answer,
+  // and nearly always none is that near: a few probes into each layer's
+  // occupied cells decide, without searching the layer (the margin covers
+  // a pole at the same distance, which the number order may rank first).
+  const std::size_t from_base = out.size();
+  auto search = [&](const SnapshotData& layer, const index::CellPresence& cells, const index::HiddenPoles* hidden) {
+    if (layer.pole_count() == 0) return;
     std::optional<double> bound = options.max_m;
-    if (out.size() == options.k && !out.empty()) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
-    if (bound && !overlay_->delta_cells.maybe_within(p, *bound + 0.01)) return out;
-    delta_->pole_positions.nearest(p, options.k, bound, nullptr, hits);
-    for (auto [pole, d] : hits) out.push_back({PoleView(delta_, pole), d});
+    if (from_base == options.k && from_base > 0) {
+      bound = std::min(bound.value_or(out[from_base - 1].distance_m), out[from_base - 1].distance_m);
+    }
+    if (bound && !cells.maybe_within(p, *bound + 0.01)) return;
+    layer.pole_positions.nearest(p, options.k, bound, hidden, hits);
+    for (auto [pole, d] : hits) out.push_back({PoleView(&layer, pole), d});
+  };
+  search(*delta_, overlay_->layer->cells, overlay_->delta_hidden_filter());
+  if (recent_) search(*recent_, overlay_->recent_cells, nullptr);
+  if (out.size() > from_base) {
     std::sort(out.begin(), out.end(), [](const NearbyPole& a, const NearbyPole& b) {
       return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.pole.number() < b.pole.number();
     });
@@ -188,18 +203,24 @@ GridView Snapshot::grid_by_index(std::uint32_t index) const {
 }
 PoleView Snapshot::pole_by_index(std::uint32_t index) const {
   const auto base = static_cast<std::uint32_t>(data_->pole_count());
-  if (delta_ && index >= base) return PoleView(delta_, index - base);
-  return PoleView(data_.get(), index);
+  if (!delta_ || index < base) return PoleView(data_.get(), index);
+  if (recent_ && index >= recent_->pole_index_offset) return PoleView(recent_, index - recent_->pole_index_offset);
+  return PoleView(delta_, index - base);
 }
 std::uint32_t Snapshot::pole_index_end() const {
-  return static_cast<std::uint32_t>(data_->pole_count() + (delta_ ? delta_->pole_count() : 0));
+  return static_cast<std::uint32_t>(data_->pole_count() + (delta_ ? delta_->pole_count() : 0) +
+                                    (recent_ ? recent_->pole_count() : 0));
 }
 std::uint32_t Snapshot::grid_index_end() const {
   return static_cast<std::uint32_t>(data_->grids.size() + (delta_ ? delta_->grids.size() : 0));
 }
 bool Snapshot::pole_index_is_live(std::uint32_t index) const {
   if (index >= pole_index_end()) return false;
-  return !delta_ || index >= data_->pole_count() || !overlay_->pole_hidden(index);
+  if (!delta_) return true;
+  const auto base = static_cast<std::uint32_t>(data_->pole_count());
+  if (index < base) return !overlay_->pole_hidden(index);
+  const std::uint32_t in_delta = index - base;
+  return in_delta >= delta_->pole_count() || !overlay_->delta_pole_hidden(in_delta);
 }
 bool Snapshot::grid_index_is_live(std::uint32_t index) const {
   if (index >= grid_index_end()) return false;
@@ -207,20 +228,32 @@ bool Snapshot::grid_index_is_live(std::uint32_t index) const {
 }
 
 void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
-  const auto nb = static_cast<std::uint32_t>(data_->pole_count());
-  const auto nd = static_cast<std::uint32_t>(delta_ ? delta_->pole_count() : 0);
-  std::uint32_t b = 0, d = 0;
-  auto skip_hidden = [&] {
-    while (delta_ && b < nb && overlay_->pole_hidden(b)) ++b;
+  // The base's, the delta's and the recent poles not hidden, merged by number.
+  struct Run {
+    const SnapshotData* data;
+    std::uint32_t at, end;
   };
-  skip_hidden();
-  while (b < nb || d < nd) {
-    if (d == nd || (b < nb && data_->number(b) < delta_->number(d))) {
-      visit(PoleView(data_.get(), b++));
-      skip_hidden();
-    } else {
-      visit(PoleView(delta_, d++));
+  Run runs[3] = {{data_.get(), 0, static_cast<std::uint32_t>(data_->pole_count())},
+                 {delta_, 0, static_cast<std::uint32_t>(delta_ ? delta_->pole_count() : 0)},
+                 {recent_, 0, static_cast<std::uint32_t>(recent_ ? recent_->pole_count() : 0)}};
+  auto skip_hidden = [&](int r) {
+    if (r == 0) {
+      while (delta_ && runs[0].at < runs[0].end && overlay_->pole_hidden(runs[0].at)) ++runs[0].at;
+    } else if (r == 1) {
+      while (runs[1].at < runs[1].end && overlay_->delta_pole_hidden(runs[1].at)) ++runs[1].at;
     }
+  };
+  skip_hidden(0);
+  skip_hidden(1);
+  while (true) {
+    int next = -1;
+    for (int r = 0; r < 3; ++r) {
+      if (runs[r].at == runs[r].end) continue;
+      if (next < 0 || runs[r].data->number(runs[r].at) < runs[next].data->number(runs[next].at)) next = r;
+    }
+    if (next < 0) return;
+    visit(PoleView(runs[next].data, runs[next].at++));
+    skip_hidden(next);
   }
 }
 
@@ -254,9 +287,17 @@ Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions&
   const std::uint32_t gi = g->index();
   const bool in_delta = gi >= nb_grids;
   const std::int32_t delta_code = in_delta ? static_cast<std::int32_t>(gi - nb_grids) : -2 - static_cast<std::int32_t>(gi);
-  std::vector<PoleView> from_delta;
+  std::vector<PoleView> from_delta;  // the overlay's poles in it (the recent layer uses the delta's codes)
   for (std::uint32_t p = 0; p < delta_->pole_count(); ++p) {
-    if (delta_->pole_grid[p] == delta_code) from_delta.emplace_back(delta_, p);
+    if (delta_->pole_grid[p] == delta_code && !overlay_->delta_pole_hidden(p)) from_delta.emplace_back(delta_, p);
+  }
+  if (recent_) {
+    const std::size_t from_recent = from_delta.size();
+    for (std::uint32_t p = 0; p < recent_->pole_count(); ++p) {
+      if (recent_->pole_grid[p] == delta_code) from_delta.emplace_back(recent_, p);
+    }
+    std::inplace_merge(from_delta.begin(), from_delta.begin() + static_cast<std::ptrdiff_t>(from_recent), from_delta.end(),
+                       [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
   }
   if (in_delta) {
     all = std::move(from_delta);
@@ -292,8 +333,12 @@ Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limi
     out.emplace_back(data_.get(), p);
   }
   if (delta_) {
-    auto more = delta_->pole_positions.within(box);
-    for (std::uint32_t p : more) out.emplace_back(delta_, p);
+    for (std::uint32_t p : delta_->pole_positions.within(box)) {
+      if (!overlay_->delta_pole_hidden(p)) out.emplace_back(delta_, p);
+    }
+    if (recent_) {
+      for (std::uint32_t p : recent_->pole_positions.within(box)) out.emplace_back(recent_, p);
+    }
     std::sort(out.begin(), out.end(), [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
     if (out.size() > limit) out.erase(out.begin() + static_cast<std::ptrdiff_t>(limit), out.end());
   }
@@ -318,7 +363,7 @@ std::optional<GridBoundary> Snapshot::boundary(const PoleView& pole, double with
 }
 std::size_t Snapshot::pole_count() const {
   if (!delta_) return data_->pole_count();
-  return data_->pole_count() - overlay_->hidden_pole_count + delta_->pole_count();
+  return data_->pole_count() - overlay_->hidden_pole_count + overlay_->live_poles();
 }
 std::size_t Snapshot::grid_count() const {
   if (!delta_) return data_->grids.size();
@@ -330,17 +375,18 @@ SnapshotStats Snapshot::stats() const {
   s.poles = pole_count();
   s.grids = grid_count();
   s.aliases = data_->aliases.size();
-  s.sequence = delta_ ? delta_->sequence : data_->sequence;
+  s.sequence = delta_ ? overlay_->sequence : data_->sequence;
   s.base_sequence = data_->sequence;
-  s.built_unix_ms = delta_ ? delta_->built_unix_ms : data_->built_unix_ms;
+  s.built_unix_ms = delta_ ? overlay_->built_unix_ms : data_->built_unix_ms;
   s.index_bytes = data_->numbers.memory_bytes() + data_->pole_positions.memory_bytes() +
                   data_->grid_areas.memory_bytes() + data_->alias_table.memory_bytes();
   if (delta_) {
-    s.overlay_poles = delta_->pole_count();
+    s.overlay_poles = overlay_->live_poles();
     s.overlay_grids = delta_->grids.size();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
                      delta_->grid_areas.memory_bytes() + (overlay_->hidden_poles.size() + overlay_->hidden_slot_bits.size()) * 8 +
                      overlay_->hidden_slot_set.size() * 4;
+    if (recent_) s.index_bytes += recent_->numbers.memory_bytes() + recent_->pole_positions.memory_bytes();
   }
   return s;
 }

@@ -58,6 +58,9 @@ struct SnapshotData {
   // poles and grids start in the snapshot's one index space (after the base's).
   // In a delta, pole_grid[p] <= -2 names base grid -2 - pole_grid[p].
   const SnapshotData* base = nullptr;
+  // Set on an overlay's recent layer, which holds no grids: pole_grid[p] >= 0
+  // names a grid of this delta.
+  const SnapshotData* grids_of = nullptr;
   std::uint32_t pole_index_offset = 0;
   std::uint32_t grid_index_offset = 0;
 

@@ -50,6 +50,17 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
     EXPECT_EQ(got->attributes(), want.attributes()) << want.number();
     EXPECT_EQ(grid_id(got->grid()), grid_id(want.grid())) << want.number();
   });
+  // Every index the snapshot calls live is a current pole, and there are as many as poles.
+  std::size_t live = 0;
+  for (std::uint32_t i = 0; i < snap.pole_index_end(); ++i) {
+    if (!snap.pole_index_is_live(i)) continue;
+    ++live;
+    const PoleView v = snap.pole_by_index(i);
+    EXPECT_EQ(v.index(), i);
+    auto found = snap.locate(v.number());
+    EXPECT_TRUE(found && *found == v) << v.number() << " at index " << i << " is not the current pole";
+  }
+  EXPECT_EQ(live, snap.pole_count());
   std::vector<std::string> in_order, want_order;
   snap.for_each_pole([&](PoleView p) { in_order.emplace_back(p.number()); });
   flat.for_each_pole([&](PoleView p) { want_order.emplace_back(p.number()); });
@@ -230,6 +241,87 @@ TEST(OverlayWrites, EveryQueryAnswersAsABaseRebuiltFromAllRecords) {
   expect_same_answers(*snap, flat);
 
   // And the database, opened afresh, holds the same.
+  svc.reset();
+  auto reopened = Service::open(dir.file("db"), {.read_only = true});
+  ASSERT_TRUE(reopened);
+  expect_same_answers(*(*reopened)->snapshot(), flat);
+}
+
+// A pole write adds to the overlay's recent layer (built from the writes after
+// the delta only); a grid write, or a full recent layer, builds the delta again
+// from every edit. Poles written again, deleted or moved into and out of grids
+// in either layer answer as a base rebuilt from all records.
+TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::vector<PoleRecord> base_poles;
+  svc->snapshot()->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
+  std::vector<GridRecord> base_grids;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    base_grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+  });
+  const std::uint64_t base_sequence = svc->snapshot()->stats().base_sequence;
+  // The layers' state, checked while no background merge replaced the base.
+  auto layers = [&](std::size_t& recent, std::size_t& delta_hidden) {
+    auto snap = svc->snapshot();
+    if (snap->stats().base_sequence != base_sequence || !snap->overlay()) return false;
+    recent = snap->overlay()->recent_count();
+    delta_hidden = snap->overlay()->delta_hidden_count;
+    return true;
+  };
+  std::size_t recent = 0, delta_hidden = 0;
+
+  // 1. Poles into the delta, then a grid write: the delta is built from all of them.
+  for (int i = 0; i < 12; ++i) {
+    PoleRecord p = base_poles[static_cast<std::size_t>(i) * 11];
+    p.position.lat += 0.0003;
+    ASSERT_TRUE(svc->put_pole(p));
+  }
+  GridRecord redrawn = base_grids[1];
+  redrawn.name = "redrawn";
+  for (LonLat& q : redrawn.geometry[0].rings[0]) q.lon += 0.0002;
+  ASSERT_TRUE(svc->put_grid(redrawn, {.allow_overlap = true}));
+  if (layers(recent, delta_hidden)) EXPECT_EQ(recent, 0u) << "a grid write builds the delta";
+
+  // 2. Pole writes after it go to the recent layer: base poles moved, delta
+  // poles moved again and deleted, new poles inside the redrawn grid and outside all.
+  for (int i = 0; i < 6; ++i) {
+    PoleRecord p = base_poles[static_cast<std::size_t>(i) * 11];  // in the delta since step 1
+    p.position.lon -= 0.0005;
+    ASSERT_TRUE(svc->put_pole(p));
+  }
+  ASSERT_TRUE(svc->delete_pole(base_poles[66].number));   // in the delta
+  ASSERT_TRUE(svc->delete_pole(base_poles[500].number));  // in the base only
+  const LonLat inside = redrawn.geometry[0].rings[0][0];
+  ASSERT_TRUE(svc->put_pole({"TJH9100", {inside.lon + 0.00001, inside.lat + 0.00001}, {{"k", "v"}}}));
+  ASSERT_TRUE(svc->put_pole({"TJH9101", {116.70, 40.10}, {}}));
+  ASSERT_TRUE(svc->put_pole({"TJH9101", {116.4712, 39.9251}, {}}));  // written twice in the recent layer
+  ASSERT_TRUE(svc->put_pole({"TJH9102", {116.4713, 39.9252}, {}}));
+  ASSERT_TRUE(svc->delete_pole("TJH9102"));                            // put and deleted in the recent layer
+  if (layers(recent, delta_hidden)) {
+    EXPECT_EQ(recent, 8u) << "six moved, TJH9100 and TJH9101";
+    EXPECT_EQ(delta_hidden, 7u) << "six moved again and one deleted";
+  }
+  {
+    auto snap = svc->snapshot();
+    EXPECT_FALSE(snap->locate(base_poles[66].number));
+    EXPECT_FALSE(snap->locate("TJH9102"));
+    EXPECT_EQ(snap->locate(base_poles[0].number)->position().lon, base_poles[0].position.lon - 0.0005);
+    Snapshot flat(flatten(*snap));
+    expect_same_answers(*snap, flat);
+  }
+
+  // 3. More pole writes than the recent layer holds: the delta is built again,
+  // and the recent layer starts over.
+  for (std::size_t i = 0; i < OverlayData::kRecentMaxPoles + 40; ++i) {
+    PoleRecord p = base_poles[(i * 7 + 3) % base_poles.size()];
+    p.position.lon += 0.00002 * static_cast<double>(i % 5 + 1);
+    ASSERT_TRUE(svc->put_pole(p));
+  }
+  if (layers(recent, delta_hidden)) EXPECT_LT(recent, OverlayData::kRecentMaxPoles);
+  auto snap = svc->snapshot();
+  Snapshot flat(flatten(*snap));
+  expect_same_answers(*snap, flat);
   svc.reset();
   auto reopened = Service::open(dir.file("db"), {.read_only = true});
   ASSERT_TRUE(reopened);
@@ -515,4 +607,32 @@ TEST(OverlayWrites, AReaderNeverFreesAReplacedBaseTheServiceDoesInTheBackground)
   EXPECT_FALSE(old_base.expired()) << "the reader freed a base inside its query";
   for (int i = 0; i < 300 && !old_base.expired(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_TRUE(old_base.expired()) << "the service never freed the old base";
+}
+
+// A read-only service copies its edits before following the change log; the
+// copy must not point into the original (regression: a refresh crashed once
+// the original was gone).
+TEST(OverlayWrites, ACopyOfTheEditsKeepsItsOwnRecords) {
+  auto edits = std::make_unique<OverlayEdits>();
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    store::Change c;
+    c.put_poles.push_back({"TJH900" + std::to_string(seq % 3), {116.47, 39.92 + 0.001 * static_cast<double>(seq)}, {}});
+    edits->add(c, seq);
+  }
+  OverlayEdits copy = *edits;
+  OverlayEdits assigned;
+  assigned = copy;
+  edits.reset();
+  for (const OverlayEdits* e : {&copy, &assigned}) {
+    EXPECT_EQ(e->poles_after_count(2), 3u);
+    std::vector<std::string> seen;
+    e->for_each_pole_after(2, [&](const OverlayEdits::PoleEdit& edit) {
+      seen.push_back(edit.first);
+      EXPECT_EQ(&edit, &*e->poles().find(edit.first)) << "the log names this copy's records";
+    });
+    EXPECT_EQ(seen, (std::vector<std::string>{"TJH9000", "TJH9001", "TJH9002"}));
+  }
+  copy.drop_through(4);
+  EXPECT_EQ(copy.poles_after_count(0), 1u);
+  EXPECT_EQ(copy.pole_count(), 1u) << "only TJH9002, written again at 5, is left";
 }

@@ -225,7 +225,8 @@ class Snapshot {
  private:
   std::shared_ptr<const SnapshotData> data_;
   std::shared_ptr<const OverlayData> overlay_;
-  const SnapshotData* delta_ = nullptr;  // overlay_->delta, or null
+  const SnapshotData* delta_ = nullptr;   // overlay_->delta, or null
+  const SnapshotData* recent_ = nullptr;  // overlay_->recent, or null
 };
 
 }  // namespace poleloc

@@ -74,7 +74,7 @@ std::optional<GridBoundary> boundary(const SnapshotData& base, const OverlayData
   if (!is_valid_lonlat(p)) return std::nullopt;
   if (!(within_m >= 0)) within_m = 0;  // NaN too
   within_m = std::min(within_m, kBoundaryNeighbourMaxM);
-  const SnapshotData* delta = overlay ? overlay->delta.get() : nullptr;
+  const SnapshotData* delta = overlay ? overlay->delta : nullptr;
   const Source sources[2] = {{&base, delta ? overlay : nullptr}, {delta, nullptr}};
 
   GridBoundary out;

@@ -4,9 +4,10 @@
 //   if (auto p = s.find("TJH0372")) { LonLat q = s.position(*p); PoleView v = s.view(*p); }
 //
 // Pole ids are the snapshot's indexes: base poles first, then the overlay's
-// delta (see Snapshot::pole_by_index). Base poles the overlay hid are never
-// returned. Grid ids likewise: base grids, then the delta's. Without an
-// overlay every call is the base's own, at the same cost.
+// delta, then its recent layer (see Snapshot::pole_by_index). Poles a newer
+// layer hid are never returned. Grid ids likewise: base grids, then the
+// delta's (the recent layer has none). Without an overlay every call is the
+// base's own, at the same cost.
 //
 // Thread-safety: const; find_serial() fills a buffer owned by the caller.
 #pragma once
@@ -30,8 +31,10 @@ class PoleSpace {
   PoleSpace(const SnapshotData& base, const OverlayData* overlay)
       : base_(base),
         overlay_(overlay),
-        delta_(overlay ? overlay->delta.get() : nullptr),
+        delta_(overlay ? overlay->delta : nullptr),
+        recent_(overlay ? overlay->recent.get() : nullptr),
         base_poles_(static_cast<std::uint32_t>(base.pole_count())),
+        recent_from_(recent_ ? recent_->pole_index_offset : 0xffffffffu),
         base_grids_(static_cast<std::int32_t>(base.grids.size())) {}
 
   const SnapshotData& base() const { return base_; }
@@ -40,7 +43,10 @@ class PoleSpace {
     if (delta_) {
       // Any write of a number hides its base version: a base pole not hidden is current.
       if (auto p = base_.numbers.find(canonical); p && !overlay_->pole_hidden(*p)) return p;
-      if (auto p = delta_->numbers.find(canonical)) return base_poles_ + *p;
+      if (recent_) {
+        if (auto p = recent_->numbers.find(canonical)) return recent_from_ + *p;
+      }
+      if (auto p = delta_->numbers.find(canonical); p && !overlay_->delta_pole_hidden(*p)) return base_poles_ + *p;
       return std::nullopt;
     }
     return base_.numbers.find(canonical);
@@ -54,20 +60,30 @@ class PoleSpace {
     for (std::uint32_t p : in_base) {
       if (!overlay_->pole_hidden(p)) buffer.push_back(p);
     }
-    for (std::uint32_t p : delta_->numbers.find_serial(serial)) buffer.push_back(base_poles_ + p);
+    for (std::uint32_t p : delta_->numbers.find_serial(serial)) {
+      if (!overlay_->delta_pole_hidden(p)) buffer.push_back(base_poles_ + p);
+    }
+    if (recent_) {
+      for (std::uint32_t p : recent_->numbers.find_serial(serial)) buffer.push_back(recent_from_ + p);
+    }
     return buffer;
   }
 
   LonLat position(std::uint32_t pole) const {
-    return pole < base_poles_ ? base_.positions[pole] : delta_->positions[pole - base_poles_];
+    if (pole < base_poles_) return base_.positions[pole];
+    auto [layer, p] = in_overlay(pole);
+    return layer.positions[p];
   }
   std::string_view number(std::uint32_t pole) const {
-    return pole < base_poles_ ? base_.number(pole) : delta_->number(pole - base_poles_);
+    if (pole < base_poles_) return base_.number(pole);
+    auto [layer, p] = in_overlay(pole);
+    return layer.number(p);
   }
   // The pole's grid as a snapshot grid index, -1 for none.
   std::int32_t grid(std::uint32_t pole) const {
     if (pole < base_poles_) return base_.pole_grid[pole];
-    const std::int32_t g = delta_->pole_grid[pole - base_poles_];
+    auto [layer, p] = in_overlay(pole);
+    const std::int32_t g = layer.pole_grid[p];  // the delta's codes, in both layers
     if (g >= 0) return base_grids_ + g;
     return g <= -2 ? -2 - g : -1;
   }
@@ -89,14 +105,21 @@ class PoleSpace {
   std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m) const {
     if (!delta_) return base_.pole_positions.nearest(p, k, max_m);
     auto out = base_.pole_positions.nearest(p, k, max_m, &overlay_->hidden_slots);
-    // Only delta poles nearer than the k-th base pole can enter the answer.
+    // Only overlay poles nearer than the k-th base pole can enter the answer.
     std::optional<double> bound = max_m;
     if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
-    // Nearly always no delta pole is that near: a few probes of the overlay's
-    // occupied cells say so without searching the delta (as Snapshot::nearest;
-    // the margin keeps a delta pole at the same distance).
-    if (bound && !overlay_->delta_cells.maybe_within(p, *bound + 0.01)) return out;
-    for (auto [pole, d] : delta_->pole_positions.nearest(p, k, bound)) out.emplace_back(base_poles_ + pole, d);
+    // Nearly always no overlay pole is that near: a few probes of each layer's
+    // occupied cells say so without searching it (as Snapshot::nearest; the
+    // margin keeps a pole at the same distance).
+    const std::size_t from_base = out.size();
+    auto search = [&](const SnapshotData& layer, std::uint32_t first, const index::CellPresence& cells,
+                      const index::HiddenPoles* hidden) {
+      if (layer.pole_count() == 0 || (bound && !cells.maybe_within(p, *bound + 0.01))) return;
+      for (auto [pole, d] : layer.pole_positions.nearest(p, k, bound, hidden)) out.emplace_back(first + pole, d);
+    };
+    search(*delta_, base_poles_, overlay_->layer->cells, overlay_->delta_hidden_filter());
+    if (recent_) search(*recent_, recent_from_, overlay_->recent_cells, nullptr);
+    if (out.size() == from_base) return out;
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second < b.second : a.first < b.first;
     });
@@ -105,14 +128,24 @@ class PoleSpace {
   }
 
   PoleView view(std::uint32_t pole) const {
-    return pole < base_poles_ ? PoleView(&base_, pole) : PoleView(delta_, pole - base_poles_);
+    if (pole < base_poles_) return PoleView(&base_, pole);
+    auto [layer, p] = in_overlay(pole);
+    return PoleView(&layer, p);
   }
 
  private:
+  // An overlay pole's layer and index there.
+  std::pair<const SnapshotData&, std::uint32_t> in_overlay(std::uint32_t pole) const {
+    if (pole >= recent_from_) return {*recent_, pole - recent_from_};
+    return {*delta_, pole - base_poles_};
+  }
+
   const SnapshotData& base_;
   const OverlayData* overlay_;
   const SnapshotData* delta_;
+  const SnapshotData* recent_;
   std::uint32_t base_poles_;
+  std::uint32_t recent_from_;  // the first recent pole's id
   std::int32_t base_grids_;
 };
 

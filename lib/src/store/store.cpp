@@ -464,9 +464,21 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
   // The iterators read the state before this batch; apply() calls are serialised.
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> poles_it(impl_->db->NewIterator(ro, impl_->poles()));
-  std::unique_ptr<rocksdb::Iterator> grids_it(impl_->db->NewIterator(ro, impl_->grids()));
-  std::unique_ptr<rocksdb::Iterator> aliases_it(impl_->db->NewIterator(ro, impl_->aliases()));
+  // Made when first needed: a single write of a pole known to differ reads nothing.
+  struct LazyIterator {
+    rocksdb::DB* db;
+    const rocksdb::ReadOptions* ro;
+    rocksdb::ColumnFamilyHandle* cf;
+    std::unique_ptr<rocksdb::Iterator> it;
+    rocksdb::Iterator& operator*() {
+      if (!it) it.reset(db->NewIterator(*ro, cf));
+      return *it;
+    }
+    void reset() { it.reset(); }
+  };
+  LazyIterator poles_it{impl_->db.get(), &ro, impl_->poles(), nullptr};
+  LazyIterator grids_it{impl_->db.get(), &ro, impl_->grids(), nullptr};
+  LazyIterator aliases_it{impl_->db.get(), &ro, impl_->aliases(), nullptr};
   std::string prefix;
   std::size_t records = 0;
   Status read_status = Status::ok();
@@ -481,12 +493,15 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
       chunk_count = 0;
     }
   };
-  auto put = [&](rocksdb::Iterator& it, rocksdb::ColumnFamilyHandle* cf, RecordKind kind, std::string_view id,
-                 std::string_view logged_id, const std::string& value) {
+  auto put = [&](LazyIterator& lazy, rocksdb::ColumnFamilyHandle* cf, RecordKind kind, std::string_view id,
+                 std::string_view logged_id, const std::string& value, bool known_to_differ = false) {
     bool same;
     if (bulk) {
       same = is_tombstone(value);  // nothing is stored (holds_no_records)
+    } else if (known_to_differ) {
+      same = false;  // the caller compared it with the newest version
     } else {
+      rocksdb::Iterator& it = *lazy;
       prefix.assign(id);
       prefix.push_back('\0');
       it.Seek(prefix);
@@ -504,28 +519,29 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
   };
   const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place,
              R = RecordKind::road;
-  for (const auto& n : change.delete_poles) put(*poles_it, impl_->poles(), P, n, n, tomb);
-  for (const auto& p : change.put_poles) put(*poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p));
+  const bool checked = change.poles_differ_from_stored;
+  for (const auto& n : change.delete_poles) put(poles_it, impl_->poles(), P, n, n, tomb, checked);
+  for (const auto& p : change.put_poles) put(poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p), checked);
   if (change.put_pole_stream) {
     change.put_pole_stream([&](std::string_view number, LonLat position, const AttributeViews& attributes) {
-      put(*poles_it, impl_->poles(), P, number, number, encode_pole(position, attributes));
+      put(poles_it, impl_->poles(), P, number, number, encode_pole(position, attributes));
     });
   }
-  for (const auto& id : change.delete_grids) put(*grids_it, impl_->grids(), G, id, id, tomb);
-  for (const auto& g : change.put_grids) put(*grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g));
-  for (const auto& a : change.delete_aliases) put(*aliases_it, impl_->aliases(), A, a, a, tomb);
+  for (const auto& id : change.delete_grids) put(grids_it, impl_->grids(), G, id, id, tomb);
+  for (const auto& g : change.put_grids) put(grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g));
+  for (const auto& a : change.delete_aliases) put(aliases_it, impl_->aliases(), A, a, a, tomb);
   if (change.replace_aliases) {
-    for (const auto& a : *change.replace_aliases) put(*aliases_it, impl_->aliases(), A, a.alias, a.alias, encode_alias(a));
+    for (const auto& a : *change.replace_aliases) put(aliases_it, impl_->aliases(), A, a.alias, a.alias, encode_alias(a));
   }
-  for (const auto& n : change.delete_places) put(*aliases_it, impl_->aliases(), L, place_key(n), n, tomb);
+  for (const auto& n : change.delete_places) put(aliases_it, impl_->aliases(), L, place_key(n), n, tomb);
   if (change.replace_places) {
     for (const auto& p : *change.replace_places) {
-      put(*aliases_it, impl_->aliases(), L, place_key(p.name), p.name, encode_place(p));
+      put(aliases_it, impl_->aliases(), L, place_key(p.name), p.name, encode_place(p));
     }
   }
-  for (const auto& n : change.delete_roads) put(*aliases_it, impl_->aliases(), R, road_key(n), n, tomb);
+  for (const auto& n : change.delete_roads) put(aliases_it, impl_->aliases(), R, road_key(n), n, tomb);
   if (change.replace_roads) {
-    for (const auto& r : *change.replace_roads) put(*aliases_it, impl_->aliases(), R, road_key(r.name), r.name, encode_road(r));
+    for (const auto& r : *change.replace_roads) put(aliases_it, impl_->aliases(), R, road_key(r.name), r.name, encode_road(r));
   }
   poles_it.reset();
   grids_it.reset();
