@@ -12,8 +12,11 @@
 //                       snapshot() per query as a server does: 12 s with no
 //                       writes and 36 s while another thread writes 100 times
 //                       a second (the overlay grows; the background merge
-//                       builds new bases), in three interleaved rounds, with
-//                       the change in p50/p99/mean.
+//                       builds new bases), in 15 interleaved rounds, with
+//                       the change in p50/p99/mean;
+//   BM_BuildOverlay / BM_ExtendOverlay
+//                       what a write builds besides the store: the whole delta
+//                       of n edits, or the recent layer of the last n writes.
 // The write benchmarks report p50_ns / p99_ns from single timed calls.
 #include "bench_city.hpp"
 #include "overlay.hpp"
@@ -294,7 +297,10 @@ struct ReadLatencies {
   }
 };
 
-ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
+// `from` gives the snapshot of each query: the service's current one, or the
+// read-only one of the quiet phases (through the same kind of atomic load).
+ReadLatencies read_for(WriteCity& w, Kind kind, double seconds,
+                       const std::atomic<std::shared_ptr<const Snapshot>>* from = nullptr) {
   ReadLatencies out;
   const std::size_t run = kind == kLocate || kind == kGridAt ? 16 : 1;
   std::size_t i = 0;
@@ -304,7 +310,7 @@ ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
     const auto t0 = std::chrono::steady_clock::now();
     if (t0 >= until) break;
     for (std::size_t r = 0; r < run; ++r, ++i) {
-      auto snap = w.service->snapshot();
+      auto snap = from ? from->load() : w.service->snapshot();
       switch (kind) {
         case kLocate: benchmark::DoNotOptimize(snap->locate(w.numbers[i % w.numbers.size()])); break;
         case kGridAt: benchmark::DoNotOptimize(snap->grid_at(w.points[i % w.points.size()])); break;
@@ -328,60 +334,66 @@ ReadLatencies read_for(WriteCity& w, Kind kind, double seconds) {
 // Reads with no writes, then the same reads while another thread writes 100
 // times a second: the overlay grows to 1,024 poles and the background merge
 // folds it into a new base about every 10 s, so the write windows hold the
-// merges at their natural rate. Three rounds of 4 s quiet then 12 s of writes
-// (12 s quiet, 36 s of writes in all), so that a drift of the machine over the
-// run does not pass for the writes' cost. Side by side, in one run:
-//   quiet_p50/p99/mean_ns   no writes (the overlay merged away first)
+// merges at their natural rate. The phases alternate every few seconds (this
+// shared machine drifts by several per cent over a minute, and only
+// alternating often keeps that drift out of the change): 15 rounds of 0.8 s
+// with no writes, reading the base as it was before any write (no overlay),
+// then 2.4 s of writes on the current snapshot; 12 s quiet and 36 s of writes
+// in all. The writer only pauses between rounds, for less than the 1 s after
+// which a pause would start a merge, and a quiet phase starts only once no
+// merge is running. Side by side, in one run:
+//   quiet_p50/p99/mean_ns   no writes, no overlay
 //   write_p50/p99/mean_ns   during the writes
 //   p50/p99/mean_change_pct the difference
-//   merges                  new bases built during the write windows
-//   merging_pct, freeing_pct  share of the reads made while the merge thread
-//                           built a new base / freed a replaced one
-//   no_merge_mean_ns, merging_mean_ns  the mean of the reads outside / during a build
-//   put_p50_us, put_p99_us  the writes' own latency at 100 a second (durable and published)
+//   merges                  new bases built during the run
+//   put_p50_us/put_p99_us   the writer's own writes
 void BM_ReadDuringWrites(benchmark::State& state) {
   WriteCity& w = write_city();
   const auto kind = static_cast<Kind>(state.range(0));
-  constexpr int kRounds = 3;
-  constexpr double kQuietSeconds = 4, kWriteSeconds = 12;
+  constexpr int kRounds = 15;
+  constexpr double kQuietSeconds = 0.8, kWriteSeconds = 2.4;
   for (auto _ : state) {
+    settle(*w.service);
+    const std::atomic<std::shared_ptr<const Snapshot>> read_only{w.service->snapshot()};
     Latencies quiet;
     ReadLatencies during;
-    std::size_t writes = 0, merges = 0;
     double seconds = 0;
     Latencies puts;  // each write's latency (added by the writer thread, read after join)
-    for (int round = 0; round < kRounds; ++round) {
-      settle(*w.service);
-      quiet.add(read_for(w, kind, kQuietSeconds).all);
-
-      std::atomic<bool> stop{false};
-      std::atomic<std::size_t> round_writes{0}, round_merges{0};
-      std::thread writer([&] {
-        std::size_t i = 0;
-        std::uint64_t base = w.service->snapshot()->stats().base_sequence;
-        auto next = std::chrono::steady_clock::now();
-        while (!stop.load()) {
-          // A position this pole has never had, or the write would change nothing.
-          const std::size_t k = w.moves++;
-          PoleRecord p = w.sample[(k * 7919) % w.sample.size()];
-          p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
-          const auto t0 = std::chrono::steady_clock::now();
-          if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
-          puts.add(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
-          round_writes.store(++i);
-          if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++round_merges;
-          next += std::chrono::milliseconds(10);  // 100 writes a second
-          std::this_thread::sleep_until(next);
+    std::atomic<bool> stop{false}, writing{false};
+    std::atomic<std::size_t> writes{0}, merges{0};
+    std::thread writer([&] {
+      std::uint64_t base = w.service->snapshot()->stats().base_sequence;
+      auto next = std::chrono::steady_clock::now();
+      while (!stop.load()) {
+        if (!writing.load()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          next = std::chrono::steady_clock::now();
+          continue;
         }
-      });
+        // A position this pole has never had, or the write would change nothing.
+        const std::size_t k = w.moves++;
+        PoleRecord p = w.sample[(k * 7919) % w.sample.size()];
+        p.position.lon += 1e-7 * static_cast<double>(1 + k / w.sample.size());
+        const auto t0 = std::chrono::steady_clock::now();
+        if (auto st = w.service->put_pole(p); !st) std::fprintf(stderr, "put_pole: %s\n", st.message().c_str());
+        puts.add(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+        ++writes;
+        if (const auto b = w.service->snapshot()->stats().base_sequence; b != base) base = b, ++merges;
+        next += std::chrono::milliseconds(10);  // 100 writes a second
+        std::this_thread::sleep_until(next);
+      }
+    });
+    for (int round = 0; round < kRounds; ++round) {
+      while (w.service->merge_activity().building) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      quiet.add(read_for(w, kind, kQuietSeconds, &read_only).all);
+      writing = true;
       const auto started = std::chrono::steady_clock::now();
       during.add(read_for(w, kind, kWriteSeconds));
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      stop = true;
-      writer.join();
-      writes += round_writes.load();
-      merges += round_merges.load();
+      writing = false;
     }
+    stop = true;
+    writer.join();
     const Latencies& busy = during.all;
 
     auto change = [](double before, double after) { return 100.0 * (after - before) / before; };
@@ -394,10 +406,10 @@ void BM_ReadDuringWrites(benchmark::State& state) {
     state.counters["p50_change_pct"] = change(quiet.quantile(0.5), busy.quantile(0.5));
     state.counters["p99_change_pct"] = change(quiet.quantile(0.99), busy.quantile(0.99));
     state.counters["mean_change_pct"] = change(quiet.mean(), busy.mean());
-    state.counters["writes_per_s"] = static_cast<double>(writes) / seconds;
+    state.counters["writes_per_s"] = static_cast<double>(writes.load()) / seconds;
     state.counters["put_p50_us"] = puts.quantile(0.5) / 1000;
     state.counters["put_p99_us"] = puts.quantile(0.99) / 1000;
-    state.counters["merges"] = static_cast<double>(merges);
+    state.counters["merges"] = static_cast<double>(merges.load());
     // The same reads split by what the merge thread was doing: the share of
     // the window spent building a new base, and the mean while it did.
     const double runs = static_cast<double>(busy.count());

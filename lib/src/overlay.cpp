@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 
 namespace poleloc {
 
@@ -75,48 +74,7 @@ std::vector<std::uint64_t> bitset(const std::vector<std::uint32_t>& items, std::
   return bits;
 }
 
-// The bit-per-base-pole sets of retired overlays, kept for the next writes:
-// each write makes one (256 KB at 2,000,000 poles) and fresh memory costs a
-// page fault per 4 KB page (64 of them, ~0.3 ms on a virtual machine), while
-// clearing a kept one costs ~10 us. At most kPoolBytes are kept.
-class BitsetPool {
- public:
-  std::vector<std::uint64_t> take(std::size_t words) {
-    std::vector<std::uint64_t> v;
-    {
-      std::lock_guard lock(mutex_);
-      if (!free_.empty()) {
-        v = std::move(free_.back());
-        free_.pop_back();
-        bytes_ -= v.capacity() * 8;
-      }
-    }
-    v.assign(words, 0);
-    return v;
-  }
-  void give(std::vector<std::uint64_t>&& v) {
-    if (v.capacity() == 0) return;
-    std::lock_guard lock(mutex_);
-    if (bytes_ + v.capacity() * 8 > kPoolBytes) return;  // freed by the caller's vector
-    bytes_ += v.capacity() * 8;
-    free_.push_back(std::move(v));
-  }
-
- private:
-  static constexpr std::size_t kPoolBytes = 64 << 20;
-  std::mutex mutex_;
-  std::vector<std::vector<std::uint64_t>> free_;
-  std::size_t bytes_ = 0;
-};
-
-BitsetPool& bitset_pool() {
-  static BitsetPool* pool = new BitsetPool;  // never destroyed: overlays may die after static destruction began
-  return *pool;
-}
-
 }  // namespace
-
-OverlayData::~OverlayData() { bitset_pool().give(std::move(hidden_poles)); }
 
 namespace {
 
@@ -195,6 +153,14 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
     }
   }
 
+  if (hidden_list.size() <= OverlayData::kHiddenSetMax) {
+    out->hidden_base_set = small_set(hidden_list, out->hidden_base.mask);
+    out->hidden_base.set = out->hidden_base_set.data();
+  } else {
+    out->hidden_base_bits = bitset(hidden_list, base.pole_count());
+    out->hidden_base.bits = out->hidden_base_bits.data();
+  }
+
   out->data = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
   SnapshotData& d = *out->data;
   d.base = &base;
@@ -225,12 +191,12 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
 }
 
 // The recent layer: the poles of the edits after `layer`, hiding their older
-// versions in the base and in the delta. Fills `out` (hidden_poles holds the
-// delta's hidden base poles already) and returns the base slots it hides.
+// versions in the base and in the delta. Fills `out` and returns the base
+// slots it hides.
 std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayEdits& edits, std::uint64_t sequence,
                                         OverlayData& out) {
   const SnapshotData& delta = *out.delta;
-  std::vector<std::uint32_t> base_slots, delta_poles, delta_slots;
+  std::vector<std::uint32_t> base_slots, base_poles, delta_poles, delta_slots;
   std::vector<PoleRecord> poles;
   std::vector<const OverlayEdits::PoleEdit*> numbers;  // each edited number once, in number order
   edits.for_each_pole_after(out.layer->sequence, [&](const OverlayEdits::PoleEdit& e) { numbers.push_back(&e); });
@@ -241,9 +207,8 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     const std::string& number = e->first;
     const auto& edit = e->second;
     find_in_base(base, number, edit);
-    if (edit.base_pole != OverlayEdits::kNotInBase && !out.pole_hidden(edit.base_pole)) {
-      out.hidden_poles[edit.base_pole >> 6] |= std::uint64_t{1} << (edit.base_pole & 63);
-      ++out.hidden_pole_count;
+    if (edit.base_pole != OverlayEdits::kNotInBase && !out.layer->hidden_base.contains(edit.base_pole)) {
+      base_poles.push_back(edit.base_pole);
       if (edit.base_slot != OverlayEdits::kNotInBase) base_slots.push_back(edit.base_slot);
     }
     if (auto dp = delta.numbers.find(number)) {
@@ -254,6 +219,13 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
       poles.push_back(*edit.record);
       written.push_back(&edit);
     }
+  }
+  if (!base_poles.empty()) {
+    for (std::uint32_t p : base_poles) out.base_hidden->set(p);
+    out.recent_hidden_set = small_set(base_poles, out.recent_hidden.mask);
+    out.recent_hidden.set = out.recent_hidden_set.data();
+    out.recent_hidden_count = base_poles.size();
+    out.hidden_pole_count += base_poles.size();
   }
   if (!delta_poles.empty()) {
     out.delta_hidden = bitset(delta_poles, delta.pole_count());
@@ -298,8 +270,12 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   out->layer = extend ? previous->layer : build_delta(base, edits, sequence);
   out->delta = out->layer->data.get();
   out->hidden_grid_count = out->layer->hidden_grid_count;
-  out->hidden_poles = bitset_pool().take((base.pole_count() + 63) / 64);
-  set_bits(out->hidden_poles, out->layer->hidden_base_poles);
+  // One set of bits for every overlay on this base (only ever set: see BaseHiddenBits).
+  const bool same_base = previous && previous->delta->base == &base;
+  out->base_hidden = same_base ? previous->base_hidden : std::make_shared<BaseHiddenBits>(base.pole_count());
+  if (!extend) {
+    for (std::uint32_t p : out->layer->hidden_base_poles) out->base_hidden->set(p);
+  }
   out->hidden_pole_count = out->layer->hidden_base_poles.size();
   std::vector<std::uint32_t> recent_slots;
   if (extend) recent_slots = build_recent(base, edits, sequence, *out);

@@ -21,8 +21,10 @@
 //     write builds the delta again from every edit and the recent layer
 //     starts empty.
 // Bitsets hide the versions that later writes replaced or deleted: a bit per
-// base pole and per base grid (hidden by either layer), and a bit per delta
-// pole (hidden by the recent layer). Poles, grids and their indexes are
+// base pole (BaseHiddenBits, shared by every overlay on one base: a base pole
+// once replaced stays hidden until the next base, so the bits are only ever
+// set, and readers keep them in cache across writes), a bit per base grid,
+// and a bit per delta pole (hidden by the recent layer). Poles, grids and their indexes are
 // answered from all of them: the newest layer first, then the older records
 // not hidden.
 //
@@ -41,6 +43,7 @@
 #include "snapshot_data.hpp"
 #include "store/store.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -113,6 +116,24 @@ class OverlayEdits {
   std::uint64_t last_grid_sequence_ = 0;
 };
 
+// A bit per base pole, set when a write hides it, never cleared: shared by the
+// overlays of every write on one base. A set bit may come from a write newer
+// than the reader's snapshot; OverlayData::pole_hidden() then asks the
+// overlay's own sets. Writers set bits under the Service's write lock, before
+// publishing the snapshot that hides the pole; readers test them at any time.
+class BaseHiddenBits {
+ public:
+  explicit BaseHiddenBits(std::size_t poles) : words_((poles + 63) / 64) {}
+  bool test(std::uint32_t pole) const {
+    return (words_[pole >> 6].load(std::memory_order_relaxed) >> (pole & 63)) & 1;
+  }
+  void set(std::uint32_t pole) { words_[pole >> 6].fetch_or(std::uint64_t{1} << (pole & 63), std::memory_order_relaxed); }
+  std::size_t memory_bytes() const { return words_.size() * 8; }
+
+ private:
+  std::vector<std::atomic<std::uint64_t>> words_;
+};
+
 // The delta layer of an overlay: built from every edit since the base, and
 // shared by the overlays of the pole writes after it.
 struct DeltaLayer {
@@ -124,6 +145,10 @@ struct DeltaLayer {
   // The base poles it hides (by pole index and by slot in the base's
   // PoleIndex) and the base grids: each overlay's bitsets start from these.
   std::vector<std::uint32_t> hidden_base_poles, hidden_base_slots;
+  // The same base poles as a set, which decides when the shared bit is set.
+  std::vector<std::uint32_t> hidden_base_set;
+  std::vector<std::uint64_t> hidden_base_bits;
+  index::HiddenPoles hidden_base;
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
 };
@@ -132,7 +157,6 @@ struct OverlayData {
   OverlayData() = default;
   OverlayData(const OverlayData&) = delete;
   OverlayData& operator=(const OverlayData&) = delete;
-  ~OverlayData();  // hands hidden_poles back to the pool the next write takes it from
 
   std::uint64_t sequence = 0;     // the sequence the overlay brings the base to
   std::int64_t built_unix_ms = 0;
@@ -143,14 +167,16 @@ struct OverlayData {
   std::unique_ptr<SnapshotData> recent;
   index::CellPresence recent_cells;
 
-  // A bit per base pole, set where a write replaced or deleted it (256 KB at
-  // 2,000,000 poles, cleared on each write in about 10 us: the memory of
-  // retired overlays is reused, not faulted in again). locate() tests it
-  // right after the base lookup: one load from L2, a branch predicted "not
-  // hidden", so a base pole no write touched costs about a nanosecond more
-  // than without an overlay (a filter keyed by the number cost twice that, and
-  // its false hits a miss in a set each write rebuilt cold).
-  std::vector<std::uint64_t> hidden_poles;
+  // A bit per base pole that some write on this base hid (256 KB at 2,000,000
+  // poles). locate() tests it right after the base lookup: one load from L2
+  // (the same memory for every overlay on the base, so a write does not make
+  // it cold), a branch predicted "not hidden", so a base pole no write touched
+  // costs about a nanosecond more than without an overlay. Where it is set,
+  // the delta's set and recent_hidden say whether this overlay hides the pole.
+  std::shared_ptr<BaseHiddenBits> base_hidden;
+  std::vector<std::uint32_t> recent_hidden_set;  // base poles the recent layer hid (and the delta did not)
+  index::HiddenPoles recent_hidden;
+  std::size_t recent_hidden_count = 0;
   std::size_t hidden_pole_count = 0;
   std::size_t hidden_grid_count = 0;
   // The same poles by their slot in the base's PoleIndex (what nearest checks):
@@ -170,7 +196,10 @@ struct OverlayData {
   // write builds the delta again (about 0.5 us each to build per write).
   static constexpr std::size_t kRecentMaxPoles = 64;
 
-  bool pole_hidden(std::uint32_t base_pole) const { return (hidden_poles[base_pole >> 6] >> (base_pole & 63)) & 1; }
+  bool pole_hidden(std::uint32_t base_pole) const {
+    return base_hidden->test(base_pole) &&
+           (layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole)));
+  }
   bool grid_hidden(std::uint32_t base_grid) const {
     return (layer->hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1;
   }
@@ -189,8 +218,7 @@ struct OverlayData {
 // base and the delta once (cached in the edit). Otherwise, or when the recent
 // layer would exceed kRecentMaxPoles or a grid was written since, the delta is
 // built from every edit: O(edits log edits) plus the base poles a grid edit
-// touches. Besides the bit per base pole (a memset), a write costs the size of
-// what it builds, not of the city.
+// touches. A write costs the size of what it builds, not of the city.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence, const OverlayData* previous = nullptr);
 

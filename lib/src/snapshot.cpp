@@ -64,40 +64,26 @@ Snapshot::Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<con
       recent_(overlay_ ? overlay_->recent.get() : nullptr) {}
 Snapshot::~Snapshot() = default;
 
-namespace {
-
-std::optional<std::uint32_t> find_number(const SnapshotData& d, std::string_view number) {
-  if (is_canonical_number(number)) return d.numbers.find(number);  // the common case: no copy, no decoding
-  if (auto canonical = canonical_number(number)) return d.numbers.find(*canonical);
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<PoleView> Snapshot::locate(std::string_view number) const {
-  if (delta_) {
-    // Any write of a number hides its base version: a base pole not hidden is current.
-    std::optional<std::string> canonical;
-    std::string_view n = number;
-    if (!is_canonical_number(n)) {
-      canonical = canonical_number(n);
-      if (!canonical) return std::nullopt;
-      n = *canonical;
-    }
-    // One bit per base pole says whether a write touched it: a load from L2
-    // after the base lookup, predicted "no", so nearly free.
-    if (auto hit = data_->numbers.find(n); hit && !overlay_->pole_hidden(*hit)) {
+  auto find = [this](std::string_view n) -> std::optional<PoleView> {
+    const auto hit = data_->numbers.find(n);
+    if (!delta_) {
+      if (!hit) return std::nullopt;
       return PoleView(data_.get(), *hit);
     }
+    // Any write of a number hides its base version: a base pole not hidden is
+    // current. One bit per base pole says whether a write touched it: a load
+    // from L2 after the base lookup, predicted "no", so nearly free.
+    if (hit && !overlay_->pole_hidden(*hit)) return PoleView(data_.get(), *hit);
     if (recent_) {
-      if (auto hit = recent_->numbers.find(n)) return PoleView(recent_, *hit);
+      if (auto r = recent_->numbers.find(n)) return PoleView(recent_, *r);
     }
-    if (auto hit = delta_->numbers.find(n); hit && !overlay_->delta_pole_hidden(*hit)) return PoleView(delta_, *hit);
+    if (auto d = delta_->numbers.find(n); d && !overlay_->delta_pole_hidden(*d)) return PoleView(delta_, *d);
     return std::nullopt;
-  }
-  auto hit = find_number(*data_, number);
-  if (!hit) return std::nullopt;
-  return PoleView(data_.get(), *hit);
+  };
+  if (is_canonical_number(number)) return find(number);  // the common case: no copy, no decoding
+  if (auto canonical = canonical_number(number)) return find(*canonical);
+  return std::nullopt;
 }
 
 std::optional<GridView> Snapshot::grid_at(LonLat p) const {
@@ -384,7 +370,7 @@ SnapshotStats Snapshot::stats() const {
     s.overlay_poles = overlay_->live_poles();
     s.overlay_grids = delta_->grids.size();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
-                     delta_->grid_areas.memory_bytes() + (overlay_->hidden_poles.size() + overlay_->hidden_slot_bits.size()) * 8 +
+                     delta_->grid_areas.memory_bytes() + overlay_->base_hidden->memory_bytes() + overlay_->hidden_slot_bits.size() * 8 +
                      overlay_->hidden_slot_set.size() * 4;
     if (recent_) s.index_bytes += recent_->numbers.memory_bytes() + recent_->pole_positions.memory_bytes();
   }
