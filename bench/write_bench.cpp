@@ -122,6 +122,51 @@ void BM_PutDeletePole(benchmark::State& state) {
 }
 BENCHMARK(BM_PutDeletePole)->Iterations(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// A single grid write on the 2M city (20,000 grids), durable and visible:
+// /0 a new manager in the grid's attributes (the outline as it was), /1 the
+// outline redrawn (one vertex moved by about a metre, allow_overlap). Either
+// is checked against its neighbours for overlaps, stored, and published with
+// the grid's poles' membership derived again.
+void BM_PutGrid(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  std::vector<GridRecord> grids;
+  w.service->snapshot()->for_each_grid([&](GridView g) {
+    if (grids.size() < 500 && g.index() % 37 == 0) {
+      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+    }
+  });
+  std::vector<double> ns;
+  std::size_t i = 0;
+  WriteOptions options;
+  options.allow_overlap = state.range(0) == 1;
+  for (auto _ : state) {
+    if (state.range(0) == 2) {
+      state.PauseTiming();
+      settle(*w.service);
+      state.ResumeTiming();
+    }
+    GridRecord g = grids[i % grids.size()];
+    if (state.range(0) != 1) {
+      g.attributes.push_back({"manager", "manager " + std::to_string(i)});
+    } else {
+      auto& ring = g.geometry[0].rings[0];
+      ring[1].lon += 1e-5 * static_cast<double>(i / grids.size() % 2 ? -1 : 1);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto st = w.service->put_grid(g, options); !st) state.SkipWithError(st.message().c_str());
+    auto seen = w.service->snapshot()->grid(g.id);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!seen || seen->attributes() != g.attributes) state.SkipWithError("the write is not visible");
+    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    if (state.range(0) == 1) grids[i % grids.size()] = g;
+    ++i;
+  }
+  set_latency(state, ns);
+}
+BENCHMARK(BM_PutGrid)->Arg(0)->Arg(1)->Iterations(300)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PutGrid)->Arg(2)->Iterations(20)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
 // What a write costs besides the store: building the overlay of `n` edited poles on the 2M base.
 void BM_BuildOverlay(benchmark::State& state) {
   WriteCity& w = write_city();

@@ -46,6 +46,23 @@ BBox bbox_of(const MultiPolygon& geometry) {
   return b;
 }
 
+// Calls visit(grid) for every live grid of `snap` whose box may meet `box`
+// (the base's, then the overlay's delta: the recent layer holds no grids).
+template <typename Visit>
+void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
+  // The indexes' boxes are of the outlines snapped to 1e-7 degree: a margin
+  // of ten times that keeps a neighbour whose box only just meets this one.
+  constexpr double kMarginDeg = 1e-6;
+  box = {box.min_lon - kMarginDeg, box.min_lat - kMarginDeg, box.max_lon + kMarginDeg, box.max_lat + kMarginDeg};
+  const SnapshotData& base = snap.data();
+  for (std::uint32_t g : base.grid_areas.candidates(box)) {
+    if (snap.grid_index_is_live(g)) visit(GridView(&base, g));
+  }
+  if (const OverlayData* overlay = snap.overlay()) {
+    for (std::uint32_t g : overlay->delta->grid_areas.candidates(box)) visit(GridView(overlay->delta, g));
+  }
+}
+
 // A grid as the overlap check sees it.
 struct GridShape {
   std::string_view id;
@@ -129,11 +146,18 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   }
   ApplyReport report;
   if (!changes.put_grids.empty()) {
-    // The grids as they will stand: current ones not replaced or deleted, and the batch's.
+    // The grids as they will stand near the batch's: current ones whose box
+    // meets one of theirs (found in the grid indexes, not by a walk over every
+    // grid), not replaced or deleted, and the batch's.
     std::vector<GridShape> after;
-    snap->for_each_grid([&](GridView g) {
-      if (!grid_ids.count(std::string(g.id()))) after.push_back({g.id(), &g.geometry(), g.bbox()});
-    });
+    std::unordered_set<std::uint32_t> near;
+    for (const GridRecord& put : changes.put_grids) {
+      for_each_grid_meeting(*snap, bbox_of(put.geometry), [&](GridView g) {
+        if (near.insert(g.index()).second && !grid_ids.count(std::string(g.id()))) {
+          after.push_back({g.id(), &g.geometry(), g.bbox()});
+        }
+      });
+    }
     for (const GridRecord& g : changes.put_grids) after.push_back({g.id, &g.geometry, bbox_of(g.geometry)});
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       const GridRecord& g = changes.put_grids[i];
@@ -162,13 +186,19 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
 
   store::Change change;
   // The snapshot is what is stored (every write publishes under this lock):
-  // a pole that differs from it differs from the newest stored version, and
+  // a record that differs from it differs from the newest stored version, and
   // the store need not read that version back. The deletions were checked above.
-  change.poles_differ_from_stored = std::none_of(changes.put_poles.begin(), changes.put_poles.end(),
-                                                 [&](const PoleRecord& p) {
-                                                   auto now = snap->locate(p.number);
-                                                   return now && store::encode_pole(now->record()) == store::encode_pole(p);
-                                                 });
+  change.differ_from_stored =
+      std::none_of(changes.put_poles.begin(), changes.put_poles.end(),
+                   [&](const PoleRecord& p) {
+                     auto now = snap->locate(p.number);
+                     return now && store::encode_pole(now->record()) == store::encode_pole(p);
+                   }) &&
+      std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& g) {
+        auto now = snap->grid(g.id);
+        return now && store::encode_grid({std::string(now->id()), std::string(now->name()), now->attributes(),
+                                          now->geometry()}) == store::encode_grid(g);
+      });
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);
   change.put_grids = std::move(changes.put_grids);

@@ -430,6 +430,21 @@ TEST(OverlayWrites, AGridOverlappingAnotherIsRefusedUnlessAllowedAndReportedEith
   ASSERT_FALSE(allowed->overlaps.empty());
   EXPECT_NE(allowed->overlaps[0].find(std::string(some.id())), std::string::npos);
   EXPECT_TRUE(svc->snapshot()->grid("OVER"));
+  // A grid written earlier (in the overlay) is checked too; a deleted one is not.
+  GridRecord inner = box_grid("INNER", b.min_lon, b.min_lat, (3 * b.min_lon + b.max_lon) / 4, (3 * b.min_lat + b.max_lat) / 4);
+  Status refused_inner = svc->put_grid(inner);
+  ASSERT_FALSE(refused_inner);
+  EXPECT_NE(refused_inner.message().find("overlaps grid 'OVER'"), std::string::npos) << refused_inner.message();
+  ASSERT_TRUE(svc->delete_grid("OVER"));
+  ASSERT_TRUE(svc->delete_grid(some.id()));
+  ChangeSet again;
+  again.put_grids.push_back(inner);
+  auto placed = svc->apply(again, {.allow_overlap = true});
+  ASSERT_TRUE(placed) << placed.status().message();
+  for (const std::string& o : placed->overlaps) {
+    EXPECT_EQ(o.find("'OVER'"), std::string::npos) << o;
+    EXPECT_EQ(o.find("'" + std::string(some.id()) + "'"), std::string::npos) << o;
+  }
   // An invalid polygon is refused like at import.
   GridRecord bowtie = box_grid("BOW", 116.60, 39.99, 116.61, 40.00);
   bowtie.geometry[0].rings[0] = {{116.60, 39.99}, {116.61, 40.00}, {116.61, 39.99}, {116.60, 40.00}, {116.60, 39.99}};

@@ -519,7 +519,7 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
   };
   const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place,
              R = RecordKind::road;
-  const bool checked = change.poles_differ_from_stored;
+  const bool checked = change.differ_from_stored;
   for (const auto& n : change.delete_poles) put(poles_it, impl_->poles(), P, n, n, tomb, checked);
   for (const auto& p : change.put_poles) put(poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p), checked);
   if (change.put_pole_stream) {
@@ -527,8 +527,8 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
       put(poles_it, impl_->poles(), P, number, number, encode_pole(position, attributes));
     });
   }
-  for (const auto& id : change.delete_grids) put(grids_it, impl_->grids(), G, id, id, tomb);
-  for (const auto& g : change.put_grids) put(grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g));
+  for (const auto& id : change.delete_grids) put(grids_it, impl_->grids(), G, id, id, tomb, checked);
+  for (const auto& g : change.put_grids) put(grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g), checked);
   for (const auto& a : change.delete_aliases) put(aliases_it, impl_->aliases(), A, a, a, tomb);
   if (change.replace_aliases) {
     for (const auto& a : *change.replace_aliases) put(aliases_it, impl_->aliases(), A, a.alias, a.alias, encode_alias(a));

@@ -80,12 +80,12 @@ struct Change {
   std::optional<std::vector<RoadRecord>> replace_roads;      // with delete_roads (names)
   std::vector<std::string> delete_roads;
   std::string author;  // who made the change ("" = not known)
-  // Set by a caller that compared every pole of put_poles and delete_poles
-  // with the newest stored version (Service::apply does, from the snapshot it
-  // serves) and found each of them different: the store then writes them
-  // without reading those versions back first (a seek into the table files,
-  // 0.1-0.5 ms of a single write).
-  bool poles_differ_from_stored = false;
+  // Set by a caller that compared every pole and grid of put_poles,
+  // delete_poles, put_grids and delete_grids with the newest stored version
+  // (Service::apply does, from the snapshot it serves) and found each of them
+  // different: the store then writes them without reading those versions back
+  // first (a seek into the table files, 0.1-0.5 ms of a single write).
+  bool differ_from_stored = false;
   bool empty() const {
     return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
            !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty() && !replace_roads && delete_roads.empty();
