@@ -140,6 +140,19 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
   }
 }
 
+// The service's snapshot answers as one base built from all its records, and
+// so does the database opened afresh after the service is closed.
+void expect_answers_as_rebuilt_and_stored(std::unique_ptr<Service>& svc, const TempDir& dir) {
+  auto snap = svc->snapshot();
+  Snapshot flat(flatten(*snap));
+  expect_same_answers(*snap, flat);
+  snap.reset();
+  svc.reset();
+  auto reopened = Service::open(dir.file("db"), {.read_only = true});
+  ASSERT_TRUE(reopened);
+  expect_same_answers(*(*reopened)->snapshot(), flat);
+}
+
 GridRecord box_grid(const std::string& id, double x0, double y0, double x1, double y1) {
   GridRecord g;
   g.id = id;
@@ -237,14 +250,8 @@ TEST(OverlayWrites, EveryQueryAnswersAsABaseRebuiltFromAllRecords) {
   EXPECT_EQ(grid_id(snap->locate("FAR0002")->grid()), "-");
   EXPECT_FALSE(snap->locate(base_poles[3].number)) << "renumbered";
   EXPECT_TRUE(snap->locate("TJH8888"));
-  Snapshot flat(flatten(*snap));
-  expect_same_answers(*snap, flat);
-
-  // And the database, opened afresh, holds the same.
-  svc.reset();
-  auto reopened = Service::open(dir.file("db"), {.read_only = true});
-  ASSERT_TRUE(reopened);
-  expect_same_answers(*(*reopened)->snapshot(), flat);
+  snap.reset();
+  expect_answers_as_rebuilt_and_stored(svc, dir);
 }
 
 // A pole write adds to the overlay's recent layer (built from the writes after
@@ -319,13 +326,7 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
     ASSERT_TRUE(svc->put_pole(p));
   }
   if (layers(recent, delta_hidden)) EXPECT_LT(recent, OverlayData::kRecentMaxPoles);
-  auto snap = svc->snapshot();
-  Snapshot flat(flatten(*snap));
-  expect_same_answers(*snap, flat);
-  svc.reset();
-  auto reopened = Service::open(dir.file("db"), {.read_only = true});
-  ASSERT_TRUE(reopened);
-  expect_same_answers(*(*reopened)->snapshot(), flat);
+  expect_answers_as_rebuilt_and_stored(svc, dir);
 }
 
 TEST(OverlayWrites, NearestFindsAWrittenPoleRightNextToTheQueryInEveryDirection) {
