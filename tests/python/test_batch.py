@@ -139,6 +139,33 @@ def test_pole_numbers_say_none_for_a_pole_a_write_replaced(writable):
     assert snap.pole_numbers(np.array([moved.index] * snap.pole_count)).tolist() == [first.number] * snap.pole_count
 
 
+def test_bulk_arrays_follow_poles_in_both_layers_of_the_overlay(writable):
+    # The first write builds the overlay's delta; the next ones go to its
+    # recent layer, whose poles come after the delta's in the index space.
+    snap = writable.snapshot()
+    first, second = snap.pole_by_index(0), snap.pole_by_index(1)
+    writable.put_pole(first.number, first.lon + 0.0001, first.lat)
+    writable.put_pole(second.number, second.lon + 0.0001, second.lat)
+    writable.put_pole(first.number, first.lon + 0.0002, first.lat)  # again: its delta version is replaced
+    writable.put_pole("TJH9900", 116.4712, 39.9251)
+    snap = writable.snapshot()  # held: a background merge later would not change it
+    lons, lats = snap.pole_positions()
+    grids = snap.pole_grid_indexes()
+    live = ~np.isnan(lons)
+    assert int(live.sum()) == snap.pole_count
+    if len(lons) != snap.pole_count:  # not merged yet (only a pause of over a second merges)
+        assert len(lons) == snap.pole_count + 3  # two base versions and one delta version replaced
+    assert np.array_equal(grids[live], snap.grid_indexes_at(lons[live], lats[live]))
+    numbers = snap.pole_numbers(np.arange(len(lons), dtype=np.int64)).tolist()
+    assert sorted(n for n in numbers if n is not None) == sorted(p.number for p in (snap.pole_by_index(i) for i in np.flatnonzero(live)))
+    for number, lon in [(first.number, first.lon + 0.0002), (second.number, second.lon + 0.0001), ("TJH9900", 116.4712)]:
+        pole = snap.locate(number)
+        assert numbers[pole.index] == number
+        assert lons[pole.index] == pytest.approx(lon)
+    near = writable.nearest_many(np.array([116.4712]), np.array([39.9251]), k=1)
+    assert near.numbers[0, 0] == "TJH9900"
+
+
 # --- bad and unusual inputs -------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32, np.float16, object, "U8", ">f8"])
