@@ -63,20 +63,27 @@ std::vector<std::uint32_t> small_set(const std::vector<std::uint32_t>& items, st
   return set;
 }
 
-// Sets the bit of each of `items` in `bits` (cleared, a bit per item of the universe).
-void set_bits(std::vector<std::uint64_t>& bits, const std::vector<std::uint32_t>& items) {
-  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
-}
-
 std::vector<std::uint64_t> bitset(const std::vector<std::uint32_t>& items, std::size_t universe) {
   std::vector<std::uint64_t> bits((universe + 63) / 64, 0);
-  set_bits(bits, items);
+  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
   return bits;
 }
 
-}  // namespace
-
-namespace {
+// `items` of a universe of `universe` as the view queries test: a small set (a
+// few KB, in cache) while they are few, since a lookup there beats a miss in a
+// bitset; a bitset beyond kHiddenSetMax. The view points into `set` or `bits`.
+index::HiddenPoles hidden_view(const std::vector<std::uint32_t>& items, std::size_t universe,
+                               std::vector<std::uint32_t>& set, std::vector<std::uint64_t>& bits) {
+  index::HiddenPoles view;
+  if (items.size() <= OverlayData::kHiddenSetMax) {
+    set = small_set(items, view.mask);
+    view.set = set.data();
+  } else {
+    bits = bitset(items, universe);
+    view.bits = bits.data();
+  }
+  return view;
+}
 
 // Where the edit's number stands in `base` (pole index and PoleIndex slot),
 // looked up once per base and kept in the edit.
@@ -153,13 +160,7 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
     }
   }
 
-  if (hidden_list.size() <= OverlayData::kHiddenSetMax) {
-    out->hidden_base_set = small_set(hidden_list, out->hidden_base.mask);
-    out->hidden_base.set = out->hidden_base_set.data();
-  } else {
-    out->hidden_base_bits = bitset(hidden_list, base.pole_count());
-    out->hidden_base.bits = out->hidden_base_bits.data();
-  }
+  out->hidden_base = hidden_view(hidden_list, base.pole_count(), out->hidden_base_set, out->hidden_base_bits);
 
   out->data = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
   SnapshotData& d = *out->data;
@@ -264,14 +265,12 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   out->sequence = sequence;
   out->built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
-  const bool extend = previous && previous->delta->base == &base &&
-                      edits.last_grid_sequence() <= previous->layer->sequence &&
+  const bool same_base = previous && previous->delta->base == &base;
+  const bool extend = same_base && edits.last_grid_sequence() <= previous->layer->sequence &&
                       edits.poles_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxPoles;
   out->layer = extend ? previous->layer : build_delta(base, edits, sequence);
   out->delta = out->layer->data.get();
-  out->hidden_grid_count = out->layer->hidden_grid_count;
   // One set of bits for every overlay on this base (only ever set: see BaseHiddenBits).
-  const bool same_base = previous && previous->delta->base == &base;
   out->base_hidden = same_base ? previous->base_hidden : std::make_shared<BaseHiddenBits>(base.pole_count());
   if (!extend) {
     for (std::uint32_t p : out->layer->hidden_base_poles) out->base_hidden->set(p);
@@ -280,17 +279,11 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   std::vector<std::uint32_t> recent_slots;
   if (extend) recent_slots = build_recent(base, edits, sequence, *out);
 
-  // By slot, a small set (a few KB, in cache) while few are hidden: nearest()
-  // asks it for each candidate, and a lookup there beats a miss in a bitset.
+  // By slot, what nearest() asks for each candidate.
   std::vector<std::uint32_t> hidden_slots = out->layer->hidden_base_slots;
   hidden_slots.insert(hidden_slots.end(), recent_slots.begin(), recent_slots.end());
-  if (hidden_slots.size() <= OverlayData::kHiddenSetMax) {
-    out->hidden_slot_set = small_set(hidden_slots, out->hidden_slots.mask);
-    out->hidden_slots.set = out->hidden_slot_set.data();
-  } else {
-    out->hidden_slot_bits = bitset(hidden_slots, base.pole_positions.slot_count());
-    out->hidden_slots.bits = out->hidden_slot_bits.data();
-  }
+  out->hidden_slots =
+      hidden_view(hidden_slots, base.pole_positions.slot_count(), out->hidden_slot_set, out->hidden_slot_bits);
   return out;
 }
 

@@ -24,9 +24,9 @@
 // base pole (BaseHiddenBits, shared by every overlay on one base: a base pole
 // once replaced stays hidden until the next base, so the bits are only ever
 // set, and readers keep them in cache across writes), a bit per base grid,
-// and a bit per delta pole (hidden by the recent layer). Poles, grids and their indexes are
-// answered from all of them: the newest layer first, then the older records
-// not hidden.
+// and a bit per delta pole (hidden by the recent layer). Poles, grids and
+// their indexes are answered from all of them: the newest layer first, then
+// the older records not hidden.
 //
 // A grid write changes which grid some poles are in. The delta therefore also
 // holds a copy of each base pole whose grid is touched: every pole of the base's
@@ -178,7 +178,6 @@ struct OverlayData {
   index::HiddenPoles recent_hidden;
   std::size_t recent_hidden_count = 0;
   std::size_t hidden_pole_count = 0;
-  std::size_t hidden_grid_count = 0;
   // The same poles by their slot in the base's PoleIndex (what nearest checks):
   // a small open-addressing set (a few KB, in cache) while they are few.
   std::vector<std::uint32_t> hidden_slot_set;

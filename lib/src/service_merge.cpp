@@ -2,12 +2,12 @@
 // into a new base in the background (see overlay.hpp).
 //
 // A write publishes base + overlay at once (tens of µs for a pole write,
-// however large the base and the overlay). When the overlay grows past kMergePoles poles or kMergeGrids grids,
-// when writes have paused for kMergeQuiet, or when its oldest write is
-// kMergeMaxAge old, the merge thread builds a new base from
-// a snapshot (seconds for millions of poles, without any lock), then, under the
-// write lock for a moment, makes it the base and keeps as overlay only the
-// writes made meanwhile. Readers never wait; writers wait only for that moment.
+// however large the base and the overlay). When the overlay grows past
+// kMergePoles poles or kMergeGrids grids, when writes have paused for
+// kMergeQuiet, or when its oldest write is kMergeMaxAge old, the merge thread
+// builds a new base from a snapshot (seconds for millions of poles, without
+// any lock), then, under the write lock for a moment, makes it the base and
+// keeps as overlay only the writes made meanwhile. Readers never wait; writers wait only for that moment.
 #include "service_impl.hpp"
 
 #include <algorithm>

@@ -147,13 +147,10 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
   // occupied cells decide, without searching the layer (the margin covers
   // a pole at the same distance, which the number order may rank first).
   const std::size_t from_base = out.size();
+  std::optional<double> bound = options.max_m;
+  if (from_base == options.k && from_base > 0) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
   auto search = [&](const SnapshotData& layer, const index::CellPresence& cells, const index::HiddenPoles* hidden) {
-    if (layer.pole_count() == 0) return;
-    std::optional<double> bound = options.max_m;
-    if (from_base == options.k && from_base > 0) {
-      bound = std::min(bound.value_or(out[from_base - 1].distance_m), out[from_base - 1].distance_m);
-    }
-    if (bound && !cells.maybe_within(p, *bound + 0.01)) return;
+    if (layer.pole_count() == 0 || (bound && !cells.maybe_within(p, *bound + 0.01))) return;
     layer.pole_positions.nearest(p, options.k, bound, hidden, hits);
     for (auto [pole, d] : hits) out.push_back({PoleView(&layer, pole), d});
   };
@@ -353,7 +350,7 @@ std::size_t Snapshot::pole_count() const {
 }
 std::size_t Snapshot::grid_count() const {
   if (!delta_) return data_->grids.size();
-  return data_->grids.size() - overlay_->hidden_grid_count + delta_->grids.size();
+  return data_->grids.size() - overlay_->layer->hidden_grid_count + delta_->grids.size();
 }
 
 SnapshotStats Snapshot::stats() const {

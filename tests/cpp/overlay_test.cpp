@@ -288,7 +288,9 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
   redrawn.name = "redrawn";
   for (LonLat& q : redrawn.geometry[0].rings[0]) q.lon += 0.0002;
   ASSERT_TRUE(svc->put_grid(redrawn, {.allow_overlap = true}));
-  if (layers(recent, delta_hidden)) EXPECT_EQ(recent, 0u) << "a grid write builds the delta";
+  if (layers(recent, delta_hidden)) {
+    EXPECT_EQ(recent, 0u) << "a grid write builds the delta";
+  }
 
   // 2. Pole writes after it go to the recent layer: base poles moved, delta
   // poles moved again and deleted, new poles inside the redrawn grid and outside all.
@@ -325,7 +327,9 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
     p.position.lon += 0.00002 * static_cast<double>(i % 5 + 1);
     ASSERT_TRUE(svc->put_pole(p));
   }
-  if (layers(recent, delta_hidden)) EXPECT_LT(recent, OverlayData::kRecentMaxPoles);
+  if (layers(recent, delta_hidden)) {
+    EXPECT_LT(recent, OverlayData::kRecentMaxPoles);
+  }
   expect_answers_as_rebuilt_and_stored(svc, dir);
 }
 

@@ -464,7 +464,8 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
   // The iterators read the state before this batch; apply() calls are serialised.
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
-  // Made when first needed: a single write of a pole known to differ reads nothing.
+  // A family and its iterator, made when first needed: a single write of a
+  // pole known to differ reads nothing.
   struct LazyIterator {
     rocksdb::DB* db;
     const rocksdb::ReadOptions* ro;
@@ -493,15 +494,15 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
       chunk_count = 0;
     }
   };
-  auto put = [&](LazyIterator& lazy, rocksdb::ColumnFamilyHandle* cf, RecordKind kind, std::string_view id,
-                 std::string_view logged_id, const std::string& value, bool known_to_differ = false) {
+  auto put = [&](LazyIterator& family, RecordKind kind, std::string_view id, std::string_view logged_id,
+                 const std::string& value, bool known_to_differ = false) {
     bool same;
     if (bulk) {
       same = is_tombstone(value);  // nothing is stored (holds_no_records)
     } else if (known_to_differ) {
       same = false;  // the caller compared it with the newest version
     } else {
-      rocksdb::Iterator& it = *lazy;
+      rocksdb::Iterator& it = *family;
       prefix.assign(id);
       prefix.push_back('\0');
       it.Seek(prefix);
@@ -513,35 +514,35 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
       }
     }
     if (same) return;
-    sink(cf, versioned_key(id, seq), value);
+    sink(family.cf, versioned_key(id, seq), value);
     log(kind, is_tombstone(value) ? ChangeOp::remove : ChangeOp::put, logged_id);
     ++records;
   };
   const auto P = RecordKind::pole, G = RecordKind::grid, A = RecordKind::alias, L = RecordKind::place,
              R = RecordKind::road;
   const bool checked = change.differ_from_stored;
-  for (const auto& n : change.delete_poles) put(poles_it, impl_->poles(), P, n, n, tomb, checked);
-  for (const auto& p : change.put_poles) put(poles_it, impl_->poles(), P, p.number, p.number, encode_pole(p), checked);
+  for (const auto& n : change.delete_poles) put(poles_it, P, n, n, tomb, checked);
+  for (const auto& p : change.put_poles) put(poles_it, P, p.number, p.number, encode_pole(p), checked);
   if (change.put_pole_stream) {
     change.put_pole_stream([&](std::string_view number, LonLat position, const AttributeViews& attributes) {
-      put(poles_it, impl_->poles(), P, number, number, encode_pole(position, attributes));
+      put(poles_it, P, number, number, encode_pole(position, attributes));
     });
   }
-  for (const auto& id : change.delete_grids) put(grids_it, impl_->grids(), G, id, id, tomb, checked);
-  for (const auto& g : change.put_grids) put(grids_it, impl_->grids(), G, g.id, g.id, encode_grid(g), checked);
-  for (const auto& a : change.delete_aliases) put(aliases_it, impl_->aliases(), A, a, a, tomb);
+  for (const auto& id : change.delete_grids) put(grids_it, G, id, id, tomb, checked);
+  for (const auto& g : change.put_grids) put(grids_it, G, g.id, g.id, encode_grid(g), checked);
+  for (const auto& a : change.delete_aliases) put(aliases_it, A, a, a, tomb);
   if (change.replace_aliases) {
-    for (const auto& a : *change.replace_aliases) put(aliases_it, impl_->aliases(), A, a.alias, a.alias, encode_alias(a));
+    for (const auto& a : *change.replace_aliases) put(aliases_it, A, a.alias, a.alias, encode_alias(a));
   }
-  for (const auto& n : change.delete_places) put(aliases_it, impl_->aliases(), L, place_key(n), n, tomb);
+  for (const auto& n : change.delete_places) put(aliases_it, L, place_key(n), n, tomb);
   if (change.replace_places) {
     for (const auto& p : *change.replace_places) {
-      put(aliases_it, impl_->aliases(), L, place_key(p.name), p.name, encode_place(p));
+      put(aliases_it, L, place_key(p.name), p.name, encode_place(p));
     }
   }
-  for (const auto& n : change.delete_roads) put(aliases_it, impl_->aliases(), R, road_key(n), n, tomb);
+  for (const auto& n : change.delete_roads) put(aliases_it, R, road_key(n), n, tomb);
   if (change.replace_roads) {
-    for (const auto& r : *change.replace_roads) put(aliases_it, impl_->aliases(), R, road_key(r.name), r.name, encode_road(r));
+    for (const auto& r : *change.replace_roads) put(aliases_it, R, road_key(r.name), r.name, encode_road(r));
   }
   poles_it.reset();
   grids_it.reset();
