@@ -7,8 +7,7 @@
 
 namespace poleloc {
 
-OverlayEdits::OverlayEdits(const OverlayEdits& other)
-    : poles_(other.poles_), grids_(other.grids_), last_grid_sequence_(other.last_grid_sequence_) {
+OverlayEdits::OverlayEdits(const OverlayEdits& other) : poles_(other.poles_), grids_(other.grids_) {
   pole_log_.reserve(other.pole_log_.size());
   for (const auto& [sequence, edit] : other.pole_log_) pole_log_.emplace_back(sequence, &*poles_.find(edit->first));
 }
@@ -29,7 +28,6 @@ void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
   }
   for (const GridRecord& g : change.put_grids) grids_[g.id] = {sequence, g};
   for (const std::string& id : change.delete_grids) grids_[id] = {sequence, std::nullopt};
-  if (!change.put_grids.empty() || !change.delete_grids.empty()) last_grid_sequence_ = sequence;
 }
 
 void OverlayEdits::drop_through(std::uint64_t sequence) {
@@ -45,6 +43,11 @@ OverlayEdits::PoleLog::const_iterator OverlayEdits::first_after(std::uint64_t se
 
 std::size_t OverlayEdits::poles_after_count(std::uint64_t sequence) const {
   return static_cast<std::size_t>(pole_log_.end() - first_after(sequence));
+}
+
+std::size_t OverlayEdits::grids_after_count(std::uint64_t sequence) const {
+  return static_cast<std::size_t>(
+      std::count_if(grids_.begin(), grids_.end(), [&](const auto& e) { return e.second.sequence > sequence; }));
 }
 
 namespace {
@@ -191,36 +194,125 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
   return out;
 }
 
-// The recent layer: the poles of the edits after `layer`, hiding their older
-// versions in the base and in the delta. Fills `out` and returns the base
+// Where a recent pole comes from: a pole written after the delta, or an older
+// pole (of the base or the delta) copied because a grid written after the
+// delta touches it.
+struct RecentSource {
+  std::string_view number;
+  const OverlayEdits::Edit<PoleRecord>* written = nullptr;
+  std::uint32_t base_pole = OverlayEdits::kNotInBase;
+  std::uint32_t delta_pole = OverlayEdits::kNotInBase;
+};
+
+// The recent layer: the poles and grids of the edits after `layer`, and the
+// older poles whose grid those grids change, hiding the older versions of all
+// of them in the base and in the delta. Fills `out` and returns the base
 // slots it hides.
 std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayEdits& edits, std::uint64_t sequence,
                                         OverlayData& out) {
   const SnapshotData& delta = *out.delta;
-  std::vector<std::uint32_t> base_slots, base_poles, delta_poles, delta_slots;
-  std::vector<PoleRecord> poles;
-  std::vector<const OverlayEdits::PoleEdit*> numbers;  // each edited number once, in number order
-  edits.for_each_pole_after(out.layer->sequence, [&](const OverlayEdits::PoleEdit& e) { numbers.push_back(&e); });
+  const DeltaLayer& layer = *out.layer;
+  const auto base_grids = static_cast<std::uint32_t>(base.grids.size());
+  auto base_pole_live = [&](std::uint32_t p) { return !layer.hidden_base.contains(p); };
+
+  // Grids: the version below (the delta's, else the base's if the delta did
+  // not hide it) is hidden; its poles and the older poles under the new
+  // geometry are touched, their grid derived again below.
+  std::vector<GridRecord> grids;
+  std::vector<std::uint32_t> hidden_base_grids, hidden_delta_grids, touched_base, touched_delta;
+  for (const auto& [id, edit] : edits.grids()) {
+    if (edit.sequence <= layer.sequence) continue;
+    if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
+      const std::uint32_t d = it->second;
+      hidden_delta_grids.push_back(d);
+      touched_delta.insert(touched_delta.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
+                           delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
+    } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !out.grid_hidden(bt->second)) {
+      const std::uint32_t g = bt->second;
+      hidden_base_grids.push_back(g);
+      for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
+        if (base_pole_live(base.grid_poles[i])) touched_base.push_back(base.grid_poles[i]);
+      }
+      const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
+      for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
+        if (delta.pole_grid[p] == code) touched_delta.push_back(p);
+      }
+    }
+    if (edit.record) {
+      const BBox box = geo::bounding_box(edit.record->geometry);
+      for (std::uint32_t p : base.pole_positions.within(box)) {
+        if (base_pole_live(p)) touched_base.push_back(p);
+      }
+      for (std::uint32_t p : delta.pole_positions.within(box)) touched_delta.push_back(p);
+      grids.push_back(*edit.record);
+    }
+  }
+  if (!hidden_base_grids.empty()) {
+    out.own_hidden_grids = layer.hidden_grids;
+    for (std::uint32_t g : hidden_base_grids) out.own_hidden_grids[g >> 6] |= std::uint64_t{1} << (g & 63);
+    out.hidden_grids = out.own_hidden_grids.data();
+    out.hidden_grid_count += hidden_base_grids.size();
+  }
+  if (!hidden_delta_grids.empty()) {
+    out.delta_hidden_grids = bitset(hidden_delta_grids, delta.grids.size());
+    out.delta_hidden_grid_count = hidden_delta_grids.size();
+  }
+  auto sort_unique = [](std::vector<std::uint32_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  sort_unique(touched_base);
+  sort_unique(touched_delta);
+
+  // Poles: each written number once, then the touched poles not written.
+  std::vector<const OverlayEdits::PoleEdit*> numbers;
+  edits.for_each_pole_after(layer.sequence, [&](const OverlayEdits::PoleEdit& e) { numbers.push_back(&e); });
   std::sort(numbers.begin(), numbers.end(), [](auto* a, auto* b) { return a->first < b->first; });
   numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
-  std::vector<const OverlayEdits::Edit<PoleRecord>*> written;  // in number order, as the recent data
+  std::vector<std::string_view> written_numbers;  // in number order
+  for (const OverlayEdits::PoleEdit* e : numbers) written_numbers.push_back(e->first);
+  auto written = [&](std::string_view number) {
+    return std::binary_search(written_numbers.begin(), written_numbers.end(), number);
+  };
+  std::vector<std::uint32_t> base_slots, base_poles, delta_poles, delta_slots;
+  auto hide_delta = [&](std::uint32_t dp) {
+    delta_poles.push_back(dp);
+    if (auto slot = delta.pole_positions.slot_of(dp, delta.positions[dp])) delta_slots.push_back(*slot);
+  };
+  auto hide_base = [&](std::uint32_t p, std::uint32_t slot) {
+    base_poles.push_back(p);
+    if (slot != OverlayEdits::kNotInBase) base_slots.push_back(slot);
+  };
+  std::vector<PoleRecord> poles;
+  std::vector<RecentSource> sources;  // as `poles`, sorted by number below
   for (const OverlayEdits::PoleEdit* e : numbers) {
     const std::string& number = e->first;
     const auto& edit = e->second;
     find_in_base(base, number, edit);
-    if (edit.base_pole != OverlayEdits::kNotInBase && !out.layer->hidden_base.contains(edit.base_pole)) {
-      base_poles.push_back(edit.base_pole);
-      if (edit.base_slot != OverlayEdits::kNotInBase) base_slots.push_back(edit.base_slot);
-    }
-    if (auto dp = delta.numbers.find(number)) {
-      delta_poles.push_back(*dp);
-      if (auto slot = delta.pole_positions.slot_of(*dp, delta.positions[*dp])) delta_slots.push_back(*slot);
-    }
+    if (edit.base_pole != OverlayEdits::kNotInBase && base_pole_live(edit.base_pole)) hide_base(edit.base_pole, edit.base_slot);
+    if (auto dp = delta.numbers.find(number)) hide_delta(*dp);
     if (edit.record) {
       poles.push_back(*edit.record);
-      written.push_back(&edit);
+      sources.push_back({number, &edit});
     }
   }
+  for (std::uint32_t p : touched_base) {
+    const std::string_view number = base.number(p);
+    if (written(number)) continue;
+    auto slot = base.pole_positions.slot_of(p, base.positions[p]);
+    hide_base(p, slot ? *slot : OverlayEdits::kNotInBase);
+    poles.push_back({std::string(number), base.positions[p], pole_attributes(base, p)});
+    sources.push_back({number, nullptr, p});
+  }
+  for (std::uint32_t dp : touched_delta) {
+    const std::string_view number = delta.number(dp);
+    if (written(number)) continue;
+    hide_delta(dp);
+    poles.push_back({std::string(number), delta.positions[dp], pole_attributes(delta, dp)});
+    sources.push_back({number, nullptr, OverlayEdits::kNotInBase, dp});
+  }
+  std::sort(sources.begin(), sources.end(), [](const RecentSource& a, const RecentSource& b) { return a.number < b.number; });
+
   if (!base_poles.empty()) {
     for (std::uint32_t p : base_poles) out.base_hidden->set(p);
     out.recent_hidden_set = small_set(base_poles, out.recent_hidden.mask);
@@ -229,31 +321,49 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     out.hidden_pole_count += base_poles.size();
   }
   if (!delta_poles.empty()) {
+    sort_unique(delta_poles);
+    sort_unique(delta_slots);
     out.delta_hidden = bitset(delta_poles, delta.pole_count());
     out.delta_hidden_count = delta_poles.size();
     out.delta_hidden_slot_set = small_set(delta_slots, out.delta_hidden_slots.mask);
     out.delta_hidden_slots.set = out.delta_hidden_slot_set.data();
   }
-  if (!poles.empty()) {
-    out.recent = build_snapshot_data(std::move(poles), {}, {}, sequence, {}, /*small=*/true);
-    SnapshotData& r = *out.recent;
-    r.base = &base;
-    r.grids_of = &delta;
-    r.pole_index_offset = static_cast<std::uint32_t>(base.pole_count() + delta.pole_count());
-    r.grid_index_offset = static_cast<std::uint32_t>(base.grids.size() + delta.grids.size());
-    // A recent pole is in the delta grid holding it, else in the base's unless hidden.
-    for (std::uint32_t p = 0; p < r.pole_count(); ++p) {
-      std::int32_t code = -1;
-      if (auto g = delta.grids.empty() ? std::nullopt : delta.grid_areas.find(r.positions[p])) {
-        code = static_cast<std::int32_t>(*g);
-      } else if (const std::int32_t g = base_grid_of(base, *written[p]);
-                 g >= 0 && !out.grid_hidden(static_cast<std::uint32_t>(g))) {
-        code = -2 - g;
+  if (poles.empty() && grids.empty()) return base_slots;
+
+  out.recent = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
+  SnapshotData& r = *out.recent;
+  r.base = &base;
+  r.grids_of = &delta;
+  r.pole_index_offset = static_cast<std::uint32_t>(base.pole_count() + delta.pole_count());
+  r.grid_index_offset = base_grids + static_cast<std::uint32_t>(delta.grids.size());
+  // Outside the recent grids, a recent pole is in the delta grid holding it
+  // (unless hidden), else in the base grid holding it (unless hidden). That
+  // base grid is known for a written pole after the first time (kept in the
+  // edit), for a base pole (the base's own), and for a delta pole in a base grid.
+  for (std::uint32_t p = 0; p < r.pole_count(); ++p) {
+    if (r.pole_grid[p] >= 0) continue;
+    std::int32_t code = -1;
+    if (auto d = delta.grids.empty() ? std::nullopt : delta.grid_areas.find(r.positions[p]);
+        d && !out.delta_grid_hidden(*d)) {
+      code = -2 - static_cast<std::int32_t>(base_grids + *d);
+    } else {
+      const RecentSource& from = sources[p];
+      std::int32_t g = -1;
+      if (from.written) {
+        g = base_grid_of(base, *from.written);
+      } else if (from.base_pole != OverlayEdits::kNotInBase) {
+        g = base.pole_grid[from.base_pole];
+      } else if (const std::int32_t c = delta.pole_grid[from.delta_pole]; c <= -2) {
+        g = -2 - c;
+      } else if (c >= 0) {  // its delta grid was hidden: the base grid under it
+        const auto found = base.grid_areas.find(r.positions[p]);
+        g = found ? static_cast<std::int32_t>(*found) : -1;
       }
-      r.pole_grid[p] = code;
+      if (g >= 0 && !out.grid_hidden(static_cast<std::uint32_t>(g))) code = -2 - g;
     }
-    out.recent_cells.build(r.positions);
+    r.pole_grid[p] = code;
   }
+  out.recent_cells.build(r.positions);
   return base_slots;
 }
 
@@ -266,10 +376,12 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   out->built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
   const bool same_base = previous && previous->delta->base == &base;
-  const bool extend = same_base && edits.last_grid_sequence() <= previous->layer->sequence &&
-                      edits.poles_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxPoles;
+  const bool extend = same_base && edits.poles_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxPoles &&
+                      edits.grids_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxGrids;
   out->layer = extend ? previous->layer : build_delta(base, edits, sequence);
   out->delta = out->layer->data.get();
+  out->hidden_grids = out->layer->hidden_grids.data();
+  out->hidden_grid_count = out->layer->hidden_grid_count;
   // One set of bits for every overlay on this base (only ever set: see BaseHiddenBits).
   out->base_hidden = same_base ? previous->base_hidden : std::make_shared<BaseHiddenBits>(base.pole_count());
   if (!extend) {

@@ -15,25 +15,28 @@
 //   - the delta: a small second SnapshotData holding every pole and grid
 //     written since the base up to some sequence, built from all those edits
 //     (about 0.5 us per edit) and shared by the overlays of the writes after it;
-//   - the recent layer: the poles written after the delta, at most
-//     kRecentMaxPoles of them, built by each pole write from those edits only
-//     (tens of microseconds). When it is full, or a grid is written, the next
-//     write builds the delta again from every edit and the recent layer
-//     starts empty.
+//   - the recent layer: the poles and grids written after the delta, at most
+//     kRecentMaxPoles poles and kRecentMaxGrids grids, built by each write
+//     from those edits only (tens of microseconds for poles; a grid adds the
+//     poles whose grid it changes). When it is full, the next write builds
+//     the delta again from every edit and the recent layer starts empty.
 // Bitsets hide the versions that later writes replaced or deleted: a bit per
 // base pole (BaseHiddenBits, shared by every overlay on one base: a base pole
 // once replaced stays hidden until the next base, so the bits are only ever
 // set, and readers keep them in cache across writes), a bit per base grid,
-// and a bit per delta pole (hidden by the recent layer). Poles, grids and
+// and a bit per delta pole and per delta grid (hidden by the recent layer). Poles, grids and
 // their indexes are answered from all of them: the newest layer first, then
 // the older records not hidden.
 //
-// A grid write changes which grid some poles are in. The delta therefore also
-// holds a copy of each base pole whose grid is touched: every pole of the base's
-// version of that grid, and every pole inside the new geometry whose grid changes.
-// Their grid is derived again (a delta grid first, then the base's), so
-// PoleView::grid() is right for every pole without rebuilding the base. The
-// recent layer holds no grid: a pole there is in a delta grid or a base grid.
+// A grid write changes which grid some poles are in. The layer holding the
+// grid therefore also holds a copy of each older pole whose grid is touched:
+// every pole of the grid's older version, and every pole inside the new
+// geometry. Their grid is derived again (the layer's own grids first, then
+// the older layers'), so PoleView::grid() is right for every pole without
+// rebuilding the base. In both layers pole_grid[p] >= 0 names a grid of the
+// layer itself and pole_grid[p] <= -2 grid -2 - pole_grid[p] of the
+// snapshot's grid index space: a base grid, or (from the recent layer) a
+// delta grid.
 //
 // Thread-safety: OverlayEdits is used under the Service's write lock; the
 // built OverlayData is immutable and shared by snapshots.
@@ -67,7 +70,7 @@ class OverlayEdits {
   void add(const store::Change& change, std::uint64_t sequence);
   // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
   void drop_through(std::uint64_t sequence);
-  void clear() { poles_.clear(), grids_.clear(), pole_log_.clear(), last_grid_sequence_ = 0; }
+  void clear() { poles_.clear(), grids_.clear(), pole_log_.clear(); }
 
   std::size_t pole_count() const { return poles_.size(); }
   std::size_t grid_count() const { return grids_.size(); }
@@ -101,8 +104,8 @@ class OverlayEdits {
   void for_each_pole_after(std::uint64_t sequence, Visit&& visit) const {
     for (auto it = first_after(sequence); it != pole_log_.end(); ++it) visit(*it->second);
   }
-  // The newest sequence that put or deleted a grid (0: none since the last clear()).
-  std::uint64_t last_grid_sequence() const { return last_grid_sequence_; }
+  // How many grids were put or deleted after `sequence` (each id once).
+  std::size_t grids_after_count(std::uint64_t sequence) const;
 
  private:
   // A map node stays where it is until erased, and drop_through() erases a
@@ -113,7 +116,6 @@ class OverlayEdits {
   std::map<std::string, Edit<PoleRecord>, std::less<>> poles_;  // by canonical number
   std::map<std::string, Edit<GridRecord>, std::less<>> grids_;  // by id
   PoleLog pole_log_;  // (sequence, edit) of each pole edit, in sequence order
-  std::uint64_t last_grid_sequence_ = 0;
 };
 
 // A bit per base pole, set when a write hides it, never cleared: shared by the
@@ -162,10 +164,18 @@ struct OverlayData {
   std::int64_t built_unix_ms = 0;
   std::shared_ptr<const DeltaLayer> layer;
   const SnapshotData* delta = nullptr;  // layer->data
-  // Poles written after the delta (no grids); null when there are none. Its
-  // pole_grid uses the delta's codes: >= 0 a delta grid, <= -2 a base grid.
+  // Poles and grids written after the delta, and the older poles whose grid
+  // those grids changed; null when there are none.
   std::unique_ptr<SnapshotData> recent;
   index::CellPresence recent_cells;
+  // A bit per base grid hidden by the delta or the recent layer: the delta's
+  // own bits unless the recent layer hides more.
+  const std::uint64_t* hidden_grids = nullptr;
+  std::vector<std::uint64_t> own_hidden_grids;
+  std::size_t hidden_grid_count = 0;
+  // Delta grids the recent layer replaced or deleted.
+  std::vector<std::uint64_t> delta_hidden_grids;
+  std::size_t delta_hidden_grid_count = 0;
 
   // A bit per base pole that some write on this base hid (256 KB at 2,000,000
   // poles). locate() tests it right after the base lookup: one load from L2
@@ -194,13 +204,27 @@ struct OverlayData {
   // Pole writes after the delta kept in the recent layer before the next
   // write builds the delta again (about 0.5 us each to build per write).
   static constexpr std::size_t kRecentMaxPoles = 64;
+  // Grid writes after the delta kept in the recent layer: each brings the
+  // poles whose grid it changes (a hundred or more), built again by each write.
+  static constexpr std::size_t kRecentMaxGrids = 4;
 
   bool pole_hidden(std::uint32_t base_pole) const {
     return base_hidden->test(base_pole) &&
            (layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole)));
   }
-  bool grid_hidden(std::uint32_t base_grid) const {
-    return (layer->hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1;
+  bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
+  bool delta_grid_hidden(std::uint32_t delta_grid) const {
+    return delta_hidden_grid_count && ((delta_hidden_grids[delta_grid >> 6] >> (delta_grid & 63)) & 1);
+  }
+  std::size_t recent_grid_count() const { return recent ? recent->grids.size() : 0; }
+  // Grids held by the overlay that are current: the delta's not hidden and the recent ones.
+  std::size_t live_grids() const { return delta->grids.size() - delta_hidden_grid_count + recent_grid_count(); }
+  // The layer holding grid `index` of the snapshot's grid index space (base,
+  // delta, recent), and the grid's index there.
+  std::pair<const SnapshotData*, std::uint32_t> grid_layer(const SnapshotData& base, std::uint32_t index) const {
+    if (index < base.grids.size()) return {&base, index};
+    if (recent && index >= recent->grid_index_offset) return {recent.get(), index - recent->grid_index_offset};
+    return {delta, index - delta->grid_index_offset};
   }
   bool delta_pole_hidden(std::uint32_t delta_pole) const {
     return delta_hidden_count && ((delta_hidden[delta_pole >> 6] >> (delta_pole & 63)) & 1);
@@ -214,9 +238,9 @@ struct OverlayData {
 // The overlay of `edits` on `base`, as of `sequence`. With `previous` (the
 // overlay published before, on the same base), a write of poles builds only
 // the recent layer: the poles written after previous's delta, looked up in the
-// base and the delta once (cached in the edit). Otherwise, or when the recent
-// layer would exceed kRecentMaxPoles or a grid was written since, the delta is
-// built from every edit: O(edits log edits) plus the base poles a grid edit
+// base and the delta once (cached in the edit), and the grids written after
+// it with the poles they touch. Otherwise, or when the recent layer would
+// exceed kRecentMaxPoles or kRecentMaxGrids, the delta is built from every edit: O(edits log edits) plus the base poles a grid edit
 // touches. A write costs the size of what it builds, not of the city.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence, const OverlayData* previous = nullptr);

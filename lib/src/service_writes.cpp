@@ -47,7 +47,7 @@ BBox bbox_of(const MultiPolygon& geometry) {
 }
 
 // Calls visit(grid) for every live grid of `snap` whose box may meet `box`
-// (the base's, then the overlay's delta: the recent layer holds no grids).
+// (the base's, then the overlay's delta and recent layer).
 template <typename Visit>
 void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
   // The indexes' boxes are of the outlines snapped to 1e-7 degree: a margin
@@ -59,7 +59,12 @@ void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
     if (snap.grid_index_is_live(g)) visit(GridView(&base, g));
   }
   if (const OverlayData* overlay = snap.overlay()) {
-    for (std::uint32_t g : overlay->delta->grid_areas.candidates(box)) visit(GridView(overlay->delta, g));
+    for (std::uint32_t g : overlay->delta->grid_areas.candidates(box)) {
+      if (!overlay->delta_grid_hidden(g)) visit(GridView(overlay->delta, g));
+    }
+    if (const SnapshotData* recent = overlay->recent.get()) {
+      for (std::uint32_t g : recent->grid_areas.candidates(box)) visit(GridView(recent, g));
+    }
   }
 }
 

@@ -40,9 +40,12 @@ LonLat PoleView::position() const { return data_->positions[index_]; }
 LonLat PoleView::gcj02() const { return wgs84_to_gcj02(data_->positions[index_]); }
 std::optional<GridView> PoleView::grid() const {
   const std::int32_t g = data_->pole_grid[index_];
-  if (g >= 0) return GridView(data_->grids_of ? data_->grids_of : data_, static_cast<std::uint32_t>(g));
-  if (g <= -2) return GridView(data_->base, static_cast<std::uint32_t>(-2 - g));  // an overlay pole in a base grid
-  return std::nullopt;
+  if (g >= 0) return GridView(data_, static_cast<std::uint32_t>(g));
+  if (g == -1) return std::nullopt;
+  // An overlay pole in an older layer's grid, named by the snapshot's grid index.
+  const auto index = static_cast<std::uint32_t>(-2 - g);
+  if (index < data_->base->grids.size()) return GridView(data_->base, index);
+  return GridView(data_->grids_of, index - data_->grids_of->grid_index_offset);
 }
 Attributes PoleView::attributes() const { return pole_attributes(*data_, index_); }
 PoleRecord PoleView::record() const { return {std::string(number()), position(), attributes()}; }
@@ -89,7 +92,10 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
 std::optional<GridView> Snapshot::grid_at(LonLat p) const {
   if (!is_valid_lonlat(p)) return std::nullopt;
   if (delta_) {
-    if (auto g = delta_->grid_areas.find(p)) return GridView(delta_, *g);
+    if (recent_ && !recent_->grids.empty()) {
+      if (auto g = recent_->grid_areas.find(p)) return GridView(recent_, *g);
+    }
+    if (auto g = delta_->grid_areas.find(p); g && !overlay_->delta_grid_hidden(*g)) return GridView(delta_, *g);
     auto g = data_->grid_areas.find(p);
     if (!g || overlay_->grid_hidden(*g)) return std::nullopt;
     return GridView(data_.get(), *g);
@@ -171,7 +177,13 @@ Result<std::vector<Candidate>> Snapshot::resolve(std::string_view text, const Re
 
 std::optional<GridView> Snapshot::grid(std::string_view id) const {
   if (delta_) {
-    if (auto it = delta_->grid_by_id.find(id); it != delta_->grid_by_id.end()) return GridView(delta_, it->second);
+    if (recent_) {
+      if (auto it = recent_->grid_by_id.find(id); it != recent_->grid_by_id.end()) return GridView(recent_, it->second);
+    }
+    if (auto it = delta_->grid_by_id.find(id); it != delta_->grid_by_id.end()) {
+      if (overlay_->delta_grid_hidden(it->second)) return std::nullopt;  // deleted by the recent layer
+      return GridView(delta_, it->second);
+    }
   }
   auto it = data_->grid_by_id.find(id);
   if (it == data_->grid_by_id.end()) return std::nullopt;
@@ -180,9 +192,9 @@ std::optional<GridView> Snapshot::grid(std::string_view id) const {
 }
 
 GridView Snapshot::grid_by_index(std::uint32_t index) const {
-  const auto base = static_cast<std::uint32_t>(data_->grids.size());
-  if (delta_ && index >= base) return GridView(delta_, index - base);
-  return GridView(data_.get(), index);
+  if (!delta_) return GridView(data_.get(), index);
+  auto [layer, local] = overlay_->grid_layer(*data_, index);
+  return GridView(layer, local);
 }
 PoleView Snapshot::pole_by_index(std::uint32_t index) const {
   const auto base = static_cast<std::uint32_t>(data_->pole_count());
@@ -195,7 +207,8 @@ std::uint32_t Snapshot::pole_index_end() const {
                                     (recent_ ? recent_->pole_count() : 0));
 }
 std::uint32_t Snapshot::grid_index_end() const {
-  return static_cast<std::uint32_t>(data_->grids.size() + (delta_ ? delta_->grids.size() : 0));
+  return static_cast<std::uint32_t>(data_->grids.size() + (delta_ ? delta_->grids.size() : 0) +
+                                    (recent_ ? recent_->grids.size() : 0));
 }
 bool Snapshot::pole_index_is_live(std::uint32_t index) const {
   if (index >= pole_index_end()) return false;
@@ -207,7 +220,10 @@ bool Snapshot::pole_index_is_live(std::uint32_t index) const {
 }
 bool Snapshot::grid_index_is_live(std::uint32_t index) const {
   if (index >= grid_index_end()) return false;
-  return !delta_ || index >= data_->grids.size() || !overlay_->grid_hidden(index);
+  if (!delta_) return true;
+  if (index < data_->grids.size()) return !overlay_->grid_hidden(index);
+  auto [layer, local] = overlay_->grid_layer(*data_, index);
+  return layer != delta_ || !overlay_->delta_grid_hidden(local);
 }
 
 void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
@@ -245,7 +261,12 @@ void Snapshot::for_each_grid(const std::function<void(GridView)>& visit) const {
     if (!delta_ || !overlay_->grid_hidden(g)) visit(GridView(data_.get(), g));
   }
   if (delta_) {
-    for (std::uint32_t g = 0; g < delta_->grids.size(); ++g) visit(GridView(delta_, g));
+    for (std::uint32_t g = 0; g < delta_->grids.size(); ++g) {
+      if (!overlay_->delta_grid_hidden(g)) visit(GridView(delta_, g));
+    }
+  }
+  if (recent_) {
+    for (std::uint32_t g = 0; g < recent_->grids.size(); ++g) visit(GridView(recent_, g));
   }
 }
 
@@ -263,36 +284,44 @@ Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions&
     if (to < end) out.next_cursor = to - begin;
     return out;
   }
-  // The grid's poles in number order: for a base grid, its base poles not
-  // hidden merged with the delta's poles in it; a delta grid's poles are all in the delta.
+  // The grid's poles in number order: a base grid's base poles not hidden,
+  // merged with the overlay's poles in it. A layer names a grid of its own
+  // by its index there and an older layer's by -2 - its snapshot index; the
+  // poles of a delta or recent grid are all in that layer or a newer one.
   std::vector<PoleView> all;
   const auto nb_grids = static_cast<std::uint32_t>(data_->grids.size());
   const std::uint32_t gi = g->index();
-  const bool in_delta = gi >= nb_grids;
-  const std::int32_t delta_code = in_delta ? static_cast<std::int32_t>(gi - nb_grids) : -2 - static_cast<std::int32_t>(gi);
-  std::vector<PoleView> from_delta;  // the overlay's poles in it (the recent layer uses the delta's codes)
+  auto code_in = [&](const SnapshotData& layer) {
+    if (gi >= layer.grid_index_offset && gi < layer.grid_index_offset + layer.grids.size()) {
+      return static_cast<std::int32_t>(gi - layer.grid_index_offset);
+    }
+    return -2 - static_cast<std::int32_t>(gi);
+  };
+  std::vector<PoleView> from_overlay;
+  const std::int32_t delta_code = code_in(*delta_);
   for (std::uint32_t p = 0; p < delta_->pole_count(); ++p) {
-    if (delta_->pole_grid[p] == delta_code && !overlay_->delta_pole_hidden(p)) from_delta.emplace_back(delta_, p);
+    if (delta_->pole_grid[p] == delta_code && !overlay_->delta_pole_hidden(p)) from_overlay.emplace_back(delta_, p);
   }
   if (recent_) {
-    const std::size_t from_recent = from_delta.size();
+    const std::size_t from_recent = from_overlay.size();
+    const std::int32_t recent_code = code_in(*recent_);
     for (std::uint32_t p = 0; p < recent_->pole_count(); ++p) {
-      if (recent_->pole_grid[p] == delta_code) from_delta.emplace_back(recent_, p);
+      if (recent_->pole_grid[p] == recent_code) from_overlay.emplace_back(recent_, p);
     }
-    std::inplace_merge(from_delta.begin(), from_delta.begin() + static_cast<std::ptrdiff_t>(from_recent), from_delta.end(),
-                       [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
+    std::inplace_merge(from_overlay.begin(), from_overlay.begin() + static_cast<std::ptrdiff_t>(from_recent),
+                       from_overlay.end(), [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
   }
-  if (in_delta) {
-    all = std::move(from_delta);
+  if (gi >= nb_grids) {
+    all = std::move(from_overlay);
   } else {
     std::size_t d = 0;
     for (std::uint32_t i = data_->grid_pole_offsets[gi]; i < data_->grid_pole_offsets[gi + 1]; ++i) {
       const std::uint32_t p = data_->grid_poles[i];
       if (overlay_->pole_hidden(p)) continue;
-      while (d < from_delta.size() && from_delta[d].number() < data_->number(p)) all.push_back(from_delta[d++]);
+      while (d < from_overlay.size() && from_overlay[d].number() < data_->number(p)) all.push_back(from_overlay[d++]);
       all.emplace_back(data_.get(), p);
     }
-    while (d < from_delta.size()) all.push_back(from_delta[d++]);
+    while (d < from_overlay.size()) all.push_back(from_overlay[d++]);
   }
   const std::size_t from = std::min<std::size_t>(page.cursor, all.size());
   const std::size_t to = std::min<std::size_t>(from + page.limit, all.size());
@@ -350,7 +379,7 @@ std::size_t Snapshot::pole_count() const {
 }
 std::size_t Snapshot::grid_count() const {
   if (!delta_) return data_->grids.size();
-  return data_->grids.size() - overlay_->layer->hidden_grid_count + delta_->grids.size();
+  return data_->grids.size() - overlay_->hidden_grid_count + overlay_->live_grids();
 }
 
 SnapshotStats Snapshot::stats() const {
@@ -365,7 +394,7 @@ SnapshotStats Snapshot::stats() const {
                   data_->grid_areas.memory_bytes() + data_->alias_table.memory_bytes();
   if (delta_) {
     s.overlay_poles = overlay_->live_poles();
-    s.overlay_grids = delta_->grids.size();
+    s.overlay_grids = overlay_->live_grids();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
                      delta_->grid_areas.memory_bytes() + overlay_->base_hidden->memory_bytes() + overlay_->hidden_slot_bits.size() * 8 +
                      overlay_->hidden_slot_set.size() * 4;

@@ -54,12 +54,12 @@ struct SnapshotData {
   std::uint64_t sequence = 0;
   std::int64_t built_unix_ms = 0;
 
-  // Set on an overlay's delta (overlay.hpp): the base it sits on, and where its
-  // poles and grids start in the snapshot's one index space (after the base's).
-  // In a delta, pole_grid[p] <= -2 names base grid -2 - pole_grid[p].
+  // Set on an overlay's layers (overlay.hpp): the base they sit on, and where
+  // their poles and grids start in the snapshot's one index space (after the
+  // base's, then the delta's). In a layer, pole_grid[p] <= -2 names grid
+  // -2 - pole_grid[p] of that index space: a base grid, or a delta grid.
   const SnapshotData* base = nullptr;
-  // Set on an overlay's recent layer, which holds no grids: pole_grid[p] >= 0
-  // names a grid of this delta.
+  // Set on an overlay's recent layer: the delta under it.
   const SnapshotData* grids_of = nullptr;
   std::uint32_t pole_index_offset = 0;
   std::uint32_t grid_index_offset = 0;

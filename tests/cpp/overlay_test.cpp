@@ -84,11 +84,40 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
     all_want = numbers(whole->poles);
     EXPECT_EQ(all_got, all_want) << want.id();
   });
+  // Every grid index the snapshot calls live is a current grid, as many as grids.
+  std::size_t live_grids = 0;
+  for (std::uint32_t i = 0; i < snap.grid_index_end(); ++i) {
+    if (!snap.grid_index_is_live(i)) continue;
+    ++live_grids;
+    const GridView v = snap.grid_by_index(i);
+    EXPECT_EQ(v.index(), i);
+    auto found = snap.grid(v.id());
+    EXPECT_TRUE(found && found->index() == i) << v.id() << " at index " << i << " is not the current grid";
+  }
+  EXPECT_EQ(live_grids, snap.grid_count());
+  std::size_t visited = 0;
+  snap.for_each_grid([&](GridView g) {
+    ++visited;
+    EXPECT_TRUE(snap.grid_index_is_live(g.index())) << g.id();
+  });
+  EXPECT_EQ(visited, snap.grid_count());
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> lon(116.455, 116.495), lat(39.910, 39.935);
   for (int i = 0; i < 2000; ++i) {
     const LonLat p{lon(rng), lat(rng)};
     EXPECT_EQ(grid_id(snap.grid_at(p)), grid_id(flat.grid_at(p))) << p.lon << "," << p.lat;
+    if (i % 40 == 0) {
+      auto ba = snap.boundary(p, 300);
+      auto bb = flat.boundary(p, 300);
+      ASSERT_EQ(ba.has_value(), bb.has_value()) << p.lon << "," << p.lat;
+      if (ba) {
+        EXPECT_NEAR(ba->boundary_distance_m, bb->boundary_distance_m, 1e-6) << p.lon << "," << p.lat;
+        std::vector<std::string> na, nb;
+        for (const auto& n : ba->neighbour_grids) na.emplace_back(n.grid.id());
+        for (const auto& n : bb->neighbour_grids) nb.emplace_back(n.grid.id());
+        EXPECT_EQ(na, nb) << p.lon << "," << p.lat;
+      }
+    }
     auto a = snap.nearest(p, {.k = 5});
     auto b = flat.nearest(p, {.k = 5});
     ASSERT_TRUE(a && b);
@@ -276,9 +305,23 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
     delta_hidden = snap->overlay()->delta_hidden_count;
     return true;
   };
-  std::size_t recent = 0, delta_hidden = 0;
+  auto grid_layers = [&](std::size_t& recent_grids, std::size_t& delta_grids_hidden) {
+    auto snap = svc->snapshot();
+    if (snap->stats().base_sequence != base_sequence || !snap->overlay()) return false;
+    recent_grids = snap->overlay()->recent_grid_count();
+    delta_grids_hidden = snap->overlay()->delta_hidden_grid_count;
+    return true;
+  };
+  auto expect_as_flattened = [&](const char* step) {
+    SCOPED_TRACE(step);
+    auto snap = svc->snapshot();
+    Snapshot flat(flatten(*snap));
+    expect_same_answers(*snap, flat);
+  };
+  std::size_t recent = 0, delta_hidden = 0, recent_grids = 0, delta_grids_hidden = 0;
 
-  // 1. Poles into the delta, then a grid write: the delta is built from all of them.
+  // 1. Poles into the overlay, then a grid write: it goes to the recent layer
+  // with the poles whose grid it changes.
   for (int i = 0; i < 12; ++i) {
     PoleRecord p = base_poles[static_cast<std::size_t>(i) * 11];
     p.position.lat += 0.0003;
@@ -288,8 +331,20 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
   redrawn.name = "redrawn";
   for (LonLat& q : redrawn.geometry[0].rings[0]) q.lon += 0.0002;
   ASSERT_TRUE(svc->put_grid(redrawn, {.allow_overlap = true}));
-  if (layers(recent, delta_hidden)) {
-    EXPECT_EQ(recent, 0u) << "a grid write builds the delta";
+  if (layers(recent, delta_hidden) && grid_layers(recent_grids, delta_grids_hidden)) {
+    EXPECT_EQ(recent_grids, 1u) << "a single grid write goes to the recent layer";
+    EXPECT_GT(recent, 11u) << "with the poles of the grid's old and new outline";
+  }
+  expect_as_flattened("a grid in the recent layer");
+  // More grid writes than the recent layer holds: the delta is built from all edits.
+  for (std::size_t i = 0; i < OverlayData::kRecentMaxGrids; ++i) {
+    GridRecord g = base_grids[3 + i];
+    g.attributes.push_back({"manager", "m" + std::to_string(i)});
+    ASSERT_TRUE(svc->put_grid(g, {.allow_overlap = true}));
+  }
+  if (layers(recent, delta_hidden) && grid_layers(recent_grids, delta_grids_hidden)) {
+    EXPECT_EQ(recent_grids, 0u) << "the delta was built again";
+    EXPECT_EQ(recent, 0u);
   }
 
   // 2. Pole writes after it go to the recent layer: base poles moved, delta
@@ -311,6 +366,32 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
     EXPECT_EQ(recent, 8u) << "six moved, TJH9100 and TJH9101";
     EXPECT_EQ(delta_hidden, 7u) << "six moved again and one deleted";
   }
+  expect_as_flattened("poles in the recent layer");
+
+  // 3. Grids in the recent layer over a delta holding grids: a delta grid
+  // redrawn again, a delta grid deleted, a base grid deleted and a new grid
+  // in its place; then the redrawn one deleted too.
+  GridRecord again = redrawn;
+  again.name = "redrawn again";
+  for (LonLat& q : again.geometry[0].rings[0]) q.lat -= 0.0003;
+  ASSERT_TRUE(svc->put_grid(again, {.allow_overlap = true}));
+  ASSERT_TRUE(svc->delete_grid(base_grids[3].id));  // its new version is in the delta
+  ASSERT_TRUE(svc->delete_grid(base_grids[0].id));  // in the base only
+  const GridRecord fresh{"NEW-1", "new", {}, base_grids[0].geometry};  // the deleted grid's poles move to it
+  ASSERT_TRUE(svc->put_grid(fresh));
+  if (grid_layers(recent_grids, delta_grids_hidden)) {
+    EXPECT_EQ(recent_grids, 2u) << "the redrawn grid and NEW-1";
+    EXPECT_EQ(delta_grids_hidden, 2u) << "the redrawn grid's older version and the deleted one";
+  }
+  {
+    auto snap = svc->snapshot();
+    EXPECT_FALSE(snap->grid(base_grids[3].id));
+    EXPECT_FALSE(snap->grid(base_grids[0].id));
+    EXPECT_EQ(snap->grid(redrawn.id)->name(), "redrawn again");
+  }
+  expect_as_flattened("grids in the recent layer over grids in the delta");
+  ASSERT_TRUE(svc->delete_grid(redrawn.id));
+  expect_as_flattened("a delta grid deleted by the recent layer");
   {
     auto snap = svc->snapshot();
     EXPECT_FALSE(snap->locate(base_poles[66].number));
@@ -320,7 +401,7 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
     expect_same_answers(*snap, flat);
   }
 
-  // 3. More pole writes than the recent layer holds: the delta is built again,
+  // 4. More pole writes than the recent layer holds: the delta is built again,
   // and the recent layer starts over.
   for (std::size_t i = 0; i < OverlayData::kRecentMaxPoles + 40; ++i) {
     PoleRecord p = base_poles[(i * 7 + 3) % base_poles.size()];

@@ -39,21 +39,29 @@ BBox box_around(LonLat p, double m) {
   return {p.lon - dlon, p.lat - dlat, p.lon + dlon, p.lat + dlat};
 }
 
-// Base and delta, each with a way to tell whether one of its grids is live.
+// Base, delta and recent layer, each with a way to tell whether one of its grids is live.
 struct Source {
+  enum Kind { base, delta, recent };
   const SnapshotData* data;
-  const OverlayData* hides;  // the overlay hiding base grids; null for the delta or without an overlay
+  Kind kind;
+  const OverlayData* overlay;  // null without an overlay
+
+  bool live(std::uint32_t g) const {
+    if (!overlay) return true;
+    if (kind == base) return !overlay->grid_hidden(g);
+    return kind == recent || !overlay->delta_grid_hidden(g);
+  }
 };
 
 // Every live grid, other than `skip` (a snapshot grid index), with an edge
 // within `m` metres of p: its distance on the ellipsoid.
-void grids_within(const Source (&sources)[2], LonLat p, double m, std::optional<std::uint32_t> skip,
+void grids_within(const Source (&sources)[3], LonLat p, double m, std::optional<std::uint32_t> skip,
                   std::vector<NeighbourGrid>& out) {
   const BBox box = box_around(p, m);
   for (const Source& s : sources) {
     if (!s.data) continue;
     for (std::uint32_t g : s.data->grid_areas.candidates(box)) {
-      if (s.hides && s.hides->grid_hidden(g)) continue;
+      if (!s.live(g)) continue;
       const GridView view(s.data, g);
       if (skip && view.index() == *skip) continue;
       auto near = s.data->grid_areas.nearest_boundary_point(g, p, plane_reach(m));
@@ -74,18 +82,16 @@ std::optional<GridBoundary> boundary(const SnapshotData& base, const OverlayData
   if (!is_valid_lonlat(p)) return std::nullopt;
   if (!(within_m >= 0)) within_m = 0;  // NaN too
   within_m = std::min(within_m, kBoundaryNeighbourMaxM);
-  const SnapshotData* delta = overlay ? overlay->delta : nullptr;
-  const Source sources[2] = {{&base, delta ? overlay : nullptr}, {delta, nullptr}};
+  const Source sources[3] = {{&base, Source::base, overlay},
+                             {overlay ? overlay->delta : nullptr, Source::delta, overlay},
+                             {overlay ? overlay->recent.get() : nullptr, Source::recent, overlay}};
 
   GridBoundary out;
   std::optional<std::uint32_t> skip;
   if (containing) {
     skip = containing->index();
-    const auto base_grids = static_cast<std::uint32_t>(base.grids.size());
-    const bool in_delta = delta && *skip >= base_grids;
-    const SnapshotData& d = in_delta ? *delta : base;
-    const std::uint32_t local = in_delta ? *skip - delta->grid_index_offset : *skip;
-    auto edge = d.grid_areas.nearest_boundary_point(local, p, INFINITY);
+    auto [d, local] = overlay ? overlay->grid_layer(base, *skip) : std::pair{&base, *skip};
+    auto edge = d->grid_areas.nearest_boundary_point(local, p, INFINITY);
     out.boundary_distance_m = edge ? geo::distance_m(p, edge->point) : 0;
   }
   grids_within(sources, p, within_m, skip, out.neighbour_grids);

@@ -6,7 +6,7 @@
 // Pole ids are the snapshot's indexes: base poles first, then the overlay's
 // delta, then its recent layer (see Snapshot::pole_by_index). Poles a newer
 // layer hid are never returned. Grid ids likewise: base grids, then the
-// delta's (the recent layer has none). Without an overlay every call is the
+// delta's, then the recent layer's. Without an overlay every call is the
 // base's own, at the same cost.
 //
 // Thread-safety: const; find_serial() fills a buffer owned by the caller.
@@ -83,17 +83,24 @@ class PoleSpace {
   std::int32_t grid(std::uint32_t pole) const {
     if (pole < base_poles_) return base_.pole_grid[pole];
     auto [layer, p] = in_overlay(pole);
-    const std::int32_t g = layer.pole_grid[p];  // the delta's codes, in both layers
-    if (g >= 0) return base_grids_ + g;
+    const std::int32_t g = layer.pole_grid[p];  // its own grid, or an older layer's by snapshot index
+    if (g >= 0) return static_cast<std::int32_t>(layer.grid_index_offset) + g;
     return g <= -2 ? -2 - g : -1;
   }
   const GridRecord& grid_record(std::int32_t g) const {
-    return g < base_grids_ ? base_.grids[static_cast<std::size_t>(g)] : delta_->grids[static_cast<std::size_t>(g - base_grids_)];
+    if (g < base_grids_) return base_.grids[static_cast<std::size_t>(g)];
+    auto [layer, local] = overlay_->grid_layer(base_, static_cast<std::uint32_t>(g));
+    return layer->grids[local];
   }
   // The grid at a point, as a snapshot grid index.
   std::optional<std::int32_t> grid_at(LonLat p) const {
     if (delta_) {
-      if (auto g = delta_->grid_areas.find(p)) return base_grids_ + static_cast<std::int32_t>(*g);
+      if (recent_ && !recent_->grids.empty()) {
+        if (auto g = recent_->grid_areas.find(p)) return static_cast<std::int32_t>(recent_->grid_index_offset + *g);
+      }
+      if (auto g = delta_->grid_areas.find(p); g && !overlay_->delta_grid_hidden(*g)) {
+        return base_grids_ + static_cast<std::int32_t>(*g);
+      }
       auto g = base_.grid_areas.find(p);
       if (!g || overlay_->grid_hidden(*g)) return std::nullopt;
       return static_cast<std::int32_t>(*g);
