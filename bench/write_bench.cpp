@@ -124,9 +124,12 @@ BENCHMARK(BM_PutDeletePole)->Iterations(1000)->Unit(benchmark::kMicrosecond)->Us
 
 // A single grid write on the 2M city (20,000 grids), durable and visible:
 // /0 a new manager in the grid's attributes (the outline as it was), /1 the
-// outline redrawn (one vertex moved by about a metre, allow_overlap). Either
-// is checked against its neighbours for overlaps, stored, and published with
-// the grid's poles' membership derived again.
+// outline redrawn (one vertex moved by about a metre, allow_overlap), both
+// back to back (a stress: the merge cannot keep up); /2 a new manager with
+// the overlay merged before each write (a write alone); /3 a new manager at
+// 10 writes/s with the merge running as it does in service. Each is checked
+// against its neighbours for overlaps, stored, and published with the grid's
+// poles' membership derived again.
 void BM_PutGrid(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
@@ -139,11 +142,16 @@ void BM_PutGrid(benchmark::State& state) {
   std::vector<double> ns;
   std::size_t i = 0;
   WriteOptions options;
-  options.allow_overlap = state.range(0) == 1;
+  // Redraws (/1) overlap their neighbours a little, and /2 may follow them in
+  // the same run: both accept overlaps (the check runs and reports all the same).
+  options.allow_overlap = state.range(0) != 0;
+  auto next = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    if (state.range(0) == 2) {
+    if (state.range(0) >= 2) {
       state.PauseTiming();
-      settle(*w.service);
+      if (state.range(0) == 2) settle(*w.service);
+      next += std::chrono::milliseconds(100);
+      if (state.range(0) == 3) std::this_thread::sleep_until(next);
       state.ResumeTiming();
     }
     GridRecord g = grids[i % grids.size()];
@@ -166,6 +174,7 @@ void BM_PutGrid(benchmark::State& state) {
 }
 BENCHMARK(BM_PutGrid)->Arg(0)->Arg(1)->Iterations(300)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(2)->Iterations(20)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PutGrid)->Arg(3)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // What a write costs besides the store: building the overlay of `n` edited poles on the 2M base.
 void BM_BuildOverlay(benchmark::State& state) {
@@ -183,6 +192,59 @@ void BM_BuildOverlay(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, snap->stats().sequence + 1));
 }
 BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchmark::kMicrosecond);
+
+// The delta of `n` grid writes (a new manager each, the outline as it was) on
+// the 2M base: what the write that finds the recent layer full pays, with
+// every pole of those grids given its grid again.
+void BM_BuildOverlayGrids(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  auto snap = w.service->snapshot();
+  OverlayEdits edits;
+  store::Change change;
+  snap->for_each_grid([&](GridView g) {
+    if (static_cast<std::int64_t>(change.put_grids.size()) < state.range(0) && g.index() % 53 == 0) {
+      change.put_grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+      change.put_grids.back().attributes.push_back({"manager", "new"});
+    }
+  });
+  edits.add(change, snap->stats().sequence + 1);
+  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, snap->stats().sequence + 1));
+  state.counters["delta_poles"] =
+      static_cast<double>(build_overlay(snap->data(), edits, snap->stats().sequence + 1)->delta->pole_count());
+}
+BENCHMARK(BM_BuildOverlayGrids)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
+
+// What a grid write costs besides the store and the checks once the delta
+// holds 16 grid writes: building the recent layer of the last `n` grid writes
+// (the write itself included) with the poles whose grid they change.
+void BM_ExtendOverlayGrids(benchmark::State& state) {
+  WriteCity& w = write_city();
+  settle(*w.service);
+  auto snap = w.service->snapshot();
+  const std::uint64_t seq = snap->stats().sequence;
+  std::vector<GridRecord> grids;
+  snap->for_each_grid([&](GridView g) {
+    if (grids.size() < 16 + static_cast<std::size_t>(state.range(0)) && g.index() % 53 == 0) {
+      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+      grids.back().attributes.push_back({"manager", "new"});
+    }
+  });
+  OverlayEdits edits;
+  store::Change first;
+  first.put_grids.assign(grids.begin(), grids.begin() + 16);
+  edits.add(first, seq + 1);
+  auto delta = build_overlay(snap->data(), edits, seq + 1);
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    store::Change one;
+    one.put_grids.push_back(grids[16 + static_cast<std::size_t>(i)]);
+    edits.add(one, seq + 2 + static_cast<std::uint64_t>(i));
+  }
+  const std::uint64_t last = seq + 1 + static_cast<std::uint64_t>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, last, delta.get()));
+  state.counters["recent_poles"] = static_cast<double>(build_overlay(snap->data(), edits, last, delta.get())->recent_count());
+}
+BENCHMARK(BM_ExtendOverlayGrids)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMicrosecond);
 
 // What a pole write costs besides the store once the overlay holds a delta of
 // 1,000 edited poles: building the recent layer of the last `n` pole writes

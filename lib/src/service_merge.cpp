@@ -22,7 +22,7 @@ namespace poleloc {
 namespace {
 
 constexpr std::size_t kMergePoles = 1024;
-constexpr std::size_t kMergeGrids = 64;
+constexpr std::size_t kMergeGrids = 32;
 // Under a steady stream of writes a merge runs only when the overlay is full
 // (every ~10 s at 100 writes/s): each merge competes with readers for caches
 // and memory bandwidth, so merging on a timer would cost reads for nothing.
