@@ -30,6 +30,44 @@ void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
   for (const std::string& id : change.delete_grids) grids_[id] = {sequence, std::nullopt};
 }
 
+OverlayEdits::Undo OverlayEdits::add_undoable(const store::Change& change, std::uint64_t sequence) {
+  Undo u;
+  u.pole_log_size = pole_log_.size();
+  auto save_pole = [&](const std::string& number) {
+    auto it = poles_.find(number);
+    u.poles.emplace_back(number, it == poles_.end() ? std::nullopt : std::optional(it->second));
+  };
+  auto save_grid = [&](const std::string& id) {
+    auto it = grids_.find(id);
+    u.grids.emplace_back(id, it == grids_.end() ? std::nullopt : std::optional(it->second));
+  };
+  for (const PoleRecord& p : change.put_poles) save_pole(p.number);
+  for (const std::string& n : change.delete_poles) save_pole(n);
+  for (const GridRecord& g : change.put_grids) save_grid(g.id);
+  for (const std::string& id : change.delete_grids) save_grid(id);
+  add(change, sequence);
+  return u;
+}
+
+void OverlayEdits::undo(Undo&& u) {
+  pole_log_.resize(u.pole_log_size);  // the entries add() appended; older ones name nodes kept below
+  // In reverse, so that a key the change named twice ends as it was first.
+  for (auto it = u.poles.rbegin(); it != u.poles.rend(); ++it) {
+    if (it->second) {
+      poles_.find(it->first)->second = std::move(*it->second);  // the node stays where the log names it
+    } else {
+      poles_.erase(it->first);
+    }
+  }
+  for (auto it = u.grids.rbegin(); it != u.grids.rend(); ++it) {
+    if (it->second) {
+      grids_[it->first] = std::move(*it->second);
+    } else {
+      grids_.erase(it->first);
+    }
+  }
+}
+
 void OverlayEdits::drop_through(std::uint64_t sequence) {
   std::erase_if(poles_, [&](const auto& e) { return e.second.sequence <= sequence; });
   std::erase_if(grids_, [&](const auto& e) { return e.second.sequence <= sequence; });

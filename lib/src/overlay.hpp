@@ -66,8 +66,15 @@ class OverlayEdits {
   OverlayEdits(OverlayEdits&&) noexcept = default;
   OverlayEdits& operator=(OverlayEdits&&) noexcept = default;
 
+  // What add() replaced, so that undo() can put it back.
+  struct Undo;
   // Records the puts and deletes of poles and grids of `change`, stored as `sequence`.
   void add(const store::Change& change, std::uint64_t sequence);
+  // The same, recording what it replaced: a write builds its overlay while
+  // the store syncs, and undoes the edit if the store then fails.
+  Undo add_undoable(const store::Change& change, std::uint64_t sequence);
+  // Puts back what add_undoable() replaced (no add() in between).
+  void undo(Undo&& undo);
   // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
   void drop_through(std::uint64_t sequence);
   void clear() { poles_.clear(), grids_.clear(), pole_log_.clear(); }
@@ -116,6 +123,12 @@ class OverlayEdits {
   std::map<std::string, Edit<PoleRecord>, std::less<>> poles_;  // by canonical number
   std::map<std::string, Edit<GridRecord>, std::less<>> grids_;  // by id
   PoleLog pole_log_;  // (sequence, edit) of each pole edit, in sequence order
+};
+
+struct OverlayEdits::Undo {
+  std::vector<std::pair<std::string, std::optional<Edit<PoleRecord>>>> poles;  // nullopt: was not there
+  std::vector<std::pair<std::string, std::optional<Edit<GridRecord>>>> grids;
+  std::size_t pole_log_size = 0;
 };
 
 // A bit per base pole, set when a write hides it, never cleared: shared by the

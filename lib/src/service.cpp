@@ -55,16 +55,45 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
 }
 
 Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* written) {
-  auto seq = store->apply(change, written);
+  // A change known to differ from what is stored will be stored as the next
+  // sequence: its overlay is built on the side thread while this one waits
+  // for the store to sync it to disk (the sync is about half of a write; the
+  // side thread runs on this core while this thread sleeps in the sync), and
+  // published only once it is durable. Should the store fail, or store it
+  // under another sequence, the edit is undone and nothing built is published.
+  const bool first_edit = edits.empty();
+  std::shared_ptr<const OverlayData> built;
+  Result<std::uint64_t> seq = Status(ErrorCode::internal, "not stored");
+  if (change.differ_from_stored && !change.put_pole_stream && base) {
+    if (!build_side) build_side = std::make_unique<SideThread>();
+    const std::uint64_t expected = store->sequence() + 1;
+    auto undo = edits.add_undoable(change, expected);
+    const std::shared_ptr<const Snapshot> now = current.load();
+    const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
+    build_side->start([&] { built = build_overlay(*base, edits, expected, previous); });
+    seq = store->apply(change, written);
+    build_side->wait();
+    if (!seq || *seq != expected) {
+      edits.undo(std::move(undo));
+      built.reset();
+    }
+  } else {
+    seq = store->apply(change, written);
+  }
   if (!seq) {
     note_write_problem();
     return seq.status();
   }
   if (*seq == current.load()->stats().sequence) return seq;  // the same as stored: nothing changed
   edits_last = std::chrono::steady_clock::now();
-  if (edits.empty()) edits_since = edits_last;
-  edits.add(change, *seq);
-  publish_edits(*seq);
+  if (first_edit) edits_since = edits_last;
+  if (built) {
+    replace_current(std::make_shared<const Snapshot>(base, std::move(built)));
+    notify_published();
+  } else {
+    edits.add(change, *seq);
+    publish_edits(*seq);
+  }
   maybe_wake_merger();
   return seq;
 }

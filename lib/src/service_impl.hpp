@@ -9,6 +9,7 @@
 #pragma once
 
 #include "overlay.hpp"
+#include "side_thread.hpp"
 #include "snapshot_builder.hpp"
 #include "snapshot_data.hpp"
 #include "store/store.hpp"
@@ -67,6 +68,8 @@ struct Service::Impl {
   OverlayEdits edits;
   std::chrono::steady_clock::time_point edits_since;  // when the oldest edit not merged was made
   std::chrono::steady_clock::time_point edits_last;   // when the newest was made
+  // Builds a write's overlay while the writer syncs it to disk (commit()).
+  std::unique_ptr<SideThread> build_side;
   // The background merge folds the edits into a new base (service_merge.cpp).
   std::mutex merge_mutex;            // guards the fields below
   std::condition_variable merge_wake;

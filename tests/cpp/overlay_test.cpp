@@ -738,6 +738,50 @@ TEST(OverlayWrites, ACopyOfTheEditsKeepsItsOwnRecords) {
   EXPECT_EQ(copy.pole_count(), 1u) << "only TJH9002, written again at 5, is left";
 }
 
+// A write builds its overlay while the store syncs it, and undoes the edit
+// when the store fails: the edits are then exactly as before, log included.
+TEST(OverlayWrites, AnUndoneEditLeavesTheEditsAsTheyWere) {
+  OverlayEdits edits;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    store::Change c;
+    c.put_poles.push_back({"TJH900" + std::to_string(seq), {116.47, 39.92 + 0.001 * static_cast<double>(seq)}, {}});
+    c.put_grids.push_back(box_grid("G" + std::to_string(seq), 116.47, 39.92, 116.48, 39.93));
+    edits.add(c, seq);
+  }
+  auto state = [](const OverlayEdits& e) {
+    std::vector<std::string> s;
+    for (const auto& [n, edit] : e.poles()) {
+      s.push_back(n + "@" + std::to_string(edit.sequence) + (edit.record ? "" : " deleted") +
+                  (edit.record ? " " + std::to_string(edit.record->position.lat) : ""));
+    }
+    for (const auto& [id, edit] : e.grids()) s.push_back(id + "@" + std::to_string(edit.sequence));
+    e.for_each_pole_after(0, [&](const OverlayEdits::PoleEdit& p) { s.push_back("log " + p.first); });
+    return s;
+  };
+  const auto before = state(edits);
+  store::Change failed;
+  failed.put_poles.push_back({"TJH9001", {116.5, 39.95}, {}});  // replaces an edit
+  failed.put_poles.push_back({"TJH9100", {116.5, 39.95}, {}});  // a new number
+  failed.delete_poles.push_back("TJH9002");
+  failed.put_grids.push_back(box_grid("G1", 116.40, 39.90, 116.41, 39.91));
+  failed.put_grids.push_back(box_grid("G9", 116.40, 39.90, 116.41, 39.91));
+  failed.delete_grids.push_back("G2");
+  auto undo = edits.add_undoable(failed, 4);
+  EXPECT_EQ(edits.poles_after_count(3), 3u);
+  EXPECT_EQ(edits.grids_after_count(3), 3u);
+  edits.undo(std::move(undo));
+  EXPECT_EQ(state(edits), before);
+  EXPECT_EQ(edits.poles_after_count(0), 3u);
+  EXPECT_EQ(edits.grids_after_count(0), 3u);
+  // The log still names live records: a later edit and a drop work as before.
+  store::Change next;
+  next.put_poles.push_back({"TJH9001", {116.6, 39.96}, {}});
+  edits.add(next, 4);
+  edits.drop_through(3);
+  EXPECT_EQ(edits.pole_count(), 1u);
+  EXPECT_EQ(edits.poles_after_count(0), 1u);
+}
+
 // Every overlay on one base shares one bit per base pole, set by the writes
 // and never cleared: a snapshot taken before later writes must still answer as
 // of its own sequence, although the bits of the poles those writes hid are set.
