@@ -193,6 +193,18 @@ void BM_BuildOverlay(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildOverlay)->Arg(1)->Arg(100)->Arg(1000)->Arg(4000)->Unit(benchmark::kMicrosecond);
 
+// `n` grids of `snap` spread over the city, each with a new manager attribute.
+std::vector<GridRecord> grids_with_new_manager(const Snapshot& snap, std::size_t n) {
+  std::vector<GridRecord> grids;
+  snap.for_each_grid([&](GridView g) {
+    if (grids.size() < n && g.index() % 53 == 0) {
+      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+      grids.back().attributes.push_back({"manager", "new"});
+    }
+  });
+  return grids;
+}
+
 // The delta of `n` grid writes (a new manager each, the outline as it was) on
 // the 2M base: what the write that finds the recent layer full pays, with
 // every pole of those grids given its grid again.
@@ -202,12 +214,7 @@ void BM_BuildOverlayGrids(benchmark::State& state) {
   auto snap = w.service->snapshot();
   OverlayEdits edits;
   store::Change change;
-  snap->for_each_grid([&](GridView g) {
-    if (static_cast<std::int64_t>(change.put_grids.size()) < state.range(0) && g.index() % 53 == 0) {
-      change.put_grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-      change.put_grids.back().attributes.push_back({"manager", "new"});
-    }
-  });
+  change.put_grids = grids_with_new_manager(*snap, static_cast<std::size_t>(state.range(0)));
   edits.add(change, snap->stats().sequence + 1);
   for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, snap->stats().sequence + 1));
   state.counters["delta_poles"] =
@@ -223,13 +230,7 @@ void BM_ExtendOverlayGrids(benchmark::State& state) {
   settle(*w.service);
   auto snap = w.service->snapshot();
   const std::uint64_t seq = snap->stats().sequence;
-  std::vector<GridRecord> grids;
-  snap->for_each_grid([&](GridView g) {
-    if (grids.size() < 16 + static_cast<std::size_t>(state.range(0)) && g.index() % 53 == 0) {
-      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-      grids.back().attributes.push_back({"manager", "new"});
-    }
-  });
+  const std::vector<GridRecord> grids = grids_with_new_manager(*snap, 16 + static_cast<std::size_t>(state.range(0)));
   OverlayEdits edits;
   store::Change first;
   first.put_grids.assign(grids.begin(), grids.begin() + 16);
