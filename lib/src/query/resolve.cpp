@@ -688,10 +688,12 @@ Result<std::vector<Candidate>> resolve(const SnapshotData& data, const OverlayDa
   const double weak = set.heard_number && set.best_raw_prior < kUnderstood ? kUnderstood / std::max(set.best_raw_prior, 0.01f) : 1.0;
   double total = (any_exact ? kNotInRegistryExact : kNotInRegistry) * weak + decoder.background;
   for (const Hit& h : hits) total += h.likelihood();
-  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+  // Ties in number order, not by pole id: an id depends on which layer of the
+  // overlay holds the pole, and the order must not depend on the writes' history.
+  std::sort(hits.begin(), hits.end(), [&space](const Hit& a, const Hit& b) {
     if (a.likelihood() != b.likelihood()) return a.likelihood() > b.likelihood();
     if (a.exact != b.exact) return a.exact;
-    return a.pole < b.pole;
+    return a.pole != b.pole && space.number(a.pole) < space.number(b.pole);
   });
   if (hits.size() > options.limit) hits.resize(options.limit);
 
