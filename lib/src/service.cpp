@@ -70,10 +70,22 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     auto undo = edits.add_undoable(change, expected);
     const std::shared_ptr<const Snapshot> now = current.load();
     const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
-    build_side->start([&] { built = build_overlay(*base, edits, expected, previous); });
-    seq = store->apply(change, written);
-    build_side->wait();
-    if (!seq || *seq != expected) {
+    build_side->start([&] {
+      try {
+        built = build_overlay(*base, edits, expected, previous);
+      } catch (...) {  // out of memory: built again below, on this thread, once stored
+        built.reset();
+      }
+    });
+    {
+      // The side thread reads this frame: wait for it however apply() ends.
+      struct Joined {
+        SideThread& side;
+        ~Joined() { side.wait(); }
+      } joined{*build_side};
+      seq = store->apply(change, written);
+    }
+    if (!seq || *seq != expected || !built) {
       edits.undo(std::move(undo));
       built.reset();
     }
