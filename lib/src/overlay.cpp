@@ -202,6 +202,8 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
   }
 
   out->hidden_base = hidden_view(hidden_list, base.pole_count(), out->hidden_base_set, out->hidden_base_bits);
+  out->hidden_slots = hidden_view(out->hidden_base_slots, base.pole_positions.slot_count(), out->hidden_slot_set,
+                                  out->hidden_slot_bits);
 
   out->data = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
   SnapshotData& d = *out->data;
@@ -429,11 +431,14 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   std::vector<std::uint32_t> recent_slots;
   if (extend) recent_slots = build_recent(base, edits, sequence, *out);
 
-  // By slot, what nearest() asks for each candidate.
-  std::vector<std::uint32_t> hidden_slots = out->layer->hidden_base_slots;
-  hidden_slots.insert(hidden_slots.end(), recent_slots.begin(), recent_slots.end());
-  out->hidden_slots =
-      hidden_view(hidden_slots, base.pole_positions.slot_count(), out->hidden_slot_set, out->hidden_slot_bits);
+  // By slot, what nearest() asks for each candidate: the recent layer's, then the delta's.
+  if (recent_slots.empty()) {
+    out->hidden_slots = out->layer->hidden_slots;
+  } else {
+    out->hidden_slot_set = small_set(recent_slots, out->hidden_slots.mask);
+    out->hidden_slots.set = out->hidden_slot_set.data();
+    out->hidden_slots.also = &out->layer->hidden_slots;
+  }
   return out;
 }
 

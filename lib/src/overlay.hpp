@@ -164,6 +164,11 @@ struct DeltaLayer {
   std::vector<std::uint32_t> hidden_base_set;
   std::vector<std::uint64_t> hidden_base_bits;
   index::HiddenPoles hidden_base;
+  // hidden_base_slots as nearest() asks them (a set or a bitset), shared by
+  // the overlays built on this delta.
+  std::vector<std::uint32_t> hidden_slot_set;
+  std::vector<std::uint64_t> hidden_slot_bits;
+  index::HiddenPoles hidden_slots;
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
 };
@@ -202,9 +207,9 @@ struct OverlayData {
   std::size_t recent_hidden_count = 0;
   std::size_t hidden_pole_count = 0;
   // The same poles by their slot in the base's PoleIndex (what nearest checks):
-  // a small open-addressing set (a few KB, in cache) while they are few.
+  // the recent layer's in a small open-addressing set (a few KB, in cache),
+  // then the delta's (DeltaLayer::hidden_slots, not copied by each write).
   std::vector<std::uint32_t> hidden_slot_set;
-  std::vector<std::uint64_t> hidden_slot_bits;
   index::HiddenPoles hidden_slots;
   // Delta poles the recent layer replaced or deleted: a bit per delta pole,
   // and by slot in the delta's PoleIndex.

@@ -396,8 +396,8 @@ SnapshotStats Snapshot::stats() const {
     s.overlay_poles = overlay_->live_poles();
     s.overlay_grids = overlay_->live_grids();
     s.index_bytes += delta_->numbers.memory_bytes() + delta_->pole_positions.memory_bytes() +
-                     delta_->grid_areas.memory_bytes() + overlay_->base_hidden->memory_bytes() + overlay_->hidden_slot_bits.size() * 8 +
-                     overlay_->hidden_slot_set.size() * 4;
+                     delta_->grid_areas.memory_bytes() + overlay_->base_hidden->memory_bytes() + overlay_->layer->hidden_slot_bits.size() * 8 +
+                     (overlay_->layer->hidden_slot_set.size() + overlay_->hidden_slot_set.size()) * 4;
     if (recent_) s.index_bytes += recent_->numbers.memory_bytes() + recent_->pole_positions.memory_bytes();
   }
   return s;

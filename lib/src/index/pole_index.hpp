@@ -49,13 +49,20 @@ struct HiddenPoles {
   const std::uint64_t* bits = nullptr;  // a bit per pole, used when `set` is null
   const std::uint32_t* set = nullptr;   // mask + 1 slots, kEmpty where free
   std::size_t mask = 0;
+  // More hidden poles, kept apart (an overlay's delta's, shared by the
+  // overlays of later writes, so that a write need not copy them); may be null.
+  const HiddenPoles* also = nullptr;
   static std::size_t slot_of(std::uint32_t pole, std::size_t mask) { return (pole * 0x9E3779B1u >> 7) & mask; }
   bool contains(std::uint32_t pole) const {
-    if (!set) return (bits[pole >> 6] >> (pole & 63)) & 1;
-    for (std::size_t i = slot_of(pole, mask);; i = (i + 1) & mask) {
-      if (set[i] == pole) return true;
-      if (set[i] == kEmpty) return false;
+    if (!set) {
+      if ((bits[pole >> 6] >> (pole & 63)) & 1) return true;
+    } else {
+      for (std::size_t i = slot_of(pole, mask);; i = (i + 1) & mask) {
+        if (set[i] == pole) return true;
+        if (set[i] == kEmpty) break;
+      }
     }
+    return also && also->contains(pole);
   }
 };
 
