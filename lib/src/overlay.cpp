@@ -152,7 +152,9 @@ std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<Pol
 // data with each pole's grid derived.
 std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const OverlayEdits& edits,
                                               std::uint64_t sequence) {
+  static std::atomic<std::uint64_t> next_id{1};
   auto out = std::make_shared<DeltaLayer>();
+  out->id = next_id.fetch_add(1, std::memory_order_relaxed);
   out->sequence = sequence;
   out->hidden_grids.assign((base.grids.size() + 63) / 64, 0);
   auto grid_hidden = [&](std::uint32_t g) { return (out->hidden_grids[g >> 6] >> (g & 63)) & 1; };
@@ -234,6 +236,64 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
   return out;
 }
 
+// A delta pole's slot in the delta's PoleIndex (kNotInBase: none).
+std::uint32_t delta_slot(const SnapshotData& delta, std::uint32_t dp) {
+  auto slot = delta.pole_positions.slot_of(dp, delta.positions[dp]);
+  return slot ? *slot : OverlayEdits::kNotInBase;
+}
+
+// What the grid edit `id` touches below the recent layer on `layer` (see
+// TouchedByGrid), found the first time and kept in the edit.
+const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer& layer, const std::string& id,
+                                     const OverlayEdits::Edit<GridRecord>& edit) {
+  if (edit.touched && edit.touched->layer_id == layer.id) return *edit.touched;
+  const SnapshotData& delta = *layer.data;
+  auto t = std::make_shared<TouchedByGrid>();
+  t->layer_id = layer.id;
+  auto base_pole_live = [&](std::uint32_t p) { return !layer.hidden_base.contains(p); };
+  auto grid_hidden = [&](std::uint32_t g) { return (layer.hidden_grids[g >> 6] >> (g & 63)) & 1; };
+  std::vector<std::uint32_t>& bp = t->base_poles;
+  std::vector<std::uint32_t>& dp = t->delta_poles;
+  if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
+    const std::uint32_t d = it->second;
+    t->hidden_delta_grid = d;
+    dp.insert(dp.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
+              delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
+  } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !grid_hidden(bt->second)) {
+    const std::uint32_t g = bt->second;
+    t->hidden_base_grid = g;
+    for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
+      if (base_pole_live(base.grid_poles[i])) bp.push_back(base.grid_poles[i]);
+    }
+    const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
+    for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
+      if (delta.pole_grid[p] == code) dp.push_back(p);
+    }
+  }
+  if (edit.record) {
+    const BBox box = geo::bounding_box(edit.record->geometry);
+    for (std::uint32_t p : base.pole_positions.within(box)) {
+      if (base_pole_live(p)) bp.push_back(p);
+    }
+    for (std::uint32_t p : delta.pole_positions.within(box)) dp.push_back(p);
+  }
+  for (auto* v : {&bp, &dp}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  for (std::uint32_t p : bp) {
+    auto slot = base.pole_positions.slot_of(p, base.positions[p]);
+    t->base_slots.push_back(slot ? *slot : OverlayEdits::kNotInBase);
+    t->base_records.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
+  }
+  for (std::uint32_t p : dp) {
+    t->delta_slots.push_back(delta_slot(delta, p));
+    t->delta_records.push_back({std::string(delta.number(p)), delta.positions[p], pole_attributes(delta, p)});
+  }
+  edit.touched = std::move(t);
+  return *edit.touched;
+}
+
 // Where a recent pole comes from: a pole written after the delta, or an older
 // pole (of the base or the delta) copied because a grid written after the
 // delta touches it.
@@ -257,35 +317,27 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
 
   // Grids: the version below (the delta's, else the base's if the delta did
   // not hide it) is hidden; its poles and the older poles under the new
-  // geometry are touched, their grid derived again below.
+  // geometry are touched, their grid derived again below. Found once per
+  // delta and kept in the edit (touched_by_grid).
+  struct Touch {
+    std::uint32_t pole, slot;
+    const PoleRecord* record;
+  };
   std::vector<GridRecord> grids;
-  std::vector<std::uint32_t> hidden_base_grids, hidden_delta_grids, touched_base, touched_delta;
+  std::vector<std::uint32_t> hidden_base_grids, hidden_delta_grids;
+  std::vector<Touch> touched_base, touched_delta;
   for (const auto& [id, edit] : edits.grids()) {
     if (edit.sequence <= layer.sequence) continue;
-    if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
-      const std::uint32_t d = it->second;
-      hidden_delta_grids.push_back(d);
-      touched_delta.insert(touched_delta.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
-                           delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
-    } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !out.grid_hidden(bt->second)) {
-      const std::uint32_t g = bt->second;
-      hidden_base_grids.push_back(g);
-      for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
-        if (base_pole_live(base.grid_poles[i])) touched_base.push_back(base.grid_poles[i]);
-      }
-      const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
-      for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
-        if (delta.pole_grid[p] == code) touched_delta.push_back(p);
-      }
+    const TouchedByGrid& t = touched_by_grid(base, layer, id, edit);
+    if (t.hidden_delta_grid >= 0) hidden_delta_grids.push_back(static_cast<std::uint32_t>(t.hidden_delta_grid));
+    if (t.hidden_base_grid >= 0) hidden_base_grids.push_back(static_cast<std::uint32_t>(t.hidden_base_grid));
+    for (std::size_t i = 0; i < t.base_poles.size(); ++i) {
+      touched_base.push_back({t.base_poles[i], t.base_slots[i], &t.base_records[i]});
     }
-    if (edit.record) {
-      const BBox box = geo::bounding_box(edit.record->geometry);
-      for (std::uint32_t p : base.pole_positions.within(box)) {
-        if (base_pole_live(p)) touched_base.push_back(p);
-      }
-      for (std::uint32_t p : delta.pole_positions.within(box)) touched_delta.push_back(p);
-      grids.push_back(*edit.record);
+    for (std::size_t i = 0; i < t.delta_poles.size(); ++i) {
+      touched_delta.push_back({t.delta_poles[i], t.delta_slots[i], &t.delta_records[i]});
     }
+    if (edit.record) grids.push_back(*edit.record);
   }
   if (!hidden_base_grids.empty()) {
     out.own_hidden_grids = layer.hidden_grids;
@@ -301,8 +353,12 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
-  sort_unique(touched_base);
-  sort_unique(touched_delta);
+  auto unique_poles = [](std::vector<Touch>& v) {  // a pole two grids touch, once
+    std::sort(v.begin(), v.end(), [](const Touch& a, const Touch& b) { return a.pole < b.pole; });
+    v.erase(std::unique(v.begin(), v.end(), [](const Touch& a, const Touch& b) { return a.pole == b.pole; }), v.end());
+  };
+  unique_poles(touched_base);
+  unique_poles(touched_delta);
 
   // Poles: each written number once, then the touched poles not written.
   std::vector<const OverlayEdits::PoleEdit*> numbers;
@@ -315,9 +371,9 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     return std::binary_search(written_numbers.begin(), written_numbers.end(), number);
   };
   std::vector<std::uint32_t> base_slots, base_poles, delta_poles, delta_slots;
-  auto hide_delta = [&](std::uint32_t dp) {
+  auto hide_delta = [&](std::uint32_t dp, std::uint32_t slot) {
     delta_poles.push_back(dp);
-    if (auto slot = delta.pole_positions.slot_of(dp, delta.positions[dp])) delta_slots.push_back(*slot);
+    if (slot != OverlayEdits::kNotInBase) delta_slots.push_back(slot);
   };
   auto hide_base = [&](std::uint32_t p, std::uint32_t slot) {
     base_poles.push_back(p);
@@ -330,26 +386,23 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     const auto& edit = e->second;
     find_in_base(base, number, edit);
     if (edit.base_pole != OverlayEdits::kNotInBase && base_pole_live(edit.base_pole)) hide_base(edit.base_pole, edit.base_slot);
-    if (auto dp = delta.numbers.find(number)) hide_delta(*dp);
+    if (auto dp = delta.numbers.find(number)) hide_delta(*dp, delta_slot(delta, *dp));
     if (edit.record) {
       poles.push_back(*edit.record);
       sources.push_back({number, &edit});
     }
   }
-  for (std::uint32_t p : touched_base) {
-    const std::string_view number = base.number(p);
-    if (written(number)) continue;
-    auto slot = base.pole_positions.slot_of(p, base.positions[p]);
-    hide_base(p, slot ? *slot : OverlayEdits::kNotInBase);
-    poles.push_back({std::string(number), base.positions[p], pole_attributes(base, p)});
-    sources.push_back({number, nullptr, p});
+  for (const Touch& t : touched_base) {
+    if (written(t.record->number)) continue;
+    hide_base(t.pole, t.slot);
+    poles.push_back(*t.record);
+    sources.push_back({t.record->number, nullptr, t.pole});
   }
-  for (std::uint32_t dp : touched_delta) {
-    const std::string_view number = delta.number(dp);
-    if (written(number)) continue;
-    hide_delta(dp);
-    poles.push_back({std::string(number), delta.positions[dp], pole_attributes(delta, dp)});
-    sources.push_back({number, nullptr, OverlayEdits::kNotInBase, dp});
+  for (const Touch& t : touched_delta) {
+    if (written(t.record->number)) continue;
+    hide_delta(t.pole, t.slot);
+    poles.push_back(*t.record);
+    sources.push_back({t.record->number, nullptr, OverlayEdits::kNotInBase, t.pole});
   }
   std::sort(sources.begin(), sources.end(), [](const RecentSource& a, const RecentSource& b) { return a.number < b.number; });
 

@@ -57,6 +57,18 @@
 
 namespace poleloc {
 
+// What a grid edit in the recent layer touches below it (the older version it
+// hides and the older poles whose grid it changes, with their records), found
+// once per delta and kept in the edit, so that the writes after it, which
+// build the recent layer again, do not look it up again.
+struct TouchedByGrid {
+  std::uint64_t layer_id = 0;  // DeltaLayer::id it was found on
+  std::int64_t hidden_base_grid = -1, hidden_delta_grid = -1;
+  std::vector<std::uint32_t> base_poles, base_slots;  // slots in the base's PoleIndex (kNotInBase: none)
+  std::vector<std::uint32_t> delta_poles, delta_slots;
+  std::vector<PoleRecord> base_records, delta_records;  // as base_poles and delta_poles
+};
+
 class OverlayEdits {
  public:
   OverlayEdits() = default;
@@ -97,6 +109,8 @@ class OverlayEdits {
     // The base grid holding the record's position (-1: none; kGridUnknown: not
     // looked up yet): a point-in-polygon test of a few hundred ns, made once.
     mutable std::int32_t base_grid = kGridUnknown;
+    // For a grid in the recent layer: what it touches below (TouchedByGrid).
+    mutable std::shared_ptr<const TouchedByGrid> touched;
   };
   static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;
@@ -152,6 +166,7 @@ class BaseHiddenBits {
 // The delta layer of an overlay: built from every edit since the base, and
 // shared by the overlays of the pole writes after it.
 struct DeltaLayer {
+  std::uint64_t id = 0;                // unique among the deltas a process builds
   std::unique_ptr<SnapshotData> data;  // poles and grids written since the base (and re-derived poles)
   std::uint64_t sequence = 0;          // the edits it holds are those up to here
   // Cells holding a delta pole: nearest() skips the delta's search when none
