@@ -24,9 +24,9 @@
 // base pole (BaseHiddenBits, shared by every overlay on one base: a base pole
 // once replaced stays hidden until the next base, so the bits are only ever
 // set, and readers keep them in cache across writes), a bit per base grid,
-// and a bit per delta pole and per delta grid (hidden by the recent layer). Poles, grids and
-// their indexes are answered from all of them: the newest layer first, then
-// the older records not hidden.
+// and a bit per delta pole and per delta grid (hidden by the recent layer).
+// Poles, grids and their indexes are answered from all of them: the newest
+// layer first, then the older records not hidden.
 //
 // A grid write changes which grid some poles are in. The layer holding the
 // grid therefore also holds a copy of each older pole whose grid is touched:
@@ -38,7 +38,8 @@
 // snapshot's grid index space: a base grid, or (from the recent layer) a
 // delta grid.
 //
-// Thread-safety: OverlayEdits is used under the Service's write lock; the
+// Thread-safety: OverlayEdits is used under the Service's write lock (by the
+// writer, or by its side thread while the writer waits for the disk); the
 // built OverlayData is immutable and shared by snapshots.
 #pragma once
 
@@ -164,7 +165,7 @@ class BaseHiddenBits {
 };
 
 // The delta layer of an overlay: built from every edit since the base, and
-// shared by the overlays of the pole writes after it.
+// shared by the overlays of the writes after it.
 struct DeltaLayer {
   std::uint64_t id = 0;                // unique among the deltas a process builds
   std::unique_ptr<SnapshotData> data;  // poles and grids written since the base (and re-derived poles)
