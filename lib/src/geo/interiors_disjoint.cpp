@@ -165,25 +165,13 @@ bool allowed_contact(const Edge& ea, const Edge& eb, Shape& a, Shape& b) {
     const int b_side = from_from ? eb.interior : -eb.interior;
     return ea.interior == -b_side;
   }
-  if (from_from) {
-    a.marks[ea.index] |= kFromOnOther;
-    b.marks[eb.index] |= kFromOnOther;
-    return meet_only_at(ea.from, ea.to, eb.to);
-  }
-  if (from_to) {
-    a.marks[ea.index] |= kFromOnOther;
-    b.marks[eb.index] |= kToOnOther;
-    return meet_only_at(ea.from, ea.to, eb.from);
-  }
-  if (to_from) {
-    a.marks[ea.index] |= kToOnOther;
-    b.marks[eb.index] |= kFromOnOther;
-    return meet_only_at(ea.to, ea.from, eb.to);
-  }
-  if (to_to) {
-    a.marks[ea.index] |= kToOnOther;
-    b.marks[eb.index] |= kToOnOther;
-    return meet_only_at(ea.to, ea.from, eb.from);
+  if (from_from || from_to || to_from || to_to) {
+    // One common endpoint (edges have length, so only one of the four holds):
+    // which end of each it is, and whether the far ends stay apart.
+    const bool a_from = from_from || from_to, b_from = from_from || to_from;
+    a.marks[ea.index] |= a_from ? kFromOnOther : kToOnOther;
+    b.marks[eb.index] |= b_from ? kFromOnOther : kToOnOther;
+    return meet_only_at(a_from ? ea.from : ea.to, a_from ? ea.to : ea.from, b_from ? eb.to : eb.from);
   }
   // No common point: apart when one segment lies strictly on one side of the other's line.
   const int s1 = orientation(ea.from, ea.to, eb.from), s2 = orientation(ea.from, ea.to, eb.to);
