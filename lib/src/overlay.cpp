@@ -106,8 +106,19 @@ std::vector<std::uint32_t> small_set(const std::vector<std::uint32_t>& items, st
 
 std::vector<std::uint64_t> bitset(const std::vector<std::uint32_t>& items, std::size_t universe) {
   std::vector<std::uint64_t> bits((universe + 63) / 64, 0);
-  for (std::uint32_t item : items) bits[item >> 6] |= std::uint64_t{1} << (item & 63);
+  for (std::uint32_t item : items) set_bit(bits.data(), item);
   return bits;
+}
+
+void sort_unique(std::vector<std::uint32_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// A pole's slot in its layer's PoleIndex (kNotInBase: none).
+std::uint32_t slot_in(const SnapshotData& layer, std::uint32_t pole) {
+  auto slot = layer.pole_positions.slot_of(pole, layer.positions[pole]);
+  return slot ? *slot : OverlayEdits::kNotInBase;
 }
 
 // `items` of a universe of `universe` as the view queries test: a small set (a
@@ -135,7 +146,7 @@ void find_in_base(const SnapshotData& base, std::string_view number, const Overl
   edit.base_grid = OverlayEdits::kGridUnknown;
   if (auto p = base.numbers.find(number)) {
     edit.base_pole = *p;
-    if (auto slot = base.pole_positions.slot_of(*p, base.positions[*p])) edit.base_slot = *slot;
+    edit.base_slot = slot_in(base, *p);
   }
 }
 
@@ -157,7 +168,6 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
   out->id = next_id.fetch_add(1, std::memory_order_relaxed);
   out->sequence = sequence;
   out->hidden_grids.assign((base.grids.size() + 63) / 64, 0);
-  auto grid_hidden = [&](std::uint32_t g) { return (out->hidden_grids[g >> 6] >> (g & 63)) & 1; };
 
   // Grids: the base's version of an edited grid is hidden; its poles, and the
   // base poles under the new geometry, have their grid derived again.
@@ -166,7 +176,7 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
   for (const auto& [id, edit] : edits.grids()) {
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
       const std::uint32_t g = it->second;
-      out->hidden_grids[g >> 6] |= std::uint64_t{1} << (g & 63);
+      set_bit(out->hidden_grids.data(), g);
       ++out->hidden_grid_count;
       touched.insert(touched.end(), base.grid_poles.begin() + base.grid_pole_offsets[g],
                      base.grid_poles.begin() + base.grid_pole_offsets[g + 1]);
@@ -191,15 +201,16 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
     if (edit.record) poles.push_back(*edit.record);
   }
   if (!touched.empty()) {
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    sort_unique(touched);
     std::vector<std::uint32_t> edited = hidden_list;
     std::sort(edited.begin(), edited.end());
     for (std::uint32_t p : touched) {
       if (std::binary_search(edited.begin(), edited.end(), p)) continue;  // edited itself
       hidden_list.push_back(p);
-      if (auto slot = base.pole_positions.slot_of(p, base.positions[p])) out->hidden_base_slots.push_back(*slot);
-      poles.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
+      if (const std::uint32_t slot = slot_in(base, p); slot != OverlayEdits::kNotInBase) {
+        out->hidden_base_slots.push_back(slot);
+      }
+      poles.push_back(PoleView(&base, p).record());
     }
   }
 
@@ -230,16 +241,10 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
     } else if (auto found = base.grid_areas.find(d.positions[p])) {
       g = static_cast<std::int32_t>(*found);  // not reached: a delta pole is an edit or a base pole
     }
-    if (g >= 0 && !grid_hidden(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
+    if (g >= 0 && !out->hides_base_grid(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
   }
   out->cells.build(d.positions);
   return out;
-}
-
-// A delta pole's slot in the delta's PoleIndex (kNotInBase: none).
-std::uint32_t delta_slot(const SnapshotData& delta, std::uint32_t dp) {
-  auto slot = delta.pole_positions.slot_of(dp, delta.positions[dp]);
-  return slot ? *slot : OverlayEdits::kNotInBase;
 }
 
 // What the grid edit `id` touches below the recent layer on `layer` (see
@@ -250,8 +255,6 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
   const SnapshotData& delta = *layer.data;
   auto t = std::make_shared<TouchedByGrid>();
   t->layer_id = layer.id;
-  auto base_pole_live = [&](std::uint32_t p) { return !layer.hidden_base.contains(p); };
-  auto grid_hidden = [&](std::uint32_t g) { return (layer.hidden_grids[g >> 6] >> (g & 63)) & 1; };
   std::vector<std::uint32_t>& bp = t->base_poles;
   std::vector<std::uint32_t>& dp = t->delta_poles;
   if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
@@ -259,11 +262,11 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
     t->hidden_delta_grid = d;
     dp.insert(dp.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
               delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
-  } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !grid_hidden(bt->second)) {
+  } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !layer.hides_base_grid(bt->second)) {
     const std::uint32_t g = bt->second;
     t->hidden_base_grid = g;
     for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
-      if (base_pole_live(base.grid_poles[i])) bp.push_back(base.grid_poles[i]);
+      if (!layer.hides_base_pole(base.grid_poles[i])) bp.push_back(base.grid_poles[i]);
     }
     const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
     for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
@@ -273,22 +276,19 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
   if (edit.record) {
     const BBox box = geo::bounding_box(edit.record->geometry);
     for (std::uint32_t p : base.pole_positions.within(box)) {
-      if (base_pole_live(p)) bp.push_back(p);
+      if (!layer.hides_base_pole(p)) bp.push_back(p);
     }
     for (std::uint32_t p : delta.pole_positions.within(box)) dp.push_back(p);
   }
-  for (auto* v : {&bp, &dp}) {
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
+  sort_unique(bp);
+  sort_unique(dp);
   for (std::uint32_t p : bp) {
-    auto slot = base.pole_positions.slot_of(p, base.positions[p]);
-    t->base_slots.push_back(slot ? *slot : OverlayEdits::kNotInBase);
-    t->base_records.push_back({std::string(base.number(p)), base.positions[p], pole_attributes(base, p)});
+    t->base_slots.push_back(slot_in(base, p));
+    t->base_records.push_back(PoleView(&base, p).record());
   }
   for (std::uint32_t p : dp) {
-    t->delta_slots.push_back(delta_slot(delta, p));
-    t->delta_records.push_back({std::string(delta.number(p)), delta.positions[p], pole_attributes(delta, p)});
+    t->delta_slots.push_back(slot_in(delta, p));
+    t->delta_records.push_back(PoleView(&delta, p).record());
   }
   edit.touched = std::move(t);
   return *edit.touched;
@@ -313,7 +313,6 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   const SnapshotData& delta = *out.delta;
   const DeltaLayer& layer = *out.layer;
   const auto base_grids = static_cast<std::uint32_t>(base.grids.size());
-  auto base_pole_live = [&](std::uint32_t p) { return !layer.hidden_base.contains(p); };
 
   // Grids: the version below (the delta's, else the base's if the delta did
   // not hide it) is hidden; its poles and the older poles under the new
@@ -341,7 +340,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   }
   if (!hidden_base_grids.empty()) {
     out.own_hidden_grids = layer.hidden_grids;
-    for (std::uint32_t g : hidden_base_grids) out.own_hidden_grids[g >> 6] |= std::uint64_t{1} << (g & 63);
+    for (std::uint32_t g : hidden_base_grids) set_bit(out.own_hidden_grids.data(), g);
     out.hidden_grids = out.own_hidden_grids.data();
     out.hidden_grid_count += hidden_base_grids.size();
   }
@@ -349,10 +348,6 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     out.delta_hidden_grids = bitset(hidden_delta_grids, delta.grids.size());
     out.delta_hidden_grid_count = hidden_delta_grids.size();
   }
-  auto sort_unique = [](std::vector<std::uint32_t>& v) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-  };
   auto unique_poles = [](std::vector<Touch>& v) {  // a pole two grids touch, once
     std::sort(v.begin(), v.end(), [](const Touch& a, const Touch& b) { return a.pole < b.pole; });
     v.erase(std::unique(v.begin(), v.end(), [](const Touch& a, const Touch& b) { return a.pole == b.pole; }), v.end());
@@ -385,8 +380,10 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     const std::string& number = e->first;
     const auto& edit = e->second;
     find_in_base(base, number, edit);
-    if (edit.base_pole != OverlayEdits::kNotInBase && base_pole_live(edit.base_pole)) hide_base(edit.base_pole, edit.base_slot);
-    if (auto dp = delta.numbers.find(number)) hide_delta(*dp, delta_slot(delta, *dp));
+    if (edit.base_pole != OverlayEdits::kNotInBase && !layer.hides_base_pole(edit.base_pole)) {
+      hide_base(edit.base_pole, edit.base_slot);
+    }
+    if (auto dp = delta.numbers.find(number)) hide_delta(*dp, slot_in(delta, *dp));
     if (edit.record) {
       poles.push_back(*edit.record);
       sources.push_back({number, &edit});

@@ -58,6 +58,10 @@
 
 namespace poleloc {
 
+// Bit `i` of a bit set held as 64-bit words (the overlay's hidden poles and grids).
+inline bool test_bit(const std::uint64_t* words, std::uint32_t i) { return (words[i >> 6] >> (i & 63)) & 1; }
+inline void set_bit(std::uint64_t* words, std::uint32_t i) { words[i >> 6] |= std::uint64_t{1} << (i & 63); }
+
 // What a grid edit in the recent layer touches below it (the older version it
 // hides and the older poles whose grid it changes, with their records), found
 // once per delta and kept in the edit, so that the writes after it, which
@@ -187,6 +191,9 @@ struct DeltaLayer {
   index::HiddenPoles hidden_slots;
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
+
+  bool hides_base_pole(std::uint32_t pole) const { return hidden_base.contains(pole); }
+  bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
 };
 
 struct OverlayData {
@@ -246,13 +253,24 @@ struct OverlayData {
     return base_hidden->test(base_pole) &&
            (layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole)));
   }
-  bool grid_hidden(std::uint32_t base_grid) const { return (hidden_grids[base_grid >> 6] >> (base_grid & 63)) & 1; }
+  bool grid_hidden(std::uint32_t base_grid) const { return test_bit(hidden_grids, base_grid); }
   bool delta_grid_hidden(std::uint32_t delta_grid) const {
-    return delta_hidden_grid_count && ((delta_hidden_grids[delta_grid >> 6] >> (delta_grid & 63)) & 1);
+    return delta_hidden_grid_count && test_bit(delta_hidden_grids.data(), delta_grid);
   }
   std::size_t recent_grid_count() const { return recent ? recent->grids.size() : 0; }
   // Grids held by the overlay that are current: the delta's not hidden and the recent ones.
   std::size_t live_grids() const { return delta->grids.size() - delta_hidden_grid_count + recent_grid_count(); }
+  // The grid holding `p` (a valid point), the newest layer first, as an index
+  // of the snapshot's grid index space.
+  std::optional<std::uint32_t> grid_at(const SnapshotData& base, LonLat p) const {
+    if (recent && !recent->grids.empty()) {
+      if (auto g = recent->grid_areas.find(p)) return recent->grid_index_offset + *g;
+    }
+    if (auto g = delta->grid_areas.find(p); g && !delta_grid_hidden(*g)) return delta->grid_index_offset + *g;
+    auto g = base.grid_areas.find(p);
+    if (!g || grid_hidden(*g)) return std::nullopt;
+    return g;
+  }
   // The layer holding grid `index` of the snapshot's grid index space (base,
   // delta, recent), and the grid's index there.
   std::pair<const SnapshotData*, std::uint32_t> grid_layer(const SnapshotData& base, std::uint32_t index) const {
@@ -261,7 +279,7 @@ struct OverlayData {
     return {delta, index - delta->grid_index_offset};
   }
   bool delta_pole_hidden(std::uint32_t delta_pole) const {
-    return delta_hidden_count && ((delta_hidden[delta_pole >> 6] >> (delta_pole & 63)) & 1);
+    return delta_hidden_count && test_bit(delta_hidden.data(), delta_pole);
   }
   const index::HiddenPoles* delta_hidden_filter() const { return delta_hidden_count ? &delta_hidden_slots : nullptr; }
   std::size_t recent_count() const { return recent ? recent->pole_count() : 0; }

@@ -20,9 +20,7 @@ Records records_of(const Snapshot& snap) {
   const SnapshotData& d = snap.data();
   r.poles.reserve(snap.pole_count());
   snap.for_each_pole([&](PoleView p) { r.poles.push_back(p.record()); });
-  snap.for_each_grid([&](GridView g) {
-    r.grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-  });
+  snap.for_each_grid([&](GridView g) { r.grids.push_back(g.record()); });
   r.aliases = d.aliases;
   r.places = d.places;
   r.roads = d.roads;

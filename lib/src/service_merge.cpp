@@ -41,7 +41,7 @@ constexpr auto kMergeMaxAge = std::chrono::seconds(60);
 std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
   SnapshotBuilder b;
   snap.for_each_grid([&](GridView g) {
-    b.add_grid(GridRecord{std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+    b.add_grid(GridRecord(g.record()));
   });
   b.index_grids();  // in id order, as the new base numbers them
   // Every pole's grid is already known (the overlay derived it again for every

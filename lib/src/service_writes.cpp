@@ -204,8 +204,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
                    }) &&
       std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& g) {
         auto now = snap->grid(g.id);
-        return now && store::encode_grid({std::string(now->id()), std::string(now->name()), now->attributes(),
-                                          now->geometry()}) == store::encode_grid(g);
+        return now && store::encode_grid(now->record()) == store::encode_grid(g);
       });
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);

@@ -30,6 +30,7 @@ std::string_view GridView::id() const { return data_->grids[index_].id; }
 std::string_view GridView::name() const { return data_->grids[index_].name; }
 const Attributes& GridView::attributes() const { return data_->grids[index_].attributes; }
 const MultiPolygon& GridView::geometry() const { return data_->grids[index_].geometry; }
+const GridRecord& GridView::record() const { return data_->grids[index_]; }
 BBox GridView::bbox() const { return data_->grid_bboxes[index_]; }
 
 std::uint32_t GridView::index() const { return data_->grid_index_offset + index_; }
@@ -92,13 +93,9 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
 std::optional<GridView> Snapshot::grid_at(LonLat p) const {
   if (!is_valid_lonlat(p)) return std::nullopt;
   if (delta_) {
-    if (recent_ && !recent_->grids.empty()) {
-      if (auto g = recent_->grid_areas.find(p)) return GridView(recent_, *g);
-    }
-    if (auto g = delta_->grid_areas.find(p); g && !overlay_->delta_grid_hidden(*g)) return GridView(delta_, *g);
-    auto g = data_->grid_areas.find(p);
-    if (!g || overlay_->grid_hidden(*g)) return std::nullopt;
-    return GridView(data_.get(), *g);
+    auto g = overlay_->grid_at(*data_, p);
+    if (!g) return std::nullopt;
+    return grid_by_index(*g);
   }
   auto g = data_->grid_areas.find(p);
   if (!g) return std::nullopt;

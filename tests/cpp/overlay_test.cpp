@@ -70,6 +70,10 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
     ASSERT_TRUE(got) << want.id();
     EXPECT_EQ(got->name(), want.name());
     EXPECT_EQ(got->geometry(), want.geometry());
+    const GridRecord& record = got->record();  // the same grid as one record, whichever layer holds it
+    EXPECT_EQ(record.id, want.id());
+    EXPECT_EQ(record.attributes, want.attributes());
+    EXPECT_EQ(record.geometry, want.geometry());
     // Every page of the grid's poles.
     std::vector<std::string> all_got, all_want;
     for (std::size_t cursor = 0;;) {
@@ -223,9 +227,7 @@ TEST(OverlayWrites, EveryQueryAnswersAsABaseRebuiltFromAllRecords) {
   std::vector<PoleRecord> base_poles;
   first->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
   std::vector<GridRecord> base_grids;
-  first->for_each_grid([&](GridView g) {
-    base_grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-  });
+  first->for_each_grid([&](GridView g) { base_grids.push_back(g.record()); });
   ASSERT_GE(base_poles.size(), 100u);
   ASSERT_GE(base_grids.size(), 3u);
 
@@ -293,9 +295,7 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
   std::vector<PoleRecord> base_poles;
   svc->snapshot()->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
   std::vector<GridRecord> base_grids;
-  svc->snapshot()->for_each_grid([&](GridView g) {
-    base_grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-  });
+  svc->snapshot()->for_each_grid([&](GridView g) { base_grids.push_back(g.record()); });
   const std::uint64_t base_sequence = svc->snapshot()->stats().base_sequence;
   // The layers' state, checked while no background merge replaced the base.
   auto layers = [&](std::size_t& recent, std::size_t& delta_hidden) {
@@ -426,9 +426,7 @@ TEST(OverlayWrites, RandomWritesOfPolesAndGridsAnswerAsABaseRebuiltFromAllRecord
   std::vector<PoleRecord> poles;
   svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
   std::vector<GridRecord> grids;
-  svc->snapshot()->for_each_grid([&](GridView g) {
-    grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-  });
+  svc->snapshot()->for_each_grid([&](GridView g) { grids.push_back(g.record()); });
   std::vector<bool> grid_deleted(grids.size(), false);
   std::mt19937 rng(20261201);
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };

@@ -59,6 +59,8 @@ class GridView {
   std::string_view name() const;
   const Attributes& attributes() const;
   const MultiPolygon& geometry() const;
+  // Id, name, attributes and geometry as one record (what put_grid takes).
+  const GridRecord& record() const;
   BBox bbox() const;
   // Per snapshot, in [0, Snapshot::grid_index_end()); see Snapshot::pole_by_index.
   std::uint32_t index() const;

@@ -95,15 +95,8 @@ class PoleSpace {
   // The grid at a point, as a snapshot grid index.
   std::optional<std::int32_t> grid_at(LonLat p) const {
     if (delta_) {
-      if (recent_ && !recent_->grids.empty()) {
-        if (auto g = recent_->grid_areas.find(p)) return static_cast<std::int32_t>(recent_->grid_index_offset + *g);
-      }
-      if (auto g = delta_->grid_areas.find(p); g && !overlay_->delta_grid_hidden(*g)) {
-        return base_grids_ + static_cast<std::int32_t>(*g);
-      }
-      auto g = base_.grid_areas.find(p);
-      if (!g || overlay_->grid_hidden(*g)) return std::nullopt;
-      return static_cast<std::int32_t>(*g);
+      if (auto g = overlay_->grid_at(base_, p)) return static_cast<std::int32_t>(*g);
+      return std::nullopt;
     }
     if (auto g = base_.grid_areas.find(p)) return static_cast<std::int32_t>(*g);
     return std::nullopt;
