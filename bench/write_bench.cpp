@@ -135,9 +135,7 @@ void BM_PutGrid(benchmark::State& state) {
   settle(*w.service);
   std::vector<GridRecord> grids;
   w.service->snapshot()->for_each_grid([&](GridView g) {
-    if (grids.size() < 500 && g.index() % 37 == 0) {
-      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
-    }
+    if (grids.size() < 500 && g.index() % 37 == 0) grids.push_back(g.record());
   });
   std::vector<double> ns;
   std::size_t i = 0;
@@ -198,7 +196,7 @@ std::vector<GridRecord> grids_with_new_manager(const Snapshot& snap, std::size_t
   std::vector<GridRecord> grids;
   snap.for_each_grid([&](GridView g) {
     if (grids.size() < n && g.index() % 53 == 0) {
-      grids.push_back({std::string(g.id()), std::string(g.name()), g.attributes(), g.geometry()});
+      grids.push_back(g.record());
       grids.back().attributes.push_back({"manager", "new"});
     }
   });
@@ -222,6 +220,21 @@ void BM_BuildOverlayGrids(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildOverlayGrids)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
 
+// Times building the recent layer of `writes` (single writes, in order) on
+// the delta of `first`, all after `snap`: what a write costs besides the
+// store once the overlay holds a delta.
+void time_recent_layer(benchmark::State& state, const Snapshot& snap, const store::Change& first,
+                       const std::vector<store::Change>& writes) {
+  const std::uint64_t seq = snap.stats().sequence;
+  OverlayEdits edits;
+  edits.add(first, seq + 1);
+  auto delta = build_overlay(snap.data(), edits, seq + 1);
+  for (std::size_t i = 0; i < writes.size(); ++i) edits.add(writes[i], seq + 2 + i);
+  const std::uint64_t last = seq + 1 + writes.size();
+  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap.data(), edits, last, delta.get()));
+  state.counters["recent_poles"] = static_cast<double>(build_overlay(snap.data(), edits, last, delta.get())->recent_count());
+}
+
 // What a grid write costs besides the store and the checks once the delta
 // holds 16 grid writes: building the recent layer of the last `n` grid writes
 // (the write itself included) with the poles whose grid they change.
@@ -229,21 +242,12 @@ void BM_ExtendOverlayGrids(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
   auto snap = w.service->snapshot();
-  const std::uint64_t seq = snap->stats().sequence;
   const std::vector<GridRecord> grids = grids_with_new_manager(*snap, 16 + static_cast<std::size_t>(state.range(0)));
-  OverlayEdits edits;
   store::Change first;
   first.put_grids.assign(grids.begin(), grids.begin() + 16);
-  edits.add(first, seq + 1);
-  auto delta = build_overlay(snap->data(), edits, seq + 1);
-  for (std::int64_t i = 0; i < state.range(0); ++i) {
-    store::Change one;
-    one.put_grids.push_back(grids[16 + static_cast<std::size_t>(i)]);
-    edits.add(one, seq + 2 + static_cast<std::uint64_t>(i));
-  }
-  const std::uint64_t last = seq + 1 + static_cast<std::uint64_t>(state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, last, delta.get()));
-  state.counters["recent_poles"] = static_cast<double>(build_overlay(snap->data(), edits, last, delta.get())->recent_count());
+  std::vector<store::Change> writes(static_cast<std::size_t>(state.range(0)));
+  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].put_grids.push_back(grids[16 + i]);
+  time_recent_layer(state, *snap, first, writes);
 }
 BENCHMARK(BM_ExtendOverlayGrids)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMicrosecond);
 
@@ -254,26 +258,19 @@ void BM_ExtendOverlay(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
   auto snap = w.service->snapshot();
-  const std::uint64_t seq = snap->stats().sequence;
-  OverlayEdits edits;
-  store::Change change;
+  store::Change first;
   for (std::size_t i = 0; i < 1000; ++i) {
     PoleRecord p = w.sample[i * 7 % w.sample.size()];
     p.position.lon += 1e-6;
-    change.put_poles.push_back(p);
+    first.put_poles.push_back(p);
   }
-  edits.add(change, seq + 1);
-  auto delta = build_overlay(snap->data(), edits, seq + 1);
-  for (std::int64_t i = 0; i < state.range(0); ++i) {
-    store::Change one;
-    PoleRecord p = w.sample[(static_cast<std::size_t>(i) * 13 + 5) % w.sample.size()];
+  std::vector<store::Change> writes(static_cast<std::size_t>(state.range(0)));
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    PoleRecord p = w.sample[(i * 13 + 5) % w.sample.size()];
     p.position.lat += 1e-6;
-    one.put_poles.push_back(p);
-    edits.add(one, seq + 2 + static_cast<std::uint64_t>(i));
+    writes[i].put_poles.push_back(p);
   }
-  const std::uint64_t last = seq + 1 + static_cast<std::uint64_t>(state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, last, delta.get()));
-  state.counters["recent_poles"] = static_cast<double>(build_overlay(snap->data(), edits, last, delta.get())->recent_count());
+  time_recent_layer(state, *snap, first, writes);
 }
 BENCHMARK(BM_ExtendOverlay)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
 
