@@ -150,6 +150,11 @@ void find_in_base(const SnapshotData& base, std::string_view number, const Overl
   }
 }
 
+// A grid index kept as an int32 (-1: none) as an optional.
+std::optional<std::uint32_t> as_grid(std::int32_t g) {
+  return g >= 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(g)) : std::nullopt;
+}
+
 // The base grid holding the edit's record (-1: none), found once per edit.
 std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<PoleRecord>& edit) {
   if (edit.base_grid == OverlayEdits::kGridUnknown) {
@@ -159,10 +164,12 @@ std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<Pol
   return edit.base_grid;
 }
 
+}  // namespace
+
 // The delta from every edit: the base grids and poles it hides, and the delta
 // data with each pole's grid derived.
-std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const OverlayEdits& edits,
-                                              std::uint64_t sequence) {
+std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, const OverlayEdits& edits,
+                                                    std::uint64_t sequence) {
   static std::atomic<std::uint64_t> next_id{1};
   auto out = std::make_shared<DeltaLayer>();
   out->id = next_id.fetch_add(1, std::memory_order_relaxed);
@@ -241,11 +248,15 @@ std::shared_ptr<const DeltaLayer> build_delta(const SnapshotData& base, const Ov
     } else if (auto found = base.grid_areas.find(d.positions[p])) {
       g = static_cast<std::int32_t>(*found);  // not reached: a delta pole is an edit or a base pole
     }
-    if (g >= 0 && !out->hides_base_grid(static_cast<std::uint32_t>(g))) d.pole_grid[p] = -2 - g;
+    const auto kept = unhidden_grid(base, d.positions[p], as_grid(g),
+                                    [&](std::uint32_t i) { return out->hides_base_grid(i); });
+    if (kept) d.pole_grid[p] = -2 - static_cast<std::int32_t>(*kept);
   }
   out->cells.build(d.positions);
   return out;
 }
+
+namespace {
 
 // What the grid edit `id` touches below the recent layer on `layer` (see
 // TouchedByGrid), found the first time and kept in the edit.
@@ -433,8 +444,9 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   for (std::uint32_t p = 0; p < r.pole_count(); ++p) {
     if (r.pole_grid[p] >= 0) continue;
     std::int32_t code = -1;
-    if (auto d = delta.grids.empty() ? std::nullopt : delta.grid_areas.find(r.positions[p]);
-        d && !out.delta_grid_hidden(*d)) {
+    if (auto d = delta.grids.empty() ? std::nullopt
+                                     : unhidden_grid(delta, r.positions[p], delta.grid_areas.find(r.positions[p]),
+                                                     [&](std::uint32_t i) { return out.delta_grid_hidden(i); })) {
       code = -2 - static_cast<std::int32_t>(base_grids + *d);
     } else {
       const RecentSource& from = sources[p];
@@ -449,7 +461,9 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
         const auto found = base.grid_areas.find(r.positions[p]);
         g = found ? static_cast<std::int32_t>(*found) : -1;
       }
-      if (g >= 0 && !out.grid_hidden(static_cast<std::uint32_t>(g))) code = -2 - g;
+      const auto kept = unhidden_grid(base, r.positions[p], as_grid(g),
+                                      [&](std::uint32_t i) { return out.grid_hidden(i); });
+      if (kept) code = -2 - static_cast<std::int32_t>(*kept);
     }
     r.pole_grid[p] = code;
   }
@@ -460,21 +474,26 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
 }  // namespace
 
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
-                                                 std::uint64_t sequence, const OverlayData* previous) {
+                                                 std::uint64_t sequence, const OverlayData* previous,
+                                                 std::shared_ptr<const DeltaLayer> folded) {
   auto out = std::make_shared<OverlayData>();
   out->sequence = sequence;
   out->built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
   const bool same_base = previous && previous->delta->base == &base;
-  const bool extend = same_base && edits.poles_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxPoles &&
-                      edits.grids_after_count(previous->layer->sequence) <= OverlayData::kRecentMaxGrids;
-  out->layer = extend ? previous->layer : build_delta(base, edits, sequence);
+  // The delta to stand on: a folded one, else the previous overlay's.
+  std::shared_ptr<const DeltaLayer> below = folded && folded->data->base == &base ? std::move(folded)
+                                            : same_base                           ? previous->layer
+                                                                                  : nullptr;
+  const bool extend = below && edits.poles_after_count(below->sequence) <= OverlayData::kRecentMaxPoles &&
+                      edits.grids_after_count(below->sequence) <= OverlayData::kRecentMaxGrids;
+  out->layer = extend ? std::move(below) : build_delta_layer(base, edits, sequence);
   out->delta = out->layer->data.get();
   out->hidden_grids = out->layer->hidden_grids.data();
   out->hidden_grid_count = out->layer->hidden_grid_count;
   // One set of bits for every overlay on this base (only ever set: see BaseHiddenBits).
   out->base_hidden = same_base ? previous->base_hidden : std::make_shared<BaseHiddenBits>(base.pole_count());
-  if (!extend) {
+  if (!same_base || out->layer != previous->layer) {  // a delta no overlay on this base stood on yet
     for (std::uint32_t p : out->layer->hidden_base_poles) out->base_hidden->set(p);
   }
   out->hidden_pole_count = out->layer->hidden_base_poles.size();

@@ -196,6 +196,16 @@ struct DeltaLayer {
   bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
 };
 
+// What layer.grid_areas.find(p) gave (`found`), passing over the grids
+// `hidden` hides: where a layer's grids overlap and a newer layer hid the one
+// found, the next one that holds p (GridIndex::find_unless), else none.
+template <typename Hidden>
+std::optional<std::uint32_t> unhidden_grid(const SnapshotData& layer, LonLat p, std::optional<std::uint32_t> found,
+                                           Hidden&& hidden) {
+  if (!found || !hidden(*found)) return found;
+  return layer.grid_areas.find_unless(p, hidden);
+}
+
 struct OverlayData {
   OverlayData() = default;
   OverlayData(const OverlayData&) = delete;
@@ -266,10 +276,10 @@ struct OverlayData {
     if (recent && !recent->grids.empty()) {
       if (auto g = recent->grid_areas.find(p)) return recent->grid_index_offset + *g;
     }
-    if (auto g = delta->grid_areas.find(p); g && !delta_grid_hidden(*g)) return delta->grid_index_offset + *g;
-    auto g = base.grid_areas.find(p);
-    if (!g || grid_hidden(*g)) return std::nullopt;
-    return g;
+    if (auto g = unhidden_grid(*delta, p, delta->grid_areas.find(p), [&](std::uint32_t i) { return delta_grid_hidden(i); })) {
+      return delta->grid_index_offset + *g;
+    }
+    return unhidden_grid(base, p, base.grid_areas.find(p), [&](std::uint32_t i) { return grid_hidden(i); });
   }
   // The layer holding grid `index` of the snapshot's grid index space (base,
   // delta, recent), and the grid's index there.
@@ -294,7 +304,20 @@ struct OverlayData {
 // it with the poles they touch. Otherwise, or when the recent layer would
 // exceed kRecentMaxPoles or kRecentMaxGrids, the delta is built from every edit: O(edits log edits) plus the base poles a grid edit
 // touches. A write costs the size of what it builds, not of the city.
+//
+// `folded` (optional): a delta built by build_delta_layer() from a copy of
+// these edits as of its sequence, on this base. The overlay then stands on it
+// and its recent layer holds only the edits after it (see "Folding" in
+// service_merge.cpp): that is how the writes' recent layer is kept small
+// without a write rebuilding the delta.
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
-                                                 std::uint64_t sequence, const OverlayData* previous = nullptr);
+                                                 std::uint64_t sequence, const OverlayData* previous = nullptr,
+                                                 std::shared_ptr<const DeltaLayer> folded = nullptr);
+
+// The delta of every edit of `edits` (each at most `sequence`) on `base`.
+// Writes only the edits' lookup caches, so it may run on a private copy of
+// the edits, outside the write lock.
+std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, const OverlayEdits& edits,
+                                                    std::uint64_t sequence);
 
 }  // namespace poleloc

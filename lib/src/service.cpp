@@ -105,6 +105,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     publish_edits(*seq);
   }
   maybe_wake_merger();
+  maybe_wake_folder();
   return seq;
 }
 

@@ -80,6 +80,13 @@ struct Service::Impl {
   static constexpr int kMergeIdle = 0, kMergeBuilding = 1, kMergeFreeing = 2;
   std::atomic<int> merge_activity{kMergeIdle};
   std::thread merger;
+  // The fold thread (service_merge.cpp, "Folding"): after a write leaves
+  // edits in the recent layer, it builds a new delta from a copy of the
+  // edits, so that the next write's recent layer is small again.
+  std::condition_variable fold_wake;  // with merge_mutex
+  bool fold_due = false;              // guarded by merge_mutex
+  std::atomic<std::uint64_t> folds_done{0};
+  std::thread folder;
 
   ~Impl();
 
@@ -112,6 +119,12 @@ struct Service::Impl {
   bool follow_log(std::uint64_t served);
   // Wakes the merge thread when the edits are due for a merge (with write_mutex held).
   void maybe_wake_merger();
+  // Wakes the fold thread when the published overlay's recent layer is worth folding (with write_mutex held).
+  void maybe_wake_folder();
+  // Folds the recent layer into a new delta: copies the edits under write_mutex,
+  // builds without it, and publishes under it unless a merge or an import
+  // replaced the base meanwhile. False when there was nothing to fold.
+  bool fold_now();
   // Folds the current edits into a new base now (the merge thread, or a caller that needs a flat snapshot).
   // Takes write_mutex for the two short moments it needs it.
   Status merge_now();

@@ -8,6 +8,17 @@
 // builds a new base from a snapshot (seconds for millions of poles, without
 // any lock), then, under the write lock for a moment, makes it the base and
 // keeps as overlay only the writes made meanwhile. Readers never wait; writers wait only for that moment.
+//
+// Folding. Between merges, a write builds only the overlay's recent layer
+// (the edits after its delta). When that layer is full the writer would build
+// the delta again from every edit: 1-2 ms with 16 grid writes, more while a
+// merge lags, on one grid write in five. So once a write leaves kFoldGrids
+// grid writes or kFoldPoles pole writes in the recent layer, the fold thread
+// copies the edits (under the write lock, a few hundred µs at most), builds
+// their delta without the lock, and publishes the same data standing on it,
+// its recent layer holding only the writes made meanwhile. Writes then keep
+// finding a small recent layer and never build the delta themselves unless
+// they outrun the fold.
 #include "service_impl.hpp"
 
 #include <algorithm>
@@ -35,6 +46,11 @@ constexpr std::size_t kUrgentPoles = 4 * kMergePoles;
 constexpr std::size_t kUrgentGrids = 4 * kMergeGrids;
 constexpr auto kMergeQuiet = std::chrono::seconds(1);
 constexpr auto kMergeMaxAge = std::chrono::seconds(60);
+// A grid write's recent layer costs about 50 µs per grid in it, a pole
+// write's about 0.5 µs per pole: fold after every grid write, and after half
+// of the pole writes the recent layer can hold.
+constexpr std::size_t kFoldGrids = 1;
+constexpr std::size_t kFoldPoles = OverlayData::kRecentMaxPoles / 2;
 
 }  // namespace
 
@@ -148,8 +164,60 @@ void Service::Impl::maybe_wake_merger() {
   if (edits.pole_count() >= kMergePoles || edits.grid_count() >= kMergeGrids) merge_wake.notify_one();
 }
 
+void Service::Impl::maybe_wake_folder() {
+  if (!merger_running) return;
+  const std::shared_ptr<const Snapshot> now = current.load();
+  const OverlayData* overlay = now->overlay();
+  if (!overlay || !overlay->recent || now->base() != base) return;
+  const std::uint64_t below = overlay->layer->sequence;
+  if (edits.grids_after_count(below) < kFoldGrids && edits.poles_after_count(below) < kFoldPoles) return;
+  {
+    std::lock_guard lock(merge_mutex);
+    fold_due = true;
+  }
+  fold_wake.notify_one();
+}
+
+bool Service::Impl::fold_now() {
+  OverlayEdits copy;
+  std::shared_ptr<const SnapshotData> on;
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard w(write_mutex);
+    const std::shared_ptr<const Snapshot> now = current.load();
+    if (!now->overlay() || !now->overlay()->recent || now->base() != base) return false;
+    copy = edits;
+    on = base;
+    sequence = now->stats().sequence;  // every edit in `copy` is at most this
+  }
+  std::shared_ptr<const DeltaLayer> layer = build_delta_layer(*on, copy, sequence);
+  std::lock_guard w(write_mutex);
+  if (base != on) return false;  // a merge, an import or a refresh replaced the base meanwhile
+  const std::shared_ptr<const Snapshot> now = current.load();
+  auto folded = std::make_shared<const Snapshot>(
+      base, build_overlay(*base, edits, now->stats().sequence, now->overlay(), std::move(layer)));
+  // Counted before it is published: whoever sees the folded snapshot sees the count too.
+  folds_done.fetch_add(1, std::memory_order_relaxed);
+  replace_current(std::move(folded));
+  return true;
+}
+
 void Service::Impl::start_merger() {
   merger_running = true;
+  folder = std::thread([this] {
+    std::unique_lock lock(merge_mutex);
+    while (true) {
+      fold_wake.wait(lock, [this] { return fold_due || merge_stop; });
+      if (merge_stop) break;
+      fold_due = false;
+      lock.unlock();
+      try {
+        (void)fold_now();
+      } catch (...) {  // out of memory: the writes build the delta themselves, as without folding
+      }
+      lock.lock();
+    }
+  });
   merger = std::thread([this] {
     // Building a base takes a core for about a second: under a stream of
     // writes it must only use what readers leave. SCHED_IDLE (inherited by the
@@ -224,7 +292,8 @@ Status Service::Impl::merge_now() {
 
 Service::MergeActivity Service::merge_activity() const {
   const int now = impl_->merge_activity.load(std::memory_order_relaxed);
-  return {impl_->merges_done.load(std::memory_order_relaxed), now == Impl::kMergeBuilding, now == Impl::kMergeFreeing};
+  return {impl_->merges_done.load(std::memory_order_relaxed), now == Impl::kMergeBuilding, now == Impl::kMergeFreeing,
+          impl_->folds_done.load(std::memory_order_relaxed)};
 }
 
 Service::Impl::~Impl() {
@@ -233,7 +302,9 @@ Service::Impl::~Impl() {
     merge_stop = true;
   }
   merge_wake.notify_all();
+  fold_wake.notify_all();
   if (merger.joinable()) merger.join();
+  if (folder.joinable()) folder.join();
 }
 
 }  // namespace poleloc

@@ -282,3 +282,40 @@ TEST(GridIndex, RayNorthGivesTheSameAnswerAsTheBoundaryRuleOnEdgesAndVertices) {
   }
   EXPECT_GT(on_boundary, 0);
 }
+
+// contains() and find_unless() (an overlay layer asks them when a newer layer
+// hid the grid find() gave) answer by the same boundary rule as find(): on
+// points exactly on shared edges and vertices, inside, and outside; and with
+// overlapping grids, find_unless() gives the lowest grid not skipped.
+TEST(GridIndex, ContainsAndFindUnlessFollowFindsBoundaryRule) {
+  const Dataset city = synth::make_city({.grids = 100, .poles = 500, .seed = 3});
+  Fixture f(city.grids);
+  std::vector<LonLat> points = synth::random_points(city, 20000, 9);
+  for (std::size_t g = 0; g < city.grids.size(); g += 7) {  // the vertices themselves, and points on edges
+    const Ring& r = city.grids[g].geometry[0].rings[0];
+    for (std::size_t i = 0; i + 1 < r.size(); ++i) {
+      points.push_back(r[i]);
+      points.push_back({std::round((r[i].lon + r[i + 1].lon) * 0.5e7) / 1e7, std::round((r[i].lat + r[i + 1].lat) * 0.5e7) / 1e7});
+    }
+  }
+  for (const LonLat& p : points) {
+    const auto found = f.idx.find(p);
+    std::optional<std::uint32_t> first;
+    for (std::uint32_t g = 0; g < city.grids.size() && !first; ++g) {
+      if (f.idx.contains(g, p)) first = g;
+    }
+    ASSERT_EQ(found, first) << p.lon << "," << p.lat;
+    EXPECT_EQ(f.idx.find_unless(p, [](std::uint32_t) { return false; }), found) << p.lon << "," << p.lat;
+    if (found) EXPECT_FALSE(f.idx.find_unless(p, [&](std::uint32_t g) { return g == *found; }));
+  }
+  // Overlapping: B covers A's east half, C inside both; skipping the lowest gives the next.
+  Fixture over({{"A", "", {}, {{{box_ring(116.0, 39.0, 116.2, 39.1)}}}},
+                {"B", "", {}, {{{box_ring(116.1, 39.0, 116.3, 39.1)}}}},
+                {"C", "", {}, {{{box_ring(116.15, 39.02, 116.18, 39.05)}}}}});
+  const LonLat p{116.16, 39.03};
+  EXPECT_EQ(over.idx.find(p), 0u);
+  EXPECT_EQ(over.idx.find_unless(p, [](std::uint32_t g) { return g == 0; }), 1u);
+  EXPECT_EQ(over.idx.find_unless(p, [](std::uint32_t g) { return g <= 1; }), 2u);
+  EXPECT_FALSE(over.idx.find_unless(p, [](std::uint32_t) { return true; }));
+  EXPECT_EQ(over.idx.find_unless({116.25, 39.05}, [](std::uint32_t g) { return g == 0; }), 1u);
+}

@@ -96,6 +96,21 @@ def test_metrics_of_a_writable_server_show_the_overlay_and_the_merges(writable_s
     # The write is in the overlay until the background merge folds it in (a second after writes pause).
     assert float(lines["poleloc_overlay_poles"]) >= 1 or float(lines["poleloc_merges_total"]) >= 1
     assert float(lines["poleloc_overlay_grids"]) >= 0
+    assert "# TYPE poleloc_overlay_folds_total counter" in before
+    # A grid write is folded into the overlay's delta in the background within
+    # milliseconds (unless a merge took the whole overlay into a new base first).
+    square = [[116.5100, 39.9500], [116.5110, 39.9500], [116.5110, 39.9510], [116.5100, 39.9510], [116.5100, 39.9500]]
+    g = s.request("PUT", "/v1/grids/T-FOLD-1", body=json.dumps({"geometry": {"type": "Polygon", "coordinates": [square]}}),
+                  headers=AUTH)
+    assert g.status == 201, g.body
+    deadline = time.monotonic() + 5
+    while True:
+        now = dict(l.rsplit(" ", 1) for l in s.get("/metrics").body.decode().splitlines() if not l.startswith("#"))
+        if float(now["poleloc_overlay_folds_total"]) >= 1 or float(now["poleloc_merges_total"]) > float(lines["poleloc_merges_total"]):
+            break
+        assert time.monotonic() < deadline, "the grid write was neither folded nor merged"
+        time.sleep(0.02)
+    assert s.get("/v1/grids/at?lon=116.5105&lat=39.9505").json()["id"] == "T-FOLD-1"
 
 
 @pytest.mark.parametrize("body,says", [

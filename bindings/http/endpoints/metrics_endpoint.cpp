@@ -46,6 +46,9 @@ Response get_metrics(const Call& call) {
     out += "# HELP poleloc_merges_total Base snapshots built in the background from recent writes.\n"
            "# TYPE poleloc_merges_total counter\n"
            "poleloc_merges_total " + std::to_string(merge.merges) + "\n";
+    out += "# HELP poleloc_overlay_folds_total Recent writes folded into the overlay's delta in the background.\n"
+           "# TYPE poleloc_overlay_folds_total counter\n"
+           "poleloc_overlay_folds_total " + std::to_string(merge.folds) + "\n";
     gauge(out, "poleloc_merge_running", "1 while a merge builds a new base snapshot, else 0.", merge.building ? 1.0 : 0.0);
   }
   gauge(out, "poleloc_http_connections_open", "Client connections currently open.",

@@ -279,6 +279,7 @@ class Service {
     std::uint64_t merges = 0;
     bool building = false;
     bool freeing = false;
+    std::uint64_t folds = 0;  // the recent writes folded into a new overlay delta in the background
   };
   MergeActivity merge_activity() const;
 

@@ -606,6 +606,27 @@ std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
   return std::nullopt;
 }
 
+bool GridIndex::contains(std::uint32_t g, LonLat p) const {
+  if (g + 1 >= chunk_offsets_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat)) return false;
+  const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
+  // A ray east from p, counting the edges it crosses (crosses_h to a point east of every vertex).
+  constexpr i64 kEast = i64{1} << 40;
+  bool inside = false;
+  for (std::uint32_t c = chunk_offsets_[g]; c < chunk_offsets_[g + 1]; ++c) {
+    const Chunk& k = chunks_[c];
+    if (y < k.y0 || y > k.y1 || x >= k.x1) continue;  // no edge of the chunk can cross the ray
+    const RingRef& ring = rings_[k.ring];
+    const std::uint32_t last = std::min(ring.size - 1, k.first + kChunk);
+    Pt a = snap(ring.points[k.first]);
+    for (std::uint32_t i = k.first; i < last; ++i) {
+      const Pt b = snap(ring.points[i + 1]);
+      inside ^= crosses_h(a, b, x, y, kEast);
+      a = b;
+    }
+  }
+  return inside;
+}
+
 std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
   std::vector<std::uint32_t> out;
   if (!boxes_) return out;

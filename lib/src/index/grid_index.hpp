@@ -61,6 +61,19 @@ class GridIndex {
   void build(const std::vector<const MultiPolygon*>& geometries);
 
   std::optional<std::uint32_t> find(LonLat p) const;
+  // The lowest grid index containing `p` for which skip(index) is false: what
+  // find() answers over the grids not skipped (the same boundary rule). For
+  // an overlay layer whose grids overlap and a newer layer hid the one find()
+  // gives. Costs a box query and a walk of each candidate's edges.
+  template <typename Skip>
+  std::optional<std::uint32_t> find_unless(LonLat p, Skip&& skip) const {
+    for (std::uint32_t g : candidates({p.lon - 1e-7, p.lat - 1e-7, p.lon + 1e-7, p.lat + 1e-7})) {  // a snap's reach
+      if (!skip(g) && contains(g, p)) return g;
+    }
+    return std::nullopt;
+  }
+  // Whether grid `grid` contains `p`, by the boundary rule above: a walk of all its edges.
+  bool contains(std::uint32_t grid, LonLat p) const;
 
   // Grid indexes whose bounding box meets `box` (a coarse filter).
   std::vector<std::uint32_t> candidates(const BBox& box) const;
