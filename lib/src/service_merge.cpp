@@ -16,9 +16,9 @@
 // grid writes or kFoldPoles pole writes in the recent layer, the fold thread
 // copies the edits (under the write lock, a few hundred µs at most), builds
 // their delta without the lock, and publishes the same data standing on it,
-// its recent layer holding only the writes made meanwhile. Writes then keep
-// finding a small recent layer and never build the delta themselves unless
-// they outrun the fold.
+// its recent layer holding only the writes made meanwhile. It starts once no
+// write came for kFoldQuiet. Writes then keep finding a small recent layer
+// and never build the delta themselves unless they come back to back.
 #include "service_impl.hpp"
 
 #include <algorithm>
@@ -51,6 +51,10 @@ constexpr auto kMergeMaxAge = std::chrono::seconds(60);
 // of the pole writes the recent layer can hold.
 constexpr std::size_t kFoldGrids = 1;
 constexpr std::size_t kFoldPoles = OverlayData::kRecentMaxPoles / 2;
+// A fold waits until no write came for this long: writes streaming back to
+// back would outrun it, and its build would only take the core they need
+// (they then build the delta themselves, as without folding).
+constexpr auto kFoldQuiet = std::chrono::milliseconds(2);
 
 }  // namespace
 
@@ -210,6 +214,20 @@ void Service::Impl::start_merger() {
       fold_wake.wait(lock, [this] { return fold_due || merge_stop; });
       if (merge_stop) break;
       fold_due = false;
+      // Wait for a pause in the writes (edits_last is the newest write's time).
+      bool stop = false;
+      while (!stop) {
+        lock.unlock();
+        std::chrono::steady_clock::time_point quiet_at;
+        {
+          std::lock_guard w(write_mutex);
+          quiet_at = edits_last + kFoldQuiet;
+        }
+        lock.lock();
+        if (std::chrono::steady_clock::now() >= quiet_at) break;
+        stop = fold_wake.wait_until(lock, quiet_at, [this] { return merge_stop; });
+      }
+      if (stop) break;
       lock.unlock();
       try {
         (void)fold_now();
