@@ -11,10 +11,10 @@
 //
 // Folding. Between merges, a write builds only the overlay's recent layer
 // (the edits after its delta). When that layer is full the writer would build
-// the delta again from every edit: 1-2 ms with 16 grid writes, more while a
+// the delta again from every edit: 1 ms with 16 grid writes, 5 ms with 64, more while a
 // merge lags, on one grid write in five. So once a write leaves kFoldGrids
 // grid writes or kFoldPoles pole writes in the recent layer, the fold thread
-// copies the edits (under the write lock, a few hundred µs at most), builds
+// copies the edits (under the write lock: 20-70 µs measured), builds
 // their delta without the lock, and publishes the same data standing on it,
 // its recent layer holding only the writes made meanwhile. It starts once no
 // write came for kFoldQuiet. Writes then keep finding a small recent layer
@@ -34,9 +34,13 @@ namespace {
 
 constexpr std::size_t kMergePoles = 1024;
 // A grid write copies the hundred or so poles of its grid into the overlay,
-// and every fifth one rebuilds the delta from all of them (about 0.6 us per
-// pole): merging at 16 grids keeps that rebuild near 1-2 ms.
-constexpr std::size_t kMergeGrids = 16;
+// and the delta of all of them (about 0.6 us per pole: 5 ms at 64 grids) is
+// built by the fold thread once writes pause, or by every fifth write when
+// they come back to back. Each merge builds a new base (0.7 s of the other
+// core) and frees the old one, which disturbs the writes around it: at 10 grid
+// writes/s, merging at 64 grids rather than 16 gave p99 3.2-5.5 ms instead of
+// 5.3-7.5 ms (BM_PutGrid/3, three alternating runs each).
+constexpr std::size_t kMergeGrids = 64;
 // Under a steady stream of writes a merge runs only when the overlay is full
 // (every ~10 s at 100 writes/s): each merge competes with readers for caches
 // and memory bandwidth, so merging on a timer would cost reads for nothing.
