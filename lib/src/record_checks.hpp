@@ -15,9 +15,12 @@ namespace poleloc {
 // Canonicalises pole.number in place; the reason it cannot be stored otherwise.
 std::optional<std::string> check_pole(PoleRecord& pole);
 // Refuses grids beyond the import limits (poleloc/import.hpp defaults), so that
-// single writes cannot store what an import would refuse.
+// single writes cannot store what an import would refuse. `geometry_valid`:
+// the geometry is one already stored (every stored geometry passed this
+// check), so GEOS need not validate it again (tens of µs).
 std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices = kDefaultMaxGridVertices,
-                                      std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes);
+                                      std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes,
+                                      bool geometry_valid = false);
 std::optional<std::string> check_alias(AliasRecord& alias);
 std::optional<std::string> check_place(const PlaceRecord& place);
 std::optional<std::string> check_road(const RoadRecord& road);

@@ -617,6 +617,25 @@ TEST(OverlayWrites, AGridOverlappingAnotherIsRefusedUnlessAllowedAndReportedEith
   Status bad = svc->put_grid(bowtie);
   EXPECT_EQ(bad.code(), ErrorCode::invalid_input);
   EXPECT_NE(bad.message().find("invalid polygon"), std::string::npos) << bad.message();
+  // An existing grid redrawn into a bow-tie too (its stored outline is valid,
+  // the new one is not); then its stored outline with a new manager is
+  // accepted, and the attribute limits still hold for it.
+  GridRecord stored = svc->snapshot()->grid(inner.id)->record();
+  GridRecord redrawn = stored;
+  const BBox ib = svc->snapshot()->grid(inner.id)->bbox();
+  redrawn.geometry[0].rings[0] = {{ib.min_lon, ib.min_lat}, {ib.max_lon, ib.max_lat}, {ib.max_lon, ib.min_lat},
+                                  {ib.min_lon, ib.max_lat}, {ib.min_lon, ib.min_lat}};
+  Status bad_redraw = svc->put_grid(redrawn, {.allow_overlap = true});
+  EXPECT_EQ(bad_redraw.code(), ErrorCode::invalid_input);
+  EXPECT_NE(bad_redraw.message().find("invalid polygon"), std::string::npos) << bad_redraw.message();
+  EXPECT_EQ(svc->snapshot()->grid(inner.id)->geometry(), stored.geometry) << "nothing stored";
+  GridRecord managed = stored;
+  managed.attributes.push_back({"manager", "王芳"});
+  ASSERT_TRUE(svc->put_grid(managed, {.allow_overlap = true}));
+  EXPECT_EQ(svc->snapshot()->grid(inner.id)->attributes(), managed.attributes);
+  GridRecord too_long = stored;
+  too_long.attributes.push_back({"note", std::string(kDefaultMaxAttributeBytes + 1, 'x')});
+  EXPECT_EQ(svc->put_grid(too_long, {.allow_overlap = true}).code(), ErrorCode::invalid_input);
 }
 
 TEST(OverlayWrites, ReadersOnEightThreadsSeeEveryWriteWholeOrNotAtAll) {
