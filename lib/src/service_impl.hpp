@@ -121,10 +121,12 @@ struct Service::Impl {
   void maybe_wake_merger();
   // Wakes the fold thread when the published overlay's recent layer is worth folding (with write_mutex held).
   void maybe_wake_folder();
-  // Folds the recent layer into a new delta: copies the edits under write_mutex,
-  // builds without it, and publishes under it unless a merge or an import
-  // replaced the base meanwhile. False when there was nothing to fold.
-  bool fold_now();
+  // Folds the recent layer into a new delta once no write came for
+  // kFoldQuiet: copies the edits under write_mutex, builds without it, and
+  // publishes under it unless a merge or an import replaced the base
+  // meanwhile. When a write came later than that, folds nothing and returns
+  // the time to try again; nullopt otherwise (folded, or nothing to fold).
+  std::optional<std::chrono::steady_clock::time_point> fold_when_quiet();
   // Folds the current edits into a new base now (the merge thread, or a caller that needs a flat snapshot).
   // Takes write_mutex for the two short moments it needs it.
   Status merge_now();

@@ -60,6 +60,11 @@ constexpr std::size_t kFoldPoles = OverlayData::kRecentMaxPoles / 2;
 // (they then build the delta themselves, as without folding).
 constexpr auto kFoldQuiet = std::chrono::milliseconds(2);
 
+// Whether `now` is an overlay on `base` with a recent layer: what a fold folds.
+bool has_recent_layer(const Snapshot& now, const std::shared_ptr<const SnapshotData>& base) {
+  return now.overlay() && now.overlay()->recent && now.base() == base;
+}
+
 }  // namespace
 
 std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
@@ -175,9 +180,8 @@ void Service::Impl::maybe_wake_merger() {
 void Service::Impl::maybe_wake_folder() {
   if (!merger_running) return;
   const std::shared_ptr<const Snapshot> now = current.load();
-  const OverlayData* overlay = now->overlay();
-  if (!overlay || !overlay->recent || now->base() != base) return;
-  const std::uint64_t below = overlay->layer->sequence;
+  if (!has_recent_layer(*now, base)) return;
+  const std::uint64_t below = now->overlay()->layer->sequence;
   if (edits.grids_after_count(below) < kFoldGrids && edits.poles_after_count(below) < kFoldPoles) return;
   {
     std::lock_guard lock(merge_mutex);
@@ -186,58 +190,52 @@ void Service::Impl::maybe_wake_folder() {
   fold_wake.notify_one();
 }
 
-bool Service::Impl::fold_now() {
+std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_quiet() {
   OverlayEdits copy;
   std::shared_ptr<const SnapshotData> on;
   std::uint64_t sequence = 0;
   {
     std::lock_guard w(write_mutex);
+    if (const auto quiet_at = edits_last + kFoldQuiet; std::chrono::steady_clock::now() < quiet_at) return quiet_at;
     const std::shared_ptr<const Snapshot> now = current.load();
-    if (!now->overlay() || !now->overlay()->recent || now->base() != base) return false;
+    if (!has_recent_layer(*now, base)) return std::nullopt;
     copy = edits;
     on = base;
     sequence = now->stats().sequence;  // every edit in `copy` is at most this
   }
   std::shared_ptr<const DeltaLayer> layer = build_delta_layer(*on, copy, sequence);
   std::lock_guard w(write_mutex);
-  if (base != on) return false;  // a merge, an import or a refresh replaced the base meanwhile
+  if (base != on) return std::nullopt;  // a merge, an import or a refresh replaced the base meanwhile
   const std::shared_ptr<const Snapshot> now = current.load();
   auto folded = std::make_shared<const Snapshot>(
       base, build_overlay(*base, edits, now->stats().sequence, now->overlay(), std::move(layer)));
   // Counted before it is published: whoever sees the folded snapshot sees the count too.
   folds_done.fetch_add(1, std::memory_order_relaxed);
   replace_current(std::move(folded));
-  return true;
+  return std::nullopt;
 }
 
 void Service::Impl::start_merger() {
   merger_running = true;
   folder = std::thread([this] {
     std::unique_lock lock(merge_mutex);
-    while (true) {
-      fold_wake.wait(lock, [this] { return fold_due || merge_stop; });
-      if (merge_stop) break;
-      fold_due = false;
-      // Wait for a pause in the writes (edits_last is the newest write's time).
-      bool stop = false;
-      while (!stop) {
-        lock.unlock();
-        std::chrono::steady_clock::time_point quiet_at;
-        {
-          std::lock_guard w(write_mutex);
-          quiet_at = edits_last + kFoldQuiet;
-        }
-        lock.lock();
-        if (std::chrono::steady_clock::now() >= quiet_at) break;
-        stop = fold_wake.wait_until(lock, quiet_at, [this] { return merge_stop; });
+    while (!merge_stop) {
+      if (!fold_due) {
+        fold_wake.wait(lock);
+        continue;
       }
-      if (stop) break;
+      fold_due = false;
       lock.unlock();
+      std::optional<std::chrono::steady_clock::time_point> retry_at;
       try {
-        (void)fold_now();
+        retry_at = fold_when_quiet();
       } catch (...) {  // out of memory: the writes build the delta themselves, as without folding
       }
       lock.lock();
+      if (retry_at) {  // writes have not paused yet
+        fold_due = true;
+        fold_wake.wait_until(lock, *retry_at, [this] { return merge_stop; });
+      }
     }
   });
   merger = std::thread([this] {
