@@ -485,3 +485,61 @@ TEST(PoleIndex, ANearTieIsDecidedByTheReportedDistanceNotTheRankingKey) {
   ASSERT_EQ(far.size(), 1u);
   EXPECT_EQ(far[0].first, 1u);
 }
+
+// Searches within 200 km of the data go down a tree of 4x4 children over the
+// leaves: every shape of data must give it whole nodes, part-filled nodes at
+// the edges (grids of leaves not a multiple of four), and empty children; and
+// the first leaf's best pole may be one the overlay hides.
+TEST(PoleIndex, QueriesNearTheDataMatchBruteForceOnEveryShapeOfTree) {
+  std::mt19937_64 rng(77);
+  std::uniform_real_distribution<double> u01(0, 1), unit(-1, 1);
+  struct Shape {
+    std::size_t n;
+    double span_lon, span_lat;
+    bool two_clusters;
+  };
+  const Shape shapes[] = {{1, 0.01, 0.01, false},     {2, 0.01, 0.01, false},   {3, 0.2, 0.0005, false},
+                          {17, 0.05, 0.05, false},    {200, 0.3, 0.0004, false}, {200, 0.0004, 0.3, false},
+                          {3000, 0.05, 0.04, false},  {3000, 0.02, 0.02, true}, {12000, 0.1, 0.08, false}};
+  for (const Shape& shape : shapes) {
+    std::vector<LonLat> poles;
+    for (std::size_t i = 0; i < shape.n; ++i) {
+      const double shift = shape.two_clusters && i % 2 ? 0.6 : 0.0;  // 50 km apart: empty leaves between
+      poles.push_back({116.47 + shift + unit(rng) * shape.span_lon, 39.92 + unit(rng) * shape.span_lat});
+    }
+    index::PoleIndex idx;
+    idx.build(poles);
+    // Hide every third pole, as an overlay that replaced them does.
+    std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
+    std::vector<LonLat> shown;
+    std::vector<std::uint32_t> shown_index;
+    for (std::uint32_t i = 0; i < poles.size(); ++i) {
+      if (i % 3 == 1) {
+        const auto slot = idx.slot_of(i, poles[i]);
+        ASSERT_TRUE(slot);
+        bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+      } else {
+        shown.push_back(poles[i]);
+        shown_index.push_back(i);
+      }
+    }
+    index::HiddenPoles hidden;
+    hidden.bits = bits.data();
+    for (int q = 0; q < 40; ++q) {
+      // From the data's edge to 150 km beyond it, in any direction.
+      const double dist_deg = (q % 4 == 0 ? 0.001 : 0.01) * std::exp(u01(rng) * std::log(150.0)), az = u01(rng) * 6.283185307179586;
+      const LonLat p{116.47 + (shape.span_lon + dist_deg) * std::sin(az), 39.92 + (shape.span_lat + dist_deg) * std::cos(az)};
+      for (std::size_t k : {1u, 3u, 7u}) {
+        SCOPED_TRACE(testing::Message() << shape.n << " poles, query " << p.lon << " " << p.lat << ", k " << k);
+        expect_same_as_brute(poles, idx, p, k);
+        const auto want = brute(shown, p, k);
+        const auto got = idx.nearest(p, k, std::nullopt, shown.size() < poles.size() ? &hidden : nullptr);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          EXPECT_NE(got[i].first % 3, 1u) << "a hidden pole was answered";
+          EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << "rank " << i;
+        }
+      }
+    }
+  }
+}

@@ -6,8 +6,13 @@
 #include "huge_pages.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 namespace poleloc::index {
 namespace {
@@ -105,8 +110,9 @@ double chord_m(const double a[3], const double b[3]) {
 constexpr double kSmallAngle = 0.02;
 void small_sincos(double x, double& s, double& c) {
   const double x2 = x * x;
-  s = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42)));
-  c = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30 * (1 - x2 / 56)));
+  // Products with the reciprocals, not divisions (a division takes ~15 cycles).
+  s = x * (1 - x2 * (1.0 / 6) * (1 - x2 * (1.0 / 20) * (1 - x2 * (1.0 / 42))));
+  c = 1 - x2 * 0.5 * (1 - x2 * (1.0 / 12) * (1 - x2 * (1.0 / 30) * (1 - x2 * (1.0 / 56))));
 }
 
 // ECEF of the poles of one patch (a level-1 node) without a sine or cosine per
@@ -192,9 +198,9 @@ double chord_geodesic_m(const double q[3], const double t[3]) {
   const double w = std::sqrt(1 - kE2 * n[2] * n[2]);  // n[2] = sin(latitude)
   // 1/M - 1/N = w e^2 cos^2(lat) / (a (1 - e^2)), and cos^2(azimuth) cos^2(lat) = north^2 / h2.
   const double north = d[2] - n[2] * dn;
-  const double kappa = w / kA + (h2 > 0 ? w * kE2 * north * north / (kA * (1 - kE2) * h2) : 0);
-  const double r = 1 / kappa;
-  return 2 * r * std::asin(std::min(1.0, std::sqrt(c2) / (2 * r)));
+  const double kappa = w * (1 / kA) + (h2 > 0 ? w * kE2 * north * north / (kA * (1 - kE2) * h2) : 0);
+  // The arc 2 r asin(chord / 2r) with r = 1 / kappa, with one division.
+  return 2 * std::asin(std::min(1.0, std::sqrt(c2) * kappa * 0.5)) / kappa;
 }
 
 namespace {
@@ -222,7 +228,15 @@ struct HeapEntry {
   std::uint32_t ref;    // index into refs: the FarBound for this node's poles
   bool operator>(const HeapEntry& o) const { return lb2 > o.lb2; }
 };
+// A node of the wide tree on the depth-first stack: `level` 0 is a leaf (a
+// level-1 node of the pyramid), wide_[level - 1] holds the others' children.
+struct WideEntry {
+  float d2;  // the squared chord from the query to the node's box (floats)
+  std::uint32_t level;
+  std::uint32_t node;
+};
 struct Scratch {
+  std::vector<WideEntry> stack;
   std::vector<HeapEntry> heap;
   std::vector<FarBound> refs;
   std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
@@ -262,7 +276,8 @@ double near_key_lower_bound_m(double chord) {
 // The chord beyond which near_key_lower_bound_m exceeds sqrt(bound2) (infinity for none).
 double chord_threshold_m(double bound2) {
   const double b = std::sqrt(bound2);
-  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1.0) / 0.999;
+  // 1.0010010011 >= 1 / 0.999: a product, rounded upward of the quotient.
+  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1.0) * 1.0010010011;
 }
 
 template <typename Box>
@@ -270,6 +285,35 @@ double lower_bound_m(const double q[3], const Box& b) {
   const double chord = box_chord_m(q, b);
   if (chord <= 3100.0) return near_key_lower_bound_m(chord);
   return arc_lower_bound_m(chord) - 1.0;
+}
+
+// The index of the least of 16 floats (the first of equals).
+std::uint32_t least_of_16(const float* d) {
+#if defined(__SSE2__)
+  __m128 m = _mm_min_ps(_mm_min_ps(_mm_loadu_ps(d), _mm_loadu_ps(d + 4)), _mm_min_ps(_mm_loadu_ps(d + 8), _mm_loadu_ps(d + 12)));
+  m = _mm_min_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+  m = _mm_min_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+  std::uint32_t mask = 0;
+  for (int j = 0; j < 16; j += 4) {
+    mask |= static_cast<std::uint32_t>(_mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(d + j), m))) << j;
+  }
+  if (mask != 0) return static_cast<std::uint32_t>(std::countr_zero(mask));
+#endif
+  return static_cast<std::uint32_t>(std::min_element(d, d + 16) - d);
+}
+
+// The mask of the 16 floats at most `limit` (bit j for d[j]).
+std::uint32_t mask_at_most_16(const float* d, float limit) {
+  std::uint32_t mask = 0;
+#if defined(__SSE2__)
+  const __m128 lim = _mm_set1_ps(limit);
+  for (int j = 0; j < 16; j += 4) {
+    mask |= static_cast<std::uint32_t>(_mm_movemask_ps(_mm_cmple_ps(_mm_loadu_ps(d + j), lim))) << j;
+  }
+#else
+  for (int j = 0; j < 16; ++j) mask |= static_cast<std::uint32_t>(d[j] <= limit) << j;
+#endif
+  return mask;
 }
 
 }  // namespace
@@ -345,6 +389,7 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 
 void PoleIndex::build_pyramid() {
   levels_.clear();
+  wide_.clear();
   if (order_.empty()) return;
   {
     constexpr double kRad = 3.14159265358979323846 / 180;
@@ -415,6 +460,49 @@ void PoleIndex::build_pyramid() {
     for (int a = 0; a < 3; ++a) max_abs = std::max({max_abs, std::fabs(b.lo[a]), std::fabs(b.hi[a])});
   }
   box_margin_m_ = 2e-7 * max_abs + 1e-3;
+  build_wide_tree();
+}
+
+// The wide tree over the pyramid's leaves: each node keeps the boxes of its
+// 4x4 children side by side (coordinate by coordinate), so that the
+// depth-first search tests 16 children in a few vector instructions and goes
+// down half as many levels as the pyramid's.
+void PoleIndex::build_wide_tree() {
+  wide_.clear();
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  WideGroup empty_group;
+  for (int a = 0; a < 3; ++a) {
+    std::fill(std::begin(empty_group.lo[a]), std::end(empty_group.lo[a]), kInf);
+    std::fill(std::begin(empty_group.hi[a]), std::end(empty_group.hi[a]), -kInf);
+  }
+  const Box3 empty{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
+  std::vector<Box3> below = levels_.front().boxes;
+  std::uint32_t below_nx = levels_.front().nx, below_ny = levels_.front().ny;
+  for (;;) {
+    WideLevel level;
+    level.nx = (below_nx + 3) / 4;
+    level.ny = (below_ny + 3) / 4;
+    level.groups.assign(static_cast<std::size_t>(level.nx) * level.ny, empty_group);
+    std::vector<Box3> boxes(level.groups.size(), empty);
+    for (std::uint32_t y = 0; y < below_ny; ++y) {
+      for (std::uint32_t x = 0; x < below_nx; ++x) {
+        const Box3& c = below[static_cast<std::size_t>(y) * below_nx + x];
+        const std::size_t node = static_cast<std::size_t>(y / 4) * level.nx + x / 4;
+        const std::uint32_t j = (y % 4) * 4 + x % 4;
+        for (int a = 0; a < 3; ++a) {
+          level.groups[node].lo[a][j] = c.lo[a];
+          level.groups[node].hi[a][j] = c.hi[a];
+          boxes[node].lo[a] = std::min(boxes[node].lo[a], c.lo[a]);
+          boxes[node].hi[a] = std::max(boxes[node].hi[a], c.hi[a]);
+        }
+      }
+    }
+    const bool root = level.nx == 1 && level.ny == 1;
+    below_nx = level.nx, below_ny = level.ny;
+    wide_.push_back(std::move(level));
+    if (root) break;
+    below = std::move(boxes);
+  }
 }
 
 void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2,
@@ -451,8 +539,9 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   constexpr double kFarModelM = 200'000;
   FarBound far;
   const auto top = static_cast<std::uint32_t>(levels_.size() - 1);
-  if (const double root_lb = lower_bound_m(q, levels_[top].boxes[0]);
-      root_lb > kFarModelM && root_lb * root_lb <= limit2) {
+  // The chord (a lower bound, no arcsine) decides: far search beyond kFarModelM of the data.
+  if (const double root_chord = box_chord_m(q, levels_[top].boxes[0]);
+      root_chord > kFarModelM && root_chord * root_chord <= limit2) {
     // Walk down by the arc bound to a leaf, then take its pole with the least
     // arc bound. (A second walk by the FarBound around that pole found a
     // better reference near the antipode, but cost 3 us on every far query;
@@ -492,53 +581,182 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       }
     }
   }
-  // Where the bound around t0 is loose (a node far from t0 near the antipode,
-  // where the distance curves most), a node gets its own reference: one more
-  // geodesic, up to kMaxRefs per query.
+  if (!far.valid()) {
+    // Within kFarModelM of the data: depth first down the wide tree, nearest
+    // child first (as an R-tree's). The first leaf gives a bound that prunes
+    // nearly every other node, and a stack costs less than a heap's
+    // unpredictable branches. The chord itself (never longer than the
+    // geodesic, centimetres short at 50 km) prunes well there: a child's key is
+    // its box's squared chord, in floats (16 children at a time), compared
+    // with the inverse of near_key_lower_bound_m widened by the floats' margins.
+    const float qf[3] = {static_cast<float>(q[0]), static_cast<float>(q[1]), static_cast<float>(q[2])};
+    // The floats' error on a child's chord: q's rounding (half an ulp per
+    // axis) and the subtraction's, squaring's and sum's (a few ulps, relative).
+    const double q_margin_m =
+        4e-7 * std::max({std::fabs(q[0]), std::fabs(q[1]), std::fabs(q[2])}) + box_margin_m_ + 1e-3;
+    double chord_bound2 = -1;
+    float chord_max2_value = 0;
+    // Squared float chords above this cannot hold a pole that beats the k-th.
+    auto chord_max2 = [&] {
+      if (const double b2 = bound2(); b2 != chord_bound2) {
+        chord_bound2 = b2;
+        const double c = chord_threshold_m(b2) + q_margin_m;
+        // 1e30: finite, so that an empty child (an infinite key) never passes.
+        chord_max2_value = static_cast<float>(std::min(1e30, c * c * (1 + 1e-5)));
+      }
+      return chord_max2_value;
+    };
+    const auto& leaves = levels_.front();
+    auto near_leaf = [&](std::uint32_t x, std::uint32_t y) {
+      // Within kFarModelM of the data: each pole's chord (a lower bound of its
+      // geodesic) first, from its ECEF computed without trigonometry; the few
+      // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
+      const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
+                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[2 * y],
+                            &leaf_col_sc_[2 * x]);
+      const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
+      // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
+      double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
+      auto consider = [&](std::uint32_t i) {
+        const LonLat& t = sorted_pos_[i];
+        if (patch.small()) {
+          if (const double b2 = bound2(); b2 != plane_bound2) {
+            plane_bound2 = b2;
+            const double c = chord_threshold_m(b2) + patch.plane_err_m();
+            plane_max2 = c * c;
+          }
+          if (patch.plane_d2(qc, t) > plane_max2) return;
+        }
+        double t3[3];
+        patch(t, t3);
+        const double c2 = (t3[0] - q_raw[0]) * (t3[0] - q_raw[0]) + (t3[1] - q_raw[1]) * (t3[1] - q_raw[1]) +
+                          (t3[2] - q_raw[2]) * (t3[2] - q_raw[2]);
+        const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
+        if (lb * lb > bound2()) return;
+        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
+        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
+        double d2 = dx * dx + dy * dy;
+        if (d2 >= kExact2) {
+          const double g = far_distance_m(p, q_raw, t, t3);
+          d2 = g * g;
+        }
+        offer(d2, i);
+      };
+      std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
+      if (patch.small() && bound2() == std::numeric_limits<double>::infinity()) {
+        // Nothing bounds the search yet (the first leaf): the pole nearest the
+        // query in the tangent plane first, nearly always the answer, so that
+        // the others fail the plane test instead of each being measured.
+        double least = std::numeric_limits<double>::infinity();
+        for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+          const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
+          if (d2 < least) least = d2, first = i;
+        });
+        if (first != std::numeric_limits<std::uint32_t>::max()) consider(first);
+      }
+      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+        if (i != first) consider(i);
+      });
+    };
+    // The squared float chords from q to the 16 children of node `node` of
+    // wide_[level - 1] into `out` (infinity for an absent or empty child).
+    // Branch-free: the children are in no order a branch predictor could learn.
+    auto measure_children = [&](std::uint32_t level, std::uint32_t node, float* out) {
+      const WideGroup& g = wide_[level - 1].groups[node];
+#if defined(__SSE2__)
+      const __m128 zero = _mm_setzero_ps();
+      for (int j = 0; j < 16; j += 4) {
+        __m128 sum = zero;
+        for (int a = 0; a < 3; ++a) {
+          const __m128 qa = _mm_set1_ps(qf[a]);
+          const __m128 below = _mm_sub_ps(_mm_load_ps(&g.lo[a][j]), qa);
+          const __m128 above = _mm_sub_ps(qa, _mm_load_ps(&g.hi[a][j]));
+          const __m128 d = _mm_max_ps(_mm_max_ps(below, above), zero);
+          sum = _mm_add_ps(sum, _mm_mul_ps(d, d));
+        }
+        _mm_storeu_ps(out + j, sum);
+      }
+#else
+      for (int j = 0; j < 16; ++j) {
+        float sum = 0;
+        for (int a = 0; a < 3; ++a) {
+          const float d = std::max(std::max(g.lo[a][j] - qf[a], qf[a] - g.hi[a][j]), 0.0f);
+          sum += d * d;
+        }
+        out[j] = sum;
+      }
+#endif
+    };
+    auto child_of = [&](std::uint32_t level, std::uint32_t node, std::uint32_t j) {
+      const std::uint32_t nx = wide_[level - 1].nx, below_nx = level == 1 ? leaves.nx : wide_[level - 2].nx;
+      return (4 * (node / nx) + j / 4) * below_nx + 4 * (node % nx) + j % 4;
+    };
+    std::vector<WideEntry>& stack = scratch_.stack;
+    stack.clear();
+    // Children `mask` of a node (keys `d`) onto the stack, farthest first so that the nearest is on top.
+    auto push_children = [&](std::uint32_t level, std::uint32_t node, const float* d, std::uint32_t mask) {
+      const std::size_t first = stack.size();
+      for (; mask != 0; mask &= mask - 1) {
+        const auto j = static_cast<std::uint32_t>(std::countr_zero(mask));
+        const WideEntry c{d[j], level - 1, child_of(level, node, j)};
+        stack.push_back(c);
+        for (std::size_t i = stack.size() - 1; i > first && stack[i - 1].d2 < c.d2; --i) std::swap(stack[i - 1], stack[i]);
+      }
+    };
+    // A first bound before the search: straight down to a leaf, the nearest
+    // child at each level (no stack: until a leaf is measured nothing
+    // prunes). The path's measures are kept; the search then goes up it, from
+    // the leaf's siblings to the root's children, and measures no node twice.
+    constexpr std::size_t kMaxWideLevels = 16;  // 8192 cells a side make 6
+    float path_d2[kMaxWideLevels][16];
+    std::uint32_t path_node[kMaxWideLevels], path_child[kMaxWideLevels];
+    std::size_t depth = 0;
+    {
+      auto level = static_cast<std::uint32_t>(wide_.size());
+      std::uint32_t node = 0;
+      while (level > 0 && depth < kMaxWideLevels) {
+        measure_children(level, node, path_d2[depth]);
+        const std::uint32_t j = least_of_16(path_d2[depth]);
+        if (!(path_d2[depth][j] < 1e30f)) break;  // no poles below (not reached: the path's nodes have some)
+        path_node[depth] = node, path_child[depth] = j, ++depth;
+        node = child_of(level, node, j);
+        --level;
+      }
+      if (level == 0) near_leaf(node % leaves.nx, node / leaves.nx);
+    }
+    float d2[16];
+    for (std::size_t i = depth; i-- > 0;) {
+      const auto level = static_cast<std::uint32_t>(wide_.size() - i);
+      push_children(level, path_node[i], path_d2[i],
+                    mask_at_most_16(path_d2[i], chord_max2()) & ~(1u << path_child[i]));
+      while (!stack.empty()) {
+        const WideEntry e = stack.back();
+        stack.pop_back();
+        if (e.d2 > chord_max2()) continue;
+        if (e.level == 0) {
+          near_leaf(e.node % leaves.nx, e.node / leaves.nx);
+          continue;
+        }
+        measure_children(e.level, e.node, d2);
+        push_children(e.level, e.node, d2, mask_at_most_16(d2, chord_max2()));
+      }
+    }
+    return;
+  }
+  // Far from the data: best first by FarBounds. Where the bound around t0 is
+  // loose (a node far from t0 near the antipode, where the distance curves
+  // most), a node gets its own reference: one more geodesic, up to kMaxRefs per query.
   constexpr std::size_t kMaxRefs = 64;
   std::vector<FarBound>& refs = scratch_.refs;
   refs.assign(1, far);
   std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
-  // Within kFarModelM the search is depth first, nearest child first (as an
-  // R-tree's): the first leaf gives a bound that prunes nearly every other
-  // node, and a stack costs less than a heap's unpredictable branches. Far
-  // away it is best first: where references are made depends on that order.
-  const bool depth_first = !far.valid();
-  // The squared chord beyond which a box's poles cannot beat the k-th: the
-  // inverse of near_key_lower_bound_m, widened by the boxes' float margin.
-  double chord_bound2 = -1, chord_max2_value = std::numeric_limits<double>::infinity();
-  auto chord_max2 = [&] {
-    if (const double b2 = bound2(); b2 != chord_bound2) {
-      chord_bound2 = b2;
-      const double c = chord_threshold_m(b2) + box_margin_m_;
-      chord_max2_value = c * c;
-    }
-    return chord_max2_value;
-  };
-  HeapEntry children[4];
-  int child_count = 0;
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    if (depth_first) {
-      // Within kFarModelM the chord itself (never longer than the geodesic,
-      // centimetres short at 50 km) prunes well: keys are squared chords to
-      // the box, compared with chord_max2() (no square root, no arcsine).
-      const double c2 = box_chord2(q, b);
-      if (c2 > chord_max2()) return;
-      children[child_count++] = {c2, level, node, ref};
-      return;
-    }
     const double lb = std::max(lower_bound_m(q, b), refs[ref].box_lower_bound_m(b.lo, b.hi));
     if (lb * lb > bound2()) return;
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
-  };
-  // Depth first: a node's children onto the stack, the nearest on top.
-  auto flush_children = [&] {
-    std::sort(children, children + child_count, [](const HeapEntry& a, const HeapEntry& b) { return a.lb2 > b.lb2; });
-    for (int c = 0; c < child_count; ++c) heap.push_back(children[c]);
-    child_count = 0;
   };
   // A pole of a non-empty node: the first one down its first non-empty children.
   auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
@@ -565,50 +783,43 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     return cell_start_[0];  // not reached: the node has poles
   };
   push(top, 0, 0);
-  if (depth_first) flush_children();
   while (!heap.empty()) {
-    HeapEntry e;
-    if (depth_first) {
-      e = heap.back();
-      heap.pop_back();
-      if (e.lb2 > chord_max2()) continue;
-    } else {
-      std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
-      e = heap.back();
-      heap.pop_back();
-      if (e.lb2 > bound2()) break;
-    }
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+    const HeapEntry e = heap.back();
+    heap.pop_back();
+    if (e.lb2 > bound2()) break;
     const Level& lv = levels_[e.level];
     const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
-    if (far.valid() && refs.size() < kMaxRefs) {
+    std::uint32_t ref = e.ref;
+    if (refs.size() < kMaxRefs) {
       const Box3& b = lv.boxes[e.node];
-      const double slack = refs[e.ref].slack_m(b.lo, b.hi);
+      const double slack = refs[ref].slack_m(b.lo, b.hi);
       double h2 = 0;
       for (int a = 0; a < 3; ++a) h2 += (double(b.hi[a]) - b.lo[a]) * (double(b.hi[a]) - b.lo[a]);
       const double h = std::sqrt(h2);
       // Worth a geodesic when the bound may be a metre short here and a
       // reference inside the node would be several times tighter.
-      if (slack > 1.0 && 8 * refs[e.ref].slack_for_radius_m(h) < slack) {
+      if (slack > 1.0 && 8 * refs[ref].slack_for_radius_m(h) < slack) {
         const std::uint32_t slot = some_pole(e.level, e.node);
         double t3[3];
         ecef(sorted_pos_[slot], t3);
         const FarBound local = FarBound::make(p, sorted_pos_[slot], t3, frame_);
         if (local.valid()) {
           refs.push_back(local);
-          e.ref = static_cast<std::uint32_t>(refs.size() - 1);
+          ref = static_cast<std::uint32_t>(refs.size() - 1);
           const double lb = local.box_lower_bound_m(b.lo, b.hi);
           if (lb * lb > bound2()) continue;
         }
       }
     }
-    if (e.level == 0 && refs[e.ref].valid()) {
+    if (e.level == 0) {
       // Far: bound every pole of the leaf, then measure geodesics in the order
       // of the bounds (millimetres short), so usually only the answer is measured.
       leaf.clear();
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
         double t3[3];
         ecef(sorted_pos_[i], t3);
-        const double lb = std::max(arc_lower_bound_m(chord_m(t3, q)) - 1.0, refs[e.ref].point_lower_bound_m(t3));
+        const double lb = std::max(arc_lower_bound_m(chord_m(t3, q)) - 1.0, refs[ref].point_lower_bound_m(t3));
         if (lb > 0 && lb * lb > bound2()) return;
         leaf.emplace_back(lb, i);
       });
@@ -624,48 +835,10 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       }
       continue;
     }
-    if (e.level == 0) {
-      // Within kFarModelM of the data: each pole's chord (a lower bound of its
-      // geodesic) first, from its ECEF computed without trigonometry; the few
-      // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
-      const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
-                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[2 * y],
-                            &leaf_col_sc_[2 * x]);
-      const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
-      // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
-      double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
-      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        const LonLat& t = sorted_pos_[i];
-        if (patch.small()) {
-          if (const double b2 = bound2(); b2 != plane_bound2) {
-            plane_bound2 = b2;
-            const double c = chord_threshold_m(b2) + patch.plane_err_m();
-            plane_max2 = c * c;
-          }
-          if (patch.plane_d2(qc, t) > plane_max2) return;
-        }
-        double t3[3];
-        patch(t, t3);
-        const double c2 = (t3[0] - q_raw[0]) * (t3[0] - q_raw[0]) + (t3[1] - q_raw[1]) * (t3[1] - q_raw[1]) +
-                          (t3[2] - q_raw[2]) * (t3[2] - q_raw[2]);
-        const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
-        if (lb * lb > bound2()) return;
-        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
-        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
-        double d2 = dx * dx + dy * dy;
-        if (d2 >= kExact2) {
-          const double g = far_distance_m(p, q_raw, t, t3);
-          d2 = g * g;
-        }
-        offer(d2, i);
-      });
-      continue;
-    }
     const Level& down = levels_[e.level - 1];
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
-      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, e.ref);
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, ref);
     }
-    if (depth_first) flush_children();
   }
 }
 
@@ -810,6 +983,7 @@ std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {
 std::size_t PoleIndex::memory_bytes() const {
   std::size_t pyramid = 0;
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
+  for (const WideLevel& l : wide_) pyramid += l.groups.capacity() * sizeof(WideGroup);
   pyramid += (leaf_row_sc_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) + pyramid;
 }
