@@ -619,6 +619,10 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
       auto consider = [&](std::uint32_t i) {
         const LonLat& t = sorted_pos_[i];
+        // Below kExactBeyondM the key is the local metric itself: cheaper than any bound of it.
+        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
+        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
+        if (const double local2 = dx * dx + dy * dy; local2 < kExact2) return offer(local2, i);
         if (patch.small()) {
           if (const double b2 = bound2(); b2 != plane_bound2) {
             plane_bound2 = b2;
@@ -633,14 +637,8 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
                           (t3[2] - q_raw[2]) * (t3[2] - q_raw[2]);
         const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
         if (lb * lb > bound2()) return;
-        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
-        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
-        double d2 = dx * dx + dy * dy;
-        if (d2 >= kExact2) {
-          const double g = far_distance_m(p, q_raw, t, t3);
-          d2 = g * g;
-        }
-        offer(d2, i);
+        const double g = far_distance_m(p, q_raw, t, t3);
+        offer(g * g, i);
       };
       std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
       if (patch.small() && bound2() == std::numeric_limits<double>::infinity()) {
