@@ -3,6 +3,7 @@
 #include "overlay.hpp"
 
 #include "query/boundary.hpp"
+#include "query/pole_space.hpp"
 #include "query/resolve.hpp"
 #include "query/where.hpp"
 
@@ -136,35 +137,14 @@ Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions
   if (!is_valid_lonlat(p)) {
     return Status(ErrorCode::bad_request, "lon must be in [-180, 180] and lat in [-90, 90]");
   }
-  // One allocation per query (the answer): the index writes into a per-thread
+  // One allocation per query (the answer): the search writes into a per-thread
   // buffer, so bulk calls on several threads do not meet in the allocator.
   thread_local std::vector<std::pair<std::uint32_t, double>> hits;
-  const index::HiddenPoles* hidden = delta_ && overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr;
-  data_->pole_positions.nearest(p, options.k, options.max_m, hidden, hits);
+  const query::PoleSpace space(*data_, overlay_.get());
+  space.nearest(p, options.k, options.max_m, hits);
   std::vector<NearbyPole> out;
-  out.reserve(hits.size() + (delta_ ? 1 : 0));
-  for (auto [pole, d] : hits) out.push_back({PoleView(data_.get(), pole), d});
-  if (!delta_) return out;
-  // Only overlay poles nearer than the k-th base pole can enter the answer,
-  // and nearly always none is that near: a few probes into each layer's
-  // occupied cells decide, without searching the layer (the margin covers
-  // a pole at the same distance, which the number order may rank first).
-  const std::size_t from_base = out.size();
-  std::optional<double> bound = options.max_m;
-  if (from_base == options.k && from_base > 0) bound = std::min(bound.value_or(out.back().distance_m), out.back().distance_m);
-  auto search = [&](const SnapshotData& layer, const index::CellPresence& cells, const index::HiddenPoles* hidden) {
-    if (layer.pole_count() == 0 || (bound && !cells.maybe_within(p, *bound + 0.01))) return;
-    layer.pole_positions.nearest(p, options.k, bound, hidden, hits);
-    for (auto [pole, d] : hits) out.push_back({PoleView(&layer, pole), d});
-  };
-  search(*delta_, overlay_->layer->cells, overlay_->delta_hidden_filter());
-  if (recent_) search(*recent_, overlay_->recent_cells, nullptr);
-  if (out.size() > from_base) {
-    std::sort(out.begin(), out.end(), [](const NearbyPole& a, const NearbyPole& b) {
-      return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.pole.number() < b.pole.number();
-    });
-    if (out.size() > options.k) out.erase(out.begin() + static_cast<std::ptrdiff_t>(options.k), out.end());
-  }
+  out.reserve(hits.size());
+  for (auto [pole, d] : hits) out.push_back({space.view(pole), d});
   return out;
 }
 

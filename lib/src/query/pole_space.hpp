@@ -102,28 +102,38 @@ class PoleSpace {
     return std::nullopt;
   }
 
-  std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m) const {
-    if (!delta_) return base_.pole_positions.nearest(p, k, max_m);
-    auto out = base_.pole_positions.nearest(p, k, max_m, &overlay_->hidden_slots);
+  // The k nearest poles (id, geodesic metres), nearest first; equal distances
+  // in number order. Into `out` (cleared first): with a reused `out` a query
+  // allocates nothing (the searches' own buffers are per thread).
+  void nearest(LonLat p, std::size_t k, std::optional<double> max_m,
+               std::vector<std::pair<std::uint32_t, double>>& out) const {
+    if (!delta_) return base_.pole_positions.nearest(p, k, max_m, nullptr, out);
+    base_.pole_positions.nearest(p, k, max_m, overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr, out);
     // Only overlay poles nearer than the k-th base pole can enter the answer.
     std::optional<double> bound = max_m;
     if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
     // Nearly always no overlay pole is that near: a few probes of each layer's
-    // occupied cells say so without searching it (as Snapshot::nearest; the
-    // margin keeps a pole at the same distance).
+    // occupied cells say so without searching it (the margin keeps a pole at
+    // the same distance, which the number order may rank first).
     const std::size_t from_base = out.size();
+    thread_local std::vector<std::pair<std::uint32_t, double>> layer_hits;
     auto search = [&](const SnapshotData& layer, std::uint32_t first, const index::CellPresence& cells,
                       const index::HiddenPoles* hidden) {
       if (layer.pole_count() == 0 || (bound && !cells.maybe_within(p, *bound + 0.01))) return;
-      for (auto [pole, d] : layer.pole_positions.nearest(p, k, bound, hidden)) out.emplace_back(first + pole, d);
+      layer.pole_positions.nearest(p, k, bound, hidden, layer_hits);
+      for (auto [pole, d] : layer_hits) out.emplace_back(first + pole, d);
     };
     search(*delta_, base_poles_, overlay_->layer->cells, overlay_->delta_hidden_filter());
     if (recent_) search(*recent_, recent_from_, overlay_->recent_cells, nullptr);
-    if (out.size() == from_base) return out;
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second < b.second : a.first < b.first;
+    if (out.size() == from_base) return;
+    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second < b.second : number(a.first) < number(b.first);
     });
     if (out.size() > k) out.resize(k);
+  }
+  std::vector<std::pair<std::uint32_t, double>> nearest(LonLat p, std::size_t k, std::optional<double> max_m) const {
+    std::vector<std::pair<std::uint32_t, double>> out;
+    nearest(p, k, max_m, out);
     return out;
   }
 
