@@ -720,7 +720,13 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         node = child_of(level, node, j);
         --level;
       }
-      if (level == 0) near_leaf(node % leaves.nx, node / leaves.nx);
+      if (level == 0) {
+        near_leaf(node % leaves.nx, node / leaves.nx);
+      } else {
+        // Stopped above the leaves (a tree deeper than the path's buffer):
+        // the node reached is searched like any other, so nothing is missed.
+        stack.push_back({0.0f, level, node});
+      }
     }
     float d2[16];
     for (std::size_t i = depth; i-- > 0;) {
