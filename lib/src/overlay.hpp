@@ -268,6 +268,10 @@ struct OverlayData {
     return delta_hidden_grid_count && test_bit(delta_hidden_grids.data(), delta_grid);
   }
   std::size_t recent_grid_count() const { return recent ? recent->grids.size() : 0; }
+  // Whether any layer adds, replaces or deletes a grid. When none does (the
+  // writes since the base were all of poles), every point's grid is the
+  // base's, and grid_at asks the base alone.
+  bool changes_grids() const { return !delta->grids.empty() || recent_grid_count() != 0 || hidden_grid_count != 0; }
   // Grids held by the overlay that are current: the delta's not hidden and the recent ones.
   std::size_t live_grids() const { return delta->grids.size() - delta_hidden_grid_count + recent_grid_count(); }
   // The grid holding `p` (a valid point), the newest layer first, as an index

@@ -66,7 +66,8 @@ Snapshot::Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<con
     : data_(std::move(base)),
       overlay_(std::move(overlay)),
       delta_(overlay_ ? overlay_->delta : nullptr),
-      recent_(overlay_ ? overlay_->recent.get() : nullptr) {}
+      recent_(overlay_ ? overlay_->recent.get() : nullptr),
+      grids_changed_(overlay_ && overlay_->changes_grids()) {}
 Snapshot::~Snapshot() = default;
 
 std::optional<PoleView> Snapshot::locate(std::string_view number) const {
@@ -93,7 +94,7 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
 
 std::optional<GridView> Snapshot::grid_at(LonLat p) const {
   if (!is_valid_lonlat(p)) return std::nullopt;
-  if (delta_) {
+  if (grids_changed_) {
     auto g = overlay_->grid_at(*data_, p);
     if (!g) return std::nullopt;
     return grid_by_index(*g);
@@ -109,7 +110,7 @@ void Snapshot::grid_indexes_at(std::span<const double> lons, std::span<const dou
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   if (n < 4096) threads = 1;
   auto work = [&](std::size_t begin, std::size_t end) {
-    if (delta_) {
+    if (grids_changed_) {
       for (std::size_t i = begin; i < end; ++i) {
         const auto g = grid_at({lons[i], lats[i]});
         out[i] = g ? static_cast<std::int32_t>(g->index()) : -1;

@@ -220,6 +220,45 @@ TEST(OverlayWrites, AWriteIsVisibleAtOnceWithoutRebuildingTheBase) {
   EXPECT_EQ(svc->snapshot()->pole_count(), before.poles);
 }
 
+// Writes of poles alone leave every grid as the base has it, so grid_at asks
+// the base alone; the first grid write (here a delete, which adds no grid to
+// the overlay) must bring the overlay's layers back into the answer.
+TEST(OverlayWrites, GridAtAnswersFromTheBaseUntilAGridIsWrittenThenHonoursTheWrite) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  const auto base = svc->snapshot();
+  ASSERT_TRUE(svc->put_pole({"TJH9001", {116.4712, 39.9251}, {}}));
+  ASSERT_TRUE(svc->delete_pole("TJH0372"));
+  const auto poles_only = svc->snapshot();
+  ASSERT_NE(poles_only->overlay(), nullptr);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> lon(116.455, 116.495), lat(39.910, 39.935);
+  std::vector<double> lons, lats;
+  for (int i = 0; i < 5000; ++i) lons.push_back(lon(rng)), lats.push_back(lat(rng));
+  std::vector<std::int32_t> want(lons.size()), got(lons.size());
+  base->grid_indexes_at(lons, lats, want, 1);
+  poles_only->grid_indexes_at(lons, lats, got, 2);
+  EXPECT_EQ(got, want);
+  std::string inside_deleted;
+  LonLat in{};
+  for (std::size_t i = 0; i < lons.size(); ++i) {
+    const LonLat p{lons[i], lats[i]};
+    EXPECT_EQ(grid_id(poles_only->grid_at(p)), grid_id(base->grid_at(p)));
+    if (inside_deleted.empty() && base->grid_at(p)) inside_deleted = base->grid_at(p)->id(), in = p;
+  }
+  ASSERT_FALSE(inside_deleted.empty());
+  ASSERT_TRUE(svc->delete_grid(inside_deleted));
+  const auto after = svc->snapshot();
+  EXPECT_FALSE(after->grid_at(in)) << inside_deleted << " was deleted";
+  std::vector<std::int32_t> now(lons.size());
+  after->grid_indexes_at(lons, lats, now, 2);
+  for (std::size_t i = 0; i < lons.size(); ++i) {
+    const auto g = after->grid_at({lons[i], lats[i]});
+    EXPECT_EQ(now[i], g ? static_cast<std::int32_t>(g->index()) : -1);
+    EXPECT_NE(grid_id(g), inside_deleted);
+  }
+}
+
 TEST(OverlayWrites, EveryQueryAnswersAsABaseRebuiltFromAllRecords) {
   TempDir dir;
   auto svc = open_sample(dir);

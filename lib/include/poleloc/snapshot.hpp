@@ -229,6 +229,7 @@ class Snapshot {
   std::shared_ptr<const OverlayData> overlay_;
   const SnapshotData* delta_ = nullptr;   // overlay_->delta, or null
   const SnapshotData* recent_ = nullptr;  // overlay_->recent, or null
+  bool grids_changed_ = false;            // the overlay changes some grid (else grid_at asks the base alone)
 };
 
 }  // namespace poleloc
