@@ -314,6 +314,28 @@ void BM_BatchGridAt(benchmark::State& state) {
                  std::to_string(threads));
 }
 
+// nearest_indexes (what Python's nearest_many calls) on 1 and 2 threads:
+// issue 10 asks 2 threads for at least 1.8x one. range(2) = k.
+void BM_BatchNearest(benchmark::State& state) {
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  std::vector<double> lons, lats;
+  for (std::size_t i = 0; i < city.points.size() && i < 100000; ++i) {
+    lons.push_back(city.points[i].lon);
+    lats.push_back(city.points[i].lat);
+  }
+  const auto threads = static_cast<unsigned>(state.range(1));
+  const NearestOptions options{.k = static_cast<std::size_t>(state.range(2))};
+  std::vector<std::int32_t> idx(lons.size() * options.k);
+  std::vector<double> dist(idx.size());
+  for (auto _ : state) {
+    if (!city.snapshot->nearest_indexes(lons, lats, options, idx, dist, threads)) state.SkipWithError("failed");
+    benchmark::DoNotOptimize(idx.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lons.size()));
+  state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + " threads=" +
+                 std::to_string(threads) + " k=" + std::to_string(options.k));
+}
+
 }  // namespace
 
 // Shapes (bench_city.hpp): 0 small, 1 large, 2 many codes + 2 % outside, 3 as 2 with sparse 8-digit serials.
@@ -330,5 +352,6 @@ BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -12,9 +12,41 @@
 #include <poleloc/snapshot.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <thread>
 
 namespace poleloc {
+namespace {
+
+// work(begin, end) over [0, n) on `threads` threads (0 = all cores; one below
+// `serial_below` items). Chunks taken in turn, not one equal share per
+// thread: a core the host lends to something else for a moment, or a share of
+// harder points, then holds up no other thread. The calling thread works too.
+template <typename Work>
+void for_chunks(std::size_t n, unsigned threads, std::size_t serial_below, Work&& work) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n < serial_below) threads = 1;
+  if (threads == 1) {
+    work(std::size_t{0}, n);
+    return;
+  }
+  const std::size_t chunk = std::clamp<std::size_t>(n / (std::size_t{threads} * 32), 64, 16384);
+  std::atomic<std::size_t> next{0};
+  auto take = [&] {
+    for (;;) {
+      const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (begin >= n) return;
+      work(begin, std::min(n, begin + chunk));
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(take);
+  take();
+  for (auto& w : workers) w.join();
+}
+
+}  // namespace
 
 // --- views ---------------------------------------------------------------
 
@@ -107,8 +139,6 @@ std::optional<GridView> Snapshot::grid_at(LonLat p) const {
 void Snapshot::grid_indexes_at(std::span<const double> lons, std::span<const double> lats,
                                std::span<std::int32_t> out, unsigned threads) const {
   const std::size_t n = std::min({lons.size(), lats.size(), out.size()});
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  if (n < 4096) threads = 1;
   auto work = [&](std::size_t begin, std::size_t end) {
     if (grids_changed_) {
       for (std::size_t i = begin; i < end; ++i) {
@@ -124,13 +154,44 @@ void Snapshot::grid_indexes_at(std::span<const double> lons, std::span<const dou
       out[i] = g ? static_cast<std::int32_t>(*g) : -1;
     }
   };
-  if (threads == 1) {
-    work(0, n);
-    return;
+  for_chunks(n, threads, 4096, work);
+}
+
+Status Snapshot::nearest_indexes(std::span<const double> lons, std::span<const double> lats,
+                                 const NearestOptions& options, std::span<std::int32_t> out_indexes,
+                                 std::span<double> out_distances, unsigned threads) const {
+  if (auto st = options.is_valid(); !st) return st;
+  const std::size_t n = lons.size(), k = options.k;
+  if (lats.size() != n) {
+    return Status(ErrorCode::bad_request, "lons and lats differ in length (" + std::to_string(n) + " and " +
+                                              std::to_string(lats.size()) + ")");
   }
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < threads; ++t) workers.emplace_back(work, n * t / threads, n * (t + 1) / threads);
-  for (auto& w : workers) w.join();
+  if (out_indexes.size() / std::max<std::size_t>(k, 1) < n || out_distances.size() / std::max<std::size_t>(k, 1) < n) {
+    return Status(ErrorCode::bad_request, "the outputs hold " + std::to_string(out_indexes.size()) + " indexes and " +
+                                              std::to_string(out_distances.size()) + " distances; " +
+                                              std::to_string(n) + " points x k = " + std::to_string(k) + " need " +
+                                              std::to_string(n * k) + " of each");
+  }
+  const query::PoleSpace space(*data_, overlay_.get());
+  for_chunks(n, threads, 256, [&](std::size_t begin, std::size_t end) {
+    thread_local std::vector<std::pair<std::uint32_t, double>> hits;
+    for (std::size_t i = begin; i < end; ++i) {
+      std::int32_t* row_index = out_indexes.data() + i * k;
+      double* row_distance = out_distances.data() + i * k;
+      std::size_t found = 0;
+      if (const LonLat p{lons[i], lats[i]}; is_valid_lonlat(p)) {
+        space.nearest(p, k, options.max_m, hits);
+        found = std::min(hits.size(), k);
+        for (std::size_t j = 0; j < found; ++j) {
+          row_index[j] = static_cast<std::int32_t>(hits[j].first);
+          row_distance[j] = hits[j].second;
+        }
+      }
+      std::fill(row_index + found, row_index + k, -1);
+      std::fill(row_distance + found, row_distance + k, std::numeric_limits<double>::quiet_NaN());
+    }
+  });
+  return Status::ok();
 }
 
 Result<std::vector<NearbyPole>> Snapshot::nearest(LonLat p, const NearestOptions& options) const {

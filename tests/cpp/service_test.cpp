@@ -290,6 +290,63 @@ TEST(Snapshot, BatchGridLookupEqualsOneByOne) {
   }
 }
 
+// nearest_indexes is nearest() for many points at once, on any number of
+// threads, also through an overlay of writes; rows past what max_m lets in,
+// and the rows of invalid points, are -1 / NaN.
+TEST(Snapshot, BatchNearestEqualsOneByOneOnAnyNumberOfThreads) {
+  TempDir dir;
+  auto svc = open_ok(dir.file("db"));
+  ASSERT_TRUE(svc->import(sample_sources()));
+  ASSERT_TRUE(svc->put_pole({"TJH9001", {116.4712, 39.9251}, {}}));
+  ASSERT_TRUE(svc->delete_pole("TJH0372"));
+  auto snap = svc->snapshot();
+  ASSERT_NE(snap->overlay(), nullptr);
+  std::vector<double> lons, lats;
+  for (int i = 0; i < 3000; ++i) {
+    lons.push_back(116.44 + 0.07 * ((i * 7919) % 3000) / 3000.0);
+    lats.push_back(39.90 + 0.05 * ((i * 104729) % 3000) / 3000.0);
+  }
+  lons.push_back(116.4712), lats.push_back(39.9251);  // on the written pole
+  lons.push_back(std::nan("")), lats.push_back(39.92);
+  lons.push_back(181), lats.push_back(39.92);
+  for (const NearestOptions options : {NearestOptions{.k = 1}, NearestOptions{.k = 4, .max_m = 40}}) {
+    const std::size_t k = options.k;
+    for (unsigned threads : {1u, 2u, 3u}) {
+      std::vector<std::int32_t> idx(lons.size() * k, 7);
+      std::vector<double> dist(lons.size() * k, 7);
+      ASSERT_TRUE(snap->nearest_indexes(lons, lats, options, idx, dist, threads));
+      std::size_t short_rows = 0;
+      for (std::size_t i = 0; i < lons.size(); ++i) {
+        auto want = snap->nearest({lons[i], lats[i]}, options);
+        const std::size_t found = want ? want->size() : 0;
+        short_rows += found < k;
+        for (std::size_t j = 0; j < k; ++j) {
+          if (j < found) {
+            EXPECT_EQ(idx[i * k + j], static_cast<std::int32_t>((*want)[j].pole.index())) << i << " " << j;
+            EXPECT_EQ(dist[i * k + j], (*want)[j].distance_m) << i << " " << j;
+          } else {
+            EXPECT_EQ(idx[i * k + j], -1) << i << " " << j;
+            EXPECT_TRUE(std::isnan(dist[i * k + j])) << i << " " << j;
+          }
+        }
+      }
+      EXPECT_GE(short_rows, 2u);  // the invalid points at least
+      if (k == 4) EXPECT_GT(short_rows, 2u) << "max_m = 40 leaves some rows short";
+      EXPECT_EQ(snap->pole_by_index(static_cast<std::uint32_t>(idx[3000 * k])).number(), "TJH9001");
+    }
+  }
+  // Wrong sizes and bad options are errors that write nothing.
+  std::vector<std::int32_t> idx(5, 7);
+  std::vector<double> dist(5, 7);
+  EXPECT_EQ(snap->nearest_indexes(std::span(lons).first(5), std::span(lats).first(4), {}, idx, dist).code(),
+            ErrorCode::bad_request);
+  EXPECT_EQ(snap->nearest_indexes(std::span(lons).first(5), std::span(lats).first(5), {.k = 2}, idx, dist).code(),
+            ErrorCode::bad_request);
+  EXPECT_EQ(snap->nearest_indexes(std::span(lons).first(5), std::span(lats).first(5), {.k = 0}, idx, dist).code(),
+            ErrorCode::bad_request);
+  EXPECT_EQ(idx, std::vector<std::int32_t>(5, 7));
+}
+
 TEST(Service, InMemoryImportConvertsFromTheGivenCrs) {
   TempDir dir;
   auto svc = open_ok(dir.file("db"));

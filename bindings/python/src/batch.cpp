@@ -307,22 +307,9 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         double* dist = distances.mutable_data();
         {
           py::gil_scoped_release release;
-          const auto lon = p.lon_span();
-          const auto lat = p.lat_span();
-          parallel_for(p.n, nthreads, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-              std::int32_t* row_idx = idx + i * options.k;
-              double* row_dist = dist + i * options.k;
-              std::fill(row_idx, row_idx + options.k, -1);
-              std::fill(row_dist, row_dist + options.k, std::numeric_limits<double>::quiet_NaN());
-              auto found = s.snapshot->nearest({lon[i], lat[i]}, options);
-              if (!found) continue;  // an invalid point: the row stays -1 / NaN
-              for (std::size_t j = 0; j < found->size() && j < options.k; ++j) {
-                row_idx[j] = static_cast<std::int32_t>((*found)[j].pole.index());
-                row_dist[j] = (*found)[j].distance_m;
-              }
-            }
-          });
+          const std::size_t cells = p.n * options.k;
+          check(s.snapshot->nearest_indexes(p.lon_span(), p.lat_span(), options, std::span<std::int32_t>(idx, cells),
+                                            std::span<double>(dist, cells), nthreads));
         }
         return py::make_tuple(indexes, distances);
       }, py::arg("lons"), py::arg("lats"), py::arg("k") = 1, py::arg("max_m") = py::none(), py::arg("threads") = 0)

@@ -162,6 +162,16 @@ class Snapshot {
   // The k poles nearest to `p` by geodesic distance, nearest first.
   // Fails with bad_request on bad options or an invalid point.
   Result<std::vector<NearbyPole>> nearest(LonLat p, const NearestOptions& options) const;
+  // The same for many points, as indexes (pole_by_index) and metres, one row of
+  // options.k per point: out_indexes[i * k + j] is point i's j-th nearest pole.
+  // -1 / NaN fill a row past the poles found (fewer than k within max_m) and
+  // the whole row of a point that is not a valid lon/lat. Allocates nothing
+  // per point. Splits the work over `threads` threads (0 = all cores), in
+  // chunks taken in turn. Fails with bad_request on bad options, lons and lats
+  // of different lengths, or outputs shorter than points x k.
+  Status nearest_indexes(std::span<const double> lons, std::span<const double> lats, const NearestOptions& options,
+                         std::span<std::int32_t> out_indexes, std::span<double> out_distances,
+                         unsigned threads = 0) const;
 
   // Candidates for a spoken or typed text, best first. Fails with
   // bad_request on an empty, oversized or non-UTF-8 text or bad options.
