@@ -212,6 +212,35 @@ void BM_Nearest1OutsideBoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
 }
 
+// Points near the antipode of the large city (within range(0) hundredths of
+// a degree of the antipode of its poles' centre): every pole is ~20,000 km
+// away and the chord hardly tells them apart (the search goes by pivots).
+void BM_Nearest1NearAntipode(benchmark::State& state) {
+  const auto& city = bench_city(Size::large);
+  double lon_lo = 180, lon_hi = -180, lat_lo = 90, lat_hi = -90;
+  for (const LonLat& p : city.positions) {
+    lon_lo = std::min(lon_lo, p.lon), lon_hi = std::max(lon_hi, p.lon);
+    lat_lo = std::min(lat_lo, p.lat), lat_hi = std::max(lat_hi, p.lat);
+  }
+  const LonLat centre{(lon_lo + lon_hi) / 2, (lat_lo + lat_hi) / 2};
+  const LonLat anti{centre.lon > 0 ? centre.lon - 180 : centre.lon + 180, -centre.lat};
+  const double r = static_cast<double>(state.range(0)) / 100;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<LonLat> pts;
+  for (int i = 0; i < 200; ++i) pts.push_back({anti.lon + r * u(rng), anti.lat + r * u(rng)});
+  const NearestOptions opt{.k = 1};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(city.snapshot->nearest(pts[i], opt));
+    if (++i == pts.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) {
+                benchmark::DoNotOptimize(city.snapshot->nearest(pts[k], opt));
+              }));
+  state.SetLabel("20kgrids_2Mpoles within " + std::to_string(state.range(0)) + "/100 deg of the antipode");
+}
+
 // Grids of many vertices (issue 10: "grid_at p99 under 2 us with grids of 50,000
 // vertices"): 6 x 6 wiggly discs of range(0) vertices each, 4-6 km across, with
 // points uniform over their box (inside one, between them, near the wiggles).
@@ -349,6 +378,7 @@ BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
 // Points just outside the data (range(1) = 0) and anywhere on Earth (range(1) = 1).
 BENCHMARK(BM_Nearest1Outside)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
+BENCHMARK(BM_Nearest1NearAntipode)->Arg(5)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();

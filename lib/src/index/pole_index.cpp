@@ -98,6 +98,19 @@ double arc_lower_bound_m(double chord) {
   return 2 * kRmax * std::asin(x);
 }
 
+// The longest geodesic on WGS84 between two points `chord` metres apart: a
+// geodesic bends in space by its normal curvature, at most 1/Rmin with Rmin =
+// b²/a (the meridian's radius at the equator), so by Schur's comparison
+// theorem it is no longer than the arc of that chord on a circle of radius
+// Rmin (while that arc is under half the circle). Infinity beyond 3,000 km,
+// where no caller needs it. PoleIndex.GeodesicUpperBoundIsNeverShort checks it.
+double geodesic_upper_bound_m(double chord) {
+  constexpr double kA = 6378137.0, kB = 6356752.314245179;
+  constexpr double kRmin = kB * kB / kA;
+  if (!(chord <= 3'000'000)) return std::numeric_limits<double>::infinity();
+  return 2 * kRmin * std::asin(chord / (2 * kRmin)) * (1 + 1e-12);
+}
+
 namespace {
 
 // Straight-line distance between two ECEF points (metres).
@@ -537,11 +550,15 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   // short; a FarBound around a pole near the answer (one geodesic) is
   // millimetres short there, so few nodes and poles pass it (far_bound.hpp).
   constexpr double kFarModelM = 200'000;
+  // Beyond this chord (about 11,000 km of arc) a missing FarBound means q's
+  // cut locus is near the data: the search goes by pivots (below).
+  constexpr double kPivotBeyondM = 10'000'000;
   FarBound far;
+  bool pivots = false;
   const auto top = static_cast<std::uint32_t>(levels_.size() - 1);
   // The chord (a lower bound, no arcsine) decides: far search beyond kFarModelM of the data.
-  if (const double root_chord = box_chord_m(q, levels_[top].boxes[0]);
-      root_chord > kFarModelM && root_chord * root_chord <= limit2) {
+  const double root_chord_m = box_chord_m(q, levels_[top].boxes[0]);
+  if (const double root_chord = root_chord_m; root_chord > kFarModelM && root_chord * root_chord <= limit2) {
     // Walk down by the arc bound to a leaf, then take its pole with the least
     // arc bound. (A second walk by the FarBound around that pole found a
     // better reference near the antipode, but cost 3 us on every far query;
@@ -579,8 +596,122 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       if (far.valid() && far.s0() * far.s0() <= limit2 && !is_hidden(hidden, t0_slot)) {
         best.emplace_back(far.s0() * far.s0(), t0_slot);
       }
+      // No FarBound this far out: q's cut locus runs through or near the data (below).
+      if (!far.valid() && root_chord > kPivotBeyondM && least < std::numeric_limits<double>::infinity()) {
+        pivots = true;
+        const double g = geo::distance_m(p, sorted_pos_[t0_slot]);
+        offer(g * g, t0_slot);
+      }
     }
   }
+  // A pole of a non-empty node: the first one down its first non-empty children.
+  auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
+    while (level > 0) {
+      const Level& lv = levels_[level];
+      const Level& down = levels_[level - 1];
+      const std::uint32_t x = node % lv.nx, y = node / lv.nx;
+      bool found = false;
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny) && !found; ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx) && !found; ++cx) {
+          const Box3& b = down.boxes[cy * down.nx + cx];
+          if (b.lo[0] <= b.hi[0]) node = cy * down.nx + cx, found = true;
+        }
+      }
+      --level;
+    }
+    const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
+    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+        const std::uint32_t c = cy * nx_ + cx;
+        if (cell_start_[c] < cell_start_[c + 1]) return cell_start_[c];
+      }
+    }
+    return cell_start_[0];  // not reached: the node has poles
+  };
+  std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
+  auto search_by_pivots = [&] {
+    // Near the data's antipode every pole is ~20,000 km away and the chord,
+    // near its maximum there, hardly changes from pole to pole: its arc bound
+    // prunes almost nothing (a geodesic for every pole, seconds at 2M poles).
+    // The triangle inequality holds everywhere: no pole of a node is nearer
+    // than g(q, x) - r, for x a pole of the node and r the longest geodesic
+    // from x to any point of the node's box (geodesic_upper_bound_m of its
+    // farthest corner). A node gets its pivot x when it first reaches the top
+    // of the heap (one geodesic, which is also a candidate) and goes back in
+    // with that bound; its children start from it. A leaf bounds each pole
+    // by its pivot and measures them in the order of those bounds.
+    auto far_corner_chord = [&](const double x3[3], const Box3& b) {
+      double d2 = 0;
+      for (int a = 0; a < 3; ++a) {
+        const double d = std::max(std::fabs(x3[a] - b.lo[a]), std::fabs(b.hi[a] - x3[a])) + box_margin_m_;
+        d2 += d * d;
+      }
+      return std::sqrt(d2);
+    };
+    // Slack for the geodesics' own error (nanometres) and the ECEF rounding.
+    constexpr double kPivotSlackM = 1e-3;
+    auto measured = [&](std::uint32_t i) {
+      return std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; });
+    };
+    // `refined`: the bound holds this node's own pivot (HeapEntry::ref 1), not only its parent's.
+    auto push = [&](std::uint32_t level, std::uint32_t node, double lb, std::uint32_t refined) {
+      const Box3& b = levels_[level].boxes[node];
+      if (b.lo[0] > b.hi[0]) return;  // no poles
+      lb = std::max({lb, lower_bound_m(q, b), 0.0});
+      if (lb * lb > bound2()) return;
+      heap.push_back({lb * lb, level, node, refined});
+      std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+    };
+    heap.clear();
+    push(top, 0, 0.0, 0);
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+      const HeapEntry e = heap.back();
+      heap.pop_back();
+      if (e.lb2 > bound2()) break;
+      const double lb = std::sqrt(e.lb2);
+      const Level& lv = levels_[e.level];
+      const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
+      if (e.ref == 0) {
+        // The pivot: the centre of the node's cells (half the reach of a corner pole).
+        const double span = static_cast<double>(std::uint64_t{2} << e.level);
+        LonLat centre{min_lon_ + (x + 0.5) * span * cell_deg_lon_, std::clamp(min_lat_ + (y + 0.5) * span * cell_deg_lat_, -90.0, 90.0)};
+        if (centre.lon > 180) centre.lon -= 360;
+        double x3[3];
+        ecef(centre, x3);
+        const double gx = geo::distance_m(p, centre);
+        if (e.level > 0) {
+          const double r = geodesic_upper_bound_m(far_corner_chord(x3, lv.boxes[e.node]));
+          push(e.level, e.node, std::max(lb, gx - r - kPivotSlackM), 1);
+          continue;
+        }
+        leaf.clear();
+        for_each_leaf_slot(x, y, [&](std::uint32_t i) {
+          double t3[3];
+          ecef(sorted_pos_[i], t3);
+          const double by_pivot = gx - geodesic_upper_bound_m(chord_m(t3, x3)) - kPivotSlackM;
+          const double pole_lb = std::max({arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivot, 0.0});
+          if (pole_lb * pole_lb > bound2()) return;
+          leaf.emplace_back(pole_lb, i);
+        });
+        std::sort(leaf.begin(), leaf.end());
+        for (const auto& entry : leaf) {
+          const double pole_lb = entry.first;
+          const std::uint32_t i = entry.second;
+          if (pole_lb * pole_lb > bound2()) break;
+          if (measured(i)) continue;
+          const double g = geo::distance_m(p, sorted_pos_[i]);
+          offer(g * g, i);
+        }
+        continue;
+      }
+      const Level& down = levels_[e.level - 1];
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, lb, 0);
+      }
+    }
+  };
+  if (pivots) return search_by_pivots();
   if (!far.valid()) {
     // Within kFarModelM of the data: depth first down the wide tree, nearest
     // child first (as an R-tree's). The first leaf gives a bound that prunes
@@ -753,7 +884,6 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   constexpr std::size_t kMaxRefs = 64;
   std::vector<FarBound>& refs = scratch_.refs;
   refs.assign(1, far);
-  std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
@@ -762,32 +892,17 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
   };
-  // A pole of a non-empty node: the first one down its first non-empty children.
-  auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
-    while (level > 0) {
-      const Level& lv = levels_[level];
-      const Level& down = levels_[level - 1];
-      const std::uint32_t x = node % lv.nx, y = node / lv.nx;
-      bool found = false;
-      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny) && !found; ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx) && !found; ++cx) {
-          const Box3& b = down.boxes[cy * down.nx + cx];
-          if (b.lo[0] <= b.hi[0]) node = cy * down.nx + cx, found = true;
-        }
-      }
-      --level;
-    }
-    const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
-    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
-      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
-        const std::uint32_t c = cy * nx_ + cx;
-        if (cell_start_[c] < cell_start_[c + 1]) return cell_start_[c];
-      }
-    }
-    return cell_start_[0];  // not reached: the node has poles
-  };
+  // The FarBounds are millimetres short near their references, but within a
+  // few degrees of the data's antipode they can be loose over much of the data
+  // and the search then measures geodesic after geodesic (seconds at 2M
+  // poles). Past this much work it goes on by pivots instead, keeping the
+  // poles measured so far (exact distances, so still a valid k best).
+  constexpr std::size_t kFarWorkBeforePivots = 32;
+  std::size_t work = 0;
   push(top, 0, 0);
   while (!heap.empty()) {
+    if (work > kFarWorkBeforePivots && root_chord_m > kPivotBeyondM) return search_by_pivots();
+    ++work;
     std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
     const HeapEntry e = heap.back();
     heap.pop_back();
@@ -835,6 +950,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         if (lb > 0 && lb * lb > bound2()) break;
         if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
         const double g = geo::distance_m(p, sorted_pos_[i]);
+        ++work;
         offer(g * g, i);
       }
       continue;

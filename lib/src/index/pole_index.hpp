@@ -28,8 +28,9 @@
 // chord) is metres to a kilometre short of the geodesic; there nodes and poles
 // are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
 // millimetres short, and a leaf's geodesics are measured in the order of those
-// bounds: about one geodesic per far query. Within ~100 km of the data's
-// antipode (past q's cut-locus margin) only the arc bound remains: slow there.
+// bounds: about one geodesic per far query. Near the data's antipode (no
+// FarBound: q's cut locus is near the data) nodes are bounded by the triangle
+// inequality around a pole of each (one geodesic per node visited).
 // Candidates are ranked by the ellipsoidal distance at the query latitude and
 // the answers' distances are geodesic on WGS84 (see geodesic.hpp): the order
 // is the true geodesic order, not planar degrees.
@@ -144,6 +145,8 @@ class PoleIndex {
 
 // A lower bound of the WGS84 geodesic between two points `chord` metres apart (ECEF).
 double arc_lower_bound_m(double chord);
+// An upper bound of the same geodesic (infinity for chords over 3,000 km).
+double geodesic_upper_bound_m(double chord);
 
 // The WGS84 geodesic between two surface points given in ECEF metres, from
 // their chord, within 1e-4 m while the chord is at most kChordGeodesicMaxM
