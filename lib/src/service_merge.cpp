@@ -295,6 +295,25 @@ Status Service::Impl::merge_now() {
   merge_activity.store(kMergeIdle, std::memory_order_relaxed);
   const std::uint64_t merged_sequence = merged->sequence;
   snap.reset();
+  // The writes made while the new base was built get their delta on it here,
+  // also without the write lock, from a copy of the edits. Built under the
+  // lock (publish_edits() did) it held up the next write: about 0.2 ms per
+  // grid written meanwhile, and a merge under a stream of writes takes
+  // seconds. Under the lock below only the writes made during this build go
+  // into the recent layer.
+  std::shared_ptr<const DeltaLayer> meanwhile;
+  {
+    OverlayEdits copy;
+    std::uint64_t upto = 0;
+    {
+      std::lock_guard w(write_mutex);
+      if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
+      copy = edits;
+      upto = current.load()->stats().sequence;
+    }
+    copy.drop_through(merged_sequence);
+    if (!copy.empty()) meanwhile = build_delta_layer(*merged, copy, upto);
+  }
   std::lock_guard w(write_mutex);
   if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
   const std::uint64_t now = current.load()->stats().sequence;
@@ -304,7 +323,8 @@ Status Service::Impl::merge_now() {
   if (edits.empty()) {
     replace_current(std::make_shared<const Snapshot>(base, nullptr));
   } else {
-    publish_edits(now);
+    replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, now, nullptr, std::move(meanwhile))));
+    notify_published();
   }
   merges_done.fetch_add(1, std::memory_order_relaxed);
   return Status::ok();
