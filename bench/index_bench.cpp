@@ -176,18 +176,22 @@ void BM_Nearest1BoostRtreeAnchor(benchmark::State& state) {
 
 // k = 1 for points outside the poles' bounding box (up to half the city's size
 // beyond it: `outside`) and anywhere on Earth (`far`, range(1) = 1).
-void BM_Nearest1Outside(benchmark::State& state) {
-  const auto& city = bench_city(static_cast<Size>(state.range(0)));
-  const auto& pts = state.range(1) ? city.far : city.outside;
+// k = 1 on `pts` in turn, then each point timed alone for p50 / p99.
+void nearest1_over(benchmark::State& state, const Snapshot& snap, const std::vector<LonLat>& pts) {
   const NearestOptions opt{.k = 1};
   std::size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(city.snapshot->nearest(pts[i], opt));
+    benchmark::DoNotOptimize(snap.nearest(pts[i], opt));
     if (++i == pts.size()) i = 0;
   }
   set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) {
-                benchmark::DoNotOptimize(city.snapshot->nearest(pts[k], opt));
+                benchmark::DoNotOptimize(snap.nearest(pts[k], opt));
               }));
+}
+
+void BM_Nearest1Outside(benchmark::State& state) {
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  nearest1_over(state, *city.snapshot, state.range(1) ? city.far : city.outside);
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
 }
 
@@ -229,15 +233,7 @@ void BM_Nearest1NearAntipode(benchmark::State& state) {
   std::uniform_real_distribution<double> u(-1, 1);
   std::vector<LonLat> pts;
   for (int i = 0; i < 200; ++i) pts.push_back({anti.lon + r * u(rng), anti.lat + r * u(rng)});
-  const NearestOptions opt{.k = 1};
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(city.snapshot->nearest(pts[i], opt));
-    if (++i == pts.size()) i = 0;
-  }
-  set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) {
-                benchmark::DoNotOptimize(city.snapshot->nearest(pts[k], opt));
-              }));
+  nearest1_over(state, *city.snapshot, pts);
   state.SetLabel("20kgrids_2Mpoles within " + std::to_string(state.range(0)) + "/100 deg of the antipode");
 }
 

@@ -224,18 +224,21 @@ TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
   RecordProperty("smallest_margin_m", std::to_string(worst));
 }
 
+namespace {
+void ecef_of(LonLat p, double out[3]) {
+  constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
+  const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
+  const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
+  out[0] = n * std::cos(lat) * std::cos(lon);
+  out[1] = n * std::cos(lat) * std::sin(lon);
+  out[2] = n * (1 - e2) * std::sin(lat);
+}
+}  // namespace
+
 // Near the data's antipode the search bounds nodes by the triangle
 // inequality with geodesic_upper_bound_m: it must never fall short of the
 // geodesic, at any latitude, in any direction, up to its 3,000 km range.
 TEST(PoleIndex, GeodesicUpperBoundIsNeverShort) {
-  auto ecef = [](LonLat p, double out[3]) {
-    constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
-    const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
-    const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
-    out[0] = n * std::cos(lat) * std::cos(lon);
-    out[1] = n * std::cos(lat) * std::sin(lon);
-    out[2] = n * (1 - e2) * std::sin(lat);
-  };
   std::mt19937_64 rng(23);
   std::uniform_real_distribution<double> lon(-180, 180), lat(-90, 90), u01(0, 1);
   double least_margin = 1e300, worst_ratio = 0;
@@ -248,10 +251,9 @@ TEST(PoleIndex, GeodesicUpperBoundIsNeverShort) {
     if (b.lat > 90 || b.lat < -90) continue;
     b.lon = std::fmod(b.lon + 540.0, 360.0) - 180;
     double pa[3], pb[3];
-    ecef(a, pa);
-    ecef(b, pb);
-    const double chord = std::sqrt((pa[0] - pb[0]) * (pa[0] - pb[0]) + (pa[1] - pb[1]) * (pa[1] - pb[1]) +
-                                   (pa[2] - pb[2]) * (pa[2] - pb[2]));
+    ecef_of(a, pa);
+    ecef_of(b, pb);
+    const double chord = std::hypot(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]);
     const double g = geo::geodesic_m(a, b);
     const double bound = index::geodesic_upper_bound_m(chord);
     if (chord > 3'000'000) {
@@ -325,17 +327,6 @@ TEST(PoleIndex, NearTheDataAntipodeMatchesBruteForce) {
     }
   }
 }
-
-namespace {
-void ecef_of(LonLat p, double out[3]) {
-  constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
-  const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
-  const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
-  out[0] = n * std::cos(lat) * std::cos(lon);
-  out[1] = n * std::cos(lat) * std::sin(lon);
-  out[2] = n * (1 - e2) * std::sin(lat);
-}
-}  // namespace
 
 // Far from the data the search prunes with a Taylor bound around one pole
 // (far_bound.hpp); it must never exceed the geodesic, for points and for boxes,
