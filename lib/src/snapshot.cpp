@@ -166,7 +166,7 @@ Status Snapshot::nearest_indexes(std::span<const double> lons, std::span<const d
     return Status(ErrorCode::bad_request, "lons and lats differ in length (" + std::to_string(n) + " and " +
                                               std::to_string(lats.size()) + ")");
   }
-  if (out_indexes.size() / std::max<std::size_t>(k, 1) < n || out_distances.size() / std::max<std::size_t>(k, 1) < n) {
+  if (out_indexes.size() < n * k || out_distances.size() < n * k) {  // k >= 1 (is_valid)
     return Status(ErrorCode::bad_request, "the outputs hold " + std::to_string(out_indexes.size()) + " indexes and " +
                                               std::to_string(out_distances.size()) + " distances; " +
                                               std::to_string(n) + " points x k = " + std::to_string(k) + " need " +

@@ -34,6 +34,32 @@ std::vector<std::pair<std::uint32_t, double>> brute(const std::vector<LonLat>& p
   return all;
 }
 
+// The poles i with i % 3 == residue hidden by their slot, as an overlay that
+// replaced them hides them from nearest(); `shown` holds the others.
+struct EveryThirdHidden {
+  std::vector<std::uint64_t> bits;
+  std::vector<LonLat> shown;
+  index::HiddenPoles filter() const {
+    index::HiddenPoles h;
+    h.bits = bits.data();
+    return h;
+  }
+};
+EveryThirdHidden hide_every_third(const index::PoleIndex& idx, const std::vector<LonLat>& poles, std::uint32_t residue) {
+  EveryThirdHidden out;
+  out.bits.assign((idx.slot_count() + 63) / 64, 0);
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (i % 3 != residue) {
+      out.shown.push_back(poles[i]);
+      continue;
+    }
+    const auto slot = idx.slot_of(i, poles[i]);
+    EXPECT_TRUE(slot) << "pole " << i << " is not in the index";
+    if (slot) out.bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST(PoleIndex, NearestKMatchesBruteForceGeodesic) {
@@ -302,23 +328,10 @@ TEST(PoleIndex, NearTheDataAntipodeMatchesBruteForce) {
   }
   // Every third pole hidden (as an overlay hides the poles it replaced): the
   // answer is the brute force over the others.
-  std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
-  std::vector<LonLat> shown;
-  std::vector<std::uint32_t> shown_ids;
-  for (std::uint32_t i = 0; i < poles.size(); ++i) {
-    if (i % 3 == 0) {
-      const auto slot = idx.slot_of(i, poles[i]);
-      ASSERT_TRUE(slot);
-      bits[*slot >> 6] |= std::uint64_t{1} << (*slot & 63);
-    } else {
-      shown.push_back(poles[i]);
-      shown_ids.push_back(i);
-    }
-  }
-  index::HiddenPoles hidden;
-  hidden.bits = bits.data();
+  const EveryThirdHidden third = hide_every_third(idx, poles, 0);
+  const index::HiddenPoles hidden = third.filter();
   for (std::size_t q = 0; q < queries.size(); q += 3) {
-    const auto want = brute(shown, queries[q], 3);
+    const auto want = brute(third.shown, queries[q], 3);
     const auto got = idx.nearest(queries[q], 3, std::nullopt, &hidden);
     ASSERT_EQ(got.size(), want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -603,21 +616,9 @@ TEST(PoleIndex, QueriesNearTheDataMatchBruteForceOnEveryShapeOfTree) {
     index::PoleIndex idx;
     idx.build(poles);
     // Hide every third pole, as an overlay that replaced them does.
-    std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
-    std::vector<LonLat> shown;
-    std::vector<std::uint32_t> shown_index;
-    for (std::uint32_t i = 0; i < poles.size(); ++i) {
-      if (i % 3 == 1) {
-        const auto slot = idx.slot_of(i, poles[i]);
-        ASSERT_TRUE(slot);
-        bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
-      } else {
-        shown.push_back(poles[i]);
-        shown_index.push_back(i);
-      }
-    }
-    index::HiddenPoles hidden;
-    hidden.bits = bits.data();
+    const EveryThirdHidden third = hide_every_third(idx, poles, 1);
+    const std::vector<LonLat>& shown = third.shown;
+    const index::HiddenPoles hidden = third.filter();
     for (int q = 0; q < 40; ++q) {
       // From the data's edge to 150 km beyond it, in any direction.
       const double dist_deg = (q % 4 == 0 ? 0.001 : 0.01) * std::exp(u01(rng) * std::log(150.0)), az = u01(rng) * 6.283185307179586;

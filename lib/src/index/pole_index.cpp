@@ -557,8 +557,10 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   bool pivots = false;
   const auto top = static_cast<std::uint32_t>(levels_.size() - 1);
   // The chord (a lower bound, no arcsine) decides: far search beyond kFarModelM of the data.
-  const double root_chord_m = box_chord_m(q, levels_[top].boxes[0]);
-  if (const double root_chord = root_chord_m; root_chord > kFarModelM && root_chord * root_chord <= limit2) {
+  const double root_chord = box_chord_m(q, levels_[top].boxes[0]);
+  // Only this far out may a search fall back on pivots (below).
+  const bool pivot_range = root_chord > kPivotBeyondM;
+  if (root_chord > kFarModelM && root_chord * root_chord <= limit2) {
     // Walk down by the arc bound to a leaf, then take its pole with the least
     // arc bound. (A second walk by the FarBound around that pole found a
     // better reference near the antipode, but cost 3 us on every far query;
@@ -597,49 +599,25 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         best.emplace_back(far.s0() * far.s0(), t0_slot);
       }
       // No FarBound this far out: q's cut locus runs through or near the data (below).
-      if (!far.valid() && root_chord > kPivotBeyondM && least < std::numeric_limits<double>::infinity()) {
+      if (!far.valid() && pivot_range && least < std::numeric_limits<double>::infinity()) {
         pivots = true;
         const double g = geo::distance_m(p, sorted_pos_[t0_slot]);
         offer(g * g, t0_slot);
       }
     }
   }
-  // A pole of a non-empty node: the first one down its first non-empty children.
-  auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
-    while (level > 0) {
-      const Level& lv = levels_[level];
-      const Level& down = levels_[level - 1];
-      const std::uint32_t x = node % lv.nx, y = node / lv.nx;
-      bool found = false;
-      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny) && !found; ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx) && !found; ++cx) {
-          const Box3& b = down.boxes[cy * down.nx + cx];
-          if (b.lo[0] <= b.hi[0]) node = cy * down.nx + cx, found = true;
-        }
-      }
-      --level;
-    }
-    const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
-    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
-      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
-        const std::uint32_t c = cy * nx_ + cx;
-        if (cell_start_[c] < cell_start_[c + 1]) return cell_start_[c];
-      }
-    }
-    return cell_start_[0];  // not reached: the node has poles
-  };
   std::vector<std::pair<double, std::uint32_t>>& leaf = scratch_.leaf;
   auto search_by_pivots = [&] {
     // Near the data's antipode every pole is ~20,000 km away and the chord,
     // near its maximum there, hardly changes from pole to pole: its arc bound
     // prunes almost nothing (a geodesic for every pole, seconds at 2M poles).
     // The triangle inequality holds everywhere: no pole of a node is nearer
-    // than g(q, x) - r, for x a pole of the node and r the longest geodesic
-    // from x to any point of the node's box (geodesic_upper_bound_m of its
-    // farthest corner). A node gets its pivot x when it first reaches the top
-    // of the heap (one geodesic, which is also a candidate) and goes back in
-    // with that bound; its children start from it. A leaf bounds each pole
-    // by its pivot and measures them in the order of those bounds.
+    // than g(q, x) - r, for x the centre of the node's cells and r the longest
+    // geodesic from x to any point of the node's box (geodesic_upper_bound_m
+    // of its farthest corner). A node gets its pivot x when it first reaches
+    // the top of the heap (one geodesic) and goes back in with that bound; its
+    // children start from it. A leaf bounds each pole by its pivot and
+    // measures them in the order of those bounds.
     auto far_corner_chord = [&](const double x3[3], const Box3& b) {
       double d2 = 0;
       for (int a = 0; a < 3; ++a) {
@@ -892,6 +870,30 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
   };
+  // A pole of a non-empty node: the first one down its first non-empty children.
+  auto some_pole = [&](std::uint32_t level, std::uint32_t node) {
+    while (level > 0) {
+      const Level& lv = levels_[level];
+      const Level& down = levels_[level - 1];
+      const std::uint32_t x = node % lv.nx, y = node / lv.nx;
+      bool found = false;
+      for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny) && !found; ++cy) {
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx) && !found; ++cx) {
+          const Box3& b = down.boxes[cy * down.nx + cx];
+          if (b.lo[0] <= b.hi[0]) node = cy * down.nx + cx, found = true;
+        }
+      }
+      --level;
+    }
+    const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
+    for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
+      for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
+        const std::uint32_t c = cy * nx_ + cx;
+        if (cell_start_[c] < cell_start_[c + 1]) return cell_start_[c];
+      }
+    }
+    return cell_start_[0];  // not reached: the node has poles
+  };
   // The FarBounds are millimetres short near their references, but within a
   // few degrees of the data's antipode they can be loose over much of the data
   // and the search then measures geodesic after geodesic (seconds at 2M
@@ -901,7 +903,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   std::size_t work = 0;
   push(top, 0, 0);
   while (!heap.empty()) {
-    if (work > kFarWorkBeforePivots && root_chord_m > kPivotBeyondM) return search_by_pivots();
+    if (pivot_range && work > kFarWorkBeforePivots) return search_by_pivots();
     ++work;
     std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
     const HeapEntry e = heap.back();

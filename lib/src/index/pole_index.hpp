@@ -30,7 +30,7 @@
 // millimetres short, and a leaf's geodesics are measured in the order of those
 // bounds: about one geodesic per far query. Near the data's antipode (no
 // FarBound: q's cut locus is near the data) nodes are bounded by the triangle
-// inequality around a pole of each (one geodesic per node visited).
+// inequality around the centre of each (one geodesic per node visited).
 // Candidates are ranked by the ellipsoidal distance at the query latitude and
 // the answers' distances are geodesic on WGS84 (see geodesic.hpp): the order
 // is the true geodesic order, not planar degrees.
