@@ -6,6 +6,8 @@
 // Each benchmark reports the mean per query (Google Benchmark's time) and
 // p50_ns / p99_ns counters from a separate pass timing single calls.
 #include "bench_city.hpp"
+#include "geo/interiors_disjoint.hpp"
+#include "geo/polygon_check.hpp"
 #include "index/grid_index.hpp"
 
 #include <benchmark/benchmark.h>
@@ -321,6 +323,62 @@ void BM_GridAtManyVerticesBoostAnchor(benchmark::State& state) {
   state.SetLabel(std::to_string(w.grids.size()) + " grids x " + std::to_string(state.range(0)) + " vertices");
 }
 
+// Pairs of neighbouring grids (boxes meeting) of a synthetic city whose grids
+// have about `vertices` vertices each: what an import and a grid write check
+// for overlaps.
+struct NeighbourPairs {
+  Dataset city;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+};
+
+const NeighbourPairs& neighbour_pairs(std::size_t vertices) {
+  static std::map<std::size_t, std::unique_ptr<NeighbourPairs>> cache;
+  auto& slot = cache[vertices];
+  if (slot) return *slot;
+  slot = std::make_unique<NeighbourPairs>();
+  synth::CityOptions o{.grids = 64, .poles = 1000, .seed = 1};
+  o.vertices_per_grid = vertices;
+  o.pole_attributes = false;
+  slot->city = synth::make_city(o);
+  std::vector<BBox> boxes;
+  for (const GridRecord& g : slot->city.grids) boxes.push_back(geo::bounding_box(g.geometry));
+  for (std::uint32_t a = 0; a < boxes.size(); ++a) {
+    for (std::uint32_t b = a + 1; b < boxes.size(); ++b) {
+      if (boxes[a].min_lon < boxes[b].max_lon && boxes[b].min_lon < boxes[a].max_lon &&
+          boxes[a].min_lat < boxes[b].max_lat && boxes[b].min_lat < boxes[a].max_lat) {
+        slot->pairs.emplace_back(a, b);
+      }
+    }
+  }
+  return *slot;
+}
+
+// The proof that two neighbours only touch (geo::interiors_surely_disjoint),
+// per pair; `proven_pct` of the pairs are proven without GEOS.
+void BM_NeighboursTouchOnly(benchmark::State& state) {
+  const NeighbourPairs& n = neighbour_pairs(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0, proven = 0;
+  for (auto _ : state) {
+    const auto [a, b] = n.pairs[i];
+    benchmark::DoNotOptimize(geo::interiors_surely_disjoint(n.city.grids[a].geometry, n.city.grids[b].geometry));
+    if (++i == n.pairs.size()) i = 0;
+  }
+  for (const auto& [a, b] : n.pairs) proven += geo::interiors_surely_disjoint(n.city.grids[a].geometry, n.city.grids[b].geometry);
+  state.counters["pairs"] = static_cast<double>(n.pairs.size());
+  state.counters["proven_pct"] = 100.0 * static_cast<double>(proven) / static_cast<double>(n.pairs.size());
+}
+
+// Anchor: the same pairs measured by GEOS (intersection area, as when the proof fails).
+void BM_NeighboursTouchOnlyGeosAnchor(benchmark::State& state) {
+  const NeighbourPairs& n = neighbour_pairs(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto [a, b] = n.pairs[i];
+    benchmark::DoNotOptimize(geo::overlap_area_m2(n.city.grids[a].geometry, n.city.grids[b].geometry));
+    if (++i == n.pairs.size()) i = 0;
+  }
+}
+
 void BM_BatchGridAt(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   std::vector<double> lons, lats;
@@ -377,6 +435,8 @@ BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1NearAntipode)->Arg(5)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
+BENCHMARK(BM_NeighboursTouchOnly)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_NeighboursTouchOnlyGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 

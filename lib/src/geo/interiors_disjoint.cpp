@@ -87,14 +87,23 @@ struct Edge {
 struct Shape {
   const MultiPolygon* geometry = nullptr;
   BBox box;
-  std::vector<Edge> near;           // non-degenerate edges whose box meets the other geometry's box
-  std::vector<BBox> blocks;         // box of near[kBlock * k, kBlock * (k + 1))
+  std::vector<Edge> near;  // non-degenerate edges whose box meets the other geometry's box
+  // Boxes over runs of near edges: levels[0][k] holds near[kFan * k, kFan * (k + 1)),
+  // levels[l][k] the boxes levels[l - 1][kFan * k, kFan * (k + 1)); the last level has one box.
+  std::vector<std::vector<BBox>> levels;
   std::vector<std::uint8_t> marks;  // one per edge, all rings
 };
 
-// Edges follow each other along a ring, so runs of a few make small boxes:
-// pairs of runs whose boxes miss skip all their pairs of edges.
-constexpr std::size_t kBlock = 8;
+// Edges follow each other along a ring, so runs of a few make small boxes,
+// and runs of runs larger ones: a pair of boxes that miss skips every pair of
+// edges below them. Two grids sharing a boundary of n edges then cost about
+// n log n box tests, not (n / kFan)^2.
+constexpr std::size_t kFan = 8;
+
+BBox united(const BBox& a, const BBox& b) {
+  return {std::min(a.min_lon, b.min_lon), std::min(a.min_lat, b.min_lat), std::max(a.max_lon, b.max_lon),
+          std::max(a.max_lat, b.max_lat)};
+}
 
 // The bounding box; false if a coordinate is not finite or a ring is not
 // closed (the parity argument needs closed rings).
@@ -138,17 +147,35 @@ void collect_near_edges(Shape& shape, const BBox& other_box) {
     }
   }
   shape.marks.assign(index, 0);
-  shape.blocks.clear();
+  // The levels keep their vectors (and capacity) from call to call.
+  std::size_t depth = 0;
+  const auto level = [&shape](std::size_t l) -> std::vector<BBox>& {
+    if (shape.levels.size() <= l) shape.levels.resize(l + 1);
+    shape.levels[l].clear();
+    return shape.levels[l];
+  };
+  std::vector<BBox>* below = &level(0);
   for (std::size_t e = 0; e < shape.near.size(); ++e) {
     const BBox& box = shape.near[e].box;
-    if (e % kBlock == 0) {
-      shape.blocks.push_back(box);
-      continue;
+    if (e % kFan == 0) {
+      below->push_back(box);
+    } else {
+      below->back() = united(below->back(), box);
     }
-    BBox& block = shape.blocks.back();
-    block = {std::min(block.min_lon, box.min_lon), std::min(block.min_lat, box.min_lat),
-             std::max(block.max_lon, box.max_lon), std::max(block.max_lat, box.max_lat)};
   }
+  while (below->size() > 1) {
+    std::vector<BBox>& above = level(++depth);
+    below = &shape.levels[depth - 1];  // level() may have moved the vectors
+    for (std::size_t k = 0; k < below->size(); ++k) {
+      if (k % kFan == 0) {
+        above.push_back((*below)[k]);
+      } else {
+        above.back() = united(above.back(), (*below)[k]);
+      }
+    }
+    below = &above;
+  }
+  shape.levels.resize(depth + 1);
 }
 
 // Whether edges `ea` and `eb` (boxes meeting) touch in an allowed way (see the
@@ -180,21 +207,39 @@ bool allowed_contact(const Edge& ea, const Edge& eb, Shape& a, Shape& b) {
   return s3 != 0 && s3 == s4;
 }
 
-// Step 1 and 2 of the header over all pairs of near edges.
-bool all_contacts_allowed(Shape& a, Shape& b) {
-  for (std::size_t ka = 0; ka < a.blocks.size(); ++ka) {
-    const std::size_t a_end = std::min(a.near.size(), kBlock * (ka + 1));
-    for (std::size_t kb = 0; kb < b.blocks.size(); ++kb) {
-      if (!boxes_meet(a.blocks[ka], b.blocks[kb])) continue;
-      const std::size_t b_end = std::min(b.near.size(), kBlock * (kb + 1));
-      for (std::size_t i = kBlock * ka; i < a_end; ++i) {
-        for (std::size_t j = kBlock * kb; j < b_end; ++j) {
-          if (boxes_meet(a.near[i].box, b.near[j].box) && !allowed_contact(a.near[i], b.near[j], a, b)) return false;
-        }
+// Step 1 and 2 of the header for the pairs of near edges under box `ia` of
+// a's level `la` and box `ib` of b's level `lb`: both boxes are opened down to
+// the edges where they meet, the one of the higher level first.
+bool contacts_allowed(Shape& a, std::size_t la, std::size_t ia, Shape& b, std::size_t lb, std::size_t ib) {
+  if (!boxes_meet(a.levels[la][ia], b.levels[lb][ib])) return true;
+  if (la == 0 && lb == 0) {
+    const std::size_t a_end = std::min(a.near.size(), kFan * (ia + 1));
+    const std::size_t b_end = std::min(b.near.size(), kFan * (ib + 1));
+    for (std::size_t i = kFan * ia; i < a_end; ++i) {
+      for (std::size_t j = kFan * ib; j < b_end; ++j) {
+        if (boxes_meet(a.near[i].box, b.near[j].box) && !allowed_contact(a.near[i], b.near[j], a, b)) return false;
       }
+    }
+    return true;
+  }
+  if (la >= lb) {
+    const std::size_t end = std::min(a.levels[la - 1].size(), kFan * (ia + 1));
+    for (std::size_t c = kFan * ia; c < end; ++c) {
+      if (!contacts_allowed(a, la - 1, c, b, lb, ib)) return false;
+    }
+  } else {
+    const std::size_t end = std::min(b.levels[lb - 1].size(), kFan * (ib + 1));
+    for (std::size_t c = kFan * ib; c < end; ++c) {
+      if (!contacts_allowed(a, la, ia, b, lb - 1, c)) return false;
     }
   }
   return true;
+}
+
+// Step 1 and 2 of the header over all pairs of near edges.
+bool all_contacts_allowed(Shape& a, Shape& b) {
+  if (a.near.empty() || b.near.empty()) return true;
+  return contacts_allowed(a, a.levels.size() - 1, 0, b, b.levels.size() - 1, 0);
 }
 
 enum class Where { outside, inside, unsure };
