@@ -36,8 +36,9 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
   return msg;
 }
 
-Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store) {
+Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index) {
   SnapshotBuilder builder;
+  builder.keep_grid_index_in(grid_index);
   builder.reserve_poles(store.estimated_poles());
   store::LoadVisitor visitor;
   visitor.pole = [&](std::string_view number, const store::PoleValueView& v) {
@@ -116,7 +117,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   auto store = store::Store::open(
       path, {options.read_only, options.create_if_missing, options.read_only_on_storage_failure});
   if (!store) return store.status();
-  auto data = load_snapshot(**store);
+  auto data = load_snapshot(**store, {path + "/" + index::kGridIndexFileName, !(*store)->read_only()});
   if (!data) return data.status();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
@@ -138,7 +139,7 @@ Result<bool> Service::refresh() {
   // A few writes since: read them from the change log into the overlay, as
   // the writer did, instead of reloading every record.
   if (impl_->store->sequence() > served && impl_->follow_log(served)) return true;
-  auto data = load_snapshot(*impl_->store);
+  auto data = load_snapshot(*impl_->store, impl_->grid_index_file());
   if (!data) return data.status();
   impl_->publish(std::move(*data));
   return true;

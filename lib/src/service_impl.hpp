@@ -48,15 +48,22 @@ struct ImportLabels {
   std::string poles = "the import", grids = "the import";
 };
 
-// A base holding every live record of `snap` (its base and its overlay).
-std::unique_ptr<SnapshotData> flatten(const Snapshot& snap);
+// A base holding every live record of `snap` (its base and its overlay);
+// its grid index read from or kept in `grid_index` (grid_index_file.hpp).
+std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridIndexFile& grid_index = {});
 
 // Reads every live record of `store` into a new snapshot.
-Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store);
+Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index = {});
 
 struct Service::Impl {
   std::string path;
   std::unique_ptr<store::Store> store;
+  // The grid index file beside the database: read by every open, written by a
+  // read-write one (after an import, a merge that changed grids, or an open
+  // that found it missing or stale).
+  index::GridIndexFile grid_index_file() const {
+    return {path + "/" + index::kGridIndexFileName, !store->read_only()};
+  }
   std::atomic<std::shared_ptr<const Snapshot>> current;
   std::mutex write_mutex;  // serialises writers; readers never take it
   mutable std::mutex problem_mutex;  // guards write_problem only, never held across I/O
@@ -155,7 +162,7 @@ struct Service::Impl {
     note_write_problem();
     if (!st) return st;
     if (store->sequence() != current.load()->stats().sequence) {
-      auto data = load_snapshot(*store);
+      auto data = load_snapshot(*store, grid_index_file());
       if (!data) return data.status();
       publish(std::move(*data));
     }

@@ -332,7 +332,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
     if (options.dry_run) {
       flat = flatten(*current.load());
     } else {
-      publish(flatten(*current.load()));
+      publish(flatten(*current.load(), grid_index_file()));
     }
   }
   auto before = current.load();
@@ -506,6 +506,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   const bool changes_expected = diff.poles.added + diff.poles.changed + diff.poles.removed + diff.grids.added +
                                     diff.grids.changed + diff.grids.removed >
                                 0;  // else (names only, or nothing) the store may write nothing: build after it
+  poles.keep_grid_index_in(grid_index_file());
   if (kept_poles.empty() && changes_expected) {
     poles.sort_unique();
     change.put_pole_stream = poles.pole_stream();

@@ -67,8 +67,9 @@ bool has_recent_layer(const Snapshot& now, const std::shared_ptr<const SnapshotD
 
 }  // namespace
 
-std::unique_ptr<SnapshotData> flatten(const Snapshot& snap) {
+std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridIndexFile& grid_index) {
   SnapshotBuilder b;
+  b.keep_grid_index_in(grid_index);
   snap.for_each_grid([&](GridView g) {
     b.add_grid(GridRecord(g.record()));
   });
@@ -291,7 +292,7 @@ Status Service::Impl::merge_now() {
     from = base;
   }
   merge_activity.store(kMergeBuilding, std::memory_order_relaxed);
-  std::shared_ptr<const SnapshotData> merged = flatten(*snap);
+  std::shared_ptr<const SnapshotData> merged = flatten(*snap, grid_index_file());
   merge_activity.store(kMergeIdle, std::memory_order_relaxed);
   const std::uint64_t merged_sequence = merged->sequence;
   snap.reset();

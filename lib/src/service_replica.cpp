@@ -75,7 +75,7 @@ Result<std::uint64_t> Service::apply_replicated(const std::vector<FeedChange>& c
     if (impl_->follow_log(served)) {
       impl_->maybe_wake_merger();
     } else {
-      auto data = load_snapshot(*impl_->store);
+      auto data = load_snapshot(*impl_->store, impl_->grid_index_file());
       if (!data) return data.status();
       impl_->publish(std::move(*data));
     }

@@ -167,7 +167,7 @@ void SnapshotBuilder::index_grids() {
     d.grid_bboxes.push_back(geo::bounding_box(d.grids[g].geometry));
     geometries.push_back(&d.grids[g].geometry);
   }
-  d.grid_areas.build(geometries);
+  d.grid_index_from_file = index::load_or_build(d.grid_areas, geometries, grid_index_file_);
   grids_indexed_ = true;
 }
 

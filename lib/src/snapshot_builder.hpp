@@ -11,6 +11,7 @@
 // keeps opening or importing 2,000,000 poles within a few hundred MB.
 #pragma once
 
+#include "index/grid_index_file.hpp"
 #include "snapshot_data.hpp"
 #include "store/record_encoding.hpp"
 
@@ -61,6 +62,9 @@ class SnapshotBuilder {
   // poles are still being added (it touches only grid members). finish() calls
   // it if nobody did.
   void index_grids();
+  // index_grids() reads the grid index from `file` when it holds the index of
+  // these grids, and otherwise builds it and (if file.write) writes it there.
+  void keep_grid_index_in(index::GridIndexFile file) { grid_index_file_ = std::move(file); }
 
   // Sorts the poles by number and drops later duplicates (finish() does it
   // first). Afterwards finish() leaves the pole columns as they are.
@@ -76,6 +80,7 @@ class SnapshotBuilder {
   std::vector<std::pair<std::string, std::uint32_t>> key_ids_;  // few distinct keys: a scan beats hashing
   store::AttributeViews scratch_;
   bool grids_indexed_ = false;
+  index::GridIndexFile grid_index_file_;
   std::vector<std::int32_t> known_grids_;
 };
 

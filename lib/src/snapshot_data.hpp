@@ -47,6 +47,7 @@ struct SnapshotData {
   index::NumberIndex numbers;
   index::PoleIndex pole_positions;
   index::GridIndex grid_areas;
+  bool grid_index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
   spoken::AliasTable alias_table;
   index::RoadIndex road_index;  // segments and crossings of `roads` (empty in an overlay's delta)
   spoken::Gazetteer gazetteer;  // areas' Chinese names, communities from grid names, places

@@ -136,6 +136,7 @@ struct SnapshotStats {
   std::size_t overlay_poles = 0;  // poles held by the overlay of recent writes (0: none)
   std::size_t overlay_grids = 0;
   std::uint64_t base_sequence = 0;  // the sequence the base was built at (== sequence without an overlay)
+  bool grid_index_from_file = false;  // the base's grid index was read from the database's index file, not built
 };
 
 class Snapshot {

@@ -1,7 +1,9 @@
 #include "geo/wkb.hpp"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace poleloc::geo {
 namespace {
@@ -65,6 +67,20 @@ class Reader {
     pos_ += 8;
     return true;
   }
+  // n points in the host's order, when the bytes are in it too: one copy.
+  bool points(LonLat* out, std::size_t n, bool little) {
+    static_assert(sizeof(LonLat) == 16 && std::is_trivially_copyable_v<LonLat>);
+    if (little != (std::endian::native == std::endian::little)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!f64(out[i].lon, little) || !f64(out[i].lat, little)) return false;
+      }
+      return true;
+    }
+    if (n > remaining() / 16) return false;
+    std::memcpy(out, s_.data() + pos_, n * 16);
+    pos_ += n * 16;
+    return true;
+  }
   std::size_t remaining() const { return s_.size() - pos_; }
 
  private:
@@ -87,9 +103,7 @@ bool read_polygon_body(Reader& r, bool little, Polygon& p) {
     std::uint32_t n;
     if (!r.u32(n, little) || n > r.remaining() / 16) return false;
     ring.resize(n);
-    for (LonLat& q : ring) {
-      if (!r.f64(q.lon, little) || !r.f64(q.lat, little)) return false;
-    }
+    if (!r.points(ring.data(), n, little)) return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #include "index/grid_index.hpp"
 
 #include "geo/geodesic.hpp"
+#include "hash64.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/box.hpp>
@@ -348,6 +349,7 @@ GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
 void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   rings_.clear();
+  ring_places_.clear();
   chunk_offsets_.assign(1, 0);
   chunks_.clear();
   cells_.clear();
@@ -365,8 +367,10 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   for (std::uint32_t g = 0; g < geometries.size(); ++g) {
     i64 min_x = std::numeric_limits<i64>::max(), min_y = min_x;
     i64 max_x = std::numeric_limits<i64>::min(), max_y = max_x;
-    for (const Polygon& poly : *geometries[g]) {
-      for (const Ring& ring : poly.rings) {
+    for (std::uint32_t pi = 0; pi < geometries[g]->size(); ++pi) {
+      const Polygon& poly = (*geometries[g])[pi];
+      for (std::uint32_t ri = 0; ri < poly.rings.size(); ++ri) {
+        const Ring& ring = poly.rings[ri];
         if (ring.size() < 2 || ring.size() > UINT32_MAX) continue;
         // Snapping needs finite, sane coordinates; a ring without them is not indexed.
         const bool sane = std::all_of(ring.begin(), ring.end(), [](const LonLat& p) {
@@ -375,6 +379,7 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
         if (!sane) continue;
         const auto r = static_cast<std::uint32_t>(rings_.size());
         rings_.push_back({ring.data(), static_cast<std::uint32_t>(ring.size()), g});
+        ring_places_.push_back({pi, ri});
         const auto edges = static_cast<std::uint32_t>(ring.size() - 1);
         total_edges += edges;
         for (std::uint32_t first = 0; first < edges; first += kChunk) {
@@ -685,6 +690,136 @@ std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::u
   }
   if (!found) return std::nullopt;
   return BoundaryPoint{{(px + best_x / kx) / kScale, (py + best_y / ky) / kScale}, std::sqrt(best2)};
+}
+
+namespace {
+
+// The file's body: fixed-size scalars, then each array as its element count
+// (u64) and its bytes, in the host's byte order (the header says which).
+template <typename T>
+bool put_array(std::FILE* out, const std::vector<T>& v) {
+  const std::uint64_t n = v.size();
+  return std::fwrite(&n, 8, 1, out) == 1 && (n == 0 || std::fwrite(v.data(), sizeof(T), v.size(), out) == v.size());
+}
+
+// Reads an array written by put_array(); refuses a count larger than what is
+// left of the file (so a damaged count cannot ask for gigabytes).
+template <typename T>
+bool get_array(std::FILE* in, std::uint64_t& left, std::vector<T>& v) {
+  std::uint64_t n = 0;
+  if (left < 8 || std::fread(&n, 8, 1, in) != 1) return false;
+  left -= 8;
+  if (n > left / sizeof(T)) return false;
+  v.resize(static_cast<std::size_t>(n));
+  if (n != 0 && std::fread(v.data(), sizeof(T), v.size(), in) != v.size()) return false;
+  left -= n * sizeof(T);
+  return true;
+}
+
+template <typename T>
+std::uint64_t hash_array(const std::vector<T>& v, std::uint64_t h) {
+  return hash_bytes(v.data(), v.size() * sizeof(T), h ^ v.size());
+}
+
+struct Scalars {
+  std::int64_t min_x, min_y;
+  std::int32_t shift;
+  std::uint32_t nx, ny, pad;
+  std::uint64_t stats[6];
+};
+
+}  // namespace
+
+bool GridIndex::save(std::FILE* out) const {
+  const Scalars s{min_x_, min_y_, shift_, nx_, ny_, 0,
+                  {stats_.edges, stats_.top_cells, stats_.leaves, stats_.splits, stats_.runs, stats_.max_leaf_edges}};
+  std::vector<std::uint32_t> rings;  // grid, polygon, ring, size per ring
+  rings.reserve(rings_.size() * 4);
+  for (std::size_t r = 0; r < rings_.size(); ++r) {
+    rings.insert(rings.end(), {rings_[r].grid, ring_places_[r].polygon, ring_places_[r].ring, rings_[r].size});
+  }
+  return std::fwrite(&s, sizeof s, 1, out) == 1 && put_array(out, rings) && put_array(out, chunk_offsets_) &&
+         put_array(out, chunks_) && put_array(out, cells_) && put_array(out, nodes_) && put_array(out, leaves_);
+}
+
+bool GridIndex::load(std::FILE* in, const std::vector<const MultiPolygon*>& geometries) {
+  *this = GridIndex();
+  auto fail = [this] {
+    *this = GridIndex();
+    return false;
+  };
+  const long at = std::ftell(in);
+  if (at < 0 || std::fseek(in, 0, SEEK_END) != 0) return fail();
+  const long end = std::ftell(in);
+  if (end < at || std::fseek(in, at, SEEK_SET) != 0) return fail();
+  std::uint64_t left = static_cast<std::uint64_t>(end - at);
+  Scalars s{};
+  if (left < sizeof s || std::fread(&s, sizeof s, 1, in) != 1) return fail();
+  left -= sizeof s;
+  std::vector<std::uint32_t> rings;
+  if (!get_array(in, left, rings) || rings.size() % 4 != 0 || !get_array(in, left, chunk_offsets_) ||
+      !get_array(in, left, chunks_) || !get_array(in, left, cells_) || !get_array(in, left, nodes_) ||
+      !get_array(in, left, leaves_) || left != 0) {
+    return fail();
+  }
+  min_x_ = s.min_x;
+  min_y_ = s.min_y;
+  shift_ = s.shift;
+  nx_ = s.nx;
+  ny_ = s.ny;
+  stats_ = {s.stats[0], s.stats[1], s.stats[2], s.stats[3], s.stats[4], s.stats[5]};
+  // The structure must fit together: the rings the geometries hold, and chunks and cells in range.
+  if (shift_ < 0 || shift_ > 62 || static_cast<std::uint64_t>(nx_) * ny_ != cells_.size() ||
+      chunk_offsets_.size() != geometries.size() + 1 || chunk_offsets_.front() != 0 ||
+      chunk_offsets_.back() != chunks_.size() || !std::is_sorted(chunk_offsets_.begin(), chunk_offsets_.end())) {
+    return fail();
+  }
+  for (std::size_t k = 0; k < rings.size(); k += 4) {
+    const std::uint32_t g = rings[k], pi = rings[k + 1], ri = rings[k + 2], size = rings[k + 3];
+    if (g >= geometries.size() || pi >= geometries[g]->size() || ri >= (*geometries[g])[pi].rings.size()) return fail();
+    const Ring& ring = (*geometries[g])[pi].rings[ri];
+    if (ring.size() != size || size < 2) return fail();
+    rings_.push_back({ring.data(), size, g});
+    ring_places_.push_back({pi, ri});
+  }
+  for (const Chunk& c : chunks_) {
+    if (c.ring >= rings_.size() || c.first >= rings_[c.ring].size - 1) return fail();
+  }
+  // The grids' boxes, from their chunks' boxes as build() finds them.
+  std::vector<std::pair<Box, std::uint32_t>> boxes;
+  for (std::uint32_t g = 0; g < geometries.size(); ++g) {
+    if (chunk_offsets_[g] == chunk_offsets_[g + 1]) continue;
+    i64 x0 = std::numeric_limits<i64>::max(), y0 = x0, x1 = std::numeric_limits<i64>::min(), y1 = x1;
+    for (std::uint32_t c = chunk_offsets_[g]; c < chunk_offsets_[g + 1]; ++c) {
+      x0 = std::min<i64>(x0, chunks_[c].x0);
+      y0 = std::min<i64>(y0, chunks_[c].y0);
+      x1 = std::max<i64>(x1, chunks_[c].x1);
+      y1 = std::max<i64>(y1, chunks_[c].y1);
+    }
+    boxes.push_back({Box(BoxPoint(static_cast<double>(x0) / kScale, static_cast<double>(y0) / kScale),
+                         BoxPoint(static_cast<double>(x1) / kScale, static_cast<double>(y1) / kScale)),
+                     g});
+  }
+  boxes_ = std::make_unique<BoxIndex>();
+  boxes_->tree = BoxTree(boxes.begin(), boxes.end());
+  return true;
+}
+
+std::uint64_t GridIndex::content_hash() const {
+  std::uint64_t h = hash_bytes(&min_x_, sizeof min_x_, 1);
+  const std::uint64_t scalars[] = {static_cast<std::uint64_t>(min_y_), static_cast<std::uint64_t>(shift_), nx_, ny_,
+                                   stats_.edges, stats_.top_cells, stats_.leaves, stats_.splits, stats_.runs,
+                                   stats_.max_leaf_edges};
+  h = hash_bytes(scalars, sizeof scalars, h);
+  for (std::size_t r = 0; r < rings_.size(); ++r) {
+    const std::uint32_t ring[4] = {rings_[r].grid, ring_places_[r].polygon, ring_places_[r].ring, rings_[r].size};
+    h = hash_bytes(ring, sizeof ring, h);
+  }
+  h = hash_array(chunk_offsets_, h);
+  h = hash_array(chunks_, h);
+  h = hash_array(cells_, h);
+  h = hash_array(nodes_, h);
+  return hash_array(leaves_, h);
 }
 
 std::size_t GridIndex::memory_bytes() const {

@@ -43,6 +43,7 @@
 #include <poleloc/types.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -93,6 +94,18 @@ class GridIndex {
 
   std::size_t memory_bytes() const;
 
+  // The built index as bytes, and back (index/grid_index_file.hpp keys such
+  // files to the geometries and checks them). The file holds no coordinates:
+  // it names each ring by its place in `geometries`, and load() points the
+  // rings into the geometries it is given, which must be those the index was
+  // built on, unchanged (the caller's check). save(): false on a write error.
+  // load(): false, with the index left empty, when the bytes are not a whole
+  // index or their rings do not fit the geometries.
+  bool save(std::FILE* out) const;
+  bool load(std::FILE* in, const std::vector<const MultiPolygon*>& geometries);
+  // A hash of everything save() writes (equal after a load() of a save()).
+  std::uint64_t content_hash() const;
+
   struct Edge {  // a snapped edge, lo.y <= hi.y, 1e-7 degree integers (kept for callers' own scans; the index stores none)
     std::int32_t x0, y0, x1, y1;
   };
@@ -120,6 +133,10 @@ class GridIndex {
   struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates()
 
   std::vector<RingRef> rings_;
+  struct RingPlace {  // where rings_[r] is in its grid's geometry: polygon, ring
+    std::uint32_t polygon, ring;
+  };
+  std::vector<RingPlace> ring_places_;
   std::vector<std::uint32_t> chunk_offsets_;  // size grids+1, into chunks_
   std::vector<Chunk> chunks_;
 

@@ -1,0 +1,113 @@
+#include "index/grid_index_file.hpp"
+
+#include "hash64.hpp"
+
+#include <atomic>
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <unistd.h>
+
+namespace poleloc::index {
+namespace {
+
+// Change kVersion whenever GridIndex::build() or save() changes what they
+// produce: a file of another version is never read.
+constexpr char kMagic[8] = {'P', 'L', 'G', 'R', 'I', 'D', 'X', '\n'};
+constexpr std::uint32_t kVersion = 1;
+
+struct Header {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t little_endian;  // 1 on the little-endian hosts that wrote it
+  std::uint64_t fingerprint;    // geometry_fingerprint() of the grids indexed
+  std::uint64_t checksum;       // GridIndex::content_hash() of the index stored
+};
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+std::size_t edge_count(const std::vector<const MultiPolygon*>& geometries) {
+  std::size_t n = 0;
+  for (const MultiPolygon* g : geometries) {
+    for (const Polygon& p : *g) {
+      for (const Ring& r : p.rings) n += r.empty() ? 0 : r.size() - 1;
+    }
+  }
+  return n;
+}
+
+bool try_load(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const std::string& path,
+              std::uint64_t fingerprint) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) return false;
+  Header h{};
+  if (std::fread(&h, sizeof h, 1, f.get()) != 1 || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
+      h.version != kVersion || h.little_endian != (std::endian::native == std::endian::little ? 1u : 0u) ||
+      h.fingerprint != fingerprint) {
+    return false;
+  }
+  if (!index.load(f.get(), geometries)) return false;
+  if (index.content_hash() != h.checksum) {
+    index = GridIndex();
+    return false;
+  }
+  return true;
+}
+
+void try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint) {
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.little_endian = std::endian::native == std::endian::little ? 1u : 0u;
+  h.fingerprint = fingerprint;
+  h.checksum = index.content_hash();
+  bool ok = false;
+  if (File f{std::fopen(tmp.c_str(), "wb")}) {
+    ok = std::fwrite(&h, sizeof h, 1, f.get()) == 1 && index.save(f.get()) && std::fflush(f.get()) == 0;
+  }
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) std::remove(tmp.c_str());
+}
+
+std::atomic<std::size_t> min_edges_setting{kGridIndexFileMinEdges};
+
+}  // namespace
+
+std::size_t grid_index_file_min_edges() { return min_edges_setting.load(std::memory_order_relaxed); }
+void set_grid_index_file_min_edges(std::size_t edges) { min_edges_setting.store(edges, std::memory_order_relaxed); }
+
+std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries) {
+  std::uint64_t h = mix64(geometries.size());
+  for (const MultiPolygon* g : geometries) {
+    h = mix64(h ^ g->size());
+    for (const Polygon& p : *g) {
+      h = mix64(h ^ p.rings.size());
+      for (const Ring& r : p.rings) h = hash_bytes(r.data(), r.size() * sizeof(LonLat), h);
+    }
+  }
+  return h;
+}
+
+bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file) {
+  if (file.path.empty()) {
+    index.build(geometries);
+    return false;
+  }
+  if (edge_count(geometries) < file.min_edges) {
+    index.build(geometries);
+    if (file.write) std::remove(file.path.c_str());  // the index of grids since made smaller
+    return false;
+  }
+  const std::uint64_t fingerprint = geometry_fingerprint(geometries);
+  if (try_load(index, geometries, file.path, fingerprint)) return true;
+  index.build(geometries);
+  if (file.write) try_save(index, file.path, fingerprint);
+  return false;
+}
+
+}  // namespace poleloc::index
