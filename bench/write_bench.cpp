@@ -14,6 +14,12 @@
 //                       a second (the overlay grows; the background merge
 //                       builds new bases), in 15 interleaved rounds, with
 //                       the change in p50/p99/mean;
+//   BM_SyncedWriteAnchor/0..1
+//                       the floor under every write: a bare RocksDB
+//                       database beside the bench's, one synced WriteBatch
+//                       of the same keys and bytes as a pole write's, back
+//                       to back (/0, as BM_PutPole) and 100 times a second
+//                       (/1, as the writer of BM_ReadDuringWrites);
 //   BM_BuildOverlay / BM_ExtendOverlay
 //                       what a write builds besides the store: the whole delta
 //                       of n edits, or the recent layer of the last n writes.
@@ -25,6 +31,8 @@
 #include <poleloc/service.hpp>
 
 #include <benchmark/benchmark.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <cmath>
@@ -179,6 +187,55 @@ BENCHMARK(BM_PutGrid)->Arg(0)->Arg(1)->Iterations(300)->Unit(benchmark::kMicrose
 BENCHMARK(BM_PutGrid)->Arg(2)->Iterations(20)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(3)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(4)->Iterations(1200)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// The same-run anchor of the write benchmarks: what the disk itself costs.
+// A plain RocksDB database in the same directory as the bench's (same file
+// system), default options, and per write one synced WriteBatch shaped like a
+// pole write's (poleloc.store: the versioned record, the sequence, its time
+// and a change-log chunk; about 200 bytes). A poleloc write costs this plus
+// its checks and its overlay.
+void BM_SyncedWriteAnchor(benchmark::State& state) {
+  WriteCity& w = write_city();  // the same machine state as the other write benchmarks
+  const std::string dir = w.dir + "-anchor";
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (auto s = rocksdb::DB::Open(options, dir, &raw); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  const std::string record(120, 'r'), log(40, 'l');
+  std::vector<double> ns;
+  std::size_t i = 0;
+  auto next = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (state.range(0) == 1) {
+      state.PauseTiming();
+      next += std::chrono::milliseconds(10);
+      std::this_thread::sleep_until(next);
+      state.ResumeTiming();
+    }
+    rocksdb::WriteBatch batch;
+    const std::string n = std::to_string(1000000 + i);
+    batch.Put("poles/TJH" + n, record);
+    batch.Put("meta/sequence", n);
+    batch.Put("meta/seqtime/" + n, n);
+    batch.Put("meta/log/" + n, log);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto s = db->Write(sync, &batch); !s.ok()) state.SkipWithError(s.ToString().c_str());
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+    ++i;
+  }
+  set_latency(state, ns);
+  db.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_SyncedWriteAnchor)->Arg(0)->Iterations(3000)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_SyncedWriteAnchor)->Arg(1)->Iterations(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // What a write costs besides the store: building the overlay of `n` edited poles on the 2M base.
 void BM_BuildOverlay(benchmark::State& state) {

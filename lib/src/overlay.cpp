@@ -12,6 +12,13 @@ OverlayEdits::OverlayEdits(const OverlayEdits& other) : poles_(other.poles_), gr
   for (const auto& [sequence, edit] : other.pole_log_) pole_log_.emplace_back(sequence, &*poles_.find(edit->first));
 }
 
+OverlayEdits OverlayEdits::latest_only() const {
+  OverlayEdits out;
+  out.poles_ = poles_;
+  out.grids_ = grids_;
+  return out;
+}
+
 OverlayEdits& OverlayEdits::operator=(const OverlayEdits& other) {
   if (this != &other) *this = OverlayEdits(other);
   return *this;
@@ -19,15 +26,15 @@ OverlayEdits& OverlayEdits::operator=(const OverlayEdits& other) {
 
 void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
   for (const PoleRecord& p : change.put_poles) {
-    auto it = poles_.insert_or_assign(p.number, Edit<PoleRecord>{sequence, p}).first;
+    auto it = poles_.insert_or_assign(p.number, Edit<PoleRecord>{sequence, std::make_shared<const PoleRecord>(p)}).first;
     pole_log_.emplace_back(sequence, &*it);
   }
   for (const std::string& n : change.delete_poles) {
-    auto it = poles_.insert_or_assign(n, Edit<PoleRecord>{sequence, std::nullopt}).first;
+    auto it = poles_.insert_or_assign(n, Edit<PoleRecord>{sequence, nullptr}).first;
     pole_log_.emplace_back(sequence, &*it);
   }
-  for (const GridRecord& g : change.put_grids) grids_[g.id] = {sequence, g};
-  for (const std::string& id : change.delete_grids) grids_[id] = {sequence, std::nullopt};
+  for (const GridRecord& g : change.put_grids) grids_[g.id] = {sequence, std::make_shared<const GridRecord>(g)};
+  for (const std::string& id : change.delete_grids) grids_[id] = {sequence, nullptr};
 }
 
 OverlayEdits::Undo OverlayEdits::add_undoable(const store::Change& change, std::uint64_t sequence) {
@@ -475,7 +482,8 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
 
 std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const OverlayEdits& edits,
                                                  std::uint64_t sequence, const OverlayData* previous,
-                                                 std::shared_ptr<const DeltaLayer> folded) {
+                                                 std::shared_ptr<const DeltaLayer> folded,
+                                                 std::size_t recent_max_poles) {
   auto out = std::make_shared<OverlayData>();
   out->sequence = sequence;
   out->built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -485,7 +493,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   std::shared_ptr<const DeltaLayer> below = folded && folded->data->base == &base ? std::move(folded)
                                             : same_base                           ? previous->layer
                                                                                   : nullptr;
-  const bool extend = below && edits.poles_after_count(below->sequence) <= OverlayData::kRecentMaxPoles &&
+  const bool extend = below && edits.poles_after_count(below->sequence) <= recent_max_poles &&
                       edits.grids_after_count(below->sequence) <= OverlayData::kRecentMaxGrids;
   out->layer = extend ? std::move(below) : build_delta_layer(base, edits, sequence);
   out->delta = out->layer->data.get();

@@ -71,7 +71,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
     build_side->start([&] {
       try {
-        built = build_overlay(*base, edits, expected, previous);
+        built = build_overlay(*base, edits, expected, previous, nullptr, recent_max_poles());
       } catch (...) {  // out of memory: built again below, on this thread, once stored
         built.reset();
       }

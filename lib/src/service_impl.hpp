@@ -92,6 +92,15 @@ struct Service::Impl {
   // edits, so that the next write's recent layer is small again.
   std::condition_variable fold_wake;  // with merge_mutex
   bool fold_due = false;              // guarded by merge_mutex
+  bool fold_urgent = false;           // guarded by merge_mutex: fold without waiting for writes to pause
+  // From the moment a fold is due until the fold thread has nothing left to
+  // fold: writes may meanwhile extend the recent layer up to
+  // OverlayData::kRecentMaxPolesFolding pole writes instead of building the delta.
+  std::atomic<bool> fold_pending{false};
+  std::size_t recent_max_poles() const {
+    return fold_pending.load(std::memory_order_relaxed) ? OverlayData::kRecentMaxPolesFolding
+                                                        : OverlayData::kRecentMaxPoles;
+  }
   std::atomic<std::uint64_t> folds_done{0};
   std::thread folder;
 
@@ -129,11 +138,12 @@ struct Service::Impl {
   // Wakes the fold thread when the published overlay's recent layer is worth folding (with write_mutex held).
   void maybe_wake_folder();
   // Folds the recent layer into a new delta once no write came for
-  // kFoldQuiet: copies the edits under write_mutex, builds without it, and
-  // publishes under it unless a merge or an import replaced the base
-  // meanwhile. When a write came later than that, folds nothing and returns
-  // the time to try again; nullopt otherwise (folded, or nothing to fold).
-  std::optional<std::chrono::steady_clock::time_point> fold_when_quiet();
+  // kFoldQuiet (at once when `urgent`: the recent layer is full): copies the
+  // edits under write_mutex, builds without it, and publishes under it unless
+  // a merge or an import replaced the base meanwhile. When a write came later
+  // than that, folds nothing and returns the time to try again; nullopt
+  // otherwise (folded, or nothing to fold).
+  std::optional<std::chrono::steady_clock::time_point> fold_when_quiet(bool urgent);
   // Folds the current edits into a new base now (the merge thread, or a caller that needs a flat snapshot).
   // Takes write_mutex for the two short moments it needs it.
   Status merge_now();

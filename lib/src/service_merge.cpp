@@ -17,12 +17,19 @@
 // copies the edits (under the write lock: 20-70 µs measured), builds
 // their delta without the lock, and publishes the same data standing on it,
 // its recent layer holding only the writes made meanwhile. It starts once no
-// write came for kFoldQuiet. Writes then keep finding a small recent layer
-// and never build the delta themselves unless they come back to back.
+// write came for kFoldQuiet. Writes then keep finding a small recent layer.
+// When writes come back to back and the recent layer fills up
+// (kRecentMaxPoles), the fold starts at once, and until it has published the
+// writes keep extending the recent layer (up to kRecentMaxPolesFolding, a
+// few hundred µs per write at most) instead of each building the delta of
+// every edit (about 1 µs per edit: 3 ms at 3,000 on every 65th write).
+// The fold copies only the latest edit per record (their records are
+// shared): 0.13-0.6 ms at 3,000 edits, where a whole copy took 1.5-1.8 ms.
 #include "service_impl.hpp"
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -103,7 +110,8 @@ void Service::Impl::publish_edits(std::uint64_t sequence) {
   // The overlay published last, if on this base: a pole write adds to its recent layer.
   const std::shared_ptr<const Snapshot> now = current.load();
   const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
-  replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence, previous)));
+  replace_current(
+      std::make_shared<const Snapshot>(base, build_overlay(*base, edits, sequence, previous, nullptr, recent_max_poles())));
   notify_published();
 }
 
@@ -183,24 +191,29 @@ void Service::Impl::maybe_wake_folder() {
   const std::shared_ptr<const Snapshot> now = current.load();
   if (!has_recent_layer(*now, base)) return;
   const std::uint64_t below = now->overlay()->layer->sequence;
-  if (edits.grids_after_count(below) < kFoldGrids && edits.poles_after_count(below) < kFoldPoles) return;
+  const std::size_t poles_after = edits.poles_after_count(below);
+  if (edits.grids_after_count(below) < kFoldGrids && poles_after < kFoldPoles) return;
   {
     std::lock_guard lock(merge_mutex);
     fold_due = true;
+    if (poles_after >= OverlayData::kRecentMaxPoles) fold_urgent = true;
   }
+  fold_pending.store(true, std::memory_order_relaxed);
   fold_wake.notify_one();
 }
 
-std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_quiet() {
+std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_quiet(bool urgent) {
   OverlayEdits copy;
   std::shared_ptr<const SnapshotData> on;
   std::uint64_t sequence = 0;
   {
     std::lock_guard w(write_mutex);
-    if (const auto quiet_at = edits_last + kFoldQuiet; std::chrono::steady_clock::now() < quiet_at) return quiet_at;
+    if (const auto quiet_at = edits_last + kFoldQuiet; !urgent && std::chrono::steady_clock::now() < quiet_at) {
+      return quiet_at;
+    }
     const std::shared_ptr<const Snapshot> now = current.load();
     if (!has_recent_layer(*now, base)) return std::nullopt;
-    copy = edits;
+    copy = edits.latest_only();
     on = base;
     sequence = now->stats().sequence;  // every edit in `copy` is at most this
   }
@@ -209,16 +222,23 @@ std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_qu
   if (base != on) return std::nullopt;  // a merge, an import or a refresh replaced the base meanwhile
   const std::shared_ptr<const Snapshot> now = current.load();
   auto folded = std::make_shared<const Snapshot>(
-      base, build_overlay(*base, edits, now->stats().sequence, now->overlay(), std::move(layer)));
+      base, build_overlay(*base, edits, now->stats().sequence, now->overlay(), std::move(layer),
+                          OverlayData::kRecentMaxPolesFolding));
   // Counted before it is published: whoever sees the folded snapshot sees the count too.
   folds_done.fetch_add(1, std::memory_order_relaxed);
   replace_current(std::move(folded));
+  maybe_wake_folder();  // the writes made meanwhile may call for the next fold already
   return std::nullopt;
 }
 
 void Service::Impl::start_merger() {
   merger_running = true;
   folder = std::thread([this] {
+    // Nice 10: a fold builds a delta of every edit (about 1 µs each) while
+    // writes stream in; a writer whose sync has finished must get a core
+    // before it, not wait for its slice (a stream of 3,000 pole writes: p99
+    // 1.4-2.3 ms at nice 0, 0.8-1.4 ms at nice 10).
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_lock lock(merge_mutex);
     while (!merge_stop) {
       if (!fold_due) {
@@ -226,16 +246,19 @@ void Service::Impl::start_merger() {
         continue;
       }
       fold_due = false;
+      const bool urgent = std::exchange(fold_urgent, false);
       lock.unlock();
       std::optional<std::chrono::steady_clock::time_point> retry_at;
       try {
-        retry_at = fold_when_quiet();
+        retry_at = fold_when_quiet(urgent);
       } catch (...) {  // out of memory: the writes build the delta themselves, as without folding
       }
       lock.lock();
       if (retry_at) {  // writes have not paused yet
         fold_due = true;
-        fold_wake.wait_until(lock, *retry_at, [this] { return merge_stop; });
+        fold_wake.wait_until(lock, *retry_at, [this] { return merge_stop || fold_urgent; });
+      } else if (!fold_due) {
+        fold_pending.store(false, std::memory_order_relaxed);  // nothing left to fold
       }
     }
   });
@@ -324,7 +347,8 @@ Status Service::Impl::merge_now() {
   if (edits.empty()) {
     replace_current(std::make_shared<const Snapshot>(base, nullptr));
   } else {
-    replace_current(std::make_shared<const Snapshot>(base, build_overlay(*base, edits, now, nullptr, std::move(meanwhile))));
+    replace_current(std::make_shared<const Snapshot>(
+        base, build_overlay(*base, edits, now, nullptr, std::move(meanwhile), recent_max_poles())));
     notify_published();
   }
   merges_done.fetch_add(1, std::memory_order_relaxed);

@@ -593,6 +593,32 @@ TEST(OverlayWrites, TheBackgroundMergeFoldsTheWritesIntoANewBase) {
   EXPECT_FALSE(merge.building) << "the merge is over once the overlay is gone";
 }
 
+// Writes back to back fill the recent layer faster than a pause comes: the
+// fold then starts at once, and the writes meanwhile extend the recent layer
+// past kRecentMaxPoles instead of building the delta. Every write is visible
+// when it returns, and the data answers as rebuilt, whatever the fold did.
+TEST(OverlayWrites, AStreamOfWritesIsFoldedWhileItRunsAndEveryWriteIsVisibleAtOnce) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  const std::uint64_t folds_before = svc->merge_activity().folds;
+  std::size_t largest_recent = 0;
+  for (int i = 0; i < 900; ++i) {  // under the merge's 1,024 poles: the overlay stays
+    PoleRecord p{"TJH" + std::to_string(8000 + i % 700), {116.46 + 0.00001 * (i % 100), 39.915 + 0.00002 * (i / 100)}, {}};
+    if (i % 7 == 0) p.attributes.push_back({"note", "written " + std::to_string(i)});
+    ASSERT_TRUE(svc->put_pole(p));
+    const auto snap = svc->snapshot();
+    const auto seen = snap->locate(p.number);
+    ASSERT_TRUE(seen) << i;
+    EXPECT_EQ(seen->position(), p.position) << i;
+    EXPECT_EQ(seen->attributes(), p.attributes) << i;
+    if (const OverlayData* o = snap->overlay()) largest_recent = std::max(largest_recent, o->recent_count());
+  }
+  EXPECT_GT(svc->merge_activity().folds, folds_before) << "the stream was folded while it ran";
+  EXPECT_LE(largest_recent, OverlayData::kRecentMaxPolesFolding + 1);
+  if (::testing::Test::HasFailure()) return;
+  expect_answers_as_rebuilt_and_stored(svc, dir);
+}
+
 TEST(OverlayWrites, ABatchWithOneBadItemStoresNothingAndNamesEachBadItem) {
   TempDir dir;
   auto svc = open_sample(dir);
