@@ -77,6 +77,7 @@ class Reader {
       return true;
     }
     if (n > remaining() / 16) return false;
+    if (n == 0) return true;  // `out` may be null then (an empty ring)
     std::memcpy(out, s_.data() + pos_, n * 16);
     pos_ += n * 16;
     return true;

@@ -2,10 +2,12 @@
 
 #include "hash64.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <unistd.h>
 
@@ -58,7 +60,16 @@ bool try_load(GridIndex& index, const std::vector<const MultiPolygon*>& geometri
   return true;
 }
 
+// Room the file system must keep beside the file: a cache must never be what
+// fills the disk under the database's own writes. 1 GB, or a twentieth of a
+// smaller file system.
+constexpr std::uintmax_t kKeepFreeBytes = std::uintmax_t{1} << 30;
+
 void try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint) {
+  std::error_code ec;
+  const auto space = std::filesystem::space(std::filesystem::path(path).parent_path(), ec);
+  const std::uintmax_t keep = std::min(kKeepFreeBytes, space.capacity / 20);
+  if (ec || space.available < keep + 2 * static_cast<std::uintmax_t>(index.memory_bytes())) return;
   static std::atomic<std::uint64_t> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   Header h{};

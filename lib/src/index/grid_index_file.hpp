@@ -12,7 +12,10 @@
 // torn or damaged file) builds the index as if there were no file, and
 // rewrites the file when writing is allowed (a new temporary file renamed
 // over the old one: readers see the old file or the new one, never half).
-// A failure to write only costs the next open a build.
+// A failure to write only costs the next open a build; so does a file system
+// with less than twice the file plus 1 GB (or a twentieth of a smaller file
+// system) free, where the file is not written at all: the database's own
+// writes need the room more.
 //
 // Small indexes are not kept in files: under about 4 million edges the build
 // (0.1-0.3 s, beside the reading of the poles) costs no more than reading the
