@@ -823,7 +823,8 @@ std::uint64_t GridIndex::content_hash() const {
 }
 
 std::size_t GridIndex::memory_bytes() const {
-  return rings_.capacity() * sizeof(RingRef) + chunk_offsets_.capacity() * 4 + chunks_.capacity() * sizeof(Chunk) +
+  return rings_.capacity() * sizeof(RingRef) + ring_places_.capacity() * sizeof(RingPlace) +
+         chunk_offsets_.capacity() * 4 + chunks_.capacity() * sizeof(Chunk) +
          cells_.capacity() * 4 + nodes_.capacity() * 4 + leaves_.capacity() * 4 +
          (boxes_ ? boxes_->tree.size() * 48 : 0);
 }
