@@ -13,6 +13,16 @@ using namespace poleloc;
 
 namespace {
 
+// WGS84 geocentric coordinates (m), computed here independently of the index.
+void ecef_of(LonLat p, double out[3]) {
+  constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
+  const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
+  const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
+  out[0] = n * std::cos(lat) * std::cos(lon);
+  out[1] = n * std::cos(lat) * std::sin(lon);
+  out[2] = n * (1 - e2) * std::sin(lat);
+}
+
 std::vector<LonLat> random_poles(std::size_t n, std::uint64_t seed, LonLat centre = {116.47, 39.92}, double span = 0.05) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> d(-span, span);
@@ -217,14 +227,6 @@ TEST(PoleIndex, PointInsideAWideEmptyAreaOfTheDataMatchesBruteForce) {
 // The far-point search prunes by the arc of the chord on a sphere of radius
 // a²/b; that must never be longer than the true geodesic, or an answer could be missed.
 TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
-  auto ecef = [](LonLat p, double out[3]) {
-    constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
-    const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
-    const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
-    out[0] = n * std::cos(lat) * std::cos(lon);
-    out[1] = n * std::cos(lat) * std::sin(lon);
-    out[2] = n * (1 - e2) * std::sin(lat);
-  };
   std::mt19937_64 rng(21);
   std::uniform_real_distribution<double> lon(-180, 180), lat(-90, 90), small(-0.5, 0.5);
   double worst = 1e300;
@@ -238,8 +240,8 @@ TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
       case 3: b = {lon(rng), std::clamp(a.lat + small(rng) * 20, -90.0, 90.0)}; break;             // along meridians
     }
     double pa[3], pb[3];
-    ecef(a, pa);
-    ecef(b, pb);
+    ecef_of(a, pa);
+    ecef_of(b, pb);
     const double chord = std::sqrt((pa[0] - pb[0]) * (pa[0] - pb[0]) + (pa[1] - pb[1]) * (pa[1] - pb[1]) +
                                    (pa[2] - pb[2]) * (pa[2] - pb[2]));
     const double g = geo::geodesic_m(a, b);
@@ -249,17 +251,6 @@ TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
   }
   RecordProperty("smallest_margin_m", std::to_string(worst));
 }
-
-namespace {
-void ecef_of(LonLat p, double out[3]) {
-  constexpr double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
-  const double lon = p.lon * M_PI / 180, lat = p.lat * M_PI / 180;
-  const double n = a / std::sqrt(1 - e2 * std::sin(lat) * std::sin(lat));
-  out[0] = n * std::cos(lat) * std::cos(lon);
-  out[1] = n * std::cos(lat) * std::sin(lon);
-  out[2] = n * (1 - e2) * std::sin(lat);
-}
-}  // namespace
 
 // Near the data's antipode the search bounds nodes by the triangle
 // inequality with geodesic_upper_bound_m: it must never fall short of the
@@ -457,14 +448,6 @@ TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
 // kChordGeodesicMaxM: it must agree within a tenth of a millimetre anywhere,
 // at the geographic poles and across the antimeridian too.
 TEST(PoleIndex, ChordGeodesicMatchesKarneyBelowItsRange) {
-  auto ecef = [](LonLat p, double out[3]) {
-    constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
-    const double sl = std::sin(p.lat * kRad), cl = std::cos(p.lat * kRad);
-    const double n = kA / std::sqrt(1 - kE2 * sl * sl);
-    out[0] = n * cl * std::cos(p.lon * kRad);
-    out[1] = n * cl * std::sin(p.lon * kRad);
-    out[2] = n * (1 - kE2) * sl;
-  };
   std::mt19937_64 rng(51);
   std::uniform_real_distribution<double> u01(0, 1), lon(-180, 180);
   double worst_near = 0, worst = 0;
@@ -480,8 +463,8 @@ TEST(PoleIndex, ChordGeodesicMatchesKarneyBelowItsRange) {
     if (b.lat > 90 || b.lat < -90) continue;
     b.lon = std::fmod(b.lon + 540.0, 360.0) - 180;
     double pa[3], pb[3];
-    ecef(a, pa);
-    ecef(b, pb);
+    ecef_of(a, pa);
+    ecef_of(b, pb);
     const double chord = std::sqrt((pa[0] - pb[0]) * (pa[0] - pb[0]) + (pa[1] - pb[1]) * (pa[1] - pb[1]) +
                                    (pa[2] - pb[2]) * (pa[2] - pb[2]));
     if (chord > index::kChordGeodesicMaxM) continue;
