@@ -117,11 +117,11 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   auto store = store::Store::open(
       path, {options.read_only, options.create_if_missing, options.read_only_on_storage_failure});
   if (!store) return store.status();
-  auto data = load_snapshot(**store, {path + "/" + index::kGridIndexFileName, !(*store)->read_only()});
-  if (!data) return data.status();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->store = std::move(*store);
+  auto data = load_snapshot(*impl->store, impl->grid_index_file());
+  if (!data) return data.status();
   impl->write_problem = impl->store->write_problem();
   impl->publish(std::move(*data));
   if (!impl->store->read_only()) impl->start_merger();

@@ -332,7 +332,7 @@ Status Service::Impl::merge_now() {
     {
       std::lock_guard w(write_mutex);
       if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
-      copy = edits;
+      copy = edits.latest_only();  // all build_delta_layer() reads
       upto = current.load()->stats().sequence;
     }
     copy.drop_through(merged_sequence);

@@ -362,7 +362,6 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   // 1. Rings (by reference), per-grid boxes and chunks.
   i64 gx0 = std::numeric_limits<i64>::max(), gy0 = gx0;
   i64 gx1 = std::numeric_limits<i64>::min(), gy1 = gx1;
-  std::vector<std::pair<Box, std::uint32_t>> boxes;
   std::size_t total_edges = 0;
   for (std::uint32_t g = 0; g < geometries.size(); ++g) {
     i64 min_x = std::numeric_limits<i64>::max(), min_y = min_x;
@@ -406,11 +405,8 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
     gy0 = std::min(gy0, min_y);
     gx1 = std::max(gx1, max_x);
     gy1 = std::max(gy1, max_y);
-    boxes.push_back({Box(BoxPoint(static_cast<double>(min_x) / kScale, static_cast<double>(min_y) / kScale),
-                         BoxPoint(static_cast<double>(max_x) / kScale, static_cast<double>(max_y) / kScale)),
-                     g});
   }
-  boxes_->tree = BoxTree(boxes.begin(), boxes.end());
+  index_grid_boxes();
   stats_.edges = total_edges;
   if (total_edges == 0) return;
 
@@ -559,6 +555,25 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
     b.nodes = {};
     b.leaves = {};
   }
+}
+
+// The R-tree of the grids' boxes (candidates()), each the box of its grid's chunks.
+void GridIndex::index_grid_boxes() {
+  std::vector<std::pair<Box, std::uint32_t>> boxes;
+  for (std::uint32_t g = 0; g + 1 < chunk_offsets_.size(); ++g) {
+    if (chunk_offsets_[g] == chunk_offsets_[g + 1]) continue;
+    i64 x0 = std::numeric_limits<i64>::max(), y0 = x0, x1 = std::numeric_limits<i64>::min(), y1 = x1;
+    for (std::uint32_t c = chunk_offsets_[g]; c < chunk_offsets_[g + 1]; ++c) {
+      x0 = std::min<i64>(x0, chunks_[c].x0);
+      y0 = std::min<i64>(y0, chunks_[c].y0);
+      x1 = std::max<i64>(x1, chunks_[c].x1);
+      y1 = std::max<i64>(y1, chunks_[c].y1);
+    }
+    boxes.push_back({Box(BoxPoint(static_cast<double>(x0) / kScale, static_cast<double>(y0) / kScale),
+                         BoxPoint(static_cast<double>(x1) / kScale, static_cast<double>(y1) / kScale)),
+                     g});
+  }
+  boxes_->tree = BoxTree(boxes.begin(), boxes.end());
 }
 
 std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
@@ -785,23 +800,8 @@ bool GridIndex::load(std::FILE* in, const std::vector<const MultiPolygon*>& geom
   for (const Chunk& c : chunks_) {
     if (c.ring >= rings_.size() || c.first >= rings_[c.ring].size - 1) return fail();
   }
-  // The grids' boxes, from their chunks' boxes as build() finds them.
-  std::vector<std::pair<Box, std::uint32_t>> boxes;
-  for (std::uint32_t g = 0; g < geometries.size(); ++g) {
-    if (chunk_offsets_[g] == chunk_offsets_[g + 1]) continue;
-    i64 x0 = std::numeric_limits<i64>::max(), y0 = x0, x1 = std::numeric_limits<i64>::min(), y1 = x1;
-    for (std::uint32_t c = chunk_offsets_[g]; c < chunk_offsets_[g + 1]; ++c) {
-      x0 = std::min<i64>(x0, chunks_[c].x0);
-      y0 = std::min<i64>(y0, chunks_[c].y0);
-      x1 = std::max<i64>(x1, chunks_[c].x1);
-      y1 = std::max<i64>(y1, chunks_[c].y1);
-    }
-    boxes.push_back({Box(BoxPoint(static_cast<double>(x0) / kScale, static_cast<double>(y0) / kScale),
-                         BoxPoint(static_cast<double>(x1) / kScale, static_cast<double>(y1) / kScale)),
-                     g});
-  }
   boxes_ = std::make_unique<BoxIndex>();
-  boxes_->tree = BoxTree(boxes.begin(), boxes.end());
+  index_grid_boxes();
   return true;
 }
 

@@ -131,6 +131,7 @@ class GridIndex {
   };
   struct Builder;
   struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates()
+  void index_grid_boxes();  // fills boxes_ (allocated) from chunks_
 
   std::vector<RingRef> rings_;
   struct RingPlace {  // where rings_[r] is in its grid's geometry: polygon, ring
