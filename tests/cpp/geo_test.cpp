@@ -99,6 +99,32 @@ TEST(Geodesic, KnownDistanceAlongTheEquator) {
   EXPECT_NEAR(geodesic_distance_m({0, 0}, {1, 0}), 111319.4908, 1e-3);
 }
 
+// The k-nearest search near the data's antipode bounds distances through the
+// point where a geodesic meets the query's cut locus, trusting that the
+// geodesic is a shortest path up to there: the distance to that point is
+// its length, and for every point t before it g(a, t) + g(t, cut) = s_cut.
+TEST(Geodesic, TheGeodesicToTheCutLocusIsAShortestPath) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-89.9, 89.9), u01(0, 1);
+  for (int i = 0; i < 3000; ++i) {
+    const LonLat a{lon(rng), i % 4 == 0 ? lat(rng) * 0.001 : lat(rng)};  // a quarter near the equator
+    // b anywhere, or within a few degrees of a's antipode.
+    LonLat b{lon(rng), lat(rng)};
+    if (i % 2 == 1) {
+      b = {a.lon + 180 + (u01(rng) - 0.5) * 6, std::clamp(-a.lat + (u01(rng) - 0.5) * 6, -89.9, 89.9)};
+      b.lon = std::fmod(b.lon + 540.0, 360.0) - 180;
+    }
+    const geo::CutPoint c = geo::geodesic_to_cut_locus(a, b);
+    ASSERT_NEAR(c.s_ab, geo::geodesic_m(a, b), 1e-6);
+    EXPECT_NEAR(c.cut.lat, -a.lat, 1e-9) << "the cut locus of an oblate ellipsoid lies on the parallel -lat";
+    EXPECT_GE(c.s_cut + 1e-9, c.s_ab);
+    const double g = geo::geodesic_m(a, c.cut);
+    ASSERT_NEAR(g, c.s_cut, 1e-6) << a.lon << "," << a.lat << " -> " << b.lon << "," << b.lat;
+    // b lies on a shortest path from a to the cut point.
+    EXPECT_NEAR(c.s_ab + geo::geodesic_m(b, c.cut), c.s_cut, 1e-6);
+  }
+}
+
 TEST(Wkb, RoundTripOfAMultiPolygonWithAHole) {
   MultiPolygon mp{{{{{0, 0}, {4, 0}, {4, 4}, {0, 4}, {0, 0}}, {{1, 1}, {1, 2}, {2, 2}, {2, 1}, {1, 1}}}},
                   {{{{5, 5}, {6, 5}, {6, 6}, {5, 5}}}}};

@@ -287,47 +287,55 @@ TEST(PoleIndex, GeodesicUpperBoundIsNeverShort) {
 
 // Near the data's antipode every pole is ~20,000 km away, the chord is near
 // its maximum and its arc bound prunes almost nothing (the search measured
-// every pole: seconds at 2M poles); it goes by the triangle inequality around
-// a pole of each node instead. Exact there too: queries within 3 degrees of
-// the antipode of the data's centre, of its corners, of single poles, with
-// max_m and with hidden poles, on a city with a straight row of poles.
+// every pole: seconds at 2M poles); within 500 km of it the search goes by
+// the triangle inequality through pivots instead: a node's centre and the
+// point where the geodesic through it meets q's cut locus (an ancestor's when
+// that geodesic passes through the node). Exact there too: queries within 5
+// degrees of the antipode of the data's centre, of its corners, of single
+// poles, with max_m and with hidden poles, on cities with a straight row of
+// poles at Beijing's latitude, at the equator (where q's cut locus is
+// longest) and at 80 degrees north.
 TEST(PoleIndex, NearTheDataAntipodeMatchesBruteForce) {
-  auto poles = random_poles(6000, 61, {116.47, 39.92}, 0.1);
-  for (int i = 0; i < 400; ++i) poles.push_back({116.37 + 0.0005 * i, 39.84});  // a straight row along the south edge
-  index::PoleIndex idx;
-  idx.build(poles);
   auto antipode = [](LonLat p) { return LonLat{p.lon > 0 ? p.lon - 180 : p.lon + 180, -p.lat}; };
-  std::mt19937_64 rng(62);
-  std::uniform_real_distribution<double> unit(-1, 1);
-  std::vector<LonLat> queries;
-  for (int q = 0; q < 24; ++q) {
-    const LonLat a = antipode({116.47, 39.92});
-    const double r = q < 8 ? 0.05 : q < 16 ? 0.5 : 3.0;
-    queries.push_back({a.lon + unit(rng) * r, a.lat + unit(rng) * r});
-  }
-  queries.push_back(antipode({116.47, 39.92}));
-  queries.push_back(antipode({116.37, 39.84}));  // a corner
-  queries.push_back(antipode(poles[17]));         // exactly a pole's antipode
-  queries.push_back(antipode(poles[6100]));       // a pole of the row
-  for (const LonLat p : queries) {
-    for (std::size_t k : {1u, 5u}) {
-      expect_same_as_brute(poles, idx, p, k);
-      const double nearest = brute(poles, p, 1)[0].second;
-      expect_same_as_brute(poles, idx, p, k, nearest + 30.0);
-      expect_same_as_brute(poles, idx, p, k, nearest * (1 - 1e-9));  // none
+  for (const LonLat centre : {LonLat{116.47, 39.92}, LonLat{10.0, 0.02}, LonLat{20.0, 80.0}}) {
+    SCOPED_TRACE(std::to_string(centre.lon) + "," + std::to_string(centre.lat));
+    auto poles = random_poles(6000, 61, centre, 0.1);
+    const LonLat corner{centre.lon - 0.1, centre.lat - 0.08};
+    for (int i = 0; i < 400; ++i) poles.push_back({corner.lon + 0.0005 * i, corner.lat});  // a straight row along the south edge
+    index::PoleIndex idx;
+    idx.build(poles);
+    std::mt19937_64 rng(62);
+    std::uniform_real_distribution<double> unit(-1, 1);
+    std::vector<LonLat> queries;
+    for (int q = 0; q < 24; ++q) {
+      const LonLat a = antipode(centre);
+      const double r = q < 6 ? 0.05 : q < 12 ? 0.5 : q < 18 ? 3.0 : 5.0;
+      queries.push_back({a.lon + unit(rng) * r, std::clamp(a.lat + unit(rng) * r, -89.9, 89.9)});
     }
-  }
-  // Every third pole hidden (as an overlay hides the poles it replaced): the
-  // answer is the brute force over the others.
-  const EveryThirdHidden third = hide_every_third(idx, poles, 0);
-  const index::HiddenPoles hidden = third.filter();
-  for (std::size_t q = 0; q < queries.size(); q += 3) {
-    const auto want = brute(third.shown, queries[q], 3);
-    const auto got = idx.nearest(queries[q], 3, std::nullopt, &hidden);
-    ASSERT_EQ(got.size(), want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << q << " rank " << i;
-      EXPECT_NE(got[i].first % 3, 0u) << "a hidden pole was returned";
+    queries.push_back(antipode(centre));
+    queries.push_back(antipode(corner));
+    queries.push_back(antipode(poles[17]));    // exactly a pole's antipode
+    queries.push_back(antipode(poles[6100]));  // a pole of the row
+    for (const LonLat p : queries) {
+      for (std::size_t k : {1u, 5u}) {
+        expect_same_as_brute(poles, idx, p, k);
+        const double nearest = brute(poles, p, 1)[0].second;
+        expect_same_as_brute(poles, idx, p, k, nearest + 30.0);
+        expect_same_as_brute(poles, idx, p, k, nearest * (1 - 1e-9));  // none
+      }
+    }
+    // Every third pole hidden (as an overlay hides the poles it replaced): the
+    // answer is the brute force over the others.
+    const EveryThirdHidden third = hide_every_third(idx, poles, 0);
+    const index::HiddenPoles hidden = third.filter();
+    for (std::size_t q = 0; q < queries.size(); q += 3) {
+      const auto want = brute(third.shown, queries[q], 3);
+      const auto got = idx.nearest(queries[q], 3, std::nullopt, &hidden);
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << q << " rank " << i;
+        EXPECT_NE(got[i].first % 3, 0u) << "a hidden pole was returned";
+      }
     }
   }
 }

@@ -38,6 +38,15 @@ GeodesicEnd geodesic_end(LonLat a, LonLat b) {
   return e;
 }
 
+CutPoint geodesic_to_cut_locus(LonLat a, LonLat b) {
+  CutPoint c;
+  double azi1 = 0;
+  geod_inverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &c.s_ab, &azi1, nullptr);
+  geod_gendirect(&wgs84(), a.lat, a.lon, azi1, GEOD_ARCMODE, 180.0, &c.cut.lat, &c.cut.lon, nullptr, &c.s_cut,
+                 nullptr, nullptr, nullptr, nullptr);
+  return c;
+}
+
 DegreeScale degree_scale(double lat_deg) {
   const double phi = lat_deg * kDegToRad;
   const double s = std::sin(phi);

@@ -29,6 +29,20 @@ struct GeodesicEnd {
 };
 GeodesicEnd geodesic_end(LonLat a, LonLat b);
 
+// The shortest geodesic from a through b, continued to a's cut locus: the
+// point where it stops being a shortest path, at 180 degrees of arc on the
+// auxiliary sphere (on the parallel of latitude -a.lat, near a's antipode;
+// Karney 2013, "Algorithms for geodesics"). Up to that point it is a shortest
+// path, so the distance from a to `cut` is `s_cut`, and for every point t on
+// it g(a, t) = s_cut - g(t, cut): near a's antipode the triangle inequality
+// through `cut` bounds the distance from a to the points around b tightly.
+// `s_ab` is the distance from a to b.
+struct CutPoint {
+  LonLat cut;
+  double s_cut = 0, s_ab = 0;
+};
+CutPoint geodesic_to_cut_locus(LonLat a, LonLat b);
+
 // Metres per degree of latitude and of longitude at `lat_deg`.
 struct DegreeScale {
   double m_per_deg_lat;

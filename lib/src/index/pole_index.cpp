@@ -238,7 +238,7 @@ struct HeapEntry {
   double lb2;
   std::uint32_t level;  // index into levels_
   std::uint32_t node;
-  std::uint32_t ref;    // index into refs: the FarBound for this node's poles
+  std::uint32_t ref;    // index into refs: the FarBound for this node's poles (by pivots: see search_by_pivots)
   bool operator>(const HeapEntry& o) const { return lb2 > o.lb2; }
 };
 // A node of the wide tree on the depth-first stack: `level` 0 is a leaf (a
@@ -248,8 +248,15 @@ struct WideEntry {
   std::uint32_t level;
   std::uint32_t node;
 };
+// Two points whose distances from the query are known (near its antipode, search_by_pivots):
+// a node's centre and the point where the geodesic through it meets the query's cut locus (ECEF in the index's frame).
+struct Pivot {
+  double centre[3], cut[3];
+  double g_centre, g_cut;
+};
 struct Scratch {
   std::vector<WideEntry> stack;
+  std::vector<Pivot> pivots;
   std::vector<HeapEntry> heap;
   std::vector<FarBound> refs;
   std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
@@ -611,13 +618,19 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     // Near the data's antipode every pole is ~20,000 km away and the chord,
     // near its maximum there, hardly changes from pole to pole: its arc bound
     // prunes almost nothing (a geodesic for every pole, seconds at 2M poles).
-    // The triangle inequality holds everywhere: no pole of a node is nearer
-    // than g(q, x) - r, for x the centre of the node's cells and r the longest
-    // geodesic from x to any point of the node's box (geodesic_upper_bound_m
-    // of its farthest corner). A node gets its pivot x when it first reaches
-    // the top of the heap (one geodesic) and goes back in with that bound; its
-    // children start from it. A leaf bounds each pole by its pivot and
-    // measures them in the order of those bounds.
+    // The triangle inequality holds everywhere: no point of a box is nearer
+    // to q than g(q, x) - r, for any point x and r the longest geodesic from
+    // x to the box (geodesic_upper_bound_m of the chord to its farthest
+    // corner). A node gets its pivots when it first reaches the top of the
+    // heap (one geodesic and one point along it) and goes back in with their
+    // bound:
+    // - its centre x, as a pivot from the side (the bound is r short at most);
+    // - the point where the geodesic from q through x meets q's cut locus
+    //   (geo::geodesic_to_cut_locus). Up to there that geodesic is a shortest
+    //   path, so for the poles near it the bound through this pivot behind
+    //   them is nearly exact, and it bounds the node's children apart: those
+    //   on q's side higher than those behind.
+    // A leaf bounds each pole by its pivots and measures them in that order.
     auto far_corner_chord = [&](const double x3[3], const Box3& b) {
       double d2 = 0;
       for (int a = 0; a < 3; ++a) {
@@ -628,16 +641,48 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     };
     // Slack for the geodesics' own error (nanometres) and the ECEF rounding.
     constexpr double kPivotSlackM = 1e-3;
+    constexpr std::uint32_t kOwnPivot = 0x80000000u;
+    std::vector<Pivot>& pivots_ = scratch_.pivots;
+    pivots_.clear();
+    // The bound of box b by pivot pair `v`.
+    auto pivot_bound = [&](const Pivot& v, const Box3& b) {
+      return std::max(v.g_centre - geodesic_upper_bound_m(far_corner_chord(v.centre, b)),
+                      v.g_cut - geodesic_upper_bound_m(far_corner_chord(v.cut, b))) -
+             kPivotSlackM;
+    };
     auto measured = [&](std::uint32_t i) {
       return std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; });
     };
-    // `refined`: the bound holds this node's own pivot (HeapEntry::ref 1), not only its parent's.
-    auto push = [&](std::uint32_t level, std::uint32_t node, double lb, std::uint32_t refined) {
+    // A pivot's cut point bounds a box nearly exactly when the geodesic to
+    // it passes through the box: then the box needs no pivots of its own.
+    auto near_line = [&](const Pivot& v, const Box3& b) {
+      double m[3], u[3], w[3];
+      double h2 = 0, uu = 0, uw = 0, ww = 0;
+      for (int a = 0; a < 3; ++a) {
+        m[a] = 0.5 * (double(b.lo[a]) + b.hi[a]);
+        h2 += 0.25 * (double(b.hi[a]) - b.lo[a]) * (double(b.hi[a]) - b.lo[a]);
+        u[a] = v.cut[a] - v.centre[a];
+        w[a] = m[a] - v.centre[a];
+        uu += u[a] * u[a], uw += u[a] * w[a], ww += w[a] * w[a];
+      }
+      const double off2 = std::max(0.0, ww - uw * uw / uu);  // squared distance of the box's middle from the line
+      double d2 = 0;
+      for (int a = 0; a < 3; ++a) d2 += (v.cut[a] - m[a]) * (v.cut[a] - m[a]);
+      // The bound through the cut point is about off² / (2 d) short at the
+      // box's middle: near enough when that is under a twentieth of the box's
+      // half diagonal h, and the box lies before the cut point (beyond it the
+      // geodesic is no longer the shortest).
+      constexpr double kShortByH = 0.05;
+      return uw < uu && d2 > 4 * h2 && off2 * off2 < kShortByH * kShortByH * 4 * d2 * h2;
+    };
+    // `ref`: 1 + the index in pivots_ of the pivots that bound the entry (0:
+    // none yet), with kOwnPivot when they are the node's own.
+    auto push = [&](std::uint32_t level, std::uint32_t node, double lb, std::uint32_t ref) {
       const Box3& b = levels_[level].boxes[node];
       if (b.lo[0] > b.hi[0]) return;  // no poles
       lb = std::max({lb, lower_bound_m(q, b), 0.0});
       if (lb * lb > bound2()) return;
-      heap.push_back({lb * lb, level, node, refined});
+      heap.push_back({lb * lb, level, node, ref});
       std::push_heap(heap.begin(), heap.end(), std::greater<>{});
     };
     heap.clear();
@@ -650,25 +695,37 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       const double lb = std::sqrt(e.lb2);
       const Level& lv = levels_[e.level];
       const std::uint32_t x = e.node % lv.nx, y = e.node / lv.nx;
-      if (e.ref == 0) {
-        // The pivot: the centre of the node's cells (half the reach of a corner pole).
+      std::uint32_t ref = e.ref & ~kOwnPivot;
+      if ((e.ref & kOwnPivot) == 0 && (ref == 0 || !near_line(pivots_[ref - 1], lv.boxes[e.node]))) {
+        // The node's own pivots: the centre of its cells (half the reach of a corner pole) and its cut point.
         const double span = static_cast<double>(std::uint64_t{2} << e.level);
         LonLat centre{min_lon_ + (x + 0.5) * span * cell_deg_lon_, std::clamp(min_lat_ + (y + 0.5) * span * cell_deg_lat_, -90.0, 90.0)};
         if (centre.lon > 180) centre.lon -= 360;
-        double x3[3];
-        ecef(centre, x3);
-        const double gx = geo::distance_m(p, centre);
+        const geo::CutPoint cut = geo::geodesic_to_cut_locus(p, centre);
+        Pivot v;
+        ecef(centre, v.centre);
+        ecef(cut.cut, v.cut);
+        v.g_centre = cut.s_ab;
+        v.g_cut = cut.s_cut;
+        pivots_.push_back(v);
+        ref = static_cast<std::uint32_t>(pivots_.size());
+        const double own = std::max(lb, pivot_bound(v, lv.boxes[e.node]));
+        if (own * own > bound2()) continue;
         if (e.level > 0) {
-          const double r = geodesic_upper_bound_m(far_corner_chord(x3, lv.boxes[e.node]));
-          push(e.level, e.node, std::max(lb, gx - r - kPivotSlackM), 1);
+          push(e.level, e.node, own, ref | kOwnPivot);
           continue;
         }
+      }
+      const Pivot v = pivots_[ref - 1];
+      if (e.level == 0) {
         leaf.clear();
         for_each_leaf_slot(x, y, [&](std::uint32_t i) {
           double t3[3];
           ecef(sorted_pos_[i], t3);
-          const double by_pivot = gx - geodesic_upper_bound_m(chord_m(t3, x3)) - kPivotSlackM;
-          const double pole_lb = std::max({arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivot, 0.0});
+          const double by_pivots = std::max(v.g_centre - geodesic_upper_bound_m(chord_m(t3, v.centre)),
+                                            v.g_cut - geodesic_upper_bound_m(chord_m(t3, v.cut))) -
+                                   kPivotSlackM;
+          const double pole_lb = std::max({arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivots, 0.0});
           if (pole_lb * pole_lb > bound2()) return;
           leaf.emplace_back(pole_lb, i);
         });
@@ -683,12 +740,23 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         }
         continue;
       }
+      // The children, each bounded by these pivots on its own box.
       const Level& down = levels_[e.level - 1];
       for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, down.ny); ++cy) {
-        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) push(e.level - 1, cy * down.nx + cx, lb, 0);
+        for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) {
+          const std::uint32_t child = cy * down.nx + cx;
+          const Box3& b = down.boxes[child];
+          if (b.lo[0] > b.hi[0]) continue;
+          push(e.level - 1, child, std::max(lb, pivot_bound(v, b)), ref);
+        }
       }
     }
   };
+  // Within a few hundred km of the data's antipode the FarBounds hold over
+  // ever smaller balls (their curvature grows towards q's conjugate points):
+  // the pivots through q's cut locus answer there with a few geodesics.
+  constexpr double kPivotsBeyondM = 19'500'000;
+  if (far.valid() && far.s0() > kPivotsBeyondM) pivots = true;
   if (pivots) return search_by_pivots();
   if (!far.valid()) {
     // Within kFarModelM of the data: depth first down the wide tree, nearest

@@ -28,9 +28,13 @@
 // chord) is metres to a kilometre short of the geodesic; there nodes and poles
 // are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
 // millimetres short, and a leaf's geodesics are measured in the order of those
-// bounds: about one geodesic per far query. Near the data's antipode (no
-// FarBound: q's cut locus is near the data) nodes are bounded by the triangle
-// inequality around the centre of each (one geodesic per node visited).
+// bounds: about one geodesic per far query. Within 500 km of the data's
+// antipode (where the FarBounds hold only over small balls, or not at all:
+// q's cut locus is near the data) nodes are bounded by the triangle
+// inequality through pivots: a node's centre and the point where the
+// geodesic from q through it meets q's cut locus, nearly exact for the poles
+// along that geodesic. A node near an ancestor's geodesic uses its pivots:
+// 3-23 geodesics per query there.
 // Candidates are ranked by the ellipsoidal distance at the query latitude and
 // the answers' distances are geodesic on WGS84 (see geodesic.hpp): the order
 // is the true geodesic order, not planar degrees.
