@@ -7,9 +7,15 @@
 
 namespace poleloc::store {
 
-BulkLoad::BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, const rocksdb::Options& options,
-                   std::string dir)
-    : db_(db), families_(std::move(families)), options_(options), dir_(std::move(dir)), held_(families_.size()) {}
+BulkLoad::BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families,
+                   std::vector<rocksdb::Options> options, std::string dir)
+    : db_(db),
+      families_(std::move(families)),
+      options_(std::move(options)),
+      dir_(std::move(dir)),
+      held_(families_.size()) {
+  options_.resize(families_.size(), options_.empty() ? rocksdb::Options() : options_.back());
+}
 
 BulkLoad::~BulkLoad() {
   stream_.reset();
@@ -24,7 +30,7 @@ rocksdb::Status BulkLoad::start() {
   if (!fs::create_directories(dir_, ec) || ec) {
     return rocksdb::Status::IOError("cannot create " + dir_, ec.message());
   }
-  stream_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_), options_, families_[0]);
+  stream_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_[0]), options_[0], families_[0]);
   stream_file_ = dir_ + "/0.sst";
   return stream_->Open(stream_file_);
 }
@@ -49,7 +55,7 @@ rocksdb::Status BulkLoad::write_file(std::size_t family, std::vector<std::pair<s
                                      std::string& file) {
   // A later put of the same key wins, as in a WriteBatch.
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options_), options_, families_[family]);
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options_[family]), options_[family], families_[family]);
   file = dir_ + "/" + std::to_string(family) + ".sst";
   auto s = writer.Open(file);
   for (std::size_t i = 0; s.ok() && i < rows.size(); ++i) {

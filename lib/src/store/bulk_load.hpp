@@ -1,7 +1,7 @@
 // bulk_load.hpp: writes one large change as SST files and ingests them into
 // the database in one atomic step, instead of one huge WriteBatch.
 //
-//   BulkLoad bulk(db, {poles, grids, aliases, meta}, options, path + "/import.tmp");
+//   BulkLoad bulk(db, {poles, grids, aliases, meta}, {their options}, path + "/import.tmp");
 //   if (auto st = bulk.start(); !st) return st;
 //   bulk.put(0, key, value);        // family 0: keys strictly increasing, streamed to disk
 //   bulk.put(3, key, value);        // other families: any order, held and sorted at ingest()
@@ -48,8 +48,8 @@ namespace poleloc::store {
 
 class BulkLoad {
  public:
-  // `families[0]` is streamed; `options` are the families' options (table format, compression).
-  BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, const rocksdb::Options& options,
+  // `families[0]` is streamed; `options[i]` are the options of families[i] (table format, compression).
+  BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, std::vector<rocksdb::Options> options,
            std::string dir);
   ~BulkLoad();
   BulkLoad(const BulkLoad&) = delete;
@@ -76,7 +76,7 @@ class BulkLoad {
   rocksdb::Status write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows, std::string& file);
   rocksdb::DB& db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
-  rocksdb::Options options_;
+  std::vector<rocksdb::Options> options_;
   std::string dir_;
   std::unique_ptr<rocksdb::SstFileWriter> stream_;
   std::string stream_file_;
