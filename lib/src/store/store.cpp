@@ -168,9 +168,10 @@ struct Store::Impl {
       cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     }
     // Grids are mostly coordinates, which Snappy hardly compresses yet
-    // copies slowly on the way out: LZ4 stores 40 million vertices in 322 MB
-    // instead of 353 and reads them with about a third less CPU at open (800
-    // grids of 50,000 vertices: 1.5-1.7 s of user time against 1.8-2.2 s).
+    // copies slowly on the way out: LZ4 stores them in about as much room
+    // (40 million vertices: 322 MB instead of 353, or 575 MB instead of 511
+    // on another shape) and reads them with about a third less CPU at open
+    // (800 grids of 50,000 vertices: 1.2-1.6 s of user time against 1.5-2.1 s).
     // Files written before keep Snappy, which every block names.
     rocksdb::ColumnFamilyOptions grid_options = cf_options;
     for (rocksdb::CompressionType c : rocksdb::GetSupportedCompressions()) {
