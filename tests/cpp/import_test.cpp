@@ -195,6 +195,34 @@ TEST(ImportGrids, JsonSyntaxErrorNamesTheLine) {
   expect_has(only_error(r), {"grids.geojson:3", "parse error"});
 }
 
+// The reader takes coordinates arrays out of the text before the JSON parser
+// sees it: a syntax error after one on the same line still names the file's
+// line, column and byte.
+TEST(ImportGrids, SyntaxErrorAfterCoordinatesNamesTheFilesLineAndColumn) {
+  const std::string first = R"({"type":"FeatureCollection","features":[)";
+  const std::string second =
+      R"({"type":"Feature","properties":{"id":"G1"},"geometry":{"type":"Polygon","coordinates":[[[116.46,39.92],[116.47,39.92],[116.47,39.93],[116.46,39.92]]]},,})";
+  Input in("number,lon,lat\n", first + "\n" + second + "\n]}");
+  auto r = in.read();
+  const std::string column = "column " + std::to_string(second.find(",,") + 2);
+  const std::string byte = "byte " + std::to_string(first.size() + 1 + second.find(",,") + 2);
+  expect_has(only_error(r), {"grids.geojson:2", "parse error at line 2", column.c_str(), byte.c_str()});
+}
+
+// Coordinates are read as the JSON parser reads numbers: every form JSON allows, the same doubles.
+TEST(ImportGrids, CoordinatesInEveryNumberFormAreReadExactly) {
+  Input in("number,lon,lat\n", R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"G1"},"geometry":{"type":"MultiPolygon","coordinates":[[[[116.46,39.92],
+  [1.1647E2, 39.92, 7], [116.47000000000000000000001,3.993e+1],[116.46,39.92]]]]}}]})");
+  auto r = in.read();
+  EXPECT_EQ(r.error_count, 0u);
+  ASSERT_EQ(r.dataset.grids.size(), 1u);
+  const Ring& ring = r.dataset.grids[0].geometry.at(0).rings.at(0);
+  ASSERT_EQ(ring.size(), 4u);
+  EXPECT_EQ(ring[1], (LonLat{116.47, 39.92}));
+  EXPECT_EQ(ring[2], (LonLat{116.47, 39.93}));
+}
+
 TEST(ImportGrids, NonUtf8PropertyIsASyntaxError) {
   Input in("number,lon,lat\n", "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"id\":\"\xB5\xE7\"},\"geometry\":null}]}");
   auto r = in.read();

@@ -1,4 +1,5 @@
 #include "geo/polygon_check.hpp"
+#include "io/geojson_coordinates.hpp"
 #include "io/readers.hpp"
 
 #include <poleloc/attribute_json.hpp>
@@ -17,16 +18,22 @@ namespace {
 
 using json = nlohmann::json;
 
-// Line (1-based) of byte offset `byte` in the file, for syntax errors.
-std::size_t line_of_byte(const std::string& path, std::size_t byte) {
+// Line and column (1-based) of the `byte`-th byte of the file (as the JSON
+// parser counts: 1 is the first), for syntax errors.
+std::pair<std::size_t, std::size_t> line_of_byte(const std::string& path, std::size_t byte) {
   std::ifstream in(path, std::ios::binary);
-  std::size_t line = 1, pos = 0;
+  std::size_t line = 1, column = 0, pos = 0;
   char c;
   while (pos < byte && in.get(c)) {
-    if (c == '\n') ++line;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    } else {
+      ++column;
+    }
     ++pos;
   }
-  return line;
+  return {line, column};
 }
 
 struct GeometryError {
@@ -37,7 +44,19 @@ struct GeometryError {
 struct GeometryReader {
   const geo::CrsTransform& crs;
   std::size_t max_vertices;
+  CoordinatesTaken* taken = nullptr;  // the coordinates parsed outside the JSON tree, if any
   std::size_t vertices = 0;
+
+  // Position `i` of `where`, converted to WGS84 and checked.
+  template <typename Where>
+  LonLat position(double x, double y, const Where& where, std::size_t i) const {
+    const LonLat p = crs.to_wgs84({x, y});
+    if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
+      throw GeometryError{where() + " position " + std::to_string(i) + " (" + json(x).dump() + ", " + json(y).dump() +
+                          ") is out of range for lon/lat" + (crs.is_identity() ? "" : " after CRS conversion")};
+    }
+    return p;
+  }
 
   // Reads a ring of [x, y] positions, converting to WGS84.
   Ring ring(const json& ring, const std::string& where) {
@@ -54,12 +73,7 @@ struct GeometryReader {
       if (!pos.is_array() || pos.size() < 2 || !pos[0].is_number() || !pos[1].is_number()) {
         throw GeometryError{where + " position " + std::to_string(i) + " is not [lon, lat] numbers"};
       }
-      const LonLat p = crs.to_wgs84({pos[0].get<double>(), pos[1].get<double>()});
-      if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
-        throw GeometryError{where + " position " + std::to_string(i) + " (" + pos[0].dump() + ", " + pos[1].dump() +
-                            ") is out of range for lon/lat" + (crs.is_identity() ? "" : " after CRS conversion")};
-      }
-      out.push_back(p);
+      out.push_back(position(pos[0].get<double>(), pos[1].get<double>(), [&] { return where; }, i));
     }
     return out;
   }
@@ -73,6 +87,36 @@ struct GeometryReader {
     return poly;
   }
 
+  // The same from coordinates parsed outside the JSON tree (CoordinatesTaken),
+  // with the same messages: a Polygon's are nested 3 deep, a MultiPolygon's 4.
+  MultiPolygon taken_geometry(const Coordinates& c, bool multi) const {
+    if (c.depth != (multi ? 4 : 3)) {
+      throw GeometryError{std::string(multi ? "polygon 0 ring 0" : "polygon ring 0") +
+                          " position 0 is not [lon, lat] numbers"};
+    }
+    MultiPolygon mp;
+    const std::size_t polygons = multi ? c.polygon_ends.size() : 1;
+    std::size_t ring = 0, pos = 0;
+    for (std::size_t p = 0; p < polygons; ++p) {
+      const std::size_t rings_end = multi ? c.polygon_ends[p] : c.ring_ends.size();
+      Polygon poly;
+      poly.rings.reserve(rings_end - ring);
+      for (std::size_t r = 0; ring < rings_end; ++ring, ++r) {
+        auto where = [&] {
+          return (multi ? "polygon " + std::to_string(p) + " ring " : std::string("polygon ring ")) + std::to_string(r);
+        };
+        Ring out;
+        out.reserve(c.ring_ends[ring] - pos);
+        for (std::size_t i = 0; pos < c.ring_ends[ring]; ++pos, ++i) {
+          out.push_back(position(c.positions[pos].lon, c.positions[pos].lat, where, i));
+        }
+        poly.rings.push_back(std::move(out));
+      }
+      mp.push_back(std::move(poly));
+    }
+    return mp;
+  }
+
   MultiPolygon geometry(const json& g) {
     if (!g.is_object()) throw GeometryError{"geometry is missing or null; expected a Polygon or MultiPolygon"};
     auto type = g.find("type");
@@ -80,10 +124,13 @@ struct GeometryReader {
     if (type == g.end() || !type->is_string()) throw GeometryError{"geometry has no type"};
     const std::string& t = type->get_ref<const std::string&>();
     if (coords == g.end()) throw GeometryError{t + " has no coordinates"};
+    const Coordinates* parsed = taken ? taken->placeholder(*coords) : nullptr;
     MultiPolygon mp;
     if (t == "Polygon") {
+      if (parsed) return taken_geometry(*parsed, false);
       mp.push_back(polygon(*coords, "polygon"));
     } else if (t == "MultiPolygon") {
+      if (parsed) return taken_geometry(*parsed, true);
       if (!coords->is_array() || coords->empty()) throw GeometryError{"MultiPolygon has no polygons"};
       for (std::size_t p = 0; p < coords->size(); ++p) {
         mp.push_back(polygon((*coords)[p], "polygon " + std::to_string(p)));
@@ -110,11 +157,15 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
   auto fatal = [&](std::optional<std::size_t> feature, std::size_t line, std::string field, std::string reason) {
     errors.add_fatal({shown(path), line, feature, std::move(field), std::move(reason)});
   };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
     fatal(std::nullopt, 0, "", "cannot open: " + std::string(std::strerror(errno)));
     return;
   }
+  // The geometries' coordinates are parsed on the way in, without a JSON tree (geojson_coordinates.hpp).
+  CoordinatesTaken taken(file, limits.max_vertices);
+  std::istream in(&taken);
+  std::optional<std::size_t> feature_placeholder;  // the current feature's coordinates, if taken
   std::size_t feature_index = 0;
   bool in_features = false, saw_features = false, in_feature = false;
   std::string last_root_key, root_type;
@@ -226,7 +277,7 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
     }
     try {
       auto g = f.find("geometry");
-      GeometryReader reader{*active, limits.max_vertices};
+      GeometryReader reader{*active, limits.max_vertices, &taken};
       grid.geometry = reader.geometry(g == f.end() ? json() : *g);
     } catch (const GeometryError& e) {
       fail(index, 0, "geometry", "grid '" + grid.id + "': " + e.reason);
@@ -268,6 +319,9 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
         if (problem) return false;  // the feature is refused already: keep nothing more of it
       }
       if (member == "geometry") {
+        if (event == E::value) {
+          if (auto n = CoordinatesTaken::placeholder_index(parsed)) feature_placeholder = n;
+        }
         if (event == E::array_start) {
           if (holds_numbers.size() <= d) holds_numbers.resize(d + 1);
           holds_numbers[d] = 0;
@@ -319,6 +373,8 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
                (event == E::object_end || event == E::array_end || event == E::value)) {
       in_feature = false;
       handle_feature(parsed);
+      if (feature_placeholder) taken.release_through(*feature_placeholder);
+      feature_placeholder.reset();
       return false;  // drop the feature: one feature in memory at a time
     }
     return true;
@@ -333,10 +389,18 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
   } catch (const StopRead&) {
     return;
   } catch (const json::parse_error& e) {
-    const std::size_t line = line_of_byte(path, e.byte);
+    // The parser counts the bytes it read, where each taken coordinates array was a short placeholder.
+    const std::size_t byte = taken.original_byte(e.byte);
+    const auto [line, column] = line_of_byte(path, byte);
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-    fatal(std::nullopt, line, "", "JSON " + what + " (byte " + std::to_string(e.byte) + ")");
+    // The parser's own "at line L, column C" counted the stream it read: say the file's.
+    if (auto at = what.find(" at line "); at != std::string::npos) {
+      if (auto colon = what.find(": ", at); colon != std::string::npos) {
+        what.replace(at, colon - at, " at line " + std::to_string(line) + ", column " + std::to_string(column));
+      }
+    }
+    fatal(std::nullopt, line, "", "JSON " + what + " (byte " + std::to_string(byte) + ")");
     return;
   } catch (const json::exception& e) {
     // Number overflow (1e400) ends the parse; name the feature and member it was in.
