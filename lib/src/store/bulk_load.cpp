@@ -8,17 +8,18 @@
 namespace poleloc::store {
 
 BulkLoad::BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families,
-                   std::vector<rocksdb::Options> options, std::string dir)
+                   std::vector<rocksdb::Options> options, std::string dir, std::size_t streamed)
     : db_(db),
       families_(std::move(families)),
       options_(std::move(options)),
       dir_(std::move(dir)),
+      streams_(std::clamp<std::size_t>(streamed, 1, families_.size())),
       held_(families_.size()) {
   options_.resize(families_.size(), options_.empty() ? rocksdb::Options() : options_.back());
 }
 
 BulkLoad::~BulkLoad() {
-  stream_.reset();
+  streams_.clear();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
@@ -30,25 +31,36 @@ rocksdb::Status BulkLoad::start() {
   if (!fs::create_directories(dir_, ec) || ec) {
     return rocksdb::Status::IOError("cannot create " + dir_, ec.message());
   }
-  stream_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_[0]), options_[0], families_[0]);
-  stream_file_ = dir_ + "/0.sst";
-  return stream_->Open(stream_file_);
+  return open_stream(0);
+}
+
+rocksdb::Status BulkLoad::open_stream(std::size_t family) {
+  Stream& s = streams_[family];
+  s.writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_[family]), options_[family],
+                                                      families_[family]);
+  s.file = dir_ + "/" + std::to_string(family) + ".sst";
+  return s.writer->Open(s.file);
 }
 
 void BulkLoad::put(std::size_t family, std::string_view key, std::string_view value) {
   ++keys_;
   if (!failed_.ok() || out_of_order_) return;
-  if (family != 0) {
+  if (family >= streams_.size()) {
     held_[family].emplace_back(std::string(key), std::string(value));
     return;
   }
-  if (streamed_any_ && !(rocksdb::Slice(last_key_).compare(rocksdb::Slice(key)) < 0)) {
+  Stream& s = streams_[family];
+  if (s.any && !(rocksdb::Slice(s.last_key).compare(rocksdb::Slice(key)) < 0)) {
     out_of_order_ = true;
     return;
   }
-  last_key_.assign(key);
-  streamed_any_ = true;
-  failed_ = stream_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  if (!s.writer) {
+    failed_ = open_stream(family);
+    if (!failed_.ok()) return;
+  }
+  s.last_key.assign(key);
+  s.any = true;
+  failed_ = s.writer->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
 rocksdb::Status BulkLoad::write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows,
@@ -71,15 +83,18 @@ rocksdb::Status BulkLoad::ingest() {
   if (out_of_order_) return rocksdb::Status::Aborted("keys out of order");
   if (!failed_.ok()) return failed_;
   std::vector<rocksdb::IngestExternalFileArg> args;
-  if (streamed_any_) {
-    if (auto s = stream_->Finish(); !s.ok()) return s;
-    rocksdb::IngestExternalFileArg arg;
-    arg.column_family = families_[0];
-    arg.external_files = {stream_file_};
-    args.push_back(std::move(arg));
+  for (std::size_t f = 0; f < streams_.size(); ++f) {
+    Stream& s = streams_[f];
+    if (s.any) {
+      if (auto st = s.writer->Finish(); !st.ok()) return st;
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = families_[f];
+      arg.external_files = {s.file};
+      args.push_back(std::move(arg));
+    }
+    s.writer.reset();
   }
-  stream_.reset();
-  for (std::size_t f = 1; f < families_.size(); ++f) {
+  for (std::size_t f = streams_.size(); f < families_.size(); ++f) {
     if (held_[f].empty()) continue;
     std::string file;
     if (auto s = write_file(f, held_[f], file); !s.ok()) return s;

@@ -1,11 +1,11 @@
 // bulk_load.hpp: writes one large change as SST files and ingests them into
 // the database in one atomic step, instead of one huge WriteBatch.
 //
-//   BulkLoad bulk(db, {poles, grids, aliases, meta}, {their options}, path + "/import.tmp");
+//   BulkLoad bulk(db, {poles, grids, aliases, meta}, {their options}, path + "/import.tmp", 2);
 //   if (auto st = bulk.start(); !st) return st;
-//   bulk.put(0, key, value);        // family 0: keys strictly increasing, streamed to disk
+//   bulk.put(0, key, value);        // families 0 and 1 (the first 2): keys strictly increasing, streamed to disk
 //   bulk.put(3, key, value);        // other families: any order, held and sorted at ingest()
-//   if (bulk.out_of_order()) ...    // family 0 was not sorted: nothing was ingested, use a WriteBatch
+//   if (bulk.out_of_order()) ...    // a streamed family was not sorted: nothing was ingested, use a WriteBatch
 //   auto st = bulk.ingest();        // synced files, one MANIFEST record for every family
 //
 // Why: an import of 2,000,000 poles into an empty database as a WriteBatch is
@@ -48,9 +48,10 @@ namespace poleloc::store {
 
 class BulkLoad {
  public:
-  // `families[0]` is streamed; `options[i]` are the options of families[i] (table format, compression).
+  // The first `streamed` families (at least one) are streamed; `options[i]`
+  // are the options of families[i] (table format, compression).
   BulkLoad(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*> families, std::vector<rocksdb::Options> options,
-           std::string dir);
+           std::string dir, std::size_t streamed = 1);
   ~BulkLoad();
   BulkLoad(const BulkLoad&) = delete;
   BulkLoad& operator=(const BulkLoad&) = delete;
@@ -59,7 +60,7 @@ class BulkLoad {
   // storage_full / storage_unavailable / io_error).
   rocksdb::Status start();
   // Adds one key to `family` (an index into `families`). Failures are kept and
-  // returned by ingest(); an out-of-order key of family 0 sets out_of_order().
+  // returned by ingest(); an out-of-order key of a streamed family sets out_of_order().
   void put(std::size_t family, std::string_view key, std::string_view value);
   bool out_of_order() const { return out_of_order_; }
   // Finishes the files and ingests them all at once. Nothing is ingested on an
@@ -78,10 +79,14 @@ class BulkLoad {
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   std::vector<rocksdb::Options> options_;
   std::string dir_;
-  std::unique_ptr<rocksdb::SstFileWriter> stream_;
-  std::string stream_file_;
-  std::string last_key_;
-  bool streamed_any_ = false;
+  // A streamed family's table file, written as its keys come.
+  struct Stream {
+    std::unique_ptr<rocksdb::SstFileWriter> writer;  // opened by its first key (family 0's by start())
+    std::string file, last_key;
+    bool any = false;
+  };
+  rocksdb::Status open_stream(std::size_t family);
+  std::vector<Stream> streams_;  // of families [0, streams_.size())
   bool out_of_order_ = false;
   bool failed_in_ingestion_ = false;
   std::size_t keys_ = 0;

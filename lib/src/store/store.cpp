@@ -448,7 +448,14 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
   if (change.put_pole_stream && bulk_loads_ && impl_->holds_no_records()) {
     std::vector<rocksdb::Options> options;
     for (const auto& f : impl_->family_options) options.emplace_back(rocksdb::DBOptions(), f);
-    BulkLoad bulk(*impl_->db, impl_->handles, std::move(options), impl_->path + "/" + kBulkLoadDir);
+    // Grids sorted by id (as an import puts them) stream to their table file like the poles:
+    // they are not held a second time as stored values (640 MB for 40 million vertices).
+    const bool grids_sorted =
+        std::adjacent_find(change.put_grids.begin(), change.put_grids.end(), [](const GridRecord& a, const GridRecord& b) {
+          return !(a.id < b.id);
+        }) == change.put_grids.end();
+    BulkLoad bulk(*impl_->db, impl_->handles, std::move(options), impl_->path + "/" + kBulkLoadDir,
+                  grids_sorted ? 2 : 1);
     auto seq = apply_with(change, written, &bulk);
     if (!bulk.out_of_order()) return seq;
   }
