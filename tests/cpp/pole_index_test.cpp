@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <thread>
 
@@ -184,6 +185,89 @@ TEST(PoleIndex, PointsJustOutsideTheDataInEveryDirectionMatchBruteForce) {
       case 3: p.lat = 39.92 - 0.04 - beyond(rng); break;   // south
     }
     for (std::size_t k : {1u, 4u, 10u}) expect_same_as_brute(poles, idx, p, k);
+  }
+}
+
+// A straight row of poles along the edge of the data, seen from outside: many
+// poles within millimetres of the same distance. Below 3 km the search ranks
+// by a key that must order poles as the reported (local) distance does, with
+// a tie band of 2e-6; every answer is the brute force over that distance, the
+// same poles in the same order, at every latitude the local metric is used at.
+TEST(PoleIndex, ARowOfNearlyEquidistantPolesIsRankedExactlyAsReported) {
+  std::mt19937_64 rng(77);
+  std::uniform_real_distribution<double> u01(0, 1);
+  for (const double lat : {0.5, 25.0, 39.9, 55.0, 70.0, 79.5}) {
+    SCOPED_TRACE(lat);
+    std::vector<LonLat> poles = random_poles(3000, 78, {20.0, lat}, 0.01);
+    // Rows along a parallel (east-west) and a meridian, 20 cm apart.
+    for (int i = 0; i < 600; ++i) poles.push_back({19.99 + 2e-6 / std::cos(lat * M_PI / 180) * i, lat - 0.0081});
+    for (int i = 0; i < 600; ++i) poles.push_back({20.0101, lat - 0.008 + 1.8e-6 * i});
+    index::PoleIndex idx;
+    idx.build(poles);
+    for (int q = 0; q < 40; ++q) {
+      // South of the row along the parallel, east of the one along the meridian, 100 m to 2.9 km out.
+      const double out_m = 100 + 2800 * u01(rng);
+      const geo::DegreeScale s = geo::degree_scale(lat);
+      const LonLat p = q % 2 ? LonLat{19.99 + 0.0012 * u01(rng) / std::cos(lat * M_PI / 180), lat - 0.0081 - out_m / s.m_per_deg_lat}
+                             : LonLat{20.0101 + out_m / s.m_per_deg_lon, lat - 0.008 + 0.001 * u01(rng)};
+      for (std::size_t k : {1u, 3u, 8u}) {
+        std::vector<std::pair<double, std::uint32_t>> all;
+        for (std::uint32_t i = 0; i < poles.size(); ++i) all.emplace_back(geo::local_distance_m(p, poles[i]), i);
+        std::sort(all.begin(), all.end());
+        const auto got = idx.nearest(p, k, std::nullopt);
+        ASSERT_EQ(got.size(), k);
+        for (std::size_t r = 0; r < k; ++r) {
+          EXPECT_EQ(got[r].first, all[r].second) << "rank " << r << " at " << out_m << " m: " << got[r].second
+                                                 << " against " << all[r].first;
+          EXPECT_EQ(got[r].second, all[r].first);
+        }
+      }
+    }
+  }
+}
+
+// Poles all around a query at nearly the same reported distance (2 mm apart,
+// in shuffled order of bearing): the key must order them as the reported
+// distance does, in every direction, at every latitude the local metric is
+// used at, 50 m to 2.9 km out. (A key without the latitude correction is off
+// by up to 6e-5 of the distance to the north-east: it fails this.)
+TEST(PoleIndex, PolesAllAroundAtNearlyOneDistanceAreRankedExactlyAsReported) {
+  std::mt19937_64 rng(79);
+  std::uniform_real_distribution<double> u01(0, 1);
+  for (const double lat : {0.5, 25.0, 39.9, 55.0, 70.0, 79.5}) {
+    for (const double d : {50.0, 800.0, 2900.0}) {
+      SCOPED_TRACE(std::to_string(lat) + " " + std::to_string(d));
+      const LonLat p{20.0, lat};
+      std::vector<int> steps(72);
+      std::iota(steps.begin(), steps.end(), 0);
+      std::shuffle(steps.begin(), steps.end(), rng);
+      // Others only farther out (a pole nearer than the ring would be the answer).
+      std::vector<LonLat> poles;
+      for (const LonLat& q : random_poles(2000, 80, {20.0, lat}, 0.1)) {
+        if (geo::local_distance_m(p, q) > d + 500) poles.push_back(q);
+      }
+      for (int i = 0; i < 72; ++i) {
+        const double bearing = i * 5.0 * M_PI / 180, want = d + 0.002 * steps[static_cast<std::size_t>(i)];
+        LonLat t = p;
+        for (int it = 0; it < 4; ++it) {  // the local metric at the mean latitude: a fixed point
+          const geo::DegreeScale s = geo::degree_scale(0.5 * (p.lat + t.lat));
+          t = {p.lon + want * std::sin(bearing) / s.m_per_deg_lon, p.lat + want * std::cos(bearing) / s.m_per_deg_lat};
+        }
+        poles.push_back(t);
+      }
+      std::vector<std::pair<double, std::uint32_t>> all;
+      for (std::uint32_t i = 0; i < poles.size(); ++i) all.emplace_back(geo::local_distance_m(p, poles[i]), i);
+      std::sort(all.begin(), all.end());
+      index::PoleIndex idx;
+      idx.build(poles);
+      for (std::size_t k : {1u, 3u, 8u}) {
+        const auto got = idx.nearest(p, k, std::nullopt);
+        ASSERT_EQ(got.size(), k);
+        for (std::size_t r = 0; r < k; ++r) {
+          EXPECT_EQ(got[r].first, all[r].second) << "rank " << r << ": " << got[r].second << " against " << all[r].first;
+        }
+      }
+    }
   }
 }
 

@@ -54,7 +54,10 @@ DegreeScale degree_scale(double lat_deg) {
   const double w = std::sqrt(w2);
   const double n = kA / w;                   // prime vertical radius of curvature
   const double m = kA * (1 - kE2) / (w2 * w);  // meridian radius of curvature
-  return {m * kDegToRad, n * std::cos(phi) * kDegToRad};
+  const double c = std::cos(phi);
+  // d ln M / dphi = 3 e² sin cos / w², d ln (N cos) / dphi = e² sin cos / w² - tan.
+  const double e2sc = kE2 * s * c / w2;
+  return {m * kDegToRad, n * c * kDegToRad, 3 * e2sc * kDegToRad, std::fabs(c) > 1e-12 ? (e2sc - s / c) * kDegToRad : 0.0};
 }
 
 double local_distance_m(LonLat a, LonLat b) {

@@ -43,10 +43,15 @@ struct CutPoint {
 };
 CutPoint geodesic_to_cut_locus(LonLat a, LonLat b);
 
-// Metres per degree of latitude and of longitude at `lat_deg`.
+// Metres per degree of latitude and of longitude at `lat_deg`, and how fast
+// their logarithms change with latitude (per degree): m_per_deg_lon at
+// lat_deg + h is m_per_deg_lon * (1 + lon_change_per_deg * h) to within
+// h² / 2 (h in radians), likewise for latitude.
 struct DegreeScale {
   double m_per_deg_lat;
   double m_per_deg_lon;
+  double lat_change_per_deg = 0;
+  double lon_change_per_deg = 0;
 };
 DegreeScale degree_scale(double lat_deg);
 

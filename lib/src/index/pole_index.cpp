@@ -30,19 +30,20 @@ void ecef_raw(LonLat p, double out[3]) {
 
 // The k best are chosen by a ranking key but reported, and finally ordered, by
 // another distance: below kExactBeyondM the key is the squared distance in the
-// metric at the query's latitude, the answer geo::local_distance_m (the metric
-// at both points' mean latitude). Their ratio differs from 1 by up to
-// |dlat| / 2 * (|tan lat| + 0.01), a few centimetres at 3 km: enough to swap
-// two poles at nearly the same distance. So every candidate whose key is within
-// this factor of the k-th key is kept, and the final order on the reported
-// distance picks the k exactly. Returns the factor on squared keys.
-double tie_band2(double lat_deg) {
-  constexpr double kRad = 3.14159265358979323846 / 180;
-  const double dlat = geo::kExactBeyondM / 6'335'000.0;  // the widest latitude span of a local distance, radians
-  const double tan_lat = std::abs(lat_deg) < 89.9 ? std::abs(std::tan(lat_deg * kRad)) : 600.0;
-  // + 2e-6: the local metric itself is within 1 mm per km of the geodesic.
-  const double d = std::min(0.3, 0.5 * dlat * (tan_lat + 0.01) + 2e-6);
-  const double f = (1 + d) / (1 - d);
+// metric at the query's latitude corrected to first order for the latitude
+// between (local_key2), the answer geo::local_distance_m (the metric at both
+// points' mean latitude). Their ratio differs from 1 by under 3e-8 (the
+// correction's h² / 2, h <= 2.4e-4 rad), and the local metric from the
+// geodesic by under 3.5e-7 up to 80 degrees of latitude (measured), which
+// matters where keys of both kinds meet near kExactBeyondM. So every candidate
+// whose key is within this factor of the k-th key is kept, and the final order
+// on the reported distance picks the k exactly. Returns the factor on squared
+// keys. (Until 2026-12-02 the key had no correction and the band was
+// |dlat| / 2 * (|tan lat| + 0.01): a metre at 2.5 km, which made the search
+// measure every pole of a straight row along the edge of the data.)
+double tie_band2(double /*lat_deg*/) {
+  constexpr double d = 2e-6;
+  constexpr double f = (1 + d) / (1 - d);
   return f * f;
 }
 
@@ -267,10 +268,7 @@ Scratch& scratch() {
   return s;
 }
 
-// Lower bound of the ranking distance (metres) from `q` (ECEF) to any point in
-// the box: the chord is never longer than the geodesic; 0.1 % (of at most
-// 3.1 km) and 1 m cover the local metric's error below kExactBeyondM and the
-// floats' rounding.
+// The chord (metres) from `q` (ECEF) to the nearest point of the box.
 template <typename Box>
 double box_chord2(const double q[3], const Box& b) {
   double d2 = 0;
@@ -287,22 +285,34 @@ double box_chord_m(const double q[3], const Box& b) {
 }
 
 // Lower bound of the ranking key (metres) of a pole `chord` metres from the
-// query: below ~3 km the key is the local metric (a millimetre per kilometre
-// off the geodesic); beyond, the geodesic itself (>= chord).
+// query: below ~3 km the key is the corrected local metric (local_key2: under
+// 4e-7 off the geodesic, and the chord is never longer than the geodesic);
+// 2e-6 and a millimetre leave room for rounding. Beyond, the geodesic itself (>= chord).
 double near_key_lower_bound_m(double chord) {
-  return chord <= 3100.0 ? std::max(0.0, chord - 0.001 * chord - 1.0) : chord;
+  return chord <= 3100.0 ? std::max(0.0, chord - 2e-6 * chord - 1e-3) : chord;
 }
 
 // The chord beyond which near_key_lower_bound_m exceeds sqrt(bound2) (infinity for none).
 double chord_threshold_m(double bound2) {
   const double b = std::sqrt(bound2);
-  // 1.0010010011 >= 1 / 0.999: a product, rounded upward of the quotient.
-  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1.0) * 1.0010010011;
+  // 1.000002000004 >= 1 / (1 - 2e-6): a product, rounded upward of the quotient.
+  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1e-3) * 1.000002000004;
 }
 
+// The ranking key (squared metres) of t from p below kExactBeyondM: the metric
+// at p's latitude, corrected to first order to the latitude between them
+// (tie_band2), so that it orders poles as geo::local_distance_m does.
+inline double local_key2(LonLat p, const geo::DegreeScale& s, LonLat t) {
+  const double dlat = t.lat - p.lat;
+  const double dx = (t.lon - p.lon) * s.m_per_deg_lon * (1 + s.lon_change_per_deg * (0.5 * dlat));
+  const double dy = dlat * s.m_per_deg_lat * (1 + s.lat_change_per_deg * (0.5 * dlat));
+  return dx * dx + dy * dy;
+}
+
+// `margin`: how far the box's floats may lie inside the true box (box_margin_m_).
 template <typename Box>
-double lower_bound_m(const double q[3], const Box& b) {
-  const double chord = box_chord_m(q, b);
+double lower_bound_m(const double q[3], const Box& b, double margin) {
+  const double chord = std::max(0.0, box_chord_m(q, b) - margin);
   if (chord <= 3100.0) return near_key_lower_bound_m(chord);
   return arc_lower_bound_m(chord) - 1.0;
 }
@@ -584,7 +594,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
           for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) {
             const Box3& b = down.boxes[cy * down.nx + cx];
             if (b.lo[0] > b.hi[0]) continue;
-            const double lb = lower_bound_m(q, b);
+            const double lb = lower_bound_m(q, b, box_margin_m_);
             if (lb < least) least = lb, pick = cy * down.nx + cx;
           }
         }
@@ -680,7 +690,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     auto push = [&](std::uint32_t level, std::uint32_t node, double lb, std::uint32_t ref) {
       const Box3& b = levels_[level].boxes[node];
       if (b.lo[0] > b.hi[0]) return;  // no poles
-      lb = std::max({lb, lower_bound_m(q, b), 0.0});
+      lb = std::max({lb, lower_bound_m(q, b, box_margin_m_), 0.0});
       if (lb * lb > bound2()) return;
       heap.push_back({lb * lb, level, node, ref});
       std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -797,9 +807,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       auto consider = [&](std::uint32_t i) {
         const LonLat& t = sorted_pos_[i];
         // Below kExactBeyondM the key is the local metric itself: cheaper than any bound of it.
-        const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
-        const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
-        if (const double local2 = dx * dx + dy * dy; local2 < kExact2) return offer(local2, i);
+        if (const double local2 = local_key2(p, s, t); local2 < kExact2) return offer(local2, i);
         if (patch.small()) {
           if (const double b2 = bound2(); b2 != plane_bound2) {
             plane_bound2 = b2;
@@ -933,7 +941,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    const double lb = std::max(lower_bound_m(q, b), refs[ref].box_lower_bound_m(b.lo, b.hi));
+    const double lb = std::max(lower_bound_m(q, b, box_margin_m_), refs[ref].box_lower_bound_m(b.lo, b.hi));
     if (lb * lb > bound2()) return;
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -1061,9 +1069,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   // kExactBeyondM a geodesic costs a microsecond, so the arc of the ECEF
   // chord (a lower bound, a tenth of the cost) is checked first.
   auto rank_key = [&](const LonLat& t, double bound2) {
-    const double dx = (t.lon - p.lon) * s.m_per_deg_lon;
-    const double dy = (t.lat - p.lat) * s.m_per_deg_lat;
-    const double d2 = dx * dx + dy * dy;
+    const double d2 = local_key2(p, s, t);
     if (d2 < kExact2) return d2;
     if (!have_q3) ecef_raw(p, q3), have_q3 = true;
     double t3[3];
