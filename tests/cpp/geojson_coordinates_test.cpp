@@ -135,6 +135,26 @@ TEST(GeojsonCoordinates, AnythingElsePassesThroughUnchanged) {
   EXPECT_NE(enough.taken.placeholder(enough.coordinates()), nullptr);
 }
 
+// A string in the file that looks like a placeholder ("\u0000" and a number)
+// is not taken for one: placeholders carry a token drawn for each stream.
+TEST(GeojsonCoordinates, AStringInTheFileCannotPassForAPlaceholder) {
+  const std::string text = R"({"type":"FeatureCollection","features":[)"
+                           R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},)"
+                           R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":"\u00000"}},)"
+                           R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":"\u00001"}}]})";
+  Filtered f(text);
+  const json parsed = json::parse(f.text);
+  const json& forged = parsed["features"][1]["geometry"]["coordinates"];
+  ASSERT_TRUE(forged.is_string());
+  EXPECT_EQ(forged.get<std::string>(), std::string(1, '\0') + "0");
+  EXPECT_FALSE(f.taken.placeholder_index(forged));
+  EXPECT_EQ(f.taken.placeholder(forged), nullptr);
+  EXPECT_EQ(f.taken.placeholder(parsed["features"][2]["geometry"]["coordinates"]), nullptr);
+  const Coordinates* real = f.taken.placeholder(parsed["features"][0]["geometry"]["coordinates"]);
+  ASSERT_NE(real, nullptr);
+  EXPECT_EQ(real->positions.size(), 4u);
+}
+
 // An array longer than a read of the file (1 MiB), and many features, in order.
 TEST(GeojsonCoordinates, LongArraysAndManyFeaturesAreTakenInOrder) {
   std::string ring = "[";

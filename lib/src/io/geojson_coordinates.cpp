@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <random>
 #include <utility>
 
 namespace poleloc::io {
@@ -11,8 +12,6 @@ namespace {
 
 constexpr std::size_t kReadBytes = 1 << 20;   // read from the file at a time
 constexpr std::size_t kChunkBytes = 64 << 10;  // handed to the parser at a time
-// "\u0000" then the placeholder's number: no GeoJSON writer puts a NUL first in a coordinates string.
-constexpr char kPlaceholderLead = '\0';
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -20,7 +19,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 CoordinatesTaken::CoordinatesTaken(std::istream& in, std::size_t max_positions)
-    : in_(in), max_positions_(max_positions) {}
+    : in_(in), max_positions_(max_positions) {
+  std::random_device random;
+  lead_ = std::string(1, '\0') + std::to_string((std::uint64_t{random()} << 32) | random()) + ":";
+}
 
 bool CoordinatesTaken::fill() {
   if (eof_) return false;
@@ -201,7 +203,7 @@ std::streambuf::int_type CoordinatesTaken::underflow() {
       Coordinates taken;
       std::size_t end = 0;
       if (take(pos_, end, taken)) {
-        std::string text = "\"\\u0000" + std::to_string(next_placeholder_++) + "\"";
+        std::string text = "\"\\u0000" + lead_.substr(1) + std::to_string(next_placeholder_++) + "\"";
         out_ += text;
         const std::size_t shift = (shifts_.empty() ? 0 : shifts_.back().second) + (end - pos_) - text.size();
         shifts_.emplace_back(filtered_bytes_ + out_.size(), shift);
@@ -237,12 +239,12 @@ void CoordinatesTaken::release_through(std::size_t n) {
   while (!taken_.empty() && handed_out_ <= n) taken_.pop_front(), ++handed_out_;
 }
 
-std::optional<std::size_t> CoordinatesTaken::placeholder_index(const nlohmann::json& value) {
+std::optional<std::size_t> CoordinatesTaken::placeholder_index(const nlohmann::json& value) const {
   if (!value.is_string()) return std::nullopt;
   const std::string& s = value.get_ref<const std::string&>();
-  if (s.size() < 2 || s[0] != kPlaceholderLead) return std::nullopt;
+  if (s.size() <= lead_.size() || s.compare(0, lead_.size(), lead_) != 0) return std::nullopt;
   std::size_t n = 0;
-  const auto r = std::from_chars(s.data() + 1, s.data() + s.size(), n);
+  const auto r = std::from_chars(s.data() + lead_.size(), s.data() + s.size(), n);
   if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
   return n;
 }

@@ -4,7 +4,7 @@
 //   std::ifstream file(path, std::ios::binary);
 //   CoordinatesTaken taken(file, max_positions);
 //   std::istream filtered(&taken);
-//   json::parse(filtered, callback);        // sees "coordinates":"\u0000<n>"
+//   json::parse(filtered, callback);        // sees "coordinates":"\u0000<token>:<n>"
 //   ... in the callback, for a feature's geometry:
 //   if (auto* c = taken.placeholder(coordinates_value)) use(*c);   // the numbers, parsed
 //   taken.original_byte(e.byte);             // a parse error's byte in the file
@@ -54,8 +54,8 @@ class CoordinatesTaken : public std::streambuf {
  public:
   CoordinatesTaken(std::istream& in, std::size_t max_positions);
 
-  // The number of the placeholder `value` is, if it is one.
-  static std::optional<std::size_t> placeholder_index(const nlohmann::json& value);
+  // The number of the placeholder `value` is, if it is one of this stream's.
+  std::optional<std::size_t> placeholder_index(const nlohmann::json& value) const;
   // The coordinates a placeholder stands for (valid until the next call), or
   // null when `value` is not a placeholder still held. Each is handed out
   // once, in order; those skipped are dropped.
@@ -85,6 +85,8 @@ class CoordinatesTaken : public std::streambuf {
   std::size_t buffer_start_ = 0;  // file offset of buffer_[0]
   bool eof_ = false;
   std::string out_;           // the chunk handed to the parser
+  // NUL, then a random token, then ':': a string in the file cannot pass for a placeholder.
+  std::string lead_;
 
   // The scanner's state (passed-through text only).
   enum class Key : std::uint8_t { other, features, geometry, coordinates };

@@ -320,7 +320,7 @@ void read_grids_geojson(const std::string& path, const geo::CrsTransform& crs, E
       }
       if (member == "geometry") {
         if (event == E::value) {
-          if (auto n = CoordinatesTaken::placeholder_index(parsed)) feature_placeholder = n;
+          if (auto n = taken.placeholder_index(parsed)) feature_placeholder = n;
         }
         if (event == E::array_start) {
           if (holds_numbers.size() <= d) holds_numbers.resize(d + 1);
