@@ -37,15 +37,12 @@ void ecef_raw(LonLat p, double out[3]) {
 // geodesic by under 3.5e-7 up to 80 degrees of latitude (measured), which
 // matters where keys of both kinds meet near kExactBeyondM. So every candidate
 // whose key is within this factor of the k-th key is kept, and the final order
-// on the reported distance picks the k exactly. Returns the factor on squared
-// keys. (Until 2026-12-02 the key had no correction and the band was
+// on the reported distance picks the k exactly. The factor on squared keys.
+// (Until 2026-12-02 the key had no correction and the band was
 // |dlat| / 2 * (|tan lat| + 0.01): a metre at 2.5 km, which made the search
 // measure every pole of a straight row along the edge of the data.)
-double tie_band2(double /*lat_deg*/) {
-  constexpr double d = 2e-6;
-  constexpr double f = (1 + d) / (1 - d);
-  return f * f;
-}
+constexpr double kTieBandD = 2e-6;
+constexpr double kTieBand2 = (1 + kTieBandD) / (1 - kTieBandD) * ((1 + kTieBandD) / (1 - kTieBandD));
 
 // The bound on keys that can still enter `best` (sorted by key): the k-th key times the tie band.
 double best_bound2(const std::vector<std::pair<double, std::uint32_t>>& best, std::size_t k, double limit2,
@@ -301,7 +298,7 @@ double chord_threshold_m(double bound2) {
 
 // The ranking key (squared metres) of t from p below kExactBeyondM: the metric
 // at p's latitude, corrected to first order to the latitude between them
-// (tie_band2), so that it orders poles as geo::local_distance_m does.
+// (kTieBand2), so that it orders poles as geo::local_distance_m does.
 inline double local_key2(LonLat p, const geo::DegreeScale& s, LonLat t) {
   const double dlat = t.lat - p.lat;
   const double dx = (t.lon - p.lon) * s.m_per_deg_lon * (1 + s.lon_change_per_deg * (0.5 * dlat));
@@ -554,7 +551,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
   };
   std::vector<HeapEntry>& heap = scratch_.heap;  // a min-heap by lb2 (std::push_heap with greater)
   heap.clear();
-  const double band2 = tie_band2(p.lat);
+  constexpr double band2 = kTieBand2;
   auto bound2 = [&] { return best_bound2(best, k, limit2, band2); };
   // A pole at squared distance d2 (slot i) enters the k best if it is within
   // the limit, within the k-th's tie band and not hidden.
@@ -654,11 +651,13 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     constexpr std::uint32_t kOwnPivot = 0x80000000u;
     std::vector<Pivot>& pivots_ = scratch_.pivots;
     pivots_.clear();
-    // The bound of box b by pivot pair `v`.
-    auto pivot_bound = [&](const Pivot& v, const Box3& b) {
-      return std::max(v.g_centre - geodesic_upper_bound_m(far_corner_chord(v.centre, b)),
-                      v.g_cut - geodesic_upper_bound_m(far_corner_chord(v.cut, b))) -
+    // The bound by pivot pair `v` of what lies within chords `to_centre` and `to_cut` of its two points.
+    auto by_pivots = [&](const Pivot& v, double to_centre, double to_cut) {
+      return std::max(v.g_centre - geodesic_upper_bound_m(to_centre), v.g_cut - geodesic_upper_bound_m(to_cut)) -
              kPivotSlackM;
+    };
+    auto pivot_bound = [&](const Pivot& v, const Box3& b) {
+      return by_pivots(v, far_corner_chord(v.centre, b), far_corner_chord(v.cut, b));
     };
     auto measured = [&](std::uint32_t i) {
       return std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; });
@@ -666,18 +665,15 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
     // A pivot's cut point bounds a box nearly exactly when the geodesic to
     // it passes through the box: then the box needs no pivots of its own.
     auto near_line = [&](const Pivot& v, const Box3& b) {
-      double m[3], u[3], w[3];
+      // u: the line's direction (centre to cut point), w: centre to the box's middle.
       double h2 = 0, uu = 0, uw = 0, ww = 0;
       for (int a = 0; a < 3; ++a) {
-        m[a] = 0.5 * (double(b.lo[a]) + b.hi[a]);
-        h2 += 0.25 * (double(b.hi[a]) - b.lo[a]) * (double(b.hi[a]) - b.lo[a]);
-        u[a] = v.cut[a] - v.centre[a];
-        w[a] = m[a] - v.centre[a];
-        uu += u[a] * u[a], uw += u[a] * w[a], ww += w[a] * w[a];
+        const double half = 0.5 * (double(b.hi[a]) - b.lo[a]);
+        const double u = v.cut[a] - v.centre[a], w = 0.5 * (double(b.lo[a]) + b.hi[a]) - v.centre[a];
+        h2 += half * half, uu += u * u, uw += u * w, ww += w * w;
       }
       const double off2 = std::max(0.0, ww - uw * uw / uu);  // squared distance of the box's middle from the line
-      double d2 = 0;
-      for (int a = 0; a < 3; ++a) d2 += (v.cut[a] - m[a]) * (v.cut[a] - m[a]);
+      const double d2 = uu - 2 * uw + ww;                     // |cut - middle|²
       // The bound through the cut point is about off² / (2 d) short at the
       // box's middle: near enough when that is under a twentieth of the box's
       // half diagonal h, and the box lies before the cut point (beyond it the
@@ -732,10 +728,8 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         for_each_leaf_slot(x, y, [&](std::uint32_t i) {
           double t3[3];
           ecef(sorted_pos_[i], t3);
-          const double by_pivots = std::max(v.g_centre - geodesic_upper_bound_m(chord_m(t3, v.centre)),
-                                            v.g_cut - geodesic_upper_bound_m(chord_m(t3, v.cut))) -
-                                   kPivotSlackM;
-          const double pole_lb = std::max({arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivots, 0.0});
+          const double pole_lb = std::max(
+              {arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivots(v, chord_m(t3, v.centre), chord_m(t3, v.cut)), 0.0});
           if (pole_lb * pole_lb > bound2()) return;
           leaf.emplace_back(pole_lb, i);
         });
@@ -1079,7 +1073,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
     const double g = far_distance_m(p, q3, t, t3);
     return g * g;
   };
-  const double band2 = tie_band2(p.lat);
+  constexpr double band2 = kTieBand2;
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
@@ -1144,7 +1138,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   }
   if (use_pyramid) nearest_best_first(p, s, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic):
-  // re-rank on them and keep the k nearest (tie_band2).
+  // re-rank on them and keep the k nearest (kTieBand2).
   out.reserve(best.size());
   for (const auto& [d2, slot] : best) {
     out.emplace_back(order_[slot], d2 < kExact2 ? geo::local_distance_m(p, sorted_pos_[slot]) : std::sqrt(d2));

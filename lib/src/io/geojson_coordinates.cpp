@@ -184,6 +184,12 @@ bool CoordinatesTaken::take(std::size_t at, std::size_t& end, Coordinates& out) 
   }
 }
 
+bool CoordinatesTaken::at_geometry_coordinates() const {
+  return value_next_ && !in_string_ && levels_.size() == 4 && levels_[0].type == '{' &&
+         levels_[0].key == Key::features && levels_[1].type == '[' && levels_[2].type == '{' &&
+         levels_[2].key == Key::geometry && levels_[3].type == '{' && levels_[3].key == Key::coordinates;
+}
+
 std::streambuf::int_type CoordinatesTaken::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
   filtered_bytes_ += out_.size();
@@ -191,15 +197,12 @@ std::streambuf::int_type CoordinatesTaken::underflow() {
   while (out_.size() < kChunkBytes) {
     if (pos_ >= buffer_.size()) {
       // Keep only what is not passed on yet, then read on.
-      buffer_start_ += pos_;
       buffer_.erase(0, pos_);
       pos_ = 0;
       if (!fill()) break;
     }
     const char c = buffer_[pos_];
-    if (c == '[' && value_next_ && !in_string_ && levels_.size() == 4 && levels_[0].type == '{' &&
-        levels_[0].key == Key::features && levels_[1].type == '[' && levels_[2].type == '{' &&
-        levels_[2].key == Key::geometry && levels_[3].type == '{' && levels_[3].key == Key::coordinates) {
+    if (c == '[' && at_geometry_coordinates()) {
       Coordinates taken;
       std::size_t end = 0;
       if (take(pos_, end, taken)) {

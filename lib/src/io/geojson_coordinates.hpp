@@ -77,12 +77,13 @@ class CoordinatesTaken : public std::streambuf {
   bool take(std::size_t at, std::size_t& end, Coordinates& out);
   // Scans one byte of the passed-through text: strings, keys, nesting.
   void scan(char c);
+  // Whether a value starting here is a feature's geometry's coordinates (features[i].geometry.coordinates).
+  bool at_geometry_coordinates() const;
 
   std::istream& in_;
   std::size_t max_positions_;
-  std::string buffer_;        // of the file, from buffer_start_
+  std::string buffer_;        // of the file, not yet passed on (from pos_)
   std::size_t pos_ = 0;       // next byte of buffer_ to pass on
-  std::size_t buffer_start_ = 0;  // file offset of buffer_[0]
   bool eof_ = false;
   std::string out_;           // the chunk handed to the parser
   // NUL, then a random token, then ':': a string in the file cannot pass for a placeholder.

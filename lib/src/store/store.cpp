@@ -179,8 +179,8 @@ struct Store::Impl {
     }
     family_options = {cf_options, grid_options, cf_options, cf_options};
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
-        {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, cf_options}, {kGrids, grid_options},
-        {kAliases, cf_options}, {kMeta, cf_options}};
+        {rocksdb::kDefaultColumnFamilyName, cf_options}, {kPoles, family_options[0]}, {kGrids, family_options[1]},
+        {kAliases, family_options[2]}, {kMeta, family_options[3]}};
     std::vector<rocksdb::ColumnFamilyHandle*> opened;
     rocksdb::DB* raw = nullptr;
     std::error_code ec;
