@@ -1,4 +1,7 @@
 // The facade over the store: imports are atomic, writes are durable, readers keep their snapshot.
+#include "geo/compact_geometry.hpp"
+#include "geo/wkb.hpp"
+#include "store/record_encoding.hpp"
 #include "test_support.hpp"
 
 #include <poleloc/poleloc.hpp>
@@ -197,6 +200,89 @@ TEST(Service, OtherSchemaVersionIsAClearError) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch);
   EXPECT_NE(s.status().message().find("schema version 99"), std::string::npos);
+}
+
+// A database written before grid geometries could be stored compact (schema
+// version 1, WKB only) opens and answers; the first writable open marks it
+// version 2, which an older poleloc refuses with a clear message.
+TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItTwo) {
+  TempDir dir;
+  GridRecord grid{"G1", "一", {{"manager", "王芳"}}, {{{{{116.4512345, 39.9}, {116.46, 39.9}, {116.46, 39.91}, {116.4512345, 39.9}}}}}};
+  {
+    auto svc = open_ok(dir.file("db"));
+    ASSERT_TRUE(svc->put_grid(grid));
+  }
+  // Turn it into what poleloc wrote before: schema 1, every grid value with WKB inside.
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* n : {"default", "poles", "grids", "aliases", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  auto with_db = [&](auto&& use) {
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.file("db"), cfs, &h, &db).ok());
+    use(*db, h);
+    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
+    delete db;
+  };
+  auto schema = [&] {
+    std::string value;
+    with_db([&](rocksdb::DB& db, auto& h) { EXPECT_TRUE(db.Get(rocksdb::ReadOptions(), h[4], "schema_version", &value).ok()); });
+    return value;
+  };
+  EXPECT_EQ(schema(), "2");
+  std::size_t rewritten = 0;
+  with_db([&](rocksdb::DB& db, auto& h) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h[2]));
+    std::vector<std::pair<std::string, std::string>> old_values;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view id;
+      std::uint64_t version;
+      ASSERT_TRUE(store::parse_versioned_key(it->key().ToStringView(), id, version));
+      auto g = store::decode_grid(id, it->value().ToStringView());
+      ASSERT_TRUE(g);
+      std::string v;
+      v.push_back(static_cast<char>(store::kValueFormat));
+      v.push_back(0);
+      auto put_str = [&](std::string_view x) {
+        store::put_varint(v, x.size());
+        v.append(x);
+      };
+      put_str(g->name);
+      store::put_varint(v, g->attributes.size());
+      for (const auto& a : g->attributes) put_str(a.first), put_str(a.second);
+      put_str(geo::to_wkb(g->geometry));
+      old_values.emplace_back(it->key().ToString(), v);
+    }
+    for (const auto& [k, v] : old_values) ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[2], k, v).ok());
+    rewritten = old_values.size();
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[4], "schema_version", "1").ok());
+  });
+  ASSERT_EQ(rewritten, 1u);
+  {
+    auto svc = open_ok(dir.file("db"), {.read_only = true});
+    auto got = svc->snapshot()->grid("G1");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->geometry(), grid.geometry);
+    EXPECT_EQ(got->attributes(), grid.attributes);
+  }
+  EXPECT_EQ(schema(), "1");  // reading changes nothing
+  {
+    auto svc = open_ok(dir.file("db"));
+    EXPECT_EQ(svc->snapshot()->grid("G1")->geometry(), grid.geometry);
+    grid.name = "二";
+    ASSERT_TRUE(svc->put_grid(grid));  // stored compact beside the old WKB version
+  }
+  EXPECT_EQ(schema(), "2");
+  {
+    auto svc = open_ok(dir.file("db"), {.read_only = true});
+    EXPECT_EQ(svc->snapshot()->grid("G1")->name(), "二");
+    EXPECT_EQ(svc->snapshot()->grid("G1")->geometry(), grid.geometry);
+  }
+  with_db([&](rocksdb::DB& db, auto& h) { ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[4], "schema_version", "3").ok()); });
+  auto s = Service::open(dir.file("db"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch);
+  EXPECT_NE(s.status().message().find("schema version 3; this poleloc reads versions 1 to 2"), std::string::npos)
+      << s.status().message();
 }
 
 TEST(Service, NotAPolelocDatabase) {

@@ -1,6 +1,6 @@
 #include "store/record_encoding.hpp"
 
-#include "geo/wkb.hpp"
+#include "geo/compact_geometry.hpp"
 
 #include <cstring>
 
@@ -162,7 +162,7 @@ std::string encode_grid(const GridRecord& grid) {
   put_header(out, flags);
   put_str(out, grid.name);
   put_attributes(out, grid.attributes, flags);
-  put_str(out, geo::to_wkb(grid.geometry));
+  put_str(out, geo::to_stored_geometry(grid.geometry));
   return out;
 }
 
@@ -194,10 +194,10 @@ Status decode_pole(std::string_view value, PoleValueView& out) {
 
 Result<GridRecord> decode_grid(std::string_view id, std::string_view value) {
   Cursor c(value);
-  std::string_view name, wkb;
+  std::string_view name, geometry_bytes;
   AttributeViews attrs;
-  if (!c.header() || !c.str(name) || !c.attributes(attrs) || !c.str(wkb) || !c.done()) return corrupt("grid", id);
-  auto geometry = geo::from_wkb(wkb);
+  if (!c.header() || !c.str(name) || !c.attributes(attrs) || !c.str(geometry_bytes) || !c.done()) return corrupt("grid", id);
+  auto geometry = geo::from_stored_geometry(geometry_bytes);
   if (!geometry) return corrupt("grid geometry", id);
   GridRecord g{std::string(id), std::string(name), {}, std::move(*geometry)};
   g.attributes.assign(attrs.begin(), attrs.end());

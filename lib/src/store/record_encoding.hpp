@@ -6,11 +6,13 @@
 // format byte so that later formats can be read beside old ones.
 //
 //   pole value : u8 format | u8 flags | f64 lon | f64 lat | varint n | attribute*
-//   grid value : u8 format | u8 flags | str name | varint n | attribute* | str wkb
+//   grid value : u8 format | u8 flags | str name | varint n | attribute* | str geometry
 //   attribute  : str key, str value                 (flags without kTypedAttributes: all text)
 //              | str key, u8 type, str value        (flags with kTypedAttributes)
 //   alias value: u8 format | u8 flags | str code
 //   str = varint length, bytes
+//   geometry   : compact delta-coded decimals, or WKB (geo/compact_geometry.hpp;
+//                the first byte tells which, so grids stored before 2026-12-02 read as before)
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -259,9 +259,24 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
   } else if (!s.ok()) {
     return from_rocks(s, path, "cannot read");
   } else if (value != std::to_string(kSchemaVersion)) {
-    return Status(ErrorCode::schema_mismatch, path + " has schema version " + value + "; this poleloc reads version " +
-                                                  std::to_string(kSchemaVersion) +
-                                                  " (export with the poleloc that wrote it, then import)");
+    bool readable = false;
+    for (int v = kOldestSchemaVersion; v < kSchemaVersion; ++v) readable = readable || value == std::to_string(v);
+    if (!readable) {
+      return Status(ErrorCode::schema_mismatch, path + " has schema version " + value + "; this poleloc reads versions " +
+                                                    std::to_string(kOldestSchemaVersion) + " to " +
+                                                    std::to_string(kSchemaVersion) +
+                                                    " (export with the poleloc that wrote it, then import)");
+    }
+    if (impl->write_side) {
+      // What this poleloc writes, an older one cannot read: mark it first.
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      if (auto up = from_rocks(impl->db->Put(wo, impl->meta(), kSchemaKey, std::to_string(kSchemaVersion)), path,
+                               "cannot record the schema version");
+          !up) {
+        return up;
+      }
+    }
   }
   if (impl->write_side) {
     // Table files of a bulk load that crashed before ingesting them: never part of the database.

@@ -53,7 +53,12 @@
 
 namespace poleloc::store {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: grid geometries may be stored compact (geo/compact_geometry.hpp). A
+// version-1 database (WKB only) opens as it is for reading; a writable open
+// marks it version 2 before anything is written, so that an older poleloc
+// refuses it with schema_mismatch instead of failing on a compact value.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;
 
 using PoleVisitor = std::function<void(std::string_view number, LonLat position, const AttributeViews& attributes)>;
 
