@@ -76,16 +76,19 @@ bool has_recent_layer(const Snapshot& now, const std::shared_ptr<const SnapshotD
 
 std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridIndexFile& grid_index) {
   SnapshotBuilder b;
-  b.keep_grid_index_in(grid_index);
-  snap.for_each_grid([&](GridView g) {
-    b.add_grid(GridRecord(g.record()));
-  });
-  b.index_grids();  // in id order, as the new base numbers them
   // Every pole's grid is already known (the overlay derived it again for every
   // pole a write moved or a grid edit touched): the new base takes it over
   // instead of testing 2,000,000 points against the polygons again.
   std::vector<std::int32_t> new_index(snap.grid_index_end(), -1);
-  {
+  if (!snap.overlay() || !snap.overlay()->changes_grids()) {
+    // No grid written since the base: the new base shares its grids and their
+    // index, numbered as they are.
+    b.share_grids(snap.data().grid_set);
+    for (std::size_t i = 0; i < snap.data().grids.size(); ++i) new_index[i] = static_cast<std::int32_t>(i);
+  } else {
+    b.keep_grid_index_in(grid_index);
+    snap.for_each_grid([&](GridView g) { b.add_grid(GridRecord(g.record())); });
+    b.index_grids();  // in id order, as the new base numbers them
     std::vector<std::pair<std::string_view, std::uint32_t>> by_id;
     snap.for_each_grid([&](GridView g) { by_id.emplace_back(g.id(), g.index()); });
     std::sort(by_id.begin(), by_id.end());

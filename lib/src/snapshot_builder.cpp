@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 namespace poleloc {
@@ -98,7 +99,7 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
   bool identity = poles.size() == old.pole_count();
   for (std::uint32_t i = 0; i < poles.size() && identity; ++i) identity = poles[i] == i;
   if (identity) return;
-  auto next = std::make_unique<SnapshotData>();
+  auto next = std::make_unique<SnapshotData>(data_->grid_set);  // the grids and their index as they are
   next->number_offsets.reserve(poles.size() + 1);
   next->number_offsets.push_back(0);
   next->attribute_offsets.reserve(poles.size() + 1);
@@ -114,12 +115,10 @@ void SnapshotBuilder::keep_only(const std::vector<std::uint32_t>& poles) {
     next->attribute_offsets.push_back(next->attribute_blob.size());
   }
   next->attribute_keys = std::move(data_->attribute_keys);
-  next->grids = std::move(data_->grids);
   next->aliases = std::move(data_->aliases);
   next->places = std::move(data_->places);
   next->roads = std::move(data_->roads);
   data_ = std::move(next);
-  grids_indexed_ = false;  // the grid index lived in the old data; finish() rebuilds it
 }
 
 namespace {
@@ -151,6 +150,22 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
 
 void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::move(grid)); }
 
+const std::vector<GridRecord>& SnapshotBuilder::add_sorted_grids(std::vector<GridRecord> grids) {
+  if (!data_->grids.empty()) throw std::logic_error("SnapshotBuilder::add_sorted_grids after other grids");
+  data_->grids = std::move(grids);
+  return data_->grids;
+}
+
+void SnapshotBuilder::share_grids(std::shared_ptr<GridSet> grids) {
+  if (data_->pole_count() != 0 || !data_->grids.empty() || !data_->aliases.empty()) {
+    throw std::logic_error("SnapshotBuilder::share_grids after records were added");
+  }
+  data_ = std::make_unique<SnapshotData>(std::move(grids));
+  data_->number_offsets.push_back(0);
+  data_->attribute_offsets.push_back(0);
+  grids_indexed_ = true;
+}
+
 void SnapshotBuilder::add_alias(AliasRecord&& alias) { data_->aliases.push_back(std::move(alias)); }
 
 void SnapshotBuilder::add_place(PlaceRecord&& place) { data_->places.push_back(std::move(place)); }
@@ -158,7 +173,9 @@ void SnapshotBuilder::add_road(RoadRecord&& road) { data_->roads.push_back(std::
 
 void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
-  std::sort(d.grids.begin(), d.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
+  // Sorted already (add_sorted_grids, the store's order): left untouched, as another thread may be reading them.
+  const auto by_id = [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; };
+  if (!std::is_sorted(d.grids.begin(), d.grids.end(), by_id)) std::sort(d.grids.begin(), d.grids.end(), by_id);
   d.grid_bboxes.clear();
   d.grid_by_id.clear();
   std::vector<const MultiPolygon*> geometries;

@@ -62,6 +62,14 @@ class SnapshotBuilder {
   // poles are still being added (it touches only grid members). finish() calls
   // it if nobody did.
   void index_grids();
+  // Takes `grids`, sorted and unique by id, before any other grid is added,
+  // and returns where they now are: index_grids() and finish() only read
+  // them, so another thread may read them too (an import's store write) until
+  // the data finish() returns is dropped.
+  const std::vector<GridRecord>& add_sorted_grids(std::vector<GridRecord> grids);
+  // Takes `grids` (sorted, indexed, as a built snapshot holds them) instead of
+  // adding and indexing any: the new data shares them. Before anything is added.
+  void share_grids(std::shared_ptr<GridSet> grids);
   // index_grids() reads the grid index from `file` when it holds the index of
   // these grids, and otherwise builds it and (if file.write) writes it there.
   void keep_grid_index_in(index::GridIndexFile file) { grid_index_file_ = std::move(file); }

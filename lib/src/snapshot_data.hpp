@@ -16,6 +16,7 @@
 #include "spoken/gazetteer.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,7 +24,27 @@
 
 namespace poleloc {
 
+// The grids of a snapshot and their indexes. Shared by successive bases while
+// no write changes a grid: a merge of pole writes takes the old base's set
+// instead of copying every outline and indexing them again (seconds and
+// +800 MB with 40 million vertices). Built once by the SnapshotBuilder that
+// made it, never changed after a snapshot holds it.
+struct GridSet {
+  std::vector<GridRecord> grids;  // by dense grid index; sorted by id
+  std::vector<BBox> bboxes;
+  std::unordered_map<std::string_view, std::uint32_t> by_id;
+  index::GridIndex areas;
+  bool index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
+};
+
 struct SnapshotData {
+  SnapshotData() : SnapshotData(std::make_shared<GridSet>()) {}
+  // With the grids (and their indexes) of `grids`, shared.
+  explicit SnapshotData(std::shared_ptr<GridSet> grids) : grid_set(std::move(grids)) {}
+  // The members below refer into grid_set: never copied or moved.
+  SnapshotData(const SnapshotData&) = delete;
+  SnapshotData& operator=(const SnapshotData&) = delete;
+
   // Poles, by dense pole index; sorted by canonical number.
   std::vector<char> number_chars;
   std::vector<std::uint32_t> number_offsets;  // size poles+1
@@ -33,10 +54,12 @@ struct SnapshotData {
   std::vector<std::uint64_t> attribute_offsets;  // size poles+1
   std::vector<std::string> attribute_keys;    // interned column names
 
-  // Grids, by dense grid index; sorted by id.
-  std::vector<GridRecord> grids;
-  std::vector<BBox> grid_bboxes;
-  std::unordered_map<std::string_view, std::uint32_t> grid_by_id;
+  // Grids, by dense grid index; sorted by id: grid_set's members by their
+  // names of old (declared after grid_set, so bound to it).
+  std::shared_ptr<GridSet> grid_set;
+  std::vector<GridRecord>& grids = grid_set->grids;
+  std::vector<BBox>& grid_bboxes = grid_set->bboxes;
+  std::unordered_map<std::string_view, std::uint32_t>& grid_by_id = grid_set->by_id;
   std::vector<std::uint32_t> grid_pole_offsets;  // size grids+1, into grid_poles
   std::vector<std::uint32_t> grid_poles;         // pole indexes per grid, by number
 
@@ -46,8 +69,8 @@ struct SnapshotData {
 
   index::NumberIndex numbers;
   index::PoleIndex pole_positions;
-  index::GridIndex grid_areas;
-  bool grid_index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
+  index::GridIndex& grid_areas = grid_set->areas;
+  bool& grid_index_from_file = grid_set->index_from_file;
   spoken::AliasTable alias_table;
   index::RoadIndex road_index;  // segments and crossings of `roads` (empty in an overlay's delta)
   spoken::Gazetteer gazetteer;  // areas' Chinese names, communities from grid names, places
