@@ -465,10 +465,10 @@ Result<std::uint64_t> Store::apply(const Change& change, std::size_t* written) {
     for (const auto& f : impl_->family_options) options.emplace_back(rocksdb::DBOptions(), f);
     // Grids sorted by id (as an import puts them) stream to their table file like the poles:
     // they are not held a second time as stored values (640 MB for 40 million vertices).
-    const bool grids_sorted =
-        std::adjacent_find(change.put_grids.begin(), change.put_grids.end(), [](const GridRecord& a, const GridRecord& b) {
-          return !(a.id < b.id);
-        }) == change.put_grids.end();
+    const std::vector<GridRecord>& grids = change.grids_to_put();
+    const bool grids_sorted = std::adjacent_find(grids.begin(), grids.end(), [](const GridRecord& a, const GridRecord& b) {
+                                return !(a.id < b.id);
+                              }) == grids.end();
     BulkLoad bulk(*impl_->db, impl_->handles, std::move(options), impl_->path + "/" + kBulkLoadDir,
                   grids_sorted ? 2 : 1);
     auto seq = apply_with(change, written, &bulk);
@@ -564,7 +564,7 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
     });
   }
   for (const auto& id : change.delete_grids) put(grids_it, G, id, id, tomb, checked);
-  for (const auto& g : change.put_grids) put(grids_it, G, g.id, g.id, encode_grid(g), checked);
+  for (const auto& g : change.grids_to_put()) put(grids_it, G, g.id, g.id, encode_grid(g), checked);
   for (const auto& a : change.delete_aliases) put(aliases_it, A, a, a, tomb);
   if (change.replace_aliases) {
     for (const auto& a : *change.replace_aliases) put(aliases_it, A, a.alias, a.alias, encode_alias(a));

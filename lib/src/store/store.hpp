@@ -77,6 +77,10 @@ struct Change {
   std::function<void(const PoleVisitor&)> put_pole_stream;
   std::vector<std::string> delete_poles;
   std::vector<GridRecord> put_grids;
+  // Or, instead, grids held elsewhere and only read (an import's, which the
+  // snapshot built meanwhile owns: not copied for the store).
+  const std::vector<GridRecord>* put_grids_held = nullptr;
+  const std::vector<GridRecord>& grids_to_put() const { return put_grids_held ? *put_grids_held : put_grids; }
   std::vector<std::string> delete_grids;
   std::optional<std::vector<AliasRecord>> replace_aliases;  // with delete_aliases
   std::vector<std::string> delete_aliases;
@@ -92,7 +96,7 @@ struct Change {
   // first (a seek into the table files, 0.1-0.5 ms of a single write).
   bool differ_from_stored = false;
   bool empty() const {
-    return put_poles.empty() && !put_pole_stream && delete_poles.empty() && put_grids.empty() && delete_grids.empty() &&
+    return put_poles.empty() && !put_pole_stream && delete_poles.empty() && grids_to_put().empty() && delete_grids.empty() &&
            !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty() && !replace_roads && delete_roads.empty();
   }
 };
