@@ -35,7 +35,8 @@ bool same_poles(const std::vector<poleloc::PoleRecord>& a, const std::vector<pol
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].number != b[i].number || std::memcmp(&a[i].position, &b[i].position, sizeof(poleloc::LonLat)) != 0 ||
         a[i].attributes != b[i].attributes) {
-      std::fprintf(stderr, "pole %zu: '%s' read back as '%s'\n", i, a[i].number.c_str(), b[i].number.c_str());
+      std::fprintf(stderr, "pole %zu: '%s' read back as '%s' (position or attributes differ: %zu and %zu attributes)\n", i,
+                   a[i].number.c_str(), b[i].number.c_str(), a[i].attributes.size(), b[i].attributes.size());
       return false;
     }
   }

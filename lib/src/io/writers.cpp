@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <cstdint>
 #include <map>
+#include <queue>
+#include <set>
 
 namespace poleloc {
 namespace {
@@ -46,17 +49,64 @@ Status write_file(const std::string& path, const std::string& content) {
   return Status::ok();
 }
 
+// The attribute columns: every key once, in an order that keeps each pole's
+// own order of its attributes wherever the poles agree on it (poles read from
+// one CSV always do: its header's order, though a pole may lack some columns),
+// and in order of first appearance where nothing else decides. Reading the
+// export back then gives every pole its attributes in the order it had.
+// Kahn's topological sort of "k comes right before k' in some pole", taking
+// the earliest-seen key among those free; where the poles disagree (a cycle)
+// the earliest-seen key left goes next.
+std::vector<std::string> attribute_columns(const std::vector<PoleRecord>& poles,
+                                           std::map<std::string, std::size_t, std::less<>>& key_index) {
+  std::vector<std::string> seen;  // in order of first appearance
+  std::map<std::string, std::size_t, std::less<>> first;
+  std::vector<std::vector<std::size_t>> next;
+  std::set<std::pair<std::size_t, std::size_t>> edges;
+  std::vector<std::size_t> before;  // edges into each key
+  for (const auto& p : poles) {
+    std::size_t prev = SIZE_MAX;
+    for (const auto& a : p.attributes) {
+      auto [it, added] = first.emplace(a.first, seen.size());
+      if (added) seen.push_back(a.first), next.emplace_back(), before.push_back(0);
+      const std::size_t k = it->second;
+      if (prev != SIZE_MAX && prev != k && edges.emplace(prev, k).second) next[prev].push_back(k), ++before[k];
+      prev = k;
+    }
+  }
+  std::vector<std::string> keys;
+  std::vector<char> done(seen.size(), 0);
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> free;
+  for (std::size_t k = 0; k < seen.size(); ++k) {
+    if (before[k] == 0) free.push(k);
+  }
+  std::size_t scan = 0;  // the earliest key perhaps not done, for cycles
+  while (keys.size() < seen.size()) {
+    std::size_t k;
+    if (!free.empty()) {
+      k = free.top();
+      free.pop();
+      if (done[k]) continue;
+    } else {
+      while (done[scan]) ++scan;
+      k = scan;
+    }
+    done[k] = 1;
+    key_index.emplace(seen[k], keys.size());
+    keys.push_back(seen[k]);
+    for (std::size_t n : next[k]) {
+      if (!done[n] && --before[n] == 0) free.push(n);
+    }
+  }
+  return keys;
+}
+
 }  // namespace
 
 Status write_poles_csv(const std::string& path, const std::vector<PoleRecord>& poles) {
-  // Columns: number, lon, lat, then every attribute key in order of first appearance.
-  std::vector<std::string> keys;
+  // Columns: number, lon, lat, then every attribute key (attribute_columns).
   std::map<std::string, std::size_t, std::less<>> key_index;
-  for (const auto& p : poles) {
-    for (const auto& [k, v] : p.attributes) {
-      if (key_index.emplace(k, keys.size()).second) keys.push_back(k);
-    }
-  }
+  const std::vector<std::string> keys = attribute_columns(poles, key_index);
   std::string out = "number,lon,lat";
   for (const auto& k : keys) {
     out.push_back(',');
