@@ -73,6 +73,50 @@ EveryThirdHidden hide_every_third(const index::PoleIndex& idx, const std::vector
 
 }  // namespace
 
+// A few hidden poles (as an overlay hides the poles written since its base),
+// a shown twin of one of them: queries right on hidden poles and anywhere
+// else answer as a brute force over the poles shown.
+TEST(PoleIndex, AFewHiddenPolesArePassedOverWhereverTheQueryIs) {
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> lon(116.40, 116.50), lat(39.88, 39.96);
+  std::vector<LonLat> poles;
+  for (int i = 0; i < 5000; ++i) poles.push_back({lon(rng), lat(rng)});
+  poles.push_back(poles[100]);  // a twin of a hidden pole, shown
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
+  std::vector<LonLat> shown;
+  std::vector<std::uint32_t> shown_index;
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (i % 97 != 3 && i != 100) {
+      shown.push_back(poles[i]);
+      shown_index.push_back(i);
+      continue;
+    }
+    const auto slot = idx.slot_of(i, poles[i]);
+    ASSERT_TRUE(slot);
+    bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+  }
+  index::HiddenPoles hidden;
+  hidden.bits = bits.data();
+  std::vector<LonLat> queries;
+  for (std::uint32_t i = 3; i < poles.size(); i += 97) queries.push_back(poles[i]);  // on hidden poles
+  queries.push_back(poles[100]);
+  for (int q = 0; q < 100; ++q) queries.push_back({lon(rng), lat(rng)});
+  for (const LonLat& p : queries) {
+    for (std::size_t k : {1u, 5u}) {
+      const auto want = brute(shown, p, k);
+      const auto got = idx.nearest(p, k, std::nullopt, &hidden);
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_TRUE(got[i].first == 5000 || (got[i].first % 97 != 3 && got[i].first != 100))
+            << "hidden pole " << got[i].first << " answered at " << p.lon << "," << p.lat;
+        EXPECT_NEAR(got[i].second, want[i].second, 1e-3) << "rank " << i << " at " << p.lon << "," << p.lat;
+      }
+    }
+  }
+}
+
 TEST(PoleIndex, NearestKMatchesBruteForceGeodesic) {
   const auto poles = random_poles(20000, 1);
   index::PoleIndex idx;
