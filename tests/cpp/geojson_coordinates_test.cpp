@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -179,6 +180,42 @@ TEST(GeojsonCoordinates, LongArraysAndManyFeaturesAreTakenInOrder) {
 
 // A syntax error after a taken array: the parser counted the shorter stream;
 // original_byte() gives the byte of the file.
+// What the reader holds stays a few MB whatever the file: a chunk for the
+// parser ends once it carries 1 MB of coordinates, and the file's text passed
+// on is dropped. (A chunk once spanned hundreds of detailed features, all their
+// coordinates and text held at once: 1.6 GB while reading 40 million vertices.)
+TEST(GeojsonCoordinates, WhatIsHeldStaysSmallWhateverTheFileSize) {
+  std::string in = R"({"type":"FeatureCollection","features":[)";
+  constexpr int kFeatures = 200, kVertices = 5000;
+  for (int f = 0; f < kFeatures; ++f) {
+    if (f) in += ',';
+    in += R"({"type":"Feature","properties":{"id":"G)" + std::to_string(f) + R"("},"geometry":{"type":"Polygon","coordinates":[[)";
+    for (int v = 0; v < kVertices; ++v) {
+      if (v) in += ',';
+      in += "[116." + std::to_string(1000000 + v) + ",39." + std::to_string(2000000 + f) + "]";
+    }
+    in += "]]}}";
+  }
+  in += "]}";
+  ASSERT_GT(in.size(), 20u << 20);
+  std::istringstream file(in);
+  CoordinatesTaken taken(file, 1000000);
+  std::istream s(&taken);
+  const std::string lead = std::string("\"\\u0000");
+  std::string text;
+  std::size_t placeholders = 0, most = 0;
+  char buf[256];  // the parser reads on by a feature at a time
+  while (s.read(buf, sizeof buf) || s.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(s.gcount()));
+    placeholders = 0;
+    for (std::size_t at = text.find(lead); at != std::string::npos; at = text.find(lead, at + 1)) ++placeholders;
+    most = std::max(most, taken.held_bytes());
+    if (placeholders) taken.release_through(placeholders - 1);  // the features the parser has seen
+  }
+  EXPECT_EQ(placeholders, static_cast<std::size_t>(kFeatures));
+  EXPECT_LT(most, 8u << 20) << "held " << most << " bytes of a " << in.size() << "-byte file";
+}
+
 TEST(GeojsonCoordinates, ErrorBytesAreTheFilesBytes) {
   const std::string text = feature_with("[[[0,0],[1,0],[1,1],[0,0]]]") + ",,";
   Filtered f(text);

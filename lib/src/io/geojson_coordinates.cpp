@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::size_t kReadBytes = 1 << 20;   // read from the file at a time
 constexpr std::size_t kChunkBytes = 64 << 10;  // handed to the parser at a time
+// A chunk ends early once the coordinates taken for it reach this: a chunk of
+// 64 KB of the other text spans some 200 features, whose coordinates (and
+// file text) were all held at once, 1.6 GB at the peak of reading 40 million
+// vertices.
+constexpr std::size_t kChunkTakenBytes = 1 << 20;
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -194,12 +199,14 @@ std::streambuf::int_type CoordinatesTaken::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
   filtered_bytes_ += out_.size();
   out_.clear();
-  while (out_.size() < kChunkBytes) {
-    if (pos_ >= buffer_.size()) {
-      // Keep only what is not passed on yet, then read on.
+  std::size_t taken_bytes = 0;
+  while (out_.size() < kChunkBytes && taken_bytes < kChunkTakenBytes) {
+    if (pos_ >= buffer_.size() || pos_ >= kReadBytes) {
+      // Keep only what is not passed on yet (take() reads ahead into the
+      // buffer, so it is rarely all passed on), then read on if need be.
       buffer_.erase(0, pos_);
       pos_ = 0;
-      if (!fill()) break;
+      if (buffer_.empty() && !fill()) break;
     }
     const char c = buffer_[pos_];
     if (c == '[' && at_geometry_coordinates()) {
@@ -210,6 +217,7 @@ std::streambuf::int_type CoordinatesTaken::underflow() {
         out_ += text;
         const std::size_t shift = (shifts_.empty() ? 0 : shifts_.back().second) + (end - pos_) - text.size();
         shifts_.emplace_back(filtered_bytes_ + out_.size(), shift);
+        taken_bytes += taken.positions.size() * sizeof(LonLat);
         taken_.push_back(std::move(taken));
         pos_ = end;
         value_next_ = false;
@@ -236,6 +244,14 @@ const Coordinates* CoordinatesTaken::placeholder(const nlohmann::json& value) {
   taken_.pop_front();
   ++handed_out_;
   return &current_;
+}
+
+std::size_t CoordinatesTaken::held_bytes() const {
+  std::size_t bytes = buffer_.capacity() + out_.capacity();
+  for (const Coordinates& c : taken_) {
+    bytes += c.positions.capacity() * sizeof(LonLat) + (c.ring_ends.capacity() + c.polygon_ends.capacity()) * 4;
+  }
+  return bytes;
 }
 
 void CoordinatesTaken::release_through(std::size_t n) {

@@ -65,6 +65,10 @@ class CoordinatesTaken : public std::streambuf {
   void release_through(std::size_t n);
   // The byte of the file that byte `filtered` (1-based, as the JSON parser counts) of this stream came from.
   std::size_t original_byte(std::size_t filtered) const;
+  // The memory it holds now: the file's text read and not passed on, and the
+  // coordinates taken and not handed out or released. A few MB whatever the
+  // file's size: the parser gets a chunk once it carries 1 MB of coordinates.
+  std::size_t held_bytes() const;
 
  protected:
   int_type underflow() override;
