@@ -3,6 +3,7 @@
 #include "geo/polygon_check.hpp"
 
 #include "huge_pages.hpp"
+#include "varint.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,14 +12,6 @@
 
 namespace poleloc {
 namespace {
-
-void put_varint(std::vector<char>& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 std::uint64_t get_varint(const char*& p) {
   std::uint64_t v = 0;
@@ -33,12 +26,17 @@ std::uint64_t get_varint(const char*& p) {
 constexpr int kTypeBits = 3;
 AttributeType type_of(std::uint64_t key) { return static_cast<AttributeType>(key & ((1u << kTypeBits) - 1)); }
 
+// Data without records: the pole columns' offsets start at 0.
+std::unique_ptr<SnapshotData> empty_data(std::shared_ptr<GridSet> grids) {
+  auto data = std::make_unique<SnapshotData>(std::move(grids));
+  data->number_offsets.push_back(0);
+  data->attribute_offsets.push_back(0);
+  return data;
+}
+
 }  // namespace
 
-SnapshotBuilder::SnapshotBuilder() : data_(std::make_unique<SnapshotData>()) {
-  data_->number_offsets.push_back(0);
-  data_->attribute_offsets.push_back(0);
-}
+SnapshotBuilder::SnapshotBuilder() : data_(empty_data(std::make_shared<GridSet>())) {}
 
 void SnapshotBuilder::reserve_poles(std::size_t n) {
   // Generous on the byte arenas: reserved pages that are never written cost address
@@ -56,7 +54,7 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
   d.number_chars.insert(d.number_chars.end(), number.begin(), number.end());
   d.number_offsets.push_back(static_cast<std::uint32_t>(d.number_chars.size()));
   d.positions.push_back(position);
-  put_varint(d.attribute_blob, attributes.size());
+  append_varint(d.attribute_blob, attributes.size());
   for (const AttributeView& a : attributes) {
     const std::string_view key = a.first, v = a.second;
     auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == key; });
@@ -65,8 +63,8 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
       d.attribute_keys.emplace_back(key);
       it = key_ids_.end() - 1;
     }
-    put_varint(d.attribute_blob, (std::uint64_t{it->second} << kTypeBits) | static_cast<std::uint64_t>(a.type));
-    put_varint(d.attribute_blob, v.size());
+    append_varint(d.attribute_blob, (std::uint64_t{it->second} << kTypeBits) | static_cast<std::uint64_t>(a.type));
+    append_varint(d.attribute_blob, v.size());
     d.attribute_blob.insert(d.attribute_blob.end(), v.begin(), v.end());
   }
   d.attribute_offsets.push_back(d.attribute_blob.size());
@@ -160,9 +158,7 @@ void SnapshotBuilder::share_grids(std::shared_ptr<GridSet> grids) {
   if (data_->pole_count() != 0 || !data_->grids.empty() || !data_->aliases.empty()) {
     throw std::logic_error("SnapshotBuilder::share_grids after records were added");
   }
-  data_ = std::make_unique<SnapshotData>(std::move(grids));
-  data_->number_offsets.push_back(0);
-  data_->attribute_offsets.push_back(0);
+  data_ = empty_data(std::move(grids));
   grids_indexed_ = true;
 }
 

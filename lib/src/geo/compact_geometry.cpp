@@ -1,6 +1,7 @@
 #include "geo/compact_geometry.hpp"
 
 #include "geo/wkb.hpp"
+#include "varint.hpp"
 
 #include <bit>
 #include <cmath>
@@ -18,14 +19,6 @@ constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,
 // |N| stays far below 2^53 (exact as a double) for |x| up to this at s = 9, the largest written.
 constexpr double kMaxAbs = 1000;
 
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
 std::uint64_t zigzag(std::int64_t v) {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }
@@ -41,17 +34,17 @@ bool encode_at(const MultiPolygon& geometry, unsigned char s, std::string& out) 
   const double scale = kPow10[s];
   out.push_back(static_cast<char>(kCompactGeometryTag));
   out.push_back(static_cast<char>(s));
-  put_varint(out, geometry.size());
+  append_varint(out, geometry.size());
   std::int64_t prev_lon = 0, prev_lat = 0;
   for (const Polygon& p : geometry) {
-    put_varint(out, p.rings.size());
+    append_varint(out, p.rings.size());
     for (const Ring& r : p.rings) {
-      put_varint(out, r.size());
+      append_varint(out, r.size());
       for (const LonLat& q : r) {
         std::int64_t lon, lat;
         if (!exact_integer(q.lon, scale, lon) || !exact_integer(q.lat, scale, lat)) return false;
-        put_varint(out, zigzag(lon - prev_lon));
-        put_varint(out, zigzag(lat - prev_lat));
+        append_varint(out, zigzag(lon - prev_lon));
+        append_varint(out, zigzag(lat - prev_lat));
         prev_lon = lon, prev_lat = lat;
       }
     }
@@ -62,15 +55,7 @@ bool encode_at(const MultiPolygon& geometry, unsigned char s, std::string& out) 
 class Reader {
  public:
   explicit Reader(std::string_view s) : p_(reinterpret_cast<const unsigned char*>(s.data())), end_(p_ + s.size()) {}
-  bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
-      const unsigned char b = *p_++;
-      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
-  }
+  bool varint(std::uint64_t& v) { return read_varint(p_, end_, v); }
   // A zigzag delta; wraps (never undefined) on corrupt bytes.
   bool delta(std::uint64_t& acc) {
     if (p_ < end_ && *p_ < 0x80) {  // the common case along an outline: one byte

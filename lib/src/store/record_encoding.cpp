@@ -1,18 +1,13 @@
 #include "store/record_encoding.hpp"
 
 #include "geo/compact_geometry.hpp"
+#include "varint.hpp"
 
 #include <cstring>
 
 namespace poleloc::store {
 
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
+void put_varint(std::string& out, std::uint64_t v) { append_varint(out, v); }
 
 namespace {
 
@@ -31,14 +26,11 @@ class Cursor {
  public:
   explicit Cursor(std::string_view s) : s_(s) {}
   bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= s_.size()) return false;
-      const auto b = static_cast<unsigned char>(s_[pos_++]);
-      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
+    const auto* begin = reinterpret_cast<const unsigned char*>(s_.data());
+    const unsigned char* p = begin + pos_;
+    const bool ok = read_varint(p, begin + s_.size(), v);
+    pos_ = static_cast<std::size_t>(p - begin);
+    return ok;
   }
   bool str(std::string_view& out) {
     std::uint64_t n;
