@@ -266,6 +266,10 @@ bool Snapshot::grid_index_is_live(std::uint32_t index) const {
 }
 
 void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
+  for_each_pole_in_layers([&](const SnapshotData& layer, std::uint32_t pole) { visit(PoleView(&layer, pole)); });
+}
+
+void Snapshot::for_each_pole_in_layers(const std::function<void(const SnapshotData&, std::uint32_t)>& visit) const {
   // The base's, the delta's and the recent poles not hidden, merged by number.
   struct Run {
     const SnapshotData* data;
@@ -290,7 +294,7 @@ void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
       if (next < 0 || runs[r].data->number(runs[r].at) < runs[next].data->number(runs[next].at)) next = r;
     }
     if (next < 0) return;
-    visit(PoleView(runs[next].data, runs[next].at++));
+    visit(*runs[next].data, runs[next].at++);
     skip_hidden(next);
   }
 }

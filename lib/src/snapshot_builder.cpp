@@ -49,6 +49,15 @@ void SnapshotBuilder::reserve_poles(std::size_t n) {
   reserve_huge(d.attribute_blob, n * 64);
 }
 
+std::uint32_t SnapshotBuilder::key_id(std::string_view key) {
+  auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == key; });
+  if (it != key_ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(data_->attribute_keys.size());
+  key_ids_.emplace_back(std::string(key), id);
+  data_->attribute_keys.emplace_back(key);
+  return id;
+}
+
 void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes) {
   SnapshotData& d = *data_;
   d.number_chars.insert(d.number_chars.end(), number.begin(), number.end());
@@ -56,16 +65,52 @@ void SnapshotBuilder::add_pole(std::string_view number, LonLat position, const s
   d.positions.push_back(position);
   append_varint(d.attribute_blob, attributes.size());
   for (const AttributeView& a : attributes) {
-    const std::string_view key = a.first, v = a.second;
-    auto it = std::find_if(key_ids_.begin(), key_ids_.end(), [&](const auto& e) { return e.first == key; });
-    if (it == key_ids_.end()) {
-      key_ids_.emplace_back(std::string(key), static_cast<std::uint32_t>(d.attribute_keys.size()));
-      d.attribute_keys.emplace_back(key);
-      it = key_ids_.end() - 1;
-    }
-    append_varint(d.attribute_blob, (std::uint64_t{it->second} << kTypeBits) | static_cast<std::uint64_t>(a.type));
+    const std::string_view v = a.second;
+    append_varint(d.attribute_blob, (std::uint64_t{key_id(a.first)} << kTypeBits) | static_cast<std::uint64_t>(a.type));
     append_varint(d.attribute_blob, v.size());
     d.attribute_blob.insert(d.attribute_blob.end(), v.begin(), v.end());
+  }
+  d.attribute_offsets.push_back(d.attribute_blob.size());
+}
+
+const SnapshotBuilder::KeyMap& SnapshotBuilder::key_map(const SnapshotData& from) {
+  for (const KeyMap& m : key_maps_) {
+    if (m.from == &from) return m;
+  }
+  KeyMap m;
+  m.from = &from;
+  for (std::uint32_t k = 0; k < from.attribute_keys.size(); ++k) {
+    m.ids.push_back(key_id(from.attribute_keys[k]));
+    m.identity = m.identity && m.ids.back() == k;
+  }
+  key_maps_.push_back(std::move(m));
+  return key_maps_.back();
+}
+
+void SnapshotBuilder::attribute_keys_from(const SnapshotData& from) { (void)key_map(from); }
+
+void SnapshotBuilder::add_pole_of(const SnapshotData& from, std::uint32_t pole) {
+  SnapshotData& d = *data_;
+  const std::string_view number = from.number(pole);
+  d.number_chars.insert(d.number_chars.end(), number.begin(), number.end());
+  d.number_offsets.push_back(static_cast<std::uint32_t>(d.number_chars.size()));
+  d.positions.push_back(from.positions[pole]);
+  const char* p = from.attribute_blob.data() + from.attribute_offsets[pole];
+  const char* end = from.attribute_blob.data() + from.attribute_offsets[pole + 1];
+  const KeyMap& map = key_map(from);
+  if (map.identity) {
+    d.attribute_blob.insert(d.attribute_blob.end(), p, end);
+  } else {
+    const std::uint64_t count = get_varint(p);
+    append_varint(d.attribute_blob, count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::uint64_t key = get_varint(p);
+      const std::uint64_t len = get_varint(p);
+      append_varint(d.attribute_blob, (std::uint64_t{map.ids[key >> kTypeBits]} << kTypeBits) | (key & ((1u << kTypeBits) - 1)));
+      append_varint(d.attribute_blob, len);
+      d.attribute_blob.insert(d.attribute_blob.end(), p, p + len);
+      p += len;
+    }
   }
   d.attribute_offsets.push_back(d.attribute_blob.size());
 }

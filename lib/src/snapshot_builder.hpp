@@ -31,6 +31,14 @@ class SnapshotBuilder {
   // Numbers must be canonical.
   void add_pole(std::string_view number, LonLat position, const store::AttributeViews& attributes);
   void add_pole(const PoleRecord& pole);
+  // Adds pole `pole` of `from` (a built snapshot's data, or an overlay
+  // layer's) by copying its columns: no record, no string per attribute.
+  // The first source's attribute bytes are copied as they are when its
+  // column names come first (add the base's poles' source first: a merge
+  // calls attribute_keys_from(base) before any pole).
+  void add_pole_of(const SnapshotData& from, std::uint32_t pole);
+  // Makes `from`'s column names this builder's next ones (see add_pole_of).
+  void attribute_keys_from(const SnapshotData& from);
   void add_grid(GridRecord&& grid);
   void add_alias(AliasRecord&& alias);
   void add_place(PlaceRecord&& place);
@@ -87,6 +95,15 @@ class SnapshotBuilder {
   std::unique_ptr<SnapshotData> data_;
   std::vector<std::pair<std::string, std::uint32_t>> key_ids_;  // few distinct keys: a scan beats hashing
   store::AttributeViews scratch_;
+  // Per source of add_pole_of: its attribute key ids -> this builder's.
+  struct KeyMap {
+    const SnapshotData* from = nullptr;
+    std::vector<std::uint32_t> ids;
+    bool identity = true;
+  };
+  std::vector<KeyMap> key_maps_;  // a base and an overlay's two layers: a scan
+  std::uint32_t key_id(std::string_view key);
+  const KeyMap& key_map(const SnapshotData& from);
   bool grids_indexed_ = false;
   index::GridIndexFile grid_index_file_;
   std::vector<std::int32_t> known_grids_;

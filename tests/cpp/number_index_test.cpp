@@ -1,4 +1,5 @@
 #include "index/number_index.hpp"
+#include "index/radix_sort.hpp"
 
 #include <gtest/gtest.h>
 
@@ -266,4 +267,27 @@ TEST(NumberIndex, NonCanonicalInputIsAbsentNotMisread) {
     EXPECT_EQ(r.at(y), "-") << y;
   }
   EXPECT_EQ(r.at(x), x);
+}
+
+// The serial table's sort (index/radix_sort.hpp) gives std::sort's order on
+// every kind of key: short serials (two or three 11-bit digits), wide ones
+// (four), hashes (all 64 bits: std::sort itself), one key for all, few pairs.
+TEST(RadixSort, GivesTheOrderOfStdSortWhenTheValuesAscend) {
+  std::mt19937_64 rng(20261202);
+  auto check = [&](std::size_t n, std::uint64_t key_mask, const char* what) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> v(n);
+    for (std::uint32_t i = 0; i < n; ++i) v[i] = {rng() & key_mask, i};
+    auto want = v;
+    std::sort(want.begin(), want.end());
+    poleloc::index::sort_by_key(v);
+    EXPECT_EQ(v, want) << what;
+  };
+  check(100000, (1ULL << 21) - 1, "4-digit serials: 21 bits");
+  check(100000, 0x0000'00ff'ff00'0000ULL, "bits in the middle only");
+  check(100000, (1ULL << 42) - 1, "8-digit serials: 42 bits");
+  check(100000, ~0ULL, "hashed long serials");
+  check(100000, 0, "one key");
+  check(100000, 7, "few keys, long runs of equal ones");
+  check(1000, (1ULL << 21) - 1, "small: std::sort");
+  check(0, ~0ULL, "empty");
 }

@@ -649,6 +649,54 @@ TEST(OverlayWrites, AMergeOfPoleWritesSharesTheGridsOfTheBase) {
   expect_answers_as_rebuilt_and_stored(svc, dir);
 }
 
+// A merge copies each pole's columns from its layer (the base's attribute
+// bytes as they are, a layer's with its column names renumbered): every
+// attribute, its type and its order come out as written, whichever layer
+// held the pole and whatever names the layers know.
+TEST(OverlayWrites, AMergeKeepsEveryPolesAttributesWhicheverLayerHeldIt) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::vector<PoleRecord> poles;
+  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  ASSERT_GE(poles.size(), 40u);
+  ASSERT_FALSE(poles[0].attributes.empty()) << "the sample's poles carry attributes";
+  std::vector<PoleRecord> written;
+  // Into the delta: names the base does not know, first, and the base's in another order.
+  for (int i = 0; i < 10; ++i) {
+    PoleRecord p = poles[static_cast<std::size_t>(i) * 3];
+    std::reverse(p.attributes.begin(), p.attributes.end());
+    p.attributes.insert(p.attributes.begin(), Attribute::integer("height_cm", 900 + i));
+    p.attributes.push_back(Attribute::boolean("lit", i % 2 == 0));
+    written.push_back(p);
+  }
+  written.push_back({"TJH9100", poles[1].position, {Attribute::real("tilt_deg", 1.5), {"note", "新立"}}});
+  written.push_back({"TJH9101", poles[2].position, {}});
+  ChangeSet first;
+  first.put_poles = written;
+  auto applied = svc->apply(first);
+  ASSERT_TRUE(applied) << applied.status().message();
+  // Then single writes (the recent layer), one more new name among them.
+  for (int i = 0; i < 5; ++i) {
+    PoleRecord p = poles[31 + static_cast<std::size_t>(i)];
+    p.attributes = {{"crew", "B" + std::to_string(i)}, Attribute::integer("height_cm", 1200)};
+    ASSERT_TRUE(svc->put_pole(p));
+    written.push_back(p);
+  }
+  auto snap = svc->snapshot();
+  ASSERT_TRUE(snap->overlay());
+  Snapshot flat(flatten(*snap));
+  ASSERT_FALSE(flat.overlay());
+  for (const PoleRecord& w : written) {
+    auto got = flat.locate(w.number);
+    ASSERT_TRUE(got) << w.number;
+    EXPECT_EQ(got->attributes(), w.attributes) << w.number;
+  }
+  EXPECT_EQ(flat.locate(poles[1].number)->attributes(), poles[1].attributes) << "a base pole beside them";
+  expect_same_answers(*snap, flat);
+  snap.reset();
+  expect_answers_as_rebuilt_and_stored(svc, dir);
+}
+
 // Writes back to back fill the recent layer faster than a pause comes: the
 // fold then starts at once, and the writes meanwhile extend the recent layer
 // past kRecentMaxPoles instead of building the delta. Every write is visible

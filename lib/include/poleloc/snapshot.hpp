@@ -234,6 +234,9 @@ class Snapshot {
   const std::shared_ptr<const SnapshotData>& base() const { return data_; }
   // The writes since the base was built (internal); null when there are none.
   const OverlayData* overlay() const { return overlay_.get(); }
+  // Every pole (internal): as for_each_pole, each given as its layer's data
+  // and its index there, so that a merge copies the columns as they are.
+  void for_each_pole_in_layers(const std::function<void(const SnapshotData&, std::uint32_t)>& visit) const;
 
  private:
   std::shared_ptr<const SnapshotData> data_;

@@ -1,6 +1,7 @@
 #include "index/number_index.hpp"
 
 #include "huge_pages.hpp"
+#include "index/radix_sort.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -384,7 +385,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
     }
     by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
   }
-  std::sort(by_serial.begin(), by_serial.end());
+  sort_by_key(by_serial);  // poles ascend in it: (key, pole) order
   reserve_huge(serial_poles_, count);
   serial_poles_.resize(count);
   std::size_t distinct = 0;
