@@ -9,11 +9,13 @@
 #include "geo/interiors_disjoint.hpp"
 #include "geo/polygon_check.hpp"
 #include "index/grid_index.hpp"
+#include "index/radix_sort.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -422,6 +424,38 @@ void BM_BatchNearest(benchmark::State& state) {
 }  // namespace
 
 // Shapes (bench_city.hpp): 0 small, 1 large, 2 many codes + 2 % outside, 3 as 2 with sparse 8-digit serials.
+// The number index's serial table: 2,000,000 (serial key, pole) pairs sorted
+// by key, poles ascending (as NumberIndex::build makes them at every open and
+// merge). /0: 4-5 digit serials (keys under 2^21, two radix passes); /1: 8
+// digits (2^42, four). Anchor: std::sort on the same pairs.
+std::vector<std::pair<std::uint64_t, std::uint32_t>> serial_pairs(int wide) {
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> v(2000000);
+  const std::uint64_t mask = wide ? (1ULL << 42) - 1 : (1ULL << 21) - 1;
+  for (std::uint32_t i = 0; i < v.size(); ++i) v[i] = {rng() & mask, i};
+  return v;
+}
+void BM_SortSerialKeys(benchmark::State& state) {
+  const auto input = serial_pairs(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto v = input;
+    state.ResumeTiming();
+    index::sort_by_key(v);
+    benchmark::DoNotOptimize(v.data());
+  }
+}
+void BM_SortSerialKeysStdSortAnchor(benchmark::State& state) {
+  const auto input = serial_pairs(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto v = input;
+    state.ResumeTiming();
+    std::sort(v.begin(), v.end());
+    benchmark::DoNotOptimize(v.data());
+  }
+}
+
 BENCHMARK(BM_Locate)->DenseRange(0, 3);
 BENCHMARK(BM_LocateUnorderedMapAnchor)->DenseRange(0, 3);
 BENCHMARK(BM_GridAt)->DenseRange(0, 2);
@@ -439,5 +473,8 @@ BENCHMARK(BM_NeighboursTouchOnly)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmar
 BENCHMARK(BM_NeighboursTouchOnlyGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK(BM_SortSerialKeys)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SortSerialKeysStdSortAnchor)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

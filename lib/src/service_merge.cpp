@@ -43,7 +43,7 @@ constexpr std::size_t kMergePoles = 1024;
 // A grid write copies the hundred or so poles of its grid into the overlay,
 // and the delta of all of them (about 0.6 us per pole: 5 ms at 64 grids) is
 // built by the fold thread once writes pause, or by every fifth write when
-// they come back to back. Each merge builds a new base (0.7 s of the other
+// they come back to back. Each merge builds a new base (0.2-0.3 s of the other
 // core) and frees the old one, which disturbs the writes around it: at 10 grid
 // writes/s, merging at 64 grids rather than 16 gave p99 3.2-5.5 ms instead of
 // 5.3-7.5 ms (BM_PutGrid/3, three alternating runs each).
