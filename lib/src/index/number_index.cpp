@@ -4,9 +4,9 @@
 #include "index/radix_sort.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
-#include <set>
 
 namespace poleloc::index {
 namespace {
@@ -335,9 +335,29 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
     const std::size_t buckets = exact_count * 4 / (3 * ExactBucket::kSlots) + 1;  // load 3/4
     reserve_huge(exact_, buckets);
     exact_.assign(buckets, ExactBucket{});
-    for (std::uint32_t p = 0; p < count; ++p) {
-      if (where[p] != kExact) continue;
-      const std::uint64_t key = rank(split(number_of(p)));
+    // In pole order, as one loop would; but each pole's key is computed and
+    // its bucket fetched kAhead poles before its insert, so that the inserts'
+    // memory misses overlap instead of coming one after another (2,000,000
+    // numbers outside dense runs: 0.32 s one after another).
+    constexpr std::size_t kAhead = 16;
+    std::array<std::pair<std::uint64_t, std::uint32_t>, kAhead> ahead;  // (key, pole), a ring
+    std::size_t head = 0, queued = 0;
+    std::uint32_t next = 0;
+    auto queue_next = [&] {
+      while (next < count && where[next] != kExact) ++next;
+      if (next == count) return false;
+      const std::uint64_t key = rank(split(number_of(next)));
+      __builtin_prefetch(&exact_[reduce(mix_strong(key), buckets)], 1);
+      ahead[(head + queued) % kAhead] = {key, next++};
+      ++queued;
+      return true;
+    };
+    while (queued < kAhead && queue_next()) {
+    }
+    while (queued > 0) {
+      const auto [key, p] = ahead[head];
+      head = (head + 1) % kAhead;
+      --queued;
       for (std::uint64_t b = reduce(mix_strong(key), buckets);; b = b + 1 == buckets ? 0 : b + 1) {
         ExactBucket& bucket = exact_[b];
         const auto slot = std::find(bucket.pole, bucket.pole + ExactBucket::kSlots, UINT32_MAX) - bucket.pole;
@@ -346,6 +366,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
         bucket.pole[slot] = p;
         break;
       }
+      queue_next();
     }
   }
 
@@ -370,7 +391,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
   }
 
   // serial -> poles: poles sorted by (serial key, pole), one slot per distinct serial.
-  std::set<std::string_view> areas;
+  std::vector<std::string_view> areas;  // sorted and made unique below (100,000 codes: a std::set cost 90 ms)
   std::string_view last_area;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial;
   reserve_huge(by_serial, count);
@@ -381,7 +402,7 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
     while (k < number.size() && number[k] >= 'A' && number[k] <= 'Z') ++k;
     if (k > 0 && number.substr(0, k) != last_area) {  // poles come grouped by area (number order)
       last_area = number.substr(0, k);
-      areas.insert(last_area);
+      areas.push_back(last_area);
     }
     by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
   }
@@ -404,7 +425,9 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
     serial_slots_[h] = {by_serial[i].first, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)};
     i = j;
   }
-  areas_.assign(areas.begin(), areas.end());
+  if (!std::is_sorted(areas.begin(), areas.end())) std::sort(areas.begin(), areas.end());  // poles come in number order
+  areas.erase(std::unique(areas.begin(), areas.end()), areas.end());
+  areas_ = std::move(areas);
 }
 
 const NumberIndex::AreaSlot* NumberIndex::area_slot(std::uint64_t area_key) const {
