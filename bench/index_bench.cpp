@@ -435,25 +435,22 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> serial_pairs(int wide) {
   for (std::uint32_t i = 0; i < v.size(); ++i) v[i] = {rng() & mask, i};
   return v;
 }
-void BM_SortSerialKeys(benchmark::State& state) {
+template <typename Sort>
+void sort_serial_keys(benchmark::State& state, Sort&& sort) {
   const auto input = serial_pairs(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     state.PauseTiming();
     auto v = input;
     state.ResumeTiming();
-    index::sort_by_key(v);
+    sort(v);
     benchmark::DoNotOptimize(v.data());
   }
 }
+void BM_SortSerialKeys(benchmark::State& state) {
+  sort_serial_keys(state, [](auto& v) { index::sort_by_key(v); });
+}
 void BM_SortSerialKeysStdSortAnchor(benchmark::State& state) {
-  const auto input = serial_pairs(static_cast<int>(state.range(0)));
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto v = input;
-    state.ResumeTiming();
-    std::sort(v.begin(), v.end());
-    benchmark::DoNotOptimize(v.data());
-  }
+  sort_serial_keys(state, [](auto& v) { std::sort(v.begin(), v.end()); });
 }
 
 BENCHMARK(BM_Locate)->DenseRange(0, 3);

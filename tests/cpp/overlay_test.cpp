@@ -33,6 +33,13 @@ std::unique_ptr<Service> open_sample(const TempDir& dir) {
 
 std::string grid_id(const std::optional<GridView>& g) { return g ? std::string(g->id()) : "-"; }
 
+// Every pole the service holds now, in number order.
+std::vector<PoleRecord> pole_records(const Service& svc) {
+  std::vector<PoleRecord> out;
+  svc.snapshot()->for_each_pole([&](PoleView p) { out.push_back(p.record()); });
+  return out;
+}
+
 std::vector<std::string> numbers(const std::vector<PoleView>& poles) {
   std::vector<std::string> out;
   for (const PoleView& p : poles) out.emplace_back(p.number());
@@ -479,8 +486,7 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
 TEST(OverlayWrites, RandomWritesOfPolesAndGridsAnswerAsABaseRebuiltFromAllRecords) {
   TempDir dir;
   auto svc = open_sample(dir);
-  std::vector<PoleRecord> poles;
-  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  const std::vector<PoleRecord> poles = pole_records(*svc);
   std::vector<GridRecord> grids;
   svc->snapshot()->for_each_grid([&](GridView g) { grids.push_back(g.record()); });
   std::vector<bool> grid_deleted(grids.size(), false);
@@ -656,8 +662,7 @@ TEST(OverlayWrites, AMergeOfPoleWritesSharesTheGridsOfTheBase) {
 TEST(OverlayWrites, AMergeKeepsEveryPolesAttributesWhicheverLayerHeldIt) {
   TempDir dir;
   auto svc = open_sample(dir);
-  std::vector<PoleRecord> poles;
-  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  const std::vector<PoleRecord> poles = pole_records(*svc);
   ASSERT_GE(poles.size(), 40u);
   ASSERT_FALSE(poles[0].attributes.empty()) << "the sample's poles carry attributes";
   std::vector<PoleRecord> written;
@@ -887,8 +892,7 @@ TEST(OverlayWrites, AReadOnlyServiceFollowsWritesThroughTheChangeLogWithoutReloa
 TEST(OverlayWrites, ABitSetReusedFromAnOlderOverlayHidesOnlyThisOnesPoles) {
   TempDir dir;
   auto svc = open_sample(dir);
-  std::vector<PoleRecord> poles;
-  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  std::vector<PoleRecord> poles = pole_records(*svc);
   ASSERT_GT(poles.size(), 200u);
   for (std::size_t round = 0; round < 3; ++round) {
     for (std::size_t i = round; i < 120; i += 3) {  // every write retires the last overlay
@@ -1107,8 +1111,7 @@ TEST(OverlayWrites, AnUndoneEditLeavesTheEditsAsTheyWere) {
 TEST(OverlayWrites, AnOlderSnapshotAnswersAsOfItsOwnSequenceAfterLaterWrites) {
   TempDir dir;
   auto svc = open_sample(dir);
-  std::vector<PoleRecord> poles;
-  svc->snapshot()->for_each_pole([&](PoleView p) { poles.push_back(p.record()); });
+  const std::vector<PoleRecord> poles = pole_records(*svc);
   PoleRecord first = poles[10];
   first.position.lon += 0.0002;
   ASSERT_TRUE(svc->put_pole(first));
