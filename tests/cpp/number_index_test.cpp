@@ -290,4 +290,13 @@ TEST(RadixSort, GivesTheOrderOfStdSortWhenTheValuesAscend) {
   check(100000, 7, "few keys, long runs of equal ones");
   check(1000, (1ULL << 21) - 1, "small: std::sort");
   check(0, ~0ULL, "empty");
+  // Packed words key << 21 | pole, as the number index sorts them when the keys leave room.
+  for (const std::uint64_t key_mask : {(1ULL << 21) - 1, (1ULL << 42) - 1, 0ULL, 5ULL}) {
+    std::vector<std::uint64_t> words(100000);
+    for (std::uint32_t i = 0; i < words.size(); ++i) words[i] = (rng() & key_mask) << 21 | i;
+    auto want = words;
+    std::sort(want.begin(), want.end());
+    poleloc::index::sort_packed(words, 21);
+    EXPECT_EQ(words, want) << "packed, key mask " << key_mask;
+  }
 }

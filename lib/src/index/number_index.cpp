@@ -393,9 +393,14 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
   // serial -> poles: poles sorted by (serial key, pole), one slot per distinct serial.
   std::vector<std::string_view> areas;  // sorted and made unique below (100,000 codes: a std::set cost 90 ms)
   std::string_view last_area;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_serial;
-  reserve_huge(by_serial, count);
-  by_serial.resize(count);
+  // Each pole's serial key first; then, when every key leaves room for a pole
+  // index below it (serials of up to 8 digits with 2,000,000 poles: 42 + 21
+  // bits), one word key << pole_bits | pole per pole, sorted in half the memory
+  // of (key, pole) pairs; otherwise pairs (hashed long serials).
+  std::vector<std::uint64_t> packed;
+  reserve_huge(packed, count);
+  packed.resize(count);
+  std::uint64_t key_bits = 0;
   for (std::uint32_t p = 0; p < count; ++p) {
     const std::string_view number = number_of(p);
     std::size_t k = 0;
@@ -404,25 +409,43 @@ void NumberIndex::build(std::size_t count, const std::function<std::string_view(
       last_area = number.substr(0, k);
       areas.push_back(last_area);
     }
-    by_serial[p] = {number_key(strip_leading_zeros(number.substr(k))), p};
+    packed[p] = number_key(strip_leading_zeros(number.substr(k)));
+    key_bits |= packed[p];
   }
-  sort_by_key(by_serial);  // poles ascend in it: (key, pole) order
+  const auto pole_bits = static_cast<unsigned>(std::bit_width(std::max<std::size_t>(count, 2) - 1));
+  const bool fits = static_cast<unsigned>(std::bit_width(key_bits)) + pole_bits <= 64;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> pairs;
+  if (fits) {
+    for (std::uint32_t p = 0; p < count; ++p) packed[p] = packed[p] << pole_bits | p;
+    sort_packed(packed, pole_bits);  // poles ascend in it: (key, pole) order
+  } else {
+    pairs.resize(count);
+    for (std::uint32_t p = 0; p < count; ++p) pairs[p] = {packed[p], p};
+    packed = {};
+    sort_by_key(pairs);
+  }
+  const std::uint64_t pole_mask = (std::uint64_t{1} << pole_bits) - 1;
+  auto key_at = [&](std::size_t i) { return fits ? packed[i] >> pole_bits : pairs[i].first; };
+  auto pole_at = [&](std::size_t i) {
+    return fits ? static_cast<std::uint32_t>(packed[i] & pole_mask) : pairs[i].second;
+  };
   reserve_huge(serial_poles_, count);
   serial_poles_.resize(count);
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    serial_poles_[i] = by_serial[i].second;
-    distinct += i == 0 || by_serial[i].first != by_serial[i - 1].first;
+    serial_poles_[i] = pole_at(i);
+    distinct += i == 0 || key_at(i) != key_at(i - 1);
   }
   serial_mask_ = table_size(distinct) - 1;
   serial_slots_.assign(serial_mask_ + 1, SerialSlot{});
   for (std::size_t i = 0; i < count;) {
     std::size_t j = i;
-    while (j < count && by_serial[j].first == by_serial[i].first) ++j;
+    const std::uint64_t key = key_at(i);
+    while (j < count && key_at(j) == key) ++j;
     // Long serials hash: equal keys of different serials are split by the check in find_serial().
-    std::uint64_t h = mix(by_serial[i].first) & serial_mask_;
+    std::uint64_t h = mix(key) & serial_mask_;
     while (serial_slots_[h].count != 0) h = (h + 1) & serial_mask_;
-    serial_slots_[h] = {by_serial[i].first, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)};
+    serial_slots_[h] = {key, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)};
     i = j;
   }
   if (!std::is_sorted(areas.begin(), areas.end())) std::sort(areas.begin(), areas.end());  // poles come in number order
