@@ -8,6 +8,7 @@
 #include "bench_city.hpp"
 #include "geo/interiors_disjoint.hpp"
 #include "geo/polygon_check.hpp"
+#include "index/cell_presence.hpp"
 #include "index/grid_index.hpp"
 #include "index/radix_sort.hpp"
 
@@ -446,6 +447,47 @@ void sort_serial_keys(benchmark::State& state, Sort&& sort) {
     benchmark::DoNotOptimize(v.data());
   }
 }
+// The overlay's "is any written pole nearer than the base's k-th?" test
+// (index::CellPresence), as a k-nearest query asks it: 1,000 written poles
+// spread like the city's (every 2,000th pole), the radius the distance to the
+// 5th nearest base pole plus 1 cm. maybe_pct: the share of queries that go on
+// to search the overlay layer (the answer is a false "maybe" for all but
+// near_pct of them, whose radius truly holds a written pole).
+void BM_OverlayPresence(benchmark::State& state) {
+  const auto& city = bench_city(Size::large);
+  std::vector<LonLat> written;
+  for (std::size_t i = 0; i < city.positions.size(); i += 2000) written.push_back(city.positions[i]);
+  index::CellPresence cells;
+  cells.build(written);
+  constexpr std::size_t kQueries = 20000;
+  std::vector<std::pair<LonLat, double>> queries;
+  std::size_t near = 0;
+  for (std::size_t i = 0; i < kQueries; ++i) {
+    const LonLat p = city.points[i];
+    const auto fifth = city.snapshot->nearest(p, {.k = 5});
+    if (!fifth || fifth->empty()) continue;
+    const double r = fifth->back().distance_m + 0.01;
+    queries.emplace_back(p, r);
+    for (const LonLat& w : written) {
+      if (geo::distance_m(p, w) <= r) {
+        ++near;
+        break;
+      }
+    }
+  }
+  std::size_t i = 0, maybe = 0, asked = 0;
+  for (auto _ : state) {
+    const auto& [p, r] = queries[i];
+    const bool m = cells.maybe_within(p, r);
+    benchmark::DoNotOptimize(m);
+    maybe += m;
+    ++asked;
+    if (++i == queries.size()) i = 0;
+  }
+  state.counters["maybe_pct"] = 100.0 * static_cast<double>(maybe) / static_cast<double>(asked);
+  state.counters["near_pct"] = 100.0 * static_cast<double>(near) / static_cast<double>(queries.size());
+}
+
 void BM_SortSerialKeys(benchmark::State& state) {
   sort_serial_keys(state, [](auto& v) { index::sort_by_key(v); });
 }
@@ -471,6 +513,7 @@ BENCHMARK(BM_NeighboursTouchOnlyGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Uni
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+BENCHMARK(BM_OverlayPresence);
 BENCHMARK(BM_SortSerialKeys)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SortSerialKeysStdSortAnchor)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 

@@ -101,10 +101,7 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridInd
   b.attribute_keys_from(snap.data());
   snap.for_each_pole_in_layers([&](const SnapshotData& layer, std::uint32_t p) {  // in number order
     b.add_pole_of(layer, p);
-    // The pole's grid in the snapshot's index space (as PoleSpace::grid): a
-    // layer's own grid after the grids before it, or an older layer's (<= -2).
-    const std::int32_t g = layer.pole_grid[p];
-    const std::int32_t in_snapshot = g >= 0 ? static_cast<std::int32_t>(layer.grid_index_offset) + g : g <= -2 ? -2 - g : -1;
+    const std::int32_t in_snapshot = layer.snapshot_grid(p);
     grids.push_back(in_snapshot >= 0 ? new_index[static_cast<std::size_t>(in_snapshot)] : -1);
   });
   b.set_pole_grids(std::move(grids));

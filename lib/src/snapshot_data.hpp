@@ -89,6 +89,13 @@ struct SnapshotData {
   std::uint32_t grid_index_offset = 0;
 
   std::size_t pole_count() const { return positions.size(); }
+  // Pole `pole`'s grid in the snapshot's one index space (a layer's own grid
+  // after the grids before it, or an older layer's named by pole_grid <= -2), -1 for none.
+  std::int32_t snapshot_grid(std::uint32_t pole) const {
+    const std::int32_t g = pole_grid[pole];
+    if (g >= 0) return static_cast<std::int32_t>(grid_index_offset) + g;
+    return g <= -2 ? -2 - g : -1;
+  }
   std::string_view number(std::uint32_t pole) const {
     return {number_chars.data() + number_offsets[pole], number_offsets[pole + 1] - number_offsets[pole]};
   }

@@ -69,3 +69,29 @@ TEST(CellPresence, SaysMaybeForWideCirclesThePolesAndTheAntimeridian) {
   none.build({});
   EXPECT_FALSE(none.maybe_within({116.47, 39.92}, 1e9));
 }
+
+// Points within a city are kept as a bitmap of their box; add one far away and
+// they are kept in a hash set instead. Both must answer every query the same,
+// including circles that reach past the box's edges.
+TEST(CellPresence, TheBitmapOfACityAnswersAsTheHashSetDoes) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> dlon(-0.03, 0.03), dlat(-0.02, 0.02), radius(0, 400);
+  std::vector<LonLat> city;
+  for (int i = 0; i < 300; ++i) city.push_back({116.47 + dlon(rng), 39.92 + dlat(rng)});
+  std::vector<LonLat> spread = city;
+  spread.push_back({-70.6, -33.4});  // Santiago: the box would be the whole Earth
+  CellPresence bitmap, hashed;
+  bitmap.build(city);
+  hashed.build(spread);
+  std::uniform_real_distribution<double> around(-0.04, 0.04);
+  int maybe = 0, no = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const LonLat p{116.47 + around(rng), 39.92 + around(rng)};
+    const double r = radius(rng);
+    const bool m = bitmap.maybe_within(p, r);
+    ASSERT_EQ(m, hashed.maybe_within(p, r)) << p.lon << "," << p.lat << " r=" << r;
+    maybe += m, no += !m;
+  }
+  EXPECT_GT(maybe, 1000);
+  EXPECT_GT(no, 1000);
+}

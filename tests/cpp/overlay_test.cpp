@@ -508,7 +508,9 @@ TEST(OverlayWrites, RandomWritesOfPolesAndGridsAnswerAsABaseRebuiltFromAllRecord
           ASSERT_TRUE(svc->put_pole({"TJH8" + std::to_string(100 + new_poles++), {lon(rng), lat(rng)}, {}}));
         } else {
           const std::string& n = poles[pick(poles.size())].number;
-          if (svc->snapshot()->locate(n)) ASSERT_TRUE(svc->delete_pole(n));
+          if (svc->snapshot()->locate(n)) {
+            ASSERT_TRUE(svc->delete_pole(n));
+          }
         }
         break;
       }

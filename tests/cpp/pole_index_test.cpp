@@ -71,11 +71,28 @@ EveryThirdHidden hide_every_third(const index::PoleIndex& idx, const std::vector
   return out;
 }
 
+// `slots` as the small open-addressing set an overlay keeps for a few hidden poles.
+std::vector<std::uint32_t> small_hidden_set(const std::vector<std::uint32_t>& slots, std::size_t& mask) {
+  std::size_t size = 16;
+  while (size < slots.size() * 4) size *= 2;
+  mask = size - 1;
+  std::vector<std::uint32_t> set(size, index::HiddenPoles::kEmpty);
+  for (std::uint32_t s : slots) {
+    std::size_t i = index::HiddenPoles::slot_of(s, mask);
+    while (set[i] != index::HiddenPoles::kEmpty) i = (i + 1) & mask;
+    set[i] = s;
+  }
+  return set;
+}
+
 }  // namespace
 
 // A few hidden poles (as an overlay hides the poles written since its base),
 // a shown twin of one of them: queries right on hidden poles and anywhere
-// else answer as a brute force over the poles shown.
+// else answer as a brute force over the poles shown, whether the hidden poles
+// are kept as a bit per pole (searched around), in one small set or in two
+// chained ones (searched as if shown, then again when one of them came out
+// among the nearest).
 TEST(PoleIndex, AFewHiddenPolesArePassedOverWhereverTheQueryIs) {
   std::mt19937_64 rng(31);
   std::uniform_real_distribution<double> lon(116.40, 116.50), lat(39.88, 39.96);
@@ -86,7 +103,7 @@ TEST(PoleIndex, AFewHiddenPolesArePassedOverWhereverTheQueryIs) {
   idx.build(poles);
   std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
   std::vector<LonLat> shown;
-  std::vector<std::uint32_t> shown_index;
+  std::vector<std::uint32_t> shown_index, hidden_slots;
   for (std::uint32_t i = 0; i < poles.size(); ++i) {
     if (i % 97 != 3 && i != 100) {
       shown.push_back(poles[i]);
@@ -96,22 +113,39 @@ TEST(PoleIndex, AFewHiddenPolesArePassedOverWhereverTheQueryIs) {
     const auto slot = idx.slot_of(i, poles[i]);
     ASSERT_TRUE(slot);
     bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+    hidden_slots.push_back(*slot);
   }
-  index::HiddenPoles hidden;
-  hidden.bits = bits.data();
+  index::HiddenPoles as_bits;
+  as_bits.bits = bits.data();
+  index::HiddenPoles as_set;
+  const auto set = small_hidden_set(hidden_slots, as_set.mask);
+  as_set.set = set.data();
+  // Split in two: the newer layer's few, then the older's.
+  const std::size_t half = hidden_slots.size() / 2;
+  index::HiddenPoles newer, older;
+  const auto newer_set = small_hidden_set({hidden_slots.begin(), hidden_slots.begin() + half}, newer.mask);
+  const auto older_set = small_hidden_set({hidden_slots.begin() + half, hidden_slots.end()}, older.mask);
+  newer.set = newer_set.data();
+  older.set = older_set.data();
+  newer.also = &older;
+  ASSERT_FALSE(as_bits.few());
+  ASSERT_TRUE(as_set.few());
+  ASSERT_TRUE(newer.few());
   std::vector<LonLat> queries;
   for (std::uint32_t i = 3; i < poles.size(); i += 97) queries.push_back(poles[i]);  // on hidden poles
   queries.push_back(poles[100]);
   for (int q = 0; q < 100; ++q) queries.push_back({lon(rng), lat(rng)});
-  for (const LonLat& p : queries) {
-    for (std::size_t k : {1u, 5u}) {
-      const auto want = brute(shown, p, k);
-      const auto got = idx.nearest(p, k, std::nullopt, &hidden);
-      ASSERT_EQ(got.size(), want.size());
-      for (std::size_t i = 0; i < got.size(); ++i) {
-        EXPECT_TRUE(got[i].first == 5000 || (got[i].first % 97 != 3 && got[i].first != 100))
-            << "hidden pole " << got[i].first << " answered at " << p.lon << "," << p.lat;
-        EXPECT_NEAR(got[i].second, want[i].second, 1e-3) << "rank " << i << " at " << p.lon << "," << p.lat;
+  for (const index::HiddenPoles* hidden : {&as_bits, &as_set, &newer}) {
+    for (const LonLat& p : queries) {
+      for (std::size_t k : {1u, 5u}) {
+        const auto want = brute(shown, p, k);
+        const auto got = idx.nearest(p, k, std::nullopt, hidden);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          EXPECT_TRUE(got[i].first == 5000 || (got[i].first % 97 != 3 && got[i].first != 100))
+              << "hidden pole " << got[i].first << " answered at " << p.lon << "," << p.lat;
+          EXPECT_NEAR(got[i].second, want[i].second, 1e-3) << "rank " << i << " at " << p.lon << "," << p.lat;
+        }
       }
     }
   }

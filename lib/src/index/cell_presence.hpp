@@ -11,6 +11,12 @@
 // This set of occupied cells of a fixed lon/lat grid (about 110 m) lets the
 // query skip the overlay's own search in a few nanoseconds.
 //
+// The cells are kept as a bitmap of the points' bounding box, row by row,
+// when that box is small (a city: ~100,000 cells, 12 KB), so that a query
+// reads one or two words per row of the circle's cells instead of hashing
+// each cell (57 -> ~15 ns measured, index_bench BM_OverlayPresence); points
+// spread wider fall back to a hash set of the occupied cells.
+//
 // The test is conservative: it answers true whenever a point lies within r
 // (geodesic, WGS84), and also for some points that do not (same cell), for
 // radii beyond kMaxRadiusM, for circles reaching a pole or the antimeridian,
@@ -42,10 +48,18 @@ class CellPresence {
   static std::uint64_t key(std::int64_t cx, std::int64_t cy) {
     return (static_cast<std::uint64_t>(cx) << 20) | static_cast<std::uint64_t>(cy);
   }
+  // The largest bitmap kept (bits); a wider box uses the hash set.
+  static constexpr std::uint64_t kMaxBitmapCells = std::uint64_t{1} << 21;
   bool contains(std::uint64_t k) const;
+  // Any cell of row `cy` from `x0` to `x1` (bitmap coordinates, x0 <= x1, both in the box) occupied?
+  bool row_any(std::int64_t cy, std::int64_t x0, std::int64_t x1) const;
   std::vector<std::uint64_t> slots_;  // open addressing; kFree where empty
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
+  // The bitmap: cell (cx, cy) of the box [box_x_, box_x_ + width_) x [box_y_, box_y_ + height_)
+  // at bit (cy - box_y_) * width_ + (cx - box_x_); empty when the hash set is used.
+  std::vector<std::uint64_t> bits_;
+  std::int64_t box_x_ = 0, box_y_ = 0, width_ = 0, height_ = 0;
 };
 
 }  // namespace poleloc::index

@@ -1055,7 +1055,6 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   // The best k so far and those in the k-th's tie band, sorted by (key, slot);
   // k is small, so insertion beats a heap. Per thread: no allocation per query.
   std::vector<std::pair<double, std::uint32_t>>& best = scratch().best;
-  best.clear();
   best.reserve(std::min<std::size_t>(k, order_.size()) + 4);
   double q3[3];
   bool have_q3 = false;
@@ -1074,13 +1073,14 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
     return g * g;
   };
   constexpr double band2 = kTieBand2;
+  const HiddenPoles* filter = nullptr;  // the hidden poles this pass skips (see below)
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
       const double bound2 = best_bound2(best, k, limit2, band2);
       const double d2 = rank_key(sorted_pos_[i], bound2);
       if (d2 > bound2) continue;
-      if (is_hidden(hidden, i)) continue;
+      if (is_hidden(filter, i)) continue;
       keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
     }
   };
@@ -1089,54 +1089,69 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   const bool inside = p.lon >= min_lon_all_ && p.lon <= max_lon_all_ && p.lat >= min_lat_all_ && p.lat <= max_lat_all_;
   // Rings beyond this many without an answer (a wide empty area): the pyramid too.
   constexpr std::int64_t kMaxRings = 8;
-  bool use_pyramid = !inside;
   const double fx = (p.lon - min_lon_) / cell_deg_lon_;
   const double fy = (p.lat - min_lat_) / cell_deg_lat_;
   const auto cx = static_cast<std::int64_t>(std::clamp(std::floor(fx), 0.0, double(nx_ - 1)));
   const auto cy = static_cast<std::int64_t>(std::clamp(std::floor(fy), 0.0, double(ny_ - 1)));
   const double lb_lon = std::min(min_m_per_deg_lon_, s.m_per_deg_lon) * 0.999;
   const double lb_lat = min_m_per_deg_lat_ * 0.999;
-  if (inside) {
-    // Rings 0 and 1 (nearly every query needs both) are three rows of three
-    // cells: their offsets, then their poles, each row a DRAM miss at 2M
-    // poles. Fetched together here instead of one after another below.
-    const std::int64_t x0 = std::max<std::int64_t>(cx - 1, 0), x1 = std::min<std::int64_t>(cx + 1, nx_ - 1);
-    const std::int64_t y0 = std::max<std::int64_t>(cy - 1, 0), y1 = std::min<std::int64_t>(cy + 1, ny_ - 1);
-    for (std::int64_t y = y0; y <= y1; ++y) __builtin_prefetch(&cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
-    for (std::int64_t y = y0; y <= y1; ++y) {
-      const auto* from = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
-      const auto* to = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x1 + 1)]);
-      for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
-    }
-  }
-  for (std::int64_t r = 0; inside; ++r) {
-    if (r > kMaxRings) {
-      best.clear();
-      use_pyramid = true;
-      break;
-    }
-    const std::int64_t x0 = cx - r, x1 = cx + r, y0 = cy - r, y1 = cy + r;
-    for (std::int64_t y = std::max<std::int64_t>(y0, 0); y <= std::min<std::int64_t>(y1, ny_ - 1); ++y) {
-      if (y == y0 || y == y1) {
-        for (std::int64_t x = std::max<std::int64_t>(x0, 0); x <= std::min<std::int64_t>(x1, nx_ - 1); ++x) {
-          consider_cell(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
-        }
-      } else {
-        if (x0 >= 0) consider_cell(static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y));
-        if (x1 < nx_) consider_cell(static_cast<std::uint32_t>(x1), static_cast<std::uint32_t>(y));
+  // One pass of the search into `best`, skipping the poles in `filter`.
+  auto search = [&] {
+    best.clear();
+    bool use_pyramid = !inside;
+    if (inside) {
+      // Rings 0 and 1 (nearly every query needs both) are three rows of three
+      // cells: their offsets, then their poles, each row a DRAM miss at 2M
+      // poles. Fetched together here instead of one after another below.
+      const std::int64_t x0 = std::max<std::int64_t>(cx - 1, 0), x1 = std::min<std::int64_t>(cx + 1, nx_ - 1);
+      const std::int64_t y0 = std::max<std::int64_t>(cy - 1, 0), y1 = std::min<std::int64_t>(cy + 1, ny_ - 1);
+      for (std::int64_t y = y0; y <= y1; ++y) __builtin_prefetch(&cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
+      for (std::int64_t y = y0; y <= y1; ++y) {
+        const auto* from = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
+        const auto* to = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x1 + 1)]);
+        for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
       }
     }
-    // Lower bound on the distance to any cell of ring r+1 (that exists).
-    double lb = std::numeric_limits<double>::infinity();
-    if (x1 + 1 < nx_) lb = std::min(lb, std::max(0.0, (min_lon_ + (x1 + 1) * cell_deg_lon_ - p.lon) * lb_lon));
-    if (x0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lon - (min_lon_ + x0 * cell_deg_lon_)) * lb_lon));
-    if (y1 + 1 < ny_) lb = std::min(lb, std::max(0.0, (min_lat_ + (y1 + 1) * cell_deg_lat_ - p.lat) * lb_lat));
-    if (y0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lat - (min_lat_ + y0 * cell_deg_lat_)) * lb_lat));
-    if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
-    if (lb * lb > limit2) break;
-    if (lb * lb > best_bound2(best, k, limit2, band2)) break;
+    for (std::int64_t r = 0; inside; ++r) {
+      if (r > kMaxRings) {
+        best.clear();
+        use_pyramid = true;
+        break;
+      }
+      const std::int64_t x0 = cx - r, x1 = cx + r, y0 = cy - r, y1 = cy + r;
+      for (std::int64_t y = std::max<std::int64_t>(y0, 0); y <= std::min<std::int64_t>(y1, ny_ - 1); ++y) {
+        if (y == y0 || y == y1) {
+          for (std::int64_t x = std::max<std::int64_t>(x0, 0); x <= std::min<std::int64_t>(x1, nx_ - 1); ++x) {
+            consider_cell(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
+          }
+        } else {
+          if (x0 >= 0) consider_cell(static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y));
+          if (x1 < nx_) consider_cell(static_cast<std::uint32_t>(x1), static_cast<std::uint32_t>(y));
+        }
+      }
+      // Lower bound on the distance to any cell of ring r+1 (that exists).
+      double lb = std::numeric_limits<double>::infinity();
+      if (x1 + 1 < nx_) lb = std::min(lb, std::max(0.0, (min_lon_ + (x1 + 1) * cell_deg_lon_ - p.lon) * lb_lon));
+      if (x0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lon - (min_lon_ + x0 * cell_deg_lon_)) * lb_lon));
+      if (y1 + 1 < ny_) lb = std::min(lb, std::max(0.0, (min_lat_ + (y1 + 1) * cell_deg_lat_ - p.lat) * lb_lat));
+      if (y0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lat - (min_lat_ + y0 * cell_deg_lat_)) * lb_lat));
+      if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
+      if (lb * lb > limit2) break;
+      if (lb * lb > best_bound2(best, k, limit2, band2)) break;
+    }
+    if (use_pyramid) nearest_best_first(p, s, k, limit2, filter, best);
+  };
+  // The poles an overlay hid are few, and seldom among a query's nearest:
+  // search as if none were hidden, and only when one is among the best
+  // found, search again skipping them. A query then asks the hidden set
+  // about its few answers, not about every candidate on the way (about
+  // three times as many).
+  if (hidden && !hidden->few()) filter = hidden;  // many: skipping them on the way is cheaper than searching twice
+  search();
+  if (hidden && !filter && std::any_of(best.begin(), best.end(), [&](const auto& e) { return hidden->contains(e.second); })) {
+    filter = hidden;
+    search();
   }
-  if (use_pyramid) nearest_best_first(p, s, k, limit2, hidden, best);
   // Reported distances use the mean latitude of both points (or the geodesic):
   // re-rank on them and keep the k nearest (kTieBand2).
   out.reserve(best.size());

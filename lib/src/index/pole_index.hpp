@@ -63,6 +63,8 @@ struct HiddenPoles {
   // More hidden poles, kept apart (an overlay's delta's, shared by the
   // overlays of later writes, so that a write need not copy them); may be null.
   const HiddenPoles* also = nullptr;
+  // Kept in small sets (a few thousand at most), not a bit per pole.
+  bool few() const { return set && (!also || also->few()); }
   static std::size_t slot_of(std::uint32_t pole, std::size_t mask) { return (pole * 0x9E3779B1u >> 7) & mask; }
   bool contains(std::uint32_t pole) const {
     if (!set) {

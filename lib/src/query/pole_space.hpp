@@ -83,9 +83,7 @@ class PoleSpace {
   std::int32_t grid(std::uint32_t pole) const {
     if (pole < base_poles_) return base_.pole_grid[pole];
     auto [layer, p] = in_overlay(pole);
-    const std::int32_t g = layer.pole_grid[p];  // its own grid, or an older layer's by snapshot index
-    if (g >= 0) return static_cast<std::int32_t>(layer.grid_index_offset) + g;
-    return g <= -2 ? -2 - g : -1;
+    return layer.snapshot_grid(p);
   }
   const GridRecord& grid_record(std::int32_t g) const {
     if (g < base_grids_) return base_.grids[static_cast<std::size_t>(g)];
