@@ -260,6 +260,7 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
     if (kept) d.pole_grid[p] = -2 - static_cast<std::int32_t>(*kept);
   }
   out->cells.build(d.positions);
+  out->numbers.build(d.pole_count(), [&](std::size_t i) { return d.number(static_cast<std::uint32_t>(i)); });
   return out;
 }
 
@@ -475,6 +476,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     r.pole_grid[p] = code;
   }
   out.recent_cells.build(r.positions);
+  out.recent_numbers.build(r.pole_count(), [&](std::size_t i) { return r.number(static_cast<std::uint32_t>(i)); });
   return base_slots;
 }
 

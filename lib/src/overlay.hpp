@@ -44,6 +44,7 @@
 #pragma once
 
 #include "index/cell_presence.hpp"
+#include "index/key_filter.hpp"
 #include "snapshot_data.hpp"
 #include "store/store.hpp"
 
@@ -183,6 +184,9 @@ struct DeltaLayer {
   // Cells holding a delta pole: nearest() skips the delta's search when none
   // is within the base's k-th distance (nearly always).
   index::CellPresence cells;
+  // The delta's pole numbers: a lookup of a number the base does not hold
+  // skips the delta's NumberIndex when this says no (nearly always).
+  index::KeyFilter numbers;
   // The base poles it hides (by pole index and by slot in the base's
   // PoleIndex) and the base grids: each overlay's bitsets start from these.
   std::vector<std::uint32_t> hidden_base_poles, hidden_base_slots;
@@ -225,6 +229,7 @@ struct OverlayData {
   // those grids changed; null when there are none.
   std::unique_ptr<SnapshotData> recent;
   index::CellPresence recent_cells;
+  index::KeyFilter recent_numbers;  // as DeltaLayer::numbers
   // A bit per base grid hidden by the delta or the recent layer: the delta's
   // own bits unless the recent layer hides more.
   const std::uint64_t* hidden_grids = nullptr;

@@ -113,10 +113,13 @@ std::optional<PoleView> Snapshot::locate(std::string_view number) const {
     // current. One bit per base pole says whether a write touched it: a load
     // from L2 after the base lookup, predicted "no", so nearly free.
     if (hit && !overlay_->pole_hidden(*hit)) return PoleView(data_.get(), *hit);
-    if (recent_) {
+    const std::uint64_t h = index::KeyFilter::hash(n);  // a number no layer holds asks no layer's index
+    if (recent_ && overlay_->recent_numbers.may_contain(h)) {
       if (auto r = recent_->numbers.find(n)) return PoleView(recent_, *r);
     }
-    if (auto d = delta_->numbers.find(n); d && !overlay_->delta_pole_hidden(*d)) return PoleView(delta_, *d);
+    if (overlay_->layer->numbers.may_contain(h)) {
+      if (auto d = delta_->numbers.find(n); d && !overlay_->delta_pole_hidden(*d)) return PoleView(delta_, *d);
+    }
     return std::nullopt;
   };
   if (is_canonical_number(number)) return find(number);  // the common case: no copy, no decoding

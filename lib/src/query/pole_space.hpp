@@ -43,10 +43,13 @@ class PoleSpace {
     if (delta_) {
       // Any write of a number hides its base version: a base pole not hidden is current.
       if (auto p = base_.numbers.find(canonical); p && !overlay_->pole_hidden(*p)) return p;
-      if (recent_) {
+      const std::uint64_t h = index::KeyFilter::hash(canonical);  // most numbers asked are in no layer
+      if (recent_ && overlay_->recent_numbers.may_contain(h)) {
         if (auto p = recent_->numbers.find(canonical)) return recent_from_ + *p;
       }
-      if (auto p = delta_->numbers.find(canonical); p && !overlay_->delta_pole_hidden(*p)) return base_poles_ + *p;
+      if (overlay_->layer->numbers.may_contain(h)) {
+        if (auto p = delta_->numbers.find(canonical); p && !overlay_->delta_pole_hidden(*p)) return base_poles_ + *p;
+      }
       return std::nullopt;
     }
     return base_.numbers.find(canonical);
