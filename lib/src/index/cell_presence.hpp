@@ -14,7 +14,7 @@
 // The cells are kept as a bitmap of the points' bounding box, row by row,
 // when that box is small (a city: ~100,000 cells, 12 KB), so that a query
 // reads one or two words per row of the circle's cells instead of hashing
-// each cell (57 -> ~15 ns measured, index_bench BM_OverlayPresence); points
+// each cell (57 -> 19 ns measured, index_bench BM_OverlayPresence); points
 // spread wider fall back to a hash set of the occupied cells.
 //
 // The test is conservative: it answers true whenever a point lies within r
