@@ -103,23 +103,11 @@ Snapshot::Snapshot(std::shared_ptr<const SnapshotData> base, std::shared_ptr<con
 Snapshot::~Snapshot() = default;
 
 std::optional<PoleView> Snapshot::locate(std::string_view number) const {
+  // The layers' lookup (base, then the overlay's layers behind their number
+  // filters) is PoleSpace::find's, as every query's.
   auto find = [this](std::string_view n) -> std::optional<PoleView> {
-    const auto hit = data_->numbers.find(n);
-    if (!delta_) {
-      if (!hit) return std::nullopt;
-      return PoleView(data_.get(), *hit);
-    }
-    // Any write of a number hides its base version: a base pole not hidden is
-    // current. One bit per base pole says whether a write touched it: a load
-    // from L2 after the base lookup, predicted "no", so nearly free.
-    if (hit && !overlay_->pole_hidden(*hit)) return PoleView(data_.get(), *hit);
-    const std::uint64_t h = index::KeyFilter::hash(n);  // a number no layer holds asks no layer's index
-    if (recent_ && overlay_->recent_numbers.may_contain(h)) {
-      if (auto r = recent_->numbers.find(n)) return PoleView(recent_, *r);
-    }
-    if (overlay_->layer->numbers.may_contain(h)) {
-      if (auto d = delta_->numbers.find(n); d && !overlay_->delta_pole_hidden(*d)) return PoleView(delta_, *d);
-    }
+    const query::PoleSpace space(*data_, overlay_.get());
+    if (auto p = space.find(n)) return space.view(*p);
     return std::nullopt;
   };
   if (is_canonical_number(number)) return find(number);  // the common case: no copy, no decoding

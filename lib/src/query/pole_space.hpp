@@ -41,7 +41,9 @@ class PoleSpace {
 
   std::optional<std::uint32_t> find(std::string_view canonical) const {
     if (delta_) {
-      // Any write of a number hides its base version: a base pole not hidden is current.
+      // Any write of a number hides its base version: a base pole not hidden is
+      // current. One bit per base pole says whether a write touched it: a load
+      // from L2 after the base lookup, predicted "no", so nearly free.
       if (auto p = base_.numbers.find(canonical); p && !overlay_->pole_hidden(*p)) return p;
       const std::uint64_t h = index::KeyFilter::hash(canonical);  // most numbers asked are in no layer
       if (recent_ && overlay_->recent_numbers.may_contain(h)) {
