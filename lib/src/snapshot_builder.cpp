@@ -191,7 +191,11 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
   return [d](const PoleVisit& visit) { visit_poles(*d, visit); };
 }
 
-void SnapshotBuilder::add_grid(GridRecord&& grid) { data_->grids.push_back(std::move(grid)); }
+void SnapshotBuilder::add_grid(GridRecord&& grid) {
+  added_bboxes_.push_back(geo::bounding_box(grid.geometry));
+  if (!grid_index_file_.path.empty()) added_fingerprints_.push_back(index::grid_fingerprint(grid.geometry));
+  data_->grids.push_back(std::move(grid));
+}
 
 const std::vector<GridRecord>& SnapshotBuilder::add_sorted_grids(std::vector<GridRecord> grids) {
   if (!data_->grids.empty()) throw std::logic_error("SnapshotBuilder::add_sorted_grids after other grids");
@@ -216,16 +220,24 @@ void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
   // Sorted already (add_sorted_grids, the store's order): left untouched, as another thread may be reading them.
   const auto by_id = [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; };
-  if (!std::is_sorted(d.grids.begin(), d.grids.end(), by_id)) std::sort(d.grids.begin(), d.grids.end(), by_id);
+  // What add_grid() took of each grid holds in this order only if every grid came through it and none moved.
+  bool added_apply = added_bboxes_.size() == d.grids.size();
+  if (!std::is_sorted(d.grids.begin(), d.grids.end(), by_id)) {
+    std::sort(d.grids.begin(), d.grids.end(), by_id);
+    added_apply = false;
+  }
   d.grid_bboxes.clear();
   d.grid_by_id.clear();
   std::vector<const MultiPolygon*> geometries;
   for (std::uint32_t g = 0; g < d.grids.size(); ++g) {
     d.grid_by_id.emplace(d.grids[g].id, g);
-    d.grid_bboxes.push_back(geo::bounding_box(d.grids[g].geometry));
+    d.grid_bboxes.push_back(added_apply ? added_bboxes_[g] : geo::bounding_box(d.grids[g].geometry));
     geometries.push_back(&d.grids[g].geometry);
   }
-  d.grid_index_from_file = index::load_or_build(d.grid_areas, geometries, grid_index_file_);
+  d.grid_index_from_file = index::load_or_build(d.grid_areas, geometries, grid_index_file_,
+                                                added_apply ? &added_fingerprints_ : nullptr);
+  added_bboxes_ = {};
+  added_fingerprints_ = {};
   grids_indexed_ = true;
 }
 

@@ -106,6 +106,11 @@ class SnapshotBuilder {
   const KeyMap& key_map(const SnapshotData& from);
   bool grids_indexed_ = false;
   index::GridIndexFile grid_index_file_;
+  // Of each grid add_grid() took, in the order added, while its coordinates
+  // were in the cache: its bounding box and, when a grid index file may be
+  // read (keep_grid_index_in() before), index::grid_fingerprint().
+  std::vector<BBox> added_bboxes_;
+  std::vector<std::uint64_t> added_fingerprints_;
   std::vector<std::int32_t> known_grids_;
 };
 

@@ -103,6 +103,36 @@ TEST(GridIndexFile, SecondOpenReadsTheFileAndAnswersAsABuild) {
   EXPECT_EQ(third.candidates({-180, -90, 180, 90}).size(), c.grids.size());
 }
 
+// An open takes each grid's fingerprint as it decodes it; a file written from
+// those must be the file written from the geometries, and the reverse.
+TEST(GridIndexFile, FingerprintsTakenPerGridAreTheGeometriesFingerprint) {
+  City c = city();
+  std::vector<std::uint64_t> each;
+  for (const GridRecord& g : c.grids) each.push_back(index::grid_fingerprint(g.geometry));
+  fixtures::TempDir dir;
+  const auto file = file_in(dir);
+  const index::GridIndexFile read_only{file.path, false, 0};
+  index::GridIndex idx;
+  EXPECT_FALSE(index::load_or_build(idx, c.geometries(), file, &each));  // written from the per-grid fingerprints
+  index::GridIndex plain;
+  EXPECT_TRUE(index::load_or_build(plain, c.geometries(), read_only));
+  expect_as_built(plain, c);
+  std::filesystem::remove(file.path);
+  index::load_or_build(idx, c.geometries(), file);  // written from the geometries
+  index::GridIndex given;
+  EXPECT_TRUE(index::load_or_build(given, c.geometries(), read_only, &each));
+  expect_as_built(given, c);
+  // A list of another length is not used; one vertex moved changes its grid's fingerprint.
+  const std::vector<std::uint64_t> short_list(each.begin(), each.end() - 1);
+  EXPECT_TRUE(index::load_or_build(given, c.geometries(), read_only, &short_list));
+  c.grids[3].geometry[0].rings[0][2].lat += 1e-9;
+  EXPECT_NE(index::grid_fingerprint(c.grids[3].geometry), each[3]);
+  each[3] = index::grid_fingerprint(c.grids[3].geometry);
+  index::GridIndex redrawn;
+  EXPECT_FALSE(index::load_or_build(redrawn, c.geometries(), read_only, &each));
+  expect_as_built(redrawn, c);
+}
+
 TEST(GridIndexFile, RedrawnGridIsBuiltAnewAndTheFileReplaced) {
   City c = city();
   fixtures::TempDir dir;

@@ -1,6 +1,7 @@
 #include "geo/compact_geometry.hpp"
 
 #include "geo/wkb.hpp"
+#include "huge_pages.hpp"
 #include "varint.hpp"
 
 #include <bit>
@@ -95,11 +96,11 @@ Result<MultiPolygon> from_compact(std::string_view bytes) {
     for (Ring& ring : p.rings) {
       std::uint64_t n;
       if (!r.varint(n) || n > r.remaining() / 2) return bad;
-      ring.resize(n);
-      for (LonLat& q : ring) {
+      reserve_prefaulted(ring, n);  // a cadastral ring of 50,000 points is 800 KB of fresh pages
+      for (std::uint64_t i = 0; i < n; ++i) {
         if (!r.delta(lon) || !r.delta(lat)) return bad;
-        q.lon = static_cast<double>(static_cast<std::int64_t>(lon)) / scale;
-        q.lat = static_cast<double>(static_cast<std::int64_t>(lat)) / scale;
+        ring.push_back({static_cast<double>(static_cast<std::int64_t>(lon)) / scale,
+                        static_cast<double>(static_cast<std::int64_t>(lat)) / scale});
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include "geo/geodesic.hpp"
 #include "hash64.hpp"
+#include "huge_pages.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/box.hpp>
@@ -725,6 +726,7 @@ bool get_array(std::FILE* in, std::uint64_t& left, std::vector<T>& v) {
   if (left < 8 || std::fread(&n, 8, 1, in) != 1) return false;
   left -= 8;
   if (n > left / sizeof(T)) return false;
+  reserve_huge(v, static_cast<std::size_t>(n));  // 160 MB for 40 million edges: 2 MB pages, not 40,000 faults
   v.resize(static_cast<std::size_t>(n));
   if (n != 0 && std::fread(v.data(), sizeof(T), v.size(), in) != v.size()) return false;
   left -= n * sizeof(T);

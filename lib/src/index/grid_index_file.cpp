@@ -17,7 +17,8 @@ namespace {
 // Change kVersion whenever GridIndex::build() or save() changes what they
 // produce: a file of another version is never read.
 constexpr char kMagic[8] = {'P', 'L', 'G', 'R', 'I', 'D', 'X', '\n'};
-constexpr std::uint32_t kVersion = 1;
+// 2: the fingerprint combines one per grid (grid_fingerprint).
+constexpr std::uint32_t kVersion = 2;
 
 struct Header {
   char magic[8];
@@ -92,19 +93,31 @@ std::atomic<std::size_t> min_edges_setting{kGridIndexFileMinEdges};
 std::size_t grid_index_file_min_edges() { return min_edges_setting.load(std::memory_order_relaxed); }
 void set_grid_index_file_min_edges(std::size_t edges) { min_edges_setting.store(edges, std::memory_order_relaxed); }
 
-std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries) {
-  std::uint64_t h = mix64(geometries.size());
-  for (const MultiPolygon* g : geometries) {
-    h = mix64(h ^ g->size());
-    for (const Polygon& p : *g) {
-      h = mix64(h ^ p.rings.size());
-      for (const Ring& r : p.rings) h = hash_bytes(r.data(), r.size() * sizeof(LonLat), h);
-    }
+std::uint64_t grid_fingerprint(const MultiPolygon& geometry) {
+  std::uint64_t h = mix64(geometry.size());
+  for (const Polygon& p : geometry) {
+    h = mix64(h ^ p.rings.size());
+    for (const Ring& r : p.rings) h = hash_bytes(r.data(), r.size() * sizeof(LonLat), h);
   }
   return h;
 }
 
-bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file) {
+namespace {
+
+std::uint64_t combined_fingerprint(std::size_t grids, auto&& grid) {
+  std::uint64_t h = mix64(grids);
+  for (std::size_t g = 0; g < grids; ++g) h = mix64(h ^ grid(g));
+  return h;
+}
+
+}  // namespace
+
+std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries) {
+  return combined_fingerprint(geometries.size(), [&](std::size_t g) { return grid_fingerprint(*geometries[g]); });
+}
+
+bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
+                   const std::vector<std::uint64_t>* grid_fingerprints) {
   if (file.path.empty()) {
     index.build(geometries);
     return false;
@@ -114,7 +127,10 @@ bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geo
     if (file.write) std::remove(file.path.c_str());  // the index of grids since made smaller
     return false;
   }
-  const std::uint64_t fingerprint = geometry_fingerprint(geometries);
+  const std::uint64_t fingerprint =
+      grid_fingerprints && grid_fingerprints->size() == geometries.size()
+          ? combined_fingerprint(geometries.size(), [&](std::size_t g) { return (*grid_fingerprints)[g]; })
+          : geometry_fingerprint(geometries);
   if (try_load(index, geometries, file.path, fingerprint)) return true;
   index.build(geometries);
   if (file.write) try_save(index, file.path, fingerprint);

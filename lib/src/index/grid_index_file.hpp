@@ -46,12 +46,19 @@ struct GridIndexFile {
   std::size_t min_edges = grid_index_file_min_edges();
 };
 
-// The fingerprint of the geometries an index is built on.
+// The fingerprint of one grid's geometry (every coordinate of every ring, in
+// order), and of the geometries an index is built on (each grid's, in order).
+// A caller that has just decoded a grid takes its fingerprint then, while its
+// coordinates are still in the cache: with 40 million vertices a second pass
+// over the 640 MB of them costs a tenth of the open.
+std::uint64_t grid_fingerprint(const MultiPolygon& geometry);
 std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries);
 
 // Loads `index` from `file` when the file holds the index of `geometries`;
 // otherwise builds it (GridIndex::build) and, if allowed, writes the file.
-// Returns whether it was loaded.
-bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file);
+// Returns whether it was loaded. `grid_fingerprints`, if not null, holds
+// grid_fingerprint() of each of `geometries` (taken by the caller beforehand).
+bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
+                   const std::vector<std::uint64_t>* grid_fingerprints = nullptr);
 
 }  // namespace poleloc::index
