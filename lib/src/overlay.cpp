@@ -503,6 +503,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   out->hidden_grid_count = out->layer->hidden_grid_count;
   // One set of bits for every overlay on this base (only ever set: see BaseHiddenBits).
   out->base_hidden = same_base ? previous->base_hidden : std::make_shared<BaseHiddenBits>(base.pole_count());
+  out->base_hidden_words = out->base_hidden->words();
   if (!same_base || out->layer != previous->layer) {  // a delta no overlay on this base stood on yet
     for (std::uint32_t p : out->layer->hidden_base_poles) out->base_hidden->set(p);
   }

@@ -169,6 +169,7 @@ class BaseHiddenBits {
     return (words_[pole >> 6].load(std::memory_order_relaxed) >> (pole & 63)) & 1;
   }
   void set(std::uint32_t pole) { words_[pole >> 6].fetch_or(std::uint64_t{1} << (pole & 63), std::memory_order_relaxed); }
+  const std::atomic<std::uint64_t>* words() const { return words_.data(); }
   std::size_t memory_bytes() const { return words_.size() * 8; }
 
  private:
@@ -246,6 +247,7 @@ struct OverlayData {
   // costs about a nanosecond more than without an overlay. Where it is set,
   // the delta's set and recent_hidden say whether this overlay hides the pole.
   std::shared_ptr<BaseHiddenBits> base_hidden;
+  const std::atomic<std::uint64_t>* base_hidden_words = nullptr;  // base_hidden->words(): one load less per locate
   std::vector<std::uint32_t> recent_hidden_set;  // base poles the recent layer hid (and the delta did not)
   index::HiddenPoles recent_hidden;
   std::size_t recent_hidden_count = 0;
@@ -275,9 +277,15 @@ struct OverlayData {
   // poles whose grid it changes (a hundred or more), built again by each write.
   static constexpr std::size_t kRecentMaxGrids = 4;
 
+  // Inlined into every lookup: the bit alone (nearly always clear); the sets
+  // only behind it, out of line, so that the compiler keeps this small.
   bool pole_hidden(std::uint32_t base_pole) const {
-    return base_hidden->test(base_pole) &&
-           (layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole)));
+    return ((base_hidden_words[base_pole >> 6].load(std::memory_order_relaxed) >> (base_pole & 63)) & 1) &&
+           pole_hidden_here(base_pole);
+  }
+  // Whether this overlay (not only a newer one on the same base) hides the pole.
+  [[gnu::noinline]] bool pole_hidden_here(std::uint32_t base_pole) const {
+    return layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole));
   }
   bool grid_hidden(std::uint32_t base_grid) const { return test_bit(hidden_grids, base_grid); }
   bool delta_grid_hidden(std::uint32_t delta_grid) const {
