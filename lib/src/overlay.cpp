@@ -476,6 +476,9 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     r.pole_grid[p] = code;
   }
   out.recent_cells.build(r.positions);
+  std::vector<LonLat> all_written(delta.positions);
+  all_written.insert(all_written.end(), r.positions.begin(), r.positions.end());
+  out.written_cells.build(all_written);
   out.recent_numbers.build(r.pole_count(), [&](std::size_t i) { return r.number(static_cast<std::uint32_t>(i)); });
   return base_slots;
 }

@@ -230,6 +230,10 @@ struct OverlayData {
   // those grids changed; null when there are none.
   std::unique_ptr<SnapshotData> recent;
   index::CellPresence recent_cells;
+  // The cells of the delta's poles and the recent layer's together (built
+  // with the recent layer): nearest() asks it first, and nearly always one
+  // "no" skips both layers' own tests (19 ns each, a few µs to build per write).
+  index::CellPresence written_cells;
   index::KeyFilter recent_numbers;  // as DeltaLayer::numbers
   // A bit per base grid hidden by the delta or the recent layer: the delta's
   // own bits unless the recent layer hides more.

@@ -118,6 +118,7 @@ class PoleSpace {
     // Nearly always no overlay pole is that near: a few probes of each layer's
     // occupied cells say so without searching it (the margin keeps a pole at
     // the same distance, which the number order may rank first).
+    if (recent_ && bound && !overlay_->written_cells.maybe_within(p, *bound + 0.01)) return;  // both layers at once
     const std::size_t from_base = out.size();
     thread_local std::vector<std::pair<std::uint32_t, double>> layer_hits;
     auto search = [&](const SnapshotData& layer, std::uint32_t first, const index::CellPresence& cells,
