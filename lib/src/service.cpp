@@ -45,6 +45,8 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
     builder.add_pole(number, v.position, v.attributes);  // the store yields number order
   };
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
+  visitor.grids_counted = [&](std::size_t n) { builder.expect_grids(n); };
+  visitor.grid_at = [&](std::size_t place, GridRecord&& g) { builder.set_grid(place, std::move(g)); };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
   visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
   visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };

@@ -191,6 +191,19 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
   return [d](const PoleVisit& visit) { visit_poles(*d, visit); };
 }
 
+void SnapshotBuilder::expect_grids(std::size_t count) {
+  if (!data_->grids.empty()) throw std::logic_error("SnapshotBuilder::expect_grids after other grids");
+  data_->grids.resize(count);
+  added_bboxes_.assign(count, BBox{});
+  added_fingerprints_.assign(grid_index_file_.path.empty() ? 0 : count, 0);
+}
+
+void SnapshotBuilder::set_grid(std::size_t place, GridRecord&& grid) {
+  added_bboxes_[place] = geo::bounding_box(grid.geometry);
+  if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(grid.geometry);
+  data_->grids[place] = std::move(grid);
+}
+
 void SnapshotBuilder::add_grid(GridRecord&& grid) {
   added_bboxes_.push_back(geo::bounding_box(grid.geometry));
   if (!grid_index_file_.path.empty()) added_fingerprints_.push_back(index::grid_fingerprint(grid.geometry));

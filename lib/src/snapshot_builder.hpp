@@ -40,6 +40,12 @@ class SnapshotBuilder {
   // Makes `from`'s column names this builder's next ones (see add_pole_of).
   void attribute_keys_from(const SnapshotData& from);
   void add_grid(GridRecord&& grid);
+  // For grids decoded on several threads (an open: store::LoadVisitor::grid_at):
+  // expect_grids(n) before any other grid, then set_grid(place, grid) once for
+  // each place below n, from any thread (distinct places at once), in id order
+  // of place. As add_grid() otherwise.
+  void expect_grids(std::size_t count);
+  void set_grid(std::size_t place, GridRecord&& grid);
   void add_alias(AliasRecord&& alias);
   void add_place(PlaceRecord&& place);
   void add_road(RoadRecord&& road);

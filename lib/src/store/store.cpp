@@ -12,6 +12,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -389,13 +390,47 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
     return from_rocks(it->status(), impl_->path, "cannot read");
   };
   Status grids_status = Status::ok();
+  // Grids decoded by both threads (LoadVisitor::grid_at): the grid thread reads
+  // the stored values, then both claim them one by one.
+  const bool shared_decode = visitor.grids_counted && visitor.grid_at;
+  std::vector<std::pair<std::string, std::string>> raw_grids;
+  std::atomic<bool> raw_ready{false};
+  std::atomic<std::size_t> next_grid{0}, grids_finished{0};
+  std::mutex decode_error_mutex;
+  std::size_t decode_error_at = std::numeric_limits<std::size_t>::max();
+  Status decode_error = Status::ok();
+  auto decode_grids = [&] {
+    for (std::size_t i; (i = next_grid.fetch_add(1)) < raw_grids.size();) {
+      auto& [id, value] = raw_grids[i];
+      auto g = decode_grid(id, value);
+      std::string().swap(value);  // the stored bytes are no longer needed
+      if (g) {
+        visitor.grid_at(i, std::move(*g));
+      } else {
+        const std::lock_guard lock(decode_error_mutex);
+        if (i < decode_error_at) decode_error_at = i, decode_error = g.status();
+      }
+      grids_finished.fetch_add(1, std::memory_order_acq_rel);
+    }
+  };
   std::thread grids_thread([&] {
     grids_status = scan(impl_->grids(), "grid", [&](std::string_view id, std::string_view value) -> Status {
+      if (shared_decode) {
+        raw_grids.emplace_back(id, value);
+        return Status::ok();
+      }
       auto g = decode_grid(id, value);
       if (!g) return g.status();
       if (visitor.grid) visitor.grid(std::move(*g));
       return Status::ok();
     });
+    if (grids_status && shared_decode) {
+      visitor.grids_counted(raw_grids.size());
+      raw_ready.store(true, std::memory_order_release);
+      decode_grids();
+      while (grids_finished.load(std::memory_order_acquire) < raw_grids.size()) std::this_thread::yield();
+      if (!decode_error.is_ok()) grids_status = decode_error;
+    }
     if (grids_status) {
       grids_status = scan(impl_->aliases(), "alias", [&](std::string_view id, std::string_view value) -> Status {
         if (is_place_key(id)) {
@@ -426,6 +461,7 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
     if (visitor.pole) visitor.pole(id, pole);
     return Status::ok();
   });
+  if (shared_decode && raw_ready.load(std::memory_order_acquire)) decode_grids();  // help with what is left
   grids_thread.join();
   impl_->db->ReleaseSnapshot(snap);
   return poles_status ? grids_status : poles_status;

@@ -107,6 +107,12 @@ struct Change {
 struct LoadVisitor {
   std::function<void(std::string_view number, const PoleValueView&)> pole;
   std::function<void(GridRecord&&)> grid;
+  // Instead of `grid` when both are set: the number of live grids, then each
+  // grid with its place in id order, from several threads at once (distinct
+  // places): the grids' outlines are decoded by the grid thread and, once the
+  // poles are read, by the pole thread too (40 million vertices take a second).
+  std::function<void(std::size_t count)> grids_counted;
+  std::function<void(std::size_t place, GridRecord&&)> grid_at;
   std::function<void(AliasRecord&&)> alias;
   std::function<void(PlaceRecord&&)> place;
   std::function<void(RoadRecord&&)> road;
