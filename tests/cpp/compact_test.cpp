@@ -1,5 +1,6 @@
 // History retention: Service::compact_history deletes versions that stopped
 // being current before the window, never a current one, and gives the space back.
+#include "raw_db.hpp"
 #include "test_support.hpp"
 
 #include <poleloc/poleloc.hpp>
@@ -37,48 +38,36 @@ struct KeyCounts {
 };
 
 KeyCounts count_keys(const std::string& path) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"poles", {}},
-                                                   {"grids", {}}, {"aliases", {}}, {"meta", {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, cfs, &handles, &db);
-  EXPECT_TRUE(s.ok()) << s.ToString();
+  poleloc::fixtures::RawDb raw(path, /*read_only=*/true);
+  EXPECT_TRUE(raw.ok()) << raw.error;
   KeyCounts counts;
-  if (!s.ok()) return counts;
+  if (!raw.ok()) return counts;
   auto count = [&](rocksdb::ColumnFamilyHandle* cf, std::string_view prefix = {}) {
     std::size_t n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) ++n;
     }
     return n;
   };
-  counts.poles = count(handles[1]);
-  counts.grids = count(handles[2]);
-  counts.seqtimes = count(handles[4], "seqtime/");
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  counts.poles = count(raw.poles);
+  counts.grids = count(raw.grids);
+  counts.seqtimes = count(raw.meta, "seqtime/");
   return counts;
 }
 
 // Removes the recorded write times, as in a database written before they were recorded.
 void forget_write_times(const std::string& path) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"poles", {}},
-                                                   {"grids", {}}, {"aliases", {}}, {"meta", {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  poleloc::fixtures::RawDb raw(path);
+  ASSERT_TRUE(raw.ok()) << raw.error;
   rocksdb::WriteBatch batch;
   {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[4]));
+    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.meta));
     for (it->Seek("seqtime/"); it->Valid() && it->key().starts_with("seqtime/"); it->Next()) {
-      batch.Delete(handles[4], it->key());
+      batch.Delete(raw.meta, it->key());
     }
   }
-  EXPECT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  EXPECT_TRUE(raw.db->Write(rocksdb::WriteOptions(), &batch).ok());
 }
 
 // Far from the sample's grids; `slot` keeps grids of other ids from overlapping.

@@ -1,5 +1,6 @@
 // History, as-of answers and the change feed: Service::snapshot_at,
 // pole_history / grid_history, changes_after, wait_for_sequence_after.
+#include "raw_db.hpp"
 #include "test_support.hpp"
 
 #include <poleloc/poleloc.hpp>
@@ -50,24 +51,18 @@ Dataset two_grids(std::size_t poles) {
 }
 
 void forget_change_log(const std::string& path) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"poles", {}},
-                                                   {"grids", {}}, {"aliases", {}}, {"meta", {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  fixtures::RawDb raw(path);
+  ASSERT_TRUE(raw.ok()) << raw.error;
   rocksdb::WriteBatch batch;
   {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[4]));
+    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.meta));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().starts_with("log/") || it->key().starts_with("seqauthor/") || it->key() == "changelog_from") {
-        batch.Delete(handles[4], it->key());
+        batch.Delete(raw.meta, it->key());
       }
     }
   }
-  EXPECT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  EXPECT_TRUE(raw.db->Write(rocksdb::WriteOptions(), &batch).ok());
 }
 
 // Applies every change of the primary's feed to `follower`, one batch per sequence.

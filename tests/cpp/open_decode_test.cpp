@@ -4,13 +4,12 @@
 // stored grid must fail the open as corruption, not hang or crash it.
 #include "store/record_encoding.hpp"
 #include "store/store.hpp"
+#include "raw_db.hpp"
 #include "test_support.hpp"
 
 #include <poleloc/poleloc.hpp>
 
 #include "synthetic_city.hpp"
-
-#include <rocksdb/db.h>
 
 #include <gtest/gtest.h>
 
@@ -106,16 +105,11 @@ TEST(OpenDecode, ADamagedStoredGridFailsTheOpenAsCorruptionNamingIt) {
   // Overwrite the newest stored version of one grid in the middle with bytes that are no grid.
   std::string damaged_id;
   {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"poles", {}},
-                                                     {"grids", {}}, {"aliases", {}}, {"meta", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    auto s = rocksdb::DB::Open(rocksdb::DBOptions(), db, cfs, &handles, &raw);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    std::unique_ptr<rocksdb::DB> guard(raw);
+    fixtures::RawDb raw(db);
+    ASSERT_TRUE(raw.ok()) << raw.error;
     std::vector<std::string> keys;
     {
-      std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[2]));
+      std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.grids));
       for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
     }
     ASSERT_FALSE(keys.empty());
@@ -124,8 +118,7 @@ TEST(OpenDecode, ADamagedStoredGridFailsTheOpenAsCorruptionNamingIt) {
     std::uint64_t version = 0;
     ASSERT_TRUE(store::parse_versioned_key(key, id, version));
     damaged_id = std::string(id);
-    EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[2], key, std::string("\x01not a grid", 11)).ok());
-    for (auto* h : handles) EXPECT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    EXPECT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.grids, key, std::string("\x01not a grid", 11)).ok());
   }
   for (const bool read_only : {true, false}) {
     auto svc = Service::open(db, {.read_only = read_only});
