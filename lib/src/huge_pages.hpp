@@ -26,14 +26,20 @@
 
 namespace poleloc {
 
+// madvise(advice) over the whole `align`-aligned blocks inside v's capacity
+// (the advice may only name memory the vector owns).
+template <typename T>
+void advise_capacity(const std::vector<T>& v, std::uintptr_t align, int advice) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
+  const auto end = begin + v.capacity() * sizeof(T);
+  const std::uintptr_t first = (begin + align - 1) & ~(align - 1), last = end & ~(align - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, advice);
+}
+
 template <typename T>
 void reserve_huge(std::vector<T>& v, std::size_t n) {
   v.reserve(n);
-  constexpr std::uintptr_t kHuge = 2u << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
-  const auto end = begin + v.capacity() * sizeof(T);
-  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1), last = end & ~(kHuge - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  advise_capacity(v, std::uintptr_t{2} << 20, MADV_HUGEPAGE);
 }
 
 // Arrays under this many bytes are left to fault: most come from pages the
@@ -43,13 +49,8 @@ inline constexpr std::size_t kPrefaultMinBytes = std::size_t{64} << 10;
 template <typename T>
 void reserve_prefaulted(std::vector<T>& v, std::size_t n) {
   v.reserve(n);
-  if (v.capacity() * sizeof(T) < kPrefaultMinBytes) return;
-  constexpr std::uintptr_t kPage = 4096;
-  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
-  const auto end = begin + v.capacity() * sizeof(T);
-  const std::uintptr_t first = (begin + kPage - 1) & ~(kPage - 1), last = end & ~(kPage - 1);
 #ifdef MADV_POPULATE_WRITE
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+  if (v.capacity() * sizeof(T) >= kPrefaultMinBytes) advise_capacity(v, 4096, MADV_POPULATE_WRITE);
 #endif
 }
 

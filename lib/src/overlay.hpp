@@ -165,8 +165,9 @@ struct OverlayEdits::Undo {
 class BaseHiddenBits {
  public:
   explicit BaseHiddenBits(std::size_t poles) : words_((poles + 63) / 64) {}
-  bool test(std::uint32_t pole) const {
-    return (words_[pole >> 6].load(std::memory_order_relaxed) >> (pole & 63)) & 1;
+  // Pole `pole`'s bit in words() (callers keep the pointer: one load less per lookup).
+  static bool test(const std::atomic<std::uint64_t>* words, std::uint32_t pole) {
+    return (words[pole >> 6].load(std::memory_order_relaxed) >> (pole & 63)) & 1;
   }
   void set(std::uint32_t pole) { words_[pole >> 6].fetch_or(std::uint64_t{1} << (pole & 63), std::memory_order_relaxed); }
   const std::atomic<std::uint64_t>* words() const { return words_.data(); }
@@ -284,8 +285,7 @@ struct OverlayData {
   // Inlined into every lookup: the bit alone (nearly always clear); the sets
   // only behind it, out of line, so that the compiler keeps this small.
   bool pole_hidden(std::uint32_t base_pole) const {
-    return ((base_hidden_words[base_pole >> 6].load(std::memory_order_relaxed) >> (base_pole & 63)) & 1) &&
-           pole_hidden_here(base_pole);
+    return BaseHiddenBits::test(base_hidden_words, base_pole) && pole_hidden_here(base_pole);
   }
   // Whether this overlay (not only a newer one on the same base) hides the pole.
   [[gnu::noinline]] bool pole_hidden_here(std::uint32_t base_pole) const {
