@@ -665,6 +665,31 @@ TEST(PoleIndex, PointsTensOfKilometresOutsideMatchBruteForce) {
   }
 }
 
+// Around 3 km outside the data a leaf is searched in one of two ways: where
+// all of it lies beyond 3 km, its poles meet only the tangent-plane test;
+// where part of it is nearer, each pole is keyed by the local metric first.
+// Queries from 2.6 to 3.6 km beyond each edge, where leaves of both kinds are
+// searched for one answer: the same poles and distances as the brute force.
+TEST(PoleIndex, PointsAboutThreeKilometresOutsideMatchBruteForce) {
+  const auto poles = random_poles(20000, 61);
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(62);
+  std::uniform_real_distribution<double> along(-0.05, 0.05), beyond_m(2600, 3600);
+  const double m_per_deg_lat = 111'000, m_per_deg_lon = 111'000 * std::cos(39.92 * M_PI / 180);
+  for (int q = 0; q < 240; ++q) {
+    LonLat p{116.47 + along(rng), 39.92 + along(rng) * 0.8};
+    const double b = beyond_m(rng);
+    switch (q % 4) {
+      case 0: p.lon = 116.47 + 0.05 + b / m_per_deg_lon; break;  // east
+      case 1: p.lon = 116.47 - 0.05 - b / m_per_deg_lon; break;  // west
+      case 2: p.lat = 39.92 + 0.04 + b / m_per_deg_lat; break;   // north
+      case 3: p.lat = 39.92 - 0.04 - b / m_per_deg_lat; break;   // south
+    }
+    for (std::size_t k : {1u, 3u, 8u}) expect_same_as_brute(poles, idx, p, k);
+  }
+}
+
 // Data straddling the antimeridian and data around a geographic pole (cells
 // degrees wide in longitude): exact for points inside, just outside and far.
 TEST(PoleIndex, DataAtTheAntimeridianAndAtTheNorthPoleMatchBruteForce) {

@@ -154,10 +154,14 @@ class PatchEcef {
       jl_[0] = -n * cp0_ * sl0_, jl_[1] = n * cp0_ * cl0_, jl_[2] = 0;
       const double hp = half_lat_deg * kRad, hl = half_lon_deg * kRad;
       plane_err_ = 1.1 * kA * (hp * hp + hl * hl) + 1e-6;
+      // J's columns are orthogonal, of lengths m and n cos(lat0).
+      radius_ = std::sqrt(m * m * hp * hp + n * n * cp0_ * cp0_ * hl * hl) + plane_err_;
     }
   }
   bool small() const { return small_; }
   double plane_err_m() const { return plane_err_; }
+  // No point of the patch is farther than this from centre() (small patches).
+  double radius_m() const { return radius_; }
   // |q - plane(t)|^2, with q given relative to the centre (q - centre()).
   double plane_d2(const double qc[3], LonLat t) const {
     constexpr double kRad = 3.14159265358979323846 / 180;
@@ -182,7 +186,7 @@ class PatchEcef {
 
  private:
   double lon0_, lat0_, sp0_ = 0, cp0_ = 1, sl0_ = 0, cl0_ = 1;
-  double c_[3] = {0, 0, 0}, jp_[3] = {0, 0, 0}, jl_[3] = {0, 0, 0}, plane_err_ = 0;
+  double c_[3] = {0, 0, 0}, jp_[3] = {0, 0, 0}, jl_[3] = {0, 0, 0}, plane_err_ = 0, radius_ = 0;
   bool small_ = false;
 };
 
@@ -245,6 +249,7 @@ struct WideEntry {
   float d2;  // the squared chord from the query to the node's box (floats)
   std::uint32_t level;
   std::uint32_t node;
+  std::uint32_t rows;  // a leaf's: its LeafRows, group * 16 + child (leaf_rows_)
 };
 // Two points whose distances from the query are known (near its antipode, search_by_pivots):
 // a node's centre and the point where the geodesic through it meets the query's cut locus (ECEF in the index's frame).
@@ -417,6 +422,7 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 void PoleIndex::build_pyramid() {
   levels_.clear();
   wide_.clear();
+  leaf_rows_.clear();
   if (order_.empty()) return;
   {
     constexpr double kRad = 3.14159265358979323846 / 180;
@@ -521,6 +527,22 @@ void PoleIndex::build_wide_tree() {
           level.groups[node].hi[a][j] = c.hi[a];
           boxes[node].lo[a] = std::min(boxes[node].lo[a], c.lo[a]);
           boxes[node].hi[a] = std::max(boxes[node].hi[a], c.hi[a]);
+        }
+      }
+    }
+    if (wide_.empty()) {
+      // The leaves' rows of cells, beside their parents' boxes.
+      leaf_rows_.assign(level.groups.size(), LeafRowsGroup{});
+      for (std::uint32_t y = 0; y < below_ny; ++y) {
+        for (std::uint32_t x = 0; x < below_nx; ++x) {
+          LeafRows& rows = leaf_rows_[static_cast<std::size_t>(y / 4) * level.nx + x / 4].leaf[(y % 4) * 4 + x % 4];
+          const std::uint32_t last_cx = std::min(2 * x + 1, nx_ - 1);
+          for (std::uint32_t r = 0; r < 2; ++r) {
+            const std::uint32_t cy = 2 * y + r;
+            if (cy >= ny_) break;
+            rows.begin[r] = cell_start_[static_cast<std::size_t>(cy) * nx_ + 2 * x];
+            rows.end[r] = cell_start_[static_cast<std::size_t>(cy) * nx_ + last_cx + 1];
+          }
         }
       }
     }
@@ -788,7 +810,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       return chord_max2_value;
     };
     const auto& leaves = levels_.front();
-    auto near_leaf = [&](std::uint32_t x, std::uint32_t y) {
+    auto near_leaf = [&](std::uint32_t x, std::uint32_t y, const LeafRows& rows) {
       // Within kFarModelM of the data: each pole's chord (a lower bound of its
       // geodesic) first, from its ECEF computed without trigonometry; the few
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
@@ -798,16 +820,19 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
       // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
+      auto refresh_plane_max2 = [&] {
+        if (const double b2 = bound2(); b2 != plane_bound2) {
+          plane_bound2 = b2;
+          const double c = chord_threshold_m(b2) + patch.plane_err_m();
+          plane_max2 = c * c;
+        }
+      };
       auto consider = [&](std::uint32_t i) {
         const LonLat& t = sorted_pos_[i];
         // Below kExactBeyondM the key is the local metric itself: cheaper than any bound of it.
         if (const double local2 = local_key2(p, s, t); local2 < kExact2) return offer(local2, i);
         if (patch.small()) {
-          if (const double b2 = bound2(); b2 != plane_bound2) {
-            plane_bound2 = b2;
-            const double c = chord_threshold_m(b2) + patch.plane_err_m();
-            plane_max2 = c * c;
-          }
+          refresh_plane_max2();
           if (patch.plane_d2(qc, t) > plane_max2) return;
         }
         double t3[3];
@@ -825,21 +850,52 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         // query in the tangent plane first, nearly always the answer, so that
         // the others fail the plane test instead of each being measured.
         double least = std::numeric_limits<double>::infinity();
-        for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-          const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
-          if (d2 < least) least = d2, first = i;
-        });
+        for (int r = 0; r < 2; ++r) {
+          for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
+            const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
+            if (d2 < least) least = d2, first = i;
+          }
+        }
         if (first != std::numeric_limits<std::uint32_t>::max()) consider(first);
       }
-      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        if (i != first) consider(i);
-      });
+      // The plane test bounds a pole's key at any distance (chord_threshold_m
+      // covers both kinds of key); consider() keys the pole by the local
+      // metric first only because within kExactBeyondM that is cheaper still.
+      // With the whole patch beyond that (a query outside the data, as a
+      // rule) no pole is keyed so: the plane test alone turns nearly all of
+      // them away, a few multiplications per pole in this loop instead of a
+      // call of consider() each.
+      const bool beyond_exact =
+          patch.small() && std::sqrt(qc[0] * qc[0] + qc[1] * qc[1] + qc[2] * qc[2]) - patch.radius_m() >
+                               geo::kExactBeyondM + 100.0;
+      if (beyond_exact) {
+        refresh_plane_max2();
+        for (int r = 0; r < 2; ++r) {
+          for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
+            if (patch.plane_d2(qc, sorted_pos_[i]) > plane_max2 || i == first) continue;
+            consider(i);
+            refresh_plane_max2();
+          }
+        }
+        return;
+      }
+      for (int r = 0; r < 2; ++r) {
+        for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
+          if (i != first) consider(i);
+        }
+      }
     };
+    auto rows_of = [&](std::uint32_t entry) -> const LeafRows& { return leaf_rows_[entry / 16].leaf[entry % 16]; };
     // The squared float chords from q to the 16 children of node `node` of
     // wide_[level - 1] into `out` (infinity for an absent or empty child).
     // Branch-free: the children are in no order a branch predictor could learn.
     auto measure_children = [&](std::uint32_t level, std::uint32_t node, float* out) {
       const WideGroup& g = wide_[level - 1].groups[node];
+      if (level == 1) {
+        // The leaves' rows, fetched with their boxes (four lines).
+        const auto* rows_line = reinterpret_cast<const char*>(&leaf_rows_[node]);
+        for (int line = 0; line < 4; ++line) __builtin_prefetch(rows_line + 64 * line);
+      }
 #if defined(__SSE2__)
       const __m128 zero = _mm_setzero_ps();
       for (int j = 0; j < 16; j += 4) {
@@ -875,7 +931,17 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       const std::size_t first = stack.size();
       for (; mask != 0; mask &= mask - 1) {
         const auto j = static_cast<std::uint32_t>(std::countr_zero(mask));
-        const WideEntry c{d[j], level - 1, child_of(level, node, j)};
+        const WideEntry c{d[j], level - 1, child_of(level, node, j), 16 * node + j};
+        if (level == 1) {
+          // Nearly every leaf that passes now is searched: its poles' first lines on their way.
+          const LeafRows& rows = rows_of(c.rows);
+          for (int r = 0; r < 2; ++r) {
+            // Up to four lines a row (16 poles; a row holds 8 on average).
+            const auto* from = reinterpret_cast<const char*>(sorted_pos_.data() + rows.begin[r]);
+            const auto* to = reinterpret_cast<const char*>(sorted_pos_.data() + rows.end[r]);
+            for (const char* line = from; line < to && line < from + 256; line += 64) __builtin_prefetch(line);
+          }
+        }
         stack.push_back(c);
         for (std::size_t i = stack.size() - 1; i > first && stack[i - 1].d2 < c.d2; --i) std::swap(stack[i - 1], stack[i]);
       }
@@ -900,11 +966,11 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         --level;
       }
       if (level == 0) {
-        near_leaf(node % leaves.nx, node / leaves.nx);
+        near_leaf(node % leaves.nx, node / leaves.nx, rows_of(16 * path_node[depth - 1] + path_child[depth - 1]));
       } else {
         // Stopped above the leaves (a tree deeper than the path's buffer):
         // the node reached is searched like any other, so nothing is missed.
-        stack.push_back({0.0f, level, node});
+        stack.push_back({0.0f, level, node, 0});
       }
     }
     float d2[16];
@@ -917,7 +983,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
         stack.pop_back();
         if (e.d2 > chord_max2()) continue;
         if (e.level == 0) {
-          near_leaf(e.node % leaves.nx, e.node / leaves.nx);
+          near_leaf(e.node % leaves.nx, e.node / leaves.nx, rows_of(e.rows));
           continue;
         }
         measure_children(e.level, e.node, d2);
@@ -1202,6 +1268,7 @@ std::size_t PoleIndex::memory_bytes() const {
   std::size_t pyramid = 0;
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
   for (const WideLevel& l : wide_) pyramid += l.groups.capacity() * sizeof(WideGroup);
+  pyramid += leaf_rows_.capacity() * sizeof(LeafRowsGroup);
   pyramid += (leaf_row_sc_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) + pyramid;
 }

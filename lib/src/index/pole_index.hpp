@@ -135,6 +135,18 @@ class PoleIndex {
     std::vector<WideGroup> groups;
   };
   std::vector<WideLevel> wide_;
+  // Where each leaf's poles are in sorted_pos_: a leaf is two rows of two
+  // cells, each row a run of slots. Kept by wide_[0] group, 16 leaves a group
+  // (256 bytes, four cache lines fetched with the group's boxes), so that a
+  // leaf's poles are one memory access from its parent's boxes, not two
+  // (cell_start_ first): a search outside the data visits a leaf or two.
+  struct LeafRows {
+    std::uint32_t begin[2], end[2];  // rows 2y and 2y + 1 (an absent row is empty)
+  };
+  struct alignas(64) LeafRowsGroup {
+    LeafRows leaf[16];  // by child j of the wide_[0] group
+  };
+  std::vector<LeafRowsGroup> leaf_rows_;
   double min_lon_all_ = 0, max_lon_all_ = 0, min_lat_all_ = 0, max_lat_all_ = 0;  // the poles' box
 
   std::vector<double> leaf_row_sc_, leaf_col_sc_;  // sin, cos of each level-1 row's and column's centre
