@@ -138,24 +138,36 @@ void small_sincos(double x, double& s, double& c) {
 // most 1.03 a (dlat^2 + dlon^2) over the patch: `plane_err_`, taken as 1.1 a (...).
 class PatchEcef {
  public:
-  // sc_lat, sc_lon: sin and cos of lat0 and lon0 (degrees), computed once per row and column at build.
-  PatchEcef(double lon0, double lat0, double half_lon_deg, double half_lat_deg, const double sc_lat[2],
-            const double sc_lon[2])
-      : lon0_(lon0), lat0_(lat0) {
+  // What a row of patches (one latitude lat0) shares, computed once at build:
+  // sin and cos of lat0, the radii of curvature, the plane's error and the
+  // patches' radius; kSmall is 1 when the patches are small.
+  enum { kSin, kCos, kN, kM, kPlaneErr, kRadius, kSmall, kRowValues };
+  static void row_values(double lat0, double half_lon_deg, double half_lat_deg, double out[kRowValues]) {
     constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
-    small_ = half_lon_deg * kRad <= kSmallAngle && half_lat_deg * kRad <= kSmallAngle;
+    const double sp = std::sin(lat0 * kRad), cp = std::cos(lat0 * kRad);
+    const double w2 = 1 - kE2 * sp * sp, w = std::sqrt(w2);
+    const double n = kA / w, m = kA * (1 - kE2) / (w2 * w);
+    const double hp = half_lat_deg * kRad, hl = half_lon_deg * kRad;
+    const double plane_err = 1.1 * kA * (hp * hp + hl * hl) + 1e-6;
+    out[kSin] = sp, out[kCos] = cp, out[kN] = n, out[kM] = m, out[kPlaneErr] = plane_err;
+    // J's columns are orthogonal, of lengths m and n cos(lat0).
+    out[kRadius] = std::sqrt(m * m * hp * hp + n * n * cp * cp * hl * hl) + plane_err;
+    out[kSmall] = hl <= kSmallAngle && hp <= kSmallAngle ? 1.0 : 0.0;
+  }
+  // row: row_values() of lat0; sc_lon: sin and cos of lon0 (degrees), computed once per column at build.
+  PatchEcef(double lon0, double lat0, const double row[kRowValues], const double sc_lon[2])
+      : lon0_(lon0), lat0_(lat0) {
+    constexpr double kE2 = 6.69437999014e-3;
+    small_ = row[kSmall] != 0;
     if (small_) {
-      sp0_ = sc_lat[0], cp0_ = sc_lat[1];
+      sp0_ = row[kSin], cp0_ = row[kCos];
       sl0_ = sc_lon[0], cl0_ = sc_lon[1];
-      const double w2 = 1 - kE2 * sp0_ * sp0_, w = std::sqrt(w2);
-      const double n = kA / w, m = kA * (1 - kE2) / (w2 * w);
+      const double n = row[kN], m = row[kM];
       c_[0] = n * cp0_ * cl0_, c_[1] = n * cp0_ * sl0_, c_[2] = n * (1 - kE2) * sp0_;
       jp_[0] = -m * sp0_ * cl0_, jp_[1] = -m * sp0_ * sl0_, jp_[2] = m * cp0_;
       jl_[0] = -n * cp0_ * sl0_, jl_[1] = n * cp0_ * cl0_, jl_[2] = 0;
-      const double hp = half_lat_deg * kRad, hl = half_lon_deg * kRad;
-      plane_err_ = 1.1 * kA * (hp * hp + hl * hl) + 1e-6;
-      // J's columns are orthogonal, of lengths m and n cos(lat0).
-      radius_ = std::sqrt(m * m * hp * hp + n * n * cp0_ * cp0_ * hl * hl) + plane_err_;
+      plane_err_ = row[kPlaneErr];
+      radius_ = row[kRadius];
     }
   }
   bool small() const { return small_; }
@@ -475,11 +487,12 @@ void PoleIndex::build_pyramid() {
   {
     constexpr double kRad = 3.14159265358979323846 / 180;
     const Level& leaves = levels_.front();
-    leaf_row_sc_.resize(2 * std::size_t{leaves.ny});
+    leaf_row_sc_.resize(PatchEcef::kRowValues * std::size_t{leaves.ny});
     leaf_col_sc_.resize(2 * std::size_t{leaves.nx});
     for (std::uint32_t y = 0; y < leaves.ny; ++y) {
-      const double lat = (min_lat_ + (2 * y + 1) * cell_deg_lat_) * kRad;
-      leaf_row_sc_[2 * y] = std::sin(lat), leaf_row_sc_[2 * y + 1] = std::cos(lat);
+      // A leaf is 2x2 cells around its centre: half a leaf is a cell (and a little, for rounding).
+      PatchEcef::row_values(min_lat_ + (2 * y + 1) * cell_deg_lat_, cell_deg_lon_ * (1 + 1e-9),
+                            cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[PatchEcef::kRowValues * y]);
     }
     for (std::uint32_t x = 0; x < leaves.nx; ++x) {
       const double lon = (min_lon_ + (2 * x + 1) * cell_deg_lon_) * kRad;
@@ -815,8 +828,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::siz
       // geodesic) first, from its ECEF computed without trigonometry; the few
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
       const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
-                            cell_deg_lon_ * (1 + 1e-9), cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[2 * y],
-                            &leaf_col_sc_[2 * x]);
+                            &leaf_row_sc_[PatchEcef::kRowValues * y], &leaf_col_sc_[2 * x]);
       const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
       // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();

@@ -149,7 +149,9 @@ class PoleIndex {
   std::vector<LeafRowsGroup> leaf_rows_;
   double min_lon_all_ = 0, max_lon_all_ = 0, min_lat_all_ = 0, max_lat_all_ = 0;  // the poles' box
 
-  std::vector<double> leaf_row_sc_, leaf_col_sc_;  // sin, cos of each level-1 row's and column's centre
+  // Of each level-1 row's centre: sin, cos and what its patches share (PatchEcef::row_values);
+  // of each level-1 column's centre: sin, cos.
+  std::vector<double> leaf_row_sc_, leaf_col_sc_;
   double box_margin_m_ = 0;  // the boxes' float rounding, as a distance (metres)
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
