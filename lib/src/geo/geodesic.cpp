@@ -49,12 +49,14 @@ CutPoint geodesic_to_cut_locus(LonLat a, LonLat b) {
 
 DegreeScale degree_scale(double lat_deg) {
   const double phi = lat_deg * kDegToRad;
-  const double s = std::sin(phi);
+  return degree_scale(std::sin(phi), std::cos(phi));
+}
+
+DegreeScale degree_scale(double s, double c) {
   const double w2 = 1 - kE2 * s * s;
   const double w = std::sqrt(w2);
   const double n = kA / w;                   // prime vertical radius of curvature
   const double m = kA * (1 - kE2) / (w2 * w);  // meridian radius of curvature
-  const double c = std::cos(phi);
   // d ln M / dphi = 3 e² sin cos / w², d ln (N cos) / dphi = e² sin cos / w² - tan.
   const double e2sc = kE2 * s * c / w2;
   return {m * kDegToRad, n * c * kDegToRad, 3 * e2sc * kDegToRad, std::fabs(c) > 1e-12 ? (e2sc - s / c) * kDegToRad : 0.0};

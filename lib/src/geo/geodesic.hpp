@@ -54,6 +54,8 @@ struct DegreeScale {
   double lon_change_per_deg = 0;
 };
 DegreeScale degree_scale(double lat_deg);
+// The same from the latitude's sine and cosine, for a caller that has them already.
+DegreeScale degree_scale(double sin_lat, double cos_lat);
 
 // Ellipsoidal distance at the mean latitude; exact enough for short ranges.
 double local_distance_m(LonLat a, LonLat b);

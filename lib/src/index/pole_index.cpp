@@ -18,14 +18,19 @@ namespace poleloc::index {
 namespace {
 
 // WGS84 point on the ellipsoid (height 0) in Earth-centred metres.
-void ecef_raw(LonLat p, double out[3]) {
+// sl, cl: the sine and cosine of p.lat.
+void ecef_raw(LonLat p, double sl, double cl, double out[3]) {
   constexpr double kA = 6378137.0, kE2 = 6.69437999014e-3, kRad = 3.14159265358979323846 / 180;
-  const double lat = p.lat * kRad, lon = p.lon * kRad;
-  const double sl = std::sin(lat), cl = std::cos(lat);
+  const double lon = p.lon * kRad;
   const double n = kA / std::sqrt(1 - kE2 * sl * sl);
   out[0] = n * cl * std::cos(lon);
   out[1] = n * cl * std::sin(lon);
   out[2] = n * (1 - kE2) * sl;
+}
+void ecef_raw(LonLat p, double out[3]) {
+  constexpr double kRad = 3.14159265358979323846 / 180;
+  const double lat = p.lat * kRad;
+  ecef_raw(p, std::sin(lat), std::cos(lat), out);
 }
 
 // The k best are chosen by a ranking key but reported, and finally ordered, by
@@ -567,12 +572,12 @@ void PoleIndex::build_wide_tree() {
   }
 }
 
-void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2,
-                                   const HiddenPoles* hidden,
+void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const double sc_lat[2], std::size_t k,
+                                   double limit2, const HiddenPoles* hidden,
                                    std::vector<std::pair<double, std::uint32_t>>& best) const {
   const double kExact2 = local_metric_limit2(p);
   double q[3], q_raw[3];
-  ecef_raw(p, q_raw);
+  ecef_raw(p, sc_lat[0], sc_lat[1], q_raw);
   to_frame(q_raw, q);
   Scratch& scratch_ = scratch();
   // Calls visit(slot) for every pole of level-1 node (x, y), that is of its 2x2 cells.
@@ -1124,7 +1129,10 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
                         std::vector<std::pair<std::uint32_t, double>>& out) const {
   out.clear();
   if (order_.empty() || k == 0) return;
-  const geo::DegreeScale s = geo::degree_scale(p.lat);
+  // The latitude's sine and cosine serve both the local metric and, outside the data, the query's ECEF.
+  constexpr double kRad = 3.14159265358979323846 / 180;
+  const double sc_lat[2] = {std::sin(p.lat * kRad), std::cos(p.lat * kRad)};
+  const geo::DegreeScale s = geo::degree_scale(sc_lat[0], sc_lat[1]);
   // Ranking key: squared distance in the local metric at the query's latitude
   // (sub-millimetre agreement with the geodesic for city distances); beyond
   // kExactBeyondM the squared geodesic itself.
@@ -1142,7 +1150,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   auto rank_key = [&](const LonLat& t, double bound2) {
     const double d2 = local_key2(p, s, t);
     if (d2 < kExact2) return d2;
-    if (!have_q3) ecef_raw(p, q3), have_q3 = true;
+    if (!have_q3) ecef_raw(p, sc_lat[0], sc_lat[1], q3), have_q3 = true;
     double t3[3];
     ecef_raw(t, t3);
     const double lb = arc_lower_bound_m(chord_m(t3, q3)) - 1.0;
@@ -1217,7 +1225,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
       if (lb * lb > limit2) break;
       if (lb * lb > best_bound2(best, k, limit2, band2)) break;
     }
-    if (use_pyramid) nearest_best_first(p, s, k, limit2, filter, best);
+    if (use_pyramid) nearest_best_first(p, s, sc_lat, k, limit2, filter, best);
   };
   // The poles an overlay hid are few, and seldom among a query's nearest:
   // search as if none were hidden, and only when one is among the best

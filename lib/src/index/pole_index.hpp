@@ -158,7 +158,8 @@ class PoleIndex {
   void build_pyramid();
   void build_wide_tree();
   void to_frame(const double ecef_xyz[3], double out[3]) const;
-  void nearest_best_first(LonLat p, const geo::DegreeScale& s, std::size_t k, double limit2, const HiddenPoles* hidden,
+  void nearest_best_first(LonLat p, const geo::DegreeScale& s, const double sc_lat[2], std::size_t k, double limit2,
+                          const HiddenPoles* hidden,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
   bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const { return hidden && hidden->contains(slot); }
 };
