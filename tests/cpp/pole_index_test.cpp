@@ -246,6 +246,20 @@ void expect_same_as_brute(const std::vector<LonLat>& poles, const index::PoleInd
     EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << p.lon << " " << p.lat << " rank " << i;
   }
 }
+
+// A point outside edge `side` of random_poles' default box (0 east, 1 west,
+// 2 north, 3 south), `beyond_lon` / `beyond_lat` degrees beyond it and at
+// `along` (offsets from the box's centre) along it.
+LonLat outside_edge(int side, LonLat along, double beyond_lon, double beyond_lat) {
+  LonLat p{116.47 + along.lon, 39.92 + along.lat};
+  switch (side) {
+    case 0: p.lon = 116.47 + 0.05 + beyond_lon; break;
+    case 1: p.lon = 116.47 - 0.05 - beyond_lon; break;
+    case 2: p.lat = 39.92 + 0.04 + beyond_lat; break;
+    case 3: p.lat = 39.92 - 0.04 - beyond_lat; break;
+  }
+  return p;
+}
 }  // namespace
 
 TEST(PoleIndex, PointsJustOutsideTheDataInEveryDirectionMatchBruteForce) {
@@ -255,14 +269,20 @@ TEST(PoleIndex, PointsJustOutsideTheDataInEveryDirectionMatchBruteForce) {
   std::mt19937_64 rng(8);
   std::uniform_real_distribution<double> along(-0.06, 0.06), beyond(0.0001, 0.3);
   for (int q = 0; q < 200; ++q) {
-    LonLat p{116.47 + along(rng), 39.92 + along(rng) * 0.8};
-    switch (q % 4) {
-      case 0: p.lon = 116.47 + 0.05 + beyond(rng); break;  // east
-      case 1: p.lon = 116.47 - 0.05 - beyond(rng); break;  // west
-      case 2: p.lat = 39.92 + 0.04 + beyond(rng); break;   // north
-      case 3: p.lat = 39.92 - 0.04 - beyond(rng); break;   // south
-    }
+    const double along_lon = along(rng), along_lat = along(rng) * 0.8, b = beyond(rng);
+    const LonLat p = outside_edge(q % 4, {along_lon, along_lat}, b, b);
     for (std::size_t k : {1u, 4u, 10u}) expect_same_as_brute(poles, idx, p, k);
+  }
+  // Around 3 km out a leaf is searched in one of two ways: where all of it
+  // lies beyond 3 km its poles meet only the tangent-plane test; where part
+  // of it is nearer each pole is keyed by the local metric first. From 2.6
+  // to 3.6 km beyond each edge leaves of both kinds are searched for one answer.
+  std::uniform_real_distribution<double> beyond_m(2600, 3600);
+  const double m_per_deg_lat = 111'000, m_per_deg_lon = 111'000 * std::cos(39.92 * M_PI / 180);
+  for (int q = 0; q < 240; ++q) {
+    const double along_lon = along(rng), along_lat = along(rng) * 0.8, b = beyond_m(rng);
+    const LonLat p = outside_edge(q % 4, {along_lon, along_lat}, b / m_per_deg_lon, b / m_per_deg_lat);
+    for (std::size_t k : {1u, 3u, 8u}) expect_same_as_brute(poles, idx, p, k);
   }
 }
 
@@ -662,31 +682,6 @@ TEST(PoleIndex, PointsTensOfKilometresOutsideMatchBruteForce) {
     const double nearest = brute(poles, p, 1)[0].second;
     expect_same_as_brute(poles, idx, p, k, nearest + 20.0);
     expect_same_as_brute(poles, idx, p, k, nearest * 0.999);
-  }
-}
-
-// Around 3 km outside the data a leaf is searched in one of two ways: where
-// all of it lies beyond 3 km, its poles meet only the tangent-plane test;
-// where part of it is nearer, each pole is keyed by the local metric first.
-// Queries from 2.6 to 3.6 km beyond each edge, where leaves of both kinds are
-// searched for one answer: the same poles and distances as the brute force.
-TEST(PoleIndex, PointsAboutThreeKilometresOutsideMatchBruteForce) {
-  const auto poles = random_poles(20000, 61);
-  index::PoleIndex idx;
-  idx.build(poles);
-  std::mt19937_64 rng(62);
-  std::uniform_real_distribution<double> along(-0.05, 0.05), beyond_m(2600, 3600);
-  const double m_per_deg_lat = 111'000, m_per_deg_lon = 111'000 * std::cos(39.92 * M_PI / 180);
-  for (int q = 0; q < 240; ++q) {
-    LonLat p{116.47 + along(rng), 39.92 + along(rng) * 0.8};
-    const double b = beyond_m(rng);
-    switch (q % 4) {
-      case 0: p.lon = 116.47 + 0.05 + b / m_per_deg_lon; break;  // east
-      case 1: p.lon = 116.47 - 0.05 - b / m_per_deg_lon; break;  // west
-      case 2: p.lat = 39.92 + 0.04 + b / m_per_deg_lat; break;   // north
-      case 3: p.lat = 39.92 - 0.04 - b / m_per_deg_lat; break;   // south
-    }
-    for (std::size_t k : {1u, 3u, 8u}) expect_same_as_brute(poles, idx, p, k);
   }
 }
 
