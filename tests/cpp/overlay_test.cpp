@@ -1136,3 +1136,24 @@ TEST(OverlayWrites, AnOlderSnapshotAnswersAsOfItsOwnSequenceAfterLaterWrites) {
   EXPECT_TRUE(held->locate(poles[23].number)) << "deleted after the snapshot was taken";
   EXPECT_FALSE(svc->snapshot()->locate(poles[23].number));
 }
+
+// The shared "hidden by a write" bits that every lookup of a base pole asks
+// first: exactly the poles set are reported, a street of neighbours written
+// at once, thousands at random, and the first and last poles.
+TEST(BaseHiddenBits, ReportsExactlyThePolesSet) {
+  constexpr std::uint32_t kPoles = 200'003;
+  poleloc::BaseHiddenBits bits(kPoles);
+  std::vector<bool> set(kPoles, false);
+  std::mt19937 rng(5);
+  auto hide = [&](std::uint32_t p) { bits.set(p), set[p] = true; };
+  hide(0), hide(kPoles - 1);
+  for (std::uint32_t p = 1000; p < 1600; ++p) hide(p);  // a street written at once
+  for (int i = 0; i < 20'000; ++i) hide(rng() % kPoles);
+  std::size_t reported = 0;
+  for (std::uint32_t p = 0; p < kPoles; ++p) {
+    const bool hidden = poleloc::BaseHiddenBits::test(bits.words(), p);
+    ASSERT_EQ(hidden, set[p]) << "pole " << p;
+    reported += hidden;
+  }
+  EXPECT_EQ(reported, static_cast<std::size_t>(std::count(set.begin(), set.end(), true)));
+}
