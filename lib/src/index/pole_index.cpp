@@ -492,12 +492,12 @@ void PoleIndex::build_pyramid() {
   {
     constexpr double kRad = 3.14159265358979323846 / 180;
     const Level& leaves = levels_.front();
-    leaf_row_sc_.resize(PatchEcef::kRowValues * std::size_t{leaves.ny});
+    leaf_row_values_.resize(PatchEcef::kRowValues * std::size_t{leaves.ny});
     leaf_col_sc_.resize(2 * std::size_t{leaves.nx});
     for (std::uint32_t y = 0; y < leaves.ny; ++y) {
       // A leaf is 2x2 cells around its centre: half a leaf is a cell (and a little, for rounding).
       PatchEcef::row_values(min_lat_ + (2 * y + 1) * cell_deg_lat_, cell_deg_lon_ * (1 + 1e-9),
-                            cell_deg_lat_ * (1 + 1e-9), &leaf_row_sc_[PatchEcef::kRowValues * y]);
+                            cell_deg_lat_ * (1 + 1e-9), &leaf_row_values_[PatchEcef::kRowValues * y]);
     }
     for (std::uint32_t x = 0; x < leaves.nx; ++x) {
       const double lon = (min_lon_ + (2 * x + 1) * cell_deg_lon_) * kRad;
@@ -833,7 +833,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       // geodesic) first, from its ECEF computed without trigonometry; the few
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
       const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
-                            &leaf_row_sc_[PatchEcef::kRowValues * y], &leaf_col_sc_[2 * x]);
+                            &leaf_row_values_[PatchEcef::kRowValues * y], &leaf_col_sc_[2 * x]);
       const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
       // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
@@ -861,18 +861,22 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         const double g = far_distance_m(p, q_raw, t, t3);
         offer(g * g, i);
       };
+      // The leaf's poles: its two row spans of sorted_pos_ (LeafRows).
+      auto each_pole = [&](auto&& visit) {
+        for (int r = 0; r < 2; ++r) {
+          for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) visit(i);
+        }
+      };
       std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
       if (patch.small() && bound2() == std::numeric_limits<double>::infinity()) {
         // Nothing bounds the search yet (the first leaf): the pole nearest the
         // query in the tangent plane first, nearly always the answer, so that
         // the others fail the plane test instead of each being measured.
         double least = std::numeric_limits<double>::infinity();
-        for (int r = 0; r < 2; ++r) {
-          for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
-            const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
-            if (d2 < least) least = d2, first = i;
-          }
-        }
+        each_pole([&](std::uint32_t i) {
+          const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
+          if (d2 < least) least = d2, first = i;
+        });
         if (first != std::numeric_limits<std::uint32_t>::max()) consider(first);
       }
       // The plane test bounds a pole's key at any distance (chord_threshold_m
@@ -887,20 +891,16 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
                                geo::kExactBeyondM + 100.0;
       if (beyond_exact) {
         refresh_plane_max2();
-        for (int r = 0; r < 2; ++r) {
-          for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
-            if (patch.plane_d2(qc, sorted_pos_[i]) > plane_max2 || i == first) continue;
-            consider(i);
-            refresh_plane_max2();
-          }
-        }
+        each_pole([&](std::uint32_t i) {
+          if (patch.plane_d2(qc, sorted_pos_[i]) > plane_max2 || i == first) return;
+          consider(i);
+          refresh_plane_max2();
+        });
         return;
       }
-      for (int r = 0; r < 2; ++r) {
-        for (std::uint32_t i = rows.begin[r]; i < rows.end[r]; ++i) {
-          if (i != first) consider(i);
-        }
-      }
+      each_pole([&](std::uint32_t i) {
+        if (i != first) consider(i);
+      });
     };
     auto rows_of = [&](std::uint32_t entry) -> const LeafRows& { return leaf_rows_[entry / 16].leaf[entry % 16]; };
     // The squared float chords from q to the 16 children of node `node` of
@@ -1289,7 +1289,7 @@ std::size_t PoleIndex::memory_bytes() const {
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
   for (const WideLevel& l : wide_) pyramid += l.groups.capacity() * sizeof(WideGroup);
   pyramid += leaf_rows_.capacity() * sizeof(LeafRowsGroup);
-  pyramid += (leaf_row_sc_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
+  pyramid += (leaf_row_values_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) + pyramid;
 }
 

@@ -151,7 +151,7 @@ class PoleIndex {
 
   // Of each level-1 row's centre: sin, cos and what its patches share (PatchEcef::row_values);
   // of each level-1 column's centre: sin, cos.
-  std::vector<double> leaf_row_sc_, leaf_col_sc_;
+  std::vector<double> leaf_row_values_, leaf_col_sc_;
   double box_margin_m_ = 0;  // the boxes' float rounding, as a distance (metres)
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
