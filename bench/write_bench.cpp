@@ -537,9 +537,9 @@ ReadLatencies read_for(WriteCity& w, Kind kind, double seconds, const Service* f
 // were merged: a base and no overlay, asked through Service::snapshot() as
 // the writing service is (what a server without writes answers from; a
 // local atomic instead was 0.6 ns a locate faster than that call, which the
-// change would have charged to the writes). The writer only pauses between rounds, for less than the 1 s after
-// which a pause would start a merge, and a quiet phase starts only once no
-// merge is running. Side by side, in one run:
+// change would have charged to the writes). The writer only pauses between
+// rounds, for less than the 1 s after which a pause would start a merge, and
+// a quiet phase starts only once no merge is running. Side by side, in one run:
 //   quiet_p50/p99/mean_ns   no writes, no overlay
 //   write_p50/p99/mean_ns   during the writes
 //   p50/p99/mean_change_pct the difference
