@@ -24,7 +24,11 @@ void ecef_of(LonLat p, double out[3]) {
   out[2] = n * (1 - e2) * std::sin(lat);
 }
 
-std::vector<LonLat> random_poles(std::size_t n, std::uint64_t seed, LonLat centre = {116.47, 39.92}, double span = 0.05) {
+// random_poles' default box: lon centre ± span, lat centre ± 0.8 span.
+constexpr LonLat kCentre{116.47, 39.92};
+constexpr double kSpan = 0.05;
+
+std::vector<LonLat> random_poles(std::size_t n, std::uint64_t seed, LonLat centre = kCentre, double span = kSpan) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> d(-span, span);
   std::vector<LonLat> out;
@@ -251,12 +255,12 @@ void expect_same_as_brute(const std::vector<LonLat>& poles, const index::PoleInd
 // 2 north, 3 south), `beyond_lon` / `beyond_lat` degrees beyond it and at
 // `along` (offsets from the box's centre) along it.
 LonLat outside_edge(int side, LonLat along, double beyond_lon, double beyond_lat) {
-  LonLat p{116.47 + along.lon, 39.92 + along.lat};
+  LonLat p{kCentre.lon + along.lon, kCentre.lat + along.lat};
   switch (side) {
-    case 0: p.lon = 116.47 + 0.05 + beyond_lon; break;
-    case 1: p.lon = 116.47 - 0.05 - beyond_lon; break;
-    case 2: p.lat = 39.92 + 0.04 + beyond_lat; break;
-    case 3: p.lat = 39.92 - 0.04 - beyond_lat; break;
+    case 0: p.lon = kCentre.lon + kSpan + beyond_lon; break;
+    case 1: p.lon = kCentre.lon - kSpan - beyond_lon; break;
+    case 2: p.lat = kCentre.lat + 0.8 * kSpan + beyond_lat; break;
+    case 3: p.lat = kCentre.lat - 0.8 * kSpan - beyond_lat; break;
   }
   return p;
 }
