@@ -15,6 +15,7 @@
 #include <iterator>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <unordered_set>
 
 namespace poleloc {
@@ -82,15 +83,17 @@ Status check_merge_overlaps(const SnapshotData& old, std::vector<GridRecord>& gr
   std::vector<std::size_t> incoming;  // index into `grids` of each of the first shapes
   for (std::size_t i = 0; i < grids.size(); ++i) {
     auto it = old.grid_by_id.find(grids[i].id);
-    if (it != old.grid_by_id.end() && old.grids[it->second].geometry == grids[i].geometry) continue;
+    if (it != old.grid_by_id.end() && old.grid_set->geometry(it->second) == grids[i].geometry) continue;
     shapes.push_back(&grids[i].geometry);
     incoming.push_back(i);
   }
   if (incoming.empty()) return Status::ok();
   std::vector<const GridRecord*> stays;
-  for (const GridRecord& g : old.grids) {
+  std::deque<MultiPolygon> stay_outlines;  // rebuilt (GridSet::geometry()): stable addresses
+  for (std::uint32_t i = 0; i < old.grids.size(); ++i) {
+    const GridRecord& g = old.grids[i];
     if (named.count(g.id)) continue;
-    shapes.push_back(&g.geometry);
+    shapes.push_back(&stay_outlines.emplace_back(old.grid_set->geometry(i)));
     stays.push_back(&g);
   }
   if (stays.empty()) return Status::ok();
@@ -388,7 +391,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   if (options.merge) {
     if (auto st = check_merge_overlaps(old, grids, rejects, report.overlaps, options, labels); !st) return st;
   }
-  std::vector<const GridRecord*> kept_grids;
+  std::vector<std::uint32_t> kept_grids;  // indexes into old.grids (whole records: old.grid_set->record())
   {
     std::sort(grids.begin(), grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
     std::unordered_set<std::string_view> new_ids;
@@ -400,16 +403,17 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
         continue;
       }
       const GridRecord& was = old.grids[it->second];
-      if (was.name == g.name && was.attributes == g.attributes && was.geometry == g.geometry) {
+      if (was.name == g.name && was.attributes == g.attributes && old.grid_set->geometry(it->second) == g.geometry) {
         ++diff.grids.unchanged;
       } else {
         note(diff.grids.changed, diff.grids.changed_ids, g.id);
       }
     }
-    for (const auto& g : old.grids) {  // sorted by id
+    for (std::uint32_t i = 0; i < old.grids.size(); ++i) {  // sorted by id
+      const GridRecord& g = old.grids[i];
       if (new_ids.count(g.id)) continue;
       if (options.merge) {
-        kept_grids.push_back(&g);
+        kept_grids.push_back(i);
       } else {
         change.delete_grids.push_back(g.id);
         note(diff.grids.removed, diff.grids.removed_ids, g.id);
@@ -516,7 +520,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
       change.put_grids_held = &poles.add_sorted_grids(std::move(grids));  // sorted by id above
     } else {  // a merge that keeps stored grids: the snapshot holds those too
       snapshot_grids = grids;
-      for (const GridRecord* g : kept_grids) snapshot_grids.push_back(*g);
+      for (std::uint32_t i : kept_grids) snapshot_grids.push_back(old.grid_set->record(i));
     }
     building = std::async(std::launch::async, [&poles, g = std::move(snapshot_grids),
                                                a = joined(change.replace_aliases, kept_aliases),
@@ -553,6 +557,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
     before.reset();
     std::unique_ptr<SnapshotData> built = building.get();
     built->sequence = *seq;
+    built->grid_set->drop_rebuildable_geometries();  // the store has written them: the index's snapped grids suffice
     publish(std::move(built));
     return report;
   }
@@ -566,7 +571,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
     }
     poles.keep_only(poles.number_order());
   }
-  for (const GridRecord* g : kept_grids) change.put_grids.push_back(*g);
+  for (std::uint32_t i : kept_grids) change.put_grids.push_back(old.grid_set->record(i));
   kept_grids.clear();
   kept_poles.clear();
   std::vector<AliasRecord> all_aliases = joined(std::move(change.replace_aliases), std::move(kept_aliases));

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <unordered_set>
 
 namespace poleloc {
@@ -164,11 +165,12 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     // meets one of theirs (found in the grid indexes, not by a walk over every
     // grid), not replaced or deleted, and the batch's.
     std::vector<GridShape> after;
+    std::deque<MultiPolygon> near_outlines;  // the neighbours' outlines, rebuilt (GridView::geometry()): stable addresses
     std::unordered_set<std::uint32_t> near;
     for (const GridRecord& put : changes.put_grids) {
       for_each_grid_meeting(*snap, bbox_of(put.geometry), [&](GridView g) {
         if (near.insert(g.index()).second && !grid_ids.count(std::string(g.id()))) {
-          after.push_back({g.id(), &g.geometry(), g.bbox()});
+          after.push_back({g.id(), &near_outlines.emplace_back(g.geometry()), g.bbox()});
         }
       });
     }

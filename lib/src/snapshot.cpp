@@ -62,8 +62,8 @@ std::string_view match_kind_name(MatchKind kind) {
 std::string_view GridView::id() const { return data_->grids[index_].id; }
 std::string_view GridView::name() const { return data_->grids[index_].name; }
 const Attributes& GridView::attributes() const { return data_->grids[index_].attributes; }
-const MultiPolygon& GridView::geometry() const { return data_->grids[index_].geometry; }
-const GridRecord& GridView::record() const { return data_->grids[index_]; }
+MultiPolygon GridView::geometry() const { return data_->grid_set->geometry(index_); }
+GridRecord GridView::record() const { return data_->grid_set->record(index_); }
 BBox GridView::bbox() const { return data_->grid_bboxes[index_]; }
 
 std::uint32_t GridView::index() const { return data_->grid_index_offset + index_; }

@@ -6,6 +6,7 @@
 #include "varint.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -191,23 +192,55 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
   return [d](const PoleVisit& visit) { visit_poles(*d, visit); };
 }
 
+MultiPolygon GridSet::geometry(std::uint32_t g) const {
+  const GridRecord& r = grids[g];
+  if (r.geometry.empty() && g < areas.grid_count()) return areas.grid(g).rebuild();
+  return r.geometry;
+}
+
+GridRecord GridSet::record(std::uint32_t g) const {
+  const GridRecord& r = grids[g];
+  return {r.id, r.name, r.attributes, geometry(g)};
+}
+
+void GridSet::drop_rebuildable_geometries() {
+  for (std::uint32_t g = 0; g < grids.size() && g < areas.grid_count(); ++g) {
+    if (areas.grid(g).exact) MultiPolygon().swap(grids[g].geometry);
+  }
+}
+
 void SnapshotBuilder::expect_grids(std::size_t count) {
   if (!data_->grids.empty()) throw std::logic_error("SnapshotBuilder::expect_grids after other grids");
   data_->grids.resize(count);
   added_bboxes_.assign(count, BBox{});
+  added_snapped_.assign(count, index::SnappedGrid{});
   added_fingerprints_.assign(grid_index_file_.path.empty() ? 0 : count, 0);
 }
 
-void SnapshotBuilder::set_grid(std::size_t place, GridRecord&& grid) {
+void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
-  if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(grid.geometry);
+  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry);
+  if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
+  // Kept snapped only: the index holds the coordinates, GridSet::geometry() gives them back.
+  if (snapped.exact) MultiPolygon().swap(grid.geometry);
+  added_snapped_[place] = std::move(snapped);
   data_->grids[place] = std::move(grid);
 }
 
+void SnapshotBuilder::set_grid(std::size_t place, GridRecord&& grid) { take_grid(place, std::move(grid)); }
+
 void SnapshotBuilder::add_grid(GridRecord&& grid) {
-  added_bboxes_.push_back(geo::bounding_box(grid.geometry));
-  if (!grid_index_file_.path.empty()) added_fingerprints_.push_back(index::grid_fingerprint(grid.geometry));
-  data_->grids.push_back(std::move(grid));
+  const std::size_t place = data_->grids.size();
+  if (added_snapped_.size() != place) {  // grids came another way before: index_grids() snaps them all
+    data_->grids.push_back(std::move(grid));
+    return;
+  }
+  data_->grids.emplace_back();
+  added_bboxes_.emplace_back();
+  added_snapped_.emplace_back();
+  if (!grid_index_file_.path.empty()) added_fingerprints_.emplace_back();
+  if (added_fingerprints_.size() != added_snapped_.size()) added_fingerprints_.clear();
+  take_grid(place, std::move(grid));
 }
 
 const std::vector<GridRecord>& SnapshotBuilder::add_sorted_grids(std::vector<GridRecord> grids) {
@@ -233,23 +266,43 @@ void SnapshotBuilder::index_grids() {
   SnapshotData& d = *data_;
   // Sorted already (add_sorted_grids, the store's order): left untouched, as another thread may be reading them.
   const auto by_id = [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; };
-  // What add_grid() took of each grid holds in this order only if every grid came through it and none moved.
-  bool added_apply = added_bboxes_.size() == d.grids.size();
+  // What take_grid() kept of each grid: all of them, or none (index_grids() snaps them here).
+  const bool added_apply = added_snapped_.size() == d.grids.size();
   if (!std::is_sorted(d.grids.begin(), d.grids.end(), by_id)) {
-    std::sort(d.grids.begin(), d.grids.end(), by_id);
-    added_apply = false;
+    std::vector<std::uint32_t> order(d.grids.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return d.grids[a].id < d.grids[b].id; });
+    auto permute = [&](auto& v) {
+      if (v.size() != order.size()) return;
+      std::remove_reference_t<decltype(v)> out;
+      out.reserve(v.size());
+      for (std::uint32_t i : order) out.push_back(std::move(v[i]));
+      v = std::move(out);
+    };
+    permute(d.grids);
+    permute(added_bboxes_);
+    permute(added_snapped_);
+    permute(added_fingerprints_);
   }
   d.grid_bboxes.clear();
   d.grid_by_id.clear();
-  std::vector<const MultiPolygon*> geometries;
-  for (std::uint32_t g = 0; g < d.grids.size(); ++g) {
-    d.grid_by_id.emplace(d.grids[g].id, g);
-    d.grid_bboxes.push_back(added_apply ? added_bboxes_[g] : geo::bounding_box(d.grids[g].geometry));
-    geometries.push_back(&d.grids[g].geometry);
+  std::vector<index::SnappedGrid> snapped;
+  if (added_apply) {
+    snapped = std::move(added_snapped_);
+    d.grid_bboxes = std::move(added_bboxes_);
+  } else {
+    snapped.reserve(d.grids.size());
+    for (const GridRecord& g : d.grids) {
+      snapped.push_back(index::SnappedGrid::of(g.geometry));
+      d.grid_bboxes.push_back(geo::bounding_box(g.geometry));
+    }
   }
-  d.grid_index_from_file = index::load_or_build(d.grid_areas, geometries, grid_index_file_,
-                                                added_apply ? &added_fingerprints_ : nullptr);
+  for (std::uint32_t g = 0; g < d.grids.size(); ++g) d.grid_by_id.emplace(d.grids[g].id, g);
+  const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
+  d.grid_index_from_file =
+      index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_, fingerprints ? &added_fingerprints_ : nullptr);
   added_bboxes_ = {};
+  added_snapped_ = {};
   added_fingerprints_ = {};
   grids_indexed_ = true;
 }

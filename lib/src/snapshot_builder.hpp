@@ -112,11 +112,15 @@ class SnapshotBuilder {
   const KeyMap& key_map(const SnapshotData& from);
   bool grids_indexed_ = false;
   index::GridIndexFile grid_index_file_;
-  // Of each grid add_grid() took, in the order added, while its coordinates
-  // were in the cache: its bounding box and, when a grid index file may be
-  // read (keep_grid_index_in() before), index::grid_fingerprint().
+  // Of each grid add_grid() or set_grid() took, in the order added, while its
+  // coordinates were in the cache: its bounding box, its snapped coordinates
+  // (its record then keeps no doubles when they give it back exactly) and,
+  // when a grid index file may be read (keep_grid_index_in() before),
+  // index::grid_fingerprint().
   std::vector<BBox> added_bboxes_;
+  std::vector<index::SnappedGrid> added_snapped_;
   std::vector<std::uint64_t> added_fingerprints_;
+  void take_grid(std::size_t place, GridRecord&& grid);
   std::vector<std::int32_t> known_grids_;
 };
 

@@ -29,12 +29,25 @@ namespace poleloc {
 // instead of copying every outline and indexing them again (seconds and
 // +800 MB with 40 million vertices). Built once by the SnapshotBuilder that
 // made it, never changed after a snapshot holds it.
+//
+// A grid whose every coordinate is a 7-decimal number (what the store's
+// compact form, GeoJSON at 1e-7 and OpenStreetMap give) has no doubles in
+// its record: `areas` holds it snapped (8 bytes a vertex, where doubles take
+// 16), and geometry() rebuilds it from there bit for bit. Read a grid's
+// outline through geometry() or record(), never grids[g].geometry.
 struct GridSet {
   std::vector<GridRecord> grids;  // by dense grid index; sorted by id
   std::vector<BBox> bboxes;
   std::unordered_map<std::string_view, std::uint32_t> by_id;
   index::GridIndex areas;
   bool index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
+
+  // Grid g's outline (WGS84), exactly as it was written.
+  MultiPolygon geometry(std::uint32_t g) const;
+  GridRecord record(std::uint32_t g) const;
+  // Drops the doubles of every grid that geometry() can rebuild exactly. Only
+  // while no other thread reads `grids` (before the set is shared).
+  void drop_rebuildable_geometries();
 };
 
 struct SnapshotData {

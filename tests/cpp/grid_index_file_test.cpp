@@ -125,7 +125,7 @@ TEST(GridIndexFile, FingerprintsTakenPerGridAreTheGeometriesFingerprint) {
   // A list of another length is not used; one vertex moved changes its grid's fingerprint.
   const std::vector<std::uint64_t> short_list(each.begin(), each.end() - 1);
   EXPECT_TRUE(index::load_or_build(given, c.geometries(), read_only, &short_list));
-  c.grids[3].geometry[0].rings[0][2].lat += 1e-9;
+  c.grids[3].geometry[0].rings[0][2].lat += 3e-7;  // 3 cm: another snapped coordinate
   EXPECT_NE(index::grid_fingerprint(c.grids[3].geometry), each[3]);
   each[3] = index::grid_fingerprint(c.grids[3].geometry);
   index::GridIndex redrawn;
@@ -139,9 +139,14 @@ TEST(GridIndexFile, RedrawnGridIsBuiltAnewAndTheFileReplaced) {
   const auto file = file_in(dir);
   index::GridIndex idx;
   index::load_or_build(idx, c.geometries(), file);
-  // One vertex moved by a hair: another fingerprint.
+  // One vertex moved by a hair, within its snapped 1e-7 degree: the same index, the file is used.
   Ring& ring = c.grids[5].geometry[0].rings[0];
-  ring[3].lon += 1e-9;
+  ring[3].lon += 1e-11;
+  index::GridIndex same;
+  EXPECT_TRUE(index::load_or_build(same, c.geometries(), file));
+  expect_as_built(same, c);
+  // Moved by 3 cm: another snapped coordinate, another fingerprint.
+  ring[3].lon += 3e-7;
   index::GridIndex redrawn;
   EXPECT_FALSE(index::load_or_build(redrawn, c.geometries(), file));
   expect_as_built(redrawn, c);

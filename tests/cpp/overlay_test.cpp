@@ -632,7 +632,7 @@ TEST(OverlayWrites, AMergeOfPoleWritesSharesTheGridsOfTheBase) {
   PoleRecord moved = poles[0];
   moved.position = other->position;  // into another grid
   ASSERT_TRUE(svc->put_pole(moved));
-  ASSERT_TRUE(svc->put_pole({"TJH9001", grids->grids[0].geometry[0].rings[0][1], {}}));  // on a grid's edge
+  ASSERT_TRUE(svc->put_pole({"TJH9001", grids->geometry(0)[0].rings[0][1], {}}));  // on a grid's edge
   ASSERT_TRUE(svc->delete_pole(poles[5].number));
   wait_for_merge();
   auto after = svc->snapshot();
@@ -645,7 +645,7 @@ TEST(OverlayWrites, AMergeOfPoleWritesSharesTheGridsOfTheBase) {
     expect_same_answers(*after, *(*stored)->snapshot());
   }
 
-  GridRecord renamed = grids->grids[1];
+  GridRecord renamed = grids->record(1);
   renamed.name = "renamed";
   ASSERT_TRUE(svc->put_grid(renamed));
   wait_for_merge();

@@ -107,12 +107,13 @@ std::string pole_repr(const Pole& p) {
 std::string grid_repr(const Grid& g) {
   const BBox b = g.view.bbox();
   std::size_t vertices = 0;
-  for (const auto& polygon : g.view.geometry()) {
+  const MultiPolygon geometry = g.view.geometry();  // built on each call: once
+  for (const auto& polygon : geometry) {
     for (const auto& ring : polygon.rings) vertices += ring.size();
   }
   return "Grid(" + py_repr(g.view.id()) + ", name=" + py_repr(g.view.name()) + ", bbox=(" + fixed7(b.min_lon) +
          ", " + fixed7(b.min_lat) + ", " + fixed7(b.max_lon) + ", " + fixed7(b.max_lat) +
-         "), polygons=" + std::to_string(g.view.geometry().size()) + ", vertices=" + std::to_string(vertices) + ")";
+         "), polygons=" + std::to_string(geometry.size()) + ", vertices=" + std::to_string(vertices) + ")";
 }
 
 
@@ -275,8 +276,9 @@ Attributes attributes_of_state(const py::handle& state) {
   return out;
 }
 py::tuple grid_state(const GridView& g) {
-  py::tuple polygons(g.geometry().size());
-  for (std::size_t i = 0; i < g.geometry().size(); ++i) polygons[i] = polygon_coordinates(g.geometry()[i]);
+  const MultiPolygon geometry = g.geometry();  // built on each call: once
+  py::tuple polygons(geometry.size());
+  for (std::size_t i = 0; i < geometry.size(); ++i) polygons[i] = polygon_coordinates(geometry[i]);
   return py::make_tuple(std::string(g.id()), std::string(g.name()), attributes_state(g.attributes()), polygons);
 }
 GridRecord grid_of_state(const py::tuple& state) {

@@ -58,9 +58,11 @@ class GridView {
   std::string_view id() const;
   std::string_view name() const;
   const Attributes& attributes() const;
-  const MultiPolygon& geometry() const;
+  // The outline, as it was written, built on each call (a snapshot keeps a
+  // grid of 7-decimal coordinates as 1e-7 degree integers, half the memory).
+  MultiPolygon geometry() const;
   // Id, name, attributes and geometry as one record (what put_grid takes).
-  const GridRecord& record() const;
+  GridRecord record() const;
   BBox bbox() const;
   // Per snapshot, in [0, Snapshot::grid_index_end()); see Snapshot::pole_by_index.
   std::uint32_t index() const;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -44,7 +45,10 @@ inline i64 snap(double deg) {
 struct Pt {
   i64 x, y;
 };
-inline Pt snap(const LonLat& p) { return {snap(p.lon), snap(p.lat)}; }
+inline Pt snap(const SnappedGrid::Point& p) { return {p.x, p.y}; }
+
+// Snapped coordinates fit an int32 (and every product below an __int128) within this many degrees.
+constexpr double kSaneDegrees = 200;
 
 // Every point below is tested as moved (eps, eps^2) (grid_index.hpp).
 //
@@ -153,7 +157,7 @@ struct GridIndex::Builder {
     std::vector<std::pair<std::size_t, Handle>> prev, cur;
     for (std::size_t k = 0; k < n; ++k) {
       const Run& run = runs[k];
-      const LonLat* v = ix.rings_[run.ring].points;
+      const SnappedGrid::Point* v = ix.rings_[run.ring].points;
       prev.clear();
       Pt a = snap(v[run.first]);
       for (std::uint32_t i = run.first; i < run.first + run.count; ++i) {
@@ -192,7 +196,7 @@ struct GridIndex::Builder {
   void expand(const Run* runs, std::size_t n, std::vector<Edge>& out) const {
     out.clear();
     for (std::size_t k = 0; k < n; ++k) {
-      const LonLat* v = ix.rings_[runs[k].ring].points;
+      const SnappedGrid::Point* v = ix.rings_[runs[k].ring].points;
       Pt a = snap(v[runs[k].first]);
       for (std::uint32_t i = runs[k].first; i < runs[k].first + runs[k].count; ++i) {
         const Pt b = snap(v[i + 1]);
@@ -348,7 +352,64 @@ GridIndex::~GridIndex() = default;
 GridIndex::GridIndex(GridIndex&&) noexcept = default;
 GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
+SnappedGrid SnappedGrid::of(const MultiPolygon& geometry) {
+  SnappedGrid out;
+  out.polygons = static_cast<std::uint32_t>(geometry.size());
+  std::size_t points = 0;
+  for (const Polygon& poly : geometry) {
+    for (const Ring& ring : poly.rings) points += ring.size();
+  }
+  out.points.reserve(points);
+  bool exact = geometry.size() <= UINT32_MAX;
+  for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {
+    const Polygon& poly = geometry[pi];
+    exact = exact && !poly.rings.empty();
+    for (std::uint32_t ri = 0; ri < poly.rings.size(); ++ri) {
+      const Ring& ring = poly.rings[ri];
+      const bool sane = ring.size() >= 2 && ring.size() <= UINT32_MAX && std::all_of(ring.begin(), ring.end(), [](const LonLat& p) {
+        return std::fabs(p.lon) <= kSaneDegrees && std::fabs(p.lat) <= kSaneDegrees;  // false for NaN
+      });
+      if (!sane) {
+        exact = false;
+        continue;
+      }
+      out.rings.push_back({pi, ri, static_cast<std::uint32_t>(out.points.size()), static_cast<std::uint32_t>(ring.size())});
+      for (const LonLat& p : ring) {
+        const i64 x = snap(p.lon), y = snap(p.lat);
+        out.points.push_back({static_cast<std::int32_t>(x), static_cast<std::int32_t>(y)});
+        // Bit for bit: -0.0 is not 0 / 1e7.
+        exact = exact && std::bit_cast<std::uint64_t>(static_cast<double>(x) / kScale) == std::bit_cast<std::uint64_t>(p.lon) &&
+                std::bit_cast<std::uint64_t>(static_cast<double>(y) / kScale) == std::bit_cast<std::uint64_t>(p.lat);
+      }
+    }
+  }
+  out.exact = exact;
+  return out;
+}
+
+MultiPolygon SnappedGrid::rebuild() const {
+  MultiPolygon out(polygons);
+  for (const RingSpan& r : rings) {
+    auto& rings_of = out[r.polygon].rings;
+    if (rings_of.size() <= r.ring) rings_of.resize(r.ring + 1);
+    Ring& ring = rings_of[r.ring];
+    ring.reserve(r.size);
+    for (std::uint32_t i = r.begin; i < r.begin + r.size; ++i) {
+      ring.push_back({static_cast<double>(points[i].x) / kScale, static_cast<double>(points[i].y) / kScale});
+    }
+  }
+  return out;
+}
+
 void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
+  std::vector<SnappedGrid> grids;
+  grids.reserve(geometries.size());
+  for (const MultiPolygon* g : geometries) grids.push_back(SnappedGrid::of(*g));
+  build_snapped(std::move(grids));
+}
+
+void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
+  grids_ = std::move(grids);
   rings_.clear();
   ring_places_.clear();
   chunk_offsets_.assign(1, 0);
@@ -364,40 +425,32 @@ void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
   i64 gx0 = std::numeric_limits<i64>::max(), gy0 = gx0;
   i64 gx1 = std::numeric_limits<i64>::min(), gy1 = gx1;
   std::size_t total_edges = 0;
-  for (std::uint32_t g = 0; g < geometries.size(); ++g) {
+  for (std::uint32_t g = 0; g < grids_.size(); ++g) {
     i64 min_x = std::numeric_limits<i64>::max(), min_y = min_x;
     i64 max_x = std::numeric_limits<i64>::min(), max_y = max_x;
-    for (std::uint32_t pi = 0; pi < geometries[g]->size(); ++pi) {
-      const Polygon& poly = (*geometries[g])[pi];
-      for (std::uint32_t ri = 0; ri < poly.rings.size(); ++ri) {
-        const Ring& ring = poly.rings[ri];
-        if (ring.size() < 2 || ring.size() > UINT32_MAX) continue;
-        // Snapping needs finite, sane coordinates; a ring without them is not indexed.
-        const bool sane = std::all_of(ring.begin(), ring.end(), [](const LonLat& p) {
-          return std::fabs(p.lon) <= 1000 && std::fabs(p.lat) <= 1000;  // false for NaN
-        });
-        if (!sane) continue;
-        const auto r = static_cast<std::uint32_t>(rings_.size());
-        rings_.push_back({ring.data(), static_cast<std::uint32_t>(ring.size()), g});
-        ring_places_.push_back({pi, ri});
-        const auto edges = static_cast<std::uint32_t>(ring.size() - 1);
-        total_edges += edges;
-        for (std::uint32_t first = 0; first < edges; first += kChunk) {
-          i64 cx0 = std::numeric_limits<i64>::max(), cy0 = cx0, cx1 = std::numeric_limits<i64>::min(), cy1 = cx1;
-          for (std::uint32_t i = first; i <= std::min(edges, first + kChunk); ++i) {
-            const Pt q = snap(ring[i]);
-            cx0 = std::min(cx0, q.x);
-            cx1 = std::max(cx1, q.x);
-            cy0 = std::min(cy0, q.y);
-            cy1 = std::max(cy1, q.y);
-          }
-          chunks_.push_back({static_cast<std::int32_t>(cx0), static_cast<std::int32_t>(cy0),
-                             static_cast<std::int32_t>(cx1), static_cast<std::int32_t>(cy1), r, first});
-          min_x = std::min(min_x, cx0);
-          min_y = std::min(min_y, cy0);
-          max_x = std::max(max_x, cx1);
-          max_y = std::max(max_y, cy1);
+    const SnappedGrid& grid = grids_[g];
+    for (const SnappedGrid::RingSpan& span : grid.rings) {
+      const SnappedGrid::Point* ring = grid.points.data() + span.begin;
+      const auto r = static_cast<std::uint32_t>(rings_.size());
+      rings_.push_back({ring, span.size, g});
+      ring_places_.push_back({span.polygon, span.ring});
+      const auto edges = span.size - 1;
+      total_edges += edges;
+      for (std::uint32_t first = 0; first < edges; first += kChunk) {
+        i64 cx0 = std::numeric_limits<i64>::max(), cy0 = cx0, cx1 = std::numeric_limits<i64>::min(), cy1 = cx1;
+        for (std::uint32_t i = first; i <= std::min(edges, first + kChunk); ++i) {
+          const Pt q = snap(ring[i]);
+          cx0 = std::min(cx0, q.x);
+          cx1 = std::max(cx1, q.x);
+          cy0 = std::min(cy0, q.y);
+          cy1 = std::max(cy1, q.y);
         }
+        chunks_.push_back({static_cast<std::int32_t>(cx0), static_cast<std::int32_t>(cy0),
+                           static_cast<std::int32_t>(cx1), static_cast<std::int32_t>(cy1), r, first});
+        min_x = std::min(min_x, cx0);
+        min_y = std::min(min_y, cy0);
+        max_x = std::max(max_x, cx1);
+        max_y = std::max(max_y, cy1);
       }
     }
     chunk_offsets_.push_back(static_cast<std::uint32_t>(chunks_.size()));
@@ -614,7 +667,7 @@ std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
     const std::uint32_t nruns = *l++;
     bool inside = head & 1;
     for (std::uint32_t k = 0; k < nruns; ++k, l += 3) {
-      const LonLat* q = rings_[l[0]].points + l[1];
+      const SnappedGrid::Point* q = rings_[l[0]].points + l[1];
       Pt a = snap(q[0]);
       for (std::uint32_t i = 0; i < l[2]; ++i) {
         const Pt b = snap(q[i + 1]);
@@ -759,7 +812,7 @@ bool GridIndex::save(std::FILE* out) const {
          put_array(out, chunks_) && put_array(out, cells_) && put_array(out, nodes_) && put_array(out, leaves_);
 }
 
-bool GridIndex::load(std::FILE* in, const std::vector<const MultiPolygon*>& geometries) {
+bool GridIndex::load(std::FILE* in, std::vector<SnappedGrid>& grids, std::optional<std::uint64_t> checksum) {
   *this = GridIndex();
   auto fail = [this] {
     *this = GridIndex();
@@ -787,21 +840,29 @@ bool GridIndex::load(std::FILE* in, const std::vector<const MultiPolygon*>& geom
   stats_ = {s.stats[0], s.stats[1], s.stats[2], s.stats[3], s.stats[4], s.stats[5]};
   // The structure must fit together: the rings the geometries hold, and chunks and cells in range.
   if (shift_ < 0 || shift_ > 62 || static_cast<std::uint64_t>(nx_) * ny_ != cells_.size() ||
-      chunk_offsets_.size() != geometries.size() + 1 || chunk_offsets_.front() != 0 ||
+      chunk_offsets_.size() != grids.size() + 1 || chunk_offsets_.front() != 0 ||
       chunk_offsets_.back() != chunks_.size() || !std::is_sorted(chunk_offsets_.begin(), chunk_offsets_.end())) {
     return fail();
   }
+  // Each grid's rings, in its order: the file must name exactly those.
+  std::vector<std::uint32_t> next_ring(grids.size(), 0);
   for (std::size_t k = 0; k < rings.size(); k += 4) {
     const std::uint32_t g = rings[k], pi = rings[k + 1], ri = rings[k + 2], size = rings[k + 3];
-    if (g >= geometries.size() || pi >= geometries[g]->size() || ri >= (*geometries[g])[pi].rings.size()) return fail();
-    const Ring& ring = (*geometries[g])[pi].rings[ri];
-    if (ring.size() != size || size < 2) return fail();
-    rings_.push_back({ring.data(), size, g});
+    if (g >= grids.size() || next_ring[g] >= grids[g].rings.size()) return fail();
+    const SnappedGrid::RingSpan& span = grids[g].rings[next_ring[g]++];
+    if (span.polygon != pi || span.ring != ri || span.size != size || size < 2) return fail();
+    rings_.push_back({grids[g].points.data() + span.begin, size, g});
     ring_places_.push_back({pi, ri});
+  }
+  for (std::size_t g = 0; g < grids.size(); ++g) {
+    if (next_ring[g] != grids[g].rings.size()) return fail();
   }
   for (const Chunk& c : chunks_) {
     if (c.ring >= rings_.size() || c.first >= rings_[c.ring].size - 1) return fail();
   }
+  if (checksum && content_hash() != *checksum) return fail();
+  grids_ = std::move(grids);  // the rings point into their arrays, which a move keeps
+  grids.clear();
   boxes_ = std::make_unique<BoxIndex>();
   index_grid_boxes();
   return true;
@@ -825,7 +886,9 @@ std::uint64_t GridIndex::content_hash() const {
 }
 
 std::size_t GridIndex::memory_bytes() const {
-  return rings_.capacity() * sizeof(RingRef) + ring_places_.capacity() * sizeof(RingPlace) +
+  std::size_t snapped = grids_.capacity() * sizeof(SnappedGrid);
+  for (const SnappedGrid& g : grids_) snapped += g.memory_bytes();
+  return snapped + rings_.capacity() * sizeof(RingRef) + ring_places_.capacity() * sizeof(RingPlace) +
          chunk_offsets_.capacity() * 4 + chunks_.capacity() * sizeof(Chunk) +
          cells_.capacity() * 4 + nodes_.capacity() * 4 + leaves_.capacity() * 4 +
          (boxes_ ? boxes_->tree.size() * 48 : 0);

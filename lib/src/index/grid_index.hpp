@@ -1,21 +1,22 @@
 // grid_index.hpp: point -> grid, exact, in one or two cache misses for most points,
 // without a copy of the grids' coordinates.
 //
-//   std::vector<GridRecord> grids = ...;          // must outlive the index, unchanged
 //   GridIndex idx;
 //   idx.build(geometries);             // one MultiPolygon per grid index, WGS84
 //   idx.find({116.4712, 39.9251});     // optional grid index
 //
-// Memory: the index keeps no coordinates of its own. It refers to the rings of
-// the geometries passed to build() (by pointer), which must stay alive and
-// unchanged, and not move, for as long as the index is used: in a snapshot
-// they are the snapshot's own grid records. Per edge it keeps about one
-// 12-byte "run" (ring, first edge, edge count) per cell that a stretch of
-// boundary crosses, and a 24-byte box per 32 edges for nearest_boundary_point.
+// Coordinates are snapped to integers of 1e-7 degree (about 1 cm) when the
+// grids are taken (llround(deg * 1e7), SnappedGrid) and every test is exact
+// integer arithmetic, so the answer never depends on rounding.
 //
-// Coordinates are snapped to integers of 1e-7 degree (about 1 cm) when read
-// (llround(deg * 1e7)) and every test is exact integer arithmetic, so the
-// answer never depends on rounding.
+// Memory: the index owns the snapped coordinates of every grid, 8 bytes a
+// vertex (SnappedGrid), half of what the grids' doubles take. A grid whose
+// every coordinate is a 7-decimal number (GeoJSON at 1e-7, OpenStreetMap,
+// the compact store form) is given back from them bit for bit
+// (SnappedGrid::rebuild), so a snapshot keeps no doubles for it. Per edge
+// the index keeps about one 12-byte "run" (ring, first edge, edge count) per
+// cell that a stretch of boundary crosses, and a 24-byte box per 32 edges
+// for nearest_boundary_point.
 //
 // Structure: the bounding box of all grids is cut into square cells of a
 // power-of-two side. A cell crossed by no edge belongs wholly to one grid (or
@@ -50,6 +51,30 @@
 
 namespace poleloc::index {
 
+// One grid's rings snapped to integers of 1e-7 degree: what the index reads.
+// Rings with fewer than 2 points, or with a coordinate beyond 200 degrees or
+// not finite, are left out (no grid can hold them; the import refuses them).
+struct SnappedGrid {
+  struct Point {
+    std::int32_t x, y;  // llround(lon * 1e7), llround(lat * 1e7)
+  };
+  struct RingSpan {
+    std::uint32_t polygon, ring;  // its place in the geometry
+    std::uint32_t begin, size;    // points[begin, begin + size)
+  };
+  std::vector<Point> points;
+  std::vector<RingSpan> rings;  // in the geometry's order
+  std::uint32_t polygons = 0;   // the geometry's polygon count
+  // Whether rebuild() gives the geometry back bit for bit: every ring kept and
+  // every coordinate exactly the double N / 1e7 of its snapped N.
+  bool exact = false;
+
+  static SnappedGrid of(const MultiPolygon& geometry);
+  // The geometry, coordinates N / 1e7 (what it was when exact).
+  MultiPolygon rebuild() const;
+  std::size_t memory_bytes() const { return points.capacity() * sizeof(Point) + rings.capacity() * sizeof(RingSpan); }
+};
+
 class GridIndex {
  public:
   GridIndex();
@@ -57,9 +82,15 @@ class GridIndex {
   GridIndex(GridIndex&&) noexcept;
   GridIndex& operator=(GridIndex&&) noexcept;
 
-  // Builds over `geometries` (grid index = position), which must outlive the
-  // index (see above). O(edges x depth of cuts); at most a few dozen bytes per edge while building.
+  // Builds over `grids` (grid index = position), which it keeps. O(edges x
+  // depth of cuts); at most a few dozen bytes per edge while building.
+  void build_snapped(std::vector<SnappedGrid> grids);
+  // The same over the grids' geometries (snapped here; the index keeps no reference to them).
   void build(const std::vector<const MultiPolygon*>& geometries);
+
+  // The snapped grids the index was built on (grid index = position).
+  std::size_t grid_count() const { return grids_.size(); }
+  const SnappedGrid& grid(std::uint32_t g) const { return grids_[g]; }
 
   std::optional<std::uint32_t> find(LonLat p) const;
   // The lowest grid index containing `p` for which skip(index) is false: what
@@ -95,14 +126,15 @@ class GridIndex {
   std::size_t memory_bytes() const;
 
   // The built index as bytes, and back (index/grid_index_file.hpp keys such
-  // files to the geometries and checks them). The file holds no coordinates:
-  // it names each ring by its place in `geometries`, and load() points the
-  // rings into the geometries it is given, which must be those the index was
-  // built on, unchanged (the caller's check). save(): false on a write error.
-  // load(): false, with the index left empty, when the bytes are not a whole
-  // index or their rings do not fit the geometries.
+  // files to the grids and checks them). The file holds no coordinates: it
+  // names each ring by its place in its grid, and load() takes the snapped
+  // grids, which must be those the index was built on (the caller's check).
+  // save(): false on a write error. load(): false, with the index left empty
+  // and `grids` untouched, when the bytes are not a whole index, their rings
+  // do not fit the grids or (if given) content_hash() is not `checksum`; on
+  // success the index takes the grids (`grids` is left empty).
   bool save(std::FILE* out) const;
-  bool load(std::FILE* in, const std::vector<const MultiPolygon*>& geometries);
+  bool load(std::FILE* in, std::vector<SnappedGrid>& grids, std::optional<std::uint64_t> checksum = std::nullopt);
   // A hash of everything save() writes (equal after a load() of a save()).
   std::uint64_t content_hash() const;
 
@@ -118,7 +150,7 @@ class GridIndex {
 
  private:
   struct RingRef {
-    const LonLat* points = nullptr;  // the caller's ring; edges i -> i+1 for i < size-1
+    const SnappedGrid::Point* points = nullptr;  // in grids_; edges i -> i+1 for i < size-1
     std::uint32_t size = 0;
     std::uint32_t grid = 0;
   };
@@ -133,6 +165,7 @@ class GridIndex {
   struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates()
   void index_grid_boxes();  // fills boxes_ (allocated) from chunks_
 
+  std::vector<SnappedGrid> grids_;
   std::vector<RingRef> rings_;
   struct RingPlace {  // where rings_[r] is in its grid's geometry: polygon, ring
     std::uint32_t polygon, ring;

@@ -18,7 +18,8 @@ namespace {
 // produce: a file of another version is never read.
 constexpr char kMagic[8] = {'P', 'L', 'G', 'R', 'I', 'D', 'X', '\n'};
 // 2: the fingerprint combines one per grid (grid_fingerprint).
-constexpr std::uint32_t kVersion = 2;
+// 3: the fingerprint is of the snapped grids (SnappedGrid), which the index owns.
+constexpr std::uint32_t kVersion = 3;
 
 struct Header {
   char magic[8];
@@ -33,18 +34,16 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-std::size_t edge_count(const std::vector<const MultiPolygon*>& geometries) {
+std::size_t edge_count(const std::vector<SnappedGrid>& grids) {
   std::size_t n = 0;
-  for (const MultiPolygon* g : geometries) {
-    for (const Polygon& p : *g) {
-      for (const Ring& r : p.rings) n += r.empty() ? 0 : r.size() - 1;
-    }
+  for (const SnappedGrid& g : grids) {
+    for (const SnappedGrid::RingSpan& r : g.rings) n += r.size - 1;
   }
   return n;
 }
 
-bool try_load(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const std::string& path,
-              std::uint64_t fingerprint) {
+// On success the index takes `grids`; otherwise they are left as they were.
+bool try_load(GridIndex& index, std::vector<SnappedGrid>& grids, const std::string& path, std::uint64_t fingerprint) {
   File f(std::fopen(path.c_str(), "rb"));
   if (!f) return false;
   Header h{};
@@ -53,12 +52,7 @@ bool try_load(GridIndex& index, const std::vector<const MultiPolygon*>& geometri
       h.fingerprint != fingerprint) {
     return false;
   }
-  if (!index.load(f.get(), geometries)) return false;
-  if (index.content_hash() != h.checksum) {
-    index = GridIndex();
-    return false;
-  }
-  return true;
+  return index.load(f.get(), grids, h.checksum);
 }
 
 // Room the file system must keep beside the file: a cache must never be what
@@ -93,11 +87,11 @@ std::atomic<std::size_t> min_edges_setting{kGridIndexFileMinEdges};
 std::size_t grid_index_file_min_edges() { return min_edges_setting.load(std::memory_order_relaxed); }
 void set_grid_index_file_min_edges(std::size_t edges) { min_edges_setting.store(edges, std::memory_order_relaxed); }
 
-std::uint64_t grid_fingerprint(const MultiPolygon& geometry) {
-  std::uint64_t h = mix64(geometry.size());
-  for (const Polygon& p : geometry) {
-    h = mix64(h ^ p.rings.size());
-    for (const Ring& r : p.rings) h = hash_bytes(r.data(), r.size() * sizeof(LonLat), h);
+std::uint64_t grid_fingerprint(const SnappedGrid& grid) {
+  std::uint64_t h = mix64(grid.polygons);
+  for (const SnappedGrid::RingSpan& r : grid.rings) {
+    h = mix64(h ^ (std::uint64_t{r.polygon} << 32 | r.ring));
+    h = hash_bytes(grid.points.data() + r.begin, std::size_t{r.size} * sizeof(SnappedGrid::Point), h ^ r.size);
   }
   return h;
 }
@@ -112,29 +106,39 @@ std::uint64_t combined_fingerprint(std::size_t grids, auto&& grid) {
 
 }  // namespace
 
-std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries) {
-  return combined_fingerprint(geometries.size(), [&](std::size_t g) { return grid_fingerprint(*geometries[g]); });
+std::uint64_t grids_fingerprint(const std::vector<SnappedGrid>& grids) {
+  return combined_fingerprint(grids.size(), [&](std::size_t g) { return grid_fingerprint(grids[g]); });
 }
 
-bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
+bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
                    const std::vector<std::uint64_t>* grid_fingerprints) {
   if (file.path.empty()) {
-    index.build(geometries);
+    index.build_snapped(std::move(grids));
     return false;
   }
-  if (edge_count(geometries) < file.min_edges) {
-    index.build(geometries);
+  if (edge_count(grids) < file.min_edges) {
+    index.build_snapped(std::move(grids));
     if (file.write) std::remove(file.path.c_str());  // the index of grids since made smaller
     return false;
   }
   const std::uint64_t fingerprint =
-      grid_fingerprints && grid_fingerprints->size() == geometries.size()
-          ? combined_fingerprint(geometries.size(), [&](std::size_t g) { return (*grid_fingerprints)[g]; })
-          : geometry_fingerprint(geometries);
-  if (try_load(index, geometries, file.path, fingerprint)) return true;
-  index.build(geometries);
+      grid_fingerprints && grid_fingerprints->size() == grids.size()
+          ? combined_fingerprint(grids.size(), [&](std::size_t g) { return (*grid_fingerprints)[g]; })
+          : grids_fingerprint(grids);
+  if (try_load(index, grids, file.path, fingerprint)) return true;
+  index.build_snapped(std::move(grids));
   if (file.write) try_save(index, file.path, fingerprint);
   return false;
+}
+
+std::uint64_t grid_fingerprint(const MultiPolygon& geometry) { return grid_fingerprint(SnappedGrid::of(geometry)); }
+
+bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
+                   const std::vector<std::uint64_t>* grid_fingerprints) {
+  std::vector<SnappedGrid> grids;
+  grids.reserve(geometries.size());
+  for (const MultiPolygon* g : geometries) grids.push_back(SnappedGrid::of(*g));
+  return load_or_build(index, std::move(grids), file, grid_fingerprints);
 }
 
 }  // namespace poleloc::index

@@ -3,12 +3,13 @@
 // tens of millions of vertices).
 //
 //   index::GridIndexFile file{db_path + "/" + index::kGridIndexFileName, /*write=*/true};
-//   const bool loaded = index::load_or_build(idx, geometries, file);
+//   const bool loaded = index::load_or_build(idx, std::move(snapped_grids), file);
 //
 // The file is a cache: it is trusted only when its header names this format
-// version and the fingerprint of exactly these geometries (every coordinate,
-// ring and grid, in order), and when its contents hash to the checksum in the
-// header. Anything else (no file, another version, grids since redrawn, a
+// version and the fingerprint of exactly these grids (every snapped
+// coordinate, ring and grid, in order), and when its contents hash to the
+// checksum in the header. It holds no coordinates: the index takes the
+// snapped grids it is given. Anything else (no file, another version, grids since redrawn, a
 // torn or damaged file) builds the index as if there were no file, and
 // rewrites the file when writing is allowed (a new temporary file renamed
 // over the old one: readers see the old file or the new one, never half).
@@ -46,18 +47,24 @@ struct GridIndexFile {
   std::size_t min_edges = grid_index_file_min_edges();
 };
 
-// The fingerprint of one grid's geometry (every coordinate of every ring, in
-// order), and of the geometries an index is built on (each grid's, in order).
-// A caller that has just decoded a grid takes its fingerprint then, while its
-// coordinates are still in the cache: with 40 million vertices a second pass
-// over the 640 MB of them costs a tenth of the open.
-std::uint64_t grid_fingerprint(const MultiPolygon& geometry);
-std::uint64_t geometry_fingerprint(const std::vector<const MultiPolygon*>& geometries);
+// The fingerprint of one snapped grid (every coordinate of every ring, in
+// order, and where each ring is), and of the grids an index is built on (each
+// grid's, in order). A caller that has just snapped a grid takes its
+// fingerprint then, while its coordinates are still in the cache: with 40
+// million vertices a second pass over the 320 MB of them costs a tenth of the open.
+std::uint64_t grid_fingerprint(const SnappedGrid& grid);
+std::uint64_t grids_fingerprint(const std::vector<SnappedGrid>& grids);
 
-// Loads `index` from `file` when the file holds the index of `geometries`;
+// Loads `index` from `file` when the file holds the index of `grids`;
 // otherwise builds it (GridIndex::build) and, if allowed, writes the file.
-// Returns whether it was loaded. `grid_fingerprints`, if not null, holds
-// grid_fingerprint() of each of `geometries` (taken by the caller beforehand).
+// Either way the index takes the grids. Returns whether it was loaded.
+// `grid_fingerprints`, if not null, holds grid_fingerprint() of each of
+// `grids` (taken by the caller beforehand).
+bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
+                   const std::vector<std::uint64_t>* grid_fingerprints = nullptr);
+
+// The same from the grids' geometries (snapped here).
+std::uint64_t grid_fingerprint(const MultiPolygon& geometry);
 bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
                    const std::vector<std::uint64_t>* grid_fingerprints = nullptr);
 

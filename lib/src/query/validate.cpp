@@ -20,8 +20,13 @@ std::string metres(double v, const char* unit) {
 }
 
 void grid_checks(const SnapshotData& d, ValidationReport& report) {
-  for (const GridRecord& g : d.grids) {
-    if (auto problem = geo::polygon_problem(g.geometry)) {
+  // Every outline, as written (the snapshot may keep them snapped: GridSet::geometry()).
+  std::vector<MultiPolygon> outlines;
+  outlines.reserve(d.grids.size());
+  for (std::uint32_t g = 0; g < d.grids.size(); ++g) outlines.push_back(d.grid_set->geometry(g));
+  for (std::uint32_t i = 0; i < d.grids.size(); ++i) {
+    const GridRecord& g = d.grids[i];
+    if (auto problem = geo::polygon_problem(outlines[i])) {
       report.issues.push_back({.kind = "invalid_polygon", .subject = g.id,
                                .message = "grid '" + g.id + "': " + problem->reason, .location = problem->location});
     }
@@ -30,7 +35,7 @@ void grid_checks(const SnapshotData& d, ValidationReport& report) {
   for (std::uint32_t a = 0; a < d.grids.size(); ++a) {
     for (std::uint32_t b : d.grid_areas.candidates(d.grid_bboxes[a])) {
       if (b <= a) continue;
-      auto shared = geo::shared_area(d.grids[a].geometry, d.grids[b].geometry);
+      auto shared = geo::shared_area(outlines[a], outlines[b]);
       if (!shared || shared->area_m2 < 0.01) continue;  // touching along a shared boundary is not an overlap
       const std::string& x = d.grids[a].id;
       const std::string& y = d.grids[b].id;
@@ -45,7 +50,7 @@ void grid_checks(const SnapshotData& d, ValidationReport& report) {
   }
   // Gaps: holes in the union of every grid.
   std::vector<const MultiPolygon*> all;
-  for (const GridRecord& g : d.grids) all.push_back(&g.geometry);
+  for (const MultiPolygon& g : outlines) all.push_back(&g);
   for (geo::Patch& hole : geo::coverage_holes(all)) {
     // The grids around it: their boxes first, then whether they really meet it.
     std::vector<std::string> around;
@@ -53,7 +58,7 @@ void grid_checks(const SnapshotData& d, ValidationReport& report) {
     const double pad = 1e-6;
     box = {box.min_lon - pad, box.min_lat - pad, box.max_lon + pad, box.max_lat + pad};
     for (std::uint32_t g : d.grid_areas.candidates(box)) {
-      if (geo::meet(hole.shape, d.grids[g].geometry)) around.push_back(d.grids[g].id);
+      if (geo::meet(hole.shape, outlines[g])) around.push_back(d.grids[g].id);
     }
     std::string subject;
     for (std::size_t i = 0; i < around.size() && i < 20; ++i) subject += (i ? "," : "") + around[i];

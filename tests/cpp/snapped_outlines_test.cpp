@@ -1,0 +1,169 @@
+// A snapshot keeps a grid whose every coordinate is a 7-decimal number only
+// as the grid index's 1e-7 degree integers (index::SnappedGrid), and gives
+// its outline back from them bit for bit; any other outline keeps its doubles.
+// Whichever way a snapshot was made (import, open, write, merge), every
+// outline must come back exactly as it was written.
+#include "index/grid_index.hpp"
+#include "snapshot_data.hpp"
+#include "test_support.hpp"
+
+#include <poleloc/poleloc.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+using namespace poleloc;
+using poleloc::fixtures::TempDir;
+
+namespace {
+
+bool same_bits(const MultiPolygon& a, const MultiPolygon& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t p = 0; p < a.size(); ++p) {
+    if (a[p].rings.size() != b[p].rings.size()) return false;
+    for (std::size_t r = 0; r < a[p].rings.size(); ++r) {
+      const Ring &x = a[p].rings[r], &y = b[p].rings[r];
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::bit_cast<std::uint64_t>(x[i].lon) != std::bit_cast<std::uint64_t>(y[i].lon) ||
+            std::bit_cast<std::uint64_t>(x[i].lat) != std::bit_cast<std::uint64_t>(y[i].lat)) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// A square of side d at (x, y), with a square hole in its middle, and a
+// second, smaller square beside it: two polygons, three rings. Coordinates
+// are integers of 10^-places degree, as a file with that many decimals gives
+// them (the double nearest to n / 10^places); `nudge` is added to each.
+MultiPolygon two_squares(std::int64_t x, std::int64_t y, std::int64_t d, int places = 7, double nudge = 0) {
+  const double scale = std::pow(10.0, places);
+  auto at = [&](std::int64_t px, std::int64_t py) {
+    return LonLat{static_cast<double>(px) / scale + nudge, static_cast<double>(py) / scale + nudge};
+  };
+  auto square = [&](std::int64_t px, std::int64_t py, std::int64_t s) {
+    return Ring{at(px, py), at(px + s, py), at(px + s, py + s), at(px, py + s), at(px, py)};
+  };
+  return {Polygon{{square(x, y, d), square(x + d / 4, y + d / 4, d / 2)}}, Polygon{{square(x + 2 * d, y, d / 3)}}};
+}
+
+// Grids side by side along a street, each in its own column of 0.01 degree:
+// "7dp" with 7-decimal corners, "9dp" with 9, "full" with coordinates that are
+// no short decimal at all (a reprojection's).
+std::vector<GridRecord> grids_of_each_kind(int columns_from = 0) {
+  auto column = [&](int i) { return std::int64_t{1164000000} + std::int64_t{100000} * (columns_from + i); };  // 116.40 + 0.01 i
+  std::vector<GridRecord> out;
+  out.push_back({"7dp", "seven", {}, two_squares(column(0) + 12345, 399012345, 12345)});
+  out.push_back({"9dp", "nine", {}, two_squares((column(1) + 12345) * 100 + 67, 39901234567, 1234567, 9)});
+  out.push_back({"full", "reprojected", {}, two_squares(column(2) + 12345, 399012345, 12345, 7, std::sqrt(2.0) * 1e-9)});
+  return out;
+}
+
+void expect_every_outline_as_written(const Snapshot& snap, const std::vector<GridRecord>& written) {
+  for (const GridRecord& g : written) {
+    const auto view = snap.grid(g.id);
+    ASSERT_TRUE(view) << g.id;
+    EXPECT_TRUE(same_bits(view->geometry(), g.geometry)) << g.id;
+    EXPECT_TRUE(same_bits(view->record().geometry, g.geometry)) << g.id;
+  }
+}
+
+// Whether the base snapshot's record of grid `id` still holds doubles.
+bool holds_doubles(const Snapshot& snap, const std::string& id) {
+  const SnapshotData& d = snap.data();
+  const auto it = d.grid_by_id.find(id);
+  EXPECT_NE(it, d.grid_by_id.end()) << id;
+  return it != d.grid_by_id.end() && !d.grids[it->second].geometry.empty();
+}
+
+}  // namespace
+
+TEST(SnappedGrid, SevenDecimalOutlinesComeBackBitForBit) {
+  const MultiPolygon g = two_squares(1164712345, 399212345, 12345);
+  const index::SnappedGrid s = index::SnappedGrid::of(g);
+  EXPECT_TRUE(s.exact);
+  EXPECT_EQ(s.polygons, 2u);
+  ASSERT_EQ(s.rings.size(), 3u);
+  EXPECT_EQ(s.points.size(), 15u);
+  EXPECT_EQ(s.points[0].x, 1164712345);
+  EXPECT_EQ(s.points[0].y, 399212345);
+  EXPECT_TRUE(same_bits(s.rebuild(), g));
+  // Whole degrees and negative coordinates too.
+  const MultiPolygon west = two_squares(-730000000, -400000000, 10000000);
+  EXPECT_TRUE(index::SnappedGrid::of(west).exact);
+  EXPECT_TRUE(same_bits(index::SnappedGrid::of(west).rebuild(), west));
+}
+
+TEST(SnappedGrid, AnyOtherOutlineIsNotExact) {
+  EXPECT_FALSE(index::SnappedGrid::of(two_squares(116471234567, 39900000000, 1000000, 9)).exact) << "9 decimals";
+  EXPECT_FALSE(index::SnappedGrid::of(two_squares(1164700000, 399000000, 10000, 7, std::sqrt(2.0) * 1e-9)).exact)
+      << "full precision";
+  MultiPolygon negative_zero = two_squares(-10000, 0, 10000);
+  negative_zero[0].rings[0][0].lat = -0.0;
+  negative_zero[0].rings[0].back().lat = -0.0;
+  EXPECT_FALSE(index::SnappedGrid::of(negative_zero).exact) << "-0.0 would come back as 0.0";
+  MultiPolygon not_finite = two_squares(1164700000, 399000000, 10000);
+  not_finite[1].rings[0][1].lon = std::numeric_limits<double>::quiet_NaN();
+  const index::SnappedGrid s = index::SnappedGrid::of(not_finite);
+  EXPECT_FALSE(s.exact);
+  EXPECT_EQ(s.rings.size(), 2u) << "the ring with NaN is left out of the index";
+  MultiPolygon no_rings = two_squares(1164700000, 399000000, 10000);
+  no_rings[1].rings.clear();
+  EXPECT_FALSE(index::SnappedGrid::of(no_rings).exact) << "a polygon without rings";
+  EXPECT_TRUE(index::SnappedGrid::of(MultiPolygon{}).exact) << "nothing to lose";
+}
+
+TEST(SnappedOutlines, EveryWayASnapshotIsMadeGivesTheOutlinesBackAsWritten) {
+  TempDir dir;
+  const std::string db = dir.file("db");
+  Dataset data;
+  data.grids = grids_of_each_kind();
+  data.poles = {{"TJH0001", {116.4012345 + 0.0006, 39.9012345 + 0.0001}, {}}};
+  {
+    auto svc = Service::open(db, {.create_if_missing = true});
+    ASSERT_TRUE(svc) << svc.status().message();
+    ASSERT_TRUE((*svc)->import(data));
+    // The import's own snapshot.
+    const auto snap = (*svc)->snapshot();
+    expect_every_outline_as_written(*snap, data.grids);
+    EXPECT_FALSE(holds_doubles(*snap, "7dp")) << "kept snapped only";
+    EXPECT_TRUE(holds_doubles(*snap, "9dp"));
+    EXPECT_TRUE(holds_doubles(*snap, "full"));
+    EXPECT_EQ(snap->grid_at({116.4012345 + 0.0001, 39.9012345 + 0.0001})->id(), "7dp");
+    EXPECT_FALSE(snap->grid_at({116.4012345 + 0.0006, 39.9012345 + 0.0006})) << "in the hole";
+    EXPECT_EQ(snap->locate("TJH0001")->grid()->id(), "7dp");
+
+    // Writes: the overlay's layers keep their grids the same way.
+    std::vector<GridRecord> more = grids_of_each_kind(3);
+    for (GridRecord& g : more) g.id += "-w";
+    for (const GridRecord& g : more) ASSERT_TRUE((*svc)->put_grid(g));
+    expect_every_outline_as_written(*(*svc)->snapshot(), more);
+    expect_every_outline_as_written(*(*svc)->snapshot(), data.grids);
+    data.grids.insert(data.grids.end(), more.begin(), more.end());
+  }
+  // An open reads them from the store.
+  auto reader = Service::open(db, {.read_only = true});
+  ASSERT_TRUE(reader) << reader.status().message();
+  const auto snap = (*reader)->snapshot();
+  expect_every_outline_as_written(*snap, data.grids);
+  EXPECT_FALSE(holds_doubles(*snap, "7dp-w"));
+  EXPECT_TRUE(holds_doubles(*snap, "full-w"));
+  // And so does every record a walk gives (what an export writes).
+  std::size_t walked = 0;
+  snap->for_each_grid([&](GridView g) {
+    const auto it = std::find_if(data.grids.begin(), data.grids.end(), [&](const GridRecord& w) { return w.id == g.id(); });
+    ASSERT_NE(it, data.grids.end()) << g.id();
+    EXPECT_TRUE(same_bits(g.record().geometry, it->geometry)) << g.id();
+    ++walked;
+  });
+  EXPECT_EQ(walked, data.grids.size());
+}
