@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <numeric>
 #include <chrono>
+#include <malloc.h>
 #include <stdexcept>
 #include <thread>
 
@@ -192,6 +193,13 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
   return [d](const PoleVisit& visit) { visit_poles(*d, visit); };
 }
 
+namespace {
+
+// Snapped points in the arena from which index_grids() returns the heap's free pages to the kernel.
+constexpr std::size_t kTrimAfterBytes = std::size_t{64} << 20;
+
+}  // namespace
+
 MultiPolygon GridSet::geometry(std::uint32_t g) const {
   const GridRecord& r = grids[g];
   if (r.geometry.empty() && g < areas.grid_count()) return areas.grid(g).rebuild();
@@ -219,7 +227,7 @@ void SnapshotBuilder::expect_grids(std::size_t count) {
 
 void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
-  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry);
+  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry, point_arena_);
   if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
   // Kept snapped only: the index holds the coordinates, GridSet::geometry() gives them back.
   if (snapped.exact) MultiPolygon().swap(grid.geometry);
@@ -293,11 +301,16 @@ void SnapshotBuilder::index_grids() {
   } else {
     snapped.reserve(d.grids.size());
     for (const GridRecord& g : d.grids) {
-      snapped.push_back(index::SnappedGrid::of(g.geometry));
+      snapped.push_back(index::SnappedGrid::of(g.geometry, point_arena_));
       d.grid_bboxes.push_back(geo::bounding_box(g.geometry));
     }
   }
   for (std::uint32_t g = 0; g < d.grids.size(); ++g) d.grid_by_id.emplace(d.grids[g].id, g);
+  // Large outlines were just decoded: the heap holds what their stored bytes and
+  // doubles took, free now but resident (their snapped points are in the arena,
+  // which cannot reuse it). Given back before the index adds its arrays, it is
+  // not part of the open's peak: 50 MB with 40 million vertices.
+  if (point_arena_->used_bytes() >= kTrimAfterBytes) malloc_trim(0);
   const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
   d.grid_index_from_file =
       index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_, fingerprints ? &added_fingerprints_ : nullptr);

@@ -119,6 +119,8 @@ class SnapshotBuilder {
   // index::grid_fingerprint().
   std::vector<BBox> added_bboxes_;
   std::vector<index::SnappedGrid> added_snapped_;
+  // Where the grids' snapped points go: blocks with 2 MB pages (index/point_arena.hpp).
+  std::shared_ptr<index::PointArena> point_arena_ = std::make_shared<index::PointArena>();
   std::vector<std::uint64_t> added_fingerprints_;
   void take_grid(std::size_t place, GridRecord&& grid);
   std::vector<std::int32_t> known_grids_;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <thread>
 
 using namespace poleloc;
 using poleloc::fixtures::TempDir;
@@ -166,4 +167,55 @@ TEST(SnappedOutlines, EveryWayASnapshotIsMadeGivesTheOutlinesBackAsWritten) {
     ++walked;
   });
   EXPECT_EQ(walked, data.grids.size());
+}
+
+// The arena that holds a snapshot's large snapped outlines (index/point_arena.hpp).
+TEST(PointArena, LargeOutlinesAreCarvedFromItAndOutliveTheirBuilder) {
+  auto arena = std::make_shared<index::PointArena>();
+  // A ring of 20,000 points (160 KB snapped): in the arena; a square: on the heap.
+  MultiPolygon detailed{Polygon{{Ring{}}}};
+  Ring& ring = detailed[0].rings[0];
+  for (std::int64_t i = 0; i < 20000; ++i) ring.push_back({static_cast<double>(1164000000 + i) / 1e7, 39.9});
+  ring.push_back(ring.front());
+  index::SnappedGrid big = index::SnappedGrid::of(detailed, arena);
+  index::SnappedGrid small = index::SnappedGrid::of(two_squares(1164700000, 399000000, 10000), arena);
+  EXPECT_EQ(big.points.get_allocator().arena(), arena);
+  EXPECT_EQ(small.points.get_allocator().arena(), nullptr);
+  EXPECT_EQ(arena->used_bytes(), (20001 * sizeof(index::SnappedGrid::Point) + 15) / 16 * 16);  // aligned to 16
+  // A copy is the heap's: it must not keep the arena alive, nor write into it.
+  const index::SnappedGrid copy = big;
+  EXPECT_EQ(copy.points.get_allocator().arena(), nullptr);
+  // The outline holds the arena: it stays readable when everything else let go.
+  arena.reset();
+  EXPECT_TRUE(big.exact);
+  EXPECT_TRUE(same_bits(big.rebuild(), detailed));
+  EXPECT_TRUE(same_bits(copy.rebuild(), detailed));
+}
+
+TEST(PointArena, ThreadsCarveDisjointAlignedArrays) {
+  auto arena = std::make_shared<index::PointArena>();
+  using Points = std::vector<index::SnappedGrid::Point, index::ArenaAllocator<index::SnappedGrid::Point>>;
+  std::vector<Points> made[2];
+  auto fill = [&](int t) {
+    for (int k = 0; k < 200; ++k) {
+      Points v{index::ArenaAllocator<index::SnappedGrid::Point>(arena)};
+      const std::size_t n = 1000 + static_cast<std::size_t>(k) * 997 % 60000;  // up to ~480 KB: several 64 MB blocks in all
+      v.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) v.push_back({t * 1000000 + k, static_cast<std::int32_t>(i)});
+      made[t].push_back(std::move(v));
+    }
+  };
+  std::thread other(fill, 1);
+  fill(0);
+  other.join();
+  for (int t = 0; t < 2; ++t) {
+    for (int k = 0; k < 200; ++k) {
+      const Points& v = made[t][static_cast<std::size_t>(k)];
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % 16, 0u);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        ASSERT_EQ(v[i].x, t * 1000000 + k);
+        ASSERT_EQ(v[i].y, static_cast<std::int32_t>(i));
+      }
+    }
+  }
 }

@@ -352,13 +352,15 @@ GridIndex::~GridIndex() = default;
 GridIndex::GridIndex(GridIndex&&) noexcept = default;
 GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
-SnappedGrid SnappedGrid::of(const MultiPolygon& geometry) {
+SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena) {
   SnappedGrid out;
   out.polygons = static_cast<std::uint32_t>(geometry.size());
   std::size_t points = 0;
   for (const Polygon& poly : geometry) {
     for (const Ring& ring : poly.rings) points += ring.size();
   }
+  // Small outlines stay on the heap, whose pages are mostly mapped already.
+  if (arena && points * sizeof(Point) >= PointArena::kMinBytes) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
   out.points.reserve(points);
   bool exact = geometry.size() <= UINT32_MAX;
   for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {

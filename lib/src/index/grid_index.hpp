@@ -43,6 +43,8 @@
 
 #include <poleloc/types.hpp>
 
+#include "index/point_arena.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -62,14 +64,15 @@ struct SnappedGrid {
     std::uint32_t polygon, ring;  // its place in the geometry
     std::uint32_t begin, size;    // points[begin, begin + size)
   };
-  std::vector<Point> points;
+  std::vector<Point, ArenaAllocator<Point>> points;  // in `arena` when of() was given one
   std::vector<RingSpan> rings;  // in the geometry's order
   std::uint32_t polygons = 0;   // the geometry's polygon count
   // Whether rebuild() gives the geometry back bit for bit: every ring kept and
   // every coordinate exactly the double N / 1e7 of its snapped N.
   bool exact = false;
 
-  static SnappedGrid of(const MultiPolygon& geometry);
+  // `arena`: where the points go (a snapshot's grids share one; point_arena.hpp), or the heap.
+  static SnappedGrid of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena = nullptr);
   // The geometry, coordinates N / 1e7 (what it was when exact).
   MultiPolygon rebuild() const;
   std::size_t memory_bytes() const { return points.capacity() * sizeof(Point) + rings.capacity() * sizeof(RingSpan); }
