@@ -222,12 +222,19 @@ void SnapshotBuilder::expect_grids(std::size_t count) {
   data_->grids.resize(count);
   added_bboxes_.assign(count, BBox{});
   added_snapped_.assign(count, index::SnappedGrid{});
+  grids_expected_ = true;
   added_fingerprints_.assign(grid_index_file_.path.empty() ? 0 : count, 0);
 }
 
 void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
-  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry, point_arena_);
+  // An open's grids all go to the arena; other builders' (an overlay's few grids) only when large.
+  std::size_t points = 0;
+  for (const Polygon& poly : grid.geometry) {
+    for (const Ring& ring : poly.rings) points += ring.size();
+  }
+  const bool in_arena = grids_expected_ || points * sizeof(index::SnappedGrid::Point) >= index::PointArena::kMinBytes;
+  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry, in_arena ? point_arena_ : nullptr);
   if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
   // Kept snapped only: the index holds the coordinates, GridSet::geometry() gives them back.
   if (snapped.exact) MultiPolygon().swap(grid.geometry);

@@ -121,6 +121,7 @@ class SnapshotBuilder {
   std::vector<index::SnappedGrid> added_snapped_;
   // Where the grids' snapped points go: blocks with 2 MB pages (index/point_arena.hpp).
   std::shared_ptr<index::PointArena> point_arena_ = std::make_shared<index::PointArena>();
+  bool grids_expected_ = false;  // expect_grids(): an open, whose grids all go to the arena
   std::vector<std::uint64_t> added_fingerprints_;
   void take_grid(std::size_t place, GridRecord&& grid);
   std::vector<std::int32_t> known_grids_;

@@ -172,13 +172,13 @@ TEST(SnappedOutlines, EveryWayASnapshotIsMadeGivesTheOutlinesBackAsWritten) {
 // The arena that holds a snapshot's large snapped outlines (index/point_arena.hpp).
 TEST(PointArena, LargeOutlinesAreCarvedFromItAndOutliveTheirBuilder) {
   auto arena = std::make_shared<index::PointArena>();
-  // A ring of 20,000 points (160 KB snapped): in the arena; a square: on the heap.
+  // A ring of 20,000 points (160 KB snapped) given the arena; a square given none: on the heap.
   MultiPolygon detailed{Polygon{{Ring{}}}};
   Ring& ring = detailed[0].rings[0];
   for (std::int64_t i = 0; i < 20000; ++i) ring.push_back({static_cast<double>(1164000000 + i) / 1e7, 39.9});
   ring.push_back(ring.front());
   index::SnappedGrid big = index::SnappedGrid::of(detailed, arena);
-  index::SnappedGrid small = index::SnappedGrid::of(two_squares(1164700000, 399000000, 10000), arena);
+  index::SnappedGrid small = index::SnappedGrid::of(two_squares(1164700000, 399000000, 10000));
   EXPECT_EQ(big.points.get_allocator().arena(), arena);
   EXPECT_EQ(small.points.get_allocator().arena(), nullptr);
   EXPECT_EQ(arena->used_bytes(), (20001 * sizeof(index::SnappedGrid::Point) + 15) / 16 * 16);  // aligned to 16

@@ -359,8 +359,7 @@ SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<
   for (const Polygon& poly : geometry) {
     for (const Ring& ring : poly.rings) points += ring.size();
   }
-  // Small outlines stay on the heap, whose pages are mostly mapped already.
-  if (arena && points * sizeof(Point) >= PointArena::kMinBytes) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
+  if (arena) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
   out.points.reserve(points);
   bool exact = geometry.size() <= UINT32_MAX;
   for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {
