@@ -212,9 +212,13 @@ GridRecord GridSet::record(std::uint32_t g) const {
 }
 
 void GridSet::drop_rebuildable_geometries() {
+  std::size_t dropped = 0;
   for (std::uint32_t g = 0; g < grids.size() && g < areas.grid_count(); ++g) {
-    if (areas.grid(g).exact) MultiPolygon().swap(grids[g].geometry);
+    if (!areas.grid(g).exact || grids[g].geometry.empty()) continue;
+    dropped += areas.grid(g).points.size() * sizeof(LonLat);
+    MultiPolygon().swap(grids[g].geometry);
   }
+  if (dropped >= kTrimAfterBytes) malloc_trim(0);  // free, but resident until given back
 }
 
 void SnapshotBuilder::expect_grids(std::size_t count) {
@@ -313,11 +317,14 @@ void SnapshotBuilder::index_grids() {
     }
   }
   for (std::uint32_t g = 0; g < d.grids.size(); ++g) d.grid_by_id.emplace(d.grids[g].id, g);
-  // Large outlines were just decoded: the heap holds what their stored bytes and
-  // doubles took, free now but resident (their snapped points are in the arena,
-  // which cannot reuse it). Given back before the index adds its arrays, it is
-  // not part of the open's peak: 50 MB with 40 million vertices.
-  if (point_arena_->used_bytes() >= kTrimAfterBytes) malloc_trim(0);
+  // Large outlines were just decoded or dropped (take_grid keeps no doubles of
+  // an exact one): the heap holds what their stored bytes and doubles took,
+  // free now but resident (the snapped points in the arena cannot reuse it).
+  // Given back before the index adds its arrays, it is not part of the peak:
+  // 50 MB of an open with 40 million vertices, hundreds of MB of a build from records.
+  std::size_t snapped_bytes = 0;
+  for (const index::SnappedGrid& g : snapped) snapped_bytes += g.points.size() * sizeof(index::SnappedGrid::Point);
+  if (snapped_bytes >= kTrimAfterBytes) malloc_trim(0);
   const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
   d.grid_index_from_file =
       index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_, fingerprints ? &added_fingerprints_ : nullptr);
