@@ -4,6 +4,7 @@
 #include "geo/wkb.hpp"
 #include "store/record_encoding.hpp"
 #include "synthetic_city.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 #include <string>
 
 using namespace poleloc;
+using poleloc::fixtures::same_bits;
 
 namespace {
 
@@ -39,24 +41,6 @@ double random_decimal(std::mt19937_64& rng, int places, double range) {
     text += "." + std::string(static_cast<std::size_t>(places) - digits.size(), '0') + digits;
   }
   return parsed(text);
-}
-
-bool same_bits(const MultiPolygon& a, const MultiPolygon& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t p = 0; p < a.size(); ++p) {
-    if (a[p].rings.size() != b[p].rings.size()) return false;
-    for (std::size_t r = 0; r < a[p].rings.size(); ++r) {
-      const Ring &x = a[p].rings[r], &y = b[p].rings[r];
-      if (x.size() != y.size()) return false;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        if (std::bit_cast<std::uint64_t>(x[i].lon) != std::bit_cast<std::uint64_t>(y[i].lon) ||
-            std::bit_cast<std::uint64_t>(x[i].lat) != std::bit_cast<std::uint64_t>(y[i].lat)) {
-          return false;
-        }
-      }
-    }
-  }
-  return true;
 }
 
 // Two polygons, the first with a hole, whose coordinates have `places` decimals.

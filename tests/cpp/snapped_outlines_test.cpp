@@ -20,27 +20,10 @@
 #include <thread>
 
 using namespace poleloc;
+using poleloc::fixtures::same_bits;
 using poleloc::fixtures::TempDir;
 
 namespace {
-
-bool same_bits(const MultiPolygon& a, const MultiPolygon& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t p = 0; p < a.size(); ++p) {
-    if (a[p].rings.size() != b[p].rings.size()) return false;
-    for (std::size_t r = 0; r < a[p].rings.size(); ++r) {
-      const Ring &x = a[p].rings[r], &y = b[p].rings[r];
-      if (x.size() != y.size()) return false;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        if (std::bit_cast<std::uint64_t>(x[i].lon) != std::bit_cast<std::uint64_t>(y[i].lon) ||
-            std::bit_cast<std::uint64_t>(x[i].lat) != std::bit_cast<std::uint64_t>(y[i].lat)) {
-          return false;
-        }
-      }
-    }
-  }
-  return true;
-}
 
 // A square of side d at (x, y), with a square hole in its middle, and a
 // second, smaller square beside it: two polygons, three rings. Coordinates

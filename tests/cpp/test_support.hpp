@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +89,25 @@ inline std::vector<GridRecord> draw_grids(const std::vector<std::string>& rows, 
 }
 
 // Reference point-in-polygon (even-odd, doubles) for points away from boundaries.
+// Whether two outlines hold the very same doubles (bit for bit: -0.0 is not 0.0).
+inline bool same_bits(const MultiPolygon& a, const MultiPolygon& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t p = 0; p < a.size(); ++p) {
+    if (a[p].rings.size() != b[p].rings.size()) return false;
+    for (std::size_t r = 0; r < a[p].rings.size(); ++r) {
+      const Ring &x = a[p].rings[r], &y = b[p].rings[r];
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::bit_cast<std::uint64_t>(x[i].lon) != std::bit_cast<std::uint64_t>(y[i].lon) ||
+            std::bit_cast<std::uint64_t>(x[i].lat) != std::bit_cast<std::uint64_t>(y[i].lat)) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
 inline bool reference_contains(const MultiPolygon& mp, LonLat p) {
   bool inside = false;
   for (const Polygon& poly : mp) {
