@@ -6,9 +6,9 @@
 #include "varint.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <chrono>
 #include <malloc.h>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 
@@ -195,7 +195,8 @@ std::function<void(const SnapshotBuilder::PoleVisit&)> SnapshotBuilder::pole_str
 
 namespace {
 
-// Snapped points in the arena from which index_grids() returns the heap's free pages to the kernel.
+// Outlines snapped (index_grids) or doubles dropped (drop_rebuildable_geometries)
+// from which the heap's free pages are given back to the kernel (malloc_trim).
 constexpr std::size_t kTrimAfterBytes = std::size_t{64} << 20;
 
 }  // namespace

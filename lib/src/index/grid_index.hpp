@@ -1,5 +1,5 @@
-// grid_index.hpp: point -> grid, exact, in one or two cache misses for most points,
-// without a copy of the grids' coordinates.
+// grid_index.hpp: point -> grid, exact, in one or two cache misses for most
+// points, over the grids' own coordinates snapped to 1e-7 degree.
 //
 //   GridIndex idx;
 //   idx.build(geometries);             // one MultiPolygon per grid index, WGS84
