@@ -234,12 +234,8 @@ void SnapshotBuilder::expect_grids(std::size_t count) {
 void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
   // An open's grids all go to the arena; other builders' (an overlay's few grids) only when large.
-  std::size_t points = 0;
-  for (const Polygon& poly : grid.geometry) {
-    for (const Ring& ring : poly.rings) points += ring.size();
-  }
-  const bool in_arena = grids_expected_ || points * sizeof(index::SnappedGrid::Point) >= index::PointArena::kMinBytes;
-  index::SnappedGrid snapped = index::SnappedGrid::of(grid.geometry, in_arena ? point_arena_ : nullptr);
+  index::SnappedGrid snapped =
+      index::SnappedGrid::of(grid.geometry, point_arena_, grids_expected_ ? 0 : index::PointArena::kMinBytes);
   if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
   // Kept snapped only: the index holds the coordinates, GridSet::geometry() gives them back.
   if (snapped.exact) MultiPolygon().swap(grid.geometry);

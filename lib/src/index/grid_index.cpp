@@ -352,14 +352,15 @@ GridIndex::~GridIndex() = default;
 GridIndex::GridIndex(GridIndex&&) noexcept = default;
 GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
-SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena) {
+SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena,
+                            std::size_t arena_min_bytes) {
   SnappedGrid out;
   out.polygons = static_cast<std::uint32_t>(geometry.size());
   std::size_t points = 0;
   for (const Polygon& poly : geometry) {
     for (const Ring& ring : poly.rings) points += ring.size();
   }
-  if (arena) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
+  if (arena && points * sizeof(Point) >= arena_min_bytes) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
   out.points.reserve(points);
   bool exact = geometry.size() <= UINT32_MAX;
   for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {
@@ -402,12 +403,14 @@ MultiPolygon SnappedGrid::rebuild() const {
   return out;
 }
 
-void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) {
+std::vector<SnappedGrid> SnappedGrid::of_each(const std::vector<const MultiPolygon*>& geometries) {
   std::vector<SnappedGrid> grids;
   grids.reserve(geometries.size());
-  for (const MultiPolygon* g : geometries) grids.push_back(SnappedGrid::of(*g));
-  build_snapped(std::move(grids));
+  for (const MultiPolygon* g : geometries) grids.push_back(of(*g));
+  return grids;
 }
+
+void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) { build_snapped(SnappedGrid::of_each(geometries)); }
 
 void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
   grids_ = std::move(grids);

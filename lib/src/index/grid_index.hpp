@@ -71,8 +71,12 @@ struct SnappedGrid {
   // every coordinate exactly the double N / 1e7 of its snapped N.
   bool exact = false;
 
-  // `arena`: where the points go (a snapshot's grids share one; point_arena.hpp), or the heap.
-  static SnappedGrid of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena = nullptr);
+  // `arena`: where the points go when they take `arena_min_bytes` or more (a
+  // snapshot's grids share one; point_arena.hpp); otherwise the heap.
+  static SnappedGrid of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena = nullptr,
+                        std::size_t arena_min_bytes = 0);
+  // of() of each geometry, on the heap.
+  static std::vector<SnappedGrid> of_each(const std::vector<const MultiPolygon*>& geometries);
   // The geometry, coordinates N / 1e7 (what it was when exact).
   MultiPolygon rebuild() const;
   std::size_t memory_bytes() const { return points.capacity() * sizeof(Point) + rings.capacity() * sizeof(RingSpan); }

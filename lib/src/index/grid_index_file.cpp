@@ -135,10 +135,7 @@ std::uint64_t grid_fingerprint(const MultiPolygon& geometry) { return grid_finge
 
 bool load_or_build(GridIndex& index, const std::vector<const MultiPolygon*>& geometries, const GridIndexFile& file,
                    const std::vector<std::uint64_t>* grid_fingerprints) {
-  std::vector<SnappedGrid> grids;
-  grids.reserve(geometries.size());
-  for (const MultiPolygon* g : geometries) grids.push_back(SnappedGrid::of(*g));
-  return load_or_build(index, std::move(grids), file, grid_fingerprints);
+  return load_or_build(index, SnappedGrid::of_each(geometries), file, grid_fingerprints);
 }
 
 }  // namespace poleloc::index
