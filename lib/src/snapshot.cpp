@@ -424,6 +424,8 @@ SnapshotStats Snapshot::stats() const {
   s.sequence = delta_ ? overlay_->sequence : data_->sequence;
   s.base_sequence = data_->sequence;
   s.grid_index_from_file = data_->grid_index_from_file;
+  s.pole_grids_from_file = data_->pole_grids_from_file;
+  s.mapped_bytes = data_->grid_areas.mapped_bytes();
   s.built_unix_ms = delta_ ? overlay_->built_unix_ms : data_->built_unix_ms;
   s.index_bytes = data_->numbers.memory_bytes() + data_->pole_positions.memory_bytes() +
                   data_->grid_areas.memory_bytes() + data_->alias_table.memory_bytes();

@@ -229,14 +229,28 @@ void SnapshotBuilder::expect_grids(std::size_t count) {
   added_snapped_.assign(count, index::SnappedGrid{});
   grids_expected_ = true;
   added_fingerprints_.assign(grid_index_file_.path.empty() ? 0 : count, 0);
+  // The grid index file, if it holds these grids: their points are read in place from it.
+  if (!grid_index_file_.path.empty()) {
+    grid_map_ = index::GridIndexMap::open(grid_index_file_.path);
+    if (grid_map_ && grid_map_->grid_count() != count) grid_map_ = nullptr;
+  }
 }
 
 void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
-  // An open's grids all go to the arena; other builders' (an overlay's few grids) only when large.
-  index::SnappedGrid snapped =
-      index::SnappedGrid::of(grid.geometry, point_arena_, grids_expected_ ? 0 : index::PointArena::kMinBytes);
-  if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
+  index::SnappedGrid snapped;
+  if (grid_map_) {
+    // Snapped into this thread's scratch, then kept without points when the file holds them.
+    thread_local index::SnappedGrid scratch;
+    index::SnappedGrid::of_into(grid.geometry, scratch);
+    const std::uint64_t fingerprint = index::grid_fingerprint(scratch);
+    added_fingerprints_[place] = fingerprint;
+    snapped = index::keep_snapped(scratch, fingerprint, place, grid_map_, point_arena_);
+  } else {
+    // An open's grids all go to the arena; other builders' (an overlay's few grids) only when large.
+    snapped = index::SnappedGrid::of(grid.geometry, point_arena_, grids_expected_ ? 0 : index::PointArena::kMinBytes);
+    if (!added_fingerprints_.empty()) added_fingerprints_[place] = index::grid_fingerprint(snapped);
+  }
   // Kept snapped only: the index holds the coordinates, GridSet::geometry() gives them back.
   if (snapped.exact) MultiPolygon().swap(grid.geometry);
   added_snapped_[place] = std::move(snapped);
@@ -323,8 +337,10 @@ void SnapshotBuilder::index_grids() {
   for (const index::SnappedGrid& g : snapped) snapped_bytes += g.points.size() * sizeof(index::SnappedGrid::Point);
   if (snapped_bytes >= kTrimAfterBytes) malloc_trim(0);
   const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
-  d.grid_index_from_file =
-      index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_, fingerprints ? &added_fingerprints_ : nullptr);
+  d.grid_index_from_file = index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_,
+                                                fingerprints ? &added_fingerprints_ : nullptr, std::move(grid_map_),
+                                                &grids_fingerprint_);
+  grid_map_ = nullptr;
   added_bboxes_ = {};
   added_snapped_ = {};
   added_fingerprints_ = {};
@@ -355,8 +371,18 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
 
   if (!grids_indexed_) index_grids();
 
-  // Each pole's grid, on all cores.
+  // Each pole's grid: from the file kept beside a grid index file when it
+  // holds these poles and grids, otherwise on all cores (and the file written).
   const std::size_t n = d.pole_count();
+  const bool pole_grids_file = grids_fingerprint_ != 0 && !grid_index_file_.path.empty();
+  bool pole_grids_from_file = false;
+  if (known_grids_.empty() && pole_grids_file) {
+    if (auto g = index::load_pole_grids(grid_index_file_.path, grids_fingerprint_, d.positions)) {
+      known_grids_ = std::move(*g);
+      pole_grids_from_file = true;
+      d.pole_grids_from_file = true;
+    }
+  }
   reserve_huge(d.pole_grid, n);
   d.pole_grid.assign(n, -1);
   const unsigned threads = small ? 1u : std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
@@ -380,6 +406,9 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
       });
     }
     for (auto& w : workers) w.join();
+  }
+  if (pole_grids_file && !pole_grids_from_file && grid_index_file_.write) {
+    index::save_pole_grids(grid_index_file_.path, grids_fingerprint_, d.positions, d.pole_grid);
   }
   d.grid_pole_offsets.assign(d.grids.size() + 1, 0);
   for (std::int32_t g : d.pole_grid) {

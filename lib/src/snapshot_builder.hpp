@@ -123,6 +123,10 @@ class SnapshotBuilder {
   std::shared_ptr<index::PointArena> point_arena_ = std::make_shared<index::PointArena>();
   bool grids_expected_ = false;  // expect_grids(): an open, whose grids all go to the arena
   std::vector<std::uint64_t> added_fingerprints_;
+  // expect_grids(): the grid index file, checked and mapped, when it holds as many grids.
+  std::shared_ptr<const index::GridIndexMap> grid_map_;
+  // index_grids(): the grids' fingerprint when their index is kept in a file (0: not).
+  std::uint64_t grids_fingerprint_ = 0;
   void take_grid(std::size_t place, GridRecord&& grid);
   std::vector<std::int32_t> known_grids_;
 };

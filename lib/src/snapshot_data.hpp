@@ -84,6 +84,7 @@ struct SnapshotData {
   index::PoleIndex pole_positions;
   index::GridIndex& grid_areas = grid_set->areas;
   bool& grid_index_from_file = grid_set->index_from_file;
+  bool pole_grids_from_file = false;
   spoken::AliasTable alias_table;
   index::RoadIndex road_index;  // segments and crossings of `roads` (empty in an overlay's delta)
   spoken::Gazetteer gazetteer;  // areas' Chinese names, communities from grid names, places

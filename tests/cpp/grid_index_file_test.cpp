@@ -286,3 +286,147 @@ TEST(GridIndexFile, ServiceWritesTheFileOnImportReadsItOnOpenAndReplacesItAfterA
   const LonLat moved = ring[ring.size() / 2];
   EXPECT_EQ((*reader)->snapshot()->grid_at(moved).has_value(), (*writer)->snapshot()->grid_at(moved).has_value());
 }
+
+// The file is read in place: a grid whose snapped points the file holds (same
+// fingerprint) keeps none of its own, and an index attached to the file reads
+// its arrays from it; the answers are those of a build.
+TEST(GridIndexFile, PointsAndArraysAreReadInPlaceFromTheMappedFile) {
+  const City c = city();
+  fixtures::TempDir dir;
+  const auto file = file_in(dir);
+  index::GridIndex first;
+  ASSERT_FALSE(index::load_or_build(first, c.geometries(), file));
+  index::GridIndex on_heap;
+  on_heap.build(c.geometries());
+  EXPECT_EQ(on_heap.mapped_bytes(), 0u);
+  // The process that wrote the file reads it in place from then on, as any later open does.
+  EXPECT_GT(first.mapped_bytes(), on_heap.memory_bytes() / 2);
+  EXPECT_LT(first.memory_bytes(), on_heap.memory_bytes() / 4);
+  expect_as_built(first, c);
+  const auto map = index::GridIndexMap::open(file.path);
+  ASSERT_NE(map, nullptr);
+  EXPECT_EQ(map->grid_count(), c.grids.size());
+  // Grid 3 redrawn: its points are not the file's, so they are copied; every other grid's are mapped.
+  City redrawn = c;
+  Ring& ring = redrawn.grids[3].geometry[0].rings[0];
+  ring[1].lon += 1e-6;
+  std::vector<index::SnappedGrid> kept;
+  std::vector<std::uint64_t> fingerprints;
+  for (std::size_t g = 0; g < redrawn.grids.size(); ++g) {
+    index::SnappedGrid scratch;
+    index::SnappedGrid::of_into(redrawn.grids[g].geometry, scratch);
+    fingerprints.push_back(index::grid_fingerprint(scratch));
+    kept.push_back(index::keep_snapped(scratch, fingerprints.back(), g, map, nullptr));
+    EXPECT_EQ(kept.back().points.mapped(), g != 3) << "grid " << g;
+    EXPECT_TRUE(fixtures::same_bits(kept.back().rebuild(), redrawn.grids[g].geometry)) << "grid " << g;
+  }
+  // Not the file's grids: built (over the mapped points of the others), and answering as a build.
+  index::GridIndex built;
+  EXPECT_FALSE(index::load_or_build(built, kept, {file.path, false, 0}, &fingerprints, map));
+  expect_as_built(built, redrawn);
+  EXPECT_GT(built.mapped_bytes(), 0u);
+  // The file's own grids: attached, nothing of the index or the points copied.
+  index::GridIndex attached;
+  ASSERT_TRUE(index::load_or_build(attached, index::SnappedGrid::of_each(c.geometries()), {file.path, false, 0}, nullptr, map));
+  expect_as_built(attached, c);
+  EXPECT_GT(attached.mapped_bytes(), on_heap.memory_bytes() / 2);
+  EXPECT_LT(attached.memory_bytes(), on_heap.memory_bytes() / 4);
+  // The map outlives everything that reads from it.
+  index::SnappedGrid copy = attached.grid(0);
+  attached = index::GridIndex();
+  EXPECT_TRUE(fixtures::same_bits(copy.rebuild(), c.grids[0].geometry));
+}
+
+// The grid of each pole, kept beside the file: read back only for the same
+// grids and the same poles at the same places, whole.
+TEST(GridIndexFile, PoleGridsFileIsTrustedOnlyForTheSamePolesAndGrids) {
+  fixtures::TempDir dir;
+  const std::string index_path = dir.path() + "/" + index::kGridIndexFileName;
+  const std::string path = index_path + index::kPoleGridsSuffix;
+  const std::vector<LonLat> positions{{116.47, 39.92}, {116.48, 39.93}, {116.49, 39.94}};
+  const std::vector<std::int32_t> grids{0, -1, 7};
+  EXPECT_FALSE(index::load_pole_grids(index_path, 42, positions));  // no file
+  index::save_pole_grids(index_path, 42, positions, grids);
+  ASSERT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(index::load_pole_grids(index_path, 42, positions), grids);
+  EXPECT_FALSE(index::load_pole_grids(index_path, 43, positions));  // grids redrawn
+  std::vector<LonLat> moved = positions;
+  moved[1].lat += 1e-7;
+  EXPECT_FALSE(index::load_pole_grids(index_path, 42, moved));  // a pole moved
+  moved.pop_back();
+  EXPECT_FALSE(index::load_pole_grids(index_path, 42, moved));  // a pole gone
+  const std::uintmax_t size = std::filesystem::file_size(path);
+  for (const std::uintmax_t at : {std::uintmax_t{3}, std::uintmax_t{20}, size - 5}) {
+    overwrite_byte(path, at);
+    EXPECT_FALSE(index::load_pole_grids(index_path, 42, positions)) << "byte " << at;
+    overwrite_byte(path, at);
+  }
+  EXPECT_EQ(index::load_pole_grids(index_path, 42, positions), grids);
+  std::filesystem::resize_file(path, size - 4);
+  EXPECT_FALSE(index::load_pole_grids(index_path, 42, positions));
+  {
+    std::ofstream(path, std::ios::app | std::ios::binary) << "abcdefgh";  // longer than it says
+  }
+  EXPECT_FALSE(index::load_pole_grids(index_path, 42, positions));
+}
+
+// Through the Service: an import leaves the pole grids beside the index file,
+// a read-only open takes every pole's grid from them, and a pole moved since
+// is found in its new grid (the file no longer matches the poles).
+TEST(GridIndexFile, OpenTakesPoleGridsFromTheFileAndNoticesAMovedPole) {
+  synth::CityOptions o{.grids = 40, .poles = 3000, .seed = 9};
+  o.vertices_per_grid = 4000;
+  o.pole_attributes = false;
+  struct Threshold {
+    Threshold() { index::set_grid_index_file_min_edges(100'000); }
+    ~Threshold() { index::set_grid_index_file_min_edges(index::kGridIndexFileMinEdges); }
+  } threshold;
+  Dataset data = synth::make_city(o);
+  fixtures::TempDir dir;
+  const std::string db = dir.path() + "/db";
+  const std::string poles_file = db + "/" + index::kGridIndexFileName + index::kPoleGridsSuffix;
+  auto writer = Service::open(db, {.create_if_missing = true});
+  ASSERT_TRUE(writer) << writer.status().message();
+  ASSERT_TRUE((*writer)->import(data));
+  ASSERT_TRUE(std::filesystem::exists(poles_file));
+  auto grid_of = [](const Snapshot& s, const std::string& number) -> std::string {
+    const auto pole = s.locate(number);
+    if (!pole) return "(no pole)";
+    const auto g = pole->grid();
+    return g ? std::string(g->id()) : "(none)";
+  };
+  auto same_pole_grids = [&](const Snapshot& a, const Snapshot& b) {
+    std::size_t differ = 0;
+    for (const PoleRecord& p : data.poles) differ += grid_of(a, p.number) != grid_of(b, p.number);
+    return differ;
+  };
+  {
+    auto reader = Service::open(db, {.read_only = true});
+    ASSERT_TRUE(reader) << reader.status().message();
+    EXPECT_TRUE((*reader)->snapshot()->stats().grid_index_from_file);
+    EXPECT_TRUE((*reader)->snapshot()->stats().pole_grids_from_file);
+    EXPECT_GT((*reader)->snapshot()->stats().mapped_bytes, 1'000'000u);
+    EXPECT_EQ(same_pole_grids(*(*reader)->snapshot(), *(*writer)->snapshot()), 0u);
+  }
+  // Move the first pole onto another pole in another grid.
+  const auto snap = (*writer)->snapshot();
+  const PoleRecord& moved = data.poles[0];
+  const std::string from = grid_of(*snap, moved.number);
+  const PoleRecord* target = nullptr;
+  for (const PoleRecord& p : data.poles) {
+    const std::string g = grid_of(*snap, p.number);
+    if (g != from && g != "(none)") {
+      target = &p;
+      break;
+    }
+  }
+  ASSERT_NE(target, nullptr);
+  ASSERT_TRUE((*writer)->put_pole({moved.number, target->position, {}}));
+  const std::string to = grid_of(*(*writer)->snapshot(), moved.number);
+  EXPECT_EQ(to, grid_of(*snap, target->number));
+  auto reader = Service::open(db, {.read_only = true});
+  ASSERT_TRUE(reader) << reader.status().message();
+  EXPECT_FALSE((*reader)->snapshot()->stats().pole_grids_from_file);  // the poles have changed since
+  EXPECT_EQ(grid_of(*(*reader)->snapshot(), moved.number), to);
+  EXPECT_EQ(same_pole_grids(*(*reader)->snapshot(), *(*writer)->snapshot()), 0u);
+}

@@ -190,6 +190,7 @@ void bind_snapshot(py::module_&, py::class_<PySnapshot>& cls) {
         d["sequence"] = st.sequence;
         d["built_unix_ms"] = st.built_unix_ms;
         d["index_bytes"] = st.index_bytes;
+        d["mapped_bytes"] = st.mapped_bytes;  // the grid index file read in place
         return d;
       })
       .def("__repr__", [](const PySnapshot& s) {

@@ -139,6 +139,8 @@ struct SnapshotStats {
   std::size_t overlay_grids = 0;
   std::uint64_t base_sequence = 0;  // the sequence the base was built at (== sequence without an overlay)
   bool grid_index_from_file = false;  // the base's grid index was read from the database's index file, not built
+  bool pole_grids_from_file = false;  // the base's poles' grids were read from the file beside it, not tested
+  std::size_t mapped_bytes = 0;  // of the grid index file, read in place (not part of index_bytes; docs/operations.md)
 };
 
 class Snapshot {

@@ -2,7 +2,6 @@
 
 #include "geo/geodesic.hpp"
 #include "hash64.hpp"
-#include "huge_pages.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/box.hpp>
@@ -352,16 +351,36 @@ GridIndex::~GridIndex() = default;
 GridIndex::GridIndex(GridIndex&&) noexcept = default;
 GridIndex& GridIndex::operator=(GridIndex&&) noexcept = default;
 
-SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena,
-                            std::size_t arena_min_bytes) {
-  SnappedGrid out;
-  out.polygons = static_cast<std::uint32_t>(geometry.size());
+namespace {
+
+std::size_t point_count(const MultiPolygon& geometry) {
   std::size_t points = 0;
   for (const Polygon& poly : geometry) {
     for (const Ring& ring : poly.rings) points += ring.size();
   }
-  if (arena && points * sizeof(Point) >= arena_min_bytes) out.points = decltype(out.points)(ArenaAllocator<Point>(arena));
-  out.points.reserve(points);
+  return points;
+}
+
+}  // namespace
+
+SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena,
+                            std::size_t arena_min_bytes) {
+  SnappedGrid out;
+  const std::size_t points = point_count(geometry);
+  if (arena && points * sizeof(Point) >= arena_min_bytes) {
+    out.points = decltype(out.points)(decltype(out.points)::Storage(ArenaAllocator<Point>(arena)));
+  }
+  out.points.own().reserve(points);
+  of_into(geometry, out);
+  return out;
+}
+
+void SnappedGrid::of_into(const MultiPolygon& geometry, SnappedGrid& out) {
+  out.polygons = static_cast<std::uint32_t>(geometry.size());
+  out.rings.clear();
+  auto& points = out.points.own();
+  points.clear();
+  points.reserve(point_count(geometry));
   bool exact = geometry.size() <= UINT32_MAX;
   for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {
     const Polygon& poly = geometry[pi];
@@ -375,10 +394,10 @@ SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<
         exact = false;
         continue;
       }
-      out.rings.push_back({pi, ri, static_cast<std::uint32_t>(out.points.size()), static_cast<std::uint32_t>(ring.size())});
+      out.rings.push_back({pi, ri, static_cast<std::uint32_t>(points.size()), static_cast<std::uint32_t>(ring.size())});
       for (const LonLat& p : ring) {
         const i64 x = snap(p.lon), y = snap(p.lat);
-        out.points.push_back({static_cast<std::int32_t>(x), static_cast<std::int32_t>(y)});
+        points.push_back({static_cast<std::int32_t>(x), static_cast<std::int32_t>(y)});
         // Bit for bit: -0.0 is not 0 / 1e7.
         exact = exact && std::bit_cast<std::uint64_t>(static_cast<double>(x) / kScale) == std::bit_cast<std::uint64_t>(p.lon) &&
                 std::bit_cast<std::uint64_t>(static_cast<double>(y) / kScale) == std::bit_cast<std::uint64_t>(p.lat);
@@ -386,7 +405,6 @@ SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<
     }
   }
   out.exact = exact;
-  return out;
 }
 
 MultiPolygon SnappedGrid::rebuild() const {
@@ -416,11 +434,11 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
   grids_ = std::move(grids);
   rings_.clear();
   ring_places_.clear();
-  chunk_offsets_.assign(1, 0);
-  chunks_.clear();
-  cells_.clear();
-  nodes_.clear();
-  leaves_.clear();
+  chunk_offsets_.own().assign(1, 0);
+  chunks_.own().clear();
+  cells_.own().clear();
+  nodes_.own().clear();
+  leaves_.own().clear();
   boxes_ = std::make_unique<BoxIndex>();
   nx_ = ny_ = 0;
   stats_ = {};
@@ -449,7 +467,7 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
           cy0 = std::min(cy0, q.y);
           cy1 = std::max(cy1, q.y);
         }
-        chunks_.push_back({static_cast<std::int32_t>(cx0), static_cast<std::int32_t>(cy0),
+        chunks_.own().push_back({static_cast<std::int32_t>(cx0), static_cast<std::int32_t>(cy0),
                            static_cast<std::int32_t>(cx1), static_cast<std::int32_t>(cy1), r, first});
         min_x = std::min(min_x, cx0);
         min_y = std::min(min_y, cy0);
@@ -457,7 +475,7 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
         max_y = std::max(max_y, cy1);
       }
     }
-    chunk_offsets_.push_back(static_cast<std::uint32_t>(chunks_.size()));
+    chunk_offsets_.own().push_back(static_cast<std::uint32_t>(chunks_.size()));
     if (min_x > max_x) continue;
     gx0 = std::min(gx0, min_x);
     gy0 = std::min(gy0, min_y);
@@ -550,7 +568,8 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
   }
 
   // 4. Each column from south to north; columns in parallel stripes of about equal runs.
-  cells_.assign(ncells, 0);
+  std::vector<std::uint32_t>& cells = cells_.own();
+  cells.assign(ncells, 0);
   std::vector<std::uint32_t> bounds{0};
   {
     std::vector<std::size_t> per_column(nx_, 0);
@@ -570,9 +589,9 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
   {
     std::vector<std::thread> workers;
     for (std::size_t t = 1; t < builders.size(); ++t) {
-      workers.emplace_back([&, t] { builders[t]->columns(bounds[t], bounds[t + 1], start, runs, cells_); });
+      workers.emplace_back([&, t] { builders[t]->columns(bounds[t], bounds[t + 1], start, runs, cells); });
     }
-    builders[0]->columns(bounds[0], bounds[1], start, runs, cells_);
+    builders[0]->columns(bounds[0], bounds[1], start, runs, cells);
     for (auto& w : workers) w.join();
   }
   runs = {};
@@ -584,12 +603,14 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
     leaf_total += b->leaves.size();
   }
   if (node_total >= kPayload || leaf_total >= kPayload) throw std::length_error("grid index: too many cells");
+  std::vector<std::uint32_t>& nodes = nodes_.own();
+  std::vector<std::uint32_t>& leaves = leaves_.own();
   if (builders.size() == 1) {
-    nodes_ = std::move(builders[0]->nodes);
-    leaves_ = std::move(builders[0]->leaves);
+    nodes = std::move(builders[0]->nodes);
+    leaves = std::move(builders[0]->leaves);
   } else {
-    nodes_.reserve(node_total);
-    leaves_.reserve(leaf_total);
+    nodes.reserve(node_total);
+    leaves.reserve(leaf_total);
   }
   for (std::size_t t = 0; t < builders.size(); ++t) {
     Builder& b = *builders[t];
@@ -601,10 +622,10 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
     if (builders.size() > 1) {
       for (std::uint32_t& v : b.nodes) v = rebase(v);
       for (std::size_t c = static_cast<std::size_t>(bounds[t]) * ny_; c < static_cast<std::size_t>(bounds[t + 1]) * ny_; ++c) {
-        cells_[c] = rebase(cells_[c]);
+        cells[c] = rebase(cells[c]);
       }
-      nodes_.insert(nodes_.end(), b.nodes.begin(), b.nodes.end());
-      leaves_.insert(leaves_.end(), b.leaves.begin(), b.leaves.end());
+      nodes.insert(nodes.end(), b.nodes.begin(), b.nodes.end());
+      leaves.insert(leaves.end(), b.leaves.begin(), b.leaves.end());
     }
     stats_.splits += b.stats.splits;
     stats_.leaves += b.stats.leaves;
@@ -767,104 +788,90 @@ std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::u
 
 namespace {
 
-// The file's body: fixed-size scalars, then each array as its element count
-// (u64) and its bytes, in the host's byte order (the header says which).
 template <typename T>
-bool put_array(std::FILE* out, const std::vector<T>& v) {
-  const std::uint64_t n = v.size();
-  return std::fwrite(&n, 8, 1, out) == 1 && (n == 0 || std::fwrite(v.data(), sizeof(T), v.size(), out) == v.size());
-}
-
-// Reads an array written by put_array(); refuses a count larger than what is
-// left of the file (so a damaged count cannot ask for gigabytes).
-template <typename T>
-bool get_array(std::FILE* in, std::uint64_t& left, std::vector<T>& v) {
-  std::uint64_t n = 0;
-  if (left < 8 || std::fread(&n, 8, 1, in) != 1) return false;
-  left -= 8;
-  if (n > left / sizeof(T)) return false;
-  reserve_huge(v, static_cast<std::size_t>(n));  // 160 MB for 40 million edges: 2 MB pages, not 40,000 faults
-  v.resize(static_cast<std::size_t>(n));
-  if (n != 0 && std::fread(v.data(), sizeof(T), v.size(), in) != v.size()) return false;
-  left -= n * sizeof(T);
-  return true;
+std::span<const std::byte> bytes_of(const HeldArray<T>& v) {
+  return std::as_bytes(v.span());
 }
 
 template <typename T>
-std::uint64_t hash_array(const std::vector<T>& v, std::uint64_t h) {
-  return hash_bytes(v.data(), v.size() * sizeof(T), h ^ v.size());
+HeldArray<T> held(std::span<const T> v, const std::shared_ptr<const void>& keep) {
+  return HeldArray<T>(v, keep);
 }
-
-struct Scalars {
-  std::int64_t min_x, min_y;
-  std::int32_t shift;
-  std::uint32_t nx, ny, pad;
-  std::uint64_t stats[6];
-};
 
 }  // namespace
 
-bool GridIndex::save(std::FILE* out) const {
-  const Scalars s{min_x_, min_y_, shift_, nx_, ny_, 0,
-                  {stats_.edges, stats_.top_cells, stats_.leaves, stats_.splits, stats_.runs, stats_.max_leaf_edges}};
-  std::vector<std::uint32_t> rings;  // grid, polygon, ring, size per ring
-  rings.reserve(rings_.size() * 4);
+GridIndex::Arrays GridIndex::arrays(std::vector<std::uint32_t>& ring_table) const {
+  ring_table.clear();
+  ring_table.reserve(rings_.size() * 4);
   for (std::size_t r = 0; r < rings_.size(); ++r) {
-    rings.insert(rings.end(), {rings_[r].grid, ring_places_[r].polygon, ring_places_[r].ring, rings_[r].size});
+    ring_table.insert(ring_table.end(), {rings_[r].grid, ring_places_[r].polygon, ring_places_[r].ring, rings_[r].size});
   }
-  return std::fwrite(&s, sizeof s, 1, out) == 1 && put_array(out, rings) && put_array(out, chunk_offsets_) &&
-         put_array(out, chunks_) && put_array(out, cells_) && put_array(out, nodes_) && put_array(out, leaves_);
+  Arrays a;
+  a.min_x = min_x_;
+  a.min_y = min_y_;
+  a.shift = shift_;
+  a.nx = nx_;
+  a.ny = ny_;
+  a.stats = stats_;
+  a.rings = ring_table;
+  a.chunk_offsets = chunk_offsets_.span();
+  a.chunks = bytes_of(chunks_);
+  a.cells = cells_.span();
+  a.nodes = nodes_.span();
+  a.leaves = leaves_.span();
+  return a;
 }
 
-bool GridIndex::load(std::FILE* in, std::vector<SnappedGrid>& grids, std::optional<std::uint64_t> checksum) {
+bool GridIndex::attach(const Arrays& a, std::shared_ptr<const void> keep, std::vector<SnappedGrid>& grids) {
+  static_assert(sizeof(Chunk) == kChunkBytes && alignof(Chunk) <= 8);
   *this = GridIndex();
   auto fail = [this] {
     *this = GridIndex();
     return false;
   };
-  const long at = std::ftell(in);
-  if (at < 0 || std::fseek(in, 0, SEEK_END) != 0) return fail();
-  const long end = std::ftell(in);
-  if (end < at || std::fseek(in, at, SEEK_SET) != 0) return fail();
-  std::uint64_t left = static_cast<std::uint64_t>(end - at);
-  Scalars s{};
-  if (left < sizeof s || std::fread(&s, sizeof s, 1, in) != 1) return fail();
-  left -= sizeof s;
-  std::vector<std::uint32_t> rings;
-  if (!get_array(in, left, rings) || rings.size() % 4 != 0 || !get_array(in, left, chunk_offsets_) ||
-      !get_array(in, left, chunks_) || !get_array(in, left, cells_) || !get_array(in, left, nodes_) ||
-      !get_array(in, left, leaves_) || left != 0) {
+  if (a.chunks.size() % kChunkBytes != 0 || a.rings.size() % 4 != 0 ||
+      reinterpret_cast<std::uintptr_t>(a.chunks.data()) % alignof(Chunk) != 0) {
     return fail();
   }
-  min_x_ = s.min_x;
-  min_y_ = s.min_y;
-  shift_ = s.shift;
-  nx_ = s.nx;
-  ny_ = s.ny;
-  stats_ = {s.stats[0], s.stats[1], s.stats[2], s.stats[3], s.stats[4], s.stats[5]};
-  // The structure must fit together: the rings the geometries hold, and chunks and cells in range.
-  if (shift_ < 0 || shift_ > 62 || static_cast<std::uint64_t>(nx_) * ny_ != cells_.size() ||
-      chunk_offsets_.size() != grids.size() + 1 || chunk_offsets_.front() != 0 ||
-      chunk_offsets_.back() != chunks_.size() || !std::is_sorted(chunk_offsets_.begin(), chunk_offsets_.end())) {
+  const std::span<const Chunk> chunks{reinterpret_cast<const Chunk*>(a.chunks.data()), a.chunks.size() / kChunkBytes};
+  // The structure must fit together: the rings the grids hold, and chunks and cells in range.
+  if (a.shift < 0 || a.shift > 62 || static_cast<std::uint64_t>(a.nx) * a.ny != a.cells.size() ||
+      a.chunk_offsets.size() != grids.size() + 1 || a.chunk_offsets.front() != 0 ||
+      a.chunk_offsets.back() != chunks.size() || !std::is_sorted(a.chunk_offsets.begin(), a.chunk_offsets.end())) {
     return fail();
   }
-  // Each grid's rings, in its order: the file must name exactly those.
+  // Each grid's rings, in its order: the arrays must name exactly those.
   std::vector<std::uint32_t> next_ring(grids.size(), 0);
-  for (std::size_t k = 0; k < rings.size(); k += 4) {
-    const std::uint32_t g = rings[k], pi = rings[k + 1], ri = rings[k + 2], size = rings[k + 3];
+  rings_.reserve(a.rings.size() / 4);
+  ring_places_.reserve(a.rings.size() / 4);
+  for (std::size_t k = 0; k < a.rings.size(); k += 4) {
+    const std::uint32_t g = a.rings[k], pi = a.rings[k + 1], ri = a.rings[k + 2], size = a.rings[k + 3];
     if (g >= grids.size() || next_ring[g] >= grids[g].rings.size()) return fail();
     const SnappedGrid::RingSpan& span = grids[g].rings[next_ring[g]++];
-    if (span.polygon != pi || span.ring != ri || span.size != size || size < 2) return fail();
+    if (span.polygon != pi || span.ring != ri || span.size != size || size < 2 ||
+        std::size_t{span.begin} + span.size > grids[g].points.size()) {
+      return fail();
+    }
     rings_.push_back({grids[g].points.data() + span.begin, size, g});
     ring_places_.push_back({pi, ri});
   }
   for (std::size_t g = 0; g < grids.size(); ++g) {
     if (next_ring[g] != grids[g].rings.size()) return fail();
   }
-  for (const Chunk& c : chunks_) {
+  for (const Chunk& c : chunks) {
     if (c.ring >= rings_.size() || c.first >= rings_[c.ring].size - 1) return fail();
   }
-  if (checksum && content_hash() != *checksum) return fail();
+  min_x_ = a.min_x;
+  min_y_ = a.min_y;
+  shift_ = a.shift;
+  nx_ = a.nx;
+  ny_ = a.ny;
+  stats_ = a.stats;
+  chunk_offsets_ = held(a.chunk_offsets, keep);
+  chunks_ = held(chunks, keep);
+  cells_ = held(a.cells, keep);
+  nodes_ = held(a.nodes, keep);
+  leaves_ = held(a.leaves, keep);
   grids_ = std::move(grids);  // the rings point into their arrays, which a move keeps
   grids.clear();
   boxes_ = std::make_unique<BoxIndex>();
@@ -882,20 +889,31 @@ std::uint64_t GridIndex::content_hash() const {
     const std::uint32_t ring[4] = {rings_[r].grid, ring_places_[r].polygon, ring_places_[r].ring, rings_[r].size};
     h = hash_bytes(ring, sizeof ring, h);
   }
-  h = hash_array(chunk_offsets_, h);
-  h = hash_array(chunks_, h);
-  h = hash_array(cells_, h);
-  h = hash_array(nodes_, h);
-  return hash_array(leaves_, h);
+  for (const std::span<const std::byte> v : {bytes_of(chunk_offsets_), bytes_of(chunks_), bytes_of(cells_), bytes_of(nodes_), bytes_of(leaves_)}) {
+    h = hash_bytes(v.data(), v.size(), h ^ v.size());
+  }
+  return h;
 }
 
 std::size_t GridIndex::memory_bytes() const {
   std::size_t snapped = grids_.capacity() * sizeof(SnappedGrid);
   for (const SnappedGrid& g : grids_) snapped += g.memory_bytes();
   return snapped + rings_.capacity() * sizeof(RingRef) + ring_places_.capacity() * sizeof(RingPlace) +
-         chunk_offsets_.capacity() * 4 + chunks_.capacity() * sizeof(Chunk) +
-         cells_.capacity() * 4 + nodes_.capacity() * 4 + leaves_.capacity() * 4 +
-         (boxes_ ? boxes_->tree.size() * 48 : 0);
+         chunk_offsets_.heap_bytes() + chunks_.heap_bytes() + cells_.heap_bytes() + nodes_.heap_bytes() +
+         leaves_.heap_bytes() + (boxes_ ? boxes_->tree.size() * 48 : 0);
+}
+
+std::vector<SnappedGrid> GridIndex::release_grids() {
+  std::vector<SnappedGrid> out = std::move(grids_);
+  *this = GridIndex();
+  return out;
+}
+
+std::size_t GridIndex::mapped_bytes() const {
+  std::size_t n = chunk_offsets_.mapped_bytes() + chunks_.mapped_bytes() + cells_.mapped_bytes() +
+                  nodes_.mapped_bytes() + leaves_.mapped_bytes();
+  for (const SnappedGrid& g : grids_) n += g.points.mapped_bytes();
+  return n;
 }
 
 }  // namespace poleloc::index

@@ -43,12 +43,13 @@
 
 #include <poleloc/types.hpp>
 
+#include "index/held_array.hpp"
 #include "index/point_arena.hpp"
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace poleloc::index {
@@ -64,7 +65,8 @@ struct SnappedGrid {
     std::uint32_t polygon, ring;  // its place in the geometry
     std::uint32_t begin, size;    // points[begin, begin + size)
   };
-  std::vector<Point, ArenaAllocator<Point>> points;  // in `arena` when of() was given one
+  // In `arena` when of() was given one, or in place in a mapped grid index file.
+  HeldArray<Point, ArenaAllocator<Point>> points;
   std::vector<RingSpan> rings;  // in the geometry's order
   std::uint32_t polygons = 0;   // the geometry's polygon count
   // Whether rebuild() gives the geometry back bit for bit: every ring kept and
@@ -75,11 +77,14 @@ struct SnappedGrid {
   // snapshot's grids share one; point_arena.hpp); otherwise the heap.
   static SnappedGrid of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena = nullptr,
                         std::size_t arena_min_bytes = 0);
+  // of() into `out`, reusing the capacity of its points (a caller's scratch: on the heap).
+  static void of_into(const MultiPolygon& geometry, SnappedGrid& out);
   // of() of each geometry, on the heap.
   static std::vector<SnappedGrid> of_each(const std::vector<const MultiPolygon*>& geometries);
   // The geometry, coordinates N / 1e7 (what it was when exact).
   MultiPolygon rebuild() const;
-  std::size_t memory_bytes() const { return points.capacity() * sizeof(Point) + rings.capacity() * sizeof(RingSpan); }
+  // Of the process's own memory (points in a mapped file are not counted: mapped_bytes()).
+  std::size_t memory_bytes() const { return points.heap_bytes() + rings.capacity() * sizeof(RingSpan); }
 };
 
 class GridIndex {
@@ -98,6 +103,8 @@ class GridIndex {
   // The snapped grids the index was built on (grid index = position).
   std::size_t grid_count() const { return grids_.size(); }
   const SnappedGrid& grid(std::uint32_t g) const { return grids_[g]; }
+  // Gives the snapped grids back, leaving the index empty.
+  std::vector<SnappedGrid> release_grids();
 
   std::optional<std::uint32_t> find(LonLat p) const;
   // The lowest grid index containing `p` for which skip(index) is false: what
@@ -130,20 +137,11 @@ class GridIndex {
   };
   std::optional<BoundaryPoint> nearest_boundary_point(std::uint32_t grid, LonLat p, double max_m) const;
 
+  // Of the process's own memory; mapped_bytes(): what is read in place from a
+  // mapped file (attach()), which the kernel pages in as queries touch it.
   std::size_t memory_bytes() const;
+  std::size_t mapped_bytes() const;
 
-  // The built index as bytes, and back (index/grid_index_file.hpp keys such
-  // files to the grids and checks them). The file holds no coordinates: it
-  // names each ring by its place in its grid, and load() takes the snapped
-  // grids, which must be those the index was built on (the caller's check).
-  // save(): false on a write error. load(): false, with the index left empty
-  // and `grids` untouched, when the bytes are not a whole index, their rings
-  // do not fit the grids or (if given) content_hash() is not `checksum`; on
-  // success the index takes the grids (`grids` is left empty).
-  bool save(std::FILE* out) const;
-  bool load(std::FILE* in, std::vector<SnappedGrid>& grids, std::optional<std::uint64_t> checksum = std::nullopt);
-  // A hash of everything save() writes (equal after a load() of a save()).
-  std::uint64_t content_hash() const;
 
   struct Edge {  // a snapped edge, lo.y <= hi.y, 1e-7 degree integers (kept for callers' own scans; the index stores none)
     std::int32_t x0, y0, x1, y1;
@@ -154,6 +152,32 @@ class GridIndex {
     std::size_t edges = 0, top_cells = 0, leaves = 0, splits = 0, runs = 0, max_leaf_edges = 0;
   };
   Stats stats() const { return stats_; }
+
+  // The index's arrays: what a grid index file holds (index/grid_index_file.hpp
+  // frames them, keys them to the grids and checks them). They hold no
+  // coordinates: each ring is named by its place in its grid.
+  static constexpr std::size_t kChunkBytes = 24;
+  struct Arrays {
+    std::int64_t min_x = 0, min_y = 0;
+    std::int32_t shift = 0;
+    std::uint32_t nx = 0, ny = 0;
+    Stats stats;
+    std::span<const std::uint32_t> rings;  // grid, polygon, ring, size per ring
+    std::span<const std::uint32_t> chunk_offsets;
+    std::span<const std::byte> chunks;  // kChunkBytes each
+    std::span<const std::uint32_t> cells, nodes, leaves;
+  };
+  // This index's arrays (`rings` is filled in `ring_table`, which must outlive the result).
+  Arrays arrays(std::vector<std::uint32_t>& ring_table) const;
+  // Takes `a` in place (kept valid by `keep`) as the index of `grids`: false,
+  // with the index left empty and `grids` untouched, when the arrays do not fit
+  // together or their rings do not fit the grids; on success the index takes
+  // the grids (`grids` is left empty). The caller checks that the arrays are
+  // those of these grids (a fingerprint) and whole (a checksum): attach() only
+  // checks what reading them needs.
+  bool attach(const Arrays& a, std::shared_ptr<const void> keep, std::vector<SnappedGrid>& grids);
+  // A hash of the arrays (equal for an index built and one attached to its arrays).
+  std::uint64_t content_hash() const;
 
  private:
   struct RingRef {
@@ -178,8 +202,8 @@ class GridIndex {
     std::uint32_t polygon, ring;
   };
   std::vector<RingPlace> ring_places_;
-  std::vector<std::uint32_t> chunk_offsets_;  // size grids+1, into chunks_
-  std::vector<Chunk> chunks_;
+  HeldArray<std::uint32_t> chunk_offsets_;  // size grids+1, into chunks_
+  HeldArray<Chunk> chunks_;
 
   // Cell value: tag in the top two bits. kPure: owner grid + 1 (0 = none);
   // kLeaf: offset into leaves_; kSplit: offset into nodes_ of 16 child values (row-major, from south-west).
@@ -188,9 +212,9 @@ class GridIndex {
   std::int64_t min_x_ = 0, min_y_ = 0;
   int shift_ = 0;  // top cells are 2^shift_ units on a side
   std::uint32_t nx_ = 0, ny_ = 0;
-  std::vector<std::uint32_t> cells_;
-  std::vector<std::uint32_t> nodes_;
-  std::vector<std::uint32_t> leaves_;
+  HeldArray<std::uint32_t> cells_;
+  HeldArray<std::uint32_t> nodes_;
+  HeldArray<std::uint32_t> leaves_;
   std::unique_ptr<BoxIndex> boxes_;
   Stats stats_;
 };

@@ -5,18 +5,32 @@
 //   index::GridIndexFile file{db_path + "/" + index::kGridIndexFileName, /*write=*/true};
 //   const bool loaded = index::load_or_build(idx, std::move(snapped_grids), file);
 //
+//   // An open that snaps grid after grid: the points of each grid the file
+//   // holds as they are are read in place, not kept in memory.
+//   auto map = index::GridIndexMap::open(file.path);
+//   index::SnappedGrid kept = index::keep_snapped(scratch, fingerprint, g, map, arena);
+//
 // The file is a cache: it is trusted only when its header names this format
 // version and the fingerprint of exactly these grids (every snapped
 // coordinate, ring and grid, in order), and when its contents hash to the
-// checksum in the header. It holds no coordinates: the index takes the
-// snapped grids it is given. Anything else (no file, another version, grids since redrawn, a
-// torn or damaged file) builds the index as if there were no file, and
-// rewrites the file when writing is allowed (a new temporary file renamed
+// checksum in the header. Anything else (no file, another version, grids since
+// redrawn, a torn or damaged file) builds the index as if there were no file,
+// and rewrites the file when writing is allowed (a new temporary file renamed
 // over the old one: readers see the old file or the new one, never half).
 // A failure to write only costs the next open a build; so does a file system
 // with less than twice the file plus 1 GB (or a twentieth of a smaller file
 // system) free, where the file is not written at all: the database's own
 // writes need the room more.
+//
+// Read in place: the file holds the index's arrays and every grid's snapped
+// coordinates, and an open maps it (GridIndexMap) rather than copying it. The
+// checksum is taken by reading the file through a small buffer, so the
+// process holds none of it until queries touch its pages; those pages are the
+// kernel's page cache, shared with every process that maps the file and given
+// back under memory pressure. The file is only ever replaced by a rename, never
+// written in place: a process that maps it keeps the version it opened (its
+// disk space is freed when the last such process lets go). Do not edit or
+// truncate the file under a running server: its reads would fault.
 //
 // Small indexes are not kept in files: under about 4 million edges the build
 // (0.1-0.3 s, beside the reading of the poles) costs no more than reading the
@@ -28,6 +42,9 @@
 #include "index/grid_index.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,13 +72,66 @@ struct GridIndexFile {
 std::uint64_t grid_fingerprint(const SnappedGrid& grid);
 std::uint64_t grids_fingerprint(const std::vector<SnappedGrid>& grids);
 
+// A grid index file checked whole (header, size, checksum) and mapped read-only.
+class GridIndexMap {
+ public:
+  // Null when there is no file at `path`, or it is not a whole, undamaged file of this version.
+  static std::shared_ptr<const GridIndexMap> open(const std::string& path);
+  ~GridIndexMap();
+  GridIndexMap(const GridIndexMap&) = delete;
+  GridIndexMap& operator=(const GridIndexMap&) = delete;
+
+  std::uint64_t fingerprint() const { return fingerprint_; }  // of all its grids, as grids_fingerprint()
+  std::size_t grid_count() const { return grids_.size(); }
+  std::uint64_t grid_fingerprint(std::size_t g) const { return grids_[g].fingerprint; }
+  std::span<const SnappedGrid::Point> points(std::size_t g) const { return grids_[g].points; }
+  // The index's arrays, in place (valid as long as this map).
+  const GridIndex::Arrays& arrays() const { return arrays_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  GridIndexMap() = default;
+  struct Grid {
+    std::uint64_t fingerprint;
+    std::span<const SnappedGrid::Point> points;
+  };
+  void* map_ = nullptr;
+  std::size_t bytes_ = 0;
+  std::uint64_t fingerprint_ = 0;
+  std::vector<Grid> grids_;
+  GridIndex::Arrays arrays_;
+};
+
+// `grid` (just snapped, into a scratch), kept: its points read in place from
+// `map` when the map holds grid `g` with this fingerprint; otherwise copied
+// into `arena` (the heap when null). A grid the file holds costs no memory of
+// its own but its rings.
+SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std::size_t g,
+                         const std::shared_ptr<const GridIndexMap>& map, const std::shared_ptr<PointArena>& arena);
+
 // Loads `index` from `file` when the file holds the index of `grids`;
 // otherwise builds it (GridIndex::build) and, if allowed, writes the file.
 // Either way the index takes the grids. Returns whether it was loaded.
 // `grid_fingerprints`, if not null, holds grid_fingerprint() of each of
-// `grids` (taken by the caller beforehand).
+// `grids` (taken by the caller beforehand). `map`, if not null, is the file
+// opened already (GridIndexMap::open of file.path). `fingerprint`, if not
+// null, is set to grids_fingerprint() of the grids when the index is large
+// enough to be kept in a file, and to 0 otherwise.
 bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
-                   const std::vector<std::uint64_t>* grid_fingerprints = nullptr);
+                   const std::vector<std::uint64_t>* grid_fingerprints = nullptr,
+                   std::shared_ptr<const GridIndexMap> map = nullptr, std::uint64_t* fingerprint = nullptr);
+
+// The grid of each pole (-1: none), kept beside the grid index file (its path
+// plus kPoleGridsSuffix): an open that reads the index in place need not test
+// every pole against it, which would bring all of the index into memory. It is
+// keyed to the grids' fingerprint and to every pole's position (their bytes,
+// in order); any difference, damage or another version, and load_pole_grids()
+// gives nullopt: the caller tests the poles, and writes the file again if it may.
+inline constexpr const char* kPoleGridsSuffix = ".poles";
+std::optional<std::vector<std::int32_t>> load_pole_grids(const std::string& index_path, std::uint64_t grids_fingerprint,
+                                                         std::span<const LonLat> positions);
+void save_pole_grids(const std::string& index_path, std::uint64_t grids_fingerprint, std::span<const LonLat> positions,
+                     std::span<const std::int32_t> grids);
 
 // The same from the grids' geometries (snapped here).
 std::uint64_t grid_fingerprint(const MultiPolygon& geometry);
