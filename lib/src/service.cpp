@@ -47,6 +47,9 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.grids_counted = [&](std::size_t n) { builder.expect_grids(n); };
   visitor.grid_at = [&](std::size_t place, GridRecord&& g) { builder.set_grid(place, std::move(g)); };
+  visitor.grid_geometry_known = [&](std::size_t place, std::string_view stored) {
+    return builder.grid_geometry_known(place, stored);
+  };
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
   visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
   visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };

@@ -233,10 +233,28 @@ void SnapshotBuilder::expect_grids(std::size_t count) {
   if (!grid_index_file_.path.empty()) {
     grid_map_ = index::GridIndexMap::open(grid_index_file_.path);
     if (grid_map_ && grid_map_->grid_count() != count) grid_map_ = nullptr;
+    if (grid_map_) taken_from_map_.assign(count, 0);
   }
 }
 
+bool SnapshotBuilder::grid_geometry_known(std::size_t place, std::string_view stored_geometry) {
+  if (!grid_map_ || place >= taken_from_map_.size()) return false;
+  const auto exact = grid_map_->exact_grid(place, stored_geometry);
+  if (!exact) return false;
+  index::SnappedGrid snapped = index::GridIndexMap::grid(grid_map_, place);
+  if (!snapped.points.mapped()) return false;
+  added_snapped_[place] = std::move(snapped);
+  added_bboxes_[place] = exact->box;
+  added_fingerprints_[place] = exact->fingerprint;
+  taken_from_map_[place] = 1;
+  return true;
+}
+
 void SnapshotBuilder::take_grid(std::size_t place, GridRecord&& grid) {
+  if (place < taken_from_map_.size() && taken_from_map_[place]) {  // grid_geometry_known(): the outline is the file's
+    data_->grids[place] = std::move(grid);
+    return;
+  }
   added_bboxes_[place] = geo::bounding_box(grid.geometry);
   index::SnappedGrid snapped;
   if (grid_map_) {
@@ -341,6 +359,7 @@ void SnapshotBuilder::index_grids() {
                                                 fingerprints ? &added_fingerprints_ : nullptr, std::move(grid_map_),
                                                 &grids_fingerprint_);
   grid_map_ = nullptr;
+  taken_from_map_ = {};
   added_bboxes_ = {};
   added_snapped_ = {};
   added_fingerprints_ = {};

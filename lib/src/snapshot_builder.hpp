@@ -45,6 +45,11 @@ class SnapshotBuilder {
   // each place below n, from any thread (distinct places at once), in id order
   // of place. As add_grid() otherwise.
   void expect_grids(std::size_t count);
+  // Before set_grid(place, ...), from any thread: whether the grid index file
+  // holds this grid as stored (`stored_geometry`: its outline's stored bytes),
+  // so that its outline need not be decoded; set_grid() then gets the record
+  // with an empty geometry. store::LoadVisitor::grid_geometry_known.
+  bool grid_geometry_known(std::size_t place, std::string_view stored_geometry);
   void set_grid(std::size_t place, GridRecord&& grid);
   void add_alias(AliasRecord&& alias);
   void add_place(PlaceRecord&& place);
@@ -125,6 +130,7 @@ class SnapshotBuilder {
   std::vector<std::uint64_t> added_fingerprints_;
   // expect_grids(): the grid index file, checked and mapped, when it holds as many grids.
   std::shared_ptr<const index::GridIndexMap> grid_map_;
+  std::vector<std::uint8_t> taken_from_map_;  // per place: grid_geometry_known() said yes
   // index_grids(): the grids' fingerprint when their index is kept in a file (0: not).
   std::uint64_t grids_fingerprint_ = 0;
   void take_grid(std::size_t place, GridRecord&& grid);

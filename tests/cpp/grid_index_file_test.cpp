@@ -2,6 +2,7 @@
 // file is a cache: it must be used only when it holds the index of exactly the
 // grids given, and anything else (grids redrawn, a damaged, truncated or
 // foreign file, no right to write) must end in a correct index built anew.
+#include "geo/compact_geometry.hpp"
 #include "geo/polygon_check.hpp"
 #include "index/grid_index_file.hpp"
 #include "test_support.hpp"
@@ -407,6 +408,13 @@ TEST(GridIndexFile, OpenTakesPoleGridsFromTheFileAndNoticesAMovedPole) {
     EXPECT_TRUE((*reader)->snapshot()->stats().pole_grids_from_file);
     EXPECT_GT((*reader)->snapshot()->stats().mapped_bytes, 1'000'000u);
     EXPECT_EQ(same_pole_grids(*(*reader)->snapshot(), *(*writer)->snapshot()), 0u);
+    // Outlines taken from the file without decoding them are those stored, bit for bit.
+    for (const GridRecord& g : data.grids) {
+      const auto read = (*reader)->snapshot()->grid(g.id), stored = (*writer)->snapshot()->grid(g.id);
+      ASSERT_TRUE(read && stored) << g.id;
+      EXPECT_TRUE(fixtures::same_bits(read->geometry(), stored->geometry())) << g.id;
+      EXPECT_EQ(read->name(), stored->name());
+    }
   }
   // Move the first pole onto another pole in another grid.
   const auto snap = (*writer)->snapshot();
@@ -429,4 +437,42 @@ TEST(GridIndexFile, OpenTakesPoleGridsFromTheFileAndNoticesAMovedPole) {
   EXPECT_FALSE((*reader)->snapshot()->stats().pole_grids_from_file);  // the poles have changed since
   EXPECT_EQ(grid_of(*(*reader)->snapshot(), moved.number), to);
   EXPECT_EQ(same_pole_grids(*(*reader)->snapshot(), *(*writer)->snapshot()), 0u);
+}
+
+// An open takes an exact grid (every coordinate a 7-decimal number) from the
+// file without decoding its stored outline, when the stored bytes are those the
+// file was written from; any other bytes, or a grid that is not exact, is decoded.
+TEST(GridIndexFile, AnExactGridIsTakenFromTheFileByItsStoredBytes) {
+  City c = city();
+  Ring& nine_places = c.grids[2].geometry[0].rings[0];
+  for (LonLat& p : nine_places) p.lon += 3e-9;  // not a 7-decimal outline any more
+  nine_places.back() = nine_places.front();
+  fixtures::TempDir dir;
+  const auto file = file_in(dir);
+  index::GridIndex written;
+  index::load_or_build(written, c.geometries(), file);
+  const auto map = index::GridIndexMap::open(file.path);
+  ASSERT_NE(map, nullptr);
+  std::size_t exact = 0;
+  for (std::size_t g = 0; g < c.grids.size(); ++g) {
+    const MultiPolygon& geometry = c.grids[g].geometry;
+    const index::SnappedGrid snapped = index::SnappedGrid::of(geometry);
+    const auto taken = map->exact_grid(g, geo::to_stored_geometry(geometry));
+    ASSERT_EQ(taken.has_value(), snapped.exact) << "grid " << g;
+    if (!taken) continue;
+    ++exact;
+    EXPECT_EQ(taken->fingerprint, index::grid_fingerprint(snapped));
+    const BBox box = geo::bounding_box(geometry);
+    EXPECT_TRUE(taken->box.min_lon == box.min_lon && taken->box.min_lat == box.min_lat &&
+                taken->box.max_lon == box.max_lon && taken->box.max_lat == box.max_lat);
+    const index::SnappedGrid from_file = index::GridIndexMap::grid(map, g);
+    EXPECT_TRUE(from_file.points.mapped());
+    EXPECT_TRUE(from_file.exact);
+    EXPECT_TRUE(fixtures::same_bits(from_file.rebuild(), geometry)) << "grid " << g;
+    // Another grid's bytes are not this grid's.
+    EXPECT_FALSE(map->exact_grid(g, geo::to_stored_geometry(c.grids[(g + 1) % c.grids.size()].geometry)));
+  }
+  EXPECT_EQ(exact, c.grids.size() - 1);  // all but the 9-decimal one
+  EXPECT_FALSE(map->exact_grid(2, geo::to_stored_geometry(c.grids[2].geometry)));
+  EXPECT_FALSE(map->exact_grid(c.grids.size(), ""));
 }

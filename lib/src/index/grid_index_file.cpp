@@ -1,5 +1,7 @@
 #include "index/grid_index_file.hpp"
 
+#include "geo/compact_geometry.hpp"
+#include "geo/polygon_check.hpp"
 #include "hash64.hpp"
 
 #include <algorithm>
@@ -25,7 +27,8 @@ constexpr char kMagic[8] = {'P', 'L', 'G', 'R', 'I', 'D', 'X', '\n'};
 // 2: the fingerprint combines one per grid (grid_fingerprint).
 // 3: the fingerprint is of the snapped grids (SnappedGrid), which the index owns.
 // 4: the grids' snapped points are in the file, and every array is aligned to be read in place.
-constexpr std::uint32_t kVersion = 4;
+// 5: each exact grid's stored outline hash, polygon count and box (GridIndexMap::exact_grid).
+constexpr std::uint32_t kVersion = 5;
 
 // Layout, in the host's byte order (the header says which):
 //   Header, 64 bytes;
@@ -56,9 +59,17 @@ struct Scalars {
   std::uint32_t nx, ny, pad;
   std::uint64_t stats[6];
 };
-struct GridEntry {  // per grid: its fingerprint and where its points are (in points, not bytes)
+// Per grid: its fingerprint, where its points are (in points, not bytes), and
+// for an exact grid (SnappedGrid::exact) what an open needs to take it from
+// the file without decoding its stored outline: the hash of that outline's
+// stored bytes (stored_geometry_hash), its polygon count, its bounding box.
+struct GridEntry {
   std::uint64_t fingerprint, begin, count;
+  std::uint64_t stored_hash;  // 0 when not exact
+  std::uint32_t polygons, exact;
+  double box[4];  // min lon, min lat, max lon, max lat
 };
+static_assert(sizeof(GridEntry) == 72);
 constexpr std::uint64_t kAlign = 64;
 constexpr std::size_t kHashBlock = std::size_t{1} << 20;
 
@@ -136,8 +147,16 @@ bool write_body(BodyWriter& w, const GridIndex& index, const std::vector<std::ui
   grids.reserve(index.grid_count());
   std::uint64_t points = 0;
   for (std::uint32_t g = 0; g < index.grid_count(); ++g) {
-    const std::uint64_t n = index.grid(g).points.size();
-    grids.push_back({fingerprints[g], points, n});
+    const SnappedGrid& grid = index.grid(g);
+    const std::uint64_t n = grid.points.size();
+    GridEntry e{fingerprints[g], points, n, 0, grid.polygons, grid.exact ? 1u : 0u, {0, 0, 0, 0}};
+    if (grid.exact) {
+      const MultiPolygon geometry = grid.rebuild();  // the very doubles stored
+      e.stored_hash = stored_geometry_hash(geo::to_stored_geometry(geometry));
+      const BBox box = geo::bounding_box(geometry);
+      e.box[0] = box.min_lon, e.box[1] = box.min_lat, e.box[2] = box.max_lon, e.box[3] = box.max_lat;
+    }
+    grids.push_back(e);
     points += n;
   }
   const std::span<const std::byte> parts[kSections] = {
@@ -333,14 +352,48 @@ std::shared_ptr<const GridIndexMap> GridIndexMap::open(const std::string& path) 
   out->grids_.reserve(static_cast<std::size_t>(h.grid_count));
   for (std::uint64_t g = 0; g < h.grid_count; ++g) {
     const GridEntry e = entries[g];
-    if (e.begin > point_count || e.count > point_count - e.begin) return nullptr;
-    out->grids_.push_back({e.fingerprint, {points + e.begin, static_cast<std::size_t>(e.count)}});
+    if (e.begin > point_count || e.count > point_count - e.begin || e.exact > 1) return nullptr;
+    out->grids_.push_back({e.fingerprint, {points + e.begin, static_cast<std::size_t>(e.count)}, e.stored_hash,
+                           e.polygons, e.exact == 1, {e.box[0], e.box[1], e.box[2], e.box[3]}, 0, 0});
+  }
+  // Each grid's rings: consecutive in the ring table, in the grid's order.
+  const auto& rings = a.rings;
+  for (std::size_t k = 0, r = 0; k < rings.size(); k += 4, ++r) {
+    if (rings[k] >= out->grids_.size()) return nullptr;
+    Grid& grid = out->grids_[rings[k]];
+    if (grid.ring_count == 0) grid.first_ring = r;
+    if (grid.first_ring + grid.ring_count != r) return nullptr;
+    ++grid.ring_count;
   }
   return out;
 }
 
 GridIndexMap::~GridIndexMap() {
   if (map_) ::munmap(map_, bytes_);
+}
+
+std::uint64_t stored_geometry_hash(std::string_view stored) {
+  return hash_bytes(stored.data(), stored.size(), 0x73746f726564ull ^ stored.size());
+}
+
+std::optional<GridIndexMap::Exact> GridIndexMap::exact_grid(std::size_t g, std::string_view stored) const {
+  if (g >= grids_.size() || !grids_[g].exact || grids_[g].stored_hash != stored_geometry_hash(stored)) return std::nullopt;
+  return Exact{grids_[g].fingerprint, grids_[g].box};
+}
+
+SnappedGrid GridIndexMap::grid(const std::shared_ptr<const GridIndexMap>& map, std::size_t g) {
+  const Grid& e = map->grids_[g];
+  SnappedGrid out;
+  out.polygons = e.polygons;
+  out.exact = e.exact;
+  std::uint32_t begin = 0;
+  for (std::size_t r = e.first_ring; r < e.first_ring + e.ring_count; ++r) {
+    const std::uint32_t* ring = map->arrays_.rings.data() + 4 * r;
+    out.rings.push_back({ring[1], ring[2], begin, ring[3]});
+    begin += ring[3];
+  }
+  if (begin == e.points.size()) out.points = decltype(out.points)(e.points, map);
+  return out;
 }
 
 SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std::size_t g,

@@ -46,6 +46,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace poleloc::index {
@@ -85,6 +86,17 @@ class GridIndexMap {
   std::size_t grid_count() const { return grids_.size(); }
   std::uint64_t grid_fingerprint(std::size_t g) const { return grids_[g].fingerprint; }
   std::span<const SnappedGrid::Point> points(std::size_t g) const { return grids_[g].points; }
+  // Grid `g` as the file holds it, when it is exact (SnappedGrid::exact) and
+  // `stored` (the stored bytes of its outline, geo::to_stored_geometry) are those
+  // it was written from: the caller need not decode them. Its fingerprint and box.
+  struct Exact {
+    std::uint64_t fingerprint;
+    BBox box;
+  };
+  std::optional<Exact> exact_grid(std::size_t g, std::string_view stored) const;
+  // That grid, its points read in place (rings empty when the file's rings do not fit its points).
+  static SnappedGrid grid(const std::shared_ptr<const GridIndexMap>& map, std::size_t g);
+
   // The index's arrays, in place (valid as long as this map).
   const GridIndex::Arrays& arrays() const { return arrays_; }
   std::size_t bytes() const { return bytes_; }
@@ -94,6 +106,11 @@ class GridIndexMap {
   struct Grid {
     std::uint64_t fingerprint;
     std::span<const SnappedGrid::Point> points;
+    std::uint64_t stored_hash;
+    std::uint32_t polygons;
+    bool exact;
+    BBox box;
+    std::size_t first_ring, ring_count;  // in arrays().rings (4 values a ring)
   };
   void* map_ = nullptr;
   std::size_t bytes_ = 0;
@@ -101,6 +118,9 @@ class GridIndexMap {
   std::vector<Grid> grids_;
   GridIndex::Arrays arrays_;
 };
+
+// The hash of a grid's stored outline bytes that GridIndexMap::exact_grid() compares.
+std::uint64_t stored_geometry_hash(std::string_view stored);
 
 // `grid` (just snapped, into a scratch), kept: its points read in place from
 // `map` when the map holds grid `g` with this fingerprint; otherwise copied

@@ -184,15 +184,28 @@ Status decode_pole(std::string_view value, PoleValueView& out) {
   return Status::ok();
 }
 
-Result<GridRecord> decode_grid(std::string_view id, std::string_view value) {
+Result<GridRecord> decode_grid_record(std::string_view id, std::string_view value, std::string_view& geometry_bytes) {
   Cursor c(value);
-  std::string_view name, geometry_bytes;
+  std::string_view name;
   AttributeViews attrs;
   if (!c.header() || !c.str(name) || !c.attributes(attrs) || !c.str(geometry_bytes) || !c.done()) return corrupt("grid", id);
+  GridRecord g{std::string(id), std::string(name), {}, {}};
+  g.attributes.assign(attrs.begin(), attrs.end());
+  return g;
+}
+
+Status decode_grid_geometry(std::string_view id, std::string_view geometry_bytes, GridRecord& grid) {
   auto geometry = geo::from_stored_geometry(geometry_bytes);
   if (!geometry) return corrupt("grid geometry", id);
-  GridRecord g{std::string(id), std::string(name), {}, std::move(*geometry)};
-  g.attributes.assign(attrs.begin(), attrs.end());
+  grid.geometry = std::move(*geometry);
+  return Status::ok();
+}
+
+Result<GridRecord> decode_grid(std::string_view id, std::string_view value) {
+  std::string_view geometry_bytes;
+  auto g = decode_grid_record(id, value, geometry_bytes);
+  if (!g) return g;
+  if (auto st = decode_grid_geometry(id, geometry_bytes, *g); !st) return st;
   return g;
 }
 

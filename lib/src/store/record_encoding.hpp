@@ -59,6 +59,10 @@ struct PoleValueView {
 };
 Status decode_pole(std::string_view value, PoleValueView& out);
 Result<GridRecord> decode_grid(std::string_view id, std::string_view value);
+// decode_grid() in two steps: the record with an empty geometry and, into
+// `geometry_bytes` (a view into `value`), its outline's stored bytes; then those decoded.
+Result<GridRecord> decode_grid_record(std::string_view id, std::string_view value, std::string_view& geometry_bytes);
+Status decode_grid_geometry(std::string_view id, std::string_view geometry_bytes, GridRecord& grid);
 Result<AliasRecord> decode_alias(std::string_view alias, std::string_view value);
 
 // Places (places.csv) live beside the aliases, in the aliases column family,

@@ -402,7 +402,11 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
   auto decode_grids = [&] {
     for (std::size_t i; (i = next_grid.fetch_add(1)) < raw_grids.size();) {
       auto& [id, value] = raw_grids[i];
-      auto g = decode_grid(id, value);
+      std::string_view geometry_bytes;
+      auto g = decode_grid_record(id, value, geometry_bytes);
+      if (g && !(visitor.grid_geometry_known && visitor.grid_geometry_known(i, geometry_bytes))) {
+        if (auto st = decode_grid_geometry(id, geometry_bytes, *g); !st) g = st;
+      }
       std::string().swap(value);  // the stored bytes are no longer needed
       if (g) {
         visitor.grid_at(i, std::move(*g));

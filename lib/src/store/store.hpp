@@ -113,6 +113,11 @@ struct LoadVisitor {
   // poles are read, by the pole thread too (40 million vertices take a second).
   std::function<void(std::size_t count)> grids_counted;
   std::function<void(std::size_t place, GridRecord&&)> grid_at;
+  // With grid_at, optional: asked first with each grid's place and the stored
+  // bytes of its outline (geo::to_stored_geometry); when it answers true the
+  // outline is not decoded and grid_at gets the record with an empty geometry
+  // (the visitor has the outline already: a grid index file holds it).
+  std::function<bool(std::size_t place, std::string_view stored_geometry)> grid_geometry_known;
   std::function<void(AliasRecord&&)> alias;
   std::function<void(PlaceRecord&&)> place;
   std::function<void(RoadRecord&&)> road;
