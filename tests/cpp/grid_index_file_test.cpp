@@ -72,6 +72,14 @@ void expect_as_built(const index::GridIndex& index, const City& c) {
   EXPECT_EQ(index.content_hash(), built.content_hash());
 }
 
+// Through the Service, files for indexes of 100,000 edges and more, in one test only.
+struct SmallIndexFiles {
+  SmallIndexFiles() { index::set_grid_index_file_min_edges(100'000); }
+  ~SmallIndexFiles() { index::set_grid_index_file_min_edges(index::kGridIndexFileMinEdges); }
+  SmallIndexFiles(const SmallIndexFiles&) = delete;
+  SmallIndexFiles& operator=(const SmallIndexFiles&) = delete;
+};
+
 index::GridIndexFile file_in(const fixtures::TempDir& dir, bool write = true) {
   return {dir.path() + "/" + index::kGridIndexFileName, write, 0};
 }
@@ -236,10 +244,7 @@ TEST(GridIndexFile, ServiceWritesTheFileOnImportReadsItOnOpenAndReplacesItAfterA
   synth::CityOptions o{.grids = 60, .poles = 2000, .seed = 5};
   o.vertices_per_grid = 5000;
   o.pole_attributes = false;
-  struct Threshold {  // files for indexes of 100,000 edges and more, in this test only
-    Threshold() { index::set_grid_index_file_min_edges(100'000); }
-    ~Threshold() { index::set_grid_index_file_min_edges(index::kGridIndexFileMinEdges); }
-  } threshold;
+  const SmallIndexFiles small_index_files;
   Dataset data = synth::make_city(o);
   fixtures::TempDir dir;
   const std::string db = dir.path() + "/db";
@@ -378,10 +383,7 @@ TEST(GridIndexFile, OpenTakesPoleGridsFromTheFileAndNoticesAMovedPole) {
   synth::CityOptions o{.grids = 40, .poles = 3000, .seed = 9};
   o.vertices_per_grid = 4000;
   o.pole_attributes = false;
-  struct Threshold {
-    Threshold() { index::set_grid_index_file_min_edges(100'000); }
-    ~Threshold() { index::set_grid_index_file_min_edges(index::kGridIndexFileMinEdges); }
-  } threshold;
+  const SmallIndexFiles small_index_files;
   Dataset data = synth::make_city(o);
   fixtures::TempDir dir;
   const std::string db = dir.path() + "/db";
