@@ -13,7 +13,9 @@
 // vertex (SnappedGrid), half of what the grids' doubles take. A grid whose
 // every coordinate is a 7-decimal number (GeoJSON at 1e-7, OpenStreetMap,
 // the compact store form) is given back from them bit for bit
-// (SnappedGrid::rebuild), so a snapshot keeps no doubles for it. Per edge
+// (SnappedGrid::rebuild), so a snapshot keeps no doubles for it. Read from a
+// grid index file (attach(), index/grid_index_file.hpp), the coordinates and
+// the arrays below stay in the mapped file, not in the process. Per edge
 // the index keeps about one 12-byte "run" (ring, first edge, edge count) per
 // cell that a stretch of boundary crosses, and a 24-byte box per 32 edges
 // for nearest_boundary_point.
@@ -141,7 +143,6 @@ class GridIndex {
   // mapped file (attach()), which the kernel pages in as queries touch it.
   std::size_t memory_bytes() const;
   std::size_t mapped_bytes() const;
-
 
   struct Edge {  // a snapped edge, lo.y <= hi.y, 1e-7 degree integers (kept for callers' own scans; the index stores none)
     std::int32_t x0, y0, x1, y1;
