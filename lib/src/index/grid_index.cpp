@@ -361,26 +361,13 @@ std::size_t point_count(const MultiPolygon& geometry) {
   return points;
 }
 
-}  // namespace
-
-SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena,
-                            std::size_t arena_min_bytes) {
-  SnappedGrid out;
-  const std::size_t points = point_count(geometry);
-  if (arena && points * sizeof(Point) >= arena_min_bytes) {
-    out.points = decltype(out.points)(decltype(out.points)::Storage(ArenaAllocator<Point>(arena)));
-  }
-  out.points.own().reserve(points);
-  of_into(geometry, out);
-  return out;
-}
-
-void SnappedGrid::of_into(const MultiPolygon& geometry, SnappedGrid& out) {
+// `geometry` snapped into `out`, whose points are cleared and given room for `points` (its point count).
+void snap_into(const MultiPolygon& geometry, SnappedGrid& out, std::size_t points) {
   out.polygons = static_cast<std::uint32_t>(geometry.size());
   out.rings.clear();
-  auto& points = out.points.own();
-  points.clear();
-  points.reserve(point_count(geometry));
+  auto& snapped = out.points.own();
+  snapped.clear();
+  snapped.reserve(points);
   bool exact = geometry.size() <= UINT32_MAX;
   for (std::uint32_t pi = 0; pi < out.polygons; ++pi) {
     const Polygon& poly = geometry[pi];
@@ -394,10 +381,10 @@ void SnappedGrid::of_into(const MultiPolygon& geometry, SnappedGrid& out) {
         exact = false;
         continue;
       }
-      out.rings.push_back({pi, ri, static_cast<std::uint32_t>(points.size()), static_cast<std::uint32_t>(ring.size())});
+      out.rings.push_back({pi, ri, static_cast<std::uint32_t>(snapped.size()), static_cast<std::uint32_t>(ring.size())});
       for (const LonLat& p : ring) {
         const i64 x = snap(p.lon), y = snap(p.lat);
-        points.push_back({static_cast<std::int32_t>(x), static_cast<std::int32_t>(y)});
+        snapped.push_back({static_cast<std::int32_t>(x), static_cast<std::int32_t>(y)});
         // Bit for bit: -0.0 is not 0 / 1e7.
         exact = exact && std::bit_cast<std::uint64_t>(static_cast<double>(x) / kScale) == std::bit_cast<std::uint64_t>(p.lon) &&
                 std::bit_cast<std::uint64_t>(static_cast<double>(y) / kScale) == std::bit_cast<std::uint64_t>(p.lat);
@@ -406,6 +393,21 @@ void SnappedGrid::of_into(const MultiPolygon& geometry, SnappedGrid& out) {
   }
   out.exact = exact;
 }
+
+}  // namespace
+
+SnappedGrid SnappedGrid::of(const MultiPolygon& geometry, const std::shared_ptr<PointArena>& arena,
+                            std::size_t arena_min_bytes) {
+  SnappedGrid out;
+  const std::size_t points = point_count(geometry);
+  if (arena && points * sizeof(Point) >= arena_min_bytes) {
+    out.points = decltype(out.points)(decltype(out.points)::Storage(ArenaAllocator<Point>(arena)));
+  }
+  snap_into(geometry, out, points);
+  return out;
+}
+
+void SnappedGrid::of_into(const MultiPolygon& geometry, SnappedGrid& out) { snap_into(geometry, out, point_count(geometry)); }
 
 MultiPolygon SnappedGrid::rebuild() const {
   MultiPolygon out(polygons);

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -29,6 +30,8 @@ constexpr char kMagic[8] = {'P', 'L', 'G', 'R', 'I', 'D', 'X', '\n'};
 // 4: the grids' snapped points are in the file, and every array is aligned to be read in place.
 // 5: each exact grid's stored outline hash, polygon count and box (GridIndexMap::exact_grid).
 constexpr std::uint32_t kVersion = 5;
+// The byte-order word of both files' headers: 1 on the little-endian hosts that wrote them.
+constexpr std::uint32_t kLittleEndian = std::endian::native == std::endian::little ? 1u : 0u;
 
 // Layout, in the host's byte order (the header says which):
 //   Header, 64 bytes;
@@ -190,30 +193,19 @@ bool write_body(BodyWriter& w, const GridIndex& index, const std::vector<std::ui
 // smaller file system.
 constexpr std::uintmax_t kKeepFreeBytes = std::uintmax_t{1} << 30;
 
-bool try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint,
-              const std::vector<std::uint64_t>& fingerprints) {
+// Writes `path` anew: write(file) into a temporary file beside it, renamed
+// over `path` when every write succeeded (readers see the old file or the new
+// one, never half), removed otherwise. Nothing is written when the file system
+// would keep less than twice `bytes` (about the file's size) beyond
+// kKeepFreeBytes free. Returns whether `path` now holds what write() wrote.
+bool replace_file(const std::string& path, std::uintmax_t bytes, const std::function<bool(std::FILE*)>& write) {
   std::error_code ec;
   const auto space = std::filesystem::space(std::filesystem::path(path).parent_path(), ec);
-  const std::uintmax_t keep = std::min(kKeepFreeBytes, space.capacity / 20);
-  const std::uintmax_t bytes = index.memory_bytes() + index.mapped_bytes();
-  if (ec || space.available < keep + 2 * bytes) return false;
+  if (ec || space.available < std::min(kKeepFreeBytes, space.capacity / 20) + 2 * bytes) return false;
   static std::atomic<std::uint64_t> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  Header h{};
-  std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.version = kVersion;
-  h.little_endian = std::endian::native == std::endian::little ? 1u : 0u;
-  h.fingerprint = fingerprint;
-  h.grid_count = index.grid_count();
   bool ok = false;
-  if (File f{std::fopen(tmp.c_str(), "wb")}) {
-    BodyWriter w(f.get());
-    ok = std::fwrite(&h, sizeof h, 1, f.get()) == 1 && write_body(w, index, fingerprints);
-    h.checksum = w.checksum();
-    h.body_bytes = w.at() - sizeof(Header);
-    ok = ok && std::fseek(f.get(), 0, SEEK_SET) == 0 && std::fwrite(&h, sizeof h, 1, f.get()) == 1 &&
-         std::fflush(f.get()) == 0;
-  }
+  if (File f{std::fopen(tmp.c_str(), "wb")}) ok = write(f.get()) && std::fflush(f.get()) == 0;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     return false;
@@ -221,12 +213,28 @@ bool try_save(const GridIndex& index, const std::string& path, std::uint64_t fin
   return true;
 }
 
+bool try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint,
+              const std::vector<std::uint64_t>& fingerprints) {
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.little_endian = kLittleEndian;
+  h.fingerprint = fingerprint;
+  h.grid_count = index.grid_count();
+  return replace_file(path, index.memory_bytes() + index.mapped_bytes(), [&](std::FILE* f) {
+    BodyWriter w(f);
+    const bool body = std::fwrite(&h, sizeof h, 1, f) == 1 && write_body(w, index, fingerprints);
+    h.checksum = w.checksum();  // known once the body is written: the header goes last
+    h.body_bytes = w.at() - sizeof(Header);
+    return body && std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(&h, sizeof h, 1, f) == 1;
+  });
+}
+
 // Points the grids' points at the map's where the fingerprints say they are the same.
 void read_points_in_place(std::vector<SnappedGrid>& grids, const std::vector<std::uint64_t>& fingerprints,
                           const std::shared_ptr<const GridIndexMap>& map) {
-  for (std::size_t g = 0; g < grids.size() && g < map->grid_count(); ++g) {
-    if (!grids[g].points.mapped() && map->grid_fingerprint(g) == fingerprints[g] &&
-        map->points(g).size() == grids[g].points.size()) {
+  for (std::size_t g = 0; g < grids.size(); ++g) {
+    if (!grids[g].points.mapped() && map->holds(g, fingerprints[g], grids[g].points.size())) {
       grids[g].points = decltype(grids[g].points)(map->points(g), map);
     }
   }
@@ -297,7 +305,7 @@ std::shared_ptr<const GridIndexMap> GridIndexMap::open(const std::string& path) 
       static_cast<std::uint64_t>(st.st_size) < sizeof h + sizeof table ||
       ::pread(fd.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h) ||
       std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.version != kVersion ||
-      h.little_endian != (std::endian::native == std::endian::little ? 1u : 0u) ||
+      h.little_endian != kLittleEndian ||
       h.body_bytes != static_cast<std::uint64_t>(st.st_size) - sizeof h || h.grid_count > h.body_bytes ||
       h.reserved[0] != 0 || h.reserved[1] != 0) {
     return nullptr;
@@ -402,8 +410,7 @@ SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std
   out.rings = grid.rings;
   out.polygons = grid.polygons;
   out.exact = grid.exact;
-  if (map && g < map->grid_count() && map->grid_fingerprint(g) == fingerprint &&
-      map->points(g).size() == grid.points.size()) {
+  if (map && map->holds(g, fingerprint, grid.points.size())) {
     out.points = decltype(out.points)(map->points(g), map);
   } else {
     using Storage = decltype(out.points)::Storage;
@@ -480,7 +487,7 @@ std::optional<std::vector<std::int32_t>> load_pole_grids(const std::string& inde
   File f(std::fopen((index_path + kPoleGridsSuffix).c_str(), "rb"));
   PoleGridsHeader h{};
   if (!f || std::fread(&h, sizeof h, 1, f.get()) != 1 || std::memcmp(h.magic, kPoleGridsMagic, sizeof h.magic) != 0 ||
-      h.version != kVersion || h.little_endian != (std::endian::native == std::endian::little ? 1u : 0u) ||
+      h.version != kVersion || h.little_endian != kLittleEndian ||
       h.grids_fingerprint != grids_fingerprint || h.count != positions.size() ||
       h.positions_hash != positions_hash(positions)) {
     return std::nullopt;
@@ -495,29 +502,18 @@ std::optional<std::vector<std::int32_t>> load_pole_grids(const std::string& inde
 
 void save_pole_grids(const std::string& index_path, std::uint64_t grids_fingerprint, std::span<const LonLat> positions,
                      std::span<const std::int32_t> grids) {
-  const std::string path = index_path + kPoleGridsSuffix;
-  std::error_code ec;
-  const auto space = std::filesystem::space(std::filesystem::path(path).parent_path(), ec);
-  if (ec || grids.size() != positions.size() ||
-      space.available < std::min(kKeepFreeBytes, space.capacity / 20) + 2 * grids.size_bytes()) {
-    return;
-  }
+  if (grids.size() != positions.size()) return;
   PoleGridsHeader h{};
   std::memcpy(h.magic, kPoleGridsMagic, sizeof h.magic);
   h.version = kVersion;
-  h.little_endian = std::endian::native == std::endian::little ? 1u : 0u;
+  h.little_endian = kLittleEndian;
   h.grids_fingerprint = grids_fingerprint;
   h.positions_hash = positions_hash(positions);
   h.count = grids.size();
   h.checksum = hash_bytes(grids.data(), grids.size_bytes(), h.count);
-  static std::atomic<std::uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  bool ok = false;
-  if (File f{std::fopen(tmp.c_str(), "wb")}) {
-    ok = std::fwrite(&h, sizeof h, 1, f.get()) == 1 &&
-         std::fwrite(grids.data(), sizeof(std::int32_t), grids.size(), f.get()) == grids.size() && std::fflush(f.get()) == 0;
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) std::remove(tmp.c_str());
+  replace_file(index_path + kPoleGridsSuffix, grids.size_bytes(), [&](std::FILE* f) {
+    return std::fwrite(&h, sizeof h, 1, f) == 1 && std::fwrite(grids.data(), sizeof(std::int32_t), grids.size(), f) == grids.size();
+  });
 }
 
 std::uint64_t grid_fingerprint(const MultiPolygon& geometry) { return grid_fingerprint(SnappedGrid::of(geometry)); }

@@ -86,6 +86,10 @@ class GridIndexMap {
   std::size_t grid_count() const { return grids_.size(); }
   std::uint64_t grid_fingerprint(std::size_t g) const { return grids_[g].fingerprint; }
   std::span<const SnappedGrid::Point> points(std::size_t g) const { return grids_[g].points; }
+  // Whether it holds grid `g` with this fingerprint and point count: points(g) are then that grid's.
+  bool holds(std::size_t g, std::uint64_t fingerprint, std::size_t point_count) const {
+    return g < grids_.size() && grids_[g].fingerprint == fingerprint && grids_[g].points.size() == point_count;
+  }
   // Grid `g` as the file holds it, when it is exact (SnappedGrid::exact) and
   // `stored` (the stored bytes of its outline, geo::to_stored_geometry) are those
   // it was written from: the caller need not decode them. Its fingerprint and box.
