@@ -628,6 +628,25 @@ TEST(PoleIndex, NearestAnywhereMatchesBruteForceForEveryDistanceAndLimit) {
   }
 }
 
+// Far from the data the search bounds nodes and poles by the FarBound alone
+// where it says something, and by the chord's arc where it says nothing: over
+// data a continent wide, from far enough away, both happen in one query (the
+// FarBound is trusted only within a tenth of the distance's curvature radius
+// of its reference pole).
+TEST(PoleIndex, FarQueriesOverDataAContinentWideMatchBruteForce) {
+  auto poles = random_poles(6000, 51, {100.0, 35.0}, 20.0);
+  const auto city = random_poles(3000, 52, {116.47, 39.92}, 0.05);
+  poles.insert(poles.end(), city.begin(), city.end());
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(53);
+  std::uniform_real_distribution<double> lon(-180, 180), z(-1, 1);
+  for (int q = 0; q < 80; ++q) {
+    const LonLat p{lon(rng), std::asin(z(rng)) * 180 / 3.14159265358979323846};
+    expect_same_as_brute(poles, idx, p, q % 2 ? 1 : 4);
+  }
+}
+
 TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
   const auto poles = random_poles(20000, 43);
   index::PoleIndex idx;

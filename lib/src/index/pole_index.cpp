@@ -589,6 +589,11 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       }
     }
   };
+  // The ECEF of level-1 node (x, y)'s poles without a sine or cosine per pole.
+  auto leaf_patch = [&](std::uint32_t x, std::uint32_t y) {
+    return PatchEcef(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
+                     &leaf_row_values_[PatchEcef::kRowValues * y], &leaf_col_sc_[2 * x]);
+  };
   std::vector<HeapEntry>& heap = scratch_.heap;  // a min-heap by lb2 (std::push_heap with greater)
   heap.clear();
   constexpr double band2 = kTieBand2;
@@ -631,23 +636,31 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
           for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, down.nx); ++cx) {
             const Box3& b = down.boxes[cy * down.nx + cx];
             if (b.lo[0] > b.hi[0]) continue;
-            const double lb = lower_bound_m(q, b, box_margin_m_);
-            if (lb < least) least = lb, pick = cy * down.nx + cx;
+            // The nearest box by its chord: the arc bound grows with it, so no arcsine is needed to compare.
+            const double c2 = box_chord2(q, b);
+            if (c2 < least) least = c2, pick = cy * down.nx + cx;
           }
         }
         node = pick;
         --level;
       }
       const std::uint32_t x = node % levels_[0].nx, y = node / levels_[0].nx;
-      double least = std::numeric_limits<double>::infinity(), t0[3] = {0, 0, 0};
+      // The leaf's pole with the shortest chord (the least arc bound).
+      const PatchEcef patch = leaf_patch(x, y);
+      double least = std::numeric_limits<double>::infinity(), t0_raw[3] = {0, 0, 0};
       std::uint32_t t0_slot = 0;
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        double t3[3];
-        ecef(sorted_pos_[i], t3);
-        const double key = arc_lower_bound_m(chord_m(t3, q));
-        if (key < least) least = key, t0_slot = i, std::copy(t3, t3 + 3, t0);
+        double r3[3];
+        patch(sorted_pos_[i], r3);
+        const double c2 = (r3[0] - q_raw[0]) * (r3[0] - q_raw[0]) + (r3[1] - q_raw[1]) * (r3[1] - q_raw[1]) +
+                          (r3[2] - q_raw[2]) * (r3[2] - q_raw[2]);
+        if (c2 < least) least = c2, t0_slot = i, std::copy(r3, r3 + 3, t0_raw);
       });
-      if (least < std::numeric_limits<double>::infinity()) far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
+      if (least < std::numeric_limits<double>::infinity()) {
+        double t0[3];
+        to_frame(t0_raw, t0);
+        far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
+      }
       // Its geodesic is measured already: a first answer that bounds the search from the start.
       if (far.valid() && far.s0() * far.s0() <= limit2 && !is_hidden(hidden, t0_slot)) {
         best.emplace_back(far.s0() * far.s0(), t0_slot);
@@ -832,8 +845,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       // Within kFarModelM of the data: each pole's chord (a lower bound of its
       // geodesic) first, from its ECEF computed without trigonometry; the few
       // poles it keeps get the chord's arc (chord_geodesic_m), not a Karney geodesic.
-      const PatchEcef patch(min_lon_ + (2 * x + 1) * cell_deg_lon_, min_lat_ + (2 * y + 1) * cell_deg_lat_,
-                            &leaf_row_values_[PatchEcef::kRowValues * y], &leaf_col_sc_[2 * x]);
+      const PatchEcef patch = leaf_patch(x, y);
       const double qc[3] = {q_raw[0] - patch.centre()[0], q_raw[1] - patch.centre()[1], q_raw[2] - patch.centre()[2]};
       // A pole whose tangent-plane chord is beyond this cannot beat the k-th (see chord_threshold_m).
       double plane_bound2 = -1, plane_max2 = std::numeric_limits<double>::infinity();
@@ -1018,7 +1030,11 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
   auto push = [&](std::uint32_t level, std::uint32_t node, std::uint32_t ref) {
     const Box3& b = levels_[level].boxes[node];
     if (b.lo[0] > b.hi[0]) return;  // no poles
-    const double lb = std::max(lower_bound_m(q, b, box_margin_m_), refs[ref].box_lower_bound_m(b.lo, b.hi));
+    // The FarBound alone where it says something (millimetres to centimetres
+    // short): the arc bound, metres short this far out and an arcsine dearer,
+    // only where it says nothing.
+    const double far_lb = refs[ref].box_lower_bound_m(b.lo, b.hi);
+    const double lb = far_lb > 0 ? far_lb : lower_bound_m(q, b, box_margin_m_);
     if (lb * lb > bound2()) return;
     heap.push_back({lb * lb, level, node, ref});
     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -1090,10 +1106,14 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       // Far: bound every pole of the leaf, then measure geodesics in the order
       // of the bounds (millimetres short), so usually only the answer is measured.
       leaf.clear();
+      const PatchEcef patch = leaf_patch(x, y);
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        double t3[3];
-        ecef(sorted_pos_[i], t3);
-        const double lb = std::max(arc_lower_bound_m(chord_m(t3, q)) - 1.0, refs[ref].point_lower_bound_m(t3));
+        double r3[3], t3[3];
+        patch(sorted_pos_[i], r3);
+        to_frame(r3, t3);
+        // As for the boxes: the FarBound where it says something, else the arc bound.
+        const double far_lb = refs[ref].point_lower_bound_m(t3);
+        const double lb = far_lb > 0 ? far_lb : arc_lower_bound_m(chord_m(t3, q)) - 1.0;
         if (lb > 0 && lb * lb > bound2()) return;
         leaf.emplace_back(lb, i);
       });
