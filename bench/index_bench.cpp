@@ -180,7 +180,8 @@ void BM_Nearest1BoostRtreeAnchor(benchmark::State& state) {
 }
 
 // k = 1 for points outside the poles' bounding box (up to half the city's size
-// beyond it: `outside`) and anywhere on Earth (`far`, range(1) = 1).
+// beyond it: `outside`) and anywhere on Earth (`far`, range(1) = 1); beside
+// Boost.Geometry's R-tree in planar degrees and over geographic coordinates.
 // k = 1 on `pts` in turn, then each point timed alone for p50 / p99.
 void nearest1_over(benchmark::State& state, const Snapshot& snap, const std::vector<LonLat>& pts) {
   const NearestOptions opt{.k = 1};
@@ -198,6 +199,16 @@ void BM_Nearest1Outside(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   nearest1_over(state, *city.snapshot, state.range(1) ? city.far : city.outside);
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
+}
+
+// The share (%) of `pts` (up to 2,000) whose pole from `query` is not poleloc's geodesic nearest.
+template <typename Query>
+double outside_differs_pct(const Snapshot& snap, const std::vector<LonLat>& pts, Query&& query) {
+  const NearestOptions opt{.k = 1};
+  const std::size_t n = std::min<std::size_t>(pts.size(), 2000);
+  std::size_t differ = 0;
+  for (std::size_t k = 0; k < n; ++k) differ += (*snap.nearest(pts[k], opt))[0].pole.index() != query(pts[k]);
+  return 100.0 * static_cast<double>(differ) / static_cast<double>(n);
 }
 
 void BM_Nearest1OutsideBoostRtreeAnchor(benchmark::State& state) {
@@ -218,6 +229,33 @@ void BM_Nearest1OutsideBoostRtreeAnchor(benchmark::State& state) {
     if (++i == pts.size()) i = 0;
   }
   set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(pts[k])); }));
+  state.counters["planar_differs_pct"] = outside_differs_pct(*city.snapshot, pts, query);
+  state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
+}
+
+// Anchor with exact answers: the same R-tree over geographic coordinates
+// (Boost.Geometry's geodesic strategy), which finds the geodesic nearest as
+// poleloc does; far from the data the planar one above finds another pole in
+// most queries.
+void BM_Nearest1OutsideBoostGeographicAnchor(benchmark::State& state) {
+  using Pt = bg::model::point<double, 2, bg::cs::geographic<bg::degree>>;
+  const auto& city = bench_city(static_cast<Size>(state.range(0)));
+  const auto& pts = state.range(1) ? city.far : city.outside;
+  std::vector<std::pair<Pt, std::uint32_t>> all;
+  for (std::uint32_t i = 0; i < city.positions.size(); ++i) all.emplace_back(Pt(city.positions[i].lon, city.positions[i].lat), i);
+  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(all.begin(), all.end());
+  auto query = [&](LonLat q) {
+    std::pair<Pt, std::uint32_t> out;
+    tree.query(bgi::nearest(Pt(q.lon, q.lat), 1), &out);
+    return out.second;
+  };
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(query(pts[i]));
+    if (++i == pts.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(pts.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(pts[k])); }));
+  state.counters["differs_pct"] = outside_differs_pct(*city.snapshot, pts, query);
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
 }
 
@@ -505,6 +543,7 @@ BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
 // Points just outside the data (range(1) = 0) and anywhere on Earth (range(1) = 1).
 BENCHMARK(BM_Nearest1Outside)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
+BENCHMARK(BM_Nearest1OutsideBoostGeographicAnchor)->ArgsProduct({{1}, {0, 1}});
 BENCHMARK(BM_Nearest1NearAntipode)->Arg(5)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
