@@ -357,7 +357,7 @@ void SnapshotBuilder::index_grids() {
   const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
   d.grid_index_from_file = index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_,
                                                 fingerprints ? &added_fingerprints_ : nullptr, std::move(grid_map_),
-                                                &grids_fingerprint_);
+                                                &grids_fingerprint_, &written_index_);
   grid_map_ = nullptr;
   taken_from_map_ = {};
   added_bboxes_ = {};
@@ -428,6 +428,14 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
   }
   if (pole_grids_file && !pole_grids_from_file && grid_index_file_.write) {
     index::save_pole_grids(grid_index_file_.path, grids_fingerprint_, d.positions, d.pole_grid);
+  }
+  // The grid index file written by index_grids(): read in place from now on.
+  // Not before the poles were placed: the built index answered that from the
+  // process's memory, where the mapped file would have been read through whole
+  // (500 MB more resident at 40 million vertices, on top of the built copies).
+  if (written_index_.written) {
+    index::read_written_in_place(d.grid_areas, grid_index_file_, written_index_);
+    written_index_ = {};
   }
   d.grid_pole_offsets.assign(d.grids.size() + 1, 0);
   for (std::int32_t g : d.pole_grid) {

@@ -133,6 +133,9 @@ class SnapshotBuilder {
   std::vector<std::uint8_t> taken_from_map_;  // per place: grid_geometry_known() said yes
   // index_grids(): the grids' fingerprint when their index is kept in a file (0: not).
   std::uint64_t grids_fingerprint_ = 0;
+  // index_grids() wrote the grid index file: finish() reads the index in place
+  // from it once every pole is in its grid (placed by the built index).
+  index::WrittenIndex written_index_;
   void take_grid(std::size_t place, GridRecord&& grid);
   std::vector<std::int32_t> known_grids_;
 };

@@ -343,6 +343,46 @@ TEST(GridIndexFile, PointsAndArraysAreReadInPlaceFromTheMappedFile) {
   EXPECT_TRUE(fixtures::same_bits(copy.rebuild(), c.grids[0].geometry));
 }
 
+// A writer that still reads the whole index once more (placing every pole)
+// does that from the copies it built and reads the file in place only after.
+TEST(GridIndexFile, AWriterMayReadTheFileInPlaceOnlyWhenItIsDone) {
+  const City c = city();
+  fixtures::TempDir dir;
+  const auto file = file_in(dir);
+  index::GridIndex idx;
+  index::WrittenIndex written;
+  ASSERT_FALSE(index::load_or_build(idx, index::SnappedGrid::of_each(c.geometries()), file, nullptr, nullptr, nullptr,
+                                    &written));
+  ASSERT_TRUE(std::filesystem::exists(file.path));
+  EXPECT_TRUE(written.written);
+  EXPECT_EQ(written.grid_fingerprints.size(), c.grids.size());
+  EXPECT_EQ(idx.mapped_bytes(), 0u);  // still the built copies
+  expect_as_built(idx, c);
+  const std::size_t built_bytes = idx.memory_bytes();
+  EXPECT_TRUE(index::read_written_in_place(idx, file, written));
+  EXPECT_GT(idx.mapped_bytes(), built_bytes / 2);
+  EXPECT_LT(idx.memory_bytes(), built_bytes / 4);
+  expect_as_built(idx, c);
+  // Nothing written, or the file since replaced by another grids' file: the index stays as it is.
+  EXPECT_FALSE(index::read_written_in_place(idx, file, index::WrittenIndex{}));
+  index::GridIndex other;
+  index::WrittenIndex other_written;
+  City redrawn = c;
+  redrawn.grids[2].geometry[0].rings[0][1].lon += 1e-6;
+  ASSERT_FALSE(index::load_or_build(other, index::SnappedGrid::of_each(redrawn.geometries()), file, nullptr, nullptr,
+                                    nullptr, &other_written));
+  index::GridIndex stale;
+  index::WrittenIndex stale_written;
+  std::filesystem::remove(file.path);
+  ASSERT_FALSE(index::load_or_build(stale, index::SnappedGrid::of_each(c.geometries()), file, nullptr, nullptr, nullptr,
+                                    &stale_written));
+  ASSERT_FALSE(index::load_or_build(other, index::SnappedGrid::of_each(redrawn.geometries()), file, nullptr, nullptr,
+                                    nullptr, &other_written));  // the file is now redrawn's
+  EXPECT_FALSE(index::read_written_in_place(stale, file, stale_written));
+  EXPECT_EQ(stale.mapped_bytes(), 0u);
+  expect_as_built(stale, c);
+}
+
 // The grid of each pole, kept beside the file: read back only for the same
 // grids and the same poles at the same places, whole.
 TEST(GridIndexFile, PoleGridsFileIsTrustedOnlyForTheSamePolesAndGrids) {
@@ -392,6 +432,8 @@ TEST(GridIndexFile, OpenTakesPoleGridsFromTheFileAndNoticesAMovedPole) {
   ASSERT_TRUE(writer) << writer.status().message();
   ASSERT_TRUE((*writer)->import(data));
   ASSERT_TRUE(std::filesystem::exists(poles_file));
+  // The importer placed the poles with the index it built, then reads the file in place too.
+  EXPECT_GT((*writer)->snapshot()->stats().mapped_bytes, 1'000'000u);
   auto grid_of = [](const Snapshot& s, const std::string& number) -> std::string {
     const auto pole = s.locate(number);
     if (!pole) return "(no pole)";

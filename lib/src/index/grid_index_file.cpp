@@ -419,10 +419,22 @@ SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std
   return out;
 }
 
+bool read_written_in_place(GridIndex& index, const GridIndexFile& file, const WrittenIndex& written) {
+  if (!written.written) return false;
+  const auto map = GridIndexMap::open(file.path);
+  if (!map || map->fingerprint() != written.fingerprint) return false;
+  std::vector<SnappedGrid> built = index.release_grids();
+  read_points_in_place(built, written.grid_fingerprints, map);
+  if (index.attach(map->arrays(), map, built)) return true;
+  index.build_snapped(std::move(built));  // not expected: the file was written from this index
+  return false;
+}
+
 bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
                    const std::vector<std::uint64_t>* grid_fingerprints, std::shared_ptr<const GridIndexMap> map,
-                   std::uint64_t* fingerprint_out) {
+                   std::uint64_t* fingerprint_out, WrittenIndex* written) {
   if (fingerprint_out) *fingerprint_out = 0;
+  if (written) *written = {};
   if (file.path.empty()) {
     index.build_snapped(std::move(grids));
     return false;
@@ -453,12 +465,14 @@ bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridI
   map = nullptr;
   index.build_snapped(std::move(grids));
   if (!file.write || !try_save(index, file.path, fingerprint, fingerprints)) return false;
-  // Written: from now on read in place like any later open, and the built copies freed.
-  map = GridIndexMap::open(file.path);
-  if (!map || map->fingerprint() != fingerprint) return false;
-  std::vector<SnappedGrid> built = index.release_grids();
-  read_points_in_place(built, fingerprints, map);
-  if (!index.attach(map->arrays(), map, built)) index.build_snapped(std::move(built));  // not expected: the file was just written
+  // Written: from now on read in place like any later open, and the built
+  // copies freed; now, or when the caller says (`written`).
+  WrittenIndex done{true, fingerprint, std::move(fingerprints)};
+  if (written) {
+    *written = std::move(done);
+  } else {
+    read_written_in_place(index, file, done);
+  }
   return false;
 }
 

@@ -141,9 +141,26 @@ SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std
 // opened already (GridIndexMap::open of file.path). `fingerprint`, if not
 // null, is set to grids_fingerprint() of the grids when the index is large
 // enough to be kept in a file, and to 0 otherwise.
+//
+// Once it has written the file, the index is read in place from it and the
+// built copies are freed, as after any later open. `written`, if not null,
+// defers that step: load_or_build fills it, and the caller calls
+// read_written_in_place() when it is done with work that reads the whole
+// index (placing every pole in its grid, say), which the built copies answer
+// without bringing every page of the new file into the process as well.
+struct WrittenIndex {
+  bool written = false;
+  std::uint64_t fingerprint = 0;
+  std::vector<std::uint64_t> grid_fingerprints;
+};
 bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
                    const std::vector<std::uint64_t>* grid_fingerprints = nullptr,
-                   std::shared_ptr<const GridIndexMap> map = nullptr, std::uint64_t* fingerprint = nullptr);
+                   std::shared_ptr<const GridIndexMap> map = nullptr, std::uint64_t* fingerprint = nullptr,
+                   WrittenIndex* written = nullptr);
+// After load_or_build wrote `file` (written.written): maps it and reads the
+// index in place from it, freeing the built copies. Returns whether it did
+// (false, the index left as built, when the file is gone or another).
+bool read_written_in_place(GridIndex& index, const GridIndexFile& file, const WrittenIndex& written);
 
 // The grid of each pole (-1: none), kept beside the grid index file (its path
 // plus kPoleGridsSuffix): an open that reads the index in place need not test
