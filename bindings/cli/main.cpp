@@ -2,6 +2,7 @@
 // facade, and prints either text for people or (--json) the HTTP answer's shape.
 #include "cli_args.hpp"
 #include "config_file.hpp"
+#include "malloc_huge_pages.hpp"
 #include "json_shapes.hpp"
 #include "synthetic_city.hpp"
 
@@ -1160,6 +1161,7 @@ std::optional<std::string> command_help(const std::string& command) {
 
 int main(int argc, char** argv) {
   using namespace poleloc::cli;
+  exec_with_malloc_huge_pages(argv);  // once, before anything is allocated: malloc_huge_pages.hpp
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : 0;

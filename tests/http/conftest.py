@@ -99,7 +99,7 @@ def import_sample(db: Path) -> None:
 
 def start_server(db: Path, workdir: Path, token_file: Path | None = None, threads: int = 2,
                  extra: list[str] | None = None, descriptor_limit: int | None = None,
-                 listen: str = "127.0.0.1:0") -> Server:
+                 listen: str = "127.0.0.1:0", env: dict[str, str] | None = None) -> Server:
     args = [CLI, "serve", "--db", str(db), "--listen", listen, "--threads", str(threads)]
     if token_file:
         args += ["--token-file", str(token_file)]
@@ -109,7 +109,8 @@ def start_server(db: Path, workdir: Path, token_file: Path | None = None, thread
         args = ["sh", "-c", 'ulimit -n %d && exec "$0" "$@"' % descriptor_limit] + args
     stderr_path = workdir / ("server-%d.log" % time.monotonic_ns())
     with open(stderr_path, "wb") as err:
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err,
+                                   env=None if env is None else {**os.environ, **env})
     # The first stdout line is "listening on http://127.0.0.1:PORT".
     deadline = time.monotonic() + 20
     line = b""

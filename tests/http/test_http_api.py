@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 import math
 import socket
@@ -12,7 +13,9 @@ import urllib.parse
 
 import pytest
 
-from conftest import SAMPLE
+from pathlib import Path
+
+from conftest import SAMPLE, start_server
 
 
 def sample_poles() -> dict[str, dict]:
@@ -472,6 +475,50 @@ def test_access_log_leaves_out_caller_speech_and_location(read_only_server):
     assert "/v1/resolve?q=~&near=~&limit=3" in targets
     assert "/v1/poles/nearest?lon=~&lat=~&k=2" in targets
     assert "/v1/poles/~" in targets
+
+
+def glibc_tunables_of(server) -> str | None:
+    """GLIBC_TUNABLES in the environment the server's program was executed with."""
+    environ = Path("/proc/%d/environ" % server.process.pid).read_bytes().split(b"\0")
+    found = [e[len(b"GLIBC_TUNABLES="):].decode() for e in environ if e.startswith(b"GLIBC_TUNABLES=")]
+    return found[0] if found else None
+
+
+def transparent_huge_pages_on() -> bool:
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    mode = thp.read_text() if thp.exists() else ""
+    return "[always]" in mode or "[madvise]" in mode
+
+
+def test_the_server_runs_with_malloc_asking_for_huge_pages(read_only_server):
+    """poleloc executes itself once with glibc.malloc.hugetlb=1 (a faster open) where huge pages are on."""
+    if "glibc.malloc.hugetlb" in os.environ.get("GLIBC_TUNABLES", ""):
+        pytest.skip("the test's own environment sets glibc.malloc.hugetlb")
+    tunables = glibc_tunables_of(read_only_server)
+    if transparent_huge_pages_on():
+        assert tunables is not None and "glibc.malloc.hugetlb=1" in tunables.split(":"), tunables
+    else:
+        assert tunables is None or "glibc.malloc.hugetlb" not in tunables, tunables
+    assert read_only_server.get("/healthz").status == 200
+
+
+def test_a_glibc_malloc_hugetlb_setting_of_the_caller_is_kept(workdir):
+    """GLIBC_TUNABLES=glibc.malloc.hugetlb=0 opts out; other tunables of the caller's are kept.
+    (glibc rewrites the variable in place: /proc/PID/environ shows it up to its first tunable.)"""
+    db = workdir / "db-read-only"
+    server = start_server(db, workdir, env={"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0:glibc.malloc.arena_max=4"})
+    try:
+        assert glibc_tunables_of(server).split(":")[0] == "glibc.malloc.hugetlb=0"
+        assert server.get("/healthz").status == 200
+    finally:
+        assert server.stop() == 0
+    server = start_server(db, workdir, env={"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"})
+    try:
+        expected = "glibc.malloc.hugetlb=1" if transparent_huge_pages_on() else "glibc.malloc.arena_max=4"
+        assert glibc_tunables_of(server).split(":")[0] == expected
+        assert server.get("/healthz").status == 200
+    finally:
+        assert server.stop() == 0
 
 
 # --- console ------------------------------------------------------------------------
