@@ -116,10 +116,13 @@ double geodesic_upper_bound_m(double chord) {
 
 namespace {
 
-// Straight-line distance between two ECEF points (metres).
-double chord_m(const double a[3], const double b[3]) {
-  return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+// The squared straight-line distance between two ECEF points (square metres).
+double chord2(const double a[3], const double b[3]) {
+  return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
 }
+
+// Straight-line distance between two ECEF points (metres).
+double chord_m(const double a[3], const double b[3]) { return std::sqrt(chord2(a, b)); }
 
 // sin and cos of a small angle (|x| <= kSmallAngle) by their Taylor series:
 // the next terms are below 1e-20.
@@ -652,8 +655,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       for_each_leaf_slot(x, y, [&](std::uint32_t i) {
         double r3[3];
         patch(sorted_pos_[i], r3);
-        const double c2 = (r3[0] - q_raw[0]) * (r3[0] - q_raw[0]) + (r3[1] - q_raw[1]) * (r3[1] - q_raw[1]) +
-                          (r3[2] - q_raw[2]) * (r3[2] - q_raw[2]);
+        const double c2 = chord2(r3, q_raw);
         if (c2 < least) least = c2, t0_slot = i, std::copy(r3, r3 + 3, t0_raw);
       });
       if (least < std::numeric_limits<double>::infinity()) {
@@ -866,8 +868,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         }
         double t3[3];
         patch(t, t3);
-        const double c2 = (t3[0] - q_raw[0]) * (t3[0] - q_raw[0]) + (t3[1] - q_raw[1]) * (t3[1] - q_raw[1]) +
-                          (t3[2] - q_raw[2]) * (t3[2] - q_raw[2]);
+        const double c2 = chord2(t3, q_raw);
         const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
         if (lb * lb > bound2()) return;
         const double g = far_distance_m(p, q_raw, t, t3);
