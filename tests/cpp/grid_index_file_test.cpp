@@ -359,10 +359,17 @@ TEST(GridIndexFile, AWriterMayReadTheFileInPlaceOnlyWhenItIsDone) {
   EXPECT_EQ(idx.mapped_bytes(), 0u);  // still the built copies
   expect_as_built(idx, c);
   const std::size_t built_bytes = idx.memory_bytes();
-  EXPECT_TRUE(index::read_written_in_place(idx, file, written));
+  EXPECT_TRUE(index::read_written_in_place(idx, file, written));  // the body not hashed again (its checksum is known)
   EXPECT_GT(idx.mapped_bytes(), built_bytes / 2);
   EXPECT_LT(idx.memory_bytes(), built_bytes / 4);
   expect_as_built(idx, c);
+  // A checksum other than the header's skips nothing: a damaged body is refused whatever the caller says.
+  const std::uintmax_t size = std::filesystem::file_size(file.path);
+  overwrite_byte(file.path, size / 2);
+  EXPECT_EQ(index::GridIndexMap::open(file.path, written.checksum + 1), nullptr);
+  EXPECT_EQ(index::GridIndexMap::open(file.path), nullptr);
+  overwrite_byte(file.path, size / 2);  // back as it was
+  EXPECT_NE(index::GridIndexMap::open(file.path), nullptr);
   // Nothing written, or the file since replaced by another grids' file: the index stays as it is.
   EXPECT_FALSE(index::read_written_in_place(idx, file, index::WrittenIndex{}));
   index::GridIndex other;

@@ -213,21 +213,23 @@ bool replace_file(const std::string& path, std::uintmax_t bytes, const std::func
   return true;
 }
 
-bool try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint,
-              const std::vector<std::uint64_t>& fingerprints) {
+// The body's checksum when the file was written, nullopt when it was not.
+std::optional<std::uint64_t> try_save(const GridIndex& index, const std::string& path, std::uint64_t fingerprint,
+                                      const std::vector<std::uint64_t>& fingerprints) {
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.version = kVersion;
   h.little_endian = kLittleEndian;
   h.fingerprint = fingerprint;
   h.grid_count = index.grid_count();
-  return replace_file(path, index.memory_bytes() + index.mapped_bytes(), [&](std::FILE* f) {
+  const bool written = replace_file(path, index.memory_bytes() + index.mapped_bytes(), [&](std::FILE* f) {
     BodyWriter w(f);
     const bool body = std::fwrite(&h, sizeof h, 1, f) == 1 && write_body(w, index, fingerprints);
     h.checksum = w.checksum();  // known once the body is written: the header goes last
     h.body_bytes = w.at() - sizeof(Header);
     return body && std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(&h, sizeof h, 1, f) == 1;
   });
+  return written ? std::optional<std::uint64_t>(h.checksum) : std::nullopt;
 }
 
 // Points the grids' points at the map's where the fingerprints say they are the same.
@@ -295,7 +297,8 @@ std::uint64_t grids_fingerprint(const std::vector<SnappedGrid>& grids) {
   return combined_fingerprint(grids.size(), [&](std::size_t g) { return grid_fingerprint(grids[g]); });
 }
 
-std::shared_ptr<const GridIndexMap> GridIndexMap::open(const std::string& path) {
+std::shared_ptr<const GridIndexMap> GridIndexMap::open(const std::string& path,
+                                                       std::optional<std::uint64_t> written_checksum) {
   const FdCloser fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) return nullptr;
   struct stat st {};
@@ -310,8 +313,10 @@ std::shared_ptr<const GridIndexMap> GridIndexMap::open(const std::string& path) 
       h.reserved[0] != 0 || h.reserved[1] != 0) {
     return nullptr;
   }
-  std::uint64_t checksum = 0;
-  if (!body_checksum(fd.fd, h.body_bytes, checksum) || checksum != h.checksum) return nullptr;
+  if (written_checksum != h.checksum) {  // not the file this process just wrote: hash it whole
+    std::uint64_t checksum = 0;
+    if (!body_checksum(fd.fd, h.body_bytes, checksum) || checksum != h.checksum) return nullptr;
+  }
   const auto size = static_cast<std::size_t>(st.st_size);
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.fd, 0);
   if (map == MAP_FAILED) return nullptr;
@@ -421,7 +426,7 @@ SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std
 
 bool read_written_in_place(GridIndex& index, const GridIndexFile& file, const WrittenIndex& written) {
   if (!written.written) return false;
-  const auto map = GridIndexMap::open(file.path);
+  const auto map = GridIndexMap::open(file.path, written.checksum);
   if (!map || map->fingerprint() != written.fingerprint) return false;
   std::vector<SnappedGrid> built = index.release_grids();
   read_points_in_place(built, written.grid_fingerprints, map);
@@ -464,10 +469,12 @@ bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridI
   }
   map = nullptr;
   index.build_snapped(std::move(grids));
-  if (!file.write || !try_save(index, file.path, fingerprint, fingerprints)) return false;
+  if (!file.write) return false;
+  const auto checksum = try_save(index, file.path, fingerprint, fingerprints);
+  if (!checksum) return false;
   // Written: from now on read in place like any later open, and the built
   // copies freed; now, or when the caller says (`written`).
-  WrittenIndex done{true, fingerprint, std::move(fingerprints)};
+  WrittenIndex done{true, fingerprint, *checksum, std::move(fingerprints)};
   if (written) {
     *written = std::move(done);
   } else {

@@ -77,7 +77,11 @@ std::uint64_t grids_fingerprint(const std::vector<SnappedGrid>& grids);
 class GridIndexMap {
  public:
   // Null when there is no file at `path`, or it is not a whole, undamaged file of this version.
-  static std::shared_ptr<const GridIndexMap> open(const std::string& path);
+  // `written_checksum`: the body's checksum as this process computed it while
+  // writing the file; when the header holds that very checksum the body is not
+  // read and hashed again (every other check is made).
+  static std::shared_ptr<const GridIndexMap> open(const std::string& path,
+                                                  std::optional<std::uint64_t> written_checksum = std::nullopt);
   ~GridIndexMap();
   GridIndexMap(const GridIndexMap&) = delete;
   GridIndexMap& operator=(const GridIndexMap&) = delete;
@@ -151,6 +155,7 @@ SnappedGrid keep_snapped(const SnappedGrid& grid, std::uint64_t fingerprint, std
 struct WrittenIndex {
   bool written = false;
   std::uint64_t fingerprint = 0;
+  std::uint64_t checksum = 0;  // of the body as written (GridIndexMap::open need not hash it again)
   std::vector<std::uint64_t> grid_fingerprints;
 };
 bool load_or_build(GridIndex& index, std::vector<SnappedGrid> grids, const GridIndexFile& file,
