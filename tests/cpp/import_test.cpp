@@ -378,6 +378,30 @@ TEST(ImportPoles, DuplicateColumnIgnoresCase) {
   expect_has(only_error(a), {"poles.csv:1", "kind", "columns 4 and 5"});
 }
 
+TEST(ImportPoles, ColumnsWithoutANameKeepTheirValuesApart) {
+  // Two blank header cells were both the attribute "", and an export kept only
+  // one of their values (found by csv_fuzz; tests/fuzz/corpus/csv_fuzz/unnamed_columns).
+  TempDir dir;
+  Input in("number,lon,lat,, \nTJH0001,116.465,39.925,路灯,王芳\nTJH0002,116.466,39.926,,x\n");
+  auto r = in.read();
+  ASSERT_EQ(r.error_count, 0u) << r.errors[0].to_string();
+  ASSERT_EQ(r.dataset.poles.size(), 2u);
+  EXPECT_EQ(r.dataset.poles[0].attributes, (Attributes{{"Field4", "路灯"}, {"Field5", "王芳"}}));
+  EXPECT_EQ(r.dataset.poles[1].attributes, (Attributes{{"Field5", "x"}}));
+  ASSERT_TRUE(write_poles_csv(dir.file("p.csv"), r.dataset.poles));
+  ASSERT_TRUE(write_grids_geojson(dir.file("g.geojson"), r.dataset.grids));
+  auto again = read_input({dir.file("p.csv"), dir.file("g.geojson"), ""}, {});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->error_count, 0u) << again->errors[0].to_string();
+  ASSERT_EQ(again->dataset.poles.size(), 2u);
+  EXPECT_EQ(again->dataset.poles[0].attributes, r.dataset.poles[0].attributes);
+  EXPECT_EQ(again->dataset.poles[1].attributes, r.dataset.poles[1].attributes);
+  // The name given meets a column that has it already: refused as any duplicate.
+  Input clash("number,lon,lat,,field4\nTJH0001,116.465,39.925,a,b\n");
+  auto c = clash.read();
+  expect_has(only_error(c), {"poles.csv:1", "columns 4 and 5"});
+}
+
 TEST(ImportAliases, DuplicateColumnIsRefused) {
   Input in("number,lon,lat\nTJH0001,116.465,39.925\n", kGoodGrids, "alias,code,Code\n团结湖,TJH,HJL\n");
   auto r = in.read();

@@ -40,14 +40,20 @@ void read_poles_csv(const std::string& path, const geo::CrsTransform& crs, Error
     report.fatal(csv.line(), "", csv.error_in_row());
     return;
   }
-  if (auto dup = duplicate_column(row)) {
-    report.fatal(csv.line(), dup->name, dup->to_string());
-    return;
-  }
   std::vector<std::string> header = row;
-  for (std::string& h : header) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    std::string& h = header[i];
     while (!h.empty() && h.back() == ' ') h.pop_back();
     while (!h.empty() && h.front() == ' ') h.erase(h.begin());
+    // A column without a name (a spreadsheet's blank header cell) keeps its
+    // values under its position, as GDAL names an XLSX sheet's: two such
+    // columns would otherwise be one attribute name, and an export would keep
+    // only one of their values.
+    if (h.empty()) h = "Field" + std::to_string(i + 1);
+  }
+  if (auto dup = duplicate_column(header)) {
+    report.fatal(csv.line(), dup->name, dup->to_string());
+    return;
   }
   PoleColumns cols;
   if (auto why = find_pole_columns(header, options.columns, cols)) {
