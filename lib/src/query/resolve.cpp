@@ -300,6 +300,9 @@ class Decoder {
       return;
     }
     if (r.said_area >= 0 && r.area_source != AreaSource::unknown_code && any_exact()) return;  // the area said has it
+    // "NO-170": the code reading has it (by the caller, when there is a location:
+    // "No. 170" said at another area's pole 170, with NO170 across town).
+    if (r.word_not_code && any_exact() && (!near_ || exact_near_caller())) return;
     if (r.area_source == AreaSource::none && r.said_area < 0 && near_ && exact_nearby(i, stripped, spoken_width, guess)) {
       return;
     }
@@ -410,6 +413,12 @@ class Decoder {
 
   bool any_exact() const {
     return std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
+  }
+
+  bool exact_near_caller() const {
+    return std::any_of(hits.begin(), hits.end(), [&](const Hit& h) {
+      return h.exact && geo::local_distance_m(*near_, s_.position(h.pole)) <= kExactNearM;
+    });
   }
 
   // No area said, a caller location: the serial in the areas around the caller

@@ -509,8 +509,8 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
 
   std::vector<Token> tokens;
   tokens.reserve(32);
-  bool code_word = false;
-  tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_codes, &code_word);
+  bool code_word = false, short_word_code = false;
+  tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_codes, &code_word, &short_word_code);
 
   out.language = has_cjk(norm) ? Language::chinese : Language::neutral;
   if (out.language == Language::neutral) {
@@ -531,7 +531,11 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
   // decides which names a pole.
   if (code_word) {
     tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_numerals);
+    const std::size_t first = out.readings.size();
     read_tokens(tokens, norm, printed, aliases, gazetteer, kCodeWordAsNumeral, out);
+    if (short_word_code) {
+      for (std::size_t k = first; k < out.readings.size(); ++k) out.readings[k].word_not_code = out.readings[k].area < 0;
+    }
   }
 
   auto& rs = out.readings;

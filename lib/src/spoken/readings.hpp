@@ -109,6 +109,10 @@ struct Reading {
   bool counted = false;      // followed by a unit: 7号楼, 三个人
   bool pole_marked = false;  // introduced by a pole word: 杆号, 编号
   bool repeated = false;     // said twice
+  // Read with a short English word that is also an area code taken as the word
+  // ("No. 170" beside the code reading NO170): no pole of its own where the code
+  // reading has one, since a caller who means the word seldom says a code.
+  bool word_not_code = false;
 };
 
 struct ReadingSet {

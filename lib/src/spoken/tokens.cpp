@@ -156,7 +156,7 @@ bool is_place_suffix(char32_t c) {
 }
 
 void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out,
-              CodeWords code_words, bool* code_word_seen) {
+              CodeWords code_words, bool* code_word_seen, bool* short_word_code_seen) {
   out.clear();
   std::size_t pos = 0;
   bool pause = false;
@@ -196,6 +196,19 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
             alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
             if (code_word_seen) *code_word_seen = true;
           }
+        }
+      } else if (!alias && !place && !after_numeral) {
+        // A code that is a short English word ("no", "at", "to") matches only with
+        // digits right after it ("no170"). Said or printed apart ("NO-170", "no 170")
+        // it is the code or the word ("No. 170"): both readings, the registry decides.
+        std::string upper(w);
+        for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
+        if (auto code = aliases.find_code(upper); code && next_is_numeral_word(text, pos + w.size())) {
+          if (code_words == CodeWords::as_codes) {
+            alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
+          }
+          if (code_word_seen) *code_word_seen = true;
+          if (short_word_code_seen) *short_word_code_seen = true;
         }
       }
     }
