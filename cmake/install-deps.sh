@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev pybind11-dev python3-numpy python3-pytest
-  python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib
+  python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib python3-scipy python3-pyproj
   unicode-data bzip2
   wrk curl time chromium fonts-wqy-microhei nodejs npm libjs-leaflet
   clang-14 libclang-rt-14-dev

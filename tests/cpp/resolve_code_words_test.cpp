@@ -127,9 +127,10 @@ const Snapshot& word_town() {
   static const auto s = [] {
     std::vector<PoleRecord> poles;
     int a = 0;
-    for (const char* code : {"NO", "AT", "AA", "ABX", "QK"}) {
-      for (int i = 1; i <= 300; ++i) {
-        if (std::string_view(code) == "NO" && i == 299) continue;  // NO has no pole 299
+    for (const char* code : {"NO", "AT", "AA", "ABX", "QK", "TWO"}) {
+      const std::string_view c(code);
+      for (int i = 1; i <= (c == "QK" ? 2300 : c == "TWO" ? 100 : 300); ++i) {
+        if (c == "NO" && i == 299) continue;  // NO has no pole 299
         char number[16];
         std::snprintf(number, sizeof number, "%s%04d", code, i);
         poles.push_back({number, {116.40 + 0.05 * a + 0.00003 * i, 39.90 + 0.00002 * i}, {}});
@@ -172,6 +173,21 @@ TEST(ResolveCodeWords, TheShortWordIsStillAWordWhereTheRegistryOrTheCallerSaysSo
   EXPECT_TRUE(c.exact);
   // A caller at NO0170: that pole.
   EXPECT_EQ(first("no 170", word_town().locate("NO0170")->position()).number, "NO0170");
+}
+
+TEST(ResolveCodeWords, APrintedNumberNoPoleCarriesIsNeverExactEvenReadWithItsCodeAsAWord) {
+  // TWO0150 does not exist; read as "two one five zero" it is QK2150's digits.
+  // Printed ("TWO-150", "TWO150") the letters stand where a plate has its code:
+  // QK2150 may be offered, never as exact (found on the street city: EIGHT635
+  // gave ZYDM008635 exact). Said as words, 2150 is what was said.
+  for (const char* text : {"TWO-150", "TWO150", "two 150"}) {
+    auto r = word_town().resolve(text, {});
+    ASSERT_TRUE(r) << text;
+    for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << text << ": " << c.pole.number() << " " << c.reason;
+  }
+  const Top spoken = first("two one five zero");
+  EXPECT_EQ(spoken.number, "QK2150");
+  EXPECT_TRUE(spoken.exact);
 }
 
 }  // namespace poleloc

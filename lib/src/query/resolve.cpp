@@ -284,7 +284,8 @@ class Decoder {
     // A reading that swapped a word for its partner (三十七 as 三四七) is a guess,
     // not what was said; so is one the caller did not mean as the pole's number.
     const bool guess = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
-                         r.prior < kUnderstood || r.raw_prior < kHeardNumber || r.retracted || r.counted;
+                         r.prior < kUnderstood || r.raw_prior < kHeardNumber || r.retracted || r.counted ||
+                         r.printed_code_as_word;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         push_as_read(i, pole, width, spoken_width, guess);

@@ -505,7 +505,11 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
   out.best_raw_prior = 0;
   out.places_said.clear();
   const std::string_view norm = out.normalised;
-  const bool printed = canonical_number(text).has_value();
+  const auto canonical = canonical_number(text);
+  const bool printed = canonical.has_value();
+  // Letters then digits, as a plate has them ("TWO339", "no 170"); not words alone.
+  const bool printed_with_code = printed && (*canonical)[0] >= 'A' && (*canonical)[0] <= 'Z' &&
+                                 (*canonical).back() >= '0' && (*canonical).back() <= '9';
 
   std::vector<Token> tokens;
   tokens.reserve(32);
@@ -533,8 +537,10 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
     tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_numerals);
     const std::size_t first = out.readings.size();
     read_tokens(tokens, norm, printed, aliases, gazetteer, kCodeWordAsNumeral, out);
-    if (short_word_code) {
-      for (std::size_t k = first; k < out.readings.size(); ++k) out.readings[k].word_not_code = out.readings[k].area < 0;
+    for (std::size_t k = first; k < out.readings.size(); ++k) {
+      Reading& r = out.readings[k];
+      r.word_not_code = short_word_code && r.area < 0;
+      r.printed_code_as_word = printed_with_code && r.area < 0;
     }
   }
 

@@ -113,6 +113,10 @@ struct Reading {
   // ("No. 170" beside the code reading NO170): no pole of its own where the code
   // reading has one, since a caller who means the word seldom says a code.
   bool word_not_code = false;
+  // Read from a printed number whose letters are an area code that is also a
+  // word ("TWO339", "NO-299"), with the letters taken as the word (2339, 299):
+  // a guess, never exact, since the letters stand where a plate has its code.
+  bool printed_code_as_word = false;
 };
 
 struct ReadingSet {
