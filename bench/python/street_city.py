@@ -438,6 +438,47 @@ def main() -> int:
                  f"{misheard:,} no pole carries, of them the caller's pole first {ok_misheard:,}, in the first three {in_three:,}, "
                  f"exact none of them: {never_exact == misheard}; p99 {p99:.0f} µs (Python call)", "—"))
 
+    # How callers say it (no location): each form must come back with the pole first, or at
+    # least never another pole marked exact with a score over 0.5 (a confident wrong answer).
+    nato = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "alfa bravo charlie delta echo foxtrot golf hotel india juliett "
+                    "kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray "
+                    "yankee zulu".split()))
+    words = "zero one two three four five six seven eight nine".split()
+    hanzi = "零一二三四五六七八九"
+    forms = {
+        "letters, digit words": lambda c, d: " ".join(c.lower()) + " " + " ".join(words[int(x)] for x in d),
+        "NATO, digit words": lambda c, d: " ".join(nato[x] for x in c) + " " + " ".join(words[int(x)] for x in d),
+        "code, Chinese digits": lambda c, d: c + "".join(hanzi[int(x)] for x in d),
+        "in a sentence": lambda c, d: f"hi, the pole number is {c} {d}, the light is out",
+        "code said as a word": lambda c, d: c.lower() + " " + " ".join(words[int(x)] for x in d),
+    }
+    spoken_rows = []
+    pick = rng.choice(len(numbers), size=min(args.resolves, len(numbers)), replace=False)
+    word_poles = [i for i, n in enumerate(numbers.tolist()) if n.rstrip("0123456789") in WORD_CODES]
+    for form, say in forms.items():
+        chosen = rng.choice(word_poles, size=min(len(word_poles), 300), replace=False).tolist() \
+            if form == "code said as a word" else pick.tolist()
+        first = exact_first = confident = 0
+        lat_form: list[float] = []
+        for i in chosen:
+            num = str(numbers[i])
+            code = num.rstrip("0123456789")
+            text = say(code, num[len(code):])
+            t = time.perf_counter()
+            c = db.resolve(text, limit=3)
+            lat_form.append(time.perf_counter() - t)
+            first += bool(c) and c[0].pole.number == num
+            exact_first += bool(c) and c[0].pole.number == num and c[0].match == "exact"
+            confident += bool(c) and c[0].pole.number == num and c[0].score >= 0.5
+            if c and c[0].pole.number != num and c[0].match == "exact" and c[0].score > 0.5 and len(failures) < 30:
+                failures.append(f"resolve({text!r}): {c[0].pole.number} exact {c[0].score:.2f} ({c[0].reason}); truth {num}")
+        if chosen:
+            spoken_rows.append((form, len(chosen), first, exact_first, confident,
+                                np.percentile(np.array(lat_form) * 1e6, 99)))
+    for form, k2, first, exact_first, confident, p99f in spoken_rows:
+        rows.append((f"resolve said as callers say it: {form}", f"{first:,} of {k2:,} first ({exact_first:,} of them exact, "
+                     f"{confident:,} with a score of 0.5 or more); p99 {p99f:.0f} µs", "—"))
+
     print(f"\n## Street city: {len(lons):,} poles on {len(set(s.rstrip('0123456789') for s in numbers.tolist())):,} codes, "
           f"{len(rings):,} grids, {vertices:,} vertices ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)\n")
     print("| check | poleloc | beside it |\n| --- | --- | --- |")

@@ -120,6 +120,38 @@ TEST(ResolveCodeWords, EveryPoleOfEveryWordAreaIsFoundAsCallersSayIt) {
   EXPECT_GE(right * 100, said * 95) << right << " of " << said;
 }
 
+TEST(ResolveCodeWords, ANumberWordRightAfterTheCodeIsADigitEvenWhenItSpellsACode) {
+  // A plate has one code: "six two three three" is SIX0233, not TWO0033 (the
+  // street city gave FOUR133 as ONE033 exact at 0.99 this way).
+  EXPECT_EQ(top("six two three three").number, "SIX0233");
+  EXPECT_EQ(top("ten one zero one").number, "TEN0101");
+  EXPECT_EQ(top("two one nine one").number, "TWO0191");
+  EXPECT_EQ(top("ate ten").number, "ATE0010");
+  int said = 0, right = 0;
+  for (const char* code : kCodes) {
+    for (int i = 100; i <= kSerials; i += 3) {  // serials said without their leading zero
+      std::string lower(code);
+      for (char& c : lower) c = static_cast<char>(c - 'A' + 'a');
+      const std::string text = lower + " " + digit_words(std::to_string(i));
+      char number[16];
+      std::snprintf(number, sizeof number, "%s%04d", code, i);
+      const Top t = top(text);
+      ++said;
+      right += t.number == number;
+      if (t.number != number && t.exact && t.score > 0.5) ADD_FAILURE() << text << " -> " << t.number << " exact " << t.score;
+    }
+  }
+  EXPECT_GE(right * 100, said * 95) << right << " of " << said;
+}
+
+TEST(ResolveCodeWords, ACodeWordTakenAsADigitIsOneHypothesisNotOnePerArea) {
+  // "oh one two three": OH0123, or 0123 with no area said, which nine areas
+  // hold. The second is one reading, not nine: OH0123 keeps most of the score.
+  const Top t = top("oh one two three");
+  EXPECT_EQ(t.number, "OH0123");
+  EXPECT_GT(t.score, 0.5);
+}
+
 // A town numbered one code per street whose codes include short English words
 // (NO, AT): the same serials stand in every area. Found by bench/python/street_city.py,
 // where "NO-170", as printed on the pole, came back as AA0170 marked exact.
@@ -155,6 +187,11 @@ TEST(ResolveCodeWords, ACodeThatIsAShortWordCountsPrintedOrSaidApartFromItsDigit
     EXPECT_EQ(c.number, "NO0170") << text;
     EXPECT_TRUE(c.exact) << text;
     EXPECT_GT(c.score, 0.9) << text << ": the other areas' 170 are not as likely as the area said";
+  }
+  for (const char* text : {"NO零一七零", "no一七零", "我在NO零一七零这儿"}) {  // Chinese digits right after the code
+    const Top c = first(text);
+    EXPECT_EQ(c.number, "NO0170") << text;
+    EXPECT_GT(c.score, 0.9) << text;
   }
   EXPECT_EQ(first("at 0012").number, "AT0012");
   EXPECT_EQ(first("AT-12").number, "AT0012");

@@ -45,6 +45,14 @@ char32_t first_code_point(std::string_view s) {
 
 bool is_letter_at(std::string_view text, std::size_t i) { return i < text.size() && is_ascii_letter(text[i]); }
 
+// A digit right at `i`: ASCII ("no170") or a Chinese numeral that is no word ("NO零四六").
+bool numeral_glued_at(std::string_view text, std::size_t i) {
+  if (i >= text.size()) return false;
+  if (is_ascii_digit(text[i])) return true;
+  const auto n = chinese_numeral(decode_utf8(text, i));
+  return n && !n->weak;
+}
+
 // The word (run of ASCII letters) starting at `pos`.
 std::string_view word_at(std::string_view text, std::size_t pos) {
   std::size_t e = pos;
@@ -202,7 +210,7 @@ std::optional<AliasTable::Match> AliasTable::match_at(std::string_view text, std
       }
       if (j != e.key.size()) continue;
       if (e.latin && is_letter_at(text, t)) continue;  // "tjhx"
-      if (e.stop_word && !(t < text.size() && is_ascii_digit(text[t]))) continue;
+      if (e.stop_word && !numeral_glued_at(text, t)) continue;
       best = Match{e.code, t, e.form, names_[e.alias]};
     }
   }

@@ -513,8 +513,13 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
 
   std::vector<Token> tokens;
   tokens.reserve(32);
-  bool code_word = false, short_word_code = false;
-  tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_codes, &code_word, &short_word_code);
+  bool code_word = false;
+  tokenise(norm, aliases, gazetteer, tokens, CodeWords::as_codes, &code_word);
+  // Where the codes were read (for the word readings below).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> code_spans;
+  for (const Token& t : tokens) {
+    if (t.kind == TokenKind::alias && t.alias.form == AliasTable::MatchForm::code) code_spans.emplace_back(t.begin, t.end);
+  }
 
   out.language = has_cjk(norm) ? Language::chinese : Language::neutral;
   if (out.language == Language::neutral) {
@@ -539,8 +544,14 @@ void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer
     read_tokens(tokens, norm, printed, aliases, gazetteer, kCodeWordAsNumeral, out);
     for (std::size_t k = first; k < out.readings.size(); ++k) {
       Reading& r = out.readings[k];
-      r.word_not_code = short_word_code && r.area < 0;
+      // The word left out of the number ("no" in "no 170", "for" in "FOR一五五"):
+      // a filler only where the code reading finds no pole.
+      r.word_not_code = r.area < 0 && std::none_of(code_spans.begin(), code_spans.end(), [&](const auto& c) {
+                          return c.first >= r.begin && c.second <= r.end;
+                        });
+      r.code_word_as_digit = r.area < 0 && !r.word_not_code;
       r.printed_code_as_word = printed_with_code && r.area < 0;
+      if (r.printed_code_as_word) r.prior *= kPrintedCodeAsWord;
     }
   }
 

@@ -109,14 +109,19 @@ struct Reading {
   bool counted = false;      // followed by a unit: 7号楼, 三个人
   bool pole_marked = false;  // introduced by a pole word: 杆号, 编号
   bool repeated = false;     // said twice
-  // Read with a short English word that is also an area code taken as the word
-  // ("No. 170" beside the code reading NO170): no pole of its own where the code
-  // reading has one, since a caller who means the word seldom says a code.
+  // Read with a word that is also an area code taken as a word left out of the
+  // number ("No. 170" beside the code reading NO170, "for" in "FOR一五五"): no
+  // pole of its own where the code reading has one, since a caller who means
+  // the word seldom says a code.
   bool word_not_code = false;
   // Read from a printed number whose letters are an area code that is also a
   // word ("TWO339", "NO-299"), with the letters taken as the word (2339, 299):
   // a guess, never exact, since the letters stand where a plate has its code.
   bool printed_code_as_word = false;
+  // Read with a code word taken as a digit of the number ("six two three three"
+  // as 6233, no area said, beside SIX233): one hypothesis, whatever the number of
+  // areas holding the digits.
+  bool code_word_as_digit = false;
 };
 
 struct ReadingSet {
@@ -144,6 +149,9 @@ inline constexpr std::size_t kMaxReadings = 16;
 // A word that is an area code and a number word (ONE, SIX, OH): the reading as
 // a number word weighs this much beside the reading as the code (tokens.hpp, CodeWords).
 inline constexpr float kCodeWordAsNumeral = 0.5f;
+// ... and this much more (a tenth) in a printed number ("SIX233", "six 233"),
+// where letters before digits are what a plate shows as its code.
+inline constexpr float kPrintedCodeAsWord = 0.1f;
 
 // Fills `out` (reusing its storage). No reading when the text holds no numeral.
 void read_text(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, ReadingSet& out);

@@ -99,11 +99,15 @@ std::string_view word_at(std::string_view text, std::size_t pos) {
   return text.substr(pos, e - pos);
 }
 
-// After `end` (past spaces and commas) comes an English number word or a digit.
+// After `end` (past spaces and commas) comes an English number word, a digit or a Chinese numeral.
 bool next_is_numeral_word(std::string_view text, std::size_t end) {
   while (end < text.size() && (text[end] == ' ' || text[end] == ',')) ++end;
   if (end >= text.size()) return false;
   if (is_ascii_digit(text[end])) return true;
+  if (static_cast<unsigned char>(text[end]) >= 0x80) {  // a Chinese numeral: "FOR一五五"
+    const auto n = chinese_numeral(decode_utf8(text, end));
+    return n && !n->weak;
+  }
   return english_numeral(word_at(text, end)).has_value();
 }
 
@@ -156,7 +160,7 @@ bool is_place_suffix(char32_t c) {
 }
 
 void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out,
-              CodeWords code_words, bool* code_word_seen, bool* short_word_code_seen) {
+              CodeWords code_words, bool* code_word_seen) {
   out.clear();
   std::size_t pos = 0;
   bool pause = false;
@@ -172,6 +176,9 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
     t.pause_before = pause;
     pause = false;
     const bool after_numeral = !out.empty() && out.back().kind == TokenKind::numeral && out.back().end + 1 >= pos;
+    // Right after an area ("six two three three", "four one three three"): a plate
+    // has one code, so a number word here is a digit even where it spells a code.
+    const bool after_area = !out.empty() && out.back().kind == TokenKind::alias && out.back().end + 1 >= pos;
     auto alias = aliases.match_at(text, pos);
     auto place = gazetteer.match_at(text, pos);
     if (alias && place && place->end <= alias->end) place.reset();  // the table's own match wins a tie
@@ -184,7 +191,7 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
       const std::string_view w = word_at(text, pos);
       if (english_numeral(w)) {
         const bool whole_word_alias = alias && alias->end == pos + w.size();
-        if (code_words == CodeWords::as_numerals || after_numeral) {
+        if (code_words == CodeWords::as_numerals || after_numeral || after_area) {
           if (whole_word_alias) alias.reset();
         } else if (whole_word_alias) {
           if (code_word_seen) *code_word_seen = true;
@@ -208,7 +215,6 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
             alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
           }
           if (code_word_seen) *code_word_seen = true;
-          if (short_word_code_seen) *short_word_code_seen = true;
         }
       }
     }

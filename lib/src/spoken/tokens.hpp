@@ -85,12 +85,10 @@ enum class CodeWords : std::uint8_t { as_codes, as_numerals };
 
 // `code_word_seen` (optional): set when a word could be either. A code that is
 // a short English word ("NO", "AT", "TO") before a number said apart from it
-// ("NO-170", "no 170", "No. 170") is such a word too, and also sets
-// `short_word_code_seen`: the word reading then counts only where the code
-// reading finds no pole (Reading::word_not_code).
+// ("NO-170", "no 170", "No. 170") is such a word too: as_codes reads it as the
+// code, as_numerals as the word.
 void tokenise(std::string_view normalised, const AliasTable& aliases, const Gazetteer& gazetteer, std::vector<Token>& out,
-              CodeWords code_words = CodeWords::as_codes, bool* code_word_seen = nullptr,
-              bool* short_word_code_seen = nullptr);
+              CodeWords code_words = CodeWords::as_codes, bool* code_word_seen = nullptr);
 
 // Runs of numerals; "and" joins English numerals ("three hundred and five").
 void find_runs(const std::vector<Token>& tokens, std::vector<Run>& runs);
