@@ -37,7 +37,11 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost/poleloc")
 # Library dependencies from the ELF files (dpkg-shlibdeps), plus what Python and the unit need.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The Python module is built for the python3 of the build machine (3.11 on Debian 12).
+# GDAL is loaded on first use (lib/src/io/gdal_api.hpp), so dpkg-shlibdeps does not see it.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3 (>= 3.11), python3 (<< 3.12), passwd, proj-data")
+if(POLELOC_GDAL_PACKAGE)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", ${POLELOC_GDAL_PACKAGE}")
+endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3-numpy")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -1,38 +1,27 @@
 #include "io/ogr_reader.hpp"
 
 #include "io/csv_reader.hpp"
+#include "io/gdal_api.hpp"
 #include "io/recode.hpp"
 
 #include <poleloc/utf8.hpp>
 
 #include <poleloc/number.hpp>
 
-#include <cpl_conv.h>
-#include <cpl_error.h>
-#include <cpl_string.h>
-#include <gdal.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <type_traits>
-#include <mutex>
 #include <unordered_map>
 
 namespace poleloc::io {
 namespace {
 
-void register_gdal() {
-  static std::once_flag once;
-  std::call_once(once, [] { GDALAllRegister(); });
-}
-
 // GDAL's own messages go nowhere while we read: failures are reported as values.
 struct QuietErrors {
-  QuietErrors() { CPLPushErrorHandler(CPLQuietErrorHandler); }
-  ~QuietErrors() { CPLPopErrorHandler(); }
+  QuietErrors() { gdal().CPLPushErrorHandler(gdal().CPLQuietErrorHandler); }
+  ~QuietErrors() { gdal().CPLPopErrorHandler(); }
 };
 
 // GDAL 3.6's XLSX driver takes these as configuration options only, read when
@@ -41,29 +30,29 @@ struct XlsxHeaders {
   bool on;
   explicit XlsxHeaders(bool xlsx) : on(xlsx) {
     if (!on) return;
-    CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", "FORCE");
-    CPLSetThreadLocalConfigOption("OGR_XLSX_FIELD_TYPES", "AUTO");
+    gdal().CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", "FORCE");
+    gdal().CPLSetThreadLocalConfigOption("OGR_XLSX_FIELD_TYPES", "AUTO");
   }
   ~XlsxHeaders() {
     if (!on) return;
-    CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", nullptr);
-    CPLSetThreadLocalConfigOption("OGR_XLSX_FIELD_TYPES", nullptr);
+    gdal().CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", nullptr);
+    gdal().CPLSetThreadLocalConfigOption("OGR_XLSX_FIELD_TYPES", nullptr);
   }
 };
 
 struct DatasetCloser {
   GDALDatasetH h = nullptr;
   ~DatasetCloser() {
-    if (h) GDALClose(h);
+    if (h) gdal().GDALClose(h);
   }
 };
 
 struct FeatureDeleter {
-  void operator()(OGRFeatureH f) const { OGR_F_Destroy(f); }
+  void operator()(OGRFeatureH f) const { gdal().OGR_F_Destroy(f); }
 };
 
 std::string last_gdal_error() {
-  const char* m = CPLGetLastErrorMsg();
+  const char* m = gdal().CPLGetLastErrorMsg();
   return m && *m ? std::string(m) : std::string("GDAL cannot open it");
 }
 
@@ -78,7 +67,6 @@ std::string listed(const std::vector<std::string>& names) {
 
 GDALDatasetH open_dataset(const std::string& path, InputFormat format, const std::string& encoding,
                           std::string& why) {
-  register_gdal();
   std::vector<const char*> drivers;
   if (format == InputFormat::kml || format == InputFormat::kmz) {
     drivers = {"LIBKML", "KML"};
@@ -89,40 +77,40 @@ GDALDatasetH open_dataset(const std::string& path, InputFormat format, const std
   char** oo = nullptr;
   // UTF-8 (or nothing) leaves the choice to the .cpg / DBF language id.
   if (format == InputFormat::shapefile && !is_utf8_name(encoding)) {
-    oo = CSLSetNameValue(oo, "ENCODING", encoding.c_str());
+    oo = gdal().CSLSetNameValue(oo, "ENCODING", encoding.c_str());
   }
-  CPLErrorReset();
-  GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers.data(), oo, nullptr);
-  CSLDestroy(oo);
+  gdal().CPLErrorReset();
+  GDALDatasetH ds = gdal().GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers.data(), oo, nullptr);
+  gdal().CSLDestroy(oo);
   if (!ds) why = std::string("cannot be read as ") + format_name(format) + ": " + last_gdal_error();
   return ds;
 }
 
 bool is_polygonal(OGRwkbGeometryType t) {
-  const OGRwkbGeometryType f = wkbFlatten(t);
+  const OGRwkbGeometryType f = gdal().OGR_GT_Flatten(t);
   return f == wkbPolygon || f == wkbMultiPolygon || f == wkbCurvePolygon || f == wkbMultiSurface;
 }
 
 OGRLayerH choose_layer(GDALDatasetH ds, const std::string& name, bool want_polygons, const char* flag,
                        std::string& why) {
-  const int n = GDALDatasetGetLayerCount(ds);
+  const int n = gdal().GDALDatasetGetLayerCount(ds);
   std::vector<std::string> names;
-  for (int i = 0; i < n; ++i) names.push_back(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+  for (int i = 0; i < n; ++i) names.push_back(gdal().OGR_L_GetName(gdal().GDALDatasetGetLayer(ds, i)));
   if (!name.empty()) {
-    OGRLayerH l = GDALDatasetGetLayerByName(ds, name.c_str());
+    OGRLayerH l = gdal().GDALDatasetGetLayerByName(ds, name.c_str());
     if (!l) why = "has no layer '" + name + "'; its layers are: " + listed(names);
     return l;
   }
-  if (n == 1) return GDALDatasetGetLayer(ds, 0);
+  if (n == 1) return gdal().GDALDatasetGetLayer(ds, 0);
   if (n == 0) {
     why = "holds no layer";
     return nullptr;
   }
   std::vector<OGRLayerH> fitting;
   for (int i = 0; i < n; ++i) {
-    OGRLayerH l = GDALDatasetGetLayer(ds, i);
-    const OGRwkbGeometryType t = OGR_L_GetGeomType(l);
-    if (want_polygons ? is_polygonal(t) : wkbFlatten(t) == wkbPoint) fitting.push_back(l);
+    OGRLayerH l = gdal().GDALDatasetGetLayer(ds, i);
+    const OGRwkbGeometryType t = gdal().OGR_L_GetGeomType(l);
+    if (want_polygons ? is_polygonal(t) : gdal().OGR_GT_Flatten(t) == wkbPoint) fitting.push_back(l);
   }
   if (fitting.size() == 1) return fitting[0];
   why = "holds " + std::to_string(n) + " layers (" + listed(names) + "); choose one with " + flag;
@@ -131,10 +119,10 @@ OGRLayerH choose_layer(GDALDatasetH ds, const std::string& name, bool want_polyg
 
 // The CRS a layer declares: "EPSG:4490" when PROJ's database knows it, else its WKT.
 void declared_crs(OGRLayerH layer, std::string& declared, std::string& label) {
-  OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+  OGRSpatialReferenceH srs = gdal().OGR_L_GetSpatialRef(layer);
   if (!srs) return;
-  const char* auth = OSRGetAuthorityName(srs, nullptr);
-  const char* code = OSRGetAuthorityCode(srs, nullptr);
+  const char* auth = gdal().OSRGetAuthorityName(srs, nullptr);
+  const char* code = gdal().OSRGetAuthorityCode(srs, nullptr);
   if (auth && code) {
     declared = label = std::string(auth) + ":" + code;
     return;
@@ -142,27 +130,27 @@ void declared_crs(OGRLayerH layer, std::string& declared, std::string& label) {
   // An ESRI .prj carries no code: find the registered CRS it is.
   int count = 0;
   int* confidence = nullptr;
-  OGRSpatialReferenceH* matches = OSRFindMatches(srs, nullptr, &count, &confidence);
+  OGRSpatialReferenceH* matches = gdal().OSRFindMatches(srs, nullptr, &count, &confidence);
   if (matches && count > 0 && confidence && confidence[0] >= 70) {
-    const char* a = OSRGetAuthorityName(matches[0], nullptr);
-    const char* c = OSRGetAuthorityCode(matches[0], nullptr);
+    const char* a = gdal().OSRGetAuthorityName(matches[0], nullptr);
+    const char* c = gdal().OSRGetAuthorityCode(matches[0], nullptr);
     if (a && c) declared = label = std::string(a) + ":" + c;
   }
-  if (matches) OSRFreeSRSArray(matches);
-  CPLFree(confidence);
+  if (matches) gdal().OSRFreeSRSArray(matches);
+  gdal().VSIFree(confidence);
   if (!declared.empty()) return;
   char* wkt = nullptr;
   const char* options[] = {"FORMAT=WKT2_2019", nullptr};
-  if (OSRExportToWktEx(srs, &wkt, options) == OGRERR_NONE && wkt) declared = wkt;
-  CPLFree(wkt);
-  const char* name = OSRGetName(srs);
+  if (gdal().OSRExportToWktEx(srs, &wkt, options) == OGRERR_NONE && wkt) declared = wkt;
+  gdal().VSIFree(wkt);
+  const char* name = gdal().OSRGetName(srs);
   label = name ? std::string(name) : "the file's CRS";
 }
 
 std::vector<std::string> field_names(OGRFeatureDefnH defn) {
   std::vector<std::string> names;
-  const int n = OGR_FD_GetFieldCount(defn);
-  for (int i = 0; i < n; ++i) names.push_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+  const int n = gdal().OGR_FD_GetFieldCount(defn);
+  for (int i = 0; i < n; ++i) names.push_back(gdal().OGR_Fld_GetNameRef(gdal().OGR_FD_GetFieldDefn(defn, i)));
   return names;
 }
 
@@ -182,7 +170,7 @@ int find_any(const std::vector<std::string>& names, std::initializer_list<const 
 }
 
 std::string field_text(OGRFeatureH f, int i) {
-  const char* s = OGR_F_GetFieldAsString(f, i);
+  const char* s = gdal().OGR_F_GetFieldAsString(f, i);
   return s ? std::string(s) : std::string();
 }
 
@@ -190,15 +178,15 @@ std::string field_text(OGRFeatureH f, int i) {
 // as integers, those of the boolean subtype as booleans, real fields as reals;
 // dates, times and text as text. `text` is the field as GDAL prints it.
 Attribute typed_field(OGRFeatureH f, int i, const std::string& name, std::string text) {
-  OGRFieldDefnH defn = OGR_F_GetFieldDefnRef(f, i);
-  switch (defn ? OGR_Fld_GetType(defn) : OFTString) {
+  OGRFieldDefnH defn = gdal().OGR_F_GetFieldDefnRef(f, i);
+  switch (defn ? gdal().OGR_Fld_GetType(defn) : OFTString) {
     case OFTInteger:
-      if (OGR_Fld_GetSubType(defn) == OFSTBoolean) return Attribute::boolean(name, OGR_F_GetFieldAsInteger(f, i) != 0);
-      return Attribute::integer(name, OGR_F_GetFieldAsInteger64(f, i));
+      if (gdal().OGR_Fld_GetSubType(defn) == OFSTBoolean) return Attribute::boolean(name, gdal().OGR_F_GetFieldAsInteger(f, i) != 0);
+      return Attribute::integer(name, gdal().OGR_F_GetFieldAsInteger64(f, i));
     case OFTInteger64:
-      return Attribute::integer(name, OGR_F_GetFieldAsInteger64(f, i));
+      return Attribute::integer(name, gdal().OGR_F_GetFieldAsInteger64(f, i));
     case OFTReal: {
-      const double v = OGR_F_GetFieldAsDouble(f, i);
+      const double v = gdal().OGR_F_GetFieldAsDouble(f, i);
       if (std::isfinite(v)) return Attribute::real(name, v);
       break;
     }
@@ -227,10 +215,11 @@ std::string pair_text(double x, double y) {
 void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice& choice, ErrorSink& errors,
                     const GridSink& sink, const Progress& progress, const GridLimits& limits,
                     const GridFileOptions& options, CrsUsed& used) {
-  QuietErrors quiet;
   auto fatal = [&](std::string reason, std::string field = "") {
     errors.add_fatal({shown(path), 0, std::nullopt, std::move(field), std::move(reason)});
   };
+  if (std::string why; !load_gdal(why)) return fatal(std::string("cannot be read as ") + format_name(format) + ": " + why);
+  QuietErrors quiet;
   auto fail = [&](std::size_t feature, std::string field, std::string reason) {
     errors.add({shown(path), 0, feature, std::move(field), std::move(reason)});
   };
@@ -244,7 +233,7 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
   auto crs = choose_crs(choice, declared, label, shown(path), used);
   if (!crs) return fatal(crs.status().message());
 
-  const std::vector<std::string> names = field_names(OGR_L_GetLayerDefn(layer));
+  const std::vector<std::string> names = field_names(gdal().OGR_L_GetLayerDefn(layer));
   const int id_col = options.id_field_given ? find_field(names, options.id_field)
                                             : find_any(names, {"id", "grid_id", "gridid", "网格编号", "网格id", "编号", "code"});
   if (id_col < 0) {
@@ -282,14 +271,14 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
   }
   std::unordered_map<std::string, std::size_t> first_of;
   std::size_t index = 0;
-  OGR_L_ResetReading(layer);
+  gdal().OGR_L_ResetReading(layer);
   for (;; ++index) {
-    OGRFeatureH raw = OGR_L_GetNextFeature(layer);
+    OGRFeatureH raw = gdal().OGR_L_GetNextFeature(layer);
     if (!raw) break;
     std::unique_ptr<std::remove_pointer_t<OGRFeatureH>, FeatureDeleter> f(raw);
     if (progress && (index + 1) % 1024 == 0) progress(index + 1);
     GridRecord grid;
-    grid.id = OGR_F_IsFieldSetAndNotNull(f.get(), id_col) ? field_text(f.get(), id_col) : std::string();
+    grid.id = gdal().OGR_F_IsFieldSetAndNotNull(f.get(), id_col) ? field_text(f.get(), id_col) : std::string();
     while (!grid.id.empty() && grid.id.back() == ' ') grid.id.pop_back();
     if (grid.id.empty()) {
       fail(index, names[id_col], names[id_col] + " is empty; every grid needs an id");
@@ -309,14 +298,14 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
     }
     int name_col = -1;
     for (int c : name_cols) {
-      if (OGR_F_IsFieldSetAndNotNull(f.get(), c) && !field_text(f.get(), c).empty()) {
+      if (gdal().OGR_F_IsFieldSetAndNotNull(f.get(), c) && !field_text(f.get(), c).empty()) {
         name_col = c;
         break;
       }
     }
     bool refused = false;
     for (int i = 0; i < static_cast<int>(names.size()) && !refused; ++i) {
-      if (i == id_col || skip[static_cast<std::size_t>(i)] || !OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
+      if (i == id_col || skip[static_cast<std::size_t>(i)] || !gdal().OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
       std::string text = field_text(f.get(), i);
       if (bad_text(text) || bad_text(names[i])) {
         fail(index, "", "grid '" + grid.id + "': a field " + kEncodingHint);
@@ -332,25 +321,25 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
       }
     }
     if (refused) continue;
-    OGRGeometryH g = OGR_F_GetGeometryRef(f.get());
-    if (!g || OGR_G_IsEmpty(g)) {
+    OGRGeometryH g = gdal().OGR_F_GetGeometryRef(f.get());
+    if (!g || gdal().OGR_G_IsEmpty(g)) {
       fail(index, "geometry", "grid '" + grid.id + "': no geometry; expected a Polygon or MultiPolygon");
       continue;
     }
-    if (!is_polygonal(OGR_G_GetGeometryType(g))) {
-      fail(index, "geometry", "grid '" + grid.id + "': wrong geometry type '" + OGR_G_GetGeometryName(g) +
+    if (!is_polygonal(gdal().OGR_G_GetGeometryType(g))) {
+      fail(index, "geometry", "grid '" + grid.id + "': wrong geometry type '" + gdal().OGR_G_GetGeometryName(g) +
                                   "'; expected Polygon or MultiPolygon");
       continue;
     }
-    OGRGeometryH mp = OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
+    OGRGeometryH mp = gdal().OGR_G_ForceToMultiPolygon(gdal().OGR_G_Clone(g));
     std::size_t vertices = 0;
     std::string problem;
-    for (int p = 0; p < OGR_G_GetGeometryCount(mp) && problem.empty(); ++p) {
-      OGRGeometryH poly = OGR_G_GetGeometryRef(mp, p);
+    for (int p = 0; p < gdal().OGR_G_GetGeometryCount(mp) && problem.empty(); ++p) {
+      OGRGeometryH poly = gdal().OGR_G_GetGeometryRef(mp, p);
       Polygon out;
-      for (int r = 0; r < OGR_G_GetGeometryCount(poly) && problem.empty(); ++r) {
-        OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
-        const int n = OGR_G_GetPointCount(ring);
+      for (int r = 0; r < gdal().OGR_G_GetGeometryCount(poly) && problem.empty(); ++r) {
+        OGRGeometryH ring = gdal().OGR_G_GetGeometryRef(poly, r);
+        const int n = gdal().OGR_G_GetPointCount(ring);
         vertices += static_cast<std::size_t>(n);
         if (vertices > limits.max_vertices) {
           problem = "more than " + with_commas(limits.max_vertices) + " vertices; the limit per grid is " +
@@ -360,7 +349,7 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
         Ring pts;
         pts.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i) {
-          const double x = OGR_G_GetX(ring, i), y = OGR_G_GetY(ring, i);
+          const double x = gdal().OGR_G_GetX(ring, i), y = gdal().OGR_G_GetY(ring, i);
           const LonLat q = crs->to_wgs84({x, y});
           if (!in_range(q)) {
             problem = "ring " + std::to_string(r) + " position " + std::to_string(i) + " " + pair_text(x, y) +
@@ -373,7 +362,7 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
       }
       grid.geometry.push_back(std::move(out));
     }
-    OGR_G_DestroyGeometry(mp);
+    gdal().OGR_G_DestroyGeometry(mp);
     if (!problem.empty()) {
       fail(index, "geometry", "grid '" + grid.id + "': " + problem);
       continue;
@@ -389,8 +378,11 @@ void read_grids_ogr(const std::string& path, InputFormat format, const CrsChoice
 
 void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice& choice, ErrorSink& errors,
                     const PoleSink& sink, const Progress& progress, const PoleFileOptions& options, CrsUsed& used) {
-  QuietErrors quiet;
   const LineErrors report{errors, path};
+  if (std::string why; !load_gdal(why)) {
+    return report.fatal(0, "", std::string("cannot be read as ") + format_name(format) + ": " + why);
+  }
+  QuietErrors quiet;
   XlsxHeaders headers(format == InputFormat::xlsx);
   std::string why;
   DatasetCloser ds{open_dataset(path, format, options.encoding, why)};
@@ -402,8 +394,8 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
   auto crs = choose_crs(choice, declared, label, shown(path), used);
   if (!crs) return report.fatal(0, "", crs.status().message());
 
-  const std::vector<std::string> names = field_names(OGR_L_GetLayerDefn(layer));
-  const bool has_points = wkbFlatten(OGR_L_GetGeomType(layer)) == wkbPoint;
+  const std::vector<std::string> names = field_names(gdal().OGR_L_GetLayerDefn(layer));
+  const bool has_points = gdal().OGR_GT_Flatten(gdal().OGR_L_GetGeomType(layer)) == wkbPoint;
   PoleColumns cols;
   if (auto bad = find_pole_columns(names, options.columns, cols, has_points)) return report.fatal(1, "", *bad);
   // A point layer gives the position, unless --columns names lon/lat explicitly.
@@ -412,22 +404,22 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
   const std::size_t first_line = format == InputFormat::xlsx ? 2 : 1;
 
   std::size_t index = 0;
-  OGR_L_ResetReading(layer);
+  gdal().OGR_L_ResetReading(layer);
   for (;; ++index) {
-    OGRFeatureH raw = OGR_L_GetNextFeature(layer);
+    OGRFeatureH raw = gdal().OGR_L_GetNextFeature(layer);
     if (!raw) break;
     std::unique_ptr<std::remove_pointer_t<OGRFeatureH>, FeatureDeleter> f(raw);
     const std::size_t line = first_line + index;
     if (progress && (index + 1) % 65536 == 0) progress(index + 1);
-    const std::string number_text = OGR_F_IsFieldSetAndNotNull(f.get(), cols.number) ? field_text(f.get(), cols.number) : "";
+    const std::string number_text = gdal().OGR_F_IsFieldSetAndNotNull(f.get(), cols.number) ? field_text(f.get(), cols.number) : "";
     if (number_text.empty() && format == InputFormat::xlsx) {
       bool blank = true;  // spreadsheets end with empty rows
-      for (int i = 0; i < static_cast<int>(names.size()) && blank; ++i) blank = !OGR_F_IsFieldSetAndNotNull(f.get(), i);
+      for (int i = 0; i < static_cast<int>(names.size()) && blank; ++i) blank = !gdal().OGR_F_IsFieldSetAndNotNull(f.get(), i);
       if (blank) continue;
     }
     bool garbled = false;
     for (int i = 0; i < static_cast<int>(names.size()) && !garbled; ++i) {
-      garbled = bad_text(names[i]) || (OGR_F_IsFieldSetAndNotNull(f.get(), i) && bad_text(field_text(f.get(), i)));
+      garbled = bad_text(names[i]) || (gdal().OGR_F_IsFieldSetAndNotNull(f.get(), i) && bad_text(field_text(f.get(), i)));
     }
     if (garbled) {
       report.fail(line, "", std::string("a field ") + kEncodingHint);
@@ -445,7 +437,7 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
     if (from_columns) {
       bool ok = true;
       for (auto [col, out] : {std::pair{cols.lon, &x}, std::pair{cols.lat, &y}}) {
-        const std::string text = OGR_F_IsFieldSetAndNotNull(f.get(), col) ? field_text(f.get(), col) : "";
+        const std::string text = gdal().OGR_F_IsFieldSetAndNotNull(f.get(), col) ? field_text(f.get(), col) : "";
         const ParsedNumber v = parse_double(text);
         if (v.problem) {
           report.fail(line, names[col], names[col] + " '" + text.substr(0, 64) + "' " + v.problem);
@@ -456,13 +448,13 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
       }
       if (!ok) continue;
     } else {
-      OGRGeometryH g = OGR_F_GetGeometryRef(f.get());
-      if (!g || OGR_G_IsEmpty(g)) {
+      OGRGeometryH g = gdal().OGR_F_GetGeometryRef(f.get());
+      if (!g || gdal().OGR_G_IsEmpty(g)) {
         report.fail(line, "geometry", "pole " + *number + " has no point");
         continue;
       }
-      x = OGR_G_GetX(g, 0);
-      y = OGR_G_GetY(g, 0);
+      x = gdal().OGR_G_GetX(g, 0);
+      y = gdal().OGR_G_GetY(g, 0);
     }
     const LonLat p = crs->to_wgs84({x, y});
     if (!in_range(p)) {
@@ -473,7 +465,7 @@ void read_poles_ogr(const std::string& path, InputFormat format, const CrsChoice
     PoleRecord pole{std::move(*number), p, {}};
     for (int i = 0; i < static_cast<int>(names.size()); ++i) {
       if (i == cols.number || (from_columns && (i == cols.lon || i == cols.lat))) continue;
-      if (!OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
+      if (!gdal().OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
       std::string text = field_text(f.get(), i);
       if (!text.empty()) pole.attributes.push_back(typed_field(f.get(), i, names[i], std::move(text)));
     }
