@@ -2,6 +2,7 @@
 // facade, and prints either text for people or (--json) the HTTP answer's shape.
 #include "cli_args.hpp"
 #include "config_file.hpp"
+#include "directory_watch.hpp"
 #include "malloc_huge_pages.hpp"
 #include "json_shapes.hpp"
 #include "synthetic_city.hpp"
@@ -1102,13 +1103,22 @@ int cmd_serve(CliArgs& a) {
   std::optional<http::ReplicaFollower> replica;
   if (primary) replica.emplace(**service, *primary, replica_status);
   // Without a token the server only reads; it follows the database, so that an
-  // import (or writes by another process) shows within about a second.
+  // import (or writes by another process) shows as soon as it is stored: it
+  // looks when a file in the database changes, and at least once a second.
   std::jthread follower;
   if ((*service)->read_only()) {
-    follower = std::jthread([&svc = **service](std::stop_token stop) {
+    follower = std::jthread([&svc = **service, dir = *db](std::stop_token stop) {
+      cli::DirectoryWatch watch(dir);
       while (!stop.stop_requested()) {
-        for (int i = 0; i < 10 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        bool written = false;
+        for (int i = 0; i < 10 && !written && !stop.stop_requested(); ++i) {
+          written = watch.wait(std::chrono::milliseconds(100));
+        }
         if (stop.stop_requested()) break;
+        if (written) {  // a writer writes a few files in a row: let it finish them
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          watch.wait(std::chrono::milliseconds(0));
+        }
         auto changed = svc.refresh();
         if (!changed) {
           std::fprintf(stderr, "{\"event\":\"follow_failed\",\"message\":\"%s\"}\n",
