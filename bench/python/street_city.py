@@ -142,6 +142,63 @@ def make_numbers(rng: np.random.Generator, sizes: list[int]) -> tuple[list[str],
     return canonical, printed, codes
 
 
+NAME_CHARS = list("中山人民和平解放建设胜利长江黄河西东南北新华文化光明红旗友谊工农兴安松花龙嫩阳珠星月春秋林园桥湾湖"
+                  "海天金银玉石草树清水永宁泰康福寿吉祥丰收田家庄营屯堡")
+NAME_ENDS = ["路", "街", "大街", "道", "巷", "胡同"]
+
+
+def street_names(rng: np.random.Generator, codes: list[str]) -> dict[str, str]:
+    """A Chinese street name per code (2-3 characters and a suffix), each name once; some
+    names begin with another ("长江路", "长江路东" is not made, but "长江" and "长江西" are)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for code in sorted(set(codes)):
+        while True:
+            name = "".join(rng.choice(NAME_CHARS, size=int(rng.integers(2, 4)))) + str(rng.choice(NAME_ENDS))
+            if name not in used:
+                break
+        used.add(name)
+        names[code] = name
+    return names
+
+
+def homophones(chars: set[str]) -> dict[str, list[str]]:
+    """For each of `chars`, common characters (CJK Unified, first block) read the same in
+    Mandarin, tones ignored (Unihan kMandarin from Debian's unicode-data): what a speech
+    recogniser writes for a street name it does not know."""
+    import bz2
+    import unicodedata
+    reading: dict[str, str] = {}
+    with bz2.open("/usr/share/unicode/Unihan_Readings.txt.bz2", "rt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 3 and parts[1] == "kMandarin":
+                cp = int(parts[0][2:], 16)
+                if 0x4E00 <= cp <= 0x9FFF:
+                    toneless = "".join(c for c in unicodedata.normalize("NFD", parts[2].split()[0]) if c.isalpha())
+                    reading[chr(cp)] = toneless
+    by_sound: dict[str, list[str]] = {}
+    for ch, r in reading.items():
+        by_sound.setdefault(r, []).append(ch)
+    return {c: [h for h in by_sound.get(reading.get(c, ""), []) if h != c and h not in chars] for c in chars}
+
+
+def cardinal(n: int) -> str:
+    """Chinese cardinal of 1..9999 as callers say it: 372 三百七十二, 305 三百零五, 12 十二."""
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d:
+            if zero and out:
+                out += "零"
+            out += ("" if (unit == "十" and d == 1 and not out) else digits[d]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
 def wavy(a: np.ndarray, b: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """n points strictly between a and b, bent by up to 1.5 % of the edge's length (a river, a wall)."""
     t = np.arange(1, n + 1) / (n + 1)
@@ -210,6 +267,12 @@ def write_city(out: pathlib.Path, n_poles: int, n_grids: int, seed: int) -> None
             f.write(f'{{"type":"Feature","properties":{{"id":"HRB-{g:05d}","name":"网格{g}"}},'
                     f'"geometry":{{"type":"Polygon","coordinates":[[{coords}]]}}}}{sep}')
         f.write("]}\n")
+    names = street_names(rng, codes)
+    with open(out / "aliases.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["alias", "code"])
+        for code, name in sorted(names.items()):
+            w.writerow([name, code])
     np.savez(out / "truth.npz", lons=lons, lats=lats, numbers=np.array(canonical), printed=np.array(printed))
 
 
@@ -294,9 +357,10 @@ def main() -> int:
 
     city = args.workdir / f"city-{args.poles}-{args.grids}-{args.seed}"
     db_path = args.workdir / f"db-{args.poles}-{args.grids}-{args.seed}"
-    if not (city / "truth.npz").exists():
+    if not (city / "truth.npz").exists() or not (city / "aliases.csv").exists():
         t = time.perf_counter()
         write_city(city, args.poles, args.grids, args.seed)
+        shutil.rmtree(db_path, ignore_errors=True)  # imported from another version of the city
         print(f"city written to {city} in {time.perf_counter() - t:.1f} s", flush=True)
     truth = np.load(city / "truth.npz")
     lons, lats, numbers, printed = truth["lons"], truth["lats"], truth["numbers"], truth["printed"]
@@ -313,7 +377,7 @@ def main() -> int:
         shutil.rmtree(db_path)
     if not (db_path / "CURRENT").exists():
         wall, rss, _ = run_timed([args.cli, "import", "--db", str(db_path), "--poles", str(city / "poles.csv"),
-                                  "--grids", str(city / "grids.geojson")])
+                                  "--grids", str(city / "grids.geojson"), "--aliases", str(city / "aliases.csv")])
         rows.append(("import (poleloc import, CSV + GeoJSON)", f"{wall:.2f} s, peak RSS {rss:.0f} MB", "—"))
     opens = [run_timed([args.cli, "locate", "--db", str(db_path), str(numbers[0])]) for _ in range(3)]
     t = time.perf_counter()
@@ -445,7 +509,26 @@ def main() -> int:
                     "yankee zulu".split()))
     words = "zero one two three four five six seven eight nine".split()
     hanzi = "零一二三四五六七八九"
+    with open(city / "aliases.csv", newline="", encoding="utf-8") as f:
+        name_of = {r["code"]: r["alias"] for r in csv.DictReader(f)}
+    sound = homophones(set("".join(name_of.values())))
+
+    def misheard(name: str) -> str:
+        """The name with one character (not the first, not the suffix) written as a homophone."""
+        body = name.rstrip("路街大道巷胡同")
+        spots = [k for k in range(1, len(body)) if sound.get(body[k])]
+        if not spots:
+            return name
+        k = spots[int(rng.integers(len(spots)))]
+        return name[:k] + str(rng.choice(sound[name[k]])) + name[k + 1:]
+
     forms = {
+        "street name, cardinal (三百七十二)": lambda c, d: name_of[c] + (cardinal(int(d)) if 0 < int(d) < 10000 else
+                                                                   "".join(hanzi[int(x)] for x in d)) + "号",
+        "street name misheard by sound, Chinese digits": lambda c, d: misheard(name_of[c]) + "".join(hanzi[int(x)] for x in d),
+        "street name, Chinese digits": lambda c, d: name_of[c] + "".join(hanzi[int(x)] for x in d),
+        "street name in a sentence": lambda c, d: f"我在{name_of[c]}这边，电线杆上写着{''.join(hanzi[int(x)] for x in d)}，灯不亮了",
+        "street name and code": lambda c, d: f"{name_of[c]}的杆子，{c}{d}",
         "letters, digit words": lambda c, d: " ".join(c.lower()) + " " + " ".join(words[int(x)] for x in d),
         "NATO, digit words": lambda c, d: " ".join(nato[x] for x in c) + " " + " ".join(words[int(x)] for x in d),
         "code, Chinese digits": lambda c, d: c + "".join(hanzi[int(x)] for x in d),

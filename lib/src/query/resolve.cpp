@@ -286,7 +286,7 @@ class Decoder {
     // not what was said; so is one the caller did not mean as the pole's number.
     const bool guess = r.note == spoken::ReadingNote::si_shi || r.note == spoken::ReadingNote::teen_tens ||
                          r.prior < kUnderstood || r.raw_prior < kHeardNumber || r.retracted || r.counted ||
-                         r.printed_code_as_word;
+                         r.printed_code_as_word || r.alias_guessed;
     if (r.area >= 0) {
       in_area(static_cast<std::uint32_t>(r.area), stripped, [&](std::uint32_t pole, std::size_t width) {
         push_as_read(i, pole, width, spoken_width, guess);

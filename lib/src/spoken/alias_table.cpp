@@ -242,7 +242,7 @@ std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view tex
       }
       ++chars;
     }
-    if (j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true};
+    if (j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true, true};
   }
   return std::nullopt;
 }

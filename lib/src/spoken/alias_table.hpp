@@ -70,6 +70,10 @@ class AliasTable {
     // One character of a Chinese alias of 3+ characters differs, not the first
     // and not a numeral: what recognisers make of homophones (团结胡 for 团结湖).
     bool misheard = false;
+    // ... and that character does not sound like the alias's (the gazetteer
+    // matches those by sound first): a guess among the aliases one character
+    // away, never an exact match (寿秋友路 for 寿秋饮路 when the street is 寿秋银路).
+    bool guessed = false;
   };
   // The longest way to say a code that starts at byte `pos` of `normalised`.
   std::optional<Match> match_at(std::string_view normalised, std::size_t pos) const;

@@ -154,6 +154,7 @@ struct AreaChoice {
   std::int32_t area = -1;
   std::string_view alias;
   bool misheard = false;
+  bool guessed = false;  // AliasTable::Match::guessed
   bool abbreviation = false;
   AreaSource source = AreaSource::none;
   float prior = 1;
@@ -274,10 +275,10 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, s
   const bool unknown_before = run.first > 0 && tokens[run.first - 1].kind == TokenKind::unknown_letters;
   auto area_of = [&](std::size_t k, AreaSource source, float prior) {
     const Token& t = tokens[k];
-    areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, t.abbreviation, source, prior,
-                     t.begin, t.end});
+    areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, t.alias.guessed, t.abbreviation,
+                     source, prior, t.begin, t.end});
   };
-  auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, false, source, prior}); };
+  auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, false, false, source, prior}); };
 
   AreaContext context;
   if (alias.token) context.said = static_cast<std::int32_t>(tokens[*alias.token].alias.code);
@@ -320,9 +321,9 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, s
     area_of(*alias.token, alias.separators == 0 ? AreaSource::said : AreaSource::said_elsewhere, kAreaAfter);
     no_area(AreaSource::none, kAreaAfterOther);
   } else if (auto unknown = unknown_place_before(tokens, run, text)) {
-    areas.push_back({-1, {}, false, false, AreaSource::unknown_place, 1, unknown->first, unknown->second});
+    areas.push_back({-1, {}, false, false, false, AreaSource::unknown_place, 1, unknown->first, unknown->second});
   } else if (auto elsewhere = unknown_place_anywhere(tokens, text)) {
-    areas.push_back({-1, {}, false, false, AreaSource::unknown_place, 1, elsewhere->first, elsewhere->second});
+    areas.push_back({-1, {}, false, false, false, AreaSource::unknown_place, 1, elsewhere->first, elsewhere->second});
   } else {
     no_area(AreaSource::none, 1);
   }
@@ -458,6 +459,7 @@ void read_tokens(const std::vector<Token>& tokens, std::string_view norm, bool p
             r.area_code = a.area >= 0 ? aliases.code(static_cast<std::uint32_t>(a.area)) : std::string_view{};
             r.alias = a.alias;
             r.alias_misheard = a.misheard;
+            r.alias_guessed = a.guessed;
             r.alias_abbreviation = a.abbreviation;
             r.area_begin = static_cast<std::uint16_t>(a.begin);
             r.area_end = static_cast<std::uint16_t>(a.end);

@@ -86,6 +86,7 @@ struct Reading {
   std::string_view area_code;   // the code (empty when none); points into the AliasTable
   std::string_view alias;       // how the area was said, as in the aliases table
   bool alias_misheard = false;  // the text had the alias with one character wrong
+  bool alias_guessed = false;   // ... and not by sound: a guess, never exact (AliasTable::Match::guessed)
   AreaSource area_source = AreaSource::none;
   // The area said for these digits even when this reading sets it aside
   // (area == -1 with said_area >= 0: "maybe the caller named the wrong area").

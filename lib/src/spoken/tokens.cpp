@@ -181,8 +181,11 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
     const bool after_area = !out.empty() && out.back().kind == TokenKind::alias && out.back().end + 1 >= pos;
     auto alias = aliases.match_at(text, pos);
     auto place = gazetteer.match_at(text, pos);
-    if (alias && place && place->end <= alias->end) place.reset();  // the table's own match wins a tie
+    // A name heard by sound (the gazetteer: 寿秋饮路 for 寿秋银路) wins over the
+    // table's guess with one character wrong (寿秋友路) as far as it reaches;
+    // otherwise the table's own match wins a tie.
     if (alias && alias->misheard && place && place->end >= alias->end) alias.reset();
+    if (alias && place && place->end <= alias->end) place.reset();
     if (place && alias && place->end > alias->end) alias.reset();
     if (is_ascii_letter(c)) {
       // An area code that is also a number word (see CodeWords). Where it is
