@@ -22,7 +22,8 @@ namespace {
 const Snapshot& streets() {
   static const auto s = [] {
     const std::vector<std::pair<const char*, const char*>> names = {
-        {"寿秋银路", "JT"}, {"寿秋友路", "PSGP"}, {"新寿胡同", "KC"}, {"新吉胡同", "HLSM"}, {"阳花路", "DPP"}, {"阳中路", "DTZ"}};
+        {"寿秋银路", "JT"}, {"寿秋友路", "PSGP"}, {"新寿胡同", "KC"}, {"新吉胡同", "HLSM"}, {"阳花路", "DPP"}, {"阳中路", "DTZ"},
+        {"金化路", "GXR"}, {"金花路", "NZFM"}};
     std::vector<PoleRecord> poles;
     std::vector<AliasRecord> aliases;
     int a = 0;
@@ -54,6 +55,17 @@ TEST(ResolveStreetNames, ACharacterThatSoundsLikeNothingInTheNameIsAGuess) {
   auto r = streets().resolve("寿秋吧路一四四", {});
   ASSERT_TRUE(r);
   for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
+}
+
+TEST(ResolveStreetNames, TwoStreetsThatSoundTheSameMakeASoundAlikeAGuess) {
+  // 金化路 and 金花路 are both "jin hua lu"; 金譁路 sounds like either.
+  auto r = streets().resolve("金譁路一五五", {});
+  ASSERT_TRUE(r && !r->empty());
+  for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
+  // Written as one of them, it is that one.
+  auto exact = streets().resolve("金花路一五五", {});
+  ASSERT_TRUE(exact && !exact->empty());
+  EXPECT_EQ((*exact)[0].pole.number(), "NZFM0155");
 }
 
 }  // namespace

@@ -289,6 +289,10 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
         (m->end == best->end && (m->by_sound < best->by_sound ||
                                  (m->by_sound == best->by_sound && places_[m->place].strength < places_[best->place].strength)))) {
       best = m;
+    } else if (m->end == best->end && m->by_sound == best->by_sound && m->place != best->place &&
+               places_[m->place].strength == places_[best->place].strength &&
+               (places_[m->place].code < 0 || places_[m->place].code != places_[best->place].code)) {
+      best->ambiguous = true;
     }
   };
   if (auto it = by_char_.find(first); it != by_char_.end()) {

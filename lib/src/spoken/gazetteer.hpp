@@ -69,6 +69,10 @@ class Gazetteer {
     std::size_t end = 0;        // byte just past the match in the normalised text
     std::uint8_t by_sound = 0;  // characters matched by sound, not as written
     bool abbreviation = false;  // a two-character area alias matched as X?Y?
+    // Another place's name matches as far, with as many characters by sound and
+    // as strong (金化路 and 金花路 for "jin hua lu" heard as 金譁路): which one
+    // was said is a guess.
+    bool ambiguous = false;
   };
   // The longest name at byte `pos` of `normalised`; among equally long ones,
   // the fewest characters by sound, then the strongest name.

@@ -231,7 +231,7 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
       if (p.kind == PlaceKind::area) {
         t.kind = TokenKind::alias;
         t.alias = AliasTable::Match{static_cast<std::uint32_t>(p.code), place->end, AliasTable::MatchForm::alias, p.name,
-                                    place->by_sound > 0};
+                                    place->by_sound > 0, place->ambiguous};
         t.abbreviation = place->abbreviation;
       } else {
         t.kind = TokenKind::place;
