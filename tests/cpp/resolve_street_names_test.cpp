@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,7 +24,7 @@ const Snapshot& streets() {
   static const auto s = [] {
     const std::vector<std::pair<const char*, const char*>> names = {
         {"寿秋银路", "JT"}, {"寿秋友路", "PSGP"}, {"新寿胡同", "KC"}, {"新吉胡同", "HLSM"}, {"阳花路", "DPP"}, {"阳中路", "DTZ"},
-        {"金化路", "GXR"}, {"金花路", "NZFM"}};
+        {"金化路", "GXR"}, {"金花路", "NZFM"}, {"阳花胡同", "YHHT"}};
     std::vector<PoleRecord> poles;
     std::vector<AliasRecord> aliases;
     int a = 0;
@@ -57,15 +58,29 @@ TEST(ResolveStreetNames, ACharacterThatSoundsLikeNothingInTheNameIsAGuess) {
   for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
 }
 
-TEST(ResolveStreetNames, TwoStreetsThatSoundTheSameMakeASoundAlikeAGuess) {
-  // 金化路 and 金花路 are both "jin hua lu"; 金譁路 sounds like either.
+TEST(ResolveStreetNames, TwoStreetsThatSoundTheSameMakeASoundAlikeAGuessBetweenBoth) {
+  // 金化路 and 金花路 are both "jin hua lu"; 金譁路 sounds like either: both
+  // streets' pole 155 are offered, neither exact.
   auto r = streets().resolve("金譁路一五五", {});
-  ASSERT_TRUE(r && !r->empty());
+  ASSERT_TRUE(r && r->size() >= 2);
   for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
+  std::vector<std::string> first_two = {std::string((*r)[0].pole.number()), std::string((*r)[1].pole.number())};
+  std::sort(first_two.begin(), first_two.end());
+  EXPECT_EQ(first_two, (std::vector<std::string>{"GXR0155", "NZFM0155"}));
+  EXPECT_NEAR((*r)[0].score, (*r)[1].score, 1e-9);
   // Written as one of them, it is that one.
   auto exact = streets().resolve("金花路一五五", {});
   ASSERT_TRUE(exact && !exact->empty());
   EXPECT_EQ((*exact)[0].pole.number(), "NZFM0155");
+}
+
+TEST(ResolveStreetNames, ANameOneCharacterAwayNeverSwallowsADigit) {
+  // 阳花巷零一五五: 阳花路 with one character wrong, then 0155. 阳花胡同 differs in
+  // 巷 and in 零, a numeral; it once matched through the numeral and left 155.
+  auto r = streets().resolve("阳花巷零一五五", {});
+  ASSERT_TRUE(r && !r->empty());
+  EXPECT_EQ((*r)[0].pole.number(), "DPP0155") << (*r)[0].reason;
+  EXPECT_NE((*r)[0].match, MatchKind::exact);
 }
 
 }  // namespace

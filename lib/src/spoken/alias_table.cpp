@@ -229,6 +229,7 @@ std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view tex
     const Entry& e = entries_[k];
     if (e.latin || e.form != MatchForm::alias) continue;
     std::size_t t = pos, j = 0, chars = 0, wrong = 0;
+    bool stopped = false;  // on a character that may not differ (the first, a numeral, not CJK)
     while (j < e.key.size() && t < text.size() && wrong <= 1) {
       if (text[t] == ' ') {
         ++t;
@@ -237,12 +238,15 @@ std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view tex
       const char32_t want = decode_utf8(e.key, j);
       const char32_t got = decode_utf8(text, t);
       if (got != want) {
-        if (chars == 0 || got < 0x3400 || chinese_numeral(got)) break;
+        if (chars == 0 || got < 0x3400 || chinese_numeral(got)) {
+          stopped = true;  // j has moved past the last character: not a match ("金花路零" is not 金花胡同)
+          break;
+        }
         ++wrong;
       }
       ++chars;
     }
-    if (j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true, true};
+    if (!stopped && j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true, true};
   }
   return std::nullopt;
 }

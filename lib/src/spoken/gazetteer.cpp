@@ -292,6 +292,7 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
     } else if (m->end == best->end && m->by_sound == best->by_sound && m->place != best->place &&
                places_[m->place].strength == places_[best->place].strength &&
                (places_[m->place].code < 0 || places_[m->place].code != places_[best->place].code)) {
+      if (!best->ambiguous) best->tie = static_cast<std::int32_t>(m->place);
       best->ambiguous = true;
     }
   };

@@ -73,6 +73,7 @@ class Gazetteer {
     // as strong (金化路 and 金花路 for "jin hua lu" heard as 金譁路): which one
     // was said is a guess.
     bool ambiguous = false;
+    std::int32_t tie = -1;  // when ambiguous: the first other place tied (its index)
   };
   // The longest name at byte `pos` of `normalised`; among equally long ones,
   // the fewest characters by sound, then the strongest name.

@@ -277,6 +277,11 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, s
     const Token& t = tokens[k];
     areas.push_back({static_cast<std::int32_t>(t.alias.code), t.alias.alias, t.alias.misheard, t.alias.guessed, t.abbreviation,
                      source, prior, t.begin, t.end});
+    // Heard by sound as either of two areas (金譁路: 金化路 or 金花路): both, as guesses.
+    if (t.tied_place >= 0) {
+      const Place& q = gazetteer.place(static_cast<std::uint32_t>(t.tied_place));
+      areas.push_back({q.code, q.name, true, true, false, source, prior, t.begin, t.end});
+    }
   };
   auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, false, false, source, prior}); };
 

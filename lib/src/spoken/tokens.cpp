@@ -233,6 +233,9 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
         t.alias = AliasTable::Match{static_cast<std::uint32_t>(p.code), place->end, AliasTable::MatchForm::alias, p.name,
                                     place->by_sound > 0, place->ambiguous};
         t.abbreviation = place->abbreviation;
+        if (place->tie >= 0 && gazetteer.place(static_cast<std::uint32_t>(place->tie)).kind == PlaceKind::area) {
+          t.tied_place = place->tie;
+        }
       } else {
         t.kind = TokenKind::place;
         t.place = place->place;

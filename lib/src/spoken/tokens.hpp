@@ -63,6 +63,7 @@ struct Token {
   std::uint32_t place = 0;           // kind place: Gazetteer index
   std::uint8_t by_sound = 0;         // alias or place: characters matched by sound
   bool abbreviation = false;         // alias: a two-character alias said as its long name
+  std::int32_t tied_place = -1;      // alias heard by sound that another area's name ties: that area (Gazetteer index)
   bool pause_before = false;         // a pause (',' in the normalised text) right before it
   bool negation = false;             // correction: 不是, which may take back the number after it
 };
