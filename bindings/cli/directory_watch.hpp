@@ -28,7 +28,6 @@ class DirectoryWatch {
   // Waits up to `timeout` for a file in the directory to be created, written,
   // renamed in or deleted; true if one was (every pending event is consumed).
   bool wait(std::chrono::milliseconds timeout);
-  bool watching() const { return fd_ >= 0; }
 
  private:
   int fd_ = -1;

@@ -19,18 +19,22 @@ namespace {
 const char* const kCodes[] = {"ONE", "TEN", "SIX", "OH", "FOR", "ATE", "TWO", "TJH", "AB"};
 constexpr int kSerials = 300;
 
+// Poles CODE0001 .. CODE<last> (4-digit serials, but `skip`) of the area that
+// is `a`-th in a row of areas `spacing` degrees apart.
+void add_area(std::vector<PoleRecord>& poles, const char* code, int a, double spacing, int last, int skip = 0) {
+  for (int i = 1; i <= last; ++i) {
+    if (i == skip) continue;
+    char number[16];
+    std::snprintf(number, sizeof number, "%s%04d", code, i);
+    poles.push_back({number, {116.40 + spacing * a + 0.00003 * i, 39.90 + 0.00002 * i}, {}});
+  }
+}
+
 const Snapshot& town() {
   static const auto s = [] {
     std::vector<PoleRecord> poles;
     int a = 0;
-    for (const char* code : kCodes) {
-      for (int i = 1; i <= kSerials; ++i) {
-        char number[16];
-        std::snprintf(number, sizeof number, "%s%04d", code, i);
-        poles.push_back({number, {116.40 + 0.01 * a + 0.00003 * i, 39.90 + 0.00002 * i}, {}});
-      }
-      ++a;
-    }
+    for (const char* code : kCodes) add_area(poles, code, a++, 0.01, kSerials);
     return std::make_unique<Snapshot>(build_snapshot_data(std::move(poles), {}, {}, 1));
   }();
   return *s;
@@ -161,13 +165,7 @@ const Snapshot& word_town() {
     int a = 0;
     for (const char* code : {"NO", "AT", "AA", "ABX", "QK", "TWO"}) {
       const std::string_view c(code);
-      for (int i = 1; i <= (c == "QK" ? 2300 : c == "TWO" ? 100 : 300); ++i) {
-        if (c == "NO" && i == 299) continue;  // NO has no pole 299
-        char number[16];
-        std::snprintf(number, sizeof number, "%s%04d", code, i);
-        poles.push_back({number, {116.40 + 0.05 * a + 0.00003 * i, 39.90 + 0.00002 * i}, {}});
-      }
-      ++a;
+      add_area(poles, code, a++, 0.05, c == "QK" ? 2300 : c == "TWO" ? 100 : 300, c == "NO" ? 299 : 0);  // NO has no pole 299
     }
     return std::make_unique<Snapshot>(build_snapshot_data(std::move(poles), {}, {}, 1));
   }();

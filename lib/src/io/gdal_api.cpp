@@ -2,8 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <mutex>
-
 #ifndef POLELOC_GDAL_SONAME
 #error "POLELOC_GDAL_SONAME names the GDAL library to load (lib/CMakeLists.txt)"
 #endif

@@ -40,7 +40,8 @@
   X(OGR_F_GetFieldAsDouble) X(OGR_G_IsEmpty) X(OGR_G_GetX) X(OGR_G_GetY) X(OGR_G_GetGeometryRef)                  \
   X(OGR_G_GetGeometryCount) X(OGR_G_GetPointCount) X(OGR_G_GetGeometryType) X(OGR_G_GetGeometryName)              \
   X(OGR_G_ForceToMultiPolygon) X(OGR_G_DestroyGeometry) X(OGR_G_Clone) X(OSRGetAuthorityName)                     \
-  X(OSRGetAuthorityCode) X(OSRGetName) X(OSRFreeSRSArray) X(OSRFindMatches) X(OSRExportToWktEx) X(OGR_F_GetFieldAsInteger64) X(OGR_GT_Flatten)
+  X(OSRGetAuthorityCode) X(OSRGetName) X(OSRFreeSRSArray) X(OSRFindMatches) X(OSRExportToWktEx)                  \
+  X(OGR_F_GetFieldAsInteger64) X(OGR_GT_Flatten)
 
 namespace poleloc::io {
 

@@ -8,7 +8,6 @@
 
 #include <poleloc/number.hpp>
 
-
 #include <cmath>
 #include <cstdio>
 #include <memory>

@@ -190,24 +190,19 @@ class Decoder {
     }
     for (std::size_t i = 0; i < set_.readings.size(); ++i) exact(static_cast<std::int16_t>(i));
 
-    bool any_exact = false, exact_near = false;
-    for (const Hit& h : hits) {
-      if (!h.exact) continue;
-      any_exact = true;
-      if (near_ && geo::local_distance_m(*near_, s_.position(h.pole)) <= kExactNearM) exact_near = true;
-    }
+    const bool exact_found = any_exact();
     // Without a location an exact number stands: a neighbour one edit away
     // could not outrank it. With one, the likely confusions are looked up even
     // then (a misheard 312 exists far off, the meant 372 is by the caller).
-    if (any_exact && !near_) {
+    if (exact_found && !near_) {
       merge();
       return;
     }
-    const bool every_edit = !any_exact || !exact_near;
+    const bool every_edit = !exact_found || !exact_near_caller();
     std::size_t tried = 0;
     for (std::size_t i = 0; i < set_.readings.size() && tried < kFuzzyReadings; ++i) {
       if (set_.readings[i].prior < kFuzzyMinPrior) break;
-      if (fuzzy(static_cast<std::int16_t>(i), every_edit, any_exact)) ++tried;
+      if (fuzzy(static_cast<std::int16_t>(i), every_edit, exact_found)) ++tried;
     }
     merge();
   }
@@ -422,6 +417,7 @@ class Decoder {
     return std::any_of(hits.begin(), hits.end(), [](const Hit& h) { return h.exact; });
   }
 
+  // An exact hit within kExactNearM of the caller (there is a location).
   bool exact_near_caller() const {
     return std::any_of(hits.begin(), hits.end(), [&](const Hit& h) {
       return h.exact && geo::local_distance_m(*near_, s_.position(h.pole)) <= kExactNearM;

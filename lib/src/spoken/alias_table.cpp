@@ -48,9 +48,7 @@ bool is_letter_at(std::string_view text, std::size_t i) { return i < text.size()
 // A digit right at `i`: ASCII ("no170") or a Chinese numeral that is no word ("NO零四六").
 bool numeral_glued_at(std::string_view text, std::size_t i) {
   if (i >= text.size()) return false;
-  if (is_ascii_digit(text[i])) return true;
-  const auto n = chinese_numeral(decode_utf8(text, i));
-  return n && !n->weak;
+  return is_ascii_digit(text[i]) || is_strong_numeral(decode_utf8(text, i));
 }
 
 // The word (run of ASCII letters) starting at `pos`.

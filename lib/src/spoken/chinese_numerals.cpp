@@ -50,6 +50,11 @@ std::optional<Numeral> chinese_numeral(char32_t c) {
   }
 }
 
+bool is_strong_numeral(char32_t c) {
+  const auto n = chinese_numeral(c);
+  return n && !n->weak;
+}
+
 std::string_view chinese_digit(int digit) {
   static constexpr std::string_view kWords[10] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
   return digit >= 0 && digit <= 9 ? kWords[digit] : std::string_view{};

@@ -29,6 +29,10 @@ namespace poleloc::spoken {
 
 std::optional<Numeral> chinese_numeral(char32_t c);
 
+// A Chinese numeral that is no everyday word (not 要, 栋, 怪 ...): said as a
+// digit, it stays a digit.
+bool is_strong_numeral(char32_t c);
+
 // The plain Chinese digit: 零 一 二 三 四 五 六 七 八 九 (UTF-8).
 std::string_view chinese_digit(int digit);
 

@@ -22,12 +22,6 @@ std::u32string code_points(std::string_view normalised) {
 
 bool is_cjk_char(char32_t c) { return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF); }
 
-// A numeral the caller said as a digit must stay a digit: a name never takes it by sound.
-bool is_strong_numeral(char32_t c) {
-  auto n = chinese_numeral(c);
-  return n && !n->weak;
-}
-
 // At most two characters in three may be matched by sound (冬至门 for 东直门), one
 // always as written; a two-character name one, when a word that follows a
 // place name comes next (笼潭小区 for 龙潭).

@@ -104,11 +104,17 @@ bool next_is_numeral_word(std::string_view text, std::size_t end) {
   while (end < text.size() && (text[end] == ' ' || text[end] == ',')) ++end;
   if (end >= text.size()) return false;
   if (is_ascii_digit(text[end])) return true;
-  if (static_cast<unsigned char>(text[end]) >= 0x80) {  // a Chinese numeral: "FOR一五五"
-    const auto n = chinese_numeral(decode_utf8(text, end));
-    return n && !n->weak;
-  }
+  if (static_cast<unsigned char>(text[end]) >= 0x80) return is_strong_numeral(decode_utf8(text, end));  // FOR一五五
   return english_numeral(word_at(text, end)).has_value();
+}
+
+// The code spelled by the word `w` at `pos`, when a number follows it.
+std::optional<std::uint32_t> code_before_number(const AliasTable& aliases, std::string_view text, std::size_t pos,
+                                                std::string_view w) {
+  if (!next_is_numeral_word(text, pos + w.size())) return std::nullopt;
+  std::string upper(w);
+  for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
+  return aliases.find_code(upper);
 }
 
 // A pinyin digit counts only beside another one ("san qi er"), so that a
@@ -199,10 +205,8 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
         } else if (whole_word_alias) {
           if (code_word_seen) *code_word_seen = true;
         } else if (!alias) {
-          std::string upper(w);
-          for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
           // A code that is a short English word ("oh", "for") counts before a number word only.
-          if (auto code = aliases.find_code(upper); code && next_is_numeral_word(text, pos + w.size())) {
+          if (auto code = code_before_number(aliases, text, pos, w)) {
             alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
             if (code_word_seen) *code_word_seen = true;
           }
@@ -211,9 +215,7 @@ void tokenise(std::string_view text, const AliasTable& aliases, const Gazetteer&
         // A code that is a short English word ("no", "at", "to") matches only with
         // digits right after it ("no170"). Said or printed apart ("NO-170", "no 170")
         // it is the code or the word ("No. 170"): both readings, the registry decides.
-        std::string upper(w);
-        for (char& ch : upper) ch = static_cast<char>(ch - 'a' + 'A');
-        if (auto code = aliases.find_code(upper); code && next_is_numeral_word(text, pos + w.size())) {
+        if (auto code = code_before_number(aliases, text, pos, w)) {
           if (code_words == CodeWords::as_codes) {
             alias = AliasTable::Match{*code, pos + w.size(), AliasTable::MatchForm::code, aliases.code(*code)};
           }
