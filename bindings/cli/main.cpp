@@ -1125,7 +1125,7 @@ int cmd_serve(CliArgs& a) {
                        std::string(describe(changed.status().code()).summary).c_str());
         } else if (*changed) {
           std::fprintf(stderr, "{\"event\":\"reloaded\",\"sequence\":%llu}\n",
-                       static_cast<unsigned long long>(svc.snapshot()->stats().sequence));
+                       static_cast<unsigned long long>(svc.snapshot()->sequence()));
         }
       }
     });

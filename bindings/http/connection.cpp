@@ -306,7 +306,7 @@ void Connection::park(std::uint64_t after, std::chrono::milliseconds wait) {
 void Connection::poll_parked() {
   park_timer_->expires_after(kParkPoll);
   park_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    const bool newer = self->shared_.context.service.snapshot()->stats().sequence > self->parked_after_;
+    const bool newer = self->shared_.context.service.snapshot()->sequence() > self->parked_after_;
     if (ec || newer || self->worker_.stopping || std::chrono::steady_clock::now() >= self->parked_until_) {
       return self->answer_parked();
     }

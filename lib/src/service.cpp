@@ -100,7 +100,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     note_write_problem();
     return seq.status();
   }
-  if (*seq == current.load()->stats().sequence) return seq;  // the same as stored: nothing changed
+  if (*seq == current.load()->sequence()) return seq;  // the same as stored: nothing changed
   edits_last = std::chrono::steady_clock::now();
   if (first_edit) edits_since = edits_last;
   if (built) {
@@ -139,7 +139,7 @@ Result<bool> Service::refresh() {
   if (!read_only()) return false;
   std::lock_guard lock(impl_->write_mutex);
   if (auto st = impl_->store->reopen_read_only(); !st) return st;
-  const std::uint64_t served = impl_->current.load()->stats().sequence;
+  const std::uint64_t served = impl_->current.load()->sequence();
   if (impl_->store->sequence() == served) return false;
   // A few writes since: read them from the change log into the overlay, as
   // the writer did, instead of reloading every record.

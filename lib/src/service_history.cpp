@@ -106,7 +106,7 @@ void Service::Impl::notify_published() {
 }
 
 std::uint64_t Service::wait_for_sequence_after(std::uint64_t seq, std::chrono::milliseconds timeout) const {
-  auto now_seq = [&] { return impl_->current.load()->stats().sequence; };
+  auto now_seq = [&] { return impl_->current.load()->sequence(); };
   std::unique_lock lock(impl_->published_mutex);
   impl_->published.wait_for(lock, timeout, [&] { return now_seq() > seq; });
   return now_seq();
@@ -114,7 +114,7 @@ std::uint64_t Service::wait_for_sequence_after(std::uint64_t seq, std::chrono::m
 
 Result<std::shared_ptr<const Snapshot>> Service::snapshot_at(Clock::time_point t) const {
   auto current = impl_->current.load();
-  const std::uint64_t current_seq = current->stats().sequence;
+  const std::uint64_t current_seq = current->sequence();
   const store::Store& store = *impl_->store;
   const std::int64_t ms = to_unix_ms(t);
   auto seq = store.sequence_at(ms);
@@ -141,7 +141,7 @@ Result<std::shared_ptr<const Snapshot>> Service::snapshot_at(Clock::time_point t
     std::lock_guard lock(impl_->as_of_mutex);
     auto& cache = impl_->as_of_cache;
     for (auto it = cache.begin(); it != cache.end(); ++it) {
-      if ((*it)->stats().sequence == *seq) {
+      if ((*it)->sequence() == *seq) {
         cache.splice(cache.begin(), cache, it);
         return *it;
       }
@@ -161,7 +161,7 @@ Result<std::shared_ptr<const Snapshot>> Service::snapshot_at(Clock::time_point t
   std::shared_ptr<const Snapshot> snap = std::make_shared<const Snapshot>(std::move(*data));
   std::lock_guard lock(impl_->as_of_mutex);
   auto& cache = impl_->as_of_cache;
-  std::erase_if(cache, [&](const auto& s) { return s->stats().sequence == *seq; });
+  std::erase_if(cache, [&](const auto& s) { return s->sequence() == *seq; });
   cache.push_front(snap);
   if (cache.size() > kAsOfCacheSize) cache.pop_back();
   return snap;

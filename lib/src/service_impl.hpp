@@ -171,7 +171,7 @@ struct Service::Impl {
     auto st = store->reopen_for_writes();
     note_write_problem();
     if (!st) return st;
-    if (store->sequence() != current.load()->stats().sequence) {
+    if (store->sequence() != current.load()->sequence()) {
       auto data = load_snapshot(*store, grid_index_file());
       if (!data) return data.status();
       publish(std::move(*data));

@@ -108,7 +108,7 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridInd
   for (AliasRecord a : snap.data().aliases) b.add_alias(std::move(a));
   for (PlaceRecord p : snap.data().places) b.add_place(std::move(p));
   for (RoadRecord r : snap.data().roads) b.add_road(std::move(r));
-  return b.finish(snap.stats().sequence);
+  return b.finish(snap.sequence());
 }
 
 void Service::Impl::publish_edits(std::uint64_t sequence) {
@@ -220,14 +220,14 @@ std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_qu
     if (!has_recent_layer(*now, base)) return std::nullopt;
     copy = edits.latest_only();
     on = base;
-    sequence = now->stats().sequence;  // every edit in `copy` is at most this
+    sequence = now->sequence();  // every edit in `copy` is at most this
   }
   std::shared_ptr<const DeltaLayer> layer = build_delta_layer(*on, copy, sequence);
   std::lock_guard w(write_mutex);
   if (base != on) return std::nullopt;  // a merge, an import or a refresh replaced the base meanwhile
   const std::shared_ptr<const Snapshot> now = current.load();
   auto folded = std::make_shared<const Snapshot>(
-      base, build_overlay(*base, edits, now->stats().sequence, now->overlay(), std::move(layer),
+      base, build_overlay(*base, edits, now->sequence(), now->overlay(), std::move(layer),
                           OverlayData::kRecentMaxPolesFolding));
   // Counted before it is published: whoever sees the folded snapshot sees the count too.
   folds_done.fetch_add(1, std::memory_order_relaxed);
@@ -338,14 +338,14 @@ Status Service::Impl::merge_now() {
       std::lock_guard w(write_mutex);
       if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
       copy = edits.latest_only();  // all build_delta_layer() reads
-      upto = current.load()->stats().sequence;
+      upto = current.load()->sequence();
     }
     copy.drop_through(merged_sequence);
     if (!copy.empty()) meanwhile = build_delta_layer(*merged, copy, upto);
   }
   std::lock_guard w(write_mutex);
   if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
-  const std::uint64_t now = current.load()->stats().sequence;
+  const std::uint64_t now = current.load()->sequence();
   base = std::move(merged);
   from.reset();
   edits.drop_through(merged_sequence);

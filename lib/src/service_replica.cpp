@@ -45,7 +45,7 @@ Result<std::uint64_t> Service::apply_replicated(const std::vector<FeedChange>& c
   if (read_only()) return Status(ErrorCode::read_only, impl_->path + " is open read-only");
   std::lock_guard lock(impl_->write_mutex);
   if (auto st = impl_->ready_for_writes(); !st) return st;
-  const std::uint64_t served = impl_->current.load()->stats().sequence;
+  const std::uint64_t served = impl_->current.load()->sequence();
   std::vector<store::DumpedVersion> group;
   auto flush = [&]() -> Status {
     if (group.empty()) return Status::ok();

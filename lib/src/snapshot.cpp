@@ -416,6 +416,8 @@ std::size_t Snapshot::grid_count() const {
   return data_->grids.size() - overlay_->hidden_grid_count + overlay_->live_grids();
 }
 
+std::uint64_t Snapshot::sequence() const { return delta_ ? overlay_->sequence : data_->sequence; }
+
 SnapshotStats Snapshot::stats() const {
   SnapshotStats s;
   s.poles = pole_count();
@@ -425,10 +427,11 @@ SnapshotStats Snapshot::stats() const {
   s.base_sequence = data_->sequence;
   s.grid_index_from_file = data_->grid_index_from_file;
   s.pole_grids_from_file = data_->pole_grids_from_file;
-  s.mapped_bytes = data_->grid_areas.mapped_bytes();
+  const GridSet::IndexBytes grid_bytes = data_->grid_set->index_bytes();
+  s.mapped_bytes = grid_bytes.mapped;
   s.built_unix_ms = delta_ ? overlay_->built_unix_ms : data_->built_unix_ms;
-  s.index_bytes = data_->numbers.memory_bytes() + data_->pole_positions.memory_bytes() +
-                  data_->grid_areas.memory_bytes() + data_->alias_table.memory_bytes();
+  s.index_bytes = data_->numbers.memory_bytes() + data_->pole_positions.memory_bytes() + grid_bytes.memory +
+                  data_->alias_table.memory_bytes();
   if (delta_) {
     s.overlay_poles = overlay_->live_poles();
     s.overlay_grids = overlay_->live_grids();

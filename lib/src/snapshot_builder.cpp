@@ -212,6 +212,11 @@ GridRecord GridSet::record(std::uint32_t g) const {
   return {r.id, r.name, r.attributes, geometry(g)};
 }
 
+GridSet::IndexBytes GridSet::index_bytes() const {
+  std::call_once(index_bytes_once_, [&] { index_bytes_ = {areas.memory_bytes(), areas.mapped_bytes()}; });
+  return index_bytes_;
+}
+
 void GridSet::drop_rebuildable_geometries() {
   std::size_t dropped = 0;
   for (std::uint32_t g = 0; g < grids.size() && g < areas.grid_count(); ++g) {

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +49,18 @@ struct GridSet {
   // Drops the doubles of every grid that geometry() can rebuild exactly. Only
   // while no other thread reads `grids` (before the set is shared).
   void drop_rebuildable_geometries();
+
+  // The grid index's heap and mapped bytes (Snapshot::stats). Counting them
+  // walks every grid (about 0.3 ms at 20,000 grids), so they are counted on
+  // the first ask, once the set is built, and kept.
+  struct IndexBytes {
+    std::size_t memory = 0, mapped = 0;
+  };
+  IndexBytes index_bytes() const;
+
+ private:
+  mutable std::once_flag index_bytes_once_;
+  mutable IndexBytes index_bytes_;
 };
 
 struct SnapshotData {

@@ -51,6 +51,7 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
   ASSERT_EQ(snap.pole_count(), flat.pole_count());
   ASSERT_EQ(snap.grid_count(), flat.grid_count());
   EXPECT_EQ(snap.stats().sequence, flat.stats().sequence);
+  EXPECT_EQ(snap.sequence(), flat.sequence());
   flat.for_each_pole([&](PoleView want) {
     auto got = snap.locate(want.number());
     ASSERT_TRUE(got) << want.number();
@@ -214,7 +215,11 @@ TEST(OverlayWrites, AWriteIsVisibleAtOnceWithoutRebuildingTheBase) {
   EXPECT_EQ(s.poles, before.poles + 1);
   EXPECT_EQ(s.base_sequence, before.sequence) << "the base was not rebuilt";
   EXPECT_GT(s.sequence, before.sequence);
+  EXPECT_EQ(snap->sequence(), s.sequence) << "sequence() is the overlay's, as stats() says";
   EXPECT_EQ(s.overlay_poles, 1u);
+  // The grid index's bytes are counted once and kept: the same on every ask.
+  EXPECT_EQ(snap->stats().index_bytes, s.index_bytes);
+  EXPECT_EQ(snap->stats().mapped_bytes, s.mapped_bytes);
   auto p = snap->locate("tjh-9001");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->position(), (LonLat{116.4712, 39.9251}));

@@ -58,6 +58,23 @@ TEST(ResolveStreetNames, ACharacterThatSoundsLikeNothingInTheNameIsAGuess) {
   for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
 }
 
+TEST(ResolveStreetNames, ACharacterWrongInEitherOfTwoNamesOffersBoth) {
+  // 寿秋吧路 is one character from 寿秋银路 and from 寿秋友路, and sounds like
+  // neither: both streets' pole 144 are offered, at the same score. Once only
+  // the first name in the table was, and the other street never came up.
+  auto r = streets().resolve("寿秋吧路一四四", {});
+  ASSERT_TRUE(r && r->size() >= 2);
+  std::vector<std::string> first_two = {std::string((*r)[0].pole.number()), std::string((*r)[1].pole.number())};
+  std::sort(first_two.begin(), first_two.end());
+  EXPECT_EQ(first_two, (std::vector<std::string>{"JT0144", "PSGP0144"}));
+  EXPECT_NEAR((*r)[0].score, (*r)[1].score, 1e-9);
+  // A name one character from a single street is that street, still a guess.
+  auto one = streets().resolve("阳中巷一八一", {});
+  ASSERT_TRUE(one && !one->empty());
+  EXPECT_EQ((*one)[0].pole.number(), "DTZ0181") << (*one)[0].reason;
+  EXPECT_NE((*one)[0].match, MatchKind::exact);
+}
+
 TEST(ResolveStreetNames, TwoStreetsThatSoundTheSameMakeASoundAlikeAGuessBetweenBoth) {
   // 金化路 and 金花路 are both "jin hua lu"; 金譁路 sounds like either: both
   // streets' pole 155 are offered, neither exact.

@@ -158,7 +158,7 @@ Response post_import(const Call& call) {
   for (const char* list : {"rejects", "repairs"}) {
     for (auto& r : answer[list]) r = relative(r.get<std::string>(), dir.string());
   }
-  answer["sequence"] = call.server.service.snapshot()->stats().sequence;
+  answer["sequence"] = call.server.service.snapshot()->sequence();
   return json_response(200, answer);
 }
 

@@ -34,7 +34,7 @@ Response get_report(const Call& call) {
   auto snap = call.server.service.snapshot();
   LastReport& last = last_report();
   std::lock_guard lock(last.mutex);
-  if (!last.of || last.of->stats().sequence != snap->stats().sequence || last.of->stats().built_unix_ms != snap->stats().built_unix_ms) {
+  if (!last.of || last.of->sequence() != snap->sequence() || last.of->stats().built_unix_ms != snap->stats().built_unix_ms) {
     const ValidationReport report = validate(*snap);
     last.json = dump(json::validation(report));
     last.geojson = dump(json::validation_geojson(report));

@@ -232,6 +232,8 @@ class Snapshot {
   std::size_t pole_count() const;
   std::size_t grid_count() const;
   SnapshotStats stats() const;
+  // The store sequence this snapshot reflects (stats().sequence, without counting anything else).
+  std::uint64_t sequence() const;
 
   // The base (internal). Without an overlay it holds every record.
   const SnapshotData& data() const { return *data_; }

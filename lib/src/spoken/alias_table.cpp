@@ -223,8 +223,10 @@ std::optional<AliasTable::Match> AliasTable::match_at(std::string_view text, std
 
 std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view text, std::size_t pos, std::uint32_t begin,
                                                            std::uint32_t end) const {
+  std::optional<Match> found;
   for (std::uint32_t k = begin; k < end; ++k) {  // longest key first
     const Entry& e = entries_[k];
+    if (found && e.code == found->code) continue;
     if (e.latin || e.form != MatchForm::alias) continue;
     std::size_t t = pos, j = 0, chars = 0, wrong = 0;
     bool stopped = false;  // on a character that may not differ (the first, a numeral, not CJK)
@@ -244,9 +246,17 @@ std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view tex
       }
       ++chars;
     }
-    if (!stopped && j == e.key.size() && chars >= 3 && wrong == 1) return Match{e.code, t, e.form, names_[e.alias], true, true};
+    if (stopped || j != e.key.size() || chars < 3 || wrong != 1) continue;
+    if (!found) {
+      found = Match{e.code, t, e.form, names_[e.alias], true, true};
+    } else if (t == found->end) {
+      // As far from another area's name (寿秋吧路: 寿秋银路 and 寿秋友路): both are guesses.
+      found->tie = static_cast<std::int32_t>(e.code);
+      found->tie_alias = names_[e.alias];
+      break;
+    }
   }
-  return std::nullopt;
+  return found;
 }
 
 namespace {

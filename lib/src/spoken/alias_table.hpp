@@ -74,6 +74,10 @@ class AliasTable {
     // matches those by sound first): a guess among the aliases one character
     // away, never an exact match (寿秋友路 for 寿秋饮路 when the street is 寿秋银路).
     bool guessed = false;
+    // When guessed: another area whose alias is as near (one character wrong,
+    // the same length), offered beside this one; -1 when none.
+    std::int32_t tie = -1;
+    std::string_view tie_alias;
   };
   // The longest way to say a code that starts at byte `pos` of `normalised`.
   std::optional<Match> match_at(std::string_view normalised, std::size_t pos) const;

@@ -282,6 +282,8 @@ AreaContext choose_areas(const std::vector<Token>& tokens, const Stretch& run, s
       const Place& q = gazetteer.place(static_cast<std::uint32_t>(t.tied_place));
       areas.push_back({q.code, q.name, true, true, false, source, prior, t.begin, t.end});
     }
+    // One character from either of two areas' names (寿秋吧路: 寿秋银路 or 寿秋友路): both, as guesses.
+    if (t.alias.tie >= 0) areas.push_back({t.alias.tie, t.alias.tie_alias, true, true, false, source, prior, t.begin, t.end});
   };
   auto no_area = [&](AreaSource source, float prior) { areas.push_back({-1, {}, false, false, false, source, prior}); };
 
