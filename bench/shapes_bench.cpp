@@ -11,7 +11,9 @@
 // candidates, and a GEOS STRtree of the grids + GEOSPreparedContains_r on
 // prepared geometries (GEOS's C API, reentrant); for nearest a Boost.Geometry
 // rtree<point, rstar<16>> in an equirectangular frame around the city's centre
-// (planar, so not exact by geodesic distance like poleloc).
+// (planar, so not exact by geodesic distance like poleloc) and, where libs2
+// is installed (POLELOC_HAVE_S2), S2's S2ClosestPointQuery over an
+// S2PointIndex (exact on the sphere, not on the WGS84 ellipsoid).
 //
 // Latency: after an untimed warm-up pass over the queries, the mean is the wall
 // time of a pass over them divided by their number (no clock read per call),
@@ -33,6 +35,11 @@
 #include <benchmark/benchmark.h>
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
+#ifdef POLELOC_HAVE_S2
+#include <s2/s2closest_point_query.h>
+#include <s2/s2latlng.h>
+#include <s2/s2point_index.h>
+#endif
 
 #include <poleloc/snapshot.hpp>
 
@@ -409,6 +416,20 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
   t = Clock::now();
   const GeosGrids geos_grids(city.grids);
   const double geos_build_s = seconds_since(t);  // prepared indexes are built lazily, on each grid's first query
+#ifdef POLELOC_HAVE_S2
+  t = Clock::now();
+  S2PointIndex<std::uint32_t> s2_points;
+  for (std::uint32_t i = 0; i < positions.size(); ++i) {
+    s2_points.Add(S2LatLng::FromDegrees(positions[i].lat, positions[i].lon).ToPoint(), i);
+  }
+  S2ClosestPointQuery<std::uint32_t> s2_query(&s2_points);
+  {
+    // The index is built on the first query: time that too.
+    S2ClosestPointQuery<std::uint32_t>::PointTarget first(S2LatLng::FromDegrees(positions[0].lat, positions[0].lon).ToPoint());
+    benchmark::DoNotOptimize(s2_query.FindClosestPoint(&first));
+  }
+  const double s2_build_s = seconds_since(t);
+#endif
   city.grids.clear();
   city.grids.shrink_to_fit();
 
@@ -478,7 +499,34 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
       same += a == b;
     }
     r.agree = fmt(100.0 * static_cast<double>(same) / static_cast<double>(points.size()), "%.2f %%");
+    const Latency mine = r.ours;
     rows.push_back(std::move(r));
+#ifdef POLELOC_HAVE_S2
+    s2_query.mutable_options()->set_max_results(static_cast<int>(k));
+    std::vector<S2ClosestPointQuery<std::uint32_t>::Result> s2_out;
+    auto s2_nearest = [&](LonLat p) {
+      S2ClosestPointQuery<std::uint32_t>::PointTarget target(S2LatLng::FromDegrees(p.lat, p.lon).ToPoint());
+      s2_query.FindClosestPoints(&target, &s2_out);
+    };
+    Row rs{label, "S2 `S2ClosestPointQuery` over an `S2PointIndex` (exact on the sphere)", points.size(), mine};
+    rs.theirs = measure(points.size(), [&](std::size_t i) {
+      s2_nearest(points[i]);
+      benchmark::DoNotOptimize(s2_out.data());
+    });
+    std::size_t same_s2 = 0;
+    for (const LonLat& p : points) {
+      auto ours = snap.nearest(p, opt);
+      s2_nearest(p);
+      std::set<std::uint32_t> a, b;
+      if (ours) {
+        for (const NearbyPole& n : *ours) a.insert(n.pole.index());
+      }
+      for (const auto& v : s2_out) b.insert(v.data());
+      same_s2 += a == b;
+    }
+    rs.agree = fmt(100.0 * static_cast<double>(same_s2) / static_cast<double>(points.size()), "%.2f %%");
+    rows.push_back(std::move(rs));
+#endif
   };
   nearest_rows("nearest k=1, inside the data", inside, 1);
   nearest_rows("nearest k=1, outside the poles' box (up to half its size beyond)", outside, 1);
@@ -495,7 +543,11 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
             << " s (CPU " << fmt(poleloc_build_cpu_s, "%.2f") << " s), +" << fmt(poleloc_mb, "%.0f") << " MB RSS, peak RSS " << fmt(peak_mb, "%.0f")
             << " MB** (city + poleloc); anchors: unordered_map " << fmt(map_build_s, "%.2f") << " s, Boost point R-tree "
             << fmt(boost_points_build_s, "%.2f") << " s, Boost grid R-tree + polygons " << fmt(boost_grids_build_s, "%.2f")
-            << " s, GEOS STRtree + prepared " << fmt(geos_build_s, "%.2f") << " s (peak RSS with every anchor "
+            << " s, GEOS STRtree + prepared " << fmt(geos_build_s, "%.2f")
+#ifdef POLELOC_HAVE_S2
+            << " s, S2PointIndex " << fmt(s2_build_s, "%.2f")
+#endif
+            << " s (peak RSS with every anchor "
             << fmt(end_peak_mb, "%.0f") << " MB).\n\n";
   std::cout << "Grid index: " << fmt(grid_index_mb, "%.0f") << " MB for " << grid_stats.edges << " edges, built alone in "
             << fmt(grid_index_build_s, "%.2f") << " s (CPU " << fmt(grid_index_build_cpu_s, "%.2f") << " s); "

@@ -9,7 +9,7 @@ packages=(
   libboost-dev libgeos-dev libproj-dev proj-data libgdal-dev gdal-bin
   librocksdb-dev rocksdb-tools
   nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libs2-dev
   python3 python3-dev pybind11-dev python3-numpy python3-pytest
   python3-pandas python3-shapely python3-geopandas python3-rtree python3-matplotlib python3-scipy python3-pyproj
   unicode-data bzip2

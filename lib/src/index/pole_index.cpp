@@ -607,6 +607,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
     if (d2 > bound2()) return;
     if (is_hidden(hidden, i)) return;
     keep_best(best, k, band2, d2, i);
+    __builtin_prefetch(&order_[i]);  // the answer's pole index, read at the end: a DRAM miss met meanwhile
   };
   // Far from the data (beyond kFarModelM) the arc bound is metres to a kilometre
   // short; a FarBound around a pole near the answer (one geodesic) is
@@ -1189,6 +1190,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
       if (d2 > bound2) continue;
       if (is_hidden(filter, i)) continue;
       keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
+      __builtin_prefetch(&order_[i]);     // read at the end: the miss overlaps the rest of the search
     }
   };
   // Outside the poles' box the rings would start at the edge and grow through
