@@ -42,6 +42,17 @@ const Snapshot& streets() {
   return *s;
 }
 
+// `text` offers poles `a` and `b` first (in either order), at equal scores, and no pole exact.
+void expect_both_first(const char* text, const char* a, const char* b) {
+  auto r = streets().resolve(text, {});
+  ASSERT_TRUE(r && r->size() >= 2) << text;
+  for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << text << ": " << c.pole.number() << " " << c.reason;
+  std::vector<std::string> first_two = {std::string((*r)[0].pole.number()), std::string((*r)[1].pole.number())};
+  std::sort(first_two.begin(), first_two.end());
+  EXPECT_EQ(first_two, (std::vector<std::string>{a, b})) << text;
+  EXPECT_NEAR((*r)[0].score, (*r)[1].score, 1e-9) << text;
+}
+
 TEST(ResolveStreetNames, ACharacterOfTheSameSoundIsTheStreetSaid) {
   for (const auto& [text, number] : std::vector<std::pair<const char*, const char*>>{
            {"寿秋饮路一四四", "JT0144"}, {"寿秋音路一四四", "JT0144"}, {"新首胡同一零八", "KC0108"}, {"阳画路一八一", "DPP0181"}}) {
@@ -62,12 +73,7 @@ TEST(ResolveStreetNames, ACharacterWrongInEitherOfTwoNamesOffersBoth) {
   // 寿秋吧路 is one character from 寿秋银路 and from 寿秋友路, and sounds like
   // neither: both streets' pole 144 are offered, at the same score. Once only
   // the first name in the table was, and the other street never came up.
-  auto r = streets().resolve("寿秋吧路一四四", {});
-  ASSERT_TRUE(r && r->size() >= 2);
-  std::vector<std::string> first_two = {std::string((*r)[0].pole.number()), std::string((*r)[1].pole.number())};
-  std::sort(first_two.begin(), first_two.end());
-  EXPECT_EQ(first_two, (std::vector<std::string>{"JT0144", "PSGP0144"}));
-  EXPECT_NEAR((*r)[0].score, (*r)[1].score, 1e-9);
+  expect_both_first("寿秋吧路一四四", "JT0144", "PSGP0144");
   // A name one character from a single street is that street, still a guess.
   auto one = streets().resolve("阳中巷一八一", {});
   ASSERT_TRUE(one && !one->empty());
@@ -78,13 +84,7 @@ TEST(ResolveStreetNames, ACharacterWrongInEitherOfTwoNamesOffersBoth) {
 TEST(ResolveStreetNames, TwoStreetsThatSoundTheSameMakeASoundAlikeAGuessBetweenBoth) {
   // 金化路 and 金花路 are both "jin hua lu"; 金譁路 sounds like either: both
   // streets' pole 155 are offered, neither exact.
-  auto r = streets().resolve("金譁路一五五", {});
-  ASSERT_TRUE(r && r->size() >= 2);
-  for (const Candidate& c : *r) EXPECT_NE(c.match, MatchKind::exact) << c.pole.number() << " " << c.reason;
-  std::vector<std::string> first_two = {std::string((*r)[0].pole.number()), std::string((*r)[1].pole.number())};
-  std::sort(first_two.begin(), first_two.end());
-  EXPECT_EQ(first_two, (std::vector<std::string>{"GXR0155", "NZFM0155"}));
-  EXPECT_NEAR((*r)[0].score, (*r)[1].score, 1e-9);
+  expect_both_first("金譁路一五五", "GXR0155", "NZFM0155");
   // Written as one of them, it is that one.
   auto exact = streets().resolve("金花路一五五", {});
   ASSERT_TRUE(exact && !exact->empty());
