@@ -487,18 +487,24 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
       boost_nearest(points[i], k, out);
       benchmark::DoNotOptimize(out.data());
     });
-    std::size_t same = 0;
-    for (const LonLat& p : points) {
-      auto mine = snap.nearest(p, opt);
-      boost_nearest(p, k, out);
-      std::set<std::uint32_t> a, b;
-      if (mine) {
-        for (const NearbyPole& n : *mine) a.insert(n.pole.index());
+    // poleloc's poles per point, computed once; `theirs(i)` an anchor's for point i.
+    std::vector<std::set<std::uint32_t>> ours_sets(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (auto mine = snap.nearest(points[i], opt)) {
+        for (const NearbyPole& n : *mine) ours_sets[i].insert(n.pole.index());
       }
-      for (const BPtValue& v : out) b.insert(v.second);
-      same += a == b;
     }
-    r.agree = fmt(100.0 * static_cast<double>(same) / static_cast<double>(points.size()), "%.2f %%");
+    auto agreement = [&](auto&& theirs) {
+      std::size_t same = 0;
+      for (std::size_t i = 0; i < points.size(); ++i) same += theirs(i) == ours_sets[i];
+      return fmt(100.0 * static_cast<double>(same) / static_cast<double>(points.size()), "%.2f %%");
+    };
+    r.agree = agreement([&](std::size_t i) {
+      boost_nearest(points[i], k, out);
+      std::set<std::uint32_t> b;
+      for (const BPtValue& v : out) b.insert(v.second);
+      return b;
+    });
     const Latency mine = r.ours;
     rows.push_back(std::move(r));
 #ifdef POLELOC_HAVE_S2
@@ -513,18 +519,12 @@ void run_shape(const Shape& shape, double scale, double query_scale, double cloc
       s2_nearest(points[i]);
       benchmark::DoNotOptimize(s2_out.data());
     });
-    std::size_t same_s2 = 0;
-    for (const LonLat& p : points) {
-      auto ours = snap.nearest(p, opt);
-      s2_nearest(p);
-      std::set<std::uint32_t> a, b;
-      if (ours) {
-        for (const NearbyPole& n : *ours) a.insert(n.pole.index());
-      }
+    rs.agree = agreement([&](std::size_t i) {
+      s2_nearest(points[i]);
+      std::set<std::uint32_t> b;
       for (const auto& v : s2_out) b.insert(v.data());
-      same_s2 += a == b;
-    }
-    rs.agree = fmt(100.0 * static_cast<double>(same_s2) / static_cast<double>(points.size()), "%.2f %%");
+      return b;
+    });
     rows.push_back(std::move(rs));
 #endif
   };

@@ -423,7 +423,7 @@ SnapshotStats Snapshot::stats() const {
   s.poles = pole_count();
   s.grids = grid_count();
   s.aliases = data_->aliases.size();
-  s.sequence = delta_ ? overlay_->sequence : data_->sequence;
+  s.sequence = sequence();
   s.base_sequence = data_->sequence;
   s.grid_index_from_file = data_->grid_index_from_file;
   s.pole_grids_from_file = data_->pole_grids_from_file;
