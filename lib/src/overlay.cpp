@@ -260,6 +260,9 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
     if (kept) d.pole_grid[p] = -2 - static_cast<std::int32_t>(*kept);
   }
   out->cells.build(d.positions);
+  out->reach_points = d.positions;
+  for (std::uint32_t p : hidden_list) out->reach_points.push_back(base.positions[p]);
+  out->reach.build(out->reach_points);
   out->numbers.build(d.pole_count(), [&](std::size_t i) { return d.number(static_cast<std::uint32_t>(i)); });
   return out;
 }
@@ -437,7 +440,18 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     out.delta_hidden_slot_set = small_set(delta_slots, out.delta_hidden_slots.mask);
     out.delta_hidden_slots.set = out.delta_hidden_slot_set.data();
   }
-  if (poles.empty() && grids.empty()) return base_slots;
+  // Where a query could meet a pole written or hidden up to here (see OverlayData::reach).
+  auto build_reach = [&](const std::vector<LonLat>& written) {
+    std::vector<LonLat> points(layer.reach_points);
+    points.insert(points.end(), written.begin(), written.end());
+    for (std::uint32_t p : base_poles) points.push_back(base.positions[p]);
+    out.written_cells.build(points);
+    out.reach = &out.written_cells;
+  };
+  if (poles.empty() && grids.empty()) {
+    if (!base_poles.empty()) build_reach({});  // deletions only
+    return base_slots;
+  }
 
   out.recent = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
   SnapshotData& r = *out.recent;
@@ -476,9 +490,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     r.pole_grid[p] = code;
   }
   out.recent_cells.build(r.positions);
-  std::vector<LonLat> all_written(delta.positions);
-  all_written.insert(all_written.end(), r.positions.begin(), r.positions.end());
-  out.written_cells.build(all_written);
+  build_reach(r.positions);
   out.recent_numbers.build(r.pole_count(), [&](std::size_t i) { return r.number(static_cast<std::uint32_t>(i)); });
   return base_slots;
 }
@@ -511,6 +523,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
     for (std::uint32_t p : out->layer->hidden_base_poles) out->base_hidden->set(p);
   }
   out->hidden_pole_count = out->layer->hidden_base_poles.size();
+  out->reach = &out->layer->reach;
   std::vector<std::uint32_t> recent_slots;
   if (extend) recent_slots = build_recent(base, edits, sequence, *out);
 

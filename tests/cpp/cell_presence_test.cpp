@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 using poleloc::LonLat;
@@ -65,6 +66,12 @@ TEST(CellPresence, SaysMaybeForWideCirclesThePolesAndTheAntimeridian) {
   EXPECT_TRUE(cells.maybe_within({0, 89.5}, 10)) << "next to the pole";
   EXPECT_TRUE(cells.maybe_within({0, 0}, CellPresence::kMaxRadiusM * 2));
   EXPECT_FALSE(cells.maybe_within({0, 0}, 200));
+  EXPECT_TRUE(cells.maybe_within({std::nan(""), 39.92}, 10)) << "a point it cannot place";
+  // The test in two steps, as a k-nearest query makes it: the same answers.
+  const CellPresence::Probe probe = cells.probe({116.4705, 39.9205});
+  for (double r : {0.0, 20.0, 60.0, 150.0, CellPresence::kMaxRadiusM * 2}) {
+    EXPECT_EQ(cells.maybe_within(probe, r), cells.maybe_within({116.4705, 39.9205}, r)) << r;
+  }
   CellPresence none;
   none.build({});
   EXPECT_FALSE(none.maybe_within({116.47, 39.92}, 1e9));

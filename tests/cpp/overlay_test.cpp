@@ -582,6 +582,51 @@ TEST(OverlayWrites, NearestFindsAWrittenPoleRightNextToTheQueryInEveryDirection)
   }
 }
 
+TEST(OverlayWrites, NearestNeverAnswersAMovedOrDeletedPoleWhereItStood) {
+  // A k-nearest query first searches the base as if nothing were written,
+  // and asks the hidden sets only when a written or hidden pole may be within
+  // its k-th distance. Query at the old places of moved and deleted base
+  // poles, right after each kind of write (the first builds the delta, the
+  // next ones the recent layer; a deletion alone leaves that layer without
+  // poles), and compare with a base rebuilt from all records.
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::vector<PoleRecord> base_poles;
+  svc->snapshot()->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
+  std::vector<LonLat> old_places;
+  auto expect_as_flattened = [&](const char* step) {
+    SCOPED_TRACE(step);
+    auto snap = svc->snapshot();
+    Snapshot flat(flatten(*snap));
+    for (const LonLat& w : old_places) {
+      for (double d : {0.0, 2e-6, 5e-5}) {
+        for (std::size_t k : {1u, 2u, 5u}) {
+          const LonLat p{w.lon + d, w.lat - d};
+          auto a = snap->nearest(p, {.k = k});
+          auto b = flat.nearest(p, {.k = k});
+          ASSERT_TRUE(a && b);
+          ASSERT_EQ(a->size(), b->size());
+          for (std::size_t i = 0; i < a->size(); ++i) {
+            EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
+            EXPECT_DOUBLE_EQ((*a)[i].distance_m, (*b)[i].distance_m);
+          }
+        }
+      }
+    }
+  };
+  for (int round = 0; round < 3; ++round) {
+    PoleRecord moved = base_poles[static_cast<std::size_t>(round) * 97 + 5];
+    old_places.push_back(moved.position);
+    moved.position.lon += 0.003;  // a few hundred metres away
+    ASSERT_TRUE(svc->put_pole(moved));
+    expect_as_flattened("a base pole moved away");
+    const PoleRecord& gone = base_poles[static_cast<std::size_t>(round) * 97 + 50];
+    old_places.push_back(gone.position);
+    ASSERT_TRUE(svc->delete_pole(gone.number));
+    expect_as_flattened("a base pole deleted");
+  }
+}
+
 TEST(OverlayWrites, TheBackgroundMergeFoldsTheWritesIntoANewBase) {
   TempDir dir;
   auto svc = open_sample(dir);

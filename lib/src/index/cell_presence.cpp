@@ -90,16 +90,36 @@ bool CellPresence::contains(std::uint64_t k) const {
   }
 }
 
-bool CellPresence::maybe_within(LonLat p, double radius_m) const {
-  if (count_ == 0) return false;
-  if (!(radius_m >= 0) || radius_m > kMaxRadiusM) return true;  // NaN too
+CellPresence::Probe CellPresence::probe(LonLat p) const {
+  Probe out(p);
   // A point within r lies within r along the meridian (the shortest way
   // between two parallels), and within r / (N cos phi) degrees of longitude at
-  // the circle's highest latitude phi (N >= a: 111,319 m per degree at the equator).
+  // the circle's highest latitude phi (N >= a: 111,319 m per degree at the
+  // equator). Taken for the widest circle tested (kMaxRadiusM), phi holds for
+  // every radius, and the test after the search needs no cosine nor division.
+  const double highest = std::abs(p.lat) + kMaxRadiusM * (1.0 / 110000.0);
+  if (!(highest < 89.0) || !(std::abs(p.lon) <= 180.0)) {
+    out.always = true;  // NaN too
+    return out;
+  }
+  out.lon_deg_per_m = 1.0 / (111000.0 * cos_lower_bound(highest * (std::numbers::pi / 180.0)));
+  if (!bits_.empty()) {  // the words of the point's cell and of the rows above and below it
+    const std::int64_t x = cell(p.lon) - box_x_, y = cell(p.lat) - box_y_;
+    if (x >= 0 && x < width_ && y >= 0 && y < height_) {
+      for (std::int64_t row = std::max<std::int64_t>(y - 1, 0); row <= std::min(y + 1, height_ - 1); ++row) {
+        __builtin_prefetch(&bits_[static_cast<std::uint64_t>(row * width_ + x) >> 6]);
+      }
+    }
+  }
+  return out;
+}
+
+bool CellPresence::maybe_within(const Probe& probe, double radius_m) const {
+  if (count_ == 0) return false;
+  if (probe.always || !(radius_m >= 0) || radius_m > kMaxRadiusM) return true;  // NaN too
+  const LonLat p = probe.p;
   const double dlat = radius_m * (1.0 / 110000.0);
-  const double highest = std::abs(p.lat) + dlat;
-  if (highest >= 89.0) return true;
-  const double dlon = radius_m / (111000.0 * cos_lower_bound(highest * (std::numbers::pi / 180.0)));
+  const double dlon = radius_m * probe.lon_deg_per_m;
   if (p.lon - dlon < -180.0 || p.lon + dlon > 180.0) return true;
   const std::int64_t x0 = cell(p.lon - dlon), x1 = cell(p.lon + dlon);
   const std::int64_t y0 = cell(p.lat - dlat), y1 = cell(p.lat + dlat);

@@ -41,7 +41,22 @@ class CellPresence {
   void build(const std::vector<LonLat>& points);
   bool empty() const { return count_ == 0; }
   // False only if no point given to build() is within `radius_m` of `p`.
-  bool maybe_within(LonLat p, double radius_m) const;
+  bool maybe_within(LonLat p, double radius_m) const { return maybe_within(probe(p), radius_m); }
+
+  // The same test in two steps, for a caller that knows the point before the
+  // radius (a k-nearest query, whose radius is its answer's k-th distance):
+  // probe() does the point's part and fetches the bitmap's words around it
+  // while the caller searches, so that the test after the search is a few
+  // multiplications and loads from L1, not a chain through L2.
+  class Probe {
+    friend class CellPresence;
+    explicit Probe(LonLat at) : p(at) {}
+    LonLat p;
+    double lon_deg_per_m = 0;  // degrees of longitude per metre at the widest circle's highest latitude
+    bool always = false;       // a circle near a pole of the Earth (or no place at all): always "maybe"
+  };
+  Probe probe(LonLat p) const;
+  bool maybe_within(const Probe& probe, double radius_m) const;
 
  private:
   // cx, cy: cell coordinates made non-negative (below 2^20) by the caller.

@@ -111,14 +111,27 @@ class PoleSpace {
   void nearest(LonLat p, std::size_t k, std::optional<double> max_m,
                std::vector<std::pair<std::uint32_t, double>>& out) const {
     if (!delta_) return base_.pole_positions.nearest(p, k, max_m, nullptr, out);
-    base_.pole_positions.nearest(p, k, max_m, overlay_->hidden_pole_count ? &overlay_->hidden_slots : nullptr, out);
+    // The base as if no write had touched it, then one test: nearly always no
+    // pole a write stored or hid is within the k-th distance (the margin keeps
+    // a pole at the same distance, which the number order may rank first).
+    // Then no hidden pole is among these and no layer has a nearer one. The
+    // test's memory is fetched during the search.
+    const index::CellPresence::Probe probe = overlay_->reach->probe(p);
+    base_.pole_positions.nearest(p, k, max_m, nullptr, out);
+    auto kth_bound = [&] {
+      std::optional<double> bound = max_m;
+      if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
+      return bound;
+    };
+    std::optional<double> bound = kth_bound();
+    if (bound && !overlay_->reach->maybe_within(probe, *bound + 0.01)) return;
+    // A hidden pole among them: search again passing over the hidden ones.
+    if (overlay_->hidden_pole_count &&
+        std::any_of(out.begin(), out.end(), [&](const auto& e) { return overlay_->pole_hidden(e.first); })) {
+      base_.pole_positions.nearest(p, k, max_m, &overlay_->hidden_slots, out);
+      bound = kth_bound();
+    }
     // Only overlay poles nearer than the k-th base pole can enter the answer.
-    std::optional<double> bound = max_m;
-    if (out.size() == k && !out.empty()) bound = std::min(bound.value_or(out.back().second), out.back().second);
-    // Nearly always no overlay pole is that near: a few probes of each layer's
-    // occupied cells say so without searching it (the margin keeps a pole at
-    // the same distance, which the number order may rank first).
-    if (recent_ && bound && !overlay_->written_cells.maybe_within(p, *bound + 0.01)) return;  // both layers at once
     const std::size_t from_base = out.size();
     thread_local std::vector<std::pair<std::uint32_t, double>> layer_hits;
     auto search = [&](const SnapshotData& layer, std::uint32_t first, const index::CellPresence& cells,
