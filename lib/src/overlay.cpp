@@ -442,10 +442,9 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   }
   // Where a query could meet a pole written or hidden up to here (see OverlayData::reach).
   auto build_reach = [&](const std::vector<LonLat>& written) {
-    std::vector<LonLat> points(layer.reach_points);
-    points.insert(points.end(), written.begin(), written.end());
-    for (std::uint32_t p : base_poles) points.push_back(base.positions[p]);
-    out.written_cells.build(points);
+    std::vector<LonLat> more(written);
+    for (std::uint32_t p : base_poles) more.push_back(base.positions[p]);
+    out.written_cells.build_over(layer.reach, layer.reach_points, more);
     out.reach = &out.written_cells;
   };
   if (poles.empty() && grids.empty()) {

@@ -102,3 +102,32 @@ TEST(CellPresence, TheBitmapOfACityAnswersAsTheHashSetDoes) {
   EXPECT_GT(maybe, 1000);
   EXPECT_GT(no, 1000);
 }
+
+// A write's test is built over the delta's: a copy of its bitmap with the
+// write's points set, or, when one falls outside its box, built again. Either
+// way it answers as a test built from all the points.
+TEST(CellPresence, BuiltOverAnotherItAnswersAsBuiltFromAllThePoints) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> dlon(-0.03, 0.03), dlat(-0.02, 0.02), radius(0, 400), around(-0.05, 0.05);
+  std::vector<LonLat> below_points;
+  for (int i = 0; i < 300; ++i) below_points.push_back({116.47 + dlon(rng), 39.92 + dlat(rng)});
+  CellPresence below;
+  below.build(below_points);
+  for (const bool inside : {true, false}) {
+    std::vector<LonLat> more;
+    for (int i = 0; i < 20; ++i) more.push_back({116.47 + 0.5 * dlon(rng), 39.92 + 0.5 * dlat(rng)});
+    if (!inside) more.push_back({116.60, 39.80});  // beyond the box of `below`
+    std::vector<LonLat> all = below_points;
+    all.insert(all.end(), more.begin(), more.end());
+    CellPresence over, whole;
+    over.build_over(below, below_points, more);
+    whole.build(all);
+    for (const LonLat& q : more) EXPECT_TRUE(over.maybe_within(q, 0)) << q.lon << "," << q.lat;
+    for (int i = 0; i < 20000; ++i) {
+      const LonLat p{116.47 + around(rng), 39.92 + around(rng)};
+      const double r = radius(rng);
+      ASSERT_EQ(over.maybe_within(p, r), whole.maybe_within(p, r)) << p.lon << "," << p.lat << " r=" << r;
+    }
+    EXPECT_FALSE(over.maybe_within({116.60, 39.70}, 100));
+  }
+}

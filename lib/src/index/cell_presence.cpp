@@ -72,6 +72,30 @@ void CellPresence::build(const std::vector<LonLat>& points) {
   }
 }
 
+void CellPresence::build_over(const CellPresence& below, const std::vector<LonLat>& below_points,
+                              const std::vector<LonLat>& more) {
+  auto in_box = [&](const LonLat& p) {
+    const std::int64_t x = cell(p.lon) - below.box_x_, y = cell(p.lat) - below.box_y_;
+    return x >= 0 && x < below.width_ && y >= 0 && y < below.height_;
+  };
+  if (below.bits_.empty() || !std::all_of(more.begin(), more.end(), in_box)) {
+    std::vector<LonLat> all(below_points);
+    all.insert(all.end(), more.begin(), more.end());
+    build(all);
+    return;
+  }
+  slots_.clear();
+  mask_ = 0;
+  bits_ = below.bits_;
+  count_ = below.count_;
+  box_x_ = below.box_x_, box_y_ = below.box_y_, width_ = below.width_, height_ = below.height_;
+  for (const LonLat& p : more) {
+    const auto bit = static_cast<std::uint64_t>((cell(p.lat) - box_y_) * width_ + (cell(p.lon) - box_x_));
+    count_ += !((bits_[bit >> 6] >> (bit & 63)) & 1);
+    bits_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+  }
+}
+
 bool CellPresence::row_any(std::int64_t cy, std::int64_t x0, std::int64_t x1) const {
   // At most kMaxCellsPerAxis bits, in one word or across two.
   const auto first = static_cast<std::uint64_t>(cy * width_ + x0);
