@@ -40,6 +40,18 @@ std::vector<PoleRecord> pole_records(const Service& svc) {
   return out;
 }
 
+// The k nearest poles of `p` in `snap` (base + overlay) are those of `flat`, at the same distances.
+void expect_same_nearest(const Snapshot& snap, const Snapshot& flat, LonLat p, std::size_t k) {
+  auto a = snap.nearest(p, {.k = k});
+  auto b = flat.nearest(p, {.k = k});
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->size(), b->size());
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
+    EXPECT_DOUBLE_EQ((*a)[i].distance_m, (*b)[i].distance_m);
+  }
+}
+
 std::vector<std::string> numbers(const std::vector<PoleView>& poles) {
   std::vector<std::string> out;
   for (const PoleView& p : poles) out.emplace_back(p.number());
@@ -568,15 +580,7 @@ TEST(OverlayWrites, NearestFindsAWrittenPoleRightNextToTheQueryInEveryDirection)
     for (double d : {0.0, 3e-6, 2e-5, 1e-4, 4e-4}) {
       for (const LonLat p : {LonLat{w.lon + d, w.lat}, LonLat{w.lon - d, w.lat}, LonLat{w.lon, w.lat + d},
                              LonLat{w.lon, w.lat - d}, LonLat{w.lon + d, w.lat - d}}) {
-        for (std::size_t k : {1u, 5u}) {
-          auto a = snap->nearest(p, {.k = k});
-          auto b = flat.nearest(p, {.k = k});
-          ASSERT_TRUE(a && b);
-          ASSERT_EQ(a->size(), b->size());
-          for (std::size_t i = 0; i < a->size(); ++i) {
-            EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
-          }
-        }
+        for (std::size_t k : {1u, 5u}) expect_same_nearest(*snap, flat, p, k);
       }
     }
   }
@@ -591,8 +595,7 @@ TEST(OverlayWrites, NearestNeverAnswersAMovedOrDeletedPoleWhereItStood) {
   // poles), and compare with a base rebuilt from all records.
   TempDir dir;
   auto svc = open_sample(dir);
-  std::vector<PoleRecord> base_poles;
-  svc->snapshot()->for_each_pole([&](PoleView p) { base_poles.push_back(p.record()); });
+  const std::vector<PoleRecord> base_poles = pole_records(*svc);
   std::vector<LonLat> old_places;
   auto expect_as_flattened = [&](const char* step) {
     SCOPED_TRACE(step);
@@ -600,17 +603,7 @@ TEST(OverlayWrites, NearestNeverAnswersAMovedOrDeletedPoleWhereItStood) {
     Snapshot flat(flatten(*snap));
     for (const LonLat& w : old_places) {
       for (double d : {0.0, 2e-6, 5e-5}) {
-        for (std::size_t k : {1u, 2u, 5u}) {
-          const LonLat p{w.lon + d, w.lat - d};
-          auto a = snap->nearest(p, {.k = k});
-          auto b = flat.nearest(p, {.k = k});
-          ASSERT_TRUE(a && b);
-          ASSERT_EQ(a->size(), b->size());
-          for (std::size_t i = 0; i < a->size(); ++i) {
-            EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
-            EXPECT_DOUBLE_EQ((*a)[i].distance_m, (*b)[i].distance_m);
-          }
-        }
+        for (std::size_t k : {1u, 2u, 5u}) expect_same_nearest(*snap, flat, {w.lon + d, w.lat - d}, k);
       }
     }
   };
