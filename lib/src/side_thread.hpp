@@ -12,9 +12,9 @@
 // The job runs on another core than the caller's. Left to the scheduler, it
 // was woken on the caller's core (the caller was about to sleep in its sync),
 // and when the sync ended the caller waited for the job's slice there while
-// the other core idled: grid writes at 10/s into the 2M city, 60 each,
-// alternated, p50 1.20-1.44 ms with the job where the scheduler put it and
-// 0.96-1.03 ms kept off the caller's core (the store's part 1.0-1.15 ms and
+// the other core idled: grid writes at 10/s into the 2M city, 60-80 each,
+// alternated, p50 1.20-1.46 ms with the job where the scheduler put it and
+// 0.96-1.10 ms kept off the caller's core (the store's part 1.0-1.15 ms and
 // 0.70-0.73 ms; the bare synced batch at that pace 0.62 ms). start() moves
 // the job's thread off the caller's current core only when that core changed
 // since the last call, and not at all where the process may use one core.
