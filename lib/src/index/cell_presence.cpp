@@ -53,11 +53,7 @@ void CellPresence::build(const std::vector<LonLat>& points) {
     box_x_ = x_lo, box_y_ = y_lo;
     width_ = static_cast<std::int64_t>(width), height_ = static_cast<std::int64_t>(height);
     bits_.assign((width * height + 63) / 64 + 1, 0);  // one spare word: a row's read may reach past the last
-    for (const LonLat& p : points) {
-      const auto bit = static_cast<std::uint64_t>((cell(p.lat) - box_y_) * width_ + (cell(p.lon) - box_x_));
-      count_ += !((bits_[bit >> 6] >> (bit & 63)) & 1);
-      bits_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
-    }
+    for (const LonLat& p : points) set_in_bitmap(p);
     return;
   }
   std::size_t size = 16;
@@ -89,11 +85,13 @@ void CellPresence::build_over(const CellPresence& below, const std::vector<LonLa
   bits_ = below.bits_;
   count_ = below.count_;
   box_x_ = below.box_x_, box_y_ = below.box_y_, width_ = below.width_, height_ = below.height_;
-  for (const LonLat& p : more) {
-    const auto bit = static_cast<std::uint64_t>((cell(p.lat) - box_y_) * width_ + (cell(p.lon) - box_x_));
-    count_ += !((bits_[bit >> 6] >> (bit & 63)) & 1);
-    bits_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
-  }
+  for (const LonLat& p : more) set_in_bitmap(p);
+}
+
+void CellPresence::set_in_bitmap(LonLat p) {
+  const auto bit = static_cast<std::uint64_t>((cell(p.lat) - box_y_) * width_ + (cell(p.lon) - box_x_));
+  count_ += !((bits_[bit >> 6] >> (bit & 63)) & 1);
+  bits_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
 }
 
 bool CellPresence::row_any(std::int64_t cy, std::int64_t x0, std::int64_t x1) const {

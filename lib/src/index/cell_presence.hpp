@@ -70,6 +70,8 @@ class CellPresence {
   // The largest bitmap kept (bits); a wider box uses the hash set.
   static constexpr std::uint64_t kMaxBitmapCells = std::uint64_t{1} << 21;
   bool contains(std::uint64_t k) const;
+  // Marks the cell of `p` (inside the bitmap's box) occupied, counting it if it was not.
+  void set_in_bitmap(LonLat p);
   // Any cell of row `cy` from `x0` to `x1` (bitmap coordinates, x0 <= x1, both in the box) occupied?
   bool row_any(std::int64_t cy, std::int64_t x0, std::int64_t x1) const;
   std::vector<std::uint64_t> slots_;  // open addressing; kFree where empty
