@@ -33,7 +33,11 @@ void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
     auto it = poles_.insert_or_assign(n, Edit<PoleRecord>{sequence, nullptr}).first;
     pole_log_.emplace_back(sequence, &*it);
   }
-  for (const GridRecord& g : change.put_grids) grids_[g.id] = {sequence, std::make_shared<const GridRecord>(g)};
+  for (std::size_t i = 0; i < change.put_grids.size(); ++i) {
+    const GridRecord& g = change.put_grids[i];
+    Edit<GridRecord>& e = grids_[g.id] = {sequence, std::make_shared<const GridRecord>(g)};
+    e.overlaps_none = i < change.put_grids_overlap_none.size() && change.put_grids_overlap_none[i];
+  }
   for (const std::string& id : change.delete_grids) grids_[id] = {sequence, nullptr};
 }
 
@@ -171,7 +175,39 @@ std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<Pol
   return edit.base_grid;
 }
 
+// Whether the grid edit keeps every pole in its grid over the base's version
+// `g`: its outline is that version's and the write found it overlapping no
+// other grid. Compared once per base, kept in the edit.
+bool keeps_base_poles(const SnapshotData& base, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {
+  if (!edit.record || !edit.overlaps_none) return false;
+  if (edit.outline_compared_in != &base) {
+    edit.outline_compared_in = &base;
+    edit.outline_as_in_base = base.grid_set->geometry(g) == edit.record->geometry;
+  }
+  return edit.outline_as_in_base;
+}
+
+// `pairs` (hidden grid, the grid standing for it) sorted by the first.
+void sort_successors(std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
+  std::sort(pairs.begin(), pairs.end());
+}
+
 }  // namespace
+
+std::int32_t OverlayData::successor_of(std::int32_t g) const {
+  const auto it = std::lower_bound(grid_successors.begin(), grid_successors.end(),
+                                   std::pair<std::uint32_t, std::uint32_t>{static_cast<std::uint32_t>(g), 0});
+  if (it == grid_successors.end() || it->first != static_cast<std::uint32_t>(g)) return g;
+  return static_cast<std::int32_t>(it->second);
+}
+
+std::vector<std::uint32_t> OverlayData::grids_standing_for(std::uint32_t g) const {
+  std::vector<std::uint32_t> out{g};
+  for (const auto& [from, to] : grid_successors) {
+    if (to == g) out.push_back(from);
+  }
+  return out;
+}
 
 // The delta from every edit: the base grids and poles it hides, and the delta
 // data with each pole's grid derived.
@@ -187,11 +223,17 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   // base poles under the new geometry, have their grid derived again.
   std::vector<GridRecord> grids;
   std::vector<std::uint32_t> touched;
+  std::vector<std::pair<std::uint32_t, std::string_view>> kept;  // base grid, id: the same outline
   for (const auto& [id, edit] : edits.grids()) {
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
       const std::uint32_t g = it->second;
       set_bit(out->hidden_grids.data(), g);
       ++out->hidden_grid_count;
+      if (keeps_base_poles(base, g, edit)) {  // no pole changes grid
+        kept.emplace_back(g, id);
+        grids.push_back(*edit.record);
+        continue;
+      }
       touched.insert(touched.end(), base.grid_poles.begin() + base.grid_pole_offsets[g],
                      base.grid_poles.begin() + base.grid_pole_offsets[g + 1]);
     }
@@ -237,6 +279,8 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
   d.grid_index_offset = static_cast<std::uint32_t>(base.grids.size());
+  for (const auto& [g, id] : kept) out->grid_successors.emplace_back(g, d.grid_index_offset + d.grid_by_id.find(id)->second);
+  sort_successors(out->grid_successors);
   // Outside every delta grid, a delta pole is in the base grid that holds it,
   // unless that grid was edited. That grid is known for a touched base pole
   // and, after the first time, kept in an edit; the delta's poles and the
@@ -279,17 +323,34 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
   t->layer_id = layer.id;
   std::vector<std::uint32_t>& bp = t->base_poles;
   std::vector<std::uint32_t>& dp = t->delta_poles;
-  if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
-    const std::uint32_t d = it->second;
-    t->hidden_delta_grid = d;
-    dp.insert(dp.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
-              delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
-  } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !layer.hides_base_grid(bt->second)) {
-    const std::uint32_t g = bt->second;
-    t->hidden_base_grid = g;
+  auto add_base_poles_of = [&](std::uint32_t g) {
     for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
       if (!layer.hides_base_pole(base.grid_poles[i])) bp.push_back(base.grid_poles[i]);
     }
+  };
+  if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
+    const std::uint32_t d = it->second;
+    t->hidden_delta_grid = d;
+    if (edit.record && edit.overlaps_none && delta.grid_set->geometry(d) == edit.record->geometry) {
+      t->keeps_poles = true;  // no pole changes grid
+      edit.touched = std::move(t);
+      return *edit.touched;
+    }
+    dp.insert(dp.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
+              delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
+    // The base poles of the base version the delta's kept its outline over: in this grid too.
+    for (const auto& [from, to] : layer.grid_successors) {
+      if (to == delta.grid_index_offset + d) add_base_poles_of(from);
+    }
+  } else if (auto bt = base.grid_by_id.find(id); bt != base.grid_by_id.end() && !layer.hides_base_grid(bt->second)) {
+    const std::uint32_t g = bt->second;
+    t->hidden_base_grid = g;
+    if (keeps_base_poles(base, g, edit)) {
+      t->keeps_poles = true;
+      edit.touched = std::move(t);
+      return *edit.touched;
+    }
+    add_base_poles_of(g);
     const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
     for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
       if (delta.pole_grid[p] == code) dp.push_back(p);
@@ -347,11 +408,23 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   std::vector<GridRecord> grids;
   std::vector<std::uint32_t> hidden_base_grids, hidden_delta_grids;
   std::vector<Touch> touched_base, touched_delta;
+  // The versions below that a recent grid replaced keeping their outline (with
+  // its id), and those replaced or deleted otherwise: snapshot grid indexes.
+  std::vector<std::pair<std::uint32_t, std::string_view>> kept;
+  std::vector<std::uint32_t> replaced;
   for (const auto& [id, edit] : edits.grids()) {
     if (edit.sequence <= layer.sequence) continue;
     const TouchedByGrid& t = touched_by_grid(base, layer, id, edit);
     if (t.hidden_delta_grid >= 0) hidden_delta_grids.push_back(static_cast<std::uint32_t>(t.hidden_delta_grid));
     if (t.hidden_base_grid >= 0) hidden_base_grids.push_back(static_cast<std::uint32_t>(t.hidden_base_grid));
+    const std::int64_t below = t.hidden_delta_grid >= 0 ? base_grids + t.hidden_delta_grid : t.hidden_base_grid;
+    if (below >= 0) {
+      if (t.keeps_poles) {
+        kept.emplace_back(static_cast<std::uint32_t>(below), id);
+      } else {
+        replaced.push_back(static_cast<std::uint32_t>(below));
+      }
+    }
     for (std::size_t i = 0; i < t.base_poles.size(); ++i) {
       touched_base.push_back({t.base_poles[i], t.base_slots[i], &t.base_records[i]});
     }
@@ -447,7 +520,24 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     out.written_cells.build_over(layer.reach, layer.reach_points, more);
     out.reach = &out.written_cells;
   };
+  // The delta's successors, followed to the recent versions; a version
+  // replaced or deleted otherwise stands for nothing any more.
+  auto set_successors = [&](const SnapshotData* recent) {
+    out.grid_successors.clear();
+    std::sort(replaced.begin(), replaced.end());
+    auto recent_index = [&](std::string_view id) { return recent->grid_index_offset + recent->grid_by_id.find(id)->second; };
+    for (auto [from, to] : layer.grid_successors) {
+      if (std::binary_search(replaced.begin(), replaced.end(), to)) continue;
+      for (const auto& [below, id] : kept) {
+        if (below == to) to = recent_index(id);
+      }
+      out.grid_successors.emplace_back(from, to);
+    }
+    for (const auto& [below, id] : kept) out.grid_successors.emplace_back(below, recent_index(id));
+    sort_successors(out.grid_successors);
+  };
   if (poles.empty() && grids.empty()) {
+    set_successors(nullptr);  // nothing kept: no recent grid
     if (!base_poles.empty()) build_reach({});  // deletions only
     return base_slots;
   }
@@ -458,6 +548,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   r.grids_of = &delta;
   r.pole_index_offset = static_cast<std::uint32_t>(base.pole_count() + delta.pole_count());
   r.grid_index_offset = base_grids + static_cast<std::uint32_t>(delta.grids.size());
+  set_successors(&r);
   // Outside the recent grids, a recent pole is in the delta grid holding it
   // (unless hidden), else in the base grid holding it (unless hidden). That
   // base grid is known for a written pole after the first time (kept in the
@@ -523,6 +614,7 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   }
   out->hidden_pole_count = out->layer->hidden_base_poles.size();
   out->reach = &out->layer->reach;
+  out->grid_successors = out->layer->grid_successors;
   std::vector<std::uint32_t> recent_slots;
   if (extend) recent_slots = build_recent(base, edits, sequence, *out);
 

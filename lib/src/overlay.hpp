@@ -33,7 +33,17 @@
 // every pole of the grid's older version, and every pole inside the new
 // geometry. Their grid is derived again (the layer's own grids first, then
 // the older layers'), so PoleView::grid() is right for every pole without
-// rebuilding the base. In both layers pole_grid[p] >= 0 names a grid of the
+// rebuilding the base.
+//
+// Except for the usual grid edit: a new manager, name or attribute, the
+// outline as it was. When the grid's outline is that of the version it
+// replaces and the write found it overlapping no other grid
+// (store::Change::put_grids_overlap_none), no pole changes grid: the layer
+// copies none, and the overlay records that the older version's grid index
+// now stands for the new one (OverlayData::grid_successors). Every answer
+// that names a pole's grid (PoleView::grid(), resolve, poles_in_grid, a
+// merge) passes through it. A grid edit then costs its own record, not a
+// hundred or more poles, in the write and in every delta built after it. In both layers pole_grid[p] >= 0 names a grid of the
 // layer itself and pole_grid[p] <= -2 grid -2 - pole_grid[p] of the
 // snapshot's grid index space: a base grid, or (from the recent layer) a
 // delta grid.
@@ -70,6 +80,9 @@ inline void set_bit(std::uint64_t* words, std::uint32_t i) { words[i >> 6] |= st
 struct TouchedByGrid {
   std::uint64_t layer_id = 0;  // DeltaLayer::id it was found on
   std::int64_t hidden_base_grid = -1, hidden_delta_grid = -1;
+  // The outline is the hidden version's and overlaps nothing: no pole is
+  // touched, and the hidden version's poles are the new one's (grid_successors).
+  bool keeps_poles = false;
   std::vector<std::uint32_t> base_poles, base_slots;  // slots in the base's PoleIndex (kNotInBase: none)
   std::vector<std::uint32_t> delta_poles, delta_slots;
   std::vector<PoleRecord> base_records, delta_records;  // as base_poles and delta_poles
@@ -123,6 +136,12 @@ class OverlayEdits {
     mutable std::int32_t base_grid = kGridUnknown;
     // For a grid in the recent layer: what it touches below (TouchedByGrid).
     mutable std::shared_ptr<const TouchedByGrid> touched;
+    // For a grid: the write found it overlapping no other grid (store::Change::put_grids_overlap_none).
+    bool overlaps_none = false;
+    // For a grid: whether its outline is that of the base's version (found
+    // once per base: a decode of the base's outline).
+    mutable const SnapshotData* outline_compared_in = nullptr;
+    mutable bool outline_as_in_base = false;
   };
   static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;
@@ -209,6 +228,10 @@ struct DeltaLayer {
   index::HiddenPoles hidden_slots;
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
+  // (base grid, delta grid as a snapshot index) for each grid the delta
+  // rewrote with the same outline (see "Except for the usual grid edit"),
+  // sorted: the base's poles of the first are in the second.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
   bool hides_base_pole(std::uint32_t pole) const { return hidden_base.contains(pole); }
   bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
@@ -255,6 +278,12 @@ struct OverlayData {
   // Delta grids the recent layer replaced or deleted.
   std::vector<std::uint64_t> delta_hidden_grids;
   std::size_t delta_hidden_grid_count = 0;
+  // (hidden grid, the grid standing for it), both as snapshot grid indexes,
+  // sorted: a grid rewritten with the same outline, whose older version's
+  // poles (in older layers, not copied) are the new version's. The delta's
+  // pairs, with the recent layer's added and followed to the newest version.
+  // Empty unless such a grid was written since the base.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
   // A bit per base pole that some write on this base hid (256 KB at 2,000,000
   // poles). locate() tests it right after the base lookup: one load from L2
@@ -303,6 +332,15 @@ struct OverlayData {
     return layer->hidden_base.contains(base_pole) || (recent_hidden_count && recent_hidden.contains(base_pole));
   }
   bool grid_hidden(std::uint32_t base_grid) const { return test_bit(hidden_grids, base_grid); }
+  // The grid a pole recorded as in snapshot grid `g` is in (-1: none): `g`,
+  // or the grid that replaced it keeping its outline.
+  std::int32_t current_grid(std::int32_t g) const {
+    if (grid_successors.empty() || g < 0) return g;
+    return successor_of(g);
+  }
+  [[gnu::noinline]] std::int32_t successor_of(std::int32_t g) const;
+  // The snapshot grid indexes whose poles are those of `g`: `g` and the grids it replaced keeping their outline.
+  std::vector<std::uint32_t> grids_standing_for(std::uint32_t g) const;
   bool delta_grid_hidden(std::uint32_t delta_grid) const {
     return delta_hidden_grid_count && test_bit(delta_hidden_grids.data(), delta_grid);
   }

@@ -160,6 +160,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     if (!snap->grid(id)) bad("delete_grids", i, id, "no grid with id '" + id + "'", ErrorCode::not_found);
   }
   ApplyReport report;
+  std::vector<bool> overlap_none(changes.put_grids.size(), false);
   if (!changes.put_grids.empty()) {
     // The grids as they will stand near the batch's: current ones whose box
     // meets one of theirs (found in the grid indexes, not by a walk over every
@@ -179,6 +180,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;
       find_overlaps(g, bbox_of(g.geometry), after, found);
+      overlap_none[i] = found.empty();
       if (!found.empty() && !options.allow_overlap) {
         std::string why = "geometry: ";
         for (std::size_t k = 0; k < found.size(); ++k) why += (k ? "; " : "") + found[k];
@@ -217,6 +219,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);
   change.put_grids = std::move(changes.put_grids);
+  change.put_grids_overlap_none = std::move(overlap_none);
   change.delete_grids = std::move(changes.delete_grids);
   change.author = options.author;
   snap.reset();

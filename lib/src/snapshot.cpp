@@ -73,6 +73,13 @@ std::string_view PoleView::number() const { return data_->number(index_); }
 LonLat PoleView::position() const { return data_->positions[index_]; }
 LonLat PoleView::gcj02() const { return wgs84_to_gcj02(data_->positions[index_]); }
 std::optional<GridView> PoleView::grid() const {
+  if (overlay_ && !overlay_->grid_successors.empty()) {
+    const std::int32_t recorded = data_->snapshot_grid(index_);
+    if (const std::int32_t now = overlay_->current_grid(recorded); now != recorded) {
+      auto [layer, local] = overlay_->grid_layer(*overlay_->delta->base, static_cast<std::uint32_t>(now));
+      return GridView(layer, local);
+    }
+  }
   const std::int32_t g = data_->pole_grid[index_];
   if (g >= 0) return GridView(data_, static_cast<std::uint32_t>(g));
   if (g == -1) return std::nullopt;
@@ -228,9 +235,12 @@ GridView Snapshot::grid_by_index(std::uint32_t index) const {
 }
 PoleView Snapshot::pole_by_index(std::uint32_t index) const {
   const auto base = static_cast<std::uint32_t>(data_->pole_count());
-  if (!delta_ || index < base) return PoleView(data_.get(), index);
-  if (recent_ && index >= recent_->pole_index_offset) return PoleView(recent_, index - recent_->pole_index_offset);
-  return PoleView(delta_, index - base);
+  if (!delta_) return PoleView(data_.get(), index);
+  if (index < base) return PoleView(data_.get(), index, overlay_.get());
+  if (recent_ && index >= recent_->pole_index_offset) {
+    return PoleView(recent_, index - recent_->pole_index_offset, overlay_.get());
+  }
+  return PoleView(delta_, index - base, overlay_.get());
 }
 std::uint32_t Snapshot::pole_index_end() const {
   return static_cast<std::uint32_t>(data_->pole_count() + (delta_ ? delta_->pole_count() : 0) +
@@ -257,7 +267,8 @@ bool Snapshot::grid_index_is_live(std::uint32_t index) const {
 }
 
 void Snapshot::for_each_pole(const std::function<void(PoleView)>& visit) const {
-  for_each_pole_in_layers([&](const SnapshotData& layer, std::uint32_t pole) { visit(PoleView(&layer, pole)); });
+  for_each_pole_in_layers(
+      [&](const SnapshotData& layer, std::uint32_t pole) { visit(PoleView(&layer, pole, overlay_.get())); });
 }
 
 void Snapshot::for_each_pole_in_layers(const std::function<void(const SnapshotData&, std::uint32_t)>& visit) const {
@@ -322,38 +333,53 @@ Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions&
   // merged with the overlay's poles in it. A layer names a grid of its own
   // by its index there and an older layer's by -2 - its snapshot index; the
   // poles of a delta or recent grid are all in that layer or a newer one.
+  // A grid rewritten with the same outline also has the poles recorded in
+  // the versions it replaced (OverlayData::grid_successors): at most one of
+  // them a base grid.
   std::vector<PoleView> all;
   const auto nb_grids = static_cast<std::uint32_t>(data_->grids.size());
-  const std::uint32_t gi = g->index();
-  auto code_in = [&](const SnapshotData& layer) {
-    if (gi >= layer.grid_index_offset && gi < layer.grid_index_offset + layer.grids.size()) {
-      return static_cast<std::int32_t>(gi - layer.grid_index_offset);
+  const std::vector<std::uint32_t> versions = overlay_->grids_standing_for(g->index());
+  auto codes_in = [&](const SnapshotData& layer) {
+    std::vector<std::int32_t> codes;
+    for (std::uint32_t gi : versions) {
+      if (gi >= layer.grid_index_offset && gi < layer.grid_index_offset + layer.grids.size()) {
+        codes.push_back(static_cast<std::int32_t>(gi - layer.grid_index_offset));
+      } else {
+        codes.push_back(-2 - static_cast<std::int32_t>(gi));
+      }
     }
-    return -2 - static_cast<std::int32_t>(gi);
+    return codes;
+  };
+  auto in = [](const std::vector<std::int32_t>& codes, std::int32_t c) {
+    return std::find(codes.begin(), codes.end(), c) != codes.end();
   };
   std::vector<PoleView> from_overlay;
-  const std::int32_t delta_code = code_in(*delta_);
+  const std::vector<std::int32_t> delta_codes = codes_in(*delta_);
   for (std::uint32_t p = 0; p < delta_->pole_count(); ++p) {
-    if (delta_->pole_grid[p] == delta_code && !overlay_->delta_pole_hidden(p)) from_overlay.emplace_back(delta_, p);
+    if (in(delta_codes, delta_->pole_grid[p]) && !overlay_->delta_pole_hidden(p)) {
+      from_overlay.emplace_back(delta_, p, overlay_.get());
+    }
   }
   if (recent_) {
     const std::size_t from_recent = from_overlay.size();
-    const std::int32_t recent_code = code_in(*recent_);
+    const std::vector<std::int32_t> recent_codes = codes_in(*recent_);
     for (std::uint32_t p = 0; p < recent_->pole_count(); ++p) {
-      if (recent_->pole_grid[p] == recent_code) from_overlay.emplace_back(recent_, p);
+      if (in(recent_codes, recent_->pole_grid[p])) from_overlay.emplace_back(recent_, p, overlay_.get());
     }
     std::inplace_merge(from_overlay.begin(), from_overlay.begin() + static_cast<std::ptrdiff_t>(from_recent),
                        from_overlay.end(), [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
   }
-  if (gi >= nb_grids) {
+  const auto in_base = std::find_if(versions.begin(), versions.end(), [&](std::uint32_t v) { return v < nb_grids; });
+  if (in_base == versions.end()) {
     all = std::move(from_overlay);
   } else {
+    const std::uint32_t gi = *in_base;
     std::size_t d = 0;
     for (std::uint32_t i = data_->grid_pole_offsets[gi]; i < data_->grid_pole_offsets[gi + 1]; ++i) {
       const std::uint32_t p = data_->grid_poles[i];
       if (overlay_->pole_hidden(p)) continue;
       while (d < from_overlay.size() && from_overlay[d].number() < data_->number(p)) all.push_back(from_overlay[d++]);
-      all.emplace_back(data_.get(), p);
+      all.emplace_back(data_.get(), p, overlay_.get());
     }
     while (d < from_overlay.size()) all.push_back(from_overlay[d++]);
   }
@@ -376,14 +402,14 @@ Result<std::vector<PoleView>> Snapshot::within(const BBox& box, std::size_t limi
   out.reserve(std::min(hits.size(), limit));
   for (std::uint32_t p : hits) {
     if (!delta_ && out.size() == limit) break;
-    out.emplace_back(data_.get(), p);
+    out.emplace_back(data_.get(), p, overlay_.get());
   }
   if (delta_) {
     for (std::uint32_t p : delta_->pole_positions.within(box)) {
-      if (!overlay_->delta_pole_hidden(p)) out.emplace_back(delta_, p);
+      if (!overlay_->delta_pole_hidden(p)) out.emplace_back(delta_, p, overlay_.get());
     }
     if (recent_) {
-      for (std::uint32_t p : recent_->pole_positions.within(box)) out.emplace_back(recent_, p);
+      for (std::uint32_t p : recent_->pole_positions.within(box)) out.emplace_back(recent_, p, overlay_.get());
     }
     std::sort(out.begin(), out.end(), [](const PoleView& a, const PoleView& b) { return a.number() < b.number(); });
     if (out.size() > limit) out.erase(out.begin() + static_cast<std::ptrdiff_t>(limit), out.end());

@@ -70,6 +70,12 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
     EXPECT_EQ(got->position(), want.position()) << want.number();
     EXPECT_EQ(got->attributes(), want.attributes()) << want.number();
     EXPECT_EQ(grid_id(got->grid()), grid_id(want.grid())) << want.number();
+    // The grid's current version (a grid rewritten with its outline keeps its poles in older layers).
+    if (auto g = got->grid(), w = want.grid(); g && w) {
+      EXPECT_EQ(g->name(), w->name()) << want.number();
+      EXPECT_EQ(g->attributes(), w->attributes()) << want.number();
+      EXPECT_TRUE(snap.grid_index_is_live(g->index())) << want.number() << " names a replaced version of " << g->id();
+    }
   });
   // Every index the snapshot calls live is a current pole, and there are as many as poles.
   std::size_t live = 0;
@@ -150,6 +156,9 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
     for (std::size_t k = 0; k < a->size(); ++k) {
       EXPECT_EQ((*a)[k].pole.number(), (*b)[k].pole.number()) << p.lon << "," << p.lat << " k=" << k;
       EXPECT_DOUBLE_EQ((*a)[k].distance_m, (*b)[k].distance_m);
+      auto ga = (*a)[k].pole.grid(), gb = (*b)[k].pole.grid();
+      ASSERT_EQ(ga.has_value(), gb.has_value());
+      if (ga) EXPECT_EQ(ga->attributes(), gb->attributes()) << (*a)[k].pole.number();
     }
     if (i % 50 == 0) {
       const BBox box{p.lon - 0.002, p.lat - 0.002, p.lon + 0.002, p.lat + 0.002};
@@ -1178,6 +1187,119 @@ TEST(OverlayWrites, AnOlderSnapshotAnswersAsOfItsOwnSequenceAfterLaterWrites) {
   if (svc->snapshot()->stats().base_sequence != base_sequence) GTEST_SKIP() << "a background merge replaced the base";
   EXPECT_TRUE(held->locate(poles[23].number)) << "deleted after the snapshot was taken";
   EXPECT_FALSE(svc->snapshot()->locate(poles[23].number));
+}
+
+// The usual grid edit: a new manager, the outline as it was. No pole changes
+// grid, so the overlay copies none; every answer names the new version all the
+// same (a pole's grid, poles_in_grid, resolve near the caller, a merge), in the
+// recent layer, in the delta, over a version that was itself rewritten or
+// redrawn, and after a delete. The database opened afresh from its records is
+// the reference.
+TEST(OverlayWrites, AGridRewrittenWithItsOutlineCopiesNoPoleAndEveryAnswerNamesTheNewVersion) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  // Two grids that overlap no other, each with poles.
+  std::vector<GridRecord> alone;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    auto poles = svc->snapshot()->poles_in_grid(g.id(), {.limit = 10});
+    if (alone.size() < 2 && poles && poles->poles.size() >= 5) {
+      ChangeSet c;
+      c.put_grids.push_back(g.record());
+      auto report = svc->apply(c);  // the same record: stored as it was, reports its overlaps
+      ASSERT_TRUE(report) << report.status().message();
+      if (report->overlaps.empty()) alone.push_back(g.record());
+    }
+  });
+  ASSERT_EQ(alone.size(), 2u) << "the sample has grids that overlap no other";
+  const GridRecord a = alone[0], b = alone[1];
+  const std::vector<PoleRecord> poles = pole_records(*svc);
+  auto first_pole_in = [&](const GridRecord& g) {
+    auto page = svc->snapshot()->poles_in_grid(g.id, {.limit = 1});
+    return page->poles.at(0).record();
+  };
+  int step = 0;
+  auto expect_as_stored = [&](const std::string& what) {
+    SCOPED_TRACE(what);
+    auto stored = Service::open(dir.file("db"), {.read_only = true});
+    ASSERT_TRUE(stored) << stored.status().message();
+    auto snap = svc->snapshot();
+    expect_same_answers(*snap, *(*stored)->snapshot());
+    // Resolve near a pole of each grid: "in the caller's grid" is decided for the current version.
+    for (const GridRecord* g : {&a, &b}) {
+      auto page = (*stored)->snapshot()->poles_in_grid(g->id, {.limit = 3});
+      if (!page || page->poles.empty()) continue;
+      const PoleView p = page->poles.back();
+      const std::string serial(p.number().substr(p.number().size() - 3));
+      for (const std::string& text : {std::string(p.number()), serial}) {
+        ResolveOptions o;
+        o.near = p.position();
+        auto got = snap->resolve(text, o);
+        auto want = (*stored)->snapshot()->resolve(text, o);
+        ASSERT_TRUE(got && want) << text;
+        ASSERT_EQ(got->size(), want->size()) << text;
+        for (std::size_t k = 0; k < got->size(); ++k) {
+          EXPECT_EQ((*got)[k].pole.number(), (*want)[k].pole.number()) << text;
+          EXPECT_DOUBLE_EQ((*got)[k].score, (*want)[k].score) << text;
+          EXPECT_EQ((*got)[k].reason, (*want)[k].reason) << text;
+        }
+      }
+    }
+    ++step;
+  };
+  // Each write is checked at once (recent layer) and after a pause (folded into the delta).
+  auto write = [&](const std::string& what, auto&& make) {
+    make();
+    expect_as_stored(what + ", at once");
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    expect_as_stored(what + ", folded");
+  };
+
+  GridRecord a1 = a;
+  a1.attributes.push_back({"manager", "Wang"});
+  write("a new manager", [&] {
+    ASSERT_TRUE(svc->put_grid(a1));
+    const auto snap = svc->snapshot();
+    ASSERT_TRUE(snap->overlay());
+    EXPECT_EQ(snap->stats().overlay_poles, 0u) << "no pole copied for a grid whose poles stay";
+    EXPECT_FALSE(snap->overlay()->grid_successors.empty());
+    const PoleRecord in_a = first_pole_in(a);
+    EXPECT_EQ(snap->locate(in_a.number)->grid()->attributes(), a1.attributes);
+  });
+  GridRecord a2 = a1;
+  a2.name = "renamed";
+  a2.attributes.back().second = "Li";
+  write("the manager again", [&] { ASSERT_TRUE(svc->put_grid(a2)); });
+  write("a pole moved out of it and a new one in it", [&] {
+    PoleRecord moved = first_pole_in(a);
+    moved.position = {poles.front().position.lon + 1e-5, poles.front().position.lat};
+    ASSERT_TRUE(svc->put_pole(moved));
+    PoleRecord fresh = first_pole_in(a);
+    fresh.number = "TJH9876";
+    fresh.position.lon += 1e-6;
+    ASSERT_TRUE(svc->put_pole(fresh));
+  });
+  GridRecord b1 = b;
+  b1.attributes.push_back({"manager", "Zhao"});
+  write("another grid's manager", [&] { ASSERT_TRUE(svc->put_grid(b1)); });
+  GridRecord a3 = a2;
+  for (LonLat& q : a3.geometry[0].rings[0]) q.lon += 0.0002;
+  write("its outline redrawn", [&] { ASSERT_TRUE(svc->put_grid(a3, {.allow_overlap = true})); });
+  GridRecord a4 = a3;
+  a4.attributes.back().second = "Sun";
+  write("a manager over the redrawn outline (overlapping, so poles are derived again)",
+        [&] { ASSERT_TRUE(svc->put_grid(a4, {.allow_overlap = true})); });
+  GridRecord b2 = b1;
+  b2.attributes.back().second = "Qian";
+  write("the other grid's manager again", [&] { ASSERT_TRUE(svc->put_grid(b2)); });
+  write("the other grid deleted", [&] { ASSERT_TRUE(svc->delete_grid(b.id)); });
+  EXPECT_EQ(step, 16);
+  // Merged into a new base: the poles of each grid as stored.
+  const auto start = std::chrono::steady_clock::now();
+  while (svc->snapshot()->overlay() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(svc->snapshot()->overlay()) << "the merge did not run";
+  expect_as_stored("merged");
 }
 
 // The shared "hidden by a write" bits that every lookup of a base pole asks

@@ -78,6 +78,11 @@ class GridView {
 class PoleView {
  public:
   PoleView(const SnapshotData* data, std::uint32_t index) : data_(data), index_(index) {}
+  // A pole of a snapshot with recent writes: `overlay` names the grids that
+  // replaced the one the pole's layer records (a grid rewritten with the same
+  // outline keeps its poles where they are; overlay.hpp).
+  PoleView(const SnapshotData* data, std::uint32_t index, const OverlayData* overlay)
+      : data_(data), overlay_(overlay), index_(index) {}
   std::string_view number() const;  // canonical
   LonLat position() const;          // WGS84
   LonLat gcj02() const;             // as shown on Chinese web maps
@@ -96,6 +101,7 @@ class PoleView {
 
  private:
   const SnapshotData* data_;
+  const OverlayData* overlay_ = nullptr;
   std::uint32_t index_;
 };
 

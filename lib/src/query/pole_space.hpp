@@ -86,9 +86,9 @@ class PoleSpace {
   }
   // The pole's grid as a snapshot grid index, -1 for none.
   std::int32_t grid(std::uint32_t pole) const {
-    if (pole < base_poles_) return base_.pole_grid[pole];
+    if (pole < base_poles_) return delta_ ? overlay_->current_grid(base_.pole_grid[pole]) : base_.pole_grid[pole];
     auto [layer, p] = in_overlay(pole);
-    return layer.snapshot_grid(p);
+    return overlay_->current_grid(layer.snapshot_grid(p));
   }
   const GridRecord& grid_record(std::int32_t g) const {
     if (g < base_grids_) return base_.grids[static_cast<std::size_t>(g)];
@@ -155,9 +155,9 @@ class PoleSpace {
   }
 
   PoleView view(std::uint32_t pole) const {
-    if (pole < base_poles_) return PoleView(&base_, pole);
+    if (pole < base_poles_) return PoleView(&base_, pole, overlay_);
     auto [layer, p] = in_overlay(pole);
-    return PoleView(&layer, p);
+    return PoleView(&layer, p, overlay_);
   }
 
  private:

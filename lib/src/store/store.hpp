@@ -95,6 +95,11 @@ struct Change {
   // different: the store then writes them without reading those versions back
   // first (a seek into the table files, 0.1-0.5 ms of a single write).
   bool differ_from_stored = false;
+  // Set by Service::apply, not stored: put_grids_overlap_none[i] says that
+  // put_grids[i] overlaps no other grid (the write checked). A grid whose
+  // outline is also unchanged moves no pole to another grid, and the
+  // overlay copies none of its poles (overlay.hpp). Missing entries: not known.
+  std::vector<bool> put_grids_overlap_none;
   bool empty() const {
     return put_poles.empty() && !put_pole_stream && delete_poles.empty() && grids_to_put().empty() && delete_grids.empty() &&
            !replace_aliases && delete_aliases.empty() && !replace_places && delete_places.empty() && !replace_roads && delete_roads.empty();
