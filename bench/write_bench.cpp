@@ -289,8 +289,11 @@ std::vector<GridRecord> grids_with_new_manager(const Snapshot& snap, std::size_t
 }
 
 // The delta of `n` grid writes (a new manager each, the outline as it was) on
-// the 2M base: what the write that finds the recent layer full pays, with
-// every pole of those grids given its grid again.
+// the 2M base: what the write that finds the recent layer full pays. /n/0:
+// written as if they might overlap another grid, so every pole of those
+// grids is given its grid again (as for a redrawn outline); /n/1: as
+// Service::apply writes them after its overlap check found none, when no
+// pole is copied (overlay.hpp).
 void BM_BuildOverlayGrids(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
@@ -298,12 +301,16 @@ void BM_BuildOverlayGrids(benchmark::State& state) {
   OverlayEdits edits;
   store::Change change;
   change.put_grids = grids_with_new_manager(*snap, static_cast<std::size_t>(state.range(0)));
+  change.put_grids_overlap_none.assign(change.put_grids.size(), state.range(1) != 0);
   edits.add(change, snap->stats().sequence + 1);
   for (auto _ : state) benchmark::DoNotOptimize(build_overlay(snap->data(), edits, snap->stats().sequence + 1));
   state.counters["delta_poles"] =
       static_cast<double>(build_overlay(snap->data(), edits, snap->stats().sequence + 1)->delta->pole_count());
 }
-BENCHMARK(BM_BuildOverlayGrids)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BuildOverlayGrids)
+    ->ArgsProduct({{1, 16, 64}, {0, 1}})
+    ->Args({256, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 // Times building the recent layer of `writes` (single writes, in order) on
 // the delta of `first`, all after `snap`: what a write costs besides the
@@ -322,19 +329,25 @@ void time_recent_layer(benchmark::State& state, const Snapshot& snap, const stor
 
 // What a grid write costs besides the store and the checks once the delta
 // holds 16 grid writes: building the recent layer of the last `n` grid writes
-// (the write itself included) with the poles whose grid they change.
+// (the write itself included), with the poles whose grid they change (/n/0)
+// or, found overlapping nothing, with none (/n/1; see BM_BuildOverlayGrids).
 void BM_ExtendOverlayGrids(benchmark::State& state) {
   WriteCity& w = write_city();
   settle(*w.service);
   auto snap = w.service->snapshot();
   const std::vector<GridRecord> grids = grids_with_new_manager(*snap, 16 + static_cast<std::size_t>(state.range(0)));
+  const bool overlap_none = state.range(1) != 0;
   store::Change first;
   first.put_grids.assign(grids.begin(), grids.begin() + 16);
+  first.put_grids_overlap_none.assign(16, overlap_none);
   std::vector<store::Change> writes(static_cast<std::size_t>(state.range(0)));
-  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].put_grids.push_back(grids[16 + i]);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    writes[i].put_grids.push_back(grids[16 + i]);
+    writes[i].put_grids_overlap_none.push_back(overlap_none);
+  }
   time_recent_layer(state, *snap, first, writes);
 }
-BENCHMARK(BM_ExtendOverlayGrids)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ExtendOverlayGrids)->ArgsProduct({{1, 2, 4}, {0, 1}})->Unit(benchmark::kMicrosecond);
 
 // What a pole write costs besides the store once the overlay holds a delta of
 // 1,000 edited poles: building the recent layer of the last `n` pole writes
