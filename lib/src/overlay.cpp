@@ -304,9 +304,9 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
     if (kept) d.pole_grid[p] = -2 - static_cast<std::int32_t>(*kept);
   }
   out->cells.build(d.positions);
-  out->reach_points = d.positions;
-  for (std::uint32_t p : hidden_list) out->reach_points.push_back(base.positions[p]);
-  out->reach.build(out->reach_points);
+  std::vector<LonLat> reach_points;
+  out->reach_points(reach_points);
+  out->reach.build(reach_points);
   out->numbers.build(d.pole_count(), [&](std::size_t i) { return d.number(static_cast<std::uint32_t>(i)); });
   return out;
 }
@@ -517,7 +517,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   auto build_reach = [&](const std::vector<LonLat>& written) {
     std::vector<LonLat> more(written);
     for (std::uint32_t p : base_poles) more.push_back(base.positions[p]);
-    out.written_cells.build_over(layer.reach, layer.reach_points, more);
+    out.written_cells.build_over(layer.reach, [&](std::vector<LonLat>& all) { layer.reach_points(all); }, more);
     out.reach = &out.written_cells;
   };
   // The delta's successors, followed to the recent versions; a version

@@ -206,10 +206,10 @@ struct DeltaLayer {
   // is within the base's k-th distance (nearly always).
   index::CellPresence cells;
   // Where a query could meet a pole this delta writes or hides: its poles'
-  // positions and those of the base poles it hides (a moved pole's old place).
-  // A k-nearest query whose base answer has none of these within its k-th
-  // distance needs neither the hidden sets nor the delta (OverlayData::reach).
-  std::vector<LonLat> reach_points;
+  // positions and those of the base poles it hides (a moved pole's old place;
+  // reach_points() lists them). A k-nearest query whose base answer has none
+  // of these within its k-th distance needs neither the hidden sets nor the
+  // delta (OverlayData::reach).
   index::CellPresence reach;
   // The delta's pole numbers: a lookup of a number the base does not hold
   // skips the delta's NumberIndex when this says no (nearly always).
@@ -234,6 +234,11 @@ struct DeltaLayer {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
   bool hides_base_pole(std::uint32_t pole) const { return hidden_base.contains(pole); }
+  // Appends the points `reach` was built from to `out`.
+  void reach_points(std::vector<LonLat>& out) const {
+    out.insert(out.end(), data->positions.begin(), data->positions.end());
+    for (std::uint32_t p : hidden_base_poles) out.push_back(data->base->positions[p]);
+  }
   bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
 };
 

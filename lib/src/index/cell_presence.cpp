@@ -68,14 +68,15 @@ void CellPresence::build(const std::vector<LonLat>& points) {
   }
 }
 
-void CellPresence::build_over(const CellPresence& below, const std::vector<LonLat>& below_points,
+void CellPresence::build_over(const CellPresence& below, const std::function<void(std::vector<LonLat>&)>& below_points,
                               const std::vector<LonLat>& more) {
   auto in_box = [&](const LonLat& p) {
     const std::int64_t x = cell(p.lon) - below.box_x_, y = cell(p.lat) - below.box_y_;
     return x >= 0 && x < below.width_ && y >= 0 && y < below.height_;
   };
   if (below.bits_.empty() || !std::all_of(more.begin(), more.end(), in_box)) {
-    std::vector<LonLat> all(below_points);
+    std::vector<LonLat> all;
+    below_points(all);
     all.insert(all.end(), more.begin(), more.end());
     build(all);
     return;

@@ -28,6 +28,7 @@
 #include <poleloc/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace poleloc::index {
@@ -39,10 +40,12 @@ class CellPresence {
   static constexpr int kMaxCellsPerAxis = 6;    // a wider circle: always "maybe"
 
   void build(const std::vector<LonLat>& points);
-  // As build() of `below`'s points and `more`, given `below` built from
-  // `below_points`: a copy of its bitmap with `more` set in it (a few µs
-  // however many points `below` holds) when they fall in its box, else built.
-  void build_over(const CellPresence& below, const std::vector<LonLat>& below_points, const std::vector<LonLat>& more);
+  // As build() of `below`'s points and `more`: a copy of below's bitmap with
+  // `more` set in it (a few µs however many points `below` holds) when they
+  // fall in its box; else built from every point, below's given by
+  // `below_points` (which appends them to its argument; called only then).
+  void build_over(const CellPresence& below, const std::function<void(std::vector<LonLat>&)>& below_points,
+                  const std::vector<LonLat>& more);
   bool empty() const { return count_ == 0; }
   // False only if no point given to build() is within `radius_m` of `p`.
   bool maybe_within(LonLat p, double radius_m) const { return maybe_within(probe(p), radius_m); }
