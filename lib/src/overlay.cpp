@@ -175,21 +175,21 @@ std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<Pol
   return edit.base_grid;
 }
 
-// Whether the grid edit keeps every pole in its grid over the base's version
-// `g`: its outline is that version's and the write found it overlapping no
-// other grid. Compared once per base, kept in the edit.
+// Whether the grid edit keeps every pole in its grid over grid `g` of
+// `layer`, the version it replaces: a put with that version's outline, which
+// the write found overlapping no other grid.
+bool keeps_poles_of(const SnapshotData& layer, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {
+  return edit.record && edit.overlaps_none && layer.grid_set->geometry(g) == edit.record->geometry;
+}
+
+// keeps_poles_of() over the base's version `g`: compared once per base, kept in the edit.
 bool keeps_base_poles(const SnapshotData& base, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {
   if (!edit.record || !edit.overlaps_none) return false;
   if (edit.outline_compared_in != &base) {
     edit.outline_compared_in = &base;
-    edit.outline_as_in_base = base.grid_set->geometry(g) == edit.record->geometry;
+    edit.outline_as_in_base = keeps_poles_of(base, g, edit);
   }
   return edit.outline_as_in_base;
-}
-
-// `pairs` (hidden grid, the grid standing for it) sorted by the first.
-void sort_successors(std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
-  std::sort(pairs.begin(), pairs.end());
 }
 
 }  // namespace
@@ -223,14 +223,14 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   // base poles under the new geometry, have their grid derived again.
   std::vector<GridRecord> grids;
   std::vector<std::uint32_t> touched;
-  std::vector<std::pair<std::uint32_t, std::string_view>> kept;  // base grid, id: the same outline
+  std::vector<std::pair<std::uint32_t, std::string_view>> same_outline;  // base grid, id
   for (const auto& [id, edit] : edits.grids()) {
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
       const std::uint32_t g = it->second;
       set_bit(out->hidden_grids.data(), g);
       ++out->hidden_grid_count;
       if (keeps_base_poles(base, g, edit)) {  // no pole changes grid
-        kept.emplace_back(g, id);
+        same_outline.emplace_back(g, id);
         grids.push_back(*edit.record);
         continue;
       }
@@ -279,8 +279,10 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
   d.grid_index_offset = static_cast<std::uint32_t>(base.grids.size());
-  for (const auto& [g, id] : kept) out->grid_successors.emplace_back(g, d.grid_index_offset + d.grid_by_id.find(id)->second);
-  sort_successors(out->grid_successors);
+  for (const auto& [g, id] : same_outline) {
+    out->grid_successors.emplace_back(g, d.grid_index_offset + d.grid_by_id.find(id)->second);
+  }
+  std::sort(out->grid_successors.begin(), out->grid_successors.end());
   // Outside every delta grid, a delta pole is in the base grid that holds it,
   // unless that grid was edited. That grid is known for a touched base pole
   // and, after the first time, kept in an edit; the delta's poles and the
@@ -331,7 +333,7 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
   if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
     const std::uint32_t d = it->second;
     t->hidden_delta_grid = d;
-    if (edit.record && edit.overlaps_none && delta.grid_set->geometry(d) == edit.record->geometry) {
+    if (keeps_poles_of(delta, d, edit)) {
       t->keeps_poles = true;  // no pole changes grid
       edit.touched = std::move(t);
       return *edit.touched;
@@ -410,7 +412,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
   std::vector<Touch> touched_base, touched_delta;
   // The versions below that a recent grid replaced keeping their outline (with
   // its id), and those replaced or deleted otherwise: snapshot grid indexes.
-  std::vector<std::pair<std::uint32_t, std::string_view>> kept;
+  std::vector<std::pair<std::uint32_t, std::string_view>> same_outline;
   std::vector<std::uint32_t> replaced;
   for (const auto& [id, edit] : edits.grids()) {
     if (edit.sequence <= layer.sequence) continue;
@@ -420,7 +422,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     const std::int64_t below = t.hidden_delta_grid >= 0 ? base_grids + t.hidden_delta_grid : t.hidden_base_grid;
     if (below >= 0) {
       if (t.keeps_poles) {
-        kept.emplace_back(static_cast<std::uint32_t>(below), id);
+        same_outline.emplace_back(static_cast<std::uint32_t>(below), id);
       } else {
         replaced.push_back(static_cast<std::uint32_t>(below));
       }
@@ -528,13 +530,13 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     auto recent_index = [&](std::string_view id) { return recent->grid_index_offset + recent->grid_by_id.find(id)->second; };
     for (auto [from, to] : layer.grid_successors) {
       if (std::binary_search(replaced.begin(), replaced.end(), to)) continue;
-      for (const auto& [below, id] : kept) {
+      for (const auto& [below, id] : same_outline) {
         if (below == to) to = recent_index(id);
       }
       out.grid_successors.emplace_back(from, to);
     }
-    for (const auto& [below, id] : kept) out.grid_successors.emplace_back(below, recent_index(id));
-    sort_successors(out.grid_successors);
+    for (const auto& [below, id] : same_outline) out.grid_successors.emplace_back(below, recent_index(id));
+    std::sort(out.grid_successors.begin(), out.grid_successors.end());
   };
   if (poles.empty() && grids.empty()) {
     set_successors(nullptr);  // nothing kept: no recent grid

@@ -33,7 +33,10 @@
 // every pole of the grid's older version, and every pole inside the new
 // geometry. Their grid is derived again (the layer's own grids first, then
 // the older layers'), so PoleView::grid() is right for every pole without
-// rebuilding the base.
+// rebuilding the base. In both layers pole_grid[p] >= 0 names a grid of the
+// layer itself and pole_grid[p] <= -2 grid -2 - pole_grid[p] of the
+// snapshot's grid index space: a base grid, or (from the recent layer) a
+// delta grid.
 //
 // Except for the usual grid edit: a new manager, name or attribute, the
 // outline as it was. When the grid's outline is that of the version it
@@ -43,10 +46,7 @@
 // now stands for the new one (OverlayData::grid_successors). Every answer
 // that names a pole's grid (PoleView::grid(), resolve, poles_in_grid, a
 // merge) passes through it. A grid edit then costs its own record, not a
-// hundred or more poles, in the write and in every delta built after it. In both layers pole_grid[p] >= 0 names a grid of the
-// layer itself and pole_grid[p] <= -2 grid -2 - pole_grid[p] of the
-// snapshot's grid index space: a base grid, or (from the recent layer) a
-// delta grid.
+// hundred or more poles, in the write and in every delta built after it.
 //
 // Thread-safety: OverlayEdits is used under the Service's write lock (by the
 // writer, or by its side thread while the writer waits for the disk); the
@@ -234,12 +234,12 @@ struct DeltaLayer {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
   bool hides_base_pole(std::uint32_t pole) const { return hidden_base.contains(pole); }
+  bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
   // Appends the points `reach` was built from to `out`.
   void reach_points(std::vector<LonLat>& out) const {
     out.insert(out.end(), data->positions.begin(), data->positions.end());
     for (std::uint32_t p : hidden_base_poles) out.push_back(data->base->positions[p]);
   }
-  bool hides_base_grid(std::uint32_t grid) const { return test_bit(hidden_grids.data(), grid); }
 };
 
 // What layer.grid_areas.find(p) gave (`found`), passing over the grids
