@@ -93,6 +93,7 @@ struct Contents {
   std::uint64_t sequence = 0, changelog_from = 0;
   std::vector<Version> versions;
   std::vector<std::tuple<std::uint64_t, int, int, std::string, std::string>> feed;
+  std::vector<std::string> live_poles;  // what an open reads (the live families)
   bool operator==(const Contents&) const = default;
 };
 
@@ -107,6 +108,14 @@ Contents contents_of(const store::Store& s) {
                                                         v.value);
                                 return Status::ok();
                               }));
+  store::LoadVisitor live;
+  live.pole = [&](std::string_view number, const store::PoleValueView& p) {
+    std::string line(number);
+    line += " " + std::to_string(p.position.lon) + " " + std::to_string(p.position.lat);
+    for (const auto& a : p.attributes) line += " " + std::string(a.first) + "=" + std::string(a.second);
+    c.live_poles.push_back(std::move(line));
+  };
+  EXPECT_TRUE(s.load(live));
   auto page = s.changes_after(0, 0, 1'000'000);
   EXPECT_TRUE(page) << page.status().message();
   if (page) {

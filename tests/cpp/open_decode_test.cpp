@@ -119,6 +119,9 @@ TEST(OpenDecode, ADamagedStoredGridFailsTheOpenAsCorruptionNamingIt) {
     ASSERT_TRUE(store::parse_versioned_key(key, id, version));
     damaged_id = std::string(id);
     EXPECT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.grids, key, std::string("\x01not a grid", 11)).ok());
+    // And its copy among the live records, which an open reads.
+    ASSERT_NE(raw.live_grids, nullptr);
+    EXPECT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.live_grids, damaged_id, std::string("\x01not a grid", 11)).ok());
   }
   for (const bool read_only : {true, false}) {
     auto svc = Service::open(db, {.read_only = read_only});

@@ -8,6 +8,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,16 +16,45 @@ namespace poleloc::fixtures {
 
 struct RawDb {
   explicit RawDb(const std::string& path, bool read_only = false) {
-    const std::vector<rocksdb::ColumnFamilyDescriptor> families{
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"poles", {}}, {"grids", {}}, {"aliases", {}}, {"meta", {}}};
-    const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles_, &db)
-                                        : rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles_, &db);
+    // Every family the database has (a writable open must name them all).
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+    if (!s.ok()) {
+      error = s.ToString();
+      return;
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    s = read_only ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles_, &db)
+                  : rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles_, &db);
     if (!s.ok()) {
       error = s.ToString();
       db = nullptr;
       return;
     }
-    poles = handles_[1], grids = handles_[2], aliases = handles_[3], meta = handles_[4];
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      rocksdb::ColumnFamilyHandle* h = handles_[i];
+      if (names[i] == "poles") poles = h;
+      if (names[i] == "grids") grids = h;
+      if (names[i] == "aliases") aliases = h;
+      if (names[i] == "meta") meta = h;
+      if (names[i] == "live_poles") live_poles = h;
+      if (names[i] == "live_grids") live_grids = h;
+      if (names[i] == "live_aliases") live_aliases = h;
+    }
+  }
+  // Drops the live families and their marker: the database as a poleloc
+  // before them (schema 2) left it.
+  bool strip_live() {
+    if (!db || !live_poles) return false;
+    for (auto** h : {&live_poles, &live_grids, &live_aliases}) {
+      if (!db->DropColumnFamily(*h).ok()) return false;
+      handles_.erase(std::find(handles_.begin(), handles_.end(), *h));
+      db->DestroyColumnFamilyHandle(*h);
+      *h = nullptr;
+    }
+    return db->Delete(rocksdb::WriteOptions(), meta, "live_complete").ok() &&
+           db->Put(rocksdb::WriteOptions(), meta, "schema_version", "2").ok();
   }
   ~RawDb() {
     for (auto* h : handles_) {
@@ -39,6 +69,8 @@ struct RawDb {
 
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle *poles = nullptr, *grids = nullptr, *aliases = nullptr, *meta = nullptr;
+  // The current version of each live record (absent in a database from before schema 3).
+  rocksdb::ColumnFamilyHandle *live_poles = nullptr, *live_grids = nullptr, *live_aliases = nullptr;
   std::string error;  // why the open failed
 
  private:

@@ -1,6 +1,7 @@
 // The facade over the store: imports are atomic, writes are durable, readers keep their snapshot.
 #include "geo/compact_geometry.hpp"
 #include "geo/wkb.hpp"
+#include "raw_db.hpp"
 #include "store/record_encoding.hpp"
 #include "test_support.hpp"
 
@@ -186,15 +187,9 @@ TEST(Service, OtherSchemaVersionIsAClearError) {
   { auto svc = open_ok(dir.file("db")); }
   {
     // Rewrite meta/schema_version as a future poleloc would.
-    rocksdb::DBOptions o;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "poles", "grids", "aliases", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(o, dir.file("db"), cfs, &h, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[4], "schema_version", "99").ok());
-    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
-    delete db;
+    fixtures::RawDb raw(dir.file("db"));
+    ASSERT_TRUE(raw.ok()) << raw.error;
+    ASSERT_TRUE(raw.db->Put(rocksdb::WriteOptions(), raw.meta, "schema_version", "99").ok());
   }
   auto s = Service::open(dir.file("db"));
   ASSERT_FALSE(s);
@@ -204,8 +199,8 @@ TEST(Service, OtherSchemaVersionIsAClearError) {
 
 // A database written before grid geometries could be stored compact (schema
 // version 1, WKB only) opens and answers; the first writable open marks it
-// version 2, which an older poleloc refuses with a clear message.
-TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItTwo) {
+// version 3, which an older poleloc refuses with a clear message.
+TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItCurrent) {
   TempDir dir;
   GridRecord grid{"G1", "一", {{"manager", "王芳"}}, {{{{{116.4512345, 39.9}, {116.46, 39.9}, {116.46, 39.91}, {116.4512345, 39.9}}}}}};
   {
@@ -213,25 +208,21 @@ TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItTwo) {
     ASSERT_TRUE(svc->put_grid(grid));
   }
   // Turn it into what poleloc wrote before: schema 1, every grid value with WKB inside.
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* n : {"default", "poles", "grids", "aliases", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
   auto with_db = [&](auto&& use) {
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.file("db"), cfs, &h, &db).ok());
-    use(*db, h);
-    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
-    delete db;
+    fixtures::RawDb raw(dir.file("db"));
+    ASSERT_TRUE(raw.ok()) << raw.error;
+    use(*raw.db, raw);
   };
   auto schema = [&] {
     std::string value;
-    with_db([&](rocksdb::DB& db, auto& h) { EXPECT_TRUE(db.Get(rocksdb::ReadOptions(), h[4], "schema_version", &value).ok()); });
+    with_db([&](rocksdb::DB& db, auto& raw) { EXPECT_TRUE(db.Get(rocksdb::ReadOptions(), raw.meta, "schema_version", &value).ok()); });
     return value;
   };
-  EXPECT_EQ(schema(), "2");
+  EXPECT_EQ(schema(), "3");
   std::size_t rewritten = 0;
-  with_db([&](rocksdb::DB& db, auto& h) {
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h[2]));
+  with_db([&](rocksdb::DB& db, auto& raw) {
+    ASSERT_TRUE(raw.strip_live());  // as poleloc wrote it before the live families
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), raw.grids));
     std::vector<std::pair<std::string, std::string>> old_values;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string_view id;
@@ -252,9 +243,9 @@ TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItTwo) {
       put_str(geo::to_wkb(g->geometry));
       old_values.emplace_back(it->key().ToString(), v);
     }
-    for (const auto& [k, v] : old_values) ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[2], k, v).ok());
+    for (const auto& [k, v] : old_values) ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw.grids, k, v).ok());
     rewritten = old_values.size();
-    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[4], "schema_version", "1").ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw.meta, "schema_version", "1").ok());
   });
   ASSERT_EQ(rewritten, 1u);
   {
@@ -271,17 +262,17 @@ TEST(Service, SchemaVersionOneOpensAndAWritableOpenMarksItTwo) {
     grid.name = "二";
     ASSERT_TRUE(svc->put_grid(grid));  // stored compact beside the old WKB version
   }
-  EXPECT_EQ(schema(), "2");
+  EXPECT_EQ(schema(), "3");
   {
     auto svc = open_ok(dir.file("db"), {.read_only = true});
     EXPECT_EQ(svc->snapshot()->grid("G1")->name(), "二");
     EXPECT_EQ(svc->snapshot()->grid("G1")->geometry(), grid.geometry);
   }
-  with_db([&](rocksdb::DB& db, auto& h) { ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[4], "schema_version", "3").ok()); });
+  with_db([&](rocksdb::DB& db, auto& raw) { ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw.meta, "schema_version", "4").ok()); });
   auto s = Service::open(dir.file("db"));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::schema_mismatch);
-  EXPECT_NE(s.status().message().find("schema version 3; this poleloc reads versions 1 to 2"), std::string::npos)
+  EXPECT_NE(s.status().message().find("schema version 4; this poleloc reads versions 1 to 3"), std::string::npos)
       << s.status().message();
 }
 
