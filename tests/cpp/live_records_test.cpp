@@ -95,6 +95,14 @@ void write_history(store::Store& s) {
   ASSERT_TRUE(s.apply(third));
 }
 
+// A closed database at `path` holding write_history(); what it loads.
+std::vector<std::string> stored_history(const std::string& path) {
+  auto s = open_store(path);
+  if (!s) return {};
+  write_history(*s);
+  return loaded(*s);
+}
+
 }  // namespace
 
 TEST(LiveRecords, EveryKindOfWriteKeepsTheLiveRecordsEqualToTheNewestVersions) {
@@ -150,13 +158,7 @@ TEST(LiveRecords, ADumpRestoredWithItsHistoryHasTheSameLiveRecords) {
 
 TEST(LiveRecords, ADatabaseFromBeforeThemReadsItsVersionsThenItsFirstWritableOpenFillsThem) {
   TempDir dir;
-  std::vector<std::string> want;
-  {
-    auto s = open_store(dir.file("db"));
-    ASSERT_TRUE(s);
-    write_history(*s);
-    want = loaded(*s);
-  }
+  const std::vector<std::string> want = stored_history(dir.file("db"));
   {
     fixtures::RawDb raw(dir.file("db"));
     ASSERT_TRUE(raw.ok()) << raw.error;
@@ -194,13 +196,7 @@ TEST(LiveRecords, ADatabaseFromBeforeThemReadsItsVersionsThenItsFirstWritableOpe
 
 TEST(LiveRecords, AFillingCutShortIsDoneAgainByTheNextWritableOpen) {
   TempDir dir;
-  std::vector<std::string> want;
-  {
-    auto s = open_store(dir.file("db"));
-    ASSERT_TRUE(s);
-    write_history(*s);
-    want = loaded(*s);
-  }
+  const std::vector<std::string> want = stored_history(dir.file("db"));
   {
     // What a crash in the middle of the filling leaves: no marker, some
     // records missing and a deleted one still there.
