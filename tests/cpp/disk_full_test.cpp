@@ -4,6 +4,7 @@
 //
 // The database lives on a small tmpfs mounted for the test (needs root, as CI
 // has); where mounting is not allowed the tests skip and say why.
+#include "raw_db.hpp"
 #include "test_support.hpp"
 
 #include <poleloc/poleloc.hpp>
@@ -222,6 +223,51 @@ TEST(DiskFull, OpeningOnAFullDiskFailsClearlyOrServesReadOnlyWhenAsked) {
   EXPECT_EQ(again->snapshot()->pole_count(), 202u);
   EXPECT_TRUE(again->snapshot()->locate("TJH7779"));
   EXPECT_FALSE(again->snapshot()->locate("TJH7778"));
+}
+
+// A database from before the live families (schema 2) on a full disk: the
+// first writable open cannot fill them, so it serves the versions read-only
+// until a write finds room, and that write fills them.
+TEST(DiskFull, ADatabaseFromBeforeTheLiveFamiliesOnAFullDiskServesItsVersionsThenFillsThem) {
+  MOUNT_TMPFS_OR_SKIP(disk, "16m");
+  const std::string db = disk.path("db");
+  Dataset city = small_city();
+  for (int i = 0; i < 500; ++i) city.poles.push_back(big_pole(i));  // 2 MB to copy into the live families
+  {
+    auto svc = open_ok(db);
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->import(std::move(city)));
+  }
+  {
+    fixtures::RawDb raw(db);
+    ASSERT_TRUE(raw.ok()) << raw.error;
+    ASSERT_TRUE(raw.strip_live());
+    ASSERT_TRUE(raw.db->Flush(rocksdb::FlushOptions()).ok());
+  }
+  disk.fill();
+  // Room to open for writing (options, manifest, log), not to fill them.
+  const auto filler = std::filesystem::file_size(disk.path("filler"));
+  ASSERT_EQ(::truncate(disk.path("filler").c_str(), static_cast<off_t>(filler - (512u << 10))), 0);
+  auto svc = open_ok(db, {.read_only_on_storage_failure = true});
+  ASSERT_TRUE(svc);
+  EXPECT_EQ(svc->write_problem().code(), ErrorCode::storage_full) << svc->write_problem().message();
+  EXPECT_EQ(svc->snapshot()->pole_count(), 700u);
+  EXPECT_EQ(svc->put_pole({"TJH7778", {116.472, 39.923}, {}}).code(), ErrorCode::storage_full);
+
+  disk.free_space();
+  const Status st = svc->put_pole({"TJH7779", {116.472, 39.923}, {}});
+  ASSERT_TRUE(st) << st.message();
+  svc.reset();
+  {
+    fixtures::RawDb raw(db, true);
+    ASSERT_TRUE(raw.ok()) << raw.error;
+    std::string marker;
+    EXPECT_TRUE(raw.db->Get(rocksdb::ReadOptions(), raw.meta, "live_complete", &marker).ok());
+  }
+  auto again = open_ok(db, {.read_only = true});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->snapshot()->pole_count(), 701u);
+  EXPECT_TRUE(again->snapshot()->locate("TJH7779"));
 }
 
 TEST(DiskFull, ReadOnlyOpenOfAFullDiskWritesNothing) {

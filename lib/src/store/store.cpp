@@ -274,7 +274,13 @@ struct Store::Impl {
         continue;
       }
       rocksdb::WriteBatch clear;
-      for (; it->Valid(); it->Next()) clear.Delete(live, it->key());
+      for (; it->Valid(); it->Next()) {
+        clear.Delete(live, it->key());
+        if (clear.GetDataSize() >= (8u << 20)) {
+          if (auto st = from_rocks(db->Write(wo, &clear), path, "cannot write to"); !st) return st;
+          clear.Clear();
+        }
+      }
       if (auto st = from_rocks(it->status(), path, "cannot read"); !st) return st;
       if (auto st = from_rocks(db->Write(wo, &clear), path, "cannot write to"); !st) return st;
     }
@@ -386,7 +392,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
   if (impl->write_side && !impl->live_complete) {
     // Written by a poleloc before the live families (schema 2 or older), or
     // their filling was interrupted: once, about a second per million records.
-    if (auto st = impl->fill_live(); !st) return st;
+    if (auto fill = impl->fill_live(); !fill) {
+      if (!(options.read_only_on_storage_failure && is_storage_failure(fill))) return fill;
+      // A full disk: serve it read-only (from the versions) until writes find room.
+      write_problem = fill;
+      impl->close();
+      if (auto ro = impl->open_db(false, false); !ro) return ro;
+    }
   }
   if (impl->write_side) {
     // Table files of a bulk load that crashed before ingesting them: never part of the database.
