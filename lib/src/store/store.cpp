@@ -697,22 +697,44 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
   // The iterators read the state before this batch; apply() calls are serialised.
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
-  // A family and its iterator, made when first needed: a single write of a
-  // pole known to differ reads nothing.
+  // A family and the iterator that finds its records' newest values, made
+  // when first needed: a single write of a pole known to differ reads
+  // nothing. With the live families complete it reads those (one key per
+  // record) and, as an import's records come in id order, steps forward
+  // instead of seeking each one: a re-import of 2,000,000 poles spent a third
+  // of its main thread seeking through the versions.
   struct LazyIterator {
     rocksdb::DB* db;
     const rocksdb::ReadOptions* ro;
-    rocksdb::ColumnFamilyHandle* cf;
+    rocksdb::ColumnFamilyHandle* cf;    // the versions
+    rocksdb::ColumnFamilyHandle* live;  // the live family, when complete; else null
     std::unique_ptr<rocksdb::Iterator> it;
+    std::string last;  // the id last looked up in `live`
     rocksdb::Iterator& operator*() {
-      if (!it) it.reset(db->NewIterator(*ro, cf));
+      if (!it) it.reset(db->NewIterator(*ro, live ? live : cf));
       return *it;
     }
     void reset() { it.reset(); }
   };
-  LazyIterator poles_it{impl_->db.get(), &ro, impl_->poles(), nullptr};
-  LazyIterator grids_it{impl_->db.get(), &ro, impl_->grids(), nullptr};
-  LazyIterator aliases_it{impl_->db.get(), &ro, impl_->aliases(), nullptr};
+  auto live_of = [&](rocksdb::ColumnFamilyHandle* cf) { return impl_->live_complete ? impl_->live_of(cf) : nullptr; };
+  LazyIterator poles_it{impl_->db.get(), &ro, impl_->poles(), live_of(impl_->poles()), nullptr, {}};
+  LazyIterator grids_it{impl_->db.get(), &ro, impl_->grids(), live_of(impl_->grids()), nullptr, {}};
+  LazyIterator aliases_it{impl_->db.get(), &ro, impl_->aliases(), live_of(impl_->aliases()), nullptr, {}};
+  // Positions `family`'s live iterator at the first key >= id: a few steps
+  // forward from the last one when ids come in order, a seek otherwise.
+  auto find_live = [](LazyIterator& family, std::string_view id) -> rocksdb::Iterator& {
+    rocksdb::Iterator& it = *family;
+    const rocksdb::Slice key(id.data(), id.size());
+    bool found = false;
+    // `last` is empty until the first lookup positions the iterator (ids are never empty).
+    if (!family.last.empty() && it.status().ok() && !(key.compare(rocksdb::Slice(family.last)) < 0)) {
+      for (int steps = 0; steps < 16 && it.Valid() && it.key().compare(key) < 0; ++steps) it.Next();
+      found = (!it.Valid() || !(it.key().compare(key) < 0)) && it.status().ok();  // at the end: no such key
+    }
+    if (!found) it.Seek(key);
+    family.last.assign(id);
+    return it;
+  };
   std::string prefix;
   std::size_t records = 0;
   Status read_status = Status::ok();
@@ -734,6 +756,14 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
       same = is_tombstone(value);  // nothing is stored (holds_no_records)
     } else if (known_to_differ) {
       same = false;  // the caller compared it with the newest version
+    } else if (family.live) {
+      rocksdb::Iterator& it = find_live(family, id);
+      if (it.Valid() && it.key() == rocksdb::Slice(id.data(), id.size())) {
+        same = it.value() == rocksdb::Slice(value);
+      } else {
+        same = is_tombstone(value);  // deleting what is not (or no longer) stored
+        if (!it.status().ok() && read_status) read_status = from_rocks(it.status(), impl_->path, "cannot read");
+      }
     } else {
       rocksdb::Iterator& it = *family;
       prefix.assign(id);
