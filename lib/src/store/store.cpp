@@ -122,6 +122,37 @@ std::uint64_t directory_bytes(const std::string& dir) {
   return total;
 }
 
+namespace {
+
+// Visits, in id order, the newest version at or before sequence `at` of
+// every record of the versioned family `it` reads that is live at `at`
+// (load_at() and the filling of the live families).
+template <class OnLive>
+Status for_each_newest_version(rocksdb::Iterator& it, std::uint64_t at, const char* what, const std::string& path,
+                               OnLive&& on_live) {
+  std::string last_id;
+  bool have_last = false;
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    std::string_view id;
+    std::uint64_t version;
+    const rocksdb::Slice k = it.key();
+    if (!parse_versioned_key({k.data(), k.size()}, id, version)) {
+      return {ErrorCode::corruption, std::string("a stored ") + what + " key is malformed"};
+    }
+    if (have_last && id == last_id) continue;  // an older version
+    if (version > at) continue;                // written after the sequence asked for
+    last_id.assign(id);
+    have_last = true;
+    const rocksdb::Slice v = it.value();
+    const std::string_view value{v.data(), v.size()};
+    if (is_tombstone(value)) continue;
+    if (auto st = on_live(id, value); !st) return st;
+  }
+  return from_rocks(it.status(), path, "cannot read");
+}
+
+}  // namespace
+
 struct Store::Impl {
   std::string path;
   std::unique_ptr<rocksdb::DB> db;
@@ -284,31 +315,23 @@ struct Store::Impl {
       if (auto st = from_rocks(it->status(), path, "cannot read"); !st) return st;
       if (auto st = from_rocks(db->Write(wo, &clear), path, "cannot write to"); !st) return st;
     }
-    for (auto* cf : {poles(), grids(), aliases()}) {
+    const std::pair<rocksdb::ColumnFamilyHandle*, const char*> families[] = {
+        {poles(), "pole"}, {grids(), "grid"}, {aliases(), "alias"}};
+    for (const auto& [cf, what] : families) {
       rocksdb::ColumnFamilyHandle* live = live_of(cf);
       std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
       rocksdb::WriteBatch batch;
-      std::string last_id;
-      bool have_last = false;
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        std::string_view id;
-        std::uint64_t version;
-        if (!parse_versioned_key({it->key().data(), it->key().size()}, id, version)) {
-          return {ErrorCode::corruption, "a stored key of " + path + " is malformed"};
-        }
-        if (have_last && id == last_id) continue;  // an older version
-        last_id.assign(id);
-        have_last = true;
-        const rocksdb::Slice v = it->value();
-        if (is_tombstone({v.data(), v.size()})) continue;
-        batch.Put(live, rocksdb::Slice(id.data(), id.size()), v);
-        if (batch.GetDataSize() >= (8u << 20)) {
-          if (auto st = from_rocks(db->Write(wo, &batch), path, "cannot write to"); !st) return st;
-          batch.Clear();
-        }
-      }
-      if (auto st = from_rocks(it->status(), path, "cannot read"); !st) return st;
-      if (auto st = from_rocks(db->Write(wo, &batch), path, "cannot write to"); !st) return st;
+      auto st = for_each_newest_version(*it, std::numeric_limits<std::uint64_t>::max(), what, path,
+                                        [&](std::string_view id, std::string_view value) -> Status {
+                                          batch.Put(live, rocksdb::Slice(id.data(), id.size()),
+                                                    rocksdb::Slice(value.data(), value.size()));
+                                          if (batch.GetDataSize() < (8u << 20)) return Status::ok();
+                                          auto written = from_rocks(db->Write(wo, &batch), path, "cannot write to");
+                                          batch.Clear();
+                                          return written;
+                                        });
+      if (!st) return st;
+      if (auto w = from_rocks(db->Write(wo, &batch), path, "cannot write to"); !w) return w;
     }
     if (auto st = from_rocks(db->Put(wo, meta(), kLiveCompleteKey, ""), path, "cannot write to"); !st) return st;
     live_complete = true;
@@ -502,25 +525,7 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
       return from_rocks(it->status(), impl_->path, "cannot read");
     }
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, cf));
-    std::string last_id;
-    bool have_last = false;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view id;
-      std::uint64_t version;
-      const rocksdb::Slice k = it->key();
-      if (!parse_versioned_key({k.data(), k.size()}, id, version)) {
-        return {ErrorCode::corruption, std::string("a stored ") + what + " key is malformed"};
-      }
-      if (have_last && id == last_id) continue;  // an older version
-      if (version > at) continue;                // written after the sequence asked for
-      last_id.assign(id);
-      have_last = true;
-      const rocksdb::Slice v = it->value();
-      const std::string_view value{v.data(), v.size()};
-      if (is_tombstone(value)) continue;
-      if (auto st = on_live(id, value); !st) return st;
-    }
-    return from_rocks(it->status(), impl_->path, "cannot read");
+    return for_each_newest_version(*it, at, what, impl_->path, on_live);
   };
   Status grids_status = Status::ok();
   // Grids decoded by both threads (LoadVisitor::grid_at): the grid thread reads
@@ -716,10 +721,12 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
     }
     void reset() { it.reset(); }
   };
-  auto live_of = [&](rocksdb::ColumnFamilyHandle* cf) { return impl_->live_complete ? impl_->live_of(cf) : nullptr; };
-  LazyIterator poles_it{impl_->db.get(), &ro, impl_->poles(), live_of(impl_->poles()), nullptr, {}};
-  LazyIterator grids_it{impl_->db.get(), &ro, impl_->grids(), live_of(impl_->grids()), nullptr, {}};
-  LazyIterator aliases_it{impl_->db.get(), &ro, impl_->aliases(), live_of(impl_->aliases()), nullptr, {}};
+  auto live_if_complete = [&](rocksdb::ColumnFamilyHandle* cf) {
+    return impl_->live_complete ? impl_->live_of(cf) : nullptr;
+  };
+  LazyIterator poles_it{impl_->db.get(), &ro, impl_->poles(), live_if_complete(impl_->poles()), nullptr, {}};
+  LazyIterator grids_it{impl_->db.get(), &ro, impl_->grids(), live_if_complete(impl_->grids()), nullptr, {}};
+  LazyIterator aliases_it{impl_->db.get(), &ro, impl_->aliases(), live_if_complete(impl_->aliases()), nullptr, {}};
   // Positions `family`'s live iterator at the first key >= id: a few steps
   // forward from the last one when ids come in order, a seek otherwise.
   auto find_live = [](LazyIterator& family, std::string_view id) -> rocksdb::Iterator& {
