@@ -40,6 +40,7 @@
 #include <cstdio>
 #include <unistd.h>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 using namespace poleloc;
@@ -140,7 +141,12 @@ BENCHMARK(BM_PutDeletePole)->Iterations(1000)->Unit(benchmark::kMicrosecond)->Us
 // 1,200 writes (a long stream: the overlay passes four times its merge size,
 // 256 grids, and the merge must finish on a machine the writes keep busy;
 // `merges` counts those that did); /5 as /1 at 10 writes/s, as /3 (a redraw
-// moves poles between grids: their membership is derived again). Each is checked
+// moves poles between grids: their membership is derived again); /6 a
+// boundary moved as an editor moves it: a vertex shared by neighbouring grids
+// moved by about a metre in each of them, one batch of two or three grids
+// that overlaps nothing (each new version stands for the old one, and only
+// the poles that change grid are copied), at 10 writes/s; /7 as /6 back to
+// back. Each is checked
 // against its neighbours for overlaps, stored, and published with the grid's
 // poles' membership derived again.
 void BM_PutGrid(benchmark::State& state) {
@@ -160,7 +166,24 @@ void BM_PutGrid(benchmark::State& state) {
   const std::uint64_t merges_before = w.service->merge_activity().merges;
   auto next = std::chrono::steady_clock::now();
   const bool redraw = state.range(0) == 1 || state.range(0) == 5;
-  const bool paced = state.range(0) == 3 || state.range(0) == 5;
+  const bool paced = state.range(0) == 3 || state.range(0) == 5 || state.range(0) == 6;
+  const bool boundary = state.range(0) == 6 || state.range(0) == 7;
+  // For /6 and /7: the grids holding each sampled grid's second vertex, and their records as written.
+  std::map<std::pair<double, double>, std::vector<std::string>> sharing;
+  std::map<std::string, GridRecord, std::less<>> current;
+  if (boundary) {
+    for (const GridRecord& g : grids) sharing[{g.geometry[0].rings[0][1].lon, g.geometry[0].rings[0][1].lat}];
+    w.service->snapshot()->for_each_grid([&](GridView v) {
+      for (const Polygon& poly : v.geometry()) {
+        for (const LonLat& q : poly.rings[0]) {
+          auto it = sharing.find({q.lon, q.lat});
+          if (it == sharing.end() || (!it->second.empty() && it->second.back() == v.id())) continue;
+          it->second.emplace_back(v.id());
+          current.emplace(std::string(v.id()), v.record());
+        }
+      }
+    });
+  }
   for (auto _ : state) {
     if (state.range(0) == 2 || paced) {
       state.PauseTiming();
@@ -168,6 +191,37 @@ void BM_PutGrid(benchmark::State& state) {
       next += std::chrono::milliseconds(100);
       if (paced) std::this_thread::sleep_until(next);
       state.ResumeTiming();
+    }
+    if (boundary) {
+      // The grid's second vertex, moved in every grid holding it.
+      const LonLat v = grids[i % grids.size()].geometry[0].rings[0][1];
+      const double d = 1e-5 * static_cast<double>(i / grids.size() % 2 ? -1 : 1);
+      auto node = sharing.extract({v.lon, v.lat});
+      ChangeSet c;
+      for (const std::string& id : node.mapped()) {
+        GridRecord g = current.at(id);
+        for (Polygon& poly : g.geometry) {
+          for (auto& ring : poly.rings) {
+            for (LonLat& q : ring) {
+              if (q == v) q.lon += d;
+            }
+          }
+        }
+        c.put_grids.push_back(std::move(g));
+      }
+      const GridRecord first = c.put_grids.front();
+      const auto t0 = std::chrono::steady_clock::now();
+      if (auto r = w.service->apply(c); !r) state.SkipWithError(r.status().message().c_str());
+      auto seen = w.service->snapshot()->grid(first.id);
+      const auto t1 = std::chrono::steady_clock::now();
+      if (!seen || seen->geometry() != first.geometry) state.SkipWithError("the write is not visible");
+      ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+      for (GridRecord& g : c.put_grids) current[g.id] = std::move(g);
+      grids[i % grids.size()].geometry[0].rings[0][1].lon += d;
+      node.key() = {v.lon + d, v.lat};
+      sharing.insert(std::move(node));
+      ++i;
+      continue;
     }
     GridRecord g = grids[i % grids.size()];
     if (!redraw) {
@@ -200,6 +254,8 @@ BENCHMARK(BM_PutGrid)->Arg(2)->Iterations(20)->Unit(benchmark::kMicrosecond)->Us
 BENCHMARK(BM_PutGrid)->Arg(3)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(4)->Iterations(1200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(5)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PutGrid)->Arg(6)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PutGrid)->Arg(7)->Iterations(300)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The same-run anchor of the write benchmarks: what the disk itself costs.
 // A plain RocksDB database in the same directory as the bench's (same file

@@ -1,9 +1,12 @@
 #include "overlay.hpp"
 
 #include "geo/polygon_check.hpp"
+#include "index/grid_index.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <utility>
 
 namespace poleloc {
 
@@ -132,6 +135,29 @@ std::uint32_t slot_in(const SnapshotData& layer, std::uint32_t pole) {
   return slot ? *slot : OverlayEdits::kNotInBase;
 }
 
+// A grid edit's new outline as the layer's grid index will hold it: which
+// older poles it contains, by the index's own boundary rule, so that only the
+// poles whose grid changes are copied into the layer. A walk of every edge for
+// a grid of a few hundred edges; an index of its own for a larger one.
+class NewOutline {
+ public:
+  explicit NewOutline(const MultiPolygon& geometry) : grid_(index::SnappedGrid::of(geometry)) {
+    if (grid_.points.size() > kWalkPoints) {
+      std::vector<index::SnappedGrid> one;
+      one.push_back(std::move(grid_));
+      index_.build_snapped(std::move(one));
+      indexed_ = true;
+    }
+  }
+  bool contains(LonLat p) const { return indexed_ ? index_.find(p).has_value() : grid_.contains(p); }
+
+ private:
+  static constexpr std::size_t kWalkPoints = 512;
+  index::SnappedGrid grid_;
+  index::GridIndex index_;
+  bool indexed_ = false;
+};
+
 // `items` of a universe of `universe` as the view queries test: a small set (a
 // few KB, in cache) while they are few, since a lookup there beats a miss in a
 // bitset; a bitset beyond kHiddenSetMax. The view points into `set` or `bits`.
@@ -182,6 +208,16 @@ bool keeps_poles_of(const SnapshotData& layer, std::uint32_t g, const OverlayEdi
   return edit.record && edit.overlaps_none && layer.grid_set->geometry(g) == edit.record->geometry;
 }
 
+// Whether the grid edit's new version stands for the version it replaces
+// (grid_successors) whatever its outline: a put the write found overlapping
+// no other grid. A pole recorded in the older version and inside the new one
+// is then in the new one without being copied; only the poles whose grid
+// changes (in the older version and outside the new one, or inside the new
+// one and recorded elsewhere) are copied into the layer and derived again.
+// Where grids overlap, which one holds a pole depends on the layers, so the
+// edit then copies every pole of the older version and under the new one.
+bool succeeds_older(const OverlayEdits::Edit<GridRecord>& edit) { return edit.record && edit.overlaps_none; }
+
 // keeps_poles_of() over the base's version `g`: compared once per base, kept in the edit.
 bool keeps_base_poles(const SnapshotData& base, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {
   if (!edit.record || !edit.overlaps_none) return false;
@@ -223,23 +259,36 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   // base poles under the new geometry, have their grid derived again.
   std::vector<GridRecord> grids;
   std::vector<std::uint32_t> touched;
-  std::vector<std::pair<std::uint32_t, std::string_view>> same_outline;  // base grid, id
+  std::vector<std::pair<std::uint32_t, std::string_view>> successors;  // base grid, id of the version standing for it
   for (const auto& [id, edit] : edits.grids()) {
+    std::optional<NewOutline> outline;
+    std::int64_t older = -1;  // the base's version
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
       const std::uint32_t g = it->second;
+      older = g;
       set_bit(out->hidden_grids.data(), g);
       ++out->hidden_grid_count;
-      if (keeps_base_poles(base, g, edit)) {  // no pole changes grid
-        same_outline.emplace_back(g, id);
+      if (keeps_base_poles(base, g, edit)) {  // the same outline: no pole changes grid
+        successors.emplace_back(g, id);
         grids.push_back(*edit.record);
         continue;
       }
-      touched.insert(touched.end(), base.grid_poles.begin() + base.grid_pole_offsets[g],
-                     base.grid_poles.begin() + base.grid_pole_offsets[g + 1]);
+      if (edit.record) outline.emplace(edit.record->geometry);
+      const bool succeeds = succeeds_older(edit);
+      if (succeeds) successors.emplace_back(g, id);
+      for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
+        const std::uint32_t p = base.grid_poles[i];
+        if (!succeeds || !outline->contains(base.positions[p])) touched.push_back(p);
+      }
+      if (!succeeds) older = -1;  // every pole of it is touched
     }
     if (edit.record) {
-      const auto under = base.pole_positions.within(geo::bounding_box(edit.record->geometry));
-      touched.insert(touched.end(), under.begin(), under.end());
+      if (!outline) outline.emplace(edit.record->geometry);
+      for (std::uint32_t p : base.pole_positions.within(geo::bounding_box(edit.record->geometry))) {
+        // A pole outside the new outline keeps its grid, unless the older version held it (above).
+        const bool stays = older >= 0 && base.pole_grid[p] == older;  // by the successor
+        if (!stays && outline->contains(base.positions[p])) touched.push_back(p);
+      }
       grids.push_back(*edit.record);
     }
   }
@@ -279,7 +328,7 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
   d.grid_index_offset = static_cast<std::uint32_t>(base.grids.size());
-  for (const auto& [g, id] : same_outline) {
+  for (const auto& [g, id] : successors) {
     out->grid_successors.emplace_back(g, d.grid_index_offset + d.grid_by_id.find(id)->second);
   }
   std::sort(out->grid_successors.begin(), out->grid_successors.end());
@@ -330,6 +379,7 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
       if (!layer.hides_base_pole(base.grid_poles[i])) bp.push_back(base.grid_poles[i]);
     }
   };
+  bool older = false;  // a version below is replaced (not deleted nor new)
   if (auto it = delta.grid_by_id.find(id); it != delta.grid_by_id.end()) {
     const std::uint32_t d = it->second;
     t->hidden_delta_grid = d;
@@ -338,9 +388,10 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
       edit.touched = std::move(t);
       return *edit.touched;
     }
+    older = true;
     dp.insert(dp.end(), delta.grid_poles.begin() + delta.grid_pole_offsets[d],
               delta.grid_poles.begin() + delta.grid_pole_offsets[d + 1]);
-    // The base poles of the base version the delta's kept its outline over: in this grid too.
+    // The base poles of the base version the delta's stands for: in this grid too.
     for (const auto& [from, to] : layer.grid_successors) {
       if (to == delta.grid_index_offset + d) add_base_poles_of(from);
     }
@@ -352,6 +403,7 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
       edit.touched = std::move(t);
       return *edit.touched;
     }
+    older = true;
     add_base_poles_of(g);
     const std::int32_t code = -2 - static_cast<std::int32_t>(g);  // a delta pole in base grid g
     for (std::uint32_t p = 0; p < delta.pole_count(); ++p) {
@@ -359,11 +411,34 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
     }
   }
   if (edit.record) {
+    // The older version's poles inside the new outline stay, by the successor
+    // (succeeds_older); the poles inside it recorded elsewhere, and those
+    // outside it that the older version held, change grid.
+    const NewOutline outline(edit.record->geometry);
+    const bool succeeds = older && succeeds_older(edit);
+    t->keeps_poles = succeeds;
+    std::vector<std::uint32_t> held_b, held_d;  // the older version's, when it stands for the new one
+    if (succeeds) {
+      sort_unique(bp);
+      sort_unique(dp);
+      held_b = std::exchange(bp, {});
+      held_d = std::exchange(dp, {});
+      for (std::uint32_t p : held_b) {
+        if (!outline.contains(base.positions[p])) bp.push_back(p);
+      }
+      for (std::uint32_t p : held_d) {
+        if (!outline.contains(delta.positions[p])) dp.push_back(p);
+      }
+    }
     const BBox box = geo::bounding_box(edit.record->geometry);
     for (std::uint32_t p : base.pole_positions.within(box)) {
-      if (!layer.hides_base_pole(p)) bp.push_back(p);
+      if (layer.hides_base_pole(p) || std::binary_search(held_b.begin(), held_b.end(), p)) continue;
+      if (outline.contains(base.positions[p])) bp.push_back(p);
     }
-    for (std::uint32_t p : delta.pole_positions.within(box)) dp.push_back(p);
+    for (std::uint32_t p : delta.pole_positions.within(box)) {
+      if (std::binary_search(held_d.begin(), held_d.end(), p)) continue;
+      if (outline.contains(delta.positions[p])) dp.push_back(p);
+    }
   }
   sort_unique(bp);
   sort_unique(dp);
@@ -602,8 +677,18 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   std::shared_ptr<const DeltaLayer> below = folded && folded->data->base == &base ? std::move(folded)
                                             : same_base                           ? previous->layer
                                                                                   : nullptr;
-  const bool extend = below && edits.poles_after_count(below->sequence) <= recent_max_poles &&
-                      edits.grids_after_count(below->sequence) <= OverlayData::kRecentMaxGrids;
+  bool extend = below && edits.poles_after_count(below->sequence) <= recent_max_poles &&
+                edits.grids_after_count(below->sequence) <= OverlayData::kRecentMaxGrids;
+  if (extend && edits.grids_after_count(below->sequence) > 0) {
+    // What the recent grids copy (found once per delta and kept in each edit).
+    std::size_t copied = 0;
+    for (const auto& [id, edit] : edits.grids()) {
+      if (edit.sequence <= below->sequence) continue;
+      const TouchedByGrid& t = touched_by_grid(base, *below, id, edit);
+      copied += t.base_poles.size() + t.delta_poles.size();
+    }
+    extend = copied <= OverlayData::kRecentMaxCopiedPoles;
+  }
   out->layer = extend ? std::move(below) : build_delta_layer(base, edits, sequence);
   out->delta = out->layer->data.get();
   out->hidden_grids = out->layer->hidden_grids.data();

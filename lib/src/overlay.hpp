@@ -38,15 +38,20 @@
 // snapshot's grid index space: a base grid, or (from the recent layer) a
 // delta grid.
 //
-// Except for the usual grid edit: a new manager, name or attribute, the
-// outline as it was. When the grid's outline is that of the version it
-// replaces and the write found it overlapping no other grid
-// (store::Change::put_grids_overlap_none), no pole changes grid: the layer
-// copies none, and the overlay records that the older version's grid index
-// now stands for the new one (OverlayData::grid_successors). Every answer
-// that names a pole's grid (PoleView::grid(), resolve, poles_in_grid, a
-// merge) passes through it. A grid edit then costs its own record, not a
-// hundred or more poles, in the write and in every delta built after it.
+// Except for the usual grid edits: a new manager, name or attribute, the
+// outline as it was, or a boundary moved between neighbours. When the write
+// found the new version overlapping no other grid
+// (store::Change::put_grids_overlap_none), the overlay records that the older
+// version's grid index now stands for the new one
+// (OverlayData::grid_successors), and the layer copies only the poles whose
+// grid changes: those of the older version outside the new outline, and
+// those inside it recorded in another grid (none at all when the outline is
+// the same). Every answer that names a pole's grid (PoleView::grid(),
+// resolve, poles_in_grid, a merge) passes through it. A grid edit then costs
+// its own record and its moved edge, not a hundred or more poles, in the
+// write and in every delta built after it. A grid that overlaps another
+// (allow_overlap), a new grid and a deletion copy every pole of the older
+// version and inside the new outline, whose grid then depends on the layers.
 //
 // Thread-safety: OverlayEdits is used under the Service's write lock (by the
 // writer, or by its side thread while the writer waits for the disk); the
@@ -80,8 +85,9 @@ inline void set_bit(std::uint64_t* words, std::uint32_t i) { words[i >> 6] |= st
 struct TouchedByGrid {
   std::uint64_t layer_id = 0;  // DeltaLayer::id it was found on
   std::int64_t hidden_base_grid = -1, hidden_delta_grid = -1;
-  // The outline is the hidden version's and overlaps nothing: no pole is
-  // touched, and the hidden version's poles are the new one's (grid_successors).
+  // The new version overlaps nothing: the hidden version's poles are the new
+  // one's (grid_successors) except those listed below, which change grid
+  // (none when the outline is the hidden version's).
   bool keeps_poles = false;
   std::vector<std::uint32_t> base_poles, base_slots;  // slots in the base's PoleIndex (kNotInBase: none)
   std::vector<std::uint32_t> delta_poles, delta_slots;
@@ -229,8 +235,8 @@ struct DeltaLayer {
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
   // (base grid, delta grid as a snapshot index) for each grid the delta
-  // rewrote with the same outline (see "Except for the usual grid edit"),
-  // sorted: the base's poles of the first are in the second.
+  // rewrote overlapping nothing (see "Except for the usual grid edits"),
+  // sorted: the base's poles of the first not copied into the delta are in the second.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
   bool hides_base_pole(std::uint32_t pole) const { return hidden_base.contains(pole); }
@@ -284,7 +290,7 @@ struct OverlayData {
   std::vector<std::uint64_t> delta_hidden_grids;
   std::size_t delta_hidden_grid_count = 0;
   // (hidden grid, the grid standing for it), both as snapshot grid indexes,
-  // sorted: a grid rewritten with the same outline, whose older version's
+  // sorted: a grid rewritten overlapping no other grid, whose older version's
   // poles (in older layers, not copied) are the new version's. The delta's
   // pairs, with the recent layer's added and followed to the newest version.
   // Empty unless such a grid was written since the base.
@@ -323,9 +329,14 @@ struct OverlayData {
   // instead of each rebuilding a delta of every edit (about 1 µs per edit:
   // 3 ms at 3,000, every 65th write of a stream; service_merge.cpp).
   static constexpr std::size_t kRecentMaxPolesFolding = 512;
-  // Grid writes after the delta kept in the recent layer: each brings the
-  // poles whose grid it changes (a hundred or more), built again by each write.
-  static constexpr std::size_t kRecentMaxGrids = 4;
+  // Grid writes after the delta kept in the recent layer, and the older poles
+  // they may copy into it (each write builds the layer again). A grid redrawn
+  // overlapping nothing, or given a new manager, copies only the poles whose
+  // grid it changes (a handful, often none); one that overlaps, is new or is
+  // deleted copies every pole of its older version and inside its outline (a
+  // hundred or more): four to ten such fill the layer.
+  static constexpr std::size_t kRecentMaxGrids = 16;
+  static constexpr std::size_t kRecentMaxCopiedPoles = 1024;
 
   // Inlined into every lookup: the bit alone (nearly always clear); the sets
   // only behind it, out of line, so that the compiler keeps this small.

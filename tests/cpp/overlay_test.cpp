@@ -3,6 +3,7 @@
 // new base in the background, and never torn for readers on other threads.
 #include "test_support.hpp"
 
+#include "geo/polygon_check.hpp"
 #include "service_impl.hpp"
 
 #include <poleloc/poleloc.hpp>
@@ -423,9 +424,14 @@ TEST(OverlayWrites, TheRecentLayerAndTheDeltaAnswerAsABaseRebuiltFromAllRecords)
   // edits. (The pause of begin_step() let the fold thread fold the grid above.)
   begin_step();
   for (std::size_t i = 0; i < OverlayData::kRecentMaxGrids + 1; ++i) {
-    GridRecord g = base_grids[3 + i];
-    g.attributes.push_back({"manager", "m" + std::to_string(i)});
-    ASSERT_TRUE(svc->put_grid(g, {.allow_overlap = true}));
+    if (i == 0) {
+      GridRecord g = base_grids[3];
+      g.attributes.push_back({"manager", "m" + std::to_string(i)});
+      ASSERT_TRUE(svc->put_grid(g, {.allow_overlap = true}));
+    } else {  // the sample has 9 grids: new small ones south of its poles, which copy no pole
+      const double x = 116.46 + 0.001 * static_cast<double>(i);
+      ASSERT_TRUE(svc->put_grid(box_grid("NEW" + std::to_string(i), x, 39.90, x + 0.0005, 39.9005)));
+    }
   }
   if (layers(recent, delta_hidden) && grid_layers(recent_grids, delta_grids_hidden)) {
     EXPECT_EQ(recent_grids, 0u) << "the delta was built again";
@@ -1300,6 +1306,137 @@ TEST(OverlayWrites, AGridRewrittenWithItsOutlineCopiesNoPoleAndEveryAnswerNamesT
   }
   ASSERT_FALSE(svc->snapshot()->overlay()) << "the merge did not run";
   expect_as_stored("merged");
+}
+
+// A grid redrawn so that it overlaps no other grid stands for the version it
+// replaces: only the poles that leave it or come into it are copied into the
+// overlay and derived again, not every pole of the grid (a redraw of a
+// 2,000,000-pole city's grid then costs its edge, not its hundred poles).
+TEST(OverlayWrites, AGridRedrawnOverlappingNothingCopiesOnlyThePolesThatChangeGrid) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  // A grid with poles that overlaps no other.
+  std::optional<GridRecord> alone;
+  std::size_t held = 0;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    auto poles = svc->snapshot()->poles_in_grid(g.id(), {.limit = kMaxPageSize});
+    if (alone || !poles || poles->poles.size() < 20) return;
+    ChangeSet c;
+    c.put_grids.push_back(g.record());
+    auto report = svc->apply(c);
+    ASSERT_TRUE(report) << report.status().message();
+    if (report->overlaps.empty()) alone = g.record(), held = poles->poles.size();
+  });
+  ASSERT_TRUE(alone) << "the sample has a grid with poles that overlaps no other";
+  // Shrunk towards its box's centre by 3 %: a few poles near its edge leave it.
+  GridRecord shrunk = *alone;
+  const BBox box = geo::bounding_box(shrunk.geometry);
+  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
+  for (Polygon& poly : shrunk.geometry) {
+    for (auto& ring : poly.rings) {
+      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * 0.97, c.lat + (q.lat - c.lat) * 0.97};
+    }
+  }
+  auto report = svc->apply(ChangeSet{.put_grids = {shrunk}});
+  ASSERT_TRUE(report) << report.status().message();
+  ASSERT_TRUE(report->overlaps.empty());
+  auto stored = Service::open(dir.file("db"), {.read_only = true});
+  ASSERT_TRUE(stored) << stored.status().message();
+  auto rebuilt = (*stored)->snapshot();
+  auto still = rebuilt->poles_in_grid(alone->id, {.limit = kMaxPageSize});
+  ASSERT_TRUE(still);
+  const std::size_t left = held - still->poles.size();
+  ASSERT_GT(left, 0u) << "some poles lie in the 3 % rim";
+  ASSERT_LT(left, held / 2);
+  const auto snap = svc->snapshot();
+  ASSERT_TRUE(snap->overlay());
+  EXPECT_EQ(snap->stats().overlay_poles, left) << "only the poles that left the grid are copied";
+  EXPECT_FALSE(snap->overlay()->grid_successors.empty());
+  expect_same_answers(*snap, *rebuilt);
+  // Folded into the delta after a pause: the same.
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  expect_same_answers(*svc->snapshot(), *rebuilt);
+  // Back as it was: the poles that left come back, and only they are copied.
+  ASSERT_TRUE(svc->put_grid(*alone));
+  auto back = Service::open(dir.file("db"), {.read_only = true});
+  ASSERT_TRUE(back);
+  expect_same_answers(*svc->snapshot(), *(*back)->snapshot());
+  EXPECT_EQ((*back)->snapshot()->poles_in_grid(alone->id, {.limit = kMaxPageSize})->poles.size(), held);
+}
+
+// Random redraws that overlap nothing (a grid shrunk, grown where it meets no
+// other, a vertex moved, put back as it was) among pole writes and new
+// managers, in every layer and across merges: every pole is in the grid a
+// base built from the stored records gives it, after every few writes.
+TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebuilt) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  const std::vector<PoleRecord> poles = pole_records(*svc);
+  std::vector<GridRecord> grids;
+  svc->snapshot()->for_each_grid([&](GridView g) { grids.push_back(g.record()); });
+  std::vector<GridRecord> now = grids;
+  std::mt19937 rng(20261204);
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_real_distribution<double> lon(116.458, 116.492), lat(39.912, 39.933);
+  int redrawn = 0, refused = 0;
+  for (int step = 1; step <= 120; ++step) {
+    const std::size_t g = pick(grids.size());
+    GridRecord rec = now[g];
+    switch (pick(6)) {
+      case 0: {  // scaled about its box's centre: shrunk, or grown (refused where it meets a neighbour)
+        const double f = unit(rng) < 0.5 ? 0.9 + 0.09 * unit(rng) : 1.005 + 0.03 * unit(rng);
+        const BBox box = geo::bounding_box(rec.geometry);
+        const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
+        for (Polygon& poly : rec.geometry) {
+          for (auto& ring : poly.rings) {
+            for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
+          }
+        }
+        break;
+      }
+      case 1: {  // one vertex moved up to about 40 m (the ring's first and last stay the same point)
+        auto& ring = rec.geometry[0].rings[0];
+        const std::size_t i = 1 + pick(ring.size() - 2);
+        ring[i].lon += (unit(rng) - 0.5) * 8e-4;
+        ring[i].lat += (unit(rng) - 0.5) * 6e-4;
+        break;
+      }
+      case 2:  // put back as imported
+        rec = grids[g];
+        break;
+      case 3:  // a new manager over the outline it has
+        rec.attributes.push_back({"manager", "step " + std::to_string(step)});
+        break;
+      default: {  // a pole moves
+        PoleRecord p = poles[pick(poles.size())];
+        p.position = {lon(rng), lat(rng)};
+        ASSERT_TRUE(svc->put_pole(p));
+        rec.id.clear();
+        break;
+      }
+    }
+    if (!rec.id.empty()) {
+      if (auto st = svc->put_grid(rec); st) {
+        now[g] = rec;
+        ++redrawn;
+      } else {
+        ASSERT_EQ(st.code(), ErrorCode::invalid_input) << st.message();  // an overlap, or an invalid ring
+        ++refused;
+      }
+    }
+    if (step % 6 == 0) {
+      SCOPED_TRACE("after step " + std::to_string(step));
+      auto stored = Service::open(dir.file("db"), {.read_only = true});
+      ASSERT_TRUE(stored) << stored.status().message();
+      expect_same_answers(*svc->snapshot(), *(*stored)->snapshot());
+      if (HasFatalFailure()) return;
+    }
+    if (step % 40 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a merge into a new base
+  }
+  EXPECT_GE(redrawn, 30);
+  EXPECT_GE(refused, 1);
+  expect_answers_as_rebuilt_and_stored(svc, dir);
 }
 
 // The shared "hidden by a write" bits that every lookup of a base pole asks

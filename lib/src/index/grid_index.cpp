@@ -728,6 +728,18 @@ bool GridIndex::contains(std::uint32_t g, LonLat p) const {
   return inside;
 }
 
+bool SnappedGrid::contains(LonLat p) const {
+  if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) return false;
+  const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
+  constexpr i64 kEast = i64{1} << 40;  // as GridIndex::contains()
+  bool inside = false;
+  for (const RingSpan& span : rings) {
+    const Point* ring = points.data() + span.begin;
+    for (std::uint32_t i = 0; i + 1 < span.size; ++i) inside ^= crosses_h(snap(ring[i]), snap(ring[i + 1]), x, y, kEast);
+  }
+  return inside;
+}
+
 std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
   std::vector<std::uint32_t> out;
   if (!boxes_) return out;

@@ -85,6 +85,9 @@ struct SnappedGrid {
   static std::vector<SnappedGrid> of_each(const std::vector<const MultiPolygon*>& geometries);
   // The geometry, coordinates N / 1e7 (what it was when exact).
   MultiPolygon rebuild() const;
+  // Whether the grid contains `p` by the index's boundary rule (below): what
+  // GridIndex::contains() answers for it, without an index (a walk of every edge).
+  bool contains(LonLat p) const;
   // Of the process's own memory (points in a mapped file are not counted: mapped_bytes()).
   std::size_t memory_bytes() const { return points.heap_bytes() + rings.capacity() * sizeof(RingSpan); }
 };
