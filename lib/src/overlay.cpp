@@ -245,6 +245,49 @@ std::vector<std::uint32_t> OverlayData::grids_standing_for(std::uint32_t g) cons
   return out;
 }
 
+// What the grid edit `id` does to the base, for the delta (found once per
+// base and kept in the edit): whether its new version stands for the base's
+// (grid_successors), and the base poles whose grid it may change, copied into
+// the delta and derived again. A version that stands for the base's leaves out
+// the poles it keeps (succeeds_older); otherwise every pole of the base's
+// version is listed. Any new outline lists the poles inside it (not merely in
+// its box) that the base records elsewhere.
+const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_view id,
+                                          const OverlayEdits::Edit<GridRecord>& edit) {
+  if (edit.base_touch_in == &base) return edit.base_touch;
+  edit.base_touch_in = &base;
+  auto touched = std::make_shared<std::vector<std::uint32_t>>();
+  bool succeeds = false;
+  std::int64_t older = -1;  // the base's version, when it stands for the new one
+  std::optional<NewOutline> outline;
+  if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
+    const std::uint32_t g = it->second;
+    if (keeps_base_poles(base, g, edit)) {  // the same outline: no pole changes grid
+      edit.base_touch = {true, std::move(touched)};
+      return edit.base_touch;
+    }
+    succeeds = succeeds_older(edit);
+    if (succeeds) {
+      older = g;
+      outline.emplace(edit.record->geometry);
+    }
+    for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
+      const std::uint32_t p = base.grid_poles[i];
+      if (!succeeds || !outline->contains(base.positions[p])) touched->push_back(p);
+    }
+  }
+  if (edit.record) {
+    if (!outline) outline.emplace(edit.record->geometry);
+    for (std::uint32_t p : base.pole_positions.within(geo::bounding_box(edit.record->geometry))) {
+      // A pole outside the new outline keeps its grid, unless the older version held it (above).
+      const bool stays = older >= 0 && base.pole_grid[p] == older;  // by the successor
+      if (!stays && outline->contains(base.positions[p])) touched->push_back(p);
+    }
+  }
+  edit.base_touch = {succeeds, std::move(touched)};
+  return edit.base_touch;
+}
+
 // The delta from every edit: the base grids and poles it hides, and the delta
 // data with each pole's grid derived.
 std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, const OverlayEdits& edits,
@@ -261,36 +304,14 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   std::vector<std::uint32_t> touched;
   std::vector<std::pair<std::uint32_t, std::string_view>> successors;  // base grid, id of the version standing for it
   for (const auto& [id, edit] : edits.grids()) {
-    std::optional<NewOutline> outline;
-    std::int64_t older = -1;  // the base's version
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
-      const std::uint32_t g = it->second;
-      older = g;
-      set_bit(out->hidden_grids.data(), g);
+      set_bit(out->hidden_grids.data(), it->second);
       ++out->hidden_grid_count;
-      if (keeps_base_poles(base, g, edit)) {  // the same outline: no pole changes grid
-        successors.emplace_back(g, id);
-        grids.push_back(*edit.record);
-        continue;
-      }
-      if (edit.record) outline.emplace(edit.record->geometry);
-      const bool succeeds = succeeds_older(edit);
-      if (succeeds) successors.emplace_back(g, id);
-      for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
-        const std::uint32_t p = base.grid_poles[i];
-        if (!succeeds || !outline->contains(base.positions[p])) touched.push_back(p);
-      }
-      if (!succeeds) older = -1;  // every pole of it is touched
     }
-    if (edit.record) {
-      if (!outline) outline.emplace(edit.record->geometry);
-      for (std::uint32_t p : base.pole_positions.within(geo::bounding_box(edit.record->geometry))) {
-        // A pole outside the new outline keeps its grid, unless the older version held it (above).
-        const bool stays = older >= 0 && base.pole_grid[p] == older;  // by the successor
-        if (!stays && outline->contains(base.positions[p])) touched.push_back(p);
-      }
-      grids.push_back(*edit.record);
-    }
+    const auto& [succeeds, from_base] = base_touch(base, id, edit);
+    if (succeeds) successors.emplace_back(static_cast<std::uint32_t>(base.grid_by_id.find(id)->second), id);
+    touched.insert(touched.end(), from_base->begin(), from_base->end());
+    if (edit.record) grids.push_back(*edit.record);
   }
 
   // Base poles hidden: first the edited numbers the base holds, then the touched poles.

@@ -124,6 +124,13 @@ class OverlayEdits {
   std::size_t grid_count() const { return grids_.size(); }
   bool empty() const { return poles_.empty() && grids_.empty(); }
 
+  // What a grid edit does to the base (overlay.cpp, base_touch()): whether its
+  // new version stands for the base's version (grid_successors), and the base
+  // poles whose grid it may change, to be copied into the delta.
+  struct BaseTouch {
+    bool succeeds = false;
+    std::shared_ptr<const std::vector<std::uint32_t>> poles;
+  };
   template <typename T>
   struct Edit {
     std::uint64_t sequence = 0;
@@ -148,6 +155,10 @@ class OverlayEdits {
     // once per base: a decode of the base's outline).
     mutable const SnapshotData* outline_compared_in = nullptr;
     mutable bool outline_as_in_base = false;
+    // For a grid: what its write does to the base, for the delta (found once
+    // per base: the poles under the new outline tested against it).
+    mutable const SnapshotData* base_touch_in = nullptr;
+    mutable BaseTouch base_touch;
   };
   static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;
