@@ -209,14 +209,17 @@ bool keeps_poles_of(const SnapshotData& layer, std::uint32_t g, const OverlayEdi
 }
 
 // Whether the grid edit's new version stands for the version it replaces
-// (grid_successors) whatever its outline: a put the write found overlapping
-// no other grid. A pole recorded in the older version and inside the new one
-// is then in the new one without being copied; only the poles whose grid
-// changes (in the older version and outside the new one, or inside the new
+// (grid_successors), whatever its outline: any put (a deletion stands for
+// nothing). A pole recorded in the older version and inside the new one is
+// then in the new one without being copied; only the poles whose grid may
+// change (in the older version and outside the new one, or inside the new
 // one and recorded elsewhere) are copied into the layer and derived again.
-// Where grids overlap, which one holds a pole depends on the layers, so the
-// edit then copies every pole of the older version and under the new one.
-bool succeeds_older(const OverlayEdits::Edit<GridRecord>& edit) { return edit.record && edit.overlaps_none; }
+// That is what copying every pole of both would give: a copied pole inside
+// the new outline is in the newest layer's grid holding it, and where another
+// grid of the same layer also holds a pole recorded in the older version,
+// that grid's own edit copies the pole (it is inside that grid and recorded
+// elsewhere), so the pole is derived again all the same.
+bool succeeds_older(const OverlayEdits::Edit<GridRecord>& edit) { return edit.record != nullptr; }
 
 // keeps_poles_of() over the base's version `g`: compared once per base, kept in the edit.
 bool keeps_base_poles(const SnapshotData& base, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {

@@ -38,20 +38,19 @@
 // snapshot's grid index space: a base grid, or (from the recent layer) a
 // delta grid.
 //
-// Except for the usual grid edits: a new manager, name or attribute, the
-// outline as it was, or a boundary moved between neighbours. When the write
-// found the new version overlapping no other grid
-// (store::Change::put_grids_overlap_none), the overlay records that the older
+// Except for grid puts (a new manager, name or attribute, a boundary moved
+// between neighbours, any redraw): the overlay records that the older
 // version's grid index now stands for the new one
 // (OverlayData::grid_successors), and the layer copies only the poles whose
-// grid changes: those of the older version outside the new outline, and
-// those inside it recorded in another grid (none at all when the outline is
-// the same). Every answer that names a pole's grid (PoleView::grid(),
-// resolve, poles_in_grid, a merge) passes through it. A grid edit then costs
-// its own record and its moved edge, not a hundred or more poles, in the
-// write and in every delta built after it. A grid that overlaps another
-// (allow_overlap), a new grid and a deletion copy every pole of the older
-// version and inside the new outline, whose grid then depends on the layers.
+// grid may change: those of the older version outside the new outline, and
+// those inside it recorded in another grid. When the write found the new
+// version overlapping no other grid (store::Change::put_grids_overlap_none)
+// and its outline is the older version's, no pole at all is looked at. Every
+// answer that names a pole's grid (PoleView::grid(), resolve, poles_in_grid,
+// a merge) passes through it. A grid edit then costs its own record and its
+// moved edge, not a hundred or more poles, in the write and in every delta
+// built after it. A new grid copies the poles inside it, a deletion every
+// pole of the older version.
 //
 // Thread-safety: OverlayEdits is used under the Service's write lock (by the
 // writer, or by its side thread while the writer waits for the disk); the
@@ -85,9 +84,9 @@ inline void set_bit(std::uint64_t* words, std::uint32_t i) { words[i >> 6] |= st
 struct TouchedByGrid {
   std::uint64_t layer_id = 0;  // DeltaLayer::id it was found on
   std::int64_t hidden_base_grid = -1, hidden_delta_grid = -1;
-  // The new version overlaps nothing: the hidden version's poles are the new
-  // one's (grid_successors) except those listed below, which change grid
-  // (none when the outline is the hidden version's).
+  // A put: the hidden version's poles are the new one's (grid_successors)
+  // except those listed below, whose grid may change (none when the outline
+  // is the hidden version's and the write found it overlapping nothing).
   bool keeps_poles = false;
   std::vector<std::uint32_t> base_poles, base_slots;  // slots in the base's PoleIndex (kNotInBase: none)
   std::vector<std::uint32_t> delta_poles, delta_slots;
@@ -246,7 +245,7 @@ struct DeltaLayer {
   std::vector<std::uint64_t> hidden_grids;  // bit per base grid
   std::size_t hidden_grid_count = 0;
   // (base grid, delta grid as a snapshot index) for each grid the delta
-  // rewrote overlapping nothing (see "Except for the usual grid edits"),
+  // put again (see "Except for grid puts"),
   // sorted: the base's poles of the first not copied into the delta are in the second.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
 
@@ -301,8 +300,8 @@ struct OverlayData {
   std::vector<std::uint64_t> delta_hidden_grids;
   std::size_t delta_hidden_grid_count = 0;
   // (hidden grid, the grid standing for it), both as snapshot grid indexes,
-  // sorted: a grid rewritten overlapping no other grid, whose older version's
-  // poles (in older layers, not copied) are the new version's. The delta's
+  // sorted: a grid put again, whose older version's poles (in older layers,
+  // not copied) are the new version's. The delta's
   // pairs, with the recent layer's added and followed to the newest version.
   // Empty unless such a grid was written since the base.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> grid_successors;
@@ -341,11 +340,10 @@ struct OverlayData {
   // 3 ms at 3,000, every 65th write of a stream; service_merge.cpp).
   static constexpr std::size_t kRecentMaxPolesFolding = 512;
   // Grid writes after the delta kept in the recent layer, and the older poles
-  // they may copy into it (each write builds the layer again). A grid redrawn
-  // overlapping nothing, or given a new manager, copies only the poles whose
-  // grid it changes (a handful, often none); one that overlaps, is new or is
-  // deleted copies every pole of its older version and inside its outline (a
-  // hundred or more): four to ten such fill the layer.
+  // they may copy into it (each write builds the layer again). A grid put
+  // copies only the poles whose grid it may change (a handful, often none);
+  // a new grid copies the poles inside it and a deletion those of its older
+  // version (a hundred or more): four to ten such fill the layer.
   static constexpr std::size_t kRecentMaxGrids = 16;
   static constexpr std::size_t kRecentMaxCopiedPoles = 1024;
 

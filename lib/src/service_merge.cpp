@@ -93,7 +93,7 @@ std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridInd
     snap.for_each_grid([&](GridView g) { by_id.emplace_back(g.id(), g.index()); });
     std::sort(by_id.begin(), by_id.end());
     for (std::size_t i = 0; i < by_id.size(); ++i) new_index[by_id[i].second] = static_cast<std::int32_t>(i);
-    // A pole recorded in a grid rewritten overlapping nothing (and not copied by its layer) is in the new version.
+    // A pole recorded in a grid put again (and not copied by its layer) is in the new version.
     for (auto [from, to] : snap.overlay()->grid_successors) new_index[from] = new_index[to];
   }
   std::vector<std::int32_t> grids;

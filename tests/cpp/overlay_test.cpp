@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -1362,6 +1363,64 @@ TEST(OverlayWrites, AGridRedrawnOverlappingNothingCopiesOnlyThePolesThatChangeGr
   ASSERT_TRUE(back);
   expect_same_answers(*svc->snapshot(), *(*back)->snapshot());
   EXPECT_EQ((*back)->snapshot()->poles_in_grid(alone->id, {.limit = kMaxPageSize})->poles.size(), held);
+}
+
+// A grid redrawn over its neighbours (allow_overlap) also stands for its
+// older version: the poles it takes from them are copied and answer it (the
+// newest write), its own poles stay without being copied, and a merge keeps
+// every answer.
+TEST(OverlayWrites, AGridRedrawnOverItsNeighboursCopiesOnlyThePolesItTakesOrGivesUp) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  std::optional<GridRecord> a;
+  svc->snapshot()->for_each_grid([&](GridView g) {
+    auto poles = svc->snapshot()->poles_in_grid(g.id(), {.limit = 20});
+    if (!a && poles && poles->poles.size() >= 20) a = g.record();
+  });
+  ASSERT_TRUE(a);
+  GridRecord grown = *a;
+  const BBox box = geo::bounding_box(grown.geometry);
+  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
+  for (Polygon& poly : grown.geometry) {
+    for (auto& ring : poly.rings) {
+      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * 1.15, c.lat + (q.lat - c.lat) * 1.15};
+    }
+  }
+  // Each pole's grid before, and whether the grown outline holds it (by the grid index's rule).
+  Snapshot alone(build_snapshot_data({}, {grown}, {}, 0));
+  std::map<std::string, std::string> before;
+  std::size_t changing = 0, taken = 0;
+  svc->snapshot()->for_each_pole([&](PoleView p) {
+    before[std::string(p.number())] = grid_id(p.grid());
+    const bool inside = alone.grid_at(p.position()).has_value();
+    const bool was_a = grid_id(p.grid()) == a->id;
+    changing += inside != was_a;
+    taken += inside && !was_a;
+  });
+  ASSERT_GT(taken, 0u) << "the grown outline takes poles from its neighbours";
+  auto report = svc->apply(ChangeSet{.put_grids = {grown}}, {.allow_overlap = true});
+  ASSERT_TRUE(report) << report.status().message();
+  ASSERT_FALSE(report->overlaps.empty());
+  auto expect_grids = [&](const Snapshot& snap) {
+    snap.for_each_pole([&](PoleView p) {
+      const bool inside = alone.grid_at(p.position()).has_value();
+      EXPECT_EQ(grid_id(p.grid()), inside ? a->id : before[std::string(p.number())]) << p.number();
+    });
+  };
+  {
+    auto snap = svc->snapshot();
+    ASSERT_TRUE(snap->overlay());
+    EXPECT_EQ(snap->stats().overlay_poles, changing) << "only the poles taken or given up are copied";
+    expect_grids(*snap);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));  // folded into the delta
+  expect_grids(*svc->snapshot());
+  const auto start = std::chrono::steady_clock::now();
+  while (svc->snapshot()->overlay() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(svc->snapshot()->overlay()) << "the merge did not run";
+  expect_grids(*svc->snapshot());
 }
 
 // Random redraws that overlap nothing (a grid shrunk, grown where it meets no
