@@ -226,6 +226,18 @@ GridRecord box_grid(const std::string& id, double x0, double y0, double x1, doub
   return g;
 }
 
+// `g` scaled by `f` about the centre of its box (below 1 it shrinks).
+GridRecord scaled(GridRecord g, double f) {
+  const BBox box = geo::bounding_box(g.geometry);
+  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
+  for (Polygon& poly : g.geometry) {
+    for (auto& ring : poly.rings) {
+      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
+    }
+  }
+  return g;
+}
+
 }  // namespace
 
 TEST(OverlayWrites, AWriteIsVisibleAtOnceWithoutRebuildingTheBase) {
@@ -1330,14 +1342,7 @@ TEST(OverlayWrites, AGridRedrawnOverlappingNothingCopiesOnlyThePolesThatChangeGr
   });
   ASSERT_TRUE(alone) << "the sample has a grid with poles that overlaps no other";
   // Shrunk towards its box's centre by 3 %: a few poles near its edge leave it.
-  GridRecord shrunk = *alone;
-  const BBox box = geo::bounding_box(shrunk.geometry);
-  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
-  for (Polygon& poly : shrunk.geometry) {
-    for (auto& ring : poly.rings) {
-      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * 0.97, c.lat + (q.lat - c.lat) * 0.97};
-    }
-  }
+  const GridRecord shrunk = scaled(*alone, 0.97);
   auto report = svc->apply(ChangeSet{.put_grids = {shrunk}});
   ASSERT_TRUE(report) << report.status().message();
   ASSERT_TRUE(report->overlaps.empty());
@@ -1378,14 +1383,7 @@ TEST(OverlayWrites, AGridRedrawnOverItsNeighboursCopiesOnlyThePolesItTakesOrGive
     if (!a && poles && poles->poles.size() >= 20) a = g.record();
   });
   ASSERT_TRUE(a);
-  GridRecord grown = *a;
-  const BBox box = geo::bounding_box(grown.geometry);
-  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
-  for (Polygon& poly : grown.geometry) {
-    for (auto& ring : poly.rings) {
-      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * 1.15, c.lat + (q.lat - c.lat) * 1.15};
-    }
-  }
+  const GridRecord grown = scaled(*a, 1.15);
   // Each pole's grid before, and whether the grown outline holds it (by the grid index's rule).
   Snapshot alone(build_snapshot_data({}, {grown}, {}, 0));
   std::map<std::string, std::string> before;
@@ -1444,14 +1442,7 @@ TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebui
     GridRecord rec = now[g];
     switch (pick(6)) {
       case 0: {  // scaled about its box's centre: shrunk, or grown (refused where it meets a neighbour)
-        const double f = unit(rng) < 0.5 ? 0.9 + 0.09 * unit(rng) : 1.005 + 0.03 * unit(rng);
-        const BBox box = geo::bounding_box(rec.geometry);
-        const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
-        for (Polygon& poly : rec.geometry) {
-          for (auto& ring : poly.rings) {
-            for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
-          }
-        }
+        rec = scaled(rec, unit(rng) < 0.5 ? 0.9 + 0.09 * unit(rng) : 1.005 + 0.03 * unit(rng));
         break;
       }
       case 1: {  // one vertex moved up to about 40 m (the ring's first and last stay the same point)
