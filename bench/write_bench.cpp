@@ -26,6 +26,7 @@
 //                       of n edits, or the recent layer of the last n writes.
 // The write benchmarks report p50_ns / p99_ns from single timed calls.
 #include "bench_city.hpp"
+#include "geo/polygon_check.hpp"
 #include "overlay.hpp"
 #include "service_impl.hpp"
 
@@ -365,11 +366,7 @@ void BM_BuildOverlayGrids(benchmark::State& state) {
   change.put_grids = grids_with_new_manager(*snap, static_cast<std::size_t>(state.range(0)));
   if (state.range(1) == 2) {
     for (GridRecord& g : change.put_grids) {
-      BBox box{180, 90, -180, -90};
-      for (const LonLat& q : g.geometry[0].rings[0]) {
-        box = {std::min(box.min_lon, q.lon), std::min(box.min_lat, q.lat), std::max(box.max_lon, q.lon),
-               std::max(box.max_lat, q.lat)};
-      }
+      const BBox box = geo::bounding_box(g.geometry);
       const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
       const double f = 1 - 1e-5 / std::max(1e-9, box.max_lon - box.min_lon);  // about a metre at the edge
       for (Polygon& poly : g.geometry) {

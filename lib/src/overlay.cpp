@@ -260,8 +260,7 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
   if (edit.base_touch_in == &base) return edit.base_touch;
   edit.base_touch_in = &base;
   auto touched = std::make_shared<std::vector<std::uint32_t>>();
-  bool succeeds = false;
-  std::int64_t older = -1;  // the base's version, when it stands for the new one
+  std::int64_t older = -1;  // the base's version, when the new one stands for it
   std::optional<NewOutline> outline;
   if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
     const std::uint32_t g = it->second;
@@ -269,14 +268,13 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
       edit.base_touch = {true, std::move(touched)};
       return edit.base_touch;
     }
-    succeeds = succeeds_older(edit);
-    if (succeeds) {
+    if (succeeds_older(edit)) {
       older = g;
       outline.emplace(edit.record->geometry);
     }
     for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
       const std::uint32_t p = base.grid_poles[i];
-      if (!succeeds || !outline->contains(base.positions[p])) touched->push_back(p);
+      if (!outline || !outline->contains(base.positions[p])) touched->push_back(p);
     }
   }
   if (edit.record) {
@@ -287,7 +285,7 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
       if (!stays && outline->contains(base.positions[p])) touched->push_back(p);
     }
   }
-  edit.base_touch = {succeeds, std::move(touched)};
+  edit.base_touch = {older >= 0, std::move(touched)};
   return edit.base_touch;
 }
 
@@ -307,12 +305,12 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   std::vector<std::uint32_t> touched;
   std::vector<std::pair<std::uint32_t, std::string_view>> successors;  // base grid, id of the version standing for it
   for (const auto& [id, edit] : edits.grids()) {
+    const auto& [succeeds, from_base] = base_touch(base, id, edit);
     if (auto it = base.grid_by_id.find(id); it != base.grid_by_id.end()) {
       set_bit(out->hidden_grids.data(), it->second);
       ++out->hidden_grid_count;
+      if (succeeds) successors.emplace_back(it->second, id);
     }
-    const auto& [succeeds, from_base] = base_touch(base, id, edit);
-    if (succeeds) successors.emplace_back(static_cast<std::uint32_t>(base.grid_by_id.find(id)->second), id);
     touched.insert(touched.end(), from_base->begin(), from_base->end());
     if (edit.record) grids.push_back(*edit.record);
   }
@@ -701,9 +699,10 @@ std::shared_ptr<const OverlayData> build_overlay(const SnapshotData& base, const
   std::shared_ptr<const DeltaLayer> below = folded && folded->data->base == &base ? std::move(folded)
                                             : same_base                           ? previous->layer
                                                                                   : nullptr;
+  const std::size_t recent_grids = below ? edits.grids_after_count(below->sequence) : 0;
   bool extend = below && edits.poles_after_count(below->sequence) <= recent_max_poles &&
-                edits.grids_after_count(below->sequence) <= OverlayData::kRecentMaxGrids;
-  if (extend && edits.grids_after_count(below->sequence) > 0) {
+                recent_grids <= OverlayData::kRecentMaxGrids;
+  if (extend && recent_grids > 0) {
     // What the recent grids copy (found once per delta and kept in each edit).
     std::size_t copied = 0;
     for (const auto& [id, edit] : edits.grids()) {
