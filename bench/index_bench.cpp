@@ -6,8 +6,10 @@
 // Each benchmark reports the mean per query (Google Benchmark's time) and
 // p50_ns / p99_ns counters from a separate pass timing single calls.
 #include "bench_city.hpp"
+#include "geo/geos_util.hpp"
 #include "geo/interiors_disjoint.hpp"
 #include "geo/polygon_check.hpp"
+#include "geo/simple_polygon.hpp"
 #include "index/cell_presence.hpp"
 #include "index/grid_index.hpp"
 #include "index/radix_sort.hpp"
@@ -410,6 +412,36 @@ void BM_NeighboursTouchOnlyGeosAnchor(benchmark::State& state) {
   }
 }
 
+// A grid's outline proven valid without GEOS (geo::polygon_surely_valid, what
+// every grid write and import checks first), per grid of the same cities;
+// `proven_pct` of the grids are proven.
+void BM_GridOutlineValid(benchmark::State& state) {
+  const NeighbourPairs& n = neighbour_pairs(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0, proven = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(geo::polygon_surely_valid(n.city.grids[i].geometry));
+    if (++i == n.city.grids.size()) i = 0;
+  }
+  for (const GridRecord& g : n.city.grids) proven += geo::polygon_surely_valid(g.geometry);
+  state.counters["proven_pct"] = 100.0 * static_cast<double>(proven) / static_cast<double>(n.city.grids.size());
+}
+
+// Anchor: GEOS's validity check on the same grids (GEOSisValidDetail_r, as
+// geo::polygon_problem calls it when the proof fails).
+void BM_GridOutlineValidGeosAnchor(benchmark::State& state) {
+  const NeighbourPairs& n = neighbour_pairs(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const geo::Geom g = geo::make_geometry(n.city.grids[i].geometry);
+    char* reason = nullptr;
+    GEOSGeometry* location = nullptr;
+    benchmark::DoNotOptimize(GEOSisValidDetail_r(geo::geos(), g.get(), 0, &reason, &location));
+    if (reason) GEOSFree_r(geo::geos(), reason);
+    if (location) GEOSGeom_destroy_r(geo::geos(), location);
+    if (++i == n.city.grids.size()) i = 0;
+  }
+}
+
 void BM_BatchGridAt(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   std::vector<double> lons, lats;
@@ -539,6 +571,8 @@ BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
 BENCHMARK(BM_NeighboursTouchOnly)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_NeighboursTouchOnlyGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GridOutlineValid)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GridOutlineValidGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 

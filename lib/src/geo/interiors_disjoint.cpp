@@ -1,5 +1,7 @@
 #include "geo/interiors_disjoint.hpp"
 
+#include "geo/predicates.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -10,45 +12,10 @@
 namespace poleloc::geo {
 namespace {
 
-// An orientation sign is trusted when the determinant exceeds this fraction
-// of the magnitude of its two products; the rounding error is at most 3.3e-16
-// of it (Shewchuk, "Adaptive precision floating-point arithmetic", 1997).
-constexpr double kOrientationTolerance = 1e-12;
-
 // How far (degrees) a midpoint must be from every edge of the other geometry
 // to count as outside it: far above the rounding of the midpoint (~1e-14) and
 // of the tests below, far below any real grid feature (1e-9° ≈ 0.1 mm).
 constexpr double kClearanceDeg = 1e-9;
-
-// +1: c left of a->b; -1: right; 0: on the line or too close to call.
-int orientation(LonLat a, LonLat b, LonLat c) {
-  const double left = (b.lon - a.lon) * (c.lat - a.lat);
-  const double right = (b.lat - a.lat) * (c.lon - a.lon);
-  const double det = left - right;
-  const double bound = kOrientationTolerance * (std::abs(left) + std::abs(right));
-  if (det > bound) return 1;
-  if (det < -bound) return -1;
-  return 0;
-}
-
-// Whether segments p-q and p-r (q, r != p) surely meet only at p: r is off
-// the line pq, or r lies behind p as seen from q (collinear streets going on
-// through a common vertex). In the second case the segments lie in the two
-// closed half-planes bounded by the line through p across pq.
-bool meet_only_at(LonLat p, LonLat q, LonLat r) {
-  if (orientation(p, q, r) != 0) return true;
-  const double along_lon = (q.lon - p.lon) * (r.lon - p.lon);
-  const double along_lat = (q.lat - p.lat) * (r.lat - p.lat);
-  return along_lon + along_lat < -kOrientationTolerance * (std::abs(along_lon) + std::abs(along_lat));
-}
-
-bool boxes_meet(const BBox& a, const BBox& b) {
-  return a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
-}
-
-BBox segment_box(LonLat p, LonLat q) {
-  return {std::min(p.lon, q.lon), std::min(p.lat, q.lat), std::max(p.lon, q.lon), std::max(p.lat, q.lat)};
-}
 
 // +1: the ring turns counter-clockwise (positive signed area), -1: clockwise,
 // 0: its area is too small against the rounding of the sum to tell.
@@ -201,10 +168,7 @@ bool allowed_contact(const Edge& ea, const Edge& eb, Shape& a, Shape& b) {
     return meet_only_at(a_from ? ea.from : ea.to, a_from ? ea.to : ea.from, b_from ? eb.to : eb.from);
   }
   // No common point: apart when one segment lies strictly on one side of the other's line.
-  const int s1 = orientation(ea.from, ea.to, eb.from), s2 = orientation(ea.from, ea.to, eb.to);
-  if (s1 != 0 && s1 == s2) return true;
-  const int s3 = orientation(eb.from, eb.to, ea.from), s4 = orientation(eb.from, eb.to, ea.to);
-  return s3 != 0 && s3 == s4;
+  return segments_apart(ea.from, ea.to, eb.from, eb.to);
 }
 
 // Step 1 and 2 of the header for the pairs of near edges under box `ia` of

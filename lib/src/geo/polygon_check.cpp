@@ -2,6 +2,7 @@
 
 #include "geo/geodesic.hpp"
 #include "geo/geos_util.hpp"
+#include "geo/simple_polygon.hpp"
 
 #include <poleloc/geo.hpp>
 
@@ -62,6 +63,9 @@ std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp) {
       }
     }
   }
+  // The usual grid (one polygon whose rings meet nowhere) is proven valid
+  // without GEOS; GEOS decides everything else, and says why not.
+  if (polygon_surely_valid(mp)) return std::nullopt;
   GEOSContextHandle_t h = geos();
   Geom g = make_geometry(mp);
   if (!g) return PolygonProblem{"GEOS could not build the geometry", std::nullopt};

@@ -20,7 +20,8 @@ struct PolygonProblem {
 };
 
 // Structural checks (closed rings of >= 4 finite points in range) then GEOS
-// validity (self-intersections, holes outside shells, overlapping parts...).
+// validity (self-intersections, holes outside shells, overlapping parts...),
+// unless the outline is proven valid without GEOS (simple_polygon.hpp).
 std::optional<PolygonProblem> polygon_problem(const MultiPolygon& geometry);
 
 // Area shared by two valid geometries, in square metres (approximate, local scale).
