@@ -36,17 +36,9 @@ Ring cells(double col0, double row0, double col1, double row1) {
   return box_ring(lo.lon, lo.lat, hi.lon, hi.lat);
 }
 
-MultiPolygon shape(Ring shell, std::vector<Ring> holes = {}) {
-  Polygon p;
-  p.rings.push_back(std::move(shell));
-  for (Ring& h : holes) p.rings.push_back(std::move(h));
-  return {p};
-}
+MultiPolygon shape(Ring shell, std::vector<Ring> holes = {}) { return fixtures::polygon_of(std::move(shell), std::move(holes)); }
 
-Ring reversed(Ring r) {
-  std::reverse(r.begin(), r.end());
-  return r;
-}
+using fixtures::reversed;
 
 // Every ring turned the other way.
 MultiPolygon reversed(MultiPolygon g) {

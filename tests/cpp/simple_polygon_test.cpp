@@ -47,17 +47,9 @@ Ring ring(std::initializer_list<std::pair<double, double>> xy) {
   return r;
 }
 
-MultiPolygon polygon(Ring shell, std::vector<Ring> holes = {}) {
-  Polygon p;
-  p.rings.push_back(std::move(shell));
-  for (Ring& h : holes) p.rings.push_back(std::move(h));
-  return {p};
-}
+MultiPolygon polygon(Ring shell, std::vector<Ring> holes = {}) { return fixtures::polygon_of(std::move(shell), std::move(holes)); }
 
-Ring reversed(Ring r) {
-  std::reverse(r.begin(), r.end());
-  return r;
-}
+using fixtures::reversed;
 
 }  // namespace
 

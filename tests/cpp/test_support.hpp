@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -51,6 +52,20 @@ inline std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions opt
 
 inline Ring box_ring(double x0, double y0, double x1, double y1) {
   return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+}
+
+// One polygon: a shell and its holes.
+inline MultiPolygon polygon_of(Ring shell, std::vector<Ring> holes = {}) {
+  Polygon p;
+  p.rings.push_back(std::move(shell));
+  for (Ring& h : holes) p.rings.push_back(std::move(h));
+  return {p};
+}
+
+// The same ring walked the other way.
+inline Ring reversed(Ring r) {
+  std::reverse(r.begin(), r.end());
+  return r;
 }
 
 // Grids drawn as text: each letter is one grid, and each letter's cells must
