@@ -23,7 +23,9 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <numeric>
 #include <random>
+#include <thread>
 
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
@@ -482,6 +484,44 @@ void BM_BatchNearest(benchmark::State& state) {
                  std::to_string(threads) + " k=" + std::to_string(options.k));
 }
 
+// Anchor for the bulk calls' 2-thread scaling: what this machine's memory
+// gives two threads at all. Random pointer chasing through 512 MB (one DRAM
+// miss per step, no work between), 4 chains at once per thread as a search
+// with prefetches has, on 1 and 2 threads. A memory-bound search cannot scale
+// past this machine's ratio of the two.
+void BM_MemoryChaseAnchor(benchmark::State& state) {
+  static const std::vector<std::uint32_t> next = [] {
+    const std::uint32_t n = 128u << 20;  // 512 MB of uint32
+    std::vector<std::uint32_t> perm(n), out(n);
+    std::iota(perm.begin(), perm.end(), 0u);
+    std::shuffle(perm.begin(), perm.end(), std::mt19937_64(1));
+    for (std::uint32_t i = 0; i < n; ++i) out[perm[i]] = perm[(i + 1) % n];
+    return out;
+  }();
+  const auto threads = static_cast<unsigned>(state.range(0));
+  constexpr std::size_t kSteps = 2'000'000;  // per chain and thread
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    std::vector<std::uint32_t> sink(threads);
+    for (unsigned t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        std::uint32_t a = 1 + t, b = 100 + t, c = 10000 + t, d = 1000000 + t;
+        for (std::size_t i = 0; i < kSteps; ++i) {
+          a = next[a];
+          b = next[b];
+          c = next[c];
+          d = next[d];
+        }
+        sink[t] = a ^ b ^ c ^ d;
+      });
+    }
+    for (auto& w : workers) w.join();
+    benchmark::DoNotOptimize(sink.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 4 * kSteps * threads));
+  state.SetLabel("threads=" + std::to_string(threads) + " misses");
+}
+
 }  // namespace
 
 // Shapes (bench_city.hpp): 0 small, 1 large, 2 many codes + 2 % outside, 3 as 2 with sparse 8-digit serials.
@@ -575,6 +615,7 @@ BENCHMARK(BM_GridOutlineValid)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::
 BENCHMARK(BM_GridOutlineValidGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MemoryChaseAnchor)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK(BM_OverlayPresence);
 BENCHMARK(BM_SortSerialKeys)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

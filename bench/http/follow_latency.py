@@ -10,7 +10,11 @@ A server started without a token file follows its database (docs/operations.md,
     answers; the time from the import command's end until the server gives a
     moved pole's new position;
   - single writes: a writing server (token file) on the same database takes 20
-    PUTs; the time from sending each PUT until the read-only server gives the pole.
+    PUTs; the time from sending each PUT until the read-only server gives the pole;
+  - on the writing server itself, end to end over HTTP: a PUT and the GET after it
+    showing the write, for 20 poles and for 20 grids (fewer if the city has
+    fewer) given a new manager, each grid's stored outline sent back as a
+    dispatcher's console does.
 
     /usr/bin/python3 bench/http/follow_latency.py --cli build/release/poleloc \\
         --city var/bench/city-20k-2m --workdir var/bench/follow
@@ -59,6 +63,46 @@ def wait_for(url: str, number: str, lon: float, since: float, limit_s: float = 3
         if time.perf_counter() - since > limit_s:
             raise SystemExit(f"{number} not at {lon} after {limit_s} s")
         time.sleep(0.002)
+
+
+def call(method: str, url: str, body: dict | None = None) -> dict:
+    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+    return json.loads(text) if text else {}
+
+
+def print_writer_round_trips(url: str, grids: pathlib.Path) -> None:
+    """PUT then GET on the writing server: the time until the GET shows the write."""
+    poles, managers = [], []
+    for k in range(20):
+        lon = 126.5 + k * 1e-4
+        t = time.perf_counter()
+        call("PUT", f"{url}/v1/poles/ROUNDTRIP{k:03d}", {"lon": lon, "lat": 40.0})
+        got = call("GET", f"{url}/v1/poles/ROUNDTRIP{k:03d}")
+        poles.append(time.perf_counter() - t)
+        if abs(got["lon"] - lon) > 1e-8:
+            raise SystemExit(f"ROUNDTRIP{k:03d}: the GET after the PUT gave lon {got['lon']}")
+        time.sleep(0.1)
+    with open(grids, encoding="utf-8") as f:
+        ids = [feature["properties"]["id"] for feature in json.load(f)["features"][:20]]
+    for k, gid in enumerate(ids):
+        grid = call("GET", f"{url}/v1/grids/{gid}")
+        attributes = dict(grid.get("attributes") or {})
+        attributes["manager"] = f"值班员{k:02d}"
+        body = {"geometry": grid["geometry"], "name": grid.get("name", ""), "attributes": attributes}
+        t = time.perf_counter()
+        call("PUT", f"{url}/v1/grids/{gid}", body)
+        got = call("GET", f"{url}/v1/grids/{gid}")
+        managers.append(time.perf_counter() - t)
+        if (got.get("attributes") or {}).get("manager") != attributes["manager"]:
+            raise SystemExit(f"grid {gid}: the GET after the PUT does not show the new manager")
+        time.sleep(0.1)
+    for what, times in (("pole", poles), ("grid, new manager", managers)):
+        times.sort()
+        print(f"PUT then GET on the writing server, {what} ({len(times)} writes, 100 ms apart): "
+              f"p50 {times[len(times) // 2] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms")
 
 
 def main() -> int:
@@ -115,6 +159,7 @@ def main() -> int:
             lat.sort()
             print(f"PUT on the writing server -> read-only server answers with it (20 writes): "
                   f"p50 {lat[10] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
+            print_writer_round_trips(rw_url, grids)
         finally:
             rw.terminate()
             rw.wait()
