@@ -48,6 +48,8 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   # Release-like code with debug info: fast enough to fuzz, readable stacks.
   cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPOLELOC_BUILD_FUZZ=ON -DPOLELOC_BUILD_PYTHON=OFF -DPOLELOC_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+else
+  cmake "$build" >/dev/null  # configured again: a target added since is known to the build
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 built=$(date +%s)
