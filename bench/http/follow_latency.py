@@ -149,11 +149,8 @@ def main() -> int:
             lat = []
             for k in range(20):
                 lon = 126.0 + k * 1e-4
-                req = urllib.request.Request(f"{rw_url}/v1/poles/FOLLOW{k:03d}", method="PUT",
-                                             data=json.dumps({"lon": lon, "lat": 40.0}).encode(),
-                                             headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
                 t = time.perf_counter()
-                urllib.request.urlopen(req).read()
+                call("PUT", f"{rw_url}/v1/poles/FOLLOW{k:03d}", {"lon": lon, "lat": 40.0})
                 lat.append(wait_for(ro_url, f"FOLLOW{k:03d}", lon, t))
                 time.sleep(0.3)
             lat.sort()

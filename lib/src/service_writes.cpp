@@ -5,6 +5,7 @@
 
 #include "geo/interiors_disjoint.hpp"
 #include "geo/polygon_check.hpp"
+#include "geo/predicates.hpp"
 #include "record_checks.hpp"
 #include "store/record_encoding.hpp"
 
@@ -28,10 +29,6 @@ std::string item_label(const char* list, std::size_t i, std::string_view id) {
   std::string s = std::string(list) + "[" + std::to_string(i) + "]";
   if (!id.empty()) s.append(" (").append(id.substr(0, 64)).append(")");
   return s;
-}
-
-bool boxes_meet(const BBox& a, const BBox& b) {
-  return a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
 }
 
 BBox bbox_of(const MultiPolygon& geometry) {
@@ -83,7 +80,7 @@ struct GridShape {
 void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<GridShape>& others,
                    std::vector<std::string>& out) {
   for (const GridShape& other : others) {
-    if (other.id == grid.id || !boxes_meet(box, other.box)) continue;
+    if (other.id == grid.id || !geo::boxes_meet(box, other.box)) continue;
     if (geo::interiors_surely_disjoint(grid.geometry, *other.geometry)) continue;
     const double m2 = geo::overlap_area_m2(grid.geometry, *other.geometry);
     if (m2 < 0.01) continue;

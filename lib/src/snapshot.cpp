@@ -333,9 +333,9 @@ Result<PolePage> Snapshot::poles_in_grid(std::string_view id, const PageOptions&
   // merged with the overlay's poles in it. A layer names a grid of its own
   // by its index there and an older layer's by -2 - its snapshot index; the
   // poles of a delta or recent grid are all in that layer or a newer one.
-  // A grid put again also has the poles recorded in
-  // the versions it replaced (except those a layer copied: they are hidden) (OverlayData::grid_successors): at most one of
-  // them a base grid.
+  // A grid put again also has the poles recorded in the versions it replaced
+  // (OverlayData::grid_successors), except those a layer copied (they are
+  // hidden): at most one of those versions a base grid.
   std::vector<PoleView> all;
   const auto nb_grids = static_cast<std::uint32_t>(data_->grids.size());
   const std::vector<std::uint32_t> versions = overlay_->grids_standing_for(g->index());

@@ -8,6 +8,7 @@
 // contracts: decoded parameters and path parameters are valid UTF-8,
 // coordinates are finite and in range, an excerpt is no longer than asked
 // (plus the "…").
+#include "fuzz_fail.hpp"
 #include "request_body.hpp"
 #include "request_parsers.hpp"
 
@@ -15,17 +16,13 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+using poleloc::fuzz::fail;
+
 namespace {
 
-void fail(const char* what) {
-  std::fprintf(stderr, "http_fuzz: %s\n", what);
-  std::abort();
-}
 
 void check_position(poleloc::LonLat p, const char* what) {
   if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {

@@ -7,6 +7,7 @@
 // touching holes and spikes are common, plus a sub-lattice nudge now and then
 // (points a hair off another edge). Every true answer is checked with
 // GEOSisValid_r; the answer of polygon_problem() must agree with GEOS too.
+#include "fuzz_fail.hpp"
 #include "geo/geos_util.hpp"
 #include "geo/polygon_check.hpp"
 #include "geo/simple_polygon.hpp"
@@ -14,17 +15,8 @@
 #include <poleloc/types.hpp>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 
-namespace {
-
-void fail(const char* what) {
-  std::fprintf(stderr, "outline_fuzz: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+using poleloc::fuzz::fail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace poleloc;

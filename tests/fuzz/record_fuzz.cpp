@@ -5,22 +5,14 @@
 // with a corruption status, never crash, and what they accept must encode to
 // a value that decodes to the same record (the store rewrites what it reads).
 // parse_versioned_key must accept exactly the keys versioned_key writes.
+#include "fuzz_fail.hpp"
 #include "store/record_encoding.hpp"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
-namespace {
-
-void fail(const char* what) {
-  std::fprintf(stderr, "record_fuzz: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+using poleloc::fuzz::fail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace poleloc;

@@ -67,11 +67,6 @@ struct Shape {
 // n log n box tests, not (n / kFan)^2.
 constexpr std::size_t kFan = 8;
 
-BBox united(const BBox& a, const BBox& b) {
-  return {std::min(a.min_lon, b.min_lon), std::min(a.min_lat, b.min_lat), std::max(a.max_lon, b.max_lon),
-          std::max(a.max_lat, b.max_lat)};
-}
-
 // The bounding box; false if a coordinate is not finite or a ring is not
 // closed (the parity argument needs closed rings).
 bool measure(const MultiPolygon& geometry, BBox& box) {
@@ -114,35 +109,7 @@ void collect_near_edges(Shape& shape, const BBox& other_box) {
     }
   }
   shape.marks.assign(index, 0);
-  // The levels keep their vectors (and capacity) from call to call.
-  std::size_t depth = 0;
-  const auto level = [&shape](std::size_t l) -> std::vector<BBox>& {
-    if (shape.levels.size() <= l) shape.levels.resize(l + 1);
-    shape.levels[l].clear();
-    return shape.levels[l];
-  };
-  std::vector<BBox>* below = &level(0);
-  for (std::size_t e = 0; e < shape.near.size(); ++e) {
-    const BBox& box = shape.near[e].box;
-    if (e % kFan == 0) {
-      below->push_back(box);
-    } else {
-      below->back() = united(below->back(), box);
-    }
-  }
-  while (below->size() > 1) {
-    std::vector<BBox>& above = level(++depth);
-    below = &shape.levels[depth - 1];  // level() may have moved the vectors
-    for (std::size_t k = 0; k < below->size(); ++k) {
-      if (k % kFan == 0) {
-        above.push_back((*below)[k]);
-      } else {
-        above.back() = united(above.back(), (*below)[k]);
-      }
-    }
-    below = &above;
-  }
-  shape.levels.resize(depth + 1);
+  build_box_levels(shape.near.size(), kFan, [&shape](std::size_t e) { return shape.near[e].box; }, shape.levels);
 }
 
 // Whether edges `ea` and `eb` (boxes meeting) touch in an allowed way (see the

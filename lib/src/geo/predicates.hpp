@@ -1,4 +1,5 @@
-// predicates.hpp: orientation and segment tests whose every "yes" is exact.
+// predicates.hpp: orientation and segment tests whose every "yes" is exact,
+// and the boxes the fast proofs pair edges by.
 //
 //   if (geo::orientation(a, b, c) > 0) ...  // c surely left of a->b
 //   geo::orientation(a, b, c) == 0          // on the line, or too close to call
@@ -20,6 +21,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <vector>
 
 namespace poleloc::geo {
 
@@ -62,6 +65,45 @@ inline bool boxes_meet(const BBox& a, const BBox& b) {
 
 inline BBox segment_box(LonLat p, LonLat q) {
   return {std::min(p.lon, q.lon), std::min(p.lat, q.lat), std::max(p.lon, q.lon), std::max(p.lat, q.lat)};
+}
+
+inline BBox united(const BBox& a, const BBox& b) {
+  return {std::min(a.min_lon, b.min_lon), std::min(a.min_lat, b.min_lat), std::max(a.max_lon, b.max_lon),
+          std::max(a.max_lat, b.max_lat)};
+}
+
+// Boxes of boxes over a sequence of `count` boxes (box_of(i)), as both fast
+// proofs pair edges: levels[0][k] is the box of items [fan * k, fan * (k + 1)),
+// levels[l][k] of levels[l - 1][fan * k, fan * (k + 1)), and the last level
+// holds one box (none when count is 0). `levels` keeps its vectors' capacity
+// from call to call.
+template <typename BoxOf>
+void build_box_levels(std::size_t count, std::size_t fan, BoxOf&& box_of, std::vector<std::vector<BBox>>& levels) {
+  if (levels.empty()) levels.resize(1);
+  levels[0].clear();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i % fan == 0) {
+      levels[0].push_back(box_of(i));
+    } else {
+      levels[0].back() = united(levels[0].back(), box_of(i));
+    }
+  }
+  std::size_t depth = 0;
+  while (levels[depth].size() > 1) {
+    if (levels.size() <= depth + 1) levels.resize(depth + 2);
+    const std::vector<BBox>& below = levels[depth];
+    std::vector<BBox>& above = levels[depth + 1];
+    above.clear();
+    for (std::size_t k = 0; k < below.size(); ++k) {
+      if (k % fan == 0) {
+        above.push_back(below[k]);
+      } else {
+        above.back() = united(above.back(), below[k]);
+      }
+    }
+    ++depth;
+  }
+  levels.resize(depth + 1);
 }
 
 }  // namespace poleloc::geo

@@ -83,11 +83,6 @@ bool follow_each_other(const Scratch& s, const Edge& e, const Edge& f) {
   return gap <= 1 || gap == n - 1;
 }
 
-BBox united(const BBox& a, const BBox& b) {
-  return {std::min(a.min_lon, b.min_lon), std::min(a.min_lat, b.min_lat), std::max(a.max_lon, b.max_lon),
-          std::max(a.max_lat, b.max_lat)};
-}
-
 // Every pair of edges that do not follow each other along a ring is apart.
 // Edges come in runs of kFan along their ring; runs of kFan runs make the next
 // level's boxes, and so on up to one box. Consecutive edges lie close
@@ -167,32 +162,7 @@ bool other_edges_apart(Scratch& s) {
       s.edges.push_back({a, b, segment_box(a, b), r, static_cast<std::uint32_t>(i)});
     }
   }
-  // The levels keep their vectors (and capacity) from call to call.
-  std::size_t depth = 0;
-  if (s.levels.empty()) s.levels.resize(1);
-  s.levels[0].clear();
-  for (std::size_t e = 0; e < s.edges.size(); ++e) {
-    if (e % kFan == 0) {
-      s.levels[0].push_back(s.edges[e].box);
-    } else {
-      s.levels[0].back() = united(s.levels[0].back(), s.edges[e].box);
-    }
-  }
-  while (s.levels[depth].size() > 1) {
-    if (s.levels.size() <= depth + 1) s.levels.resize(depth + 2);
-    std::vector<BBox>& below = s.levels[depth];
-    std::vector<BBox>& above = s.levels[depth + 1];
-    above.clear();
-    for (std::size_t k = 0; k < below.size(); ++k) {
-      if (k % kFan == 0) {
-        above.push_back(below[k]);
-      } else {
-        above.back() = united(above.back(), below[k]);
-      }
-    }
-    ++depth;
-  }
-  s.levels.resize(depth + 1);
+  build_box_levels(s.edges.size(), kFan, [&s](std::size_t e) { return s.edges[e].box; }, s.levels);
   return EdgePairs(s).all_apart();
 }
 
