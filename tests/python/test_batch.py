@@ -121,11 +121,56 @@ def test_pole_numbers_of_many_indexes_share_one_str_per_pole(db):
     assert got.tolist() == [expected] * 3
     assert got[0, 1] is got[1, 1] is got[2, 1], "one str per pole"
     number = got[0, 1]
-    assert sys.getrefcount(number) == 3 + 2  # three positions, `number`, the call's argument
+    # Three positions, the snapshot's own reference, `number`, the call's argument.
+    assert sys.getrefcount(number) == 3 + 3
     del got
-    assert sys.getrefcount(number) == 2, "the array held its references and let them go"
+    assert sys.getrefcount(number) == 3, "the array held its references and let them go"
     with pytest.raises(poleloc.BadRequest, match=f"pole index {n} at position {n} is out of range"):
         db.pole_numbers(np.concatenate([np.arange(n), [n]]).astype(np.int32))
+
+
+def test_pole_number_strs_are_made_once_per_snapshot(writable):
+    """A snapshot keeps the str of each pole number it handed out: later answers
+    (nearest_many over other points, pole_numbers of a few indexes) share it,
+    and the references of every answer go when the answer goes."""
+    snap = writable.snapshot()
+    n = snap.pole_count
+    few = snap.pole_numbers(np.array([3, 4], dtype=np.int64))  # a few indexes, before any table
+    assert few.tolist() == [snap.pole_by_index(3).number, snap.pole_by_index(4).number]
+    first = snap.pole_numbers(np.arange(n, dtype=np.int64))
+    second = snap.pole_numbers(np.arange(n - 1, -1, -1, dtype=np.int64))
+    assert second.tolist() == first.tolist()[::-1]
+    assert all(a is b for a, b in zip(first.tolist(), second.tolist()[::-1])), "no str made twice"
+    again = snap.pole_numbers(np.array([3], dtype=np.int64))
+    assert again[0] is first[3], "a few indexes share the snapshot's strs too"
+    number = first[3]
+    base = sys.getrefcount(number)
+    third = snap.pole_numbers(np.full(n, 3, dtype=np.int64))
+    assert sys.getrefcount(number) == base + n
+    del first, second, again, third
+    assert sys.getrefcount(number) == base - 3
+    # The strs made before the snapshot kept any (`few`) stay the caller's own.
+    assert few[0] == number and few[0] is not number
+
+    # An index out of range leaves nothing behind: the next answer counts right.
+    with pytest.raises(poleloc.BadRequest, match=f"pole index {n} at position 2 is out of range"):
+        snap.pole_numbers(np.array([3, 3, n] + [3] * n, dtype=np.int64))
+    again = snap.pole_numbers(np.full(n, 3, dtype=np.int64))
+    assert sys.getrefcount(number) == base - 3 + n
+    del again
+    assert sys.getrefcount(number) == base - 3
+
+    lons, lats = snap.pole_positions()
+    hits = writable.nearest_many(lons, lats, k=2)
+    assert hits.numbers.tolist() == [[snap.pole_by_index(int(i)).number for i in row] for row in hits.indexes]
+    # A write publishes a new snapshot: it names poles by its own strs.
+    moved = snap.pole_by_index(0)
+    writable.put_pole(moved.number, moved.lon + 0.0001, moved.lat)
+    after = writable.snapshot()
+    assert after is not snap
+    hits_after = writable.nearest_many(lons, lats, k=1)
+    assert hits_after.numbers[n - 1, 0] == hits.numbers[n - 1, 0]
+    assert hits_after.numbers[n - 1, 0] is not hits.numbers[n - 1, 0]
 
 
 def test_pole_numbers_say_none_for_a_pole_a_write_replaced(writable):
@@ -269,3 +314,32 @@ def test_grid_id_arrays_hold_exactly_one_reference_per_element(db):
     assert sys.getrefcount(gid) == base + 5300
     del ids, again
     assert sys.getrefcount(gid) == base
+
+
+def test_pole_numbers_from_several_python_threads_at_once(db):
+    """Calls on one snapshot from several Python threads (each releases the GIL
+    while it counts) give each its own right answer."""
+    import threading
+    snap = db.snapshot()
+    n = snap.pole_count
+    numbers = [snap.pole_by_index(i).number for i in range(n)]
+    rng = np.random.default_rng(5)
+    inputs = [rng.integers(-1, n, size=4 * n) for _ in range(8)]
+    wrong = []
+
+    def work(k):
+        for _ in range(5):
+            got = snap.pole_numbers(inputs[k], threads=2).tolist()
+            if got != [numbers[i] if i >= 0 else None for i in inputs[k].tolist()]:
+                wrong.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    # Pole 0's str, named by the answers above, now held by the snapshot and
+    # this call only (the array it came in is gone): no answer kept a reference.
+    held = sys.getrefcount(snap.pole_numbers(np.array([0] * n, dtype=np.int64))[0])
+    assert held == 2

@@ -18,8 +18,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <thread>
+
+#include <sys/mman.h>
 
 namespace poleloc::python {
 namespace {
@@ -87,8 +90,24 @@ py::array_t<std::int64_t> index_array(py::handle h, const char* name, std::vecto
   return py::reinterpret_borrow<py::array_t<std::int64_t>>(flat);
 }
 
+// Asks for 2 MiB pages under a new array's data, before anything touches it
+// (only a hint; nothing where transparent huge pages are off). A large output
+// is fresh memory: filling 16 MB of 4 KiB pages took 4,000 page faults, longer
+// than writing the values (2,000,000 pole numbers: about 30 ms of faults, 10
+// ms with 2 MiB pages), and threads faulting at once wait for each other.
+template <typename Array>
+Array with_huge_pages(Array a) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(a.mutable_data());
+  const std::uintptr_t from = (begin + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t to = (begin + static_cast<std::uintptr_t>(a.nbytes())) & ~(kHuge - 1);
+  if (to > from) (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+  return a;
+}
+
+// A new object array (all NULL, which numpy reads as None).
 py::array object_array(const std::vector<py::ssize_t>& shape) {
-  return py::array(py::dtype("object"), shape);
+  return with_huge_pages(py::array(py::dtype("object"), shape));
 }
 
 // Runs body(begin, end) over [0, n) on `threads` threads (0 = all cores); the caller has released the GIL.
@@ -127,8 +146,29 @@ void parallel_for(std::size_t n, unsigned threads, Body body) {
   }
 }
 
+// Runs body(part) for part in [0, parts), one part per thread (the caller
+// runs part 0); the caller has released the GIL.
+template <typename Body>
+void for_parts(unsigned parts, Body body) {
+  std::vector<std::thread> workers;
+  std::vector<std::exception_ptr> errors(parts);
+  auto run = [&](unsigned part) {
+    try {
+      body(part);
+    } catch (...) {
+      errors[part] = std::current_exception();
+    }
+  };
+  for (unsigned part = 1; part < parts; ++part) workers.emplace_back(run, part);
+  run(0);
+  for (auto& w : workers) w.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 py::array_t<std::int32_t> grid_indexes(const PySnapshot& s, const Points& p, unsigned threads) {
-  py::array_t<std::int32_t> out(static_cast<py::ssize_t>(p.n));
+  auto out = with_huge_pages(py::array_t<std::int32_t>(static_cast<py::ssize_t>(p.n)));
   std::span<std::int32_t> dst(out.mutable_data(), p.n);
   {
     py::gil_scoped_release release;
@@ -199,29 +239,49 @@ PyObject* number_str(std::string_view number) {
 }
 
 // An object array of pole numbers from pole indexes (-1, or a pole a later
-// write replaced -> None). Made under the GIL, one str per distinct pole,
-// shared by every position naming it (k-nearest answers name the same poles
-// many times), and placed as grid_id_objects places grid ids: pointers written
-// by all cores with the GIL released, each refcount raised once by its uses.
-// Making Python objects is the one part that cannot use every core, so it
-// must be small beside the search it follows (nearest_many).
-py::array pole_number_objects(const PySnapshot& s, const std::int64_t* indexes, std::size_t n,
+// write replaced -> None). One str per distinct pole, shared by every position
+// naming it (k-nearest answers name the same poles many times) and kept by
+// the snapshot for its later answers (PySnapshot::pole_number_objects), and
+// placed as grid_id_objects places grid ids: pointers written by all cores
+// with the GIL released, each refcount raised once by its uses. Making Python
+// objects is the one part that cannot use every core; with the strs made once
+// per snapshot, a second call over the same poles makes none, allocates no
+// memory for them and frees none when its answer goes (400,000 points, k = 5,
+// 1.26 million distinct poles: 350 ms a call when each call made its own strs,
+// 35-45 ms now after the first; docs/performance.md "Bulk calls on several
+// cores (Python)").
+py::array pole_number_objects(PySnapshot& s, const std::int64_t* indexes, std::size_t n,
                               const std::vector<py::ssize_t>& shape, unsigned threads) {
   const Snapshot& snap = *s.snapshot;
   const std::size_t count = snap.pole_index_end();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (indexes[i] < -1 || indexes[i] >= static_cast<std::int64_t>(count)) {
-      raise(ErrorCode::bad_request, "pole index " + std::to_string(indexes[i]) + " at position " + std::to_string(i) +
-                                        " is out of range (" + std::to_string(count) + " poles; -1 means no pole)");
-    }
-  }
+  auto out_of_range = [&](std::size_t i) {
+    raise(ErrorCode::bad_request, "pole index " + std::to_string(indexes[i]) + " at position " + std::to_string(i) +
+                                      " is out of range (" + std::to_string(count) + " poles; -1 means no pole)");
+  };
+  auto bad_index = [&](std::int64_t p) { return p < -1 || p >= static_cast<std::int64_t>(count); };
+  std::vector<py::object>& made = s.pole_number_objects;
   py::array out = object_array(shape);
   auto** dst = static_cast<PyObject**>(out.mutable_data());
-  if (n * 16 < count) {  // a few indexes: no table over every pole
+  if (n * 16 < count) {  // a few indexes: no table over every pole (strs the snapshot has are shared)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (bad_index(indexes[i])) out_of_range(i);  // the array, all NULL still, is freed
+    }
     for (std::size_t i = 0; i < n; ++i) {
       const auto pole = static_cast<std::uint32_t>(indexes[i]);
-      PyObject* o = indexes[i] < 0 || !snap.pole_index_is_live(pole) ? Py_NewRef(Py_None)
-                                                                      : number_str(snap.pole_by_index(pole).number());
+      PyObject* o = nullptr;
+      if (indexes[i] < 0 || !snap.pole_index_is_live(pole)) {
+        o = Py_NewRef(Py_None);
+      } else if (made.empty()) {
+        o = number_str(snap.pole_by_index(pole).number());
+      } else {
+        py::object& kept = made[pole];
+        if (!kept) {
+          PyObject* str = number_str(snap.pole_by_index(pole).number());
+          if (!str) throw py::error_already_set();
+          kept = py::reinterpret_steal<py::object>(str);
+        }
+        o = Py_NewRef(kept.ptr());
+      }
       if (!o) throw py::error_already_set();  // the array frees what it holds so far
       PyObject* old = dst[i];
       dst[i] = o;
@@ -229,28 +289,94 @@ py::array pole_number_objects(const PySnapshot& s, const std::int64_t* indexes, 
     }
     return out;
   }
-  // uses[p]: how many positions name pole p; [count]: how many are None.
-  // Counted by all cores (random increments into millions of counters: misses).
-  std::vector<std::uint32_t> uses(count + 1, 0);
+  // uses[p]: how many positions name pole p; [count]: how many are None. The
+  // snapshot's table when no other call has it (allocating millions of
+  // counters per call cost more than counting), left all zero again below.
+  std::vector<std::uint32_t> own_uses;
+  struct Table {
+    PySnapshot& s;
+    std::vector<std::uint32_t>* uses = nullptr;
+    bool clean = false;
+    ~Table() {  // with the GIL held (any unwinding reacquires it first)
+      if (uses != &s.pole_uses) return;
+      if (!clean) std::fill(uses->begin(), uses->end(), 0u);
+      s.pole_uses_busy = false;
+    }
+  } table{s};
+  if (!s.pole_uses_busy) {
+    s.pole_uses_busy = true;
+    table.uses = &s.pole_uses;  // the destructor now clears and frees it
+    if (s.pole_uses.size() != count + 1) s.pole_uses.assign(count + 1, 0);
+  } else {
+    own_uses.assign(count + 1, 0);
+    table.uses = &own_uses;
+  }
+  std::vector<std::uint32_t>& uses = *table.uses;
+  // Each core counts the poles of its own share of the table, reading every
+  // index: no two cores write one counter (random atomic increments by two
+  // cores took as long as by one), and each share is a part of the table.
+  const unsigned parts = n < 1024 ? 1u : std::max(1u, threads == 0 ? std::thread::hardware_concurrency() : threads);
+  std::size_t first_bad = n;  // part 0's findings
+  std::uint32_t none = 0;
   {
     py::gil_scoped_release release;
-    parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
+    for_parts(parts, [&](unsigned part) {
+      const std::size_t from = count * part / parts, to = count * (part + 1) / parts;
+      std::uint32_t* const counts = uses.data();
+      std::uint32_t elsewhere = 0;  // the increments of indexes outside this share (or -1) land here
+      std::uint32_t no_pole = 0;
+      for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t p = indexes[i];
-        const std::size_t u =
-            p < 0 || !snap.pole_index_is_live(static_cast<std::uint32_t>(p)) ? count : static_cast<std::size_t>(p);
-        std::atomic_ref<std::uint32_t>(uses[u]).fetch_add(1, std::memory_order_relaxed);
+        if (p < -1 || p >= static_cast<std::int64_t>(count)) [[unlikely]] {
+          if (part == 0) {
+            first_bad = i;
+            return;
+          }
+          continue;
+        }
+        // Branch-free: a share holds a random half of the indexes, which no predictor guesses.
+        const bool mine = static_cast<std::uint64_t>(p) - from < to - from;  // false for -1
+        ++*(mine ? counts + p : &elsewhere);
+        no_pole += p == -1;
       }
+      if (part == 0) none = no_pole;
     });
   }
-  std::vector<PyObject*> objects(count + 1, nullptr);
-  objects[count] = Py_None;
-  for (std::size_t p = 0; p < count; ++p) {
-    if (!uses[p]) continue;
-    objects[p] = number_str(snap.pole_by_index(static_cast<std::uint32_t>(p)).number());
-    if (!objects[p]) {
-      for (std::size_t q = 0; q < p; ++q) Py_XDECREF(objects[q]);
-      throw py::error_already_set();
+  uses[count] = none;
+  if (first_bad < n) out_of_range(first_bad);  // the table is cleared on the way out
+  if (made.size() != count) made.assign(count, py::object());
+  // The poles named that have no str yet, found by all cores (none, once a
+  // snapshot's answers have named them), then made here: the strs' memory
+  // comes from Python's allocator, which only the GIL's holder may call.
+  std::vector<std::pair<std::size_t, std::vector<std::uint32_t>>> missing;  // (first pole of a chunk, its poles)
+  std::mutex missing_mutex;
+  // A pole a later write replaced has no str: its uses are None's.
+  std::atomic<std::uint64_t> replaced{0};
+  parallel_for(count, threads, [&](std::size_t begin, std::size_t end) {
+    std::vector<std::uint32_t> found;
+    std::uint64_t none_here = 0;
+    for (std::size_t p = begin; p < end; ++p) {
+      if (!uses[p] || made[p]) continue;
+      if (!snap.pole_index_is_live(static_cast<std::uint32_t>(p))) {
+        none_here += uses[p];
+        uses[p] = 0;
+        continue;
+      }
+      found.push_back(static_cast<std::uint32_t>(p));
+    }
+    replaced.fetch_add(none_here, std::memory_order_relaxed);
+    if (found.empty()) return;
+    std::lock_guard lock(missing_mutex);
+    missing.emplace_back(begin, std::move(found));
+  });
+  uses[count] += static_cast<std::uint32_t>(replaced.load());
+  // In pole order, so that the strs lie in memory as the loop below visits them.
+  std::sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [first, list] : missing) {
+    for (const std::uint32_t p : list) {
+      PyObject* str = number_str(snap.pole_by_index(p).number());
+      if (!str) throw py::error_already_set();  // the strs made so far stay with the snapshot
+      made[p] = py::reinterpret_steal<py::object>(str);
     }
   }
   {
@@ -258,16 +384,25 @@ py::array pole_number_objects(const PySnapshot& s, const std::int64_t* indexes, 
     parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
         const std::int64_t p = indexes[i];
-        PyObject* o = p < 0 ? nullptr : objects[static_cast<std::size_t>(p)];
-        dst[i] = o ? o : Py_None;  // a pole not live has no object: None
+        PyObject* o = p < 0 ? nullptr : made[static_cast<std::size_t>(p)].ptr();
+        dst[i] = o ? o : Py_None;  // a pole not live has no str: None
       }
     });
   }
-  // Each made str came with one reference (ours): it now has one per use.
-  for (std::size_t p = 0; p < count; ++p) {
-    if (objects[p]) Py_SET_REFCNT(objects[p], static_cast<py::ssize_t>(uses[p]));
-  }
+  // The snapshot holds one reference to each str; each use in the array adds
+  // one. Raised by all cores while this thread holds the GIL, so no Python
+  // code runs meanwhile, and each str's count is written by one core only.
+  // The counts are cleared on the way, for the next call.
+  parallel_for(count, threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t p = begin; p < end; ++p) {
+      if (!uses[p]) continue;
+      Py_SET_REFCNT(made[p].ptr(), Py_REFCNT(made[p].ptr()) + static_cast<py::ssize_t>(uses[p]));
+      uses[p] = 0;
+    }
+  });
   if (uses[count]) Py_SET_REFCNT(Py_None, Py_REFCNT(Py_None) + uses[count]);
+  uses[count] = 0;
+  table.clean = true;
   return out;
 }
 }  // namespace
@@ -287,7 +422,7 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
         return grid_id_objects(s, flat.data(), static_cast<std::size_t>(flat.size()), shape, 0);
       }, py::arg("indexes"))
-      .def("pole_numbers", [](const PySnapshot& s, py::handle indexes, long long threads) {
+      .def("pole_numbers", [](PySnapshot& s, py::handle indexes, long long threads) {
         std::vector<py::ssize_t> shape;
         const py::array_t<std::int64_t> flat = index_array(indexes, "indexes", shape);
         return pole_number_objects(s, flat.data(), static_cast<std::size_t>(flat.size()), shape, threads_from(threads));
@@ -301,8 +436,8 @@ void bind_batch(py::class_<PySnapshot>& cls) {
         const unsigned nthreads = threads_from(threads);
         const auto kk = static_cast<py::ssize_t>(options.k);
         const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(p.n), kk};
-        py::array_t<std::int32_t> indexes(shape);
-        py::array_t<double> distances(shape);
+        auto indexes = with_huge_pages(py::array_t<std::int32_t>(shape));
+        auto distances = with_huge_pages(py::array_t<double>(shape));
         std::int32_t* idx = indexes.mutable_data();
         double* dist = distances.mutable_data();
         {

@@ -50,10 +50,19 @@ struct ResolvedCandidate {
 };
 
 // The Python-side snapshot: the C++ snapshot plus the Python strings of its
-// grid ids, made once on first use by grid_ids / grid_ids_at (under the GIL).
+// grid ids, made once on first use by grid_ids / grid_ids_at, and of the pole
+// numbers that pole_numbers / nearest_many have handed out (batch.cpp), each
+// made when first named and shared by every later answer of this snapshot.
+// Both are filled under the GIL only.
 struct PySnapshot {
   SnapshotPtr snapshot;
   std::vector<py::object> grid_id_objects;
+  std::vector<py::object> pole_number_objects;  // by pole index; null until named (or for none: empty)
+  // pole_numbers' count of uses per pole, all zero between calls (kept: a
+  // table of millions allocated per call cost more than the counting), and
+  // whether a call (on another Python thread, the GIL released) has it now.
+  std::vector<std::uint32_t> pole_uses;
+  bool pole_uses_busy = false;
   const std::vector<py::object>& grid_ids();
 };
 
@@ -108,7 +117,7 @@ struct PyService {
   // The Python Snapshot of `snap`: the cached object while the C++ snapshot is the same one.
   py::object snapshot_object(SnapshotPtr snap) {
     if (snap != cached || !cached_object) {
-      cached_object = py::cast(PySnapshot{snap, {}});
+      cached_object = py::cast(PySnapshot{snap, {}, {}, {}, false});
       cached = std::move(snap);
     }
     return cached_object;

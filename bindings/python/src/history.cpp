@@ -163,7 +163,7 @@ void bind_history(py::class_<PyService>& cls) {
         }
         SnapshotPtr found = unwrap(std::move(snap));
         if (found == service->snapshot()) return s.snapshot_object(std::move(found));
-        return py::cast(PySnapshot{std::move(found), {}});
+        return py::cast(PySnapshot{std::move(found), {}, {}, {}, false});
       }, py::arg("as_of"))
       .def("pole_history", [](PyService& s, std::string number) {
         auto service = s.get();
