@@ -315,7 +315,10 @@ py::array pole_number_objects(PySnapshot& s, const std::int64_t* indexes, std::s
   // Each core counts the poles of its own share of the table, reading every
   // index: no two cores write one counter (random atomic increments by two
   // cores took as long as by one), and each share is a part of the table.
-  const unsigned parts = n < 1024 ? 1u : std::max(1u, threads == 0 ? std::thread::hardware_concurrency() : threads);
+  // Every share reads all the indexes: a few shares, however many cores.
+  constexpr unsigned kMostShares = 8;
+  const unsigned parts =
+      n < 1024 ? 1u : std::clamp(threads == 0 ? std::thread::hardware_concurrency() : threads, 1u, kMostShares);
   std::size_t first_bad = n;  // part 0's findings
   std::uint32_t none = 0;
   {
