@@ -43,6 +43,31 @@ constexpr const char* kChangelogFromKeyC = "changelog_from";
 // Where a bulk load writes its table files before ingesting them (inside the database directory).
 constexpr const char* kBulkLoadDir = "import.tmp";
 
+// The names, sizes and modification times of the files every change to a
+// RocksDB database touches: CURRENT, the manifest and the write-ahead logs (a
+// write appends to a log, a flush, compaction or ingestion to the manifest).
+// Empty when the directory cannot be read: then nothing is taken as unchanged.
+std::string written_files_signature(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool log = name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+    if (name != "CURRENT" && name.rfind("MANIFEST-", 0) != 0 && !log) continue;
+    std::error_code e1, e2;
+    const auto size = it->file_size(e1);
+    const auto time = it->last_write_time(e2);
+    if (e1 || e2) return {};
+    entries.push_back(name + ":" + std::to_string(size) + ":" + std::to_string(time.time_since_epoch().count()));
+  }
+  if (ec) return {};
+  std::sort(entries.begin(), entries.end());
+  std::string out;
+  for (const std::string& e : entries) out.append(e).push_back('\n');
+  return out;
+}
+
 std::string encode_u64(std::uint64_t v) { return encode_be64(v); }
 std::uint64_t decode_u64(std::string_view s) { return decode_be64(s); }
 
@@ -196,6 +221,9 @@ struct Store::Impl {
     }
     return true;
   }
+  // written_files_signature() as of the last read-only (re)open.
+  std::string files_seen;
+
   ~Impl() { close(); }
 
   void close() {
@@ -368,6 +396,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Option
   }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  if (options.read_only) impl->files_seen = written_files_signature(path);
   Status write_problem;
   auto st = impl->open_db(!options.read_only, options.create_if_missing);
   if (!st && !options.read_only && exists && options.read_only_on_storage_failure && is_storage_failure(st)) {
@@ -493,9 +522,14 @@ Status Store::reopen_for_writes() {
 
 Status Store::reopen_read_only() {
   if (!read_only_) return Status::ok();
+  // Taken before the open: a write during it shows as a change next time.
+  std::string files = written_files_signature(impl_->path);
+  if (impl_->db && !files.empty() && files == impl_->files_seen) return Status::ok();  // nothing written since
   impl_->close();
+  ++reopens_;
   auto st = impl_->open_db(false, false);
   if (st) st = read_sequence();
+  impl_->files_seen = st ? std::move(files) : std::string();
   return st;
 }
 

@@ -295,8 +295,13 @@ class Store {
 
   // A read-only store sees what other processes wrote since it was opened:
   // it closes and opens the database again, read-only (RocksDB replays the
-  // newer log), and rereads the sequence. A no-op for a read-write store.
+  // newer log), and rereads the sequence. A no-op for a read-write store, and
+  // when none of the files a write changes (CURRENT, the manifest, the
+  // write-ahead logs) changed since the last open: a reopen costs 15-22 ms at
+  // 2,000,000 poles, which a server following its database paid every second.
   Status reopen_read_only();
+  // How many times reopen_read_only() did open the database again.
+  std::uint64_t reopens() const { return reopens_; }
 
   // Deletes the stored versions that stopped being current before `before`:
   // a version goes when the version that replaced it was written before
@@ -344,6 +349,7 @@ class Store {
   std::int64_t last_time_ms_ = 0;                 // the newest recorded seqtime (times never go back)
   bool read_only_ = false;
   bool bulk_loads_ = true;
+  std::uint64_t reopens_ = 0;
   Status write_problem_;
 };
 
