@@ -23,7 +23,6 @@ using poleloc::fuzz::fail;
 
 namespace {
 
-
 void check_position(poleloc::LonLat p, const char* what) {
   if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
     fail(what);

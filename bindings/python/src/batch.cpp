@@ -110,44 +110,10 @@ py::array object_array(const std::vector<py::ssize_t>& shape) {
   return with_huge_pages(py::array(py::dtype("object"), shape));
 }
 
-// Runs body(begin, end) over [0, n) on `threads` threads (0 = all cores); the caller has released the GIL.
-// The threads take chunks of a few thousand points in turn rather than one
-// fixed share each: points far from the data cost several times the others,
-// and a core the machine lends to something else for a moment must not leave
-// the other waiting at the end.
-template <typename Body>
-void parallel_for(std::size_t n, unsigned threads, Body body) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  if (n < 1024) threads = 1;
-  if (threads == 1) {
-    body(std::size_t{0}, n);
-    return;
-  }
-  const std::size_t chunk = std::clamp<std::size_t>(n / (std::size_t{threads} * 32), 256, 8192);
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> workers;
-  std::vector<std::exception_ptr> errors(threads);
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      try {
-        for (;;) {
-          const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
-          if (begin >= n) break;
-          body(begin, std::min(n, begin + chunk));
-        }
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  for (auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
-
 // Runs body(part) for part in [0, parts), one part per thread (the caller
-// runs part 0); the caller has released the GIL.
+// runs part 0), and rethrows the first part's exception once all are done.
+// The bodies run without the GIL (they call no Python API), whether or not the
+// caller holds it.
 template <typename Body>
 void for_parts(unsigned parts, Body body) {
   std::vector<std::thread> workers;
@@ -165,6 +131,30 @@ void for_parts(unsigned parts, Body body) {
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+}
+
+// Runs body(begin, end) over [0, n) on `threads` threads (0 = all cores), as
+// for_parts runs its parts. The threads take chunks of a few thousand points
+// in turn rather than one fixed share each: points far from the data cost
+// several times the others, and a core the machine lends to something else
+// for a moment must not leave the other waiting at the end.
+template <typename Body>
+void parallel_for(std::size_t n, unsigned threads, Body body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n < 1024) threads = 1;
+  if (threads == 1) {
+    body(std::size_t{0}, n);
+    return;
+  }
+  const std::size_t chunk = std::clamp<std::size_t>(n / (std::size_t{threads} * 32), 256, 8192);
+  std::atomic<std::size_t> next{0};
+  for_parts(threads, [&](unsigned) {
+    for (;;) {
+      const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (begin >= n) return;
+      body(begin, std::min(n, begin + chunk));
+    }
+  });
 }
 
 py::array_t<std::int32_t> grid_indexes(const PySnapshot& s, const Points& p, unsigned threads) {
