@@ -128,6 +128,10 @@ struct Service::Impl {
   void publish_edits(std::uint64_t sequence);
   // Starts the background merge thread (read-write services).
   void start_merger();
+  // On the merge thread, once per grid set: which grids of the published
+  // base overlap no other (overlap_free.hpp), for the writes that keep an outline.
+  void find_overlap_free_once();
+  std::atomic<bool> stopping{false};  // set when the Service closes: background work ends early
   // A read-only service: adds the changes after `served` from the store's
   // change log to the overlay and publishes it. False (nothing published) when
   // they are too many for an overlay, or not all poles and grids, or the log

@@ -6,6 +6,7 @@
 #include "geo/interiors_disjoint.hpp"
 #include "geo/polygon_check.hpp"
 #include "geo/predicates.hpp"
+#include "overlap_free.hpp"
 #include "record_checks.hpp"
 #include "store/record_encoding.hpp"
 
@@ -127,11 +128,12 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   // grid edit) is not validated by GEOS again. Any published snapshot will
   // do: every geometry it holds passed the same check when it was stored.
   const std::shared_ptr<const Snapshot> published = snapshot();
+  std::vector<bool> same_outline(changes.put_grids.size(), false);  // as in `published`
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     const GridRecord& g = changes.put_grids[i];
     const auto stored = published->grid(g.id);
-    if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes,
-                              stored && stored->geometry() == g.geometry)) {
+    same_outline[i] = stored && stored->geometry() == g.geometry;
+    if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes, same_outline[i])) {
       bad("put_grids", i, g.id, *why);
     } else if (!grid_ids.insert(g.id).second) {
       bad("put_grids", i, g.id, "id: grid '" + g.id + "' appears twice in the batch");
@@ -158,14 +160,35 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   }
   ApplyReport report;
   std::vector<bool> overlap_none(changes.put_grids.size(), false);
-  if (!changes.put_grids.empty()) {
+  // A grid keeping the outline it has now, known to overlap nothing
+  // (overlap_free.hpp), with no other grid of the batch near it, overlaps
+  // nothing after the write either: its neighbours need no look.
+  if (snap != published) {  // a write came in between: compare with what is stored now
+    for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      const auto stored = snap->grid(changes.put_grids[i].id);
+      same_outline[i] = stored && stored->geometry() == changes.put_grids[i].geometry;
+    }
+  }
+  std::size_t to_check = 0;
+  for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+    const GridRecord& g = changes.put_grids[i];
+    const BBox box = bbox_of(g.geometry);
+    overlap_none[i] = same_outline[i] && known_overlap_free(*snap, g) &&
+                      std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& other) {
+                        return &other != &g && geo::boxes_meet(box, bbox_of(other.geometry));
+                      });
+    if (!overlap_none[i]) ++to_check;
+  }
+  if (to_check != 0) {
     // The grids as they will stand near the batch's: current ones whose box
     // meets one of theirs (found in the grid indexes, not by a walk over every
     // grid), not replaced or deleted, and the batch's.
     std::vector<GridShape> after;
     std::deque<MultiPolygon> near_outlines;  // the neighbours' outlines, rebuilt (GridView::geometry()): stable addresses
     std::unordered_set<std::uint32_t> near;
-    for (const GridRecord& put : changes.put_grids) {
+    for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      if (overlap_none[i]) continue;
+      const GridRecord& put = changes.put_grids[i];
       for_each_grid_meeting(*snap, bbox_of(put.geometry), [&](GridView g) {
         if (near.insert(g.index()).second && !grid_ids.count(std::string(g.id()))) {
           after.push_back({g.id(), &near_outlines.emplace_back(g.geometry()), g.bbox()});
@@ -174,6 +197,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     }
     for (const GridRecord& g : changes.put_grids) after.push_back({g.id, &g.geometry, bbox_of(g.geometry)});
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      if (overlap_none[i]) continue;
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;
       find_overlaps(g, bbox_of(g.geometry), after, found);
@@ -210,8 +234,12 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
                      return now && store::encode_pole(now->record()) == store::encode_pole(p);
                    }) &&
       std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& g) {
+        // The usual edit (a new manager) differs in its attributes: known
+        // without encoding the outline; an outline is compared once.
         auto now = snap->grid(g.id);
-        return now && store::encode_grid(now->record()) == store::encode_grid(g);
+        if (!now || now->name() != g.name || now->attributes() != g.attributes) return false;
+        return same_outline[static_cast<std::size_t>(&g - changes.put_grids.data())] ||
+               store::encode_grid(now->record()) == store::encode_grid(g);
       });
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);

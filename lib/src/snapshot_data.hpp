@@ -15,6 +15,7 @@
 #include "spoken/alias_table.hpp"
 #include "spoken/gazetteer.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,10 @@ struct GridSet {
   std::unordered_map<std::string_view, std::uint32_t> by_id;
   index::GridIndex areas;
   bool index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
+  // One byte per grid, 1 when it overlaps no other grid of the set
+  // (overlap_free.hpp): found by the merge thread once the set is published;
+  // null until then, and in a read-only service.
+  mutable std::atomic<std::shared_ptr<const std::vector<std::uint8_t>>> overlap_free;
 
   // Grid g's outline (WGS84), exactly as it was written.
   MultiPolygon geometry(std::uint32_t g) const;

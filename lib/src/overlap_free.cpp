@@ -1,0 +1,51 @@
+// overlap_free.cpp: which grids overlap no other grid (overlap_free.hpp).
+#include "overlap_free.hpp"
+
+#include "geo/predicates.hpp"
+#include "overlay.hpp"
+#include "snapshot_data.hpp"
+
+namespace poleloc {
+
+std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop) {
+  const std::size_t n = set.grids.size();
+  std::vector<std::uint8_t> free(n, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (stop && (i & 63) == 0 && stop->load(std::memory_order_relaxed)) return std::nullopt;
+    std::optional<MultiPolygon> outline;  // decoded once a neighbour needs it
+    for (std::uint32_t j : set.areas.candidates(set.bboxes[i])) {
+      // Each pair once (j > i); a pair already known to overlap on both sides needs no test.
+      if (j <= i || j >= n || !geo::boxes_meet(set.bboxes[i], set.bboxes[j]) || (!free[i] && !free[j])) continue;
+      if (!outline) outline = set.geometry(static_cast<std::uint32_t>(i));
+      if (outlines_overlap(*outline, set.geometry(j))) free[i] = free[j] = 0;
+    }
+  }
+  return free;
+}
+
+bool known_overlap_free(const Snapshot& snap, const GridRecord& grid) {
+  const SnapshotData& base = snap.data();
+  const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
+  if (!free) return false;
+  const auto in_base = base.grid_by_id.find(grid.id);
+  if (in_base == base.grid_by_id.end() || in_base->second >= free->size() || !(*free)[in_base->second]) return false;
+  const OverlayData* overlay = snap.overlay();
+  if (!overlay) return true;  // the grid stands as in the base, whose set says it overlaps nothing
+  // Written since the base: known only if it kept the base's outline.
+  const auto current = snap.grid(grid.id);
+  if (!current) return false;
+  if (*current != GridView(&base, in_base->second) && base.grid_set->geometry(in_base->second) != grid.geometry) {
+    return false;
+  }
+  // Any other grid written since the base near it may overlap it.
+  const BBox& box = base.grid_bboxes[in_base->second];
+  auto near_other = [&](const SnapshotData& layer) {
+    for (std::uint32_t g : layer.grid_areas.candidates(box)) {
+      if (layer.grids[g].id != grid.id) return true;
+    }
+    return false;
+  };
+  return !near_other(*overlay->delta) && !(overlay->recent && near_other(*overlay->recent));
+}
+
+}  // namespace poleloc

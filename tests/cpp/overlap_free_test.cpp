@@ -1,0 +1,192 @@
+// A grid write that keeps its outline skips its neighbours once the service
+// knows which grids overlap nothing (overlap_free.hpp). What users rely on
+// must not change with it: an overlap is refused without allow_overlap and
+// reported with it, whether the overlap was stored long ago, written a moment
+// ago next to the grid, or comes in the same batch.
+#include "test_support.hpp"
+
+#include "overlap_free.hpp"
+#include "service_impl.hpp"
+
+#include <poleloc/poleloc.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace poleloc;
+using poleloc::fixtures::TempDir;
+
+namespace {
+
+GridRecord box_grid(const std::string& id, double x0, double y0, double x1, double y1) {
+  return {id, id + " grid", {}, {{{fixtures::box_ring(x0, y0, x1, y1)}}}};
+}
+
+GridRecord with_manager(GridRecord g, const std::string& manager) {
+  g.attributes.push_back({"manager", manager});
+  return g;
+}
+
+constexpr double kX = 116.40, kY = 39.90, kD = 0.001;  // grid cells of about 85 x 110 m
+
+// A touches B along an edge; D lies inside A's western half (an overlap the
+// import accepted); C stands alone further east.
+Dataset city() {
+  Dataset d;
+  d.grids.push_back(box_grid("A", kX, kY, kX + kD, kY + kD));
+  d.grids.push_back(box_grid("B", kX + kD, kY, kX + 2 * kD, kY + kD));
+  d.grids.push_back(box_grid("C", kX + 5 * kD, kY, kX + 6 * kD, kY + kD));
+  d.grids.push_back(box_grid("D", kX + 0.1 * kD, kY + 0.1 * kD, kX + 0.4 * kD, kY + 0.4 * kD));
+  d.poles.push_back({"TJH0001", {kX + 0.5 * kD, kY + 0.5 * kD}, {}});
+  d.poles.push_back({"TJH0002", {kX + 1.5 * kD, kY + 0.5 * kD}, {}});
+  d.poles.push_back({"TJH0003", {kX + 5.5 * kD, kY + 0.5 * kD}, {}});
+  return d;
+}
+
+std::unique_ptr<Service> open_city(const TempDir& dir) {
+  auto s = Service::open(dir.file("db"));
+  EXPECT_TRUE(s) << s.status().message();
+  if (!s) return nullptr;
+  auto report = (*s)->import(city(), {.allow_overlap = true});
+  EXPECT_TRUE(report) << report.status().message();
+  return std::move(*s);
+}
+
+// Waits for the merge thread to find which grids of the base overlap nothing.
+std::shared_ptr<const std::vector<std::uint8_t>> known(const Service& svc) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    if (auto free = svc.snapshot()->data().grid_set->overlap_free.load()) return free;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return nullptr;
+}
+
+std::uint8_t free_of(const Service& svc, const std::vector<std::uint8_t>& free, const std::string& id) {
+  return free.at(svc.snapshot()->data().grid_by_id.at(id));
+}
+
+GridRecord stored(const Service& svc, const std::string& id) { return svc.snapshot()->grid(id)->record(); }
+
+}  // namespace
+
+TEST(OverlapFree, FoundForEveryGridOfTheSet) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc);
+  auto found = find_overlap_free(*svc->snapshot()->data().grid_set);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(free_of(*svc, *found, "A"), 0) << "D lies inside A";
+  EXPECT_EQ(free_of(*svc, *found, "D"), 0);
+  EXPECT_EQ(free_of(*svc, *found, "B"), 1) << "touching A along an edge is no overlap";
+  EXPECT_EQ(free_of(*svc, *found, "C"), 1);
+  std::atomic<bool> stop{true};
+  EXPECT_FALSE(find_overlap_free(*svc->snapshot()->data().grid_set, &stop)) << "a closing service stops it";
+}
+
+TEST(OverlapFree, TheServiceLearnsItAfterAnOpenAndAfterAMerge) {
+  TempDir dir;
+  {
+    auto svc = open_city(dir);
+    ASSERT_TRUE(svc);
+    auto free = known(*svc);
+    ASSERT_TRUE(free) << "the merge thread did not find it after the import";
+    EXPECT_EQ(*free, *find_overlap_free(*svc->snapshot()->data().grid_set));
+  }
+  auto svc = Service::open(dir.file("db"));
+  ASSERT_TRUE(svc);
+  auto free = known(**svc);
+  ASSERT_TRUE(free) << "nor after an open";
+  EXPECT_EQ(free_of(**svc, *free, "B"), 1);
+  // A grid written over B and merged into a new base: B overlaps it now.
+  ASSERT_TRUE((*svc)->put_grid(box_grid("E", kX + 1.5 * kD, kY + 0.5 * kD, kX + 1.8 * kD, kY + 0.8 * kD),
+                               {.allow_overlap = true}));
+  const auto start = std::chrono::steady_clock::now();  // the merge runs a second after the last write
+  while ((*svc)->snapshot()->overlay() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE((*svc)->snapshot()->overlay()) << "the merge did not run";
+  free = known(**svc);
+  ASSERT_TRUE(free);
+  EXPECT_EQ(free_of(**svc, *free, "B"), 0);
+  EXPECT_EQ(free_of(**svc, *free, "E"), 0);
+  EXPECT_EQ(free_of(**svc, *free, "C"), 1);
+}
+
+TEST(OverlapFree, AGridKeepingItsOutlineIsStillRefusedWhereItOverlaps) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  // B overlaps nothing: a new manager needs no allow_overlap and reports none.
+  ASSERT_TRUE(known_overlap_free(*svc->snapshot(), with_manager(stored(*svc, "B"), "Wang")));
+  auto b = svc->apply({.put_grids = {with_manager(stored(*svc, "B"), "Wang")}});
+  ASSERT_TRUE(b) << b.status().message();
+  EXPECT_TRUE(b->overlaps.empty());
+  EXPECT_EQ(svc->snapshot()->grid("B")->attributes().at(0).second, "Wang");
+  // A overlaps D since the import: a new manager of A is refused without
+  // allow_overlap, and reported with it.
+  EXPECT_FALSE(known_overlap_free(*svc->snapshot(), stored(*svc, "A")));
+  Status refused = svc->put_grid(with_manager(stored(*svc, "A"), "Li"));
+  EXPECT_EQ(refused.code(), ErrorCode::invalid_input);
+  EXPECT_NE(refused.message().find("overlaps grid 'D'"), std::string::npos) << refused.message();
+  auto allowed = svc->apply({.put_grids = {with_manager(stored(*svc, "A"), "Li")}}, {.allow_overlap = true});
+  ASSERT_TRUE(allowed) << allowed.status().message();
+  ASSERT_EQ(allowed->overlaps.size(), 1u);
+  EXPECT_NE(allowed->overlaps[0].find("'D'"), std::string::npos);
+}
+
+TEST(OverlapFree, AGridWrittenNextToItSinceTheBaseCounts) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  // E, written over C a moment ago (not merged yet), overlaps C now.
+  ASSERT_TRUE(svc->put_grid(box_grid("E", kX + 5.5 * kD, kY + 0.5 * kD, kX + 5.8 * kD, kY + 0.8 * kD),
+                            {.allow_overlap = true}));
+  ASSERT_TRUE(svc->snapshot()->overlay());
+  EXPECT_FALSE(known_overlap_free(*svc->snapshot(), stored(*svc, "C")));
+  Status refused = svc->put_grid(with_manager(stored(*svc, "C"), "Zhao"));
+  EXPECT_EQ(refused.code(), ErrorCode::invalid_input);
+  EXPECT_NE(refused.message().find("overlaps grid 'E'"), std::string::npos) << refused.message();
+  // Its own earlier versions do not: B renamed twice since the base.
+  GridRecord b = stored(*svc, "B");
+  b.name = "renamed";
+  ASSERT_TRUE(svc->put_grid(b));
+  EXPECT_TRUE(known_overlap_free(*svc->snapshot(), with_manager(b, "Zhou")));
+  ASSERT_TRUE(svc->put_grid(with_manager(b, "Zhou")));
+}
+
+TEST(OverlapFree, AnOutlineDrawnAwayAndBackIsKnownOnlyWhenItIsTheBasesAgain) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  const GridRecord original = stored(*svc, "C");
+  GridRecord moved = original;
+  for (LonLat& q : moved.geometry[0].rings[0]) q.lat += 2 * kD;  // to empty land, north
+  ASSERT_TRUE(svc->put_grid(moved));
+  EXPECT_FALSE(known_overlap_free(*svc->snapshot(), moved)) << "not the base's outline";
+  ASSERT_TRUE(svc->put_grid(original));
+  EXPECT_TRUE(known_overlap_free(*svc->snapshot(), with_manager(original, "Sun"))) << "the base's outline again";
+}
+
+TEST(OverlapFree, AGridOfTheSameBatchCounts) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  const std::uint64_t before = svc->snapshot()->sequence();
+  // C keeps its outline, but F, put beside it in the same batch, overlaps it.
+  ChangeSet batch;
+  batch.put_grids.push_back(with_manager(stored(*svc, "C"), "Qian"));
+  batch.put_grids.push_back(box_grid("F", kX + 5.2 * kD, kY + 0.2 * kD, kX + 5.4 * kD, kY + 0.4 * kD));
+  auto refused = svc->apply(batch);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.status().message().find("put_grids[0] (C): geometry: grid 'C' overlaps grid 'F'"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("put_grids[1] (F)"), std::string::npos);
+  EXPECT_EQ(svc->snapshot()->sequence(), before) << "nothing stored";
+  auto allowed = svc->apply(batch, {.allow_overlap = true});
+  ASSERT_TRUE(allowed) << allowed.status().message();
+  EXPECT_EQ(allowed->overlaps.size(), 2u);
+}
