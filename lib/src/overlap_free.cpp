@@ -7,15 +7,65 @@
 
 namespace poleloc {
 
-std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop) {
+std::optional<OverlapFreeCarry> overlap_free_carry(const Snapshot& snap) {
+  const SnapshotData& base = snap.data();
+  const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
+  if (!free || free->size() != base.grids.size()) return std::nullopt;
+  OverlapFreeCarry carry;
+  carry.known.reserve(base.grids.size());
+  for (std::size_t g = 0; g < base.grids.size(); ++g) carry.known.emplace_back(base.grids[g].id, (*free)[g]);
+  if (const OverlayData* overlay = snap.overlay()) {
+    auto add_layer = [&](const SnapshotData& layer) {
+      for (std::size_t g = 0; g < layer.grids.size(); ++g) {
+        carry.written.push_back(layer.grid_bboxes[g]);
+        if (auto in_base = base.grid_by_id.find(layer.grids[g].id); in_base != base.grid_by_id.end()) {
+          carry.written.push_back(base.grid_bboxes[in_base->second]);
+        }
+      }
+    };
+    add_layer(*overlay->delta);
+    if (overlay->recent) add_layer(*overlay->recent);
+    for (std::uint32_t g = 0; g < base.grids.size(); ++g) {
+      if (overlay->grid_hidden(g)) carry.written.push_back(base.grid_bboxes[g]);  // deleted or replaced
+    }
+  }
+  return carry;
+}
+
+std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop,
+                                                           const OverlapFreeCarry* carry) {
   const std::size_t n = set.grids.size();
   std::vector<std::uint8_t> free(n, 1);
+  // Which grids to search: all, or those near a write (the rest keep what was known).
+  std::vector<std::uint8_t> search(n, carry ? 0 : 1);
+  if (carry) {
+    for (const BBox& box : carry->written) {
+      for (std::uint32_t g : set.areas.candidates(box)) {
+        if (g < n && geo::boxes_meet(box, set.bboxes[g])) search[g] = 1;
+      }
+    }
+    std::size_t k = 0;  // both sorted by id
+    for (std::size_t g = 0; g < n; ++g) {
+      if (search[g]) continue;
+      while (k < carry->known.size() && carry->known[k].first < set.grids[g].id) ++k;
+      if (k < carry->known.size() && carry->known[k].first == set.grids[g].id) {
+        free[g] = carry->known[k].second;
+      } else {
+        search[g] = 1;  // new in this set
+      }
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) {
     if (stop && (i & 63) == 0 && stop->load(std::memory_order_relaxed)) return std::nullopt;
+    if (!search[i]) continue;
     std::optional<MultiPolygon> outline;  // decoded once a neighbour needs it
     for (std::uint32_t j : set.areas.candidates(set.bboxes[i])) {
-      // Each pair once (j > i); a pair already known to overlap on both sides needs no test.
-      if (j <= i || j >= n || !geo::boxes_meet(set.bboxes[i], set.bboxes[j]) || (!free[i] && !free[j])) continue;
+      // A pair of searched grids once (from the first of them); a pair
+      // already known to overlap on both sides needs no test.
+      if (j == i || j >= n || (search[j] && j < i) || !geo::boxes_meet(set.bboxes[i], set.bboxes[j]) ||
+          (!free[i] && !free[j])) {
+        continue;
+      }
       if (!outline) outline = set.geometry(static_cast<std::uint32_t>(i));
       if (outlines_overlap(*outline, set.geometry(j))) free[i] = free[j] = 0;
     }

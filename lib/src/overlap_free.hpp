@@ -15,7 +15,9 @@
 //
 // A GridSet is immutable and shared by every base built from it (a merge of
 // pole edits only keeps it), so what is found holds for as long as the set
-// lives. A grid then overlaps nothing now when its set says so and no grid
+// lives. A merge of grid edits builds a new set: what was known of the old
+// one is carried over for every grid far from the writes (800 grids of
+// 50,000 vertices: 5.5 s to search them all, on one core). A grid then overlaps nothing now when its set says so and no grid
 // written since the base (the overlay's) lies near it: only those could
 // have changed what it touches.
 //
@@ -31,6 +33,8 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace poleloc {
@@ -43,9 +47,26 @@ inline bool outlines_overlap(const MultiPolygon& a, const MultiPolygon& b) {
   return !geo::interiors_surely_disjoint(a, b) && geo::overlap_area_m2(a, b) >= 0.01;
 }
 
+// What a merge hands on from the set it replaces, so that the new set's
+// search looks again only at the grids near a write: the old set's grids
+// (by id, as sorted there) with what was known of each, and the boxes of
+// every grid written since that base, old and new outlines.
+struct OverlapFreeCarry {
+  std::vector<std::pair<std::string, std::uint8_t>> known;  // sorted by id
+  std::vector<BBox> written;
+};
+
+// What a merge of `snap` (a base with its overlay) will carry over, or
+// nullopt when nothing is known of its base's set yet.
+std::optional<OverlapFreeCarry> overlap_free_carry(const Snapshot& snap);
+
 // One byte per grid of `set`: 1 when it overlaps no other grid of the set.
-// nullopt when `stop` became true meanwhile (checked between grids).
-std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop = nullptr);
+// With `carry`, a grid of the old set whose box meets no written box keeps
+// what was known of it (its neighbours and itself are as they were); the
+// others are searched. nullopt when `stop` became true meanwhile (checked
+// between grids).
+std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop = nullptr,
+                                                           const OverlapFreeCarry* carry = nullptr);
 
 // True when the grid `grid` (its current outline, as written in `grid`),
 // overlaps no grid of `snap`: known from its base's GridSet::overlap_free,

@@ -317,13 +317,17 @@ void Service::Impl::start_merger() {
 
 void Service::Impl::find_overlap_free_once() {
   std::shared_ptr<const SnapshotData> published;
+  std::optional<OverlapFreeCarry> carry;
   {
     std::lock_guard w(write_mutex);
     published = base;
+    if (overlap_carry_for == (published ? published->grid_set.get() : nullptr)) carry = std::move(overlap_carry);
+    overlap_carry.reset();
+    overlap_carry_for = nullptr;
   }
   if (!published || published->grid_set->overlap_free.load()) return;
   try {
-    if (auto free = find_overlap_free(*published->grid_set, &stopping)) {
+    if (auto free = find_overlap_free(*published->grid_set, &stopping, carry ? &*carry : nullptr)) {
       published->grid_set->overlap_free.store(std::make_shared<const std::vector<std::uint8_t>>(std::move(*free)));
     }
   } catch (...) {  // out of memory: writes check their neighbours, as before it is known
@@ -340,6 +344,7 @@ Status Service::Impl::merge_now() {
     from = base;
   }
   merge_activity.store(kMergeBuilding, std::memory_order_relaxed);
+  std::optional<OverlapFreeCarry> carry = overlap_free_carry(*snap);
   std::shared_ptr<const SnapshotData> merged = flatten(*snap, grid_index_file());
   merge_activity.store(kMergeIdle, std::memory_order_relaxed);
   const std::uint64_t merged_sequence = merged->sequence;
@@ -366,6 +371,10 @@ Status Service::Impl::merge_now() {
   std::lock_guard w(write_mutex);
   if (base != from) return Status::ok();  // an import or a refresh replaced the base meanwhile
   const std::uint64_t now = current.load()->sequence();
+  if (carry && merged->grid_set != from->grid_set) {
+    overlap_carry = std::move(*carry);
+    overlap_carry_for = merged->grid_set.get();
+  }
   base = std::move(merged);
   from.reset();
   edits.drop_through(merged_sequence);

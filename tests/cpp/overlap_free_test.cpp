@@ -113,6 +113,41 @@ TEST(OverlapFree, TheServiceLearnsItAfterAnOpenAndAfterAMerge) {
   EXPECT_EQ(free_of(**svc, *free, "B"), 0);
   EXPECT_EQ(free_of(**svc, *free, "E"), 0);
   EXPECT_EQ(free_of(**svc, *free, "C"), 1);
+  EXPECT_EQ(*free, *find_overlap_free(*(*svc)->snapshot()->data().grid_set)) << "carried over as a search finds it";
+}
+
+// A merge hands on what it knew: only grids near a write are searched again,
+// and what they learn is what a whole search finds.
+TEST(OverlapFree, AMergeCarriesOverWhatItKnewAwayFromTheWrites) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  auto merged = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    while (svc->snapshot()->overlay() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !svc->snapshot()->overlay();
+  };
+  // D deleted: A overlaps nothing any more; C, far away, kept what was known.
+  ASSERT_TRUE(svc->delete_grid("D"));
+  auto carry = overlap_free_carry(*svc->snapshot());
+  ASSERT_TRUE(carry);
+  EXPECT_EQ(carry->known.size(), 4u);
+  EXPECT_FALSE(carry->written.empty()) << "D's box";
+  ASSERT_TRUE(merged());
+  auto free = known(*svc);
+  ASSERT_TRUE(free);
+  EXPECT_EQ(free_of(*svc, *free, "A"), 1);
+  EXPECT_EQ(free_of(*svc, *free, "C"), 1);
+  EXPECT_EQ(*free, *find_overlap_free(*svc->snapshot()->data().grid_set));
+  // What is carried is trusted away from the writes: a carry that says C
+  // overlaps something keeps it so, while a grid near a write is searched.
+  OverlapFreeCarry told{{{"A", 1}, {"B", 1}, {"C", 0}}, {svc->snapshot()->data().grid_bboxes.at(0)}};
+  auto carried = find_overlap_free(*svc->snapshot()->data().grid_set, nullptr, &told);
+  ASSERT_TRUE(carried);
+  EXPECT_EQ(free_of(*svc, *carried, "C"), 0) << "far from the written box: as carried";
+  EXPECT_EQ(free_of(*svc, *carried, "A"), 1) << "searched";
 }
 
 TEST(OverlapFree, AGridKeepingItsOutlineIsStillRefusedWhereItOverlaps) {
