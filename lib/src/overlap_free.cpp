@@ -73,7 +73,7 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
   return free;
 }
 
-bool known_overlap_free(const Snapshot& snap, const GridRecord& grid) {
+bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits) {
   const SnapshotData& base = snap.data();
   const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
   if (!free) return false;
@@ -87,11 +87,18 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid) {
   if (*current != GridView(&base, in_base->second) && base.grid_set->geometry(in_base->second) != grid.geometry) {
     return false;
   }
-  // Any other grid written since the base near it may overlap it.
+  // Another grid written since the base near it may overlap it, unless its
+  // write found it overlapping nothing (that check saw this grid's outline
+  // as it stands, or this grid's own later write checked it against that one).
   const BBox& box = base.grid_bboxes[in_base->second];
   auto near_other = [&](const SnapshotData& layer) {
     for (std::uint32_t g : layer.grid_areas.candidates(box)) {
-      if (layer.grids[g].id != grid.id) return true;
+      const std::string& id = layer.grids[g].id;
+      if (id == grid.id) continue;
+      if (!edits) return true;
+      const auto edit = edits->grids().find(id);
+      if (edit == edits->grids().end()) return true;
+      if (edit->second.record && !edit->second.overlaps_none) return true;  // deleted since: harmless
     }
     return false;
   };

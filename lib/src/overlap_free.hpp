@@ -2,24 +2,25 @@
 // found once per set in the background, so that a grid write that keeps its
 // outline need not look at its neighbours again.
 //
-//   auto free = find_overlap_free(*base->grid_set, &stop);   // the merge thread, after an open or a merge
-//   if (free) base->grid_set->overlap_free.store(std::make_shared<...>(std::move(*free)));
-//   ...
-//   if (known_overlap_free(snap, grid)) ...      // Service::apply, under the write lock
+//   auto free = find_overlap_free(*base->grid_set, &stop, carry);   // the merge thread
+//   base->grid_set->overlap_free.store(...);                       // once found
+//   if (known_overlap_free(*snap, grid, &edits)) ...   // Service::apply, under the write lock
 //
 // Why it matters: the usual grid edit is a new manager, name or attribute on
 // the stored outline. Its overlap check (the neighbours found in the grid
 // indexes, their outlines decoded, each pair proven disjoint) was 60-75 µs of
 // a write's 0.8-0.9 ms at 10 writes/s on the 2M-pole city, most of what is
-// not the disk's sync.
+// not the disk's sync, and 15-35 ms with grids of 50,000 vertices.
 //
 // A GridSet is immutable and shared by every base built from it (a merge of
 // pole edits only keeps it), so what is found holds for as long as the set
 // lives. A merge of grid edits builds a new set: what was known of the old
 // one is carried over for every grid far from the writes (800 grids of
-// 50,000 vertices: 5.5 s to search them all, on one core). A grid then overlaps nothing now when its set says so and no grid
-// written since the base (the overlay's) lies near it: only those could
-// have changed what it touches.
+// 50,000 vertices: 5.5 s to search them all, on one core; 0.1 s after a
+// merge). A grid then overlaps nothing now when its set says so and every
+// grid written since the base (the overlay's) near it was found overlapping
+// nothing by its write: only those could have changed what it touches, and
+// the later write of any two checked it against the other as it stands.
 //
 // Thread-safety: find_overlap_free reads an immutable set; GridSet::overlap_free
 // is an atomic pointer, stored once.
@@ -70,8 +71,11 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
 
 // True when the grid `grid` (its current outline, as written in `grid`),
 // overlaps no grid of `snap`: known from its base's GridSet::overlap_free,
-// with no grid of the overlay but its own versions near it, and its outline
-// the base's. False means "not known" (check the neighbours).
-bool known_overlap_free(const Snapshot& snap, const GridRecord& grid);
+// with its outline the base's, and every other grid of the overlay near it
+// written overlapping nothing (its latest edit in `edits`, the edits `snap`'s
+// overlay holds; without them any such grid makes it unknown). False means
+// "not known" (check the neighbours).
+class OverlayEdits;
+bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits = nullptr);
 
 }  // namespace poleloc

@@ -173,7 +173,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     const GridRecord& g = changes.put_grids[i];
     const BBox box = bbox_of(g.geometry);
-    overlap_none[i] = same_outline[i] && known_overlap_free(*snap, g) &&
+    overlap_none[i] = same_outline[i] && known_overlap_free(*snap, g, &impl_->edits) &&
                       std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& other) {
                         return &other != &g && geo::boxes_meet(box, bbox_of(other.geometry));
                       });

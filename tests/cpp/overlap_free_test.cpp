@@ -176,6 +176,7 @@ TEST(OverlapFree, AGridWrittenNextToItSinceTheBaseCounts) {
   TempDir dir;
   auto svc = open_city(dir);
   ASSERT_TRUE(svc && known(*svc));
+  const GridRecord original_c = stored(*svc, "C");
   // E, written over C a moment ago (not merged yet), overlaps C now.
   ASSERT_TRUE(svc->put_grid(box_grid("E", kX + 5.5 * kD, kY + 0.5 * kD, kX + 5.8 * kD, kY + 0.8 * kD),
                             {.allow_overlap = true}));
@@ -190,6 +191,17 @@ TEST(OverlapFree, AGridWrittenNextToItSinceTheBaseCounts) {
   ASSERT_TRUE(svc->put_grid(b));
   EXPECT_TRUE(known_overlap_free(*svc->snapshot(), with_manager(b, "Zhou")));
   ASSERT_TRUE(svc->put_grid(with_manager(b, "Zhou")));
+  // A grid written next to B that overlaps nothing leaves B known; C then
+  // redrawn over B (allowed) does not, and B's new manager is refused again.
+  ASSERT_TRUE(svc->put_grid(box_grid("N", kX + 2 * kD, kY, kX + 3 * kD, kY + kD)));  // touches B's east edge
+  ASSERT_TRUE(svc->put_grid(with_manager(stored(*svc, "B"), "Wu")));
+  GridRecord over_b = stored(*svc, "C");
+  over_b.geometry = {{{fixtures::box_ring(kX + 1.9 * kD, kY + 0.2 * kD, kX + 2.5 * kD, kY + 0.4 * kD)}}};
+  ASSERT_TRUE(svc->put_grid(over_b, {.allow_overlap = true}));
+  refused = svc->put_grid(with_manager(stored(*svc, "B"), "Zheng"));
+  EXPECT_EQ(refused.code(), ErrorCode::invalid_input);
+  EXPECT_NE(refused.message().find("overlaps grid 'C'"), std::string::npos) << refused.message();
+  ASSERT_TRUE(svc->put_grid(original_c, {.allow_overlap = true}));  // C back where it was, under E
 }
 
 TEST(OverlapFree, AnOutlineDrawnAwayAndBackIsKnownOnlyWhenItIsTheBasesAgain) {
