@@ -77,6 +77,8 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     build_side->start([&] {
       try {
         built = build_overlay(*base, edits, expected, previous, nullptr, recent_max_poles());
+        // Should the store fail, the fold thread wakes for nothing and finds nothing to fold.
+        if (built) maybe_wake_folder(*built);
       } catch (...) {  // out of memory: built again below, on this thread, once stored
         built.reset();
       }
@@ -111,7 +113,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     publish_edits(*seq);
   }
   maybe_wake_merger();
-  maybe_wake_folder();
+  if (!built) maybe_wake_folder();  // else the side thread did
   return seq;
 }
 

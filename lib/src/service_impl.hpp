@@ -146,6 +146,11 @@ struct Service::Impl {
   void maybe_wake_merger();
   // Wakes the fold thread when the published overlay's recent layer is worth folding (with write_mutex held).
   void maybe_wake_folder();
+  // The same for a write that will publish `overlay` on `base`: called by
+  // commit()'s side thread once it built it, while the writer waits for the
+  // disk (edits are not changed meanwhile), so that the writer does not pay
+  // for waking the fold thread (20-40 µs on this VM).
+  void maybe_wake_folder(const OverlayData& overlay);
   // Folds the recent layer into a new delta once no write came for
   // kFoldQuiet (at once when `urgent`: the recent layer is full): copies the
   // edits under write_mutex, builds without it, and publishes under it unless

@@ -196,10 +196,13 @@ void Service::Impl::maybe_wake_merger() {
 }
 
 void Service::Impl::maybe_wake_folder() {
-  if (!merger_running) return;
   const std::shared_ptr<const Snapshot> now = current.load();
-  if (!has_recent_layer(*now, base)) return;
-  const std::uint64_t below = now->overlay()->layer->sequence;
+  if (has_recent_layer(*now, base)) maybe_wake_folder(*now->overlay());
+}
+
+void Service::Impl::maybe_wake_folder(const OverlayData& overlay) {
+  if (!merger_running || !overlay.recent) return;
+  const std::uint64_t below = overlay.layer->sequence;
   const std::size_t poles_after = edits.poles_after_count(below);
   if (edits.grids_after_count(below) < kFoldGrids && poles_after < kFoldPoles) return;
   {
@@ -249,11 +252,19 @@ void Service::Impl::start_merger() {
     // 1.4-2.3 ms at nice 0, 0.8-1.4 ms at nice 10).
     (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_lock lock(merge_mutex);
+    bool retried = false;  // the last round found writes not paused yet, and waited for them
     while (!merge_stop) {
       if (!fold_due) {
         fold_wake.wait(lock);
         continue;
       }
+      // A write has just asked for it (from its side thread, while it waits
+      // for the disk with the write lock held): folding starts after a pause
+      // of kFoldQuiet anyway, and waiting for it here keeps this thread off
+      // the write lock, whose release would otherwise have to wake it.
+      if (!retried && !fold_urgent) fold_wake.wait_for(lock, kFoldQuiet, [this] { return merge_stop || fold_urgent; });
+      if (merge_stop) break;
+      retried = false;
       fold_due = false;
       const bool urgent = std::exchange(fold_urgent, false);
       lock.unlock();
@@ -265,6 +276,7 @@ void Service::Impl::start_merger() {
       lock.lock();
       if (retry_at) {  // writes have not paused yet
         fold_due = true;
+        retried = true;
         fold_wake.wait_until(lock, *retry_at, [this] { return merge_stop || fold_urgent; });
       } else if (!fold_due) {
         fold_pending.store(false, std::memory_order_relaxed);  // nothing left to fold

@@ -234,12 +234,14 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
                      return now && store::encode_pole(now->record()) == store::encode_pole(p);
                    }) &&
       std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& g) {
-        // The usual edit (a new manager) differs in its attributes: known
-        // without encoding the outline; an outline is compared once.
+        // Known without encoding a record: the usual edit (a new manager)
+        // differs in its attributes, a moved boundary in its outline (stored
+        // outlines decode bit for bit, so unequal outlines encode unequally;
+        // equal ones that differ only in the sign of a zero are left for the
+        // store to compare).
         auto now = snap->grid(g.id);
         if (!now || now->name() != g.name || now->attributes() != g.attributes) return false;
-        return same_outline[static_cast<std::size_t>(&g - changes.put_grids.data())] ||
-               store::encode_grid(now->record()) == store::encode_grid(g);
+        return static_cast<bool>(same_outline[static_cast<std::size_t>(&g - changes.put_grids.data())]);
       });
   change.put_poles = std::move(changes.put_poles);
   change.delete_poles = std::move(changes.delete_poles);
