@@ -68,6 +68,30 @@ void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
   }
 }
 
+// For each grid i with kept_free[i] (its outline kept, known to overlap
+// nothing), whether its box meets that of a grid of `grids` without (a new
+// outline may overlap it; two grids that keep theirs were apart before and
+// stay so): a sweep over the boxes sorted by west edge, not a test of every
+// pair (a batch may hold thousands of grids).
+std::vector<bool> near_a_changed_grid(const std::vector<GridRecord>& grids, const std::vector<bool>& kept_free) {
+  std::vector<BBox> boxes;
+  boxes.reserve(grids.size());
+  for (const GridRecord& g : grids) boxes.push_back(bbox_of(g.geometry));
+  std::vector<std::size_t> order(grids.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return boxes[a].min_lon < boxes[b].min_lon; });
+  std::vector<bool> near(grids.size(), false);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t a = order[k];
+    for (std::size_t m = k + 1; m < order.size() && boxes[order[m]].min_lon <= boxes[a].max_lon; ++m) {
+      const std::size_t b = order[m];
+      if (kept_free[a] == kept_free[b] || !geo::boxes_meet(boxes[a], boxes[b])) continue;
+      near[kept_free[a] ? a : b] = true;
+    }
+  }
+  return near;
+}
+
 // A grid as the overlap check sees it.
 struct GridShape {
   std::string_view id;
@@ -161,22 +185,23 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   ApplyReport report;
   std::vector<bool> overlap_none(changes.put_grids.size(), false);
   // A grid keeping the outline it has now, known to overlap nothing
-  // (overlap_free.hpp), with no other grid of the batch near it, overlaps
-  // nothing after the write either: its neighbours need no look.
+  // (overlap_free.hpp), with no grid of the batch near it that gets a new
+  // outline, overlaps nothing after the write either: its neighbours need
+  // no look.
   if (snap != published) {  // a write came in between: compare with what is stored now
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       const auto stored = snap->grid(changes.put_grids[i].id);
       same_outline[i] = stored && stored->geometry() == changes.put_grids[i].geometry;
     }
   }
+  std::vector<bool> kept_free(changes.put_grids.size(), false);
+  for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+    kept_free[i] = same_outline[i] && known_overlap_free(*snap, changes.put_grids[i], &impl_->edits);
+  }
+  const std::vector<bool> batch_near = near_a_changed_grid(changes.put_grids, kept_free);
   std::size_t to_check = 0;
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
-    const GridRecord& g = changes.put_grids[i];
-    const BBox box = bbox_of(g.geometry);
-    overlap_none[i] = same_outline[i] && known_overlap_free(*snap, g, &impl_->edits) &&
-                      std::none_of(changes.put_grids.begin(), changes.put_grids.end(), [&](const GridRecord& other) {
-                        return &other != &g && geo::boxes_meet(box, bbox_of(other.geometry));
-                      });
+    overlap_none[i] = kept_free[i] && !batch_near[i];
     if (!overlap_none[i]) ++to_check;
   }
   if (to_check != 0) {

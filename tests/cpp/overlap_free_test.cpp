@@ -221,6 +221,8 @@ TEST(OverlapFree, AGridOfTheSameBatchCounts) {
   TempDir dir;
   auto svc = open_city(dir);
   ASSERT_TRUE(svc && known(*svc));
+  // N0, written touching B's east edge, overlaps nothing.
+  ASSERT_TRUE(svc->put_grid(box_grid("N0", kX + 2 * kD, kY, kX + 3 * kD, kY + kD)));
   const std::uint64_t before = svc->snapshot()->sequence();
   // C keeps its outline, but F, put beside it in the same batch, overlaps it.
   ChangeSet batch;
@@ -236,4 +238,17 @@ TEST(OverlapFree, AGridOfTheSameBatchCounts) {
   auto allowed = svc->apply(batch, {.allow_overlap = true});
   ASSERT_TRUE(allowed) << allowed.status().message();
   EXPECT_EQ(allowed->overlaps.size(), 2u);
+  // Neighbours that both keep their outlines were apart and stay so; A, which
+  // overlaps D, is still refused beside them.
+  ChangeSet managers;
+  managers.put_grids.push_back(with_manager(stored(*svc, "B"), "Feng"));
+  managers.put_grids.push_back(with_manager(stored(*svc, "N0"), "Chen"));
+  auto both = svc->apply(managers);
+  ASSERT_TRUE(both) << both.status().message();
+  EXPECT_TRUE(both->overlaps.empty());
+  managers.put_grids.push_back(with_manager(stored(*svc, "A"), "Chu"));
+  auto with_a = svc->apply(managers);
+  ASSERT_FALSE(with_a);
+  EXPECT_NE(with_a.status().message().find("put_grids[2] (A): geometry: grid 'A' overlaps grid 'D'"), std::string::npos)
+      << with_a.status().message();
 }
