@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 #include <thread>
 
 using namespace poleloc;
@@ -251,4 +252,82 @@ TEST(OverlapFree, AGridOfTheSameBatchCounts) {
   ASSERT_FALSE(with_a);
   EXPECT_NE(with_a.status().message().find("put_grids[2] (A): geometry: grid 'A' overlaps grid 'D'"), std::string::npos)
       << with_a.status().message();
+}
+
+// Random edits of a lattice of grids (redraws that may overlap, allowed or
+// not; new managers; deletions and new grids; pauses that let the merge
+// run): whatever the service knew, a write without allow_overlap is accepted
+// only when its grids overlap no other grid, found by testing every pair.
+TEST(OverlapFree, RandomEditsNeverAcceptAnOverlapUnasked) {
+  TempDir dir;
+  auto s = Service::open(dir.file("db"));
+  ASSERT_TRUE(s);
+  Service& svc = **s;
+  Dataset d;
+  constexpr int kCols = 6, kRows = 5;
+  auto cell = [](int c, int r) {
+    return box_grid("G" + std::to_string(r * kCols + c), kX + c * kD, kY + r * kD, kX + (c + 1) * kD,
+                    kY + (r + 1) * kD);
+  };
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kCols; ++c) d.grids.push_back(cell(c, r));
+  }
+  d.poles.push_back({"TJH0001", {kX + 0.5 * kD, kY + 0.5 * kD}, {}});
+  ASSERT_TRUE(svc.import(std::move(d)));
+  ASSERT_TRUE(known(svc));
+  std::mt19937 rng(46);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto overlaps_another = [&](const std::string& id) {
+    const auto snap = svc.snapshot();
+    const auto g = snap->grid(id);
+    if (!g) return false;
+    const MultiPolygon mine = g->geometry();
+    bool found = false;
+    snap->for_each_grid([&](GridView other) {
+      if (!found && other.id() != id) found = outlines_overlap(mine, other.geometry());
+    });
+    return found;
+  };
+  int accepted_managers = 0, refused_managers = 0;
+  for (int step = 0; step < 400; ++step) {
+    if (step == 150 || step == 300) {  // a pause: the merge runs, and the search after it
+      std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+      ASSERT_TRUE(known(svc));
+    }
+    const int c = pick(kCols), r = pick(kRows);
+    const std::string id = "G" + std::to_string(r * kCols + c);
+    const auto now = svc.snapshot()->grid(id);
+    switch (pick(5)) {
+      case 0: {  // redraw: the cell itself, or grown over its neighbours (allowed or not)
+        GridRecord g = cell(c, r);
+        if (pick(2) == 1) {
+          g.geometry = {{{fixtures::box_ring(kX + (c - 0.3) * kD, kY + (r - 0.3) * kD, kX + (c + 1.3) * kD,
+                                             kY + (r + 1.3) * kD)}}};
+        }
+        const bool allow = pick(2) == 1;
+        if (svc.put_grid(g, {.allow_overlap = allow}) && !allow) EXPECT_FALSE(overlaps_another(id)) << step;
+        break;
+      }
+      case 1:
+        if (pick(3) == 0) (void)svc.delete_grid(id);
+        break;
+      default: {  // a new manager, its outline as stored
+        if (!now) {
+          (void)svc.put_grid(cell(c, r), {.allow_overlap = true});
+          break;
+        }
+        GridRecord g = now->record();
+        g.attributes = {{"manager", "m" + std::to_string(step)}};
+        if (svc.put_grid(g)) {
+          ++accepted_managers;
+          EXPECT_FALSE(overlaps_another(id)) << "step " << step << ": " << id << " accepted over another grid";
+        } else {
+          ++refused_managers;
+          EXPECT_TRUE(overlaps_another(id)) << "step " << step << ": " << id << " refused overlapping nothing";
+        }
+      }
+    }
+  }
+  EXPECT_GT(accepted_managers, 20);
+  EXPECT_GT(refused_managers, 5);
 }
