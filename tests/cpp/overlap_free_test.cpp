@@ -305,7 +305,9 @@ TEST(OverlapFree, RandomEditsNeverAcceptAnOverlapUnasked) {
                                              kY + (r + 1.3) * kD)}}};
         }
         const bool allow = pick(2) == 1;
-        if (svc.put_grid(g, {.allow_overlap = allow}) && !allow) EXPECT_FALSE(overlaps_another(id)) << step;
+        if (svc.put_grid(g, {.allow_overlap = allow}) && !allow) {
+          EXPECT_FALSE(overlaps_another(id)) << step;
+        }
         break;
       }
       case 1:

@@ -160,7 +160,9 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
       EXPECT_DOUBLE_EQ((*a)[k].distance_m, (*b)[k].distance_m);
       auto ga = (*a)[k].pole.grid(), gb = (*b)[k].pole.grid();
       ASSERT_EQ(ga.has_value(), gb.has_value());
-      if (ga) EXPECT_EQ(ga->attributes(), gb->attributes()) << (*a)[k].pole.number();
+      if (ga) {
+        EXPECT_EQ(ga->attributes(), gb->attributes()) << (*a)[k].pole.number();
+      }
     }
     if (i % 50 == 0) {
       const BBox box{p.lon - 0.002, p.lat - 0.002, p.lon + 0.002, p.lat + 0.002};
