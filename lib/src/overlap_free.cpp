@@ -6,17 +6,6 @@
 #include "snapshot_data.hpp"
 
 namespace poleloc {
-namespace {
-
-// The grid indexes keep boxes of the outlines snapped to 1e-7 degree: a
-// lookup with a box ten times that wider misses no grid whose exact box
-// meets it (as Service::apply's neighbour search).
-BBox widened(const BBox& b) {
-  constexpr double kMarginDeg = 1e-6;
-  return {b.min_lon - kMarginDeg, b.min_lat - kMarginDeg, b.max_lon + kMarginDeg, b.max_lat + kMarginDeg};
-}
-
-}  // namespace
 
 std::optional<OverlapFreeCarry> overlap_free_carry(const Snapshot& snap) {
   const SnapshotData& base = snap.data();
@@ -51,7 +40,7 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
   std::vector<std::uint8_t> search(n, carry ? 0 : 1);
   if (carry) {
     for (const BBox& box : carry->written) {
-      for (std::uint32_t g : set.areas.candidates(widened(box))) {
+      for (std::uint32_t g : set.areas.candidates(index::GridIndex::with_snap_margin(box))) {
         if (g < n && geo::boxes_meet(box, set.bboxes[g])) search[g] = 1;
       }
     }
@@ -70,7 +59,7 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
     if (stop && (i & 63) == 0 && stop->load(std::memory_order_relaxed)) return std::nullopt;
     if (!search[i]) continue;
     std::optional<MultiPolygon> outline;  // decoded once a neighbour needs it
-    for (std::uint32_t j : set.areas.candidates(widened(set.bboxes[i]))) {
+    for (std::uint32_t j : set.areas.candidates(index::GridIndex::with_snap_margin(set.bboxes[i]))) {
       // A pair of searched grids once (from the first of them); a pair
       // already known to overlap on both sides needs no test.
       if (j == i || j >= n || (search[j] && j < i) || !geo::boxes_meet(set.bboxes[i], set.bboxes[j]) ||
@@ -78,7 +67,7 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
         continue;
       }
       if (!outline) outline = set.geometry(static_cast<std::uint32_t>(i));
-      if (outlines_overlap(*outline, set.geometry(j))) free[i] = free[j] = 0;
+      if (outlines_overlap_m2(*outline, set.geometry(j))) free[i] = free[j] = 0;
     }
   }
   return free;
@@ -103,7 +92,7 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const Over
   // as it stands, or this grid's own later write checked it against that one).
   const BBox& box = base.grid_bboxes[in_base->second];
   auto near_other = [&](const SnapshotData& layer) {
-    for (std::uint32_t g : layer.grid_areas.candidates(widened(box))) {
+    for (std::uint32_t g : layer.grid_areas.candidates(index::GridIndex::with_snap_margin(box))) {
       const std::string& id = layer.grids[g].id;
       if (id == grid.id) continue;
       if (!edits) return true;

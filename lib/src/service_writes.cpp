@@ -3,8 +3,6 @@
 // synced store::Change, then published (Impl::commit).
 #include "service_impl.hpp"
 
-#include "geo/interiors_disjoint.hpp"
-#include "geo/polygon_check.hpp"
 #include "geo/predicates.hpp"
 #include "overlap_free.hpp"
 #include "record_checks.hpp"
@@ -15,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <unordered_set>
 
 namespace poleloc {
@@ -50,10 +49,7 @@ BBox bbox_of(const MultiPolygon& geometry) {
 // (the base's, then the overlay's delta and recent layer).
 template <typename Visit>
 void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
-  // The indexes' boxes are of the outlines snapped to 1e-7 degree: a margin
-  // of ten times that keeps a neighbour whose box only just meets this one.
-  constexpr double kMarginDeg = 1e-6;
-  box = {box.min_lon - kMarginDeg, box.min_lat - kMarginDeg, box.max_lon + kMarginDeg, box.max_lat + kMarginDeg};
+  box = index::GridIndex::with_snap_margin(box);  // a neighbour whose box only just meets this one
   const SnapshotData& base = snap.data();
   for (std::uint32_t g : base.grid_areas.candidates(box)) {
     if (snap.grid_index_is_live(g)) visit(GridView(&base, g));
@@ -69,18 +65,15 @@ void for_each_grid_meeting(const Snapshot& snap, BBox box, Visit&& visit) {
 }
 
 // For each grid i with kept_free[i] (its outline kept, known to overlap
-// nothing), whether its box meets that of a grid of `grids` without (a new
+// nothing), whether its box meets that of a grid of `boxes` without (a new
 // outline may overlap it; two grids that keep theirs were apart before and
 // stay so): a sweep over the boxes sorted by west edge, not a test of every
 // pair (a batch may hold thousands of grids).
-std::vector<bool> near_a_changed_grid(const std::vector<GridRecord>& grids, const std::vector<bool>& kept_free) {
-  std::vector<BBox> boxes;
-  boxes.reserve(grids.size());
-  for (const GridRecord& g : grids) boxes.push_back(bbox_of(g.geometry));
-  std::vector<std::size_t> order(grids.size());
+std::vector<bool> near_a_changed_grid(const std::vector<BBox>& boxes, const std::vector<bool>& kept_free) {
+  std::vector<std::size_t> order(boxes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return boxes[a].min_lon < boxes[b].min_lon; });
-  std::vector<bool> near(grids.size(), false);
+  std::vector<bool> near(boxes.size(), false);
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::size_t a = order[k];
     for (std::size_t m = k + 1; m < order.size() && boxes[order[m]].min_lon <= boxes[a].max_lon; ++m) {
@@ -100,17 +93,15 @@ struct GridShape {
 };
 
 // "A overlaps B by 12.5 m²" for every grid of `others` that `grid` overlaps
-// (touching along a shared edge is not an overlap). Neighbours that only share
-// edges vertex for vertex are proven so in microseconds; GEOS measures the rest.
+// (outlines_overlap_m2: touching along a shared edge is not an overlap).
 void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<GridShape>& others,
                    std::vector<std::string>& out) {
   for (const GridShape& other : others) {
     if (other.id == grid.id || !geo::boxes_meet(box, other.box)) continue;
-    if (geo::interiors_surely_disjoint(grid.geometry, *other.geometry)) continue;
-    const double m2 = geo::overlap_area_m2(grid.geometry, *other.geometry);
-    if (m2 < 0.01) continue;
+    const std::optional<double> m2 = outlines_overlap_m2(grid.geometry, *other.geometry);
+    if (!m2) continue;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f", m2);
+    std::snprintf(buf, sizeof buf, "%.1f", *m2);
     out.push_back("grid '" + grid.id + "' overlaps grid '" + std::string(other.id) + "' by " + buf + " m²");
   }
 }
@@ -194,11 +185,13 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
       same_outline[i] = stored && stored->geometry() == changes.put_grids[i].geometry;
     }
   }
+  std::vector<BBox> put_boxes;  // each put grid's box, computed once
   std::vector<bool> kept_free(changes.put_grids.size(), false);
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+    put_boxes.push_back(bbox_of(changes.put_grids[i].geometry));
     kept_free[i] = same_outline[i] && known_overlap_free(*snap, changes.put_grids[i], &impl_->edits);
   }
-  const std::vector<bool> batch_near = near_a_changed_grid(changes.put_grids, kept_free);
+  const std::vector<bool> batch_near = near_a_changed_grid(put_boxes, kept_free);
   std::size_t to_check = 0;
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     overlap_none[i] = kept_free[i] && !batch_near[i];
@@ -213,19 +206,20 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     std::unordered_set<std::uint32_t> near;
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       if (overlap_none[i]) continue;
-      const GridRecord& put = changes.put_grids[i];
-      for_each_grid_meeting(*snap, bbox_of(put.geometry), [&](GridView g) {
+      for_each_grid_meeting(*snap, put_boxes[i], [&](GridView g) {
         if (near.insert(g.index()).second && !grid_ids.count(std::string(g.id()))) {
           after.push_back({g.id(), &near_outlines.emplace_back(g.geometry()), g.bbox()});
         }
       });
     }
-    for (const GridRecord& g : changes.put_grids) after.push_back({g.id, &g.geometry, bbox_of(g.geometry)});
+    for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      after.push_back({changes.put_grids[i].id, &changes.put_grids[i].geometry, put_boxes[i]});
+    }
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       if (overlap_none[i]) continue;
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;
-      find_overlaps(g, bbox_of(g.geometry), after, found);
+      find_overlaps(g, put_boxes[i], after, found);
       overlap_none[i] = found.empty();
       if (!found.empty() && !options.allow_overlap) {
         std::string why = "geometry: ";

@@ -126,8 +126,16 @@ class GridIndex {
   // Whether grid `grid` contains `p`, by the boundary rule above: a walk of all its edges.
   bool contains(std::uint32_t grid, LonLat p) const;
 
-  // Grid indexes whose bounding box meets `box` (a coarse filter).
+  // Grid indexes whose bounding box meets `box` (a coarse filter). The boxes
+  // are those of the snapped outlines: to find every grid whose exact box
+  // meets a box, ask with with_snap_margin(box).
   std::vector<std::uint32_t> candidates(const BBox& box) const;
+  // `box` widened by ten times the snap (1e-6 degree): candidates() of it
+  // misses no grid whose exact box only just meets `box`.
+  static BBox with_snap_margin(const BBox& box) {
+    constexpr double kMarginDeg = 1e-6;
+    return {box.min_lon - kMarginDeg, box.min_lat - kMarginDeg, box.max_lon + kMarginDeg, box.max_lat + kMarginDeg};
+  }
 
   // The point of grid `grid`'s boundary (every ring: shells and holes) nearest
   // to `p`, when it lies within `max_m` metres; nullopt when none does or the
