@@ -8,7 +8,6 @@
 // Thread-safety: writers hold write_mutex; readers only load `current`.
 #pragma once
 
-#include "overlap_free.hpp"
 #include "overlay.hpp"
 #include "side_thread.hpp"
 #include "snapshot_builder.hpp"
@@ -129,13 +128,11 @@ struct Service::Impl {
   void publish_edits(std::uint64_t sequence);
   // Starts the background merge thread (read-write services).
   void start_merger();
-  // On the merge thread, once per grid set: which grids of the published
-  // base overlap no other (overlap_free.hpp), for the writes that keep an outline.
+  // On the merge thread, once per grid set not known yet (after an open or an
+  // import; a merge finds its new set from what the old one knew before it
+  // publishes it): which grids of the published base overlap no other
+  // (overlap_free.hpp), for the writes that keep an outline.
   void find_overlap_free_once();
-  // What a merge carried over for the search of the new base's grid set
-  // (overlap_free.hpp), and which set it is for; guarded by write_mutex.
-  std::optional<OverlapFreeCarry> overlap_carry;
-  const GridSet* overlap_carry_for = nullptr;
   std::atomic<bool> stopping{false};  // set when the Service closes: background work ends early
   // A read-only service: adds the changes after `served` from the store's
   // change log to the overlay and publishes it. False (nothing published) when
