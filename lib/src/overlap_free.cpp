@@ -84,7 +84,7 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const Over
   // Written since the base: known only if it kept the base's outline.
   const auto current = snap.grid(grid.id);
   if (!current) return false;
-  if (*current != GridView(&base, in_base->second) && base.grid_set->geometry(in_base->second) != grid.geometry) {
+  if (*current != GridView(&base, in_base->second) && !base.grid_set->geometry_is(in_base->second, grid.geometry)) {
     return false;
   }
   // Another grid written since the base near it may overlap it, unless its

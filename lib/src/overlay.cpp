@@ -205,7 +205,7 @@ std::int32_t base_grid_of(const SnapshotData& base, const OverlayEdits::Edit<Pol
 // `layer`, the version it replaces: a put with that version's outline, which
 // the write found overlapping no other grid.
 bool keeps_poles_of(const SnapshotData& layer, std::uint32_t g, const OverlayEdits::Edit<GridRecord>& edit) {
-  return edit.record && edit.overlaps_none && layer.grid_set->geometry(g) == edit.record->geometry;
+  return edit.record && edit.overlaps_none && layer.grid_set->geometry_is(g, edit.record->geometry);
 }
 
 // Whether the grid edit's new version stands for the version it replaces

@@ -83,7 +83,7 @@ Status check_merge_overlaps(const SnapshotData& old, std::vector<GridRecord>& gr
   std::vector<std::size_t> incoming;  // index into `grids` of each of the first shapes
   for (std::size_t i = 0; i < grids.size(); ++i) {
     auto it = old.grid_by_id.find(grids[i].id);
-    if (it != old.grid_by_id.end() && old.grid_set->geometry(it->second) == grids[i].geometry) continue;
+    if (it != old.grid_by_id.end() && old.grid_set->geometry_is(it->second, grids[i].geometry)) continue;
     shapes.push_back(&grids[i].geometry);
     incoming.push_back(i);
   }
@@ -403,7 +403,7 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
         continue;
       }
       const GridRecord& was = old.grids[it->second];
-      if (was.name == g.name && was.attributes == g.attributes && old.grid_set->geometry(it->second) == g.geometry) {
+      if (was.name == g.name && was.attributes == g.attributes && old.grid_set->geometry_is(it->second, g.geometry)) {
         ++diff.grids.unchanged;
       } else {
         note(diff.grids.changed, diff.grids.changed_ids, g.id);

@@ -147,7 +147,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     const GridRecord& g = changes.put_grids[i];
     const auto stored = published->grid(g.id);
-    same_outline[i] = stored && stored->geometry() == g.geometry;
+    same_outline[i] = stored && stored->geometry_is(g.geometry);
     if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes, same_outline[i])) {
       bad("put_grids", i, g.id, *why);
     } else if (!grid_ids.insert(g.id).second) {
@@ -182,7 +182,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   if (snap != published) {  // a write came in between: compare with what is stored now
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       const auto stored = snap->grid(changes.put_grids[i].id);
-      same_outline[i] = stored && stored->geometry() == changes.put_grids[i].geometry;
+      same_outline[i] = stored && stored->geometry_is(changes.put_grids[i].geometry);
     }
   }
   std::vector<BBox> put_boxes;  // each put grid's box, computed once

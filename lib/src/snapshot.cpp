@@ -63,6 +63,7 @@ std::string_view GridView::id() const { return data_->grids[index_].id; }
 std::string_view GridView::name() const { return data_->grids[index_].name; }
 const Attributes& GridView::attributes() const { return data_->grids[index_].attributes; }
 MultiPolygon GridView::geometry() const { return data_->grid_set->geometry(index_); }
+bool GridView::geometry_is(const MultiPolygon& outline) const { return data_->grid_set->geometry_is(index_, outline); }
 GridRecord GridView::record() const { return data_->grid_set->record(index_); }
 BBox GridView::bbox() const { return data_->grid_bboxes[index_]; }
 

@@ -207,6 +207,12 @@ MultiPolygon GridSet::geometry(std::uint32_t g) const {
   return r.geometry;
 }
 
+bool GridSet::geometry_is(std::uint32_t g, const MultiPolygon& outline) const {
+  const GridRecord& r = grids[g];
+  if (r.geometry.empty() && g < areas.grid_count()) return areas.grid(g).rebuilds_to(outline);
+  return r.geometry == outline;
+}
+
 GridRecord GridSet::record(std::uint32_t g) const {
   const GridRecord& r = grids[g];
   return {r.id, r.name, r.attributes, geometry(g)};

@@ -44,12 +44,15 @@ struct GridSet {
   index::GridIndex areas;
   bool index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
   // One byte per grid, 1 when it overlaps no other grid of the set
-  // (overlap_free.hpp): found by the merge thread once the set is published;
-  // null until then, and in a read-only service.
+  // (overlap_free.hpp): found by the merge thread, once an opened or imported
+  // set is published, or before a merge publishes the set it built; null
+  // until then, and in a read-only service.
   mutable std::atomic<std::shared_ptr<const std::vector<std::uint8_t>>> overlap_free;
 
   // Grid g's outline (WGS84), exactly as it was written.
   MultiPolygon geometry(std::uint32_t g) const;
+  // geometry(g) == `outline`, without a copy of the outline.
+  bool geometry_is(std::uint32_t g, const MultiPolygon& outline) const;
   GridRecord record(std::uint32_t g) const;
   // Drops the doubles of every grid that geometry() can rebuild exactly. Only
   // while no other thread reads `grids` (before the set is shared).

@@ -58,6 +58,10 @@ void expect_every_outline_as_written(const Snapshot& snap, const std::vector<Gri
     ASSERT_TRUE(view) << g.id;
     EXPECT_TRUE(same_bits(view->geometry(), g.geometry)) << g.id;
     EXPECT_TRUE(same_bits(view->record().geometry, g.geometry)) << g.id;
+    EXPECT_TRUE(view->geometry_is(g.geometry)) << g.id;
+    MultiPolygon moved = g.geometry;
+    moved[1].rings[0][2].lat += 1e-7;
+    EXPECT_FALSE(view->geometry_is(moved)) << g.id;
   }
 }
 
@@ -104,6 +108,57 @@ TEST(SnappedGrid, AnyOtherOutlineIsNotExact) {
   no_rings[1].rings.clear();
   EXPECT_FALSE(index::SnappedGrid::of(no_rings).exact) << "a polygon without rings";
   EXPECT_TRUE(index::SnappedGrid::of(MultiPolygon{}).exact) << "nothing to lose";
+}
+
+// rebuilds_to(m) compares without building the outline (a write sending a
+// grid back unchanged asks it): it must answer as rebuild() == m, whatever m is.
+TEST(SnappedGrid, RebuildsToAnswersAsComparingTheRebuiltOutline) {
+  const MultiPolygon g = two_squares(1164712345, 399212345, 12345);
+  const index::SnappedGrid s = index::SnappedGrid::of(g);
+  ASSERT_TRUE(s.exact);
+  std::vector<std::pair<std::string, MultiPolygon>> others{{"itself", g}};
+  for (std::size_t p = 0; p < g.size(); ++p) {
+    for (std::size_t r = 0; r < g[p].rings.size(); ++r) {
+      for (std::size_t i = 0; i < g[p].rings[r].size(); ++i) {
+        MultiPolygon m = g;
+        m[p].rings[r][i].lon += 1e-7;
+        others.emplace_back("lon of point " + std::to_string(i) + " of ring " + std::to_string(r), m);
+        m = g;
+        m[p].rings[r][i].lat = std::nextafter(m[p].rings[r][i].lat, 90.0);
+        others.emplace_back("lat one ulp up", m);
+      }
+      MultiPolygon m = g;
+      m[p].rings[r].pop_back();
+      others.emplace_back("a ring a point short", m);
+      m = g;
+      m[p].rings[r].push_back(m[p].rings[r].front());
+      others.emplace_back("a ring a point longer", m);
+    }
+    MultiPolygon m = g;
+    m[p].rings.pop_back();
+    others.emplace_back("a ring fewer", m);
+    m = g;
+    m[p].rings.emplace_back();
+    others.emplace_back("an empty ring more", m);
+  }
+  MultiPolygon m = g;
+  std::swap(m[0], m[1]);
+  others.emplace_back("polygons swapped", m);
+  m = g;
+  m.emplace_back();
+  others.emplace_back("an empty polygon more", m);
+  m = g;
+  m.pop_back();
+  others.emplace_back("a polygon fewer", m);
+  others.emplace_back("nothing", MultiPolygon{});
+  MultiPolygon zero = two_squares(0, 0, 10000);
+  const index::SnappedGrid at_zero = index::SnappedGrid::of(zero);
+  zero[0].rings[0][0].lat = -0.0;  // equal to 0.0, as rebuild() == compares
+  EXPECT_EQ(at_zero.rebuilds_to(zero), at_zero.rebuild() == zero);
+  EXPECT_TRUE(at_zero.rebuilds_to(zero));
+  for (const auto& [what, other] : others) EXPECT_EQ(s.rebuilds_to(other), s.rebuild() == other) << what;
+  EXPECT_TRUE(s.rebuilds_to(g));
+  EXPECT_TRUE(index::SnappedGrid::of(MultiPolygon{}).rebuilds_to(MultiPolygon{}));
 }
 
 TEST(SnappedOutlines, EveryWayASnapshotIsMadeGivesTheOutlinesBackAsWritten) {

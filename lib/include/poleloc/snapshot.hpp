@@ -61,6 +61,9 @@ class GridView {
   // The outline, as it was written, built on each call (a snapshot keeps a
   // grid of 7-decimal coordinates as 1e-7 degree integers, half the memory).
   MultiPolygon geometry() const;
+  // geometry() == `outline`, without building the outline: whether a grid
+  // sent back (a new manager on the stored outline) keeps its outline.
+  bool geometry_is(const MultiPolygon& outline) const;
   // Id, name, attributes and geometry as one record (what put_grid takes).
   GridRecord record() const;
   BBox bbox() const;

@@ -423,6 +423,38 @@ MultiPolygon SnappedGrid::rebuild() const {
   return out;
 }
 
+bool SnappedGrid::rebuilds_to(const MultiPolygon& geometry) const {
+  if (geometry.size() != polygons) return false;
+  // The rings rebuild() makes per polygon: up to the highest ring a span names
+  // (a ring no span names would be left empty).
+  std::vector<std::uint32_t> ring_count(polygons, 0);
+  std::size_t spanned = 0;
+  for (const RingSpan& r : rings) ring_count[r.polygon] = std::max(ring_count[r.polygon], r.ring + 1);
+  for (std::uint32_t p = 0; p < polygons; ++p) {
+    if (geometry[p].rings.size() != ring_count[p]) return false;
+    spanned += ring_count[p];
+  }
+  for (const RingSpan& r : rings) {
+    const Ring& ring = geometry[r.polygon].rings[r.ring];
+    if (ring.size() != r.size) return false;
+    for (std::uint32_t i = 0; i < r.size; ++i) {
+      const Point q = points[r.begin + i];
+      if (!(ring[i] == LonLat{static_cast<double>(q.x) / kScale, static_cast<double>(q.y) / kScale})) return false;
+    }
+  }
+  if (rings.size() == spanned) return true;
+  // Rings no span names: empty in rebuild().
+  std::vector<std::vector<bool>> named(polygons);
+  for (std::uint32_t p = 0; p < polygons; ++p) named[p].assign(ring_count[p], false);
+  for (const RingSpan& r : rings) named[r.polygon][r.ring] = true;
+  for (std::uint32_t p = 0; p < polygons; ++p) {
+    for (std::uint32_t k = 0; k < ring_count[p]; ++k) {
+      if (!named[p][k] && !geometry[p].rings[k].empty()) return false;
+    }
+  }
+  return true;
+}
+
 std::vector<SnappedGrid> SnappedGrid::of_each(const std::vector<const MultiPolygon*>& geometries) {
   std::vector<SnappedGrid> grids;
   grids.reserve(geometries.size());
