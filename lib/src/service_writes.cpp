@@ -3,6 +3,7 @@
 // synced store::Change, then published (Impl::commit).
 #include "service_impl.hpp"
 
+#include "geo/polygon_check.hpp"
 #include "geo/predicates.hpp"
 #include "overlap_free.hpp"
 #include "record_checks.hpp"
@@ -29,20 +30,6 @@ std::string item_label(const char* list, std::size_t i, std::string_view id) {
   std::string s = std::string(list) + "[" + std::to_string(i) + "]";
   if (!id.empty()) s.append(" (").append(id.substr(0, 64)).append(")");
   return s;
-}
-
-BBox bbox_of(const MultiPolygon& geometry) {
-  BBox b{180, 90, -180, -90};
-  for (const Polygon& poly : geometry) {
-    if (poly.rings.empty()) continue;
-    for (const LonLat& q : poly.rings[0]) {
-      b.min_lon = std::min(b.min_lon, q.lon);
-      b.max_lon = std::max(b.max_lon, q.lon);
-      b.min_lat = std::min(b.min_lat, q.lat);
-      b.max_lat = std::max(b.max_lat, q.lat);
-    }
-  }
-  return b;
 }
 
 // Calls visit(grid) for every live grid of `snap` whose box may meet `box`
@@ -188,7 +175,7 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   std::vector<BBox> put_boxes;  // each put grid's box, computed once
   std::vector<bool> kept_free(changes.put_grids.size(), false);
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
-    put_boxes.push_back(bbox_of(changes.put_grids[i].geometry));
+    put_boxes.push_back(geo::bounding_box(changes.put_grids[i].geometry));
     kept_free[i] = same_outline[i] && known_overlap_free(*snap, changes.put_grids[i], &impl_->edits);
   }
   const std::vector<bool> batch_near = near_a_changed_grid(put_boxes, kept_free);
