@@ -352,7 +352,11 @@ Status Service::Impl::merge_now() {
     from = base;
   }
   merge_activity.store(kMergeBuilding, std::memory_order_relaxed);
-  std::optional<OverlapFreeCarry> carry = overlap_free_carry(*snap);
+  // Only a merge of grid edits builds a new grid set (flatten): one of pole
+  // edits keeps the set and what is known of it, and needs no carry (the id
+  // of every grid copied for nothing).
+  std::optional<OverlapFreeCarry> carry;
+  if (snap->overlay() && snap->overlay()->changes_grids()) carry = overlap_free_carry(*snap);
   std::shared_ptr<const SnapshotData> merged = flatten(*snap, grid_index_file());
   // What the old set knew, carried over to the new one before it is
   // published (9 ms on the 2M city, 0.1 s with grids of 50,000 vertices):
