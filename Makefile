@@ -51,7 +51,7 @@ fuzz: deps
 
 # The concurrency tests (writes racing readers, the background merge) under
 # ThreadSanitizer, in build/tsan (tests/tsan.supp says what is suppressed and why).
-TSAN_TESTS ?= overlay_test service_test open_decode_test overlap_free_test
+TSAN_TESTS ?= overlay_test service_test open_decode_test overlap_free_test split_read_test
 tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build build/tsan -j $(JOBS) --target $(TSAN_TESTS)

@@ -44,6 +44,18 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
   visitor.pole = [&](std::string_view number, const store::PoleValueView& v) {
     builder.add_pole(number, v.position, v.attributes);  // the store yields number order
   };
+  // A large store's poles in key ranges on several threads, one builder each, joined in order.
+  std::vector<std::unique_ptr<SnapshotBuilder>> parts;
+  visitor.pole_parts = [&](std::size_t n) {
+    const std::size_t share = store.estimated_poles() / n;
+    for (std::size_t p = 1; p < n; ++p) {
+      parts.push_back(std::make_unique<SnapshotBuilder>());
+      parts.back()->reserve_poles(share + share / 4);
+    }
+  };
+  visitor.pole_in = [&](std::size_t part, std::string_view number, const store::PoleValueView& v) {
+    (part == 0 ? builder : *parts[part - 1]).add_pole(number, v.position, v.attributes);
+  };
   visitor.grid = [&](GridRecord&& g) { builder.add_grid(std::move(g)); };
   visitor.grids_counted = [&](std::size_t n) { builder.expect_grids(n); };
   visitor.grid_at = [&](std::size_t place, GridRecord&& g) { builder.set_grid(place, std::move(g)); };
@@ -55,6 +67,10 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
   visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };
   visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
   if (auto st = store.load(visitor); !st) return st;
+  for (auto& part : parts) {
+    builder.append_poles(std::move(*part));
+    part.reset();
+  }
   return builder.finish(store.sequence());
 }
 

@@ -91,6 +91,28 @@ const SnapshotBuilder::KeyMap& SnapshotBuilder::key_map(const SnapshotData& from
 
 void SnapshotBuilder::attribute_keys_from(const SnapshotData& from) { (void)key_map(from); }
 
+void SnapshotBuilder::append_poles(SnapshotBuilder&& part) {
+  const SnapshotData& from = *part.data_;
+  const std::size_t count = from.pole_count();
+  if (key_map(from).identity) {
+    SnapshotData& d = *data_;
+    auto append = [](auto& to, const auto& source, auto shift) {
+      to.reserve(to.size() + source.size() - 1);
+      for (std::size_t i = 1; i < source.size(); ++i) to.push_back(source[i] + shift);
+    };
+    append(d.number_offsets, from.number_offsets, static_cast<std::uint32_t>(d.number_chars.size()));
+    d.number_chars.insert(d.number_chars.end(), from.number_chars.begin(), from.number_chars.end());
+    append(d.attribute_offsets, from.attribute_offsets, static_cast<std::uint64_t>(d.attribute_blob.size()));
+    d.attribute_blob.insert(d.attribute_blob.end(), from.attribute_blob.begin(), from.attribute_blob.end());
+    d.positions.insert(d.positions.end(), from.positions.begin(), from.positions.end());
+  } else {
+    for (std::uint32_t p = 0; p < count; ++p) add_pole_of(from, p);
+  }
+  // The part is freed by the caller: no key map may outlive it (another
+  // source could later be allocated at its address).
+  std::erase_if(key_maps_, [&](const KeyMap& m) { return m.from == &from; });
+}
+
 void SnapshotBuilder::add_pole_of(const SnapshotData& from, std::uint32_t pole) {
   SnapshotData& d = *data_;
   const std::string_view number = from.number(pole);

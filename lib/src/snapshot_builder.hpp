@@ -39,6 +39,11 @@ class SnapshotBuilder {
   void add_pole_of(const SnapshotData& from, std::uint32_t pole);
   // Makes `from`'s column names this builder's next ones (see add_pole_of).
   void attribute_keys_from(const SnapshotData& from);
+  // Appends every pole `part` holds, in its order, after the poles added so
+  // far (an open reads the poles in key ranges on several threads, each into
+  // its own builder, then joins them in key order). Copies the columns whole
+  // when the part named its attribute keys in this builder's order.
+  void append_poles(SnapshotBuilder&& part);
   void add_grid(GridRecord&& grid);
   // For grids decoded on several threads (an open: store::LoadVisitor::grid_at):
   // expect_grids(n) before any other grid, then set_grid(place, grid) once for

@@ -15,9 +15,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 
@@ -131,7 +133,12 @@ bool vanished_file(const rocksdb::Status& s) {
 
 constexpr int kReadOnlyOpenAttempts = 50;
 
+std::atomic<std::uint64_t> split_read_min_bytes_setting{std::uint64_t{4} << 20};  // split_read_min_bytes()
+
 }  // namespace
+
+std::uint64_t split_read_min_bytes() { return split_read_min_bytes_setting.load(std::memory_order_relaxed); }
+void set_split_read_min_bytes(std::uint64_t bytes) { split_read_min_bytes_setting.store(bytes, std::memory_order_relaxed); }
 
 std::uint64_t directory_bytes(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -174,6 +181,60 @@ Status for_each_newest_version(rocksdb::Iterator& it, std::uint64_t at, const ch
     if (auto st = on_live(id, value); !st) return st;
   }
   return from_rocks(it.status(), path, "cannot read");
+}
+
+// A key about halfway through the data of family `cf` as `ro` sees it (by
+// the bytes its entries take on disk and in the memtables), so that two
+// threads can each read one half; nothing when the family is small or its
+// keys do not tell apart in the eight bytes after their common prefix
+// (split_read_min_bytes()).
+std::optional<std::string> middle_key(rocksdb::DB& db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf) {
+  std::string first, last;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf));
+    it->SeekToFirst();
+    if (!it->Valid()) return std::nullopt;
+    first = it->key().ToString();
+    it->SeekToLast();
+    if (!it->Valid()) return std::nullopt;
+    last = it->key().ToString();
+  }
+  const std::size_t prefix = static_cast<std::size_t>(
+      std::mismatch(first.begin(), first.end(), last.begin(), last.end()).first - first.begin());
+  // The eight bytes after the prefix as a number: its order is the keys' order.
+  auto value_of = [&](const std::string& key) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      v = (v << 8) | (prefix + i < key.size() ? static_cast<unsigned char>(key[prefix + i]) : 0u);
+    }
+    return v;
+  };
+  auto key_of = [&](std::uint64_t v) {
+    std::string key = first.substr(0, prefix);
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((v >> shift) & 0xFF));
+    return key;
+  };
+  std::uint64_t lo = value_of(first), hi = value_of(last);
+  if (hi - lo < 2) return std::nullopt;
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  options.files_size_error_margin = 0.05;
+  auto bytes_below = [&](const std::string& limit) -> std::optional<std::uint64_t> {
+    const rocksdb::Range range(first, limit);
+    std::uint64_t size = 0;
+    if (!db.GetApproximateSizes(options, cf, &range, 1, &size).ok()) return std::nullopt;
+    return size;
+  };
+  const auto total = bytes_below(last + '\0');
+  if (!total || *total < split_read_min_bytes()) return std::nullopt;
+  while (hi - lo > 1) {  // bytes_below(key_of(lo)) < half <= bytes_below(key_of(hi))
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    const auto below = bytes_below(key_of(mid));
+    if (!below) return std::nullopt;
+    (*below < *total / 2 ? lo : hi) = mid;
+  }
+  return key_of(hi);
 }
 
 }  // namespace
@@ -629,14 +690,67 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
     }
     if (grids_status && visitor.grids_done) visitor.grids_done();
   });
-  PoleValueView pole;
-  Status poles_status = scan(impl_->poles(), "pole", [&](std::string_view id, std::string_view value) -> Status {
+  auto decoded = [](std::string_view id, std::string_view value, PoleValueView& pole) -> Status {
     if (auto st = decode_pole(value, pole); !st) {
       return {ErrorCode::corruption, "stored pole '" + std::string(id) + "' cannot be decoded"};
     }
-    if (visitor.pole) visitor.pole(id, pole);
     return Status::ok();
-  });
+  };
+  Status poles_status = Status::ok();
+  // The current poles of a large store in two halves at once (LoadVisitor::pole_in).
+  std::optional<std::string> split;
+  if (live && visitor.pole_parts && visitor.pole_in && std::thread::hardware_concurrency() > 1) {
+    split = middle_key(*impl_->db, ro, impl_->live_poles());
+  }
+  if (split) {
+    visitor.pole_parts(2);
+    const rocksdb::Slice middle(*split);
+    auto read_part = [&](std::size_t part) -> Status {
+      rocksdb::ReadOptions part_ro = ro;
+      if (part == 0) part_ro.iterate_upper_bound = &middle;
+      std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(part_ro, impl_->live_poles()));
+      PoleValueView pole;
+      for (part == 0 ? it->SeekToFirst() : it->Seek(middle); it->Valid(); it->Next()) {
+        const rocksdb::Slice k = it->key(), v = it->value();
+        const std::string_view id{k.data(), k.size()};
+        if (auto st = decoded(id, {v.data(), v.size()}, pole); !st) return st;
+        visitor.pole_in(part, id, pole);
+      }
+      return from_rocks(it->status(), impl_->path, "cannot read");
+    };
+    Status upper_status = Status::ok();
+    std::exception_ptr upper_failure;
+    std::thread upper([&] {
+      try {
+        upper_status = read_part(1);
+        if (shared_decode && raw_ready.load(std::memory_order_acquire)) decode_grids();  // help, as below
+      } catch (...) {  // out of memory: thrown again on the calling thread
+        upper_failure = std::current_exception();
+      }
+    });
+    try {
+      poles_status = read_part(0);
+    } catch (...) {
+      upper.join();
+      grids_thread.join();
+      impl_->db->ReleaseSnapshot(snap);
+      throw;
+    }
+    upper.join();
+    if (upper_failure) {
+      grids_thread.join();
+      impl_->db->ReleaseSnapshot(snap);
+      std::rethrow_exception(upper_failure);
+    }
+    if (poles_status) poles_status = upper_status;
+  } else {
+    PoleValueView pole;
+    poles_status = scan(impl_->poles(), "pole", [&](std::string_view id, std::string_view value) -> Status {
+      if (auto st = decoded(id, value, pole); !st) return st;
+      if (visitor.pole) visitor.pole(id, pole);
+      return Status::ok();
+    });
+  }
   if (shared_decode && raw_ready.load(std::memory_order_acquire)) decode_grids();  // help with what is left
   grids_thread.join();
   impl_->db->ReleaseSnapshot(snap);

@@ -124,8 +124,21 @@ struct Change {
 // Called for each live record. `pole` runs on the calling thread; `grid`,
 // `alias` and then `grids_done` run on a second thread at the same time, so
 // that grid indexing overlaps with reading two million poles.
+// From how many bytes of current poles (on disk and in the memtables) a load
+// reads them on two threads (LoadVisitor::pole_in): 4 MB, about 100,000
+// poles. Tests lower it to read small stores in halves.
+std::uint64_t split_read_min_bytes();
+void set_split_read_min_bytes(std::uint64_t bytes);
+
 struct LoadVisitor {
   std::function<void(std::string_view number, const PoleValueView&)> pole;
+  // Instead of `pole` when both are set and the store is large: the current
+  // poles read in key ranges by several threads at once. pole_parts(n) first;
+  // then each pole of part p (p < n) goes to pole_in(p, ...), from one thread
+  // per part, each part in number order, and every number of part p sorts
+  // before every number of part p + 1.
+  std::function<void(std::size_t parts)> pole_parts;
+  std::function<void(std::size_t part, std::string_view number, const PoleValueView&)> pole_in;
   std::function<void(GridRecord&&)> grid;
   // Instead of `grid` when both are set: the number of live grids, then each
   // grid with its place in id order, from several threads at once (distinct
@@ -208,7 +221,11 @@ class Store {
   ~Store();
 
   // Visits the newest live version of every pole (in number order), grid and
-  // alias, all from one consistent RocksDB snapshot.
+  // alias, all from one consistent RocksDB snapshot. The grids and aliases are
+  // read on a thread of their own; the poles of a large store on two, each
+  // reading a key range (LoadVisitor::pole_in; the middle key from RocksDB's
+  // estimate of the bytes below a key), which cuts the read of 2,000,000 poles
+  // from about 0.5 to 0.35 s here.
   Status load(const LoadVisitor& visitor) const;
 
   // The same as load() for the records as they stood just after `sequence`:
