@@ -180,14 +180,92 @@ TEST_P(BulkLoadGrids, ImportIntoEmptyStoreStoresExactlyWhatAWriteBatchStores) {
   ASSERT_TRUE(bulk->apply(next));
   ASSERT_TRUE(batch->apply(next));
   EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
-  // A second import into the now non-empty store is a WriteBatch with the usual
-  // equality check: re-importing the same records writes only what differs.
+  // A second import into the now non-empty store compares with what is
+  // stored: re-importing the same records writes only what differs.
   std::size_t again = 0;
   ASSERT_TRUE(bulk->apply(change_of(r), &again));
   EXPECT_EQ(again, 2u);  // TJH100001 and TJH100002 back as they were
 }
 INSTANTIATE_TEST_SUITE_P(BulkLoad, BulkLoadGrids, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "GridsSorted" : "GridsUnsorted"; });
+
+// A re-import into a store that holds records (an import --merge, or one
+// that removes nothing) is ingested too, beside what the store holds: it
+// stores exactly what a WriteBatch stores (versions, live records, deleted
+// aliases, the change log), writes nothing to the write-ahead log, and later
+// writes and reopens go on as after a batch.
+TEST(BulkLoad, AReimportIntoAStoreWithRecordsStoresExactlyWhatAWriteBatchStores) {
+  TempDir dir;
+  Records r = city(5000);
+  std::sort(r.grids.begin(), r.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
+  auto bulk = open_store(dir.file("bulk"));
+  auto batch = open_store(dir.file("batch"));
+  ASSERT_TRUE(bulk && batch);
+  batch->set_bulk_loads(false);
+  ASSERT_TRUE(bulk->apply(change_of(r)));
+  ASSERT_TRUE(batch->apply(change_of(r)));
+  store::Change single;  // in both memtables when the re-import comes
+  single.put_poles = {{"TJH100007", {116.5, 39.9}, {}}};
+  single.delete_poles = {"TJH100008"};
+  ASSERT_TRUE(bulk->apply(single));
+  ASSERT_TRUE(batch->apply(single));
+  auto log_bytes = [&](const std::string& db) {
+    std::uintmax_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file(db))) {
+      if (e.path().extension() == ".log") n += e.file_size();
+    }
+    return n;
+  };
+  const std::uintmax_t bulk_log_before = log_bytes("bulk"), batch_log_before = log_bytes("batch");
+
+  // Every third pole moved, one grid redrawn, an alias dropped and one changed, places replaced.
+  Records again = r;
+  for (std::size_t i = 0; i < again.poles.size(); i += 3) again.poles[i].position.lon += 1e-4;
+  again.grids[1].geometry = fixtures::draw_grids({"AB"}, {116.46, 39.91}, 0.011)[0].geometry;
+  again.aliases = {{"团结湖", "TJH"}, {"tuanjiehu", "TJHX"}};
+  again.places = {{"农光里", "compound", LonLat{116.472, 39.922}, ""}};
+  auto reimport = [&]() {
+    store::Change c = change_of(again);
+    c.delete_poles.clear();  // a merge: nothing removed
+    c.delete_aliases = {"白家庄"};
+    c.delete_places = {"水碓子小区"};
+    return c;
+  };
+  std::size_t bulk_written = 0, batch_written = 0;
+  auto a = bulk->apply(reimport(), &bulk_written);
+  auto b = batch->apply(reimport(), &batch_written);
+  ASSERT_TRUE(a) << a.status().message();
+  ASSERT_TRUE(b) << b.status().message();
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(bulk_written, batch_written);
+  // 1,667 poles, TJH100007 and TJH100008 back, a grid, two aliases and two places.
+  EXPECT_EQ(bulk_written, 1667u + 2 + 1 + 2 + 2);
+  const Contents want = contents_of(*batch);
+  EXPECT_EQ(contents_of(*bulk), want);
+  EXPECT_EQ(live_poles(*bulk), 5000u);
+  // Ingested as table files: the log did not take the import (the batch's did).
+  EXPECT_LT(log_bytes("bulk"), bulk_log_before + 4096);
+  EXPECT_GT(log_bytes("batch"), batch_log_before + 50'000);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
+
+  // Nothing differs the second time: nothing is written, no new sequence.
+  std::size_t none = 1;
+  auto same = bulk->apply(reimport(), &none);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(*same, *a);
+  EXPECT_EQ(none, 0u);
+
+  bulk.reset();
+  bulk = open_store(dir.file("bulk"));
+  ASSERT_TRUE(bulk);
+  EXPECT_EQ(contents_of(*bulk), want);
+  store::Change next;
+  next.put_poles = {{"TJH100001", {116.6, 39.8}, {}}};
+  next.delete_poles = {"TJH100002"};
+  ASSERT_TRUE(bulk->apply(next));
+  ASSERT_TRUE(batch->apply(next));
+  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+}
 
 TEST(BulkLoad, ServiceImportIntoNewDatabaseAnswersAsBefore) {
   TempDir dir;

@@ -42,11 +42,15 @@ rocksdb::Status BulkLoad::open_stream(std::size_t family) {
   return s.writer->Open(s.file);
 }
 
-void BulkLoad::put(std::size_t family, std::string_view key, std::string_view value) {
+void BulkLoad::put(std::size_t family, std::string_view key, std::string_view value) { add(family, key, value, false); }
+
+void BulkLoad::remove(std::size_t family, std::string_view key) { add(family, key, {}, true); }
+
+void BulkLoad::add(std::size_t family, std::string_view key, std::string_view value, bool removed) {
   ++keys_;
   if (!failed_.ok() || out_of_order_) return;
   if (family >= streams_.size()) {
-    held_[family].emplace_back(std::string(key), std::string(value));
+    held_[family].push_back({std::string(key), std::string(value), removed});
     return;
   }
   Stream& s = streams_[family];
@@ -60,19 +64,19 @@ void BulkLoad::put(std::size_t family, std::string_view key, std::string_view va
   }
   s.last_key.assign(key);
   s.any = true;
-  failed_ = s.writer->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  const rocksdb::Slice k(key.data(), key.size());
+  failed_ = removed ? s.writer->Delete(k) : s.writer->Put(k, rocksdb::Slice(value.data(), value.size()));
 }
 
-rocksdb::Status BulkLoad::write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows,
-                                     std::string& file) {
-  // A later put of the same key wins, as in a WriteBatch.
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+rocksdb::Status BulkLoad::write_file(std::size_t family, std::vector<Row>& rows, std::string& file) {
+  // A later put or remove of the same key wins, as in a WriteBatch.
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options_[family]), options_[family], families_[family]);
   file = dir_ + "/" + std::to_string(family) + ".sst";
   auto s = writer.Open(file);
   for (std::size_t i = 0; s.ok() && i < rows.size(); ++i) {
-    if (i + 1 < rows.size() && rows[i + 1].first == rows[i].first) continue;
-    s = writer.Put(rows[i].first, rows[i].second);
+    if (i + 1 < rows.size() && rows[i + 1].key == rows[i].key) continue;
+    s = rows[i].removed ? writer.Delete(rows[i].key) : writer.Put(rows[i].key, rows[i].value);
   }
   if (s.ok()) s = writer.Finish();  // syncs the file
   rows = {};

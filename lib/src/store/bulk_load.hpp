@@ -5,6 +5,7 @@
 //   if (auto st = bulk.start(); !st) return st;
 //   bulk.put(0, key, value);        // families 0 and 1 (the first 2): keys strictly increasing, streamed to disk
 //   bulk.put(3, key, value);        // other families: any order, held and sorted at ingest()
+//   bulk.remove(3, key);            // a deletion, in either kind of family
 //   if (bulk.out_of_order()) ...    // a streamed family was not sorted: nothing was ingested, use a WriteBatch
 //   auto st = bulk.ingest();        // synced files, one MANIFEST record for every family
 //
@@ -19,9 +20,11 @@
 // IngestExternalFiles). Files left in `dir` by a crash before that are not part
 // of the database; start() and the destructor remove `dir`.
 //
-// Semantics: within a family, a later put of the same key wins (as in a
-// WriteBatch). The ingested keys get a sequence number above everything in the
-// database, so they read exactly as if written by a WriteBatch at that moment.
+// Semantics: within a family, a later put or remove of the same key wins (as
+// in a WriteBatch). The ingested keys get a sequence number above everything
+// in the database (RocksDB's global sequence number when they overlap what it
+// holds: the files then go to level 0), so they read exactly as if written by
+// a WriteBatch at that moment, into an empty database or not.
 // During ingest() a reader without a RocksDB snapshot may briefly see one
 // family's new keys before another's (the result after it returns, or after a
 // crash, is atomic).
@@ -62,6 +65,9 @@ class BulkLoad {
   // Adds one key to `family` (an index into `families`). Failures are kept and
   // returned by ingest(); an out-of-order key of a streamed family sets out_of_order().
   void put(std::size_t family, std::string_view key, std::string_view value);
+  // Deletes one key of `family`, in the same order as put() (a later put or
+  // remove of the key wins): ingested, it hides what the database holds under it.
+  void remove(std::size_t family, std::string_view key);
   bool out_of_order() const { return out_of_order_; }
   // Finishes the files and ingests them all at once. Nothing is ingested on an
   // error (or when out_of_order(): then it returns Aborted). Errors as RocksDB
@@ -74,7 +80,13 @@ class BulkLoad {
   std::size_t keys() const { return keys_; }
 
  private:
-  rocksdb::Status write_file(std::size_t family, std::vector<std::pair<std::string, std::string>>& rows, std::string& file);
+  // A key of a held family: put (value) or removed.
+  struct Row {
+    std::string key, value;
+    bool removed = false;
+  };
+  void add(std::size_t family, std::string_view key, std::string_view value, bool removed);
+  rocksdb::Status write_file(std::size_t family, std::vector<Row>& rows, std::string& file);
   rocksdb::DB& db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   std::vector<rocksdb::Options> options_;
@@ -91,7 +103,7 @@ class BulkLoad {
   bool failed_in_ingestion_ = false;
   std::size_t keys_ = 0;
   rocksdb::Status failed_;
-  std::vector<std::vector<std::pair<std::string, std::string>>> held_;
+  std::vector<std::vector<Row>> held_;
 };
 
 }  // namespace poleloc::store
