@@ -13,6 +13,10 @@ killed midway, after which every record must still hold its value):
   * new database: the first import of A into a new database (bulk loaded as
     table files), SIGKILLed after such a delay: the database must then hold
     nothing (or not exist) or the whole of A.
+  * merge: `poleloc import --merge` of M (A with moved and added poles,
+    nothing removed: ingested as table files into the database that holds
+    records), SIGKILLed after such a delay: the database must hold what it
+    held or all of M over it.
 After each kill the database is exported (`poleloc export`, which opens it
 anew) and checked against a model of what was acknowledged:
   * every acknowledged write is there, with the acknowledged value;
@@ -285,6 +289,29 @@ def main() -> int:
     return 0 if ok else 1
 
 
+def make_merge_dataset(a: Path, work: Path) -> Path:
+    """Dataset M = A with 10 % of the poles moved and 2 % added, nothing removed (imported with --merge)."""
+    m = work / "dataset-m"
+    m.mkdir()
+    shutil.copy(a / "aliases.csv", m / "aliases.csv")
+    shutil.copy(a / "grids.geojson", m / "grids.geojson")
+    r = random.Random(7)
+    with open(a / "poles.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    out = [rows[0]]
+    for row in rows[1:]:
+        if r.random() < 0.10:
+            row = list(row)
+            row[1] = "%.7f" % (float(row[1]) + 0.00003)
+        out.append(row)
+    for i in range((len(rows) - 1) * 2 // 100):
+        src = rows[1 + i]
+        out.append(["XM%05d" % i, "%.7f" % (float(src[1]) + 0.00004), src[2]] + src[3:])
+    with open(m / "poles.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(out)
+    return m
+
+
 def make_datasets(pl: Poleloc, work: Path, poles: int) -> tuple[Path, Path]:
     """Dataset A from the synthetic city generator; B = A with 8 % moved, 4 % removed, 4 % added, grids renamed."""
     a = work / "dataset-a"
@@ -319,9 +346,9 @@ def make_datasets(pl: Poleloc, work: Path, poles: int) -> tuple[Path, Path]:
     return a, b
 
 
-def import_args(db: Path, dataset: Path) -> list[str]:
+def import_args(db: Path, dataset: Path, mode: str = "--replace") -> list[str]:
     return ["import", "--db", str(db), "--poles", str(dataset / "poles.csv"), "--grids",
-            str(dataset / "grids.geojson"), "--aliases", str(dataset / "aliases.csv"), "--replace"]
+            str(dataset / "grids.geojson"), "--aliases", str(dataset / "aliases.csv"), mode]
 
 
 def killed_after(pl: Poleloc, args: list[str], delay: float) -> tuple[int, str]:
@@ -345,18 +372,23 @@ def import_killed_after(pl: Poleloc, db: Path, dataset: Path, delay: float) -> t
 
 def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
     a, b = make_datasets(pl, work, args.poles)
+    m = make_merge_dataset(a, work)
     # The canonical form of each dataset, and how long an import of one over the other takes.
     reference = {}
     scratch = work / "scratch"
-    for name, ds in (("A", a), ("B", b)):
+    for name, ds in (("M", m), ("A", a), ("B", b)):
         pl.run(*import_args(scratch, ds))
         reference[name] = pl.export(scratch)
     t0 = time.monotonic()
     pl.run(*import_args(scratch, a))
     import_seconds = time.monotonic() - t0
+    t0 = time.monotonic()
+    pl.run(*import_args(scratch, m, "--merge"))
+    merge_seconds = time.monotonic() - t0
     shutil.rmtree(scratch)
-    print("datasets: A %d poles, B %d poles; an import takes %.2f s" % (
-        len(reference["A"][0]), len(reference["B"][0]), import_seconds), flush=True)
+    print("datasets: A %d poles, B %d poles, M %d poles; an import takes %.2f s, a merge of M %.2f s" % (
+        len(reference["A"][0]), len(reference["B"][0]), len(reference["M"][0]), import_seconds, merge_seconds),
+        flush=True)
 
     db = work / "db"
     pl.run(*import_args(db, a))
@@ -372,7 +404,8 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
     keys_grids = [["T-CRASH-%d-%d" % (t, s) for s in range(OWN_GRIDS)] for t in range(WRITERS)]
 
     totals = {"write rounds": 0, "import rounds": 0, "compact rounds": 0, "acked": 0, "unknown": 0, "refused": 0,
-              "imports killed midway": 0, "imports completed": 0, "unknown applied": 0, "new database imports": 0}
+              "imports killed midway": 0, "imports completed": 0, "unknown applied": 0, "new database imports": 0,
+              "merge imports killed midway": 0, "merge imports completed": 0}
     failures: list[str] = []
     for round_no in range(1, args.rounds + 1):
         errors: list[str] = []
@@ -473,6 +506,35 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
                         model.pop(key, None)
             kind = "writes: %d acknowledged, %d in flight" % (
                 sum(w.acked for w in writers), sum(1 for w in writers for o in w.outcomes if o.state == "unknown"))
+        elif pick < 0.86:
+            # A merge of M: no record removed, so ingested as table files beside
+            # the records the database holds. What it held, or all of M over it.
+            totals["import rounds"] += 1
+            # (Half of them around the commit: the database grows with the rounds, so a merge takes longer here.)
+            delay = rng.uniform(0.0, merge_seconds * 1.6) if rng.random() < 0.5 else \
+                rng.uniform(merge_seconds * 0.8, merge_seconds * 1.6)
+            code, err = killed_after(pl, import_args(db, m, "--merge"), delay)
+            completed = code == 0
+            if code not in (0, -signal.SIGKILL):
+                errors.append("merge import exited %d: %s" % (code, err))
+            found = pl.export(db)
+            old = (model_poles, model_grids)
+            new = ({**model_poles, **reference["M"][0]}, {**model_grids, **reference["M"][1]})
+            if found == new:
+                state = "merged"
+                model_poles, model_grids = dict(new[0]), dict(new[1])
+            elif found == old and not completed:
+                state = "old"
+            else:
+                state = "mixed"
+                diff_old = sum(1 for k in set(found[0]) | set(old[0]) if found[0].get(k) != old[0].get(k))
+                diff_new = sum(1 for k in set(found[0]) | set(new[0]) if found[0].get(k) != new[0].get(k))
+                errors.append("merge import %s (exit %d) left a dataset that is neither the old nor the merged one: "
+                              "%d poles differ from the old, %d from the merged" % (
+                                  "completed" if completed else "killed", code, diff_old, diff_new))
+            totals["merge imports completed" if completed else "merge imports killed midway"] += 1
+            kind = "merge import of M %s after %.2f s: %s dataset found" % (
+                "completed" if completed else "killed", delay, state)
         else:
             totals["import rounds"] += 1
             target = "B" if current == "A" else "A"
