@@ -267,6 +267,85 @@ TEST(BulkLoad, AReimportIntoAStoreWithRecordsStoresExactlyWhatAWriteBatchStores)
   EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
 }
 
+// An import that removes poles and grids from a store that holds records:
+// its removals are walked together with its records in id order, so it is
+// ingested too (sorted removals, as an import makes them), or falls back to a
+// WriteBatch when they are not sorted; the store holds the same either way.
+class BulkLoadRemovals : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BulkLoadRemovals, AReimportThatRemovesRecordsStoresExactlyWhatAWriteBatchStores) {
+  const bool sorted_removals = GetParam();
+  TempDir dir;
+  Records r = city(3000);
+  std::sort(r.grids.begin(), r.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
+  auto bulk = open_store(dir.file("bulk"));
+  auto batch = open_store(dir.file("batch"));
+  ASSERT_TRUE(bulk && batch);
+  batch->set_bulk_loads(false);
+  ASSERT_TRUE(bulk->apply(change_of(r)));
+  ASSERT_TRUE(batch->apply(change_of(r)));
+  auto log_bytes = [&](const std::string& db) {
+    std::uintmax_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file(db))) {
+      if (e.path().extension() == ".log") n += e.file_size();
+    }
+    return n;
+  };
+  const std::uintmax_t bulk_log_before = log_bytes("bulk");
+  // Every seventh pole removed (the first and the last among them), every
+  // fifth moved, grid B removed: what an import without --merge gives.
+  Records again;
+  std::vector<std::string> removed;
+  std::size_t moved = 0;
+  for (std::size_t i = 0; i < r.poles.size(); ++i) {
+    if (i % 7 == 0 || i + 1 == r.poles.size()) {
+      removed.push_back(r.poles[i].number);
+      continue;
+    }
+    again.poles.push_back(r.poles[i]);
+    if (i % 5 == 0) {
+      again.poles.back().position.lat += 1e-4;
+      ++moved;
+    }
+  }
+  std::sort(removed.begin(), removed.end());
+  if (!sorted_removals) std::reverse(removed.begin(), removed.end());
+  for (const GridRecord& g : r.grids) {
+    if (g.id != "B") again.grids.push_back(g);
+  }
+  auto reimport = [&]() {
+    store::Change c = change_of(again);
+    c.replace_aliases = r.aliases;
+    c.replace_places = r.places;
+    c.replace_roads = r.roads;
+    c.delete_poles = removed;
+    c.delete_grids = {"B"};
+    return c;
+  };
+  std::size_t bulk_written = 0, batch_written = 0;
+  auto a = bulk->apply(reimport(), &bulk_written);
+  auto b = batch->apply(reimport(), &batch_written);
+  ASSERT_TRUE(a) << a.status().message();
+  ASSERT_TRUE(b) << b.status().message();
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(bulk_written, batch_written);
+  EXPECT_EQ(bulk_written, removed.size() + moved + 1);  // and grid B
+  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+  EXPECT_EQ(live_poles(*bulk), again.poles.size());
+  if (sorted_removals) {
+    EXPECT_LT(log_bytes("bulk"), bulk_log_before + 4096);  // ingested
+  } else {
+    EXPECT_GT(log_bytes("bulk"), bulk_log_before + 4096);  // a WriteBatch
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
+  bulk.reset();
+  bulk = open_store(dir.file("bulk"));
+  ASSERT_TRUE(bulk);
+  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+}
+INSTANTIATE_TEST_SUITE_P(BulkLoad, BulkLoadRemovals, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "SortedRemovals" : "UnsortedRemovals"; });
+
 TEST(BulkLoad, ServiceImportIntoNewDatabaseAnswersAsBefore) {
   TempDir dir;
   Dataset d;
