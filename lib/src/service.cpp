@@ -36,7 +36,8 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
   return msg;
 }
 
-Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index) {
+Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index,
+                                                    std::shared_ptr<GridSet> previous_grids, bool hash_grids) {
   SnapshotBuilder builder;
   builder.keep_grid_index_in(grid_index);
   builder.reserve_poles(store.estimated_poles());
@@ -65,13 +66,32 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
   visitor.alias = [&](AliasRecord&& a) { builder.add_alias(std::move(a)); };
   visitor.place = [&](PlaceRecord&& p) { builder.add_place(std::move(p)); };
   visitor.road = [&](RoadRecord&& r) { builder.add_road(std::move(r)); };
-  visitor.grids_done = [&] { builder.index_grids(); };  // overlaps with reading the poles
+  std::array<std::uint64_t, 2> grids_hash{0, 0};
+  bool grids_shared = false;  // the stored grids are previous_grids': not decoded, not indexed
+  if (hash_grids) {
+    visitor.grids_read = [&](const std::array<std::uint64_t, 2>& stored) {
+      grids_hash = stored;
+      grids_shared = previous_grids && previous_grids->stored_hash == stored;
+      return grids_shared;
+    };
+  }
+  visitor.grids_done = [&] {  // overlaps with reading the poles
+    if (!grids_shared) builder.index_grids();
+  };
   if (auto st = store.load(visitor); !st) return st;
   for (auto& part : parts) {
     builder.append_poles(std::move(*part));
     part.reset();
   }
-  return builder.finish(store.sequence());
+  if (grids_shared) {
+    SnapshotBuilder with_grids;
+    with_grids.share_grids(std::move(previous_grids));
+    with_grids.take_records_of(std::move(builder));
+    return with_grids.finish(store.sequence());
+  }
+  auto data = builder.finish(store.sequence());
+  if (hash_grids) data->grid_set->stored_hash = grids_hash;
+  return data;
 }
 
 Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* written) {
@@ -143,7 +163,9 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->store = std::move(*store);
-  auto data = load_snapshot(*impl->store, impl->grid_index_file());
+  // A read-only service reloads when the database changes: it remembers what
+  // its grids were loaded from, to keep them when a reload finds them unchanged.
+  auto data = load_snapshot(*impl->store, impl->grid_index_file(), nullptr, impl->store->read_only());
   if (!data) return data.status();
   impl->write_problem = impl->store->write_problem();
   impl->publish(std::move(*data));
@@ -162,7 +184,8 @@ Result<bool> Service::refresh() {
   // A few writes since: read them from the change log into the overlay, as
   // the writer did, instead of reloading every record.
   if (impl_->store->sequence() > served && impl_->follow_log(served)) return true;
-  auto data = load_snapshot(*impl_->store, impl_->grid_index_file());
+  // Everything again; the grids only if they changed (an import of poles keeps them).
+  auto data = load_snapshot(*impl_->store, impl_->grid_index_file(), impl_->current.load()->base()->grid_set, true);
   if (!data) return data.status();
   impl_->publish(std::move(*data));
   return true;

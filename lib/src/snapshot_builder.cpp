@@ -113,6 +113,27 @@ void SnapshotBuilder::append_poles(SnapshotBuilder&& part) {
   std::erase_if(key_maps_, [&](const KeyMap& m) { return m.from == &from; });
 }
 
+void SnapshotBuilder::take_records_of(SnapshotBuilder&& other) {
+  SnapshotData& d = *data_;
+  if (d.pole_count() != 0 || !d.aliases.empty() || !d.places.empty() || !d.roads.empty()) {
+    throw std::logic_error("SnapshotBuilder::take_records_of into a builder that holds records");
+  }
+  SnapshotData& from = *other.data_;
+  d.number_chars = std::move(from.number_chars);
+  d.number_offsets = std::move(from.number_offsets);
+  d.positions = std::move(from.positions);
+  d.attribute_blob = std::move(from.attribute_blob);
+  d.attribute_offsets = std::move(from.attribute_offsets);
+  d.attribute_keys = std::move(from.attribute_keys);
+  key_ids_ = std::move(other.key_ids_);
+  key_maps_.clear();
+  d.aliases = std::move(from.aliases);
+  d.places = std::move(from.places);
+  d.roads = std::move(from.roads);
+  other.data_ = empty_data(std::make_shared<GridSet>());
+  other.key_ids_.clear();
+}
+
 void SnapshotBuilder::add_pole_of(const SnapshotData& from, std::uint32_t pole) {
   SnapshotData& d = *data_;
   const std::string_view number = from.number(pole);

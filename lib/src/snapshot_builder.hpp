@@ -44,6 +44,11 @@ class SnapshotBuilder {
   // its own builder, then joins them in key order). Copies the columns whole
   // when the part named its attribute keys in this builder's order.
   void append_poles(SnapshotBuilder&& part);
+  // Takes every pole, alias, place and road `other` holds (moved, not copied)
+  // into this builder, which must hold none yet: a load that finds its grids
+  // unchanged reads the records into one builder and then builds them with
+  // the grids it shares (share_grids() first, on this one).
+  void take_records_of(SnapshotBuilder&& other);
   void add_grid(GridRecord&& grid);
   // For grids decoded on several threads (an open: store::LoadVisitor::grid_at):
   // expect_grids(n) before any other grid, then set_grid(place, grid) once for

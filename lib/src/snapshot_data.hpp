@@ -15,6 +15,7 @@
 #include "spoken/alias_table.hpp"
 #include "spoken/gazetteer.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -43,6 +44,11 @@ struct GridSet {
   std::unordered_map<std::string_view, std::uint32_t> by_id;
   index::GridIndex areas;
   bool index_from_file = false;  // read from the database's grid index file, not built (grid_index_file.hpp)
+  // A hash of the stored bytes these grids were loaded from (every live grid's
+  // id and value, in id order; store::LoadVisitor::grids_read), so that a
+  // later load finding the same bytes takes this set instead of decoding and
+  // indexing them again. {0, 0}: not loaded from a store (an import, a merge).
+  std::array<std::uint64_t, 2> stored_hash{0, 0};
   // One byte per grid, 1 when it overlaps no other grid of the set
   // (overlap_free.hpp): found by the merge thread, once an opened or imported
   // set is published, or before a merge publishes the set it built; null

@@ -3,6 +3,8 @@
 #include "store/bulk_load.hpp"
 #include "store/rocksdb_log.hpp"
 
+#include "hash64.hpp"
+
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
@@ -639,9 +641,17 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
       grids_finished.fetch_add(1, std::memory_order_acq_rel);
     }
   };
+  const bool hash_grids = shared_decode && visitor.grids_read;
+  std::array<std::uint64_t, 2> grids_hash{0x67726964u, 0x73746f7265u};  // changed by every id and value read
   std::thread grids_thread([&] {
     grids_status = scan(impl_->grids(), "grid", [&](std::string_view id, std::string_view value) -> Status {
       if (shared_decode) {
+        if (hash_grids) {
+          for (std::uint64_t& h : grids_hash) {
+            h = hash_bytes(id.data(), id.size(), h);
+            h = hash_bytes(value.data(), value.size(), h);
+          }
+        }
         raw_grids.emplace_back(id, value);
         return Status::ok();
       }
@@ -650,7 +660,13 @@ Status Store::load_at(std::uint64_t at, const LoadVisitor& visitor) const {
       if (visitor.grid) visitor.grid(std::move(*g));
       return Status::ok();
     });
-    if (grids_status && shared_decode) {
+    bool grids_known = false;
+    if (grids_status && hash_grids) {
+      for (std::uint64_t& h : grids_hash) h = mix64(h ^ raw_grids.size());
+      grids_known = visitor.grids_read(grids_hash);
+      if (grids_known) std::vector<std::pair<std::string, std::string>>().swap(raw_grids);  // nothing to decode
+    }
+    if (grids_status && shared_decode && !grids_known) {
       visitor.grids_counted(raw_grids.size());
       raw_ready.store(true, std::memory_order_release);
       decode_grids();

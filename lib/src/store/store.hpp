@@ -45,6 +45,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -151,6 +152,12 @@ struct LoadVisitor {
   // outline is not decoded and grid_at gets the record with an empty geometry
   // (the visitor has the outline already: a grid index file holds it).
   std::function<bool(std::size_t place, std::string_view stored_geometry)> grid_geometry_known;
+  // With grid_at, optional: called on the grid thread once every live grid
+  // is read, with a 128-bit hash of their stored bytes (each id and value, in
+  // id order). When it answers true, no grid is decoded and neither
+  // grids_counted nor grid_at is called: the visitor has these grids already
+  // (a reload that finds the grids it loaded last time).
+  std::function<bool(const std::array<std::uint64_t, 2>& stored_hash)> grids_read;
   std::function<void(AliasRecord&&)> alias;
   std::function<void(PlaceRecord&&)> place;
   std::function<void(RoadRecord&&)> road;
