@@ -139,6 +139,46 @@ std::size_t live_poles(const store::Store& s) {
   return n;
 }
 
+// The bytes of the write-ahead log files of database `dir`.
+std::uintmax_t log_bytes(const std::string& dir) {
+  std::uintmax_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".log") n += e.file_size();
+  }
+  return n;
+}
+
+// Applies the change `make()` gives to both stores (a bulk load and a
+// WriteBatch): the same sequence and the same number of records written,
+// which it returns.
+template <class MakeChange>
+std::size_t applied_alike(store::Store& bulk, store::Store& batch, MakeChange make) {
+  std::size_t bulk_written = 0, batch_written = 0;
+  auto a = bulk.apply(make(), &bulk_written);
+  auto b = batch.apply(make(), &batch_written);
+  EXPECT_TRUE(a) << a.status().message();
+  EXPECT_TRUE(b) << b.status().message();
+  if (a && b) EXPECT_EQ(*a, *b);
+  EXPECT_EQ(bulk_written, batch_written);
+  return bulk_written;
+}
+
+// Reopens the bulk-loaded store at `path` (its ingested files are part of
+// the database): it holds `want`, and a later write leaves both stores alike.
+void reopened_goes_on_alike(std::unique_ptr<store::Store>& bulk, store::Store& batch, const std::string& path,
+                            const Contents& want) {
+  bulk.reset();
+  bulk = open_store(path);
+  ASSERT_TRUE(bulk);
+  EXPECT_EQ(contents_of(*bulk), want);
+  store::Change next;
+  next.put_poles = {{"TJH100001", {116.5, 39.9}, {}}};
+  next.delete_poles = {"TJH100002"};
+  ASSERT_TRUE(bulk->apply(next));
+  ASSERT_TRUE(batch.apply(next));
+  EXPECT_EQ(contents_of(*bulk), contents_of(batch));
+}
+
 }  // namespace
 
 // Grids sorted by id (as an import puts them) are streamed to their table
@@ -168,18 +208,9 @@ TEST_P(BulkLoadGrids, ImportIntoEmptyStoreStoresExactlyWhatAWriteBatchStores) {
   EXPECT_EQ(contents_of(*bulk), want);
   EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
 
-  // The same after a reopen (the ingested files are part of the database),
-  // and later writes go on from there exactly as after a batch.
-  bulk.reset();
-  bulk = open_store(dir.file("bulk"));
+  // The same after a reopen, and later writes go on from there exactly as after a batch.
+  reopened_goes_on_alike(bulk, *batch, dir.file("bulk"), want);
   ASSERT_TRUE(bulk);
-  EXPECT_EQ(contents_of(*bulk), want);
-  store::Change next;
-  next.put_poles = {{"TJH100001", {116.5, 39.9}, {}}};
-  next.delete_poles = {"TJH100002"};
-  ASSERT_TRUE(bulk->apply(next));
-  ASSERT_TRUE(batch->apply(next));
-  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
   // A second import into the now non-empty store compares with what is
   // stored: re-importing the same records writes only what differs.
   std::size_t again = 0;
@@ -209,14 +240,7 @@ TEST(BulkLoad, AReimportIntoAStoreWithRecordsStoresExactlyWhatAWriteBatchStores)
   single.delete_poles = {"TJH100008"};
   ASSERT_TRUE(bulk->apply(single));
   ASSERT_TRUE(batch->apply(single));
-  auto log_bytes = [&](const std::string& db) {
-    std::uintmax_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir.file(db))) {
-      if (e.path().extension() == ".log") n += e.file_size();
-    }
-    return n;
-  };
-  const std::uintmax_t bulk_log_before = log_bytes("bulk"), batch_log_before = log_bytes("batch");
+  const std::uintmax_t bulk_log_before = log_bytes(dir.file("bulk")), batch_log_before = log_bytes(dir.file("batch"));
 
   // Every third pole moved, one grid redrawn, an alias dropped and one changed, places replaced.
   Records again = r;
@@ -231,40 +255,25 @@ TEST(BulkLoad, AReimportIntoAStoreWithRecordsStoresExactlyWhatAWriteBatchStores)
     c.delete_places = {"水碓子小区"};
     return c;
   };
-  std::size_t bulk_written = 0, batch_written = 0;
-  auto a = bulk->apply(reimport(), &bulk_written);
-  auto b = batch->apply(reimport(), &batch_written);
-  ASSERT_TRUE(a) << a.status().message();
-  ASSERT_TRUE(b) << b.status().message();
-  EXPECT_EQ(*a, *b);
-  EXPECT_EQ(bulk_written, batch_written);
+  const std::uint64_t seq = bulk->sequence() + 1;
   // 1,667 poles, TJH100007 and TJH100008 back, a grid, two aliases and two places.
-  EXPECT_EQ(bulk_written, 1667u + 2 + 1 + 2 + 2);
+  EXPECT_EQ(applied_alike(*bulk, *batch, reimport), 1667u + 2 + 1 + 2 + 2);
+  ASSERT_EQ(bulk->sequence(), seq);
   const Contents want = contents_of(*batch);
   EXPECT_EQ(contents_of(*bulk), want);
   EXPECT_EQ(live_poles(*bulk), 5000u);
   // Ingested as table files: the log did not take the import (the batch's did).
-  EXPECT_LT(log_bytes("bulk"), bulk_log_before + 4096);
-  EXPECT_GT(log_bytes("batch"), batch_log_before + 50'000);
+  EXPECT_LT(log_bytes(dir.file("bulk")), bulk_log_before + 4096);
+  EXPECT_GT(log_bytes(dir.file("batch")), batch_log_before + 50'000);
   EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
 
   // Nothing differs the second time: nothing is written, no new sequence.
   std::size_t none = 1;
   auto same = bulk->apply(reimport(), &none);
   ASSERT_TRUE(same);
-  EXPECT_EQ(*same, *a);
+  EXPECT_EQ(*same, seq);
   EXPECT_EQ(none, 0u);
-
-  bulk.reset();
-  bulk = open_store(dir.file("bulk"));
-  ASSERT_TRUE(bulk);
-  EXPECT_EQ(contents_of(*bulk), want);
-  store::Change next;
-  next.put_poles = {{"TJH100001", {116.6, 39.8}, {}}};
-  next.delete_poles = {"TJH100002"};
-  ASSERT_TRUE(bulk->apply(next));
-  ASSERT_TRUE(batch->apply(next));
-  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+  reopened_goes_on_alike(bulk, *batch, dir.file("bulk"), want);
 }
 
 // An import that removes poles and grids from a store that holds records:
@@ -284,14 +293,7 @@ TEST_P(BulkLoadRemovals, AReimportThatRemovesRecordsStoresExactlyWhatAWriteBatch
   batch->set_bulk_loads(false);
   ASSERT_TRUE(bulk->apply(change_of(r)));
   ASSERT_TRUE(batch->apply(change_of(r)));
-  auto log_bytes = [&](const std::string& db) {
-    std::uintmax_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir.file(db))) {
-      if (e.path().extension() == ".log") n += e.file_size();
-    }
-    return n;
-  };
-  const std::uintmax_t bulk_log_before = log_bytes("bulk");
+  const std::uintmax_t bulk_log_before = log_bytes(dir.file("bulk"));
   // Every seventh pole removed (the first and the last among them), every
   // fifth moved, grid B removed: what an import without --merge gives.
   Records again;
@@ -322,26 +324,16 @@ TEST_P(BulkLoadRemovals, AReimportThatRemovesRecordsStoresExactlyWhatAWriteBatch
     c.delete_grids = {"B"};
     return c;
   };
-  std::size_t bulk_written = 0, batch_written = 0;
-  auto a = bulk->apply(reimport(), &bulk_written);
-  auto b = batch->apply(reimport(), &batch_written);
-  ASSERT_TRUE(a) << a.status().message();
-  ASSERT_TRUE(b) << b.status().message();
-  EXPECT_EQ(*a, *b);
-  EXPECT_EQ(bulk_written, batch_written);
-  EXPECT_EQ(bulk_written, removed.size() + moved + 1);  // and grid B
+  EXPECT_EQ(applied_alike(*bulk, *batch, reimport), removed.size() + moved + 1);  // and grid B
   EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
   EXPECT_EQ(live_poles(*bulk), again.poles.size());
   if (sorted_removals) {
-    EXPECT_LT(log_bytes("bulk"), bulk_log_before + 4096);  // ingested
+    EXPECT_LT(log_bytes(dir.file("bulk")), bulk_log_before + 4096);  // ingested
   } else {
-    EXPECT_GT(log_bytes("bulk"), bulk_log_before + 4096);  // a WriteBatch
+    EXPECT_GT(log_bytes(dir.file("bulk")), bulk_log_before + 4096);  // a WriteBatch
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("bulk/import.tmp")));
-  bulk.reset();
-  bulk = open_store(dir.file("bulk"));
-  ASSERT_TRUE(bulk);
-  EXPECT_EQ(contents_of(*bulk), contents_of(*batch));
+  reopened_goes_on_alike(bulk, *batch, dir.file("bulk"), contents_of(*batch));
 }
 INSTANTIATE_TEST_SUITE_P(BulkLoad, BulkLoadRemovals, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "SortedRemovals" : "UnsortedRemovals"; });

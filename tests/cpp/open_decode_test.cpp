@@ -28,22 +28,13 @@ Dataset detailed_city() {
   return synth::make_city(o);
 }
 
-std::string imported(const TempDir& dir, const Dataset& data) {
-  const std::string db = dir.file("db");
-  auto svc = Service::open(db, {.create_if_missing = true});
-  EXPECT_TRUE(svc) << svc.status().message();
-  if (svc) {
-    EXPECT_TRUE((*svc)->import(data));
-  }
-  return db;
-}
 
 }  // namespace
 
 TEST(OpenDecode, EveryGridArrivesOnceAtItsPlaceWhicheverThreadDecodedIt) {
   const Dataset data = detailed_city();
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto store = store::Store::open(db, {.read_only = true});
   ASSERT_TRUE(store) << store.status().message();
   std::vector<GridRecord> got;
@@ -76,7 +67,7 @@ TEST(OpenDecode, EveryGridArrivesOnceAtItsPlaceWhicheverThreadDecodedIt) {
 TEST(OpenDecode, AnOpenedSnapshotHoldsEveryOutlineAndAnswersAsTheImport) {
   const Dataset data = detailed_city();
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto reader = Service::open(db, {.read_only = true});
   ASSERT_TRUE(reader) << reader.status().message();
   const auto snap = (*reader)->snapshot();
@@ -101,7 +92,7 @@ TEST(OpenDecode, AnOpenedSnapshotHoldsEveryOutlineAndAnswersAsTheImport) {
 TEST(OpenDecode, ADamagedStoredGridFailsTheOpenAsCorruptionNamingIt) {
   const Dataset data = detailed_city();
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   // Overwrite the newest stored version of one grid in the middle with bytes that are no grid.
   std::string damaged_id;
   {

@@ -65,16 +65,24 @@ void expect_answers_as_a_fresh_open(const Service& svc, const std::string& db) {
   });
 }
 
-}  // namespace
-
-TEST(ReloadGrids, AnImportOfPolesOnlyKeepsTheGridsAndAnswersAsAFreshOpen) {
+// The city imported, and a read-only service of it.
+class ReloadGrids : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    import_into(db, data);
+    reader = fixtures::open_ok(db, {.read_only = true});
+    ASSERT_TRUE(reader);
+  }
   const Dataset data = city();
   TempDir dir;
   const std::string db = dir.file("db");
-  import_into(db, data);
-  auto reader = Service::open(db, {.read_only = true});
-  ASSERT_TRUE(reader) << reader.status().message();
-  const GridSet* before = grids_of(**reader);
+  std::unique_ptr<Service> reader;
+};
+
+}  // namespace
+
+TEST_F(ReloadGrids, AnImportOfPolesOnlyKeepsTheGridsAndAnswersAsAFreshOpen) {
+  const GridSet* before = grids_of(*reader);
   ASSERT_NE(before->stored_hash, (std::array<std::uint64_t, 2>{0, 0}));
 
   // Every other pole moved by about 300 m: many into another grid; a tenth removed.
@@ -86,31 +94,25 @@ TEST(ReloadGrids, AnImportOfPolesOnlyKeepsTheGridsAndAnswersAsAFreshOpen) {
     if (i % 2 == 0) moved.poles.back().position.lon += 0.003;
   }
   import_into(db, moved);
-  auto changed = (*reader)->refresh();
+  auto changed = reader->refresh();
   ASSERT_TRUE(changed) << changed.status().message();
   EXPECT_TRUE(*changed);
-  EXPECT_EQ(grids_of(**reader), before) << "the grids are unchanged: kept, not loaded again";
-  expect_answers_as_a_fresh_open(**reader, db);
+  EXPECT_EQ(grids_of(*reader), before) << "the grids are unchanged: kept, not loaded again";
+  expect_answers_as_a_fresh_open(*reader, db);
 }
 
-TEST(ReloadGrids, AnImportThatChangesAGridLoadsTheGridsAgain) {
-  const Dataset data = city();
-  TempDir dir;
-  const std::string db = dir.file("db");
-  import_into(db, data);
-  auto reader = Service::open(db, {.read_only = true});
-  ASSERT_TRUE(reader) << reader.status().message();
-  const GridSet* first = grids_of(**reader);
+TEST_F(ReloadGrids, AnImportThatChangesAGridLoadsTheGridsAgain) {
+  const GridSet* first = grids_of(*reader);
 
   // A renamed grid, with the poles moved (so the change is not read from the log).
   Dataset renamed = data;
   renamed.grids[7].name += "（新）";
   for (std::size_t i = 0; i < renamed.poles.size(); i += 2) renamed.poles[i].position.lat += 0.002;
   import_into(db, renamed);
-  ASSERT_TRUE((*reader)->refresh());
-  const GridSet* second = grids_of(**reader);
+  ASSERT_TRUE(reader->refresh());
+  const GridSet* second = grids_of(*reader);
   EXPECT_NE(second, first);
-  expect_answers_as_a_fresh_open(**reader, db);
+  expect_answers_as_a_fresh_open(*reader, db);
 
   // A redrawn grid (the outline of another): its poles follow.
   Dataset redrawn = renamed;
@@ -118,14 +120,14 @@ TEST(ReloadGrids, AnImportThatChangesAGridLoadsTheGridsAgain) {
   redrawn.grids.erase(redrawn.grids.begin() + 4);
   for (std::size_t i = 0; i < redrawn.poles.size(); i += 2) redrawn.poles[i].position.lat -= 0.002;
   import_into(db, redrawn);
-  ASSERT_TRUE((*reader)->refresh());
-  EXPECT_NE(grids_of(**reader), second);
-  expect_answers_as_a_fresh_open(**reader, db);
+  ASSERT_TRUE(reader->refresh());
+  EXPECT_NE(grids_of(*reader), second);
+  expect_answers_as_a_fresh_open(*reader, db);
 
   // Back to the first grids: stored as the first load found them, but the
   // reader now holds the redrawn ones: loaded again, not confused with them.
   import_into(db, data);
-  ASSERT_TRUE((*reader)->refresh());
-  expect_answers_as_a_fresh_open(**reader, db);
-  EXPECT_EQ((*reader)->snapshot()->grid(data.grids[4].id)->name(), data.grids[4].name);
+  ASSERT_TRUE(reader->refresh());
+  expect_answers_as_a_fresh_open(*reader, db);
+  EXPECT_EQ(reader->snapshot()->grid(data.grids[4].id)->name(), data.grids[4].name);
 }

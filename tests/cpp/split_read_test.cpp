@@ -35,16 +35,6 @@ Dataset city(std::size_t poles) {
   return synth::make_city(o);
 }
 
-std::string imported(const TempDir& dir, const Dataset& data) {
-  const std::string db = dir.file("db");
-  auto svc = Service::open(db, {.create_if_missing = true});
-  EXPECT_TRUE(svc) << svc.status().message();
-  if (svc) {
-    auto report = (*svc)->import(data);
-    EXPECT_TRUE(report) << report.status().message();
-  }
-  return db;
-}
 
 std::map<std::string, PoleRecord> by_number(const std::vector<PoleRecord>& poles) {
   std::map<std::string, PoleRecord> out;
@@ -83,7 +73,7 @@ TEST(SplitRead, TwoRangesInNumberOrderCoverEveryPoleOnce) {
   const SmallSplits small;
   const Dataset data = city(30000);
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto store = store::Store::open(db, {.read_only = true});
   ASSERT_TRUE(store) << store.status().message();
   std::size_t parts = 0;
@@ -118,7 +108,7 @@ TEST(SplitRead, ASmallStoreIsReadByOneThread) {
   const SmallSplits large_threshold(std::uint64_t{1} << 40);
   const Dataset data = city(2000);
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto store = store::Store::open(db, {.read_only = true});
   ASSERT_TRUE(store) << store.status().message();
   std::size_t poles = 0;
@@ -134,7 +124,7 @@ TEST(SplitRead, AnOpenReadInHalvesHoldsWhatWasStored) {
   const SmallSplits small;
   const Dataset data = city(30000);
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto svc = Service::open(db, {.read_only = true});
   ASSERT_TRUE(svc) << svc.status().message();
   expect_holds_exactly(**svc, by_number(data.poles));
@@ -153,7 +143,7 @@ TEST(SplitRead, HalvesNamingTheirAttributeKeysInAnotherOrderAreJoinedRight) {
     a.insert(a.begin(), Attribute{"crew", "C" + std::to_string(i % 7)});
   }
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto svc = Service::open(db, {.read_only = true});
   ASSERT_TRUE(svc) << svc.status().message();
   expect_holds_exactly(**svc, by_number(data.poles));
@@ -163,7 +153,7 @@ TEST(SplitRead, WritesStillInTheLogAreReadInTheirHalf) {
   const SmallSplits small;
   const Dataset data = city(20000);
   TempDir dir;
-  const std::string db = imported(dir, data);
+  const std::string db = fixtures::import_to_new_db(dir, data);
   auto want = by_number(data.poles);
   {
     auto writer = Service::open(db);
@@ -200,7 +190,7 @@ TEST(SplitRead, ADamagedPoleInEitherHalfFailsTheOpenAsCorruptionNamingIt) {
   std::sort(numbers.begin(), numbers.end());
   for (const std::string& damaged : {numbers[numbers.size() / 10], numbers[numbers.size() * 9 / 10]}) {
     TempDir dir;
-    const std::string db = imported(dir, data);
+    const std::string db = fixtures::import_to_new_db(dir, data);
     {
       fixtures::RawDb raw(db);
       ASSERT_TRUE(raw.db) << raw.error;

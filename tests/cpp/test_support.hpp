@@ -50,6 +50,18 @@ inline std::unique_ptr<Service> open_ok(const std::string& path, OpenOptions opt
   return s ? std::move(*s) : nullptr;
 }
 
+// A new database DIR/db holding `data` (imported by a Service), for tests that then open it.
+inline std::string import_to_new_db(const TempDir& dir, const Dataset& data) {
+  const std::string db = dir.file("db");
+  auto svc = Service::open(db, {.create_if_missing = true});
+  EXPECT_TRUE(svc) << svc.status().message();
+  if (svc) {
+    auto report = (*svc)->import(data);
+    EXPECT_TRUE(report) << report.status().message();
+  }
+  return db;
+}
+
 inline Ring box_ring(double x0, double y0, double x1, double y1) {
   return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
 }

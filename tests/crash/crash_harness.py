@@ -351,6 +351,22 @@ def import_args(db: Path, dataset: Path, mode: str = "--replace") -> list[str]:
             str(dataset / "grids.geojson"), "--aliases", str(dataset / "aliases.csv"), mode]
 
 
+def import_outcome(found: tuple, old: tuple, new: tuple, completed: bool, code: int, what: str,
+                   errors: list[str]) -> str:
+    """What an import killed (or not) left: "new", "old" (only when killed), else
+    "mixed", with an error naming how far `found` is from either."""
+    if found == new:
+        return "new"
+    if found == old and not completed:
+        return "old"
+    diff_old = sum(1 for k in set(found[0]) | set(old[0]) if found[0].get(k) != old[0].get(k))
+    diff_new = sum(1 for k in set(found[0]) | set(new[0]) if found[0].get(k) != new[0].get(k))
+    errors.append("%s %s (exit %d) left a dataset that is neither the old nor the new one: "
+                  "%d poles differ from the old, %d from the new" % (
+                      what, "completed" if completed else "killed", code, diff_old, diff_new))
+    return "mixed"
+
+
 def killed_after(pl: Poleloc, args: list[str], delay: float) -> tuple[int, str]:
     """Runs `poleloc ARGS`, SIGKILLed after `delay` seconds unless it ended
     before: (its return code, its stderr)."""
@@ -517,21 +533,11 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
             completed = code == 0
             if code not in (0, -signal.SIGKILL):
                 errors.append("merge import exited %d: %s" % (code, err))
-            found = pl.export(db)
-            old = (model_poles, model_grids)
-            new = ({**model_poles, **reference["M"][0]}, {**model_grids, **reference["M"][1]})
-            if found == new:
-                state = "merged"
-                model_poles, model_grids = dict(new[0]), dict(new[1])
-            elif found == old and not completed:
-                state = "old"
-            else:
-                state = "mixed"
-                diff_old = sum(1 for k in set(found[0]) | set(old[0]) if found[0].get(k) != old[0].get(k))
-                diff_new = sum(1 for k in set(found[0]) | set(new[0]) if found[0].get(k) != new[0].get(k))
-                errors.append("merge import %s (exit %d) left a dataset that is neither the old nor the merged one: "
-                              "%d poles differ from the old, %d from the merged" % (
-                                  "completed" if completed else "killed", code, diff_old, diff_new))
+            merged = ({**model_poles, **reference["M"][0]}, {**model_grids, **reference["M"][1]})
+            state = import_outcome(pl.export(db), (model_poles, model_grids), merged, completed, code,
+                                   "merge import", errors)
+            if state == "new":
+                model_poles, model_grids = dict(merged[0]), dict(merged[1])
             totals["merge imports completed" if completed else "merge imports killed midway"] += 1
             kind = "merge import of M %s after %.2f s: %s dataset found" % (
                 "completed" if completed else "killed", delay, state)
@@ -545,20 +551,8 @@ def run_rounds(pl: Poleloc, work: Path, rng: random.Random, args) -> bool:
             completed = code == 0
             if code not in (0, -signal.SIGKILL):
                 errors.append("import exited %d: %s" % (code, err))
-            found = pl.export(db)
-            old = (model_poles, model_grids)
             new = reference[target]
-            if found == new:
-                state = "new"
-            elif found == old and not completed:
-                state = "old"
-            else:
-                state = "mixed"
-                diff_old = sum(1 for k in set(found[0]) | set(old[0]) if found[0].get(k) != old[0].get(k))
-                diff_new = sum(1 for k in set(found[0]) | set(new[0]) if found[0].get(k) != new[0].get(k))
-                errors.append("import %s (exit %d) left a dataset that is neither the old nor the new one: "
-                              "%d poles differ from the old, %d from the new" % (
-                                  "completed" if completed else "killed", code, diff_old, diff_new))
+            state = import_outcome(pl.export(db), (model_poles, model_grids), new, completed, code, "import", errors)
             if state == "new":
                 model_poles, model_grids = dict(new[0]), dict(new[1])
                 current = target
