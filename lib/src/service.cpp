@@ -37,7 +37,8 @@ std::string error_list(const std::vector<InputError>& errors, std::size_t total,
 }
 
 Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index,
-                                                    std::shared_ptr<GridSet> previous_grids, bool hash_grids) {
+                                                    std::shared_ptr<GridSet> previous_grids) {
+  const bool hash_grids = store.read_only();
   SnapshotBuilder builder;
   builder.keep_grid_index_in(grid_index);
   builder.reserve_poles(store.estimated_poles());
@@ -163,9 +164,7 @@ Result<std::unique_ptr<Service>> Service::open(const std::string& path, const Op
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->store = std::move(*store);
-  // A read-only service reloads when the database changes: it remembers what
-  // its grids were loaded from, to keep them when a reload finds them unchanged.
-  auto data = load_snapshot(*impl->store, impl->grid_index_file(), nullptr, impl->store->read_only());
+  auto data = load_snapshot(*impl->store, impl->grid_index_file());
   if (!data) return data.status();
   impl->write_problem = impl->store->write_problem();
   impl->publish(std::move(*data));
@@ -185,7 +184,7 @@ Result<bool> Service::refresh() {
   // the writer did, instead of reloading every record.
   if (impl_->store->sequence() > served && impl_->follow_log(served)) return true;
   // Everything again; the grids only if they changed (an import of poles keeps them).
-  auto data = load_snapshot(*impl_->store, impl_->grid_index_file(), impl_->current.load()->base()->grid_set, true);
+  auto data = load_snapshot(*impl_->store, impl_->grid_index_file(), impl_->current.load()->base()->grid_set);
   if (!data) return data.status();
   impl_->publish(std::move(*data));
   return true;

@@ -53,14 +53,14 @@ struct ImportLabels {
 std::unique_ptr<SnapshotData> flatten(const Snapshot& snap, const index::GridIndexFile& grid_index = {});
 
 // Reads every live record of `store` into a new snapshot.
-// With `hash_grids`, the grid set built remembers a hash of the stored grids
+// From a read-only store (which a service reloads when the database
+// changes), the grid set built remembers a hash of the stored grids
 // (GridSet::stored_hash); when `previous_grids` (a set loaded so before)
 // has the hash of what is stored now, the new data shares that set instead
-// of decoding and indexing the grids again (a read-only reload after an
-// import of poles only).
+// of decoding and indexing the grids again (a reload after an import of
+// poles only).
 Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const index::GridIndexFile& grid_index = {},
-                                                    std::shared_ptr<GridSet> previous_grids = nullptr,
-                                                    bool hash_grids = false);
+                                                    std::shared_ptr<GridSet> previous_grids = nullptr);
 
 struct Service::Impl {
   std::string path;

@@ -139,6 +139,17 @@ std::size_t live_poles(const store::Store& s) {
   return n;
 }
 
+// Two new stores, DIR/bulk and DIR/batch: the first bulk loads imports as
+// the store does, the second writes everything as one WriteBatch.
+struct BulkAndBatch {
+  std::unique_ptr<store::Store> bulk, batch;
+};
+BulkAndBatch bulk_and_batch(const TempDir& dir) {
+  BulkAndBatch s{open_store(dir.file("bulk")), open_store(dir.file("batch"))};
+  if (s.batch) s.batch->set_bulk_loads(false);
+  return s;
+}
+
 // The bytes of the write-ahead log files of database `dir`.
 std::uintmax_t log_bytes(const std::string& dir) {
   std::uintmax_t n = 0;
@@ -192,10 +203,8 @@ TEST_P(BulkLoadGrids, ImportIntoEmptyStoreStoresExactlyWhatAWriteBatchStores) {
   if (GetParam()) {
     std::sort(r.grids.begin(), r.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
   }
-  auto bulk = open_store(dir.file("bulk"));
-  auto batch = open_store(dir.file("batch"));
+  auto [bulk, batch] = bulk_and_batch(dir);
   ASSERT_TRUE(bulk && batch);
-  batch->set_bulk_loads(false);
   std::size_t bulk_written = 0, batch_written = 0;
   auto a = bulk->apply(change_of(r), &bulk_written);
   auto b = batch->apply(change_of(r), &batch_written);
@@ -229,10 +238,8 @@ TEST(BulkLoad, AReimportIntoAStoreWithRecordsStoresExactlyWhatAWriteBatchStores)
   TempDir dir;
   Records r = city(5000);
   std::sort(r.grids.begin(), r.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
-  auto bulk = open_store(dir.file("bulk"));
-  auto batch = open_store(dir.file("batch"));
+  auto [bulk, batch] = bulk_and_batch(dir);
   ASSERT_TRUE(bulk && batch);
-  batch->set_bulk_loads(false);
   ASSERT_TRUE(bulk->apply(change_of(r)));
   ASSERT_TRUE(batch->apply(change_of(r)));
   store::Change single;  // in both memtables when the re-import comes
@@ -287,10 +294,8 @@ TEST_P(BulkLoadRemovals, AReimportThatRemovesRecordsStoresExactlyWhatAWriteBatch
   TempDir dir;
   Records r = city(3000);
   std::sort(r.grids.begin(), r.grids.end(), [](const GridRecord& a, const GridRecord& b) { return a.id < b.id; });
-  auto bulk = open_store(dir.file("bulk"));
-  auto batch = open_store(dir.file("batch"));
+  auto [bulk, batch] = bulk_and_batch(dir);
   ASSERT_TRUE(bulk && batch);
-  batch->set_bulk_loads(false);
   ASSERT_TRUE(bulk->apply(change_of(r)));
   ASSERT_TRUE(batch->apply(change_of(r)));
   const std::uintmax_t bulk_log_before = log_bytes(dir.file("bulk"));
@@ -417,10 +422,8 @@ TEST(BulkLoad, PolesOutOfOrderFallBackToAWriteBatchWithTheSameResult) {
   TempDir dir;
   Records r = city(100);
   std::swap(r.poles[10], r.poles[70]);
-  auto bulk = open_store(dir.file("bulk"));
-  auto batch = open_store(dir.file("batch"));
+  auto [bulk, batch] = bulk_and_batch(dir);
   ASSERT_TRUE(bulk && batch);
-  batch->set_bulk_loads(false);
   ASSERT_TRUE(bulk->apply(change_of(r)));
   ASSERT_TRUE(batch->apply(change_of(r)));
   EXPECT_EQ(contents_of(*bulk), contents_of(*batch));

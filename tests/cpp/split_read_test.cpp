@@ -42,9 +42,11 @@ std::map<std::string, PoleRecord> by_number(const std::vector<PoleRecord>& poles
   return out;
 }
 
-// Every pole of the opened snapshot, in its order, checked against `want`.
-void expect_holds_exactly(const Service& svc, const std::map<std::string, PoleRecord>& want) {
-  const auto snap = svc.snapshot();
+// Every pole of database `db` opened read-only, in its order, checked against `want`.
+void expect_holds_exactly(const std::string& db, const std::map<std::string, PoleRecord>& want) {
+  auto svc = fixtures::open_ok(db, {.read_only = true});
+  ASSERT_TRUE(svc);
+  const auto snap = svc->snapshot();
   ASSERT_EQ(snap->pole_count(), want.size());
   auto it = want.begin();
   std::size_t i = 0;
@@ -125,9 +127,7 @@ TEST(SplitRead, AnOpenReadInHalvesHoldsWhatWasStored) {
   const Dataset data = city(30000);
   TempDir dir;
   const std::string db = fixtures::import_to_new_db(dir, data);
-  auto svc = Service::open(db, {.read_only = true});
-  ASSERT_TRUE(svc) << svc.status().message();
-  expect_holds_exactly(**svc, by_number(data.poles));
+  expect_holds_exactly(db, by_number(data.poles));
 }
 
 TEST(SplitRead, HalvesNamingTheirAttributeKeysInAnotherOrderAreJoinedRight) {
@@ -144,9 +144,7 @@ TEST(SplitRead, HalvesNamingTheirAttributeKeysInAnotherOrderAreJoinedRight) {
   }
   TempDir dir;
   const std::string db = fixtures::import_to_new_db(dir, data);
-  auto svc = Service::open(db, {.read_only = true});
-  ASSERT_TRUE(svc) << svc.status().message();
-  expect_holds_exactly(**svc, by_number(data.poles));
+  expect_holds_exactly(db, by_number(data.poles));
 }
 
 TEST(SplitRead, WritesStillInTheLogAreReadInTheirHalf) {
@@ -177,9 +175,7 @@ TEST(SplitRead, WritesStillInTheLogAreReadInTheirHalf) {
     ASSERT_TRUE(st) << st.message();
     want.erase(removed);
   }
-  auto svc = Service::open(db, {.read_only = true});
-  ASSERT_TRUE(svc) << svc.status().message();
-  expect_holds_exactly(**svc, want);
+  expect_holds_exactly(db, want);
 }
 
 TEST(SplitRead, ADamagedPoleInEitherHalfFailsTheOpenAsCorruptionNamingIt) {

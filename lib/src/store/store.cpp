@@ -965,29 +965,29 @@ Result<std::uint64_t> Store::apply_with(const Change& change, std::size_t* writt
     // An import: the records it removes and those it puts, each list in id
     // order, are walked together in id order (a removal first on a tie), so
     // that a bulk load's streamed files get their keys in order.
-    std::size_t next = 0;
-    auto removals_up_to = [&](std::string_view id) {
-      for (; next < change.delete_poles.size() && change.delete_poles[next] <= id; ++next) {
-        put(poles_it, P, change.delete_poles[next], change.delete_poles[next], tomb, checked);
+    struct Removals {
+      const std::vector<std::string>& ids;
+      LazyIterator& family;
+      RecordKind kind;
+      std::size_t next = 0;
+    };
+    // Puts the removals not put yet up to `id` (all that are left without one).
+    auto remove_up_to = [&](Removals& r, std::optional<std::string_view> id = std::nullopt) {
+      for (; r.next < r.ids.size() && (!id || r.ids[r.next] <= *id); ++r.next) {
+        put(r.family, r.kind, r.ids[r.next], r.ids[r.next], tomb, checked);
       }
     };
+    Removals poles{change.delete_poles, poles_it, P}, grids{change.delete_grids, grids_it, G};
     change.put_pole_stream([&](std::string_view number, LonLat position, const AttributeViews& attributes) {
-      removals_up_to(number);
+      remove_up_to(poles, number);
       put(poles_it, P, number, number, encode_pole(position, attributes));
     });
-    for (; next < change.delete_poles.size(); ++next) {
-      put(poles_it, P, change.delete_poles[next], change.delete_poles[next], tomb, checked);
-    }
-    next = 0;
+    remove_up_to(poles);
     for (const auto& g : change.grids_to_put()) {
-      for (; next < change.delete_grids.size() && change.delete_grids[next] <= g.id; ++next) {
-        put(grids_it, G, change.delete_grids[next], change.delete_grids[next], tomb, checked);
-      }
+      remove_up_to(grids, g.id);
       put(grids_it, G, g.id, g.id, encode_grid(g), checked);
     }
-    for (; next < change.delete_grids.size(); ++next) {
-      put(grids_it, G, change.delete_grids[next], change.delete_grids[next], tomb, checked);
-    }
+    remove_up_to(grids);
   } else {
     for (const auto& n : change.delete_poles) put(poles_it, P, n, n, tomb, checked);
     for (const auto& p : change.put_poles) put(poles_it, P, p.number, p.number, encode_pole(p), checked);

@@ -42,10 +42,10 @@
 #include <poleloc/status.hpp>
 #include <poleloc/types.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -122,15 +122,15 @@ struct Change {
   }
 };
 
-// Called for each live record. `pole` runs on the calling thread; `grid`,
-// `alias` and then `grids_done` run on a second thread at the same time, so
-// that grid indexing overlaps with reading two million poles.
 // From how many bytes of current poles (on disk and in the memtables) a load
 // reads them on two threads (LoadVisitor::pole_in): 4 MB, about 100,000
 // poles. Tests lower it to read small stores in halves.
 std::uint64_t split_read_min_bytes();
 void set_split_read_min_bytes(std::uint64_t bytes);
 
+// Called for each live record. `pole` runs on the calling thread; `grid`,
+// `alias` and then `grids_done` run on a second thread at the same time, so
+// that grid indexing overlaps with reading two million poles.
 struct LoadVisitor {
   std::function<void(std::string_view number, const PoleValueView&)> pole;
   // Instead of `pole` when both are set and the store is large: the current
