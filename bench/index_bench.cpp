@@ -12,6 +12,7 @@
 #include "geo/simple_polygon.hpp"
 #include "index/cell_presence.hpp"
 #include "index/grid_index.hpp"
+#include "index/pole_index.hpp"
 #include "index/radix_sort.hpp"
 
 #include <benchmark/benchmark.h>
@@ -522,6 +523,92 @@ void BM_MemoryChaseAnchor(benchmark::State& state) {
   state.SetLabel("threads=" + std::to_string(threads) + " misses");
 }
 
+// A pile: the large city's poles and range(0) more at one position inside it
+// (a register that gave every pole without a survey the street office's
+// coordinates). k = 5 for points within about 1 km of the pile, many of which
+// have the pile among their nearest; beside Boost.Geometry's R-tree of the
+// same points (k = 5, planar degrees). Ties go to the lower pole index, and a
+// search sees only the first k of a pile (pole_index.hpp).
+struct Piled {
+  std::vector<LonLat> positions;
+  std::vector<LonLat> points;
+  LonLat at;
+};
+const Piled& piled_city(std::size_t pile) {
+  static std::map<std::size_t, Piled> cities;
+  auto [it, added] = cities.try_emplace(pile);
+  if (!added) return it->second;
+  const auto& city = bench_city(Size::large);
+  Piled& c = it->second;
+  c.positions = city.positions;
+  c.at = city.positions[city.positions.size() / 2];
+  c.positions.insert(c.positions.end(), pile, c.at);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> d(-0.01, 0.01);
+  for (int i = 0; i < 20000; ++i) c.points.push_back({c.at.lon + d(rng), c.at.lat + d(rng)});
+  return c;
+}
+
+void BM_NearestPiled(benchmark::State& state) {
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)));
+  index::PoleIndex idx;
+  idx.build(c.positions);
+  std::vector<std::pair<std::uint32_t, double>> out;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    idx.nearest(c.points[i], 5, std::nullopt, nullptr, out);
+    benchmark::DoNotOptimize(out.data());
+    if (++i == c.points.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) {
+                idx.nearest(c.points[k], 5, std::nullopt, nullptr, out);
+                benchmark::DoNotOptimize(out.data());
+              }));
+  state.SetLabel("2M poles + " + std::to_string(state.range(0)) + " at one position, k=5");
+}
+
+void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
+  using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)));
+  std::vector<std::pair<Pt, std::uint32_t>> pts;
+  for (std::uint32_t i = 0; i < c.positions.size(); ++i) pts.emplace_back(Pt(c.positions[i].lon, c.positions[i].lat), i);
+  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(pts.begin(), pts.end());
+  std::vector<std::pair<Pt, std::uint32_t>> out;
+  auto query = [&](LonLat q) {
+    out.clear();
+    tree.query(bgi::nearest(Pt(q.lon, q.lat), 5), std::back_inserter(out));
+    return out.size();
+  };
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(query(c.points[i]));
+    if (++i == c.points.size()) i = 0;
+  }
+  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(c.points[k])); }));
+  state.SetLabel("2M poles + " + std::to_string(state.range(0)) + " at one position, k=5");
+}
+
+// Building the pole index: the large city's 2,000,000 poles (range(0) = 0),
+// with 100,000 more at one position (1), and 2,000,000 poles clustered around
+// 20 hot spots (2, `poleloc synth --clusters 20`), where many cells hold the 8
+// poles or more from which a cell is sorted.
+void BM_PoleIndexBuild(benchmark::State& state) {
+  std::vector<LonLat> positions;
+  if (state.range(0) == 0) positions = bench_city(Size::large).positions;
+  if (state.range(0) == 1) positions = piled_city(100000).positions;
+  if (state.range(0) == 2) {
+    const Dataset data = synth::make_city({.grids = 200, .poles = 2000000, .seed = 1, .clusters = 20});
+    for (const PoleRecord& p : data.poles) positions.push_back(p.position);
+  }
+  for (auto _ : state) {
+    index::PoleIndex idx;
+    idx.build(positions);
+    benchmark::DoNotOptimize(idx.slot_count());
+  }
+  static const char* const kShapes[] = {"2M uniform", "2M + 100,000 at one position", "2M clustered (20 hot spots)"};
+  state.SetLabel(kShapes[state.range(0)]);
+}
+
 }  // namespace
 
 // Shapes (bench_city.hpp): 0 small, 1 large, 2 many codes + 2 % outside, 3 as 2 with sparse 8-digit serials.
@@ -616,6 +703,10 @@ BENCHMARK(BM_GridOutlineValidGeosAnchor)->Arg(90)->Arg(2000)->Arg(50000)->Unit(b
 BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MemoryChaseAnchor)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK(BM_NearestPiled)->Arg(0)->Arg(10000)->Arg(100000);
+BENCHMARK(BM_NearestPiledBoostRtreeAnchor)->Arg(0)->Arg(10000)->Arg(100000);
+BENCHMARK(BM_PoleIndexBuild)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_OverlayPresence);
 BENCHMARK(BM_SortSerialKeys)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

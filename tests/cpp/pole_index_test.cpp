@@ -833,3 +833,111 @@ TEST(PoleIndex, QueriesNearTheDataMatchBruteForceOnEveryShapeOfTree) {
     }
   }
 }
+
+namespace {
+
+// Brute force with ties by pole index, as nearest() breaks them.
+std::vector<std::pair<std::uint32_t, double>> brute_by_index(const std::vector<LonLat>& poles, LonLat p, std::size_t k,
+                                                             const std::vector<bool>& hidden) {
+  std::vector<std::pair<std::uint32_t, double>> all;
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (!hidden[i]) all.emplace_back(i, geo::geodesic_m(p, poles[i]));
+  }
+  std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+}  // namespace
+
+// A register that gave thousands of poles one default position (the street
+// office's, or 0, 0) makes them tie for every query; ties go to the lower pole
+// index, and the search sees only the first k of the pile it does not pass
+// over. Every answer must still be the brute force's: the pile's lowest
+// indexes, the next ones once those are hidden (as an overlay that deleted
+// them hides them), and the poles around it by distance. Piles inside the data,
+// on its edge (searched from outside) and at 0, 0 (searched from far away),
+// with their members spread over the pole indexes; a run of 8 (the least that
+// is skipped) and one of 7.
+TEST(PoleIndex, PolesPiledAtOnePositionAnswerAsABruteForceWithTiesByIndex) {
+  std::vector<LonLat> poles = random_poles(3000, 41);
+  const LonLat inside{116.4731, 39.9207}, edge{kCentre.lon + kSpan, 39.93}, null_island{0, 0};
+  const LonLat eight{116.4512, 39.9011}, seven{116.4513, 39.9011};
+  std::mt19937_64 rng(43);
+  auto pile = [&](LonLat at, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) {
+      poles.insert(poles.begin() + static_cast<std::ptrdiff_t>(rng() % (poles.size() + 1)), at);
+    }
+  };
+  pile(inside, 2000);
+  pile(edge, 300);
+  pile(null_island, 200);
+  pile(eight, 8);
+  pile(seven, 7);
+  index::PoleIndex idx;
+  idx.build(poles);
+  auto members = [&](LonLat at) {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t i = 0; i < poles.size(); ++i) {
+      if (poles[i].lon == at.lon && poles[i].lat == at.lat) out.push_back(i);
+    }
+    return out;
+  };
+  // Hidden: nothing; the three lowest members of each pile; every other member of the inside pile.
+  std::vector<std::vector<bool>> hidden_sets(3, std::vector<bool>(poles.size(), false));
+  for (const LonLat at : {inside, edge, null_island, eight, seven}) {
+    const auto m = members(at);
+    for (std::size_t j = 0; j < 3; ++j) hidden_sets[1][m[j]] = true;
+  }
+  const auto inside_members = members(inside);
+  for (std::size_t j = 0; j < inside_members.size(); j += 2) hidden_sets[2][inside_members[j]] = true;
+  const std::vector<LonLat> queries = {inside,
+                                       {inside.lon + 1e-5, inside.lat},
+                                       {inside.lon - 0.002, inside.lat + 0.001},
+                                       edge,
+                                       {edge.lon + 0.01, edge.lat},
+                                       {edge.lon + 0.3, edge.lat - 0.02},
+                                       eight,
+                                       seven,
+                                       {eight.lon + 5e-5, eight.lat},
+                                       null_island,
+                                       {1.5, -2.0},
+                                       {-40.0, 10.0},
+                                       {kCentre.lon + 0.01, kCentre.lat - 0.02}};
+  for (std::size_t h = 0; h < hidden_sets.size(); ++h) {
+    std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
+    for (std::uint32_t i = 0; i < poles.size(); ++i) {
+      if (!hidden_sets[h][i]) continue;
+      const auto slot = idx.slot_of(i, poles[i]);
+      ASSERT_TRUE(slot) << "pole " << i << " is not in the index";
+      bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+    }
+    index::HiddenPoles hidden;
+    hidden.bits = bits.data();
+    for (const LonLat& p : queries) {
+      for (std::size_t k : {1u, 3u, 8u, 40u}) {
+        const auto want = brute_by_index(poles, p, k, hidden_sets[h]);
+        const auto got = idx.nearest(p, k, std::nullopt, h == 0 ? nullptr : &hidden);
+        ASSERT_EQ(got.size(), want.size()) << "at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second)
+              << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+          // A pile's members in the answer are exactly its lowest shown indexes.
+          if (poles[want[i].first].lon == poles[got[i].first].lon &&
+              poles[want[i].first].lat == poles[got[i].first].lat) {
+            EXPECT_EQ(got[i].first, want[i].first)
+                << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+          }
+        }
+      }
+    }
+  }
+  // Every pole of every pile has its own slot.
+  std::vector<bool> slot_taken(idx.slot_count(), false);
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    const auto slot = idx.slot_of(i, poles[i]);
+    ASSERT_TRUE(slot) << "pole " << i;
+    EXPECT_FALSE(slot_taken[*slot]) << "pole " << i << " shares slot " << *slot;
+    slot_taken[*slot] = true;
+  }
+}
