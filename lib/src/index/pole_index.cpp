@@ -443,7 +443,8 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 
 void PoleIndex::sort_crowded_cells() {
   // A run of kRunMin needs a cell of as many: only such cells are sorted (a
-  // few percent of them where poles are spread, 0.1 s at most at 2M poles).
+  // few percent of them where poles are spread out; 2,000,000 poles around 20
+  // hot spots built in 113-129 ms against 108 ms unsorted, BM_PoleIndexBuild/2).
   runs_.clear();
   std::vector<std::pair<LonLat, std::uint32_t>> cell;
   auto by_position = [](const std::pair<LonLat, std::uint32_t>& a, const std::pair<LonLat, std::uint32_t>& b) {
