@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 namespace poleloc::cli {
 
-std::optional<std::string> tunables_with_malloc_huge_pages(const char* current, const std::string& thp_enabled) {
+std::optional<std::string> tunables_with_malloc_huge_pages(const char* current, const std::string& thp_enabled,
+                                                           bool top_pad) {
   // "always [madvise] never": the bracketed word is the mode; off, or unknown (no file), changes nothing.
   if (thp_enabled.find("[always]") == std::string::npos && thp_enabled.find("[madvise]") == std::string::npos) {
     return std::nullopt;
@@ -17,7 +19,11 @@ std::optional<std::string> tunables_with_malloc_huge_pages(const char* current, 
   if (now.find("glibc.malloc.hugetlb") != std::string::npos) return std::nullopt;  // the caller's choice
   // First: glibc rewrites the variable it finds in place, and what /proc/PID/environ then shows
   // stops after the first tunable, while every one applies.
-  return now.empty() ? std::string("glibc.malloc.hugetlb=1") : "glibc.malloc.hugetlb=1:" + now;
+  std::string ours = "glibc.malloc.hugetlb=1";
+  if (top_pad && now.find("glibc.malloc.top_pad") == std::string::npos) {
+    ours += ":glibc.malloc.top_pad=" + std::to_string(kMallocTopPad);
+  }
+  return now.empty() ? ours : ours + ":" + now;
 }
 
 void exec_with_malloc_huge_pages(char** argv) {
@@ -27,7 +33,9 @@ void exec_with_malloc_huge_pages(char** argv) {
   std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
   std::stringstream thp;
   thp << in.rdbuf();
-  const auto tunables = tunables_with_malloc_huge_pages(std::getenv("GLIBC_TUNABLES"), thp.str());
+  // Not for `import` (see the header).
+  const bool top_pad = !(argv[0] && argv[1] && std::string_view(argv[1]) == "import");
+  const auto tunables = tunables_with_malloc_huge_pages(std::getenv("GLIBC_TUNABLES"), thp.str(), top_pad);
   if (!tunables) return;
   // Set before trying: should the execution fail, a second try (there is none) would see it set.
   if (::setenv("GLIBC_TUNABLES", tunables->c_str(), 1) != 0) return;

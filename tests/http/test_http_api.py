@@ -484,6 +484,15 @@ def glibc_tunables_of(server) -> str | None:
     return found[0] if found else None
 
 
+def heap_mapping_bytes(server) -> int:
+    """The size of the server's [heap] mapping (0 without one)."""
+    for line in Path("/proc/%d/maps" % server.process.pid).read_text().splitlines():
+        if line.endswith("[heap]"):
+            start, end = (int(x, 16) for x in line.split()[0].split("-"))
+            return end - start
+    return 0
+
+
 def transparent_huge_pages_on() -> bool:
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
     mode = thp.read_text() if thp.exists() else ""
@@ -497,6 +506,9 @@ def test_the_server_runs_with_malloc_asking_for_huge_pages(read_only_server):
     tunables = glibc_tunables_of(read_only_server)
     if transparent_huge_pages_on():
         assert tunables is not None and "glibc.malloc.hugetlb=1" in tunables.split(":"), tunables
+        # With it, glibc.malloc.top_pad (which /proc/PID/environ no longer shows): the heap grows
+        # 128 MiB at a time, so its mapping is at least that (address space, not memory).
+        assert heap_mapping_bytes(read_only_server) >= 128 << 20
     else:
         assert tunables is None or "glibc.malloc.hugetlb" not in tunables, tunables
     assert read_only_server.get("/healthz").status == 200
