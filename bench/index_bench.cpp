@@ -157,13 +157,21 @@ void BM_Nearest1(benchmark::State& state) {
   state.SetLabel(bench::size_name(static_cast<Size>(state.range(0))));
 }
 
+// Boost.Geometry's R-tree (R*, 16 a node) of `positions` as points of type Pt, each with its index:
+// the anchor beside poleloc's nearest-pole searches.
+template <typename Pt>
+bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> point_rtree(const std::vector<LonLat>& positions) {
+  std::vector<std::pair<Pt, std::uint32_t>> all;
+  all.reserve(positions.size());
+  for (std::uint32_t i = 0; i < positions.size(); ++i) all.emplace_back(Pt(positions[i].lon, positions[i].lat), i);
+  return bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>>(all.begin(), all.end());
+}
+
 // Anchor: Boost.Geometry R-tree nearest in planar degrees (a different pole than the geodesic nearest at times).
 void BM_Nearest1BoostRtreeAnchor(benchmark::State& state) {
   using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
-  std::vector<std::pair<Pt, std::uint32_t>> pts;
-  for (std::uint32_t i = 0; i < city.positions.size(); ++i) pts.emplace_back(Pt(city.positions[i].lon, city.positions[i].lat), i);
-  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(pts.begin(), pts.end());
+  const auto tree = point_rtree<Pt>(city.positions);
   auto query = [&](LonLat q) {
     std::pair<Pt, std::uint32_t> out;
     tree.query(bgi::nearest(Pt(q.lon, q.lat), 1), &out);
@@ -223,9 +231,7 @@ template <typename Pt>
 void rtree_outside_anchor(benchmark::State& state, const char* differs) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   const auto& pts = state.range(1) ? city.far : city.outside;
-  std::vector<std::pair<Pt, std::uint32_t>> all;
-  for (std::uint32_t i = 0; i < city.positions.size(); ++i) all.emplace_back(Pt(city.positions[i].lon, city.positions[i].lat), i);
-  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(all.begin(), all.end());
+  const auto tree = point_rtree<Pt>(city.positions);
   auto query = [&](LonLat q) {
     std::pair<Pt, std::uint32_t> out;
     tree.query(bgi::nearest(Pt(q.lon, q.lat), 1), &out);
@@ -570,9 +576,7 @@ void BM_NearestPiled(benchmark::State& state) {
 void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
   using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
   const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)));
-  std::vector<std::pair<Pt, std::uint32_t>> pts;
-  for (std::uint32_t i = 0; i < c.positions.size(); ++i) pts.emplace_back(Pt(c.positions[i].lon, c.positions[i].lat), i);
-  bgi::rtree<std::pair<Pt, std::uint32_t>, bgi::rstar<16>> tree(pts.begin(), pts.end());
+  const auto tree = point_rtree<Pt>(c.positions);
   std::vector<std::pair<Pt, std::uint32_t>> out;
   auto query = [&](LonLat q) {
     out.clear();

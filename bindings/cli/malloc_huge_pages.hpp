@@ -21,8 +21,8 @@
 // bench/open_database.sh within the host's noise, peak RSS +0 to +60 MB (more of
 // the heap in huge pages). Not for `import`: a read-only server following the
 // database saw re-imports 0.1-0.2 s later after an importer with it (medians of
-// six, four runs alternated), whatever the server ran with. Nothing happens where transparent huge pages
-// are off ("[never]"), where GLIBC_TUNABLES already names
+// six, four runs alternated), whatever the server ran with. Nothing happens
+// where transparent huge pages are off ("[never]"), where GLIBC_TUNABLES already names
 // glibc.malloc.hugetlb (set it to 0 to opt out), in a set-user-ID or
 // file-capability binary (glibc may ignore the variable there), or where the
 // re-execution fails (the command goes on as it is).

@@ -36,17 +36,34 @@ std::vector<LonLat> random_poles(std::size_t n, std::uint64_t seed, LonLat centr
   return out;
 }
 
-// Brute force with Karney's geodesic.
+// Brute force with Karney's geodesic, ties by pole index (as nearest() breaks
+// them), passing over the poles `hidden` marks (if given).
 std::vector<std::pair<std::uint32_t, double>> brute(const std::vector<LonLat>& poles, LonLat p, std::size_t k,
-                                                    std::optional<double> max_m = {}) {
+                                                    std::optional<double> max_m = {},
+                                                    const std::vector<bool>* hidden = nullptr) {
   std::vector<std::pair<std::uint32_t, double>> all;
   for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (hidden && (*hidden)[i]) continue;
     const double d = geo::geodesic_m(p, poles[i]);
     if (!max_m || d <= *max_m) all.emplace_back(i, d);
   }
-  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second < b.second; });
   if (all.size() > k) all.resize(k);
   return all;
+}
+
+// A bit per slot of `idx`, set for the poles i with hide(i): what an overlay
+// that replaced them hides from nearest().
+template <typename Hide>
+std::vector<std::uint64_t> hidden_slot_bits(const index::PoleIndex& idx, const std::vector<LonLat>& poles, Hide&& hide) {
+  std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (!hide(i)) continue;
+    const auto slot = idx.slot_of(i, poles[i]);
+    EXPECT_TRUE(slot) << "pole " << i << " is not in the index";
+    if (slot) bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+  }
+  return bits;
 }
 
 // The poles i with i % 3 == residue hidden by their slot, as an overlay that
@@ -62,15 +79,9 @@ struct EveryThirdHidden {
 };
 EveryThirdHidden hide_every_third(const index::PoleIndex& idx, const std::vector<LonLat>& poles, std::uint32_t residue) {
   EveryThirdHidden out;
-  out.bits.assign((idx.slot_count() + 63) / 64, 0);
+  out.bits = hidden_slot_bits(idx, poles, [&](std::uint32_t i) { return i % 3 == residue; });
   for (std::uint32_t i = 0; i < poles.size(); ++i) {
-    if (i % 3 != residue) {
-      out.shown.push_back(poles[i]);
-      continue;
-    }
-    const auto slot = idx.slot_of(i, poles[i]);
-    EXPECT_TRUE(slot) << "pole " << i << " is not in the index";
-    if (slot) out.bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
+    if (i % 3 != residue) out.shown.push_back(poles[i]);
   }
   return out;
 }
@@ -834,21 +845,6 @@ TEST(PoleIndex, QueriesNearTheDataMatchBruteForceOnEveryShapeOfTree) {
   }
 }
 
-namespace {
-
-// Brute force with ties by pole index, as nearest() breaks them.
-std::vector<std::pair<std::uint32_t, double>> brute_by_index(const std::vector<LonLat>& poles, LonLat p, std::size_t k,
-                                                             const std::vector<bool>& hidden) {
-  std::vector<std::pair<std::uint32_t, double>> all;
-  for (std::uint32_t i = 0; i < poles.size(); ++i) {
-    if (!hidden[i]) all.emplace_back(i, geo::geodesic_m(p, poles[i]));
-  }
-  std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second < b.second; });
-  if (all.size() > k) all.resize(k);
-  return all;
-}
-
-}  // namespace
 
 // A register that gave thousands of poles one default position (the street
 // office's, or 0, 0) makes them tie for every query; ties go to the lower pole
@@ -905,18 +901,12 @@ TEST(PoleIndex, PolesPiledAtOnePositionAnswerAsABruteForceWithTiesByIndex) {
                                        {-40.0, 10.0},
                                        {kCentre.lon + 0.01, kCentre.lat - 0.02}};
   for (std::size_t h = 0; h < hidden_sets.size(); ++h) {
-    std::vector<std::uint64_t> bits((idx.slot_count() + 63) / 64, 0);
-    for (std::uint32_t i = 0; i < poles.size(); ++i) {
-      if (!hidden_sets[h][i]) continue;
-      const auto slot = idx.slot_of(i, poles[i]);
-      ASSERT_TRUE(slot) << "pole " << i << " is not in the index";
-      bits[*slot / 64] |= std::uint64_t{1} << (*slot % 64);
-    }
+    const auto bits = hidden_slot_bits(idx, poles, [&](std::uint32_t i) { return hidden_sets[h][i]; });
     index::HiddenPoles hidden;
     hidden.bits = bits.data();
     for (const LonLat& p : queries) {
       for (std::size_t k : {1u, 3u, 8u, 40u}) {
-        const auto want = brute_by_index(poles, p, k, hidden_sets[h]);
+        const auto want = brute(poles, p, k, std::nullopt, &hidden_sets[h]);
         const auto got = idx.nearest(p, k, std::nullopt, h == 0 ? nullptr : &hidden);
         ASSERT_EQ(got.size(), want.size()) << "at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
         for (std::size_t i = 0; i < got.size(); ++i) {

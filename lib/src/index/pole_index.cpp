@@ -441,6 +441,18 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
   build_pyramid();
 }
 
+namespace {
+
+// The order of a crowded cell's slots: by lon, lat, then pole index
+// (sort_crowded_cells sorts by it, slot_of searches by it).
+bool position_before(const LonLat& a, std::uint32_t pole_a, const LonLat& b, std::uint32_t pole_b) {
+  if (a.lon != b.lon) return a.lon < b.lon;
+  if (a.lat != b.lat) return a.lat < b.lat;
+  return pole_a < pole_b;
+}
+
+}  // namespace
+
 void PoleIndex::sort_crowded_cells() {
   // A run of kRunMin needs a cell of as many: only such cells are sorted (a
   // few percent of them where poles are spread out; 2,000,000 poles around 20
@@ -448,9 +460,7 @@ void PoleIndex::sort_crowded_cells() {
   runs_.clear();
   std::vector<std::pair<LonLat, std::uint32_t>> cell;
   auto by_position = [](const std::pair<LonLat, std::uint32_t>& a, const std::pair<LonLat, std::uint32_t>& b) {
-    if (a.first.lon != b.first.lon) return a.first.lon < b.first.lon;
-    if (a.first.lat != b.first.lat) return a.first.lat < b.first.lat;
-    return a.second < b.second;
+    return position_before(a.first, a.second, b.first, b.second);
   };
   for (std::size_t c = 0; c + 1 < cell_start_.size(); ++c) {
     const std::uint32_t begin = cell_start_[c], end = cell_start_[c + 1];
@@ -1337,11 +1347,7 @@ std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat posit
     std::uint32_t lo = cell_start_[c], hi = cell_start_[c + 1];
     while (lo < hi) {
       const std::uint32_t mid = lo + (hi - lo) / 2;
-      const LonLat& m = sorted_pos_[mid];
-      const bool before = m.lon != position.lon ? m.lon < position.lon
-                          : m.lat != position.lat ? m.lat < position.lat
-                                                  : order_[mid] < pole;
-      if (before) lo = mid + 1;
+      if (position_before(sorted_pos_[mid], order_[mid], position, pole)) lo = mid + 1;
       else hi = mid;
     }
     if (lo < cell_start_[c + 1] && order_[lo] == pole) return lo;
