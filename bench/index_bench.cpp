@@ -26,6 +26,7 @@
 #include <optional>
 #include <numeric>
 #include <random>
+#include <string>
 #include <thread>
 
 namespace bg = boost::geometry;
@@ -534,29 +535,38 @@ void BM_MemoryChaseAnchor(benchmark::State& state) {
 // coordinates). k = 5 for points within about 1 km of the pile, many of which
 // have the pile among their nearest; beside Boost.Geometry's R-tree of the
 // same points (k = 5, planar degrees). Ties go to the lower pole index, and a
-// search sees only the first k of a pile (pole_index.hpp).
+// search sees only the first k of a pile (pole_index.hpp). range(1): the
+// pile's spread in centimetres (0: one position; 100: poles at distinct
+// positions over a metre, a register that jittered them, where a search
+// visits the crowded cell's chunks nearest first).
 struct Piled {
   std::vector<LonLat> positions;
   std::vector<LonLat> points;
   LonLat at;
 };
-const Piled& piled_city(std::size_t pile) {
-  static std::map<std::size_t, Piled> cities;
-  auto [it, added] = cities.try_emplace(pile);
+const Piled& piled_city(std::size_t pile, std::int64_t spread_cm = 0) {
+  static std::map<std::pair<std::size_t, std::int64_t>, Piled> cities;
+  auto [it, added] = cities.try_emplace({pile, spread_cm});
   if (!added) return it->second;
   const auto& city = bench_city(Size::large);
   Piled& c = it->second;
   c.positions = city.positions;
   c.at = city.positions[city.positions.size() / 2];
-  c.positions.insert(c.positions.end(), pile, c.at);
   std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> spread(-0.5e-7 * static_cast<double>(spread_cm), 0.5e-7 * static_cast<double>(spread_cm));
+  for (std::size_t i = 0; i < pile; ++i) c.positions.push_back({c.at.lon + spread(rng) * 1.3, c.at.lat + spread(rng)});
   std::uniform_real_distribution<double> d(-0.01, 0.01);
   for (int i = 0; i < 20000; ++i) c.points.push_back({c.at.lon + d(rng), c.at.lat + d(rng)});
   return c;
 }
 
+std::string piled_label(const benchmark::State& state) {
+  return "2M poles + " + std::to_string(state.range(0)) +
+         (state.range(1) == 0 ? " at one position" : " over " + std::to_string(state.range(1)) + " cm") + ", k=5";
+}
+
 void BM_NearestPiled(benchmark::State& state) {
-  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)));
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
   index::PoleIndex idx;
   idx.build(c.positions);
   std::vector<std::pair<std::uint32_t, double>> out;
@@ -570,12 +580,12 @@ void BM_NearestPiled(benchmark::State& state) {
                 idx.nearest(c.points[k], 5, std::nullopt, nullptr, out);
                 benchmark::DoNotOptimize(out.data());
               }));
-  state.SetLabel("2M poles + " + std::to_string(state.range(0)) + " at one position, k=5");
+  state.SetLabel(piled_label(state));
 }
 
 void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
   using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
-  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)));
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
   const auto tree = point_rtree<Pt>(c.positions);
   std::vector<std::pair<Pt, std::uint32_t>> out;
   auto query = [&](LonLat q) {
@@ -589,17 +599,19 @@ void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
     if (++i == c.points.size()) i = 0;
   }
   set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(c.points[k])); }));
-  state.SetLabel("2M poles + " + std::to_string(state.range(0)) + " at one position, k=5");
+  state.SetLabel(piled_label(state));
 }
 
 // Building the pole index: the large city's 2,000,000 poles (range(0) = 0),
-// with 100,000 more at one position (1), and 2,000,000 poles clustered around
+// with 100,000 more at one position (1), 2,000,000 poles clustered around
 // 20 hot spots (2, `poleloc synth --clusters 20`), where many cells hold the 8
-// poles or more from which a cell is sorted.
+// poles or more from which a cell is sorted, and with 100,000 more spread over
+// a metre (3: a crowded cell cut into chunks).
 void BM_PoleIndexBuild(benchmark::State& state) {
   std::vector<LonLat> positions;
   if (state.range(0) == 0) positions = bench_city(Size::large).positions;
   if (state.range(0) == 1) positions = piled_city(100000).positions;
+  if (state.range(0) == 3) positions = piled_city(100000, 100).positions;
   if (state.range(0) == 2) {
     const Dataset data = synth::make_city({.grids = 200, .poles = 2000000, .seed = 1, .clusters = 20});
     for (const PoleRecord& p : data.poles) positions.push_back(p.position);
@@ -609,7 +621,8 @@ void BM_PoleIndexBuild(benchmark::State& state) {
     idx.build(positions);
     benchmark::DoNotOptimize(idx.slot_count());
   }
-  static const char* const kShapes[] = {"2M uniform", "2M + 100,000 at one position", "2M clustered (20 hot spots)"};
+  static const char* const kShapes[] = {"2M uniform", "2M + 100,000 at one position", "2M clustered (20 hot spots)",
+                                        "2M + 100,000 over a metre"};
   state.SetLabel(kShapes[state.range(0)]);
 }
 
@@ -708,9 +721,14 @@ BENCHMARK(BM_BatchGridAt)->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisec
 BENCHMARK(BM_BatchNearest)->ArgsProduct({{1}, {1, 2}, {1, 5}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MemoryChaseAnchor)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-BENCHMARK(BM_NearestPiled)->Arg(0)->Arg(10000)->Arg(100000);
-BENCHMARK(BM_NearestPiledBoostRtreeAnchor)->Arg(0)->Arg(10000)->Arg(100000);
-BENCHMARK(BM_PoleIndexBuild)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NearestPiled)->Args({0, 0})->Args({10000, 0})->Args({100000, 0})->Args({10000, 100})->Args({100000, 100});
+BENCHMARK(BM_NearestPiledBoostRtreeAnchor)
+    ->Args({0, 0})
+    ->Args({10000, 0})
+    ->Args({100000, 0})
+    ->Args({10000, 100})
+    ->Args({100000, 100});
+BENCHMARK(BM_PoleIndexBuild)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_OverlayPresence);
 BENCHMARK(BM_SortSerialKeys)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

@@ -100,6 +100,47 @@ std::vector<std::uint32_t> small_hidden_set(const std::vector<std::uint32_t>& sl
   return set;
 }
 
+// nearest() with each set of hidden poles (the first: none) at each query
+// and k, against the brute force: the same distances, and where the brute
+// force's pole and the answer's are at one position, the same pole (ties go
+// to the lower index).
+void expect_as_brute_with_ties_by_index(const std::vector<LonLat>& poles, const index::PoleIndex& idx,
+                                        const std::vector<LonLat>& queries,
+                                        const std::vector<std::vector<bool>>& hidden_sets) {
+  for (std::size_t h = 0; h < hidden_sets.size(); ++h) {
+    const auto bits = hidden_slot_bits(idx, poles, [&](std::uint32_t i) { return hidden_sets[h][i]; });
+    index::HiddenPoles hidden;
+    hidden.bits = bits.data();
+    for (const LonLat& p : queries) {
+      for (std::size_t k : {1u, 3u, 8u, 40u}) {
+        const auto want = brute(poles, p, k, std::nullopt, &hidden_sets[h]);
+        const auto got = idx.nearest(p, k, std::nullopt, h == 0 ? nullptr : &hidden);
+        ASSERT_EQ(got.size(), want.size()) << "at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second)
+              << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+          if (poles[want[i].first].lon == poles[got[i].first].lon &&
+              poles[want[i].first].lat == poles[got[i].first].lat) {
+            EXPECT_EQ(got[i].first, want[i].first)
+                << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Every pole has a slot of its own.
+void expect_a_slot_each(const std::vector<LonLat>& poles, const index::PoleIndex& idx) {
+  std::vector<bool> slot_taken(idx.slot_count(), false);
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    const auto slot = idx.slot_of(i, poles[i]);
+    ASSERT_TRUE(slot) << "pole " << i;
+    EXPECT_FALSE(slot_taken[*slot]) << "pole " << i << " shares slot " << *slot;
+    slot_taken[*slot] = true;
+  }
+}
+
 }  // namespace
 
 // A few hidden poles (as an overlay hides the poles written since its base),
@@ -900,34 +941,60 @@ TEST(PoleIndex, PolesPiledAtOnePositionAnswerAsABruteForceWithTiesByIndex) {
                                        {1.5, -2.0},
                                        {-40.0, 10.0},
                                        {kCentre.lon + 0.01, kCentre.lat - 0.02}};
-  for (std::size_t h = 0; h < hidden_sets.size(); ++h) {
-    const auto bits = hidden_slot_bits(idx, poles, [&](std::uint32_t i) { return hidden_sets[h][i]; });
-    index::HiddenPoles hidden;
-    hidden.bits = bits.data();
-    for (const LonLat& p : queries) {
-      for (std::size_t k : {1u, 3u, 8u, 40u}) {
-        const auto want = brute(poles, p, k, std::nullopt, &hidden_sets[h]);
-        const auto got = idx.nearest(p, k, std::nullopt, h == 0 ? nullptr : &hidden);
-        ASSERT_EQ(got.size(), want.size()) << "at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
-        for (std::size_t i = 0; i < got.size(); ++i) {
-          EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second)
-              << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
-          // A pile's members in the answer are exactly its lowest shown indexes.
-          if (poles[want[i].first].lon == poles[got[i].first].lon &&
-              poles[want[i].first].lat == poles[got[i].first].lat) {
-            EXPECT_EQ(got[i].first, want[i].first)
-                << "rank " << i << " at " << p.lon << "," << p.lat << " k " << k << " hidden set " << h;
-          }
-        }
+  expect_as_brute_with_ties_by_index(poles, idx, queries, hidden_sets);
+  expect_a_slot_each(poles, idx);
+}
+
+// Poles crowded into one cell at distinct positions (spread over a metre or
+// five centimetres, a run of one position among them), where a search visits
+// a cell's chunks nearest first and stops at the first that cannot hold a
+// better pole: the same answers as a brute force, inside the data, on its
+// edge, far outside it and at its antipode, with poles hidden. Twice: in a
+// city (cells of metres) and with a crowd at 0, 0 as well, where the city's
+// poles fall into a few cells that are crowded themselves.
+TEST(PoleIndex, PolesCrowdedAtDistinctPositionsAnswerAsABruteForce) {
+  const LonLat inside{116.4731, 39.9207}, edge{kCentre.lon + kSpan, 39.93}, null_island{0, 0};
+  std::mt19937_64 rng(47);
+  for (const bool with_null_island : {false, true}) {
+    std::vector<LonLat> poles = random_poles(3000, 45);
+    // n poles spread uniformly over `metres` around `at` (in degrees, about).
+    auto crowd = [&](LonLat at, std::size_t n, double metres) {
+      std::uniform_real_distribution<double> d(-0.5 * metres / 111'000, 0.5 * metres / 111'000);
+      for (std::size_t j = 0; j < n; ++j) {
+        const LonLat t{at.lon + d(rng) * 1.3, at.lat + d(rng)};
+        poles.insert(poles.begin() + static_cast<std::ptrdiff_t>(rng() % (poles.size() + 1)), t);
       }
+    };
+    crowd(inside, 3000, 1.0);
+    crowd(edge, 1000, 0.05);
+    for (int j = 0; j < 300; ++j) poles.insert(poles.begin() + static_cast<std::ptrdiff_t>(rng() % poles.size()), inside);
+    if (with_null_island) crowd(null_island, 600, 1.0);
+    index::PoleIndex idx;
+    idx.build(poles);
+    // Hidden: nothing; every other pole of the data; the run's three lowest.
+    std::vector<std::vector<bool>> hidden_sets(3, std::vector<bool>(poles.size(), false));
+    for (std::size_t i = 0; i < poles.size(); i += 2) hidden_sets[1][i] = true;
+    for (std::uint32_t i = 0, n = 0; i < poles.size() && n < 3; ++i) {
+      if (poles[i].lon == inside.lon && poles[i].lat == inside.lat) hidden_sets[2][i] = true, ++n;
     }
-  }
-  // Every pole of every pile has its own slot.
-  std::vector<bool> slot_taken(idx.slot_count(), false);
-  for (std::uint32_t i = 0; i < poles.size(); ++i) {
-    const auto slot = idx.slot_of(i, poles[i]);
-    ASSERT_TRUE(slot) << "pole " << i;
-    EXPECT_FALSE(slot_taken[*slot]) << "pole " << i << " shares slot " << *slot;
-    slot_taken[*slot] = true;
+    const std::vector<LonLat> queries = {inside,
+                                         {inside.lon + 3e-6, inside.lat - 2e-6},
+                                         {inside.lon + 1e-5, inside.lat},
+                                         {inside.lon, inside.lat + 0.0004},
+                                         {inside.lon - 0.002, inside.lat + 0.001},
+                                         edge,
+                                         {edge.lon + 2e-7, edge.lat},
+                                         {edge.lon + 0.01, edge.lat + 0.005},
+                                         {edge.lon + 0.3, edge.lat - 0.02},
+                                         {edge.lon + 2.5, edge.lat + 1.0},
+                                         null_island,
+                                         {2e-6, 1e-6},
+                                         {1.5, -2.0},
+                                         {-40.0, 10.0},
+                                         {inside.lon - 180, -inside.lat},
+                                         {inside.lon - 179.6, 0.3 - inside.lat}};
+    SCOPED_TRACE(with_null_island ? "with a crowd at 0, 0" : "a city");
+    expect_as_brute_with_ties_by_index(poles, idx, queries, hidden_sets);
+    expect_a_slot_each(poles, idx);
   }
 }

@@ -285,6 +285,7 @@ struct Scratch {
   std::vector<FarBound> refs;
   std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
   std::vector<std::pair<double, std::uint32_t>> best;  // (key, slot), the k best so far
+  std::vector<std::pair<double, std::uint32_t>> chunks;  // (key, chunk) of a crowded range (for_crowded_slots)
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -338,6 +339,15 @@ double lower_bound_m(const double q[3], const Box& b, double margin) {
   const double chord = std::max(0.0, box_chord_m(q, b) - margin);
   if (chord <= 3100.0) return near_key_lower_bound_m(chord);
   return arc_lower_bound_m(chord) - 1.0;
+}
+
+// A crowded cell's chunk boxes are doubles, rounded to nanometres.
+constexpr double kChunkMarginM = 1e-6;
+// The squared lower bound of the ranking key of any pole in `box` from q (both in the index's frame).
+template <typename Box>
+double chunk_key2(const double q[3], const Box& box) {
+  const double lb = std::max(0.0, lower_bound_m(q, box, kChunkMarginM));
+  return lb * lb;
 }
 
 // The index of the least of 16 floats (the first of equals).
@@ -458,6 +468,7 @@ void PoleIndex::sort_crowded_cells() {
   // few percent of them where poles are spread out; 2,000,000 poles around 20
   // hot spots built in 113-129 ms against 108 ms unsorted, BM_PoleIndexBuild/2).
   runs_.clear();
+  chunks_.clear();
   std::vector<std::pair<LonLat, std::uint32_t>> cell;
   auto by_position = [](const std::pair<LonLat, std::uint32_t>& a, const std::pair<LonLat, std::uint32_t>& b) {
     return position_before(a.first, a.second, b.first, b.second);
@@ -475,6 +486,66 @@ void PoleIndex::sort_crowded_cells() {
       if (j - i >= kRunMin) runs_.push_back({i, j});
       i = j;
     }
+    if (end - begin >= kChunkCellMin) cut_into_chunks(begin, end);
+  }
+}
+
+// Chunks of about sqrt(n) slots of a crowded cell (sorted by position, runs
+// found): sqrt(n) boxes to measure and a few chunks of sqrt(n) to visit. A
+// chunk never splits poles at one position, and a run is a chunk of its own
+// (a point box, visited k poles deep by for_slots_in_runs).
+void PoleIndex::cut_into_chunks(std::uint32_t begin, std::uint32_t end) {
+  const auto size = std::max<std::uint32_t>(32, static_cast<std::uint32_t>(std::sqrt(double(end - begin))));
+  auto same_position = [&](std::uint32_t a, std::uint32_t b) {
+    return sorted_pos_[a].lon == sorted_pos_[b].lon && sorted_pos_[a].lat == sorted_pos_[b].lat;
+  };
+  for (std::uint32_t i = begin; i < end;) {
+    std::uint32_t j = i;
+    while (j < end && j - i < size) {
+      std::uint32_t group = j + 1;
+      while (group < end && same_position(group, j)) ++group;
+      if (group - j >= kRunMin) {
+        if (j == i) j = group;  // the run alone; else the chunk ends before it
+        break;
+      }
+      j = group;
+    }
+    chunks_.push_back({i, j, {}, {}});  // its box once the frame is known (build_pyramid)
+    i = j;
+  }
+}
+
+template <typename Visit, typename ChunkKey, typename Bound>
+void PoleIndex::for_crowded_slots(std::uint32_t begin, std::uint32_t end, std::size_t k, const HiddenPoles* hidden,
+                                  Visit& visit, ChunkKey& chunk_key, Bound& bound) const {
+  // The first chunk that ends after `begin`; chunks lie inside cells, so none begins before it.
+  auto chunk = std::lower_bound(chunks_.begin(), chunks_.end(), begin, [](const Chunk& c, std::uint32_t slot) {
+    return c.end <= slot;
+  });
+  if (chunk == chunks_.end() || chunk->first >= end) return for_slots_in_runs(begin, end, k, hidden, visit);
+  // The visits and bound() never come back here: one list per thread serves.
+  std::vector<std::pair<double, std::uint32_t>>& keyed = scratch().chunks;
+  keyed.clear();
+  std::uint32_t i = begin;
+  for (; chunk != chunks_.end() && chunk->first < end; ++chunk) {
+    if (i < chunk->first) for_slots_in_runs(i, chunk->first, k, hidden, visit);
+    keyed.emplace_back(chunk_key(*chunk), static_cast<std::uint32_t>(chunk - chunks_.begin()));
+    i = chunk->end;
+  }
+  if (i < end) for_slots_in_runs(i, end, k, hidden, visit);
+  // The nearest chunk not visited yet, while it may hold a better pole: a
+  // search visits a few of the cell's chunks, so picking each by a scan of
+  // the keys costs less than sorting them all (100,000 poles over a metre:
+  // 316 chunks, BM_NearestPiled/100000/100).
+  for (;;) {
+    std::size_t m = 0;
+    for (std::size_t n = 1; n < keyed.size(); ++n) {
+      if (keyed[n].first < keyed[m].first) m = n;
+    }
+    if (!(keyed[m].first <= bound())) break;  // the nearest is beyond, or every chunk is visited (infinity)
+    const Chunk& c = chunks_[keyed[m].second];
+    keyed[m].first = std::numeric_limits<double>::infinity();
+    for_slots_in_runs(c.first, c.end, k, hidden, visit);
   }
 }
 
@@ -515,6 +586,14 @@ void PoleIndex::build_pyramid() {
     const double rows[9] = {-sl, cl, 0, -sp * cl, -sp * sl, cp, cp * cl, cp * sl, sp};
     std::copy(rows, rows + 9, frame_);
     ecef_raw({0.5 * (min_lon_all_ + max_lon_all_), 0.5 * (min_lat_all_ + max_lat_all_)}, frame_ + 9);
+  }
+  for (Chunk& chunk : chunks_) {
+    for (int a = 0; a < 3; ++a) chunk.lo[a] = std::numeric_limits<double>::infinity(), chunk.hi[a] = -chunk.lo[a];
+    for (std::uint32_t slot = chunk.first; slot < chunk.end; ++slot) {
+      double e[3];
+      ecef(sorted_pos_[slot], e);
+      for (int a = 0; a < 3; ++a) chunk.lo[a] = std::min(chunk.lo[a], e[a]), chunk.hi[a] = std::max(chunk.hi[a], e[a]);
+    }
   }
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const Box3 empty{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
@@ -648,13 +727,25 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
   to_frame(q_raw, q);
   Scratch& scratch_ = scratch();
   // Calls visit(slot) for every pole of level-1 node (x, y), that is of its 2x2 cells.
-  auto for_each_leaf_slot = [&](std::uint32_t x, std::uint32_t y, auto&& visit) {
+  // A crowded cell's chunks in the order of chunk_key, up to the first beyond bound() (for_slots).
+  auto for_each_leaf_slot = [&](std::uint32_t x, std::uint32_t y, auto&& visit, auto&& chunk_key, auto&& bound) {
     for (std::uint32_t cy = 2 * y; cy < std::min(2 * y + 2, ny_); ++cy) {
       for (std::uint32_t cx = 2 * x; cx < std::min(2 * x + 2, nx_); ++cx) {
         const std::uint32_t c = cy * nx_ + cx;
-        for_slots(cell_start_[c], cell_start_[c + 1], k, hidden, visit);
+        for_slots(cell_start_[c], cell_start_[c + 1], k, hidden, visit, chunk_key, bound);
       }
     }
+  };
+  // The key of a chunk for searches bounded by bound2(): the bound of its poles' keys.
+  auto chunk_key = [&](const auto& chunk) { return chunk_key2(q, chunk); };
+  // A chunk's box in floats, rounded outward (for the far and pivot bounds, which take a node's box).
+  auto chunk_box3 = [](const auto& chunk) {
+    Box3 b;
+    for (int a = 0; a < 3; ++a) {
+      b.lo[a] = std::nextafter(static_cast<float>(chunk.lo[a]), -std::numeric_limits<float>::infinity());
+      b.hi[a] = std::nextafter(static_cast<float>(chunk.hi[a]), std::numeric_limits<float>::infinity());
+    }
+    return b;
   };
   // The ECEF of level-1 node (x, y)'s poles without a sine or cosine per pole.
   auto leaf_patch = [&](std::uint32_t x, std::uint32_t y) {
@@ -717,12 +808,19 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       const PatchEcef patch = leaf_patch(x, y);
       double least = std::numeric_limits<double>::infinity(), t0_raw[3] = {0, 0, 0};
       std::uint32_t t0_slot = 0;
-      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        double r3[3];
-        patch(sorted_pos_[i], r3);
-        const double c2 = chord2(r3, q_raw);
-        if (c2 < least) least = c2, t0_slot = i, std::copy(r3, r3 + 3, t0_raw);
-      });
+      for_each_leaf_slot(
+          x, y,
+          [&](std::uint32_t i) {
+            double r3[3];
+            patch(sorted_pos_[i], r3);
+            const double c2 = chord2(r3, q_raw);
+            if (c2 < least) least = c2, t0_slot = i, std::copy(r3, r3 + 3, t0_raw);
+          },
+          [&](const auto& chunk) {
+            const double c = std::max(0.0, box_chord_m(q, chunk) - kChunkMarginM);
+            return c * c;
+          },
+          [&] { return least; });
       if (least < std::numeric_limits<double>::infinity()) {
         double t0[3];
         to_frame(t0_raw, t0);
@@ -845,23 +943,39 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       const Pivot v = pivots_[ref - 1];
       if (e.level == 0) {
         leaf.clear();
-        for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-          double t3[3];
-          ecef(sorted_pos_[i], t3);
-          const double pole_lb = std::max(
-              {arc_lower_bound_m(chord_m(t3, q)) - 1.0, by_pivots(v, chord_m(t3, v.centre), chord_m(t3, v.cut)), 0.0});
-          if (pole_lb * pole_lb > bound2()) return;
-          leaf.emplace_back(pole_lb, i);
-        });
-        std::sort(leaf.begin(), leaf.end());
-        for (const auto& entry : leaf) {
-          const double pole_lb = entry.first;
-          const std::uint32_t i = entry.second;
-          if (pole_lb * pole_lb > bound2()) break;
-          if (measured(i)) continue;
-          const double g = geo::distance_m(p, sorted_pos_[i]);
-          offer(g * g, i);
-        }
+        // The poles bounded so far, measured in the order of their bounds.
+        auto measure_leaf = [&] {
+          std::sort(leaf.begin(), leaf.end());
+          for (const auto& entry : leaf) {
+            const double pole_lb = entry.first;
+            const std::uint32_t i = entry.second;
+            if (pole_lb * pole_lb > bound2()) break;
+            if (measured(i)) continue;
+            const double g = geo::distance_m(p, sorted_pos_[i]);
+            offer(g * g, i);
+          }
+          leaf.clear();
+        };
+        for_each_leaf_slot(
+            x, y,
+            [&](std::uint32_t i) {
+              double t3[3];
+              ecef(sorted_pos_[i], t3);
+              const double pole_lb = std::max({arc_lower_bound_m(chord_m(t3, q)) - 1.0,
+                                               by_pivots(v, chord_m(t3, v.centre), chord_m(t3, v.cut)), 0.0});
+              if (pole_lb * pole_lb > bound2()) return;
+              leaf.emplace_back(pole_lb, i);
+            },
+            [&](const auto& chunk) {
+              const double lb = std::max(std::sqrt(chunk_key(chunk)), pivot_bound(v, chunk_box3(chunk)));
+              return lb > 0 ? lb * lb : 0.0;
+            },
+            // A crowded cell's chunks one by one: each measured before the next is bounded.
+            [&] {
+              measure_leaf();
+              return bound2();
+            });
+        measure_leaf();
         continue;
       }
       // The children, each bounded by these pivots on its own box.
@@ -939,10 +1053,11 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         const double g = far_distance_m(p, q_raw, t, t3);
         offer(g * g, i);
       };
-      // The leaf's poles: its two row spans of sorted_pos_ (LeafRows).
+      // The leaf's poles: its two row spans of sorted_pos_ (LeafRows); a
+      // crowded cell's chunks nearest first, while one may beat the k-th.
       auto each_pole = [&](auto&& visit) {
         for (int r = 0; r < 2; ++r) {
-          for_slots(rows.begin[r], rows.end[r], k, hidden, visit);
+          for_slots(rows.begin[r], rows.end[r], k, hidden, visit, chunk_key, bound2);
         }
       };
       std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
@@ -951,10 +1066,18 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         // query in the tangent plane first, nearly always the answer, so that
         // the others fail the plane test instead of each being measured.
         double least = std::numeric_limits<double>::infinity();
-        each_pole([&](std::uint32_t i) {
+        auto nearer_in_plane = [&](std::uint32_t i) {
           const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
           if (d2 < least) least = d2, first = i;
-        });
+        };
+        // A chunk's poles are at least its chord less the plane's error from q in the plane.
+        auto chunk_plane_key = [&](const auto& chunk) {
+          const double c = std::max(0.0, box_chord_m(q, chunk) - kChunkMarginM - patch.plane_err_m());
+          return c * c;
+        };
+        for (int r = 0; r < 2; ++r) {
+          for_slots(rows.begin[r], rows.end[r], k, hidden, nearer_in_plane, chunk_plane_key, [&] { return least; });
+        }
         if (first != std::numeric_limits<std::uint32_t>::max()) consider(first);
       }
       // The plane test bounds a pole's key at any distance (chord_threshold_m
@@ -1173,27 +1296,44 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       // of the bounds (millimetres short), so usually only the answer is measured.
       leaf.clear();
       const PatchEcef patch = leaf_patch(x, y);
-      for_each_leaf_slot(x, y, [&](std::uint32_t i) {
-        double r3[3], t3[3];
-        patch(sorted_pos_[i], r3);
-        to_frame(r3, t3);
-        // As for the boxes: the FarBound where it says something, else the arc bound.
-        const double far_lb = refs[ref].point_lower_bound_m(t3);
-        const double lb = far_lb > 0 ? far_lb : arc_lower_bound_m(chord_m(t3, q)) - 1.0;
-        if (lb > 0 && lb * lb > bound2()) return;
-        leaf.emplace_back(lb, i);
-      });
-      std::sort(leaf.begin(), leaf.end());
-      for (const auto& entry : leaf) {
-        // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-        const double lb = entry.first;
-        const std::uint32_t i = entry.second;
-        if (lb > 0 && lb * lb > bound2()) break;
-        if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
-        const double g = geo::distance_m(p, sorted_pos_[i]);
-        ++work;
-        offer(g * g, i);
-      }
+      // The poles bounded so far, measured in the order of their bounds.
+      auto measure_leaf = [&] {
+        std::sort(leaf.begin(), leaf.end());
+        for (const auto& entry : leaf) {
+          // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+          const double lb = entry.first;
+          const std::uint32_t i = entry.second;
+          if (lb > 0 && lb * lb > bound2()) break;
+          if (std::any_of(best.begin(), best.end(), [&](const auto& b) { return b.second == i; })) continue;  // t0
+          const double g = geo::distance_m(p, sorted_pos_[i]);
+          ++work;
+          offer(g * g, i);
+        }
+        leaf.clear();
+      };
+      for_each_leaf_slot(
+          x, y,
+          [&](std::uint32_t i) {
+            double r3[3], t3[3];
+            patch(sorted_pos_[i], r3);
+            to_frame(r3, t3);
+            // As for the boxes: the FarBound where it says something, else the arc bound.
+            const double far_lb = refs[ref].point_lower_bound_m(t3);
+            const double lb = far_lb > 0 ? far_lb : arc_lower_bound_m(chord_m(t3, q)) - 1.0;
+            if (lb > 0 && lb * lb > bound2()) return;
+            leaf.emplace_back(lb, i);
+          },
+          [&](const auto& chunk) {
+            const Box3 b = chunk_box3(chunk);
+            const double lb = std::max(std::sqrt(chunk_key(chunk)), refs[ref].box_lower_bound_m(b.lo, b.hi));
+            return lb > 0 ? lb * lb : 0.0;
+          },
+          // A crowded cell's chunks one by one: each measured before the next is bounded.
+          [&] {
+            measure_leaf();
+            return bound2();
+          });
+      measure_leaf();
       continue;
     }
     const Level& down = levels_[e.level - 1];
@@ -1246,16 +1386,30 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   };
   constexpr double band2 = kTieBand2;
   const HiddenPoles* filter = nullptr;  // the hidden poles this pass skips (see below)
+  // A crowded cell's chunks (for_slots): nearest first by their boxes' chords from q (the index's frame).
+  double q_frame[3];
+  bool have_q_frame = false;
+  auto chunk_key = [&](const auto& chunk) {
+    if (!have_q_frame) {
+      if (!have_q3) ecef_raw(p, sc_lat[0], sc_lat[1], q3), have_q3 = true;
+      to_frame(q3, q_frame), have_q_frame = true;
+    }
+    return chunk_key2(q_frame, chunk);
+  };
+  auto chunk_bound = [&] { return best_bound2(best, k, limit2, band2); };
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
-    for_slots(cell_start_[c], cell_start_[c + 1], k, filter, [&](std::uint32_t i) {
-      const double bound2 = best_bound2(best, k, limit2, band2);
-      const double d2 = rank_key(sorted_pos_[i], bound2);
-      if (d2 > bound2) return;
-      if (is_hidden(filter, i)) return;
-      keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
-      __builtin_prefetch(&order_[i]);     // read at the end: the miss overlaps the rest of the search
-    });
+    for_slots(
+        cell_start_[c], cell_start_[c + 1], k, filter,
+        [&](std::uint32_t i) {
+          const double bound2 = best_bound2(best, k, limit2, band2);
+          const double d2 = rank_key(sorted_pos_[i], bound2);
+          if (d2 > bound2) return;
+          if (is_hidden(filter, i)) return;
+          keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
+          __builtin_prefetch(&order_[i]);     // read at the end: the miss overlaps the rest of the search
+        },
+        chunk_key, chunk_bound);
   };
   // Outside the poles' box the rings would start at the edge and grow through
   // cells that cannot hold the answer: search the pyramid instead.
@@ -1279,10 +1433,14 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
       const std::int64_t x0 = std::max<std::int64_t>(cx - 1, 0), x1 = std::min<std::int64_t>(cx + 1, nx_ - 1);
       const std::int64_t y0 = std::max<std::int64_t>(cy - 1, 0), y1 = std::min<std::int64_t>(cy + 1, ny_ - 1);
       for (std::int64_t y = y0; y <= y1; ++y) __builtin_prefetch(&cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
+      constexpr std::ptrdiff_t kPrefetchLinesPerRow = 64;
       for (std::int64_t y = y0; y <= y1; ++y) {
         const auto* from = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x0)]);
         const auto* to = reinterpret_cast<const char*>(sorted_pos_.data() + cell_start_[static_cast<std::size_t>(y * nx_ + x1 + 1)]);
-        for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
+        // At most a few kilobytes a row: a crowded cell's chunks are mostly passed over, not read.
+        for (const char* line = from; line < std::min(to, from + 64 * kPrefetchLinesPerRow); line += 64) {
+          __builtin_prefetch(line);
+        }
       }
     }
     for (std::int64_t r = 0; inside; ++r) {
@@ -1388,7 +1546,7 @@ std::size_t PoleIndex::memory_bytes() const {
   pyramid += leaf_rows_.capacity() * sizeof(LeafRowsGroup);
   pyramid += (leaf_row_values_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) +
-         runs_.capacity() * sizeof(Run) + pyramid;
+         runs_.capacity() * sizeof(Run) + chunks_.capacity() * sizeof(Chunk) + pyramid;
 }
 
 }  // namespace poleloc::index
