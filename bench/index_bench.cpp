@@ -196,9 +196,9 @@ void BM_Nearest1BoostRtreeAnchor(benchmark::State& state) {
 // k = 1 for points outside the poles' bounding box (up to half the city's size
 // beyond it: `outside`) and anywhere on Earth (`far`, range(1) = 1); beside
 // Boost.Geometry's R-tree in planar degrees and over geographic coordinates.
-// k = 1 on `pts` in turn, then each point timed alone for p50 / p99.
-void nearest1_over(benchmark::State& state, const Snapshot& snap, const std::vector<LonLat>& pts) {
-  const NearestOptions opt{.k = 1};
+// k (1 unless given) on `pts` in turn, then each point timed alone for p50 / p99.
+void nearest1_over(benchmark::State& state, const Snapshot& snap, const std::vector<LonLat>& pts, std::uint32_t k = 1) {
+  const NearestOptions opt{.k = k};
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(snap.nearest(pts[i], opt));
@@ -213,6 +213,16 @@ void BM_Nearest1Outside(benchmark::State& state) {
   const auto& city = bench_city(static_cast<Size>(state.range(0)));
   nearest1_over(state, *city.snapshot, state.range(1) ? city.far : city.outside);
   state.SetLabel(std::string(bench::size_name(static_cast<Size>(state.range(0)))) + (state.range(1) ? " far" : " outside"));
+}
+
+// k = range(0) (5, 20) for points anywhere on Earth on the large city: the
+// far search hands over to pivots only after 32 + 24 k steps; until
+// 2026-12-05 after 32 whatever k, and a box of poles whose edge faced the
+// point 16,000 km away then had the pivots measure that whole edge.
+void BM_NearestKFar(benchmark::State& state) {
+  const auto& city = bench_city(Size::large);
+  nearest1_over(state, *city.snapshot, city.far, static_cast<std::uint32_t>(state.range(0)));
+  state.SetLabel("large far, k=" + std::to_string(state.range(0)));
 }
 
 // The share (%) of `pts` (up to 2,000) whose pole from `query` is not poleloc's geodesic nearest.
@@ -710,6 +720,7 @@ BENCHMARK(BM_Nearest1BoostRtreeAnchor)->DenseRange(0, 2);
 BENCHMARK(BM_Nearest1Outside)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1OutsideBoostRtreeAnchor)->ArgsProduct({{1, 2}, {0, 1}});
 BENCHMARK(BM_Nearest1OutsideBoostGeographicAnchor)->ArgsProduct({{1}, {0, 1}});
+BENCHMARK(BM_NearestKFar)->Arg(5)->Arg(20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Nearest1NearAntipode)->Arg(5)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridAtManyVertices)->Arg(1000)->Arg(50000);
 BENCHMARK(BM_GridAtManyVerticesBoostAnchor)->Arg(50000);
