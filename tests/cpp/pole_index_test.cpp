@@ -699,6 +699,31 @@ TEST(PoleIndex, FarQueriesOverDataAContinentWideMatchBruteForce) {
   }
 }
 
+// Two cities 1,000 km apart (Beijing and Shanghai, dense enough to crowd the
+// cells of a box that wide): points inside the box hundreds of km from every
+// pole go far (FarBounds) once the walk down finds no pole within 200 km;
+// points nearer a city stay near. Every answer as a brute force, with and
+// without max_m.
+TEST(PoleIndex, PointsInsideTheBoxOfTwoDistantCitiesMatchBruteForce) {
+  auto poles = random_poles(3000, 61, {116.45, 39.9}, 0.25);
+  const auto second = random_poles(3000, 62, {121.45, 31.2}, 0.25);
+  poles.insert(poles.end(), second.begin(), second.end());
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::mt19937_64 rng(63);
+  std::uniform_real_distribution<double> lon(116.2, 121.7), lat(31.0, 40.1);
+  for (int q = 0; q < 60; ++q) {
+    const LonLat p{lon(rng), lat(rng)};
+    expect_same_as_brute(poles, idx, p, q % 3 == 0 ? 5 : 1);
+    if (q % 4 == 0) expect_same_as_brute(poles, idx, p, 3, 400'000.0);
+  }
+  // Beside each city (within 200 km: the near search) and just past the walk's limit.
+  for (const LonLat p : {LonLat{117.0, 38.5}, LonLat{118.5, 39.9}, LonLat{116.45, 37.9}, LonLat{121.45, 33.2}}) {
+    expect_same_as_brute(poles, idx, p, 1);
+    expect_same_as_brute(poles, idx, p, 5);
+  }
+}
+
 TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
   const auto poles = random_poles(20000, 43);
   index::PoleIndex idx;

@@ -453,15 +453,41 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 
 namespace {
 
-// The order of a crowded cell's slots: by lon, lat, then pole index
-// (sort_crowded_cells sorts by it, slot_of searches by it).
-bool position_before(const LonLat& a, std::uint32_t pole_a, const LonLat& b, std::uint32_t pole_b) {
+// The order of a crowded cell's slots: by the Z-order key of their position
+// in the cell (PoleIndex::cell_z_key), lon, lat, then pole index
+// (sort_crowded_cells sorts by it, slot_of searches by it). Poles at one
+// position are side by side, lowest index first; a chunk of consecutive
+// slots is a compact patch (a Z-order curve's stretch), not a strip.
+bool position_before(std::uint64_t key_a, const LonLat& a, std::uint32_t pole_a, std::uint64_t key_b, const LonLat& b,
+                     std::uint32_t pole_b) {
+  if (key_a != key_b) return key_a < key_b;
   if (a.lon != b.lon) return a.lon < b.lon;
   if (a.lat != b.lat) return a.lat < b.lat;
   return pole_a < pole_b;
 }
 
+// x's 21 low bits spread to the even bits of the result.
+std::uint64_t spread_bits(std::uint64_t x) {
+  x &= 0x1fffff;
+  x = (x | x << 16) & 0x0000ffff0000ffffULL;
+  x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+  x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL;
+  x = (x | x << 2) & 0x3333333333333333ULL;
+  x = (x | x << 1) & 0x5555555555555555ULL;
+  return x;
+}
+
 }  // namespace
+
+std::uint64_t PoleIndex::cell_z_key(std::uint32_t c, LonLat p) const {
+  constexpr double kScale = 1 << 21;
+  const std::uint32_t cx = c % nx_, cy = c / nx_;
+  const double fx = (p.lon - (min_lon_ + cx * cell_deg_lon_)) / cell_deg_lon_ * kScale;
+  const double fy = (p.lat - (min_lat_ + cy * cell_deg_lat_)) / cell_deg_lat_ * kScale;
+  const auto u = static_cast<std::uint64_t>(std::clamp(fx, 0.0, kScale - 1));
+  const auto v = static_cast<std::uint64_t>(std::clamp(fy, 0.0, kScale - 1));
+  return spread_bits(u) | spread_bits(v) << 1;
+}
 
 void PoleIndex::sort_crowded_cells() {
   // A run of kRunMin needs a cell of as many: only such cells are sorted (a
@@ -469,17 +495,24 @@ void PoleIndex::sort_crowded_cells() {
   // hot spots built in 113-129 ms against 108 ms unsorted, BM_PoleIndexBuild/2).
   runs_.clear();
   chunks_.clear();
-  std::vector<std::pair<LonLat, std::uint32_t>> cell;
-  auto by_position = [](const std::pair<LonLat, std::uint32_t>& a, const std::pair<LonLat, std::uint32_t>& b) {
-    return position_before(a.first, a.second, b.first, b.second);
+  struct Keyed {
+    std::uint64_t key;
+    LonLat position;
+    std::uint32_t pole;
+  };
+  std::vector<Keyed> cell;
+  auto by_position = [](const Keyed& a, const Keyed& b) {
+    return position_before(a.key, a.position, a.pole, b.key, b.position, b.pole);
   };
   for (std::size_t c = 0; c + 1 < cell_start_.size(); ++c) {
     const std::uint32_t begin = cell_start_[c], end = cell_start_[c + 1];
     if (end - begin < kRunMin) continue;
     cell.clear();
-    for (std::uint32_t i = begin; i < end; ++i) cell.emplace_back(sorted_pos_[i], order_[i]);
+    for (std::uint32_t i = begin; i < end; ++i) {
+      cell.push_back({cell_z_key(static_cast<std::uint32_t>(c), sorted_pos_[i]), sorted_pos_[i], order_[i]});
+    }
     std::sort(cell.begin(), cell.end(), by_position);
-    for (std::uint32_t i = begin; i < end; ++i) std::tie(sorted_pos_[i], order_[i]) = cell[i - begin];
+    for (std::uint32_t i = begin; i < end; ++i) sorted_pos_[i] = cell[i - begin].position, order_[i] = cell[i - begin].pole;
     for (std::uint32_t i = begin; i < end;) {
       std::uint32_t j = i + 1;
       while (j < end && sorted_pos_[j].lon == sorted_pos_[i].lon && sorted_pos_[j].lat == sorted_pos_[i].lat) ++j;
@@ -518,6 +551,7 @@ void PoleIndex::cut_into_chunks(std::uint32_t begin, std::uint32_t end) {
 template <typename Visit, typename ChunkKey, typename Bound>
 void PoleIndex::for_crowded_slots(std::uint32_t begin, std::uint32_t end, std::size_t k, const HiddenPoles* hidden,
                                   Visit& visit, ChunkKey& chunk_key, Bound& bound) const {
+  if (end - begin < kChunkCellMin) return for_slots_in_runs(begin, end, k, hidden, visit);  // no chunked cell
   // The first chunk that ends after `begin`; chunks lie inside cells, so none begins before it.
   auto chunk = std::lower_bound(chunks_.begin(), chunks_.end(), begin, [](const Chunk& c, std::uint32_t slot) {
     return c.end <= slot;
@@ -778,7 +812,18 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
   const double root_chord = box_chord_m(q, levels_[top].boxes[0]);
   // Only this far out may a search fall back on pivots (below).
   const bool pivot_range = root_chord > kPivotBeyondM;
-  if (root_chord > kFarModelM && root_chord * root_chord <= limit2) {
+  // Data wider than kFarModelM (two cities 1,000 km apart, a country's
+  // lines) leaves points inside its box hundreds of km from every pole,
+  // where the chord's arc is tens of metres to a kilometre short and the near
+  // search below would measure a geodesic for every pole of the band that
+  // deep along the nearest city's edge (1,300 Karney geodesics, 1.7 ms, at
+  // 520 km): there the walk below finds a pole, and if even that is beyond
+  // kFarModelM the search goes far, by FarBounds, as from outside the box.
+  const Box3& root = levels_[top].boxes[0];
+  double diagonal2 = 0;
+  for (int a = 0; a < 3; ++a) diagonal2 += (double(root.hi[a]) - root.lo[a]) * (double(root.hi[a]) - root.lo[a]);
+  const bool wide_data = diagonal2 > kFarModelM * kFarModelM;
+  if ((root_chord > kFarModelM || wide_data) && root_chord * root_chord <= limit2) {
     // Walk down by the arc bound to a leaf, then take its pole with the least
     // arc bound. (A second walk by the FarBound around that pole found a
     // better reference near the antipode, but cost 3 us on every far query;
@@ -821,7 +866,9 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
             return c * c;
           },
           [&] { return least; });
-      if (least < std::numeric_limits<double>::infinity()) {
+      // (Inside a wide box, only when that pole is beyond kFarModelM too: else the near search below.)
+      if (least < std::numeric_limits<double>::infinity() &&
+          (root_chord > kFarModelM || least > kFarModelM * kFarModelM)) {
         double t0[3];
         to_frame(t0_raw, t0);
         far = FarBound::make(p, sorted_pos_[t0_slot], t0, frame_);
@@ -1508,11 +1555,15 @@ std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat posit
   const std::uint32_t c = cy * nx_ + cx;
   if (cell_start_[c + 1] - cell_start_[c] >= kRunMin) {
     // Sorted by position, then pole (sort_crowded_cells): a pile of thousands is searched, not scanned.
+    const std::uint64_t key = cell_z_key(c, position);
     std::uint32_t lo = cell_start_[c], hi = cell_start_[c + 1];
     while (lo < hi) {
       const std::uint32_t mid = lo + (hi - lo) / 2;
-      if (position_before(sorted_pos_[mid], order_[mid], position, pole)) lo = mid + 1;
-      else hi = mid;
+      if (position_before(cell_z_key(c, sorted_pos_[mid]), sorted_pos_[mid], order_[mid], key, position, pole)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
     if (lo < cell_start_[c + 1] && order_[lo] == pole) return lo;
   }

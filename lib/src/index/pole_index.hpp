@@ -44,8 +44,8 @@
 // only the first k that it does not pass over, in pole index order, so that a
 // pile of 20,000 costs a query what five poles cost, not 20,000 distances.
 // Poles crowded into one cell at distinct positions (a register that spread
-// its unsurveyed poles over a metre, a depot's stock) are cut, in that
-// order, into chunks of about the square root of their number, each with its
+// its unsurveyed poles over a metre, a depot's stock) are cut, in Z-order,
+// into compact chunks of about the square root of their number, each with its
 // ECEF box: a search measures the boxes, visits the chunks nearest first and
 // stops at the first that cannot hold a better pole, so 20,000 poles in a
 // metre cost a few hundred boxes and a few chunks, not 20,000 distances.
@@ -119,8 +119,8 @@ class PoleIndex {
   double min_lon_ = 0, min_lat_ = 0, cell_deg_lon_ = 1, cell_deg_lat_ = 1;
   std::uint32_t nx_ = 0, ny_ = 0;
   std::vector<std::uint32_t> cell_start_;   // nx*ny+1 offsets into order_
-  std::vector<std::uint32_t> order_;        // pole indexes sorted by cell (a cell of kRunMin
-                                            // or more by lon, lat, then pole index)
+  std::vector<std::uint32_t> order_;        // pole indexes sorted by cell (a cell of kRunMin or
+                                            // more by Z-order in the cell, lon, lat, then pole index)
   std::vector<LonLat> sorted_pos_;          // positions in order_ order
   // Runs of kRunMin or more slots at one position, ascending (see the top).
   static constexpr std::uint32_t kRunMin = 8;
@@ -130,7 +130,7 @@ class PoleIndex {
   std::vector<Run> runs_;
   // A cell of kChunkCellMin slots or more is cut into chunks (see the top),
   // ascending; a run is a chunk of its own. Boxes in ECEF metres (not the frame).
-  static constexpr std::uint32_t kChunkCellMin = 256;
+  static constexpr std::uint32_t kChunkCellMin = 64;
   struct Chunk {
     std::uint32_t first, end;
     double lo[3], hi[3];
@@ -189,6 +189,8 @@ class PoleIndex {
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
   bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const { return hidden && hidden->contains(slot); }
   void sort_crowded_cells();
+  // The Z-order (Morton) key of position p in cell c: 21 bits a coordinate, relative to the cell.
+  std::uint64_t cell_z_key(std::uint32_t c, LonLat p) const;
   void cut_into_chunks(std::uint32_t begin, std::uint32_t end);
   // visit(slot) for the slots [begin, end) (whole cells) a search for the k
   // nearest must see: every one, except that of a run only the first k that
@@ -198,7 +200,8 @@ class PoleIndex {
   template <typename Visit, typename ChunkKey, typename Bound>
   void for_slots(std::uint32_t begin, std::uint32_t end, std::size_t k, const HiddenPoles* hidden, Visit&& visit,
                  ChunkKey&& chunk_key, Bound&& bound) const {
-    if (runs_.empty() && chunks_.empty()) {  // as a rule
+    // As a rule: no run or chunk anywhere, or too few slots to hold one.
+    if ((runs_.empty() && chunks_.empty()) || end - begin < kRunMin) {
       for (std::uint32_t i = begin; i < end; ++i) visit(i);
       return;
     }
