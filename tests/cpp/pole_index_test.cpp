@@ -724,6 +724,24 @@ TEST(PoleIndex, PointsInsideTheBoxOfTwoDistantCitiesMatchBruteForce) {
   }
 }
 
+// Poles along one straight east-west line 300 km long, its box a few
+// centimetres high: 20,000 cells along it (beyond the former cap of 8,192 a
+// side). Points on and beside the line, past its ends, far off and near a
+// geographic pole answer as a brute force.
+TEST(PoleIndex, PolesAlongOneLongStraightLineMatchBruteForce) {
+  std::mt19937_64 rng(71);
+  std::uniform_real_distribution<double> along(116.0, 119.5), jitter(-2e-7, 2e-7);
+  std::vector<LonLat> poles;
+  for (int i = 0; i < 5000; ++i) poles.push_back({along(rng), 39.9 + jitter(rng)});
+  index::PoleIndex idx;
+  idx.build(poles);
+  for (const LonLat p : {LonLat{117.3, 39.9}, LonLat{117.3, 39.9004}, LonLat{118.7, 39.895}, LonLat{115.99, 39.9},
+                         LonLat{119.6, 39.95}, LonLat{117.0, 41.0}, LonLat{-40.0, 10.0}, LonLat{118.0, -81.5}}) {
+    expect_same_as_brute(poles, idx, p, 1);
+    expect_same_as_brute(poles, idx, p, 5);
+  }
+}
+
 TEST(PoleIndex, MaxDistancePrunesFarAwayQueriesToNothing) {
   const auto poles = random_poles(20000, 43);
   index::PoleIndex idx;

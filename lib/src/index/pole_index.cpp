@@ -406,8 +406,13 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
   const double height_m = std::max(1.0, (max_lat - min_lat) * mid.m_per_deg_lat);
   const double target_cells = std::clamp(static_cast<double>(n) / kPolesPerCell, 1.0, double{1 << 23});
   const double side_m = std::max(1.0, std::sqrt(width_m * height_m / target_cells));
-  nx_ = static_cast<std::uint32_t>(std::clamp(std::ceil(width_m / side_m), 1.0, 8192.0));
-  ny_ = static_cast<std::uint32_t>(std::clamp(std::ceil(height_m / side_m), 1.0, 8192.0));
+  // A side may have up to 2^22 cells (the other then has few: their product
+  // is about target_cells): poles along one straight line 300 km long
+  // (a box a metre high) get cells of a metre, not 8,192 cells of 36 m with
+  // 244 poles each, as under the former cap of 8,192 a side.
+  constexpr double kMaxSide = 1 << 22;
+  nx_ = static_cast<std::uint32_t>(std::clamp(std::ceil(width_m / side_m), 1.0, kMaxSide));
+  ny_ = static_cast<std::uint32_t>(std::clamp(std::ceil(height_m / side_m), 1.0, kMaxSide));
   min_lon_ = min_lon;
   min_lat_ = min_lat;
   // Slightly larger than needed so that max_lon/max_lat fall inside the last cell.
@@ -1215,7 +1220,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
     // child at each level (no stack: until a leaf is measured nothing
     // prunes). The path's measures are kept; the search then goes up it, from
     // the leaf's siblings to the root's children, and measures no node twice.
-    constexpr std::size_t kMaxWideLevels = 16;  // 8192 cells a side make 6
+    constexpr std::size_t kMaxWideLevels = 16;  // 2^22 cells a side make 11
     float path_d2[kMaxWideLevels][16];
     std::uint32_t path_node[kMaxWideLevels], path_child[kMaxWideLevels];
     std::size_t depth = 0;
