@@ -575,40 +575,53 @@ std::string piled_label(const benchmark::State& state) {
          (state.range(1) == 0 ? " at one position" : " over " + std::to_string(state.range(1)) + " cm") + ", k=5";
 }
 
-void BM_NearestPiled(benchmark::State& state) {
-  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
+// PoleIndex::nearest, k nearest, on `points` in turn over an index of
+// `positions`, then each point timed alone for p50 / p99.
+void index_nearest_over(benchmark::State& state, const std::vector<LonLat>& positions, const std::vector<LonLat>& points,
+                        std::size_t k) {
   index::PoleIndex idx;
-  idx.build(c.positions);
+  idx.build(positions);
   std::vector<std::pair<std::uint32_t, double>> out;
   std::size_t i = 0;
   for (auto _ : state) {
-    idx.nearest(c.points[i], 5, std::nullopt, nullptr, out);
+    idx.nearest(points[i], k, std::nullopt, nullptr, out);
     benchmark::DoNotOptimize(out.data());
-    if (++i == c.points.size()) i = 0;
+    if (++i == points.size()) i = 0;
   }
-  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) {
-                idx.nearest(c.points[k], 5, std::nullopt, nullptr, out);
+  set_latency(state, bench::latency_p50_p99(points.size(), [&](std::size_t j) {
+                idx.nearest(points[j], k, std::nullopt, nullptr, out);
                 benchmark::DoNotOptimize(out.data());
               }));
-  state.SetLabel(piled_label(state));
 }
 
-void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
+// The anchor: Boost.Geometry's R-tree (planar degrees), the same k on the same points.
+void rtree_nearest_over(benchmark::State& state, const std::vector<LonLat>& positions, const std::vector<LonLat>& points,
+                        std::size_t k) {
   using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
-  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
-  const auto tree = point_rtree<Pt>(c.positions);
+  const auto tree = point_rtree<Pt>(positions);
   std::vector<std::pair<Pt, std::uint32_t>> out;
   auto query = [&](LonLat q) {
     out.clear();
-    tree.query(bgi::nearest(Pt(q.lon, q.lat), 5), std::back_inserter(out));
+    tree.query(bgi::nearest(Pt(q.lon, q.lat), static_cast<unsigned>(k)), std::back_inserter(out));
     return out.size();
   };
   std::size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(query(c.points[i]));
-    if (++i == c.points.size()) i = 0;
+    benchmark::DoNotOptimize(query(points[i]));
+    if (++i == points.size()) i = 0;
   }
-  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(c.points[k])); }));
+  set_latency(state, bench::latency_p50_p99(points.size(), [&](std::size_t j) { benchmark::DoNotOptimize(query(points[j])); }));
+}
+
+void BM_NearestPiled(benchmark::State& state) {
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
+  index_nearest_over(state, c.positions, c.points, 5);
+  state.SetLabel(piled_label(state));
+}
+
+void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
+  const Piled& c = piled_city(static_cast<std::size_t>(state.range(0)), state.range(1));
+  rtree_nearest_over(state, c.positions, c.points, 5);
   state.SetLabel(piled_label(state));
 }
 
@@ -635,38 +648,12 @@ const TwoCities& two_cities() {
 }
 
 void BM_NearestTwoCities(benchmark::State& state) {
-  const TwoCities& c = two_cities();
-  index::PoleIndex idx;
-  idx.build(c.positions);
-  std::vector<std::pair<std::uint32_t, double>> out;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    idx.nearest(c.points[i], 1, std::nullopt, nullptr, out);
-    benchmark::DoNotOptimize(out.data());
-    if (++i == c.points.size()) i = 0;
-  }
-  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) {
-                idx.nearest(c.points[k], 1, std::nullopt, nullptr, out);
-                benchmark::DoNotOptimize(out.data());
-              }));
+  index_nearest_over(state, two_cities().positions, two_cities().points, 1);
   state.SetLabel("2 x 1M poles 1,000 km apart, points in their box, k=1");
 }
 
 void BM_NearestTwoCitiesBoostRtreeAnchor(benchmark::State& state) {
-  using Pt = bg::model::point<double, 2, bg::cs::cartesian>;
-  const TwoCities& c = two_cities();
-  const auto tree = point_rtree<Pt>(c.positions);
-  auto query = [&](LonLat q) {
-    std::pair<Pt, std::uint32_t> out;
-    tree.query(bgi::nearest(Pt(q.lon, q.lat), 1), &out);
-    return out.second;
-  };
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(query(c.points[i]));
-    if (++i == c.points.size()) i = 0;
-  }
-  set_latency(state, bench::latency_p50_p99(c.points.size(), [&](std::size_t k) { benchmark::DoNotOptimize(query(c.points[k])); }));
+  rtree_nearest_over(state, two_cities().positions, two_cities().points, 1);
   state.SetLabel("2 x 1M poles 1,000 km apart, points in their box, k=1 (planar)");
 }
 
