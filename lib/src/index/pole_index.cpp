@@ -316,11 +316,30 @@ double near_key_lower_bound_m(double chord) {
   return chord <= 3100.0 ? std::max(0.0, chord - 2e-6 * chord - 1e-3) : chord;
 }
 
-// The chord beyond which near_key_lower_bound_m exceeds sqrt(bound2) (infinity for none).
+// Lower bound of the ranking key (metres) of a pole `chord` metres from the
+// query, for a chord measured in doubles: beyond 3.1 km the arc of the chord
+// (arc_lower_bound_m, a millimetre off for the key's own error: chord_geodesic_m
+// is within 1e-4 m of the geodesic). The chord alone is a metre short at 100
+// km and 16 m at 250 km, where a dense line of poles then had thousands
+// measured; the arc is a centimetre short at 100 km.
+double pole_key_lower_bound_m(double chord) {
+  return chord <= 3100.0 ? near_key_lower_bound_m(chord) : arc_lower_bound_m(chord) - 1e-3;
+}
+
+// The chord beyond which pole_key_lower_bound_m exceeds sqrt(bound2)
+// (infinity for none): no pole farther than that by chord can beat the k-th.
 double chord_threshold_m(double bound2) {
   const double b = std::sqrt(bound2);
   // 1.000002000004 >= 1 / (1 - 2e-6): a product, rounded upward of the quotient.
-  return b >= 3100.0 ? b * (1 + 1e-12) : (b + 1e-3) * 1.000002000004;
+  constexpr double kNear = (3100.0 + 1e-3) * 1.000002000004;
+  if (b < 3100.0) return (b + 1e-3) * 1.000002000004;
+  // The chord whose arc (on the sphere of radius a^2/b, arc_lower_bound_m) is b
+  // and a millimetre, and never below kNear, so that a chord beyond it is
+  // beyond 3.1 km, where the arc bounds the key.
+  constexpr double kA = 6378137.0, kB = 6356752.314245179, kRmax = kA * kA / kB;
+  const double half_angle = (b + 1e-3) / (2 * kRmax);
+  if (half_angle >= 1.5707963267948966) return std::numeric_limits<double>::infinity();
+  return std::max(kNear, 2 * kRmax * std::sin(half_angle) * (1 + 1e-12));
 }
 
 // The ranking key (squared metres) of t from p below kExactBeyondM: the metric
@@ -346,7 +365,8 @@ constexpr double kChunkMarginM = 1e-6;
 // The squared lower bound of the ranking key of any pole in `box` from q (both in the index's frame).
 template <typename Box>
 double chunk_key2(const double q[3], const Box& box) {
-  const double lb = std::max(0.0, lower_bound_m(q, box, kChunkMarginM));
+  // The box is in doubles: the arc of its chord, not lower_bound_m's arc less a metre for floats.
+  const double lb = std::max(0.0, pole_key_lower_bound_m(std::max(0.0, box_chord_m(q, box) - kChunkMarginM)));
   return lb * lb;
 }
 
@@ -1055,7 +1075,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
     // unpredictable branches. The chord itself (never longer than the
     // geodesic, centimetres short at 50 km) prunes well there: a child's key is
     // its box's squared chord, in floats (16 children at a time), compared
-    // with the inverse of near_key_lower_bound_m widened by the floats' margins.
+    // with the inverse of pole_key_lower_bound_m widened by the floats' margins.
     const float qf[3] = {static_cast<float>(q[0]), static_cast<float>(q[1]), static_cast<float>(q[2])};
     // The floats' error on a child's chord: q's rounding (half an ulp per
     // axis) and the subtraction's, squaring's and sum's (a few ulps, relative).
@@ -1100,7 +1120,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         double t3[3];
         patch(t, t3);
         const double c2 = chord2(t3, q_raw);
-        const double lb = near_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
+        const double lb = pole_key_lower_bound_m(std::sqrt(c2) * (1 - 1e-12));
         if (lb * lb > bound2()) return;
         const double g = far_distance_m(p, q_raw, t, t3);
         offer(g * g, i);
