@@ -491,6 +491,8 @@ bool position_before(std::uint64_t key_a, const LonLat& a, std::uint32_t pole_a,
   return pole_a < pole_b;
 }
 
+bool same_position(const LonLat& a, const LonLat& b) { return a.lon == b.lon && a.lat == b.lat; }
+
 // x's 21 low bits spread to the even bits of the result.
 std::uint64_t spread_bits(std::uint64_t x) {
   x &= 0x1fffff;
@@ -540,7 +542,7 @@ void PoleIndex::sort_crowded_cells() {
     for (std::uint32_t i = begin; i < end; ++i) sorted_pos_[i] = cell[i - begin].position, order_[i] = cell[i - begin].pole;
     for (std::uint32_t i = begin; i < end;) {
       std::uint32_t j = i + 1;
-      while (j < end && sorted_pos_[j].lon == sorted_pos_[i].lon && sorted_pos_[j].lat == sorted_pos_[i].lat) ++j;
+      while (j < end && same_position(sorted_pos_[j], sorted_pos_[i])) ++j;
       if (j - i >= kRunMin) runs_.push_back({i, j});
       i = j;
     }
@@ -554,14 +556,11 @@ void PoleIndex::sort_crowded_cells() {
 // (a point box, visited k poles deep by for_slots_in_runs).
 void PoleIndex::cut_into_chunks(std::uint32_t begin, std::uint32_t end) {
   const auto size = std::max<std::uint32_t>(32, static_cast<std::uint32_t>(std::sqrt(double(end - begin))));
-  auto same_position = [&](std::uint32_t a, std::uint32_t b) {
-    return sorted_pos_[a].lon == sorted_pos_[b].lon && sorted_pos_[a].lat == sorted_pos_[b].lat;
-  };
   for (std::uint32_t i = begin; i < end;) {
     std::uint32_t j = i;
     while (j < end && j - i < size) {
       std::uint32_t group = j + 1;
-      while (group < end && same_position(group, j)) ++group;
+      while (group < end && same_position(sorted_pos_[group], sorted_pos_[j])) ++group;
       if (group - j >= kRunMin) {
         if (j == i) j = group;  // the run alone; else the chunk ends before it
         break;
@@ -1126,12 +1125,14 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         offer(g * g, i);
       };
       // The leaf's poles: its two row spans of sorted_pos_ (LeafRows); a
-      // crowded cell's chunks nearest first, while one may beat the k-th.
-      auto each_pole = [&](auto&& visit) {
+      // crowded cell's chunks in the order of `key`, while one may beat `bound`
+      // (for_slots); each_pole: by their keys' bound against the k-th's.
+      auto each_pole_by = [&](auto&& visit, auto&& key, auto&& bound) {
         for (int r = 0; r < 2; ++r) {
-          for_slots(rows.begin[r], rows.end[r], k, hidden, visit, chunk_key, bound2);
+          for_slots(rows.begin[r], rows.end[r], k, hidden, visit, key, bound);
         }
       };
+      auto each_pole = [&](auto&& visit) { each_pole_by(visit, chunk_key, bound2); };
       std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
       if (patch.small() && bound2() == std::numeric_limits<double>::infinity()) {
         // Nothing bounds the search yet (the first leaf): the pole nearest the
@@ -1147,9 +1148,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
           const double c = std::max(0.0, box_chord_m(q, chunk) - kChunkMarginM - patch.plane_err_m());
           return c * c;
         };
-        for (int r = 0; r < 2; ++r) {
-          for_slots(rows.begin[r], rows.end[r], k, hidden, nearer_in_plane, chunk_plane_key, [&] { return least; });
-        }
+        each_pole_by(nearer_in_plane, chunk_plane_key, [&] { return least; });
         if (first != std::numeric_limits<std::uint32_t>::max()) consider(first);
       }
       // The plane test bounds a pole's key at any distance (chord_threshold_m
@@ -1335,11 +1334,11 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
   // need some k leaves and geodesics: until 2026-12-05 the limit was 32 for
   // every k, and k = 5 anywhere on Earth took up to 119 ms, k = 20 p99 48 ms
   // (now 0.7 ms and 72 µs; near the antipode no change beyond noise).
-  const std::size_t kFarWorkBeforePivots = 32 + 24 * k;
+  const std::size_t far_work_before_pivots = 32 + 24 * k;
   std::size_t work = 0;
   push(top, 0, 0);
   while (!heap.empty()) {
-    if (pivot_range && work > kFarWorkBeforePivots) return search_by_pivots();
+    if (pivot_range && work > far_work_before_pivots) return search_by_pivots();
     ++work;
     std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
     const HeapEntry e = heap.back();

@@ -129,7 +129,7 @@ class PoleIndex {
   };
   std::vector<Run> runs_;
   // A cell of kChunkCellMin slots or more is cut into chunks (see the top),
-  // ascending; a run is a chunk of its own. Boxes in ECEF metres (not the frame).
+  // ascending; a run is a chunk of its own. Boxes in ECEF metres, in the index's frame (doubles).
   static constexpr std::uint32_t kChunkCellMin = 64;
   struct Chunk {
     std::uint32_t first, end;
