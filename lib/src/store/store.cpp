@@ -1303,6 +1303,50 @@ Result<std::uint64_t> Store::sequence_at(std::int64_t unix_ms) const {
   });
 }
 
+namespace {
+
+// Reads the record of every put among entries[from..] (all of sequence
+// `seq`) into its value: RocksDB's batched MultiGet per kind, the keys in
+// the log's order (number order within a chunk, as an import writes them).
+// cf_of(kind) is the column family of that kind's versions.
+template <typename CfOf>
+Status fetch_logged_values(rocksdb::DB& db, const rocksdb::ReadOptions& ro, std::uint64_t seq,
+                           std::vector<FeedEntry>& entries, std::size_t from, CfOf&& cf_of, const std::string& path) {
+  std::vector<std::size_t> of_kind;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<rocksdb::Status> statuses;
+  for (const RecordKind kind : {RecordKind::pole, RecordKind::grid, RecordKind::alias}) {
+    of_kind.clear();
+    keys.clear();
+    for (std::size_t i = from; i < entries.size(); ++i) {
+      if (entries[i].op != ChangeOp::put || entries[i].kind != kind) continue;
+      of_kind.push_back(i);
+      keys.push_back(versioned_key(stored_id(kind, entries[i].id), seq));
+    }
+    if (of_kind.empty()) continue;
+    slices.assign(keys.begin(), keys.end());
+    values = std::vector<rocksdb::PinnableSlice>(keys.size());
+    statuses.assign(keys.size(), rocksdb::Status());
+    db.MultiGet(ro, cf_of(kind), keys.size(), slices.data(), values.data(), statuses.data());
+    for (std::size_t k = 0; k < of_kind.size(); ++k) {
+      FeedEntry& e = entries[of_kind[k]];
+      if (!statuses[k].ok()) {
+        return statuses[k].IsNotFound()
+                   ? Status(ErrorCode::corruption, std::string("the change log of sequence ") + std::to_string(seq) +
+                                                       " names " + std::string(kind_name(e.kind)) + " '" + e.id +
+                                                       "', which is not stored")
+                   : from_rocks(statuses[k], path, "cannot read");
+      }
+      e.value.assign(values[k].data(), values[k].size());
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, std::size_t limit) const {
   if (limit == 0) return Status(ErrorCode::bad_request, "limit must be at least 1");
   return with_db([&](rocksdb::DB& db) -> Result<FeedPage> {
@@ -1336,6 +1380,9 @@ Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, s
       std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->meta()));
       const rocksdb::Slice prefix(kLogPrefix.data(), kLogPrefix.size());
       std::vector<LoggedChange> items;
+      auto cf_of = [&](RecordKind kind) {
+        return kind == RecordKind::pole ? impl_->poles() : kind == RecordKind::grid ? impl_->grids() : impl_->aliases();
+      };
       it->Seek(log_key(after + 1, static_cast<std::uint32_t>(skip / kLogChunkItems)));
       bool full = false;
       for (; status && !full && it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -1349,6 +1396,7 @@ Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, s
           break;
         }
         const std::uint64_t first = static_cast<std::uint64_t>(chunk) * kLogChunkItems;
+        const std::size_t entries_before = page.entries.size();
         for (std::size_t i = 0; i < items.size(); ++i) {
           const std::uint64_t item = first + i;
           if (seq == after + 1 && item < skip) continue;
@@ -1360,23 +1408,12 @@ Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, s
             break;
           }
           LoggedChange& c = items[i];
-          FeedEntry e{seq, c.kind, c.op, std::move(c.id), {}};
-          if (e.op == ChangeOp::put) {
-            rocksdb::ColumnFamilyHandle* cf = e.kind == RecordKind::pole   ? impl_->poles()
-                                              : e.kind == RecordKind::grid ? impl_->grids()
-                                                                           : impl_->aliases();
-            auto s = db.Get(ro, cf, versioned_key(stored_id(e.kind, e.id), seq), &e.value);
-            if (!s.ok()) {
-              status = s.IsNotFound() ? Status(ErrorCode::corruption, std::string("the change log of sequence ") +
-                                                                          std::to_string(seq) + " names " +
-                                                                          std::string(kind_name(e.kind)) + " '" +
-                                                                          e.id + "', which is not stored")
-                                      : from_rocks(s, impl_->path, "cannot read");
-              break;
-            }
-          }
-          page.entries.push_back(std::move(e));
+          page.entries.push_back(FeedEntry{seq, c.kind, c.op, std::move(c.id), {}});
         }
+        // The puts' records, one batched lookup per kind: a re-import logs
+        // hundreds of thousands of them, and one Get each took 350-575 ms for
+        // 200,000 poles on the 2M city.
+        status = fetch_logged_values(db, ro, seq, page.entries, entries_before, cf_of, impl_->path);
       }
       if (status && !full) {
         // Every change up to the sequence read with the page was delivered.
