@@ -699,17 +699,18 @@ TEST(PoleIndex, FarQueriesOverDataAContinentWideMatchBruteForce) {
   }
 }
 
-// Two cities 1,000 km apart (Beijing and Shanghai, dense enough to crowd the
-// cells of a box that wide): points inside the box hundreds of km from every
-// pole go far (FarBounds) once the walk down finds no pole within 200 km;
-// points nearer a city stay near. Every answer as a brute force, with and
-// without max_m.
+// Two cities 1,000 km apart (Beijing and Shanghai): each an island of the
+// index (pole_index.hpp). Points inside their box hundreds of km from every
+// pole search the nearer city's island far (FarBounds), then the other's
+// while it could hold a nearer pole; points beside a city stay near. Every
+// answer as a brute force, with and without max_m.
 TEST(PoleIndex, PointsInsideTheBoxOfTwoDistantCitiesMatchBruteForce) {
   auto poles = random_poles(3000, 61, {116.45, 39.9}, 0.25);
   const auto second = random_poles(3000, 62, {121.45, 31.2}, 0.25);
   poles.insert(poles.end(), second.begin(), second.end());
   index::PoleIndex idx;
   idx.build(poles);
+  EXPECT_EQ(idx.island_count(), 2u);
   std::mt19937_64 rng(63);
   std::uniform_real_distribution<double> lon(116.2, 121.7), lat(31.0, 40.1);
   for (int q = 0; q < 60; ++q) {
@@ -1040,4 +1041,95 @@ TEST(PoleIndex, PolesCrowdedAtDistinctPositionsAnswerAsABruteForce) {
     expect_as_brute_with_ties_by_index(poles, idx, queries, hidden_sets);
     expect_a_slot_each(poles, idx);
   }
+}
+
+// Poles in places far apart (two cities 1,000 km apart, a town, a pile at
+// 0, 0 where a register put every pole it had no survey for, one pole on
+// another continent) are cut into islands, each an index of its own. Queries
+// near each, between them and anywhere on Earth, with and without hidden
+// poles, answer as a brute force; every pole keeps a slot of its own (slots
+// run on across the islands, as hidden poles name them) and a box across
+// islands finds the poles of each.
+TEST(PoleIndex, PolesInDistantPlacesAreIslandsAnsweringAsOneIndex) {
+  std::mt19937_64 rng(81);
+  std::vector<LonLat> poles;
+  auto add = [&](const std::vector<LonLat>& more) {  // mixed in, so that each island's poles are not one range of indexes
+    for (const LonLat& t : more) poles.insert(poles.begin() + static_cast<std::ptrdiff_t>(rng() % (poles.size() + 1)), t);
+  };
+  add(random_poles(2000, 82, {116.45, 39.9}, 0.25));   // Beijing
+  add(random_poles(1500, 83, {121.45, 31.2}, 0.25));   // Shanghai
+  add(random_poles(200, 84, {126.63, 45.75}, 0.03));   // a town near Harbin
+  add(std::vector<LonLat>(40, LonLat{0, 0}));          // the register's default
+  add({{-70.65, -33.45}});                             // one pole in Santiago
+  index::PoleIndex idx;
+  idx.build(poles);
+  EXPECT_EQ(idx.island_count(), 5u);
+  EXPECT_EQ(idx.slot_count(), poles.size());
+  expect_a_slot_each(poles, idx);
+
+  std::vector<std::vector<bool>> hidden_sets(3, std::vector<bool>(poles.size(), false));
+  for (std::size_t i = 0; i < poles.size(); i += 3) hidden_sets[1][i] = true;
+  for (std::uint32_t i = 0, n = 0; i < poles.size() && n < 5; ++i) {  // the pile's five lowest, and Santiago's pole
+    if (poles[i].lon == 0 && poles[i].lat == 0) hidden_sets[2][i] = true, ++n;
+  }
+  for (std::uint32_t i = 0; i < poles.size(); ++i) {
+    if (poles[i].lon < -60) hidden_sets[2][i] = true;
+  }
+  std::vector<LonLat> queries = {{116.45, 39.9},  {116.71, 39.6},  {121.45, 31.2}, {119.0, 35.5},  {124.0, 38.0},
+                                 {126.63, 45.75}, {126.9, 45.5},   {0, 0},         {3e-6, -2e-6},  {60.0, 20.0},
+                                 {-70.65, -33.45}, {-60.0, -40.0}, {-63.55, -39.9}, {-58.55, -31.2}, {179.9, 0.1}};
+  std::uniform_real_distribution<double> lon(-180, 180), sin_lat(-1, 1), box_lon(116.0, 127.0), box_lat(30.8, 46.0);
+  for (int q = 0; q < 20; ++q) queries.push_back({lon(rng), std::asin(sin_lat(rng)) * 180 / M_PI});
+  for (int q = 0; q < 20; ++q) queries.push_back({box_lon(rng), box_lat(rng)});
+  expect_as_brute_with_ties_by_index(poles, idx, queries, hidden_sets);
+  for (const LonLat& p : queries) {
+    for (const double max_m : {50.0, 30'000.0, 700'000.0}) expect_same_as_brute(poles, idx, p, 5, max_m);
+  }
+
+  for (const BBox box : {BBox{116.3, 31.1, 121.5, 40.0}, BBox{-1, -1, 130, 50}, BBox{-71, -34, -70, -33}}) {
+    std::vector<std::uint32_t> got = idx.within(box), want;
+    for (std::uint32_t i = 0; i < poles.size(); ++i) {
+      if (box.contains(poles[i])) want.push_back(i);
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want);
+  }
+}
+
+// What is not cut: one city; two towns closer than kIslandGapM; a line of
+// poles with a gap wider than that but short beside the line (25 km in 300
+// km); a ring (no empty band across it; points inside it, far from every
+// pole, answer as a brute force). A pile at 0, 0 beside a city is cut off.
+TEST(PoleIndex, OnlyPlacesFarApartAreCutIntoIslands) {
+  auto islands = [](const std::vector<LonLat>& poles) {
+    index::PoleIndex idx;
+    idx.build(poles);
+    return idx.island_count();
+  };
+  EXPECT_EQ(islands(random_poles(2000, 86)), 1u);
+  std::vector<LonLat> towns = random_poles(500, 87, {116.0, 39.9}, 0.02);
+  for (const LonLat& t : random_poles(500, 88, {116.2, 39.9}, 0.02)) towns.push_back(t);  // 13 km apart
+  EXPECT_EQ(islands(towns), 1u);
+  std::vector<LonLat> line;
+  for (int i = 0; i < 3000; ++i) {
+    const double lon = 116.0 + 3.0 * i / 3000;
+    if (lon < 117.4 || lon > 117.7) line.push_back({lon, 39.9});  // a gap of 25 km
+  }
+  EXPECT_EQ(islands(line), 1u);
+  std::vector<LonLat> ring;
+  for (int i = 0; i < 3000; ++i) ring.push_back({116.4 + 3 * std::cos(i * 2 * M_PI / 3000), 39.9 + 2 * std::sin(i * 2 * M_PI / 3000)});
+  index::PoleIndex ring_index;
+  ring_index.build(ring);
+  EXPECT_EQ(ring_index.island_count(), 1u);
+  // Its box is over 200 km across: points inside the ring, 150-250 km from
+  // every pole, walk down to a pole and search far within the one index.
+  for (const LonLat p : {LonLat{116.4, 39.9}, LonLat{115.2, 40.3}, LonLat{117.9, 39.1}, LonLat{116.5, 41.1}}) {
+    expect_same_as_brute(ring, ring_index, p, 1);
+    expect_same_as_brute(ring, ring_index, p, 5);
+  }
+  std::vector<LonLat> city = random_poles(2000, 89);
+  city.insert(city.begin() + 700, 30, LonLat{0, 0});
+  EXPECT_EQ(islands(city), 2u);
+  EXPECT_EQ(islands({}), 0u);
+  EXPECT_EQ(islands({{116.4, 39.9}}), 1u);
 }

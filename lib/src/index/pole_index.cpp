@@ -6,9 +6,12 @@
 #include "huge_pages.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <tuple>
 
 #if defined(__SSE2__)
@@ -286,6 +289,7 @@ struct Scratch {
   std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
   std::vector<std::pair<double, std::uint32_t>> best;  // (key, slot), the k best so far
   std::vector<std::pair<double, std::uint32_t>> chunks;  // (key, chunk) of a crowded range (for_crowded_slots)
+  std::vector<std::pair<std::uint32_t, double>> island;  // one island's answer (nearest_in_islands)
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -401,7 +405,120 @@ std::uint32_t mask_at_most_16(const float* d, float limit) {
 
 }  // namespace
 
+namespace {
+
+BBox box_of(const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids) {
+  BBox b{180, 90, -180, -90};
+  for (const std::uint32_t i : ids) {
+    const LonLat& q = positions[i];
+    b.min_lon = std::min(b.min_lon, q.lon), b.max_lon = std::max(b.max_lon, q.lon);
+    b.min_lat = std::min(b.min_lat, q.lat), b.max_lat = std::max(b.max_lat, q.lat);
+  }
+  return b;
+}
+
+// `ids` cut in two at the widest empty band across them (of longitude or of
+// latitude), when it is at least PoleIndex::kIslandGapM and an eighth of the
+// poles' extent that way wide: nullopt otherwise. (A line of poles with a
+// short gap stays whole.) The band is found in a histogram of 4,096 bins a
+// coordinate (linear in the poles, no sort); both sides keep the order of `ids`.
+std::optional<std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>>> cut_at_widest_gap(
+    const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids) {
+  if (ids.size() < 2) return std::nullopt;
+  const BBox all = box_of(positions, ids);
+  constexpr std::size_t kBins = 4096;
+  std::vector<std::uint8_t> used(kBins);
+  double widest_m = 0, cut = 0;
+  bool cut_lon = false;
+  for (const bool lon : {true, false}) {
+    const double lo = lon ? all.min_lon : all.min_lat, hi = lon ? all.max_lon : all.max_lat;
+    // The fewest metres a degree can be over the box: a band is at least as wide as this says.
+    const double far_lat = std::min(89.9, std::max(std::fabs(all.min_lat), std::fabs(all.max_lat)));
+    const double m_per_deg = lon ? geo::degree_scale(far_lat).m_per_deg_lon : geo::degree_scale(0).m_per_deg_lat;
+    const double extent = hi - lo;
+    if (!(extent * m_per_deg >= PoleIndex::kIslandGapM)) continue;
+    const double bin = extent / kBins;
+    std::fill(used.begin(), used.end(), 0);
+    for (const std::uint32_t i : ids) {
+      const double c = lon ? positions[i].lon : positions[i].lat;
+      used[std::min(kBins - 1, static_cast<std::size_t>((c - lo) / bin))] = 1;
+    }
+    std::size_t run_from = 0, run = 0;
+    for (std::size_t b = 0; b < kBins;) {
+      std::size_t e = b;
+      while (e < kBins && !used[e]) ++e;
+      if (e - b > run) run_from = b, run = e - b;
+      b = e + 1;
+    }
+    const double gap_m = static_cast<double>(run) * bin * m_per_deg;
+    if (run * 8 < kBins || gap_m < PoleIndex::kIslandGapM || gap_m <= widest_m) continue;
+    widest_m = gap_m;
+    cut = lo + (static_cast<double>(run_from) + 0.5 * static_cast<double>(run)) * bin;
+    cut_lon = lon;
+  }
+  if (widest_m == 0) return std::nullopt;
+  std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> sides;
+  for (const std::uint32_t i : ids) ((cut_lon ? positions[i].lon : positions[i].lat) < cut ? sides.first : sides.second).push_back(i);
+  if (sides.first.empty() || sides.second.empty()) return std::nullopt;
+  return sides;
+}
+
+// The islands of `positions` (pole_index.hpp, at the top): each island's pole
+// indexes, ascending; one list of every pole when the data is not cut.
+std::vector<std::vector<std::uint32_t>> split_into_islands(const std::vector<LonLat>& positions) {
+  std::vector<std::vector<std::uint32_t>> done, todo(1);
+  todo[0].resize(positions.size());
+  std::iota(todo[0].begin(), todo[0].end(), 0u);
+  if (positions.size() < 2) return todo;
+  while (!todo.empty()) {
+    std::vector<std::uint32_t> part = std::move(todo.back());
+    todo.pop_back();
+    if (done.size() + todo.size() + 2 <= PoleIndex::kMostIslands) {
+      if (auto sides = cut_at_widest_gap(positions, part)) {
+        todo.push_back(std::move(sides->second));
+        todo.push_back(std::move(sides->first));
+        continue;
+      }
+    }
+    done.push_back(std::move(part));
+  }
+  return done;
+}
+
+}  // namespace
+
 void PoleIndex::build(const std::vector<LonLat>& positions) {
+  *this = PoleIndex();
+  slot_count_ = positions.size();
+  std::vector<std::vector<std::uint32_t>> islands = split_into_islands(positions);
+  if (islands.size() <= 1) {
+    build_one(positions, {});
+    return;
+  }
+  std::uint32_t offset = 0;
+  std::vector<LonLat> part;
+  for (const std::vector<std::uint32_t>& ids : islands) {
+    part.clear();
+    for (const std::uint32_t i : ids) part.push_back(positions[i]);
+    Island island{std::make_unique<PoleIndex>(), {180, 90, -180, -90}, {0, 0, 0}, {0, 0, 0}};
+    for (int a = 0; a < 3; ++a) island.lo[a] = std::numeric_limits<double>::infinity(), island.hi[a] = -island.lo[a];
+    for (const LonLat& q : part) {
+      island.box.min_lon = std::min(island.box.min_lon, q.lon), island.box.max_lon = std::max(island.box.max_lon, q.lon);
+      island.box.min_lat = std::min(island.box.min_lat, q.lat), island.box.max_lat = std::max(island.box.max_lat, q.lat);
+      double e[3];
+      ecef_raw(q, e);
+      for (int a = 0; a < 3; ++a) island.lo[a] = std::min(island.lo[a], e[a]), island.hi[a] = std::max(island.hi[a], e[a]);
+    }
+    island.index->build_one(part, ids);
+    island.index->slot_offset_ = offset;
+    island.index->slot_count_ = ids.size();
+    offset += static_cast<std::uint32_t>(ids.size());
+    islands_.push_back(std::move(island));
+  }
+  build_one({}, {});
+}
+
+void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids) {
   // About four poles per cell: fewer cells to visit per ring, few enough poles per cell
   // (measured 2 / 4 / 8 on the 2M-pole city: 4 was fastest for k = 1).
   constexpr double kPolesPerCell = 4.0;
@@ -461,7 +578,7 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
   std::vector<std::uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t at = fill[cell[i]]++;
-    order_[at] = i;
+    order_[at] = ids.empty() ? i : ids[i];
     sorted_pos_[at] = positions[i];
   }
   sort_crowded_cells();
@@ -1430,6 +1547,59 @@ std::vector<std::pair<std::uint32_t, double>> PoleIndex::nearest(LonLat p, std::
 
 void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
                         std::vector<std::pair<std::uint32_t, double>>& out) const {
+  if (islands_.empty()) return nearest_one(p, k, max_m, hidden, out);
+  nearest_in_islands(p, k, max_m, hidden, out);
+}
+
+void PoleIndex::nearest_in_islands(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
+                                   std::vector<std::pair<std::uint32_t, double>>& out) const {
+  out.clear();
+  if (k == 0) return;
+  // The islands by a lower bound of the geodesic to their poles: the arc of
+  // the chord to their ECEF boxes, a metre short for rounding.
+  double q[3];
+  ecef_raw(p, q);
+  std::array<std::pair<double, std::uint32_t>, kMostIslands> order;
+  const std::size_t m = islands_.size();
+  for (std::uint32_t i = 0; i < m; ++i) {
+    const Island& island = islands_[i];
+    double d2 = 0;
+    for (int a = 0; a < 3; ++a) {
+      const double d = std::max({island.lo[a] - q[a], 0.0, q[a] - island.hi[a]});
+      d2 += d * d;
+    }
+    // Inserted in order (a few islands).
+    const std::pair<double, std::uint32_t> item{arc_lower_bound_m(std::sqrt(d2)) - 1.0, i};
+    std::size_t at = i;
+    for (; at > 0 && item < order[at - 1]; --at) order[at] = order[at - 1];
+    order[at] = item;
+  }
+  std::vector<std::pair<std::uint32_t, double>>& part = scratch().island;
+  for (std::size_t j = 0; j < m; ++j) {
+    // An island beyond the k-th found cannot hold a nearer pole. Its search
+    // is bounded there too, with room for the difference between a
+    // search's keys and the reported distances (under 1e-6; tie band above),
+    // so that a pole tying with the k-th is found and the lower index wins.
+    std::optional<double> limit = max_m;
+    if (out.size() >= k) {
+      const double kth = out[k - 1].second * (1 + 1e-5) + 0.01;
+      limit = limit ? std::min(*limit, kth) : kth;
+    }
+    if (limit && order[j].first > *limit) break;
+    islands_[order[j].second].index->nearest_one(p, k, limit, hidden, part);
+    if (part.empty()) continue;
+    const bool first = out.empty();
+    out.insert(out.end(), part.begin(), part.end());
+    if (first) continue;
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second < b.second : a.first < b.first;
+    });
+    if (out.size() > k) out.resize(k);
+  }
+}
+
+void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
+                            std::vector<std::pair<std::uint32_t, double>>& out) const {
   out.clear();
   if (order_.empty() || k == 0) return;
   // The latitude's sine and cosine serve both the local metric and, outside the data, the query's ECEF.
@@ -1556,7 +1726,7 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
   // three times as many).
   if (hidden && !hidden->few()) filter = hidden;  // many: skipping them on the way is cheaper than searching twice
   search();
-  if (hidden && !filter && std::any_of(best.begin(), best.end(), [&](const auto& e) { return hidden->contains(e.second); })) {
+  if (hidden && !filter && std::any_of(best.begin(), best.end(), [&](const auto& e) { return is_hidden(hidden, e.second); })) {
     filter = hidden;
     search();
   }
@@ -1573,6 +1743,18 @@ void PoleIndex::nearest(LonLat p, std::size_t k, std::optional<double> max_m, co
 }
 
 std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat position) const {
+  if (islands_.empty()) return slot_of_one(pole, position);
+  // Islands' boxes do not overlap: the one holding the position, else (never for a built index) any.
+  for (const bool by_box : {true, false}) {
+    for (const Island& island : islands_) {
+      if (by_box != island.box.contains(position)) continue;
+      if (auto slot = island.index->slot_of_one(pole, position)) return island.index->slot_offset_ + *slot;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> PoleIndex::slot_of_one(std::uint32_t pole, LonLat position) const {
   if (order_.empty()) return std::nullopt;
   const auto cx = std::min<std::uint32_t>(nx_ - 1, static_cast<std::uint32_t>(std::max(0.0, (position.lon - min_lon_) / cell_deg_lon_)));
   const auto cy = std::min<std::uint32_t>(ny_ - 1, static_cast<std::uint32_t>(std::max(0.0, (position.lat - min_lat_) / cell_deg_lat_)));
@@ -1602,7 +1784,21 @@ std::optional<std::uint32_t> PoleIndex::slot_of(std::uint32_t pole, LonLat posit
 
 std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {
   std::vector<std::uint32_t> out;
-  if (order_.empty()) return out;
+  if (islands_.empty()) {
+    within_one(box, out);
+  } else {
+    for (const Island& island : islands_) {
+      if (box.min_lon <= island.box.max_lon && island.box.min_lon <= box.max_lon && box.min_lat <= island.box.max_lat &&
+          island.box.min_lat <= box.max_lat) {
+        island.index->within_one(box, out);
+      }
+    }
+  }
+  return out;
+}
+
+void PoleIndex::within_one(const BBox& box, std::vector<std::uint32_t>& out) const {
+  if (order_.empty()) return;
   auto clamp_x = [&](double lon) {
     return static_cast<std::int64_t>(std::clamp(std::floor((lon - min_lon_) / cell_deg_lon_), 0.0, double(nx_ - 1)));
   };
@@ -1617,7 +1813,6 @@ std::vector<std::uint32_t> PoleIndex::within(const BBox& box) const {
       }
     }
   }
-  return out;
 }
 
 std::size_t PoleIndex::memory_bytes() const {
@@ -1626,8 +1821,10 @@ std::size_t PoleIndex::memory_bytes() const {
   for (const WideLevel& l : wide_) pyramid += l.groups.capacity() * sizeof(WideGroup);
   pyramid += leaf_rows_.capacity() * sizeof(LeafRowsGroup);
   pyramid += (leaf_row_values_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
+  std::size_t islands = islands_.capacity() * sizeof(Island);
+  for (const Island& island : islands_) islands += sizeof(PoleIndex) + island.index->memory_bytes();
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) +
-         runs_.capacity() * sizeof(Run) + chunks_.capacity() * sizeof(Chunk) + pyramid;
+         runs_.capacity() * sizeof(Run) + chunks_.capacity() * sizeof(Chunk) + pyramid + islands;
 }
 
 }  // namespace poleloc::index

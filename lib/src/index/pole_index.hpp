@@ -50,6 +50,18 @@
 // stops at the first that cannot hold a better pole, so 20,000 poles in a
 // metre cost a few hundred boxes and a few chunks, not 20,000 distances.
 //
+// Poles in islands far apart (two cities 1,000 km apart, a city and a few
+// towns hours away) would share one grid sized by the box around all of
+// them, most of it empty: cells hundreds of times too large for the poles
+// that are there. Such data is cut into islands, each an index of its own
+// sized by its own box: where an empty band of longitude or latitude at
+// least kIslandGapM and an eighth of the data's extent wide crosses the
+// data, recursively, up to kMostIslands (a line of poles with a short gap
+// stays whole). A query visits the islands nearest first by a lower bound
+// of the geodesic to their poles' ECEF boxes and stops at the first that
+// cannot hold a nearer pole: nearly always one island. Slots run on across
+// the islands, so hidden poles and slot_of() are as for one index.
+//
 // Thread-safety: const members are safe from any number of threads.
 #pragma once
 
@@ -58,6 +70,7 @@
 #include <poleloc/types.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -108,7 +121,13 @@ class PoleIndex {
 
   // Where pole `pole` (at `position`, as built) sits in the index; nullopt if it is not there.
   std::optional<std::uint32_t> slot_of(std::uint32_t pole, LonLat position) const;
-  std::size_t slot_count() const { return order_.size(); }
+  std::size_t slot_count() const { return slot_count_; }
+  // How many islands the poles were cut into (see the top); 1 for one index, 0 when empty.
+  std::size_t island_count() const { return islands_.empty() ? (slot_count_ != 0) : islands_.size(); }
+
+  // At most this many islands, each at least this far from the others.
+  static constexpr std::size_t kMostIslands = 8;
+  static constexpr double kIslandGapM = 20'000;
 
   // Pole indexes inside `box`, edges included, unordered.
   std::vector<std::uint32_t> within(const BBox& box) const;
@@ -116,6 +135,24 @@ class PoleIndex {
   std::size_t memory_bytes() const;
 
  private:
+  // One index over `positions`, pole i being ids[i] (i itself when `ids` is empty).
+  void build_one(const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids);
+  void nearest_one(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
+                   std::vector<std::pair<std::uint32_t, double>>& out) const;
+  void nearest_in_islands(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
+                          std::vector<std::pair<std::uint32_t, double>>& out) const;
+  std::optional<std::uint32_t> slot_of_one(std::uint32_t pole, LonLat position) const;
+  void within_one(const BBox& box, std::vector<std::uint32_t>& out) const;
+  // The islands (see the top), when the poles were cut: this index then holds
+  // none itself. An island's slots follow those of the islands before it.
+  struct Island {
+    std::unique_ptr<PoleIndex> index;
+    BBox box;             // its poles' lon/lat box
+    double lo[3], hi[3];  // its poles' ECEF box (metres, not in any island's frame)
+  };
+  std::vector<Island> islands_;
+  std::uint32_t slot_offset_ = 0;  // an island's first slot among all
+  std::size_t slot_count_ = 0;
   double min_lon_ = 0, min_lat_ = 0, cell_deg_lon_ = 1, cell_deg_lat_ = 1;
   std::uint32_t nx_ = 0, ny_ = 0;
   std::vector<std::uint32_t> cell_start_;   // nx*ny+1 offsets into order_
@@ -187,7 +224,9 @@ class PoleIndex {
   void nearest_best_first(LonLat p, const geo::DegreeScale& s, const double sc_lat[2], std::size_t k, double limit2,
                           const HiddenPoles* hidden,
                           std::vector<std::pair<double, std::uint32_t>>& best) const;
-  bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const { return hidden && hidden->contains(slot); }
+  bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const {
+    return hidden && hidden->contains(slot_offset_ + slot);
+  }
   void sort_crowded_cells();
   // The Z-order (Morton) key of position p in cell c: 21 bits a coordinate, relative to the cell.
   std::uint64_t cell_z_key(std::uint32_t c, LonLat p) const;
