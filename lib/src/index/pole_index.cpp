@@ -403,10 +403,6 @@ std::uint32_t mask_at_most_16(const float* d, float limit) {
   return mask;
 }
 
-}  // namespace
-
-namespace {
-
 BBox box_of(const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids) {
   BBox b{180, 90, -180, -90};
   for (const std::uint32_t i : ids) {
@@ -500,11 +496,9 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
   for (const std::vector<std::uint32_t>& ids : islands) {
     part.clear();
     for (const std::uint32_t i : ids) part.push_back(positions[i]);
-    Island island{std::make_unique<PoleIndex>(), {180, 90, -180, -90}, {0, 0, 0}, {0, 0, 0}};
+    Island island{std::make_unique<PoleIndex>(), box_of(positions, ids), {0, 0, 0}, {0, 0, 0}};
     for (int a = 0; a < 3; ++a) island.lo[a] = std::numeric_limits<double>::infinity(), island.hi[a] = -island.lo[a];
     for (const LonLat& q : part) {
-      island.box.min_lon = std::min(island.box.min_lon, q.lon), island.box.max_lon = std::max(island.box.max_lon, q.lon);
-      island.box.min_lat = std::min(island.box.min_lat, q.lat), island.box.max_lat = std::max(island.box.max_lat, q.lat);
       double e[3];
       ecef_raw(q, e);
       for (int a = 0; a < 3; ++a) island.lo[a] = std::min(island.lo[a], e[a]), island.hi[a] = std::max(island.hi[a], e[a]);
