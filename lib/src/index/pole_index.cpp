@@ -771,6 +771,9 @@ void PoleIndex::build_pyramid() {
   first.nx = (nx_ + 1) / 2;
   first.ny = (ny_ + 1) / 2;
   first.boxes.assign(static_cast<std::size_t>(first.nx) * first.ny, empty);
+  reserve_huge(frame_pos_, order_.size());
+  frame_pos_.resize(order_.size());
+  double farthest = 0;  // the largest coordinate kept, for the floats' margin
   for (std::uint32_t cy = 0; cy < ny_; ++cy) {
     for (std::uint32_t cx = 0; cx < nx_; ++cx) {
       const std::uint32_t c = cy * nx_ + cx;
@@ -778,13 +781,19 @@ void PoleIndex::build_pyramid() {
       for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
         double e[3];
         ecef(sorted_pos_[i], e);
+        frame_pos_[i] = {static_cast<float>(e[0]), static_cast<float>(e[1]), static_cast<float>(e[2])};
         for (int a = 0; a < 3; ++a) {
+          farthest = std::max(farthest, std::fabs(e[a]));
           b.lo[a] = std::min(b.lo[a], static_cast<float>(e[a]));
           b.hi[a] = std::max(b.hi[a], static_cast<float>(e[a]));
         }
       }
     }
   }
+  // A float is within 2^-24 of its value, relative: a chord from a point in
+  // doubles to a kept one is within sqrt(3) times that at the largest
+  // coordinate; twice that, and a centimetre.
+  frame_pos_margin_m_ = 2 * 1.7320508075688772 * farthest * 0x1p-24 + 0.01;
   levels_.push_back(std::move(first));
   while (levels_.back().nx > 1 || levels_.back().ny > 1) {
     const Level& below = levels_.back();
@@ -1614,10 +1623,28 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   // The key of pole t, or infinity when it cannot beat `bound2`: beyond
   // kExactBeyondM a geodesic costs a microsecond, so the arc of the ECEF
   // chord (a lower bound, a tenth of the cost) is checked first.
-  auto rank_key = [&](const LonLat& t, double bound2) {
+  // A crowded cell's chunks (for_slots) and poles beyond kExactBeyondM: by their chords from q (the index's frame).
+  double q_frame[3];
+  bool have_q_frame = false;
+  // The chord beyond which a slot's kept point (frame_pos_) cannot beat
+  // `bound2`, squared, with the floats' margin; for the bound it was found for.
+  double far_bound2_for = -1, far_chord2 = 0;
+  auto rank_key = [&](std::uint32_t slot, double bound2) {
+    const LonLat& t = sorted_pos_[slot];
     const double d2 = local_key2(p, s, t);
     if (d2 < kExact2) return d2;
-    if (!have_q3) ecef_raw(p, sc_lat[0], sc_lat[1], q3), have_q3 = true;
+    if (!have_q_frame) {
+      if (!have_q3) ecef_raw(p, sc_lat[0], sc_lat[1], q3), have_q3 = true;
+      to_frame(q3, q_frame), have_q_frame = true;
+    }
+    // Bounded first by the slot's kept point: no sine, no arcsine.
+    if (bound2 != far_bound2_for) {
+      const double c = chord_threshold_m(bound2) + frame_pos_margin_m_;
+      far_chord2 = c * c, far_bound2_for = bound2;
+    }
+    const FramePoint& f = frame_pos_[slot];
+    const double fx = q_frame[0] - f.x, fy = q_frame[1] - f.y, fz = q_frame[2] - f.z;
+    if (fx * fx + fy * fy + fz * fz > far_chord2) return std::numeric_limits<double>::infinity();
     double t3[3];
     ecef_raw(t, t3);
     const double lb = arc_lower_bound_m(chord_m(t3, q3)) - 1.0;
@@ -1627,9 +1654,6 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   };
   constexpr double band2 = kTieBand2;
   const HiddenPoles* filter = nullptr;  // the hidden poles this pass skips (see below)
-  // A crowded cell's chunks (for_slots): nearest first by their boxes' chords from q (the index's frame).
-  double q_frame[3];
-  bool have_q_frame = false;
   auto chunk_key = [&](const auto& chunk) {
     if (!have_q_frame) {
       if (!have_q3) ecef_raw(p, sc_lat[0], sc_lat[1], q3), have_q3 = true;
@@ -1644,7 +1668,7 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
         cell_start_[c], cell_start_[c + 1], k, filter,
         [&](std::uint32_t i) {
           const double bound2 = best_bound2(best, k, limit2, band2);
-          const double d2 = rank_key(sorted_pos_[i], bound2);
+          const double d2 = rank_key(i, bound2);
           if (d2 > bound2) return;
           if (is_hidden(filter, i)) return;
           keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
@@ -1818,6 +1842,7 @@ std::size_t PoleIndex::memory_bytes() const {
   std::size_t islands = islands_.capacity() * sizeof(Island);
   for (const Island& island : islands_) islands += sizeof(PoleIndex) + island.index->memory_bytes();
   return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) +
+         frame_pos_.capacity() * sizeof(FramePoint) +
          runs_.capacity() * sizeof(Run) + chunks_.capacity() * sizeof(Chunk) + pyramid + islands;
 }
 

@@ -159,6 +159,15 @@ class PoleIndex {
   std::vector<std::uint32_t> order_;        // pole indexes sorted by cell (a cell of kRunMin or
                                             // more by Z-order in the cell, lon, lat, then pole index)
   std::vector<LonLat> sorted_pos_;          // positions in order_ order
+  // Each slot's point in the index's frame (ECEF moved and turned) as
+  // floats: the rings bound a pole beyond kExactBeyondM by its chord from
+  // this, within frame_pos_margin_m_, before they compute its ECEF point
+  // and an arcsine (villages seen from the fields around them).
+  struct FramePoint {
+    float x, y, z;
+  };
+  std::vector<FramePoint> frame_pos_;
+  double frame_pos_margin_m_ = 0;
   // Runs of kRunMin or more slots at one position, ascending (see the top).
   static constexpr std::uint32_t kRunMin = 8;
   struct Run {
