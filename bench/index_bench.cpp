@@ -625,6 +625,21 @@ void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel(piled_label(state));
 }
 
+// `n` points each within 50 km of a random pole of `positions`, uniform over
+// that disc (a caller at the edge of the data or in the country around it).
+std::vector<LonLat> points_near_poles(const std::vector<LonLat>& positions, int n, std::mt19937_64& rng) {
+  constexpr double kPi = 3.14159265358979323846;
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<LonLat> out;
+  for (int i = 0; i < n; ++i) {
+    const LonLat& at = positions[rng() % positions.size()];
+    const double r = 50'000 * std::sqrt(u(rng)), a = 2 * kPi * u(rng);
+    const geo::DegreeScale s = geo::degree_scale(at.lat);
+    out.push_back({at.lon + r * std::cos(a) / s.m_per_deg_lon, at.lat + r * std::sin(a) / s.m_per_deg_lat});
+  }
+  return out;
+}
+
 // Two cities 1,000 km apart (1,000,000 poles each in 0.5 x 0.4 degrees,
 // around Beijing and Shanghai): range(0) = 0, k = 1 for 20,000 points
 // anywhere inside their common box, most of them hundreds of km from every
@@ -645,13 +660,7 @@ const TwoCities& two_cities() {
       t.positions.push_back({corner.lon + 0.5 * u(rng), corner.lat + 0.4 * u(rng)});
     }
     for (int i = 0; i < 20000; ++i) t.points.push_back({116.2 + 5.5 * u(rng), 31.0 + 9.1 * u(rng)});
-    constexpr double kPi = 3.14159265358979323846;
-    for (int i = 0; i < 20000; ++i) {
-      const LonLat& at = t.positions[rng() % t.positions.size()];
-      const double r = 50'000 * std::sqrt(u(rng)), a = 2 * kPi * u(rng);
-      const geo::DegreeScale s = geo::degree_scale(at.lat);
-      t.near_points.push_back({at.lon + r * std::cos(a) / s.m_per_deg_lon, at.lat + r * std::sin(a) / s.m_per_deg_lat});
-    }
+    t.near_points = points_near_poles(t.positions, 20000, rng);
     return t;
   }();
   return c;
@@ -695,13 +704,7 @@ const Villages& villages() {
       const LonLat& c = centres[static_cast<std::size_t>(i) % centres.size()];
       v.positions.push_back({c.lon + 0.0039 * g(rng), c.lat + 0.003 * g(rng)});
     }
-    constexpr double kPi = 3.14159265358979323846;
-    for (int i = 0; i < 20000; ++i) {
-      const LonLat& at = v.positions[rng() % v.positions.size()];
-      const double r = 50'000 * std::sqrt(u(rng)), a = 2 * kPi * u(rng);
-      const geo::DegreeScale s = geo::degree_scale(at.lat);
-      v.points.push_back({at.lon + r * std::cos(a) / s.m_per_deg_lon, at.lat + r * std::sin(a) / s.m_per_deg_lat});
-    }
+    v.points = points_near_poles(v.positions, 20000, rng);
     return v;
   }();
   return c;
