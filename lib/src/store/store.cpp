@@ -260,6 +260,10 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* grids() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* aliases() const { return handles[2]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
+  // The family holding the versions of records of `kind`.
+  rocksdb::ColumnFamilyHandle* versions_of(RecordKind kind) const {
+    return kind == RecordKind::pole ? poles() : kind == RecordKind::grid ? grids() : aliases();
+  }
   bool has_live_families() const { return handles.size() == 7; }
   // The families a bulk load writes, in its order: streamed first (poles and
   // theirs, then grids and theirs), then aliases, meta, and live aliases.
@@ -1198,9 +1202,7 @@ Result<std::vector<StoredVersion>> Store::history(RecordKind kind, std::string_v
     rocksdb::ReadOptions ro;
     const rocksdb::Snapshot* snap = db.GetSnapshot();
     ro.snapshot = snap;
-    rocksdb::ColumnFamilyHandle* cf = kind == RecordKind::pole   ? impl_->poles()
-                                      : kind == RecordKind::grid ? impl_->grids()
-                                                                 : impl_->aliases();
+    rocksdb::ColumnFamilyHandle* cf = impl_->versions_of(kind);
     std::vector<StoredVersion> out;
     Status status = Status::ok();
     {
@@ -1380,9 +1382,7 @@ Result<FeedPage> Store::changes_after(std::uint64_t after, std::uint64_t skip, s
       std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->meta()));
       const rocksdb::Slice prefix(kLogPrefix.data(), kLogPrefix.size());
       std::vector<LoggedChange> items;
-      auto cf_of = [&](RecordKind kind) {
-        return kind == RecordKind::pole ? impl_->poles() : kind == RecordKind::grid ? impl_->grids() : impl_->aliases();
-      };
+      auto cf_of = [&](RecordKind kind) { return impl_->versions_of(kind); };  // Impl is Store's own
       it->Seek(log_key(after + 1, static_cast<std::uint32_t>(skip / kLogChunkItems)));
       bool full = false;
       for (; status && !full && it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -1453,9 +1453,6 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
       else return from_rocks(s, impl_->path, "cannot read");
       if (auto st = header(h); !st) return st;
 
-      auto cf_of = [&](RecordKind kind) {
-        return kind == RecordKind::pole ? impl_->poles() : kind == RecordKind::grid ? impl_->grids() : impl_->aliases();
-      };
       // Time and author of the sequence at hand, read once per sequence.
       std::uint64_t facts_seq = 0;
       DumpedVersion v;
@@ -1481,7 +1478,7 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
       };
       std::vector<Old> old;
       for (RecordKind kind : {RecordKind::pole, RecordKind::grid, RecordKind::alias}) {
-        std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf_of(kind)));
+        std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->versions_of(kind)));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
           std::string_view id;
           std::uint64_t seq;
@@ -1506,7 +1503,7 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
         if (auto st = set_facts(o.seq); !st) return st;
         v.sequence = o.seq;
         v.kind = o.kind;
-        auto s2 = db.Get(ro, cf_of(o.kind), versioned_key(o.id, o.seq), &v.value);
+        auto s2 = db.Get(ro, impl_->versions_of(o.kind), versioned_key(o.id, o.seq), &v.value);
         if (!s2.ok()) return from_rocks(s2, impl_->path, "cannot read");
         v.op = is_tombstone(v.value) ? ChangeOp::remove : ChangeOp::put;
         v.id = o.kind == RecordKind::place || o.kind == RecordKind::road ? o.id.substr(1) : o.id;
@@ -1532,7 +1529,7 @@ Status Store::dump_versions(const std::function<Status(const DumpHeader&)>& head
           v.sequence = seq;
           v.kind = c.kind;
           v.op = c.op;
-          auto s2 = db.Get(ro, cf_of(c.kind), versioned_key(stored_id(c.kind, c.id), seq), &v.value);
+          auto s2 = db.Get(ro, impl_->versions_of(c.kind), versioned_key(stored_id(c.kind, c.id), seq), &v.value);
           if (!s2.ok()) {
             return s2.IsNotFound() ? Status(ErrorCode::corruption, "the change log of sequence " + std::to_string(seq) +
                                                                        " names " + std::string(kind_name(c.kind)) +
@@ -1564,9 +1561,7 @@ Status Store::restore(std::uint64_t seq, std::optional<std::int64_t> unix_ms, co
   std::string chunk_items;
   std::uint32_t chunk_count = 0, chunk_index = 0;
   for (const DumpedVersion& d : items) {
-    rocksdb::ColumnFamilyHandle* cf = d.kind == RecordKind::pole   ? impl_->poles()
-                                      : d.kind == RecordKind::grid ? impl_->grids()
-                                                                   : impl_->aliases();
+    rocksdb::ColumnFamilyHandle* cf = impl_->versions_of(d.kind);
     const std::string id = stored_id(d.kind, d.id);
     batch.Put(cf, versioned_key(id, seq), d.value);
     // Restored in sequence order: this version is the newest so far.
