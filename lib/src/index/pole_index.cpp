@@ -1565,14 +1565,8 @@ void PoleIndex::nearest_in_islands(LonLat p, std::size_t k, std::optional<double
   std::array<std::pair<double, std::uint32_t>, kMostIslands> order;
   const std::size_t m = islands_.size();
   for (std::uint32_t i = 0; i < m; ++i) {
-    const Island& island = islands_[i];
-    double d2 = 0;
-    for (int a = 0; a < 3; ++a) {
-      const double d = std::max({island.lo[a] - q[a], 0.0, q[a] - island.hi[a]});
-      d2 += d * d;
-    }
     // Inserted in order (a few islands).
-    const std::pair<double, std::uint32_t> item{arc_lower_bound_m(std::sqrt(d2)) - 1.0, i};
+    const std::pair<double, std::uint32_t> item{arc_lower_bound_m(std::sqrt(box_chord2(q, islands_[i]))) - 1.0, i};
     std::size_t at = i;
     for (; at > 0 && item < order[at - 1]; --at) order[at] = order[at - 1];
     order[at] = item;
@@ -1620,15 +1614,16 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   best.reserve(std::min<std::size_t>(k, order_.size()) + 4);
   double q3[3];
   bool have_q3 = false;
-  // The key of pole t, or infinity when it cannot beat `bound2`: beyond
-  // kExactBeyondM a geodesic costs a microsecond, so the arc of the ECEF
-  // chord (a lower bound, a tenth of the cost) is checked first.
   // A crowded cell's chunks (for_slots) and poles beyond kExactBeyondM: by their chords from q (the index's frame).
   double q_frame[3];
   bool have_q_frame = false;
   // The chord beyond which a slot's kept point (frame_pos_) cannot beat
   // `bound2`, squared, with the floats' margin; for the bound it was found for.
   double far_bound2_for = -1, far_chord2 = 0;
+  // The key of the pole at `slot`, or infinity when it cannot beat `bound2`:
+  // beyond kExactBeyondM a geodesic costs a microsecond, so the chord from
+  // the slot's kept point, then the arc of the ECEF chord (lower bounds, a
+  // tenth of the cost) are checked first.
   auto rank_key = [&](std::uint32_t slot, double bound2) {
     const LonLat& t = sorted_pos_[slot];
     const double d2 = local_key2(p, s, t);
