@@ -1566,7 +1566,7 @@ void PoleIndex::nearest_in_islands(LonLat p, std::size_t k, std::optional<double
   const std::size_t m = islands_.size();
   for (std::uint32_t i = 0; i < m; ++i) {
     // Inserted in order (a few islands).
-    const std::pair<double, std::uint32_t> item{arc_lower_bound_m(std::sqrt(box_chord2(q, islands_[i]))) - 1.0, i};
+    const std::pair<double, std::uint32_t> item{arc_lower_bound_m(box_chord_m(q, islands_[i])) - 1.0, i};
     std::size_t at = i;
     for (; at > 0 && item < order[at - 1]; --at) order[at] = order[at - 1];
     order[at] = item;
