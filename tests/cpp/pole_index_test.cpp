@@ -462,6 +462,71 @@ TEST(PoleIndex, PointInsideAWideEmptyAreaOfTheDataMatchesBruteForce) {
   for (double off : {0.0, 0.005, -0.01}) expect_same_as_brute(poles, idx, {116.47 + off, 39.92 - off / 2}, 6);
 }
 
+// More poles asked for than a crowded cell holds (the HTTP API takes k up
+// to 1,000): every chunk of the cell is visited once and the search goes
+// on to the cells around it. Until 2026-12-06 a search still short of k
+// took the visited chunks again, answering some poles twice and missing
+// others, and spun for ever when the cell's poles were hidden.
+TEST(PoleIndex, MorePolesAskedForThanACrowdedCellHoldsAreEachAnsweredOnce) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<LonLat> poles = random_poles(400, 9);
+  const LonLat depots[] = {{116.4731, 39.9207}, {116.4490, 39.9330}};
+  for (std::size_t j = 0; j < 300; ++j) {
+    const LonLat& at = depots[j % 2];
+    poles.push_back({at.lon + 2e-5 * g(rng), at.lat + 2e-5 * g(rng)});  // 150 poles within a few metres
+  }
+  index::PoleIndex idx;
+  idx.build(poles);
+  for (const LonLat& p : {depots[0], depots[1], LonLat{depots[0].lon + 0.001, depots[0].lat}}) {
+    for (std::size_t k : {100u, 160u, 400u, 1000u}) {
+      const auto got = idx.nearest(p, k, std::nullopt);
+      std::vector<std::uint32_t> ids;
+      for (const auto& [pole, m] : got) ids.push_back(pole);
+      std::sort(ids.begin(), ids.end());
+      EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "a pole answered twice, k " << k;
+    }
+  }
+  // A depot's poles all hidden (an overlay that moved them): the search passes over them and ends.
+  std::vector<bool> none(poles.size(), false), first_depot(poles.size(), false);
+  for (std::size_t j = 400; j < poles.size(); j += 2) first_depot[j] = true;
+  expect_as_brute_with_ties_by_index(poles, idx, {depots[0], depots[1], {depots[0].lon + 0.001, depots[0].lat}},
+                                     {none, first_depot});
+}
+
+// A rural register: villages of a hundred poles a few hundred metres
+// across, kilometres of empty fields between them, cells sized for the
+// whole area. A caller in the fields has no pole within the first rings of
+// cells, and the search goes to the pyramid at once (kEmptyRings); in a
+// village, or at its edge, the rings answer. Either way the brute force's
+// answer, with no pole hidden, every third hidden, or a whole village
+// hidden (its rings then hold only poles passed over).
+TEST(PoleIndex, PointsInTheFieldsBetweenVillagesMatchBruteForce) {
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<LonLat> centres, poles;
+  for (int i = 0; i < 40; ++i) centres.push_back({116.0 + 0.8 * u(rng), 39.6 + 0.6 * u(rng)});
+  for (std::size_t i = 0; i < 4000; ++i) {
+    const LonLat& c = centres[i % centres.size()];
+    poles.push_back({c.lon + 0.002 * g(rng), c.lat + 0.0015 * g(rng)});
+  }
+  index::PoleIndex idx;
+  idx.build(poles);
+  std::vector<LonLat> queries;
+  for (int q = 0; q < 30; ++q) queries.push_back({116.0 + 0.8 * u(rng), 39.6 + 0.6 * u(rng)});  // mostly in the fields
+  for (int v = 0; v < 4; ++v) {
+    queries.push_back(centres[static_cast<std::size_t>(v)]);                                            // in a village
+    queries.push_back({centres[static_cast<std::size_t>(v)].lon + 0.012, centres[static_cast<std::size_t>(v)].lat});  // a km beyond its edge
+  }
+  std::vector<bool> none(poles.size(), false), every_third(poles.size(), false), first_village(poles.size(), false);
+  for (std::size_t i = 0; i < poles.size(); ++i) {
+    every_third[i] = i % 3 == 1;
+    first_village[i] = i % centres.size() == 0;
+  }
+  expect_as_brute_with_ties_by_index(poles, idx, queries, {none, every_third, first_village});
+}
+
 // The far-point search prunes by the arc of the chord on a sphere of radius
 // a²/b; that must never be longer than the true geodesic, or an answer could be missed.
 TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {

@@ -705,13 +705,17 @@ void PoleIndex::for_crowded_slots(std::uint32_t begin, std::uint32_t end, std::s
   // The nearest chunk not visited yet, while it may hold a better pole: a
   // search visits a few of the cell's chunks, so picking each by a scan of
   // the keys costs less than sorting them all (100,000 poles over a metre:
-  // 316 chunks, BM_NearestPiled/100000/100).
-  for (;;) {
+  // 316 chunks, BM_NearestPiled/100000/100). Each chunk once: a visited
+  // one's key becomes infinity, which a search still short of k poles
+  // (bound() infinite: k larger than the poles seen, or all of them hidden)
+  // would otherwise take again, adding its poles twice or, when they are
+  // hidden, for ever (until 2026-12-06).
+  for (std::size_t left = keyed.size(); left != 0; --left) {
     std::size_t m = 0;
     for (std::size_t n = 1; n < keyed.size(); ++n) {
       if (keyed[n].first < keyed[m].first) m = n;
     }
-    if (!(keyed[m].first <= bound())) break;  // the nearest is beyond, or every chunk is visited (infinity)
+    if (!(keyed[m].first <= bound())) break;  // the nearest is beyond
     const Chunk& c = chunks_[keyed[m].second];
     keyed[m].first = std::numeric_limits<double>::infinity();
     for_slots_in_runs(c.first, c.end, k, hidden, visit);
