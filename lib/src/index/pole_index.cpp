@@ -1680,6 +1680,11 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   const bool inside = p.lon >= min_lon_all_ && p.lon <= max_lon_all_ && p.lat >= min_lat_all_ && p.lat <= max_lat_all_;
   // Rings beyond this many without an answer (a wide empty area): the pyramid too.
   constexpr std::int64_t kMaxRings = 8;
+  // Rings up to this one without a single pole: the fields between villages
+  // or towns, where the answer is kilometres away and the rings would cross
+  // hundreds of empty cells before kMaxRings; the pyramid is searched at once.
+  // (Where poles are spread out the first rings hold some: unchanged.)
+  constexpr std::int64_t kEmptyRings = 3;
   const double fx = (p.lon - min_lon_) / cell_deg_lon_;
   const double fy = (p.lat - min_lat_) / cell_deg_lat_;
   const auto cx = static_cast<std::int64_t>(std::clamp(std::floor(fx), 0.0, double(nx_ - 1)));
@@ -1733,6 +1738,10 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
       if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
       if (lb * lb > limit2) break;
       if (lb * lb > best_bound2(best, k, limit2, band2)) break;
+      if (r >= kEmptyRings && best.empty()) {
+        use_pyramid = true;
+        break;
+      }
     }
     if (use_pyramid) nearest_best_first(p, s, sc_lat, k, limit2, filter, best);
   };
