@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -492,6 +493,75 @@ TEST(PoleIndex, MorePolesAskedForThanACrowdedCellHoldsAreEachAnsweredOnce) {
   for (std::size_t j = 400; j < poles.size(); j += 2) first_depot[j] = true;
   expect_as_brute_with_ties_by_index(poles, idx, {depots[0], depots[1], {depots[0].lon + 0.001, depots[0].lat}},
                                      {none, first_depot});
+}
+
+// Registers of every shape at random: 1-30 places, poles Gaussian around
+// them (a metre to 10 km), piled at their centre or along a line through it,
+// some at the antimeridian; no pole hidden, a third, one place's, or nine in
+// ten; queries on a pole, in the data's box, near a place and anywhere on
+// Earth, k from 1 to 1,000, with and without max_m. Each answer the brute
+// force's: distances, no pole twice, none hidden. (The shapes that found the
+// crowded cells' bug of 2026-12-06, kept small enough to run in a few seconds.)
+TEST(PoleIndex, RegistersOfRandomShapesAnswerAsABruteForce) {
+  for (std::uint64_t shape = 0; shape < 300; ++shape) {
+    std::mt19937_64 rng(1000 + shape);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::normal_distribution<double> g(0, 1);
+    const std::size_t places = 1 + rng() % 30;
+    const double spread = std::pow(10.0, -5 + 4 * u(rng)), area = std::pow(10.0, -2 + 2.5 * u(rng));
+    const LonLat base = shape % 10 == 9 ? LonLat{179.9, 10.0} : LonLat{116.0 + u(rng), 39.5 + u(rng)};
+    std::vector<LonLat> centres, poles;
+    for (std::size_t c = 0; c < places; ++c) centres.push_back({base.lon + area * u(rng), base.lat + area * 0.7 * u(rng)});
+    const std::size_t n = 50 + rng() % 1500;
+    for (std::size_t i = 0; i < n; ++i) {
+      const LonLat& c = centres[rng() % centres.size()];
+      const auto kind = rng() % 10;
+      LonLat p = kind == 0 ? c : kind == 1 ? LonLat{c.lon + area * u(rng), c.lat}
+                                           : LonLat{c.lon + spread * g(rng), c.lat + spread * 0.8 * g(rng)};
+      if (p.lon > 180) p.lon -= 360;
+      poles.push_back(p);
+    }
+    index::PoleIndex idx;
+    idx.build(poles);
+    const auto hiding = shape % 4;
+    std::vector<bool> hide(poles.size(), false);
+    for (std::size_t i = 0; i < poles.size(); ++i) {
+      hide[i] = hiding == 1 ? rng() % 3 == 0 : hiding == 2 ? i % places == 0 : hiding == 3 && rng() % 10 != 0;
+    }
+    const auto bits = hidden_slot_bits(idx, poles, [&](std::uint32_t i) { return static_cast<bool>(hide[i]); });
+    index::HiddenPoles hidden;
+    hidden.bits = bits.data();
+    for (int q = 0; q < 12; ++q) {
+      LonLat p;
+      switch (rng() % 4) {
+        case 0: p = poles[rng() % poles.size()]; break;
+        case 1: p = {base.lon + area * (1.5 * u(rng) - 0.25), base.lat + area * (1.2 * u(rng) - 0.25)}; break;
+        case 2: {
+          const LonLat& c = centres[rng() % centres.size()];
+          p = {c.lon + 3 * spread * g(rng), c.lat + 3 * spread * g(rng)};
+          break;
+        }
+        default: p = {-180 + 360 * u(rng), -80 + 160 * u(rng)};
+      }
+      if (p.lon > 180) p.lon -= 360;
+      const std::size_t k = std::array<std::size_t, 6>{1, 3, 5, 40, 100, 1000}[rng() % 6];
+      std::optional<double> max_m;
+      if (rng() % 3 == 0) max_m = std::pow(10.0, 1 + 4 * u(rng));
+      SCOPED_TRACE(testing::Message() << "shape " << shape << " at " << p.lon << "," << p.lat << " k " << k
+                                      << " max_m " << max_m.value_or(-1) << " hiding " << hiding);
+      const auto want = brute(poles, p, k, max_m, hiding ? &hide : nullptr);
+      const auto got = idx.nearest(p, k, max_m, hiding ? &hidden : nullptr);
+      ASSERT_EQ(got.size(), want.size());
+      std::vector<std::uint32_t> ids;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_NEAR(got[i].second, want[i].second, 1e-3 + 1e-9 * want[i].second) << "rank " << i;
+        EXPECT_FALSE(hiding && hide[got[i].first]) << "a hidden pole was answered";
+        ids.push_back(got[i].first);
+      }
+      std::sort(ids.begin(), ids.end());
+      EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "a pole answered twice";
+    }
+  }
 }
 
 // A rural register: villages of a hundred poles a few hundred metres
