@@ -15,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 using namespace poleloc;
@@ -165,6 +166,16 @@ void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {
       }
     }
     if (i % 50 == 0) {
+      // Many poles at once (the API takes k up to 1,000): the overlay's and the base's merged, none twice.
+      auto many_a = snap.nearest(p, {.k = 1000});
+      auto many_b = flat.nearest(p, {.k = 1000});
+      ASSERT_TRUE(many_a && many_b);
+      ASSERT_EQ(many_a->size(), many_b->size()) << p.lon << "," << p.lat;
+      std::set<std::string> seen;
+      for (std::size_t k = 0; k < many_a->size(); ++k) {
+        EXPECT_NEAR((*many_a)[k].distance_m, (*many_b)[k].distance_m, 1e-6) << p.lon << "," << p.lat << " k=" << k;
+        EXPECT_TRUE(seen.emplace((*many_a)[k].pole.number()).second) << (*many_a)[k].pole.number() << " twice";
+      }
       const BBox box{p.lon - 0.002, p.lat - 0.002, p.lon + 0.002, p.lat + 0.002};
       auto wa = snap.within(box);
       auto wb = flat.within(box);
