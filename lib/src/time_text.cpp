@@ -93,7 +93,15 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
   if (pos != text.size()) return bad("unexpected text after the offset");
   const std::int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
                             hour * 3600 + minute * 60 + std::min(second, 59) - offset_min * 60;
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(secs * 1000 + millis));
+  // The text reaches years 0000-9999; the clock only about 1678-2261 (nanoseconds
+  // in an int64), and a time beyond it would wrap around: 9999-12-31 read as a
+  // date in 1830, before every write. Clamped instead, it means what it says:
+  // after every write (the current data), or before them all.
+  using Clock = std::chrono::system_clock;
+  const std::int64_t lowest = std::chrono::floor<std::chrono::milliseconds>(Clock::time_point::min()).time_since_epoch().count() + 1;
+  const std::int64_t highest = std::chrono::floor<std::chrono::milliseconds>(Clock::time_point::max()).time_since_epoch().count();
+  const std::int64_t ms = std::clamp(secs * 1000 + millis, lowest, highest);
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
 }
 
 }  // namespace poleloc

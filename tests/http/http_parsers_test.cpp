@@ -417,6 +417,21 @@ TEST(HttpParsers, Rfc3339TimesWithOffsetsAndZuluAreTheSameInstant) {
   EXPECT_EQ(*frac - *zulu, milliseconds(250));
 }
 
+// The clock holds nanoseconds in 64 bits (years 1678-2261): a time beyond
+// is clamped to its ends, never wrapped. Until 2026-12-06
+// as_of=9999-12-31T23:59:59Z wrapped to 1830 and answered "no such pole".
+TEST(HttpParsers, Rfc3339TimesBeyondTheClocksRangeAreItsEndsNotWrapped) {
+  auto far_future = poleloc::http::parse_rfc3339("9999-12-31T23:59:59Z", "as_of");
+  auto year_2100 = poleloc::http::parse_rfc3339("2100-01-01T00:00:00Z", "as_of");
+  auto far_past = poleloc::http::parse_rfc3339("0001-01-01T00:00:00Z", "as_of");
+  auto year_1900 = poleloc::http::parse_rfc3339("1900-01-01T00:00:00+08:00", "as_of");
+  ASSERT_TRUE(far_future && year_2100 && far_past && year_1900);
+  EXPECT_GT(*far_future, *year_2100);
+  EXPECT_GT(*far_future, std::chrono::system_clock::now());
+  EXPECT_LT(*far_past, *year_1900);
+  EXPECT_EQ(*poleloc::http::parse_rfc3339("9999-12-31T23:59:59.999-23:59", "as_of"), *far_future);  // the end itself
+}
+
 TEST(HttpParsers, Rfc3339RefusesTimesWithoutOffsetOrImpossibleDates) {
   for (const char* bad : {"2026-03-01T08:00:00", "2026-02-30T00:00:00Z", "2026-03-01", "yesterday",
                           "2026-03-01T24:00:00Z", "2026-03-01T08:00:00+8", "2026-03-01T08:00:00Zjunk"}) {

@@ -114,6 +114,10 @@ def test_as_of_now_or_later_is_the_current_snapshot(writable):
     # Beyond the C++ clock's range (year 2262) still means "now", and year 1 "before everything".
     assert writable.snapshot(as_of=datetime.datetime(9999, 12, 31, tzinfo=UTC)) is writable.snapshot()
     assert writable.snapshot(as_of=datetime.datetime(1, 1, 1, tzinfo=UTC)).pole_count == 0
+    # The same as text (HTTP and the CLI read it so too): not wrapped around to a date before the data.
+    assert writable.snapshot(as_of="9999-12-31T23:59:59Z") is writable.snapshot()
+    assert writable.locate("TJH0372", as_of="9999-12-31T23:59:59+08:00") is not None
+    assert writable.snapshot(as_of="0001-01-01T00:00:00Z").pole_count == 0
 
 
 def test_a_naive_datetime_or_a_time_without_offset_is_refused(writable):
