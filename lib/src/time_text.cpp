@@ -93,15 +93,17 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
   if (pos != text.size()) return bad("unexpected text after the offset");
   const std::int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
                             hour * 3600 + minute * 60 + std::min(second, 59) - offset_min * 60;
-  // The text reaches years 0000-9999; the clock only about 1678-2261 (nanoseconds
-  // in an int64), and a time beyond it would wrap around: 9999-12-31 read as a
-  // date in 1830, before every write. Clamped instead, it means what it says:
-  // after every write (the current data), or before them all.
+  // Years 0000-9999 reach beyond the clock: clamped, not wrapped (9999-12-31 once read as 1830).
+  return time_from_unix_us((secs * 1000 + millis) * 1000);
+}
+
+std::chrono::system_clock::time_point time_from_unix_us(std::int64_t us) {
   using Clock = std::chrono::system_clock;
-  const std::int64_t lowest = std::chrono::floor<std::chrono::milliseconds>(Clock::time_point::min()).time_since_epoch().count() + 1;
-  const std::int64_t highest = std::chrono::floor<std::chrono::milliseconds>(Clock::time_point::max()).time_since_epoch().count();
-  const std::int64_t ms = std::clamp(secs * 1000 + millis, lowest, highest);
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+  using std::chrono::microseconds;
+  // +1: the first whole microsecond within the clock's range (floor() of its minimum lies below it).
+  const std::int64_t lowest = std::chrono::floor<microseconds>(Clock::time_point::min()).time_since_epoch().count() + 1;
+  const std::int64_t highest = std::chrono::floor<microseconds>(Clock::time_point::max()).time_since_epoch().count();
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(microseconds(std::clamp(us, lowest, highest))));
 }
 
 }  // namespace poleloc

@@ -61,12 +61,8 @@ Clock::time_point time_from(py::handle as_of) {
   }
   py::object delta = as_of - utc_epoch();
   const auto us = (delta.attr("__floordiv__")(dt.attr("timedelta")(py::arg("microseconds") = 1))).cast<long long>();
-  // datetime reaches years 1..9999; the clock's range is narrower (about 1678..2261 in
-  // nanoseconds): a time beyond it means "before everything" or "now".
-  const auto lowest = std::chrono::duration_cast<std::chrono::microseconds>(Clock::time_point::min().time_since_epoch());
-  const auto highest = std::chrono::duration_cast<std::chrono::microseconds>(Clock::time_point::max().time_since_epoch());
-  const long long clamped = std::clamp<long long>(us, lowest.count() + 1, highest.count() - 1);
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(clamped)));
+  // datetime reaches years 1..9999, beyond the clock: "before everything" or "now".
+  return time_from_unix_us(us);
 }
 
 py::dict pole_dict(const PoleRecord& p) {

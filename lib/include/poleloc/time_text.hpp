@@ -13,6 +13,7 @@
 #include <poleloc/status.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 
 namespace poleloc {
@@ -21,5 +22,11 @@ namespace poleloc {
 // may be 't' or a space, 'Z' may be 'z'. An offset or Z is required: a time
 // without one is ambiguous. bad_request names `name` and what is accepted.
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text, std::string_view name);
+
+// The instant `us` microseconds after 1970-01-01T00:00:00Z. The clock holds
+// nanoseconds in 64 bits (about the years 1678-2261): an instant beyond is
+// its first or last one, never wrapped around, so that a time written as year
+// 9999 means "after every write" and year 1 "before them all".
+std::chrono::system_clock::time_point time_from_unix_us(std::int64_t us);
 
 }  // namespace poleloc
