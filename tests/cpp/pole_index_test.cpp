@@ -598,6 +598,34 @@ TEST(PoleIndex, PointsInTheFieldsBetweenVillagesMatchBruteForce) {
   expect_as_brute_with_ties_by_index(poles, idx, queries, {none, every_third, first_village});
 }
 
+// Data over 200 km wide (one island: no wide gap) is searched near first,
+// bounded at 200 km; where fewer than k poles lie that near (the end of a
+// line of poles 13 km apart, k = 40; the poles near the query hidden) the
+// search must start again and find the far ones, exactly.
+TEST(PoleIndex, WideDataWithFewerThanKPolesNearTheQueryFindsTheFarOnes) {
+  std::mt19937_64 rng(43);
+  std::uniform_real_distribution<double> jitter(-0.01, 0.01);
+  std::vector<LonLat> poles;
+  for (int i = 0; i < 120; ++i) poles.push_back({110.0 + jitter(rng), 30.0 + 0.12 * i + jitter(rng)});
+  index::PoleIndex idx;
+  idx.build(poles);
+  ASSERT_EQ(idx.island_count(), 1u);
+  const std::vector<LonLat> queries = {
+      {110.0, 29.4},   // 65 km beyond the south end: 14 poles within 200 km
+      {111.6, 37.0},   // 150 km east of the middle: 20 poles within 200 km
+      {110.05, 44.2},  // at the north end
+      {110.2, 36.01},  // beside the line
+  };
+  std::vector<bool> none(poles.size(), false), south(poles.size(), false);
+  for (std::size_t i = 0; i < poles.size(); ++i) south[i] = i < 30;  // the south end's, within 350 km of its query
+  expect_as_brute_with_ties_by_index(poles, idx, queries, {none, south});
+  for (const LonLat& p : queries) {
+    expect_same_as_brute(poles, idx, p, 100);
+    expect_same_as_brute(poles, idx, p, 40, 300'000.0);
+    expect_same_as_brute(poles, idx, p, 40, 150'000.0);
+  }
+}
+
 // The far-point search prunes by the arc of the chord on a sphere of radius
 // a²/b; that must never be longer than the true geodesic, or an answer could be missed.
 TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {

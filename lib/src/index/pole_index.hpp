@@ -232,7 +232,7 @@ class PoleIndex {
   void to_frame(const double ecef_xyz[3], double out[3]) const;
   void nearest_best_first(LonLat p, const geo::DegreeScale& s, const double sc_lat[2], std::size_t k, double limit2,
                           const HiddenPoles* hidden,
-                          std::vector<std::pair<double, std::uint32_t>>& best) const;
+                          std::vector<std::pair<double, std::uint32_t>>& best, bool near_first = true) const;
   bool is_hidden(const HiddenPoles* hidden, std::uint32_t slot) const {
     return hidden && hidden->contains(slot_offset_ + slot);
   }
