@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <numeric>
@@ -720,6 +721,32 @@ void BM_NearestVillagesBoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel("2,000 villages x 1,000 poles, points within 50 km of a pole, k=5 (planar)");
 }
 
+// What this host does to a query's tail: the same fixed work (a chain of
+// dependent multiply-adds, no memory) timed alone as the queries are, about
+// range(0) microseconds each. On a quiet machine p99 is p50; on a shared
+// virtual machine interrupts and stolen time lift it, and a query's p99 above
+// cannot be lower than this anchor's at the query's mean.
+void BM_FixedWorkNoiseAnchor(benchmark::State& state) {
+  auto work = [](std::size_t steps) {
+    double x = 1;
+    benchmark::DoNotOptimize(x);  // not known at compile time: the chain is not folded away
+    for (std::size_t i = 0; i < steps; ++i) x = x * 1.0000001 + 1e-9;
+    return x;
+  };
+  // Steps per microsecond, from the fastest of a few timed runs.
+  constexpr std::size_t kCalibrate = 100000;
+  double best_ns = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < 20; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(work(kCalibrate));
+    best_ns = std::min(best_ns, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const auto steps = static_cast<std::size_t>(double(state.range(0)) * 1000 * kCalibrate / best_ns);
+  for (auto _ : state) benchmark::DoNotOptimize(work(steps));
+  set_latency(state, bench::latency_p50_p99(20000, [&](std::size_t) { benchmark::DoNotOptimize(work(steps)); }));
+  state.SetLabel("fixed work of about " + std::to_string(state.range(0)) + " us, timed alone");
+}
+
 // Building the pole index: the large city's 2,000,000 poles (range(0) = 0),
 // with 100,000 more at one position (1), 2,000,000 poles clustered around
 // 20 hot spots (2, `poleloc synth --clusters 20`), where many cells hold the 8
@@ -851,6 +878,7 @@ BENCHMARK(BM_NearestTwoCities)->Arg(0)->Arg(1);
 BENCHMARK(BM_NearestTwoCitiesBoostRtreeAnchor)->Arg(0)->Arg(1);
 BENCHMARK(BM_NearestVillages);
 BENCHMARK(BM_NearestVillagesBoostRtreeAnchor);
+BENCHMARK(BM_FixedWorkNoiseAnchor)->Arg(4)->Arg(7);
 BENCHMARK(BM_PoleIndexBuild)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_OverlayPresence);

@@ -576,6 +576,10 @@ void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vecto
     sorted_pos_[at] = positions[i];
   }
   sort_crowded_cells();
+  occupied_.assign((cell_start_.size() - 1 + 63) / 64, 0);
+  for (std::size_t c = 0; c + 1 < cell_start_.size(); ++c) {
+    if (cell_start_[c + 1] != cell_start_[c]) occupied_[c >> 6] |= std::uint64_t{1} << (c & 63);
+  }
   // Lower bounds use the smallest metres-per-degree of longitude over the data.
   const double far_lat = std::max(std::fabs(min_lat), std::fabs(max_lat));
   min_m_per_deg_lon_ = geo::degree_scale(std::min(89.9, far_lat)).m_per_deg_lon;
@@ -1612,6 +1616,22 @@ void PoleIndex::nearest_in_islands(LonLat p, std::size_t k, std::optional<double
   }
 }
 
+bool PoleIndex::any_occupied(std::int64_t cx, std::int64_t cy, std::int64_t r) const {
+  const auto x0 = static_cast<std::size_t>(std::max<std::int64_t>(cx - r, 0));
+  const auto x1 = static_cast<std::size_t>(std::min<std::int64_t>(cx + r, std::int64_t{nx_} - 1));
+  const std::int64_t y1 = std::min<std::int64_t>(cy + r, std::int64_t{ny_} - 1);
+  for (std::int64_t y = std::max<std::int64_t>(cy - r, 0); y <= y1; ++y) {
+    const std::size_t first = static_cast<std::size_t>(y) * nx_ + x0, last = static_cast<std::size_t>(y) * nx_ + x1;
+    for (std::size_t w = first >> 6; w <= last >> 6; ++w) {
+      std::uint64_t bits = occupied_[w];
+      if (w == first >> 6) bits &= ~std::uint64_t{0} << (first & 63);
+      if (w == last >> 6 && (last & 63) != 63) bits &= (std::uint64_t{1} << ((last & 63) + 1)) - 1;
+      if (bits != 0) return true;
+    }
+  }
+  return false;
+}
+
 void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m, const HiddenPoles* hidden,
                             std::vector<std::pair<std::uint32_t, double>>& out) const {
   out.clear();
@@ -1707,8 +1727,10 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   // One pass of the search into `best`, skipping the poles in `filter`.
   auto search = [&] {
     best.clear();
-    bool use_pyramid = !inside;
-    if (inside) {
+    // No pole in rings 0 to kEmptyRings: the pyramid at once (the cells'
+    // bits are in cache; their offsets would cost a DRAM miss a row).
+    bool use_pyramid = !inside || !any_occupied(cx, cy, kEmptyRings);
+    if (!use_pyramid) {
       // Rings 0 and 1 (nearly every query needs both) are three rows of three
       // cells: their offsets, then their poles, each row a DRAM miss at 2M
       // poles. Fetched together here instead of one after another below.
@@ -1725,7 +1747,7 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
         }
       }
     }
-    for (std::int64_t r = 0; inside; ++r) {
+    for (std::int64_t r = 0; !use_pyramid; ++r) {
       if (r > kMaxRings) {
         best.clear();
         use_pyramid = true;
@@ -1862,8 +1884,8 @@ std::size_t PoleIndex::memory_bytes() const {
   pyramid += (leaf_row_values_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   std::size_t islands = islands_.capacity() * sizeof(Island);
   for (const Island& island : islands_) islands += sizeof(PoleIndex) + island.index->memory_bytes();
-  return cell_start_.capacity() * 4 + order_.capacity() * 4 + sorted_pos_.capacity() * sizeof(LonLat) +
-         frame_pos_.capacity() * sizeof(FramePoint) +
+  return cell_start_.capacity() * 4 + occupied_.capacity() * 8 + order_.capacity() * 4 +
+         sorted_pos_.capacity() * sizeof(LonLat) + frame_pos_.capacity() * sizeof(FramePoint) +
          runs_.capacity() * sizeof(Run) + chunks_.capacity() * sizeof(Chunk) + pyramid + islands;
 }
 

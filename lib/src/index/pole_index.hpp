@@ -159,6 +159,9 @@ class PoleIndex {
   std::vector<std::uint32_t> order_;        // pole indexes sorted by cell (a cell of kRunMin or
                                             // more by Z-order in the cell, lon, lat, then pole index)
   std::vector<LonLat> sorted_pos_;          // positions in order_ order
+  std::vector<std::uint64_t> occupied_;     // a bit per cell (row by row): whether it holds a pole
+  // Whether a cell within r cells (a square) of cell (cx, cy) holds a pole.
+  bool any_occupied(std::int64_t cx, std::int64_t cy, std::int64_t r) const;
   // Each slot's point in the index's frame (ECEF moved and turned) as
   // floats: the rings bound a pole beyond kExactBeyondM by its chord from
   // this, within frame_pos_margin_m_, before they compute its ECEF point
