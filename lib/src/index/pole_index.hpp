@@ -23,8 +23,11 @@
 // tangent plane (no trigonometry per pole; the first leaf's plane-nearest
 // pole first, so the others mostly fail the test) and the few that pass are
 // ranked by the chord's arc (chord_geodesic_m, 1e-4 m of Karney's geodesic up
-// to 300 km, tens of nanoseconds). A query allocates nothing but its answer
-// (per-thread buffers). Beyond 200 km of the data the chord bound (the arc of the
+// to 300 km, tens of nanoseconds). In data over 200 km wide (villages across a
+// province) a point within 200 km of its box is searched so first, bounded at
+// 200 km; only if fewer than k poles lie that near does the far search below
+// run. Whether the first rings of cells hold a pole at all is a bit per cell
+// (in cache). A query allocates nothing but its answer (per-thread buffers). Beyond 200 km of the data the chord bound (the arc of the
 // chord) is metres to a kilometre short of the geodesic; there nodes and poles
 // are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
 // millimetres short, and a leaf's geodesics are measured in the order of those
