@@ -626,15 +626,16 @@ void BM_NearestPiledBoostRtreeAnchor(benchmark::State& state) {
   state.SetLabel(piled_label(state));
 }
 
-// `n` points each within 50 km of a random pole of `positions`, uniform over
+// `n` points each within `within_m` (50 km) of a random pole of `positions`, uniform over
 // that disc (a caller at the edge of the data or in the country around it).
-std::vector<LonLat> points_near_poles(const std::vector<LonLat>& positions, int n, std::mt19937_64& rng) {
+std::vector<LonLat> points_near_poles(const std::vector<LonLat>& positions, int n, std::mt19937_64& rng,
+                                      double within_m = 50'000) {
   constexpr double kPi = 3.14159265358979323846;
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<LonLat> out;
   for (int i = 0; i < n; ++i) {
     const LonLat& at = positions[rng() % positions.size()];
-    const double r = 50'000 * std::sqrt(u(rng)), a = 2 * kPi * u(rng);
+    const double r = within_m * std::sqrt(u(rng)), a = 2 * kPi * u(rng);
     const geo::DegreeScale s = geo::degree_scale(at.lat);
     out.push_back({at.lon + r * std::cos(a) / s.m_per_deg_lon, at.lat + r * std::sin(a) / s.m_per_deg_lat});
   }
@@ -719,6 +720,83 @@ void BM_NearestVillages(benchmark::State& state) {
 void BM_NearestVillagesBoostRtreeAnchor(benchmark::State& state) {
   rtree_nearest_over(state, villages().positions, villages().points, 5);
   state.SetLabel("2,000 villages x 1,000 poles, points within 50 km of a pole, k=5 (planar)");
+}
+
+// Shapes not tuned for (2026-12-06): 2,000,000 poles each, 20,000 points, k = 5.
+//   0 along 2,000 straight rural roads of 5-20 km (a pole every 10 m or so), points within 20 km of a pole
+//   1 on land west of a wavy coastline, points at sea within 30 km of it
+//   2 round a lake 10 km across, points in the lake (the shore nearly equidistant from its middle)
+//   3 along a 1,500 km railway (200 m wide), points within 50 km of a pole
+struct Shape {
+  std::vector<LonLat> positions, points;
+};
+const Shape& other_shape(int which) {
+  static std::map<int, Shape> made;
+  Shape& c = made[which];
+  if (!c.positions.empty()) return c;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> g(0, 1);
+  constexpr std::size_t kPoles = 2000000;
+  constexpr int kPoints = 20000;
+  auto coast = [](double lat) { return 120.5 + 0.05 * std::sin(lat * 40); };
+  switch (which) {
+    case 0:
+      while (c.positions.size() < kPoles) {
+        const LonLat a{113 + 6 * u(rng), 36 + 4.5 * u(rng)};
+        const double length = 0.05 + 0.15 * u(rng), angle = 6.283185307179586 * u(rng);
+        for (int i = 0; i < 1000 && c.positions.size() < kPoles; ++i) {
+          const double t = length * i / 1000;
+          c.positions.push_back({a.lon + t * std::cos(angle) + 5e-5 * g(rng), a.lat + t * std::sin(angle) + 5e-5 * g(rng)});
+        }
+      }
+      c.points = points_near_poles(c.positions, kPoints, rng, 20'000);
+      break;
+    case 1:
+      while (c.positions.size() < kPoles) {
+        const LonLat p{120 + 0.8 * u(rng), 30 + 0.8 * u(rng)};
+        if (p.lon < coast(p.lat)) c.positions.push_back(p);
+      }
+      while (c.points.size() < kPoints) {
+        const LonLat p{120 + 1.1 * u(rng), 29.9 + 1.0 * u(rng)};
+        if (p.lon > coast(p.lat)) c.points.push_back(p);
+      }
+      break;
+    case 2:
+      while (c.positions.size() < kPoles) {
+        const double r = 0.06 + 0.15 * u(rng), a = 6.283185307179586 * u(rng);
+        c.positions.push_back({116.4 + r * std::cos(a), 39.9 + 0.77 * r * std::sin(a)});
+      }
+      while (c.points.size() < kPoints) {
+        const double r = 0.06 * std::sqrt(u(rng)), a = 6.283185307179586 * u(rng);
+        c.points.push_back({116.4 + r * std::cos(a), 39.9 + 0.77 * r * std::sin(a)});
+      }
+      break;
+    default:
+      for (std::size_t i = 0; i < kPoles; ++i) {
+        const double t = 15.0 * double(i) / kPoles;
+        c.positions.push_back({105 + t + 0.002 * g(rng), 30 + 0.3 * std::sin(t) + 0.002 * g(rng)});
+      }
+      c.points = points_near_poles(c.positions, kPoints, rng);
+      break;
+  }
+  return c;
+}
+const char* const kOtherShapes[] = {"2M poles along 2,000 rural roads, points within 20 km, k=5",
+                                    "2M poles on land, points at sea within 30 km, k=5",
+                                    "2M poles round a 10 km lake, points in the lake, k=5",
+                                    "2M poles along a 1,500 km railway, points within 50 km, k=5"};
+
+void BM_NearestOtherShapes(benchmark::State& state) {
+  const Shape& c = other_shape(static_cast<int>(state.range(0)));
+  index_nearest_over(state, c.positions, c.points, 5);
+  state.SetLabel(kOtherShapes[state.range(0)]);
+}
+
+void BM_NearestOtherShapesBoostRtreeAnchor(benchmark::State& state) {
+  const Shape& c = other_shape(static_cast<int>(state.range(0)));
+  rtree_nearest_over(state, c.positions, c.points, 5);
+  state.SetLabel(std::string(kOtherShapes[state.range(0)]) + " (planar)");
 }
 
 // What this host does to a query's tail: the same fixed work (a chain of
@@ -879,6 +957,8 @@ BENCHMARK(BM_NearestTwoCitiesBoostRtreeAnchor)->Arg(0)->Arg(1);
 BENCHMARK(BM_NearestVillages);
 BENCHMARK(BM_NearestVillagesBoostRtreeAnchor);
 BENCHMARK(BM_FixedWorkNoiseAnchor)->Arg(4)->Arg(7);
+BENCHMARK(BM_NearestOtherShapes)->DenseRange(0, 3);
+BENCHMARK(BM_NearestOtherShapesBoostRtreeAnchor)->DenseRange(0, 3);
 BENCHMARK(BM_PoleIndexBuild)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_OverlayPresence);
