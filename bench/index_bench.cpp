@@ -747,7 +747,8 @@ const Shape& other_shape(int which) {
         const double length = 0.05 + 0.15 * u(rng), angle = 6.283185307179586 * u(rng);
         for (int i = 0; i < 1000 && c.positions.size() < kPoles; ++i) {
           const double t = length * i / 1000;
-          c.positions.push_back({a.lon + t * std::cos(angle) + 5e-5 * g(rng), a.lat + t * std::sin(angle) + 5e-5 * g(rng)});
+          const double jitter_lon = 5e-5 * g(rng), jitter_lat = 5e-5 * g(rng);
+          c.positions.push_back({a.lon + t * std::cos(angle) + jitter_lon, a.lat + t * std::sin(angle) + jitter_lat});
         }
       }
       c.points = points_near_poles(c.positions, kPoints, rng, 20'000);
@@ -817,7 +818,8 @@ void BM_FixedWorkNoiseAnchor(benchmark::State& state) {
   for (int r = 0; r < 20; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(work(kCalibrate));
-    best_ns = std::min(best_ns, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+    const auto t1 = std::chrono::steady_clock::now();
+    best_ns = std::min(best_ns, std::chrono::duration<double, std::nano>(t1 - t0).count());
   }
   const auto steps = static_cast<std::size_t>(double(state.range(0)) * 1000 * kCalibrate / best_ns);
   for (auto _ : state) benchmark::DoNotOptimize(work(steps));

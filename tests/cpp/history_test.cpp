@@ -143,7 +143,9 @@ GridRecord scaled(GridRecord g, double f) {
   double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
   for (const Polygon& poly : g.geometry) {
     for (const auto& ring : poly.rings) {
-      for (const LonLat& q : ring) x0 = std::min(x0, q.lon), y0 = std::min(y0, q.lat), x1 = std::max(x1, q.lon), y1 = std::max(y1, q.lat);
+      for (const LonLat& q : ring) {
+        x0 = std::min(x0, q.lon), y0 = std::min(y0, q.lat), x1 = std::max(x1, q.lon), y1 = std::max(y1, q.lat);
+      }
     }
   }
   const LonLat c{(x0 + x1) / 2, (y0 + y1) / 2};

@@ -27,7 +27,8 @@
 // province) a point within 200 km of its box is searched so first, bounded at
 // 200 km; only if fewer than k poles lie that near does the far search below
 // run. Whether the first rings of cells hold a pole at all is a bit per cell
-// (in cache). A query allocates nothing but its answer (per-thread buffers). Beyond 200 km of the data the chord bound (the arc of the
+// (in cache). A query allocates nothing but its answer (per-thread buffers).
+// Beyond 200 km of the data the chord bound (the arc of the
 // chord) is metres to a kilometre short of the geodesic; there nodes and poles
 // are also bounded by a FarBound (far_bound.hpp) around a pole near the answer,
 // millimetres short, and a leaf's geodesics are measured in the order of those
