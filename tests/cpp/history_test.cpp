@@ -138,25 +138,6 @@ TEST(History, AsOfAnswersBeforeAndAfterGridRedrawnAndPoleRenumbered) {
 
 namespace {
 
-// `g` scaled by `f` about the centre of its box (below 1 it shrinks).
-GridRecord scaled(GridRecord g, double f) {
-  double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
-  for (const Polygon& poly : g.geometry) {
-    for (const auto& ring : poly.rings) {
-      for (const LonLat& q : ring) {
-        x0 = std::min(x0, q.lon), y0 = std::min(y0, q.lat), x1 = std::max(x1, q.lon), y1 = std::max(y1, q.lat);
-      }
-    }
-  }
-  const LonLat c{(x0 + x1) / 2, (y0 + y1) / 2};
-  for (Polygon& poly : g.geometry) {
-    for (auto& ring : poly.rings) {
-      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
-    }
-  }
-  return g;
-}
-
 std::string grid_of(const std::optional<PoleView>& p) {
   if (!p) return "(no pole)";
   auto g = p->grid();
@@ -196,15 +177,7 @@ void expect_as_then(const Snapshot& then, const Snapshot& want, const std::strin
     const LonLat p{lon(rng), lat(rng)};
     auto ga = then.grid_at(p), gb = want.grid_at(p);
     EXPECT_EQ(ga ? std::string(ga->id()) : "-", gb ? std::string(gb->id()) : "-") << p.lon << "," << p.lat;
-    if (i % 3 != 0) continue;
-    auto a = then.nearest(p, {.k = 5});
-    auto b = want.nearest(p, {.k = 5});
-    ASSERT_TRUE(a && b);
-    ASSERT_EQ(a->size(), b->size());
-    for (std::size_t k = 0; k < a->size(); ++k) {
-      EXPECT_EQ((*a)[k].pole.number(), (*b)[k].pole.number()) << p.lon << "," << p.lat << " k=" << k;
-      EXPECT_DOUBLE_EQ((*a)[k].distance_m, (*b)[k].distance_m);
-    }
+    if (i % 3 == 0) fixtures::expect_same_nearest(then, want, p, 5);
   }
   for (const char* text : {"团结湖三七二", "TJH0372", "TJH8101", "团结湖 12"}) {
     auto a = then.resolve(text, {});
@@ -266,7 +239,7 @@ TEST(History, AsOfEachMomentOfRandomWritesAnswersAsTheRegistryServedThen) {
           if (const std::size_t how = pick(4); how == 0) {
             g.attributes.push_back({"manager", "step " + std::to_string(step)});
           } else if (how == 1) {
-            g = scaled(std::move(g), pick(2) == 0 ? 0.9 : 0.97);
+            g = fixtures::scaled(std::move(g), pick(2) == 0 ? 0.9 : 0.97);
           }
           change.put_grids.push_back(g);
           break;

@@ -43,17 +43,7 @@ std::vector<PoleRecord> pole_records(const Service& svc) {
   return out;
 }
 
-// The k nearest poles of `p` in `snap` (base + overlay) are those of `flat`, at the same distances.
-void expect_same_nearest(const Snapshot& snap, const Snapshot& flat, LonLat p, std::size_t k) {
-  auto a = snap.nearest(p, {.k = k});
-  auto b = flat.nearest(p, {.k = k});
-  ASSERT_TRUE(a && b);
-  ASSERT_EQ(a->size(), b->size());
-  for (std::size_t i = 0; i < a->size(); ++i) {
-    EXPECT_EQ((*a)[i].pole.number(), (*b)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
-    EXPECT_DOUBLE_EQ((*a)[i].distance_m, (*b)[i].distance_m);
-  }
-}
+using poleloc::fixtures::expect_same_nearest;
 
 std::vector<std::string> numbers(const std::vector<PoleView>& poles) {
   std::vector<std::string> out;
@@ -236,18 +226,6 @@ GridRecord box_grid(const std::string& id, double x0, double y0, double x1, doub
   g.id = id;
   g.name = id + " grid";
   g.geometry = {{{fixtures::box_ring(x0, y0, x1, y1)}}};
-  return g;
-}
-
-// `g` scaled by `f` about the centre of its box (below 1 it shrinks).
-GridRecord scaled(GridRecord g, double f) {
-  const BBox box = geo::bounding_box(g.geometry);
-  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
-  for (Polygon& poly : g.geometry) {
-    for (auto& ring : poly.rings) {
-      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
-    }
-  }
   return g;
 }
 
@@ -1355,7 +1333,7 @@ TEST(OverlayWrites, AGridRedrawnOverlappingNothingCopiesOnlyThePolesThatChangeGr
   });
   ASSERT_TRUE(alone) << "the sample has a grid with poles that overlaps no other";
   // Shrunk towards its box's centre by 3 %: a few poles near its edge leave it.
-  const GridRecord shrunk = scaled(*alone, 0.97);
+  const GridRecord shrunk = fixtures::scaled(*alone, 0.97);
   auto report = svc->apply(ChangeSet{.put_grids = {shrunk}});
   ASSERT_TRUE(report) << report.status().message();
   ASSERT_TRUE(report->overlaps.empty());
@@ -1396,7 +1374,7 @@ TEST(OverlayWrites, AGridRedrawnOverItsNeighboursCopiesOnlyThePolesItTakesOrGive
     if (!a && poles && poles->poles.size() >= 20) a = g.record();
   });
   ASSERT_TRUE(a);
-  const GridRecord grown = scaled(*a, 1.15);
+  const GridRecord grown = fixtures::scaled(*a, 1.15);
   // Each pole's grid before, and whether the grown outline holds it (by the grid index's rule).
   Snapshot alone(build_snapshot_data({}, {grown}, {}, 0));
   std::map<std::string, std::string> before;
@@ -1455,7 +1433,7 @@ TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebui
     GridRecord rec = now[g];
     switch (pick(6)) {
       case 0: {  // scaled about its box's centre: shrunk, or grown (refused where it meets a neighbour)
-        rec = scaled(rec, unit(rng) < 0.5 ? 0.9 + 0.09 * unit(rng) : 1.005 + 0.03 * unit(rng));
+        rec = fixtures::scaled(rec, unit(rng) < 0.5 ? 0.9 + 0.09 * unit(rng) : 1.005 + 0.03 * unit(rng));
         break;
       }
       case 1: {  // one vertex moved up to about 40 m (the ring's first and last stay the same point)

@@ -75,6 +75,37 @@ inline MultiPolygon polygon_of(Ring shell, std::vector<Ring> holes = {}) {
 }
 
 // The same ring walked the other way.
+// The k nearest poles of `p` in snapshot `a` are those of `b`, at the same distances.
+inline void expect_same_nearest(const Snapshot& a, const Snapshot& b, LonLat p, std::size_t k) {
+  auto got = a.nearest(p, {.k = k});
+  auto want = b.nearest(p, {.k = k});
+  ASSERT_TRUE(got && want);
+  ASSERT_EQ(got->size(), want->size());
+  for (std::size_t i = 0; i < got->size(); ++i) {
+    EXPECT_EQ((*got)[i].pole.number(), (*want)[i].pole.number()) << p.lon << "," << p.lat << " k=" << k;
+    EXPECT_DOUBLE_EQ((*got)[i].distance_m, (*want)[i].distance_m);
+  }
+}
+
+// `g` scaled by `f` about the centre of its box (below 1 it shrinks).
+inline GridRecord scaled(GridRecord g, double f) {
+  double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+  for (const Polygon& poly : g.geometry) {
+    for (const auto& ring : poly.rings) {
+      for (const LonLat& q : ring) {
+        x0 = std::min(x0, q.lon), y0 = std::min(y0, q.lat), x1 = std::max(x1, q.lon), y1 = std::max(y1, q.lat);
+      }
+    }
+  }
+  const LonLat c{(x0 + x1) / 2, (y0 + y1) / 2};
+  for (Polygon& poly : g.geometry) {
+    for (auto& ring : poly.rings) {
+      for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
+    }
+  }
+  return g;
+}
+
 inline Ring reversed(Ring r) {
   std::reverse(r.begin(), r.end());
   return r;
