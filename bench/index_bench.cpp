@@ -691,12 +691,13 @@ void BM_NearestTwoCitiesBoostRtreeAnchor(benchmark::State& state) {
 // within 50 km of a random pole, most of them in the fields between villages.
 // The shape issue 10's targets are not met on yet (docs/performance.md,
 // "Villages across a province").
-struct Villages {
+// Poles and the points asked about them.
+struct Shape {
   std::vector<LonLat> positions, points;
 };
-const Villages& villages() {
-  static const Villages c = [] {
-    Villages v;
+const Shape& villages() {
+  static const Shape c = [] {
+    Shape v;
     std::mt19937_64 rng(11);
     std::uniform_real_distribution<double> u(0, 1);
     std::normal_distribution<double> g(0, 1);
@@ -727,9 +728,6 @@ void BM_NearestVillagesBoostRtreeAnchor(benchmark::State& state) {
 //   1 on land west of a wavy coastline, points at sea within 30 km of it
 //   2 round a lake 10 km across, points in the lake (the shore nearly equidistant from its middle)
 //   3 along a 1,500 km railway (200 m wide), points within 50 km of a pole
-struct Shape {
-  std::vector<LonLat> positions, points;
-};
 const Shape& other_shape(int which) {
   static std::map<int, Shape> made;
   Shape& c = made[which];

@@ -138,12 +138,6 @@ TEST(History, AsOfAnswersBeforeAndAfterGridRedrawnAndPoleRenumbered) {
 
 namespace {
 
-std::string grid_of(const std::optional<PoleView>& p) {
-  if (!p) return "(no pole)";
-  auto g = p->grid();
-  return g ? std::string(g->id()) : "-";
-}
-
 // `then` (an as-of snapshot) answers every query as `want` (the snapshot served at that time) did.
 void expect_as_then(const Snapshot& then, const Snapshot& want, const std::string& when) {
   SCOPED_TRACE(when);
@@ -157,7 +151,7 @@ void expect_as_then(const Snapshot& then, const Snapshot& want, const std::strin
     ASSERT_TRUE(got) << w.number();
     EXPECT_EQ(got->position(), w.position()) << w.number();
     EXPECT_EQ(got->attributes(), w.attributes()) << w.number();
-    EXPECT_EQ(grid_of(got), grid_of(w)) << w.number();
+    EXPECT_EQ(fixtures::grid_id(got->grid()), fixtures::grid_id(w.grid())) << w.number();
   });
   EXPECT_EQ(got_numbers, want_numbers);
   want.for_each_grid([&](GridView w) {
@@ -168,15 +162,14 @@ void expect_as_then(const Snapshot& then, const Snapshot& want, const std::strin
     auto a = then.poles_in_grid(w.id(), {.limit = kMaxPageSize});
     auto b = want.poles_in_grid(w.id(), {.limit = kMaxPageSize});
     ASSERT_TRUE(a && b) << w.id();
-    ASSERT_EQ(a->poles.size(), b->poles.size()) << w.id();
-    for (std::size_t i = 0; i < a->poles.size(); ++i) EXPECT_EQ(a->poles[i].number(), b->poles[i].number()) << w.id();
+    EXPECT_EQ(fixtures::numbers(a->poles), fixtures::numbers(b->poles)) << w.id();
   });
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> lon(116.455, 116.495), lat(39.910, 39.935);
   for (int i = 0; i < 300; ++i) {
     const LonLat p{lon(rng), lat(rng)};
     auto ga = then.grid_at(p), gb = want.grid_at(p);
-    EXPECT_EQ(ga ? std::string(ga->id()) : "-", gb ? std::string(gb->id()) : "-") << p.lon << "," << p.lat;
+    EXPECT_EQ(fixtures::grid_id(ga), fixtures::grid_id(gb)) << p.lon << "," << p.lat;
     if (i % 3 == 0) fixtures::expect_same_nearest(then, want, p, 5);
   }
   for (const char* text : {"团结湖三七二", "TJH0372", "TJH8101", "团结湖 12"}) {
@@ -234,7 +227,7 @@ TEST(History, AsOfEachMomentOfRandomWritesAnswersAsTheRegistryServedThen) {
           }
           break;
         }
-        case 3: {  // a grid gets a new manager, is redrawn smaller or larger, or is put back as it was
+        case 3: {  // a grid gets a new manager, is redrawn smaller, or is put back as it was
           GridRecord g = grids[pick(grids.size())];
           if (const std::size_t how = pick(4); how == 0) {
             g.attributes.push_back({"manager", "step " + std::to_string(step)});

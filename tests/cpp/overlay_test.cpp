@@ -34,7 +34,8 @@ std::unique_ptr<Service> open_sample(const TempDir& dir) {
   return std::move(*s);
 }
 
-std::string grid_id(const std::optional<GridView>& g) { return g ? std::string(g->id()) : "-"; }
+using poleloc::fixtures::grid_id;
+using poleloc::fixtures::numbers;
 
 // Every pole the service holds now, in number order.
 std::vector<PoleRecord> pole_records(const Service& svc) {
@@ -44,12 +45,6 @@ std::vector<PoleRecord> pole_records(const Service& svc) {
 }
 
 using poleloc::fixtures::expect_same_nearest;
-
-std::vector<std::string> numbers(const std::vector<PoleView>& poles) {
-  std::vector<std::string> out;
-  for (const PoleView& p : poles) out.emplace_back(p.number());
-  return out;
-}
 
 // Every query of `snap` (base + overlay) answers as `flat` (one base built from all records).
 void expect_same_answers(const Snapshot& snap, const Snapshot& flat) {

@@ -1,6 +1,8 @@
 // test_support.hpp: small helpers shared by the C++ tests.
 #pragma once
 
+#include "geo/polygon_check.hpp"
+
 #include <poleloc/service.hpp>
 #include <poleloc/types.hpp>
 
@@ -74,7 +76,16 @@ inline MultiPolygon polygon_of(Ring shell, std::vector<Ring> holes = {}) {
   return {p};
 }
 
-// The same ring walked the other way.
+// The id of a grid, or "-" for none.
+inline std::string grid_id(const std::optional<GridView>& g) { return g ? std::string(g->id()) : "-"; }
+
+// The numbers of `poles`, in their order.
+inline std::vector<std::string> numbers(const std::vector<PoleView>& poles) {
+  std::vector<std::string> out;
+  for (const PoleView& p : poles) out.emplace_back(p.number());
+  return out;
+}
+
 // The k nearest poles of `p` in snapshot `a` are those of `b`, at the same distances.
 inline void expect_same_nearest(const Snapshot& a, const Snapshot& b, LonLat p, std::size_t k) {
   auto got = a.nearest(p, {.k = k});
@@ -89,15 +100,8 @@ inline void expect_same_nearest(const Snapshot& a, const Snapshot& b, LonLat p, 
 
 // `g` scaled by `f` about the centre of its box (below 1 it shrinks).
 inline GridRecord scaled(GridRecord g, double f) {
-  double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
-  for (const Polygon& poly : g.geometry) {
-    for (const auto& ring : poly.rings) {
-      for (const LonLat& q : ring) {
-        x0 = std::min(x0, q.lon), y0 = std::min(y0, q.lat), x1 = std::max(x1, q.lon), y1 = std::max(y1, q.lat);
-      }
-    }
-  }
-  const LonLat c{(x0 + x1) / 2, (y0 + y1) / 2};
+  const BBox box = geo::bounding_box(g.geometry);
+  const LonLat c{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
   for (Polygon& poly : g.geometry) {
     for (auto& ring : poly.rings) {
       for (LonLat& q : ring) q = {c.lon + (q.lon - c.lon) * f, c.lat + (q.lat - c.lat) * f};
@@ -106,6 +110,7 @@ inline GridRecord scaled(GridRecord g, double f) {
   return g;
 }
 
+// The same ring walked the other way.
 inline Ring reversed(Ring r) {
   std::reverse(r.begin(), r.end());
   return r;
