@@ -626,6 +626,44 @@ TEST(PoleIndex, WideDataWithFewerThanKPolesNearTheQueryFindsTheFarOnes) {
   }
 }
 
+// A railway's band of poles (400 km long, a few hundred metres wide: over
+// 200 km, so searched near first, bounded at 200 km) seen from 3.5 to 40 km
+// away, where a leaf's first poles are the k nearest in the tangent plane
+// (up to eight), measured before the rest: exactly the brute force's
+// answer, with none, every third or the poles nearest a query hidden (some
+// of those first ones hidden), k below, at and above eight, and with max_m.
+TEST(PoleIndex, PolesAlongABandSeenFromBesideItMatchBruteForce) {
+  std::mt19937_64 rng(47);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<LonLat> poles;
+  for (int i = 0; i < 20000; ++i) {
+    const double t = 4.0 * i / 20000;
+    poles.push_back({105 + t + 0.002 * g(rng), 30 + 0.3 * std::sin(t) + 0.002 * g(rng)});
+  }
+  for (int i = 0; i < 12; ++i) poles.push_back(poles[7000]);  // a pile at one position
+  index::PoleIndex idx;
+  idx.build(poles);
+  ASSERT_EQ(idx.island_count(), 1u);
+  std::vector<LonLat> queries;
+  for (int q = 0; q < 14; ++q) {
+    const double t = 4.0 * u(rng), off = (0.035 + 0.33 * u(rng)) * (q % 2 ? 1 : -1);
+    queries.push_back({105 + t, 30 + 0.3 * std::sin(t) + off});
+  }
+  queries.push_back({poles[7000].lon, poles[7000].lat - 0.05});  // beside the pile
+  std::vector<bool> none(poles.size(), false), every_third(poles.size(), false), nearest(poles.size(), false);
+  for (std::size_t i = 0; i < poles.size(); ++i) every_third[i] = i % 3 == 1;
+  for (const LonLat& p : queries) {
+    for (const auto& [pole, m] : brute(poles, p, 4)) nearest[pole] = true;
+  }
+  expect_as_brute_with_ties_by_index(poles, idx, queries, {none, every_third, nearest});
+  for (const LonLat& p : queries) {
+    const double fifth = brute(poles, p, 5)[4].second;
+    expect_same_as_brute(poles, idx, p, 5, fifth + 1.0);
+    expect_same_as_brute(poles, idx, p, 8, fifth * (1 - 1e-9));  // four poles within
+  }
+}
+
 // The far-point search prunes by the arc of the chord on a sphere of radius
 // a²/b; that must never be longer than the true geodesic, or an answer could be missed.
 TEST(PoleIndex, ArcBoundNeverExceedsTheGeodesic) {
