@@ -1725,17 +1725,21 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
     return chunk_key2(q_frame, chunk);
   };
   auto chunk_bound = [&] { return best_bound2(best, k, limit2, band2); };
+  // best_bound2 of `best` as it stands: the rings change `best` only through
+  // keep_best below (and search() clears it), so it is computed again only
+  // then, not for each pole of a cell.
+  double rings_bound2 = limit2;
   auto consider_cell = [&](std::uint32_t cx, std::uint32_t cy) {
     const std::uint32_t c = cy * nx_ + cx;
     for_slots(
         cell_start_[c], cell_start_[c + 1], k, filter,
         [&](std::uint32_t i) {
-          const double bound2 = best_bound2(best, k, limit2, band2);
-          const double d2 = rank_key(i, bound2);
-          if (d2 > bound2) return;
+          const double d2 = rank_key(i, rings_bound2);
+          if (d2 > rings_bound2) return;
           if (is_hidden(filter, i)) return;
           keep_best(best, k, band2, d2, i);  // i: slot in sorted_pos_
-          __builtin_prefetch(&order_[i]);     // read at the end: the miss overlaps the rest of the search
+          rings_bound2 = best_bound2(best, k, limit2, band2);
+          __builtin_prefetch(&order_[i]);  // read at the end: the miss overlaps the rest of the search
         },
         chunk_key, chunk_bound);
   };
@@ -1758,6 +1762,7 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
   // One pass of the search into `best`, skipping the poles in `filter`.
   auto search = [&] {
     best.clear();
+    rings_bound2 = limit2;
     // No pole in rings 0 to kEmptyRings: the pyramid at once (the cells'
     // bits are in cache; their offsets would cost a DRAM miss a row).
     bool use_pyramid = !inside || !any_occupied(cx, cy, kEmptyRings);
@@ -1802,8 +1807,7 @@ void PoleIndex::nearest_one(LonLat p, std::size_t k, std::optional<double> max_m
       if (y1 + 1 < ny_) lb = std::min(lb, std::max(0.0, (min_lat_ + (y1 + 1) * cell_deg_lat_ - p.lat) * lb_lat));
       if (y0 - 1 >= 0) lb = std::min(lb, std::max(0.0, (p.lat - (min_lat_ + y0 * cell_deg_lat_)) * lb_lat));
       if (lb == std::numeric_limits<double>::infinity()) break;  // every cell visited
-      if (lb * lb > limit2) break;
-      if (lb * lb > best_bound2(best, k, limit2, band2)) break;
+      if (lb * lb > rings_bound2) break;  // (never above limit2)
       if (r >= kEmptyRings && best.empty()) {
         use_pyramid = true;
         break;
