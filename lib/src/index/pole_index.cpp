@@ -512,6 +512,45 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
   build_one({}, {});
 }
 
+namespace {
+
+// Cells of side_m sized for poles spread over their whole box hold many
+// poles each where the poles cluster (along roads, a railway, in villages):
+// a search then reads every pole of a cell or leaf for the few it needs. So
+// the side is halved (cells 4x as many) once when the cells that hold a pole
+// hold over 16 on average, as long as the cells stay within 1.1 a pole (a
+// cell costs about 22 bytes: 2M poles along roads, 79 -> 110 MB; a second
+// halving, 245 MB, gained a tenth more; the count costs 30 ms at 2M). Both
+// versions in one process, alternating, k = 5, the same answers: 2M poles
+// along rural roads 6.50 -> 5.51 us, along a railway 9.28 -> 7.33 us, 2,000
+// villages 5.74 -> 4.98 us; spread evenly, round a lake, 50 towns: unchanged.
+double finer_for_clusters(const std::vector<LonLat>& positions, const BBox& box, double width_m, double height_m,
+                          double side_m) {
+  constexpr double kCrowded = 16;          // poles per occupied cell beyond which the side is halved
+  constexpr double kMostCellsPerPole = 1.1;
+  constexpr double kMaxSide = 1 << 22;     // cells a side (build_one)
+  const double n = static_cast<double>(positions.size());
+  const double nx = std::ceil(width_m / side_m), ny = std::ceil(height_m / side_m);
+  if (4 * nx * ny > kMostCellsPerPole * n || 2 * nx > kMaxSide || 2 * ny > kMaxSide) return side_m;
+  // The cells build_one would make of side_m, and how many of them hold a pole.
+  const auto cols = static_cast<std::uint32_t>(nx), rows = static_cast<std::uint32_t>(ny);
+  const double dlon = std::max((box.max_lon - box.min_lon) / cols * (1 + 1e-9), 1e-9);
+  const double dlat = std::max((box.max_lat - box.min_lat) / rows * (1 + 1e-9), 1e-9);
+  std::vector<std::uint64_t> seen((static_cast<std::size_t>(cols) * rows + 63) / 64, 0);
+  std::size_t occupied = 0;
+  for (const LonLat& p : positions) {
+    const auto x = std::min<std::uint32_t>(cols - 1, static_cast<std::uint32_t>((p.lon - box.min_lon) / dlon));
+    const auto y = std::min<std::uint32_t>(rows - 1, static_cast<std::uint32_t>((p.lat - box.min_lat) / dlat));
+    const std::size_t c = static_cast<std::size_t>(y) * cols + x;
+    const std::uint64_t bit = std::uint64_t{1} << (c & 63);
+    occupied += (seen[c >> 6] & bit) == 0;
+    seen[c >> 6] |= bit;
+  }
+  return n > kCrowded * static_cast<double>(occupied) ? side_m / 2 : side_m;
+}
+
+}  // namespace
+
 void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vector<std::uint32_t>& ids) {
   // About four poles per cell: fewer cells to visit per ring, few enough poles per cell
   // (measured 2 / 4 / 8 on the 2M-pole city: 4 was fastest for k = 1).
@@ -536,7 +575,8 @@ void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vecto
   const double width_m = std::max(1.0, (max_lon - min_lon) * mid.m_per_deg_lon);
   const double height_m = std::max(1.0, (max_lat - min_lat) * mid.m_per_deg_lat);
   const double target_cells = std::clamp(static_cast<double>(n) / kPolesPerCell, 1.0, double{1 << 23});
-  const double side_m = std::max(1.0, std::sqrt(width_m * height_m / target_cells));
+  const double side_m = finer_for_clusters(positions, {min_lon, min_lat, max_lon, max_lat}, width_m, height_m,
+                                            std::max(1.0, std::sqrt(width_m * height_m / target_cells)));
   // A side may have up to 2^22 cells (the other then has few: their product
   // is about target_cells): poles along one straight line 300 km long
   // (a box a metre high) get cells of a metre, not 8,192 cells of 36 m with
