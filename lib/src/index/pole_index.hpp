@@ -6,7 +6,9 @@
 //   auto in = idx.within(box);                      // pole indexes inside box
 //
 // Poles are bucketed into a uniform lon/lat cell grid (sorted by cell, so a
-// cell's poles are contiguous). nearest() scans rings of cells outward and
+// cell's poles are contiguous), about four poles a cell over the poles' box,
+// or a quarter of that side where the poles cluster (finer_for_clusters in
+// the .cpp). nearest() scans rings of cells outward and
 // stops when no unvisited cell can hold a pole closer than the k-th found.
 // For a point outside the poles' bounding box, or when a few rings find too
 // little (a wide empty area), it searches a pyramid of 2x2-merged cells
