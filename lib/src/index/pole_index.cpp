@@ -87,10 +87,6 @@ void PoleIndex::to_frame(const double e[3], double out[3]) const {
   for (int a = 0; a < 3; ++a) out[a] = frame_[3 * a] * d[0] + frame_[3 * a + 1] * d[1] + frame_[3 * a + 2] * d[2];
 }
 
-namespace {
-
-}  // namespace
-
 // The shortest geodesic on WGS84 between two points `chord` metres apart in a
 // straight line: the arc of that chord on a sphere of the ellipsoid's largest
 // radius of curvature (a²/b, at the poles), which bends least. Far from the
