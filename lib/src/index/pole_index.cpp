@@ -1364,6 +1364,42 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         }
         return false;
       };
+      if (beyond_exact && first_count == 0) {
+        // A later leaf: the poles that pass the plane test are measured
+        // nearest in the plane first (each crowded cell's chunk before the
+        // next is bounded). In their slots' order, a road's poles approaching
+        // the foot of the query's perpendicular each beat the k-th before
+        // them and were each measured: the roads' slowest hundredth measured
+        // about 100 geodesics a query. Both versions in one process,
+        // alternating, k = 5: roads mean -4 %, p99 -14 %; lake -3 %, p99 -7 %;
+        // points at sea -9 %; railway -1 %, p99 -6 %; k = 1 unchanged. (The
+        // same in the first leaf too, where nearly every pole passes, was
+        // slower: the first leaf measures its k plane-nearest first instead.)
+        refresh_plane_max2();
+        std::vector<std::pair<double, std::uint32_t>>& passed = scratch_.leaf;
+        passed.clear();
+        auto measure_passed = [&] {
+          if (passed.size() > 1) std::sort(passed.begin(), passed.end());
+          for (const auto& [d2, i] : passed) {
+            if (d2 > plane_max2) break;
+            consider(i);
+            refresh_plane_max2();
+          }
+          passed.clear();
+        };
+        each_pole_by(
+            [&](std::uint32_t i) {
+              const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
+              if (d2 <= plane_max2) passed.emplace_back(d2, i);
+            },
+            chunk_key,
+            [&] {
+              measure_passed();
+              return bound2();
+            });
+        measure_passed();
+        return;
+      }
       if (beyond_exact) {
         refresh_plane_max2();
         each_pole([&](std::uint32_t i) {
