@@ -282,7 +282,8 @@ struct Scratch {
   std::vector<Pivot> pivots;
   std::vector<HeapEntry> heap;
   std::vector<FarBound> refs;
-  std::vector<std::pair<double, std::uint32_t>> leaf;  // (bound, slot) of a far leaf's poles
+  // (bound, slot) of a far leaf's poles (pivots), or (plane key, slot) of a near leaf's poles passing the plane test
+  std::vector<std::pair<double, std::uint32_t>> leaf;
   std::vector<std::pair<double, std::uint32_t>> best;  // (key, slot), the k best so far
   std::vector<std::pair<double, std::uint32_t>> chunks;  // (key, chunk) of a crowded range (for_crowded_slots)
   std::vector<std::pair<std::uint32_t, double>> island;  // one island's answer (nearest_in_islands)
