@@ -511,6 +511,36 @@ void PoleIndex::build(const std::vector<LonLat>& positions) {
 
 namespace {
 
+// A side may have up to 2^22 cells (the other then has few: their product
+// is about the target): poles along one straight line 300 km long (a box a
+// metre high) get cells of a metre, not 8,192 cells of 36 m with 244 poles
+// each, as under the former cap of 8,192 a side.
+constexpr double kMaxCellsASide = 1 << 22;
+
+// Square cells of side_m metres over `box` (width_m x height_m at its
+// middle latitude), as build_one lays them out.
+struct CellLayout {
+  std::uint32_t nx, ny;
+  double min_lon, min_lat, deg_lon, deg_lat;
+  std::uint32_t cell_of(const LonLat& p) const {
+    const auto cx = std::min<std::uint32_t>(nx - 1, static_cast<std::uint32_t>((p.lon - min_lon) / deg_lon));
+    const auto cy = std::min<std::uint32_t>(ny - 1, static_cast<std::uint32_t>((p.lat - min_lat) / deg_lat));
+    return cy * nx + cx;
+  }
+};
+
+CellLayout cell_layout(const BBox& box, double width_m, double height_m, double side_m) {
+  CellLayout c;
+  c.nx = static_cast<std::uint32_t>(std::clamp(std::ceil(width_m / side_m), 1.0, kMaxCellsASide));
+  c.ny = static_cast<std::uint32_t>(std::clamp(std::ceil(height_m / side_m), 1.0, kMaxCellsASide));
+  c.min_lon = box.min_lon;
+  c.min_lat = box.min_lat;
+  // Slightly larger than needed so that max_lon/max_lat fall inside the last cell.
+  c.deg_lon = std::max((box.max_lon - box.min_lon) / c.nx * (1 + 1e-9), 1e-9);
+  c.deg_lat = std::max((box.max_lat - box.min_lat) / c.ny * (1 + 1e-9), 1e-9);
+  return c;
+}
+
 // Cells of side_m sized for poles spread over their whole box hold many
 // poles each where the poles cluster (along roads, a railway, in villages):
 // a search then reads every pole of a cell or leaf for the few it needs. So
@@ -523,22 +553,19 @@ namespace {
 // villages 5.74 -> 4.98 us; spread evenly, round a lake, 50 towns: unchanged.
 double finer_for_clusters(const std::vector<LonLat>& positions, const BBox& box, double width_m, double height_m,
                           double side_m) {
-  constexpr double kCrowded = 16;          // poles per occupied cell beyond which the side is halved
+  constexpr double kCrowded = 16;  // poles per occupied cell beyond which the side is halved
   constexpr double kMostCellsPerPole = 1.1;
-  constexpr double kMaxSide = 1 << 22;     // cells a side (build_one)
   const double n = static_cast<double>(positions.size());
-  const double nx = std::ceil(width_m / side_m), ny = std::ceil(height_m / side_m);
-  if (4 * nx * ny > kMostCellsPerPole * n || 2 * nx > kMaxSide || 2 * ny > kMaxSide) return side_m;
-  // The cells build_one would make of side_m, and how many of them hold a pole.
-  const auto cols = static_cast<std::uint32_t>(nx), rows = static_cast<std::uint32_t>(ny);
-  const double dlon = std::max((box.max_lon - box.min_lon) / cols * (1 + 1e-9), 1e-9);
-  const double dlat = std::max((box.max_lat - box.min_lat) / rows * (1 + 1e-9), 1e-9);
-  std::vector<std::uint64_t> seen((static_cast<std::size_t>(cols) * rows + 63) / 64, 0);
+  const CellLayout cells = cell_layout(box, width_m, height_m, side_m);
+  if (4.0 * cells.nx * cells.ny > kMostCellsPerPole * n || 2.0 * cells.nx > kMaxCellsASide ||
+      2.0 * cells.ny > kMaxCellsASide) {
+    return side_m;
+  }
+  // How many of those cells hold a pole.
+  std::vector<std::uint64_t> seen((static_cast<std::size_t>(cells.nx) * cells.ny + 63) / 64, 0);
   std::size_t occupied = 0;
   for (const LonLat& p : positions) {
-    const auto x = std::min<std::uint32_t>(cols - 1, static_cast<std::uint32_t>((p.lon - box.min_lon) / dlon));
-    const auto y = std::min<std::uint32_t>(rows - 1, static_cast<std::uint32_t>((p.lat - box.min_lat) / dlat));
-    const std::size_t c = static_cast<std::size_t>(y) * cols + x;
+    const std::uint32_t c = cells.cell_of(p);
     const std::uint64_t bit = std::uint64_t{1} << (c & 63);
     occupied += (seen[c >> 6] & bit) == 0;
     seen[c >> 6] |= bit;
@@ -572,33 +599,23 @@ void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vecto
   const double width_m = std::max(1.0, (max_lon - min_lon) * mid.m_per_deg_lon);
   const double height_m = std::max(1.0, (max_lat - min_lat) * mid.m_per_deg_lat);
   const double target_cells = std::clamp(static_cast<double>(n) / kPolesPerCell, 1.0, double{1 << 23});
-  const double side_m = finer_for_clusters(positions, {min_lon, min_lat, max_lon, max_lat}, width_m, height_m,
-                                            std::max(1.0, std::sqrt(width_m * height_m / target_cells)));
-  // A side may have up to 2^22 cells (the other then has few: their product
-  // is about target_cells): poles along one straight line 300 km long
-  // (a box a metre high) get cells of a metre, not 8,192 cells of 36 m with
-  // 244 poles each, as under the former cap of 8,192 a side.
-  constexpr double kMaxSide = 1 << 22;
-  nx_ = static_cast<std::uint32_t>(std::clamp(std::ceil(width_m / side_m), 1.0, kMaxSide));
-  ny_ = static_cast<std::uint32_t>(std::clamp(std::ceil(height_m / side_m), 1.0, kMaxSide));
-  min_lon_ = min_lon;
-  min_lat_ = min_lat;
-  // Slightly larger than needed so that max_lon/max_lat fall inside the last cell.
-  cell_deg_lon_ = std::max((max_lon - min_lon) / nx_ * (1 + 1e-9), 1e-9);
-  cell_deg_lat_ = std::max((max_lat - min_lat) / ny_ * (1 + 1e-9), 1e-9);
-
-  auto cell_of = [&](const LonLat& p) {
-    const auto cx = std::min<std::uint32_t>(nx_ - 1, static_cast<std::uint32_t>((p.lon - min_lon_) / cell_deg_lon_));
-    const auto cy = std::min<std::uint32_t>(ny_ - 1, static_cast<std::uint32_t>((p.lat - min_lat_) / cell_deg_lat_));
-    return cy * nx_ + cx;
-  };
+  const BBox box{min_lon, min_lat, max_lon, max_lat};
+  const double spread_side_m = std::max(1.0, std::sqrt(width_m * height_m / target_cells));
+  const double side_m = finer_for_clusters(positions, box, width_m, height_m, spread_side_m);
+  const CellLayout cells = cell_layout(box, width_m, height_m, side_m);
+  nx_ = cells.nx;
+  ny_ = cells.ny;
+  min_lon_ = cells.min_lon;
+  min_lat_ = cells.min_lat;
+  cell_deg_lon_ = cells.deg_lon;
+  cell_deg_lat_ = cells.deg_lat;
   reserve_huge(cell_start_, static_cast<std::size_t>(nx_) * ny_ + 1);
   cell_start_.assign(static_cast<std::size_t>(nx_) * ny_ + 1, 0);
   std::vector<std::uint32_t> cell;
   reserve_huge(cell, n);
   cell.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    cell[i] = cell_of(positions[i]);
+    cell[i] = cells.cell_of(positions[i]);
     ++cell_start_[cell[i] + 1];
   }
   for (std::size_t c = 1; c < cell_start_.size(); ++c) cell_start_[c] += cell_start_[c - 1];
