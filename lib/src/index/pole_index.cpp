@@ -1361,15 +1361,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
           const double c = std::max(0.0, box_chord_m(q, chunk) - kChunkMarginM - patch.plane_err_m());
           return c * c;
         };
-        auto nearest_in_plane = [&](std::uint32_t i) {  // one wanted (k = 1): no insertion
-          const double d2 = patch.plane_d2(qc, sorted_pos_[i]);
-          if (d2 < least) least = d2, firsts[0] = {d2, i}, first_count = 1;
-        };
-        if (wanted == 1) {
-          each_pole_by(nearest_in_plane, chunk_plane_key, [&] { return least; });
-        } else {
-          each_pole_by(nearer_in_plane, chunk_plane_key, [&] { return least; });
-        }
+        each_pole_by(nearer_in_plane, chunk_plane_key, [&] { return least; });
         for (std::size_t f = 0; f < first_count; ++f) consider(firsts[f].second);
       }
       // Whether pole i was measured first (the nearest in the plane first: a register, not the array).
