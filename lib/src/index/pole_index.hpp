@@ -15,12 +15,12 @@
 // instead: each node keeps the box of its poles in Earth-centred (ECEF)
 // coordinates, whose straight-line distance is a lower bound of the geodesic,
 // so the search stops exactly and visits a few nodes per level wherever the
-// point is on Earth. Within 200 km of the data the descent is depth first,
-// nearest child first, on squared chords, down a wide tree over the same
-// leaves: each node keeps its 4x4 children's boxes coordinate by coordinate,
-// so 16 children are measured in a dozen vector instructions without a
-// branch, over half as many levels. It first goes straight down to the
-// nearest leaf for a bound, then back up the path to the siblings that can
+// point is on Earth. Within 200 km of the data the search is best first on
+// squared chords, over a wide tree over the same leaves: each node keeps its
+// 4x4 children's boxes coordinate by coordinate, so 16 children are measured
+// in a dozen vector instructions without a branch, over half as many levels.
+// It first goes straight down to the nearest leaf for a bound, then takes
+// the nearest node met so far (the path's siblings first) while one can
 // still hold a nearer pole. A leaf's poles are tested against the patch's
 // tangent plane (no trigonometry per pole; the first leaf's plane-nearest
 // pole first, so the others mostly fail the test) and the few that pass are
