@@ -548,36 +548,27 @@ CellLayout cell_layout(const BBox& box, double width_m, double height_m, double 
   return c;
 }
 
-// Cells of side_m sized for poles spread over their whole box hold many
-// poles each where the poles cluster (along roads, a railway, in villages):
-// a search then reads every pole of a cell or leaf for the few it needs. So
-// the side is halved (cells 4x as many) once when the cells that hold a pole
-// hold over 16 on average, as long as the cells stay within 1.1 a pole (a
-// cell costs about 22 bytes: 2M poles along roads, 79 -> 110 MB; a second
-// halving, 245 MB, gained a tenth more; the count costs 30 ms at 2M). Both
-// versions in one process, alternating, k = 5, the same answers: 2M poles
-// along rural roads 6.50 -> 5.51 us, along a railway 9.28 -> 7.33 us, 2,000
-// villages 5.74 -> 4.98 us; spread evenly, round a lake, 50 towns: unchanged.
-double finer_for_clusters(const std::vector<LonLat>& positions, const BBox& box, double width_m, double height_m,
-                          double side_m) {
+// Cells sized for poles spread over their whole box hold many poles each
+// where the poles cluster (along roads, a railway, in villages): a search then
+// reads every pole of a cell or leaf for the few it needs. So the side is
+// halved (cells 4x as many) once when the cells that hold a pole hold over 16
+// on average, as long as the cells stay within 1.1 a pole (a cell costs about
+// 22 bytes: 2M poles along roads, 79 -> 110 MB; a second halving, 245 MB,
+// gained a tenth more). Both versions in one process, alternating, k = 5, the
+// same answers: 2M poles along rural roads 6.50 -> 5.51 us, along a railway
+// 9.28 -> 7.33 us, 2,000 villages 5.74 -> 4.98 us; spread evenly, round a
+// lake, 50 towns: unchanged. `counts`: the poles of each cell of `cells`
+// (build_one's histogram, so that deciding costs no pass over the poles).
+bool halve_for_clusters(const CellLayout& cells, const std::vector<std::uint32_t>& counts, std::size_t n) {
   constexpr double kCrowded = 16;  // poles per occupied cell beyond which the side is halved
   constexpr double kMostCellsPerPole = 1.1;
-  const double n = static_cast<double>(positions.size());
-  const CellLayout cells = cell_layout(box, width_m, height_m, side_m);
-  if (4.0 * cells.nx * cells.ny > kMostCellsPerPole * n || 2.0 * cells.nx > kMaxCellsASide ||
+  if (4.0 * cells.nx * cells.ny > kMostCellsPerPole * static_cast<double>(n) || 2.0 * cells.nx > kMaxCellsASide ||
       2.0 * cells.ny > kMaxCellsASide) {
-    return side_m;
+    return false;
   }
-  // How many of those cells hold a pole.
-  std::vector<std::uint64_t> seen((static_cast<std::size_t>(cells.nx) * cells.ny + 63) / 64, 0);
-  std::size_t occupied = 0;
-  for (const LonLat& p : positions) {
-    const std::uint32_t c = cells.cell_of(p);
-    const std::uint64_t bit = std::uint64_t{1} << (c & 63);
-    occupied += (seen[c >> 6] & bit) == 0;
-    seen[c >> 6] |= bit;
-  }
-  return n > kCrowded * static_cast<double>(occupied) ? side_m / 2 : side_m;
+  const auto occupied = static_cast<std::size_t>(
+      std::count_if(counts.begin(), counts.end(), [](std::uint32_t c) { return c != 0; }));
+  return static_cast<double>(n) > kCrowded * static_cast<double>(occupied);
 }
 
 }  // namespace
@@ -608,23 +599,28 @@ void PoleIndex::build_one(const std::vector<LonLat>& positions, const std::vecto
   const double target_cells = std::clamp(static_cast<double>(n) / kPolesPerCell, 1.0, double{1 << 23});
   const BBox box{min_lon, min_lat, max_lon, max_lat};
   const double spread_side_m = std::max(1.0, std::sqrt(width_m * height_m / target_cells));
-  const double side_m = finer_for_clusters(positions, box, width_m, height_m, spread_side_m);
-  const CellLayout cells = cell_layout(box, width_m, height_m, side_m);
-  nx_ = cells.nx;
-  ny_ = cells.ny;
-  min_lon_ = cells.min_lon;
-  min_lat_ = cells.min_lat;
-  cell_deg_lon_ = cells.deg_lon;
-  cell_deg_lat_ = cells.deg_lat;
-  reserve_huge(cell_start_, static_cast<std::size_t>(nx_) * ny_ + 1);
-  cell_start_.assign(static_cast<std::size_t>(nx_) * ny_ + 1, 0);
   std::vector<std::uint32_t> cell;
   reserve_huge(cell, n);
   cell.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    cell[i] = cells.cell_of(positions[i]);
-    ++cell_start_[cell[i] + 1];
-  }
+  // Each pole's cell, and cell_start_[c + 1] the poles of cell c.
+  auto lay_out = [&](const CellLayout& cells) {
+    nx_ = cells.nx;
+    ny_ = cells.ny;
+    min_lon_ = cells.min_lon;
+    min_lat_ = cells.min_lat;
+    cell_deg_lon_ = cells.deg_lon;
+    cell_deg_lat_ = cells.deg_lat;
+    cell_start_.clear();
+    reserve_huge(cell_start_, static_cast<std::size_t>(nx_) * ny_ + 1);
+    cell_start_.assign(static_cast<std::size_t>(nx_) * ny_ + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      cell[i] = cells.cell_of(positions[i]);
+      ++cell_start_[cell[i] + 1];
+    }
+  };
+  const CellLayout spread = cell_layout(box, width_m, height_m, spread_side_m);
+  lay_out(spread);
+  if (halve_for_clusters(spread, cell_start_, n)) lay_out(cell_layout(box, width_m, height_m, spread_side_m / 2));
   for (std::size_t c = 1; c < cell_start_.size(); ++c) cell_start_[c] += cell_start_[c - 1];
   reserve_huge(order_, n);
   order_.resize(n);

@@ -8,7 +8,7 @@
 // Poles are bucketed into a uniform lon/lat cell grid (sorted by cell, so a
 // cell's poles are contiguous), about four poles a cell over the poles' box,
 // or half that side (four times the cells) where the poles cluster
-// (finer_for_clusters in the .cpp). nearest() scans rings of cells outward and
+// (halve_for_clusters in the .cpp). nearest() scans rings of cells outward and
 // stops when no unvisited cell can hold a pole closer than the k-th found.
 // For a point outside the poles' bounding box, or when a few rings find too
 // little (a wide empty area), it searches a pyramid of 2x2-merged cells
