@@ -285,8 +285,12 @@ void BM_SyncedWriteAnchor(benchmark::State& state) {
   std::string record(120, 'r');
   const std::string log(40, 'l');
   if (state.range(0) == 2) {
+    // The 38th grid met, whatever its index: after BM_PutGrid the grids it
+    // wrote stand in the overlay under other indexes (grid 37 among them,
+    // which left this anchor with a pole-sized record until 2026-12-06).
+    std::size_t met = 0;
     w.service->snapshot()->for_each_grid([&](GridView g) {
-      if (g.index() == 37) record = store::encode_grid(g.record());
+      if (met++ == 37) record = store::encode_grid(g.record());
     });
   }
   state.counters["record_bytes"] = static_cast<double>(record.size());
