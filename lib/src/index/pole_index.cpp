@@ -918,17 +918,53 @@ void PoleIndex::build_wide_tree() {
   const Box3 empty{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
   std::vector<Box3> below = levels_.front().boxes;
   std::uint32_t below_nx = levels_.front().nx, below_ny = levels_.front().ny;
+  // The leaves' intervals along the diagonals (DiagGroup), from their poles'
+  // kept frame points: those are the floats of the boxes too, within
+  // box_margin_m_ of the poles, which the search's margin covers.
+  using Diag = std::array<double, 4>;  // lo, hi along (e + n), lo, hi along (e - n), over sqrt 2
+  constexpr double kHalfRoot2 = 0.7071067811865476;
+  const Diag no_diag{kInf, -kInf, kInf, -kInf};
+  std::vector<Diag> below_diag(below.size(), no_diag);
+  for (std::uint32_t cy = 0; cy < ny_; ++cy) {
+    for (std::uint32_t cx = 0; cx < nx_; ++cx) {
+      const std::uint32_t c = cy * nx_ + cx;
+      Diag& d = below_diag[static_cast<std::size_t>(cy / 2) * below_nx + cx / 2];
+      for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
+        const double u = (double(frame_pos_[i].x) + frame_pos_[i].y) * kHalfRoot2;
+        const double v = (double(frame_pos_[i].x) - frame_pos_[i].y) * kHalfRoot2;
+        d[0] = std::min(d[0], u), d[1] = std::max(d[1], u), d[2] = std::min(d[2], v), d[3] = std::max(d[3], v);
+      }
+    }
+  }
+  DiagGroup empty_diag;
+  for (int a = 0; a < 2; ++a) {
+    std::fill(std::begin(empty_diag.lo[a]), std::end(empty_diag.lo[a]), kInf);
+    std::fill(std::begin(empty_diag.hi[a]), std::end(empty_diag.hi[a]), -kInf);
+  }
   for (;;) {
     WideLevel level;
     level.nx = (below_nx + 3) / 4;
     level.ny = (below_ny + 3) / 4;
     level.groups.assign(static_cast<std::size_t>(level.nx) * level.ny, empty_group);
+    const bool with_diag = !wide_.empty();
+    if (with_diag) level.diag.assign(level.groups.size(), empty_diag);
     std::vector<Box3> boxes(level.groups.size(), empty);
+    std::vector<Diag> diags(level.groups.size(), no_diag);
     for (std::uint32_t y = 0; y < below_ny; ++y) {
       for (std::uint32_t x = 0; x < below_nx; ++x) {
         const Box3& c = below[static_cast<std::size_t>(y) * below_nx + x];
         const std::size_t node = static_cast<std::size_t>(y / 4) * level.nx + x / 4;
         const std::uint32_t j = (y % 4) * 4 + x % 4;
+        const Diag& cd = below_diag[static_cast<std::size_t>(y) * below_nx + x];
+        Diag& nd = diags[node];
+        for (int a = 0; a < 4; a += 2) nd[a] = std::min(nd[a], cd[a]), nd[a + 1] = std::max(nd[a + 1], cd[a + 1]);
+        if (with_diag) {
+          // Rounded outward: a float interval that holds the doubles.
+          for (int a = 0; a < 2; ++a) {
+            level.diag[node].lo[a][j] = std::nextafter(static_cast<float>(cd[2 * a]), -kInf);
+            level.diag[node].hi[a][j] = std::nextafter(static_cast<float>(cd[2 * a + 1]), kInf);
+          }
+        }
         for (int a = 0; a < 3; ++a) {
           level.groups[node].lo[a][j] = c.lo[a];
           level.groups[node].hi[a][j] = c.hi[a];
@@ -958,6 +994,7 @@ void PoleIndex::build_wide_tree() {
     wide_.push_back(std::move(level));
     if (root) break;
     below = std::move(boxes);
+    below_diag = std::move(diags);
   }
 }
 
@@ -1269,8 +1306,13 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
     // children at a time), compared with the inverse of
     // pole_key_lower_bound_m widened by the floats' margins.
     const float qf[3] = {static_cast<float>(q[0]), static_cast<float>(q[1]), static_cast<float>(q[2])};
+    // q along the diagonals of DiagGroup (its interval bounds are a lower
+    // bound of the chord too: a projection is never longer than the chord).
+    const float qd[2] = {static_cast<float>((q[0] + q[1]) * 0.7071067811865476),
+                         static_cast<float>((q[0] - q[1]) * 0.7071067811865476)};
     // The floats' error on a child's chord: q's rounding (half an ulp per
-    // axis) and the subtraction's, squaring's and sum's (a few ulps, relative).
+    // axis) and the subtraction's, squaring's and sum's (a few ulps, relative);
+    // along a diagonal the same, of coordinates up to sqrt 2 times as large.
     const double q_margin_m =
         4e-7 * std::max({std::fabs(q[0]), std::fabs(q[1]), std::fabs(q[2])}) + box_margin_m_ + 1e-3;
     double chord_bound2 = -1;
@@ -1450,6 +1492,20 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         }
         _mm_storeu_ps(out + j, sum);
       }
+      if (level >= 2) {
+        const DiagGroup& dg = wide_[level - 1].diag[node];
+        for (int j = 0; j < 16; j += 4) {
+          __m128 most = _mm_loadu_ps(out + j);
+          for (int a = 0; a < 2; ++a) {
+            const __m128 qa = _mm_set1_ps(qd[a]);
+            const __m128 below = _mm_sub_ps(_mm_load_ps(&dg.lo[a][j]), qa);
+            const __m128 above = _mm_sub_ps(qa, _mm_load_ps(&dg.hi[a][j]));
+            const __m128 d = _mm_max_ps(_mm_max_ps(below, above), zero);
+            most = _mm_max_ps(most, _mm_mul_ps(d, d));
+          }
+          _mm_storeu_ps(out + j, most);
+        }
+      }
 #else
       for (int j = 0; j < 16; ++j) {
         float sum = 0;
@@ -1458,6 +1514,15 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
           sum += d * d;
         }
         out[j] = sum;
+      }
+      if (level >= 2) {
+        const DiagGroup& dg = wide_[level - 1].diag[node];
+        for (int j = 0; j < 16; ++j) {
+          for (int a = 0; a < 2; ++a) {
+            const float d = std::max(std::max(dg.lo[a][j] - qd[a], qd[a] - dg.hi[a][j]), 0.0f);
+            out[j] = std::max(out[j], d * d);
+          }
+        }
       }
 #endif
     };
@@ -1503,7 +1568,9 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
           }
         }
         stack.push_back(c);
-        for (std::size_t i = stack.size() - 1; i > first && stack[i - 1].d2 > c.d2; --i) std::swap(stack[i - 1], stack[i]);
+        for (std::size_t i = stack.size() - 1; i > first && stack[i - 1].d2 > c.d2; --i) {
+          std::swap(stack[i - 1], stack[i]);
+        }
       }
       add_run({stack[first].d2, first, static_cast<std::uint32_t>(stack.size())});
     };
@@ -2022,7 +2089,9 @@ void PoleIndex::within_one(const BBox& box, std::vector<std::uint32_t>& out) con
 std::size_t PoleIndex::memory_bytes() const {
   std::size_t pyramid = 0;
   for (const Level& l : levels_) pyramid += l.boxes.capacity() * sizeof(Box3);
-  for (const WideLevel& l : wide_) pyramid += l.groups.capacity() * sizeof(WideGroup);
+  for (const WideLevel& l : wide_) {
+    pyramid += l.groups.capacity() * sizeof(WideGroup) + l.diag.capacity() * sizeof(DiagGroup);
+  }
   pyramid += leaf_rows_.capacity() * sizeof(LeafRowsGroup);
   pyramid += (leaf_row_values_.capacity() + leaf_col_sc_.capacity()) * sizeof(double);
   std::size_t islands = islands_.capacity() * sizeof(Island);

@@ -211,9 +211,18 @@ class PoleIndex {
   struct alignas(64) WideGroup {
     float lo[3][16], hi[3][16];
   };
+  // Above the first level, each node also keeps its children's intervals
+  // along the frame's two diagonals of east and north ((e + n) / sqrt 2 and
+  // (e - n) / sqrt 2): the box of a node whose poles run along a diagonal
+  // (a curved shore, a road) is mostly empty, and the diagonals bound its
+  // chord from the query where the box does not.
+  struct alignas(64) DiagGroup {
+    float lo[2][16], hi[2][16];
+  };
   struct WideLevel {
     std::uint32_t nx = 0, ny = 0;
     std::vector<WideGroup> groups;
+    std::vector<DiagGroup> diag;  // by group; empty for wide_[0] (the leaves' parents)
   };
   std::vector<WideLevel> wide_;
   // Where each leaf's poles are in sorted_pos_: a leaf is two rows of two
