@@ -393,6 +393,15 @@ std::uint32_t least_of_16(const float* d) {
   return static_cast<std::uint32_t>(std::min_element(d, d + 16) - d);
 }
 
+// How far q lies outside [lo, hi] (0 within), four lanes at a time or one.
+#if defined(__SSE2__)
+inline __m128 outside_by(const float* lo, const float* hi, __m128 q) {
+  const __m128 d = _mm_max_ps(_mm_sub_ps(_mm_load_ps(lo), q), _mm_sub_ps(q, _mm_load_ps(hi)));
+  return _mm_max_ps(d, _mm_setzero_ps());
+}
+#endif
+inline float outside_by(float lo, float hi, float q) { return std::max(std::max(lo - q, q - hi), 0.0f); }
+
 // The mask of the 16 floats at most `limit` (bit j for d[j]).
 std::uint32_t mask_at_most_16(const float* d, float limit) {
   std::uint32_t mask = 0;
@@ -1479,50 +1488,33 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
         const auto* rows_line = reinterpret_cast<const char*>(&leaf_rows_[node]);
         for (int line = 0; line < 4; ++line) __builtin_prefetch(rows_line + 64 * line);
       }
+      // The box's squared chord, then (above the first level) at least the diagonals' squared gaps.
+      const DiagGroup* dg = level >= 2 ? &wide_[level - 1].diag[node] : nullptr;
 #if defined(__SSE2__)
-      const __m128 zero = _mm_setzero_ps();
       for (int j = 0; j < 16; j += 4) {
-        __m128 sum = zero;
+        __m128 sum = _mm_setzero_ps();
         for (int a = 0; a < 3; ++a) {
-          const __m128 qa = _mm_set1_ps(qf[a]);
-          const __m128 below = _mm_sub_ps(_mm_load_ps(&g.lo[a][j]), qa);
-          const __m128 above = _mm_sub_ps(qa, _mm_load_ps(&g.hi[a][j]));
-          const __m128 d = _mm_max_ps(_mm_max_ps(below, above), zero);
+          const __m128 d = outside_by(&g.lo[a][j], &g.hi[a][j], _mm_set1_ps(qf[a]));
           sum = _mm_add_ps(sum, _mm_mul_ps(d, d));
         }
-        _mm_storeu_ps(out + j, sum);
-      }
-      if (level >= 2) {
-        const DiagGroup& dg = wide_[level - 1].diag[node];
-        for (int j = 0; j < 16; j += 4) {
-          __m128 most = _mm_loadu_ps(out + j);
-          for (int a = 0; a < 2; ++a) {
-            const __m128 qa = _mm_set1_ps(qd[a]);
-            const __m128 below = _mm_sub_ps(_mm_load_ps(&dg.lo[a][j]), qa);
-            const __m128 above = _mm_sub_ps(qa, _mm_load_ps(&dg.hi[a][j]));
-            const __m128 d = _mm_max_ps(_mm_max_ps(below, above), zero);
-            most = _mm_max_ps(most, _mm_mul_ps(d, d));
-          }
-          _mm_storeu_ps(out + j, most);
+        for (int a = 0; dg != nullptr && a < 2; ++a) {
+          const __m128 d = outside_by(&dg->lo[a][j], &dg->hi[a][j], _mm_set1_ps(qd[a]));
+          sum = _mm_max_ps(sum, _mm_mul_ps(d, d));
         }
+        _mm_storeu_ps(out + j, sum);
       }
 #else
       for (int j = 0; j < 16; ++j) {
         float sum = 0;
         for (int a = 0; a < 3; ++a) {
-          const float d = std::max(std::max(g.lo[a][j] - qf[a], qf[a] - g.hi[a][j]), 0.0f);
+          const float d = outside_by(g.lo[a][j], g.hi[a][j], qf[a]);
           sum += d * d;
         }
-        out[j] = sum;
-      }
-      if (level >= 2) {
-        const DiagGroup& dg = wide_[level - 1].diag[node];
-        for (int j = 0; j < 16; ++j) {
-          for (int a = 0; a < 2; ++a) {
-            const float d = std::max(std::max(dg.lo[a][j] - qd[a], qd[a] - dg.hi[a][j]), 0.0f);
-            out[j] = std::max(out[j], d * d);
-          }
+        for (int a = 0; dg != nullptr && a < 2; ++a) {
+          const float d = outside_by(dg->lo[a][j], dg->hi[a][j], qd[a]);
+          sum = std::max(sum, d * d);
         }
+        out[j] = sum;
       }
 #endif
     };
