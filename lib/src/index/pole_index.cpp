@@ -848,10 +848,15 @@ void PoleIndex::build_pyramid() {
   reserve_huge(frame_pos_, order_.size());
   frame_pos_.resize(order_.size());
   double farthest = 0;  // the largest coordinate kept, for the floats' margin
+  // Each leaf's poles along the diagonals (DiagGroup), from their doubles.
+  constexpr double kHalfRoot2 = 0.7071067811865476, kInfD = std::numeric_limits<double>::infinity();
+  std::vector<DiagInterval> leaf_diag(first.boxes.size(), DiagInterval{kInfD, -kInfD, kInfD, -kInfD});
   for (std::uint32_t cy = 0; cy < ny_; ++cy) {
     for (std::uint32_t cx = 0; cx < nx_; ++cx) {
       const std::uint32_t c = cy * nx_ + cx;
-      Box3& b = first.boxes[static_cast<std::size_t>(cy / 2) * first.nx + cx / 2];
+      const std::size_t leaf = static_cast<std::size_t>(cy / 2) * first.nx + cx / 2;
+      Box3& b = first.boxes[leaf];
+      DiagInterval& d = leaf_diag[leaf];
       for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
         double e[3];
         ecef(sorted_pos_[i], e);
@@ -861,6 +866,8 @@ void PoleIndex::build_pyramid() {
           b.lo[a] = std::min(b.lo[a], static_cast<float>(e[a]));
           b.hi[a] = std::max(b.hi[a], static_cast<float>(e[a]));
         }
+        const double u = (e[0] + e[1]) * kHalfRoot2, v = (e[0] - e[1]) * kHalfRoot2;
+        d[0] = std::min(d[0], u), d[1] = std::max(d[1], u), d[2] = std::min(d[2], v), d[3] = std::max(d[3], v);
       }
     }
   }
@@ -909,14 +916,14 @@ void PoleIndex::build_pyramid() {
     for (int a = 0; a < 3; ++a) max_abs = std::max({max_abs, std::fabs(b.lo[a]), std::fabs(b.hi[a])});
   }
   box_margin_m_ = 2e-7 * max_abs + 1e-3;
-  build_wide_tree();
+  build_wide_tree(std::move(leaf_diag));
 }
 
 // The wide tree over the pyramid's leaves: each node keeps the boxes of its
 // 4x4 children side by side (coordinate by coordinate), so that the
 // search tests 16 children in a few vector instructions and goes
 // down half as many levels as the pyramid's.
-void PoleIndex::build_wide_tree() {
+void PoleIndex::build_wide_tree(std::vector<DiagInterval> leaf_diag) {
   wide_.clear();
   constexpr float kInf = std::numeric_limits<float>::infinity();
   WideGroup empty_group;
@@ -927,24 +934,9 @@ void PoleIndex::build_wide_tree() {
   const Box3 empty{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
   std::vector<Box3> below = levels_.front().boxes;
   std::uint32_t below_nx = levels_.front().nx, below_ny = levels_.front().ny;
-  // The leaves' intervals along the diagonals (DiagGroup), from their poles'
-  // kept frame points: those are the floats of the boxes too, within
-  // box_margin_m_ of the poles, which the search's margin covers.
-  using Diag = std::array<double, 4>;  // lo, hi along (e + n), lo, hi along (e - n), over sqrt 2
-  constexpr double kHalfRoot2 = 0.7071067811865476;
+  using Diag = DiagInterval;
   const Diag no_diag{kInf, -kInf, kInf, -kInf};
-  std::vector<Diag> below_diag(below.size(), no_diag);
-  for (std::uint32_t cy = 0; cy < ny_; ++cy) {
-    for (std::uint32_t cx = 0; cx < nx_; ++cx) {
-      const std::uint32_t c = cy * nx_ + cx;
-      Diag& d = below_diag[static_cast<std::size_t>(cy / 2) * below_nx + cx / 2];
-      for (std::uint32_t i = cell_start_[c]; i < cell_start_[c + 1]; ++i) {
-        const double u = (double(frame_pos_[i].x) + frame_pos_[i].y) * kHalfRoot2;
-        const double v = (double(frame_pos_[i].x) - frame_pos_[i].y) * kHalfRoot2;
-        d[0] = std::min(d[0], u), d[1] = std::max(d[1], u), d[2] = std::min(d[2], v), d[3] = std::max(d[3], v);
-      }
-    }
-  }
+  std::vector<Diag> below_diag = std::move(leaf_diag);  // the leaves', from build_pyramid
   DiagGroup empty_diag;
   for (int a = 0; a < 2; ++a) {
     std::fill(std::begin(empty_diag.lo[a]), std::end(empty_diag.lo[a]), kInf);

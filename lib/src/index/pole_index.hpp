@@ -75,6 +75,7 @@
 
 #include <poleloc/types.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -246,7 +247,9 @@ class PoleIndex {
   double frame_[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // rotation rows, then the centre (ECEF)
   void ecef(LonLat p, double out[3]) const;
   void build_pyramid();
-  void build_wide_tree();
+  // A leaf's poles along the diagonals of DiagGroup: lo, hi along (e + n), lo, hi along (e - n), over sqrt 2.
+  using DiagInterval = std::array<double, 4>;
+  void build_wide_tree(std::vector<DiagInterval> leaf_diag);
   void to_frame(const double ecef_xyz[3], double out[3]) const;
   void nearest_best_first(LonLat p, const geo::DegreeScale& s, const double sc_lat[2], std::size_t k, double limit2,
                           const HiddenPoles* hidden,
