@@ -511,6 +511,14 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   const bool changes_expected = diff.poles.added + diff.poles.changed + diff.poles.removed + diff.grids.added +
                                     diff.grids.changed + diff.grids.removed >
                                 0;  // else (names only, or nothing) the store may write nothing: build after it
+  // A re-import is stored as table files ingested as one sorted run above
+  // those the database holds, and nothing merges them (store.hpp,
+  // merge_live_runs): every open and every read-only server following this
+  // database would read through one more run per re-import (2,000,000 poles
+  // reloaded in 0.7 s under two runs, 0.9-1.4 s under seven). Merged here,
+  // before the write, while no reader waits for it: they then read two at most.
+  // Should it fail for want of space, the write below reports it.
+  if (changes_expected) (void)store->merge_live_runs(2);
   poles.keep_grid_index_in(grid_index_file());
   if (kept_poles.empty() && changes_expected) {
     poles.sort_unique();

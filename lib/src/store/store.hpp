@@ -307,6 +307,14 @@ class Store {
   // loses nothing (the log holds the data) but takes the write side down.
   Status flush();
 
+  // Merges each live family that RocksDB holds as `at_least` or more sorted
+  // runs (files of level 0, and non-empty deeper levels) into one. Every
+  // re-import written as table files is ingested as a run of its own above
+  // the others, which nothing merges (they are far below the sizes that
+  // start a compaction), and every load reads through all of them. A failure
+  // takes the write side down as flush() does. A no-op when read-only.
+  Status merge_live_runs(std::size_t at_least);
+
   // Why writes are refused now: ok while the write side works (or the store
   // was opened read-only on purpose), else storage_full / storage_unavailable.
   const Status& write_problem() const { return write_problem_; }
