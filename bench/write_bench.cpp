@@ -42,6 +42,7 @@
 #include <unistd.h>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <thread>
 
 using namespace poleloc;
@@ -133,6 +134,56 @@ void BM_PutDeletePole(benchmark::State& state) {
 }
 BENCHMARK(BM_PutDeletePole)->Iterations(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// Boundaries moved as an editor moves them: the second vertex of one of
+// `grids` moved by `step` degrees (1e-5: about a metre; east, then back west on the next round) in
+// every grid of the snapshot holding it, as one batch of two or three grids.
+// Each move is built from the grids as the moves before it left them.
+class BoundaryMoves {
+ public:
+  BoundaryMoves(const Snapshot& snap, std::vector<GridRecord> grids, double step = 1e-5)
+      : grids_(std::move(grids)), step_(step) {
+    for (const GridRecord& g : grids_) sharing_[{g.geometry[0].rings[0][1].lon, g.geometry[0].rings[0][1].lat}];
+    snap.for_each_grid([&](GridView v) {
+      for (const Polygon& poly : v.geometry()) {
+        for (const LonLat& q : poly.rings[0]) {
+          auto it = sharing_.find({q.lon, q.lat});
+          if (it == sharing_.end() || (!it->second.empty() && it->second.back() == v.id())) continue;
+          it->second.emplace_back(v.id());
+          current_.emplace(std::string(v.id()), v.record());
+        }
+      }
+    });
+  }
+  // Move i; the grids then stand as it leaves them (it is to be stored).
+  ChangeSet move(std::size_t i) {
+    const LonLat v = grids_[i % grids_.size()].geometry[0].rings[0][1];
+    const double d = step_ * static_cast<double>(i / grids_.size() % 2 ? -1 : 1);
+    auto node = sharing_.extract({v.lon, v.lat});
+    ChangeSet c;
+    for (const std::string& id : node.mapped()) {
+      GridRecord& g = current_.at(id);
+      for (Polygon& poly : g.geometry) {
+        for (auto& ring : poly.rings) {
+          for (LonLat& q : ring) {
+            if (q == v) q.lon += d;
+          }
+        }
+      }
+      c.put_grids.push_back(g);
+    }
+    grids_[i % grids_.size()].geometry[0].rings[0][1].lon += d;
+    node.key() = {v.lon + d, v.lat};
+    sharing_.insert(std::move(node));
+    return c;
+  }
+
+ private:
+  std::vector<GridRecord> grids_;
+  double step_;
+  std::map<std::pair<double, double>, std::vector<std::string>> sharing_;  // vertex -> the grids holding it
+  std::map<std::string, GridRecord, std::less<>> current_;
+};
+
 // A single grid write on the 2M city (20,000 grids), durable and visible:
 // /0 a new manager in the grid's attributes (the outline as it was), /1 the
 // outline redrawn (one vertex moved by about a metre, allow_overlap), both
@@ -169,22 +220,8 @@ void BM_PutGrid(benchmark::State& state) {
   const bool redraw = state.range(0) == 1 || state.range(0) == 5;
   const bool paced = state.range(0) == 3 || state.range(0) == 5 || state.range(0) == 6;
   const bool boundary = state.range(0) == 6 || state.range(0) == 7;
-  // For /6 and /7: the grids holding each sampled grid's second vertex, and their records as written.
-  std::map<std::pair<double, double>, std::vector<std::string>> sharing;
-  std::map<std::string, GridRecord, std::less<>> current;
-  if (boundary) {
-    for (const GridRecord& g : grids) sharing[{g.geometry[0].rings[0][1].lon, g.geometry[0].rings[0][1].lat}];
-    w.service->snapshot()->for_each_grid([&](GridView v) {
-      for (const Polygon& poly : v.geometry()) {
-        for (const LonLat& q : poly.rings[0]) {
-          auto it = sharing.find({q.lon, q.lat});
-          if (it == sharing.end() || (!it->second.empty() && it->second.back() == v.id())) continue;
-          it->second.emplace_back(v.id());
-          current.emplace(std::string(v.id()), v.record());
-        }
-      }
-    });
-  }
+  std::optional<BoundaryMoves> moves;  // /6 and /7
+  if (boundary) moves.emplace(*w.service->snapshot(), grids);
   for (auto _ : state) {
     if (state.range(0) == 2 || paced) {
       state.PauseTiming();
@@ -194,22 +231,7 @@ void BM_PutGrid(benchmark::State& state) {
       state.ResumeTiming();
     }
     if (boundary) {
-      // The grid's second vertex, moved in every grid holding it.
-      const LonLat v = grids[i % grids.size()].geometry[0].rings[0][1];
-      const double d = 1e-5 * static_cast<double>(i / grids.size() % 2 ? -1 : 1);
-      auto node = sharing.extract({v.lon, v.lat});
-      ChangeSet c;
-      for (const std::string& id : node.mapped()) {
-        GridRecord g = current.at(id);
-        for (Polygon& poly : g.geometry) {
-          for (auto& ring : poly.rings) {
-            for (LonLat& q : ring) {
-              if (q == v) q.lon += d;
-            }
-          }
-        }
-        c.put_grids.push_back(std::move(g));
-      }
+      ChangeSet c = moves->move(i);
       const GridRecord first = c.put_grids.front();
       const auto t0 = std::chrono::steady_clock::now();
       if (auto r = w.service->apply(c); !r) state.SkipWithError(r.status().message().c_str());
@@ -217,10 +239,6 @@ void BM_PutGrid(benchmark::State& state) {
       const auto t1 = std::chrono::steady_clock::now();
       if (!seen || seen->geometry() != first.geometry) state.SkipWithError("the write is not visible");
       ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
-      for (GridRecord& g : c.put_grids) current[g.id] = std::move(g);
-      grids[i % grids.size()].geometry[0].rings[0][1].lon += d;
-      node.key() = {v.lon + d, v.lat};
-      sharing.insert(std::move(node));
       ++i;
       continue;
     }
@@ -257,6 +275,47 @@ BENCHMARK(BM_PutGrid)->Arg(4)->Iterations(1200)->Unit(benchmark::kMicrosecond)->
 BENCHMARK(BM_PutGrid)->Arg(5)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(6)->Iterations(200)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PutGrid)->Arg(7)->Iterations(300)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Boundaries moved where grids are detailed: a city of its own, 64 grids of
+// 50,000 vertices each (3.2 million) and 20,000 poles, and on it the moves of
+// BM_PutGrid/7 (by a millimetre), back to back. Each moved grid is validated, and checked for
+// overlaps against the grids near its moved corner (whole outlines of 50,000
+// vertices), not against every neighbour.
+void BM_PutGridDetailed(benchmark::State& state) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/poleloc_write_bench_detailed_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::vector<double> ns;
+  {
+    auto svc = Service::open(dir);
+    if (!svc) throw std::runtime_error(svc.status().message());
+    Service& service = **svc;
+    auto report = service.import(
+        synth::make_city({.grids = 64, .poles = 20000, .seed = 1, .vertices_per_grid = 50000}));
+    if (!report) throw std::runtime_error(report.status().message());
+    settle(service);
+    std::vector<GridRecord> grids;
+    service.snapshot()->for_each_grid([&](GridView g) {
+      if (g.index() % 3 == 0) grids.push_back(g.record());
+    });
+    BoundaryMoves moves(*service.snapshot(), grids, 1e-8);  // about a millimetre: the vertices are centimetres apart
+    std::size_t i = 0;
+    for (auto _ : state) {
+      ChangeSet c = moves.move(i++);
+      const GridRecord first = c.put_grids.front();
+      const auto t0 = std::chrono::steady_clock::now();
+      if (auto r = service.apply(std::move(c)); !r) state.SkipWithError(r.status().message().c_str());
+      auto seen = service.snapshot()->grid(first.id);
+      const auto t1 = std::chrono::steady_clock::now();
+      if (!seen || seen->geometry() != first.geometry) state.SkipWithError("the write is not visible");
+      ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  set_latency(state, ns);
+}
+BENCHMARK(BM_PutGridDetailed)->Iterations(60)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same-run anchor of the write benchmarks: what the disk itself costs.
 // A plain RocksDB database in the same directory as the bench's (same file

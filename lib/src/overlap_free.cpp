@@ -5,6 +5,9 @@
 #include "overlay.hpp"
 #include "snapshot_data.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace poleloc {
 
 std::optional<OverlapFreeCarry> overlap_free_carry(const Snapshot& snap) {
@@ -71,6 +74,57 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
     }
   }
   return free;
+}
+
+namespace {
+
+// An edge as a segment: its lesser end (by lon, then lat) first.
+using Segment = std::array<double, 4>;
+
+void segments_of(const MultiPolygon& outline, std::vector<Segment>& out) {
+  out.clear();
+  for (const Polygon& polygon : outline) {
+    for (const Ring& ring : polygon.rings) {
+      for (std::size_t k = 0; k < ring.size(); ++k) {
+        const LonLat a = ring[k], b = ring[(k + 1) % ring.size()];  // a closed ring's last edge has no length
+        if (a == b) continue;
+        const bool a_first = a.lon < b.lon || (a.lon == b.lon && a.lat < b.lat);
+        out.push_back(a_first ? Segment{a.lon, a.lat, b.lon, b.lat} : Segment{b.lon, b.lat, a.lon, a.lat});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+}
+
+}  // namespace
+
+std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after) {
+  std::vector<Segment> a, b;
+  segments_of(before, a);
+  segments_of(after, b);
+  std::optional<BBox> box;
+  auto add = [&](const Segment& s) {
+    const BBox e{std::min(s[0], s[2]), std::min(s[1], s[3]), std::max(s[0], s[2]), std::max(s[1], s[3])};
+    if (!box) {
+      box = e;
+      return;
+    }
+    box->min_lon = std::min(box->min_lon, e.min_lon);
+    box->min_lat = std::min(box->min_lat, e.min_lat);
+    box->max_lon = std::max(box->max_lon, e.max_lon);
+    box->max_lat = std::max(box->max_lat, e.max_lat);
+  };
+  std::size_t i = 0, j = 0;  // both sorted: a walk finds the edges in one only (as multisets)
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+      add(a[i++]);
+    } else if (i == a.size() || b[j] < a[i]) {
+      add(b[j++]);
+    } else {
+      ++i, ++j;
+    }
+  }
+  return box;
 }
 
 bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits) {

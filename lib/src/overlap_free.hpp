@@ -75,6 +75,18 @@ std::optional<OverlapFreeCarry> overlap_free_carry(const Snapshot& snap);
 std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, const std::atomic<bool>* stop = nullptr,
                                                            const OverlapFreeCarry* carry = nullptr);
 
+// Where a grid's new outline `after` may cover ground its outline `before`
+// did not: the box of the edges that are not in both (as segments, in any
+// order, ring or orientation), or nullopt when every edge is (the same
+// ground). A point outside that box is inside `after` exactly when it is
+// inside `before`: a ray from it that never meets the box crosses the same
+// edges of both. So when `before` overlapped no other grid, `after` can
+// overlap only a grid whose box meets this one (or another grid of the same
+// write): a boundary moved at one corner is checked against the two or
+// three grids at that corner, not against every neighbour of the grids it
+// moves. Linear in the edges, plus sorting them.
+std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after);
+
 // True when the grid `grid` (its current outline, as written in `grid`),
 // overlaps no grid of `snap`: known from its base's GridSet::overlap_free,
 // with its outline the base's, and every other grid of the overlay near it

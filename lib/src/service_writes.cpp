@@ -77,14 +77,28 @@ struct GridShape {
   std::string_view id;
   const MultiPolygon* geometry;
   BBox box;
+  bool new_outline = false;  // a grid of the batch, given an outline it does not have now
+};
+
+// How much of a put grid's neighbourhood its overlap check must look at.
+struct CheckScope {
+  // Its outline now is known to overlap nothing: only grids of the batch
+  // with new outlines, and grids whose box meets `changed` (where the new
+  // outline covers other ground than the old one; overlap_free.hpp,
+  // changed_edges_box) can overlap it after the write.
+  bool incremental = false;
+  std::optional<BBox> changed;
 };
 
 // "A overlaps B by 12.5 m²" for every grid of `others` that `grid` overlaps
 // (outlines_overlap_m2: touching along a shared edge is not an overlap).
-void find_overlaps(const GridRecord& grid, const BBox& box, const std::vector<GridShape>& others,
-                   std::vector<std::string>& out) {
+void find_overlaps(const GridRecord& grid, const BBox& box, const CheckScope& scope,
+                   const std::vector<GridShape>& others, std::vector<std::string>& out) {
   for (const GridShape& other : others) {
     if (other.id == grid.id || !geo::boxes_meet(box, other.box)) continue;
+    if (scope.incremental && !other.new_outline && !(scope.changed && geo::boxes_meet(*scope.changed, other.box))) {
+      continue;
+    }
     const std::optional<double> m2 = outlines_overlap_m2(grid.geometry, *other.geometry);
     if (!m2) continue;
     char buf[64];
@@ -185,28 +199,49 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     if (!overlap_none[i]) ++to_check;
   }
   if (to_check != 0) {
+    // What each grid to check must look at: a grid keeping its outline, known
+    // to overlap nothing, only at the batch's new outlines near it; a grid
+    // given a new outline, if its outline now is known to overlap nothing,
+    // only at those and at the grids near its changed edges (a boundary
+    // moved at one corner: the grids at that corner); any other at every
+    // grid near it.
+    std::vector<CheckScope> scope(changes.put_grids.size());
+    for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
+      if (overlap_none[i]) continue;
+      if (kept_free[i]) {
+        scope[i].incremental = true;
+      } else if (!same_outline[i]) {
+        if (const auto now = snap->grid(changes.put_grids[i].id)) {
+          const GridRecord current = now->record();
+          if (known_overlap_free(*snap, current, &impl_->edits)) {
+            scope[i].incremental = true;
+            scope[i].changed = changed_edges_box(current.geometry, changes.put_grids[i].geometry);
+          }
+        }
+      }
+    }
     // The grids as they will stand near the batch's: current ones whose box
-    // meets one of theirs (found in the grid indexes, not by a walk over every
-    // grid), not replaced or deleted, and the batch's.
+    // meets what a check looks at (found in the grid indexes, not by a walk
+    // over every grid), not replaced or deleted, and the batch's.
     std::vector<GridShape> after;
     std::deque<MultiPolygon> near_outlines;  // the neighbours' outlines, rebuilt (GridView::geometry()): stable addresses
     std::unordered_set<std::uint32_t> near;
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
-      if (overlap_none[i]) continue;
-      for_each_grid_meeting(*snap, put_boxes[i], [&](GridView g) {
+      if (overlap_none[i] || (scope[i].incremental && !scope[i].changed)) continue;
+      for_each_grid_meeting(*snap, scope[i].incremental ? *scope[i].changed : put_boxes[i], [&](GridView g) {
         if (near.insert(g.index()).second && !grid_ids.count(std::string(g.id()))) {
           after.push_back({g.id(), &near_outlines.emplace_back(g.geometry()), g.bbox()});
         }
       });
     }
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
-      after.push_back({changes.put_grids[i].id, &changes.put_grids[i].geometry, put_boxes[i]});
+      after.push_back({changes.put_grids[i].id, &changes.put_grids[i].geometry, put_boxes[i], !same_outline[i]});
     }
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       if (overlap_none[i]) continue;
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;
-      find_overlaps(g, put_boxes[i], after, found);
+      find_overlaps(g, put_boxes[i], scope[i], after, found);
       overlap_none[i] = found.empty();
       if (!found.empty() && !options.allow_overlap) {
         std::string why = "geometry: ";

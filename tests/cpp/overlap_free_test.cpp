@@ -12,7 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
+#include <set>
 #include <random>
 #include <thread>
 
@@ -335,4 +337,157 @@ TEST(OverlapFree, RandomEditsNeverAcceptAnOverlapUnasked) {
   }
   EXPECT_GT(accepted_managers, 20);
   EXPECT_GT(refused_managers, 5);
+}
+
+// Where a new outline may cover other ground than the old one: the box of the
+// edges found in one of them only, whatever the ring's start or direction.
+TEST(OverlapFree, ChangedEdgesBoxIsTheBoxOfTheEdgesInOneOutlineOnly) {
+  const MultiPolygon square = fixtures::polygon_of(fixtures::box_ring(0, 0, 4, 4));
+  // The same ground: another start, the other direction, an open ring.
+  EXPECT_FALSE(changed_edges_box(square, fixtures::polygon_of({{4, 4}, {0, 4}, {0, 0}, {4, 0}, {4, 4}})));
+  EXPECT_FALSE(changed_edges_box(square, fixtures::polygon_of({{0, 4}, {4, 4}, {4, 0}, {0, 0}})));
+  // One corner moved: its two edges, before and after.
+  const auto moved = changed_edges_box(square, fixtures::polygon_of({{0, 0}, {4, 0}, {5, 5}, {0, 4}, {0, 0}}));
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->min_lon, 0);
+  EXPECT_EQ(moved->min_lat, 0);
+  EXPECT_EQ(moved->max_lon, 5);
+  EXPECT_EQ(moved->max_lat, 5);
+  const auto corner = changed_edges_box(fixtures::polygon_of(fixtures::box_ring(0, 0, 10, 10)),
+                                        fixtures::polygon_of({{0, 0}, {10, 0}, {10, 10}, {1, 10}, {0, 9}, {0, 0}}));
+  ASSERT_TRUE(corner);  // the old top and west edges went whole: they are no edges of the new outline
+  EXPECT_EQ(corner->min_lon, 0);
+  EXPECT_EQ(corner->min_lat, 0);
+  EXPECT_EQ(corner->max_lon, 10);
+  EXPECT_EQ(corner->max_lat, 10);
+  // A hole cut: the hole's edges only.
+  const auto hole = changed_edges_box(square, fixtures::polygon_of(fixtures::box_ring(0, 0, 4, 4),
+                                                                    {fixtures::box_ring(1, 1, 2, 3)}));
+  ASSERT_TRUE(hole);
+  EXPECT_EQ(hole->min_lon, 1);
+  EXPECT_EQ(hole->min_lat, 1);
+  EXPECT_EQ(hole->max_lon, 2);
+  EXPECT_EQ(hole->max_lat, 3);
+}
+
+// Boundaries moved at a corner, the usual redraw (one vertex of the lattice
+// moved in every grid holding it, as one batch), and sometimes in only some
+// of those grids (an overlap), with and without allow_overlap, between
+// merges: a write reports exactly the overlaps found by testing each of its
+// grids against every other grid, and is refused without allow_overlap
+// exactly when there is one, though a grid whose outline was known to
+// overlap nothing is checked only where its edges changed.
+TEST(OverlapFree, BoundaryMovesReportExactlyTheOverlapsOfEveryPair) {
+  TempDir dir;
+  auto s = Service::open(dir.file("db"));
+  ASSERT_TRUE(s);
+  Service& svc = **s;
+  constexpr int kCols = 6, kRows = 5;
+  // Each grid's four corners as it stands (lattice points, moved since).
+  std::vector<std::array<LonLat, 4>> corners(kCols * kRows);
+  auto id_of = [](int cell) { return "G" + std::to_string(cell); };
+  auto outline = [&](int cell) {
+    const auto& k = corners[static_cast<std::size_t>(cell)];
+    return MultiPolygon{{{Ring{k[0], k[1], k[2], k[3], k[0]}}}};
+  };
+  Dataset d;
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kCols; ++c) {
+      auto& k = corners[static_cast<std::size_t>(r * kCols + c)];
+      k = {LonLat{kX + c * kD, kY + r * kD}, LonLat{kX + (c + 1) * kD, kY + r * kD},
+           LonLat{kX + (c + 1) * kD, kY + (r + 1) * kD}, LonLat{kX + c * kD, kY + (r + 1) * kD}};
+      d.grids.push_back({id_of(r * kCols + c), "", {}, outline(r * kCols + c)});
+    }
+  }
+  d.poles.push_back({"TJH0001", {kX + 0.5 * kD, kY + 0.5 * kD}, {}});
+  ASSERT_TRUE(svc.import(std::move(d)));
+  ASSERT_TRUE(known(svc));
+  std::mt19937 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  int reported = 0, refused = 0, accepted = 0;
+  for (int step = 0; step < 300; ++step) {
+    if (step == 100 || step == 200) {  // a pause: the merge runs, and the search after it
+      std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+      ASSERT_TRUE(known(svc));
+    }
+    // An inner lattice point, held by four grids (corner 2, 3, 1 and 0 of them).
+    const int c = 1 + pick(kCols - 1), r = 1 + pick(kRows - 1);
+    const std::array<std::pair<int, int>, 4> holders{{{(r - 1) * kCols + c - 1, 2},
+                                                      {(r - 1) * kCols + c, 3},
+                                                      {r * kCols + c - 1, 1},
+                                                      {r * kCols + c, 0}}};
+    // Its new place, within 0.3 of a cell of where the lattice put it: every grid stays simple.
+    const LonLat to{kX + (c + (pick(61) - 30) / 100.0) * kD, kY + (r + (pick(61) - 30) / 100.0) * kD};
+    const int subset = pick(4) == 0 ? 1 + pick(15) : 15;  // which holders move it (15: all four)
+    auto after = corners;
+    ChangeSet batch;
+    for (int h = 0; h < 4; ++h) {
+      if (!(subset & (1 << h))) continue;
+      const auto [cell, corner] = holders[static_cast<std::size_t>(h)];
+      after[static_cast<std::size_t>(cell)][static_cast<std::size_t>(corner)] = to;
+      batch.put_grids.push_back({id_of(cell), "", {}, {}});
+    }
+    std::set<std::pair<std::string, std::string>> want;  // every (batch grid, other grid) that overlap
+    auto outline_after = [&](int cell) {
+      const auto& k = after[static_cast<std::size_t>(cell)];
+      return MultiPolygon{{{Ring{k[0], k[1], k[2], k[3], k[0]}}}};
+    };
+    for (GridRecord& g : batch.put_grids) {
+      const int cell = std::stoi(g.id.substr(1));
+      g.geometry = outline_after(cell);
+      for (int other = 0; other < kCols * kRows; ++other) {
+        if (other != cell && outlines_overlap_m2(g.geometry, outline_after(other))) want.emplace(g.id, id_of(other));
+      }
+    }
+    const bool allow = pick(3) == 0;
+    auto report = svc.apply(batch, {.allow_overlap = allow});
+    if (!allow && !want.empty()) {
+      EXPECT_FALSE(report) << "step " << step << ": an overlap accepted unasked";
+      ++refused;
+      continue;
+    }
+    ASSERT_TRUE(report) << "step " << step << ": " << report.status().message();
+    ++accepted;
+    std::set<std::pair<std::string, std::string>> got;
+    for (const std::string& o : report->overlaps) {  // "grid 'A' overlaps grid 'B' by 12.5 m²"
+      const auto a = o.find('\'') + 1, a_end = o.find('\'', a), b = o.find('\'', a_end + 1) + 1;
+      got.emplace(o.substr(a, a_end - a), o.substr(b, o.find('\'', b) - b));
+    }
+    EXPECT_EQ(got, want) << "step " << step;
+    reported += static_cast<int>(!want.empty());
+    corners = after;
+    for (int cell = 0; cell < kCols * kRows; ++cell) ASSERT_EQ(stored(svc, id_of(cell)).geometry, outline(cell));
+  }
+  EXPECT_GT(reported, 10);
+  EXPECT_GT(refused, 10);
+  EXPECT_GT(accepted, 150);
+}
+
+// A grid that had a hole, and a grid in the hole: redrawn without the hole,
+// the first covers the second, though no edge of the new outline is new
+// (only the hole's went): the edges that went count as much as those added.
+TEST(OverlapFree, AHoleFilledInOverTheGridInsideItIsAnOverlap) {
+  TempDir dir;
+  auto s = Service::open(dir.file("db"));
+  ASSERT_TRUE(s);
+  Service& svc = **s;
+  Dataset d;
+  d.grids.push_back({"RING", "", {}, fixtures::polygon_of(fixtures::box_ring(kX, kY, kX + 3 * kD, kY + 3 * kD),
+                                                           {fixtures::box_ring(kX + kD, kY + kD, kX + 2 * kD,
+                                                                               kY + 2 * kD)})});
+  d.grids.push_back(box_grid("ISLAND", kX + kD, kY + kD, kX + 2 * kD, kY + 2 * kD));
+  d.poles.push_back({"TJH0001", {kX + 0.5 * kD, kY + 0.5 * kD}, {}});
+  ASSERT_TRUE(svc.import(std::move(d)));
+  const auto free = known(svc);
+  ASSERT_TRUE(free);
+  ASSERT_EQ(free_of(svc, *free, "RING"), 1);  // they only touch
+  GridRecord filled = stored(svc, "RING");
+  filled.geometry[0].rings.resize(1);
+  auto refused = svc.put_grid(filled);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("grid 'RING' overlaps grid 'ISLAND'"), std::string::npos) << refused.message();
+  auto report = svc.apply({.put_grids = {filled}}, {.allow_overlap = true});
+  ASSERT_TRUE(report) << report.status().message();
+  ASSERT_EQ(report->overlaps.size(), 1u);
+  EXPECT_NE(report->overlaps[0].find("grid 'RING' overlaps grid 'ISLAND'"), std::string::npos);
 }
