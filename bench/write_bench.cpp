@@ -283,7 +283,8 @@ BENCHMARK(BM_PutGrid)->Arg(7)->Iterations(300)->Unit(benchmark::kMicrosecond)->U
 // vertices), not against every neighbour.
 void BM_PutGridDetailed(benchmark::State& state) {
   const char* tmp = std::getenv("TMPDIR");
-  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/poleloc_write_bench_detailed_" + std::to_string(::getpid());
+  const std::string dir =
+      std::string(tmp ? tmp : "/tmp") + "/poleloc_write_bench_detailed_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::vector<double> ns;
   {
