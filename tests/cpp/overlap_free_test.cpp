@@ -57,6 +57,13 @@ std::unique_ptr<Service> open_city(const TempDir& dir) {
   return std::move(*s);
 }
 
+// A service on a new, empty database.
+std::unique_ptr<Service> open_empty(const TempDir& dir) {
+  auto s = Service::open(dir.file("db"));
+  EXPECT_TRUE(s) << s.status().message();
+  return s ? std::move(*s) : nullptr;
+}
+
 // Waits for the merge thread to find which grids of the base overlap nothing.
 std::shared_ptr<const std::vector<std::uint8_t>> known(const Service& svc) {
   const auto start = std::chrono::steady_clock::now();
@@ -265,9 +272,9 @@ TEST(OverlapFree, AGridOfTheSameBatchCounts) {
 // only when its grids overlap no other grid, found by testing every pair.
 TEST(OverlapFree, RandomEditsNeverAcceptAnOverlapUnasked) {
   TempDir dir;
-  auto s = Service::open(dir.file("db"));
-  ASSERT_TRUE(s);
-  Service& svc = **s;
+  auto opened = open_empty(dir);
+  ASSERT_TRUE(opened);
+  Service& svc = *opened;
   Dataset d;
   constexpr int kCols = 6, kRows = 5;
   auto cell = [](int c, int r) {
@@ -379,9 +386,9 @@ TEST(OverlapFree, ChangedEdgesBoxIsTheBoxOfTheEdgesInOneOutlineOnly) {
 // overlap nothing is checked only where its edges changed.
 TEST(OverlapFree, BoundaryMovesReportExactlyTheOverlapsOfEveryPair) {
   TempDir dir;
-  auto s = Service::open(dir.file("db"));
-  ASSERT_TRUE(s);
-  Service& svc = **s;
+  auto opened = open_empty(dir);
+  ASSERT_TRUE(opened);
+  Service& svc = *opened;
   constexpr int kCols = 6, kRows = 5;
   // Each grid's four corners as it stands (lattice points, moved since).
   std::vector<std::array<LonLat, 4>> corners(kCols * kRows);
@@ -468,9 +475,9 @@ TEST(OverlapFree, BoundaryMovesReportExactlyTheOverlapsOfEveryPair) {
 // (only the hole's went): the edges that went count as much as those added.
 TEST(OverlapFree, AHoleFilledInOverTheGridInsideItIsAnOverlap) {
   TempDir dir;
-  auto s = Service::open(dir.file("db"));
-  ASSERT_TRUE(s);
-  Service& svc = **s;
+  auto opened = open_empty(dir);
+  ASSERT_TRUE(opened);
+  Service& svc = *opened;
   Dataset d;
   d.grids.push_back({"RING", "", {}, fixtures::polygon_of(fixtures::box_ring(kX, kY, kX + 3 * kD, kY + 3 * kD),
                                                            {fixtures::box_ring(kX + kD, kY + kD, kX + 2 * kD,
