@@ -792,6 +792,12 @@ Status Store::merge_live_runs(std::size_t at_least) {
       runs += level.level == 0 ? level.files.size() : level.files.empty() ? 0 : 1;
     }
     if (runs < at_least) continue;
+    // The merge writes the family anew beside its files before it drops them:
+    // not on a disk without that room and some to spare, where it would only
+    // fail and take the write side down with it (a re-import that fits would
+    // then be refused for the merge's sake). The runs wait for a roomier time.
+    constexpr std::uint64_t kMergeHeadroomBytes = 64ull << 20;
+    if (auto free = free_bytes(impl_->path); free && *free < 2 * meta.size + kMergeHeadroomBytes) continue;
     rocksdb::CompactRangeOptions co;
     co.max_subcompactions = 2;
     auto st = from_rocks(impl_->db->CompactRange(co, cf, nullptr, nullptr), impl_->path, "cannot compact");

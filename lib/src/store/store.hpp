@@ -311,8 +311,10 @@ class Store {
   // runs (files of level 0, and non-empty deeper levels) into one. Every
   // re-import written as table files is ingested as a run of its own above
   // the others, which nothing merges (they are far below the sizes that
-  // start a compaction), and every load reads through all of them. A failure
-  // takes the write side down as flush() does. A no-op when read-only.
+  // start a compaction), and every load reads through all of them. Skipped
+  // for a family whose size twice over, and 64 MB, is more than the disk has
+  // free. A failure takes the write side down as flush() does. A no-op when
+  // read-only.
   Status merge_live_runs(std::size_t at_least);
 
   // Why writes are refused now: ok while the write side works (or the store
