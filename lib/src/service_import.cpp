@@ -516,8 +516,9 @@ Result<ImportReport> Service::Impl::import(SnapshotBuilder poles, std::vector<Gr
   // merge_live_runs): every open and every read-only server following this
   // database would read through one more run per re-import (2,000,000 poles
   // reloaded in 0.7 s under two runs, 0.9-1.4 s under seven). Merged here,
-  // before the write, while no reader waits for it: they then read two at most.
-  // Should it fail for want of space, the write below reports it.
+  // before the write, while no reader waits for it: they then read two (the
+  // merge waits while the disk lacks room for it). A storage failure during
+  // it takes the write side down, and the write below reports that.
   if (changes_expected) (void)store->merge_live_runs(2);
   poles.keep_grid_index_in(grid_index_file());
   if (kept_poles.empty() && changes_expected) {

@@ -527,6 +527,32 @@ std::size_t sorted_runs(const std::string& path, const std::string& family) {
   return runs;
 }
 
+// city(2000)'s poles and grids, as an import takes them.
+Dataset city_dataset() {
+  const Records r = city(2000);
+  Dataset d;
+  d.poles = r.poles;
+  d.grids = r.grids;
+  return d;
+}
+
+// `d` with every tenth pole from the `round`-th on moved 1e-5 * round degrees
+// east: a re-import of round n moves those and puts round n - 1's back.
+Dataset moved(Dataset d, int round) {
+  for (std::size_t i = static_cast<std::size_t>(round); i < d.poles.size(); i += 10) {
+    d.poles[i].position.lon += 1e-5 * round;
+  }
+  return d;
+}
+
+std::unique_ptr<Service> open_read_only(const std::string& path) {
+  OpenOptions ro;
+  ro.read_only = true;
+  auto svc = Service::open(path, ro);
+  EXPECT_TRUE(svc) << svc.status().message();
+  return svc ? std::move(*svc) : nullptr;
+}
+
 }  // namespace
 
 // Every re-import is ingested as a run of its own above the others, which
@@ -538,17 +564,11 @@ std::size_t sorted_runs(const std::string& path, const std::string& family) {
 // every open still answers as the last import said.
 TEST(BulkLoad, ReimportsLeaveTheLivePolesInTwoSortedRuns) {
   TempDir dir;
-  const Records r = city(2000);
-  Dataset d;
-  d.poles = r.poles;
-  d.grids = r.grids;
+  const Dataset d = city_dataset();
   ASSERT_TRUE(fixtures::open_ok(dir.file("db"))->import(d));
   EXPECT_EQ(sorted_runs(dir.file("db"), "live_poles"), 1u);
   for (int round = 1; round <= 5; ++round) {
-    Dataset again = d;
-    for (std::size_t i = static_cast<std::size_t>(round); i < again.poles.size(); i += 10) {
-      again.poles[i].position.lon += 1e-5 * round;
-    }
+    const Dataset again = moved(d, round);
     {
       auto svc = fixtures::open_ok(dir.file("db"));
       auto report = svc->import(again);
@@ -559,14 +579,12 @@ TEST(BulkLoad, ReimportsLeaveTheLivePolesInTwoSortedRuns) {
     // read-only server reloading right after the ingestion reads (merging
     // after the ingestion instead would take the cores it reloads on).
     EXPECT_EQ(sorted_runs(dir.file("db"), "live_poles"), 2u) << "after re-import " << round;
-    OpenOptions ro;
-    ro.read_only = true;
-    auto svc = Service::open(dir.file("db"), ro);
-    ASSERT_TRUE(svc) << svc.status().message();
-    EXPECT_EQ((*svc)->snapshot()->stats().poles, 2000u);
-    const auto moved = (*svc)->snapshot()->locate(again.poles[static_cast<std::size_t>(round)].number);
-    ASSERT_TRUE(moved);
-    EXPECT_EQ(moved->position(), again.poles[static_cast<std::size_t>(round)].position);
+    auto svc = open_read_only(dir.file("db"));
+    ASSERT_TRUE(svc);
+    EXPECT_EQ(svc->snapshot()->stats().poles, 2000u);
+    const auto pole = svc->snapshot()->locate(again.poles[static_cast<std::size_t>(round)].number);
+    ASSERT_TRUE(pole);
+    EXPECT_EQ(pole->position(), again.poles[static_cast<std::size_t>(round)].position);
   }
 }
 
@@ -576,25 +594,16 @@ TEST(BulkLoad, ReimportsLeaveTheLivePolesInTwoSortedRuns) {
 TEST(BulkLoad, ReimportsOnANearlyFullDiskLeaveTheRunsUnmerged) {
   SmallDisk disk("16m");
   if (disk.dir.empty()) GTEST_SKIP() << disk.why;
-  const Records r = city(2000);
-  Dataset d;
-  d.poles = r.poles;
-  d.grids = r.grids;
+  const Dataset d = city_dataset();
   const std::string db = disk.dir + "/db";
   ASSERT_TRUE(fixtures::open_ok(db)->import(d));
   for (int round = 1; round <= 2; ++round) {
-    Dataset again = d;
-    for (std::size_t i = static_cast<std::size_t>(round); i < again.poles.size(); i += 10) {
-      again.poles[i].position.lon += 1e-5 * round;
-    }
-    auto report = fixtures::open_ok(db)->import(again);
+    auto report = fixtures::open_ok(db)->import(moved(d, round));
     ASSERT_TRUE(report) << report.status().message();
   }
   EXPECT_EQ(sorted_runs(db, "live_poles"), 3u);
-  OpenOptions ro;
-  ro.read_only = true;
-  auto svc = Service::open(db, ro);
-  ASSERT_TRUE(svc) << svc.status().message();
-  EXPECT_EQ((*svc)->snapshot()->stats().poles, 2000u);
-  EXPECT_EQ((*svc)->snapshot()->locate(r.poles[2].number)->position().lon, r.poles[2].position.lon + 2e-5);
+  auto svc = open_read_only(db);
+  ASSERT_TRUE(svc);
+  EXPECT_EQ(svc->snapshot()->stats().poles, 2000u);
+  EXPECT_EQ(svc->snapshot()->locate(d.poles[2].number)->position().lon, d.poles[2].position.lon + 2e-5);
 }
