@@ -96,9 +96,70 @@ void segments_of(const MultiPolygon& outline, std::vector<Segment>& out) {
   std::sort(out.begin(), out.end());
 }
 
+void add_to_box(std::optional<BBox>& box, LonLat p) {
+  if (!box) {
+    box = BBox{p.lon, p.lat, p.lon, p.lat};
+    return;
+  }
+  box->min_lon = std::min(box->min_lon, p.lon);
+  box->min_lat = std::min(box->min_lat, p.lat);
+  box->max_lon = std::max(box->max_lon, p.lon);
+  box->max_lat = std::max(box->max_lat, p.lat);
+}
+
+// The stretches beyond which more vertices are left to the sort (a ring given
+// from another start or the other way round differs nearly everywhere).
+constexpr std::size_t kStretchMaxPoints = 256;
+
+// An edit as editors make it: the same rings in the same order, each the same
+// vertices but for one stretch (a vertex moved, inserted or removed). Edge k
+// of a ring joins vertex k to vertex k + 1 (mod size, as segments_of() takes
+// it), and an edge whose two vertices lie in the common prefix, or both in
+// the common suffix, is an edge of both rings. So every edge in one ring only
+// has a vertex in the stretch between them or is the edge next to it: the
+// box of those vertices holds them. Is nullopt (unknown) when the rings do
+// not line up, the stretches hold more than kStretchMaxPoints vertices or
+// one holds more than a quarter of its ring's; otherwise the box, itself
+// nullopt when no vertex differs.
+std::optional<std::optional<BBox>> stretch_box(const MultiPolygon& before, const MultiPolygon& after) {
+  if (before.size() != after.size()) return std::nullopt;
+  std::optional<BBox> box;
+  std::size_t points = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    if (before[i].rings.size() != after[i].rings.size()) return std::nullopt;
+    for (std::size_t r = 0; r < before[i].rings.size(); ++r) {
+      const Ring& a = before[i].rings[r];
+      const Ring& b = after[i].rings[r];
+      const std::size_t common = std::min(a.size(), b.size());
+      std::size_t prefix = 0;
+      while (prefix < common && a[prefix] == b[prefix]) ++prefix;
+      if (prefix == a.size() && prefix == b.size()) continue;  // the same ring
+      std::size_t suffix = 0;
+      while (suffix < common - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) ++suffix;
+      for (const Ring* ring : {&a, &b}) {
+        const std::size_t n = ring->size();
+        if (n == 0) continue;
+        // Vertices prefix - 1 .. n - suffix: the stretch and the vertex on each side of it.
+        const std::size_t first = prefix == 0 ? 0 : prefix - 1, last = std::min(n - suffix, n - 1);
+        points += last - first + 1;
+        // A ring that differs over a quarter of its vertices may be the same ring from another start.
+        if (points > kStretchMaxPoints || (last - first + 1) * 4 > n) return std::nullopt;
+        for (std::size_t k = first; k <= last; ++k) add_to_box(box, (*ring)[k]);
+        // The edge from the last vertex to the first, unless both are common.
+        if (prefix == 0 || suffix == 0) {
+          add_to_box(box, ring->front());
+          add_to_box(box, ring->back());
+        }
+      }
+    }
+  }
+  return box;
+}
+
 }  // namespace
 
 std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after) {
+  if (auto stretch = stretch_box(before, after)) return *stretch;
   std::vector<Segment> a, b;
   segments_of(before, a);
   segments_of(after, b);
@@ -129,22 +190,40 @@ std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPol
 
 bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits) {
   const SnapshotData& base = snap.data();
-  const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
-  if (!free) return false;
-  const auto in_base = base.grid_by_id.find(grid.id);
-  if (in_base == base.grid_by_id.end() || in_base->second >= free->size() || !(*free)[in_base->second]) return false;
   const OverlayData* overlay = snap.overlay();
-  if (!overlay) return true;  // the grid stands as in the base, whose set says it overlaps nothing
-  // Written since the base: known only if it kept the base's outline.
-  const auto current = snap.grid(grid.id);
-  if (!current) return false;
-  if (*current != GridView(&base, in_base->second) && !base.grid_set->geometry_is(in_base->second, grid.geometry)) {
-    return false;
+  // Written since the base with this outline, found overlapping nothing then
+  // (checked against every grid as it stood: the base's grids not written
+  // since stand so still).
+  const OverlayEdits::Edit<GridRecord>* written = nullptr;
+  if (overlay && edits) {
+    const auto edit = edits->grids().find(grid.id);
+    if (edit != edits->grids().end() && edit->second.record && edit->second.overlaps_none &&
+        edit->second.record->geometry == grid.geometry && snap.grid(grid.id)) {
+      written = &edit->second;
+    }
+  }
+  const auto in_base = base.grid_by_id.find(grid.id);
+  std::optional<BBox> written_box;
+  if (written) {
+    written_box = geo::bounding_box(grid.geometry);
+  } else {
+    const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
+    if (!free) return false;
+    if (in_base == base.grid_by_id.end() || in_base->second >= free->size() || !(*free)[in_base->second]) {
+      return false;
+    }
+    if (!overlay) return true;  // the grid stands as in the base, whose set says it overlaps nothing
+    // Written since the base: known only if it kept the base's outline.
+    const auto current = snap.grid(grid.id);
+    if (!current) return false;
+    if (*current != GridView(&base, in_base->second) && !base.grid_set->geometry_is(in_base->second, grid.geometry)) {
+      return false;
+    }
   }
   // Another grid written since the base near it may overlap it, unless its
   // write found it overlapping nothing (that check saw this grid's outline
   // as it stands, or this grid's own later write checked it against that one).
-  const BBox& box = base.grid_bboxes[in_base->second];
+  const BBox& box = written_box ? *written_box : base.grid_bboxes[in_base->second];
   auto near_other = [&](const SnapshotData& layer) {
     for (std::uint32_t g : layer.grid_areas.candidates(index::GridIndex::with_snap_margin(box))) {
       const std::string& id = layer.grids[g].id;

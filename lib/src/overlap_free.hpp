@@ -76,23 +76,31 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
                                                            const OverlapFreeCarry* carry = nullptr);
 
 // Where a grid's new outline `after` may cover ground its outline `before`
-// did not: the box of the edges that are not in both (as segments, in any
-// order, ring or orientation), or nullopt when every edge is (the same
+// did not: a box holding every edge that is not in both (as segments, in
+// any order, ring or orientation), or nullopt when every edge is (the same
 // ground). A point outside that box is inside `after` exactly when it is
 // inside `before`: a ray from it that never meets the box crosses the same
 // edges of both. So when `before` overlapped no other grid, `after` can
 // overlap only a grid whose box meets this one (or another grid of the same
 // write): a boundary moved at one corner is checked against the two or
 // three grids at that corner, not against every neighbour of the grids it
-// moves. Linear in the edges, plus sorting them.
+// moves. When the rings line up and differ in short stretches only (a
+// vertex moved, added or removed), the box of those stretches and the
+// vertices beside them, in one pass over the vertices (about 0.1 ms at
+// 50,000); otherwise exactly the box of the edges found in one outline
+// only, by sorting the edges of both (about 11 ms at 50,000).
 std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after);
 
 // True when the grid `grid` (its current outline, as written in `grid`),
 // overlaps no grid of `snap`: known from its base's GridSet::overlap_free,
-// with its outline the base's, and every other grid of the overlay near it
-// written overlapping nothing (its latest edit in `edits`, the edits `snap`'s
-// overlay holds; without them any such grid makes it unknown). False means
-// "not known" (check the neighbours).
+// with its outline the base's, or from its own latest write since the base
+// (in `edits`), which found that outline overlapping nothing; and every other
+// grid of the overlay near it written overlapping nothing (its latest edit in
+// `edits`, the edits `snap`'s overlay holds; without them any such grid makes
+// it unknown). A write checks its grid against every grid as it stands, so a
+// grid is overlap-free after it until a later write near it says otherwise:
+// a grid moved again before the next merge is known free as well as one moved
+// once. False means "not known" (check the neighbours).
 class OverlayEdits;
 bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits = nullptr);
 

@@ -289,6 +289,45 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
   return edit.base_touch;
 }
 
+// A grid of this many vertices or more enters a layer as a part
+// (index::GridIndex::Part): indexed once, by the first layer holding it, not
+// again by every layer built after it (the recent layer after each write, the
+// delta at each fold). Below it, indexing the grid with the layer's others
+// costs less than asking a part of its own at each lookup.
+constexpr std::size_t kPartMinVertices = 2048;
+
+std::size_t vertex_count(const MultiPolygon& geometry) {
+  std::size_t n = 0;
+  for (const Polygon& poly : geometry) {
+    for (const Ring& ring : poly.rings) n += ring.size();
+  }
+  return n;
+}
+
+// The grids of a layer being built, and the parts standing for the large ones.
+struct LayerGrids {
+  std::vector<GridRecord> records;
+  std::vector<index::GridIndex::Part> parts;  // empty, or one per record
+
+  // Adds `edit`'s grid (not a deletion). A large one comes with its part
+  // (built now if no layer built it before) and, when the part gives its
+  // outline back, without the outline (no copy of its vertices).
+  void add(const OverlayEdits::Edit<GridRecord>& edit) {
+    const GridRecord& r = *edit.record;
+    if (!edit.part.index && vertex_count(r.geometry) >= kPartMinVertices) {
+      edit.part = index::GridIndex::part_of(r.geometry);
+    }
+    if (!edit.part.index) {
+      records.push_back(r);
+      if (!parts.empty()) parts.emplace_back();
+      return;
+    }
+    parts.resize(records.size());
+    records.push_back({r.id, r.name, r.attributes, edit.part.index->grid(0).exact ? MultiPolygon{} : r.geometry});
+    parts.push_back(edit.part);
+  }
+};
+
 // The delta from every edit: the base grids and poles it hides, and the delta
 // data with each pole's grid derived.
 std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, const OverlayEdits& edits,
@@ -301,7 +340,7 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
 
   // Grids: the base's version of an edited grid is hidden; its poles, and the
   // base poles under the new geometry, have their grid derived again.
-  std::vector<GridRecord> grids;
+  LayerGrids grids;
   std::vector<std::uint32_t> touched;
   std::vector<std::pair<std::uint32_t, std::string_view>> successors;  // base grid, id of the version standing for it
   for (const auto& [id, edit] : edits.grids()) {
@@ -312,7 +351,7 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
       if (succeeds) successors.emplace_back(it->second, id);
     }
     touched.insert(touched.end(), from_base->begin(), from_base->end());
-    if (edit.record) grids.push_back(*edit.record);
+    if (edit.record) grids.add(edit);
   }
 
   // Base poles hidden: first the edited numbers the base holds, then the touched poles.
@@ -345,7 +384,8 @@ std::shared_ptr<const DeltaLayer> build_delta_layer(const SnapshotData& base, co
   out->hidden_slots = hidden_view(out->hidden_base_slots, base.pole_positions.slot_count(), out->hidden_slot_set,
                                   out->hidden_slot_bits);
 
-  out->data = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
+  out->data = build_snapshot_data(std::move(poles), std::move(grids.records), {}, sequence, {}, /*small=*/true,
+                                  std::move(grids.parts));
   SnapshotData& d = *out->data;
   d.base = &base;
   d.pole_index_offset = static_cast<std::uint32_t>(base.pole_count());
@@ -504,7 +544,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     std::uint32_t pole, slot;
     const PoleRecord* record;
   };
-  std::vector<GridRecord> grids;
+  LayerGrids grids;
   std::vector<std::uint32_t> hidden_base_grids, hidden_delta_grids;
   std::vector<Touch> touched_base, touched_delta;
   // The versions below that a recent grid replaced keeping their outline (with
@@ -530,7 +570,7 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     for (std::size_t i = 0; i < t.delta_poles.size(); ++i) {
       touched_delta.push_back({t.delta_poles[i], t.delta_slots[i], &t.delta_records[i]});
     }
-    if (edit.record) grids.push_back(*edit.record);
+    if (edit.record) grids.add(edit);
   }
   if (!hidden_base_grids.empty()) {
     out.own_hidden_grids = layer.hidden_grids;
@@ -635,13 +675,14 @@ std::vector<std::uint32_t> build_recent(const SnapshotData& base, const OverlayE
     for (const auto& [below, id] : same_outline) out.grid_successors.emplace_back(below, recent_index(id));
     std::sort(out.grid_successors.begin(), out.grid_successors.end());
   };
-  if (poles.empty() && grids.empty()) {
+  if (poles.empty() && grids.records.empty()) {
     set_successors(nullptr);  // nothing kept: no recent grid
     if (!base_poles.empty()) build_reach({});  // deletions only
     return base_slots;
   }
 
-  out.recent = build_snapshot_data(std::move(poles), std::move(grids), {}, sequence, {}, /*small=*/true);
+  out.recent = build_snapshot_data(std::move(poles), std::move(grids.records), {}, sequence, {}, /*small=*/true,
+                                   std::move(grids.parts));
   SnapshotData& r = *out.recent;
   r.base = &base;
   r.grids_of = &delta;

@@ -158,6 +158,10 @@ class OverlayEdits {
     // per base: the poles under the new outline tested against it).
     mutable const SnapshotData* base_touch_in = nullptr;
     mutable BaseTouch base_touch;
+    // For a grid of kPartMinVertices or more: its own grid index, built by the
+    // first layer that holds it and shared by every layer built after
+    // (overlay.cpp, layer_grid()).
+    mutable index::GridIndex::Part part;
   };
   static constexpr std::int32_t kGridUnknown = -0x7fffffff;
   static constexpr std::uint32_t kNotInBase = 0xffffffffu;

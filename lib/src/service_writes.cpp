@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_set>
 
@@ -90,16 +91,25 @@ struct CheckScope {
   std::optional<BBox> changed;
 };
 
+// The overlaps found so far, by pair of grid ids (the lesser first): two grids
+// of a batch that both get a new outline are each checked against the other,
+// and a pair of outlines of 50,000 vertices takes milliseconds to prove apart.
+using PairOverlaps = std::map<std::pair<std::string_view, std::string_view>, std::optional<double>>;
+
 // "A overlaps B by 12.5 m²" for every grid of `others` that `grid` overlaps
 // (outlines_overlap_m2: touching along a shared edge is not an overlap).
 void find_overlaps(const GridRecord& grid, const BBox& box, const CheckScope& scope,
-                   const std::vector<GridShape>& others, std::vector<std::string>& out) {
+                   const std::vector<GridShape>& others, PairOverlaps& known, std::vector<std::string>& out) {
   for (const GridShape& other : others) {
     if (other.id == grid.id || !geo::boxes_meet(box, other.box)) continue;
     if (scope.incremental && !other.new_outline && !(scope.changed && geo::boxes_meet(*scope.changed, other.box))) {
       continue;
     }
-    const std::optional<double> m2 = outlines_overlap_m2(grid.geometry, *other.geometry);
+    const std::string_view id = grid.id;
+    const auto pair = id < other.id ? std::pair(id, other.id) : std::pair(other.id, id);
+    auto [it, first] = known.try_emplace(pair);
+    if (first) it->second = outlines_overlap_m2(grid.geometry, *other.geometry);
+    const std::optional<double> m2 = it->second;
     if (!m2) continue;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.1f", *m2);
@@ -237,11 +247,12 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       after.push_back({changes.put_grids[i].id, &changes.put_grids[i].geometry, put_boxes[i], !same_outline[i]});
     }
+    PairOverlaps known;
     for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
       if (overlap_none[i]) continue;
       const GridRecord& g = changes.put_grids[i];
       std::vector<std::string> found;
-      find_overlaps(g, put_boxes[i], scope[i], after, found);
+      find_overlaps(g, put_boxes[i], scope[i], after, known, found);
       overlap_none[i] = found.empty();
       if (!found.empty() && !options.allow_overlap) {
         std::string why = "geometry: ";

@@ -340,9 +340,25 @@ void SnapshotBuilder::add_grid(GridRecord&& grid) {
   data_->grids.emplace_back();
   added_bboxes_.emplace_back();
   added_snapped_.emplace_back();
+  if (!added_parts_.empty()) added_parts_.emplace_back();
   if (!grid_index_file_.path.empty()) added_fingerprints_.emplace_back();
   if (added_fingerprints_.size() != added_snapped_.size()) added_fingerprints_.clear();
   take_grid(place, std::move(grid));
+}
+
+void SnapshotBuilder::add_grid(GridRecord&& grid, index::GridIndex::Part part) {
+  if (!part.index) return add_grid(std::move(grid));
+  const std::size_t place = data_->grids.size();
+  if (added_snapped_.size() != place || grids_expected_ || !grid_index_file_.path.empty()) {
+    throw std::logic_error("SnapshotBuilder::add_grid with a part among grids added another way");
+  }
+  if (part.index->grid(0).exact) MultiPolygon().swap(grid.geometry);  // the part gives it back
+  data_->grids.push_back(std::move(grid));
+  added_bboxes_.push_back(part.box);
+  added_snapped_.emplace_back();
+  added_fingerprints_.clear();
+  added_parts_.resize(place);
+  added_parts_.push_back(std::move(part));
 }
 
 const std::vector<GridRecord>& SnapshotBuilder::add_sorted_grids(std::vector<GridRecord> grids) {
@@ -385,6 +401,7 @@ void SnapshotBuilder::index_grids() {
     permute(added_bboxes_);
     permute(added_snapped_);
     permute(added_fingerprints_);
+    permute(added_parts_);
   }
   d.grid_bboxes.clear();
   d.grid_by_id.clear();
@@ -409,10 +426,15 @@ void SnapshotBuilder::index_grids() {
   for (const index::SnappedGrid& g : snapped) snapped_bytes += g.points.size() * sizeof(index::SnappedGrid::Point);
   if (snapped_bytes >= kTrimAfterBytes) malloc_trim(0);
   const bool fingerprints = added_apply && added_fingerprints_.size() == d.grids.size();
-  d.grid_index_from_file = index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_,
-                                                fingerprints ? &added_fingerprints_ : nullptr, std::move(grid_map_),
-                                                &grids_fingerprint_, &written_index_);
+  if (added_apply && added_parts_.size() == d.grids.size()) {
+    d.grid_areas.build_snapped(std::move(snapped), std::move(added_parts_));  // no file (add_grid with a part)
+  } else {
+    d.grid_index_from_file = index::load_or_build(d.grid_areas, std::move(snapped), grid_index_file_,
+                                                  fingerprints ? &added_fingerprints_ : nullptr, std::move(grid_map_),
+                                                  &grids_fingerprint_, &written_index_);
+  }
   grid_map_ = nullptr;
+  added_parts_ = {};
   taken_from_map_ = {};
   added_bboxes_ = {};
   added_snapped_ = {};
@@ -528,13 +550,23 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
 
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
                                                   std::vector<AliasRecord> aliases, std::uint64_t sequence,
-                                                  std::vector<PlaceRecord> places, bool small) {
+                                                  std::vector<PlaceRecord> places, bool small,
+                                                  std::vector<index::GridIndex::Part> grid_parts) {
   SnapshotBuilder b;
   b.reserve_poles(poles.size());
   for (const PoleRecord& p : poles) b.add_pole(p);
   poles.clear();
   poles.shrink_to_fit();
-  for (GridRecord& g : grids) b.add_grid(std::move(g));
+  if (!grid_parts.empty() && grid_parts.size() != grids.size()) {
+    throw std::invalid_argument("build_snapshot_data: one grid part or none per grid");
+  }
+  for (std::size_t g = 0; g < grids.size(); ++g) {
+    if (grid_parts.empty()) {
+      b.add_grid(std::move(grids[g]));
+    } else {
+      b.add_grid(std::move(grids[g]), std::move(grid_parts[g]));
+    }
+  }
   for (AliasRecord& a : aliases) b.add_alias(std::move(a));
   for (PlaceRecord& p : places) b.add_place(std::move(p));
   return b.finish(sequence, small);

@@ -50,6 +50,11 @@ class SnapshotBuilder {
   // the grids it shares (share_grids() first, on this one).
   void take_records_of(SnapshotBuilder&& other);
   void add_grid(GridRecord&& grid);
+  // A grid indexed already (index::GridIndex::part_of): the builder's grid
+  // index takes `part` for it instead of indexing its edges. When the part's
+  // grid is exact (SnappedGrid::exact), `grid` may come without its geometry:
+  // the part gives it back. Only among grids all added by add_grid().
+  void add_grid(GridRecord&& grid, index::GridIndex::Part part);
   // For grids decoded on several threads (an open: store::LoadVisitor::grid_at):
   // expect_grids(n) before any other grid, then set_grid(place, grid) once for
   // each place below n, from any thread (distinct places at once), in id order
@@ -134,6 +139,7 @@ class SnapshotBuilder {
   // index::grid_fingerprint().
   std::vector<BBox> added_bboxes_;
   std::vector<index::SnappedGrid> added_snapped_;
+  std::vector<index::GridIndex::Part> added_parts_;  // as added_snapped_ once a grid came with a part, else empty
   // Where the grids' snapped points go: blocks with 2 MB pages (index/point_arena.hpp).
   std::shared_ptr<index::PointArena> point_arena_ = std::make_shared<index::PointArena>();
   bool grids_expected_ = false;  // expect_grids(): an open, whose grids all go to the arena

@@ -145,9 +145,12 @@ struct SnapshotData {
 // Builds every index. Records need not be sorted; numbers must be canonical
 // and unique, grid ids unique (the store guarantees both). `small`: build on
 // the calling thread only and without the gazetteer (an overlay's delta).
+// `grid_parts` (empty, or one per grid): grids indexed already, as
+// SnapshotBuilder::add_grid(grid, part) takes them.
 std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles, std::vector<GridRecord> grids,
                                                   std::vector<AliasRecord> aliases, std::uint64_t sequence,
-                                                  std::vector<PlaceRecord> places = {}, bool small = false);
+                                                  std::vector<PlaceRecord> places = {}, bool small = false,
+                                                  std::vector<index::GridIndex::Part> grid_parts = {});
 
 // Builds data.gazetteer from the aliases, grid names and places (the other
 // indexes must be built).

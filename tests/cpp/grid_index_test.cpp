@@ -319,3 +319,69 @@ TEST(GridIndex, ContainsAndFindUnlessFollowFindsBoundaryRule) {
   EXPECT_FALSE(over.idx.find_unless(p, [](std::uint32_t) { return true; }));
   EXPECT_EQ(over.idx.find_unless({116.25, 39.05}, [](std::uint32_t g) { return g == 0; }), 1u);
 }
+
+// An index taking some grids as parts (each indexed on its own, as an
+// overlay's layers take large grids) answers every question as an index
+// built over every grid's edges: find() on random points, vertices and edge
+// midpoints (the boundary rule), the lowest grid where grids overlap whether
+// it is a part or not, contains(), candidates(), the nearest boundary point
+// and each grid's coordinates.
+TEST(GridIndex, PartsAnswerAsOneIndexOverEveryEdge) {
+  Dataset city = synth::make_city({.grids = 60, .poles = 100, .seed = 5});
+  // Overlapping grids, among them parts: a point in several gets the lowest index.
+  city.grids.push_back({"OVER-1", "", {}, {{{box_ring(116.46, 39.915, 116.475, 39.925)}}}});
+  city.grids.push_back({"OVER-2", "", {}, {{{box_ring(116.465, 39.91, 116.48, 39.93)}}}});
+  Fixture flat(city.grids);
+  // Every grid a part; the even ones (OVER-1 a part below OVER-2); the odd
+  // ones (OVER-2 a part above OVER-1); every third.
+  for (const auto& [every, first] : {std::pair(1, 0), std::pair(2, 0), std::pair(2, 1), std::pair(3, 0)}) {
+    SCOPED_TRACE("a part every " + std::to_string(every) + " grids from " + std::to_string(first));
+    std::vector<index::SnappedGrid> snapped;
+    std::vector<index::GridIndex::Part> parts(city.grids.size());
+    for (std::size_t g = 0; g < city.grids.size(); ++g) {
+      const bool part = g % every == static_cast<std::size_t>(first);
+      snapped.push_back(part ? index::SnappedGrid{} : index::SnappedGrid::of(city.grids[g].geometry));
+      if (part) parts[g] = index::GridIndex::part_of(city.grids[g].geometry);
+    }
+    index::GridIndex parted;
+    parted.build_snapped(std::move(snapped), std::move(parts));
+    ASSERT_TRUE(parted.has_parts());
+    ASSERT_EQ(parted.grid_count(), city.grids.size());
+    std::vector<LonLat> points = synth::random_points(city, 20000, 11);
+    for (const GridRecord& g : city.grids) {
+      const Ring& r = g.geometry[0].rings[0];
+      for (std::size_t i = 0; i + 1 < r.size(); ++i) {
+        points.push_back(r[i]);
+        points.push_back({std::round((r[i].lon + r[i + 1].lon) * 0.5e7) / 1e7,
+                          std::round((r[i].lat + r[i + 1].lat) * 0.5e7) / 1e7});
+      }
+    }
+    int in_overlap = 0;
+    for (const LonLat& p : points) {
+      ASSERT_EQ(parted.find(p), flat.idx.find(p)) << p.lon << "," << p.lat;
+      const std::uint32_t last = static_cast<std::uint32_t>(city.grids.size() - 1);
+      in_overlap += flat.idx.contains(last, p) && flat.idx.contains(last - 1, p);
+      for (const std::uint32_t g : {0u, 1u, last - 1, last}) EXPECT_EQ(parted.contains(g, p), flat.idx.contains(g, p));
+    }
+    EXPECT_GT(in_overlap, 0);
+    for (std::size_t i = 0; i < points.size(); i += 97) {
+      const LonLat p = points[i];
+      const BBox box{p.lon - 0.003, p.lat - 0.002, p.lon + 0.003, p.lat + 0.002};
+      EXPECT_EQ(parted.candidates(box), flat.idx.candidates(box));
+      for (const std::uint32_t g : {0u, 2u, 4u}) {
+        const auto a = parted.nearest_boundary_point(g, p, 500), b = flat.idx.nearest_boundary_point(g, p, 500);
+        ASSERT_EQ(a.has_value(), b.has_value());
+        if (a) EXPECT_EQ(a->point, b->point);
+      }
+    }
+    for (std::uint32_t g = 0; g < city.grids.size(); ++g) {
+      EXPECT_EQ(parted.grid(g).rebuild(), flat.idx.grid(g).rebuild()) << city.grids[g].id;
+    }
+    EXPECT_EQ(parted.stats().edges, flat.idx.stats().edges);
+  }
+  // Written to no grid index file: its parts have no arrays in it.
+  index::GridIndex one;
+  one.build_snapped({index::SnappedGrid{}}, {index::GridIndex::part_of(city.grids[0].geometry)});
+  std::vector<std::uint32_t> rings;
+  EXPECT_THROW(one.arrays(rings), std::logic_error);
+}

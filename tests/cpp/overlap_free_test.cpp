@@ -12,8 +12,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <iterator>
+#include <cmath>
 #include <set>
 #include <random>
 #include <thread>
@@ -230,6 +233,56 @@ TEST(OverlapFree, AnOutlineDrawnAwayAndBackIsKnownOnlyWhenItIsTheBasesAgain) {
   EXPECT_TRUE(known_overlap_free(*svc->snapshot(), with_manager(original, "Sun"))) << "the base's outline again";
 }
 
+// A grid's own write since the base, which found its new outline overlapping
+// nothing, makes that outline known (a boundary moved twice before a merge is
+// checked near its changed edges the second time too); not when that write
+// found an overlap, for another outline, nor once a grid written near it
+// since may overlap it. The edits and overlay are built as a write builds them.
+TEST(OverlapFree, AGridsOwnWriteSinceTheBaseFindingNoOverlapMakesItKnown) {
+  TempDir dir;
+  auto svc = open_city(dir);
+  ASSERT_TRUE(svc && known(*svc));
+  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
+  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  GridRecord moved = stored(*svc, "C");
+  for (LonLat& q : moved.geometry[0].rings[0]) q.lat += 2 * kD;  // to empty land, north
+  auto written = [&](const std::vector<store::Change>& changes) {
+    auto edits = std::make_unique<OverlayEdits>();
+    for (const store::Change& c : changes) edits->add(c, ++seq);
+    auto snap = std::make_unique<Snapshot>(base, build_overlay(*base, *edits, seq));
+    return std::pair(std::move(edits), std::move(snap));
+  };
+  store::Change free_move;
+  free_move.put_grids = {moved};
+  free_move.put_grids_overlap_none = {true};
+  {
+    auto [edits, snap] = written({free_move});
+    EXPECT_TRUE(known_overlap_free(*snap, moved, edits.get()));
+    EXPECT_TRUE(known_overlap_free(*snap, with_manager(moved, "Han"), edits.get())) << "the same outline";
+    EXPECT_FALSE(known_overlap_free(*snap, moved)) << "without the edits, only the base's outline is known";
+    GridRecord other = moved;
+    other.geometry[0].rings[0][1].lon += 0.1 * kD;
+    EXPECT_FALSE(known_overlap_free(*snap, other, edits.get())) << "not the outline written";
+  }
+  {
+    store::Change overlapping = free_move;
+    overlapping.put_grids_overlap_none = {false};  // written with allow_overlap over another grid
+    auto [edits, snap] = written({overlapping});
+    EXPECT_FALSE(known_overlap_free(*snap, moved, edits.get()));
+  }
+  {
+    store::Change near;  // E written over the moved C afterwards, allowed
+    near.put_grids = {box_grid("E", kX + 5.5 * kD, kY + 2.5 * kD, kX + 5.8 * kD, kY + 2.8 * kD)};
+    near.put_grids_overlap_none = {false};
+    auto [edits, snap] = written({free_move, near});
+    EXPECT_FALSE(known_overlap_free(*snap, moved, edits.get()));
+    store::Change apart = near;  // written far from it
+    apart.put_grids = {box_grid("E", kX + 9.5 * kD, kY + 2.5 * kD, kX + 9.8 * kD, kY + 2.8 * kD)};
+    auto [edits2, snap2] = written({free_move, apart});
+    EXPECT_TRUE(known_overlap_free(*snap2, moved, edits2.get()));
+  }
+}
+
 TEST(OverlapFree, AGridOfTheSameBatchCounts) {
   TempDir dir;
   auto svc = open_city(dir);
@@ -375,6 +428,88 @@ TEST(OverlapFree, ChangedEdgesBoxIsTheBoxOfTheEdgesInOneOutlineOnly) {
   EXPECT_EQ(hole->min_lat, 1);
   EXPECT_EQ(hole->max_lon, 2);
   EXPECT_EQ(hole->max_lat, 3);
+}
+
+// Edits as editors make them on a detailed ring (a vertex moved, added or
+// removed, a stretch redrawn, the ring's first vertex moved) and on a second
+// ring of the same polygon: the box holds every edge found in one outline
+// only, and for a vertex moved mid-ring it is exactly the box of its two
+// edges before and after.
+TEST(OverlapFree, ChangedEdgesBoxOfAnEditedStretchHoldsEveryEdgeInOneOutlineOnly) {
+  constexpr double kPi = 3.14159265358979323846;
+  auto circle = [&](double cx, double cy, double r, int n) {
+    Ring ring;
+    for (int i = 0; i < n; ++i) {
+      ring.push_back({cx + r * std::cos(2 * kPi * i / n), cy + r * std::sin(2 * kPi * i / n)});
+    }
+    ring.push_back(ring.front());
+    return ring;
+  };
+  const MultiPolygon before{Polygon{{circle(116.47, 39.92, 0.01, 2000), circle(116.47, 39.92, 0.002, 500)}}};
+  // The edges of one outline, each as (lesser end, greater end).
+  auto edges = [](const MultiPolygon& g) {
+    std::multiset<std::array<double, 4>> out;
+    for (const Polygon& poly : g) {
+      for (const Ring& r : poly.rings) {
+        for (std::size_t k = 0; k < r.size(); ++k) {
+          const LonLat a = r[k], b = r[(k + 1) % r.size()];
+          if (a == b) continue;
+          const bool a_first = std::pair(a.lon, a.lat) < std::pair(b.lon, b.lat);
+          out.insert(a_first ? std::array{a.lon, a.lat, b.lon, b.lat} : std::array{b.lon, b.lat, a.lon, a.lat});
+        }
+      }
+    }
+    return out;
+  };
+  std::mt19937 rng(20261206);
+  std::uniform_int_distribution<std::size_t> vertex(1, 1990);
+  std::uniform_real_distribution<double> offset(-2e-4, 2e-4);
+  for (int i = 0; i < 200; ++i) {
+    MultiPolygon after = before;
+    Ring& ring = after[0].rings[i % 5 == 4 ? 1 : 0];
+    const std::size_t k = std::min(vertex(rng), ring.size() - 10);
+    switch (i % 5) {
+      case 0:  // one vertex moved
+        ring[k].lon += offset(rng);
+        ring[k].lat += offset(rng);
+        break;
+      case 1:  // a vertex added
+        ring.insert(ring.begin() + static_cast<std::ptrdiff_t>(k), {ring[k].lon + offset(rng), ring[k].lat});
+        break;
+      case 2:  // a vertex removed
+        ring.erase(ring.begin() + static_cast<std::ptrdiff_t>(k));
+        break;
+      case 3:  // the first vertex (and so the last) moved: every vertex between them is common
+        ring.front().lon += offset(rng);
+        ring.back() = ring.front();
+        break;
+      default:  // the inner ring: a stretch of eight redrawn
+        for (std::size_t j = k; j < k + 8; ++j) ring[j].lat += offset(rng);
+        break;
+    }
+    const auto box = changed_edges_box(before, after);
+    ASSERT_TRUE(box) << "edit " << i;
+    const auto a = edges(before), b = edges(after);
+    std::vector<std::array<double, 4>> only;
+    std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only));
+    ASSERT_FALSE(only.empty());
+    BBox exact{only[0][0], only[0][1], only[0][0], only[0][1]};
+    for (const auto& e : only) {
+      for (const LonLat p : {LonLat{e[0], e[1]}, LonLat{e[2], e[3]}}) {
+        EXPECT_TRUE(p.lon >= box->min_lon && p.lon <= box->max_lon && p.lat >= box->min_lat && p.lat <= box->max_lat)
+            << "edit " << i << ": " << p.lon << "," << p.lat;
+        exact = {std::min(exact.min_lon, p.lon), std::min(exact.min_lat, p.lat), std::max(exact.max_lon, p.lon),
+                 std::max(exact.max_lat, p.lat)};
+      }
+    }
+    if (i % 5 == 0) {
+      EXPECT_EQ(box->min_lon, exact.min_lon) << "edit " << i;
+      EXPECT_EQ(box->min_lat, exact.min_lat) << "edit " << i;
+      EXPECT_EQ(box->max_lon, exact.max_lon) << "edit " << i;
+      EXPECT_EQ(box->max_lat, exact.max_lat) << "edit " << i;
+    }
+  }
+  EXPECT_FALSE(changed_edges_box(before, before));
 }
 
 // Boundaries moved at a corner, the usual redraw (one vertex of the lattice

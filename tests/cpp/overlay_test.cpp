@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -568,7 +569,7 @@ TEST(OverlayWrites, RandomWritesOfPolesAndGridsAnswerAsABaseRebuiltFromAllRecord
       auto snap = svc->snapshot();
       Snapshot flat(flatten(*snap));
       expect_same_answers(*snap, flat);
-      if (HasFatalFailure()) return;
+      if (::testing::Test::HasFatalFailure()) return;
     }
   }
   expect_answers_as_rebuilt_and_stored(svc, dir);
@@ -1411,12 +1412,54 @@ TEST(OverlayWrites, AGridRedrawnOverItsNeighboursCopiesOnlyThePolesItTakesOrGive
 // other, a vertex moved, put back as it was) among pole writes and new
 // managers, in every layer and across merges: every pole is in the grid a
 // base built from the stored records gives it, after every few writes.
-TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebuilt) {
+namespace {
+
+// `ring` with `more` points added along each edge, on the 1e-7 degree lattice
+// (the same ground, give or take a centimetre). Computed from the edge's
+// lesser end, so that two grids sharing an edge get the same points on it.
+Ring densified(const Ring& ring, int more) {
+  Ring out;
+  for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+    out.push_back(ring[i]);
+    const bool forward = std::pair(ring[i].lon, ring[i].lat) < std::pair(ring[i + 1].lon, ring[i + 1].lat);
+    const LonLat a = forward ? ring[i] : ring[i + 1], b = forward ? ring[i + 1] : ring[i];
+    Ring along;
+    for (int k = 1; k <= more; ++k) {
+      const double t = static_cast<double>(k) / (more + 1);
+      along.push_back({std::round((a.lon + t * (b.lon - a.lon)) * 1e7) / 1e7,
+                       std::round((a.lat + t * (b.lat - a.lat)) * 1e7) / 1e7});
+    }
+    if (!forward) std::reverse(along.begin(), along.end());
+    out.insert(out.end(), along.begin(), along.end());
+  }
+  out.push_back(ring.back());
+  return out;
+}
+
+// Random redraws, renamings and pole moves on the sample (its grids given
+// `more` points along each edge first), each write answered as the stored
+// records rebuilt.
+void expect_random_redraws_answer_as_rebuilt(int more) {
   TempDir dir;
   auto svc = open_sample(dir);
   const std::vector<PoleRecord> poles = pole_records(*svc);
   std::vector<GridRecord> grids;
   svc->snapshot()->for_each_grid([&](GridView g) { grids.push_back(g.record()); });
+  if (more > 0) {
+    ChangeSet detailed;
+    for (GridRecord& g : grids) {
+      for (Polygon& poly : g.geometry) {
+        for (Ring& ring : poly.rings) ring = densified(ring, more);
+      }
+      detailed.put_grids.push_back(g);
+    }
+    auto applied = svc->apply(detailed);
+    ASSERT_TRUE(applied) << applied.status().message();
+    auto snap = svc->snapshot();
+    const OverlayData* overlay = snap->overlay();
+    ASSERT_TRUE(overlay);  // the grids as parts in a layer (2,048 vertices or more)
+    EXPECT_TRUE(overlay->delta->grid_areas.has_parts() || (overlay->recent && overlay->recent->grid_areas.has_parts()));
+  }
   std::vector<GridRecord> now = grids;
   std::mt19937 rng(20261204);
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
@@ -1466,13 +1509,27 @@ TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebui
       auto stored = Service::open(dir.file("db"), {.read_only = true});
       ASSERT_TRUE(stored) << stored.status().message();
       expect_same_answers(*svc->snapshot(), *(*stored)->snapshot());
-      if (HasFatalFailure()) return;
+      if (::testing::Test::HasFatalFailure()) return;
     }
     if (step % 40 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a merge into a new base
   }
   EXPECT_GE(redrawn, 30);
   EXPECT_GE(refused, 1);
   expect_answers_as_rebuilt_and_stored(svc, dir);
+}
+
+}  // namespace
+
+TEST(OverlayWrites, RandomRedrawsOverlappingNothingAnswerAsTheStoredRecordsRebuilt) {
+  expect_random_redraws_answer_as_rebuilt(0);
+}
+
+// The same with grids of thousands of vertices: each enters the overlay's
+// layers indexed on its own (a part, index::GridIndex::Part), shared by the
+// recent layers and deltas built after it, and every answer is still that of
+// one index over every grid's edges.
+TEST(OverlayWrites, RandomRedrawsOfDetailedGridsAnswerAsTheStoredRecordsRebuilt) {
+  expect_random_redraws_answer_as_rebuilt(300);
 }
 
 // The shared "hidden by a write" bits that every lookup of a base pole asks

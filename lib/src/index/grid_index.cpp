@@ -1,6 +1,7 @@
 #include "index/grid_index.hpp"
 
 #include "geo/geodesic.hpp"
+#include "geo/polygon_check.hpp"
 #include "hash64.hpp"
 
 #include <boost/geometry.hpp>
@@ -464,7 +465,47 @@ std::vector<SnappedGrid> SnappedGrid::of_each(const std::vector<const MultiPolyg
 
 void GridIndex::build(const std::vector<const MultiPolygon*>& geometries) { build_snapped(SnappedGrid::of_each(geometries)); }
 
+GridIndex::Part GridIndex::part_of(const MultiPolygon& geometry) {
+  auto index = std::make_shared<GridIndex>();
+  index->build_snapped({SnappedGrid::of(geometry)});
+  return {std::move(index), geo::bounding_box(geometry)};
+}
+
+void GridIndex::build_snapped(std::vector<SnappedGrid> grids, std::vector<Part> parts) {
+  if (!parts.empty() && parts.size() != grids.size()) {
+    throw std::invalid_argument("GridIndex::build_snapped: one part or none per grid");
+  }
+  std::vector<std::shared_ptr<const GridIndex>> indexes(parts.size());
+  bool any = false;
+  for (std::size_t g = 0; g < parts.size(); ++g) {
+    if (!parts[g].index) continue;
+    indexes[g] = std::move(parts[g].index);
+    grids[g] = SnappedGrid{};  // answered by the part
+    any = true;
+  }
+  build_snapped(std::move(grids));
+  if (!any) return;
+  parts_ = std::move(indexes);
+  for (std::uint32_t g = 0; g < parts_.size(); ++g) {
+    const GridIndex* part = parts_[g].get();
+    if (!part || part->chunks_.size() == 0) continue;  // a part without edges holds no point
+    PartRef ref{g, std::numeric_limits<i64>::max(), std::numeric_limits<i64>::max(), std::numeric_limits<i64>::min(),
+                std::numeric_limits<i64>::min()};
+    for (const Chunk& c : part->chunks_.span()) {
+      ref.x0 = std::min<i64>(ref.x0, c.x0);
+      ref.y0 = std::min<i64>(ref.y0, c.y0);
+      ref.x1 = std::max<i64>(ref.x1, c.x1);
+      ref.y1 = std::max<i64>(ref.y1, c.y1);
+    }
+    part_refs_.push_back(ref);
+    stats_.edges += part->stats_.edges;
+  }
+  index_grid_boxes();  // with the parts' boxes
+}
+
 void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
+  parts_.clear();
+  part_refs_.clear();
   grids_ = std::move(grids);
   rings_.clear();
   ring_places_.clear();
@@ -686,10 +727,32 @@ void GridIndex::index_grid_boxes() {
                          BoxPoint(static_cast<double>(x1) / kScale, static_cast<double>(y1) / kScale)),
                      g});
   }
+  for (const PartRef& r : part_refs_) {
+    boxes.push_back({Box(BoxPoint(static_cast<double>(r.x0) / kScale, static_cast<double>(r.y0) / kScale),
+                         BoxPoint(static_cast<double>(r.x1) / kScale, static_cast<double>(r.y1) / kScale)),
+                     r.grid});
+  }
   boxes_->tree = BoxTree(boxes.begin(), boxes.end());
 }
 
 std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
+  const auto found = find_in_cells(p);
+  if (part_refs_.empty()) [[likely]] return found;
+  return find_in_parts(p, found);
+}
+
+std::optional<std::uint32_t> GridIndex::find_in_parts(LonLat p, std::optional<std::uint32_t> found) const {
+  if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) return found;
+  const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
+  for (const PartRef& r : part_refs_) {  // in grid index order: the lowest grid holding p answers
+    if (found && r.grid > *found) break;
+    if (x < r.x0 || x > r.x1 || y < r.y0 || y > r.y1) continue;
+    if (parts_[r.grid]->find_in_cells(p)) return r.grid;
+  }
+  return found;
+}
+
+[[gnu::always_inline]] inline std::optional<std::uint32_t> GridIndex::find_in_cells(LonLat p) const {
   if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || nx_ == 0) return std::nullopt;
   const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
   if (x < min_x_ || y < min_y_) return std::nullopt;
@@ -740,6 +803,7 @@ std::optional<std::uint32_t> GridIndex::find(LonLat p) const {
 }
 
 bool GridIndex::contains(std::uint32_t g, LonLat p) const {
+  if (g < parts_.size() && parts_[g]) return parts_[g]->contains(0, p);
   if (g + 1 >= chunk_offsets_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat)) return false;
   const i64 x = std::llround(p.lon * kScale), y = std::llround(p.lat * kScale);
   // A ray east from p, counting the edges it crosses (crosses_h to a point east of every vertex).
@@ -783,6 +847,7 @@ std::vector<std::uint32_t> GridIndex::candidates(const BBox& box) const {
 
 std::optional<GridIndex::BoundaryPoint> GridIndex::nearest_boundary_point(std::uint32_t g, LonLat p,
                                                                           double max_m) const {
+  if (g < parts_.size() && parts_[g]) return parts_[g]->nearest_boundary_point(0, p, max_m);
   if (g + 1 >= chunk_offsets_.size() || !std::isfinite(p.lon) || !std::isfinite(p.lat) || !(max_m >= 0)) {
     return std::nullopt;
   }
@@ -847,6 +912,7 @@ HeldArray<T> held(std::span<const T> v, const std::shared_ptr<const void>& keep)
 }  // namespace
 
 GridIndex::Arrays GridIndex::arrays(std::vector<std::uint32_t>& ring_table) const {
+  if (has_parts()) throw std::logic_error("GridIndex::arrays: an index with parts has no arrays of its own for them");
   ring_table.clear();
   ring_table.reserve(rings_.size() * 4);
   for (std::size_t r = 0; r < rings_.size(); ++r) {
@@ -944,12 +1010,16 @@ std::uint64_t GridIndex::content_hash() const {
 std::size_t GridIndex::memory_bytes() const {
   std::size_t snapped = grids_.capacity() * sizeof(SnappedGrid);
   for (const SnappedGrid& g : grids_) snapped += g.memory_bytes();
+  // Shared with other indexes (an overlay's next layers), counted in each.
+  std::size_t parts_bytes = parts_.capacity() * sizeof(parts_[0]) + part_refs_.capacity() * sizeof(PartRef);
+  for (const auto& part : parts_) parts_bytes += part ? part->memory_bytes() : 0;
   return snapped + rings_.capacity() * sizeof(RingRef) + ring_places_.capacity() * sizeof(RingPlace) +
          chunk_offsets_.heap_bytes() + chunks_.heap_bytes() + cells_.heap_bytes() + nodes_.heap_bytes() +
-         leaves_.heap_bytes() + (boxes_ ? boxes_->tree.size() * 48 : 0);
+         leaves_.heap_bytes() + (boxes_ ? boxes_->tree.size() * 48 : 0) + parts_bytes;
 }
 
 std::vector<SnappedGrid> GridIndex::release_grids() {
+  if (has_parts()) throw std::logic_error("GridIndex::release_grids: the parts' grids are shared");
   std::vector<SnappedGrid> out = std::move(grids_);
   *this = GridIndex();
   return out;
