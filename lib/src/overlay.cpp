@@ -135,13 +135,41 @@ std::uint32_t slot_in(const SnapshotData& layer, std::uint32_t pole) {
   return slot ? *slot : OverlayEdits::kNotInBase;
 }
 
+// A grid of this many vertices or more enters a layer as a part
+// (index::GridIndex::Part): indexed once, by the first layer holding it, not
+// again by every layer built after it (the recent layer after each write, the
+// delta at each fold). Below it, indexing the grid with the layer's others
+// costs less than asking a part of its own at each lookup.
+constexpr std::size_t kPartMinVertices = 2048;
+
+std::size_t vertex_count(const MultiPolygon& geometry) {
+  std::size_t n = 0;
+  for (const Polygon& poly : geometry) {
+    for (const Ring& ring : poly.rings) n += ring.size();
+  }
+  return n;
+}
+
+// The part of `edit`'s grid (not a deletion) when it is large enough to have
+// one: built by the first caller and kept in the edit.
+const index::GridIndex* part_of(const OverlayEdits::Edit<GridRecord>& edit) {
+  if (!edit.part.index && vertex_count(edit.record->geometry) >= kPartMinVertices) {
+    edit.part = index::GridIndex::part_of(edit.record->geometry);
+  }
+  return edit.part.index.get();
+}
+
 // A grid edit's new outline as the layer's grid index will hold it: which
 // older poles it contains, by the index's own boundary rule, so that only the
 // poles whose grid changes are copied into the layer. A walk of every edge for
 // a grid of a few hundred edges; an index of its own for a larger one.
 class NewOutline {
  public:
-  explicit NewOutline(const MultiPolygon& geometry) : grid_(index::SnappedGrid::of(geometry)) {
+  // A grid large enough to enter the layers as a part is asked through it
+  // (the same index, built once per version and kept in the edit).
+  explicit NewOutline(const OverlayEdits::Edit<GridRecord>& edit) : part_(part_of(edit)) {
+    if (part_) return;
+    grid_ = index::SnappedGrid::of(edit.record->geometry);
     if (grid_.points.size() > kWalkPoints) {
       std::vector<index::SnappedGrid> one;
       one.push_back(std::move(grid_));
@@ -149,10 +177,14 @@ class NewOutline {
       indexed_ = true;
     }
   }
-  bool contains(LonLat p) const { return indexed_ ? index_.find(p).has_value() : grid_.contains(p); }
+  bool contains(LonLat p) const {
+    if (part_) return part_->find(p).has_value();
+    return indexed_ ? index_.find(p).has_value() : grid_.contains(p);
+  }
 
  private:
   static constexpr std::size_t kWalkPoints = 512;
+  const index::GridIndex* part_ = nullptr;
   index::SnappedGrid grid_;
   index::GridIndex index_;
   bool indexed_ = false;
@@ -270,7 +302,7 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
     }
     if (succeeds_older(edit)) {
       older = g;
-      outline.emplace(edit.record->geometry);
+      outline.emplace(edit);
     }
     for (std::uint32_t i = base.grid_pole_offsets[g]; i < base.grid_pole_offsets[g + 1]; ++i) {
       const std::uint32_t p = base.grid_poles[i];
@@ -278,7 +310,7 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
     }
   }
   if (edit.record) {
-    if (!outline) outline.emplace(edit.record->geometry);
+    if (!outline) outline.emplace(edit);
     for (std::uint32_t p : base.pole_positions.within(geo::bounding_box(edit.record->geometry))) {
       // A pole outside the new outline keeps its grid, unless the older version held it (above).
       const bool stays = older >= 0 && base.pole_grid[p] == older;  // by the successor
@@ -287,21 +319,6 @@ const OverlayEdits::BaseTouch& base_touch(const SnapshotData& base, std::string_
   }
   edit.base_touch = {older >= 0, std::move(touched)};
   return edit.base_touch;
-}
-
-// A grid of this many vertices or more enters a layer as a part
-// (index::GridIndex::Part): indexed once, by the first layer holding it, not
-// again by every layer built after it (the recent layer after each write, the
-// delta at each fold). Below it, indexing the grid with the layer's others
-// costs less than asking a part of its own at each lookup.
-constexpr std::size_t kPartMinVertices = 2048;
-
-std::size_t vertex_count(const MultiPolygon& geometry) {
-  std::size_t n = 0;
-  for (const Polygon& poly : geometry) {
-    for (const Ring& ring : poly.rings) n += ring.size();
-  }
-  return n;
 }
 
 // The grids of a layer being built, and the parts standing for the large ones.
@@ -314,10 +331,7 @@ struct LayerGrids {
   // outline back, without the outline (no copy of its vertices).
   void add(const OverlayEdits::Edit<GridRecord>& edit) {
     const GridRecord& r = *edit.record;
-    if (!edit.part.index && vertex_count(r.geometry) >= kPartMinVertices) {
-      edit.part = index::GridIndex::part_of(r.geometry);
-    }
-    if (!edit.part.index) {
+    if (!part_of(edit)) {
       records.push_back(r);
       if (!parts.empty()) parts.emplace_back();
       return;
@@ -476,7 +490,7 @@ const TouchedByGrid& touched_by_grid(const SnapshotData& base, const DeltaLayer&
     // The older version's poles inside the new outline stay, by the successor
     // (succeeds_older); the poles inside it recorded elsewhere, and those
     // outside it that the older version held, change grid.
-    const NewOutline outline(edit.record->geometry);
+    const NewOutline outline(edit);
     const bool succeeds = older && succeeds_older(edit);
     t->keeps_poles = succeeds;
     std::vector<std::uint32_t> held_b, held_d;  // the older version's, when it stands for the new one
