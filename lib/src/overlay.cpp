@@ -22,6 +22,39 @@ OverlayEdits OverlayEdits::latest_only() const {
   return out;
 }
 
+void OverlayEdits::keep_lookups_of(const OverlayEdits& copy) {
+  // Both maps in key order: one walk pairs them.
+  auto pole = poles_.begin();
+  for (const auto& [number, c] : copy.poles_) {
+    while (pole != poles_.end() && pole->first < number) ++pole;
+    if (pole == poles_.end()) break;
+    Edit<PoleRecord>& e = pole->second;
+    if (pole->first != number || e.record != c.record) continue;  // written again since the copy
+    if (c.found_in) {  // and the base grid holding it, found on the same base
+      e.found_in = c.found_in;
+      e.base_pole = c.base_pole;
+      e.base_slot = c.base_slot;
+      e.base_grid = c.base_grid;
+    }
+  }
+  auto grid = grids_.begin();
+  for (const auto& [id, c] : copy.grids_) {
+    while (grid != grids_.end() && grid->first < id) ++grid;
+    if (grid == grids_.end()) break;
+    Edit<GridRecord>& e = grid->second;
+    if (grid->first != id || e.record != c.record) continue;
+    if (c.base_touch_in) {
+      e.base_touch_in = c.base_touch_in;
+      e.base_touch = c.base_touch;
+    }
+    if (c.outline_compared_in) {
+      e.outline_compared_in = c.outline_compared_in;
+      e.outline_as_in_base = c.outline_as_in_base;
+    }
+    if (c.part.index && !e.part.index) e.part = c.part;
+  }
+}
+
 OverlayEdits& OverlayEdits::operator=(const OverlayEdits& other) {
   if (this != &other) *this = OverlayEdits(other);
   return *this;

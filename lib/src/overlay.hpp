@@ -117,6 +117,13 @@ class OverlayEdits {
   void undo(Undo&& undo);
   // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
   void drop_through(std::uint64_t sequence);
+  // Takes what a build on `copy` (a latest_only() copy of these edits, as the
+  // fold makes outside the write lock) looked up and kept in its edits, for
+  // each edit here that is still the same version: where a pole is in the
+  // base, what a grid does to the base's poles, a large grid's part. The next
+  // fold, and a write that builds the delta, then find them in the edit
+  // instead of looking them up again. Under the write lock.
+  void keep_lookups_of(const OverlayEdits& copy);
   void clear() { poles_.clear(), grids_.clear(), pole_log_.clear(); }
 
   std::size_t pole_count() const { return poles_.size(); }

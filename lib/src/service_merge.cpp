@@ -232,6 +232,7 @@ std::optional<std::chrono::steady_clock::time_point> Service::Impl::fold_when_qu
   std::shared_ptr<const DeltaLayer> layer = build_delta_layer(*on, copy, sequence);
   std::lock_guard w(write_mutex);
   if (base != on) return std::nullopt;  // a merge, an import or a refresh replaced the base meanwhile
+  edits.keep_lookups_of(copy);  // the next fold need not look them up again
   const std::shared_ptr<const Snapshot> now = current.load();
   auto folded = std::make_shared<const Snapshot>(
       base, build_overlay(*base, edits, now->sequence(), now->overlay(), std::move(layer),

@@ -1121,6 +1121,45 @@ TEST(OverlayWrites, AGridHiddenByANewerLayerLeavesTheGridItOverlapsInTheSameLaye
   check(all_folded, "all folded");
 }
 
+// The fold builds the delta on a copy of the edits outside the write lock;
+// what that build looked up (where each pole is in the base, which base poles
+// a grid write touches, a large grid's part) goes back into the edits still
+// of the same version, so that the next fold does not look it up again, and
+// the delta built from them answers the same.
+TEST(OverlayWrites, AFoldKeepsWhatItLookedUpForTheEditsStillTheSame) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
+  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  OverlayEdits edits;
+  store::Change first;
+  first.put_poles.push_back({"TJH9501", {116.4710, 39.9250}, {}});
+  first.put_poles.push_back({"TJH9502", {116.4720, 39.9260}, {}});
+  first.put_grids.push_back(box_grid("NEW-1", 116.4700, 39.9300, 116.4805, 39.9340));
+  edits.add(first, ++seq);
+  const OverlayEdits copy = edits.latest_only();
+  const auto layer = build_delta_layer(*base, copy, seq);
+  // Written again after the copy: its lookups are of another version.
+  store::Change again;
+  again.put_poles.push_back({"TJH9502", {116.4730, 39.9270}, {}});
+  edits.add(again, ++seq);
+  edits.keep_lookups_of(copy);
+  const auto& p1 = edits.poles().at("TJH9501");
+  EXPECT_EQ(p1.found_in, base.get());
+  EXPECT_EQ(p1.base_pole, copy.poles().at("TJH9501").base_pole);
+  EXPECT_EQ(edits.poles().at("TJH9502").found_in, nullptr) << "written again since the copy";
+  const auto& g = edits.grids().at("NEW-1");
+  EXPECT_EQ(g.base_touch_in, base.get());
+  EXPECT_EQ(g.base_touch.poles, copy.grids().at("NEW-1").base_touch.poles) << "shared, not found again";
+  // A delta built from the edits with what they keep answers as one built afresh.
+  const Snapshot kept(base, build_overlay(*base, edits, seq, nullptr, build_delta_layer(*base, edits, seq)));
+  OverlayEdits fresh;
+  fresh.add(first, seq - 1);
+  fresh.add(again, seq);
+  const Snapshot afresh(base, build_overlay(*base, fresh, seq, nullptr, build_delta_layer(*base, fresh, seq)));
+  expect_same_answers(kept, afresh);
+}
+
 // A write builds its overlay while the store syncs it, and undoes the edit
 // when the store fails: the edits are then exactly as before, log included.
 TEST(OverlayWrites, AnUndoneEditLeavesTheEditsAsTheyWere) {
