@@ -60,7 +60,8 @@ OverlayEdits& OverlayEdits::operator=(const OverlayEdits& other) {
   return *this;
 }
 
-void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
+void OverlayEdits::add(const store::Change& change, std::uint64_t sequence,
+                       const std::vector<index::GridIndex::Part>* parts) {
   for (const PoleRecord& p : change.put_poles) {
     auto it = poles_.insert_or_assign(p.number, Edit<PoleRecord>{sequence, std::make_shared<const PoleRecord>(p)}).first;
     pole_log_.emplace_back(sequence, &*it);
@@ -73,11 +74,13 @@ void OverlayEdits::add(const store::Change& change, std::uint64_t sequence) {
     const GridRecord& g = change.put_grids[i];
     Edit<GridRecord>& e = grids_[g.id] = {sequence, std::make_shared<const GridRecord>(g)};
     e.overlaps_none = i < change.put_grids_overlap_none.size() && change.put_grids_overlap_none[i];
+    if (parts && i < parts->size()) e.part = (*parts)[i];
   }
   for (const std::string& id : change.delete_grids) grids_[id] = {sequence, nullptr};
 }
 
-OverlayEdits::Undo OverlayEdits::add_undoable(const store::Change& change, std::uint64_t sequence) {
+OverlayEdits::Undo OverlayEdits::add_undoable(const store::Change& change, std::uint64_t sequence,
+                                              const std::vector<index::GridIndex::Part>* parts) {
   Undo u;
   u.pole_log_size = pole_log_.size();
   auto save_pole = [&](const std::string& number) {
@@ -92,7 +95,7 @@ OverlayEdits::Undo OverlayEdits::add_undoable(const store::Change& change, std::
   for (const std::string& n : change.delete_poles) save_pole(n);
   for (const GridRecord& g : change.put_grids) save_grid(g.id);
   for (const std::string& id : change.delete_grids) save_grid(id);
-  add(change, sequence);
+  add(change, sequence, parts);
   return u;
 }
 
@@ -175,6 +178,9 @@ std::uint32_t slot_in(const SnapshotData& layer, std::uint32_t pole) {
 // costs less than asking a part of its own at each lookup.
 constexpr std::size_t kPartMinVertices = 2048;
 
+
+}  // namespace
+
 std::size_t vertex_count(const MultiPolygon& geometry) {
   std::size_t n = 0;
   for (const Polygon& poly : geometry) {
@@ -183,10 +189,14 @@ std::size_t vertex_count(const MultiPolygon& geometry) {
   return n;
 }
 
+bool enters_as_part(const MultiPolygon& geometry) { return vertex_count(geometry) >= kPartMinVertices; }
+
+namespace {
+
 // The part of `edit`'s grid (not a deletion) when it is large enough to have
-// one: built by the first caller and kept in the edit.
+// one: built by the first caller (unless the write brought it) and kept in the edit.
 const index::GridIndex* part_of(const OverlayEdits::Edit<GridRecord>& edit) {
-  if (!edit.part.index && vertex_count(edit.record->geometry) >= kPartMinVertices) {
+  if (!edit.part.index && enters_as_part(edit.record->geometry)) {
     edit.part = index::GridIndex::part_of(edit.record->geometry);
   }
   return edit.part.index.get();

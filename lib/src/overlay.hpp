@@ -108,11 +108,16 @@ class OverlayEdits {
 
   // What add() replaced, so that undo() can put it back.
   struct Undo;
-  // Records the puts and deletes of poles and grids of `change`, stored as `sequence`.
-  void add(const store::Change& change, std::uint64_t sequence);
+  // Records the puts and deletes of poles and grids of `change`, stored as
+  // `sequence`. `parts` (optional, one per change.put_grids, each may be
+  // empty): grids indexed already, by the writer while it checked them
+  // (enters_as_part()), kept in their edits.
+  void add(const store::Change& change, std::uint64_t sequence,
+           const std::vector<index::GridIndex::Part>* parts = nullptr);
   // The same, recording what it replaced: a write builds its overlay while
   // the store syncs, and undoes the edit if the store then fails.
-  Undo add_undoable(const store::Change& change, std::uint64_t sequence);
+  Undo add_undoable(const store::Change& change, std::uint64_t sequence,
+                    const std::vector<index::GridIndex::Part>* parts = nullptr);
   // Puts back what add_undoable() replaced (no add() in between).
   void undo(Undo&& undo);
   // Forgets the edits of sequences <= `sequence` (a base built at it holds them).
@@ -222,6 +227,13 @@ class BaseHiddenBits {
  private:
   std::vector<std::atomic<std::uint64_t>> words_;
 };
+
+// Whether a grid of this outline enters the overlay's layers as a part
+// (index::GridIndex::Part, built once per version and kept in its edit):
+// 2,048 vertices or more.
+bool enters_as_part(const MultiPolygon& geometry);
+// The vertices of every ring of `geometry`.
+std::size_t vertex_count(const MultiPolygon& geometry);
 
 // The delta layer of an overlay: built from every edit since the base, and
 // shared by the overlays of the writes after it.

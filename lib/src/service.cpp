@@ -95,7 +95,8 @@ Result<std::unique_ptr<SnapshotData>> load_snapshot(store::Store& store, const i
   return data;
 }
 
-Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* written) {
+Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* written,
+                                            const std::vector<index::GridIndex::Part>* parts) {
   // A change known to differ from what is stored will be stored as the next
   // sequence: its overlay is built on the side thread while this one waits
   // for the store to sync it to disk (the sync is about half of a write; the
@@ -108,7 +109,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
   if (change.differ_from_stored && !change.put_pole_stream && base) {
     if (!build_side) build_side = std::make_unique<SideThread>();
     const std::uint64_t expected = store->sequence() + 1;
-    auto undo = edits.add_undoable(change, expected);
+    auto undo = edits.add_undoable(change, expected, parts);
     const std::shared_ptr<const Snapshot> now = current.load();
     const OverlayData* previous = now && now->base() == base ? now->overlay() : nullptr;
     build_side->start([&] {
@@ -146,7 +147,7 @@ Result<std::uint64_t> Service::Impl::commit(store::Change& change, std::size_t* 
     replace_current(std::make_shared<const Snapshot>(base, std::move(built)));
     notify_published();
   } else {
-    edits.add(change, *seq);
+    edits.add(change, *seq, parts);
     publish_edits(*seq);
   }
   maybe_wake_merger();

@@ -199,7 +199,9 @@ struct Service::Impl {
 
   // Applies `change` (checked already) durably, then publishes a snapshot
   // showing it. Returns the new sequence (the old one when nothing differed).
-  Result<std::uint64_t> commit(store::Change& change, std::size_t* written = nullptr);
+  // `parts`: as OverlayEdits::add() takes them (the large grids of change.put_grids, indexed already).
+  Result<std::uint64_t> commit(store::Change& change, std::size_t* written = nullptr,
+                               const std::vector<index::GridIndex::Part>* parts = nullptr);
 
   // Replaces the dataset: `poles` sorted by number and unique; aliases, places and roads kept when absent.
   Result<ImportReport> import(SnapshotBuilder poles, std::vector<GridRecord> grids,

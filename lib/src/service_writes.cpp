@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <future>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -149,6 +150,25 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     } else {
       changes.delete_poles[i] = std::move(*canonical);
     }
+  }
+  // Large outlines enter the overlay indexed on their own (overlay.hpp,
+  // enters_as_part): indexed here on another core while this thread checks
+  // them, instead of on the side thread after the checks (3.5 ms at 50,000
+  // vertices). The future's destructor waits for it however apply() ends.
+  std::vector<const MultiPolygon*> large;  // not beyond the limit check_grid() refuses (indexing it would not end soon)
+  for (const GridRecord& g : changes.put_grids) {
+    const bool part = enters_as_part(g.geometry) && vertex_count(g.geometry) <= kDefaultMaxGridVertices;
+    large.push_back(part ? &g.geometry : nullptr);
+  }
+  std::future<std::vector<index::GridIndex::Part>> parts;
+  if (std::any_of(large.begin(), large.end(), [](const MultiPolygon* g) { return g != nullptr; })) {
+    parts = std::async(std::launch::async, [large] {  // the records stay where they are until commit()
+      std::vector<index::GridIndex::Part> out(large.size());
+      for (std::size_t i = 0; i < large.size(); ++i) {
+        if (large[i]) out[i] = index::GridIndex::part_of(*large[i]);
+      }
+      return out;
+    });
   }
   // A grid put with its stored outline (a new manager, a new name: the usual
   // grid edit) is not validated by GEOS again. Any published snapshot will
@@ -302,7 +322,13 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   change.delete_grids = std::move(changes.delete_grids);
   change.author = options.author;
   snap.reset();
-  auto seq = impl_->commit(change, &report.written);
+  std::vector<index::GridIndex::Part> built_parts;
+  try {
+    if (parts.valid()) built_parts = parts.get();
+  } catch (const std::bad_alloc&) {  // the layers index them then, as for a grid the write did not
+    built_parts.clear();
+  }
+  auto seq = impl_->commit(change, &report.written, built_parts.empty() ? nullptr : &built_parts);
   if (!seq) return seq.status();
   report.sequence = *seq;
   return report;

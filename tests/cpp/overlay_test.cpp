@@ -225,6 +225,28 @@ GridRecord box_grid(const std::string& id, double x0, double y0, double x1, doub
   return g;
 }
 
+// `ring` with `more` points added along each edge, on the 1e-7 degree lattice
+// (the same ground, give or take a centimetre). Computed from the edge's
+// lesser end, so that two grids sharing an edge get the same points on it.
+Ring densified(const Ring& ring, int more) {
+  Ring out;
+  for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+    out.push_back(ring[i]);
+    const bool forward = std::pair(ring[i].lon, ring[i].lat) < std::pair(ring[i + 1].lon, ring[i + 1].lat);
+    const LonLat a = forward ? ring[i] : ring[i + 1], b = forward ? ring[i + 1] : ring[i];
+    Ring along;
+    for (int k = 1; k <= more; ++k) {
+      const double t = static_cast<double>(k) / (more + 1);
+      along.push_back({std::round((a.lon + t * (b.lon - a.lon)) * 1e7) / 1e7,
+                       std::round((a.lat + t * (b.lat - a.lat)) * 1e7) / 1e7});
+    }
+    if (!forward) std::reverse(along.begin(), along.end());
+    out.insert(out.end(), along.begin(), along.end());
+  }
+  out.push_back(ring.back());
+  return out;
+}
+
 }  // namespace
 
 TEST(OverlayWrites, AWriteIsVisibleAtOnceWithoutRebuildingTheBase) {
@@ -1160,6 +1182,35 @@ TEST(OverlayWrites, AFoldKeepsWhatItLookedUpForTheEditsStillTheSame) {
   expect_same_answers(kept, afresh);
 }
 
+// A write indexes its large grids while it checks them and brings the
+// indexes with its edit: the layers take those, not indexes of their own.
+TEST(OverlayWrites, AWriteBringsTheIndexesOfItsLargeGridsToTheLayers) {
+  TempDir dir;
+  auto svc = open_sample(dir);
+  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
+  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  GridRecord large = box_grid("LARGE", 116.4700, 39.9300, 116.4805, 39.9340);
+  large.geometry[0].rings[0] = densified(large.geometry[0].rings[0], 600);
+  ASSERT_TRUE(enters_as_part(large.geometry));
+  ASSERT_FALSE(enters_as_part(box_grid("SMALL", 116.4700, 39.9350, 116.4805, 39.9390).geometry));
+  store::Change change;
+  change.put_grids = {large, box_grid("SMALL", 116.4700, 39.9350, 116.4805, 39.9390)};
+  const std::vector<index::GridIndex::Part> parts = {index::GridIndex::part_of(large.geometry), {}};
+  OverlayEdits edits;
+  edits.add(change, ++seq, &parts);
+  EXPECT_EQ(edits.grids().at("LARGE").part.index, parts[0].index);
+  EXPECT_FALSE(edits.grids().at("SMALL").part.index);
+  const Snapshot snap(base, build_overlay(*base, edits, seq));
+  const OverlayData& overlay = *snap.overlay();
+  const SnapshotData& layer = overlay.recent ? *overlay.recent : *overlay.delta;
+  ASSERT_TRUE(layer.grid_areas.has_parts());
+  const std::uint32_t g = layer.grid_by_id.at("LARGE");
+  EXPECT_EQ(&layer.grid_areas.grid(g), &parts[0].index->grid(0)) << "the part the write brought";
+  EXPECT_EQ(snap.grid_at({116.4750, 39.9320})->id(), "LARGE");
+  EXPECT_EQ(snap.grid_at({116.4750, 39.9370})->id(), "SMALL");
+  EXPECT_EQ(snap.grid("LARGE")->geometry(), large.geometry);
+}
+
 // A write builds its overlay while the store syncs it, and undoes the edit
 // when the store fails: the edits are then exactly as before, log included.
 TEST(OverlayWrites, AnUndoneEditLeavesTheEditsAsTheyWere) {
@@ -1452,28 +1503,6 @@ TEST(OverlayWrites, AGridRedrawnOverItsNeighboursCopiesOnlyThePolesItTakesOrGive
 // managers, in every layer and across merges: every pole is in the grid a
 // base built from the stored records gives it, after every few writes.
 namespace {
-
-// `ring` with `more` points added along each edge, on the 1e-7 degree lattice
-// (the same ground, give or take a centimetre). Computed from the edge's
-// lesser end, so that two grids sharing an edge get the same points on it.
-Ring densified(const Ring& ring, int more) {
-  Ring out;
-  for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
-    out.push_back(ring[i]);
-    const bool forward = std::pair(ring[i].lon, ring[i].lat) < std::pair(ring[i + 1].lon, ring[i + 1].lat);
-    const LonLat a = forward ? ring[i] : ring[i + 1], b = forward ? ring[i + 1] : ring[i];
-    Ring along;
-    for (int k = 1; k <= more; ++k) {
-      const double t = static_cast<double>(k) / (more + 1);
-      along.push_back({std::round((a.lon + t * (b.lon - a.lon)) * 1e7) / 1e7,
-                       std::round((a.lat + t * (b.lat - a.lat)) * 1e7) / 1e7});
-    }
-    if (!forward) std::reverse(along.begin(), along.end());
-    out.insert(out.end(), along.begin(), along.end());
-  }
-  out.push_back(ring.back());
-  return out;
-}
 
 // Random redraws, renamings and pole moves on the sample (its grids given
 // `more` points along each edge first), each write answered as the stored
