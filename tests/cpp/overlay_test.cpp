@@ -217,6 +217,15 @@ void expect_answers_as_rebuilt_and_stored(std::unique_ptr<Service>& svc, const T
   expect_same_answers(*(*reopened)->snapshot(), flat);
 }
 
+// The sample opened, its base and its sequence: for tests that build edits
+// and overlays by hand on a real base.
+struct OnTheSample {
+  TempDir dir;
+  std::unique_ptr<Service> svc = open_sample(dir);
+  std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
+  std::uint64_t seq = svc->snapshot()->stats().sequence;
+};
+
 GridRecord box_grid(const std::string& id, double x0, double y0, double x1, double y1) {
   GridRecord g;
   g.id = id;
@@ -1098,10 +1107,8 @@ TEST(OverlayWrites, ACopyOfTheEditsKeepsItsOwnRecords) {
 // each layer was asked). Then the same edits on a delta folded from a copy of
 // them (what the fold thread does) answer the same.
 TEST(OverlayWrites, AGridHiddenByANewerLayerLeavesTheGridItOverlapsInTheSameLayer) {
-  TempDir dir;
-  auto svc = open_sample(dir);
-  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
-  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  OnTheSample sample;
+  auto& [dir, svc, base, seq] = sample;
   OverlayEdits edits;
   auto add = [&](store::Change c) { edits.add(c, ++seq); };
   // A and B overlap in 116.4800-116.4805; A sorts first, so a lookup finds A there.
@@ -1149,10 +1156,8 @@ TEST(OverlayWrites, AGridHiddenByANewerLayerLeavesTheGridItOverlapsInTheSameLaye
 // of the same version, so that the next fold does not look it up again, and
 // the delta built from them answers the same.
 TEST(OverlayWrites, AFoldKeepsWhatItLookedUpForTheEditsStillTheSame) {
-  TempDir dir;
-  auto svc = open_sample(dir);
-  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
-  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  OnTheSample sample;
+  auto& [dir, svc, base, seq] = sample;
   OverlayEdits edits;
   store::Change first;
   first.put_poles.push_back({"TJH9501", {116.4710, 39.9250}, {}});
@@ -1185,10 +1190,8 @@ TEST(OverlayWrites, AFoldKeepsWhatItLookedUpForTheEditsStillTheSame) {
 // A write indexes its large grids while it checks them and brings the
 // indexes with its edit: the layers take those, not indexes of their own.
 TEST(OverlayWrites, AWriteBringsTheIndexesOfItsLargeGridsToTheLayers) {
-  TempDir dir;
-  auto svc = open_sample(dir);
-  const std::shared_ptr<const SnapshotData> base = svc->snapshot()->base();
-  std::uint64_t seq = svc->snapshot()->stats().sequence;
+  OnTheSample sample;
+  auto& [dir, svc, base, seq] = sample;
   GridRecord large = box_grid("LARGE", 116.4700, 39.9300, 116.4805, 39.9340);
   large.geometry[0].rings[0] = densified(large.geometry[0].rings[0], 600);
   ASSERT_TRUE(enters_as_part(large.geometry));
