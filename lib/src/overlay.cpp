@@ -178,7 +178,6 @@ std::uint32_t slot_in(const SnapshotData& layer, std::uint32_t pole) {
 // costs less than asking a part of its own at each lookup.
 constexpr std::size_t kPartMinVertices = 2048;
 
-
 }  // namespace
 
 std::size_t vertex_count(const MultiPolygon& geometry) {
