@@ -43,7 +43,8 @@ std::optional<std::string> check_pole(PoleRecord& pole) {
 }
 
 std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices,
-                                      std::size_t max_attribute_bytes, bool geometry_valid) {
+                                      std::size_t max_attribute_bytes, bool geometry_valid,
+                                      const MultiPolygon* valid_before) {
   if (grid.id.empty() || grid.id.size() > 256) return "id: a grid id is 1 to 256 bytes";
   std::size_t vertices = 0;
   for (const Polygon& poly : grid.geometry) {
@@ -68,7 +69,7 @@ std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_ve
     if (auto why = check_value(a)) return why;
   }
   if (geometry_valid) return std::nullopt;
-  if (auto problem = geo::polygon_problem(grid.geometry)) {
+  if (auto problem = geo::polygon_problem(grid.geometry, valid_before)) {
     return "geometry: grid '" + grid.id + "': invalid polygon: " + problem->reason;
   }
   return std::nullopt;

@@ -17,10 +17,12 @@ std::optional<std::string> check_pole(PoleRecord& pole);
 // Refuses grids beyond the import limits (poleloc/import.hpp defaults), so that
 // single writes cannot store what an import would refuse. `geometry_valid`:
 // the geometry is one already stored (every stored geometry passed this
-// check), so GEOS need not validate it again (tens of µs).
+// check), so GEOS need not validate it again (tens of µs). `valid_before`:
+// the grid's stored outline (valid), of which the new one may be an edit
+// (geo::polygon_problem(geometry, valid_before)).
 std::optional<std::string> check_grid(const GridRecord& grid, std::size_t max_vertices = kDefaultMaxGridVertices,
                                       std::size_t max_attribute_bytes = kDefaultMaxAttributeBytes,
-                                      bool geometry_valid = false);
+                                      bool geometry_valid = false, const MultiPolygon* valid_before = nullptr);
 std::optional<std::string> check_alias(AliasRecord& alias);
 std::optional<std::string> check_place(const PlaceRecord& place);
 std::optional<std::string> check_road(const RoadRecord& road);

@@ -179,7 +179,11 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
     const GridRecord& g = changes.put_grids[i];
     const auto stored = published->grid(g.id);
     same_outline[i] = stored && stored->geometry_is(g.geometry);
-    if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes, same_outline[i])) {
+    // A large outline redrawn (a boundary moved) is validated where it changed.
+    std::optional<MultiPolygon> before;
+    if (stored && !same_outline[i] && large[i]) before = stored->geometry();
+    if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes, same_outline[i],
+                              before ? &*before : nullptr)) {
       bad("put_grids", i, g.id, *why);
     } else if (!grid_ids.insert(g.id).second) {
       bad("put_grids", i, g.id, "id: grid '" + g.id + "' appears twice in the batch");

@@ -1,5 +1,6 @@
 #include "geo/polygon_check.hpp"
 
+#include "geo/edit_valid.hpp"
 #include "geo/geodesic.hpp"
 #include "geo/geos_util.hpp"
 #include "geo/simple_polygon.hpp"
@@ -42,7 +43,9 @@ BBox bounding_box(const MultiPolygon& geometry) {
   return b;
 }
 
-std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp) {
+std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp) { return polygon_problem(mp, nullptr); }
+
+std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp, const MultiPolygon* valid_before) {
   if (mp.empty()) return PolygonProblem{"geometry has no polygon", std::nullopt};
   for (std::size_t p = 0; p < mp.size(); ++p) {
     if (mp[p].rings.empty()) return PolygonProblem{"polygon " + std::to_string(p) + " has no rings", std::nullopt};
@@ -63,8 +66,10 @@ std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp) {
       }
     }
   }
-  // The usual grid (one polygon whose rings meet nowhere) is proven valid
-  // without GEOS; GEOS decides everything else, and says why not.
+  // An edit of a valid outline is proven valid where it changed; the usual
+  // grid (one polygon whose rings meet nowhere) is proven valid without GEOS;
+  // GEOS decides everything else, and says why not.
+  if (valid_before && edit_surely_valid(*valid_before, mp)) return std::nullopt;
   if (polygon_surely_valid(mp)) return std::nullopt;
   GEOSContextHandle_t h = geos();
   Geom g = make_geometry(mp);

@@ -23,6 +23,10 @@ struct PolygonProblem {
 // validity (self-intersections, holes outside shells, overlapping parts...),
 // unless the outline is proven valid without GEOS (simple_polygon.hpp).
 std::optional<PolygonProblem> polygon_problem(const MultiPolygon& geometry);
+// The same for an edit of `valid_before` (an outline GEOS finds valid: the
+// stored version), null: none. When the edit changed short stretches of its
+// rings, only those are looked at (edit_valid.hpp); else as above.
+std::optional<PolygonProblem> polygon_problem(const MultiPolygon& geometry, const MultiPolygon* valid_before);
 
 // Area shared by two valid geometries, in square metres (approximate, local scale).
 double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b);

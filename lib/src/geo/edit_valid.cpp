@@ -1,0 +1,132 @@
+#include "geo/edit_valid.hpp"
+
+#include "geo/predicates.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace poleloc::geo {
+namespace {
+
+// Vertices in the changed stretches, all rings together, beyond which the
+// whole outline is left to the full check.
+constexpr std::size_t kMaxStretchPoints = 256;
+
+// A changed ring: its place, and its stretch in the old and the new ring.
+// Vertices [0, prefix) are the same in both, and so are the last `suffix`.
+struct Stretch {
+  std::size_t polygon = 0, ring = 0;
+  std::size_t prefix = 0, suffix = 0;
+  BBox box;  // of the old and new vertices from prefix - 1 to size - suffix
+};
+
+// Where `p` is against closed ring `r`: +1 inside, -1 outside, 0 unsure (a
+// ray east from p, each edge half-open in latitude; every sign used exact).
+int side_of(LonLat p, const Ring& r) {
+  bool inside = false;
+  for (std::size_t i = 0; i + 1 < r.size(); ++i) {
+    const LonLat q = r[i], t = r[i + 1];
+    if ((q.lat > p.lat) == (t.lat > p.lat)) continue;
+    if (p.lon > std::max(q.lon, t.lon)) continue;
+    if (p.lon < std::min(q.lon, t.lon)) {
+      inside = !inside;
+      continue;
+    }
+    const int o = orientation(q, t, p);
+    if (o == 0) return 0;
+    if ((o > 0) == (t.lat > q.lat)) inside = !inside;  // p left of the edge taken upwards
+  }
+  return inside ? 1 : -1;
+}
+
+bool strictly_outside(LonLat p, const BBox& b) {
+  return p.lon < b.min_lon || p.lon > b.max_lon || p.lat < b.min_lat || p.lat > b.max_lat;
+}
+
+void add(BBox& b, LonLat p) {
+  b.min_lon = std::min(b.min_lon, p.lon);
+  b.min_lat = std::min(b.min_lat, p.lat);
+  b.max_lon = std::max(b.max_lon, p.lon);
+  b.max_lat = std::max(b.max_lat, p.lat);
+}
+
+}  // namespace
+
+bool edit_surely_valid(const MultiPolygon& before, const MultiPolygon& after) {
+  if (before.size() != after.size()) return false;
+  std::vector<Stretch> stretches;
+  std::size_t points = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    if (before[i].rings.size() != after[i].rings.size()) return false;
+    for (std::size_t r = 0; r < after[i].rings.size(); ++r) {
+      const Ring& a = before[i].rings[r];
+      const Ring& b = after[i].rings[r];
+      if (b.size() < 4 || !(b.front() == b.back()) || a.size() < 4 || !(a.front() == a.back())) return false;
+      if (a == b) continue;
+      const std::size_t common = std::min(a.size(), b.size());
+      Stretch s{i, r};
+      while (s.prefix < common && a[s.prefix] == b[s.prefix]) ++s.prefix;
+      while (s.suffix < common - s.prefix && a[a.size() - 1 - s.suffix] == b[b.size() - 1 - s.suffix]) ++s.suffix;
+      if (s.prefix == 0 || s.suffix == 0) return false;  // the first vertex moved (and so the last)
+      // The stretch in the new ring and the unchanged vertex on each side.
+      const std::size_t first = s.prefix - 1, last = b.size() - s.suffix;
+      points += last - first + 1;
+      if (points > kMaxStretchPoints || (last - first + 1) * 4 > b.size()) return false;
+      s.box = {b[first].lon, b[first].lat, b[first].lon, b[first].lat};
+      for (std::size_t k = first; k <= last; ++k) add(s.box, b[k]);
+      for (std::size_t k = first; k <= a.size() - s.suffix; ++k) add(s.box, a[k]);
+      stretches.push_back(s);
+    }
+  }
+  for (const Stretch& s : stretches) {
+    const Ring& b = after[s.polygon].rings[s.ring];
+    const std::size_t m = b.size() - 1;  // distinct positions: vertex m is vertex 0
+    const std::size_t first = s.prefix - 1, last = b.size() - s.suffix;
+    auto at = [&](std::size_t v) { return b[v % m]; };
+    // (1) Each corner of the stretch and beside it.
+    for (std::size_t v = first; v <= last; ++v) {
+      if (!meet_only_at(at(v), at(v + m - 1), at(v + 1))) return false;
+    }
+    // (2) Each new edge apart from every edge that does not follow it.
+    for (std::size_t k = first; k < last; ++k) {
+      const LonLat p = b[k], q = b[k + 1];
+      const BBox e = segment_box(p, q);
+      for (std::size_t i = 0; i < after.size(); ++i) {
+        for (std::size_t r = 0; r < after[i].rings.size(); ++r) {
+          const Ring& other = after[i].rings[r];
+          const bool same = i == s.polygon && r == s.ring;
+          for (std::size_t j = 0; j + 1 < other.size(); ++j) {
+            if (same && ((j + m - k) % m <= 1 || (k + m - j) % m <= 1)) continue;  // itself, or follows it
+            if (!boxes_meet(e, segment_box(other[j], other[j + 1]))) continue;
+            if (!segments_apart(p, q, other[j], other[j + 1])) return false;
+          }
+        }
+      }
+    }
+    // (3) Every other ring on the side of this one it was on.
+    const Ring& a = before[s.polygon].rings[s.ring];
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      for (std::size_t r = 0; r < after[i].rings.size(); ++r) {
+        if (i == s.polygon && r == s.ring) continue;
+        const Ring& other = after[i].rings[r];
+        // Its vertices the edit kept: all, or those outside its own stretch.
+        std::size_t kept_prefix = other.size(), kept_suffix = 0;
+        for (const Stretch& t : stretches) {
+          if (t.polygon == i && t.ring == r) kept_prefix = t.prefix, kept_suffix = t.suffix;
+        }
+        bool away = false;
+        for (std::size_t k = 0; k < kept_prefix && !away; ++k) away = strictly_outside(other[k], s.box);
+        for (std::size_t k = other.size() - kept_suffix; k < other.size() && !away; ++k) {
+          away = strictly_outside(other[k], s.box);
+        }
+        if (away) continue;
+        const int was = side_of(other[0], a), is = side_of(other[0], b);
+        if (was == 0 || was != is) return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace poleloc::geo
