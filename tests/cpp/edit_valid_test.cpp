@@ -6,7 +6,6 @@
 #include "test_support.hpp"
 
 #include "geo/edit_valid.hpp"
-#include "geo/geos_util.hpp"
 #include "geo/polygon_check.hpp"
 
 #include <gtest/gtest.h>
@@ -18,13 +17,9 @@
 
 using namespace poleloc;
 using fixtures::box_ring;
+using fixtures::geos_valid;
 
 namespace {
-
-bool geos_valid(const MultiPolygon& g) {
-  geo::Geom geom = geo::make_geometry(g);
-  return geom && GEOSisValid_r(geo::geos(), geom.get()) == 1;
-}
 
 // A wavy closed ring of `n` vertices round (cx, cy), radius about r degrees.
 Ring wavy(double cx, double cy, double r, int n, double phase = 0) {

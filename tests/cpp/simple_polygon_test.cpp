@@ -20,13 +20,9 @@
 
 using namespace poleloc;
 using fixtures::box_ring;
+using fixtures::geos_valid;
 
 namespace {
-
-bool geos_valid(const MultiPolygon& g) {
-  geo::Geom geom = geo::make_geometry(g);
-  return geom && GEOSisValid_r(geo::geos(), geom.get()) == 1;
-}
 
 // The proof's answer; a true one must be GEOS's too.
 bool proven(const MultiPolygon& g) {

@@ -1,6 +1,7 @@
 // test_support.hpp: small helpers shared by the C++ tests.
 #pragma once
 
+#include "geo/geos_util.hpp"
 #include "geo/polygon_check.hpp"
 
 #include <poleloc/service.hpp>
@@ -21,6 +22,12 @@
 #include <vector>
 
 namespace poleloc::fixtures {
+
+// GEOS's own validity test: the oracle for the fast validity proofs.
+inline bool geos_valid(const MultiPolygon& g) {
+  geo::Geom geom = geo::make_geometry(g);
+  return geom && GEOSisValid_r(geo::geos(), geom.get()) == 1;
+}
 
 // A fresh directory under the system temp dir, removed at the end of the test.
 class TempDir {

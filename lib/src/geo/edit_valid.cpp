@@ -21,25 +21,6 @@ struct Stretch {
   BBox box;  // of the old and new vertices from prefix - 1 to size - suffix
 };
 
-// Where `p` is against closed ring `r`: +1 inside, -1 outside, 0 unsure (a
-// ray east from p, each edge half-open in latitude; every sign used exact).
-int side_of(LonLat p, const Ring& r) {
-  bool inside = false;
-  for (std::size_t i = 0; i + 1 < r.size(); ++i) {
-    const LonLat q = r[i], t = r[i + 1];
-    if ((q.lat > p.lat) == (t.lat > p.lat)) continue;
-    if (p.lon > std::max(q.lon, t.lon)) continue;
-    if (p.lon < std::min(q.lon, t.lon)) {
-      inside = !inside;
-      continue;
-    }
-    const int o = orientation(q, t, p);
-    if (o == 0) return 0;
-    if ((o > 0) == (t.lat > q.lat)) inside = !inside;  // p left of the edge taken upwards
-  }
-  return inside ? 1 : -1;
-}
-
 bool strictly_outside(LonLat p, const BBox& b) {
   return p.lon < b.min_lon || p.lon > b.max_lon || p.lat < b.min_lat || p.lat > b.max_lat;
 }
@@ -121,7 +102,8 @@ bool edit_surely_valid(const MultiPolygon& before, const MultiPolygon& after) {
           away = strictly_outside(other[k], s.box);
         }
         if (away) continue;
-        const int was = side_of(other[0], a), is = side_of(other[0], b);
+        const int was = side_of_ring(other[0], a.size() - 1, [&](std::size_t k) { return a[k]; });
+        const int is = side_of_ring(other[0], b.size() - 1, [&](std::size_t k) { return b[k]; });
         if (was == 0 || was != is) return false;
       }
     }

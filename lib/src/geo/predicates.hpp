@@ -59,6 +59,28 @@ inline bool segments_apart(LonLat a, LonLat b, LonLat c, LonLat d) {
   return s3 != 0 && s3 == s4;
 }
 
+// Where `p` is against a closed ring of `edges` edges, edge i from vertex(i)
+// to vertex(i + 1): +1 inside, -1 outside, 0 unsure (crossings of the ray
+// eastwards from p, each edge half-open in latitude; every sign used exact).
+template <typename Vertex>
+int side_of_ring(LonLat p, std::size_t edges, Vertex&& vertex) {
+  bool inside = false;
+  for (std::size_t i = 0; i < edges; ++i) {
+    const LonLat q = vertex(i), t = vertex(i + 1);
+    if ((q.lat > p.lat) == (t.lat > p.lat)) continue;
+    if (p.lon > std::max(q.lon, t.lon)) continue;
+    if (p.lon < std::min(q.lon, t.lon)) {
+      inside = !inside;
+      continue;
+    }
+    const int o = orientation(q, t, p);
+    if (o == 0) return 0;
+    // The ray crosses when p is left of the edge taken upwards.
+    if ((o > 0) == (t.lat > q.lat)) inside = !inside;
+  }
+  return inside ? 1 : -1;
+}
+
 inline bool boxes_meet(const BBox& a, const BBox& b) {
   return a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
 }

@@ -171,22 +171,8 @@ enum class Side { outside, inside, unsure };
 // Where `p` is against ring `r` (crossings of the ray eastwards from p, each
 // edge half-open in latitude; every sign used is exact, else unsure).
 Side side_of(LonLat p, const Scratch& s, std::uint32_t r) {
-  const std::size_t n = ring_size(s, r);
-  bool inside = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    const LonLat q = vertex(s, r, i), t = vertex(s, r, i + 1);
-    if ((q.lat > p.lat) == (t.lat > p.lat)) continue;
-    if (p.lon > std::max(q.lon, t.lon)) continue;
-    if (p.lon < std::min(q.lon, t.lon)) {
-      inside = !inside;
-      continue;
-    }
-    const int o = orientation(q, t, p);
-    if (o == 0) return Side::unsure;
-    // The ray crosses when p is left of the edge taken upwards.
-    if ((o > 0) == (t.lat > q.lat)) inside = !inside;
-  }
-  return inside ? Side::inside : Side::outside;
+  const int side = side_of_ring(p, ring_size(s, r), [&](std::size_t i) { return vertex(s, r, i); });
+  return side > 0 ? Side::inside : side < 0 ? Side::outside : Side::unsure;
 }
 
 // Every hole inside the shell and outside every other hole (rings known not to meet).
