@@ -2,6 +2,7 @@
 #include "overlap_free.hpp"
 
 #include "geo/predicates.hpp"
+#include "geo/ring_stretch.hpp"
 #include "overlay.hpp"
 #include "snapshot_data.hpp"
 
@@ -96,84 +97,21 @@ void segments_of(const MultiPolygon& outline, std::vector<Segment>& out) {
   std::sort(out.begin(), out.end());
 }
 
-void add_to_box(std::optional<BBox>& box, LonLat p) {
-  if (!box) {
-    box = BBox{p.lon, p.lat, p.lon, p.lat};
-    return;
-  }
-  box->min_lon = std::min(box->min_lon, p.lon);
-  box->min_lat = std::min(box->min_lat, p.lat);
-  box->max_lon = std::max(box->max_lon, p.lon);
-  box->max_lat = std::max(box->max_lat, p.lat);
-}
-
-// The stretches beyond which more vertices are left to the sort (a ring given
-// from another start or the other way round differs nearly everywhere).
-constexpr std::size_t kStretchMaxPoints = 256;
-
-// An edit as editors make it: the same rings in the same order, each the same
-// vertices but for one stretch (a vertex moved, inserted or removed). Edge k
-// of a ring joins vertex k to vertex k + 1 (mod size, as segments_of() takes
-// it), and an edge whose two vertices lie in the common prefix, or both in
-// the common suffix, is an edge of both rings. So every edge in one ring only
-// has a vertex in the stretch between them or is the edge next to it: the
-// box of those vertices holds them. Is nullopt (unknown) when the rings do
-// not line up, the stretches hold more than kStretchMaxPoints vertices or
-// one holds more than a quarter of its ring's; otherwise the box, itself
-// nullopt when no vertex differs.
-std::optional<std::optional<BBox>> stretch_box(const MultiPolygon& before, const MultiPolygon& after) {
-  if (before.size() != after.size()) return std::nullopt;
-  std::optional<BBox> box;
-  std::size_t points = 0;
-  for (std::size_t i = 0; i < before.size(); ++i) {
-    if (before[i].rings.size() != after[i].rings.size()) return std::nullopt;
-    for (std::size_t r = 0; r < before[i].rings.size(); ++r) {
-      const Ring& a = before[i].rings[r];
-      const Ring& b = after[i].rings[r];
-      const std::size_t common = std::min(a.size(), b.size());
-      std::size_t prefix = 0;
-      while (prefix < common && a[prefix] == b[prefix]) ++prefix;
-      if (prefix == a.size() && prefix == b.size()) continue;  // the same ring
-      std::size_t suffix = 0;
-      while (suffix < common - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) ++suffix;
-      for (const Ring* ring : {&a, &b}) {
-        const std::size_t n = ring->size();
-        if (n == 0) continue;
-        // Vertices prefix - 1 .. n - suffix: the stretch and the vertex on each side of it.
-        const std::size_t first = prefix == 0 ? 0 : prefix - 1, last = std::min(n - suffix, n - 1);
-        points += last - first + 1;
-        // A ring that differs over a quarter of its vertices may be the same ring from another start.
-        if (points > kStretchMaxPoints || (last - first + 1) * 4 > n) return std::nullopt;
-        for (std::size_t k = first; k <= last; ++k) add_to_box(box, (*ring)[k]);
-        // The edge from the last vertex to the first, unless both are common.
-        if (prefix == 0 || suffix == 0) {
-          add_to_box(box, ring->front());
-          add_to_box(box, ring->back());
-        }
-      }
-    }
-  }
-  return box;
-}
-
 }  // namespace
 
 std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after) {
-  if (auto stretch = stretch_box(before, after)) return *stretch;
+  if (auto stretches = geo::ring_stretches(before, after)) {
+    std::optional<BBox> box;
+    for (const geo::RingStretch& s : *stretches) box = box ? geo::united(*box, s.box) : s.box;
+    return box;
+  }
   std::vector<Segment> a, b;
   segments_of(before, a);
   segments_of(after, b);
   std::optional<BBox> box;
   auto add = [&](const Segment& s) {
-    const BBox e{std::min(s[0], s[2]), std::min(s[1], s[3]), std::max(s[0], s[2]), std::max(s[1], s[3])};
-    if (!box) {
-      box = e;
-      return;
-    }
-    box->min_lon = std::min(box->min_lon, e.min_lon);
-    box->min_lat = std::min(box->min_lat, e.min_lat);
-    box->max_lon = std::max(box->max_lon, e.max_lon);
-    box->max_lat = std::max(box->max_lat, e.max_lat);
+    const BBox e = geo::segment_box({s[0], s[1]}, {s[2], s[3]});
+    box = box ? geo::united(*box, e) : e;
   };
   std::size_t i = 0, j = 0;  // both sorted: a walk finds the edges in one only (as multisets)
   while (i < a.size() || j < b.size()) {
@@ -188,7 +126,8 @@ std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPol
   return box;
 }
 
-bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits) {
+bool known_overlap_free(const Snapshot& snap, const std::string& id, const MultiPolygon& geometry,
+                        const OverlayEdits* edits) {
   const SnapshotData& base = snap.data();
   const OverlayData* overlay = snap.overlay();
   // Written since the base with this outline, found overlapping nothing then
@@ -196,16 +135,16 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const Over
   // since stand so still).
   const OverlayEdits::Edit<GridRecord>* written = nullptr;
   if (overlay && edits) {
-    const auto edit = edits->grids().find(grid.id);
+    const auto edit = edits->grids().find(id);
     if (edit != edits->grids().end() && edit->second.record && edit->second.overlaps_none &&
-        edit->second.record->geometry == grid.geometry && snap.grid(grid.id)) {
+        edit->second.record->geometry == geometry && snap.grid(id)) {
       written = &edit->second;
     }
   }
-  const auto in_base = base.grid_by_id.find(grid.id);
+  const auto in_base = base.grid_by_id.find(id);
   std::optional<BBox> written_box;
   if (written) {
-    written_box = geo::bounding_box(grid.geometry);
+    written_box = geo::bounding_box(geometry);
   } else {
     const std::shared_ptr<const std::vector<std::uint8_t>> free = base.grid_set->overlap_free.load();
     if (!free) return false;
@@ -214,9 +153,9 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const Over
     }
     if (!overlay) return true;  // the grid stands as in the base, whose set says it overlaps nothing
     // Written since the base: known only if it kept the base's outline.
-    const auto current = snap.grid(grid.id);
+    const auto current = snap.grid(id);
     if (!current) return false;
-    if (*current != GridView(&base, in_base->second) && !base.grid_set->geometry_is(in_base->second, grid.geometry)) {
+    if (*current != GridView(&base, in_base->second) && !base.grid_set->geometry_is(in_base->second, geometry)) {
       return false;
     }
   }
@@ -226,10 +165,10 @@ bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const Over
   const BBox& box = written_box ? *written_box : base.grid_bboxes[in_base->second];
   auto near_other = [&](const SnapshotData& layer) {
     for (std::uint32_t g : layer.grid_areas.candidates(index::GridIndex::with_snap_margin(box))) {
-      const std::string& id = layer.grids[g].id;
-      if (id == grid.id) continue;
+      const std::string& other = layer.grids[g].id;
+      if (other == id) continue;
       if (!edits) return true;
-      const auto edit = edits->grids().find(id);
+      const auto edit = edits->grids().find(other);
       if (edit == edits->grids().end()) return true;
       if (edit->second.record && !edit->second.overlaps_none) return true;  // deleted since: harmless
     }

@@ -85,14 +85,14 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
 // write): a boundary moved at one corner is checked against the two or
 // three grids at that corner, not against every neighbour of the grids it
 // moves. When the rings line up and differ in short stretches only (a
-// vertex moved, added or removed), the box of those stretches and the
-// vertices beside them, in one pass over the vertices (about 0.1 ms at
-// 50,000); otherwise exactly the box of the edges found in one outline
+// vertex moved, added or removed: geo::ring_stretches), the box of those
+// stretches and the vertices beside them, in one pass over the vertices
+// (about 0.1 ms at 50,000); otherwise exactly the box of the edges found in one outline
 // only, by sorting the edges of both (about 11 ms at 50,000).
 std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after);
 
-// True when the grid `grid` (its current outline, as written in `grid`),
-// overlaps no grid of `snap`: known from its base's GridSet::overlap_free,
+// True when the grid `id`, its outline `geometry` (as it stands), overlaps
+// no grid of `snap`: known from its base's GridSet::overlap_free,
 // with its outline the base's, or from its own latest write since the base
 // (in `edits`), which found that outline overlapping nothing; and every other
 // grid of the overlay near it written overlapping nothing (its latest edit in
@@ -102,6 +102,10 @@ std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPol
 // a grid moved again before the next merge is known free as well as one moved
 // once. False means "not known" (check the neighbours).
 class OverlayEdits;
-bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits = nullptr);
+bool known_overlap_free(const Snapshot& snap, const std::string& id, const MultiPolygon& geometry,
+                        const OverlayEdits* edits = nullptr);
+inline bool known_overlap_free(const Snapshot& snap, const GridRecord& grid, const OverlayEdits* edits = nullptr) {
+  return known_overlap_free(snap, grid.id, grid.geometry, edits);
+}
 
 }  // namespace poleloc

@@ -175,15 +175,17 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   // do: every geometry it holds passed the same check when it was stored.
   const std::shared_ptr<const Snapshot> published = snapshot();
   std::vector<bool> same_outline(changes.put_grids.size(), false);  // as in `published`
+  // A large outline redrawn (a boundary moved): its stored outline, rebuilt
+  // once (0.4 ms at 50,000 vertices) to validate the new one where it
+  // changed, and again below to find the changed edges.
+  std::vector<std::optional<MultiPolygon>> before(changes.put_grids.size());
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     const GridRecord& g = changes.put_grids[i];
     const auto stored = published->grid(g.id);
     same_outline[i] = stored && stored->geometry_is(g.geometry);
-    // A large outline redrawn (a boundary moved) is validated where it changed.
-    std::optional<MultiPolygon> before;
-    if (stored && !same_outline[i] && large[i]) before = stored->geometry();
+    if (stored && !same_outline[i] && large[i]) before[i] = stored->geometry();
     if (auto why = check_grid(g, kDefaultMaxGridVertices, kDefaultMaxAttributeBytes, same_outline[i],
-                              before ? &*before : nullptr)) {
+                              before[i] ? &*before[i] : nullptr)) {
       bad("put_grids", i, g.id, *why);
     } else if (!grid_ids.insert(g.id).second) {
       bad("put_grids", i, g.id, "id: grid '" + g.id + "' appears twice in the batch");
@@ -246,10 +248,10 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
         scope[i].incremental = true;
       } else if (!same_outline[i]) {
         if (const auto now = snap->grid(changes.put_grids[i].id)) {
-          const GridRecord current = now->record();
-          if (known_overlap_free(*snap, current, &impl_->edits)) {
+          const MultiPolygon current = snap == published && before[i] ? std::move(*before[i]) : now->geometry();
+          if (known_overlap_free(*snap, changes.put_grids[i].id, current, &impl_->edits)) {
             scope[i].incremental = true;
-            scope[i].changed = changed_edges_box(current.geometry, changes.put_grids[i].geometry);
+            scope[i].changed = changed_edges_box(current, changes.put_grids[i].geometry);
           }
         }
       }

@@ -560,13 +560,8 @@ std::unique_ptr<SnapshotData> build_snapshot_data(std::vector<PoleRecord> poles,
   if (!grid_parts.empty() && grid_parts.size() != grids.size()) {
     throw std::invalid_argument("build_snapshot_data: one grid part or none per grid");
   }
-  for (std::size_t g = 0; g < grids.size(); ++g) {
-    if (grid_parts.empty()) {
-      b.add_grid(std::move(grids[g]));
-    } else {
-      b.add_grid(std::move(grids[g]), std::move(grid_parts[g]));
-    }
-  }
+  grid_parts.resize(grids.size());  // a grid without a part: added as add_grid(grid) adds it
+  for (std::size_t g = 0; g < grids.size(); ++g) b.add_grid(std::move(grids[g]), std::move(grid_parts[g]));
   for (AliasRecord& a : aliases) b.add_alias(std::move(a));
   for (PlaceRecord& p : places) b.add_place(std::move(p));
   return b.finish(sequence, small);

@@ -306,7 +306,9 @@ TEST(GridIndex, ContainsAndFindUnlessFollowFindsBoundaryRule) {
     }
     ASSERT_EQ(found, first) << p.lon << "," << p.lat;
     EXPECT_EQ(f.idx.find_unless(p, [](std::uint32_t) { return false; }), found) << p.lon << "," << p.lat;
-    if (found) EXPECT_FALSE(f.idx.find_unless(p, [&](std::uint32_t g) { return g == *found; }));
+    if (found) {
+      EXPECT_FALSE(f.idx.find_unless(p, [&](std::uint32_t g) { return g == *found; }));
+    }
   }
   // Overlapping: B covers A's east half, C inside both; skipping the lowest gives the next.
   Fixture over({{"A", "", {}, {{{box_ring(116.0, 39.0, 116.2, 39.1)}}}},
@@ -371,7 +373,9 @@ TEST(GridIndex, PartsAnswerAsOneIndexOverEveryEdge) {
       for (const std::uint32_t g : {0u, 2u, 4u}) {
         const auto a = parted.nearest_boundary_point(g, p, 500), b = flat.idx.nearest_boundary_point(g, p, 500);
         ASSERT_EQ(a.has_value(), b.has_value());
-        if (a) EXPECT_EQ(a->point, b->point);
+        if (a) {
+          EXPECT_EQ(a->point, b->point);
+        }
       }
     }
     for (std::uint32_t g = 0; g < city.grids.size(); ++g) {

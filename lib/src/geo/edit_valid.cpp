@@ -1,6 +1,7 @@
 #include "geo/edit_valid.hpp"
 
 #include "geo/predicates.hpp"
+#include "geo/ring_stretch.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,58 +10,27 @@
 namespace poleloc::geo {
 namespace {
 
-// Vertices in the changed stretches, all rings together, beyond which the
-// whole outline is left to the full check.
-constexpr std::size_t kMaxStretchPoints = 256;
-
-// A changed ring: its place, and its stretch in the old and the new ring.
-// Vertices [0, prefix) are the same in both, and so are the last `suffix`.
-struct Stretch {
-  std::size_t polygon = 0, ring = 0;
-  std::size_t prefix = 0, suffix = 0;
-  BBox box;  // of the old and new vertices from prefix - 1 to size - suffix
-};
-
 bool strictly_outside(LonLat p, const BBox& b) {
   return p.lon < b.min_lon || p.lon > b.max_lon || p.lat < b.min_lat || p.lat > b.max_lat;
-}
-
-void add(BBox& b, LonLat p) {
-  b.min_lon = std::min(b.min_lon, p.lon);
-  b.min_lat = std::min(b.min_lat, p.lat);
-  b.max_lon = std::max(b.max_lon, p.lon);
-  b.max_lat = std::max(b.max_lat, p.lat);
 }
 
 }  // namespace
 
 bool edit_surely_valid(const MultiPolygon& before, const MultiPolygon& after) {
-  if (before.size() != after.size()) return false;
-  std::vector<Stretch> stretches;
-  std::size_t points = 0;
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    if (before[i].rings.size() != after[i].rings.size()) return false;
-    for (std::size_t r = 0; r < after[i].rings.size(); ++r) {
-      const Ring& a = before[i].rings[r];
-      const Ring& b = after[i].rings[r];
-      if (b.size() < 4 || !(b.front() == b.back()) || a.size() < 4 || !(a.front() == a.back())) return false;
-      if (a == b) continue;
-      const std::size_t common = std::min(a.size(), b.size());
-      Stretch s{i, r};
-      while (s.prefix < common && a[s.prefix] == b[s.prefix]) ++s.prefix;
-      while (s.suffix < common - s.prefix && a[a.size() - 1 - s.suffix] == b[b.size() - 1 - s.suffix]) ++s.suffix;
-      if (s.prefix == 0 || s.suffix == 0) return false;  // the first vertex moved (and so the last)
-      // The stretch in the new ring and the unchanged vertex on each side.
-      const std::size_t first = s.prefix - 1, last = b.size() - s.suffix;
-      points += last - first + 1;
-      if (points > kMaxStretchPoints || (last - first + 1) * 4 > b.size()) return false;
-      s.box = {b[first].lon, b[first].lat, b[first].lon, b[first].lat};
-      for (std::size_t k = first; k <= last; ++k) add(s.box, b[k]);
-      for (std::size_t k = first; k <= a.size() - s.suffix; ++k) add(s.box, a[k]);
-      stretches.push_back(s);
+  for (const MultiPolygon* outline : {&before, &after}) {
+    for (const Polygon& polygon : *outline) {
+      for (const Ring& ring : polygon.rings) {
+        if (ring.size() < 4 || !(ring.front() == ring.back())) return false;
+      }
     }
   }
-  for (const Stretch& s : stretches) {
+  const std::optional<std::vector<RingStretch>> found = ring_stretches(before, after);
+  if (!found) return false;
+  const std::vector<RingStretch>& stretches = *found;
+  for (const RingStretch& s : stretches) {
+    if (s.prefix == 0 || s.suffix == 0) return false;  // the first vertex moved (and so the last)
+  }
+  for (const RingStretch& s : stretches) {
     const Ring& b = after[s.polygon].rings[s.ring];
     const std::size_t m = b.size() - 1;  // distinct positions: vertex m is vertex 0
     const std::size_t first = s.prefix - 1, last = b.size() - s.suffix;
@@ -93,7 +63,7 @@ bool edit_surely_valid(const MultiPolygon& before, const MultiPolygon& after) {
         const Ring& other = after[i].rings[r];
         // Its vertices the edit kept: all, or those outside its own stretch.
         std::size_t kept_prefix = other.size(), kept_suffix = 0;
-        for (const Stretch& t : stretches) {
+        for (const RingStretch& t : stretches) {
           if (t.polygon == i && t.ring == r) kept_prefix = t.prefix, kept_suffix = t.suffix;
         }
         bool away = false;

@@ -13,8 +13,8 @@
 // `before` is. false means "not proven". The rings must line up (the same
 // polygons, the same rings in each, every ring closed, of 4 points or more)
 // and each changed ring may differ from its old self only in one stretch that
-// spares its first vertex and holds at most a quarter of its vertices (and
-// all stretches together at most 256); anything else gives false.
+// spares its first vertex, short as ring_stretches() takes it (at most a
+// quarter of the ring, 256 vertices all together); anything else gives false.
 //
 // Why true is safe. Call the edges of a changed ring that have a vertex in its
 // stretch its new edges; every other edge of `after` is an edge of `before`.

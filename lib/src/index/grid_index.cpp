@@ -475,20 +475,15 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids, std::vector<Part> 
   if (!parts.empty() && parts.size() != grids.size()) {
     throw std::invalid_argument("GridIndex::build_snapped: one part or none per grid");
   }
-  std::vector<std::shared_ptr<const GridIndex>> indexes(parts.size());
-  bool any = false;
-  for (std::size_t g = 0; g < parts.size(); ++g) {
+  parts_.clear();
+  part_refs_.clear();
+  std::size_t part_edges = 0;
+  for (std::uint32_t g = 0; g < parts.size(); ++g) {
     if (!parts[g].index) continue;
-    indexes[g] = std::move(parts[g].index);
+    if (parts_.empty()) parts_.resize(parts.size());
+    const GridIndex* part = (parts_[g] = std::move(parts[g].index)).get();
     grids[g] = SnappedGrid{};  // answered by the part
-    any = true;
-  }
-  build_snapped(std::move(grids));
-  if (!any) return;
-  parts_ = std::move(indexes);
-  for (std::uint32_t g = 0; g < parts_.size(); ++g) {
-    const GridIndex* part = parts_[g].get();
-    if (!part || part->chunks_.size() == 0) continue;  // a part without edges holds no point
+    if (part->chunks_.size() == 0) continue;  // a part without edges holds no point
     PartRef ref{g, std::numeric_limits<i64>::max(), std::numeric_limits<i64>::max(), std::numeric_limits<i64>::min(),
                 std::numeric_limits<i64>::min()};
     for (const Chunk& c : part->chunks_.span()) {
@@ -498,14 +493,19 @@ void GridIndex::build_snapped(std::vector<SnappedGrid> grids, std::vector<Part> 
       ref.y1 = std::max<i64>(ref.y1, c.y1);
     }
     part_refs_.push_back(ref);
-    stats_.edges += part->stats_.edges;
+    part_edges += part->stats_.edges;
   }
-  index_grid_boxes();  // with the parts' boxes
+  build_cells(std::move(grids));  // its grid boxes with the parts' (index_grid_boxes)
+  stats_.edges += part_edges;
 }
 
 void GridIndex::build_snapped(std::vector<SnappedGrid> grids) {
   parts_.clear();
   part_refs_.clear();
+  build_cells(std::move(grids));
+}
+
+void GridIndex::build_cells(std::vector<SnappedGrid> grids) {
   grids_ = std::move(grids);
   rings_.clear();
   ring_places_.clear();

@@ -233,7 +233,9 @@ class GridIndex {
   std::optional<std::uint32_t> find_in_parts(LonLat p, std::optional<std::uint32_t> found) const;
   struct Builder;
   struct BoxIndex;  // Boost.Geometry R-tree of grid boxes, for candidates()
-  void index_grid_boxes();  // fills boxes_ (allocated) from chunks_
+  // build_snapped()'s work but the parts (parts_ and part_refs_ set before).
+  void build_cells(std::vector<SnappedGrid> grids);
+  void index_grid_boxes();  // fills boxes_ (allocated) from chunks_ and part_refs_
 
   std::vector<SnappedGrid> grids_;
   std::vector<RingRef> rings_;
