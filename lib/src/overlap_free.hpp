@@ -47,9 +47,12 @@ struct GridSet;
 // 0.01 m² or more (touching along an edge is no overlap; put_grid's and
 // import's rule). nullopt otherwise. Neighbours that share edges vertex for
 // vertex are proven apart in microseconds; GEOS measures the rest.
-inline std::optional<double> outlines_overlap_m2(const MultiPolygon& a, const MultiPolygon& b) {
+// With `near`: measured there only (geo::overlap_area_m2 with a box: `a`
+// redrawn there, known to overlap nothing before, `b` as it was).
+inline std::optional<double> outlines_overlap_m2(const MultiPolygon& a, const MultiPolygon& b,
+                                                 const std::optional<BBox>& near = std::nullopt) {
   if (geo::interiors_surely_disjoint(a, b)) return std::nullopt;
-  const double m2 = geo::overlap_area_m2(a, b);
+  const double m2 = near ? geo::overlap_area_m2(a, b, *near) : geo::overlap_area_m2(a, b);
   if (m2 < 0.01) return std::nullopt;
   return m2;
 }

@@ -109,7 +109,12 @@ void find_overlaps(const GridRecord& grid, const BBox& box, const CheckScope& sc
     const std::string_view id = grid.id;
     const auto pair = id < other.id ? std::pair(id, other.id) : std::pair(other.id, id);
     auto [it, first] = known.try_emplace(pair);
-    if (first) it->second = outlines_overlap_m2(grid.geometry, *other.geometry);
+    if (first) {
+      // A grid redrawn near `changed`, overlapping nothing before, can overlap
+      // a neighbour that keeps its outline only there.
+      const bool near = scope.incremental && !other.new_outline && scope.changed;
+      it->second = outlines_overlap_m2(grid.geometry, *other.geometry, near ? scope.changed : std::nullopt);
+    }
     const std::optional<double> m2 = it->second;
     if (!m2) continue;
     char buf[64];

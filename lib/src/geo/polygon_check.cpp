@@ -93,16 +93,42 @@ std::optional<PolygonProblem> polygon_problem(const MultiPolygon& mp, const Mult
   return problem;
 }
 
+namespace {
+
+// The area of a ∩ b in m², at the scale of `a`'s middle latitude; nullopt
+// when GEOS could not overlay them.
+std::optional<double> shared_m2(const GEOSGeometry* a, const GEOSGeometry* b, const MultiPolygon& scale_of) {
+  GEOSContextHandle_t h = geos();
+  Geom inter(GEOSIntersection_r(h, a, b));
+  if (!inter) return std::nullopt;
+  double area_deg2 = 0;
+  if (GEOSArea_r(h, inter.get(), &area_deg2) != 1) return std::nullopt;
+  if (area_deg2 <= 0) return 0.0;
+  const BBox box = bounding_box(scale_of);
+  return area_deg2 * m2_per_deg2(0.5 * (box.min_lat + box.max_lat));
+}
+
+}  // namespace
+
 double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b) {
+  Geom ga = make_geometry(a), gb = make_geometry(b);
+  return shared_m2(ga.get(), gb.get(), a).value_or(0);
+}
+
+double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b, const BBox& near) {
   GEOSContextHandle_t h = geos();
   Geom ga = make_geometry(a), gb = make_geometry(b);
-  Geom inter(GEOSIntersection_r(h, ga.get(), gb.get()));
-  if (!inter) return 0;
-  double area_deg2 = 0;
-  GEOSArea_r(h, inter.get(), &area_deg2);
-  if (area_deg2 <= 0) return 0;
-  const BBox box = bounding_box(a);
-  return area_deg2 * m2_per_deg2(0.5 * (box.min_lat + box.max_lat));
+  // A centimetre around the box: no edge of the overlap runs along the clip.
+  constexpr double kMarginDeg = 1e-7;
+  Geom ca(GEOSClipByRect_r(h, ga.get(), near.min_lon - kMarginDeg, near.min_lat - kMarginDeg,
+                           near.max_lon + kMarginDeg, near.max_lat + kMarginDeg));
+  Geom cb(GEOSClipByRect_r(h, gb.get(), near.min_lon - kMarginDeg, near.min_lat - kMarginDeg,
+                           near.max_lon + kMarginDeg, near.max_lat + kMarginDeg));
+  if (ca && cb) {
+    if (GEOSisEmpty_r(h, ca.get()) == 1 || GEOSisEmpty_r(h, cb.get()) == 1) return 0;
+    if (auto m2 = shared_m2(ca.get(), cb.get(), a)) return *m2;
+  }
+  return shared_m2(ga.get(), gb.get(), a).value_or(0);
 }
 
 std::optional<LonLat> overlap_point(const MultiPolygon& a, const MultiPolygon& b) {
