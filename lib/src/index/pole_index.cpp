@@ -98,6 +98,11 @@ double arc_lower_bound_m(double chord) {
   constexpr double kA = 6378137.0, kB = 6356752.314245179;
   constexpr double kRmax = kA * kA / kB;
   const double x = std::min(1.0, chord / (2 * kRmax));
+  // Within 380 km, asin's series cut after its second term: every term is
+  // positive, so this is below the arc, by 7 mm at 300 km and 0.03 mm at 100
+  // km, and costs a few multiplications instead of an arcsine (searches
+  // outside the data bound every pole and chunk they look at so).
+  if (x < 0.03) return 2 * kRmax * x * (1 + x * x * (1.0 / 6));
   return 2 * kRmax * std::asin(x);
 }
 
@@ -345,9 +350,12 @@ double chord_threshold_m(double bound2) {
   // and a millimetre, and never below kNear, so that a chord beyond it is
   // beyond 3.1 km, where the arc bounds the key.
   constexpr double kA = 6378137.0, kB = 6356752.314245179, kRmax = kA * kA / kB;
-  const double half_angle = (b + 1e-3) / (2 * kRmax);
-  if (half_angle >= 1.5707963267948966) return std::numeric_limits<double>::infinity();
-  return std::max(kNear, 2 * kRmax * std::sin(half_angle) * (1 + 1e-12));
+  const double h = (b + 1e-3) / (2 * kRmax);
+  if (h >= 1.5707963267948966) return std::numeric_limits<double>::infinity();
+  // Within 600 km, sin's series cut after a positive term: above the sine
+  // (by under a micrometre), so still a chord whose arc is at least b.
+  const double sine = h < 0.05 ? h * (1 - h * h * (1.0 / 6) * (1 - h * h * (1.0 / 20))) : std::sin(h);
+  return std::max(kNear, 2 * kRmax * sine * (1 + 1e-12));
 }
 
 // The ranking key (squared metres) of t from p below kExactBeyondM: the metric
