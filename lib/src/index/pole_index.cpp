@@ -1324,13 +1324,20 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
     // along a diagonal the same, of coordinates up to sqrt 2 times as large.
     const double q_margin_m =
         4e-7 * std::max({std::fabs(q[0]), std::fabs(q[1]), std::fabs(q[2])}) + box_margin_m_ + 1e-3;
+    // chord_threshold_m of the k-th's bound, computed once per bound for
+    // every leaf's plane test and every node's (each leaf asked it again).
+    double threshold_bound2 = -1, threshold_value = 0;
+    auto threshold_m = [&](double b2) {
+      if (b2 != threshold_bound2) threshold_bound2 = b2, threshold_value = chord_threshold_m(b2);
+      return threshold_value;
+    };
     double chord_bound2 = -1;
     float chord_max2_value = 0;
     // Squared float chords above this cannot hold a pole that beats the k-th.
     auto chord_max2 = [&] {
       if (const double b2 = bound2(); b2 != chord_bound2) {
         chord_bound2 = b2;
-        const double c = chord_threshold_m(b2) + q_margin_m;
+        const double c = threshold_m(b2) + q_margin_m;
         // 1e30: finite, so that an empty child (an infinite key) never passes.
         chord_max2_value = static_cast<float>(std::min(1e30, c * c * (1 + 1e-5)));
       }
@@ -1348,7 +1355,7 @@ void PoleIndex::nearest_best_first(LonLat p, const geo::DegreeScale& s, const do
       auto refresh_plane_max2 = [&] {
         if (const double b2 = bound2(); b2 != plane_bound2) {
           plane_bound2 = b2;
-          const double c = chord_threshold_m(b2) + patch.plane_err_m();
+          const double c = threshold_m(b2) + patch.plane_err_m();
           plane_max2 = c * c;
         }
       };
