@@ -90,8 +90,8 @@ std::optional<std::vector<std::uint8_t>> find_overlap_free(const GridSet& set, c
 // moves. When the rings line up and differ in short stretches only (a
 // vertex moved, added or removed: geo::ring_stretches), the box of those
 // stretches and the vertices beside them, in one pass over the vertices
-// (about 0.1 ms at 50,000); otherwise exactly the box of the edges found in one outline
-// only, by sorting the edges of both (about 11 ms at 50,000).
+// (about 0.1 ms at 50,000); otherwise exactly the box of the edges found in
+// one outline only, by sorting the edges of both (about 11 ms at 50,000).
 std::optional<BBox> changed_edges_box(const MultiPolygon& before, const MultiPolygon& after);
 
 // True when the grid `id`, its outline `geometry` (as it stands), overlaps

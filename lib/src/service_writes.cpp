@@ -181,8 +181,8 @@ Result<ApplyReport> Service::apply(ChangeSet changes, const WriteOptions& option
   const std::shared_ptr<const Snapshot> published = snapshot();
   std::vector<bool> same_outline(changes.put_grids.size(), false);  // as in `published`
   // A large outline redrawn (a boundary moved): its stored outline, rebuilt
-  // once (0.4 ms at 50,000 vertices) to validate the new one where it
-  // changed, and again below to find the changed edges.
+  // here once (0.4 ms at 50,000 vertices), validates the new one where it
+  // changed and, unless a write came in between, finds the changed edges below.
   std::vector<std::optional<MultiPolygon>> before(changes.put_grids.size());
   for (std::size_t i = 0; i < changes.put_grids.size(); ++i) {
     const GridRecord& g = changes.put_grids[i];

@@ -120,10 +120,11 @@ double overlap_area_m2(const MultiPolygon& a, const MultiPolygon& b, const BBox&
   Geom ga = make_geometry(a), gb = make_geometry(b);
   // A centimetre around the box: no edge of the overlap runs along the clip.
   constexpr double kMarginDeg = 1e-7;
-  Geom ca(GEOSClipByRect_r(h, ga.get(), near.min_lon - kMarginDeg, near.min_lat - kMarginDeg,
-                           near.max_lon + kMarginDeg, near.max_lat + kMarginDeg));
-  Geom cb(GEOSClipByRect_r(h, gb.get(), near.min_lon - kMarginDeg, near.min_lat - kMarginDeg,
-                           near.max_lon + kMarginDeg, near.max_lat + kMarginDeg));
+  auto clip = [&](const Geom& g) {
+    return Geom(GEOSClipByRect_r(h, g.get(), near.min_lon - kMarginDeg, near.min_lat - kMarginDeg,
+                                 near.max_lon + kMarginDeg, near.max_lat + kMarginDeg));
+  };
+  Geom ca = clip(ga), cb = clip(gb);
   if (ca && cb) {
     if (GEOSisEmpty_r(h, ca.get()) == 1 || GEOSisEmpty_r(h, cb.get()) == 1) return 0;
     if (auto m2 = shared_m2(ca.get(), cb.get(), a)) return *m2;

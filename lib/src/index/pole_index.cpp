@@ -94,9 +94,12 @@ void PoleIndex::to_frame(const double e[3], double out[3]) const {
 // geodesic and would prune nothing; the arc keeps the best-first search to
 // the few nodes that can hold the answer. PoleIndex.ArcBoundNeverExceedsTheGeodesic
 // checks it against the geodesic at random.
+namespace {
+constexpr double kArcRadiusM = 6378137.0 * 6378137.0 / 6356752.314245179;  // a²/b: arc_lower_bound_m's sphere
+}  // namespace
+
 double arc_lower_bound_m(double chord) {
-  constexpr double kA = 6378137.0, kB = 6356752.314245179;
-  constexpr double kRmax = kA * kA / kB;
+  constexpr double kRmax = kArcRadiusM;
   const double x = std::min(1.0, chord / (2 * kRmax));
   // Within 380 km, asin's series cut after its second term: every term is
   // positive, so this is below the arc, by 7 mm at 300 km and 0.03 mm at 100
@@ -349,7 +352,7 @@ double chord_threshold_m(double bound2) {
   // The chord whose arc (on the sphere of radius a^2/b, arc_lower_bound_m) is b
   // and a millimetre, and never below kNear, so that a chord beyond it is
   // beyond 3.1 km, where the arc bounds the key.
-  constexpr double kA = 6378137.0, kB = 6356752.314245179, kRmax = kA * kA / kB;
+  constexpr double kRmax = kArcRadiusM;
   const double h = (b + 1e-3) / (2 * kRmax);
   if (h >= 1.5707963267948966) return std::numeric_limits<double>::infinity();
   // Within 600 km, sin's series cut after a positive term: above the sine
