@@ -74,15 +74,15 @@ void build_gazetteer(SnapshotData& d) {
     p.codes = {*code};
     places.push_back(std::move(p));
   }
-  // Longest area names first, so that 团结湖街道 is stripped before 团结湖.
-  std::sort(area_names.begin(), area_names.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  // The longest area name a grid's name starts with is stripped: 团结湖街道 before 团结湖.
+  const spoken::AreaPrefixes areas(area_names);
   std::vector<std::vector<std::uint32_t>> grid_codes(d.grids.size());
   auto codes_of_grid = [&](std::size_t g) -> const std::vector<std::uint32_t>& {
     if (grid_codes[g].empty()) grid_codes[g] = codes_of(d, sample_grid_poles(d, g));
     return grid_codes[g];
   };
   for (std::size_t g = 0; g < d.grids.size(); ++g) {
-    for (auto& [name, strength] : spoken::Gazetteer::names_from_grid_name(d.grids[g].name, area_names)) {
+    for (auto& [name, strength] : spoken::Gazetteer::names_from_grid_name(d.grids[g].name, areas)) {
       spoken::Place p;
       p.name = name;
       p.kind = spoken::PlaceKind::community;

@@ -109,8 +109,41 @@ TEST(Gazetteer, TwoCharacterAreaAliasMatchesTheLongNameItAbbreviates) {
   EXPECT_EQ(gazetteer().place(m->place).name, "劲松");
 }
 
+// Among a thousand names that start alike (a city of named communities), a
+// name is found by its first two characters, each as written, said like it or
+// the same numeral written otherwise, with spaces between them.
+TEST(Gazetteer, NamesAmongAThousandStartingAlikeAreFoundAsWrittenOrSaid) {
+  const std::vector<std::string> parts = {"安", "北", "城", "大", "方", "光", "海", "和", "华", "家",
+                                          "景", "康", "丽", "林", "龙", "美", "明", "平", "桥", "庆",
+                                          "山", "胜", "泰", "天", "文", "祥", "新", "阳", "园", "中"};
+  std::vector<Place> places;
+  std::int32_t grid = 0;
+  for (const std::string& a : parts) {
+    for (const std::string& b : parts) places.push_back(community("东" + a + b + "里", grid++));
+  }
+  places.push_back(community("东二里庄", grid++));
+  places.push_back(community("东坝", grid++));
+  Gazetteer g;
+  g.build(std::move(places));
+  auto found = [&](std::string_view text) -> std::pair<std::string, int> {
+    const std::string norm = normalise_text(text);
+    auto m = g.match_at(norm, 0);
+    return m ? std::pair<std::string, int>{g.place(m->place).name, m->by_sound} : std::pair<std::string, int>{"", -1};
+  };
+  EXPECT_EQ(found("东光华里"), (std::pair<std::string, int>{"东光华里", 0}));
+  EXPECT_EQ(found("东 光 华里"), (std::pair<std::string, int>{"东光华里", 0}));
+  EXPECT_EQ(found("冬光华里"), (std::pair<std::string, int>{"东光华里", 1}));  // the first said alike
+  EXPECT_EQ(found("东名华里"), (std::pair<std::string, int>{"东明华里", 1}));  // the second
+  EXPECT_EQ(found("东光花里"), (std::pair<std::string, int>{"东光华里", 1}));  // the third
+  EXPECT_EQ(found("东两里庄"), (std::pair<std::string, int>{"东二里庄", 0}));  // 两 for 二
+  EXPECT_EQ(found("东坝那边"), (std::pair<std::string, int>{"东坝", 0}));
+  EXPECT_EQ(found("冬坝那边"), (std::pair<std::string, int>{"东坝", 1}));
+  EXPECT_EQ(found("东光华").first, "");
+  EXPECT_EQ(found("东").first, "");
+}
+
 TEST(Gazetteer, GridNamesGiveTheShortFormsResidentsUse) {
-  const std::vector<std::string> areas = {"团结湖街道", "团结湖"};
+  const AreaPrefixes areas({"团结湖街道", "团结湖"});
   auto names = Gazetteer::names_from_grid_name("团结湖南北里社区网格", areas);
   ASSERT_GE(names.size(), 2u);
   EXPECT_EQ(names[0].first, "团结湖南北里");
@@ -126,6 +159,27 @@ TEST(Gazetteer, GridNamesGiveTheShortFormsResidentsUse) {
   for (const auto& [name, _] : names) EXPECT_NE(name, "北里");
   // Numbered grid names name no place a caller would say.
   EXPECT_TRUE(Gazetteer::names_from_grid_name("东直门第12街区网格", areas).empty());
+  EXPECT_TRUE(Gazetteer::names_from_grid_name("东直门１２街区网格", areas).empty());  // full-width digits
+}
+
+TEST(Gazetteer, GridNamesLoseTheLongestAreaNameTheyStartWith) {
+  // In any order, written in Traditional characters or with spaces: the longest area that leaves two characters.
+  const AreaPrefixes areas({"团结", "團結湖", "团结湖南北里社区", "团 结 湖 南"});
+  EXPECT_EQ(areas.longest_prefix(U"团结湖南北里", 2), 4u);
+  EXPECT_EQ(areas.longest_prefix(U"团结湖南北里", 3), 3u);
+  EXPECT_EQ(areas.longest_prefix(U"白家庄东里", 2), 0u);
+  auto names = Gazetteer::names_from_grid_name("团结湖南北里社区网格", areas);
+  ASSERT_GE(names.size(), 2u);
+  EXPECT_EQ(names[0].first, "团结湖南北里");
+  for (const auto& [name, _] : names) EXPECT_NE(name, "北里") << "what follows 团结湖南 only says a direction";
+  names = Gazetteer::names_from_grid_name("团结湖东湖社区网格", areas);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[1].first, "东湖");
+  EXPECT_EQ(names[1].second, 1);
+  // No area names: the core and its shorter form only.
+  names = Gazetteer::names_from_grid_name("团结湖东湖社区网格", AreaPrefixes());
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names[0].first, "团结湖东湖");
 }
 
 TEST(Gazetteer, NamesMatchInPinyinAtWordEdges) {

@@ -57,6 +57,23 @@ bool is_generic(std::u32string_view name) {
   return std::all_of(name.begin(), name.end(), [](char32_t c) { return kGeneric.find(c) != std::u32string_view::npos; });
 }
 
+// Keys of by_pair_: a character as written, a syllable, a numeral's value.
+constexpr std::uint64_t kAsWritten = 0, kSyllable = 1ull << 30, kNumeral = 2ull << 30;
+std::uint64_t pair_key(std::uint64_t first, std::uint64_t second) { return first << 32 | second; }
+std::uint64_t numeral_key(const Numeral& n) {
+  return kNumeral | static_cast<std::uint64_t>(n.kind) << 8 | n.value;
+}
+// The keys a second character `c` is found by: as written, by its syllables
+// and by its numeral (叁 for 三, 两 for 二: same_numeral).
+template <typename Visit>
+void second_keys(char32_t c, bool by_sound, Visit&& visit) {
+  visit(kAsWritten | c);
+  if (by_sound) {
+    for (std::uint16_t s : syllables(c)) visit(kSyllable | s);
+  }
+  if (auto n = chinese_numeral(c)) visit(numeral_key(*n));
+}
+
 std::string to_utf8(std::u32string_view s) {
   std::string out;
   for (char32_t c : s) append_utf8(out, c);
@@ -109,9 +126,33 @@ PlaceKind parse_place_kind(std::string_view text) {
   return PlaceKind::other;
 }
 
+AreaPrefixes::AreaPrefixes(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    std::u32string a = code_points(normalise_text(name));
+    if (a.size() < 2) continue;
+    lengths_.push_back(a.size());
+    names_.insert(std::move(a));
+  }
+  std::sort(lengths_.begin(), lengths_.end(), std::greater<>{});
+  lengths_.erase(std::unique(lengths_.begin(), lengths_.end()), lengths_.end());
+}
+
+std::size_t AreaPrefixes::longest_prefix(std::u32string_view core, std::size_t rest) const {
+  for (const std::size_t n : lengths_) {
+    if (core.size() >= n + rest && names_.find(core.substr(0, n)) != names_.end()) return n;
+  }
+  return 0;
+}
+
 std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_name(std::string_view grid_name,
-                                                                                  const std::vector<std::string>& area_names) {
+                                                                                  const AreaPrefixes& areas) {
   std::vector<std::pair<std::string, std::uint8_t>> out;
+  // A digit or 第 as written stays one after normalise_text (below): such
+  // names, most of a numbered city's, are turned away before it.
+  if (grid_name.find_first_of("0123456789") != std::string_view::npos ||
+      grid_name.find("第") != std::string_view::npos) {
+    return out;
+  }
   std::u32string core = code_points(normalise_text(grid_name));
   for (char32_t c : core) {
     if ((c >= U'0' && c <= U'9') || c == U'第') return out;
@@ -136,15 +177,11 @@ std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_nam
     out.emplace_back(s, strength);
   };
   add(core, 0);
-  // The part after an area's name: 团结湖南北里 -> 南北里.
+  // The part after the longest area name it starts with: 团结湖南北里 -> 南北里.
   std::u32string rest = core;
-  for (const std::string& area : area_names) {
-    const std::u32string a = code_points(normalise_text(area));
-    if (a.size() >= 2 && core.size() >= a.size() + 2 && core.compare(0, a.size(), a) == 0) {
-      rest = core.substr(a.size());
-      if (!is_generic(rest)) add(rest, 1);
-      break;
-    }
+  if (const std::size_t area = areas.longest_prefix(core, 2); area != 0) {
+    rest = core.substr(area);
+    if (!is_generic(rest)) add(rest, 1);
   }
   // Without a trailing direction: 白家庄东里 -> 白家庄, 三四条北 -> 三四条.
   for (const std::u32string* base : {&core, &rest}) {
@@ -162,8 +199,9 @@ std::vector<std::pair<std::string, std::uint8_t>> Gazetteer::names_from_grid_nam
 void Gazetteer::build(std::vector<Place> places) {
   places_.clear();
   entries_.clear();
-  by_char_.clear();
-  by_sound_.clear();
+  by_pair_.clear();
+  abbreviations_.clear();
+  latin_.clear();
   // The same name for several places: the strongest keeps it; equally strong
   // communities are merged into one place covering all their grids.
   std::unordered_map<std::u32string, std::uint32_t> by_key;
@@ -211,19 +249,41 @@ void Gazetteer::build(std::vector<Place> places) {
   }
   for (std::uint32_t e = 0; e < entries_.size(); ++e) {
     const Entry& entry = entries_[e];
-    by_char_[entry.key[0]].push_back(e);
-    if (!entry.abbreviation && !entry.latin && entry.key.size() >= 2) {
-      for (std::uint16_t s : syllables(entry.key[0])) by_sound_[s].push_back(e);
+    const char32_t first = entry.key[0], second = entry.key[1];
+    if (entry.latin) {
+      latin_[pair_key(first, second)].push_back(e);
+    } else if (entry.abbreviation) {
+      abbreviations_[pair_key(first, second)].push_back(e);
+    } else if (is_cjk_char(first)) {
+      // Under each key once (a character may have a syllable twice, in two tones).
+      auto add = [&](std::uint64_t key) {
+        std::vector<std::uint32_t>& v = by_pair_[key];
+        if (v.empty() || v.back() != e) v.push_back(e);
+      };
+      auto under_first = [&](std::uint64_t first_key) {
+        second_keys(second, true, [&](std::uint64_t k) { add(pair_key(first_key, k)); });
+      };
+      under_first(kAsWritten | first);
+      for (std::uint16_t s : syllables(first)) under_first(kSyllable | s);
     }
   }
+}
+
+void Gazetteer::add_candidates(std::uint64_t first_key, char32_t second, std::vector<std::uint32_t>& out) const {
+  second_keys(second, is_cjk_char(second), [&](std::uint64_t k) {
+    if (auto it = by_pair_.find(pair_key(first_key, k)); it != by_pair_.end()) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+  });
 }
 
 std::size_t Gazetteer::memory_bytes() const {
   std::size_t bytes = sizeof(*this);
   for (const Place& p : places_) bytes += sizeof(p) + p.name.capacity() + 4 * (p.grids.capacity() + p.codes.capacity());
   for (const Entry& e : entries_) bytes += sizeof(e) + 4 * e.key.capacity();
-  for (const auto& [_, v] : by_char_) bytes += 32 + 4 * v.capacity();
-  for (const auto& [_, v] : by_sound_) bytes += 32 + 4 * v.capacity();
+  for (const auto* index : {&by_pair_, &abbreviations_, &latin_}) {
+    for (const auto& [_, v] : *index) bytes += 48 + 4 * v.capacity();
+  }
   return bytes;
 }
 
@@ -262,12 +322,17 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   if (pos >= text.size() || entries_.empty()) return std::nullopt;
   std::size_t i = pos;
   const char32_t first = decode_utf8(text, i);
+  const std::size_t after_first = i;
+  // Every name has two characters or more; after the first, try_entry skips spaces.
+  while (i < text.size() && text[i] == ' ') ++i;
+  if (i >= text.size()) return std::nullopt;
+  const std::size_t second_at = i;
+  const char32_t second = decode_utf8(text, i);
   if (first < 0x80) {  // pinyin names: at a word's start, ending at a word's end
     if (!is_ascii_letter(static_cast<char>(first)) || (pos > 0 && is_ascii_letter(text[pos - 1]))) return std::nullopt;
     std::optional<Match> best;
-    if (auto it = by_char_.find(first); it != by_char_.end()) {
+    if (auto it = latin_.find(pair_key(first, second)); it != latin_.end()) {
       for (std::uint32_t e : it->second) {
-        if (!entries_[e].latin) continue;
         auto m = try_entry(entries_[e], text, pos);
         if (m && !(m->end < text.size() && is_ascii_letter(text[m->end])) && (!best || m->end > best->end)) best = m;
       }
@@ -290,17 +355,34 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
       best->ambiguous = true;
     }
   };
-  if (auto it = by_char_.find(first); it != by_char_.end()) {
-    for (std::uint32_t e : it->second) consider(e);
-  }
-  {
-    for (std::uint16_t s : syllables(first)) {
-      auto it = by_sound_.find(s);
-      if (it == by_sound_.end()) continue;
-      for (std::uint32_t e : it->second) {
-        if (entries_[e].key[0] != first) consider(e);
+  // The entries in the order of their index, as one list of every name with
+  // this first character was (the first of equals stays best): those written
+  // with it, then those said like it, one syllable after another.
+  thread_local std::vector<std::uint32_t> candidates;
+  auto consider_sorted = [&](bool skip_written) {
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    for (std::uint32_t e : candidates) {
+      if (!skip_written || entries_[e].key[0] != first) consider(e);
+    }
+  };
+  candidates.clear();
+  add_candidates(kAsWritten | first, second, candidates);
+  // X?Y? for XY (four characters, no space): the third is the abbreviation's second.
+  if (!abbreviations_.empty() && second_at == after_first) {
+    std::size_t t = second_at;
+    decode_utf8(text, t);
+    if (t < text.size() && text[t] != ' ') {
+      if (auto it = abbreviations_.find(pair_key(first, decode_utf8(text, t))); it != abbreviations_.end()) {
+        candidates.insert(candidates.end(), it->second.begin(), it->second.end());
       }
     }
+  }
+  consider_sorted(false);
+  for (std::uint16_t s : syllables(first)) {
+    candidates.clear();
+    add_candidates(kSyllable | s, second, candidates);
+    consider_sorted(true);
   }
   return best;
 }
