@@ -43,6 +43,14 @@ char32_t first_code_point(std::string_view s) {
   return s.empty() ? 0 : decode_utf8(s, i);
 }
 
+std::uint64_t two_key(char32_t a, char32_t b) { return std::uint64_t{a} << 32 | b; }
+
+// The code point at byte `i` of `text` past spaces, `i` moved past it; 0 at the end.
+char32_t next_code_point(std::string_view text, std::size_t& i) {
+  while (i < text.size() && text[i] == ' ') ++i;
+  return i < text.size() ? decode_utf8(text, i) : 0;
+}
+
 bool is_letter_at(std::string_view text, std::size_t i) { return i < text.size() && is_ascii_letter(text[i]); }
 
 // A digit right at `i`: ASCII ("no170") or a Chinese numeral that is no word ("NO零四六").
@@ -65,7 +73,8 @@ AliasTable::AliasTable(const AliasTable& other)
       names_(other.names_),
       display_(other.display_),
       entries_(other.entries_),
-      by_first_(other.by_first_),
+      by_two_(other.by_two_),
+      by_first_and_third_(other.by_first_and_third_),
       max_code_length_(other.max_code_length_) {
   if (other.widths_) {
     widths_ = std::make_unique<std::atomic<std::uint32_t>[]>(codes_.size());
@@ -82,7 +91,8 @@ void AliasTable::build(const std::vector<AliasRecord>& aliases, const std::vecto
   codes_.clear();
   names_.clear();
   entries_.clear();
-  by_first_.clear();
+  by_two_.clear();
+  by_first_and_third_.clear();
   for (std::string_view c : area_codes) {
     if (is_code(c)) codes_.emplace_back(c);
   }
@@ -136,12 +146,13 @@ void AliasTable::build(const std::vector<AliasRecord>& aliases, const std::vecto
   entries_.erase(std::unique(entries_.begin(), entries_.end(),
                              [](const Entry& x, const Entry& y) { return x.key == y.key && x.code == y.code; }),
                  entries_.end());
-  for (std::uint32_t i = 0; i < entries_.size();) {
-    const char32_t f = first_code_point(entries_[i].key);
-    std::uint32_t j = i;
-    while (j < entries_.size() && first_code_point(entries_[j].key) == f) ++j;
-    by_first_.emplace(f, std::make_pair(i, j));
-    i = j;
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    std::size_t at = 0;
+    const char32_t first = next_code_point(e.key, at), second = next_code_point(e.key, at);
+    const char32_t third = next_code_point(e.key, at);
+    by_two_[two_key(first, second)].push_back(i);
+    if (third != 0 && !e.latin && e.form == MatchForm::alias) by_first_and_third_[two_key(first, third)].push_back(i);
   }
   widths_ = std::make_unique<std::atomic<std::uint32_t>[]>(codes_.size());
   for (std::size_t i = 0; i < codes_.size(); ++i) widths_[i].store(0);
@@ -153,8 +164,10 @@ std::size_t AliasTable::memory_bytes() const {
   for (const auto& n : names_) bytes += sizeof(n) + n.capacity();
   for (const auto& e : entries_) bytes += sizeof(e) + e.key.capacity();
   bytes += display_.capacity() * sizeof(std::int32_t);
-  bytes += by_first_.size() * (sizeof(char32_t) + sizeof(std::pair<std::uint32_t, std::uint32_t>) + 2 * sizeof(void*));
-  bytes += by_first_.bucket_count() * sizeof(void*);
+  for (const auto* index : {&by_two_, &by_first_and_third_}) {
+    for (const auto& [_, v] : *index) bytes += sizeof(std::uint64_t) + sizeof(v) + 2 * sizeof(void*) + 4 * v.capacity();
+    bytes += index->bucket_count() * sizeof(void*);
+  }
   bytes += codes_.size() * sizeof(std::atomic<std::uint32_t>);
   return bytes;
 }
@@ -191,9 +204,16 @@ std::optional<AliasTable::Match> AliasTable::match_at(std::string_view text, std
   std::optional<Match> best;
   std::size_t i = pos;
   const char32_t first = decode_utf8(text, i);
-  if (auto it = by_first_.find(first); it != by_first_.end()) {
-    for (std::uint32_t k = it->second.first; k < it->second.second && !best; ++k) {
-      const Entry& e = entries_[k];
+  const char32_t second = next_code_point(text, i), third = next_code_point(text, i);
+  // The keys of two code points or more that go on as the text does, then those of one (the shortest, last).
+  std::array<const std::vector<std::uint32_t>*, 2> lists{nullptr, nullptr};
+  if (second != 0) {
+    if (auto it = by_two_.find(two_key(first, second)); it != by_two_.end()) lists[0] = &it->second;
+  }
+  if (auto it = by_two_.find(two_key(first, 0)); it != by_two_.end()) lists[1] = &it->second;
+  for (const std::vector<std::uint32_t>* list : lists) {
+    for (std::size_t n = 0; list && n < list->size() && !best; ++n) {
+      const Entry& e = entries_[(*list)[n]];
       std::size_t t = pos;
       std::size_t j = 0;
       while (j < e.key.size() && t < text.size()) {
@@ -212,19 +232,35 @@ std::optional<AliasTable::Match> AliasTable::match_at(std::string_view text, std
       best = Match{e.code, t, e.form, names_[e.alias]};
     }
   }
-  if (!best && !latin_start) {
-    if (auto it = by_first_.find(first); it != by_first_.end()) best = match_misheard(text, pos, it->second.first, it->second.second);
-  }
+  if (!best && !latin_start) best = match_misheard(text, pos, first, second, third);
   if (latin_start) {
     if (auto spelled = match_spelled(text, pos); spelled && (!best || spelled->end > best->end)) best = spelled;
   }
   return best;
 }
 
-std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view text, std::size_t pos, std::uint32_t begin,
-                                                           std::uint32_t end) const {
+std::optional<AliasTable::Match> AliasTable::match_misheard(std::string_view text, std::size_t pos, char32_t first,
+                                                           char32_t second, char32_t third) const {
+  // One character wrong, never the first: the second as said, or the third.
+  if (second == 0 || third == 0) return std::nullopt;
+  const std::vector<std::uint32_t>* lists[2] = {nullptr, nullptr};
+  if (auto it = by_two_.find(two_key(first, second)); it != by_two_.end()) lists[0] = &it->second;
+  if (auto it = by_first_and_third_.find(two_key(first, third)); it != by_first_and_third_.end()) {
+    lists[1] = &it->second;
+  }
+  static const std::vector<std::uint32_t> kNone;
+  const std::vector<std::uint32_t>& a = lists[0] ? *lists[0] : kNone;
+  const std::vector<std::uint32_t>& b = lists[1] ? *lists[1] : kNone;
   std::optional<Match> found;
-  for (std::uint32_t k = begin; k < end; ++k) {  // longest key first
+  // Both lists merged in the order of entries_ (longest key first), each entry once.
+  for (std::size_t ia = 0, ib = 0; ia < a.size() || ib < b.size();) {
+    std::uint32_t k;
+    if (ib == b.size() || (ia < a.size() && a[ia] < b[ib])) {
+      k = a[ia++];
+    } else {
+      k = b[ib++];
+      if (ia < a.size() && a[ia] == k) ++ia;
+    }
     const Entry& e = entries_[k];
     if (found && e.code == found->code) continue;
     if (e.latin || e.form != MatchForm::alias) continue;

@@ -106,13 +106,21 @@ class AliasTable {
     bool stop_word = false; // also an everyday English word: needs digits right after
   };
   std::optional<Match> match_spelled(std::string_view text, std::size_t pos) const;
-  std::optional<Match> match_misheard(std::string_view text, std::size_t pos, std::uint32_t begin, std::uint32_t end) const;
+  // `first` and the two code points after it (past spaces; 0 where the text ends).
+  std::optional<Match> match_misheard(std::string_view text, std::size_t pos, char32_t first, char32_t second,
+                                      char32_t third) const;
 
   std::vector<std::string> codes_;           // sorted
   std::vector<std::string> names_;           // aliases as written
   std::vector<std::int32_t> display_;        // per code: index into names_, or -1
   std::vector<Entry> entries_;               // grouped by first code point, longest key first
-  std::unordered_map<char32_t, std::pair<std::uint32_t, std::uint32_t>> by_first_;  // [begin, end) in entries_
+  // The entries by their first two code points (the second 0 for a key of
+  // one), and the Chinese aliases of three or more by their first and third
+  // (one character misheard, the second): ascending indexes into entries_.
+  // One list per first code point held thousands with 100,000 street-side
+  // codes, each tried in turn (2026-12-07).
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_two_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_first_and_third_;
   std::size_t max_code_length_ = 0;
 
   // Per code: bit 31 set when known, bits 0-7 min width, 8-15 max width.
