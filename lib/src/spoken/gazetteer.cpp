@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 namespace poleloc::spoken {
 namespace {
@@ -72,6 +73,29 @@ void second_keys(char32_t c, bool by_sound, Visit&& visit) {
     for (std::uint16_t s : syllables(c)) visit(kSyllable | s);
   }
   if (auto n = chinese_numeral(c)) visit(numeral_key(*n));
+}
+
+// Keys of latin_: the first kLatinKeyLetters code points past spaces (a
+// pinyin name has five or more), 16 bits each; 0 when there are fewer. By
+// two, "charlie" met every name in chang, chao, chun ... (10,000 in a city
+// of 80,000 street names): 1-1.7 ms for a code spelled in NATO words.
+constexpr std::size_t kLatinKeyLetters = 4;
+template <typename Text>
+std::uint64_t latin_key(const Text& text) {
+  std::uint64_t key = 0;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < text.size() && n < kLatinKeyLetters;) {
+    char32_t c;
+    if constexpr (std::is_same_v<Text, std::u32string>) {
+      c = text[i++];
+    } else {
+      c = decode_utf8(text, i);
+    }
+    if (c == U' ') continue;
+    key = key << 16 | (c & 0xFFFF);
+    ++n;
+  }
+  return n == kLatinKeyLetters ? key : 0;
 }
 
 std::string to_utf8(std::u32string_view s) {
@@ -251,7 +275,7 @@ void Gazetteer::build(std::vector<Place> places) {
     const Entry& entry = entries_[e];
     const char32_t first = entry.key[0], second = entry.key[1];
     if (entry.latin) {
-      latin_[pair_key(first, second)].push_back(e);
+      latin_[latin_key(entry.key)].push_back(e);
     } else if (entry.abbreviation) {
       abbreviations_[pair_key(first, second)].push_back(e);
     } else if (is_cjk_char(first)) {
@@ -331,7 +355,7 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   if (first < 0x80) {  // pinyin names: at a word's start, ending at a word's end
     if (!is_ascii_letter(static_cast<char>(first)) || (pos > 0 && is_ascii_letter(text[pos - 1]))) return std::nullopt;
     std::optional<Match> best;
-    if (auto it = latin_.find(pair_key(first, second)); it != latin_.end()) {
+    if (auto it = latin_.find(latin_key(text.substr(pos))); it != latin_.end()) {
       for (std::uint32_t e : it->second) {
         auto m = try_entry(entries_[e], text, pos);
         if (m && !(m->end < text.size() && is_ascii_letter(text[m->end])) && (!best || m->end > best->end)) best = m;

@@ -136,7 +136,7 @@ class Gazetteer {
   // syllables or its numeral's value -> entries, ascending.
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_pair_;
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> abbreviations_;  // (X, Y) -> entries of XY
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> latin_;  // (first, second letter) -> pinyin entries
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> latin_;  // first four letters -> pinyin entries
 };
 
 }  // namespace poleloc::spoken
