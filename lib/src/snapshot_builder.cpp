@@ -533,17 +533,20 @@ std::unique_ptr<SnapshotData> SnapshotBuilder::finish(std::uint64_t sequence, bo
     d.alias_table.build(d.aliases, d.numbers.area_codes());
     return std::move(data_);
   }
+  // The number index, the roads and the alias table (which needs the
+  // numbers' area codes) beside the pole index: with 100,000 codes and as
+  // many street names the alias table alone took 0.27 s after both.
   std::thread numbers([&d, raw, n] {
     d.numbers.build(n, [raw](std::uint32_t p) { return raw->number(p); });
     // Roads and their crossings: computed once here, so that a where phrase is a lookup.
     std::sort(d.roads.begin(), d.roads.end(), [](const RoadRecord& a, const RoadRecord& b) { return a.name < b.name; });
     d.road_index.build(d.roads);
+    std::sort(d.aliases.begin(), d.aliases.end(),
+              [](const AliasRecord& a, const AliasRecord& b) { return a.alias < b.alias; });
+    d.alias_table.build(d.aliases, d.numbers.area_codes());
   });
   d.pole_positions.build(d.positions);
   numbers.join();
-  std::sort(d.aliases.begin(), d.aliases.end(),
-            [](const AliasRecord& a, const AliasRecord& b) { return a.alias < b.alias; });
-  d.alias_table.build(d.aliases, d.numbers.area_codes());
   build_gazetteer(d);
   return std::move(data_);
 }

@@ -3,6 +3,7 @@
 #include "spoken/chinese_numerals.hpp"
 #include "spoken/pronunciation.hpp"
 #include "spoken/spoken_text.hpp"
+#include "two_halves.hpp"
 
 #include <algorithm>
 #include <array>
@@ -227,10 +228,34 @@ void Gazetteer::build(std::vector<Place> places) {
   abbreviations_.clear();
   latin_.clear();
   // The same name for several places: the strongest keeps it; equally strong
-  // communities are merged into one place covering all their grids.
-  std::unordered_map<std::u32string, std::uint32_t> by_key;
-  for (Place& p : places) {
-    std::u32string key = code_points(normalise_text(p.name));
+  // communities are merged into one place covering all their grids. by_key
+  // views the entries' keys: a place adds three entries at most (its name,
+  // the name as an abbreviation, its pinyin), so entries_ never moves below.
+  places_.reserve(places.size());
+  entries_.reserve(3 * places.size());
+  std::unordered_map<std::u32string_view, std::uint32_t> by_key;
+  by_key.reserve(2 * places.size());
+  // Every name normalised, and spelled in pinyin (as an English-speaking
+  // caller or a recogniser in pinyin mode says it: 水碓子 -> "shuiduizi",
+  // spaces optional), on both cores: 100,000 names of streets and
+  // communities took 0.2 s on one.
+  std::vector<std::u32string> keys(places.size()), latins(places.size());
+  in_two_halves(places.size(), 8192, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      keys[i] = code_points(normalise_text(places[i].name));
+      for (char32_t c : keys[i]) {
+        const std::string_view py = is_cjk_char(c) ? pinyin(c) : std::string_view{};
+        if (py.empty()) {
+          latins[i].clear();
+          break;
+        }
+        latins[i].append(py.begin(), py.end());
+      }
+    }
+  });
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    Place& p = places[i];
+    std::u32string& key = keys[i];
     if (key.size() < 2) continue;
     if (auto it = by_key.find(key); it != by_key.end()) {
       Place& q = places_[entries_[it->second].place];
@@ -250,25 +275,16 @@ void Gazetteer::build(std::vector<Place> places) {
       continue;
     }
     const auto place = static_cast<std::uint32_t>(places_.size());
-    by_key.emplace(key, static_cast<std::uint32_t>(entries_.size()));
     const bool abbreviation = p.kind == PlaceKind::area && key.size() == 2 && is_cjk_char(key[0]) && is_cjk_char(key[1]);
     places_.push_back(std::move(p));
-    entries_.push_back({key, place, false});
-    if (abbreviation) entries_.push_back({key, place, true});
-    // The name in pinyin, as an English-speaking caller or a recogniser in
-    // pinyin mode says it: 水碓子 -> "shuiduizi" (spaces optional).
-    std::u32string latin;
-    for (char32_t c : key) {
-      const std::string_view py = is_cjk_char(c) ? pinyin(c) : std::string_view{};
-      if (py.empty()) {
-        latin.clear();
-        break;
-      }
-      latin.append(py.begin(), py.end());
-    }
+    const auto named = static_cast<std::uint32_t>(entries_.size());
+    entries_.push_back({std::move(key), place, false});
+    by_key.emplace(entries_[named].key, named);
+    if (abbreviation) entries_.push_back({entries_[named].key, place, true});
+    std::u32string& latin = latins[i];
     if (latin.size() >= 5 && !by_key.count(latin)) {
-      by_key.emplace(latin, static_cast<std::uint32_t>(entries_.size()));
-      entries_.push_back({latin, place, false, true});
+      entries_.push_back({std::move(latin), place, false, true});
+      by_key.emplace(entries_.back().key, static_cast<std::uint32_t>(entries_.size() - 1));
     }
   }
   for (std::uint32_t e = 0; e < entries_.size(); ++e) {
