@@ -283,10 +283,14 @@ void Gazetteer::build(std::vector<Place> places) {
     if (abbreviation) entries_.push_back({entries_[named].key, place, true});
     std::u32string& latin = latins[i];
     if (latin.size() >= 5 && !by_key.count(latin)) {
+      latin.shrink_to_fit();  // grown by appending
       entries_.push_back({std::move(latin), place, false, true});
       by_key.emplace(entries_.back().key, static_cast<std::uint32_t>(entries_.size() - 1));
     }
   }
+  by_key.clear();           // its views die with the room reserved for entries_
+  entries_.shrink_to_fit();
+  places_.shrink_to_fit();
   for (std::uint32_t e = 0; e < entries_.size(); ++e) {
     const Entry& entry = entries_[e];
     const char32_t first = entry.key[0], second = entry.key[1];
