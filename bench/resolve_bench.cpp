@@ -164,7 +164,8 @@ void name_every_grid_and_street(Dataset& d) {
   for (GridRecord& g : d.grids) {
     if (g.name.find("第") == std::string::npos || communities.empty()) continue;
     const std::size_t i = renamed++;
-    g.name = kChars[i % kChars.size()] + kChars[(i / kChars.size()) % kChars.size()] + communities[i % communities.size()];
+    const std::size_t n = kChars.size();
+    g.name = kChars[i % n] + kChars[(i / n) % n] + communities[i % communities.size()];
   }
   std::vector<std::string> codes;
   for (const PoleRecord& p : d.poles) {
