@@ -45,12 +45,6 @@ char32_t first_code_point(std::string_view s) {
 
 std::uint64_t two_key(char32_t a, char32_t b) { return std::uint64_t{a} << 32 | b; }
 
-// The code point at byte `i` of `text` past spaces, `i` moved past it; 0 at the end.
-char32_t next_code_point(std::string_view text, std::size_t& i) {
-  while (i < text.size() && text[i] == ' ') ++i;
-  return i < text.size() ? decode_utf8(text, i) : 0;
-}
-
 bool is_letter_at(std::string_view text, std::size_t i) { return i < text.size() && is_ascii_letter(text[i]); }
 
 // A digit right at `i`: ASCII ("no170") or a Chinese numeral that is no word ("NO零四六").

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <type_traits>
 
 namespace poleloc::spoken {
 namespace {
@@ -76,27 +75,23 @@ void second_keys(char32_t c, bool by_sound, Visit&& visit) {
   if (auto n = chinese_numeral(c)) visit(numeral_key(*n));
 }
 
-// Keys of latin_: the first kLatinKeyLetters code points past spaces (a
-// pinyin name has five or more), 16 bits each; 0 when there are fewer. By
-// two, "charlie" met every name in chang, chao, chun ... (10,000 in a city
-// of 80,000 street names): 1-1.7 ms for a code spelled in NATO words.
+// Keys of latin_: the first kLatinKeyLetters code points (a pinyin name has
+// five or more), 16 bits each; 0 when there are fewer. By two, "charlie" met
+// every name in chang, chao, chun ... (10,000 in a city of 80,000 street
+// names): 1-1.7 ms for a code spelled in NATO words.
 constexpr std::size_t kLatinKeyLetters = 4;
-template <typename Text>
-std::uint64_t latin_key(const Text& text) {
+std::uint64_t latin_key(std::u32string_view letters) {
+  if (letters.size() < kLatinKeyLetters) return 0;
   std::uint64_t key = 0;
+  for (std::size_t n = 0; n < kLatinKeyLetters; ++n) key = key << 16 | (letters[n] & 0xFFFF);
+  return key;
+}
+// The same of a text at `pos`, past the spaces between its letters (as try_entry reads it).
+std::uint64_t latin_key(std::string_view text, std::size_t pos) {
+  char32_t letters[kLatinKeyLetters];
   std::size_t n = 0;
-  for (std::size_t i = 0; i < text.size() && n < kLatinKeyLetters;) {
-    char32_t c;
-    if constexpr (std::is_same_v<Text, std::u32string>) {
-      c = text[i++];
-    } else {
-      c = decode_utf8(text, i);
-    }
-    if (c == U' ') continue;
-    key = key << 16 | (c & 0xFFFF);
-    ++n;
-  }
-  return n == kLatinKeyLetters ? key : 0;
+  for (char32_t c; n < kLatinKeyLetters && (c = next_code_point(text, pos)) != 0;) letters[n++] = c;
+  return latin_key(std::u32string_view(letters, n));
 }
 
 std::string to_utf8(std::u32string_view s) {
@@ -368,14 +363,12 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   const char32_t first = decode_utf8(text, i);
   const std::size_t after_first = i;
   // Every name has two characters or more; after the first, try_entry skips spaces.
-  while (i < text.size() && text[i] == ' ') ++i;
-  if (i >= text.size()) return std::nullopt;
-  const std::size_t second_at = i;
-  const char32_t second = decode_utf8(text, i);
+  const char32_t second = next_code_point(text, i);
+  if (second == 0) return std::nullopt;
   if (first < 0x80) {  // pinyin names: at a word's start, ending at a word's end
     if (!is_ascii_letter(static_cast<char>(first)) || (pos > 0 && is_ascii_letter(text[pos - 1]))) return std::nullopt;
     std::optional<Match> best;
-    if (auto it = latin_.find(latin_key(text.substr(pos))); it != latin_.end()) {
+    if (auto it = latin_.find(latin_key(text, pos)); it != latin_.end()) {
       for (std::uint32_t e : it->second) {
         auto m = try_entry(entries_[e], text, pos);
         if (m && !(m->end < text.size() && is_ascii_letter(text[m->end])) && (!best || m->end > best->end)) best = m;
@@ -413,9 +406,8 @@ std::optional<Gazetteer::Match> Gazetteer::match_at(std::string_view text, std::
   candidates.clear();
   add_candidates(kAsWritten | first, second, candidates);
   // X?Y? for XY (four characters, no space): the third is the abbreviation's second.
-  if (!abbreviations_.empty() && second_at == after_first) {
-    std::size_t t = second_at;
-    decode_utf8(text, t);
+  if (!abbreviations_.empty() && text[after_first] != ' ') {
+    std::size_t t = i;  // just past the second
     if (t < text.size() && text[t] != ' ') {
       if (auto it = abbreviations_.find(pair_key(first, decode_utf8(text, t))); it != abbreviations_.end()) {
         candidates.insert(candidates.end(), it->second.begin(), it->second.end());

@@ -66,6 +66,11 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
   return cp;
 }
 
+char32_t next_code_point(std::string_view text, std::size_t& i) {
+  while (i < text.size() && text[i] == ' ') ++i;
+  return i < text.size() ? decode_utf8(text, i) : 0;
+}
+
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

@@ -34,6 +34,9 @@ namespace poleloc::spoken {
 // decodes as U+FFFD and advances by one.
 char32_t decode_utf8(std::string_view text, std::size_t& i);
 
+// The code point at text[i] or after the spaces there, i advanced past it; 0 at the end.
+char32_t next_code_point(std::string_view text, std::size_t& i);
+
 // Appends the UTF-8 encoding of `cp`.
 void append_utf8(std::string& out, char32_t cp);
 
